@@ -1,0 +1,188 @@
+"""Cell references, problems (findings collected, never raised) and the error hierarchy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+SEVERITY_ZH = {ERROR: "错误", WARNING: "警告"}
+
+# Every problem code, its severity and its Chinese message template. Tests assert codes and
+# cells; the wording may change without breaking them.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # file level (UnreadableWorkbook)
+    "not-a-workbook": (ERROR, "不是有效的 Excel 工作簿（{detail}）"),
+    "encrypted": (ERROR, "工作簿设置了打开密码，请取消密码后再提交"),
+    "too-large": (ERROR, "工作簿内容过大（{detail}），已拒绝读取"),
+    "unsafe-xml": (ERROR, "工作簿包含不安全的 XML 结构（{detail}），已拒绝读取"),
+    "missing-sheet": (ERROR, "缺少工作表“{sheet}”"),
+    "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
+    "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
+    "no-ruleset": (ERROR, "{detail}"),
+    # 基本信息
+    "missing-value": (ERROR, "{field}未填写"),
+    "bad-kind": (ERROR, "评价类型“{value}”无法识别，应为：{accepted}"),
+    "kind-mismatch": (ERROR, "评价类型“{value}”与规则集“{ruleset}”（{expected}）不符"),
+    "bad-year": (ERROR, "评价年度“{value}”不是有效年份"),
+    "bad-amount-unit": (WARNING, "金额单位“{value}”无法识别，按万元处理"),
+    # numbers and formulas
+    "not-a-number": (ERROR, "{field}“{value}”无法识别为数值"),
+    "formula-no-cache": (
+        ERROR,
+        "{field}是公式但没有计算结果，请在 Excel/WPS 中打开并保存后再提交",
+    ),
+    # 预算执行
+    "budget-total-rebuilt": (
+        WARNING,
+        "年度资金总额{column}未填或为 0，已按分项合计 {value} 计算",
+    ),
+    "budget-total-mismatch": (
+        WARNING,
+        "年度资金总额{column} {total} 与分项合计 {parts} 不一致",
+    ),
+    "budget-missing": (ERROR, "全年预算数为 0 或未填写，无法计算预算执行率"),
+    "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
+    "budget-rate-mismatch": (
+        WARNING,
+        "填写的预算执行率 {claimed} 与按预算执行表计算的 {computed} 不一致，已按计算值评分",
+    ),
+    # 绩效指标
+    "bad-operator": (
+        ERROR,
+        "指标性质“{value}”无法识别，应为：≥ > = ≤ < 定性（或 正向/反向）",
+    ),
+    "bad-points": (ERROR, "分值“{value}”必须大于 0"),
+    "unknown-quality-text": (
+        ERROR,
+        "实际完成值“{value}”无法判断完成程度，请填写：{accepted}",
+    ),
+    "target-not-comparable": (
+        ERROR,
+        "指标值“{target}”与实际完成值“{value}”无法比较（{detail}）",
+    ),
+    "percent-scale": (
+        WARNING,
+        "实际完成值 {value} 是否应为 {suggest}%？（指标值为 {target}%）",
+    ),
+    "over-achievement": (
+        WARNING,
+        "实际完成值为指标值的 {ratio}，超过 {limit}，指标值可能设置偏低，请在偏差原因中说明",
+    ),
+    "equal-exceeded": (
+        WARNING,
+        "实际完成值 {actual} 超过指标值 {target}，与“=”指标存在偏差",
+    ),
+    "late": (WARNING, "完成时间 {actual} 晚于目标 {target}，按未完成计 0 分"),
+    "missing-reason": (
+        WARNING,
+        "得分 {score} 低于分值 {points}，但未填写偏差原因分析及改进措施",
+    ),
+    "claim-over-points": (ERROR, "申报得分 {claimed} 超过分值 {points}"),
+    "claim-out-of-band": (
+        WARNING,
+        "申报得分 {claimed} 不在“{band}”档（{low}–{high} 分）内，已按 {score} 分核定",
+    ),
+    "score-mismatch": (
+        WARNING,
+        "申报得分 {claimed} 与核定得分 {score} 不一致（差 {diff}）",
+    ),
+    "points-total": (ERROR, "分值合计 {total}，应为 100"),
+    "level1-points": (WARNING, "一级指标“{level1}”分值合计 {total}，应为 {expected}"),
+    "claimed-total-sum": (
+        WARNING,
+        "申报总分 {claimed} 与各行申报得分合计 {rows} 不一致",
+    ),
+    "claimed-total-mismatch": (
+        WARNING,
+        "申报总分 {claimed} 与核定总分 {total} 不一致（差 {diff}）",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """Where a finding is: file display name, sheet and optionally a cell such as ``H7``."""
+
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    def __str__(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.file} {self.sheet}!{self.cell}"
+        if self.sheet:
+            return f"{self.file} {self.sheet}"
+        return self.file
+
+    @property
+    def location(self) -> str:
+        """``sheet!cell`` without the file name (what the results sheet shows)."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding in the data: collected into reports, never raised."""
+
+    code: str
+    where: CellRef
+    message: str
+    severity: str = ERROR
+    fields: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.where}：{self.message}"
+
+    @classmethod
+    def at(cls, file: str, sheet: str | None, cell: str | None, code: str, **fields: Any) -> Problem:
+        """Build a problem whose message comes from the template keyed by ``code``."""
+        severity, template = MESSAGES[code]
+        return cls(
+            code,
+            CellRef(file, sheet, cell),
+            template.format(**fields),
+            severity,
+            fields,
+        )
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of SPEC §4.3."""
+        return {
+            "severity": self.severity,
+            "sheet": self.where.sheet,
+            "cell": self.where.cell,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class SelfevalError(Exception):
+    """This one file (or rules file) cannot proceed; the batch records it and moves on."""
+
+    def __init__(self, problem: Problem):
+        super().__init__(str(problem))
+        self.problem = problem
+
+    @property
+    def code(self) -> str:
+        return self.problem.code
+
+
+class UnreadableWorkbook(SelfevalError):
+    """Not a workbook, encrypted, unsafe, too large, or missing a required sheet/header."""
+
+    @classmethod
+    def at(cls, file: str, sheet: str | None, cell: str | None, code: str, **fields: Any) -> UnreadableWorkbook:
+        return cls(Problem.at(file, sheet, cell, code, **fields))
+
+
+class RuleSetError(Exception):
+    """The rules file itself is wrong; the message names the file and the key."""

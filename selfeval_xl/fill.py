@@ -1,0 +1,64 @@
+"""Fill a generated template by header text with openpyxl: how samples, tests and outside
+tools put data into the contract's cells (SPEC §2: cells are found by header, not address)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from . import layout as L
+from ._fs import atomic_write
+
+
+def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
+    for row in ws.iter_rows(min_row=1, max_row=L.HEADER_SEARCH_ROWS):
+        found = {L.normalize_label(c.value): c.column for c in row if isinstance(c.value, str)}
+        if L.I_NAME in found or L.B_CATEGORY in found or L.D_ITEM in found:
+            return row[0].row, found
+    raise ValueError(f"{ws.title}: header not found")
+
+
+def fill_workbook(
+    template: Path | str,
+    out: Path | str,
+    info: Mapping[str, Any],
+    budget: Mapping[str, Sequence[Any]] | None = None,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    keep_budget_row: bool = True,
+) -> Path:
+    """Copy ``template`` to ``out`` with 基本信息 values by label, 预算执行 amounts by 资金类别
+    (``(年初, 全年预算, 全年执行)``) and indicator rows (dicts keyed by header text) written
+    below the 预算执行率 row. Skeleton rows are cleared first."""
+    wb = openpyxl.load_workbook(template)
+    ws = wb[L.SHEET_INFO]
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        label = L.normalize_label(row[0].value)
+        if label in info:
+            ws.cell(row[0].row, 2, info[label])
+    ws = wb[L.SHEET_BUDGET]
+    header_row, cols = _header_map(ws)
+    for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.B_CATEGORY], max_col=cols[L.B_CATEGORY]):
+        cat = L.normalize_label(row[0].value)
+        if budget and cat in budget:
+            for header, value in zip((L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED), budget[cat], strict=False):
+                ws.cell(row[0].row, cols[header], value)
+    ws = wb[L.SHEET_INDICATORS]
+    header_row, cols = _header_map(ws)
+    first = header_row + 1
+    if keep_budget_row and L.normalize_label(ws.cell(first, cols[L.I_LEVEL1]).value) == L.LEVEL1_BUDGET:
+        first += 1
+    for r in range(first, ws.max_row + 1):
+        for c in cols.values():
+            ws.cell(r, c).value = None
+    for i, rec in enumerate(indicators):
+        for header, value in rec.items():
+            if header in cols:
+                ws.cell(first + i, cols[header], value)
+        if L.I_SEQ in cols and L.I_SEQ not in rec:
+            ws.cell(first + i, cols[L.I_SEQ], i + 2)
+    out = Path(out)
+    atomic_write(out, lambda tmp: wb.save(tmp))
+    return out

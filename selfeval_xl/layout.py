@@ -1,0 +1,215 @@
+"""The template contract: sheet names, labels and header texts (SPEC §2, §4.1).
+
+Nothing else in the package spells a header. ``template`` writes these, ``reader`` finds them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# --- sheet names -------------------------------------------------------------------------
+SHEET_GUIDE = "说明"
+SHEET_INFO = "基本信息"
+SHEET_BUDGET = "预算执行"
+SHEET_DEPT_DATA = "部门整体数据"
+SHEET_INDICATORS = "绩效指标"
+SHEET_META = "_meta"
+SHEET_RESULTS = "评分结果"
+
+KIND_PROJECT = "项目支出"
+KIND_DEPARTMENT = "部门整体支出"
+KINDS = (KIND_PROJECT, KIND_DEPARTMENT)
+
+# --- 基本信息: label in column A, value in column B -----------------------------------------
+INFO_KIND = "评价类型"
+INFO_YEAR = "评价年度"
+INFO_UNIT = "单位名称"
+INFO_UNIT_CODE = "单位编码"
+INFO_PARENT = "主管部门"
+INFO_PROJECT = "项目名称"
+INFO_AMOUNT_UNIT = "金额单位"
+INFO_GOAL = "年度总体目标"
+INFO_ACHIEVED = "实际完成情况"
+INFO_CLAIMED_TOTAL = "申报总分"
+INFO_CONTACT = "联系人"
+INFO_PHONE = "联系电话"
+INFO_LABELS = (
+    INFO_KIND,
+    INFO_YEAR,
+    INFO_UNIT,
+    INFO_UNIT_CODE,
+    INFO_PARENT,
+    INFO_PROJECT,
+    INFO_AMOUNT_UNIT,
+    INFO_GOAL,
+    INFO_ACHIEVED,
+    INFO_CLAIMED_TOTAL,
+    INFO_CONTACT,
+    INFO_PHONE,
+)
+AMOUNT_UNITS = {"万元": 1.0, "元": 0.0001}
+
+# --- 预算执行 --------------------------------------------------------------------------------
+B_CATEGORY = "资金类别"
+B_INITIAL = "年初预算数"
+B_ADJUSTED = "全年预算数"
+B_EXECUTED = "全年执行数"
+BUDGET_HEADERS = (B_CATEGORY, B_INITIAL, B_ADJUSTED, B_EXECUTED)
+B_RATE_DISPLAY = "执行率"  # display-only formula column written by the template
+B_TOTAL = "年度资金总额"
+B_CURRENT = "当年财政拨款"
+B_CARRYOVER = "上年结转资金"
+B_OTHER = "其他资金"
+BUDGET_ROWS = (B_TOTAL, B_CURRENT, B_CARRYOVER, B_OTHER)
+BUDGET_ROW_ALIASES = {
+    "本年财政拨款": B_CURRENT,
+    "财政拨款": B_CURRENT,
+    "当年财政资金": B_CURRENT,
+    "上年结转": B_CARRYOVER,
+    "结转资金": B_CARRYOVER,
+    "其他": B_OTHER,
+    "资金总额": B_TOTAL,
+    "总额": B_TOTAL,
+}
+BUDGET_HEADER_ALIASES = {
+    "调整后预算数": B_ADJUSTED,
+    "预算数": B_ADJUSTED,
+    "执行数": B_EXECUTED,
+}
+
+# --- 部门整体数据 ----------------------------------------------------------------------------
+D_ITEM = "数据项"
+D_VALUE = "数值"
+DEPT_DATA_HEADERS = (D_ITEM, D_VALUE)
+
+# --- 绩效指标 --------------------------------------------------------------------------------
+I_SEQ = "序号"
+I_LEVEL1 = "一级指标"
+I_LEVEL2 = "二级指标"
+I_NAME = "三级指标"
+I_OPERATOR = "指标性质"
+I_TARGET = "指标值"
+I_UNIT = "计量单位"
+I_ACTUAL = "实际完成值"
+I_POINTS = "分值"
+I_CLAIMED = "申报得分"
+I_REASON = "偏差原因分析及改进措施"
+I_SOURCE = "指标来源"
+I_METHOD = "评分方法"
+INDICATOR_HEADERS = (
+    I_LEVEL1,
+    I_LEVEL2,
+    I_NAME,
+    I_OPERATOR,
+    I_TARGET,
+    I_UNIT,
+    I_ACTUAL,
+    I_POINTS,
+    I_CLAIMED,
+    I_REASON,
+)
+INDICATOR_REQUIRED = (I_LEVEL1, I_NAME, I_TARGET, I_ACTUAL, I_POINTS)
+INDICATOR_OPTIONAL = (I_SEQ, I_SOURCE, I_METHOD)
+INDICATOR_HEADER_ALIASES = {
+    "年度指标值": I_TARGET,
+    "目标值": I_TARGET,
+    "度量单位": I_UNIT,
+    "单位": I_UNIT,
+    "完成值": I_ACTUAL,
+    "全年实际值": I_ACTUAL,
+    "实际值": I_ACTUAL,
+    "权重": I_POINTS,
+    "自评得分": I_CLAIMED,
+    "偏差原因分析": I_REASON,
+    "偏差原因": I_REASON,
+    "未完成原因分析": I_REASON,
+}
+# The template lays 指标 columns out in this order (序号 first).
+INDICATOR_TEMPLATE_COLUMNS = (I_SEQ, *INDICATOR_HEADERS)
+
+LEVEL1_BUDGET = "预算执行率"
+LEVEL1_OUTPUT = "产出指标"
+LEVEL1_EFFECT = "效益指标"
+LEVEL1_SATISFACTION = "满意度指标"
+LEVEL2_COST = "成本指标"
+SOURCE_COMMON = "共性"
+SOURCE_OWN = "个性"
+
+# --- 评分结果 (SPEC §4.1) --------------------------------------------------------------------
+RESULT_HEADERS = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值",
+    "实际完成值",
+    "完成率",
+    "分值",
+    "核定得分",
+    "申报得分",
+    "得分差异",
+    "评分说明",
+)
+R_TOTAL = "核定总分"
+R_GRADE = "等级"
+R_CLAIMED_TOTAL = "申报总分"
+R_RULESET = "规则集"
+R_SCORED_AT = "评分时间"
+PROBLEM_HEADERS = ("级别", "位置", "说明")
+
+HEADER_SEARCH_ROWS = 10
+MAX_INDICATOR_ROWS = 10_000
+
+_DECORATION = re.compile(r"[\s*＊:：、·•\u3000]+")
+_LEADING_QIZHONG = re.compile(r"^(其中|含)[:：]?")
+_TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
+
+
+def normalize_label(text: object) -> str:
+    """Label text as matched: NFKC, without spaces, ``*``, colons, ``其中：`` or a trailing
+    parenthesised note such as ``(万元)`` / ``(50分)``."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).strip()
+    s = _DECORATION.sub("", s)
+    s = _LEADING_QIZHONG.sub("", s)
+    while True:
+        t = _TRAILING_PAREN.sub("", s)
+        if t == s or not t:
+            break
+        s = t
+    return s
+
+
+def canonical_header(text: object, aliases: dict[str, str] | None = None) -> str:
+    """Normalised header text, mapped through ``aliases`` when it is a known variant."""
+    s = normalize_label(text)
+    if aliases and s in aliases:
+        return aliases[s]
+    return s
+
+
+def canonical_level1(text: object) -> str:
+    """``产出指标(50分)``, ``产出`` → ``产出指标``; other texts stay normalised."""
+    s = normalize_label(text)
+    for std in (LEVEL1_OUTPUT, LEVEL1_EFFECT, LEVEL1_SATISFACTION):
+        if s == std or s == std[:-2]:
+            return std
+    if s in ("预算执行", "预算执行情况", LEVEL1_BUDGET):
+        return LEVEL1_BUDGET
+    return s
+
+
+def col_letter(index: int) -> str:
+    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """1-based Excel row and 0-based column → ``H7``."""
+    return f"{col_letter(col)}{row}"

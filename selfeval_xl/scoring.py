@@ -1,0 +1,681 @@
+"""Pure scoring: (WorkbookData, RuleSet) → Scorecard, following SPEC §3. No file I/O.
+
+Each indicator row is first *resolved* (which rule applies, target and actual in one unit);
+numeric rules are then applied column-wise with pandas, qualitative and date rules row by
+row. Every finding is a ``Problem`` with its cell."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import layout as L
+from .errors import Problem
+from .reader import WorkbookData
+from .rules import RuleSet
+from .values import (
+    BLANK,
+    CURRENCY_SCALE,
+    DATE,
+    EQ,
+    GE,
+    GT,
+    LE,
+    LT,
+    NUMBER,
+    QUAL,
+    TEXT,
+    Value,
+)
+
+# Resolved scoring methods.
+M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
+    "ge",
+    "le",
+    "eq",
+    "budget",
+    "qual",
+    "date",
+    "invalid",
+)
+_NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
+
+
+def round_half_up(x: float, places: int = 2) -> float:
+    """四舍五入 to ``places`` decimals (2.675 → 2.68, unlike round()). Float noise below
+    1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return x
+    d = Decimal(repr(round(float(x), 9)))
+    return float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def fmt_num(x: float | None) -> str:
+    """A number for messages: no trailing zeros (95, 9.26)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    r = round_half_up(x, 4)
+    return f"{int(r)}" if float(r).is_integer() else f"{r:.4f}".rstrip("0").rstrip(".")
+
+
+def fmt_pct(x: float | None) -> str:
+    """A percentage with 2 decimals (SPEC §3.8): 90.1401 → ``90.14%``."""
+    return "" if x is None else f"{round_half_up(x, 2):.2f}%"
+
+
+@dataclass
+class Budget:
+    """年度资金总额 in 万元 and its execution rate (percent, unrounded)."""
+
+    initial: float | None = None
+    adjusted: float | None = None
+    executed: float | None = None
+    rate: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        r = lambda v: None if v is None else round_half_up(v, 6)  # noqa: E731
+        return {
+            "initial": r(self.initial),
+            "adjusted": r(self.adjusted),
+            "executed": r(self.executed),
+            "rate": None if self.rate is None else round_half_up(self.rate, 2),
+        }
+
+
+@dataclass
+class Scorecard:
+    """The result for one workbook."""
+
+    data: WorkbookData
+    rules: RuleSet
+    rows: pd.DataFrame
+    subtotals: list[tuple[str, float, float]]  # (一级指标, 分值, 核定得分)
+    total: float
+    grade: str
+    claimed_total: float | None
+    budget: Budget
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object of SPEC §4.3."""
+        info = self.data.info
+        return {
+            "file": self.data.file,
+            "kind": self.data.kind,
+            "year": self.data.year,
+            "unit": info.get(L.INFO_UNIT),
+            "unit_code": info.get(L.INFO_UNIT_CODE),
+            "project": info.get(L.INFO_PROJECT),
+            "total": self.total,
+            "grade": self.grade,
+            "claimed_total": self.claimed_total,
+            "budget": self.budget.as_dict(),
+            "indicators": [
+                {
+                    "level1": r.level1,
+                    "level2": r.level2,
+                    "name": r.name,
+                    "operator": r.operator,
+                    "target": r.target_text,
+                    "actual": r.actual_text,
+                    "unit": r.unit,
+                    "points": _none(r.points),
+                    "score": _none(r.score),
+                    "claimed": _none(r.claimed),
+                    "rate": _none(r.rate),
+                    "note": r.note,
+                }
+                for r in self.rows.itertuples()
+            ],
+            "problems": [p.as_dict() for p in self.problems],
+        }
+
+
+def _none(x: Any) -> Any:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return x
+
+
+# --- numeric rules, column-wise (SPEC §3.1–3.4) ------------------------------------------
+def _score_ge(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
+    ratio = p * a.clip(lower=0) / t.where(t != 0)
+    out = np.where(a >= t, p, ratio)
+    return pd.Series(np.where(t == 0, np.where(a >= 0, p, 0.0), out), index=p.index)
+
+
+def _score_le(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
+    if rules.reverse_method == "linear":
+        over = p * (1 - (a - t) / t.where(t != 0)).clip(lower=0)
+    else:
+        over = p * t / a.where(a != 0)
+    out = np.where(a <= t, p, over)
+    return pd.Series(np.where(t == 0, np.where(a <= 0, p, 0.0), out), index=p.index)
+
+
+def _score_eq(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
+    equal = (a - t).abs() <= rules.equal_tolerance * np.maximum(t.abs(), a.abs())
+    under = p * a.clip(lower=0) / t.where(t != 0)
+    out = np.where(equal | (a > t), p, under)
+    return pd.Series(np.where(t == 0, np.where(a <= 0, p, 0.0), out), index=p.index)
+
+
+def _score_budget(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
+    return p * (a.clip(lower=0) / 100).clip(upper=1)
+
+
+NUMERIC_RULES: dict[str, Callable[[pd.Series, pd.Series, pd.Series, RuleSet], pd.Series]] = {
+    M_GE: _score_ge,
+    M_LE: _score_le,
+    M_EQ: _score_eq,
+    M_BUDGET: _score_budget,
+}
+
+
+# --- the scorer --------------------------------------------------------------------------
+class _Scorer:
+    def __init__(self, data: WorkbookData, rules: RuleSet):
+        self.data = data
+        self.rules = rules
+        self.problems: list[Problem] = list(data.problems)
+        self.sheet = data.sheet(L.SHEET_INDICATORS)
+        self.cols = data.columns
+
+    # problems -------------------------------------------------------------------------
+    def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
+        self.problems.append(Problem.at(self.data.file, sheet, cell, code, **fields))
+
+    def add_row(self, row: int, header: str, code: str, **fields: Any) -> None:
+        letter = self.cols.get(header) or self.cols.get(L.I_NAME, "A")
+        self.add(self.sheet, f"{letter}{row}", code, **fields)
+
+    def already_bad(self, row: int, header: str) -> bool:
+        letter = self.cols.get(header)
+        return bool(letter) and self.data.cell_has_error(L.SHEET_INDICATORS, f"{letter}{row}")
+
+    # budget ---------------------------------------------------------------------------
+    def budget(self) -> Budget:
+        data, rules = self.data, self.rules
+        sheet = data.sheet(L.SHEET_BUDGET)
+        cols = data.budget_columns
+        total = data.budget.get(L.B_TOTAL)
+        parts = [data.budget[c] for c in L.BUDGET_ROWS[1:] if c in data.budget]
+        figures: dict[str, float | None] = {}
+        for header, attr in (
+            (L.B_INITIAL, "initial"),
+            (L.B_ADJUSTED, "adjusted"),
+            (L.B_EXECUTED, "executed"),
+        ):
+            value = getattr(total, attr) if total else None
+            filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
+            cell = f"{cols[header]}{total.row}" if total else None
+            if filled and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
+                value = sum(filled)
+                self.add(
+                    sheet,
+                    cell or f"{cols[header]}1",
+                    "budget-total-rebuilt",
+                    column=header,
+                    value=fmt_num(value),
+                )
+            elif filled and value is not None and abs(value - sum(filled)) > rules.sum_tolerance / data.amount_scale:
+                self.add(
+                    sheet,
+                    cell,
+                    "budget-total-mismatch",
+                    column=header,
+                    total=fmt_num(value),
+                    parts=fmt_num(sum(filled)),
+                )
+            figures[attr] = value
+        scale = data.amount_scale
+        b = Budget(*(None if figures[k] is None else figures[k] * scale for k in ("initial", "adjusted", "executed")))
+        adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row if total else 2}"
+        if not figures["adjusted"]:
+            if not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
+                self.add(sheet, adjusted_cell, "budget-missing")
+        else:
+            b.rate = (figures["executed"] or 0.0) / figures["adjusted"] * 100
+            if b.rate > 100 + 1e-9:
+                executed_cell = f"{cols[L.B_EXECUTED]}{total.row if total else 2}"
+                self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
+        return b
+
+    # resolution -----------------------------------------------------------------------
+    def is_budget_row(self, level1: str, name: str) -> bool:
+        ind = self.rules.budget_indicator
+        return L.canonical_level1(level1) == ind or L.normalize_label(name) == ind
+
+    def resolve(self, row: int, r: dict[str, Any], budget: Budget) -> dict[str, Any]:
+        """Decide the rule for one row; returns method, t, a, operator, unit and notes."""
+        target: Value = r["target"]
+        actual: Value = r["actual"]
+        out: dict[str, Any] = {
+            "method": M_INVALID,
+            "t": math.nan,
+            "a": math.nan,
+            "op": "",
+            "eff_unit": r["unit"],
+        }
+        if self.is_budget_row(r["level1"], r["name"]):
+            out.update(method=M_BUDGET, op=GE, t=self.rules.budget_target, eff_unit="%")
+            if budget.rate is None:
+                out["method"] = M_INVALID
+                out["note"] = "全年预算数缺失，无法计算预算执行率"
+                return out
+            out["a"] = budget.rate
+            if actual.kind == NUMBER and actual.number is not None:
+                filled = actual.number
+                if (
+                    abs(filled - budget.rate) > self.rules.rate_tolerance
+                    and abs(filled * 100 - budget.rate) > self.rules.rate_tolerance
+                ):
+                    self.add_row(
+                        row,
+                        L.I_ACTUAL,
+                        "budget-rate-mismatch",
+                        claimed=actual.display,
+                        computed=fmt_pct(budget.rate),
+                    )
+            return out
+        op = r["operator"]
+        if op is None:  # bad 指标性质, reported by the reader
+            return out
+        if op == "":
+            op = target.operator or ""
+        if target.kind == DATE and op != QUAL:
+            out.update(method=M_DATE, op=LE)
+            return self._need_actual(row, actual, out, date=True)
+        if target.kind == NUMBER and op != QUAL:
+            if op == "":
+                op = LE if L.normalize_label(r["level2"]) == self.rules.cost_level2 else EQ
+            out.update(method=_NUMERIC_METHOD[op], op=op, t=target.number)
+            out["eff_unit"] = target.unit or r["unit"]
+            return self._need_actual(row, actual, out, date=False)
+        if op in ("", QUAL):
+            if actual.kind == BLANK:
+                if not self.already_bad(row, L.I_ACTUAL):
+                    self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
+                return out
+            if target.kind == BLANK and actual.kind == NUMBER and op == "":
+                self.add_row(row, L.I_TARGET, "missing-value", field=L.I_TARGET)
+                return out
+            out.update(method=M_QUAL, op=QUAL)
+            return out
+        # a numeric operator with a text or blank target
+        out["op"] = op
+        if target.kind == BLANK:
+            if not self.already_bad(row, L.I_TARGET):
+                self.add_row(row, L.I_TARGET, "missing-value", field=L.I_TARGET)
+        else:
+            self.add_row(row, L.I_TARGET, "not-a-number", field=L.I_TARGET, value=target.display)
+        return out
+
+    def _need_actual(self, row: int, actual: Value, out: dict[str, Any], date: bool) -> dict[str, Any]:
+        if actual.kind == BLANK:
+            if not self.already_bad(row, L.I_ACTUAL):
+                self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
+            out["method"] = M_INVALID
+        elif date:
+            if actual.kind == DATE:
+                out["a_date"] = actual.date
+            elif actual.kind == TEXT:
+                out["method"] = M_QUAL  # 按时完成 / 在规定时间内完成: judged by words
+            else:
+                self.add_row(
+                    row,
+                    L.I_ACTUAL,
+                    "target-not-comparable",
+                    target="日期",
+                    value=actual.display,
+                    detail="指标值是日期，实际完成值应为日期",
+                )
+                out["method"] = M_INVALID
+        elif actual.kind == NUMBER:
+            a = actual.number
+            t_unit, a_unit = out["eff_unit"], actual.unit
+            if t_unit in CURRENCY_SCALE and a_unit in CURRENCY_SCALE and t_unit != a_unit:
+                a = a * CURRENCY_SCALE[a_unit] / CURRENCY_SCALE[t_unit]
+            out["a"] = a
+        else:
+            self.add_row(row, L.I_ACTUAL, "not-a-number", field=L.I_ACTUAL, value=actual.display)
+            out["method"] = M_INVALID
+        return out
+
+    # qualitative and dates ------------------------------------------------------------
+    def classify(self, target: Value, actual: Value) -> str | None:
+        """The band key (achieved/partial/failed) for an actual text, or None."""
+        a = L.normalize_label(actual.text or actual.display)
+        t = L.normalize_label(target.text or target.display)
+        if not a:
+            return None
+        if a == t:
+            return "achieved"
+        for scale in self.rules.scales:
+            pa, pt = _scale_pos(a, scale), _scale_pos(t, scale)
+            if pa is not None and pt is not None:
+                step = pa - pt
+                return "achieved" if step <= 0 else "partial" if step == 1 else "failed"
+        for band in self.rules.bands:
+            if a in band.words:
+                return band.key
+        # longer phrases: negatives first (未完成 contains 完成)
+        for key in ("failed", "partial", "achieved"):
+            band = self.rules.band(key)
+            if any(len(w) >= 2 and w in a for w in band.words):
+                return key
+        return None
+
+    def score_qualitative(self, row: int, r: dict[str, Any], points: float) -> tuple[float, str]:
+        key = self.classify(r["target"], r["actual"])
+        if key is None:
+            words = "、".join(self.rules.band(k).label for k in ("achieved", "partial", "failed"))
+            self.add_row(
+                row,
+                L.I_ACTUAL,
+                "unknown-quality-text",
+                value=r["actual"].display,
+                accepted=f"{words}（或 完成/基本完成/未完成、好/较好/一般 等）",
+            )
+            return 0.0, "实际完成值无法判断完成程度"
+        band = self.rules.band(key)
+        return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
+
+    def _band_score(self, row: int, r: dict[str, Any], points: float, band: Any, note: str) -> tuple[float, str]:
+        claimed = r["claimed"]
+        default = points * band.default
+        if not math.isnan(claimed) and not math.isnan(points) and points > 0:
+            if band.contains(claimed / points):
+                return claimed, f"{note}，申报得分在档内"
+            if claimed <= points:
+                self.add_row(
+                    row,
+                    L.I_CLAIMED,
+                    "claim-out-of-band",
+                    claimed=fmt_num(claimed),
+                    band=band.label,
+                    low=fmt_num(points * band.low),
+                    high=fmt_num(points * band.high),
+                    score=fmt_num(default),
+                )
+        return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
+
+    def score_date(self, row: int, r: dict[str, Any], out: dict[str, Any], points: float) -> tuple[float, str]:
+        target: Value = r["target"]
+        a_date = out["a_date"]
+        if a_date <= target.date:
+            return (
+                points,
+                f"时效：{a_date.isoformat()} 不晚于 {target.date.isoformat()}",
+            )
+        failed = self.rules.band("failed")
+        claimed = r["claimed"]
+        if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
+            return (
+                claimed,
+                f"时效：晚于 {target.date.isoformat()}，申报得分在未达成档内",
+            )
+        self.add_row(
+            row,
+            L.I_ACTUAL,
+            "late",
+            actual=a_date.isoformat(),
+            target=target.date.isoformat(),
+        )
+        return 0.0, f"时效：晚于 {target.date.isoformat()}，计 0 分"
+
+    # the whole table --------------------------------------------------------------------
+    def run(self) -> Scorecard:
+        data, rules = self.data, self.rules
+        budget = self.budget()
+        frame = data.indicators
+        records = frame.to_dict("index")
+        plans = {row: self.resolve(row, r, budget) for row, r in records.items()}
+        plan = pd.DataFrame.from_dict(plans, orient="index").reindex(frame.index)
+        if plan.empty:
+            plan = pd.DataFrame(columns=["method", "t", "a", "op", "eff_unit"], index=frame.index)
+        points = frame["points"].astype(float)
+        t = plan["t"].astype(float)
+        a = plan["a"].astype(float)
+        score = pd.Series(0.0, index=frame.index)
+        for method, fn in NUMERIC_RULES.items():
+            mask = (plan["method"] == method) & points.notna() & a.notna()
+            if mask.any():
+                score[mask] = fn(points[mask], t[mask], a[mask], rules)
+        notes: dict[int, str] = {}
+        for row in frame.index:
+            method = plan.at[row, "method"]
+            p = points.at[row]
+            if math.isnan(p):
+                if not self.already_bad(row, L.I_POINTS):
+                    self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
+                continue
+            if method == M_QUAL:
+                score.at[row], notes[row] = self.score_qualitative(row, records[row], p)
+            elif method == M_DATE:
+                score.at[row], notes[row] = self.score_date(row, records[row], plans[row], p)
+            elif method in NUMERIC_RULES and not math.isnan(a.at[row]):
+                notes[row] = self.numeric_checks(row, records[row], plans[row], p, score.at[row])
+            else:
+                notes[row] = plans[row].get("note", "无法评分，计 0 分")
+        score = score.map(round_half_up)
+        rate = pd.Series(
+            np.where(
+                plan["method"].isin(list(NUMERIC_RULES)) & (t != 0),
+                a / t.where(t != 0) * 100,
+                np.nan,
+            ),
+            index=frame.index,
+        )
+        rate[plan["method"] == M_BUDGET] = a[plan["method"] == M_BUDGET]
+        rows = pd.DataFrame(
+            {
+                "level1": frame["level1"],
+                "level2": frame["level2"],
+                "name": frame["name"],
+                "operator": plan["op"].fillna(""),
+                "target_text": [v.display for v in frame["target"]],
+                "actual_text": [_actual_text(v, plans[r], budget) for r, v in frame["actual"].items()],
+                "unit": plan["eff_unit"].fillna(""),
+                "points": points,
+                "score": score,
+                "claimed": frame["claimed"].astype(float),
+                "rate": rate.map(round_half_up),
+                "note": pd.Series(notes, dtype=object).reindex(frame.index).fillna(""),
+                "method": plan["method"],
+            },
+            index=frame.index,
+        )
+        rows["diff"] = (rows["claimed"] - rows["score"]).map(round_half_up)
+        self.row_checks(rows, records)
+        total = round_half_up(float(rows["score"].sum()))
+        subtotals = self.level_checks(rows)
+        claimed_total = self.claim_checks(rows, total)
+        return Scorecard(
+            data,
+            rules,
+            rows,
+            subtotals,
+            total,
+            rules.grade(total),
+            claimed_total,
+            budget,
+            self.problems,
+        )
+
+    def numeric_checks(self, row: int, r: dict[str, Any], out: dict[str, Any], p: float, score: float) -> str:
+        t, a, method, op = out["t"], out["a"], out["method"], out["op"]
+        if method == M_BUDGET:
+            return f"预算执行率 {fmt_pct(a)}，{fmt_num(p)} × min({fmt_pct(a)}, 100%)"
+        actual: Value = r["actual"]
+        if (out["eff_unit"] == "%" or r["unit"] == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
+            self.add_row(
+                row,
+                L.I_ACTUAL,
+                "percent-scale",
+                value=fmt_num(a),
+                suggest=fmt_num(a * 100),
+                target=fmt_num(t),
+            )
+        if method in (M_GE, M_EQ) and t > 0 and a >= self.rules.over_achievement * t * (1 - 1e-12):
+            self.add_row(
+                row,
+                L.I_ACTUAL,
+                "over-achievement",
+                ratio=fmt_pct(a / t * 100),
+                limit=fmt_pct(self.rules.over_achievement * 100),
+            )
+        if method == M_EQ and a > t and abs(a - t) > self.rules.equal_tolerance * max(abs(a), abs(t)):
+            self.add_row(row, L.I_ACTUAL, "equal-exceeded", actual=fmt_num(a), target=fmt_num(t))
+        if score >= p - 1e-9:
+            return f"{op}：实际 {fmt_num(a)}，指标 {fmt_num(t)}，得满分"
+        if method == M_LE and self.rules.reverse_method == "ratio":
+            return f"{op}：{fmt_num(p)} × {fmt_num(t)} ÷ {fmt_num(a)}"
+        if method == M_LE:
+            return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
+        return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
+
+    def row_checks(self, rows: pd.DataFrame, records: dict[int, dict[str, Any]]) -> None:
+        tol = self.rules.claim_tolerance
+        for row, r in rows.iterrows():
+            p, s, c = r["points"], r["score"], r["claimed"]
+            if math.isnan(p):
+                continue
+            if not math.isnan(c) and c > p + 1e-9:
+                self.add_row(
+                    row,
+                    L.I_CLAIMED,
+                    "claim-over-points",
+                    claimed=fmt_num(c),
+                    points=fmt_num(p),
+                )
+            elif not math.isnan(c) and abs(c - s) > tol + 1e-9:
+                self.add_row(
+                    row,
+                    L.I_CLAIMED,
+                    "score-mismatch",
+                    claimed=fmt_num(c),
+                    score=fmt_num(s),
+                    diff=fmt_num(round_half_up(c - s)),
+                )
+            if s < p - 0.005 and not records[row]["reason"]:
+                self.add_row(
+                    row,
+                    L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,
+                    "missing-reason",
+                    score=fmt_num(s),
+                    points=fmt_num(p),
+                )
+
+    def level_checks(self, rows: pd.DataFrame) -> list[tuple[str, float, float]]:
+        rules = self.rules
+        canon = rows["level1"].map(L.canonical_level1)
+        groups = (
+            pd.DataFrame(
+                {
+                    "level1": canon,
+                    "points": rows["points"].fillna(0),
+                    "score": rows["score"],
+                }
+            )
+            .groupby("level1", sort=False)
+            .sum()
+        )
+        subtotals = [(name, round_half_up(g["points"]), round_half_up(g["score"])) for name, g in groups.iterrows()]
+        header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
+        points_total = round_half_up(float(rows["points"].fillna(0).sum()))
+        if abs(points_total - rules.total_points) > 1e-9:
+            self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
+        expected = {lv.name: lv.points for lv in rules.level1}
+        expected[rules.budget_indicator] = rules.budget_points
+        actual = {name: p for name, p, _ in subtotals}
+        sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
+        if sat and sat not in actual and rules.satisfaction_fallback in expected:
+            # SPEC §3.10: with no 满意度 rows its points may sit in 产出
+            expected[rules.satisfaction_fallback] += expected.pop(sat)
+        for name in list(expected) + [n for n in actual if n not in expected]:
+            got, want = actual.get(name, 0.0), expected.get(name, 0.0)
+            if abs(got - want) > 1e-9:
+                first = rows.index[canon == name]
+                cell = f"{self.cols[L.I_LEVEL1]}{first[0]}" if len(first) else header_cell
+                self.add(
+                    self.sheet,
+                    cell,
+                    "level1-points",
+                    level1=name,
+                    total=fmt_num(got),
+                    expected=fmt_num(want),
+                )
+        return subtotals
+
+    def claim_checks(self, rows: pd.DataFrame, total: float) -> float | None:
+        data = self.data
+        claimed_rows = rows["claimed"].dropna()
+        row_sum = round_half_up(float(claimed_rows.sum())) if len(claimed_rows) else None
+        claimed_total = data.info.get(L.INFO_CLAIMED_TOTAL)
+        cell = data.info_cells.get(L.INFO_CLAIMED_TOTAL)
+        sheet = data.sheet(L.SHEET_INFO)
+        tol = self.rules.claim_tolerance
+        if claimed_total is not None and row_sum is not None and abs(claimed_total - row_sum) > tol + 1e-9:
+            self.add(
+                sheet,
+                cell,
+                "claimed-total-sum",
+                claimed=fmt_num(claimed_total),
+                rows=fmt_num(row_sum),
+            )
+        if claimed_total is None:
+            claimed_total = row_sum
+            cell = None
+        if claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
+            self.add(
+                sheet if cell else self.sheet,
+                cell or f"{self.cols.get(L.I_CLAIMED, 'A')}{data.indicator_header_row}",
+                "claimed-total-mismatch",
+                claimed=fmt_num(claimed_total),
+                total=fmt_num(total),
+                diff=fmt_num(round_half_up(claimed_total - total)),
+            )
+        return claimed_total
+
+
+def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
+    for i, word in sorted(enumerate(scale), key=lambda iw: -len(iw[1])):
+        if text == word:
+            return i
+        if text.endswith(word) and text[: -len(word)] in (
+            "效果",
+            "作用",
+            "程度",
+            "水平",
+            "质量",
+            "成效",
+            "效益",
+        ):
+            return i
+    return None
+
+
+def _actual_text(v: Value, plan: dict[str, Any], budget: Budget) -> str:
+    if plan.get("method") == M_BUDGET and budget.rate is not None:
+        return fmt_pct(budget.rate)
+    return v.display
+
+
+def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
+    """Score one workbook's data under a rule set (SPEC §3)."""
+    return _Scorer(data, rules).run()

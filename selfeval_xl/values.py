@@ -1,0 +1,286 @@
+"""Parsing what people type into value cells: ``≥95%``, ``200余人``, ``2,329.64万元``,
+``2022年12月31日前``, ``11月底前``, ``达成年度指标``. Never raises: text that is not a number or a
+date stays text and the scoring decides whether that is a problem."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+BLANK = "blank"
+NUMBER = "number"
+DATE = "date"
+TEXT = "text"
+
+GE, GT, EQ, LE, LT, QUAL = "≥", ">", "=", "≤", "<", "定性"
+OPERATORS = (GE, GT, EQ, LE, LT, QUAL)
+
+# 指标性质 column words → operator. ``定量`` means "take it from the 指标值".
+_OPERATOR_WORDS = {
+    "≥": GE,
+    ">=": GE,
+    "=>": GE,
+    "正向": GE,
+    "大于等于": GE,
+    "不低于": GE,
+    "不少于": GE,
+    "不小于": GE,
+    ">": GT,
+    "大于": GT,
+    "高于": GT,
+    "=": EQ,
+    "==": EQ,
+    "等于": EQ,
+    "≤": LE,
+    "<=": LE,
+    "=<": LE,
+    "反向": LE,
+    "小于等于": LE,
+    "不高于": LE,
+    "不超过": LE,
+    "不大于": LE,
+    "<": LT,
+    "小于": LT,
+    "低于": LT,
+    "定性": QUAL,
+    "定量": "",
+}
+
+# Operator words written in front of a value (longest first so that 大于等于 beats 大于).
+_PREFIX_WORDS = sorted(
+    [w for w in _OPERATOR_WORDS if w not in ("正向", "反向", "定性", "定量")]
+    + ["至少", "达到", "超过", "最多", "约", "≈"],
+    key=len,
+    reverse=True,
+)
+_PREFIX_OPERATOR = {**_OPERATOR_WORDS, "至少": GE, "达到": GE, "超过": GT, "最多": LE}
+_SUFFIX_OPERATOR = (
+    ("及以上", GE),
+    ("以上", GE),
+    ("以内", LE),
+    ("及以下", LE),
+    ("以下", LE),
+)
+_APPROX = ("余", "多", "左右", "上下")
+
+_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
+_PERCENT_UNITS = {"%", "百分比", "百分点"}
+CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
+
+_DATE_FILLER_BEFORE = r"(?:在|于|截至|截止|截止到|截止至)?"
+_DATE_FILLER_AFTER = r"(?:之前|以前|前|内|止|完成|全部完成|按时完成|底前|末前)*"
+_Y = r"(?P<y>\d{4})"
+_M = r"(?P<m>\d{1,2})"
+_D = r"(?P<d>\d{1,2})"
+_DATE_PATTERNS = [
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}[-/.年]{_M}[-/.月]{_D}日?{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年{_M}月(?:底|末|份)?{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}[-/.]{_M}{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年(?:底|末|度|内)?{_DATE_FILLER_AFTER}$"),
+]
+_DATE_PATTERNS_NO_YEAR = [
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月{_D}日{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月(?P<end>底|末|份)?{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<ye>年底|年末|年内|本年度|当年){_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<half>上半年){_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
+]
+_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_DEADLINE_WORDS = ("前", "之前", "以前", "截止", "截至", "底", "末", "内")
+
+
+@dataclass(frozen=True)
+class Value:
+    """One parsed cell: a number with unit, a date, text, or blank."""
+
+    kind: str
+    raw: object = None
+    number: float | None = None
+    unit: str = ""
+    operator: str | None = None
+    date: dt.date | None = None
+    text: str = ""
+    approx: bool = False
+
+    @property
+    def display(self) -> str:
+        """The value as a person wrote it (for results and messages)."""
+        if self.raw is None:
+            return ""
+        if isinstance(self.raw, float):
+            if self.unit == "%":
+                return f"{_fmt(self.number)}%"
+            return _fmt(self.raw)
+        if isinstance(self.raw, dt.datetime):
+            return self.raw.date().isoformat()
+        if isinstance(self.raw, dt.date):
+            return self.raw.isoformat()
+        return str(self.raw).strip()
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.10g}"
+
+
+def normalize_text(text: object) -> str:
+    """NFKC (full-width digits and signs become ASCII), trimmed, inner spaces removed."""
+    s = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", "", s)
+
+
+def parse_operator_word(text: object) -> str | None:
+    """A 指标性质 cell → operator; ``''`` for 定量/blank (use the value's own operator);
+    ``None`` when the word is not recognised."""
+    if text is None:
+        return ""
+    s = normalize_text(text)
+    if not s:
+        return ""
+    return _OPERATOR_WORDS.get(s)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> dt.date | None:
+    """A date written the Chinese way (``2022年12月31日前``, ``11月底``) or ISO. Month and year
+    precision become the last day of that period. ``None`` when it is not a date."""
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            g = m.groupdict()
+            try:
+                y = int(g["y"])
+                if g.get("d"):
+                    return dt.date(y, int(g["m"]), int(g["d"]))
+                if g.get("m"):
+                    return _month_end(y, int(g["m"]))
+                return dt.date(y, 12, 31)
+            except ValueError:
+                return None
+    if year is None:
+        return None
+    for pattern in _DATE_PATTERNS_NO_YEAR:
+        m = pattern.match(text)
+        if not m:
+            continue
+        g = m.groupdict()
+        try:
+            if g.get("ye"):
+                return dt.date(year, 12, 31)
+            if g.get("half"):
+                return dt.date(year, 6, 30)
+            if g.get("q"):
+                return _month_end(year, _QUARTER[g["q"]] * 3)
+            if g.get("d"):
+                return dt.date(year, int(g["m"]), int(g["d"]))
+            # A bare "10月" is a date only in a 时效 row or with a deadline word.
+            if g.get("end") or allow_month_only or any(w in text for w in _DEADLINE_WORDS):
+                return _month_end(year, int(g["m"]))
+        except ValueError:
+            return None
+    return None
+
+
+def _split_operator(s: str) -> tuple[str | None, str]:
+    for word in _PREFIX_WORDS:
+        if s.startswith(word) and len(s) > len(word):
+            op = _PREFIX_OPERATOR.get(word)
+            return op, s[len(word) :]
+    return None, s
+
+
+def parse_value(
+    raw: object,
+    *,
+    percent_format: bool = False,
+    year: int | None = None,
+    timely: bool = False,
+) -> Value:
+    """Parse a cell's value. ``percent_format``: the cell shows a number as a percentage, so
+    0.95 means 95%. ``year``: the 评价年度, for dates written without a year. ``timely``: a
+    时效 row, where a bare ``10月`` is a month."""
+    try:
+        return _parse_value(raw, percent_format, year, timely)
+    except (ValueError, OverflowError, TypeError):
+        return Value(TEXT, raw, text=normalize_text(raw))
+
+
+def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bool) -> Value:
+    if raw is None:
+        return Value(BLANK, None)
+    if isinstance(raw, bool):
+        return Value(TEXT, raw, text="是" if raw else "否")
+    if isinstance(raw, int | float):
+        x = float(raw)
+        if not math.isfinite(x):
+            return Value(TEXT, raw, text=str(raw))
+        if percent_format:
+            return Value(NUMBER, x, number=round(x * 100, 10), unit="%")
+        return Value(NUMBER, x, number=x)
+    if isinstance(raw, dt.datetime | dt.date):
+        d = raw.date() if isinstance(raw, dt.datetime) else raw
+        return Value(DATE, raw, date=d)
+    s = normalize_text(raw)
+    if not s or s in ("-", "—", "/", "—/", "无数据"):
+        return Value(BLANK, raw) if not s else Value(TEXT, raw, text=s)
+    operator, rest = _split_operator(s)
+    for suffix, op in _SUFFIX_OPERATOR:
+        if rest.endswith(suffix) and len(rest) > len(suffix):
+            rest = rest[: -len(suffix)]
+            operator = operator or op
+            break
+    date = parse_date(rest, year, allow_month_only=timely)
+    if date is not None:
+        if operator is None and any(w in rest for w in _DEADLINE_WORDS):
+            operator = LE
+        return Value(DATE, raw, date=date, operator=operator, text=s)
+    m = _NUMBER.match(rest)
+    if not m:
+        return Value(TEXT, raw, operator=operator, text=s)
+    number = float(m.group(1).replace(",", ""))
+    unit = rest[m.end() :]
+    approx = False
+    for word in _APPROX:
+        if unit.startswith(word):
+            unit, approx = unit[len(word) :], True
+        if unit.endswith(word):
+            unit, approx = unit[: -len(word)], True
+    if unit in _PERCENT_UNITS:
+        unit = "%"
+    elif unit == "‰":
+        number, unit = number / 10, "%"
+    elif unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
+        number *= 1e4 if unit[0] == "万" else 1e8
+        unit = unit[1:]
+    if not _looks_like_unit(unit):
+        return Value(TEXT, raw, operator=operator, text=s)
+    return Value(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
+
+
+_UNIT_CHARS = re.compile(r"^[^\d]{0,8}$")
+
+
+def _looks_like_unit(unit: str) -> bool:
+    """A short tail without digits (``人``, ``万元``, ``个村``); ``3-5人`` or ``1次/2年`` are text."""
+    return bool(_UNIT_CHARS.match(unit)) and not unit.startswith((".", "-", "~", "至", "/"))
+
+
+def parse_amount(raw: object, percent_format: bool = False) -> float | None:
+    """An amount cell (万元 or 元, no operator): number or ``None`` when blank. Raises
+    ``ValueError`` when the text is not an amount."""
+    v = parse_value(raw, percent_format=percent_format)
+    if v.kind == BLANK:
+        return None
+    if v.kind == NUMBER and v.operator is None and (v.unit in ("", *CURRENCY_SCALE)):
+        return v.number
+    raise ValueError(v.display)
