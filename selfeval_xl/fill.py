@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.cell.cell import Cell
 
 from . import layout as L
 from ._fs import atomic_write
@@ -19,6 +20,13 @@ def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
         if L.I_NAME in found or L.B_CATEGORY in found or L.D_ITEM in found:
             return row[0].row, found
     raise ValueError(f"{ws.title}: header not found")
+
+
+def put(cell: Cell, value: Any) -> None:
+    """Write a value; text that starts with ``=`` stays text (openpyxl would make it a formula)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
 
 
 def fill_workbook(
@@ -37,14 +45,14 @@ def fill_workbook(
     for row in ws.iter_rows(min_col=1, max_col=1):
         label = L.normalize_label(row[0].value)
         if label in info:
-            ws.cell(row[0].row, 2, info[label])
+            put(ws.cell(row[0].row, 2), info[label])
     ws = wb[L.SHEET_BUDGET]
     header_row, cols = _header_map(ws)
     for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.B_CATEGORY], max_col=cols[L.B_CATEGORY]):
         cat = L.normalize_label(row[0].value)
         if budget and cat in budget:
             for header, value in zip((L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED), budget[cat], strict=False):
-                ws.cell(row[0].row, cols[header], value)
+                put(ws.cell(row[0].row, cols[header]), value)
     ws = wb[L.SHEET_INDICATORS]
     header_row, cols = _header_map(ws)
     first = header_row + 1
@@ -56,7 +64,7 @@ def fill_workbook(
     for i, rec in enumerate(indicators):
         for header, value in rec.items():
             if header in cols:
-                ws.cell(first + i, cols[header], value)
+                put(ws.cell(first + i, cols[header]), value)
         if L.I_SEQ in cols and L.I_SEQ not in rec:
             ws.cell(first + i, cols[L.I_SEQ], i + 2)
     out = Path(out)

@@ -1,0 +1,250 @@
+"""SPEC §3 rules, each through a real filled workbook; expected values worked out by hand.
+
+Template columns: A 序号, B 一级, C 二级, D 三级, E 指标性质, F 指标值, G 计量单位, H 实际完成值,
+I 分值, J 申报得分, K 偏差原因. Row 2 is the 预算执行率 row; a test's own rows start at row 3."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import base_rows, row
+
+from selfeval_xl import load_rules, read_workbook, score
+from selfeval_xl.scoring import round_half_up
+
+
+def card_for(make_workbook, rows=None, rules=None, **kw):
+    path = make_workbook(indicators=rows, **kw)
+    return score(read_workbook(path), rules or load_rules())
+
+
+def codes(card, code):
+    return [p.where.cell for p in card.problems if p.code == code]
+
+
+def fill_to_90(rows):
+    """Pad with a full-score 满意度 row so that Σ分值 = 10 (budget) + 90."""
+    used = sum(r["分值"] for r in rows)
+    return rows + [row("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "95%", 90 - used)]
+
+
+# --- §3.1 预算执行率 ------------------------------------------------------------------------
+def test_budget_rate_seed_figures(make_workbook):
+    # 2100 ÷ 2329.64 = 0.901427...; 10 × 0.901427 = 9.01427 → 9.01; rate shown 90.14%
+    card = card_for(make_workbook, budget={"年度资金总额": (2329.64, 2329.64, 2100)})
+    assert card.rows.loc[2, "score"] == 9.01
+    assert card.rows.loc[2, "rate"] == 90.14
+    assert card.budget.rate == pytest.approx(90.1427, abs=1e-4)
+    # all other rows full: 90 + 9.01 = 99.01
+    assert card.total == 99.01 and card.grade == "优"
+
+
+def test_budget_in_yuan_real_form_21(make_workbook):
+    # 上海普陀 2022: 20000 元 budget, 9034 元 spent → 9034/20000 = 45.17% → 10 × 0.4517 = 4.517 → 4.52
+    card = card_for(make_workbook, info={"金额单位": "元"}, budget={"年度资金总额": (20000, 20000, 9034)})
+    assert card.rows.loc[2, "score"] == 4.52
+    assert card.budget.adjusted == pytest.approx(2.0)  # 20000 元 = 2 万元
+    assert card.budget.executed == pytest.approx(0.9034)
+
+
+def test_budget_over_executed_caps_and_warns(make_workbook):
+    # 110 ÷ 100 = 110% → 10 × min(1.1, 1) = 10, warning on the 全年执行数 cell D2
+    card = card_for(make_workbook, budget={"年度资金总额": (100, 100, 110)})
+    assert card.rows.loc[2, "score"] == 10
+    assert codes(card, "budget-over-executed") == ["D2"]
+
+
+def test_budget_missing_is_error_on_cell(make_workbook):
+    card = card_for(make_workbook, budget={"年度资金总额": (100, None, 50)})
+    assert codes(card, "budget-missing") == ["C2"]
+    assert card.rows.loc[2, "score"] == 0
+
+
+def test_budget_total_rebuilt_from_parts(make_workbook):
+    # 年度资金总额 blank; 当年 20 + 结转 9.6 = 29.6 budget, 18 + 9.6 = 27.6 spent → 27.6/29.6 = 93.24% → 9.32
+    card = card_for(make_workbook, budget={"年度资金总额": (None, None, None), "当年财政拨款": (20, 20, 18), "上年结转资金": (9.6, 9.6, 9.6)})
+    assert codes(card, "budget-total-rebuilt") == ["B2", "C2", "D2"]
+    assert card.rows.loc[2, "score"] == 9.32
+
+
+def test_budget_total_mismatch_warns(make_workbook):
+    # total 30 but parts 29.6 in every column (difference 0.4 > 0.01)
+    card = card_for(make_workbook, budget={"年度资金总额": (30, 30, 30), "当年财政拨款": (29.6, 29.6, 29.6)})
+    assert codes(card, "budget-total-mismatch") == ["B2", "C2", "D2"]
+
+
+def test_budget_filled_rate_that_disagrees_warns(make_workbook, template_path, tmp_path):
+    import openpyxl
+
+    path = make_workbook(budget={"年度资金总额": (100, 100, 90)})
+    wb = openpyxl.load_workbook(path)
+    wb["绩效指标"]["H2"] = "95%"
+    wb.save(path)
+    card = score(read_workbook(path), load_rules())
+    # computed 90% vs filled 95%: warning on H2, score from the computed rate: 10 × 0.9 = 9
+    assert codes(card, "budget-rate-mismatch") == ["H2"]
+    assert card.rows.loc[2, "score"] == 9
+
+
+# --- §3.2 ≥ ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("target", "actual", "expected"),
+    [
+        ("≥928小时", "909.93小时", 9.81),  # 云南 2022: 10 × 909.93 / 928 = 9.80528 → 9.81
+        ("≥180人", "164人", 9.11),  # 镜湖残联: 10 × 164 / 180 = 9.1111 → 9.11
+        ("≥95%", "99.12%", 10),  # met
+        ("≥95%", "-5%", 0),  # a < 0 counts as 0
+        ("≥0", "3", 10),  # t = 0 → P when a ≥ 0
+        ("不低于90%", "45%", 5),  # 10 × 45 / 90 = 5
+    ],
+)
+def test_greater_or_equal(make_workbook, target, actual, expected):
+    card = card_for(make_workbook, fill_to_90([row("产出指标", "数量指标", "x", target, actual, 10, reason="原因")]))
+    assert card.rows.loc[3, "score"] == expected
+
+
+# --- §3.3 ≤ ----------------------------------------------------------------------------
+def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
+    rows = fill_to_90([
+        row("产出指标", "时效指标", "办结时限", "≤10天", "12天", 10, reason="r"),  # 10 × 10/12 = 8.333 → 8.33
+        row("产出指标", "成本指标", "项目总成本", "≤202.6万元", "132.9", 10),  # met (real form 02)
+        row("产出指标", "时效指标", "超时很多", "≤10天", "25天", 10, reason="r"),  # 10 × 10/25 = 4; linear: 0
+        row("产出指标", "质量指标", "事故数", "≤0", "0", 5),  # t = 0, a ≤ 0 → P
+        row("产出指标", "质量指标", "投诉数", "≤0", "1", 5, reason="r"),  # t = 0, a > 0 → 0
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:7, "score"]) == [8.33, 10, 4, 5, 0]
+    linear_toml = (load_rules().source, tmp_path / "linear.toml")
+    text = (__import__("selfeval_xl.rules", fromlist=["builtin_path"]).builtin_path("项目支出")).read_text(encoding="utf-8")
+    linear_toml[1].write_text(text.replace('reverse_method = "ratio"', 'reverse_method = "linear"'), encoding="utf-8")
+    linear = card_for(make_workbook, rows, rules=load_rules(linear_toml[1]))
+    # linear: 10 × (1 − (12 − 10)/10) = 8.00; 10 × max(0, 1 − 15/10) = 0
+    assert list(linear.rows.loc[3:7, "score"]) == [8, 10, 0, 5, 0]
+
+
+def test_cost_level2_bare_number_means_less_or_equal(make_workbook):
+    # under 成本指标 "15万元" with no operator means ≤: 14 ≤ 15 → full; under 数量指标 it means =
+    rows = fill_to_90([
+        row("产出指标", "成本指标", "办公成本", "15万元", "14万元", 10),
+        row("产出指标", "数量指标", "保障人数", "15", "14", 10, reason="r"),  # = : 10 × 14/15 = 9.33
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "operator"]) == ["≤", "="]
+    assert list(card.rows.loc[3:4, "score"]) == [10, 9.33]
+
+
+# --- §3.4 = and §3.5 over-achievement ----------------------------------------------------
+def test_equal_rule(make_workbook):
+    rows = fill_to_90([
+        row("产出指标", "数量指标", "补助村数量", "=8个", "8", 10),  # real form 02: met
+        row("产出指标", "数量指标", "少了", "=8个", "6", 10, reason="r"),  # 10 × 6/8 = 7.5
+        row("产出指标", "数量指标", "多了", "=8个", "10", 10, reason="r"),  # P, deviation + over (10 ≥ 9.6)
+        row("产出指标", "数量指标", "零", "=0", "0", 5),  # t = 0, a ≤ 0 → P
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:6, "score"]) == [10, 7.5, 10, 5]
+    assert codes(card, "equal-exceeded") == ["H5"]
+    assert codes(card, "over-achievement") == ["H5"]
+
+
+def test_over_achievement_threshold_real_form_04(make_workbook):
+    # 宣城地震局: 科普馆参观人数 target 500, actual 600余人: 600 ≥ 1.2 × 500 → warning, no deduction;
+    # 599 is below the threshold.
+    rows = fill_to_90([
+        row("产出指标", "数量指标", "科普馆参观人数", "500", "600余人", 10),
+        row("产出指标", "数量指标", "接受业务培训人数", "≥500", "599", 10),
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "score"]) == [10, 10]
+    assert codes(card, "over-achievement") == ["H3"]
+
+
+# --- §3.6 定性 ----------------------------------------------------------------------------
+def test_qualitative_bands_and_claims(make_workbook):
+    rows = fill_to_90([
+        row("产出指标", "质量指标", "a", "合规", "达成预期指标", 10, claimed=9),  # 达成, 9 in [8,10] → 9
+        row("产出指标", "质量指标", "b", "规范", "部分达成年度指标并具有一定效果", 10, claimed=7, reason="r"),  # in [6,8) → 7
+        row("产出指标", "质量指标", "c", "规范", "基本完成", 10, claimed=8, reason="r"),  # 8 not in [6,8) → 6, warning
+        row("效益指标", "社会效益指标", "d", "显著", "未达成年度指标且效果较差", 10, reason="r"),  # no claim → 0
+        row("效益指标", "社会效益指标", "e", "好", "较好", 10, reason="r"),  # one step below → 部分 → 6
+        row("效益指标", "社会效益指标", "f", "好", "一般", 5, reason="r"),  # two steps → 未达成 → 0
+        row("效益指标", "可持续影响指标", "g", "效果显著", "显著", 5),  # at target → 达成 → 5
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:9, "score"]) == [9, 7, 6, 0, 6, 0, 5]
+    assert codes(card, "claim-out-of-band") == ["J5"]
+    assert "J5" in codes(card, "score-mismatch")
+
+
+def test_qualitative_unrecognised_is_error(make_workbook):
+    # real form 14: target 效果显著, actual 改善学校的办学条件 — neither a band word nor the target
+    card = card_for(make_workbook, fill_to_90([row("效益指标", "社会效益指标", "办学条件", "效果显著", "改善学校的办学条件", 15, claimed=13)]))
+    assert codes(card, "unknown-quality-text") == ["H3"]
+    assert card.rows.loc[3, "score"] == 0
+
+
+# --- §3.7 dates ------------------------------------------------------------------------
+def test_dates(make_workbook):
+    rows = fill_to_90([
+        row("产出指标", "时效指标", "培训时限", "11月底前", "10月", 5),  # 宣城 2021 (year 2023 here): on time
+        row("产出指标", "时效指标", "晚了", "2023年6月30日前", "2023年7月15日", 10, reason="r"),  # late → 0
+        row("产出指标", "时效指标", "晚了但申报", "2023年6月30日前", "2023年7月15日", 10, claimed=5, reason="r"),  # 5 in [0,6) → 5
+        row("产出指标", "时效指标", "文字", "2023年12月底", "在规定时间内完成", 5),  # 达成 by words → 5
+    ])
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:6, "score"]) == [5, 0, 5, 5]
+    assert codes(card, "late") == ["H4"]
+
+
+# --- §3.8 rounding and §3.9 grades ------------------------------------------------------
+def test_round_half_up():
+    assert [round_half_up(x) for x in (0.125, 2.675, 1.005, 4.515, 9.805280)] == [0.13, 2.68, 1.01, 4.52, 9.81]
+
+
+def test_row_rounding_is_half_up(make_workbook):
+    # 5 × 5.35 / 10 = 2.675 → 2.68 (Python's round gives 2.67)
+    card = card_for(make_workbook, fill_to_90([row("产出指标", "数量指标", "x", "≥10", "5.35", 5, reason="r")]))
+    assert card.rows.loc[3, "score"] == 2.68
+
+
+@pytest.mark.parametrize(("total", "grade"), [(90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")])
+def test_grade_bounds(total, grade):
+    assert load_rules().grade(total) == grade
+
+
+# --- §3.10 checks ----------------------------------------------------------------------
+def test_points_total_and_level1_checks(make_workbook):
+    rows = base_rows()
+    rows[0]["分值"] = 20  # 产出 55, Σ = 105
+    card = card_for(make_workbook, rows)
+    assert codes(card, "points-total") == ["I1"]
+    assert [p.message for p in card.problems if p.code == "level1-points"] == ["一级指标“产出指标”分值合计 55，应为 50"]
+    # the total is still computed: all met → 105
+    assert card.total == 105
+
+
+def test_satisfaction_points_may_sit_in_output(make_workbook):
+    # real form 11 (青神发改): 产出 60 / 效益 30 / budget 10, no 满意度 row → no level1 warning
+    rows = [row("产出指标", "数量指标", "发放覆盖率", "=100%", "100%", 60), row("效益指标", "社会效益指标", "足额保障率", "=100%", "100%", 30)]
+    card = card_for(make_workbook, rows)
+    assert codes(card, "level1-points") == []
+    assert codes(card, "points-total") == []
+    assert card.total == 100
+
+
+def test_claims_reasons_and_bad_numbers(make_workbook):
+    rows = fill_to_90([
+        row("产出指标", "数量指标", "a", "≥100", "90", 10, claimed=10),  # 核定 9, 申报 10 → mismatch; no reason → warning
+        row("产出指标", "数量指标", "b", "≥100", "约九成", 10, claimed=11),  # not a number → 0; claim > points → error
+        row("产出指标", "数量指标", "c", "≥95%", 0.95, 10, reason="r"),  # 0.95 vs 95% → percent-scale warning
+    ])
+    card = card_for(make_workbook, rows, info={"申报总分": 97})
+    assert codes(card, "score-mismatch") == ["J3"]
+    assert codes(card, "missing-reason") == ["K3", "K4"]
+    assert codes(card, "not-a-number") == ["H4"]
+    assert [str(p) for p in card.problems if p.code == "not-a-number"] == ["项目A.xlsx 绩效指标!H4：实际完成值“约九成”无法识别为数值"]
+    assert codes(card, "claim-over-points") == ["J4"]
+    assert codes(card, "percent-scale") == ["H5"]
+    # 申报总分 97 vs Σ申报得分 10 + 11 = 21; 核定: 10 + 9 + 0 + 10×0.95/95=0.1 + 60 = 79.1
+    assert codes(card, "claimed-total-sum") == ["B11"]
+    assert card.total == 79.1
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == ["申报总分 97 与核定总分 79.1 不一致（差 17.9）"]
