@@ -17,7 +17,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "encrypted": (ERROR, "工作簿设置了打开密码，请取消密码后再提交"),
     "too-large": (ERROR, "工作簿内容过大（{detail}），已拒绝读取"),
     "unsafe-xml": (ERROR, "工作簿包含不安全的 XML 结构（{detail}），已拒绝读取"),
-    "missing-sheet": (ERROR, "缺少工作表“{sheet}”"),
+    "missing-sheet": (ERROR, "缺少工作表“{name}”"),
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),

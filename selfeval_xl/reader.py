@@ -23,6 +23,8 @@ from .values import (
 )
 from .xlsx import Book, Cell, Grid, open_book
 
+BAD_OPERATOR = "?"  # an unrecognised 指标性质, already reported; the row scores 0
+
 
 @dataclass
 class BudgetRow:
@@ -100,13 +102,13 @@ def _map_sheets(book: Book, data: WorkbookData) -> None:
             data.sheet_names[name] = by_norm[name]
     for name in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS):
         if name not in data.sheet_names:
-            raise UnreadableWorkbook.at(data.file, None, None, "missing-sheet", sheet=name)
+            raise UnreadableWorkbook.at(data.file, None, None, "missing-sheet", name=name)
 
 
 def _read_meta(book: Book, data: WorkbookData) -> None:
     if L.SHEET_META not in data.sheet_names:
         return
-    grid = book.sheet(L.SHEET_META)
+    grid = book.sheet(data.sheet(L.SHEET_META))
     for r in grid.rows():
         key, value = grid.value(r, 0), grid.value(r, 1)
         if key is not None:
@@ -150,7 +152,7 @@ def _cell_value(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int, 
 
 def _read_info(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_INFO
-    grid = book.sheet(sheet)
+    grid = book.sheet(data.sheet(sheet))
     labels = set(L.INFO_LABELS)
     for (row, col), cell in sorted(grid.cells.items()):
         if col > 3 or not isinstance(cell.value, str):
@@ -255,7 +257,7 @@ def _check_info(data: WorkbookData) -> None:
 
 def _read_budget(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_BUDGET
-    grid = book.sheet(sheet)
+    grid = book.sheet(data.sheet(sheet))
     header_row, cols = _find_header(grid, data, sheet, L.BUDGET_HEADERS, L.BUDGET_HEADER_ALIASES)
     data.budget_columns = {h: L.col_letter(cols[h]) for h in L.BUDGET_HEADERS}
     aliases = L.BUDGET_ROW_ALIASES
@@ -305,7 +307,7 @@ def _merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, 
 
 def _read_indicators(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_INDICATORS
-    grid = book.sheet(sheet)
+    grid = book.sheet(data.sheet(sheet))
     header_row, found = _find_header(grid, data, sheet, L.INDICATOR_REQUIRED, L.INDICATOR_HEADER_ALIASES)
     wanted = (*L.INDICATOR_HEADERS, *L.INDICATOR_OPTIONAL)
     cols = {h: found[h] for h in wanted if h in found}
@@ -430,6 +432,7 @@ def _indicator_record(
             "bad-operator",
             value=raw.get(L.I_OPERATOR),
         )
+        operator = BAD_OPERATOR
     points = number_of(L.I_POINTS)
     if not math.isnan(points) and points <= 0:
         data.add(

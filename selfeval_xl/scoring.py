@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import layout as L
 from .errors import Problem
-from .reader import WorkbookData
+from .reader import BAD_OPERATOR, WorkbookData
 from .rules import RuleSet
 from .values import (
     BLANK,
@@ -293,7 +293,7 @@ class _Scorer:
                     )
             return out
         op = r["operator"]
-        if op is None:  # bad 指标性质, reported by the reader
+        if op == BAD_OPERATOR:  # reported by the reader
             return out
         if op == "":
             op = target.operator or ""

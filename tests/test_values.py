@@ -1,0 +1,100 @@
+"""The value parser: every form of SPEC §2.4, and a property test that it never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from selfeval_xl.values import BLANK, DATE, NUMBER, TEXT, parse_amount, parse_operator_word, parse_value
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "unit", "operator"),
+    [
+        ("≥95%", 95, "%", "≥"),
+        ("≤10天", 10, "天", "≤"),
+        ("=100%", 100, "%", "="),
+        ("不低于90%", 90, "%", "≥"),
+        ("１２３个", 123, "个", None),  # full-width digits
+        ("2,329.64万元", 2329.64, "万元", None),  # thousands separator + unit
+        ("200余人", 200, "人", None),
+        (">=95", 95, "", "≥"),
+        ("＜5次", 5, "次", "<"),
+        ("≥100百分比", 100, "%", "≥"),
+        ("90%以上", 90, "%", "≥"),
+        ("10天以内", 10, "天", "≤"),
+        ("1.5万人", 15000, "人", None),
+        ("5‰", 0.5, "%", None),
+        (" 42 ", 42, "", None),
+    ],
+)
+def test_numbers_in_text(text, number, unit, operator):
+    v = parse_value(text)
+    assert (v.kind, v.number, v.unit, v.operator) == (NUMBER, pytest.approx(number), unit, operator)
+
+
+@pytest.mark.parametrize(
+    ("text", "year", "timely", "date", "operator"),
+    [
+        ("2022年12月31日前", None, False, dt.date(2022, 12, 31), "≤"),
+        ("11月底前", 2021, False, dt.date(2021, 11, 30), "≤"),
+        ("10月", 2021, True, dt.date(2021, 10, 31), None),  # bare month only in a 时效 row
+        ("2023年12月底", None, False, dt.date(2023, 12, 31), "≤"),
+        ("2021年12月完成", None, False, dt.date(2021, 12, 31), None),
+        ("2022-06-30", None, False, dt.date(2022, 6, 30), None),
+        ("年底前", 2022, False, dt.date(2022, 12, 31), "≤"),
+        ("第三季度", 2022, False, dt.date(2022, 9, 30), None),
+    ],
+)
+def test_dates(text, year, timely, date, operator):
+    v = parse_value(text, year=year, timely=timely)
+    assert (v.kind, v.date, v.operator) == (DATE, date, operator)
+
+
+def test_bare_month_outside_timely_row_is_a_number():
+    assert parse_value("10月", year=2021).kind == NUMBER
+
+
+def test_percent_formatted_cell_means_what_excel_shows():
+    v = parse_value(0.95, percent_format=True)
+    assert (v.number, v.unit, v.display) == (95, "%", "95%")
+    assert parse_value(0.95).number == 0.95
+
+
+@pytest.mark.parametrize("text", ["达成年度指标", "好", "约九成", "3-5人", "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(A1)"])
+def test_text_stays_text(text):
+    v = parse_value(text)
+    assert v.kind == TEXT
+    assert v.display == text.strip()
+
+
+def test_blank_and_dash():
+    assert parse_value(None).kind == BLANK
+    assert parse_value("   ").kind == BLANK
+    assert parse_value("/").kind == TEXT
+
+
+@pytest.mark.parametrize(("word", "op"), [("≥", "≥"), (">=", "≥"), ("正向", "≥"), ("反向", "≤"), ("<=", "≤"), ("等于", "="), ("定性", "定性"), ("", ""), (None, ""), ("大概", None)])
+def test_operator_words(word, op):
+    assert parse_operator_word(word) == op
+
+
+def test_amounts():
+    assert parse_amount("2,329.64") == 2329.64
+    assert parse_amount(None) is None
+    with pytest.raises(ValueError):
+        parse_amount("约两千万")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), st.text(alphabet="0123456789.,%≥≤<>=年月日前底余万元天人-/ 　１２"), st.floats(allow_nan=True, allow_infinity=True), st.integers()))
+def test_parser_never_raises(raw):
+    v = parse_value(raw, year=2022, timely=True)
+    assert v.kind in (BLANK, NUMBER, DATE, TEXT)
+    if v.kind == NUMBER:
+        assert v.number is not None and v.number == v.number  # a real number, never NaN
+    if v.kind == DATE:
+        assert isinstance(v.date, dt.date)
