@@ -354,8 +354,11 @@ def _read_indicators(book: Book, data: WorkbookData) -> None:
             elif h == L.I_LEVEL1 and raw[h] != last[h]:
                 last[L.I_LEVEL2] = None
             last[h] = raw.get(h)
-        if all(_blank(raw.get(h)) for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)):
-            continue  # an unused skeleton row: 一级/二级 only
+        if all(
+            _blank(raw.get(h)) or _not_applicable(raw.get(h))
+            for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
+        ):
+            continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
         records.append(_indicator_record(data, grid, sheet, row, cols, raw, year))
         rows.append(row)
     columns = [
@@ -373,6 +376,13 @@ def _read_indicators(book: Book, data: WorkbookData) -> None:
         "method",
     ]
     data.indicators = pd.DataFrame(records, index=pd.Index(rows, name="excel_row"), columns=columns)
+
+
+_NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用"}
+
+
+def _not_applicable(v: object) -> bool:
+    return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
 
 
 def _blank(v: object) -> bool:

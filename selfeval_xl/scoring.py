@@ -223,7 +223,7 @@ class _Scorer:
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
             cell = f"{cols[header]}{total.row}" if total else None
-            if filled and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
+            if filled and sum(filled) and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
                 value = sum(filled)
                 self.add(
                     sheet,
@@ -626,11 +626,14 @@ class _Scorer:
         data = self.data
         claimed_rows = rows["claimed"].dropna()
         row_sum = round_half_up(float(claimed_rows.sum())) if len(claimed_rows) else None
+        # Σ申报得分 is only comparable when every row carries a claim (often the 预算执行率
+        # row is left blank because its score is computed).
+        complete = len(claimed_rows) == len(rows)
         claimed_total = data.info.get(L.INFO_CLAIMED_TOTAL)
         cell = data.info_cells.get(L.INFO_CLAIMED_TOTAL)
         sheet = data.sheet(L.SHEET_INFO)
         tol = self.rules.claim_tolerance
-        if claimed_total is not None and row_sum is not None and abs(claimed_total - row_sum) > tol + 1e-9:
+        if claimed_total is not None and complete and row_sum is not None and abs(claimed_total - row_sum) > tol + 1e-9:
             self.add(
                 sheet,
                 cell,

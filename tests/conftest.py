@@ -26,7 +26,18 @@ BASE_INFO = {
 BASE_BUDGET = {"年度资金总额": (29.6, 29.6, 29.6), "当年财政拨款": (29.6, 29.6, 29.6)}
 
 
-def row(l1: str, l2: str, name: str, target: Any, actual: Any, points: float, claimed: Any = None, op: Any = None, reason: Any = None, unit: Any = None) -> dict[str, Any]:
+def row(
+    l1: str,
+    l2: str,
+    name: str,
+    target: Any,
+    actual: Any,
+    points: float,
+    claimed: Any = None,
+    op: Any = None,
+    reason: Any = None,
+    unit: Any = None,
+) -> dict[str, Any]:
     """One 绩效指标 row keyed by header text."""
     rec = {"一级指标": l1, "二级指标": l2, "三级指标": name, "指标值": target, "实际完成值": actual, "分值": points}
     if claimed is not None:
@@ -77,7 +88,13 @@ def make_workbook(tmp_path, template_path) -> MakeWorkbook:
         indicators: Sequence[Mapping[str, Any]] | None = None,
     ) -> Path:
         full_info = {**BASE_INFO, **(info or {})}
-        return fill_workbook(template_path, tmp_path / name, full_info, BASE_BUDGET if budget is None else budget, base_rows() if indicators is None else indicators)
+        return fill_workbook(
+            template_path,
+            tmp_path / name,
+            full_info,
+            BASE_BUDGET if budget is None else budget,
+            base_rows() if indicators is None else indicators,
+        )
 
     return make
 
@@ -96,7 +113,17 @@ def office_resave(src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
     filt = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods", "xls": "xls:MS Excel 97", "pdf": "pdf"}[fmt]
     env = {**os.environ, "HOME": str(out_dir)}
     subprocess.run(
-        [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", "--convert-to", filt, "--outdir", str(out_dir), str(src)],
+        [
+            exe,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            filt,
+            "--outdir",
+            str(out_dir),
+            str(src),
+        ],
         check=True,
         capture_output=True,
         timeout=180,

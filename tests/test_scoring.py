@@ -61,7 +61,10 @@ def test_budget_missing_is_error_on_cell(make_workbook):
 
 def test_budget_total_rebuilt_from_parts(make_workbook):
     # 年度资金总额 blank; 当年 20 + 结转 9.6 = 29.6 budget, 18 + 9.6 = 27.6 spent → 27.6/29.6 = 93.24% → 9.32
-    card = card_for(make_workbook, budget={"年度资金总额": (None, None, None), "当年财政拨款": (20, 20, 18), "上年结转资金": (9.6, 9.6, 9.6)})
+    card = card_for(
+        make_workbook,
+        budget={"年度资金总额": (None, None, None), "当年财政拨款": (20, 20, 18), "上年结转资金": (9.6, 9.6, 9.6)},
+    )
     assert codes(card, "budget-total-rebuilt") == ["B2", "C2", "D2"]
     assert card.rows.loc[2, "score"] == 9.32
 
@@ -104,17 +107,21 @@ def test_greater_or_equal(make_workbook, target, actual, expected):
 
 # --- §3.3 ≤ ----------------------------------------------------------------------------
 def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
-    rows = fill_to_90([
-        row("产出指标", "时效指标", "办结时限", "≤10天", "12天", 10, reason="r"),  # 10 × 10/12 = 8.333 → 8.33
-        row("产出指标", "成本指标", "项目总成本", "≤202.6万元", "132.9", 10),  # met (real form 02)
-        row("产出指标", "时效指标", "超时很多", "≤10天", "25天", 10, reason="r"),  # 10 × 10/25 = 4; linear: 0
-        row("产出指标", "质量指标", "事故数", "≤0", "0", 5),  # t = 0, a ≤ 0 → P
-        row("产出指标", "质量指标", "投诉数", "≤0", "1", 5, reason="r"),  # t = 0, a > 0 → 0
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "办结时限", "≤10天", "12天", 10, reason="r"),  # 10 × 10/12 = 8.333 → 8.33
+            row("产出指标", "成本指标", "项目总成本", "≤202.6万元", "132.9", 10),  # met (real form 02)
+            row("产出指标", "时效指标", "超时很多", "≤10天", "25天", 10, reason="r"),  # 10 × 10/25 = 4; linear: 0
+            row("产出指标", "质量指标", "事故数", "≤0", "0", 5),  # t = 0, a ≤ 0 → P
+            row("产出指标", "质量指标", "投诉数", "≤0", "1", 5, reason="r"),  # t = 0, a > 0 → 0
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:7, "score"]) == [8.33, 10, 4, 5, 0]
     linear_toml = (load_rules().source, tmp_path / "linear.toml")
-    text = (__import__("selfeval_xl.rules", fromlist=["builtin_path"]).builtin_path("项目支出")).read_text(encoding="utf-8")
+    text = (__import__("selfeval_xl.rules", fromlist=["builtin_path"]).builtin_path("项目支出")).read_text(
+        encoding="utf-8"
+    )
     linear_toml[1].write_text(text.replace('reverse_method = "ratio"', 'reverse_method = "linear"'), encoding="utf-8")
     linear = card_for(make_workbook, rows, rules=load_rules(linear_toml[1]))
     # linear: 10 × (1 − (12 − 10)/10) = 8.00; 10 × max(0, 1 − 15/10) = 0
@@ -123,10 +130,12 @@ def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
 
 def test_cost_level2_bare_number_means_less_or_equal(make_workbook):
     # under 成本指标 "15万元" with no operator means ≤: 14 ≤ 15 → full; under 数量指标 it means =
-    rows = fill_to_90([
-        row("产出指标", "成本指标", "办公成本", "15万元", "14万元", 10),
-        row("产出指标", "数量指标", "保障人数", "15", "14", 10, reason="r"),  # = : 10 × 14/15 = 9.33
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "成本指标", "办公成本", "15万元", "14万元", 10),
+            row("产出指标", "数量指标", "保障人数", "15", "14", 10, reason="r"),  # = : 10 × 14/15 = 9.33
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:4, "operator"]) == ["≤", "="]
     assert list(card.rows.loc[3:4, "score"]) == [10, 9.33]
@@ -134,12 +143,14 @@ def test_cost_level2_bare_number_means_less_or_equal(make_workbook):
 
 # --- §3.4 = and §3.5 over-achievement ----------------------------------------------------
 def test_equal_rule(make_workbook):
-    rows = fill_to_90([
-        row("产出指标", "数量指标", "补助村数量", "=8个", "8", 10),  # real form 02: met
-        row("产出指标", "数量指标", "少了", "=8个", "6", 10, reason="r"),  # 10 × 6/8 = 7.5
-        row("产出指标", "数量指标", "多了", "=8个", "10", 10, reason="r"),  # P, deviation + over (10 ≥ 9.6)
-        row("产出指标", "数量指标", "零", "=0", "0", 5),  # t = 0, a ≤ 0 → P
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "数量指标", "补助村数量", "=8个", "8", 10),  # real form 02: met
+            row("产出指标", "数量指标", "少了", "=8个", "6", 10, reason="r"),  # 10 × 6/8 = 7.5
+            row("产出指标", "数量指标", "多了", "=8个", "10", 10, reason="r"),  # P, deviation + over (10 ≥ 9.6)
+            row("产出指标", "数量指标", "零", "=0", "0", 5),  # t = 0, a ≤ 0 → P
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:6, "score"]) == [10, 7.5, 10, 5]
     assert codes(card, "equal-exceeded") == ["H5"]
@@ -149,10 +160,12 @@ def test_equal_rule(make_workbook):
 def test_over_achievement_threshold_real_form_04(make_workbook):
     # 宣城地震局: 科普馆参观人数 target 500, actual 600余人: 600 ≥ 1.2 × 500 → warning, no deduction;
     # 599 is below the threshold.
-    rows = fill_to_90([
-        row("产出指标", "数量指标", "科普馆参观人数", "500", "600余人", 10),
-        row("产出指标", "数量指标", "接受业务培训人数", "≥500", "599", 10),
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "数量指标", "科普馆参观人数", "500", "600余人", 10),
+            row("产出指标", "数量指标", "接受业务培训人数", "≥500", "599", 10),
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:4, "score"]) == [10, 10]
     assert codes(card, "over-achievement") == ["H3"]
@@ -160,15 +173,21 @@ def test_over_achievement_threshold_real_form_04(make_workbook):
 
 # --- §3.6 定性 ----------------------------------------------------------------------------
 def test_qualitative_bands_and_claims(make_workbook):
-    rows = fill_to_90([
-        row("产出指标", "质量指标", "a", "合规", "达成预期指标", 10, claimed=9),  # 达成, 9 in [8,10] → 9
-        row("产出指标", "质量指标", "b", "规范", "部分达成年度指标并具有一定效果", 10, claimed=7, reason="r"),  # in [6,8) → 7
-        row("产出指标", "质量指标", "c", "规范", "基本完成", 10, claimed=8, reason="r"),  # 8 not in [6,8) → 6, warning
-        row("效益指标", "社会效益指标", "d", "显著", "未达成年度指标且效果较差", 10, reason="r"),  # no claim → 0
-        row("效益指标", "社会效益指标", "e", "好", "较好", 10, reason="r"),  # one step below → 部分 → 6
-        row("效益指标", "社会效益指标", "f", "好", "一般", 5, reason="r"),  # two steps → 未达成 → 0
-        row("效益指标", "可持续影响指标", "g", "效果显著", "显著", 5),  # at target → 达成 → 5
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "合规", "达成预期指标", 10, claimed=9),  # 达成, 9 in [8,10] → 9
+            row(
+                "产出指标", "质量指标", "b", "规范", "部分达成年度指标并具有一定效果", 10, claimed=7, reason="r"
+            ),  # in [6,8) → 7
+            row(
+                "产出指标", "质量指标", "c", "规范", "基本完成", 10, claimed=8, reason="r"
+            ),  # 8 not in [6,8) → 6, warning
+            row("效益指标", "社会效益指标", "d", "显著", "未达成年度指标且效果较差", 10, reason="r"),  # no claim → 0
+            row("效益指标", "社会效益指标", "e", "好", "较好", 10, reason="r"),  # one step below → 部分 → 6
+            row("效益指标", "社会效益指标", "f", "好", "一般", 5, reason="r"),  # two steps → 未达成 → 0
+            row("效益指标", "可持续影响指标", "g", "效果显著", "显著", 5),  # at target → 达成 → 5
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:9, "score"]) == [9, 7, 6, 0, 6, 0, 5]
     assert codes(card, "claim-out-of-band") == ["J5"]
@@ -177,19 +196,26 @@ def test_qualitative_bands_and_claims(make_workbook):
 
 def test_qualitative_unrecognised_is_error(make_workbook):
     # real form 14: target 效果显著, actual 改善学校的办学条件 — neither a band word nor the target
-    card = card_for(make_workbook, fill_to_90([row("效益指标", "社会效益指标", "办学条件", "效果显著", "改善学校的办学条件", 15, claimed=13)]))
+    card = card_for(
+        make_workbook,
+        fill_to_90([row("效益指标", "社会效益指标", "办学条件", "效果显著", "改善学校的办学条件", 15, claimed=13)]),
+    )
     assert codes(card, "unknown-quality-text") == ["H3"]
     assert card.rows.loc[3, "score"] == 0
 
 
 # --- §3.7 dates ------------------------------------------------------------------------
 def test_dates(make_workbook):
-    rows = fill_to_90([
-        row("产出指标", "时效指标", "培训时限", "11月底前", "10月", 5),  # 宣城 2021 (year 2023 here): on time
-        row("产出指标", "时效指标", "晚了", "2023年6月30日前", "2023年7月15日", 10, reason="r"),  # late → 0
-        row("产出指标", "时效指标", "晚了但申报", "2023年6月30日前", "2023年7月15日", 10, claimed=5, reason="r"),  # 5 in [0,6) → 5
-        row("产出指标", "时效指标", "文字", "2023年12月底", "在规定时间内完成", 5),  # 达成 by words → 5
-    ])
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "培训时限", "11月底前", "10月", 5),  # 宣城 2021 (year 2023 here): on time
+            row("产出指标", "时效指标", "晚了", "2023年6月30日前", "2023年7月15日", 10, reason="r"),  # late → 0
+            row(
+                "产出指标", "时效指标", "晚了但申报", "2023年6月30日前", "2023年7月15日", 10, claimed=5, reason="r"
+            ),  # 5 in [0,6) → 5
+            row("产出指标", "时效指标", "文字", "2023年12月底", "在规定时间内完成", 5),  # 达成 by words → 5
+        ]
+    )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:6, "score"]) == [5, 0, 5, 5]
     assert codes(card, "late") == ["H4"]
@@ -206,7 +232,9 @@ def test_row_rounding_is_half_up(make_workbook):
     assert card.rows.loc[3, "score"] == 2.68
 
 
-@pytest.mark.parametrize(("total", "grade"), [(90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")])
+@pytest.mark.parametrize(
+    ("total", "grade"), [(90, "优"), (89.99, "良"), (80, "良"), (79.99, "中"), (60, "中"), (59.99, "差")]
+)
 def test_grade_bounds(total, grade):
     assert load_rules().grade(total) == grade
 
@@ -224,7 +252,10 @@ def test_points_total_and_level1_checks(make_workbook):
 
 def test_satisfaction_points_may_sit_in_output(make_workbook):
     # real form 11 (青神发改): 产出 60 / 效益 30 / budget 10, no 满意度 row → no level1 warning
-    rows = [row("产出指标", "数量指标", "发放覆盖率", "=100%", "100%", 60), row("效益指标", "社会效益指标", "足额保障率", "=100%", "100%", 30)]
+    rows = [
+        row("产出指标", "数量指标", "发放覆盖率", "=100%", "100%", 60),
+        row("效益指标", "社会效益指标", "足额保障率", "=100%", "100%", 30),
+    ]
     card = card_for(make_workbook, rows)
     assert codes(card, "level1-points") == []
     assert codes(card, "points-total") == []
@@ -232,19 +263,46 @@ def test_satisfaction_points_may_sit_in_output(make_workbook):
 
 
 def test_claims_reasons_and_bad_numbers(make_workbook):
-    rows = fill_to_90([
-        row("产出指标", "数量指标", "a", "≥100", "90", 10, claimed=10),  # 核定 9, 申报 10 → mismatch; no reason → warning
-        row("产出指标", "数量指标", "b", "≥100", "约九成", 10, claimed=11),  # not a number → 0; claim > points → error
-        row("产出指标", "数量指标", "c", "≥95%", 0.95, 10, reason="r"),  # 0.95 vs 95% → percent-scale warning
-    ])
+    rows = fill_to_90(
+        [
+            row(
+                "产出指标", "数量指标", "a", "≥100", "90", 10, claimed=10
+            ),  # 核定 9, 申报 10 → mismatch; no reason → warning
+            row(
+                "产出指标", "数量指标", "b", "≥100", "约九成", 10, claimed=11
+            ),  # not a number → 0; claim > points → error
+            row("产出指标", "数量指标", "c", "≥95%", 0.95, 10, reason="r"),  # 0.95 vs 95% → percent-scale warning
+        ]
+    )
     card = card_for(make_workbook, rows, info={"申报总分": 97})
     assert codes(card, "score-mismatch") == ["J3"]
     assert codes(card, "missing-reason") == ["K3", "K4"]
     assert codes(card, "not-a-number") == ["H4"]
-    assert [str(p) for p in card.problems if p.code == "not-a-number"] == ["项目A.xlsx 绩效指标!H4：实际完成值“约九成”无法识别为数值"]
+    assert [str(p) for p in card.problems if p.code == "not-a-number"] == [
+        "项目A.xlsx 绩效指标!H4：实际完成值“约九成”无法识别为数值"
+    ]
     assert codes(card, "claim-over-points") == ["J4"]
     assert codes(card, "percent-scale") == ["H5"]
     # 申报总分 97 vs Σ申报得分 10 + 11 = 21; 核定: 10 + 9 + 0 + 10×0.95/95=0.1 + 60 = 79.1
-    assert codes(card, "claimed-total-sum") == ["B11"]
+    assert codes(card, "claimed-total-sum") == []  # most rows carry no claim: Σ申报得分 not comparable
     assert card.total == 79.1
-    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == ["申报总分 97 与核定总分 79.1 不一致（差 17.9）"]
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 97 与核定总分 79.1 不一致（差 17.9）"
+    ]
+
+
+def test_claimed_total_against_row_claims(make_workbook):
+    # every row claims full points: Σ申报得分 = 10 (budget, J2) + 90 = 100, but 申报总分 says 97
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    path = make_workbook(indicators=rows, info={"申报总分": 97})
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    wb["绩效指标"]["J2"] = 10
+    wb.save(path)
+    card = score(read_workbook(path), load_rules())
+    assert codes(card, "claimed-total-sum") == ["B11"]
+    # 核定 100 (all met) vs 申报总分 97
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 97 与核定总分 100 不一致（差 -3）"
+    ]

@@ -64,7 +64,9 @@ def test_percent_formatted_cell_means_what_excel_shows():
     assert parse_value(0.95).number == 0.95
 
 
-@pytest.mark.parametrize("text", ["达成年度指标", "好", "约九成", "3-5人", "=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(A1)"])
+@pytest.mark.parametrize(
+    "text", ["达成年度指标", "好", "约九成", "3-5人", '=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(A1)"]
+)
 def test_text_stays_text(text):
     v = parse_value(text)
     assert v.kind == TEXT
@@ -77,7 +79,21 @@ def test_blank_and_dash():
     assert parse_value("/").kind == TEXT
 
 
-@pytest.mark.parametrize(("word", "op"), [("≥", "≥"), (">=", "≥"), ("正向", "≥"), ("反向", "≤"), ("<=", "≤"), ("等于", "="), ("定性", "定性"), ("", ""), (None, ""), ("大概", None)])
+@pytest.mark.parametrize(
+    ("word", "op"),
+    [
+        ("≥", "≥"),
+        (">=", "≥"),
+        ("正向", "≥"),
+        ("反向", "≤"),
+        ("<=", "≤"),
+        ("等于", "="),
+        ("定性", "定性"),
+        ("", ""),
+        (None, ""),
+        ("大概", None),
+    ],
+)
 def test_operator_words(word, op):
     assert parse_operator_word(word) == op
 
@@ -90,7 +106,14 @@ def test_amounts():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.text(), st.text(alphabet="0123456789.,%≥≤<>=年月日前底余万元天人-/ 　１２"), st.floats(allow_nan=True, allow_infinity=True), st.integers()))
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet="0123456789.,%≥≤<>=年月日前底余万元天人-/ 　１２"),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.integers(),
+    )
+)
 def test_parser_never_raises(raw):
     v = parse_value(raw, year=2022, timely=True)
     assert v.kind in (BLANK, NUMBER, DATE, TEXT)

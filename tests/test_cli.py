@@ -1,0 +1,107 @@
+"""The CLI: exit codes, exact Chinese lines, JSON Lines equal to the library result, help text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import base_rows, row
+
+from selfeval_xl import score_file
+from selfeval_xl.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_every_command_has_chinese_help(runner):
+    for name, command in cli.commands.items():
+        assert command.help and any("\u4e00" <= ch <= "\u9fff" for ch in command.help), name
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+
+
+def test_score_json_equals_library(runner, make_workbook):
+    path = make_workbook()
+    result = runner.invoke(cli, ["score", str(path), "--json", "--no-write-back"])
+    assert result.exit_code == 0, result.output
+    objs = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(objs) == 1
+    obj = objs[0]
+    assert set(obj) == {
+        "file",
+        "kind",
+        "year",
+        "unit",
+        "unit_code",
+        "project",
+        "total",
+        "grade",
+        "claimed_total",
+        "budget",
+        "indicators",
+        "problems",
+    }
+    assert set(obj["budget"]) == {"initial", "adjusted", "executed", "rate"}
+    assert set(obj["indicators"][0]) == {
+        "level1",
+        "level2",
+        "name",
+        "operator",
+        "target",
+        "actual",
+        "unit",
+        "points",
+        "score",
+        "claimed",
+        "rate",
+        "note",
+    }
+    assert obj == json.loads(json.dumps(score_file(path).card.as_dict(), ensure_ascii=False))
+    assert (obj["total"], obj["grade"], obj["budget"]["rate"]) == (100, "优", 100)
+
+
+def test_validate_reports_cell_and_exits_1(runner, make_workbook):
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "约九成", 10)
+    path = make_workbook(indicators=rows)
+    result = runner.invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "错误：项目A.xlsx 绩效指标!H4：实际完成值“约九成”无法识别为数值" in result.stderr.splitlines()
+    # that row scores 0, the rest are full: 100 − 10 = 90 → 优 (lower bound inclusive)
+    assert result.stdout.splitlines()[-1] == "共 1 个文件：已评分 1，未评分 0；优 1、良 0、中 0、差 0"
+
+
+def test_batch_goes_on_past_unreadable_file(runner, make_workbook, tmp_path):
+    make_workbook("a.xlsx")
+    (tmp_path / "坏文件.xlsx").write_bytes(b"not a zip")
+    (tmp_path / "~$a.xlsx").write_bytes(b"lock")
+    (tmp_path / ".hidden.xlsx").write_bytes(b"hidden")
+    result = runner.invoke(cli, ["score", str(tmp_path), "--json"])
+    assert result.exit_code == 1
+    files = [json.loads(line)["file"] for line in result.stdout.splitlines()]
+    assert files == ["a.xlsx", "坏文件.xlsx"]
+    assert "错误：坏文件.xlsx：不是有效的 Excel 工作簿（文件不是 zip 格式的 .xlsx）" in result.stderr.splitlines()
+    assert "Traceback" not in result.output
+
+
+def test_usage_errors_exit_2(runner, tmp_path):
+    assert runner.invoke(cli, ["score"]).exit_code == 2
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[ruleset]\nid="x"\nname="x"\nversion="1"\nkind="项目支出"\n[grades]\nbands=[]\nlowest="差"\n[budget]\npoints=10\n[scoring]\nreverse_method="cube"\n[qualitative]\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["score", str(tmp_path), "--rules", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.toml [scoring] reverse_method：未知的方法“cube”" in result.output
+
+
+def test_template_command(runner, tmp_path):
+    out = tmp_path / "模板.xlsx"
+    result = runner.invoke(cli, ["template", "-o", str(out)])
+    assert result.exit_code == 0 and out.exists()
+    assert result.stdout.startswith("已生成模板：")
