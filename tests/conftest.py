@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from selfeval_xl import fill_workbook, generate_template, load_rules
+from selfeval_xl.sample_data import indicator_row
 
 # A realistic filled project (real form 18 shape: 镜湖区残联 2023, amounts in 万元), all rows
 # scored at full points so tests can change one thing at a time.
@@ -26,29 +27,7 @@ BASE_INFO = {
 BASE_BUDGET = {"年度资金总额": (29.6, 29.6, 29.6), "当年财政拨款": (29.6, 29.6, 29.6)}
 
 
-def row(
-    l1: str,
-    l2: str,
-    name: str,
-    target: Any,
-    actual: Any,
-    points: float,
-    claimed: Any = None,
-    op: Any = None,
-    reason: Any = None,
-    unit: Any = None,
-) -> dict[str, Any]:
-    """One 绩效指标 row keyed by header text."""
-    rec = {"一级指标": l1, "二级指标": l2, "三级指标": name, "指标值": target, "实际完成值": actual, "分值": points}
-    if claimed is not None:
-        rec["申报得分"] = claimed
-    if op is not None:
-        rec["指标性质"] = op
-    if reason is not None:
-        rec["偏差原因分析及改进措施"] = reason
-    if unit is not None:
-        rec["计量单位"] = unit
-    return rec
+row = indicator_row  # the tests' short name
 
 
 def base_rows() -> list[dict[str, Any]]:
