@@ -111,7 +111,8 @@ class _Keys:
         self.t, self.where, self.source = table, where, source
 
     def _err(self, key: str, what: str) -> RuleSetError:
-        return RuleSetError(f"{self.source} [{self.where}] {key}：{what}")
+        section = f" [{self.where}]" if self.where else ""
+        return RuleSetError(f"{self.source}{section} {key}：{what}")
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.t:
