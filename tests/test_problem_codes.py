@@ -9,6 +9,7 @@ import pytest
 from conftest import base_rows, row
 
 from selfeval_xl import UnreadableWorkbook, load_rules, read_workbook, score, score_file
+from selfeval_xl.batch import RuleBook
 from selfeval_xl.rules import builtin_path
 
 
@@ -45,7 +46,7 @@ def test_part_that_inflates_past_the_limit_is_refused_before_inflating(make_work
 
 def test_kind_mismatch_with_given_rules(make_workbook):
     path = make_workbook(info={"评价类型": "部门整体支出"})
-    outcome = score_file(path, rulebook=__import__("selfeval_xl.batch", fromlist=["RuleBook"]).RuleBook(load_rules()))
+    outcome = score_file(path, rulebook=RuleBook(load_rules()))
     assert ("kind-mismatch", "项目A.xlsx 基本信息!B2") in codes(outcome.problems)
 
 

@@ -33,13 +33,18 @@ EXPECTED = {
 }
 
 
+def total_grade(path: Path) -> tuple[float, str]:
+    card = score_file(path).card
+    return card.total, card.grade
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     return make_samples(tmp_path_factory.mktemp("samples"))
 
 
 def test_samples_score_as_worked_by_hand(generated):
-    got = {p.name: (score_file(p).card.total, score_file(p).card.grade) for p in generated}
+    got = {p.name: total_grade(p) for p in generated}
     assert got == EXPECTED
 
 
@@ -54,8 +59,7 @@ def test_committed_samples_match_generator():
     committed = sorted((ROOT / "samples").glob("*.xlsx"))
     assert {p.name for p in committed} == set(EXPECTED)
     for p in committed:
-        card = score_file(p).card
-        assert (card.total, card.grade) == EXPECTED[p.name], p.name
+        assert total_grade(p) == EXPECTED[p.name], p.name
 
 
 def test_template_has_contract_sheets(template_path):
@@ -90,9 +94,8 @@ def test_libreoffice_roundtrip(generated, template_path, tmp_path):
         pytest.skip("LibreOffice is not installed")
     for p in generated[:5]:
         resaved = office_resave(p, tmp_path / "xlsx")
-        assert (score_file(resaved).card.total, score_file(resaved).card.grade) == EXPECTED[p.name]
+        assert total_grade(resaved) == EXPECTED[p.name]
     ods = office_resave(generated[1], tmp_path / "ods", "ods")
-    card = score_file(ods).card
-    assert (card.total, card.grade) == EXPECTED[generated[1].name]
+    assert total_grade(ods) == EXPECTED[generated[1].name]
     reopened = office_resave(template_path, tmp_path / "tpl")
     assert openpyxl.load_workbook(reopened).sheetnames[:4] == ["说明", "基本信息", "预算执行", "绩效指标"]

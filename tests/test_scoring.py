@@ -9,6 +9,7 @@ import pytest
 from conftest import base_rows, row
 
 from selfeval_xl import load_rules, read_workbook, score
+from selfeval_xl.rules import builtin_path
 from selfeval_xl.scoring import round_half_up
 
 
@@ -118,12 +119,10 @@ def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
     )
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:7, "score"]) == [8.33, 10, 4, 5, 0]
-    linear_toml = (load_rules().source, tmp_path / "linear.toml")
-    text = (__import__("selfeval_xl.rules", fromlist=["builtin_path"]).builtin_path("项目支出")).read_text(
-        encoding="utf-8"
-    )
-    linear_toml[1].write_text(text.replace('reverse_method = "ratio"', 'reverse_method = "linear"'), encoding="utf-8")
-    linear = card_for(make_workbook, rows, rules=load_rules(linear_toml[1]))
+    linear_toml = tmp_path / "linear.toml"
+    text = builtin_path("项目支出").read_text(encoding="utf-8")
+    linear_toml.write_text(text.replace('reverse_method = "ratio"', 'reverse_method = "linear"'), encoding="utf-8")
+    linear = card_for(make_workbook, rows, rules=load_rules(linear_toml))
     # linear: 10 × (1 − (12 − 10)/10) = 8.00; 10 × max(0, 1 − 15/10) = 0
     assert list(linear.rows.loc[3:7, "score"]) == [8, 10, 0, 5, 0]
 
