@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import layout as L
+from ._fs import atomic_path
 from .errors import Problem, RuleSetError, SelfevalError
 from .reader import read_workbook
 from .rules import RuleSet, load_rules
 from .scoring import Scorecard, score
-from .xlsx import WORKBOOK_EXTENSIONS
+from .summary import SummaryWriter
+from .writeback import RESULT_SUFFIX, write_back
+from .xlsx import WORKBOOK_EXTENSIONS, open_book
 
-RESULT_SUFFIX = ".评分结果.xlsx"
-SUMMARY_NAME = "汇总.xlsx"
+_JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", "claimed_total")
 
 
 @dataclass
@@ -25,16 +30,36 @@ class FileOutcome:
     display: str
     card: Scorecard | None = None
     error: Problem | None = None
+    written: Path | None = None  # the file that received the 评分结果 sheet
+    write_problem: Problem | None = None  # why it was not written (locked, write failed)
+    skipped: bool = False  # one of our own summaries, found in the input folder
 
     @property
     def problems(self) -> list[Problem]:
-        if self.error is not None:
-            return [self.error]
-        return self.card.problems if self.card else []
+        found = [self.error] if self.error is not None else (self.card.problems if self.card else [])
+        return found + ([self.write_problem] if self.write_problem else [])
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
+        if self.card is not None:
+            obj = self.card.as_dict()
+            obj["file"] = self.display
+        else:
+            obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
+        obj["problems"] = [p.as_dict() for p in self.problems]
+        return obj
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
 
     @property
     def has_errors(self) -> bool:
-        return self.error is not None or any(p.is_error for p in self.problems)
+        return bool(self.errors)
 
 
 def is_candidate(path: Path) -> bool:
@@ -44,12 +69,19 @@ def is_candidate(path: Path) -> bool:
         path.suffix.lower() in WORKBOOK_EXTENSIONS
         and not name.startswith(("~$", "."))
         and not name.endswith(RESULT_SUFFIX)
-        and name != SUMMARY_NAME
+        and name != L.SUMMARY_FILE
     )
 
 
-def find_workbooks(paths: Iterable[Path]) -> list[tuple[Path, str]]:
-    """Files to score with their display names (relative to the folder they were found in)."""
+def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """Files to score with their display names (relative to the folder they were found in).
+    Anything under ``exclude`` (the --out-dir, the summary) is left out."""
+    skip = [Path(os.path.abspath(e)) for e in exclude]
+
+    def excluded(f: Path) -> bool:
+        a = Path(os.path.abspath(f))
+        return any(a == e or e in a.parents for e in skip)
+
     found: list[tuple[Path, str]] = []
     for p in paths:
         p = Path(p)
@@ -58,11 +90,20 @@ def find_workbooks(paths: Iterable[Path]) -> list[tuple[Path, str]]:
                 rel = f.relative_to(p)
                 if any(part.startswith(".") for part in rel.parts[:-1]):
                     continue
-                if f.is_file() and is_candidate(f):
+                if f.is_file() and is_candidate(f) and not excluded(f):
                     found.append((f, rel.as_posix()))
-        else:
+        elif not excluded(p):
             found.append((p, p.name))
     return found
+
+
+def _is_own_summary(path: Path) -> bool:
+    """A workbook with our summary's sheets (renamed by the user, then put in the folder)."""
+    try:
+        names = set(open_book(path).sheet_names)
+    except SelfevalError:
+        return False
+    return {L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED} <= names and L.SHEET_INFO not in names
 
 
 class RuleBook:
@@ -109,11 +150,97 @@ def score_file(path: Path, display: str | None = None, rulebook: RuleBook | None
             )
         return FileOutcome(path, display, card=score(data, rules))
     except SelfevalError as exc:
+        if exc.code == "missing-sheet" and _is_own_summary(path):
+            return FileOutcome(path, display, skipped=True)
         return FileOutcome(path, display, error=exc.problem)
 
 
 def score_paths(paths: Iterable[Path], rules: RuleSet | None = None) -> Iterator[FileOutcome]:
-    """Score every workbook under ``paths``, one outcome per file, in a stable order."""
+    """Score every workbook under ``paths``, one outcome per file, in a stable order (nothing
+    is written)."""
     rulebook = RuleBook(rules)
     for path, display in find_workbooks(paths):
         yield score_file(path, display, rulebook)
+
+
+def scored_at_now() -> str:
+    """评分时间 for the results: now, or ``SOURCE_DATE_EPOCH`` for reproducible output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch and epoch.isdigit() else dt.datetime.now()
+    return when.strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class BatchOptions:
+    """What ``selfeval score`` does besides scoring."""
+
+    write_back: bool = True
+    out_dir: Path | None = None
+    summary: Path | None = None  # None: no summary workbook
+    rules: RuleSet | None = None
+    scored_at: str = field(default_factory=scored_at_now)
+
+
+@dataclass
+class BatchResult:
+    outcomes: list[FileOutcome]
+    summary: Path | None
+    detail_csv: Path | None = None
+
+
+def run_batch(
+    paths: Iterable[Path],
+    options: BatchOptions,
+    on_start: Callable[[int], None] | None = None,
+    on_outcome: Callable[[FileOutcome], None] | None = None,
+) -> BatchResult:
+    """Score, write back and summarise every workbook under ``paths``. Each file is written
+    atomically as soon as it is scored; the summary appears only when the whole batch is
+    done (an interrupted batch leaves no summary and no half-written file)."""
+    exclude = [p for p in (options.out_dir, options.summary) if p is not None]
+    files = find_workbooks(paths, exclude)
+    if on_start:
+        on_start(len(files))
+    rulebook = RuleBook(options.rules)
+    outcomes: list[FileOutcome] = []
+    if options.summary is None:
+        for path, display in files:
+            outcomes.append(_process(path, display, rulebook, options, on_outcome))
+        return BatchResult(outcomes, None)
+    options.summary.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(options.summary) as tmp:
+        writer = SummaryWriter(tmp, options.summary)
+        try:
+            for path, display in files:
+                outcome = _process(path, display, rulebook, options, on_outcome)
+                outcomes.append(outcome)
+                if not outcome.skipped:
+                    card = outcome.card
+                    writer.add(
+                        outcome.as_dict(),
+                        card.subtotals if card else [],
+                        card.rules.grade_labels if card else (),
+                        outcome.written or path,
+                    )
+            writer.close()
+        except BaseException:
+            writer.abort()
+            raise
+    return BatchResult(outcomes, options.summary, writer.csv_path)
+
+
+def _process(
+    path: Path,
+    display: str,
+    rulebook: RuleBook,
+    options: BatchOptions,
+    on_outcome: Callable[[FileOutcome], None] | None,
+) -> FileOutcome:
+    outcome = score_file(path, display, rulebook)
+    if options.write_back and outcome.card is not None:
+        outcome.written, outcome.write_problem = write_back(
+            outcome.card, path, display, options.scored_at, options.out_dir
+        )
+    if on_outcome:
+        on_outcome(outcome)
+    return outcome

@@ -11,8 +11,10 @@ from pathlib import Path
 import click
 
 from . import layout as L
-from .batch import FileOutcome, score_paths
+from .batch import BatchOptions, BatchResult, FileOutcome, run_batch, score_paths
+from .demo import copy_samples
 from .errors import RuleSetError
+from .roster import RosterError, make_roster_templates
 from .rules import RuleSet, load_rules
 from .scoring import fmt_num
 from .template import generate_template
@@ -31,38 +33,25 @@ def _problem_line(p) -> str:  # type: ignore[no-untyped-def]
     return f"{'错误' if p.is_error else '警告'}：{p}"
 
 
+NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
+
+
 def _file_line(o: FileOutcome) -> str:
     if o.card is None:
         return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
     c = o.card
     claimed = f"，申报 {fmt_num(c.claimed_total)}" if c.claimed_total is not None else ""
-    return f"{o.display}：核定总分 {c.total:.2f}（{c.grade}）{claimed}，错误 {len(c.errors)}，警告 {len(c.warnings)}"
+    line = f"{o.display}：核定总分 {c.total:.2f}（{c.grade}）{claimed}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
+    return line + (f"；{o.write_problem.message}" if o.write_problem else "")
 
 
 def _closing(outcomes: list[FileOutcome]) -> str:
     scored = [o for o in outcomes if o.card]
     grades = Counter(o.card.grade for o in scored if o.card)
-    order = []
-    for o in scored:
-        if o.card:
-            order = [g for g, _ in o.card.rules.grades] + [o.card.rules.lowest_grade]
-            break
+    order = next((o.card.rules.grade_labels for o in scored if o.card), ())
     dist = "、".join(f"{g} {grades.get(g, 0)}" for g in order) if order else ""
     text = f"共 {len(outcomes)} 个文件：已评分 {len(scored)}，未评分 {len(outcomes) - len(scored)}"
     return text + (f"；{dist}" if dist else "")
-
-
-def _json_obj(o: FileOutcome) -> dict:
-    if o.card is not None:
-        return o.card.as_dict()
-    keys = ("kind", "year", "unit", "unit_code", "project", "total", "grade", "claimed_total")
-    return {
-        "file": o.display,
-        **{k: None for k in keys},
-        "budget": None,
-        "indicators": [],
-        "problems": [p.as_dict() for p in o.problems],
-    }
 
 
 @click.group(help="预算绩效自评评分工具：生成模板、校验、评分。")
@@ -71,7 +60,7 @@ def cli() -> None:
     pass
 
 
-@cli.command(name="template", help="生成空白自评模板（xlsx）。")
+@cli.command(name="template", help="生成空白自评模板（xlsx）；--roster 按名单为每个单位生成一份预填模板。")
 @click.option("--kind", type=click.Choice(L.KINDS), default=L.KIND_PROJECT, show_default=True, help="评价类型")
 @click.option(
     "--rules",
@@ -82,29 +71,29 @@ def cli() -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件，默认 自评模板_<评价类型>.xlsx"
 )
-def template_cmd(kind: str, rules_path: Path | None, output: Path | None) -> None:
+@click.option(
+    "--roster",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="单位名单（xlsx 或 csv，列：单位编码、单位名称、主管部门、项目名称）",
+)
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="--roster 生成的模板放在此文件夹")
+def template_cmd(
+    kind: str, rules_path: Path | None, output: Path | None, roster: Path | None, out_dir: Path | None
+) -> None:
     rules = _rules(rules_path, kind)
     assert rules is not None
+    if roster is not None:
+        if out_dir is None:
+            raise click.UsageError("使用 --roster 时必须用 --out-dir 指定输出文件夹")
+        try:
+            made = make_roster_templates(roster, out_dir, rules)
+        except RosterError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"已按名单生成 {len(made)} 份模板：{out_dir}（规则集：{rules.label}）")
+        return
     out = output or Path(f"自评模板_{rules.kind}.xlsx")
     generate_template(out, rules)
     click.echo(f"已生成模板：{out}（规则集：{rules.label}）")
-
-
-def _run(paths: Iterable[Path], rules_path: Path | None, as_json: bool) -> list[FileOutcome]:
-    rules = _rules(rules_path)
-    outcomes: list[FileOutcome] = []
-    for outcome in score_paths(paths, rules):
-        outcomes.append(outcome)
-        for p in outcome.problems:
-            click.echo(_problem_line(p), err=True)
-        if as_json:
-            click.echo(json.dumps(_json_obj(outcome), ensure_ascii=False))
-        else:
-            click.echo(_file_line(outcome))
-    if not outcomes:
-        click.echo("没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）", err=True)
-    click.echo(_closing(outcomes), err=as_json)
-    return outcomes
 
 
 _paths_arg = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
@@ -121,21 +110,134 @@ _rules_opt = click.option(
 @_rules_opt
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: Path | None) -> None:
-    outcomes = _run(paths, rules_path, as_json=False)
+    outcomes = []
+    for outcome in score_paths(paths, _rules(rules_path)):
+        if outcome.skipped:
+            continue
+        outcomes.append(outcome)
+        for p in outcome.problems:
+            click.echo(_problem_line(p), err=True)
+        click.echo(_file_line(outcome))
+    if not outcomes:
+        click.echo(NOTHING_FOUND, err=True)
+    click.echo(_closing(outcomes))
     ctx.exit(1 if any(o.has_errors for o in outcomes) else 0)
 
 
-@cli.command(name="score", help="评分：文件或文件夹（递归，跳过 ~$ 锁文件、隐藏文件和本工具的输出）。")
+@cli.command(
+    name="score",
+    help="评分：文件或文件夹（递归，跳过 ~$ 锁文件、隐藏文件和本工具的输出），写回“评分结果”工作表并生成汇总表。",
+)
 @_paths_arg
 @_rules_opt
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"汇总表路径；默认当前文件夹的 {L.SUMMARY_FILE}（有 --out-dir 时放在该文件夹）",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="把评分后的副本写到此文件夹，原文件不动",
+)
+@click.option("--no-write-back", is_flag=True, help="不把评分结果写回工作簿（仍生成汇总表）")
 @click.option("--json", "as_json", is_flag=True, help="每个工作簿输出一行 JSON（JSON Lines）")
-@click.option("--no-write-back", is_flag=True, help="不把评分结果写回工作簿")
+@click.option("-v", "--verbose", is_flag=True, help="逐条列出每个问题")
 @click.pass_context
 def score_cmd(
-    ctx: click.Context, paths: tuple[Path, ...], rules_path: Path | None, as_json: bool, no_write_back: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    rules_path: Path | None,
+    summary: Path | None,
+    out_dir: Path | None,
+    no_write_back: bool,
+    as_json: bool,
+    verbose: bool,
 ) -> None:
-    outcomes = _run(paths, rules_path, as_json=as_json)
-    ctx.exit(1 if any(o.has_errors for o in outcomes) else 0)
+    if summary is None:
+        summary = (out_dir or Path()) / L.SUMMARY_FILE
+    options = BatchOptions(write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path))
+    result = _score(paths, options, as_json=as_json, verbose=verbose)
+    ctx.exit(1 if any(o.has_errors for o in result.outcomes) else 0)
+
+
+@cli.command(name="demo", help="演示：把内置样例复制到 DIR（默认 ./selfeval-demo），评分、写回并生成汇总表。")
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def demo_cmd(directory: Path | None) -> None:
+    target = directory or Path("selfeval-demo")
+    copies = copy_samples(target)
+    click.echo(f"已复制 {len(copies)} 个样例工作簿到 {target}")
+    result = _score([target], BatchOptions(summary=target / L.SUMMARY_FILE), as_json=False, verbose=False)
+    click.echo(f"每个工作簿已写回“{L.SHEET_RESULTS}”工作表：{target.resolve()}")
+    click.echo("样例中有一个故意含错误、一个只有警告，用来演示问题清单；它们不影响演示的完成。")
+    if result.summary is None:  # pragma: no cover - demo always writes one
+        raise click.ClickException("未生成汇总表")
+
+
+class _Progress:
+    """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal.
+    Lines printed while it is shown first clear it."""
+
+    def __init__(self) -> None:
+        self.on = sys.stderr.isatty()
+        self.total = self.done = 0
+
+    def start(self, total: int) -> None:
+        self.total = total
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.on and self.total:
+            width = 30
+            filled = width * self.done // self.total
+            bar = "█" * filled + "░" * (width - filled)
+            sys.stderr.write(f"\r\x1b[K评分中 {bar} {self.done}/{self.total} {name[-40:]}")
+            sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.on and self.total:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose: bool) -> BatchResult:
+    progress = _Progress()
+
+    def report(outcome: FileOutcome) -> None:
+        progress.clear()
+        if outcome.skipped:
+            click.echo(f"跳过本工具生成的汇总表：{outcome.display}", err=True)
+        elif as_json:
+            click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        if not outcome.skipped and outcome.problems:
+            click.echo(_file_line(outcome), err=as_json)
+            if verbose:
+                for p in outcome.problems:
+                    click.echo(_problem_line(p), err=True)
+        progress.step(outcome.display)
+
+    try:
+        result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
+    finally:
+        progress.clear()
+    outcomes = [o for o in result.outcomes if not o.skipped]
+    if not outcomes:
+        click.echo(NOTHING_FOUND, err=True)
+    lines = [_closing(outcomes)]
+    written = sum(o.written is not None for o in outcomes)
+    not_written = sum(o.write_problem is not None for o in outcomes)
+    if options.write_back:
+        where = f"副本在 {options.out_dir}" if options.out_dir else "已写回原工作簿"
+        lines.append(
+            f"评分结果：{written} 个文件{where}" + (f"，{not_written} 个未写回（见上）" if not_written else "")
+        )
+    if result.summary is not None:
+        lines.append(f"汇总表：{result.summary}")
+    if result.detail_csv is not None:
+        lines.append(f"指标明细超过 Excel 行数上限，完整明细：{result.detail_csv}")
+    for line in lines:
+        click.echo(line, err=as_json)
+    return result
 
 
 def main() -> None:  # pragma: no cover - console entry

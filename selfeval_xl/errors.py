@@ -21,6 +21,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
+    # write-back (SPEC §4.1)
+    "locked": (
+        WARNING,
+        "文件正在被 Excel/WPS 打开（发现锁文件 {lock}），未写回评分结果；请关闭文件后重新评分，或用 --out-dir 输出副本",
+    ),
+    "write-failed": (ERROR, "无法写入评分结果 {target}（{detail}），原文件未改动"),
     # 基本信息
     "missing-value": (ERROR, "{field}未填写"),
     "bad-kind": (ERROR, "评价类型“{value}”无法识别，应为：{accepted}"),

@@ -76,6 +76,11 @@ class RuleSet:
         return self.lowest_grade
 
     @property
+    def grade_labels(self) -> tuple[str, ...]:
+        """Grades best first (优, 良, 中, 差)."""
+        return (*(g for g, _ in self.grades), self.lowest_grade)
+
+    @property
     def label(self) -> str:
         return f"{self.name} v{self.version}"
 

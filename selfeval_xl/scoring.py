@@ -69,6 +69,13 @@ def fmt_pct(x: float | None) -> str:
     return "" if x is None else f"{round_half_up(x, 2):.2f}%"
 
 
+def percent_fraction(x: float | None) -> float | None:
+    """A percentage (95.12) as the fraction a ``0.00%`` cell holds (0.9512), without float noise."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return round_half_up(x / 100, 6)
+
+
 @dataclass
 class Budget:
     """年度资金总额 in 万元 and its execution rate (percent, unrounded)."""

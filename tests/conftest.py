@@ -111,3 +111,78 @@ def office_resave(src: Path, out_dir: Path, fmt: str = "xlsx") -> Path:
     out = out_dir / f"{src.stem}.{fmt}"
     assert out.exists(), f"LibreOffice did not write {out}"
     return out
+
+
+def tiny_png() -> bytes:
+    """A real 2×2 red PNG, built by hand (no Pillow needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+X14_VALIDATION = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:dataValidation type="list" allowBlank="1" showInputMessage="1" showErrorMessage="1">'
+    "<x14:formula1><xm:f>基本信息!$B$2:$B$3</xm:f></x14:formula1><xm:sqref>C5</xm:sqref>"
+    "</x14:dataValidation></x14:dataValidations></ext></extLst>"
+)
+
+
+def rich_workbook(path: Path, indicators: Sequence[Mapping[str, Any]] | None = None) -> Path:
+    """A filled workbook as an office user's file might be: laid out by header text (not from
+    our template), with an image, a comment, a formula with a real cached result (3) and an
+    Excel-2010 (x14) cross-sheet validation, the things an openpyxl round trip would lose."""
+    import io
+    import zipfile
+
+    import xlsxwriter
+
+    from selfeval_xl import layout as L
+
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+    info = wb.add_worksheet(L.SHEET_INFO)
+    for r, (k, v) in enumerate({**BASE_INFO, "金额单位": "万元"}.items()):
+        info.write_string(r, 0, k)
+        info.write(r, 1, v)
+    info.write_string(10, 0, "校验")
+    info.write_formula(10, 1, "=1+2", None, 3)
+    info.write_comment(0, 1, "请从下拉列表选择")
+    info.insert_image("D2", "logo.png", {"image_data": io.BytesIO(tiny_png())})
+    budget = wb.add_worksheet(L.SHEET_BUDGET)
+    budget.write_row(0, 0, (L.B_CATEGORY, L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED))
+    for r, (cat, amounts) in enumerate(BASE_BUDGET.items(), start=1):
+        budget.write_string(r, 0, cat)
+        budget.write_row(r, 1, amounts)
+    ind = wb.add_worksheet(L.SHEET_INDICATORS)
+    cols = list(L.INDICATOR_TEMPLATE_COLUMNS)
+    ind.write_row(0, 0, cols)
+    budget_row = {"一级指标": "预算执行率", "三级指标": "预算执行率", "指标值": "100%", "分值": 10}
+    for r, rec in enumerate([budget_row, *(base_rows() if indicators is None else indicators)], start=1):
+        ind.write_number(r, 0, r)
+        for header, value in rec.items():
+            if isinstance(value, str):
+                ind.write_string(r, cols.index(header), value)
+            elif value is not None:
+                ind.write_number(r, cols.index(header), value)
+    wb.close()
+    # Add the x14 validation the way Excel stores it (XlsxWriter cannot write one).
+    with zipfile.ZipFile(path) as zf:
+        parts = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info_, data in parts:
+            if info_.filename == "xl/worksheets/sheet3.xml":
+                data = data.replace(b"</worksheet>", X14_VALIDATION.encode() + b"</worksheet>")
+            zf.writestr(info_, data)
+    return path

@@ -13,7 +13,9 @@ from selfeval_xl.cli import cli
 
 
 @pytest.fixture
-def runner():
+def runner(tmp_path_factory, monkeypatch):
+    """A CLI runner in its own empty working folder (score writes 汇总.xlsx to the cwd)."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     return CliRunner()
 
 
@@ -80,11 +82,18 @@ def test_batch_goes_on_past_unreadable_file(runner, make_workbook, tmp_path):
     (tmp_path / "坏文件.xlsx").write_bytes(b"not a zip")
     (tmp_path / "~$a.xlsx").write_bytes(b"lock")
     (tmp_path / ".hidden.xlsx").write_bytes(b"hidden")
-    result = runner.invoke(cli, ["score", str(tmp_path), "--json"])
+    result = runner.invoke(cli, ["score", str(tmp_path), "--json", "-v"])
     assert result.exit_code == 1
     files = [json.loads(line)["file"] for line in result.stdout.splitlines()]
     assert files == ["a.xlsx", "坏文件.xlsx"]
-    assert "错误：坏文件.xlsx：不是有效的 Excel 工作簿（文件不是 zip 格式的 .xlsx）" in result.stderr.splitlines()
+    err = result.stderr.splitlines()
+    assert "坏文件.xlsx：未评分（不是有效的 Excel 工作簿（文件不是 zip 格式的 .xlsx））" in err
+    assert "错误：坏文件.xlsx：不是有效的 Excel 工作簿（文件不是 zip 格式的 .xlsx）" in err  # -v: every problem
+    # ~$a.xlsx says a.xlsx is open in Excel: scored, not written, and told so
+    assert err[0].startswith(
+        "a.xlsx：核定总分 100.00（优），错误 0，警告 1；文件正在被 Excel/WPS 打开（发现锁文件 ~$a.xlsx）"
+    )
+    assert "评分结果：0 个文件已写回原工作簿，1 个未写回（见上）" in err
     assert "Traceback" not in result.output
 
 

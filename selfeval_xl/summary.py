@@ -1,0 +1,330 @@
+"""The district summary workbook (SPEC §4.2), written with XlsxWriter while the batch runs.
+
+Long sheets (指标明细, 问题清单, 未评分文件) are streamed row by row (``constant_memory``), so
+memory does not grow with the indicator count; only one short row per workbook is kept for
+汇总, which must be sorted by score before it is written. Every input text goes in with
+``write_string``: a cell that reads ``=HYPERLINK(...)`` arrives as that literal text.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import xlsxwriter
+
+from . import layout as L
+from .errors import SEVERITY_ZH
+from .results_sheet import GRADE_FILLS
+from .scoring import percent_fraction, round_half_up
+from .xlsx_write import clean_text
+
+EXCEL_MAX_ROWS = 1_048_576
+FONT = {"font_name": "宋体", "font_size": 11}
+
+W_TEXT, W_NUM = 14, 11
+
+
+@dataclass
+class _Row:
+    """One workbook in 汇总 (kept until the end, when the rows are sorted and ranked)."""
+
+    lead: tuple[Any, ...]
+    subtotals: dict[str, float]
+    total: float
+    grade: str
+    claimed: float | None
+    errors: int
+    warnings: int
+    file: str
+    link: str | None
+    kind: str
+
+
+def competition_ranks(scores: list[float]) -> list[int]:
+    """Ranks for scores sorted high to low, ties sharing a rank: 95, 90, 90, 80 → 1, 2, 2, 4."""
+    ranks: list[int] = []
+    for i, s in enumerate(scores):
+        ranks.append(ranks[-1] if i and s == scores[i - 1] else i + 1)
+    return ranks
+
+
+class SummaryWriter:
+    """Collects outcomes into 汇总.xlsx at ``tmp``; ``close()`` finishes the file. ``path`` is
+    where the file will end up (links to scored files are relative to its folder)."""
+
+    detail_limit = EXCEL_MAX_ROWS - 1  # rows of 指标明细 below the header; more spill to CSV
+
+    def __init__(self, tmp: Path, path: Path):
+        self.path = Path(path)
+        self.wb = xlsxwriter.Workbook(
+            str(tmp),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "default_format_properties": FONT,
+            },
+        )
+        wb = self.wb
+        self.f_head = wb.add_format(
+            {
+                "bold": True,
+                "bg_color": "#D9D9D9",
+                "text_wrap": True,
+                "align": "center",
+                "valign": "vcenter",
+                "border": 1,
+            }
+        )
+        self.f_num = wb.add_format({"num_format": "0.00"})
+        self.f_amount = wb.add_format({"num_format": "#,##0.00"})
+        self.f_pct = wb.add_format({"num_format": "0.00%"})
+        self.f_int = wb.add_format({"num_format": "0"})
+        self.f_link = wb.add_format({"font_color": "#0563C1", "underline": 1})
+        self.f_grade = [wb.add_format({"bold": True, "align": "center", "bg_color": "#" + c[2:]}) for c in GRADE_FILLS]
+        self.ws_summary = wb.add_worksheet(L.S_SUMMARY)
+        self.ws_grades = wb.add_worksheet(L.S_GRADES)
+        self.ws_detail = wb.add_worksheet(L.S_DETAIL)
+        self.ws_problems = wb.add_worksheet(L.S_PROBLEMS)
+        self.ws_unscored = wb.add_worksheet(L.S_UNSCORED)
+        self._header(
+            self.ws_detail, L.DETAIL_HEADERS, [24, 12, 22, 10, 24, 8, 10, 14, 24, 8, 14, 14, 8, 9, 7, 9, 9, 9, 40]
+        )
+        self._header(self.ws_problems, L.PROBLEM_LIST_HEADERS, [30, 10, 8, 6, 22, 70])
+        self._header(self.ws_unscored, L.UNSCORED_HEADERS, [30, 16, 70])
+        self.n_detail = self.n_problems = self.n_unscored = 0
+        self.rows: list[_Row] = []
+        self.levels: list[str] = []  # 一级指标 columns in order of first appearance
+        self.grades: list[str] = []
+        self.csv_path: Path | None = None
+        self._csv: tuple[IO[str], Any] | None = None
+
+    # --- writing helpers ------------------------------------------------------------------
+    def _header(self, ws: Any, headers: tuple[str, ...] | list[str], widths: list[int]) -> None:
+        for c, (h, w) in enumerate(zip(headers, widths, strict=True)):
+            ws.write_string(0, c, h, self.f_head)
+            ws.set_column(c, c, w)
+        ws.freeze_panes(1, 0)
+
+    def _put(self, ws: Any, r: int, c: int, value: Any, fmt: Any = None) -> None:
+        if value is None or value == "":
+            return
+        if isinstance(value, bool):
+            ws.write_boolean(r, c, value, fmt)
+        elif isinstance(value, int | float):
+            ws.write_number(r, c, value, fmt)
+        else:
+            ws.write_string(r, c, clean_text(str(value)), fmt)
+
+    def _filter(self, ws: Any, last_row: int, ncols: int) -> None:
+        ws.autofilter(0, 0, max(last_row, 0), ncols - 1)
+
+    # --- collecting -----------------------------------------------------------------------
+    def add(
+        self, obj: dict[str, Any], subtotals: list[tuple[str, float, float]], grades: tuple[str, ...], link: Path | None
+    ) -> None:
+        """Add one workbook: its JSON object (SPEC §4.3, the single source of every number
+        here), its 一级指标 subtotals, the grade labels of its rule set and the file to link."""
+        file = obj["file"]
+        for p in obj["problems"]:
+            self.n_problems += 1
+            r = self.n_problems
+            values = (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"])
+            for c, v in enumerate(values):
+                self._put(self.ws_problems, r, c, v)
+        if obj["total"] is None:
+            self.n_unscored += 1
+            first = obj["problems"][0] if obj["problems"] else {"code": "", "message": ""}
+            for c, v in enumerate((file, first["code"], first["message"])):
+                self._put(self.ws_unscored, self.n_unscored, c, v)
+            return
+        for g in grades:
+            if g not in self.grades:
+                self.grades.append(g)
+        lead = (obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
+        for ind in obj["indicators"]:
+            self._detail(
+                (
+                    file,
+                    *lead[:3],
+                    lead[3],
+                    lead[4],
+                    ind["level1"],
+                    ind["level2"],
+                    ind["name"],
+                    ind["operator"],
+                    ind["target"],
+                    ind["actual"],
+                    ind["unit"],
+                    percent_fraction(ind["rate"]),
+                    ind["points"],
+                    ind["score"],
+                    ind["claimed"],
+                    None
+                    if ind["claimed"] is None or ind["score"] is None
+                    else round_half_up(ind["claimed"] - ind["score"]),
+                    ind["note"],
+                )
+            )
+        for name, _, _ in subtotals:
+            if name not in self.levels:
+                self.levels.append(name)
+        budget = obj["budget"] or {}
+        errors = sum(p["severity"] == "error" for p in obj["problems"])
+        rel = None
+        if link is not None:
+            try:
+                rel = os.path.relpath(link, self.path.parent)
+            except ValueError:  # another drive on Windows
+                rel = str(link)
+        self.rows.append(
+            _Row(
+                lead=(
+                    *lead,
+                    budget.get("adjusted"),
+                    budget.get("executed"),
+                    percent_fraction(budget.get("rate")),
+                ),
+                subtotals={name: score for name, _, score in subtotals},
+                total=obj["total"],
+                grade=obj["grade"],
+                claimed=obj["claimed_total"],
+                errors=errors,
+                warnings=len(obj["problems"]) - errors,
+                file=file,
+                link=rel,
+                kind=obj["kind"] or "",
+            )
+        )
+
+    _DETAIL_FORMATS = {13: "pct", 14: "num", 15: "num", 16: "num", 17: "num"}
+
+    def _detail(self, values: tuple[Any, ...]) -> None:
+        if self.n_detail < self.detail_limit:
+            self.n_detail += 1
+            for c, v in enumerate(values):
+                fmt = {"pct": self.f_pct, "num": self.f_num}.get(self._DETAIL_FORMATS.get(c, ""))
+                self._put(self.ws_detail, self.n_detail, c, v, fmt)
+            return
+        if self._csv is None:
+            self.csv_path = self.path.with_name(self.path.stem + "_指标明细.csv")
+            fh = open(self.csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
+            writer = csv.writer(fh)
+            writer.writerow(L.DETAIL_HEADERS)
+            self._csv = (fh, writer)
+        self._csv[1].writerow(["" if v is None else v for v in values])
+
+    # --- finishing ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Write 汇总 and 等级分布 and close the workbook (and the spill CSV, if any)."""
+        self._write_summary()
+        self._write_grades()
+        self._filter(self.ws_detail, self.n_detail, len(L.DETAIL_HEADERS))
+        self._filter(self.ws_problems, self.n_problems, len(L.PROBLEM_LIST_HEADERS))
+        self._filter(self.ws_unscored, self.n_unscored, len(L.UNSCORED_HEADERS))
+        if self._csv is not None:
+            self._csv[0].close()
+        self.wb.close()
+
+    def abort(self) -> None:
+        """Give up: remove the spill CSV and XlsxWriter's per-sheet row files (the workbook
+        temp file itself is the caller's)."""
+        for ws in self.wb.worksheets():
+            fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
+            if fh is not None and not fh.closed:
+                fh.close()
+            if name:
+                Path(name).unlink(missing_ok=True)
+        if self._csv is not None:
+            self._csv[0].close()
+            if self.csv_path is not None:
+                self.csv_path.unlink(missing_ok=True)
+
+    def _write_summary(self) -> None:
+        ws = self.ws_summary
+        headers = [*L.SUMMARY_LEAD, *(L.SUMMARY_SUBTOTAL.format(n) for n in self.levels), *L.SUMMARY_TAIL]
+        widths = [12, 26, 10, 28, 8, 12, 12, 10, *[10] * len(self.levels), 9, 6, 9, 9, 6, 6, 6, 40]
+        ws.set_row(0, 32)
+        self._header(ws, headers, widths)
+        ws.freeze_panes(1, 2)
+        rows = sorted(self.rows, key=lambda r: -r.total)  # stable: ties keep file order
+        ranks = competition_ranks([r.total for r in rows])
+        lead_fmt = [None, None, None, None, self.f_int, self.f_amount, self.f_amount, self.f_pct]
+        for i, (row, rank) in enumerate(zip(rows, ranks, strict=True), start=1):
+            for c, v in enumerate(row.lead):
+                self._put(ws, i, c, v, lead_fmt[c])
+            c = len(row.lead)
+            for name in self.levels:
+                self._put(ws, i, c, row.subtotals.get(name), self.f_num)
+                c += 1
+            grade_fmt = self.f_grade[min(self._grade_index(row.grade), len(self.f_grade) - 1)]
+            diff = None if row.claimed is None else round_half_up(row.claimed - row.total)
+            tail = [
+                (row.total, self.f_num),
+                (row.grade, grade_fmt),
+                (row.claimed, self.f_num),
+                (diff, self.f_num),
+                (rank, None),
+                (row.errors, None),
+                (row.warnings, None),
+            ]
+            for v, fmt in tail:
+                self._put(ws, i, c, v, fmt)
+                c += 1
+            if row.link:
+                ws.write_url(i, c, "external:" + row.link, self.f_link, string=clean_text(row.file))
+            else:
+                self._put(ws, i, c, row.file)
+        self._filter(ws, len(rows), len(headers))
+        if self.csv_path is not None:
+            note = f"指标明细超过 Excel 行数上限，超出部分见 {self.csv_path.name}"
+            ws.write_string(len(rows) + 2, 0, note)
+
+    def _grade_index(self, grade: str) -> int:
+        return self.grades.index(grade) if grade in self.grades else len(self.grades)
+
+    def _write_grades(self) -> None:
+        ws = self.ws_grades
+        kinds = sorted({r.kind for r in self.rows})
+        groups = [("全部", self.rows)] + (
+            [(k, [r for r in self.rows if r.kind == k]) for k in kinds] if len(kinds) > 1 else []
+        )
+        headers = ["等级"]
+        for name, _ in groups:
+            headers += [f"{name}数量", f"{name}占比"]
+        self._header(ws, headers, [10] + [12] * (len(headers) - 1))
+        counts = [Counter(r.grade for r in rows) for _, rows in groups]
+        for i, grade in enumerate(self.grades, start=1):
+            ws.write_string(i, 0, grade, self.f_grade[min(i - 1, len(self.f_grade) - 1)])
+            for g, ((_, rows), count) in enumerate(zip(groups, counts, strict=True)):
+                ws.write_number(i, 1 + 2 * g, count.get(grade, 0))
+                ws.write_number(i, 2 + 2 * g, count.get(grade, 0) / len(rows) if rows else 0, self.f_pct)
+        total_row = len(self.grades) + 1
+        ws.write_string(total_row, 0, "合计", self.f_head)
+        for g, (_, rows) in enumerate(groups):
+            ws.write_number(total_row, 1 + 2 * g, len(rows))
+            ws.write_number(total_row, 2 + 2 * g, 1 if rows else 0, self.f_pct)
+        if not self.grades:
+            return
+        chart = self.wb.add_chart({"type": "column"})
+        n = len(self.grades)
+        for g, (name, _) in enumerate(groups):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": [L.S_GRADES, 1, 0, n, 0],
+                    "values": [L.S_GRADES, 1, 1 + 2 * g, n, 1 + 2 * g],
+                    "data_labels": {"value": True},
+                }
+            )
+        chart.set_title({"name": "等级分布"})
+        chart.set_x_axis({"name": "等级"})
+        chart.set_y_axis({"name": "单位数", "major_gridlines": {"visible": True}, "min": 0})
+        chart.set_legend({"position": "bottom" if len(groups) > 1 else "none"})
+        ws.insert_chart(total_row + 2, 0, chart, {"x_scale": 1.2, "y_scale": 1.1})

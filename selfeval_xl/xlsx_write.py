@@ -1,0 +1,494 @@
+"""Add (or replace) one worksheet in an .xlsx package without touching anything else.
+
+openpyxl's load→save drops x14 validations, shapes, cached formula results and more
+(EXCEL-NOTES.md), so write-back works on the zip: every part is copied with the same
+decompressed bytes, except the bookkeeping parts SPEC §4.1 allows to change —
+``xl/workbook.xml``, ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``,
+``docProps/app.xml`` and ``xl/styles.xml`` (append-only: styles we need are added at the end
+of their lists, or reused when an identical entry exists, so a rerun adds nothing).
+
+The edits are text insertions into the original XML (parsed with defusedxml first, to read
+names and ids safely), so the user's parts keep their own prefixes, order and formatting.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import defusedxml.ElementTree as safe_et
+
+from .layout import col_letter
+
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+CONTENT_TYPES = "[Content_Types].xml"
+APP = "docProps/app.xml"
+BOOKKEEPING_PARTS = (WORKBOOK, WORKBOOK_RELS, CONTENT_TYPES, APP)  # plus the styles part
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_STYLES = NS_REL + "/styles"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_CELL_LIMIT = 32767
+
+
+class PackageError(Exception):
+    """The package cannot take a new sheet (message in Chinese, for the user)."""
+
+
+# --- what to write --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Style:
+    """A cell style, as little as the results sheet needs. ``num_fmt`` is a built-in format id
+    (2 = ``0.00``, 10 = ``0.00%``) so no ``numFmt`` entries are ever added."""
+
+    bold: bool = False
+    fill: str | None = None  # ARGB, e.g. "FFC6EFCE"
+    color: str | None = None  # font ARGB
+    underline: bool = False
+    num_fmt: int = 0
+    wrap: bool = False
+    align: str | None = None  # horizontal alignment
+
+
+@dataclass
+class SheetSpec:
+    """A sheet as rows of values (str, int/float, or None) with a style per cell."""
+
+    rows: list[list[object]] = field(default_factory=list)
+    styles: list[list[Style | None]] = field(default_factory=list)
+    widths: Sequence[float] = ()
+    freeze_rows: int = 0
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, location, tooltip)
+    tab_color: str | None = None
+
+    def add(self, values: Sequence[object], styles: Sequence[Style | None] | Style | None = None) -> int:
+        """Append a row; return its 1-based row number."""
+        values = list(values)
+        if styles is None or isinstance(styles, Style):
+            styles = [styles] * len(values)
+        self.rows.append(values)
+        self.styles.append(list(styles))
+        return len(self.rows)
+
+
+# --- the package ----------------------------------------------------------------------------
+@dataclass
+class Package:
+    """An .xlsx read into memory: entries in their original order with their zip metadata."""
+
+    infos: list[zipfile.ZipInfo]
+    parts: dict[str, bytes]
+
+    @classmethod
+    def read(cls, path: Path) -> Package:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            return cls(infos, {i.filename: zf.read(i) for i in infos})
+
+    def text(self, name: str) -> str:
+        return self.parts[name].decode("utf-8")
+
+    def save(self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
+        """Write the package with ``changed`` parts replaced or added (new ones at the end)."""
+        dropped = set(dropped)
+        known = {i.filename for i in self.infos}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in self.infos:
+                if info.filename in dropped:
+                    continue
+                data = changed.get(info.filename, self.parts[info.filename])
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.compress_type = info.compress_type
+                copy.external_attr = info.external_attr
+                copy.create_system = info.create_system
+                out.writestr(copy, data)
+            for name, data in changed.items():
+                if name not in known:
+                    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    out.writestr(info, data)
+
+
+def blank_package() -> Package:
+    """A workbook with no sheets yet, for side files (SPEC §4.1 non-.xlsx input)."""
+    parts = {
+        CONTENT_TYPES: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{NS_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        WORKBOOK: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+            '<bookViews><workbookView activeTab="0"/></bookViews><sheets></sheets></workbook>'
+        ),
+        WORKBOOK_RELS: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{NS_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{REL_STYLES}" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<styleSheet xmlns="{NS_MAIN}">'
+            '<fonts count="1"><font><sz val="11"/><name val="宋体"/><family val="2"/><charset val="134"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        ),
+    }
+    infos = [zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)) for name in parts]
+    for i in infos:
+        i.compress_type = zipfile.ZIP_DEFLATED
+    return Package(infos, {k: v.encode("utf-8") for k, v in parts.items()})
+
+
+# --- XML text surgery -----------------------------------------------------------------------
+def _prefix(xml: str, local: str) -> str:
+    """The namespace prefix (``"x:"`` or ``""``) the document uses for element ``local``."""
+    m = re.search(rf"<(\w+:)?{local}[\s>/]", xml)
+    if m is None:
+        raise PackageError(f"找不到 <{local}> 元素")
+    return m.group(1) or ""
+
+
+def _section(xml: str, p: str, name: str) -> re.Match[str] | None:
+    return re.search(rf"<{p}{name}\b([^>]*?)(?:/>|>(.*?)</{p}{name}>)", xml, re.S)
+
+
+def _items(body: str, p: str, tag: str) -> list[str]:
+    return re.findall(rf"<{p}{tag}\b[^>]*?/>|<{p}{tag}\b[^>]*?>.*?</{p}{tag}>", body, re.S)
+
+
+def _set_count(attrs: str, n: int) -> str:
+    if re.search(r'\bcount="\d*"', attrs):
+        return re.sub(r'\bcount="\d*"', f'count="{n}"', attrs, count=1)
+    return f' count="{n}"' + attrs
+
+
+def _intern(xml: str, p: str, section: str, tag: str, item: str, before: str | None = None) -> tuple[str, int]:
+    """Index of ``item`` in the ``section`` list, appending it (and fixing ``count``) if absent.
+    A missing section is created before the ``before`` section."""
+    m = _section(xml, p, section)
+    if m is None:
+        if before is None or (anchor := re.search(rf"<{p}{before}\b", xml)) is None:
+            raise PackageError(f"styles.xml 缺少 <{section}>")
+        new = f'<{p}{section} count="1">{item}</{p}{section}>'
+        return xml[: anchor.start()] + new + xml[anchor.start() :], 0
+    body = m.group(2) or ""
+    items = _items(body, p, tag)
+    if item in items:
+        return xml, items.index(item)
+    attrs = _set_count(m.group(1), len(items) + 1)
+    new = f"<{p}{section}{attrs}>{body}{item}</{p}{section}>"
+    return xml[: m.start()] + new + xml[m.end() :], len(items)
+
+
+class _Styles:
+    """Interns ``Style`` values into the package's styles.xml (append-only)."""
+
+    def __init__(self, xml: str):
+        self.xml = xml
+        self.p = _prefix(xml, "styleSheet")
+        self._ids: dict[Style | None, int] = {None: 0}
+        fonts = _section(xml, self.p, "fonts")
+        first = _items(fonts.group(2) or "", self.p, "font")[0] if fonts else ""
+        self.size = _attr_of(first, "sz") or "11"
+        self.font_name = _attr_of(first, "name") or "宋体"
+
+    def id(self, style: Style | None) -> int:
+        if style not in self._ids:
+            self._ids[style] = self._add(style)  # type: ignore[arg-type]
+        return self._ids[style]
+
+    def _add(self, s: Style) -> int:
+        p = self.p
+        font_id = 0
+        if s.bold or s.color or s.underline:
+            font = (
+                f"<{p}font>"
+                + (f"<{p}b/>" if s.bold else "")
+                + (f"<{p}u/>" if s.underline else "")
+                + f'<{p}sz val="{self.size}"/>'
+                + (f'<{p}color rgb="{s.color}"/>' if s.color else "")
+                + f"<{p}name val={quoteattr(self.font_name)}/>"
+                + f"</{p}font>"
+            )
+            self.xml, font_id = _intern(self.xml, p, "fonts", "font", font)
+        fill_id = 0
+        if s.fill:
+            fill = (
+                f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{s.fill}"/>'
+                f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
+            )
+            self.xml, fill_id = _intern(self.xml, p, "fills", "fill", fill)
+        align = ""
+        if s.wrap or s.align:
+            align = (
+                f"<{p}alignment"
+                + (f' horizontal="{s.align}"' if s.align else "")
+                + ' vertical="top"'
+                + (' wrapText="1"' if s.wrap else "")
+                + "/>"
+            )
+        xf = (
+            f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="0" xfId="0"'
+            + (' applyNumberFormat="1"' if s.num_fmt else "")
+            + (' applyFont="1"' if font_id else "")
+            + (' applyFill="1"' if fill_id else "")
+            + (f' applyAlignment="1">{align}</{p}xf>' if align else "/>")
+        )
+        self.xml, xf_id = _intern(self.xml, p, "cellXfs", "xf", xf, before="cellStyles")
+        return xf_id
+
+
+def _attr_of(font_xml: str, tag: str) -> str | None:
+    m = re.search(rf'<(?:\w+:)?{tag}\b[^>]*\bval="([^"]*)"', font_xml)
+    return m.group(1) if m else None
+
+
+# --- the worksheet part ---------------------------------------------------------------------
+def clean_text(value: str) -> str:
+    """Text an .xlsx cell can hold: no XML-illegal control characters, at most 32,767 chars."""
+    return _ILLEGAL_XML.sub("", value)[:_EXCEL_CELL_LIMIT]
+
+
+def _text(value: str) -> str:
+    return escape(clean_text(value))
+
+
+def _cell_xml(ref: str, value: object, s: int) -> str:
+    sattr = f' s="{s}"' if s else ""
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{sattr} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not math.isfinite(value):
+            return f'<c r="{ref}"{sattr}/>' if s else ""
+        return f'<c r="{ref}"{sattr}><v>{value!r}</v></c>'
+    # Inline strings: text stays text (a leading "=" is never a formula) and sharedStrings.xml
+    # is left alone.
+    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+
+
+def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[valid-type]
+    """Serialize ``spec``; ``style_id(Style|None) -> int`` maps styles to ``cellXfs`` indices."""
+    ncols = max((len(r) for r in spec.rows), default=1)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">',
+    ]
+    if spec.tab_color:
+        out.append(f'<sheetPr><tabColor rgb="{spec.tab_color}"/></sheetPr>')
+    out.append(f'<dimension ref="A1:{col_letter(ncols - 1)}{max(len(spec.rows), 1)}"/>')
+    out.append('<sheetViews><sheetView workbookViewId="0">')
+    if spec.freeze_rows:
+        n = spec.freeze_rows
+        out.append(f'<pane ySplit="{n}" topLeftCell="A{n + 1}" activePane="bottomLeft" state="frozen"/>')
+        out.append(f'<selection pane="bottomLeft" activeCell="A{n + 1}" sqref="A{n + 1}"/>')
+    out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+    if spec.widths:
+        out.append("<cols>")
+        for i, w in enumerate(spec.widths, start=1):
+            out.append(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>')
+        out.append("</cols>")
+    out.append("<sheetData>")
+    for r, (values, styles) in enumerate(zip(spec.rows, spec.styles, strict=True), start=1):
+        cells = "".join(
+            _cell_xml(f"{col_letter(c)}{r}", v, style_id(styles[c] if c < len(styles) else None))
+            for c, v in enumerate(values)
+            if v is not None and v != ""
+        )
+        out.append(f'<row r="{r}">{cells}</row>' if cells else f'<row r="{r}"/>')
+    out.append("</sheetData>")
+    if spec.links:
+        out.append("<hyperlinks>")
+        for ref, location, tip in spec.links:
+            out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)} display={quoteattr(tip)}/>')
+        out.append("</hyperlinks>")
+    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")
+
+
+# --- adding the sheet -----------------------------------------------------------------------
+def _rels_of(xml: str) -> dict[str, tuple[str, str]]:
+    root = safe_et.fromstring(xml)
+    return {e.get("Id", ""): (e.get("Type", ""), e.get("Target", "")) for e in root}
+
+
+def _part_of(target: str, base: str = "xl") -> str:
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base, target))
+
+
+def _sheets(xml: str) -> list[tuple[str, str, str]]:
+    """(name, sheetId, r:id) of every sheet in workbook.xml."""
+    root = safe_et.fromstring(xml)
+    out = []
+    for e in root.iter(f"{{{NS_MAIN}}}sheet"):
+        out.append((e.get("name", ""), e.get("sheetId", "0"), e.get(f"{{{NS_REL}}}id", "")))
+    return out
+
+
+def _insert_before_close(xml: str, local: str, text: str) -> str:
+    """Insert ``text`` just before ``</local>`` (expanding ``<local/>`` if needed)."""
+    p = _prefix(xml, local)
+    close = f"</{p}{local}>"
+    i = xml.rfind(close)
+    if i >= 0:
+        return xml[:i] + text + xml[i:]
+    m = re.search(rf"<{p}{local}\b([^>]*?)/>", xml)
+    if m is None:
+        raise PackageError(f"找不到 <{local}> 元素")
+    return xml[: m.start()] + f"<{p}{local}{m.group(1)}>{text}{close}" + xml[m.end() :]
+
+
+def _app_with_sheet(xml: str, name: str) -> str:
+    """docProps/app.xml with one more worksheet title; unchanged if its shape is unfamiliar
+    (the part is informational; Excel does not check it against the workbook)."""
+    pairs = re.search(r"<HeadingPairs>.*?</HeadingPairs>", xml, re.S)
+    titles = re.search(r"<TitlesOfParts>.*?</TitlesOfParts>", xml, re.S)
+    vec = re.search(r"<(\w+:)?vector\b", xml)
+    if not (pairs and titles and vec) or titles.start() < pairs.end():
+        return xml
+    v = vec.group(1) or ""
+    variant = re.compile(rf"<{v}variant>\s*<{v}(lpstr|i4)>([^<]*)</{v}\1>\s*</{v}variant>")
+    found = list(variant.finditer(xml, pairs.start(), pairs.end()))
+    offset = 0
+    for label, count_m in zip(found[::2], found[1::2], strict=False):
+        if count_m.group(1) != "i4" or not count_m.group(2).isdigit():
+            return xml
+        count = int(count_m.group(2))
+        if label.group(2) in ("Worksheets", "工作表"):
+            entries = list(re.finditer(rf"<{v}lpstr>[^<]*</{v}lpstr>", xml[: titles.end()]))
+            entries = [e for e in entries if e.start() > titles.start()]
+            size = re.compile(r'size="(\d+)"').search(xml, titles.start(), titles.end())
+            if size is None or len(entries) < offset + count or offset + count == 0:
+                return xml
+            at = entries[offset + count - 1].end()
+            xml = xml[:at] + f"<{v}lpstr>{escape(name)}</{v}lpstr>" + xml[at:]
+            xml = xml[: size.start(1)] + str(int(size.group(1)) + 1) + xml[size.end(1) :]
+            return xml[: count_m.start(2)] + str(count + 1) + xml[count_m.end(2) :]
+        offset += count
+    return xml
+
+
+def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes], set[str]]:
+    """The parts to change (and to drop) so that ``pkg`` has ``spec`` as sheet ``name``: a new
+    last sheet, or the existing sheet of that name replaced in place (same part, id and tab)."""
+    if WORKBOOK not in pkg.parts:
+        raise PackageError("zip 中没有 xl/workbook.xml")
+    workbook = pkg.text(WORKBOOK)
+    rels_xml = pkg.text(WORKBOOK_RELS) if WORKBOOK_RELS in pkg.parts else None
+    if rels_xml is None:
+        raise PackageError("zip 中没有 xl/_rels/workbook.xml.rels")
+    rels = _rels_of(rels_xml)
+    changed: dict[str, bytes] = {}
+    dropped: set[str] = set()
+
+    styles_part = next((_part_of(t) for typ, t in rels.values() if typ == REL_STYLES), None)
+    ct = pkg.text(CONTENT_TYPES)
+    if styles_part is None or styles_part not in pkg.parts:
+        styles_part = styles_part or "xl/styles.xml"
+        styles = _Styles(blank_package().text("xl/styles.xml"))
+        if styles_part not in {_part_of(t) for _, t in rels.values()}:
+            rid = _free_rid(rels)
+            rels[rid] = (REL_STYLES, posixpath.relpath(styles_part, "xl"))
+            rels_xml = _insert_before_close(
+                rels_xml, "Relationships", f'<Relationship Id="{rid}" Type="{REL_STYLES}" Target="{rels[rid][1]}"/>'
+            )
+        ct = _insert_before_close(ct, "Types", f'<Override PartName="/{styles_part}" ContentType="{CT_STYLES}"/>')
+    else:
+        styles = _Styles(pkg.text(styles_part))
+    original_styles = styles.xml
+    body = sheet_xml(spec, styles.id)
+
+    existing = next((s for s in _sheets(workbook) if s[0] == name), None)
+    if existing is not None:
+        typ, target = rels.get(existing[2], ("", ""))
+        if typ != REL_WORKSHEET:
+            raise PackageError(f"工作簿中已有名为“{name}”的图表或其他类型工作表，请改名后重试")
+        part = _part_of(target)
+        sheet_rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if sheet_rels in pkg.parts:
+            dropped.add(sheet_rels)
+    else:
+        used = {n.lower() for n in pkg.parts}
+        k = 1
+        while f"xl/worksheets/sheet{k}.xml".lower() in used:
+            k += 1
+        part = f"xl/worksheets/sheet{k}.xml"
+        rid = _free_rid(rels)
+        rels_xml = _insert_before_close(
+            rels_xml,
+            "Relationships",
+            f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" Target="{posixpath.relpath(part, "xl")}"/>',
+        )
+        sheet_id = max((int(s[1]) for s in _sheets(workbook) if s[1].isdigit()), default=0) + 1
+        r = _rel_prefix(workbook)
+        ns = "" if r else f' xmlns:r="{NS_REL}"'
+        p = _prefix(workbook, "sheets")
+        workbook = _insert_before_close(
+            workbook, "sheets", f'<{p}sheet name={quoteattr(name)} sheetId="{sheet_id}"{ns} {r or "r"}:id="{rid}"/>'
+        )
+        ct = _insert_before_close(ct, "Types", f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
+        changed[WORKBOOK] = workbook.encode("utf-8")
+        if APP in pkg.parts:
+            app = _app_with_sheet(pkg.text(APP), name)
+            if app != pkg.text(APP):
+                changed[APP] = app.encode("utf-8")
+    if existing is None or rels_xml != pkg.text(WORKBOOK_RELS):
+        changed[WORKBOOK_RELS] = rels_xml.encode("utf-8")
+    if ct != pkg.text(CONTENT_TYPES):
+        changed[CONTENT_TYPES] = ct.encode("utf-8")
+    if styles.xml != original_styles or styles_part not in pkg.parts:
+        changed[styles_part] = styles.xml.encode("utf-8")
+    changed[part] = body
+    return changed, dropped
+
+
+def _free_rid(rels: dict[str, tuple[str, str]]) -> str:
+    k = len(rels) + 1
+    while f"rId{k}" in rels:
+        k += 1
+    return f"rId{k}"
+
+
+def _rel_prefix(xml: str) -> str | None:
+    m = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', xml)
+    return m.group(1) if m else None
+
+
+def write_sheet(src: Path | None, dst: Path | io.BytesIO, name: str, spec: SheetSpec) -> None:
+    """Write ``src`` (or a blank workbook) to ``dst`` with sheet ``name`` added or replaced."""
+    pkg = Package.read(src) if src is not None else blank_package()
+    changed, dropped = put_sheet(pkg, name, spec)
+    pkg.save(dst, changed, dropped)

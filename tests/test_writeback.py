@@ -1,0 +1,233 @@
+"""Write-back of 评分结果 (SPEC §4.1): lossless, atomic, idempotent, lock-aware."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import X14_VALIDATION, base_rows, rich_workbook, row, tiny_png
+from python_calamine import CalamineWorkbook
+
+from selfeval_xl import layout as L
+from selfeval_xl import score_file
+from selfeval_xl import xlsx_write as xw
+from selfeval_xl.writeback import lock_file, result_path, write_back
+
+ALLOWED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "docProps/app.xml", "xl/styles.xml"}
+WHEN = "2026-11-27 09:00"
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def results(path: Path) -> list[tuple]:
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    return [tuple(c for c in r) for r in ws.iter_rows(values_only=True)]
+
+
+def label_value(rows: list[tuple], label: str):
+    return next(r[1] for r in rows if r and r[0] == label)
+
+
+def write(path: Path, **kw):
+    card = score_file(path).card
+    return write_back(card, path, path.name, WHEN, **kw)
+
+
+@pytest.fixture
+def rich(tmp_path) -> Path:
+    return rich_workbook(tmp_path / "项目A.xlsx")
+
+
+def test_untouched_parts_keep_their_bytes(rich):
+    before = parts(rich)
+    dst, problem = write(rich)
+    assert (dst, problem) == (rich, None)
+    after = parts(rich)
+    for name, data in before.items():
+        if name not in ALLOWED:
+            assert after[name] == data, name
+    # the features openpyxl would drop are all still there, byte for byte
+    assert after["xl/media/image1.png"] == tiny_png()
+    assert X14_VALIDATION.encode() in after["xl/worksheets/sheet3.xml"]
+    assert b"<f>1+2</f><v>3</v>" in after["xl/worksheets/sheet1.xml"]
+    assert after["xl/comments1.xml"] == before["xl/comments1.xml"]
+    # exactly one new part: the results sheet
+    assert set(after) - set(before) == {"xl/worksheets/sheet4.xml"}
+    # styles.xml is append-only: every original cellXfs entry keeps its index
+    old_xfs = xw._items(xw._section(before["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
+    new_xfs = xw._items(xw._section(after["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
+    assert new_xfs[: len(old_xfs)] == old_xfs and len(new_xfs) > len(old_xfs)
+    # docProps/app.xml lists the new sheet after the three worksheets
+    app = after["docProps/app.xml"].decode()
+    assert "<vt:i4>4</vt:i4>" in app and "<vt:lpstr>绩效指标</vt:lpstr><vt:lpstr>评分结果</vt:lpstr>" in app
+    assert re.search(r'<TitlesOfParts><vt:vector size="4"', app)
+
+
+def test_results_read_back_with_openpyxl_and_calamine(rich):
+    write(rich)
+    rows = results(rich)
+    assert rows[0] == L.RESULT_HEADERS
+    # base rows are all met: 10 (预算执行率 29.6/29.6) + 90 = 100 → 优
+    assert label_value(rows, L.R_TOTAL) == 100
+    assert label_value(rows, L.R_GRADE) == "优"
+    assert label_value(rows, L.R_SCORED_AT) == WHEN
+    cal = CalamineWorkbook.from_path(str(rich))
+    assert cal.sheet_names == [L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS, L.SHEET_RESULTS]
+    cal_rows = cal.get_sheet_by_name(L.SHEET_RESULTS).to_python()
+    assert tuple(cal_rows[0][: len(L.RESULT_HEADERS)]) == L.RESULT_HEADERS
+    # the input still scores the same with the results sheet inside it
+    assert score_file(rich).card.total == 100
+
+
+def test_rerun_replaces_the_sheet(rich):
+    write(rich)
+    first = parts(rich)
+    write(rich)
+    second = parts(rich)
+    assert set(second) == set(first)
+    for name in first:
+        if name != "xl/worksheets/sheet4.xml":
+            assert second[name] == first[name], name  # styles are reused, nothing appended again
+    assert openpyxl.load_workbook(rich).sheetnames.count(L.SHEET_RESULTS) == 1
+
+
+def test_problems_link_to_their_cells(make_workbook):
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "约九成", 10)
+    path = make_workbook(indicators=rows)
+    write(path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    links = {c.value: c.hyperlink.location for c in ws["B"] if c.hyperlink is not None}
+    # the not-a-number problem sits at 绩效指标!H4 (row 2 is 预算执行率, the 2nd base row is row 4)
+    assert links["绩效指标!H4"] == "'绩效指标'!H4"
+    messages = [r[2] for r in ws.iter_rows(values_only=True) if r[1] == "绩效指标!H4"]
+    assert messages == ["实际完成值“约九成”无法识别为数值"]
+
+
+def test_formula_looking_text_stays_text(make_workbook):
+    rows = base_rows()
+    rows[0] = row("产出指标", "数量指标", '=HYPERLINK("http://evil.example","点我")', "≥85%", "100%", 15)
+    path = make_workbook(indicators=rows)
+    write(path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    cell = ws["C3"]
+    assert cell.value == '=HYPERLINK("http://evil.example","点我")' and cell.data_type == "s"
+    sheet = next(v for k, v in parts(path).items() if k.endswith("sheet6.xml"))
+    assert b"<f>" not in sheet
+
+
+def test_failed_write_leaves_original_intact(rich, monkeypatch):
+    before = rich.read_bytes()
+    calls = {"n": 0}
+    real = zipfile.ZipFile.writestr
+
+    def failing(self, info, data, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError(28, "No space left on device")
+        return real(self, info, data, *a, **k)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
+    dst, problem = write(rich)
+    assert dst is None and problem.code == "write-failed" and problem.is_error
+    assert "No space left on device" in problem.message
+    assert rich.read_bytes() == before
+    assert sorted(p.name for p in rich.parent.iterdir()) == ["项目A.xlsx"]  # no temp file left
+
+
+def test_ctrl_c_during_write_leaves_original_intact(rich, monkeypatch):
+    before = rich.read_bytes()
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(xw.Package, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write(rich)
+    assert rich.read_bytes() == before
+    assert [p.name for p in rich.parent.iterdir()] == ["项目A.xlsx"]
+
+
+@pytest.mark.parametrize("lock", ["~$项目A.xlsx", ".~lock.项目A.xlsx#"])
+def test_open_file_is_not_written(rich, lock):
+    (rich.parent / lock).write_bytes(b"")
+    before = rich.read_bytes()
+    dst, problem = write(rich)
+    assert dst is None and problem.code == "locked" and not problem.is_error
+    assert lock in problem.message
+    assert rich.read_bytes() == before
+
+
+def test_excel_lock_name_for_long_names(tmp_path):
+    # Excel names the lock of a long file name with its first two characters dropped
+    path = tmp_path / "2023年度项目支出绩效自评表.xlsx"
+    path.write_bytes(b"")
+    assert lock_file(path) is None
+    (tmp_path / "~$23年度项目支出绩效自评表.xlsx").write_bytes(b"")
+    assert lock_file(path) == tmp_path / "~$23年度项目支出绩效自评表.xlsx"
+
+
+def test_out_dir_copy_leaves_original(rich, tmp_path):
+    before = rich.read_bytes()
+    (rich.parent / "~$项目A.xlsx").write_bytes(b"")  # open in Excel: a copy is still fine
+    out = tmp_path / "已评分"
+    dst, problem = write_back(score_file(rich).card, rich, "乡镇/项目A.xlsx", WHEN, out_dir=out)
+    assert problem is None and dst == out / "乡镇" / "项目A.xlsx"
+    assert rich.read_bytes() == before
+    assert label_value(results(dst), L.R_TOTAL) == 100
+
+
+def test_side_file_for_non_xlsx(rich):
+    xlsm = rich.with_suffix(".xlsm")
+    shutil.copyfile(rich, xlsm)
+    before = xlsm.read_bytes()
+    dst, problem = write(xlsm)
+    assert problem is None and dst == rich.parent / "项目A.评分结果.xlsx"
+    assert xlsm.read_bytes() == before
+    book = openpyxl.load_workbook(dst)
+    assert book.sheetnames == [L.SHEET_RESULTS]
+    ws = book[L.SHEET_RESULTS]
+    assert all(c.hyperlink is None for c in ws["B"])  # cells live in the other file
+    assert (
+        result_path(xlsm, "sub/项目A.xlsm", rich.parent / "out") == rich.parent / "out" / "sub" / "项目A.评分结果.xlsx"
+    )
+
+
+def test_app_xml_update_is_exact():
+    app = (
+        '<Properties><HeadingPairs><vt:vector size="4" baseType="variant">'
+        "<vt:variant><vt:lpstr>工作表</vt:lpstr></vt:variant><vt:variant><vt:i4>2</vt:i4></vt:variant>"
+        "<vt:variant><vt:lpstr>命名范围</vt:lpstr></vt:variant><vt:variant><vt:i4>1</vt:i4></vt:variant>"
+        '</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="3" baseType="lpstr">'
+        "<vt:lpstr>A</vt:lpstr><vt:lpstr>B</vt:lpstr><vt:lpstr>A!Print_Area</vt:lpstr>"
+        "</vt:vector></TitlesOfParts></Properties>"
+    )
+    want = (
+        app.replace("<vt:i4>2</vt:i4>", "<vt:i4>3</vt:i4>")
+        .replace('size="3"', 'size="4"')
+        .replace("<vt:lpstr>B</vt:lpstr>", "<vt:lpstr>B</vt:lpstr><vt:lpstr>评分结果</vt:lpstr>")
+    )
+    assert xw._app_with_sheet(app, "评分结果") == want
+    assert xw._app_with_sheet("<Properties/>", "评分结果") == "<Properties/>"
+
+
+def test_prefixed_styles_namespace_is_respected():
+    styles = (
+        '<x:styleSheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<x:fonts count="1"><x:font><x:sz val="10"/><x:name val="Arial"/></x:font></x:fonts>'
+        '<x:fills count="1"><x:fill><x:patternFill patternType="none"/></x:fill></x:fills>'
+        '<x:cellXfs count="1"><x:xf numFmtId="0" fontId="0"/></x:cellXfs></x:styleSheet>'
+    )
+    s = xw._Styles(styles)
+    assert s.id(xw.Style(bold=True)) == 1
+    assert '<x:font><x:b/><x:sz val="10"/><x:name val="Arial"/></x:font>' in s.xml
+    assert '<x:fonts count="2">' in s.xml and '<x:cellXfs count="2">' in s.xml
+    again = xw._Styles(s.xml)
+    assert again.id(xw.Style(bold=True)) == 1 and again.xml == s.xml  # interned, not appended twice
