@@ -169,7 +169,9 @@ def demo_cmd(directory: Path | None) -> None:
     click.echo(f"已复制 {len(copies)} 个样例工作簿到 {target}")
     result = _score([target], BatchOptions(summary=target / L.SUMMARY_FILE), as_json=False, verbose=False)
     click.echo(f"每个工作簿已写回“{L.SHEET_RESULTS}”工作表：{target.resolve()}")
-    click.echo("样例中有一个故意含错误、一个只有警告，用来演示问题清单；它们不影响演示的完成。")
+    with_errors = [o.display for o in result.outcomes if o.has_errors]
+    if with_errors:
+        click.echo(f"样例 {'、'.join(with_errors)} 故意含错误，用来演示问题清单；演示本身已完成。")
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
@@ -114,3 +115,26 @@ def test_template_command(runner, tmp_path):
     result = runner.invoke(cli, ["template", "-o", str(out)])
     assert result.exit_code == 0 and out.exists()
     assert result.stdout.startswith("已生成模板：")
+
+
+def test_demo_scores_the_bundled_samples(runner, tmp_path):
+    target = tmp_path / "演示"
+    result = runner.invoke(cli, ["demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("已复制 6 个样例工作簿到 ")
+    assert "共 6 个文件：已评分 6，未评分 0；优 2、良 1、中 1、差 2" in result.stdout
+    assert (target / "汇总.xlsx").exists()
+    # the summary equals the JSON of the same files (scored again, nothing written)
+    again = runner.invoke(
+        cli, ["score", str(target), "--json", "--no-write-back", "--summary", str(tmp_path / "s.xlsx")]
+    )
+    objs = {o["file"]: o for o in map(json.loads, again.stdout.splitlines())}
+    ws = openpyxl.load_workbook(target / "汇总.xlsx")["汇总"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    for r in rows[1:]:
+        rec = dict(zip(header, r, strict=True))
+        assert (rec["核定总分"], rec["等级"]) == (objs[rec["文件"]]["total"], objs[rec["文件"]]["grade"])
+    # rerunning the demo starts from fresh copies and gives the same summary
+    assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
+    assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows

@@ -1,0 +1,72 @@
+"""Real LibreOffice on our outputs: a written-back workbook and the summary open and re-save;
+the re-saved workbook scores the same and takes a second write-back cleanly; .ods input gets
+a side file."""
+
+from __future__ import annotations
+
+import zipfile
+
+import openpyxl
+import pytest
+from conftest import base_rows, office_resave, rich_workbook, row, soffice
+
+from selfeval_xl import layout as L
+from selfeval_xl import score_file
+from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.writeback import write_back
+
+pytestmark = pytest.mark.office
+
+
+@pytest.fixture(autouse=True)
+def _need_office():
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+
+
+def results_total(path):
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    return next(r[1] for r in ws.iter_rows(values_only=True) if r and r[0] == L.R_TOTAL)
+
+
+def test_written_back_workbook_survives_office_resave(tmp_path):
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)  # 10 × 84/105 = 8 → 98
+    src = rich_workbook(tmp_path / "项目A.xlsx", rows)
+    summary = tmp_path / "汇总" / "汇总.xlsx"
+    run_batch([src], BatchOptions(summary=summary))
+    assert results_total(src) == 98
+
+    resaved = office_resave(src, tmp_path / "resaved")
+    with zipfile.ZipFile(resaved) as zf:
+        assert any(n.startswith("xl/media/") for n in zf.namelist())  # the image is still there
+    wb = openpyxl.load_workbook(resaved)
+    assert wb.sheetnames == [L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS, L.SHEET_RESULTS]
+    links = [c.hyperlink for c in wb[L.SHEET_RESULTS]["B"] if c.hyperlink is not None]
+    assert links, "problem links lost in LibreOffice"
+    assert score_file(resaved).card.total == 98
+    assert results_total(resaved) == 98
+
+    # a second write-back into the office-saved file replaces its results sheet
+    dst, problem = write_back(score_file(resaved).card, resaved, resaved.name, "2026-11-27 10:00")
+    assert problem is None
+    wb = openpyxl.load_workbook(dst)
+    assert wb.sheetnames.count(L.SHEET_RESULTS) == 1 and results_total(dst) == 98
+    again = office_resave(dst, tmp_path / "again")
+    assert results_total(again) == 98 and score_file(again).card.total == 98
+
+    opened = office_resave(summary, tmp_path / "summary")
+    ws = openpyxl.load_workbook(opened)[L.S_SUMMARY]
+    header = [c.value for c in ws[1]]
+    assert ws.cell(2, header.index("核定总分") + 1).value == 98
+
+
+def test_ods_input_gets_a_side_file(tmp_path, make_workbook):
+    ods = office_resave(make_workbook("项目B.xlsx"), tmp_path / "ods", "ods")
+    before = ods.read_bytes()
+    card = score_file(ods).card
+    dst, problem = write_back(card, ods, ods.name, "2026-11-27 10:00")
+    assert problem is None and dst == ods.with_name("项目B.评分结果.xlsx")
+    assert ods.read_bytes() == before
+    assert results_total(dst) == 100
+    assert results_total(office_resave(dst, tmp_path / "side")) == 100

@@ -1,0 +1,199 @@
+"""The district summary (SPEC §4.2) and the batch around it: numbers equal the per-file results
+and the JSON, ranks with ties, text stays text, interrupted batches leave nothing half-written."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import base_rows, row
+
+from selfeval_xl import layout as L
+from selfeval_xl import xlsx_write as xw
+from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.cli import cli
+from selfeval_xl.summary import SummaryWriter, competition_ranks
+
+FORMULA_TEXT = '=HYPERLINK("http://evil.example","点我")'
+
+
+def test_competition_ranks():
+    assert competition_ranks([95, 90, 90, 80]) == [1, 2, 2, 4]
+    assert competition_ranks([70, 70, 70]) == [1, 1, 1]
+    assert competition_ranks([]) == []
+
+
+def _rows_with(changes: dict[int, dict]) -> list[dict]:
+    rows = base_rows()
+    for i, rec in changes.items():
+        rows[i] = rec
+    return rows
+
+
+@pytest.fixture
+def inbox(tmp_path, make_workbook) -> Path:
+    """Four filled workbooks and one broken file in 收件箱/ (a sub-folder for one of them).
+
+    a: all met                                   → 10 + 90 = 100 (优)
+    b: 托养 84人 of ≥105人: 10 × 84/105 = 8        → 98 (优)
+    c: same as b, 单位名称 is formula-looking text  → 98 (优), ties with b
+    d: 康复 42.5% of ≥85%: 15 × 0.5 = 7.5;
+       托养 52.5人 of ≥105人: 10 × 0.5 = 5          → 100 − 7.5 − 5 = 87.5 (良)
+    """
+    inbox = tmp_path / "收件箱"
+    (inbox / "乡镇").mkdir(parents=True)
+    partial = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)
+    make_workbook("a.xlsx")
+    make_workbook("b.xlsx", indicators=_rows_with({1: partial}))
+    make_workbook("c.xlsx", info={"单位名称": FORMULA_TEXT}, indicators=_rows_with({1: partial}))
+    make_workbook(
+        "d.xlsx",
+        info={"单位名称": "丁单位", "申报总分": 95},
+        indicators=_rows_with(
+            {
+                0: row("产出指标", "数量指标", "康复服务比例", "≥85%", "42.5%", 15),
+                1: row("产出指标", "数量指标", "托养服务人次数", "≥105人", "52.5人", 10),
+            }
+        ),
+    )
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.xlsx").rename(inbox / f"{name}.xlsx")
+    (tmp_path / "d.xlsx").rename(inbox / "乡镇" / "d.xlsx")
+    (inbox / "坏.xlsx").write_bytes(b"this is not a workbook")
+    return inbox
+
+
+def sheet_rows(path: Path, name: str) -> list[tuple]:
+    return list(openpyxl.load_workbook(path)[name].iter_rows(values_only=True))
+
+
+def as_dicts(rows: list[tuple]) -> list[dict]:
+    return [dict(zip(rows[0], r, strict=False)) for r in rows[1:] if any(v is not None for v in r)]
+
+
+def test_summary_equals_results_and_json(inbox, tmp_path):
+    summary = tmp_path / "out" / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--json"])
+    assert result.exit_code == 1  # 坏.xlsx could not be read
+    objs = {o["file"]: o for o in map(json.loads, result.stdout.splitlines())}
+    assert set(objs) == {"a.xlsx", "b.xlsx", "c.xlsx", "乡镇/d.xlsx", "坏.xlsx"}
+
+    rows = as_dicts(sheet_rows(summary, L.S_SUMMARY))
+    got = [(r["文件"], r["核定总分"], r["等级"], r["排名"]) for r in rows]
+    assert got == [
+        ("a.xlsx", 100, "优", 1),
+        ("b.xlsx", 98, "优", 2),
+        ("c.xlsx", 98, "优", 2),
+        ("乡镇/d.xlsx", 87.5, "良", 4),
+    ]
+    d = rows[3]
+    assert (d["产出指标得分"], d["申报总分"], d["得分差异"]) == (37.5, 95, 7.5)  # 50 − 12.5; 95 − 87.5
+    assert d["单位名称"] == "丁单位" and d["评价年度"] == 2023 and d["全年预算数(万元)"] == 29.6
+    assert rows[2]["单位名称"] == FORMULA_TEXT  # text, not a formula
+    for r in rows:
+        obj = objs[r["文件"]]
+        assert r["核定总分"] == obj["total"] and r["等级"] == obj["grade"]
+        assert r["预算执行率"] == pytest.approx(obj["budget"]["rate"] / 100)
+        assert r["错误数"] == sum(p["severity"] == "error" for p in obj["problems"])
+        # and the 评分结果 sheet written into the workbook says the same
+        res = sheet_rows(inbox / r["文件"], L.SHEET_RESULTS)
+        assert next(x[1] for x in res if x and x[0] == L.R_TOTAL) == r["核定总分"]
+
+    detail = as_dicts(sheet_rows(summary, L.S_DETAIL))
+    assert len(detail) == 4 * 9  # 8 base rows + the 预算执行率 row per workbook
+    b_row = next(x for x in detail if x["文件"] == "b.xlsx" and x["三级指标"] == "托养服务人次数")
+    assert (b_row["分值"], b_row["核定得分"], b_row["完成率"]) == (10, 8, 0.8)
+
+    problems = as_dicts(sheet_rows(summary, L.S_PROBLEMS))
+    broken = [p for p in problems if p["文件"] == "坏.xlsx"]
+    assert [(p["工作表"], p["单元格"], p["级别"], p["代码"]) for p in broken] == [
+        (None, None, "错误", "not-a-workbook")
+    ]
+    assert any(p["文件"] == "b.xlsx" and p["代码"] == "missing-reason" and p["单元格"] == "K4" for p in problems)
+    unscored = as_dicts(sheet_rows(summary, L.S_UNSCORED))
+    assert [(u["文件"], u["代码"]) for u in unscored] == [("坏.xlsx", "not-a-workbook")]
+
+    grades = as_dicts(sheet_rows(summary, L.S_GRADES))
+    assert [(g["等级"], g["全部数量"], g["全部占比"]) for g in grades] == [
+        ("优", 3, 0.75),
+        ("良", 1, 0.25),
+        ("中", 0, 0),
+        ("差", 0, 0),
+        ("合计", 4, 1),
+    ]
+    with zipfile.ZipFile(summary) as zf:
+        assert "xl/charts/chart1.xml" in zf.namelist()
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in zf.read(name), name  # no input text became a formula
+    ws = openpyxl.load_workbook(summary)[L.S_SUMMARY]
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:T5"
+    # relative link from out/ to the scored file (XlsxWriter stores it Windows-style)
+    assert ws["T2"].hyperlink.target == "..\\收件箱\\a.xlsx"
+
+
+def test_rerun_is_idempotent_and_skips_own_outputs(inbox, tmp_path):
+    out = inbox / "已评分"  # inside the folder being scored, on purpose
+    summary = out / "汇总.xlsx"
+    args = ["score", str(inbox), "--out-dir", str(out), "--summary", str(summary)]
+    first = CliRunner().invoke(cli, args)
+    first_rows = sheet_rows(summary, L.S_SUMMARY)
+    second = CliRunner().invoke(cli, args)
+    assert first.exit_code == second.exit_code == 1
+    assert sheet_rows(summary, L.S_SUMMARY) == first_rows
+    assert len(first_rows) == 1 + 4
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.xlsx")) == [
+        "a.xlsx",
+        "b.xlsx",
+        "c.xlsx",
+        "乡镇/d.xlsx",
+        "汇总.xlsx",
+    ]
+    # a renamed summary dropped into the folder is recognised and skipped, not reported
+    (summary).rename(inbox / "2023年汇总.xlsx")
+    third = CliRunner().invoke(
+        cli, ["score", str(inbox), "--out-dir", str(out), "--no-write-back", "--summary", str(tmp_path / "s.xlsx")]
+    )
+    assert "跳过本工具生成的汇总表：2023年汇总.xlsx" in third.stderr
+    assert len(sheet_rows(tmp_path / "s.xlsx", L.S_SUMMARY)) == 1 + 4
+
+
+def test_long_detail_spills_to_csv(inbox, tmp_path, monkeypatch):
+    monkeypatch.setattr(SummaryWriter, "detail_limit", 10)
+    summary = tmp_path / "汇总.xlsx"
+    result = run_batch([inbox], BatchOptions(write_back=False, summary=summary))
+    assert result.detail_csv == tmp_path / "汇总_指标明细.csv"
+    assert len(sheet_rows(summary, L.S_DETAIL)) == 1 + 10
+    with open(result.detail_csv, encoding="utf-8-sig", newline="") as fh:
+        spilled = list(csv.reader(fh))
+    assert spilled[0] == list(L.DETAIL_HEADERS) and len(spilled) == 1 + 36 - 10
+    assert any("汇总_指标明细.csv" in str(r[0]) for r in sheet_rows(summary, L.S_SUMMARY) if r[0])
+
+
+def test_interrupted_batch_leaves_no_half_written_file(inbox, tmp_path, monkeypatch):
+    before = {p: p.read_bytes() for p in inbox.rglob("*.xlsx")}
+    real_save = xw.Package.save
+    calls = {"n": 0}
+
+    def save_then_ctrl_c(self, *a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real_save(self, *a, **k)
+
+    monkeypatch.setattr(xw.Package, "save", save_then_ctrl_c)
+    summary = tmp_path / "汇总.xlsx"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([inbox], BatchOptions(summary=summary))
+    assert not summary.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["收件箱"]  # no temp summary left
+    after = {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()}
+    assert set(after) == set(before)  # no temp files beside the workbooks
+    # a.xlsx was finished before the interrupt; b.xlsx was being written and is untouched
+    assert L.SHEET_RESULTS in openpyxl.load_workbook(inbox / "a.xlsx").sheetnames
+    assert after[inbox / "b.xlsx"] == before[inbox / "b.xlsx"]
