@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,6 +160,15 @@ class Problem:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    def sort_key(self, sheet_order: Sequence[str] = ()) -> tuple[int, int, int, int, str]:
+        """Errors first, then by sheet (in ``sheet_order``), row and column: the order a
+        person fixes them in."""
+        sheet = self.where.sheet or ""
+        rank = list(sheet_order).index(sheet) if sheet in sheet_order else len(sheet_order)
+        m = re.fullmatch(r"([A-Z]+)(\d+)", self.where.cell or "")
+        row, col = (int(m.group(2)), len(m.group(1)) * 100 + ord(m.group(1)[-1])) if m else (0, 0)
+        return (0 if self.is_error else 1, rank, row, col, self.code)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of SPEC §4.3."""

@@ -47,6 +47,10 @@ M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
 _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 
+# Problems are listed in the order of the workbook's sheets (then row, column).
+PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
+
+
 def round_half_up(x: float, places: int = 2) -> float:
     """四舍五入 to ``places`` decimals (2.675 → 2.68, unlike round()). Float noise below
     1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5."""
@@ -521,7 +525,7 @@ class _Scorer:
             rules.grade(total),
             claimed_total,
             budget,
-            self.problems,
+            sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER)),
         )
 
     def numeric_checks(self, row: int, r: dict[str, Any], out: dict[str, Any], p: float, score: float) -> str:

@@ -111,6 +111,12 @@ class SummaryWriter:
             ws.write_string(0, c, h, self.f_head)
             ws.set_column(c, c, w)
         ws.freeze_panes(1, 0)
+        # printable as handed to a director: A4 landscape, one page wide, header on every page
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_footer("&C第 &P 页，共 &N 页")
 
     def _put(self, ws: Any, r: int, c: int, value: Any, fmt: Any = None) -> None:
         if value is None or value == "":
@@ -325,6 +331,10 @@ class SummaryWriter:
             )
         chart.set_title({"name": "等级分布"})
         chart.set_x_axis({"name": "等级"})
-        chart.set_y_axis({"name": "单位数", "major_gridlines": {"visible": True}, "min": 0})
+        most = max((max(c.values(), default=0) for c in counts), default=0)
+        y_axis = {"name": "单位数", "major_gridlines": {"visible": True}, "min": 0, "num_format": "0"}
+        if most <= 10:
+            y_axis["major_unit"] = 1  # counts are whole units
+        chart.set_y_axis(y_axis)
         chart.set_legend({"position": "bottom" if len(groups) > 1 else "none"})
         ws.insert_chart(total_row + 2, 0, chart, {"x_scale": 1.2, "y_scale": 1.1})

@@ -251,21 +251,20 @@ class _Styles:
                 f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
             )
             self.xml, fill_id = _intern(self.xml, p, "fills", "fill", fill)
-        align = ""
-        if s.wrap or s.align:
-            align = (
-                f"<{p}alignment"
-                + (f' horizontal="{s.align}"' if s.align else "")
-                + ' vertical="top"'
-                + (' wrapText="1"' if s.wrap else "")
-                + "/>"
-            )
+        # every cell top-aligned, so numbers line up with wrapped text in the same row
+        align = (
+            f"<{p}alignment"
+            + (f' horizontal="{s.align}"' if s.align else "")
+            + ' vertical="top"'
+            + (' wrapText="1"' if s.wrap else "")
+            + "/>"
+        )
         xf = (
             f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="0" xfId="0"'
             + (' applyNumberFormat="1"' if s.num_fmt else "")
             + (' applyFont="1"' if font_id else "")
             + (' applyFill="1"' if fill_id else "")
-            + (f' applyAlignment="1">{align}</{p}xf>' if align else "/>")
+            + f' applyAlignment="1">{align}</{p}xf>'
         )
         self.xml, xf_id = _intern(self.xml, p, "cellXfs", "xf", xf, before="cellStyles")
         return xf_id
@@ -306,8 +305,8 @@ def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[val
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
         f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">',
     ]
-    if spec.tab_color:
-        out.append(f'<sheetPr><tabColor rgb="{spec.tab_color}"/></sheetPr>')
+    tab = f'<tabColor rgb="{spec.tab_color}"/>' if spec.tab_color else ""
+    out.append(f'<sheetPr>{tab}<pageSetUpPr fitToPage="1"/></sheetPr>')
     out.append(f'<dimension ref="A1:{col_letter(ncols - 1)}{max(len(spec.rows), 1)}"/>')
     out.append('<sheetViews><sheetView workbookViewId="0">')
     if spec.freeze_rows:
@@ -334,7 +333,9 @@ def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[val
         for ref, location, tip in spec.links:
             out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)} display={quoteattr(tip)}/>')
         out.append("</hyperlinks>")
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    # A4 landscape, one page wide (as many pages tall as needed)
+    out.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
 
