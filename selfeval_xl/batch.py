@@ -11,7 +11,7 @@ from typing import Any
 
 from . import layout as L
 from ._fs import atomic_path
-from .errors import Problem, RuleSetError, SelfevalError
+from .errors import HasProblems, Problem, RuleSetError, SelfevalError
 from .reader import read_workbook
 from .rules import RuleSet, load_rules
 from .scoring import Scorecard, score
@@ -23,7 +23,7 @@ _JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", 
 
 
 @dataclass
-class FileOutcome:
+class FileOutcome(HasProblems):
     """One file's result: a scorecard, or the reason it could not be scored."""
 
     path: Path
@@ -48,14 +48,6 @@ class FileOutcome:
             obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
         obj["problems"] = [p.as_dict() for p in self.problems]
         return obj
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
 
     @property
     def has_errors(self) -> bool:

@@ -181,6 +181,20 @@ class Problem:
         }
 
 
+class HasProblems:
+    """Mixin for results that carry ``problems``: the errors and the warnings among them."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
 class SelfevalError(Exception):
     """This one file (or rules file) cannot proceed; the batch records it and moves on."""
 

@@ -165,37 +165,26 @@ S_DETAIL = "指标明细"
 S_PROBLEMS = "问题清单"
 S_UNSCORED = "未评分文件"
 SUMMARY_LEAD = (
-    "单位编码",
-    "单位名称",
-    "评价类型",
-    "项目名称",
-    "评价年度",
+    INFO_UNIT_CODE,
+    INFO_UNIT,
+    INFO_KIND,
+    INFO_PROJECT,
+    INFO_YEAR,
     "全年预算数(万元)",
     "全年执行数(万元)",
     "预算执行率",
 )
 SUMMARY_SUBTOTAL = "{}得分"  # one column per 一级指标, e.g. 产出指标得分
 SUMMARY_TAIL = ("核定总分", "等级", "申报总分", "得分差异", "排名", "错误数", "警告数", "文件")
+# 指标明细: the file and its unit, then the 评分结果 columns with 指标性质 and 计量单位 added
 DETAIL_HEADERS = (
     "文件",
-    "单位编码",
-    "单位名称",
-    "评价类型",
-    "项目名称",
-    "评价年度",
-    "一级指标",
-    "二级指标",
-    "三级指标",
-    "指标性质",
-    "指标值",
-    "实际完成值",
-    "计量单位",
-    "完成率",
-    "分值",
-    "核定得分",
-    "申报得分",
-    "得分差异",
-    "评分说明",
+    *SUMMARY_LEAD[:5],
+    *RESULT_HEADERS[:3],
+    I_OPERATOR,
+    *RESULT_HEADERS[3:5],
+    I_UNIT,
+    *RESULT_HEADERS[5:],
 )
 PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "代码", "说明")
 UNSCORED_HEADERS = ("文件", "代码", "原因")

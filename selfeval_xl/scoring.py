@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import layout as L
-from .errors import Problem
+from .errors import HasProblems, Problem
 from .reader import BAD_OPERATOR, WorkbookData
 from .rules import RuleSet
 from .values import (
@@ -100,7 +100,7 @@ class Budget:
 
 
 @dataclass
-class Scorecard:
+class Scorecard(HasProblems):
     """The result for one workbook."""
 
     data: WorkbookData
@@ -112,14 +112,6 @@ class Scorecard:
     claimed_total: float | None
     budget: Budget
     problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC §4.3."""
