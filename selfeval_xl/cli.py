@@ -212,7 +212,7 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         elif as_json:
             click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
         if not outcome.skipped and outcome.problems:
-            click.echo(_file_line(outcome), err=as_json)
+            click.echo(_file_line(outcome), err=True)
             if verbose:
                 for p in outcome.problems:
                     click.echo(_problem_line(p), err=True)

@@ -138,3 +138,29 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     # rerunning the demo starts from fresh copies and gives the same summary
     assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
     assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    import io
+
+    from selfeval_xl.cli import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    bar = _Progress()
+    bar.start(4)
+    bar.step("a.xlsx")
+    assert term.getvalue().endswith("评分中 " + "█" * 7 + "░" * 23 + " 1/4 a.xlsx")  # 30 × 1/4 = 7 cells
+    bar.clear()
+    assert term.getvalue().endswith("\r\x1b[K")
+    pipe = io.StringIO()
+    monkeypatch.setattr("sys.stderr", pipe)
+    quiet = _Progress()
+    quiet.start(4)
+    quiet.step("a.xlsx")
+    quiet.clear()
+    assert pipe.getvalue() == ""
