@@ -15,8 +15,8 @@ from .batch import BatchOptions, BatchResult, FileOutcome, run_batch, score_path
 from .demo import copy_samples
 from .errors import RuleSetError
 from .roster import RosterError, make_roster_templates
+from .rounding import fmt_num
 from .rules import RuleSet, load_rules
-from .scoring import fmt_num
 from .template import generate_template
 
 

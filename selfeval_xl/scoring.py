@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 from . import layout as L
 from .errors import HasProblems, Problem
 from .reader import BAD_OPERATOR, WorkbookData
+from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
 from .values import (
     BLANK,
@@ -49,35 +49,6 @@ _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 # Problems are listed in the order of the workbook's sheets (then row, column).
 PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
-
-
-def round_half_up(x: float, places: int = 2) -> float:
-    """四舍五入 to ``places`` decimals (2.675 → 2.68, unlike round()). Float noise below
-    1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return x
-    d = Decimal(repr(round(float(x), 9)))
-    return float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
-
-
-def fmt_num(x: float | None) -> str:
-    """A number for messages: no trailing zeros (95, 9.26)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return ""
-    r = round_half_up(x, 4)
-    return f"{int(r)}" if float(r).is_integer() else f"{r:.4f}".rstrip("0").rstrip(".")
-
-
-def fmt_pct(x: float | None) -> str:
-    """A percentage with 2 decimals (SPEC §3.8): 90.1401 → ``90.14%``."""
-    return "" if x is None else f"{round_half_up(x, 2):.2f}%"
-
-
-def percent_fraction(x: float | None) -> float | None:
-    """A percentage (95.12) as the fraction a ``0.00%`` cell holds (0.9512), without float noise."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return None
-    return round_half_up(x / 100, 6)
 
 
 @dataclass

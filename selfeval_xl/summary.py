@@ -20,7 +20,7 @@ import xlsxwriter
 from . import layout as L
 from .errors import SEVERITY_ZH
 from .results_sheet import GRADE_FILLS
-from .scoring import percent_fraction, round_half_up
+from .rounding import percent_fraction, round_half_up
 from .xlsx_write import clean_text
 
 EXCEL_MAX_ROWS = 1_048_576
