@@ -7,15 +7,30 @@ import tempfile
 from pathlib import Path
 
 from selfeval_xl import fill_workbook, generate_template, load_rules
-from selfeval_xl.sample_data import SAMPLES
+from selfeval_xl.layout import KIND_DEPARTMENT, KIND_PROJECT
+from selfeval_xl.sample_data import DEPT_SAMPLES, SAMPLES
 
 
 def make_samples(out_dir: Path) -> list[Path]:
-    """Write every sample workbook into ``out_dir``."""
+    """Write every sample workbook (项目支出 and 部门整体支出) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    made = []
     with tempfile.TemporaryDirectory() as tmp:
-        template = generate_template(Path(tmp) / "template.xlsx", load_rules())
-        return [fill_workbook(template, out_dir / s["file"], s["info"], s["budget"], s["rows"]) for s in SAMPLES]
+        for kind, samples in ((KIND_PROJECT, SAMPLES), (KIND_DEPARTMENT, DEPT_SAMPLES)):
+            template = generate_template(Path(tmp) / f"{kind}.xlsx", load_rules(None, kind))
+            for s in samples:
+                made.append(
+                    fill_workbook(
+                        template,
+                        out_dir / s["file"],
+                        s["info"],
+                        s["budget"],
+                        s["rows"],
+                        dept_data=s.get("data"),
+                        owned=s.get("owned"),
+                    )
+                )
+    return made
 
 
 if __name__ == "__main__":

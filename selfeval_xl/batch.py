@@ -12,8 +12,8 @@ from typing import Any
 from . import layout as L
 from ._fs import atomic_path
 from .errors import HasProblems, Problem, RuleSetError, SelfevalError
-from .reader import read_workbook
-from .rules import RuleSet, load_rules
+from .reader import WorkbookData, read_workbook
+from .rules import RuleSet, bundled, load_rules
 from .scoring import Scorecard, score
 from .summary import SummaryWriter
 from .writeback import RESULT_SUFFIX, write_back
@@ -99,20 +99,23 @@ def _is_own_summary(path: Path) -> bool:
 
 
 class RuleBook:
-    """The rule set for each file: the one given with --rules, else the bundled one for the
-    workbook's kind (loaded once)."""
+    """The rule set for each file (each loaded once)."""
 
     def __init__(self, rules: RuleSet | None = None):
         self.fixed = rules
         self._cache: dict[str, RuleSet] = {}
+        self._ids = bundled()
 
-    def for_kind(self, kind: str | None) -> RuleSet:
+    def for_data(self, data: WorkbookData) -> RuleSet:
+        """--rules if given; else the bundled rule set the template was made with (``_meta``
+        ruleset_id); else the bundled default for the workbook's kind."""
         if self.fixed is not None:
             return self.fixed
-        kind = kind or L.KIND_PROJECT
-        if kind not in self._cache:
-            self._cache[kind] = load_rules(None, kind)
-        return self._cache[kind]
+        made_with = data.meta.get("ruleset_id", "")
+        key = made_with if made_with in self._ids else data.kind or L.KIND_PROJECT
+        if key not in self._cache:
+            self._cache[key] = load_rules(self._ids[key]) if key in self._ids else load_rules(None, key)
+        return self._cache[key]
 
 
 def score_file(path: Path, display: str | None = None, rulebook: RuleBook | None = None) -> FileOutcome:
@@ -122,7 +125,7 @@ def score_file(path: Path, display: str | None = None, rulebook: RuleBook | None
     try:
         data = read_workbook(path, display)
         try:
-            rules = rulebook.for_kind(data.kind)
+            rules = rulebook.for_data(data)
         except RuleSetError as exc:
             return FileOutcome(
                 path,

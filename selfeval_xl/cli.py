@@ -16,15 +16,15 @@ from .demo import copy_samples
 from .errors import RuleSetError
 from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
-from .rules import RuleSet, load_rules
+from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
 
 
-def _rules(path: Path | None, kind: str | None = None) -> RuleSet | None:
-    if path is None and kind is None:
+def _rules(spec: str | None, kind: str | None = None) -> RuleSet | None:
+    if spec is None and kind is None:
         return None
     try:
-        return load_rules(path, kind or L.KIND_PROJECT)
+        return find_rules(spec) if spec is not None else load_rules(None, kind or L.KIND_PROJECT)
     except RuleSetError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -65,8 +65,7 @@ def cli() -> None:
 @click.option(
     "--rules",
     "rules_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="规则集文件（TOML）；默认用内置规则集",
+    help="规则集：TOML 文件路径或内置规则集的编号（如 hubei-project）；默认按评价类型用内置规则集",
 )
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出文件，默认 自评模板_<评价类型>.xlsx"
@@ -78,7 +77,7 @@ def cli() -> None:
 )
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="--roster 生成的模板放在此文件夹")
 def template_cmd(
-    kind: str, rules_path: Path | None, output: Path | None, roster: Path | None, out_dir: Path | None
+    kind: str, rules_path: str | None, output: Path | None, roster: Path | None, out_dir: Path | None
 ) -> None:
     rules = _rules(rules_path, kind)
     assert rules is not None
@@ -100,8 +99,7 @@ _paths_arg = click.argument("paths", nargs=-1, required=True, type=click.Path(ex
 _rules_opt = click.option(
     "--rules",
     "rules_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="规则集文件（TOML）；默认按评价类型用内置规则集",
+    help="规则集：TOML 文件路径或内置规则集的编号（如 hubei-project）；默认用模板所用或按评价类型的内置规则集",
 )
 
 
@@ -109,7 +107,7 @@ _rules_opt = click.option(
 @_paths_arg
 @_rules_opt
 @click.pass_context
-def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: Path | None) -> None:
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None) -> None:
     outcomes = []
     for outcome in score_paths(paths, _rules(rules_path)):
         if outcome.skipped:
@@ -147,7 +145,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: Path |
 def score_cmd(
     ctx: click.Context,
     paths: tuple[Path, ...],
-    rules_path: Path | None,
+    rules_path: str | None,
     summary: Path | None,
     out_dir: Path | None,
     no_write_back: bool,

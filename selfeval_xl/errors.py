@@ -56,6 +56,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "填写的预算执行率 {claimed} 与按预算执行表计算的 {computed} 不一致，已按计算值评分",
     ),
+    # 部门整体支出 共性指标
+    "common-changed": (
+        ERROR,
+        "共性指标“{name}”的{field}“{value}”与规则集规定的“{expected}”不符（共性指标由规则集设定，不能修改），已按规则集评分",
+    ),
+    "common-missing": (ERROR, "缺少共性指标“{name}”（{points} 分）：共性指标由规则集设定，不能删除"),
+    "data-item-missing": (ERROR, "部门整体数据缺少“{item}”，无法计算{indicator}"),
+    "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”为 0"),
+    "computed-mismatch": (
+        WARNING,
+        "填写的{indicator} {claimed} 与按部门整体数据计算的 {computed} 不一致，已按计算值评分",
+    ),
+    "template-outdated": (WARNING, "模板中的共性指标来自“{made}”，与评分所用规则集“{ruleset}”不一致，请改用新模板"),
     # 绩效指标
     "bad-operator": (
         ERROR,
@@ -90,7 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "claim-over-points": (ERROR, "申报得分 {claimed} 超过分值 {points}"),
     "claim-out-of-band": (
         WARNING,
-        "申报得分 {claimed} 不在“{band}”档（{low}–{high} 分）内，已按 {score} 分核定",
+        "申报得分 {claimed} 不在“{band}”档（{range}）内，已按 {score} 分核定",
     ),
     "score-mismatch": (
         WARNING,

@@ -12,6 +12,7 @@ from openpyxl.cell.cell import Cell
 
 from . import layout as L
 from ._fs import atomic_write
+from .formula import item_key
 
 
 def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
@@ -20,6 +21,13 @@ def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
         if L.I_NAME in found or L.B_CATEGORY in found or L.D_ITEM in found:
             return row[0].row, found
     raise ValueError(f"{ws.title}: header not found")
+
+
+def _owned(ws: Any, row: int, cols: dict[str, int]) -> bool:
+    """A rule-set row of the template: 预算执行率, or a 共性 row."""
+    if L.I_SOURCE in cols and L.normalize_label(ws.cell(row, cols[L.I_SOURCE]).value) == L.SOURCE_COMMON:
+        return True
+    return L.normalize_label(ws.cell(row, cols[L.I_NAME]).value) == L.LEVEL1_BUDGET
 
 
 def put(cell: Cell, value: Any) -> None:
@@ -36,10 +44,14 @@ def fill_workbook(
     budget: Mapping[str, Sequence[Any]] | None = None,
     indicators: Sequence[Mapping[str, Any]] = (),
     keep_budget_row: bool = True,
+    dept_data: Mapping[str, Any] | None = None,
+    owned: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Copy ``template`` to ``out`` with 基本信息 values by label, 预算执行 amounts by 资金类别
-    (``(年初, 全年预算, 全年执行)``) and indicator rows (dicts keyed by header text) written
-    below the 预算执行率 row. Skeleton rows are cleared first."""
+    (``(年初, 全年预算, 全年执行)``), 部门整体数据 values by item, and indicator rows (dicts
+    keyed by header text) written below the rule set's own rows (预算执行率, 共性指标); cells of
+    those rows are set from ``owned`` (三级指标 → {header: value}, e.g. their 申报得分).
+    Skeleton rows are cleared first."""
     wb = openpyxl.load_workbook(template)
     ws = wb[L.SHEET_INFO]
     for row in ws.iter_rows(min_col=1, max_col=1):
@@ -53,10 +65,21 @@ def fill_workbook(
         if budget and cat in budget:
             for header, value in zip((L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED), budget[cat], strict=False):
                 put(ws.cell(row[0].row, cols[header]), value)
+    if dept_data:
+        ws = wb[L.SHEET_DEPT_DATA]
+        header_row, cols = _header_map(ws)
+        wanted = {item_key(k): v for k, v in dept_data.items()}
+        for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.D_ITEM], max_col=cols[L.D_ITEM]):
+            key = item_key(row[0].value)
+            if key in wanted:
+                put(ws.cell(row[0].row, cols[L.D_VALUE]), wanted[key])
     ws = wb[L.SHEET_INDICATORS]
     header_row, cols = _header_map(ws)
     first = header_row + 1
-    if keep_budget_row and L.normalize_label(ws.cell(first, cols[L.I_LEVEL1]).value) == L.LEVEL1_BUDGET:
+    while keep_budget_row and _owned(ws, first, cols):
+        name = ws.cell(first, cols[L.I_NAME]).value
+        for header, value in (owned or {}).get(name, {}).items():
+            put(ws.cell(first, cols[header]), value)
         first += 1
     for r in range(first, ws.max_row + 1):
         for c in cols.values():
@@ -66,7 +89,7 @@ def fill_workbook(
             if header in cols:
                 put(ws.cell(first + i, cols[header]), value)
         if L.I_SEQ in cols and L.I_SEQ not in rec:
-            ws.cell(first + i, cols[L.I_SEQ], i + 2)
+            ws.cell(first + i, cols[L.I_SEQ], first + i - header_row)
     out = Path(out)
     atomic_write(out, lambda tmp: wb.save(tmp))
     return out

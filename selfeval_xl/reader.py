@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import layout as L
 from .errors import Problem, UnreadableWorkbook
+from .formula import item_key
 from .values import (
     BLANK,
     Value,
@@ -38,6 +39,15 @@ class BudgetRow:
 
 
 @dataclass
+class DataEntry:
+    """One 部门整体数据 row: the item as written, its parsed value and where it is."""
+
+    name: str
+    value: Value
+    cell: str  # the 数值 cell, e.g. B5
+
+
+@dataclass
 class WorkbookData:
     """What was read from one workbook."""
 
@@ -52,6 +62,8 @@ class WorkbookData:
     indicator_header_row: int = 1
     sheet_names: dict[str, str] = field(default_factory=dict)  # contract name → actual name
     meta: dict[str, str] = field(default_factory=dict)
+    dept_data: dict[str, DataEntry] = field(default_factory=dict)  # item_key → entry
+    dept_data_header: str | None = None  # the 数值 header cell, when the sheet exists
     problems: list[Problem] = field(default_factory=list)
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
 
@@ -89,6 +101,7 @@ def read_workbook(path: Path | str, display: str | None = None) -> WorkbookData:
     _read_meta(book, data)
     _read_info(book, data)
     _read_budget(book, data)
+    _read_dept_data(book, data)
     _read_indicators(book, data)
     return data
 
@@ -289,6 +302,29 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
                 continue
             setattr(entry, attr, amount)
         data.budget[label] = entry
+
+
+def _read_dept_data(book: Book, data: WorkbookData) -> None:
+    """部门整体数据 (SPEC §2.3): item → value, read whatever the kind; the rule set decides what
+    it needs. A missing sheet is only a problem when a formula needs an item from it."""
+    sheet = L.SHEET_DEPT_DATA
+    if sheet not in data.sheet_names:
+        return
+    grid = book.sheet(data.sheet(sheet))
+    header_row, cols = _find_header(grid, data, sheet, L.DEPT_DATA_HEADERS, {})
+    data.dept_data_header = L.cell_name(header_row, cols[L.D_VALUE])
+    for row in grid.rows():
+        if row <= header_row:
+            continue
+        name = grid.value(row, cols[L.D_ITEM])
+        if _blank(name):
+            continue
+        key = item_key(name)
+        if key in data.dept_data:
+            continue
+        cell = _cell_value(data, sheet, grid, row, cols[L.D_VALUE], _text(name))
+        value = Value(BLANK) if cell is None else parse_value(cell.value, percent_format=cell.percent)
+        data.dept_data[key] = DataEntry(_text(name), value, L.cell_name(row, cols[L.D_VALUE]))
 
 
 def _merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import common as CM
 from . import layout as L
 from .errors import HasProblems, Problem
 from .reader import BAD_OPERATOR, WorkbookData
@@ -44,6 +45,7 @@ M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
     "date",
     "invalid",
 )
+M_COMMON = "common"  # a 共性指标 under a step or bands method (ratio ones use M_GE/M_LE)
 _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 
@@ -173,6 +175,10 @@ class _Scorer:
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
         self.problems.append(Problem.at(self.data.file, sheet, cell, code, **fields))
 
+    def add_at(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
+        """Like ``add`` with the contract's sheet name (mapped to the workbook's own)."""
+        self.add(self.data.sheet(sheet), cell, code, **fields)
+
     def add_row(self, row: int, header: str, code: str, **fields: Any) -> None:
         letter = self.cols.get(header) or self.cols.get(L.I_NAME, "A")
         self.add(self.sheet, f"{letter}{row}", code, **fields)
@@ -266,6 +272,9 @@ class _Scorer:
                         computed=fmt_pct(budget.rate),
                     )
             return out
+        common = self.rules.common_for(r["name"]) if self.rules.common else None
+        if common is not None:
+            return self.resolve_common(row, r, common)
         op = r["operator"]
         if op == BAD_OPERATOR:  # reported by the reader
             return out
@@ -297,6 +306,38 @@ class _Scorer:
                 self.add_row(row, L.I_TARGET, "missing-value", field=L.I_TARGET)
         else:
             self.add_row(row, L.I_TARGET, "not-a-number", field=L.I_TARGET, value=target.display)
+        return out
+
+    def resolve_common(self, row: int, r: dict[str, Any], common: Any) -> dict[str, Any]:
+        """A 共性 row: the rule set's points and method, 实际完成值 computed from the data."""
+        CM.check_row(common, r, row, self.cols, self.add_at)
+        a, shown = self.dept.compute(common)
+        out: dict[str, Any] = {
+            "method": M_INVALID,
+            "t": common.target,
+            "a": math.nan,
+            "op": common.operator,
+            "eff_unit": "%",
+            "points": common.points,
+            "common": common,
+            "shown": shown,
+        }
+        if a is None:
+            out["note"] = shown
+            return out
+        out.update(a=a, method=_NUMERIC_METHOD[common.operator] if common.method == "ratio" else M_COMMON)
+        actual: Value = r["actual"]
+        tol = self.rules.rate_tolerance
+        if actual.kind == NUMBER and actual.number is not None:
+            if abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol:
+                self.add_row(
+                    row,
+                    L.I_ACTUAL,
+                    "computed-mismatch",
+                    indicator=common.name,
+                    claimed=actual.display,
+                    computed=fmt_pct(a),
+                )
         return out
 
     def _need_actual(self, row: int, actual: Value, out: dict[str, Any], date: bool) -> dict[str, Any]:
@@ -382,8 +423,11 @@ class _Scorer:
                     "claim-out-of-band",
                     claimed=fmt_num(claimed),
                     band=band.label,
-                    low=fmt_num(points * band.low),
-                    high=fmt_num(points * band.high),
+                    range=(
+                        f"{fmt_num(points * band.low)}–{fmt_num(points * band.high)} 分"
+                        if band.high >= 1.0
+                        else f"{fmt_num(points * band.low)} 分至不足 {fmt_num(points * band.high)} 分"
+                    ),
                     score=fmt_num(default),
                 )
         return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
@@ -416,13 +460,18 @@ class _Scorer:
     def run(self) -> Scorecard:
         data, rules = self.data, self.rules
         budget = self.budget()
+        self.dept = CM.DeptData(data, rules, budget, self.add_at)
         frame = data.indicators
         records = frame.to_dict("index")
         plans = {row: self.resolve(row, r, budget) for row, r in records.items()}
+        self.common_checks(plans)
         plan = pd.DataFrame.from_dict(plans, orient="index").reindex(frame.index)
         if plan.empty:
             plan = pd.DataFrame(columns=["method", "t", "a", "op", "eff_unit"], index=frame.index)
         points = frame["points"].astype(float)
+        if "points" in plan.columns:  # 共性 rows score on the rule set's points
+            points = plan["points"].astype(float).where(plan["points"].notna(), points)
+        is_common = plan["common"].notna() if "common" in plan.columns else pd.Series(False, index=frame.index)
         t = plan["t"].astype(float)
         a = plan["a"].astype(float)
         score = pd.Series(0.0, index=frame.index)
@@ -442,6 +491,8 @@ class _Scorer:
                 score.at[row], notes[row] = self.score_qualitative(row, records[row], p)
             elif method == M_DATE:
                 score.at[row], notes[row] = self.score_date(row, records[row], plans[row], p)
+            elif method == M_COMMON:
+                score.at[row], notes[row] = CM.score(plans[row]["common"], a.at[row])
             elif method in NUMERIC_RULES and not math.isnan(a.at[row]):
                 notes[row] = self.numeric_checks(row, records[row], plans[row], p, score.at[row])
             else:
@@ -455,7 +506,8 @@ class _Scorer:
             ),
             index=frame.index,
         )
-        rate[plan["method"] == M_BUDGET] = a[plan["method"] == M_BUDGET]
+        computed = (plan["method"] == M_BUDGET) | is_common
+        rate[computed] = a[computed]
         rows = pd.DataFrame(
             {
                 "level1": frame["level1"],
@@ -490,6 +542,22 @@ class _Scorer:
             budget,
             sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER)),
         )
+
+    def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
+        """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
+        rules, data = self.rules, self.data
+        if not rules.common:
+            return
+        present = {plan["common"].key for plan in plans.values() if "common" in plan}
+        header = f"{self.cols.get(L.I_NAME, 'A')}{data.indicator_header_row}"
+        for c in rules.common:
+            if c.key not in present:
+                self.add(self.sheet, header, "common-missing", name=c.name, points=fmt_num(c.points))
+        made = data.meta.get("common_fingerprint")
+        if made and made != rules.fingerprint:
+            self.add_at(
+                L.SHEET_META, None, "template-outdated", made=data.meta.get("ruleset_name", made), ruleset=rules.label
+            )
 
     def numeric_checks(self, row: int, r: dict[str, Any], out: dict[str, Any], p: float, score: float) -> str:
         t, a, method, op = out["t"], out["a"], out["method"], out["op"]
@@ -575,7 +643,8 @@ class _Scorer:
         if abs(points_total - rules.total_points) > 1e-9:
             self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
         expected = {lv.name: lv.points for lv in rules.level1}
-        expected[rules.budget_indicator] = rules.budget_points
+        if rules.budget_level1 not in expected:
+            expected[rules.budget_level1] = rules.budget_points
         actual = {name: p for name, p, _ in subtotals}
         sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
         if sat and sat not in actual and rules.satisfaction_fallback in expected:
@@ -648,6 +717,8 @@ def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
 
 
 def _actual_text(v: Value, plan: dict[str, Any], budget: Budget) -> str:
+    if "common" in plan:
+        return CM.actual_text(None if math.isnan(plan["a"]) else plan["a"], plan["shown"])
     if plan.get("method") == M_BUDGET and budget.rate is not None:
         return fmt_pct(budget.rate)
     return v.display

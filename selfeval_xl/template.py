@@ -42,7 +42,6 @@ _GUIDE = [
     "5. 指标值、实际完成值可以带单位和符号，如“≥95%”“≤10天”“200余人”“2,329.64万元”“2022年12月31日前”。"
     "定性指标的实际完成值填写：达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差（或 完成/基本完成/未完成、好/较好/一般）。",
     "6. 申报得分填写本单位自评的得分；得分低于分值时，请在“偏差原因分析及改进措施”中说明原因。",
-    "7. 分值合计应为 100：预算执行率 10 + 产出指标 50 + 效益指标 30 + 满意度指标 10（以规则集为准）。",
     "8. 不需要的行可以删除，也可以插入新行；一级、二级指标可以合并单元格。",
     "",
     "填写示例（一个数量指标）：",
@@ -84,9 +83,11 @@ def _write(tmp: Path, rules: RuleSet, values: Mapping[str, Any]) -> None:
         },
     )
     f = _Formats(wb)
-    _guide(wb, f)
+    _guide(wb, f, rules)
     _info(wb, f, rules, values)
     _budget(wb, f)
+    if rules.data_items:
+        _dept_data(wb, f, rules)
     _indicators(wb, f, rules)
     _meta(wb, f, rules)
     wb.close()
@@ -139,14 +140,31 @@ def _check(result: int, what: str) -> None:
         raise RuntimeError(f"template: {what} was not written (xlsxwriter returned {result})")
 
 
-def _guide(wb: xlsxwriter.Workbook, f: _Formats) -> None:
+def _points_line(rules: RuleSet) -> str:
+    parts = (
+        []
+        if rules.budget_level1 in {lv.name for lv in rules.level1}
+        else [f"{rules.budget_indicator} {rules.budget_points:g}"]
+    )
+    parts += [f"{lv.name} {lv.points:g}" for lv in rules.level1]
+    return f"7. 分值合计应为 {rules.total_points:g}：{' + '.join(parts)}（规则集：{rules.label}）。"
+
+
+def _guide(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ws = wb.add_worksheet(L.SHEET_GUIDE)
     ws.set_column(0, 0, 16)
     ws.set_column(1, 9, 14)
     ws.write(0, 0, _GUIDE[0], f.title)
-    for i, line in enumerate(_GUIDE[1:], 1):
+    lines = [*_GUIDE[1:-3], _points_line(rules), _GUIDE[-3]]
+    if rules.common:
+        lines.append(
+            "9. 部门整体支出：灰色的共性指标行（分值、指标性质、指标值、评分方法）由规则集设定，不能修改或删除；"
+            "其实际完成值由系统按“部门整体数据”表计算，请在该表如实填写各数据项。"
+        )
+    lines += _GUIDE[-2:]
+    for i, line in enumerate(lines, 1):
         ws.write(i, 0, line)
-    r = len(_GUIDE) + 1
+    r = len(lines) + 2
     for c, h in enumerate(L.INDICATOR_HEADERS):
         ws.write(r, c, h, f.header)
     for c, v in enumerate(_EXAMPLE):
@@ -275,9 +293,44 @@ def _budget(wb: xlsxwriter.Workbook, f: _Formats) -> None:
     _protect(ws)
 
 
+def _dept_data(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
+    """部门整体数据 (SPEC §2.3): exactly the items the rule set's formulas need."""
+    ws = wb.add_worksheet(L.SHEET_DEPT_DATA)
+    for c, w in enumerate((28, 16, 10, 50)):
+        ws.set_column(c, c, w)
+    ws.write_row(0, 0, (*L.DEPT_DATA_HEADERS, "计量单位", "说明"), f.header)
+    for i, item in enumerate(rules.data_items, 1):
+        ws.write_string(i, 0, item.name, f.label)
+        ws.write_blank(i, 1, None, f.money if item.money else f.number)
+        ws.write_string(i, 2, "金额单位" if item.money else item.unit, f.note)
+        users = [c.name for c in rules.common if item.name in c.formula.names]
+        note = item.note + (f"（用于：{'、'.join(users)}）" if users else "")
+        ws.write_string(i, 3, note, f.note)
+    _check(
+        ws.data_validation(
+            1,
+            1,
+            len(rules.data_items),
+            1,
+            {
+                "validate": "decimal",
+                "criteria": ">=",
+                "value": 0,
+                "input_title": "数值",
+                "input_message": "填写数字；金额单位见基本信息（默认万元）",
+                "error_type": "warning",
+                "error_message": "应为不小于 0 的数字",
+            },
+        ),
+        "dept data check",
+    )
+    ws.freeze_panes(1, 1)
+    _protect(ws)
+
+
 def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ws = wb.add_worksheet(L.SHEET_INDICATORS)
-    cols = L.INDICATOR_TEMPLATE_COLUMNS
+    cols = L.INDICATOR_TEMPLATE_COLUMNS + ((L.I_SOURCE, L.I_METHOD) if rules.common else ())
     widths = {
         L.I_SEQ: 6,
         L.I_LEVEL1: 14,
@@ -290,40 +343,77 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
         L.I_POINTS: 8,
         L.I_CLAIMED: 10,
         L.I_REASON: 40,
+        L.I_SOURCE: 8,
+        L.I_METHOD: 40,
     }
     for c, h in enumerate(cols):
         ws.set_column(c, c, widths[h])
     ws.write_row(0, 0, cols, f.header)
     ci = {h: i for i, h in enumerate(cols)}
     # the rule set's own row: 预算执行率
-    budget_row = {
-        L.I_SEQ: 1,
-        L.I_LEVEL1: rules.budget_indicator,
-        L.I_LEVEL2: "",
-        L.I_NAME: rules.budget_indicator,
-        L.I_OPERATOR: "≥",
-        L.I_TARGET: f"{rules.budget_target:g}%",
-        L.I_UNIT: "%",
-        L.I_ACTUAL: "",
-        L.I_POINTS: rules.budget_points,
-        L.I_CLAIMED: None,
-        L.I_REASON: None,
-    }
-    for h, v in budget_row.items():
-        if h in (L.I_CLAIMED, L.I_REASON):
-            ws.write_blank(1, ci[h], None, f.input)
-        elif isinstance(v, int | float):
-            ws.write_number(1, ci[h], v, f.owned)
-        else:
-            ws.write_string(1, ci[h], v, f.owned)
-    ws.write_comment(1, ci[L.I_ACTUAL], "由系统按“预算执行”表计算：全年执行数 ÷ 全年预算数。")
-    r = 2
+    owned_rows = [
+        (
+            rules.budget_level1,
+            rules.budget_level2,
+            rules.budget_indicator,
+            "≥",
+            rules.budget_target,
+            rules.budget_points,
+            "预算执行率 = 全年执行数 ÷ 全年预算数；分值 × min(执行率, 100%)",
+            "由系统按“预算执行”表计算：全年执行数 ÷ 全年预算数。",
+        )
+    ] + [
+        (
+            c.level1,
+            c.level2,
+            c.name,
+            c.operator,
+            c.target,
+            c.points,
+            c.describe(),
+            f"由系统按“部门整体数据”计算：{c.formula.text}",
+        )
+        for c in rules.common
+    ]
+    order = [lv.name for lv in rules.level1]
+    owned_rows.sort(key=lambda o: order.index(o[0]) if o[0] in order else -1)  # stable: budget row first
+    r = 1
+    for lv1, lv2, name, op, target, points, method, how in owned_rows:
+        row = {
+            L.I_SEQ: r,
+            L.I_LEVEL1: lv1,
+            L.I_LEVEL2: lv2,
+            L.I_NAME: name,
+            L.I_OPERATOR: op,
+            L.I_TARGET: f"{op if rules.common and name != rules.budget_indicator else ''}{target:g}%",
+            L.I_UNIT: "%",
+            L.I_ACTUAL: "",
+            L.I_POINTS: points,
+            L.I_SOURCE: L.SOURCE_COMMON,
+            L.I_METHOD: method,
+        }
+        for h in cols:
+            v = row.get(h)
+            if h in (L.I_CLAIMED, L.I_REASON):
+                ws.write_blank(r, ci[h], None, f.input)
+            elif isinstance(v, int | float):
+                ws.write_number(r, ci[h], v, f.owned)
+            else:
+                ws.write_string(r, ci[h], v or "", f.owned)
+        ws.write_comment(r, ci[L.I_ACTUAL], how)
+        r += 1
+    first_free = r
+    owned_level1 = {c.level1 for c in rules.common} | {rules.budget_level1}
     for lv in rules.level1:
+        if lv.name in owned_level1:
+            continue
         for lv2 in lv.level2 or ("",):
             ws.write_string(r, ci[L.I_LEVEL1], lv.name, f.input)
             ws.write_string(r, ci[L.I_LEVEL2], lv2, f.input)
+            if L.I_SOURCE in ci:
+                ws.write_string(r, ci[L.I_SOURCE], L.SOURCE_OWN, f.input)
             for h in cols:
-                if h not in (L.I_LEVEL1, L.I_LEVEL2):
+                if h not in (L.I_LEVEL1, L.I_LEVEL2, L.I_SOURCE):
                     ws.write_blank(
                         r,
                         ci[h],
@@ -335,7 +425,8 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     for rr in range(r, last):
         for h in cols:
             ws.write_blank(rr, ci[h], None, f.number if h in (L.I_POINTS, L.I_CLAIMED) else f.input)
-    level2_all = [x for lv in rules.level1 for x in lv.level2]
+    own_levels = [lv for lv in rules.level1 if lv.name not in owned_level1]
+    level2_all = [x for lv in own_levels for x in lv.level2]
     dv = [
         (
             L.I_OPERATOR,
@@ -351,7 +442,7 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
             L.I_LEVEL1,
             {
                 "validate": "list",
-                "source": [lv.name for lv in rules.level1],
+                "source": [lv.name for lv in own_levels],
                 "input_title": "一级指标",
                 "input_message": "产出指标、效益指标或满意度指标",
                 "error_type": "warning",
@@ -408,7 +499,7 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ]
     for header, opts in dv:
         c = ci[header]
-        _check(ws.data_validation(2, c, last + 200, c, opts), f"{header} validation")
+        _check(ws.data_validation(first_free, c, last + 200, c, opts), f"{header} validation")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last - 1, len(cols) - 1)
     _protect(ws)
@@ -422,6 +513,7 @@ def _meta(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
         ("ruleset_version", rules.version),
         ("kind", rules.kind),
         ("template_version", TEMPLATE_VERSION),
+        ("common_fingerprint", rules.fingerprint),
     )
     for i, (k, v) in enumerate(rows):
         ws.write_string(i, 0, k)

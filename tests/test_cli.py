@@ -121,8 +121,8 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     target = tmp_path / "演示"
     result = runner.invoke(cli, ["demo", str(target)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("已复制 6 个样例工作簿到 ")
-    assert "共 6 个文件：已评分 6，未评分 0；优 2、良 1、中 1、差 2" in result.stdout
+    assert result.stdout.startswith("已复制 9 个样例工作簿到 ")
+    assert "共 9 个文件：已评分 9，未评分 0；优 3、良 2、中 2、差 2" in result.stdout
     assert (target / "汇总.xlsx").exists()
     # the summary equals the JSON of the same files (scored again, nothing written)
     again = runner.invoke(

@@ -50,10 +50,10 @@ def test_kind_mismatch_with_given_rules(make_workbook):
     assert ("kind-mismatch", "项目A.xlsx 基本信息!B2") in codes(outcome.problems)
 
 
-def test_department_kind_without_rule_set_is_unscored(make_workbook):
-    # 部门整体支出 has no bundled rule set yet (issue 4): the file is reported, not scored
+def test_kind_that_contradicts_the_template_is_an_error(make_workbook):
+    # a 项目支出 template (its _meta names the 项目支出 rule set) whose 评价类型 says 部门整体支出
     outcome = score_file(make_workbook(info={"评价类型": "部门整体支出"}))
-    assert outcome.card is None and outcome.error.code == "no-ruleset"
+    assert ("kind-mismatch", "项目A.xlsx 基本信息!B2") in codes(outcome.card.problems)
 
 
 def test_target_not_comparable_and_bad_amount_unit(make_workbook):

@@ -30,6 +30,24 @@ EXPECTED = {
     "大英县司法局_安可替代补助资金.xlsx": (10.0, "差"),
     # every row met: 100
     "天长市水利局_水旱灾害防御经费.xlsx": (100.0, "优"),
+    # 部门整体支出 (default rule set; 共性 rows from 部门整体数据):
+    # 共性 10 (2329.64/2329.64) + 3 (28/30 = 93.33% ≤ 100) + 3 (三公 (9.86−10.52)/10.52 = −6.27% ≤ 0)
+    #   + 3.2 (1486.2/1702.35 = 87.30% → 80% band × 4) + 2.87 (224.34/2105.30 = 10.656%: 3 − 0.656 × 0.2)
+    #   + 3 (31.23/2329.64 = 1.34%) + 3 (179.25/186.40) + 3 (9.86/12) + 2.83 (3 × 396.8/420)
+    #   + 5 (612.58/640.15 = 95.69% ≥ 95) = 38.90
+    # 个性 8 + 6 + 6 + 5 + 5 + 8.35 (10 × 16.7/20) + 5 + 3 (基本达成: claim 4 is not in [3, 4) → 60%) + 10 = 56.35
+    "红谷滩区应急管理局_2022年部门整体支出.xlsx": (95.25, "优"),
+    # 共性 8.80 (1426/1620.40) + 0.73 (23/22 = 104.545%: 3 − 4.545 × 0.5) + 0 (三公 +20%: 3 − 10)
+    #   + 2.4 (600/800 = 75% → 60% band) + 3 (40.40/1580 = 2.56%) + 2.60 (194.40/1620.40 = 11.997%: 3 − 1.997 × 0.2)
+    #   + 3 (118.5/120) + 0 (三公 8.64/8 = 108%: 3 − 8 × 0.5) + 3 (260/260) + 3 (300/380 = 78.95% → 60% × 5) = 26.53
+    # 个性 10 + 8 + 6 + 6 + 8.5 (10 × 8.5/10) + 9 (达成, claim 9 in [8, 10]) + 9.78 (10 × 88/90) = 57.28
+    "示例区文化广电旅游体育局_2023年部门整体支出.xlsx": (83.81, "良"),
+    # 共性 8 (3050/3812.5) + 3 (45/45) + 0 (上年三公 blank) + 2.4 (1400/2000 = 70%) + 3 (252.5/3560 = 7.09%)
+    #   + 1 (762.5/3812.5 = 20%: 3 − 10 × 0.2) + 0 (275.6/260 = 106%: 3 − 6 × 0.5) + 3 (14.2/15)
+    #   + 0 (政府采购预算数 0) + 4 (1850/2000 = 92.5% → 80% × 5, on the rule's 5 points, not the edited 8) = 24.40
+    # 个性 9.2 (10 × 4.6/5) + 10 + 9.8 (= : 10 × 98/100) + 8.8 (10 × 22/25) + 6 (部分达成, claim 8 not in [6, 8))
+    #   + 9.44 (10 × 85/90) = 53.24
+    "示例区卫生健康委员会_2023年部门整体支出.xlsx": (77.64, "中"),
 }
 
 
@@ -52,7 +70,11 @@ def test_samples_cover_grades_warnings_errors(generated):
     cards = [score_file(p).card for p in generated]
     assert {c.grade for c in cards} == {"优", "良", "中", "差"}
     assert any(c.warnings and not c.errors for c in cards)
-    assert [c.data.file for c in cards if c.errors] == ["大英县司法局_安可替代补助资金.xlsx"]
+    assert sorted(c.data.file for c in cards if c.errors) == [
+        "大英县司法局_安可替代补助资金.xlsx",
+        "示例区卫生健康委员会_2023年部门整体支出.xlsx",
+    ]
+    assert {c.data.kind for c in cards} == {"项目支出", "部门整体支出"}
 
 
 def test_committed_samples_match_generator():
@@ -92,7 +114,8 @@ def test_libreoffice_roundtrip(generated, template_path, tmp_path):
     also as .ods: the scores do not change. The blank template opens too."""
     if soffice() is None:
         pytest.skip("LibreOffice is not installed")
-    for p in generated[:5]:
+    seed = next(p for p in generated if p.name.startswith("红谷滩区"))
+    for p in [*generated[:5], seed]:
         resaved = office_resave(p, tmp_path / "xlsx")
         assert total_grade(resaved) == EXPECTED[p.name]
     ods = office_resave(generated[1], tmp_path / "ods", "ods")
