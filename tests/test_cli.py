@@ -135,6 +135,18 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     for r in rows[1:]:
         rec = dict(zip(header, r, strict=True))
         assert (rec["核定总分"], rec["等级"]) == (objs[rec["文件"]]["total"], objs[rec["文件"]]["grade"])
+    # both kinds side by side: 项目支出 优 2 良 1 中 1 差 2; 部门整体支出 优 1 (seed) 良 1 中 1
+    grades = list(openpyxl.load_workbook(target / "汇总.xlsx")["等级分布"].iter_rows(values_only=True))
+    assert grades[0] == (
+        "等级",
+        "全部数量",
+        "全部占比",
+        "部门整体支出数量",
+        "部门整体支出占比",
+        "项目支出数量",
+        "项目支出占比",
+    )
+    assert [g[3] for g in grades[1:]] == [1, 1, 1, 0, 3] and [g[5] for g in grades[1:]] == [2, 1, 1, 2, 6]
     # rerunning the demo starts from fresh copies and gives the same summary
     assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
     assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows

@@ -3,18 +3,16 @@ generator; and the template round-trips through real LibreOffice (xlsx re-save a
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 from conftest import office_resave, soffice
+from make_samples import make_samples  # scripts/, on sys.path via conftest
 
 from selfeval_xl import score_file
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
-from make_samples import make_samples  # noqa: E402
 
 # Hand-worked totals (SPEC §3) for every sample:
 EXPECTED = {

@@ -1,0 +1,339 @@
+"""部门整体支出 (SPEC §2.3, §3.11): formulas, each scoring method by hand, tamper detection,
+rule-set errors, the template, and the seed department's results sheet."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import BASE_BUDGET, BASE_INFO, base_rows, row
+from make_samples import make_samples  # scripts/, on sys.path via conftest
+
+from selfeval_xl import RuleSetError, fill_workbook, generate_template, load_rules, score_file
+from selfeval_xl import layout as L
+from selfeval_xl.cli import cli
+from selfeval_xl.formula import FormulaError, MissingValue, ZeroDenominator, parse_formula
+from selfeval_xl.rules import builtin_path, find_rules
+from selfeval_xl.sample_data import DEPT_SAMPLES
+from selfeval_xl.writeback import write_back
+
+# Every 共性 indicator at full marks (hand-checked against the default rule set):
+FULL_DATA = {
+    "编制人数": 20,  # 在职 19/20 = 95% ≤ 100%
+    "在职人数": 19,
+    "“三公”经费预算数": 10,  # 三公 8/10 = 80% ≤ 100%; (8 − 9)/9 = −11.1% ≤ 0
+    "“三公”经费实际支出数": 8,
+    "上年“三公”经费实际支出数": 9,
+    "公用经费预算数": 100,  # 95%
+    "公用经费实际支出数": 95,
+    "政府采购预算数": 50,  # 100%
+    "政府采购实际金额": 50,
+    "年末结转结余": 20,  # 20/1000 = 2% ≤ 10%
+    "预算调整数": 50,  # 50/1000 = 5% ≤ 10%
+    "在用固定资产总额": 98,  # 98% ≥ 95%
+    "固定资产总额": 100,
+    "重点项目支出": 95,  # 95% ≥ 90%
+    "项目总支出": 100,
+}
+INFO = {"评价类型": "部门整体支出", "评价年度": 2023, "单位名称": "测试局", "申报总分": 100}
+BUDGET = {"年度资金总额": (1000, 1000, 1000), "当年财政拨款": (1000, 1000, 1000)}
+OWN_ROWS = [  # 60 points of 个性 rows, all met
+    row("产出指标", "数量指标", "检查企业数", "≥100家", "120家", 30),
+    row("效益指标", "社会效益指标", "事故起数下降", "≥10%", "12%", 20),
+    row("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "95%", 10),
+]
+# Excel rows of the 共性 rows in the default template (row 1 is the header; rule-set order,
+# 投入 first, then the budget row and the rest of 过程):
+ROW = {
+    "在职人员控制率": 2,
+    "“三公”经费变动率": 3,
+    "重点支出安排率": 4,
+    "预算执行率": 5,
+    "预算调整率": 6,
+    "结转结余率": 7,
+    "公用经费控制率": 8,
+    "“三公”经费控制率": 9,
+    "政府采购执行率": 10,
+    "固定资产利用率": 11,
+}
+
+
+@pytest.fixture(scope="session")
+def dept_template(tmp_path_factory):
+    return generate_template(tmp_path_factory.mktemp("dept") / "dept.xlsx", load_rules(None, "部门整体支出"))
+
+
+@pytest.fixture
+def make_dept(tmp_path, dept_template):
+    def make(data=None, owned=None, rows=None, name="部门.xlsx", budget=None):
+        return fill_workbook(
+            dept_template,
+            tmp_path / name,
+            INFO,
+            budget or BUDGET,
+            OWN_ROWS if rows is None else rows,
+            dept_data={**FULL_DATA, **(data or {})},
+            owned=owned,
+        )
+
+    return make
+
+
+def codes(card):
+    return {(p.code, str(p.where)) for p in card.problems}
+
+
+def score_of(card, name):
+    return card.rows.loc[ROW[name], "score"]
+
+
+def test_all_full_scores_100(make_dept):
+    card = score_file(make_dept()).card
+    assert (card.total, card.grade) == (100, "优")
+    assert not card.errors
+    assert list(card.rows.loc[list(ROW.values()), "points"]) == [3, 3, 4, 10, 3, 3, 3, 3, 3, 5]
+    assert card.rows.loc[2, "actual_text"] == "95.00%（在职人数 19 ÷ 编制人数 20）"
+    assert card.rows.loc[2, "rate"] == 95
+
+
+@pytest.mark.parametrize(
+    ("data", "indicator", "expected"),
+    [
+        # step ≤100%, 0.5 per point: 21/20 = 105% → 3 − 5 × 0.5 = 0.5
+        ({"在职人数": 21}, "在职人员控制率", 0.5),
+        # step, deducted to nothing: 27/20 = 135% → 3 − 17.5 → 0
+        ({"在职人数": 27}, "在职人员控制率", 0),
+        # step ≤0%: (9.18 − 9)/9 = 2% → 3 − 2 × 0.5 = 2
+        ({"“三公”经费实际支出数": 9.18}, "“三公”经费变动率", 2),
+        # step ≤10%, 0.2 per point: 125/1000 = 12.5% → 3 − 2.5 × 0.2 = 2.5
+        ({"年末结转结余": 125}, "结转结余率", 2.5),
+        # ratio ≥100%: 45/50 = 90% → 3 × 90/100 = 2.7
+        ({"政府采购实际金额": 45}, "政府采购执行率", 2.7),
+        # ratio ≥, over-achieved: 60/50 = 120% → full 3
+        ({"政府采购实际金额": 60}, "政府采购执行率", 3),
+        # bands ≥90/80/70/60: 85% → 80% × 4 = 3.2; 60% → 40% × 4 = 1.6; 59.99% → 0
+        ({"重点项目支出": 85}, "重点支出安排率", 3.2),
+        ({"重点项目支出": 60}, "重点支出安排率", 1.6),
+        ({"重点项目支出": 59.99}, "重点支出安排率", 0),
+        # bands ≥95/85/75 on 5 points: exactly 95% is the top band
+        ({"在用固定资产总额": 95}, "固定资产利用率", 5),
+        ({"在用固定资产总额": 80}, "固定资产利用率", 3),
+    ],
+)
+def test_each_method_by_hand(make_dept, data, indicator, expected):
+    card = score_file(make_dept(data=data)).card
+    assert score_of(card, indicator) == expected
+    assert card.total == 100 - (card.rows.loc[ROW[indicator], "points"] - expected)
+
+
+def test_amounts_in_yuan_are_converted(make_dept):
+    # 预算 in 万元 (workbook default), the 实际 written with its unit: 950000元 = 95万元 → 95%
+    card = score_file(make_dept(data={"公用经费实际支出数": "950000元"})).card
+    assert score_of(card, "公用经费控制率") == 3
+    assert card.rows.loc[ROW["公用经费控制率"], "rate"] == 95
+
+
+def test_budget_figures_feed_formulas(make_dept):
+    # 预算调整率 uses 年初预算数 from 预算执行: 50 / 400 = 12.5% → 3 − 2.5 × 0.2 = 2.5
+    budget = {"年度资金总额": (400, 1000, 1000), "当年财政拨款": (400, 1000, 1000)}
+    card = score_file(make_dept(budget=budget)).card
+    assert score_of(card, "预算调整率") == 2.5
+
+
+def test_missing_and_zero_items_are_named_by_cell(make_dept):
+    card = score_file(make_dept(data={"上年“三公”经费实际支出数": None, "政府采购预算数": 0})).card
+    # 部门整体数据 rows follow the rule set's [[data]] order: 上年三公 is row 6, 政府采购预算数 row 9
+    assert ("missing-value", "部门.xlsx 部门整体数据!B6") in codes(card)
+    assert ("zero-denominator", "部门.xlsx 部门整体数据!B9") in codes(card)
+    assert score_of(card, "“三公”经费变动率") == 0 and score_of(card, "政府采购执行率") == 0
+    assert card.total == 100 - 3 - 3
+    assert card.rows.loc[ROW["政府采购执行率"], "note"] == "分母政府采购预算数为 0，无法计算，计 0 分"
+
+
+def test_text_in_a_data_cell(make_dept):
+    card = score_file(make_dept(data={"编制人数": "约二十人"})).card
+    assert ("not-a-number", "部门.xlsx 部门整体数据!B2") in codes(card)
+    assert score_of(card, "在职人员控制率") == 0
+
+
+def test_missing_sheet_names_the_item(make_dept, tmp_path):
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    del wb[L.SHEET_DEPT_DATA]
+    wb.save(path)
+    card = score_file(path).card
+    assert ("data-item-missing", "部门.xlsx 部门整体数据") in codes(card)
+    # every 共性 row except 预算执行率 needs the sheet: 100 − (3+3+4+3+3+3+3+3+5 = 30) = 70
+    assert card.total == 70
+
+
+def test_changed_common_cells_are_errors_and_do_not_count(make_dept):
+    path = make_dept(
+        owned={
+            "固定资产利用率": {"分值": 8, "申报得分": 8},  # 5 → 8
+            "在职人员控制率": {"指标值": "≤120%"},  # target loosened
+            "政府采购执行率": {"指标性质": "≤"},
+        }
+    )
+    card = score_file(path).card
+    assert ("common-changed", "部门.xlsx 绩效指标!I11") in codes(card)
+    assert ("common-changed", "部门.xlsx 绩效指标!F2") in codes(card)
+    assert ("common-changed", "部门.xlsx 绩效指标!E10") in codes(card)
+    # scored by the rule set: points 5, target ≤100%, ≥ — still 100 in total
+    assert card.rows.loc[11, "points"] == 5 and card.total == 100
+    assert ("claim-over-points", "部门.xlsx 绩效指标!J11") in codes(card)
+
+
+def test_deleted_common_row_is_an_error(make_dept):
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INDICATORS]
+    ws.delete_rows(ROW["结转结余率"])
+    wb.save(path)
+    card = score_file(path).card
+    assert ("common-missing", "部门.xlsx 绩效指标!D1") in codes(card)
+    assert card.total == 97
+    assert any(p.code == "points-total" for p in card.errors)
+
+
+def test_template_from_another_rule_set_version_warns(make_dept, tmp_path):
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_META]
+    for r in ws.iter_rows():
+        if r[0].value == "common_fingerprint":
+            r[1].value = "0000000000000000"
+    wb.save(path)
+    assert any(p.code == "template-outdated" for p in score_file(path).card.warnings)
+
+
+def test_filled_actual_that_disagrees_warns(make_dept):
+    # the accountant typed 90% for 在职人员控制率; the data say 19/20 = 95%
+    card = score_file(make_dept(owned={"在职人员控制率": {"实际完成值": "90%"}})).card
+    assert ("computed-mismatch", "部门.xlsx 绩效指标!H2") in codes(card)
+    assert score_of(card, "在职人员控制率") == 3
+
+
+def test_formula_language():
+    f = parse_formula("(本年 - 上年) / 上年 * 100")
+    assert f.names == ("本年", "上年")
+    assert f.evaluate({"本年": 11.0, "上年": 10.0}.get) == pytest.approx(10)
+    assert f.show({"本年": 11.0, "上年": 10.0}) == "((本年 11 − 上年 10) ÷ 上年 10) × 100"
+    with pytest.raises(MissingValue) as miss:
+        f.evaluate({"本年": 1.0}.get)
+    assert miss.value.name == "上年"
+    with pytest.raises(ZeroDenominator) as zero:
+        parse_formula("a / (b - c)").evaluate({"a": 1.0, "b": 2.0, "c": 2.0}.get)
+    assert zero.value.names == ("b", "c")
+    assert math.isclose(parse_formula("-a + 2").evaluate({"a": 1.0}.get), 1)
+    for bad in ("(a / b", "a / ", "a b", "a % b"):
+        with pytest.raises(FormulaError):
+            parse_formula(bad)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('method = "ratio"', 'method = "cube"', "common 第8项] method：未知的方法“cube”，应为 ratio、step、bands"),
+        ("per_point = 0.2\n", "", "common 第4项] per_point：缺少此项"),
+        (
+            'formula = "在职人数 / 编制人数"',
+            'formula = "在职人数 / 核定编制"',
+            "common 第1项] formula：数据项“核定编制”未在 [[data]] 中定义",
+        ),
+        (
+            'formula = "在职人数 / 编制人数"',
+            'formula = "在职人数 / (编制人数"',
+            "common 第1项] formula：“在职人数 / (编制人数”缺少右括号",
+        ),
+        (
+            'name = "投入"\npoints = 10',
+            'name = "投入"\npoints = 12',
+            "level1：预算执行率与各一级指标分值合计 102，应为 100",
+        ),
+        (
+            "{ min = 80, share = 0.8 },\n  { min = 70",
+            "{ min = 70, share = 0.8 },\n  { min = 80",
+            "common 第3项] bands：应按 min 从最好到最差排列",
+        ),
+        (
+            'level1 = "投入"\nlevel2 = "预算配置"\nname = "在职人员控制率"',
+            'level1 = "保障"\nlevel2 = "预算配置"\nname = "在职人员控制率"',
+            "common 第1项] level1：一级指标“保障”未在 [[level1]] 中定义",
+        ),
+    ],
+)
+def test_bad_rule_sets_name_file_and_key(tmp_path, old, new, message):
+    text = builtin_path("部门整体支出").read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "规则.toml"
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(RuleSetError) as exc:
+        load_rules(bad)
+    assert str(exc.value).startswith("规则.toml") and message in str(exc.value)
+
+
+def test_common_points_over_their_level1(tmp_path):
+    text = builtin_path("部门整体支出").read_text(encoding="utf-8")
+    # 固定资产利用率 5 → 8 while 过程 stays 30: 10 + 3×5 + 8 = 33 > 30
+    bad = tmp_path / "规则.toml"
+    bad.write_text(text.replace("target = 95\npoints = 5", "target = 95\npoints = 8"), encoding="utf-8")
+    with pytest.raises(RuleSetError, match="一级指标“过程”下共性指标分值合计 33，超过其分值 30"):
+        load_rules(bad)
+
+
+def test_template_lists_exactly_the_rule_set_items(dept_template):
+    rules = load_rules(None, "部门整体支出")
+    wb = openpyxl.load_workbook(dept_template)
+    assert wb.sheetnames == ["说明", "基本信息", "预算执行", "部门整体数据", "绩效指标", "_meta"]
+    ws = wb[L.SHEET_DEPT_DATA]
+    assert [c.value for c in ws[1]] == ["数据项", "数值", "计量单位", "说明"]
+    assert [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)] == [d.name for d in rules.data_items]
+    assert ws["A2"].protection.locked and not ws["B2"].protection.locked and ws.protection.sheet
+    ind = wb[L.SHEET_INDICATORS]
+    header = [c.value for c in ind[1]]
+    assert header[-2:] == ["指标来源", "评分方法"]
+    names = {ind.cell(r, 4).value: r for r in range(2, 12)}
+    assert names == {n: r for n, r in ROW.items()}
+    r = ROW["重点支出安排率"]
+    assert [ind.cell(r, c).value for c in (5, 6, 9, 12)] == ["≥", "≥90%", 4, "共性"]
+    assert ind.cell(r, 9).protection.locked and not ind.cell(r, 10).protection.locked  # 分值 locked, 申报得分 open
+    meta = {row[0].value: row[1].value for row in wb[L.SHEET_META].iter_rows()}
+    assert meta["common_fingerprint"] == rules.fingerprint and meta["ruleset_id"] == "cy2013-53-department"
+
+
+def test_seed_department_results_tell_which_claims_hold(tmp_path):
+    seed = DEPT_SAMPLES[0]
+    path = next(p for p in make_samples(tmp_path) if p.name == seed["file"])
+    card = score_file(path).card
+    dst, problem = write_back(card, path, path.name, "2026-11-27 10:00")
+    assert problem is None
+    ws = openpyxl.load_workbook(dst)[L.SHEET_RESULTS]
+    rows = {r[2]: r for r in ws.iter_rows(values_only=True) if r and r[2]}
+    # (核定得分, 申报得分, 得分差异 = 申报 − 核定) for the rows where the claim does not hold
+    assert rows["重点支出安排率"][7:10] == (3.2, 4, 0.8)  # 87.30% is in the 80% band
+    assert rows["预算调整率"][7:10] == (2.87, 3, 0.13)  # 10.66% > 10%: 0.656 × 0.2 off
+    assert rows["政府采购执行率"][7:10] == (2.83, 3, 0.17)  # 94.48% of 3
+    assert rows["应急预案体系建设"][7:10] == (3, 4, 1)  # 基本达成 → [60%, 80%): 4 is out of band
+    assert rows["生产安全事故起数同比降幅"][7:10] == (8.35, 8, -0.35)  # under-claimed
+    assert rows["在职人员控制率"][4] == "93.33%（在职人数 28 ÷ 编制人数 30）"
+    labels = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}
+    assert (labels["核定总分"], labels["等级"], labels["申报总分"], labels["得分差异"]) == (95.25, "优", 97, 1.75)
+
+
+def test_bundled_variant_by_id_and_from_the_template(tmp_path, make_workbook):
+    hubei = find_rules("hubei-project")
+    assert (hubei.budget_points, [lv.points for lv in hubei.level1]) == (20, [40, 30, 10])
+    with pytest.raises(RuleSetError, match="找不到规则集“no-such”"):
+        find_rules("no-such")
+    out = tmp_path / "湖北模板.xlsx"
+    result = CliRunner().invoke(cli, ["template", "--rules", "hubei-project", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    # 40 points of 产出 instead of 50: drop the 10-point 燃油补贴 row of the base rows
+    rows = [r for r in base_rows() if r["三级指标"] != "燃油补贴标准"]
+    filled = fill_workbook(out, tmp_path / "湖北.xlsx", BASE_INFO, BASE_BUDGET, rows)
+    card = score_file(filled).card  # no --rules: the template's _meta names hubei-project
+    assert card.rules.id == "hubei-project"
+    assert card.rows.loc[2, "points"] == 20 and card.total == 100 and not card.problems
