@@ -107,6 +107,10 @@ def test_all_full_scores_100(make_dept):
         ({"在职人数": 27}, "在职人员控制率", 0),
         # step ≤0%: (9.18 − 9)/9 = 2% → 3 − 2 × 0.5 = 2
         ({"“三公”经费实际支出数": 9.18}, "“三公”经费变动率", 2),
+        # step ≤100%: 8/7.8 = 102.564% → 3 − 2.564 × 0.5 = 1.718 → 1.72
+        ({"“三公”经费预算数": 7.8}, "“三公”经费控制率", 1.72),
+        # step ≤100%: 101/100 = 101% → 3 − 0.5 = 2.5
+        ({"公用经费实际支出数": 101}, "公用经费控制率", 2.5),
         # step ≤10%, 0.2 per point: 125/1000 = 12.5% → 3 − 2.5 × 0.2 = 2.5
         ({"年末结转结余": 125}, "结转结余率", 2.5),
         # ratio ≥100%: 45/50 = 90% → 3 × 90/100 = 2.7
@@ -125,7 +129,7 @@ def test_all_full_scores_100(make_dept):
 def test_each_method_by_hand(make_dept, data, indicator, expected):
     card = score_file(make_dept(data=data)).card
     assert score_of(card, indicator) == expected
-    assert card.total == 100 - (card.rows.loc[ROW[indicator], "points"] - expected)
+    assert card.total == pytest.approx(100 - (card.rows.loc[ROW[indicator], "points"] - expected))
 
 
 def test_amounts_in_yuan_are_converted(make_dept):
