@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
+import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,8 +27,35 @@ _JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", 
 
 
 @dataclass
+class Scored:
+    """What a batch keeps of a scorecard: small and picklable (no workbook data, no frames),
+    so it can come back from a worker process and be dropped once summarised."""
+
+    total: float
+    grade: str
+    claimed_total: float | None
+    grade_labels: tuple[str, ...]
+    subtotals: list[tuple[str, float, float]]
+    problems: list[Problem]
+    obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
+
+    @classmethod
+    def of(cls, card: Scorecard) -> Scored:
+        return cls(
+            card.total,
+            card.grade,
+            card.claimed_total,
+            card.rules.grade_labels,
+            card.subtotals,
+            card.problems,
+            card.as_dict(),
+        )
+
+
+@dataclass
 class FileOutcome(HasProblems):
-    """One file's result: a scorecard, or the reason it could not be scored."""
+    """One file's result: a scorecard, or the reason it could not be scored. In a batch the
+    scorecard itself is replaced by its ``Scored`` summary."""
 
     path: Path
     display: str
@@ -33,16 +64,35 @@ class FileOutcome(HasProblems):
     written: Path | None = None  # the file that received the 评分结果 sheet
     write_problem: Problem | None = None  # why it was not written (locked, write failed)
     skipped: bool = False  # one of our own summaries, found in the input folder
+    scored: Scored | None = None
+
+    @property
+    def result(self) -> Scored | None:
+        if self.scored is None and self.card is not None:
+            self.scored = Scored.of(self.card)
+        return self.scored
+
+    def slim(self) -> FileOutcome:
+        """Drop the scorecard, keep its summary (what crosses a process boundary)."""
+        self.result  # noqa: B018 - computes and keeps the summary
+        self.card = None
+        return self
 
     @property
     def problems(self) -> list[Problem]:
-        found = [self.error] if self.error is not None else (self.card.problems if self.card else [])
+        if self.error is not None:
+            found = [self.error]
+        elif self.card is not None:
+            found = self.card.problems
+        else:
+            found = self.scored.problems if self.scored else []
         return found + ([self.write_problem] if self.write_problem else [])
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
-        if self.card is not None:
-            obj = self.card.as_dict()
+        result = self.result
+        if result is not None and result.obj is not None:
+            obj = dict(result.obj)
             obj["file"] = self.display
         else:
             obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
@@ -52,6 +102,31 @@ class FileOutcome(HasProblems):
     @property
     def has_errors(self) -> bool:
         return bool(self.errors)
+
+
+@dataclass
+class Tally:
+    """Counts over a batch, kept instead of the outcomes themselves (memory stays flat)."""
+
+    files: int = 0
+    scored: int = 0
+    with_errors: list[str] = field(default_factory=list)
+    written: int = 0
+    not_written: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+    grade_order: tuple[str, ...] = ()
+
+    def add(self, o: FileOutcome) -> None:
+        self.files += 1
+        if o.has_errors:
+            self.with_errors.append(o.display)
+        self.written += o.written is not None
+        self.not_written += o.write_problem is not None
+        result = o.result
+        if result is not None:
+            self.scored += 1
+            self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
+            self.grade_order = self.grade_order or result.grade_labels
 
 
 def is_candidate(path: Path) -> bool:
@@ -174,11 +249,12 @@ class BatchOptions:
     summary: Path | None = None  # None: no summary workbook
     rules: RuleSet | None = None
     scored_at: str = field(default_factory=scored_at_now)
+    jobs: int = 1  # worker processes; 0 = one per core
 
 
 @dataclass
 class BatchResult:
-    outcomes: list[FileOutcome]
+    tally: Tally
     summary: Path | None
     detail_csv: Path | None = None
 
@@ -189,53 +265,94 @@ def run_batch(
     on_start: Callable[[int], None] | None = None,
     on_outcome: Callable[[FileOutcome], None] | None = None,
 ) -> BatchResult:
-    """Score, write back and summarise every workbook under ``paths``. Each file is written
-    atomically as soon as it is scored; the summary appears only when the whole batch is
-    done (an interrupted batch leaves no summary and no half-written file)."""
+    """Score, write back and summarise every workbook under ``paths``, with ``options.jobs``
+    worker processes. Each file is written atomically as soon as it is scored; outcomes arrive
+    in file order and are summarised and dropped one by one, so memory does not grow with the
+    number of files; the summary appears only when the whole batch is done (an interrupted batch
+    leaves no summary and no half-written file)."""
     exclude = [p for p in (options.out_dir, options.summary) if p is not None]
     files = find_workbooks(paths, exclude)
     if on_start:
         on_start(len(files))
-    rulebook = RuleBook(options.rules)
-    outcomes: list[FileOutcome] = []
-    if options.summary is None:
-        for path, display in files:
-            outcomes.append(_process(path, display, rulebook, options, on_outcome))
-        return BatchResult(outcomes, None)
-    options.summary.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(options.summary) as tmp:
-        writer = SummaryWriter(tmp, options.summary)
+    tally = Tally()
+    writer: SummaryWriter | None = None
+    with contextlib.ExitStack() as stack:
+        if options.summary is not None:
+            options.summary.parent.mkdir(parents=True, exist_ok=True)
+            tmp = stack.enter_context(atomic_path(options.summary))
+            writer = SummaryWriter(tmp, options.summary)
         try:
-            for path, display in files:
-                outcome = _process(path, display, rulebook, options, on_outcome)
-                outcomes.append(outcome)
-                if not outcome.skipped:
-                    card = outcome.card
+            for outcome in _outcomes(files, options):
+                if on_outcome:
+                    on_outcome(outcome)
+                if outcome.skipped:
+                    continue
+                tally.add(outcome)
+                result = outcome.result
+                if writer is not None:
                     writer.add(
                         outcome.as_dict(),
-                        card.subtotals if card else [],
-                        card.rules.grade_labels if card else (),
-                        outcome.written or path,
+                        result.subtotals if result else [],
+                        result.grade_labels if result else (),
+                        outcome.written or outcome.path,
                     )
-            writer.close()
+                if result is not None:
+                    result.obj = None
+            if writer is not None:
+                writer.close()
         except BaseException:
-            writer.abort()
+            if writer is not None:
+                writer.abort()
             raise
-    return BatchResult(outcomes, options.summary, writer.csv_path)
+    return BatchResult(tally, options.summary, writer.csv_path if writer else None)
 
 
-def _process(
-    path: Path,
-    display: str,
-    rulebook: RuleBook,
-    options: BatchOptions,
-    on_outcome: Callable[[FileOutcome], None] | None,
-) -> FileOutcome:
+FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
+
+
+def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[FileOutcome]:
+    """Slim outcomes in file order: in this process, or from a pool with a bounded window."""
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
+    if jobs == 1:
+        rulebook = RuleBook(options.rules)
+        for path, display in files:
+            yield _process(path, display, rulebook, options)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+        pending: collections.deque[Future[FileOutcome]] = collections.deque()
+        items = iter(files)
+        try:
+            for path, display in itertools.islice(items, jobs * 4):
+                pending.append(pool.submit(_work, path, display))
+            while pending:
+                outcome = pending.popleft().result()
+                nxt = next(items, None)
+                if nxt is not None:
+                    pending.append(pool.submit(_work, *nxt))
+                yield outcome
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+
+
+_WORKER: tuple[RuleBook, BatchOptions] | None = None
+
+
+def _init_worker(options: BatchOptions) -> None:
+    global _WORKER
+    _WORKER = (RuleBook(options.rules), options)
+
+
+def _work(path: Path, display: str) -> FileOutcome:
+    assert _WORKER is not None
+    return _process(path, display, *_WORKER)
+
+
+def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
     outcome = score_file(path, display, rulebook)
     if options.write_back and outcome.card is not None:
         outcome.written, outcome.write_problem = write_back(
             outcome.card, path, display, options.scored_at, options.out_dir
         )
-    if on_outcome:
-        on_outcome(outcome)
-    return outcome
+    return outcome.slim()

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 import click
 
 from . import layout as L
-from .batch import BatchOptions, BatchResult, FileOutcome, run_batch, score_paths
+from .batch import BatchOptions, BatchResult, FileOutcome, Tally, run_batch, score_paths
 from .demo import copy_samples
 from .errors import RuleSetError
 from .roster import RosterError, make_roster_templates
@@ -37,20 +36,17 @@ NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
 
 
 def _file_line(o: FileOutcome) -> str:
-    if o.card is None:
+    r = o.result
+    if r is None:
         return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
-    c = o.card
-    claimed = f"，申报 {fmt_num(c.claimed_total)}" if c.claimed_total is not None else ""
-    line = f"{o.display}：核定总分 {c.total:.2f}（{c.grade}）{claimed}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
+    claimed = f"，申报 {fmt_num(r.claimed_total)}" if r.claimed_total is not None else ""
+    line = f"{o.display}：核定总分 {r.total:.2f}（{r.grade}）{claimed}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
     return line + (f"；{o.write_problem.message}" if o.write_problem else "")
 
 
-def _closing(outcomes: list[FileOutcome]) -> str:
-    scored = [o for o in outcomes if o.card]
-    grades = Counter(o.card.grade for o in scored if o.card)
-    order = next((o.card.rules.grade_labels for o in scored if o.card), ())
-    dist = "、".join(f"{g} {grades.get(g, 0)}" for g in order) if order else ""
-    text = f"共 {len(outcomes)} 个文件：已评分 {len(scored)}，未评分 {len(outcomes) - len(scored)}"
+def _closing(t: Tally) -> str:
+    dist = "、".join(f"{g} {t.grades.get(g, 0)}" for g in t.grade_order)
+    text = f"共 {t.files} 个文件：已评分 {t.scored}，未评分 {t.files - t.scored}"
     return text + (f"；{dist}" if dist else "")
 
 
@@ -108,18 +104,18 @@ _rules_opt = click.option(
 @_rules_opt
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None) -> None:
-    outcomes = []
+    tally = Tally()
     for outcome in score_paths(paths, _rules(rules_path)):
         if outcome.skipped:
             continue
-        outcomes.append(outcome)
+        tally.add(outcome)
         for p in outcome.problems:
             click.echo(_problem_line(p), err=True)
         click.echo(_file_line(outcome))
-    if not outcomes:
+    if not tally.files:
         click.echo(NOTHING_FOUND, err=True)
-    click.echo(_closing(outcomes))
-    ctx.exit(1 if any(o.has_errors for o in outcomes) else 0)
+    click.echo(_closing(tally))
+    ctx.exit(1 if tally.with_errors else 0)
 
 
 @cli.command(
@@ -141,6 +137,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
 @click.option("--no-write-back", is_flag=True, help="不把评分结果写回工作簿（仍生成汇总表）")
 @click.option("--json", "as_json", is_flag=True, help="每个工作簿输出一行 JSON（JSON Lines）")
 @click.option("-v", "--verbose", is_flag=True, help="逐条列出每个问题")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="并行进程数；0 = 每个 CPU 核一个（默认）")
 @click.pass_context
 def score_cmd(
     ctx: click.Context,
@@ -151,12 +148,15 @@ def score_cmd(
     no_write_back: bool,
     as_json: bool,
     verbose: bool,
+    jobs: int,
 ) -> None:
     if summary is None:
         summary = (out_dir or Path()) / L.SUMMARY_FILE
-    options = BatchOptions(write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path))
+    options = BatchOptions(
+        write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path), jobs=jobs
+    )
     result = _score(paths, options, as_json=as_json, verbose=verbose)
-    ctx.exit(1 if any(o.has_errors for o in result.outcomes) else 0)
+    ctx.exit(1 if result.tally.with_errors else 0)
 
 
 @cli.command(name="demo", help="演示：把内置样例复制到 DIR（默认 ./selfeval-demo），评分、写回并生成汇总表。")
@@ -167,9 +167,9 @@ def demo_cmd(directory: Path | None) -> None:
     click.echo(f"已复制 {len(copies)} 个样例工作簿到 {target}")
     result = _score([target], BatchOptions(summary=target / L.SUMMARY_FILE), as_json=False, verbose=False)
     click.echo(f"每个工作簿已写回“{L.SHEET_RESULTS}”工作表：{target.resolve()}")
-    with_errors = [o.display for o in result.outcomes if o.has_errors]
-    if with_errors:
-        click.echo(f"样例 {'、'.join(with_errors)} 故意含错误，用来演示问题清单；演示本身已完成。")
+    if result.tally.with_errors:
+        names = "、".join(result.tally.with_errors)
+        click.echo(f"样例 {names} 故意含错误，用来演示问题清单；演示本身已完成。")
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
 
@@ -220,16 +220,14 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
     finally:
         progress.clear()
-    outcomes = [o for o in result.outcomes if not o.skipped]
-    if not outcomes:
+    t = result.tally
+    if not t.files:
         click.echo(NOTHING_FOUND, err=True)
-    lines = [_closing(outcomes)]
-    written = sum(o.written is not None for o in outcomes)
-    not_written = sum(o.write_problem is not None for o in outcomes)
+    lines = [_closing(t)]
     if options.write_back:
         where = f"副本在 {options.out_dir}" if options.out_dir else "已写回原工作簿"
         lines.append(
-            f"评分结果：{written} 个文件{where}" + (f"，{not_written} 个未写回（见上）" if not_written else "")
+            f"评分结果：{t.written} 个文件{where}" + (f"，{t.not_written} 个未写回（见上）" if t.not_written else "")
         )
     if result.summary is not None:
         lines.append(f"汇总表：{result.summary}")

@@ -24,6 +24,20 @@ from .values import (
 )
 from .xlsx import Book, Cell, Grid, open_book
 
+INDICATOR_FIELDS = [
+    "level1",
+    "level2",
+    "name",
+    "operator",
+    "target",
+    "unit",
+    "actual",
+    "points",
+    "claimed",
+    "reason",
+    "source",
+    "method",
+]
 BAD_OPERATOR = "?"  # an unrecognised 指标性质, already reported; the row scores 0
 
 
@@ -57,7 +71,7 @@ class WorkbookData:
     info_cells: dict[str, str] = field(default_factory=dict)
     budget: dict[str, BudgetRow] = field(default_factory=dict)
     budget_columns: dict[str, str] = field(default_factory=dict)
-    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    records: dict[int, dict[str, Any]] = field(default_factory=dict)  # Excel row → indicator
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
     indicator_header_row: int = 1
     sheet_names: dict[str, str] = field(default_factory=dict)  # contract name → actual name
@@ -66,6 +80,16 @@ class WorkbookData:
     dept_data_header: str | None = None  # the 数值 header cell, when the sheet exists
     problems: list[Problem] = field(default_factory=list)
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        """The indicator table as a DataFrame indexed by Excel row (for analysis; scoring uses
+        ``records``)."""
+        return pd.DataFrame(
+            list(self.records.values()),
+            index=pd.Index(list(self.records), name="excel_row", dtype="int64"),
+            columns=INDICATOR_FIELDS,
+        )
 
     @property
     def kind(self) -> str | None:
@@ -397,21 +421,7 @@ def _read_indicators(book: Book, data: WorkbookData) -> None:
             continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
         records.append(_indicator_record(data, grid, sheet, row, cols, raw, year))
         rows.append(row)
-    columns = [
-        "level1",
-        "level2",
-        "name",
-        "operator",
-        "target",
-        "unit",
-        "actual",
-        "points",
-        "claimed",
-        "reason",
-        "source",
-        "method",
-    ]
-    data.indicators = pd.DataFrame(records, index=pd.Index(rows, name="excel_row"), columns=columns)
+    data.records = dict(zip(rows, records, strict=True))
 
 
 _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用"}

@@ -51,20 +51,20 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec = SheetSpec(widths=WIDTHS, freeze_rows=1)
     spec.add(L.RESULT_HEADERS, HEADER)
     row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT)
-    for r in card.rows.itertuples():
+    for r in card.records:
         spec.add(
             (
-                r.level1,
-                r.level2,
-                r.name,
-                r.target_text,
-                r.actual_text,
-                percent_fraction(r.rate),
-                _num(r.points),
-                _num(r.score),
-                _num(r.claimed),
-                _num(r.diff),
-                r.note,
+                r["level1"],
+                r["level2"],
+                r["name"],
+                r["target_text"],
+                r["actual_text"],
+                percent_fraction(r["rate"]),
+                _num(r["points"]),
+                _num(r["score"]),
+                _num(r["claimed"]),
+                _num(r["diff"]),
+                r["note"],
             ),
             row_styles,
         )
@@ -105,10 +105,9 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
 
 
 def _claimed_by_level1(card: Scorecard) -> dict[str, float]:
-    rows = card.rows
-    canon = rows["level1"].map(L.canonical_level1)
-    out = {}
-    for name, claimed in rows["claimed"].groupby(canon, sort=False):
-        if claimed.notna().any():
-            out[name] = round_half_up(float(claimed.sum()))
-    return out
+    sums: dict[str, float] = {}
+    for r in card.records:
+        if not math.isnan(r["claimed"]):
+            name = L.canonical_level1(r["level1"])
+            sums[name] = sums.get(name, 0.0) + r["claimed"]
+    return {name: round_half_up(v) for name, v in sums.items()}

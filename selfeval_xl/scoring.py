@@ -6,12 +6,12 @@ row. Every finding is a ``Problem`` with its cell."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from . import common as CM
@@ -72,19 +72,43 @@ class Budget:
         }
 
 
+ROW_COLUMNS = (
+    "level1",
+    "level2",
+    "name",
+    "operator",
+    "target_text",
+    "actual_text",
+    "unit",
+    "points",
+    "score",
+    "claimed",
+    "rate",
+    "note",
+    "method",
+    "diff",
+)
+
+
 @dataclass
 class Scorecard(HasProblems):
-    """The result for one workbook."""
+    """The result for one workbook. ``records`` holds one dict per indicator (keys
+    ``ROW_COLUMNS`` plus ``row``, the Excel row); ``rows`` is the same as a DataFrame."""
 
     data: WorkbookData
     rules: RuleSet
-    rows: pd.DataFrame
+    records: list[dict[str, Any]]
     subtotals: list[tuple[str, float, float]]  # (一级指标, 分值, 核定得分)
     total: float
     grade: str
     claimed_total: float | None
     budget: Budget
     problems: list[Problem] = field(default_factory=list)
+
+    @functools.cached_property
+    def rows(self) -> pd.DataFrame:
+        index = pd.Index([r["row"] for r in self.records], name="excel_row", dtype="int64")
+        return pd.DataFrame([[r[c] for c in ROW_COLUMNS] for r in self.records], index=index, columns=list(ROW_COLUMNS))
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON object of SPEC §4.3."""
@@ -102,20 +126,20 @@ class Scorecard(HasProblems):
             "budget": self.budget.as_dict(),
             "indicators": [
                 {
-                    "level1": r.level1,
-                    "level2": r.level2,
-                    "name": r.name,
-                    "operator": r.operator,
-                    "target": r.target_text,
-                    "actual": r.actual_text,
-                    "unit": r.unit,
-                    "points": _none(r.points),
-                    "score": _none(r.score),
-                    "claimed": _none(r.claimed),
-                    "rate": _none(r.rate),
-                    "note": r.note,
+                    "level1": r["level1"],
+                    "level2": r["level2"],
+                    "name": r["name"],
+                    "operator": r["operator"],
+                    "target": r["target_text"],
+                    "actual": r["actual_text"],
+                    "unit": r["unit"],
+                    "points": _none(r["points"]),
+                    "score": _none(r["score"]),
+                    "claimed": _none(r["claimed"]),
+                    "rate": _none(r["rate"]),
+                    "note": r["note"],
                 }
-                for r in self.rows.itertuples()
+                for r in self.records
             ],
             "problems": [p.as_dict() for p in self.problems],
         }
@@ -127,34 +151,35 @@ def _none(x: Any) -> Any:
     return x
 
 
-# --- numeric rules, column-wise (SPEC §3.1–3.4) ------------------------------------------
-def _score_ge(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
-    ratio = p * a.clip(lower=0) / t.where(t != 0)
-    out = np.where(a >= t, p, ratio)
-    return pd.Series(np.where(t == 0, np.where(a >= 0, p, 0.0), out), index=p.index)
+# --- numeric rules (SPEC §3.1–3.4), one row at a time -------------------------------------
+def _score_ge(p: float, t: float, a: float, rules: RuleSet) -> float:
+    if t == 0:
+        return p if a >= 0 else 0.0
+    return p if a >= t else p * max(a, 0.0) / t
 
 
-def _score_le(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
+def _score_le(p: float, t: float, a: float, rules: RuleSet) -> float:
+    if t == 0:
+        return p if a <= 0 else 0.0
+    if a <= t:
+        return p
     if rules.reverse_method == "linear":
-        over = p * (1 - (a - t) / t.where(t != 0)).clip(lower=0)
-    else:
-        over = p * t / a.where(a != 0)
-    out = np.where(a <= t, p, over)
-    return pd.Series(np.where(t == 0, np.where(a <= 0, p, 0.0), out), index=p.index)
+        return p * max(0.0, 1 - (a - t) / t)
+    return p * t / a if a else 0.0
 
 
-def _score_eq(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
-    equal = (a - t).abs() <= rules.equal_tolerance * np.maximum(t.abs(), a.abs())
-    under = p * a.clip(lower=0) / t.where(t != 0)
-    out = np.where(equal | (a > t), p, under)
-    return pd.Series(np.where(t == 0, np.where(a <= 0, p, 0.0), out), index=p.index)
+def _score_eq(p: float, t: float, a: float, rules: RuleSet) -> float:
+    if t == 0:
+        return p if a <= 0 else 0.0
+    equal = abs(a - t) <= rules.equal_tolerance * max(abs(t), abs(a))
+    return p if equal or a > t else p * max(a, 0.0) / t
 
 
-def _score_budget(p: pd.Series, t: pd.Series, a: pd.Series, rules: RuleSet) -> pd.Series:
-    return p * (a.clip(lower=0) / 100).clip(upper=1)
+def _score_budget(p: float, t: float, a: float, rules: RuleSet) -> float:
+    return p * min(max(a, 0.0) / 100, 1.0)
 
 
-NUMERIC_RULES: dict[str, Callable[[pd.Series, pd.Series, pd.Series, RuleSet], pd.Series]] = {
+NUMERIC_RULES: dict[str, Callable[[float, float, float, RuleSet], float]] = {
     M_GE: _score_ge,
     M_LE: _score_le,
     M_EQ: _score_eq,
@@ -461,80 +486,18 @@ class _Scorer:
         data, rules = self.data, self.rules
         budget = self.budget()
         self.dept = CM.DeptData(data, rules, budget, self.add_at)
-        frame = data.indicators
-        records = frame.to_dict("index")
+        records = data.records
         plans = {row: self.resolve(row, r, budget) for row, r in records.items()}
         self.common_checks(plans)
-        plan = pd.DataFrame.from_dict(plans, orient="index").reindex(frame.index)
-        if plan.empty:
-            plan = pd.DataFrame(columns=["method", "t", "a", "op", "eff_unit"], index=frame.index)
-        points = frame["points"].astype(float)
-        if "points" in plan.columns:  # 共性 rows score on the rule set's points
-            points = plan["points"].astype(float).where(plan["points"].notna(), points)
-        is_common = plan["common"].notna() if "common" in plan.columns else pd.Series(False, index=frame.index)
-        t = plan["t"].astype(float)
-        a = plan["a"].astype(float)
-        score = pd.Series(0.0, index=frame.index)
-        for method, fn in NUMERIC_RULES.items():
-            mask = (plan["method"] == method) & points.notna() & a.notna()
-            if mask.any():
-                score[mask] = fn(points[mask], t[mask], a[mask], rules)
-        notes: dict[int, str] = {}
-        for row in frame.index:
-            method = plan.at[row, "method"]
-            p = points.at[row]
-            if math.isnan(p):
-                if not self.already_bad(row, L.I_POINTS):
-                    self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
-                continue
-            if method == M_QUAL:
-                score.at[row], notes[row] = self.score_qualitative(row, records[row], p)
-            elif method == M_DATE:
-                score.at[row], notes[row] = self.score_date(row, records[row], plans[row], p)
-            elif method == M_COMMON:
-                score.at[row], notes[row] = CM.score(plans[row]["common"], a.at[row])
-            elif method in NUMERIC_RULES and not math.isnan(a.at[row]):
-                notes[row] = self.numeric_checks(row, records[row], plans[row], p, score.at[row])
-            else:
-                notes[row] = plans[row].get("note", "无法评分，计 0 分")
-        score = score.map(round_half_up)
-        rate = pd.Series(
-            np.where(
-                plan["method"].isin(list(NUMERIC_RULES)) & (t != 0),
-                a / t.where(t != 0) * 100,
-                np.nan,
-            ),
-            index=frame.index,
-        )
-        computed = (plan["method"] == M_BUDGET) | is_common
-        rate[computed] = a[computed]
-        rows = pd.DataFrame(
-            {
-                "level1": frame["level1"],
-                "level2": frame["level2"],
-                "name": frame["name"],
-                "operator": plan["op"].fillna(""),
-                "target_text": [v.display for v in frame["target"]],
-                "actual_text": [_actual_text(v, plans[r], budget) for r, v in frame["actual"].items()],
-                "unit": plan["eff_unit"].fillna(""),
-                "points": points,
-                "score": score,
-                "claimed": frame["claimed"].astype(float),
-                "rate": rate.map(round_half_up),
-                "note": pd.Series(notes, dtype=object).reindex(frame.index).fillna(""),
-                "method": plan["method"],
-            },
-            index=frame.index,
-        )
-        rows["diff"] = (rows["claimed"] - rows["score"]).map(round_half_up)
-        self.row_checks(rows, records)
-        total = round_half_up(float(rows["score"].sum()))
-        subtotals = self.level_checks(rows)
-        claimed_total = self.claim_checks(rows, total)
+        out = [self.score_row(row, r, plans[row], budget) for row, r in records.items()]
+        self.row_checks(out, records)
+        total = round_half_up(sum(r["score"] for r in out))
+        subtotals = self.level_checks(out)
+        claimed_total = self.claim_checks(out, total)
         return Scorecard(
             data,
             rules,
-            rows,
+            out,
             subtotals,
             total,
             rules.grade(total),
@@ -542,6 +505,51 @@ class _Scorer:
             budget,
             sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER)),
         )
+
+    def score_row(self, row: int, r: dict[str, Any], plan: dict[str, Any], budget: Budget) -> dict[str, Any]:
+        """One indicator's score, note and completion rate (SPEC §3)."""
+        method, t, a = plan["method"], plan["t"], plan["a"]
+        p = float(plan.get("points", r["points"]))  # 共性 rows score on the rule set's points
+        score, note = 0.0, ""
+        if math.isnan(p):
+            if not self.already_bad(row, L.I_POINTS):
+                self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
+        elif method == M_QUAL:
+            score, note = self.score_qualitative(row, r, p)
+        elif method == M_DATE:
+            score, note = self.score_date(row, r, plan, p)
+        elif method == M_COMMON:
+            score, note = CM.score(plan["common"], a)
+        elif method in NUMERIC_RULES and not math.isnan(a):
+            score = NUMERIC_RULES[method](p, t, a, self.rules)
+            note = self.numeric_checks(row, r, plan, p, score)
+        else:
+            note = plan.get("note", "无法评分，计 0 分")
+        score = round_half_up(score)
+        if method == M_BUDGET or "common" in plan:
+            rate = a
+        elif method in NUMERIC_RULES and t != 0 and not math.isnan(t):
+            rate = a / t * 100
+        else:
+            rate = math.nan
+        claimed = r["claimed"]
+        return {
+            "row": row,
+            "level1": r["level1"],
+            "level2": r["level2"],
+            "name": r["name"],
+            "operator": plan["op"] or "",
+            "target_text": r["target"].display,
+            "actual_text": _actual_text(r["actual"], plan, budget),
+            "unit": plan["eff_unit"] or "",
+            "points": p,
+            "score": score,
+            "claimed": claimed,
+            "rate": round_half_up(rate),
+            "note": note,
+            "method": method,
+            "diff": round_half_up(claimed - score),
+        }
 
     def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
         """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
@@ -591,10 +599,10 @@ class _Scorer:
             return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
         return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
 
-    def row_checks(self, rows: pd.DataFrame, records: dict[int, dict[str, Any]]) -> None:
+    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]]) -> None:
         tol = self.rules.claim_tolerance
-        for row, r in rows.iterrows():
-            p, s, c = r["points"], r["score"], r["claimed"]
+        for r in rows:
+            row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
             if math.isnan(p):
                 continue
             if not math.isnan(c) and c > p + 1e-9:
@@ -623,23 +631,19 @@ class _Scorer:
                     points=fmt_num(p),
                 )
 
-    def level_checks(self, rows: pd.DataFrame) -> list[tuple[str, float, float]]:
+    def level_checks(self, rows: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
         rules = self.rules
-        canon = rows["level1"].map(L.canonical_level1)
-        groups = (
-            pd.DataFrame(
-                {
-                    "level1": canon,
-                    "points": rows["points"].fillna(0),
-                    "score": rows["score"],
-                }
-            )
-            .groupby("level1", sort=False)
-            .sum()
-        )
-        subtotals = [(name, round_half_up(g["points"]), round_half_up(g["score"])) for name, g in groups.iterrows()]
+        sums: dict[str, list[float]] = {}
+        first_row: dict[str, int] = {}
+        for r in rows:
+            name = L.canonical_level1(r["level1"])
+            acc = sums.setdefault(name, [0.0, 0.0])
+            acc[0] += 0.0 if math.isnan(r["points"]) else r["points"]
+            acc[1] += r["score"]
+            first_row.setdefault(name, r["row"])
+        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
         header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
-        points_total = round_half_up(float(rows["points"].fillna(0).sum()))
+        points_total = round_half_up(sum(pts for pts, _ in sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
             self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
         expected = {lv.name: lv.points for lv in rules.level1}
@@ -653,8 +657,7 @@ class _Scorer:
         for name in list(expected) + [n for n in actual if n not in expected]:
             got, want = actual.get(name, 0.0), expected.get(name, 0.0)
             if abs(got - want) > 1e-9:
-                first = rows.index[canon == name]
-                cell = f"{self.cols[L.I_LEVEL1]}{first[0]}" if len(first) else header_cell
+                cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
                 self.add(
                     self.sheet,
                     cell,
@@ -665,10 +668,10 @@ class _Scorer:
                 )
         return subtotals
 
-    def claim_checks(self, rows: pd.DataFrame, total: float) -> float | None:
+    def claim_checks(self, rows: list[dict[str, Any]], total: float) -> float | None:
         data = self.data
-        claimed_rows = rows["claimed"].dropna()
-        row_sum = round_half_up(float(claimed_rows.sum())) if len(claimed_rows) else None
+        claimed_rows = [r["claimed"] for r in rows if not math.isnan(r["claimed"])]
+        row_sum = round_half_up(sum(claimed_rows)) if claimed_rows else None
         # Σ申报得分 is only comparable when every row carries a claim (often the 预算执行率
         # row is left blank because its score is computed).
         complete = len(claimed_rows) == len(rows)

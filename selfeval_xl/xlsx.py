@@ -7,7 +7,6 @@ zip (the floor is inflate + parse; openpyxl is 15× slower and hides nothing we 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import posixpath
 import re
 import zipfile
@@ -15,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import Element, ParseError
+from xml.parsers import expat
 
 import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
 
 from .errors import UnreadableWorkbook
 
@@ -33,6 +33,7 @@ WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(45, 48)) | {27, 30, 36, 50, 57}
 _BUILTIN_PERCENT_FMTS = {9, 10}
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -267,7 +268,7 @@ class _XlsxBook:
                 "unsafe-xml",
                 detail=f"{part}：{type(exc).__name__}",
             ) from None
-        except ParseError as exc:
+        except (ParseError, expat.ExpatError) as exc:
             raise UnreadableWorkbook.at(
                 self.name,
                 None,
@@ -360,48 +361,122 @@ class _XlsxBook:
         return grid
 
     def _fill(self, grid: Grid, data: bytes) -> None:
-        shared, styles = self.shared, self.styles
-        epoch = _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH
-        row_no = 0
-        col_no = -1
-        for _event, e in safe_et.iterparse(io.BytesIO(data), events=("end",), forbid_dtd=True):
-            tag = _local(e.tag)
-            if tag == "c":
-                ref = e.get("r")
-                if ref:
-                    m = _CELL_REF.match(ref)
-                    if m:
-                        col_no = col_index(m.group(1))
-                        row_no = int(m.group(2))
-                else:
-                    col_no += 1
-                if row_no > MAX_ROWS:
-                    grid.truncated = True
-                    e.clear()
-                    continue
-                cell = _cell(e, shared, styles, epoch)
-                if cell is not None:
-                    grid.cells[(row_no, col_no)] = cell
-                e.clear()
-            elif tag == "row":
-                r = e.get("r")
-                if r and r.isdigit():
-                    row_no = int(r) + 1  # the next row without r= follows this one
-                else:
-                    row_no += 1
-                col_no = -1
-                e.clear()
-            elif tag == "mergeCell":
-                m = re.match(r"([A-Z]+)(\d+):([A-Z]+)(\d+)", e.get("ref") or "")
-                if m:
-                    grid.merges.append(
-                        (
-                            int(m.group(2)),
-                            col_index(m.group(1)),
-                            int(m.group(4)),
-                            col_index(m.group(3)),
-                        )
-                    )
+        _SheetParser(grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH).feed(data)
+
+
+class _SheetParser:
+    """A worksheet part → ``Grid`` with one expat pass and no element tree: the sheet is the
+    largest part and most of its ``<c>`` elements are styled blanks. DTDs are refused, as
+    defusedxml does (``forbid_dtd``), so entity tricks never reach us."""
+
+    def __init__(self, grid: Grid, shared: list[str], styles: list[str | None], epoch: dt.datetime):
+        self.grid, self.shared, self.styles, self.epoch = grid, shared, styles, epoch
+        self.row_no, self.col_no = 0, -1
+        self.attrs: dict[str, str] | None = None  # the open <c>
+        self.text: list[str] | None = None  # collecting character data
+        self.v: str | None = None
+        self.f: str | None = None
+        self.inline: list[str] | None = None
+        self.in_phonetic = False
+
+    def feed(self, data: bytes) -> None:
+        p = expat.ParserCreate()
+        p.buffer_text = True
+        p.StartElementHandler = self.start
+        p.EndElementHandler = self.end
+        p.CharacterDataHandler = self.chars
+        p.StartDoctypeDeclHandler = _forbid_dtd
+        p.EntityDeclHandler = _forbid_entity
+        p.Parse(data, True)
+
+    def chars(self, text: str) -> None:
+        if self.text is not None:
+            self.text.append(text)
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "c":
+            ref = attrs.get("r")
+            m = _CELL_REF.match(ref) if ref else None
+            if m:
+                self.col_no = col_index(m.group(1))
+                self.row_no = int(m.group(2))
+            else:
+                self.col_no += 1
+            self.attrs, self.v, self.f, self.inline = attrs, None, None, None
+        elif self.attrs is not None:
+            if local in ("v", "f"):
+                self.text = []
+            elif local == "is":
+                self.inline = []
+            elif local == "rPh":
+                self.in_phonetic = True
+            elif local == "t" and self.inline is not None and not self.in_phonetic:
+                self.text = []
+        elif local == "row":
+            r = attrs.get("r")
+            self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
+            self.col_no = -1
+        elif local == "mergeCell":
+            m = _RANGE.match(attrs.get("ref") or "")
+            if m:
+                self.grid.merges.append(
+                    (int(m.group(2)), col_index(m.group(1)), int(m.group(4)), col_index(m.group(3)))
+                )
+
+    def end(self, tag: str) -> None:
+        if self.attrs is None:
+            return
+        local = tag.rpartition(":")[2]
+        if local == "c":
+            self._cell()
+            self.attrs = None
+        elif local == "v" and self.text is not None:
+            self.v, self.text = "".join(self.text), None
+        elif local == "f" and self.text is not None:
+            self.f, self.text = "".join(self.text), None
+        elif local == "t" and self.text is not None and self.inline is not None:
+            self.inline.append("".join(self.text))
+            self.text = None
+        elif local == "rPh":
+            self.in_phonetic = False
+
+    def _cell(self) -> None:
+        attrs = self.attrs
+        assert attrs is not None
+        v_text, formula = self.v, self.f
+        if v_text is None and formula is None and self.inline is None:
+            return  # a styled blank
+        if self.row_no > MAX_ROWS:
+            self.grid.truncated = True
+            return
+        t = attrs.get("t") or "n"
+        style = None
+        s = attrs.get("s")
+        if s and s.isdigit() and int(s) < len(self.styles):
+            style = self.styles[int(s)]
+        value = _typed_value(
+            t, v_text, "".join(self.inline) if self.inline is not None else None, style, self.shared, self.epoch
+        )
+        if value is None and formula is None:
+            return
+        self.grid.cells[(self.row_no, self.col_no)] = Cell(value, style == "percent", formula)
+
+
+def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
+    raise DTDForbidden(name, sysid, pubid)
+
+
+def _forbid_entity(
+    name: str,
+    is_parameter: bool,
+    value: str | None,
+    base: str | None,
+    sysid: str | None,
+    pubid: str | None,
+    notation: str | None,
+) -> None:
+    raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
 
 
 def _text_of(e: Element) -> str:
@@ -433,57 +508,35 @@ def _format_kind(fid: int, code: str | None) -> str | None:
     return None
 
 
-def _cell(e: Element, shared: list[str], styles: list[str | None], epoch: dt.datetime) -> Cell | None:
-    t = e.get("t") or "n"
-    v_text = None
-    formula = None
-    inline = None
-    for child in e:
-        tag = _local(child.tag)
-        if tag == "v":
-            v_text = child.text
-        elif tag == "f":
-            formula = child.text or ""
-        elif tag == "is":
-            inline = _text_of(child)
-    style = None
-    s = e.get("s")
-    if s and s.isdigit():
-        idx = int(s)
-        if idx < len(styles):
-            style = styles[idx]
-    value: object
+def _typed_value(
+    t: str, v_text: str | None, inline: str | None, style: str | None, shared: list[str], epoch: dt.datetime
+) -> object:
+    """A cell's value from its type attribute, ``<v>`` text, inline string and number format."""
     if t == "s":
         try:
-            value = shared[int(v_text or "")]
+            return shared[int(v_text or "")]
         except (ValueError, IndexError):
-            value = None
-    elif t == "inlineStr":
-        value = inline
-    elif t in ("str", "e"):
-        value = v_text if t == "str" else None
-    elif t == "b":
-        value = v_text == "1" if v_text is not None else None
-    elif t == "d":
-        try:
-            value = dt.datetime.fromisoformat(v_text or "")
-        except ValueError:
-            value = v_text
-    else:
-        if v_text is None or v_text == "":
-            value = None
-        else:
-            try:
-                num = float(v_text)
-            except ValueError:
-                value = v_text
-            else:
-                if style == "date" and 0 < num < 2958466:
-                    value = epoch + dt.timedelta(days=num)
-                    if value.time() == dt.time(0):
-                        value = value.date()
-                else:
-                    value = num
-    if value is None and formula is None:
+            return None
+    if t == "inlineStr":
+        return inline
+    if t == "str":
+        return v_text
+    if t == "e":
         return None
-    return Cell(value, style == "percent", formula)
+    if t == "b":
+        return v_text == "1" if v_text is not None else None
+    if t == "d":
+        try:
+            return dt.datetime.fromisoformat(v_text or "")
+        except ValueError:
+            return v_text
+    if v_text is None or v_text == "":
+        return None
+    try:
+        num = float(v_text)
+    except ValueError:
+        return v_text
+    if style == "date" and 0 < num < 2958466:
+        value = epoch + dt.timedelta(days=num)
+        return value.date() if value.time() == dt.time(0) else value
+    return num
