@@ -33,6 +33,7 @@ WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\b(?=[^>]*\br=\")[^>]*/>")  # only cells that say where they are
 _RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(45, 48)) | {27, 30, 36, 50, 57}
 _BUILTIN_PERCENT_FMTS = {9, 10}
@@ -361,6 +362,9 @@ class _XlsxBook:
         return grid
 
     def _fill(self, grid: Grid, data: bytes) -> None:
+        # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
+        # blanks); dropping them first (in C) saves their Python callbacks below.
+        data = _EMPTY_CELL.sub(b"", data)
         _SheetParser(grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH).feed(data)
 
 

@@ -13,12 +13,13 @@ names and ids safely), so the user's parts keep their own prefixes, order and fo
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -26,6 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 import defusedxml.ElementTree as safe_et
 
 from .layout import col_letter
+from .zipcopy import ZipOut, raw_member
 
 WORKBOOK = "xl/workbook.xml"
 WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
@@ -86,41 +88,86 @@ class SheetSpec:
 
 
 # --- the package ----------------------------------------------------------------------------
+class _Parts(Mapping[str, bytes]):
+    """Member name → decompressed bytes, inflated on first use (most members are only copied)."""
+
+    def __init__(self, zf: zipfile.ZipFile | None, parts: dict[str, bytes] | None = None):
+        self.zf = zf
+        self.cache: dict[str, bytes] = dict(parts or {})
+        self.names = [i.filename for i in zf.infolist()] if zf is not None else list(self.cache)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.cache:
+            if self.zf is None or name not in self.names:
+                raise KeyError(name)
+            self.cache[name] = self.zf.read(name)
+        return self.cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass
 class Package:
-    """An .xlsx read into memory: entries in their original order with their zip metadata."""
+    """An .xlsx: its members in their original order, with their zip metadata; the raw file
+    is kept so that unchanged members can be copied without re-compressing them."""
 
     infos: list[zipfile.ZipInfo]
-    parts: dict[str, bytes]
+    parts: Mapping[str, bytes]
+    raw: bytes | None = None
 
     @classmethod
     def read(cls, path: Path) -> Package:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-            return cls(infos, {i.filename: zf.read(i) for i in infos})
+        raw = Path(path).read_bytes()
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+        return cls(zf.infolist(), _Parts(zf), raw)
 
     def text(self, name: str) -> str:
         return self.parts[name].decode("utf-8")
 
     def save(self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
-        """Write the package with ``changed`` parts replaced or added (new ones at the end)."""
+        """Write the package with ``changed`` parts replaced or added (new ones at the end);
+        every other member keeps its compressed bytes."""
         dropped = set(dropped)
         known = {i.filename for i in self.infos}
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        try:
+            with open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh:
+                out = ZipOut(fh)  # type: ignore[arg-type]
+                for info in self.infos:
+                    if info.filename in dropped:
+                        continue
+                    if info.filename in changed:
+                        out.add(info.filename, changed[info.filename], info.date_time, info.external_attr)
+                    elif self.raw is not None:
+                        out.copy(info, raw_member(self.raw, info))
+                    else:
+                        out.add(info.filename, self.parts[info.filename], info.date_time, info.external_attr)
+                for name, data in changed.items():
+                    if name not in known:
+                        out.add(name, data)
+                out.close()
+        except OverflowError:  # a package past the plain zip limits: let zipfile write zip64
+            self._save_zip64(path, changed, dropped, known)
+
+    def _save_zip64(
+        self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: set[str], known: set[str]
+    ) -> None:
+        if isinstance(path, io.BytesIO):
+            path.seek(0)
+            path.truncate()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
             for info in self.infos:
-                if info.filename in dropped:
-                    continue
-                data = changed.get(info.filename, self.parts[info.filename])
-                copy = zipfile.ZipInfo(info.filename, info.date_time)
-                copy.compress_type = info.compress_type
-                copy.external_attr = info.external_attr
-                copy.create_system = info.create_system
-                out.writestr(copy, data)
+                if info.filename not in dropped:
+                    out.writestr(info, changed.get(info.filename, self.parts[info.filename]))
             for name, data in changed.items():
                 if name not in known:
-                    info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    out.writestr(info, data)
+                    out.writestr(name, data)
 
 
 def blank_package() -> Package:
@@ -169,7 +216,7 @@ def blank_package() -> Package:
     infos = [zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)) for name in parts]
     for i in infos:
         i.compress_type = zipfile.ZIP_DEFLATED
-    return Package(infos, {k: v.encode("utf-8") for k, v in parts.items()})
+    return Package(infos, _Parts(None, {k: v.encode("utf-8") for k, v in parts.items()}))
 
 
 # --- XML text surgery -----------------------------------------------------------------------
@@ -285,17 +332,33 @@ def _text(value: str) -> str:
     return escape(clean_text(value))
 
 
-def _cell_xml(ref: str, value: object, s: int) -> str:
+def cell_xml(ref: str, value: object, s: int) -> str:
+    """One ``<c>``; text as an inline string (stays text, a leading "=" is never a formula,
+    and sharedStrings.xml is left alone). Blank for None, "", NaN."""
     sattr = f' s="{s}"' if s else ""
+    if value is None or value == "":
+        return ""
     if isinstance(value, bool):
         return f'<c r="{ref}"{sattr} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
-            return f'<c r="{ref}"{sattr}/>' if s else ""
+            return ""
         return f'<c r="{ref}"{sattr}><v>{value!r}</v></c>'
-    # Inline strings: text stays text (a leading "=" is never a formula) and sharedStrings.xml
-    # is left alone.
     return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+
+
+_COLS = [col_letter(i) for i in range(64)]
+
+
+def row_xml(r: int, values: Sequence[object], style_ids: Sequence[int]) -> str:
+    """One ``<row>`` of cells with their ``cellXfs`` indices."""
+    cells = "".join(
+        [
+            cell_xml(f"{_COLS[c] if c < 64 else col_letter(c)}{r}", v, style_ids[c] if c < len(style_ids) else 0)
+            for c, v in enumerate(values)
+        ]
+    )
+    return f'<row r="{r}">{cells}</row>' if cells else f'<row r="{r}"/>'
 
 
 def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[valid-type]
@@ -320,13 +383,15 @@ def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[val
             out.append(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
+    ids: dict[int, int] = {}  # by object identity: a sheet reuses a handful of Style objects
     for r, (values, styles) in enumerate(zip(spec.rows, spec.styles, strict=True), start=1):
-        cells = "".join(
-            _cell_xml(f"{col_letter(c)}{r}", v, style_id(styles[c] if c < len(styles) else None))
-            for c, v in enumerate(values)
-            if v is not None and v != ""
-        )
-        out.append(f'<row r="{r}">{cells}</row>' if cells else f'<row r="{r}"/>')
+        sid = []
+        for st in styles:
+            key = id(st)
+            if key not in ids:
+                ids[key] = style_id(st)
+            sid.append(ids[key])
+        out.append(row_xml(r, values, sid))
     out.append("</sheetData>")
     if spec.links:
         out.append("<hyperlinks>")
@@ -474,6 +539,12 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
         changed[styles_part] = styles.xml.encode("utf-8")
     changed[part] = body
     return changed, dropped
+
+
+def sheet_parts(pkg: Package) -> dict[str, str]:
+    """Sheet name → its part inside the package."""
+    rels = _rels_of(pkg.text(WORKBOOK_RELS))
+    return {name: _part_of(rels[rid][1]) for name, _, rid in _sheets(pkg.text(WORKBOOK)) if rid in rels}
 
 
 def _free_rid(rels: dict[str, tuple[str, str]]) -> str:

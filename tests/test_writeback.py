@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import zipfile
@@ -13,7 +14,7 @@ from conftest import X14_VALIDATION, base_rows, rich_workbook, row, tiny_png
 from python_calamine import CalamineWorkbook
 
 from selfeval_xl import layout as L
-from selfeval_xl import score_file
+from selfeval_xl import score_file, zipcopy
 from selfeval_xl import xlsx_write as xw
 from selfeval_xl.writeback import lock_file, result_path, write_back
 
@@ -47,12 +48,20 @@ def rich(tmp_path) -> Path:
 
 def test_untouched_parts_keep_their_bytes(rich):
     before = parts(rich)
+    rich_raw = rich.read_bytes()
     dst, problem = write(rich)
     assert (dst, problem) == (rich, None)
     after = parts(rich)
     for name, data in before.items():
         if name not in ALLOWED:
             assert after[name] == data, name
+    # ...and their compressed bytes are copied, not re-compressed
+    raw_before, raw_after = rich_raw, rich.read_bytes()
+    infos_after = {i.filename: i for i in zipfile.ZipFile(rich).infolist()}
+    for info in zipfile.ZipFile(io.BytesIO(raw_before)).infolist():
+        if info.filename not in ALLOWED:
+            assert zipcopy.raw_member(raw_after, infos_after[info.filename]) == zipcopy.raw_member(raw_before, info)
+    assert zipfile.ZipFile(rich).testzip() is None
     # the features openpyxl would drop are all still there, byte for byte
     assert after["xl/media/image1.png"] == tiny_png()
     assert X14_VALIDATION.encode() in after["xl/worksheets/sheet3.xml"]
@@ -126,15 +135,15 @@ def test_formula_looking_text_stays_text(make_workbook):
 def test_failed_write_leaves_original_intact(rich, monkeypatch):
     before = rich.read_bytes()
     calls = {"n": 0}
-    real = zipfile.ZipFile.writestr
+    real = zipcopy.ZipOut.copy
 
-    def failing(self, info, data, *a, **k):
+    def failing(self, *a, **k):  # the disk fills up at the 5th member
         calls["n"] += 1
         if calls["n"] == 5:
             raise OSError(28, "No space left on device")
-        return real(self, info, data, *a, **k)
+        return real(self, *a, **k)
 
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", failing)
+    monkeypatch.setattr(zipcopy.ZipOut, "copy", failing)
     dst, problem = write(rich)
     assert dst is None and problem.code == "write-failed" and problem.is_error
     assert "No space left on device" in problem.message

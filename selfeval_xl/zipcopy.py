@@ -1,0 +1,123 @@
+"""Write a zip whose unchanged members are copied as their original compressed bytes.
+
+``zipfile`` can only re-compress what it copies; for write-back that costs more than all the
+rest and changes bytes nobody asked to change. This writer copies each member's local data
+verbatim (same CRC, sizes and method) and deflates only the members given as new bytes. No
+zip64: a package that needs it is handed back to ``zipfile`` by the caller.
+"""
+
+from __future__ import annotations
+
+import struct
+import zipfile
+import zlib
+from typing import BinaryIO
+
+_LOCAL = struct.Struct("<4s2B4HL2L2H")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_UTF8 = 0x800
+_DESCRIPTOR = 0x08
+LIMIT = 0xFFFFFFFF
+
+
+def raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """The compressed bytes of ``info`` inside the whole-file ``data``."""
+    off = info.header_offset
+    if data[off : off + 4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+    name_len, extra_len = struct.unpack("<HH", data[off + 26 : off + 30])
+    start = off + 30 + name_len + extra_len
+    return data[start : start + info.compress_size]
+
+
+def _dos(date_time: tuple[int, ...]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = date_time
+    return h << 11 | mi << 5 | s // 2, max(y - 1980, 0) << 9 | mo << 5 | d
+
+
+class ZipOut:
+    """A minimal zip writer: ``copy`` a member's compressed bytes or ``add`` new bytes."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.offset = 0
+        self.entries: list[bytes] = []
+
+    def _member(
+        self,
+        name: str,
+        flags: int,
+        method: int,
+        date_time: tuple[int, ...],
+        crc: int,
+        raw: bytes,
+        size: int,
+        external: int,
+        system: int,
+    ) -> None:
+        if len(raw) > LIMIT or size > LIMIT or self.offset > LIMIT:
+            raise OverflowError("zip64 needed")
+        encoded = name.encode("utf-8")
+        if not name.isascii():
+            flags |= _UTF8
+        flags &= ~_DESCRIPTOR  # sizes are in the local header
+        t, d = _dos(date_time)
+        version = 20
+        header = _LOCAL.pack(b"PK\x03\x04", version, 0, flags, method, t, d, crc, len(raw), size, len(encoded), 0)
+        self.fh.write(header + encoded)
+        self.fh.write(raw)
+        self.entries.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                version,
+                system,
+                version,
+                0,
+                flags,
+                method,
+                t,
+                d,
+                crc,
+                len(raw),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                external,
+                self.offset,
+            )
+            + encoded
+        )
+        self.offset += len(header) + len(encoded) + len(raw)
+
+    def copy(self, info: zipfile.ZipInfo, raw: bytes) -> None:
+        self._member(
+            info.filename,
+            info.flag_bits,
+            info.compress_type,
+            info.date_time,
+            info.CRC,
+            raw,
+            info.file_size,
+            info.external_attr,
+            info.create_system,
+        )
+
+    def add(
+        self, name: str, data: bytes, date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0), external: int = 0o600 << 16
+    ) -> None:
+        co = zlib.compressobj(6, zlib.DEFLATED, -15)
+        raw = co.compress(data) + co.flush()
+        self._member(name, 0, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data), raw, len(data), external, 3)
+
+    def close(self) -> None:
+        directory = b"".join(self.entries)
+        if len(self.entries) > 0xFFFF or self.offset > LIMIT:
+            raise OverflowError("zip64 needed")
+        self.fh.write(directory)
+        self.fh.write(
+            _END.pack(b"PK\x05\x06", 0, 0, len(self.entries), len(self.entries), len(directory), self.offset, 0)
+        )
