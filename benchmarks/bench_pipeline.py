@@ -122,7 +122,17 @@ def pipeline(folder: Path, jobs: int, work: Path) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "selfeval_xl", "score", str(work), "--summary", str(work.parent / f"汇总_{jobs}.xlsx"), "--jobs", str(jobs)],
+        [
+            sys.executable,
+            "-m",
+            "selfeval_xl",
+            "score",
+            str(work),
+            "--summary",
+            str(work.parent / f"汇总_{jobs}.xlsx"),
+            "--jobs",
+            str(jobs),
+        ],
         check=False,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -137,7 +147,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=200, help="number of workbooks (default 200)")
     ap.add_argument("--jobs", type=int, default=2, help="largest --jobs to try (default 2)")
-    ap.add_argument("--peer-n", type=int, default=None, help="workbooks for the slow openpyxl peer (default min(n, 300))")
+    ap.add_argument(
+        "--peer-n", type=int, default=None, help="workbooks for the slow openpyxl peer (default min(n, 300))"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
@@ -152,7 +164,9 @@ def main() -> None:
         f_ours = per_file(make_read_score(), sample, 3)
         print(f"floor (inflate)             {f_floor:7.2f} ms/workbook")
         print(f"floor (inflate + parse)     {f_parse:7.2f} ms/workbook")
-        print(f"read + validate + score     {f_ours:7.2f} ms/workbook   = {f_ours / f_parse:5.1f}× floor+parse (target ≤ 10×)")
+        print(
+            f"read + validate + score     {f_ours:7.2f} ms/workbook   = {f_ours / f_parse:5.1f}× floor+parse (target ≤ 10×)"
+        )
 
         peer_n = args.peer_n or min(args.n, 300)
         peer_dir = base / "peer"
@@ -172,7 +186,9 @@ def main() -> None:
                 + (f"   speed-up {single / ms:.2f}× (target ≥ 1.8× on 2 cores)" if jobs > 1 else "")
             )
         print(f"per core: {1000 / single:.0f} workbooks/s (whole pipeline, one process, including startup)")
-        print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of nothing, best of 3 for the in-process figures")
+        print(
+            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; median of nothing, best of 3 for the in-process figures"
+        )
         _ = statistics  # keep the import for ad-hoc medians when editing
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -19,7 +20,7 @@ from .errors import HasProblems, Problem, RuleSetError, SelfevalError
 from .reader import WorkbookData, read_workbook
 from .rules import RuleSet, bundled, load_rules
 from .scoring import Scorecard, score
-from .summary import SummaryWriter
+from .summary import Rendered, SummaryWriter, render
 from .writeback import RESULT_SUFFIX, write_back
 from .xlsx import WORKBOOK_EXTENSIONS, open_book
 
@@ -65,6 +66,7 @@ class FileOutcome(HasProblems):
     write_problem: Problem | None = None  # why it was not written (locked, write failed)
     skipped: bool = False  # one of our own summaries, found in the input folder
     scored: Scored | None = None
+    rendered: Rendered | None = None  # its summary rows, made in the worker process
 
     @property
     def result(self) -> Scored | None:
@@ -250,6 +252,7 @@ class BatchOptions:
     rules: RuleSet | None = None
     scored_at: str = field(default_factory=scored_at_now)
     jobs: int = 1  # worker processes; 0 = one per core
+    detail_styles: list[int] | None = None  # set by run_batch: workers pre-render summary rows
 
 
 @dataclass
@@ -281,6 +284,7 @@ def run_batch(
             options.summary.parent.mkdir(parents=True, exist_ok=True)
             tmp = stack.enter_context(atomic_path(options.summary))
             writer = SummaryWriter(tmp, options.summary)
+            options = dataclasses.replace(options, detail_styles=writer.detail_styles)
         try:
             for outcome in _outcomes(files, options):
                 if on_outcome:
@@ -295,7 +299,9 @@ def run_batch(
                         result.subtotals if result else [],
                         result.grade_labels if result else (),
                         outcome.written or outcome.path,
+                        outcome.rendered,
                     )
+                outcome.rendered = None
                 if result is not None:
                     result.obj = None
             if writer is not None:
@@ -308,6 +314,7 @@ def run_batch(
 
 
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
+CHUNK = 8  # files per task sent to a worker (fewer round trips)
 
 
 def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[FileOutcome]:
@@ -318,18 +325,19 @@ def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[
         for path, display in files:
             yield _process(path, display, rulebook, options)
         return
+    chunk = max(1, min(CHUNK, len(files) // (jobs * 4)))
+    chunks = (files[i : i + chunk] for i in range(0, len(files), chunk))
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
-        pending: collections.deque[Future[FileOutcome]] = collections.deque()
-        items = iter(files)
+        pending: collections.deque[Future[list[FileOutcome]]] = collections.deque()
         try:
-            for path, display in itertools.islice(items, jobs * 4):
-                pending.append(pool.submit(_work, path, display))
+            for part in itertools.islice(chunks, jobs * 3):
+                pending.append(pool.submit(_work, part))
             while pending:
-                outcome = pending.popleft().result()
-                nxt = next(items, None)
+                done = pending.popleft().result()
+                nxt = next(chunks, None)
                 if nxt is not None:
-                    pending.append(pool.submit(_work, *nxt))
-                yield outcome
+                    pending.append(pool.submit(_work, nxt))
+                yield from done
         except BaseException:
             for f in pending:
                 f.cancel()
@@ -344,9 +352,9 @@ def _init_worker(options: BatchOptions) -> None:
     _WORKER = (RuleBook(options.rules), options)
 
 
-def _work(path: Path, display: str) -> FileOutcome:
+def _work(files: list[tuple[Path, str]]) -> list[FileOutcome]:
     assert _WORKER is not None
-    return _process(path, display, *_WORKER)
+    return [_process(path, display, *_WORKER) for path, display in files]
 
 
 def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
@@ -355,4 +363,7 @@ def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions
         outcome.written, outcome.write_problem = write_back(
             outcome.card, path, display, options.scored_at, options.out_dir
         )
-    return outcome.slim()
+    outcome.slim()
+    if options.detail_styles is not None and not outcome.skipped:
+        outcome.rendered = render(outcome.as_dict(), options.detail_styles)
+    return outcome

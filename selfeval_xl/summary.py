@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -48,6 +49,44 @@ class _Row:
     file: str
     link: str | None
     kind: str
+
+
+ROW_MARK = "\x00"  # stands for the row number in rendered rows until they are placed
+Rendered = tuple[list[str], list[str]]  # 指标明细 rows, 问题清单 rows, as XML with ROW_MARK
+
+
+def detail_values(obj: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The 指标明细 cells (``L.DETAIL_HEADERS``) for each indicator of a JSON object."""
+    lead = (obj["file"], obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
+    for ind in obj["indicators"]:
+        claimed, score = ind["claimed"], ind["score"]
+        yield (
+            *lead,
+            ind["level1"],
+            ind["level2"],
+            ind["name"],
+            ind["operator"],
+            ind["target"],
+            ind["actual"],
+            ind["unit"],
+            percent_fraction(ind["rate"]),
+            ind["points"],
+            score,
+            claimed,
+            None if claimed is None or score is None else round_half_up(claimed - score),
+            ind["note"],
+        )
+
+
+def render(obj: dict[str, Any], detail_styles: list[int]) -> Rendered:
+    """A workbook's 指标明细 and 问题清单 rows as sheet XML, row numbers left as ``ROW_MARK``:
+    the costly part of the summary, done where the workbook was scored."""
+    detail = [row_xml(ROW_MARK, v, detail_styles) for v in detail_values(obj)] if obj["total"] is not None else []
+    problems = [
+        row_xml(ROW_MARK, (obj["file"], p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"]), ())
+        for p in obj["problems"]
+    ]
+    return detail, problems
 
 
 def competition_ranks(scores: list[float]) -> list[int]:
@@ -145,15 +184,21 @@ class SummaryWriter:
 
     # --- collecting -----------------------------------------------------------------------
     def add(
-        self, obj: dict[str, Any], subtotals: list[tuple[str, float, float]], grades: tuple[str, ...], link: Path | None
+        self,
+        obj: dict[str, Any],
+        subtotals: list[tuple[str, float, float]],
+        grades: tuple[str, ...],
+        link: Path | None,
+        rendered: Rendered | None = None,
     ) -> None:
         """Add one workbook: its JSON object (SPEC §4.3, the single source of every number
-        here), its 一级指标 subtotals, the grade labels of its rule set and the file to link."""
+        here), its 一级指标 subtotals, the grade labels of its rule set and the file to link;
+        ``rendered`` is ``render(obj, self.detail_styles)`` when a worker process made it."""
         file = obj["file"]
-        for p in obj["problems"]:
+        rendered = rendered or render(obj, self.detail_styles)
+        for tpl in rendered[1]:
             self.n_problems += 1
-            values = (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"])
-            self.problems.write(row_xml(self.n_problems + 1, values, ()))
+            self.problems.write(tpl.replace(ROW_MARK, str(self.n_problems + 1)))
         if obj["total"] is None:
             self.n_unscored += 1
             first = obj["problems"][0] if obj["problems"] else {"code": "", "message": ""}
@@ -164,30 +209,14 @@ class SummaryWriter:
             if g not in self.grades:
                 self.grades.append(g)
         lead = (obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
-        for ind in obj["indicators"]:
-            self._detail(
-                (
-                    file,
-                    *lead[:3],
-                    lead[3],
-                    lead[4],
-                    ind["level1"],
-                    ind["level2"],
-                    ind["name"],
-                    ind["operator"],
-                    ind["target"],
-                    ind["actual"],
-                    ind["unit"],
-                    percent_fraction(ind["rate"]),
-                    ind["points"],
-                    ind["score"],
-                    ind["claimed"],
-                    None
-                    if ind["claimed"] is None or ind["score"] is None
-                    else round_half_up(ind["claimed"] - ind["score"]),
-                    ind["note"],
-                )
-            )
+        spill: list[tuple[Any, ...]] | None = None
+        for i, tpl in enumerate(rendered[0]):
+            if self.n_detail < self.detail_limit:
+                self.n_detail += 1
+                self.detail.write(tpl.replace(ROW_MARK, str(self.n_detail + 1)))
+            else:
+                spill = spill or list(detail_values(obj))
+                self._spill(spill[i])
         for name, _, _ in subtotals:
             if name not in self.levels:
                 self.levels.append(name)
@@ -219,11 +248,7 @@ class SummaryWriter:
             )
         )
 
-    def _detail(self, values: tuple[Any, ...]) -> None:
-        if self.n_detail < self.detail_limit:
-            self.n_detail += 1
-            self.detail.write(row_xml(self.n_detail + 1, values, self.detail_styles))
-            return
+    def _spill(self, values: tuple[Any, ...]) -> None:
         if self._csv is None:
             self.csv_path = self.path.with_name(self.path.stem + "_指标明细.csv")
             fh = open(self.csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()

@@ -329,36 +329,36 @@ def clean_text(value: str) -> str:
 
 
 def _text(value: str) -> str:
-    return escape(clean_text(value))
-
-
-def cell_xml(ref: str, value: object, s: int) -> str:
-    """One ``<c>``; text as an inline string (stays text, a leading "=" is never a formula,
-    and sharedStrings.xml is left alone). Blank for None, "", NaN."""
-    sattr = f' s="{s}"' if s else ""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}"{sattr} t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            return ""
-        return f'<c r="{ref}"{sattr}><v>{value!r}</v></c>'
-    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+    if _ILLEGAL_XML.search(value) or len(value) > _EXCEL_CELL_LIMIT:
+        value = clean_text(value)
+    return escape(value)
 
 
 _COLS = [col_letter(i) for i in range(64)]
 
 
-def row_xml(r: int, values: Sequence[object], style_ids: Sequence[int]) -> str:
-    """One ``<row>`` of cells with their ``cellXfs`` indices."""
-    cells = "".join(
-        [
-            cell_xml(f"{_COLS[c] if c < 64 else col_letter(c)}{r}", v, style_ids[c] if c < len(style_ids) else 0)
-            for c, v in enumerate(values)
-        ]
-    )
-    return f'<row r="{r}">{cells}</row>' if cells else f'<row r="{r}"/>'
+def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int]) -> str:
+    """One ``<row>``: numbers as numbers, text as inline strings (text stays text: a leading
+    "=" is never a formula, and sharedStrings.xml is left alone); None, "" and NaN are blank.
+    ``style_ids`` are ``cellXfs`` indices by column. (The hot loop of every write.)"""
+    parts = []
+    n = len(style_ids)
+    for c, v in enumerate(values):
+        if v is None or v == "":
+            continue
+        s = style_ids[c] if c < n else 0
+        ref = f"{_COLS[c] if c < 64 else col_letter(c)}{r}"
+        sattr = f' s="{s}"' if s else ""
+        if isinstance(v, str):
+            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>')
+        elif isinstance(v, bool):
+            parts.append(f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>')
+        elif isinstance(v, int | float):
+            if v == v and v not in (math.inf, -math.inf):
+                parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
+        else:
+            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
+    return f'<row r="{r}">{"".join(parts)}</row>' if parts else f'<row r="{r}"/>'
 
 
 def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[valid-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -197,3 +198,19 @@ def test_interrupted_batch_leaves_no_half_written_file(inbox, tmp_path, monkeypa
     # a.xlsx was finished before the interrupt; b.xlsx was being written and is untouched
     assert L.SHEET_RESULTS in openpyxl.load_workbook(inbox / "a.xlsx").sheetnames
     assert after[inbox / "b.xlsx"] == before[inbox / "b.xlsx"]
+
+
+def test_parallel_batch_gives_the_same_summary(inbox, tmp_path):
+    # 4 workbooks × 5 copies = 20 files (enough for 2 workers, 8 files each at least)
+    for src in [inbox / "a.xlsx", inbox / "b.xlsx", inbox / "c.xlsx", inbox / "乡镇" / "d.xlsx"]:
+        for i in range(4):
+            shutil.copyfile(src, inbox / f"{src.stem}_{i}.xlsx")
+    sheets = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"j{jobs}.xlsx"
+        result = run_batch([inbox], BatchOptions(write_back=False, summary=out, jobs=jobs, scored_at="x"))
+        assert result.tally.files == 21 and result.tally.scored == 20
+        wb = openpyxl.load_workbook(out)
+        sheets[jobs] = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb}
+    assert sheets[1] == sheets[2]
+    assert len(sheets[2][L.S_DETAIL]) == 1 + 20 * 9

@@ -1,0 +1,31 @@
+"""The benchmark script keeps working (tiny N; it prints figures, nothing is asserted about time)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_pipeline_runs_and_prints_every_figure():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_pipeline.py"), "--n", "20", "--peer-n", "4"],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
+    out = result.stdout
+    for label in (
+        "floor (inflate)",
+        "floor (inflate + parse)",
+        "read + validate + score",
+        "openpyxl pipeline (peer)",
+        "selfeval score --jobs 1",
+        "selfeval score --jobs 2",
+        "per core:",
+    ):
+        assert label in out, label
+    assert "× floor+parse" in out and "× faster than openpyxl" in out and "peak RSS" in out
