@@ -195,10 +195,27 @@ class RuleBook:
         return self._cache[key]
 
 
-def score_file(path: Path, display: str | None = None, rulebook: RuleBook | None = None) -> FileOutcome:
-    """Read and score one file; an unreadable file becomes an outcome with ``error``."""
+def score_file(
+    path: Path, display: str | None = None, rulebook: RuleBook | None = None, debug: bool = False
+) -> FileOutcome:
+    """Read and score one file; an unreadable file becomes an outcome with ``error``. A bug of
+    ours met in one file is reported for that file (``internal-error``) and the batch goes on;
+    ``debug`` lets it raise with its traceback instead."""
     rulebook = rulebook or RuleBook()
     display = display or path.name
+    try:
+        return _score_file(path, display, rulebook)
+    except Exception as exc:
+        if debug:
+            raise
+        return FileOutcome(
+            path,
+            display,
+            error=Problem.at(display, None, None, "internal-error", detail=f"{type(exc).__name__}: {exc}"[:200]),
+        )
+
+
+def _score_file(path: Path, display: str, rulebook: RuleBook) -> FileOutcome:
     try:
         data = read_workbook(path, display)
         try:
@@ -227,12 +244,12 @@ def score_file(path: Path, display: str | None = None, rulebook: RuleBook | None
         return FileOutcome(path, display, error=exc.problem)
 
 
-def score_paths(paths: Iterable[Path], rules: RuleSet | None = None) -> Iterator[FileOutcome]:
+def score_paths(paths: Iterable[Path], rules: RuleSet | None = None, debug: bool = False) -> Iterator[FileOutcome]:
     """Score every workbook under ``paths``, one outcome per file, in a stable order (nothing
     is written)."""
     rulebook = RuleBook(rules)
     for path, display in find_workbooks(paths):
-        yield score_file(path, display, rulebook)
+        yield score_file(path, display, rulebook, debug)
 
 
 def scored_at_now() -> str:
@@ -253,6 +270,7 @@ class BatchOptions:
     scored_at: str = field(default_factory=scored_at_now)
     jobs: int = 1  # worker processes; 0 = one per core
     detail_styles: list[int] | None = None  # set by run_batch: workers pre-render summary rows
+    debug: bool = False  # let internal errors raise (with a traceback) instead of reporting them
 
 
 @dataclass
@@ -358,11 +376,17 @@ def _work(files: list[tuple[Path, str]]) -> list[FileOutcome]:
 
 
 def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
-    outcome = score_file(path, display, rulebook)
+    outcome = score_file(path, display, rulebook, options.debug)
     if options.write_back and outcome.card is not None:
-        outcome.written, outcome.write_problem = write_back(
-            outcome.card, path, display, options.scored_at, options.out_dir
-        )
+        try:
+            outcome.written, outcome.write_problem = write_back(
+                outcome.card, path, display, options.scored_at, options.out_dir
+            )
+        except Exception as exc:  # a bug of ours: the file is untouched (atomic), the batch goes on
+            if options.debug:
+                raise
+            detail = f"{type(exc).__name__}: {exc}"[:200]
+            outcome.write_problem = Problem.at(display, None, None, "internal-error", detail=detail)
     outcome.slim()
     if options.detail_styles is not None and not outcome.skipped:
         outcome.rendered = render(outcome.as_dict(), options.detail_styles)

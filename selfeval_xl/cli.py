@@ -99,13 +99,17 @@ _rules_opt = click.option(
 )
 
 
+_debug_opt = click.option("--debug", is_flag=True, help="程序内部出错时显示详细信息（traceback）并停止")
+
+
 @cli.command(name="validate", help="校验工作簿，只报告问题，不写任何文件。")
 @_paths_arg
 @_rules_opt
+@_debug_opt
 @click.pass_context
-def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None) -> None:
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool) -> None:
     tally = Tally()
-    for outcome in score_paths(paths, _rules(rules_path)):
+    for outcome in score_paths(paths, _rules(rules_path), debug):
         if outcome.skipped:
             continue
         tally.add(outcome)
@@ -138,6 +142,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
 @click.option("--json", "as_json", is_flag=True, help="每个工作簿输出一行 JSON（JSON Lines）")
 @click.option("-v", "--verbose", is_flag=True, help="逐条列出每个问题")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="并行进程数；0 = 每个 CPU 核一个（默认）")
+@_debug_opt
 @click.pass_context
 def score_cmd(
     ctx: click.Context,
@@ -149,11 +154,12 @@ def score_cmd(
     as_json: bool,
     verbose: bool,
     jobs: int,
+    debug: bool,
 ) -> None:
     if summary is None:
         summary = (out_dir or Path()) / L.SUMMARY_FILE
     options = BatchOptions(
-        write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path), jobs=jobs
+        write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path), jobs=jobs, debug=debug
     )
     result = _score(paths, options, as_json=as_json, verbose=verbose)
     ctx.exit(1 if result.tally.with_errors else 0)

@@ -23,6 +23,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
+    "internal-error": (
+        ERROR,
+        "处理该文件时程序出错（{detail}），已跳过此文件；请把文件发给技术支持（加 --debug 可看到详细信息）",
+    ),
     # write-back (SPEC §4.1)
     "locked": (
         WARNING,
@@ -40,6 +44,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "formula-no-cache": (
         ERROR,
         "{field}是公式但没有计算结果，请在 Excel/WPS 中打开并保存后再提交",
+    ),
+    "formula-cache-mismatch": (
+        WARNING,
+        "{field}公式保存的结果 {cached} 与按输入重算的 {computed} 不一致（文件可能被程序改过而未重新计算），已按重算值评分",
     ),
     # 预算执行
     "budget-total-rebuilt": (

@@ -78,6 +78,7 @@ class WorkbookData:
     meta: dict[str, str] = field(default_factory=dict)
     dept_data: dict[str, DataEntry] = field(default_factory=dict)  # item_key → entry
     dept_data_header: str | None = None  # the 数值 header cell, when the sheet exists
+    budget_rate_cache: tuple[str, float] | None = None  # (cell, percent) saved by 执行率's formula
     problems: list[Problem] = field(default_factory=list)
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
 
@@ -326,6 +327,11 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
                 continue
             setattr(entry, attr, amount)
         data.budget[label] = entry
+        rate_col = cols.get(L.B_RATE_DISPLAY)
+        cell = grid.get(row, rate_col) if rate_col is not None else None
+        if label == L.B_TOTAL and cell is not None and cell.formula and isinstance(cell.value, int | float):
+            # a saved result of the template's display formula; compared after scoring
+            data.budget_rate_cache = (L.cell_name(row, rate_col), cell.value * 100 if cell.percent else cell.value)
 
 
 def _read_dept_data(book: Book, data: WorkbookData) -> None:

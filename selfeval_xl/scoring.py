@@ -255,6 +255,16 @@ class _Scorer:
                 self.add(sheet, adjusted_cell, "budget-missing")
         else:
             b.rate = (figures["executed"] or 0.0) / figures["adjusted"] * 100
+            cache = data.budget_rate_cache
+            if cache is not None and abs(cache[1] - b.rate) > rules.rate_tolerance:
+                self.add(
+                    sheet,
+                    cache[0],
+                    "formula-cache-mismatch",
+                    field=L.B_RATE_DISPLAY,
+                    cached=fmt_pct(cache[1]),
+                    computed=fmt_pct(b.rate),
+                )
             if b.rate > 100 + 1e-9:
                 executed_cell = f"{cols[L.B_EXECUTED]}{total.row if total else 2}"
                 self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))

@@ -415,7 +415,9 @@ def _splice(xlsx: Path, streams: dict[str, _RowStream]) -> None:
                 ref = f'<dimension ref="A1:{col_letter(stream.ncols - 1)}{stream.last_row}"/>'
                 xml = re.sub(r"<dimension [^>]*/>", ref, xml, count=1)  # readers trust it
                 cut = xml.index("</sheetData>")
-                with zf.open(zipfile.ZipInfo(info.filename, info.date_time), "w", force_zip64=True) as fh:
+                member = zipfile.ZipInfo(info.filename, info.date_time)
+                member.compress_type = zipfile.ZIP_DEFLATED  # a bare ZipInfo would be stored uncompressed
+                with zf.open(member, "w", force_zip64=True) as fh:
                     fh.write(xml[:cut].encode("utf-8"))
                     with open(stream.close(), "rb") as rows:
                         shutil.copyfileobj(rows, fh, 1 << 20)

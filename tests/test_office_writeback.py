@@ -70,3 +70,13 @@ def test_ods_input_gets_a_side_file(tmp_path, make_workbook):
     assert ods.read_bytes() == before
     assert results_total(dst) == 100
     assert results_total(office_resave(dst, tmp_path / "side")) == 100
+
+
+def test_xls_input_scores_and_gets_a_side_file(tmp_path, make_workbook):
+    xls = office_resave(make_workbook("项目C.xlsx"), tmp_path / "xls", "xls")
+    before = xls.read_bytes()
+    card = score_file(xls).card
+    assert card.total == 100 and not card.errors
+    dst, problem = write_back(card, xls, xls.name, "2026-11-27 10:00")
+    assert problem is None and dst == xls.with_name("项目C.评分结果.xlsx")
+    assert xls.read_bytes() == before and results_total(dst) == 100

@@ -214,3 +214,10 @@ def test_parallel_batch_gives_the_same_summary(inbox, tmp_path):
         sheets[jobs] = {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb}
     assert sheets[1] == sheets[2]
     assert len(sheets[2][L.S_DETAIL]) == 1 + 20 * 9
+
+
+def test_streamed_sheets_are_compressed(inbox, tmp_path):
+    summary = tmp_path / "汇总.xlsx"
+    run_batch([inbox], BatchOptions(write_back=False, summary=summary))
+    with zipfile.ZipFile(summary) as zf:
+        assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
