@@ -10,9 +10,12 @@ from pathlib import Path
 import click
 
 from . import layout as L
-from .batch import BatchOptions, BatchResult, FileOutcome, Tally, run_batch, score_paths
+from ._fs import atomic_write
+from .batch import BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
 from .demo import copy_samples
 from .errors import RuleSetError
+from .report import draft, to_markdown
+from .report_docx import write_docx
 from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
 from .rules import RuleSet, find_rules, load_rules
@@ -178,6 +181,36 @@ def demo_cmd(directory: Path | None) -> None:
         click.echo(f"样例 {names} 故意含错误，用来演示问题清单；演示本身已完成。")
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
+
+
+@cli.command(
+    name="report",
+    help="起草自评报告：按种子报告的章节，数字全部取自评分后的工作簿并注明单元格；需要人工撰写处标“【请补充：…】”。",
+)
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出 .docx 或 .md，默认 <工作簿名>.自评报告.docx",
+)
+@_rules_opt
+def report_cmd(workbook: Path, output: Path | None, rules_path: str | None) -> None:
+    outcome = score_file(workbook, workbook.name, RuleBook(_rules(rules_path)))
+    if outcome.card is None:
+        raise click.ClickException(f"无法起草报告：{outcome.error}")
+    blocks = draft(outcome.card)
+    out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
+    if out.suffix.lower() == ".md":
+        atomic_write(out, lambda tmp: tmp.write_text(to_markdown(blocks), encoding="utf-8"))
+    elif out.suffix.lower() == ".docx":
+        write_docx(blocks, out)
+    else:
+        raise click.UsageError("报告只能输出为 .docx 或 .md")
+    todo_count = sum(b.text.count("【请补充") for b in blocks)
+    click.echo(
+        f"已起草报告：{out}（核定总分 {outcome.card.total:.2f}，{outcome.card.grade}；待人工补充 {todo_count} 处）"
+    )
 
 
 class _Progress:

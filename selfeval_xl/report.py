@@ -1,0 +1,261 @@
+"""A drafted 自评报告 for one scored workbook, in the seed report's section structure
+(../shared/seed): every figure comes from the workbook and names its cell; what only people
+can write is a clearly marked placeholder. The draft is a list of blocks, rendered to Markdown
+here and to .docx by ``report_docx``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import layout as L
+from .formula import item_key
+from .rounding import fmt_num, fmt_pct, round_half_up
+from .scoring import Scorecard
+
+PLACEHOLDER = "【请补充：{}】"
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading (level 0 title, 1, 2), a paragraph, a bullet or a
+    table (``rows`` under ``headers``)."""
+
+    kind: str  # title | h1 | h2 | p | bullet | table
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    widths: tuple[float, ...] = ()  # table column widths in cm (A4 text width ≈ 16 cm)
+
+
+def todo(what: str) -> str:
+    return PLACEHOLDER.format(what)
+
+
+def _cell(data: Any, sheet: str, cell: str | None) -> str:
+    return f"（{data.sheet(sheet)}!{cell}）" if cell else ""
+
+
+def _money(x: float | None) -> str:
+    return "—" if x is None else f"{round_half_up(x, 2):,.2f}"
+
+
+def draft(card: Scorecard) -> list[Block]:
+    """The report for ``card`` as blocks."""
+    data, rules, info = card.data, card.rules, card.data.info
+    dept = data.kind == L.KIND_DEPARTMENT
+    unit = info.get(L.INFO_UNIT) or todo("单位名称")
+    year = data.year or todo("年度")
+    subject = "部门整体支出" if dept else f"“{info.get(L.INFO_PROJECT) or todo('项目名称')}”项目支出"
+    out = [Block("title", f"{unit}{year}年度{subject}绩效自评报告")]
+
+    out.append(Block("h1", "一、基本情况"))
+    goal = info.get(L.INFO_GOAL)
+    out.append(
+        Block(
+            "p",
+            f"年度总体目标：{goal}{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_GOAL))}"
+            if goal
+            else f"年度总体目标：{todo('年初设定的年度总体目标')}",
+        )
+    )
+    achieved = info.get(L.INFO_ACHIEVED)
+    out.append(
+        Block(
+            "p",
+            f"实际完成情况：{achieved}{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_ACHIEVED))}"
+            if achieved
+            else f"实际完成情况：{todo('年度总体目标的实际完成情况')}",
+        )
+    )
+
+    out.append(Block("h1", "二、自评工作组织开展情况"))
+    out.append(Block("p", todo("评价组织（领导小组、工作组）、评价方法和工作程序")))
+
+    out.append(Block("h1", "三、综合评价结论"))
+    out.append(Block("h2", "（一）得分情况"))
+    claim = card.claimed_total
+    verdict = (
+        f"按规则集“{rules.label}”核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，等级为“{card.grade}”。"
+    )
+    if claim is not None:
+        diff = round_half_up(claim - card.total)
+        claimed_grade = rules.grade(claim)
+        verdict += f"单位申报 {fmt_num(claim)} 分（{claimed_grade}）{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))}，"
+        if abs(diff) <= rules.claim_tolerance:
+            verdict += "与核定得分一致。"
+        else:
+            holds = "等级与核定一致" if claimed_grade == card.grade else f"等级应为“{card.grade}”而非“{claimed_grade}”"
+            verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
+    out.append(Block("p", verdict))
+    out.append(
+        Block(
+            "table",
+            headers=("一级指标", "分值", "核定得分"),
+            rows=[(name, fmt_num(p), fmt_num(s)) for name, p, s in card.subtotals]
+            + [("合计", fmt_num(sum(p for _, p, _ in card.subtotals)), fmt_num(card.total))],
+        )
+    )
+    out += _budget(card)
+    if dept:
+        out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
+        out += _common_section(
+            card,
+            "（四）预算管理和资产管理情况",
+            ("公用经费", "政府采购", "结转结余", "预算调整", "固定资产", "在职人员", "重点支出"),
+        )
+    else:
+        out.append(Block("h2", "（三）项目支出管理情况"))
+        out.append(Block("p", todo("资金管理、项目实施、制度执行情况")))
+
+    out.append(Block("h1", "四、绩效目标完成情况"))
+    out.append(
+        Block(
+            "table",
+            headers=("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分"),
+            widths=(1.6, 2.0, 3.6, 2.1, 2.5, 1.2, 1.5, 1.5),
+            rows=[
+                (
+                    r["level1"],
+                    r["level2"],
+                    r["name"],
+                    r["target_text"],
+                    r["actual_text"].split("（")[0],  # the formula and its inputs are in 三、
+                    fmt_num(r["points"]),
+                    fmt_num(r["score"]),
+                    fmt_num(r["claimed"]),
+                )
+                for r in card.records
+            ],
+        )
+    )
+    unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
+    reasons = {row: rec["reason"] for row, rec in data.records.items()}
+    col_reason = data.columns.get(L.I_REASON, "")
+    if unmet:
+        out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
+        for r in unmet:
+            where = f"{data.sheet(L.SHEET_INDICATORS)}!{data.columns.get(L.I_ACTUAL, '')}{r['row']}"
+            reason = reasons.get(r["row"]) or ""
+            text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}（{where}），得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
+            text += (
+                f"原因：{reason}（{data.sheet(L.SHEET_INDICATORS)}!{col_reason}{r['row']}）"
+                if reason
+                else todo(f"“{r['name']}”的偏差原因")
+            )
+            out.append(Block("bullet", text))
+    else:
+        out.append(Block("p", "各项指标均达到年度目标。"))
+    over = [p for p in card.problems if p.code == "over-achievement"]
+    if over:
+        out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，请在来年细化："))
+        by_row = {r["row"]: r for r in card.records}
+        for p in over:
+            digits = "".join(ch for ch in (p.where.cell or "") if ch.isdigit())
+            name = by_row[int(digits)]["name"] if digits and int(digits) in by_row else ""
+            out.append(Block("bullet", f"{name}：{p.message}（{p.where.location}）"))
+
+    out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
+    given = [reasons[r["row"]] for r in unmet if reasons.get(r["row"])]
+    for reason in given:
+        out.append(Block("bullet", reason))
+    out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))
+
+    out.append(Block("h1", "六、申报得分与核定得分的差异"))
+    diffs = [
+        r
+        for r in card.records
+        if not math.isnan(r["claimed"]) and abs(r["claimed"] - r["score"]) > rules.claim_tolerance
+    ]
+    if diffs:
+        col = data.columns.get(L.I_CLAIMED, "")
+        out.append(
+            Block(
+                "table",
+                headers=("三级指标", "申报得分", "核定得分", "差异", "位置"),
+                rows=[
+                    (
+                        r["name"],
+                        fmt_num(r["claimed"]),
+                        fmt_num(r["score"]),
+                        fmt_num(r["diff"]),
+                        f"{data.sheet(L.SHEET_INDICATORS)}!{col}{r['row']}",
+                    )
+                    for r in diffs
+                ],
+            )
+        )
+    else:
+        out.append(Block("p", "各行申报得分与核定得分一致（或未填写申报得分）。"))
+    errors = card.errors
+    if errors:
+        out.append(Block("p", f"另有 {len(errors)} 个错误需要更正后重新评分："))
+        out += [Block("bullet", f"{p.where.location}：{p.message}") for p in errors]
+
+    out.append(Block("h1", "七、绩效自评结果拟应用和公开情况"))
+    out.append(
+        Block(
+            "p",
+            f"{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，等级“{card.grade}”。"
+            + todo("结果应用和公开安排"),
+        )
+    )
+    return out
+
+
+def _budget(card: Scorecard) -> list[Block]:
+    data, b = card.data, card.budget
+    total = data.budget.get(L.B_TOTAL)
+    cols = data.budget_columns
+    sheet = data.sheet(L.SHEET_BUDGET)
+
+    def at(header: str) -> str:
+        return f"（{sheet}!{cols.get(header, '')}{total.row}）" if total else ""
+
+    text = (
+        f"年初预算数 {_money(b.initial)} 万元{at(L.B_INITIAL)}，全年预算数 {_money(b.adjusted)} 万元{at(L.B_ADJUSTED)}，"
+        f"全年执行数 {_money(b.executed)} 万元{at(L.B_EXECUTED)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
+        "（全年执行数 ÷ 全年预算数）。"
+    )
+    return [
+        Block("h2", "（二）预算编制和执行情况"),
+        Block("p", text),
+        Block("p", todo("预算编制过程和执行中的主要做法")),
+    ]
+
+
+def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list[Block]:
+    rows = [
+        r for r in card.records if any(w in item_key(r["name"]) for w in words) and card.rules.common_for(r["name"])
+    ]
+    blocks = [Block("h2", title)]
+    for r in rows:
+        blocks.append(
+            Block(
+                "bullet",
+                f"{r['name']} {r['actual_text']}：{r['note']}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。",
+            )
+        )
+    blocks.append(Block("p", todo("相关管理措施")))
+    return blocks
+
+
+def to_markdown(blocks: list[Block]) -> str:
+    lines: list[str] = []
+    for b in blocks:
+        if b.kind in ("title", "h1", "h2"):
+            if lines and lines[-1]:
+                lines.append("")
+            lines += ["#" * {"title": 1, "h1": 2, "h2": 3}[b.kind] + " " + b.text, ""]
+        elif b.kind == "bullet":
+            lines.append(f"- {b.text}")
+        elif b.kind == "p":
+            lines += ["", b.text, ""] if lines and lines[-1].startswith("- ") else [b.text, ""]
+        elif b.kind == "table":
+            esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+            lines.append("| " + " | ".join(b.headers) + " |")
+            lines.append("|" + "---|" * len(b.headers))
+            lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in b.rows]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

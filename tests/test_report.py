@@ -1,0 +1,112 @@
+"""The drafted 自评报告: seed structure, every number from the workbook with its cell, marked
+placeholders; read back from .docx and rendered once to PDF by LibreOffice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import docx
+import pytest
+from click.testing import CliRunner
+from conftest import soffice
+
+from selfeval_xl import score_file
+from selfeval_xl.cli import cli
+from selfeval_xl.report import draft, to_markdown
+
+SEED = "红谷滩区应急管理局_2022年部门整体支出.xlsx"
+PROJECT = "镜湖区残联_残疾人事业发展补助资金.xlsx"
+SECTIONS = [
+    "一、基本情况",
+    "二、自评工作组织开展情况",
+    "三、综合评价结论",
+    "四、绩效目标完成情况",
+    "五、偏离绩效目标的原因和改进措施",
+    "六、申报得分与核定得分的差异",
+    "七、绩效自评结果拟应用和公开情况",
+]
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    from make_samples import make_samples
+
+    return {p.name: p for p in make_samples(tmp_path_factory.mktemp("samples"))}
+
+
+def test_seed_report_in_markdown(samples):
+    md = to_markdown(draft(score_file(samples[SEED]).card))
+    assert md.startswith("# 南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告\n")
+    headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
+    assert headings == SECTIONS
+    # figures and where they come from (hand-checked in test_samples_roundtrip: 95.25 vs claimed 97)
+    assert (
+        "绩效自评得分 95.25 分，等级为“优”。单位申报 97 分（优）（基本信息!B11），比核定得分高 1.75 分，等级与核定一致。"
+        in md
+    )
+    assert "全年预算数 2,329.64 万元（预算执行!C2）" in md and "预算执行率 100.00%" in md
+    assert "“三公”经费控制率 82.17%（“三公”经费实际支出数 9.86 ÷ “三公”经费预算数 12）" in md
+    assert "| 重点支出安排率 | 4 | 3.2 | 0.8 | 绩效指标!J4 |" in md
+    # unmet rows: with the unit's own reason and its cell, or a placeholder asking for one
+    assert "原因：部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管（绩效指标!K17）" in md
+    assert "【请补充：“预算调整率”的偏差原因】" in md
+    assert "组织应急演练次数：实际完成值为指标值的 125.00%" in md  # 15 of ≥12
+    assert md.count("【请补充：") == 9
+
+
+def test_project_report_asks_for_what_only_people_know(samples):
+    md = to_markdown(draft(score_file(samples[PROJECT]).card))
+    assert "“残疾人事业发展补助资金”项目支出绩效自评报告" in md.splitlines()[0]
+    assert "【请补充：资金管理、项目实施、制度执行情况】" in md
+    assert "（三）“三公”经费控制情况" not in md
+
+
+def test_docx_reads_back(samples, tmp_path):
+    src = tmp_path / SEED
+    shutil.copyfile(samples[SEED], src)
+    out = tmp_path / "报告.docx"
+    result = CliRunner().invoke(cli, ["report", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"已起草报告：{out}（核定总分 95.25，优；待人工补充 9 处）")
+    d = docx.Document(str(out))
+    heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert heads[0] == ("Title", "南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告")
+    assert [t for s, t in heads if s == "Heading 1"] == SECTIONS
+    indicators = d.tables[1]
+    assert len(indicators.rows) == 1 + 19 and indicators.rows[3].cells[2].text == "重点支出安排率"
+    assert [c.text for c in indicators.rows[3].cells[4:]] == ["87.30%", "4", "3.2", "4"]
+    marked = [r for p in d.paragraphs for r in p.runs if r.text.startswith("【请补充")]
+    assert len(marked) == 9 and all(r.bold and r.font.highlight_color is not None for r in marked)
+    assert d.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "宋体"
+    # .md works too; anything else is a usage error
+    assert CliRunner().invoke(cli, ["report", str(src), "-o", str(tmp_path / "r.md")]).exit_code == 0
+    assert CliRunner().invoke(cli, ["report", str(src), "-o", str(tmp_path / "r.pdf")]).exit_code == 2
+
+
+@pytest.mark.office
+def test_docx_renders_to_pdf(samples, tmp_path):
+    exe = soffice()
+    if exe is None:
+        pytest.skip("LibreOffice is not installed")
+    out = tmp_path / "报告.docx"
+    assert CliRunner().invoke(cli, ["report", str(samples[SEED]), "-o", str(out)]).exit_code == 0
+    subprocess.run(
+        [
+            exe,
+            f"-env:UserInstallation=file://{tmp_path}/.lo",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    pdf = tmp_path / "报告.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
