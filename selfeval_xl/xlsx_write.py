@@ -555,7 +555,10 @@ def _free_rid(rels: dict[str, tuple[str, str]]) -> str:
 
 
 def _rel_prefix(xml: str) -> str | None:
-    m = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', xml)
+    """The prefix bound to the relationships namespace on the root element, if any (openpyxl
+    with lxml declares it on each <sheet> instead, where it does not reach a new sibling)."""
+    root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", xml)
+    m = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', root.group(0)) if root else None
     return m.group(1) if m else None
 
 

@@ -240,3 +240,13 @@ def test_prefixed_styles_namespace_is_respected():
     assert '<x:fonts count="2">' in s.xml and '<x:cellXfs count="2">' in s.xml
     again = xw._Styles(s.xml)
     assert again.id(xw.Style(bold=True)) == 1 and again.xml == s.xml  # interned, not appended twice
+
+
+def test_relationship_prefix_declared_only_on_sibling_sheets():
+    # openpyxl (with lxml) declares xmlns:r on every <sheet>, not on <workbook>
+    wb = (
+        f'<workbook xmlns="{xw.NS_MAIN}"><sheets>'
+        f'<sheet xmlns:r="{xw.NS_REL}" name="A" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    assert xw._rel_prefix(wb) is None
+    assert xw._rel_prefix(f'<workbook xmlns="{xw.NS_MAIN}" xmlns:r="{xw.NS_REL}"><sheets/></workbook>') == "r"
