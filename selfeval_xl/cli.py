@@ -13,6 +13,7 @@ from . import layout as L
 from ._fs import atomic_write
 from .batch import BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
 from .demo import copy_samples
+from .district import draft_district
 from .errors import RuleSetError
 from .report import draft, to_markdown
 from .report_docx import write_docx
@@ -185,22 +186,38 @@ def demo_cmd(directory: Path | None) -> None:
 
 @cli.command(
     name="report",
-    help="起草自评报告：按种子报告的章节，数字全部取自评分后的工作簿并注明单元格；需要人工撰写处标“【请补充：…】”。",
+    help="起草报告：单个工作簿的自评报告（按种子报告的章节，数字取自工作簿并注明单元格），"
+    "或用 --summary 起草全区汇总报告；需要人工撰写处标“【请补充：…】”。",
 )
-@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("workbook", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--summary",
+    "summary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="汇总表（汇总.xlsx），起草全区汇总报告",
+)
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="输出 .docx 或 .md，默认 <工作簿名>.自评报告.docx",
+    help="输出 .docx 或 .md，默认 <文件名>.自评报告.docx / .汇总报告.docx",
 )
 @_rules_opt
-def report_cmd(workbook: Path, output: Path | None, rules_path: str | None) -> None:
-    outcome = score_file(workbook, workbook.name, RuleBook(_rules(rules_path)))
-    if outcome.card is None:
-        raise click.ClickException(f"无法起草报告：{outcome.error}")
-    blocks = draft(outcome.card)
-    out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
+def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None, rules_path: str | None) -> None:
+    if (workbook is None) == (summary is None):
+        raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
+    if summary is not None:
+        blocks = draft_district(summary)
+        out = output or summary.with_name(summary.stem + ".汇总报告.docx")
+        what = "汇总报告"
+    else:
+        assert workbook is not None
+        outcome = score_file(workbook, workbook.name, RuleBook(_rules(rules_path)))
+        if outcome.card is None:
+            raise click.ClickException(f"无法起草报告：{outcome.error}")
+        blocks = draft(outcome.card)
+        out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
+        what = f"报告（核定总分 {outcome.card.total:.2f}，{outcome.card.grade}）"
     if out.suffix.lower() == ".md":
         atomic_write(out, lambda tmp: tmp.write_text(to_markdown(blocks), encoding="utf-8"))
     elif out.suffix.lower() == ".docx":
@@ -208,9 +225,7 @@ def report_cmd(workbook: Path, output: Path | None, rules_path: str | None) -> N
     else:
         raise click.UsageError("报告只能输出为 .docx 或 .md")
     todo_count = sum(b.text.count("【请补充") for b in blocks)
-    click.echo(
-        f"已起草报告：{out}（核定总分 {outcome.card.total:.2f}，{outcome.card.grade}；待人工补充 {todo_count} 处）"
-    )
+    click.echo(f"已起草{what}：{out}（待人工补充 {todo_count} 处）")
 
 
 class _Progress:

@@ -130,6 +130,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# Short Chinese names of the problem codes (for counts in reports and summaries).
+TITLES = {
+    "not-a-workbook": "不是有效的工作簿",
+    "encrypted": "设置了打开密码",
+    "too-large": "文件内容过大",
+    "unsafe-xml": "不安全的 XML 结构",
+    "missing-sheet": "缺少工作表",
+    "missing-header": "找不到表头",
+    "too-many-rows": "指标行过多",
+    "no-ruleset": "没有可用的规则集",
+    "internal-error": "程序内部错误",
+    "locked": "文件被打开，未写回",
+    "write-failed": "写回失败",
+    "missing-value": "必填项未填写",
+    "bad-kind": "评价类型无法识别",
+    "kind-mismatch": "评价类型与规则集不符",
+    "bad-year": "评价年度无效",
+    "bad-amount-unit": "金额单位无法识别",
+    "not-a-number": "数值无法识别",
+    "formula-no-cache": "公式没有计算结果",
+    "formula-cache-mismatch": "公式结果与输入不符",
+    "budget-total-rebuilt": "年度资金总额未填，按分项合计",
+    "budget-total-mismatch": "年度资金总额与分项合计不一致",
+    "budget-missing": "全年预算数缺失",
+    "budget-over-executed": "预算执行率超过 100%",
+    "budget-rate-mismatch": "填写的预算执行率与计算值不一致",
+    "common-changed": "共性指标被修改",
+    "common-missing": "共性指标被删除",
+    "data-item-missing": "部门整体数据缺项",
+    "zero-denominator": "共性指标分母为 0",
+    "computed-mismatch": "填写值与计算值不一致",
+    "template-outdated": "模板版本与规则集不符",
+    "bad-operator": "指标性质无法识别",
+    "bad-points": "分值无效",
+    "unknown-quality-text": "定性完成情况无法判断",
+    "target-not-comparable": "指标值与实际值无法比较",
+    "percent-scale": "百分数可能少乘了 100",
+    "over-achievement": "超额完成，指标值可能偏低",
+    "equal-exceeded": "“=”指标超出目标",
+    "late": "未按时完成",
+    "missing-reason": "得分低于分值但未说明偏差原因",
+    "claim-over-points": "申报得分超过分值",
+    "claim-out-of-band": "申报得分不在定性档内",
+    "score-mismatch": "申报得分与核定得分不一致",
+    "points-total": "分值合计不为 100",
+    "level1-points": "一级指标分值与规定不符",
+    "claimed-total-sum": "申报总分与各行合计不一致",
+    "claimed-total-mismatch": "申报总分与核定总分不一致",
+}
+
+
+def problem_title(code: str) -> str:
+    """A short Chinese name for a problem code."""
+    return TITLES.get(code, code)
+
+
 @dataclass(frozen=True)
 class CellRef:
     """Where a finding is: file display name, sheet and optionally a cell such as ``H7``."""

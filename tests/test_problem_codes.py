@@ -76,3 +76,10 @@ def test_rule_set_errors_name_file_and_key(tmp_path):
     bad.write_text(text.replace("default = 0.6", "default = 0.9"), encoding="utf-8")
     with pytest.raises(RuleSetError, match=r"湖北.toml \[qualitative.partial\] default：0.9 不在"):
         load_rules(bad)
+
+
+def test_every_code_has_a_chinese_title():
+    from selfeval_xl.errors import MESSAGES, TITLES
+
+    assert set(TITLES) == set(MESSAGES)
+    assert all(any("\u4e00" <= ch <= "\u9fff" for ch in t) for t in TITLES.values())

@@ -69,7 +69,7 @@ def test_docx_reads_back(samples, tmp_path):
     out = tmp_path / "报告.docx"
     result = CliRunner().invoke(cli, ["report", str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"已起草报告：{out}（核定总分 95.25，优；待人工补充 9 处）")
+    assert result.stdout.startswith(f"已起草报告（核定总分 95.25，优）：{out}（待人工补充 9 处）")
     d = docx.Document(str(out))
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == ("Title", "南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告")
@@ -110,3 +110,30 @@ def test_docx_renders_to_pdf(samples, tmp_path):
     )
     pdf = tmp_path / "报告.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
+def test_district_report_from_the_summary(samples, tmp_path):
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for p in samples.values():
+        shutil.copyfile(p, inbox / p.name)
+    summary = tmp_path / "汇总.xlsx"
+    assert CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--no-write-back"]).exit_code == 1
+    out = tmp_path / "全区.md"
+    result = CliRunner().invoke(cli, ["report", "--summary", str(summary), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
+    assert "本次共收到自评表 9 份，已评分 9 份（项目支出 6 份，部门整体支出 3 份），未能评分 0 份。" in md
+    # 等级: 优 3 (100, 99.11, 95.25), 良 2 (85.74, 83.81), 中 2 (77.64, 64.37), 差 2 (39.58, 10)
+    assert "| 优 | 3 | 33.33% |" in md and "| 差 | 2 | 22.22% |" in md
+    # lowest execution first: 宣城 46/148 = 31.08%
+    section = md.split("## 三、")[1].split("## 四、")[0]
+    first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
+    assert first.startswith("| 宣城市农业农村局") and "31.08%" in first
+    # biggest 申报 − 核定 first: 大英 100 − 10 = 90
+    section = md.split("## 四、")[1].split("## 五、")[0]
+    first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
+    assert first.startswith("| 大英县司法局") and first.endswith("| 100 | 10 | 90 | 差 |")
+    assert "| 得分低于分值但未说明偏差原因 | missing-reason |" in md
+    assert CliRunner().invoke(cli, ["report"]).exit_code == 2

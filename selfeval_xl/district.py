@@ -1,0 +1,138 @@
+"""The district-level report drafted from a summary workbook (汇总.xlsx, SPEC §4.2): grade
+distribution, the lowest 预算执行率, where 申报 and 核定 differ most, the most common problems.
+Reads only our own summary's sheets and headers (``layout``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from . import layout as L
+from .errors import problem_title
+from .report import Block, todo
+from .rounding import fmt_num, fmt_pct
+
+TOP = 5
+
+
+def _table(path: Path, sheet: str) -> list[dict[str, Any]]:
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet not in wb.sheetnames:
+            return []
+        rows = list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    if not rows:
+        return []
+    header = [str(h) if h is not None else "" for h in rows[0]]
+    return [
+        dict(zip(header, r, strict=False)) for r in rows[1:] if r and r[0] is not None and any(v is not None for v in r)
+    ]
+
+
+def _name(r: dict[str, Any]) -> str:
+    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
+    return f"{unit}（{project}）" if project else str(unit)
+
+
+def draft_district(summary: Path) -> list[Block]:
+    rows = [r for r in _table(summary, L.S_SUMMARY) if isinstance(r.get("核定总分"), int | float)]
+    problems = _table(summary, L.S_PROBLEMS)
+    unscored = _table(summary, L.S_UNSCORED)
+    years = sorted({r["评价年度"] for r in rows if r.get("评价年度")})
+    year = "、".join(str(y) for y in years) if years else todo("年度")
+    out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
+
+    out.append(Block("h1", "一、总体情况"))
+    kinds = Counter(r.get("评价类型") or "未注明" for r in rows)
+    mean = sum(r["核定总分"] for r in rows) / len(rows) if rows else 0
+    out.append(
+        Block(
+            "p",
+            f"本次共收到自评表 {len(rows) + len(unscored)} 份，已评分 {len(rows)} 份"
+            + (f"（{'，'.join(f'{k} {n} 份' for k, n in kinds.items())}）" if rows else "")
+            + f"，未能评分 {len(unscored)} 份。核定总分平均 {fmt_num(round(mean, 2))} 分。数据来源：{summary.name}。",
+        )
+    )
+    out.append(Block("p", todo("本次自评工作的组织和复核情况")))
+
+    out.append(Block("h1", "二、等级分布"))
+    grades = Counter(r.get("等级") for r in rows)
+    order = sorted(grades, key=lambda g: -max((r["核定总分"] for r in rows if r.get("等级") == g), default=0))
+    out.append(
+        Block(
+            "table",
+            headers=("等级", "数量", "占比"),
+            rows=[(str(g), str(grades[g]), fmt_pct(grades[g] / len(rows) * 100)) for g in order]
+            + [("合计", str(len(rows)), "100.00%" if rows else "")],
+        )
+    )
+
+    out.append(Block("h1", "三、预算执行率最低的单位"))
+    with_rate = sorted((r for r in rows if isinstance(r.get("预算执行率"), int | float)), key=lambda r: r["预算执行率"])
+    out.append(
+        Block(
+            "table",
+            headers=("单位（项目）", "全年预算数(万元)", "全年执行数(万元)", "预算执行率", "核定总分"),
+            rows=[
+                (
+                    _name(r),
+                    fmt_num(r.get("全年预算数(万元)")),
+                    fmt_num(r.get("全年执行数(万元)")),
+                    fmt_pct(r["预算执行率"] * 100),
+                    fmt_num(r["核定总分"]),
+                )
+                for r in with_rate[:TOP]
+            ],
+        )
+    )
+
+    out.append(Block("h1", "四、申报得分与核定得分差异最大的单位"))
+    diffs = sorted(
+        (r for r in rows if isinstance(r.get("得分差异"), int | float) and r["得分差异"]),
+        key=lambda r: -abs(r["得分差异"]),
+    )
+    if diffs:
+        out.append(
+            Block(
+                "table",
+                headers=("单位（项目）", "申报总分", "核定总分", "差异", "核定等级"),
+                rows=[
+                    (
+                        _name(r),
+                        fmt_num(r.get("申报总分")),
+                        fmt_num(r["核定总分"]),
+                        fmt_num(r["得分差异"]),
+                        str(r.get("等级")),
+                    )
+                    for r in diffs[:TOP]
+                ],
+            )
+        )
+    else:
+        out.append(Block("p", "各单位申报总分与核定总分一致（或未填写申报总分）。"))
+
+    out.append(Block("h1", "五、常见问题"))
+    by_code = Counter(p.get("代码") for p in problems)
+    files = {code: len({p.get("文件") for p in problems if p.get("代码") == code}) for code in by_code}
+    example = {p.get("代码"): p.get("说明") for p in reversed(problems)}
+    out.append(
+        Block(
+            "table",
+            headers=("问题", "代码", "次数", "涉及文件", "示例"),
+            rows=[
+                (problem_title(str(code)), str(code), str(n), str(files[code]), str(example[code]))
+                for code, n in by_code.most_common(8)
+            ],
+        )
+    )
+    out.append(Block("p", todo("对共性问题的分析和整改要求")))
+
+    if unscored:
+        out.append(Block("h1", "六、未能评分的文件"))
+        out += [Block("bullet", f"{u.get('文件')}：{u.get('原因')}") for u in unscored]
+    return out
