@@ -17,6 +17,7 @@ from typing import Any
 from . import layout as L
 from ._fs import atomic_path
 from .errors import HasProblems, Problem, RuleSetError, SelfevalError
+from .form_reader import read_form, require_form
 from .reader import WorkbookData, read_workbook
 from .rules import RuleSet, bundled, load_rules
 from .scoring import Scorecard, score
@@ -196,7 +197,7 @@ class RuleBook:
 
 
 def score_file(
-    path: Path, display: str | None = None, rulebook: RuleBook | None = None, debug: bool = False
+    path: Path, display: str | None = None, rulebook: RuleBook | None = None, debug: bool = False, layout: str = "auto"
 ) -> FileOutcome:
     """Read and score one file; an unreadable file becomes an outcome with ``error``. A bug of
     ours met in one file is reported for that file (``internal-error``) and the batch goes on;
@@ -204,7 +205,7 @@ def score_file(
     rulebook = rulebook or RuleBook()
     display = display or path.name
     try:
-        return _score_file(path, display, rulebook)
+        return _score_file(path, display, rulebook, layout)
     except Exception as exc:
         if debug:
             raise
@@ -215,9 +216,28 @@ def score_file(
         )
 
 
-def _score_file(path: Path, display: str, rulebook: RuleBook) -> FileOutcome:
+LAYOUTS = ("auto", "template", "form")
+
+
+def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData:
+    """Our template; failing that (no 基本信息/绩效指标 sheets), a standard 自评表 form.
+    ``layout`` "template" or "form" forces one reading."""
+    if layout == "form":
+        return require_form(path, display)
     try:
-        data = read_workbook(path, display)
+        return read_workbook(path, display)
+    except SelfevalError as exc:
+        if exc.code != "missing-sheet" or layout == "template":
+            raise
+        data = read_form(path, display)
+        if data is None:
+            raise
+        return data
+
+
+def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "auto") -> FileOutcome:
+    try:
+        data = _read(path, display, layout)
         try:
             rules = rulebook.for_data(data)
         except RuleSetError as exc:
@@ -244,12 +264,14 @@ def _score_file(path: Path, display: str, rulebook: RuleBook) -> FileOutcome:
         return FileOutcome(path, display, error=exc.problem)
 
 
-def score_paths(paths: Iterable[Path], rules: RuleSet | None = None, debug: bool = False) -> Iterator[FileOutcome]:
+def score_paths(
+    paths: Iterable[Path], rules: RuleSet | None = None, debug: bool = False, layout: str = "auto"
+) -> Iterator[FileOutcome]:
     """Score every workbook under ``paths``, one outcome per file, in a stable order (nothing
     is written)."""
     rulebook = RuleBook(rules)
     for path, display in find_workbooks(paths):
-        yield score_file(path, display, rulebook, debug)
+        yield score_file(path, display, rulebook, debug, layout)
 
 
 def scored_at_now() -> str:
@@ -271,6 +293,7 @@ class BatchOptions:
     jobs: int = 1  # worker processes; 0 = one per core
     detail_styles: list[int] | None = None  # set by run_batch: workers pre-render summary rows
     debug: bool = False  # let internal errors raise (with a traceback) instead of reporting them
+    layout: str = "auto"  # auto | template | form
 
 
 @dataclass
@@ -376,7 +399,7 @@ def _work(files: list[tuple[Path, str]]) -> list[FileOutcome]:
 
 
 def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
-    outcome = score_file(path, display, rulebook, options.debug)
+    outcome = score_file(path, display, rulebook, options.debug, options.layout)
     if options.write_back and outcome.card is not None:
         try:
             outcome.written, outcome.write_problem = write_back(

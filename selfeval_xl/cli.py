@@ -11,10 +11,11 @@ import click
 
 from . import layout as L
 from ._fs import atomic_write
-from .batch import BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
+from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
+from .convert import form_to_template
 from .demo import copy_samples
 from .district import draft_district
-from .errors import RuleSetError
+from .errors import RuleSetError, SelfevalError
 from .report import draft, to_markdown
 from .report_docx import write_docx
 from .roster import RosterError, make_roster_templates
@@ -104,16 +105,24 @@ _rules_opt = click.option(
 
 
 _debug_opt = click.option("--debug", is_flag=True, help="程序内部出错时显示详细信息（traceback）并停止")
+_layout_opt = click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="auto",
+    show_default=True,
+    help="工作簿格式：auto 自动识别；template 本工具模板；form 单表《项目支出绩效自评表》",
+)
 
 
 @cli.command(name="validate", help="校验工作簿，只报告问题，不写任何文件。")
 @_paths_arg
 @_rules_opt
 @_debug_opt
+@_layout_opt
 @click.pass_context
-def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool) -> None:
+def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool, layout: str) -> None:
     tally = Tally()
-    for outcome in score_paths(paths, _rules(rules_path), debug):
+    for outcome in score_paths(paths, _rules(rules_path), debug, layout):
         if outcome.skipped:
             continue
         tally.add(outcome)
@@ -147,6 +156,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
 @click.option("-v", "--verbose", is_flag=True, help="逐条列出每个问题")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="并行进程数；0 = 每个 CPU 核一个（默认）")
 @_debug_opt
+@_layout_opt
 @click.pass_context
 def score_cmd(
     ctx: click.Context,
@@ -159,11 +169,18 @@ def score_cmd(
     verbose: bool,
     jobs: int,
     debug: bool,
+    layout: str,
 ) -> None:
     if summary is None:
         summary = (out_dir or Path()) / L.SUMMARY_FILE
     options = BatchOptions(
-        write_back=not no_write_back, out_dir=out_dir, summary=summary, rules=_rules(rules_path), jobs=jobs, debug=debug
+        write_back=not no_write_back,
+        out_dir=out_dir,
+        summary=summary,
+        rules=_rules(rules_path),
+        jobs=jobs,
+        debug=debug,
+        layout=layout,
     )
     result = _score(paths, options, as_json=as_json, verbose=verbose)
     ctx.exit(1 if result.tally.with_errors else 0)
@@ -226,6 +243,23 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
         raise click.UsageError("报告只能输出为 .docx 或 .md")
     todo_count = sum(b.text.count("【请补充") for b in blocks)
     click.echo(f"已起草{what}：{out}（待人工补充 {todo_count} 处）")
+
+
+@cli.command(name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。")
+@click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出模板，默认 <原文件名>.模板.xlsx"
+)
+@_rules_opt
+def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None:
+    rules = _rules(rules_path, L.KIND_PROJECT)
+    assert rules is not None
+    out = output or form.with_name(form.stem + ".模板.xlsx")
+    try:
+        _, n = form_to_template(form, out, rules)
+    except SelfevalError as exc:
+        raise click.ClickException(f"无法转换：{exc.problem}") from None
+    click.echo(f"已转换：{out}（{n} 个指标；规则集：{rules.label}）")
 
 
 class _Progress:

@@ -5,6 +5,7 @@ cannot be read at all raises ``UnreadableWorkbook``."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -375,6 +376,19 @@ def _read_indicators(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_INDICATORS
     grid = book.sheet(data.sheet(sheet))
     header_row, found = _find_header(grid, data, sheet, L.INDICATOR_REQUIRED, L.INDICATOR_HEADER_ALIASES)
+    read_indicator_table(data, grid, header_row, found)
+
+
+def read_indicator_table(
+    data: WorkbookData,
+    grid: Grid,
+    header_row: int,
+    found: dict[str, int],
+    stop: Callable[[int, dict[str, Any]], bool] | None = None,
+) -> None:
+    """The indicator rows below ``header_row`` (columns by canonical header) into
+    ``data.records``, until the first fully blank row or a row ``stop`` accepts."""
+    sheet = L.SHEET_INDICATORS
     wanted = (*L.INDICATOR_HEADERS, *L.INDICATOR_OPTIONAL)
     cols = {h: found[h] for h in wanted if h in found}
     data.columns = {h: L.col_letter(c) for h, c in cols.items()}
@@ -404,6 +418,8 @@ def _read_indicators(book: Book, data: WorkbookData) -> None:
         if all(_blank(raw.get(h)) for h in cols if h != L.I_SEQ) and not any(
             (cell := grid.get(row, c)) is not None and cell.formula is not None for c in content_cols
         ):
+            break
+        if stop is not None and stop(row, raw):
             break
         if len(rows) >= L.MAX_INDICATOR_ROWS:
             raise UnreadableWorkbook.at(

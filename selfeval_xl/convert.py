@@ -1,0 +1,55 @@
+"""``selfeval convert``: a standard 自评表 form turned into our template, for next year."""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import layout as L
+from .errors import UnreadableWorkbook
+from .fill import fill_workbook
+from .form_reader import read_form
+from .rules import RuleSet
+from .template import generate_template
+
+
+def _cell_text(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    return v
+
+
+def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
+    """Write ``out`` (a filled template) from the form in ``form``; returns it and the number
+    of indicator rows carried over."""
+    data = read_form(form)
+    if data is None:
+        raise UnreadableWorkbook.at(form.name, None, None, "missing-sheet", name="项目支出绩效自评表")
+    info = {k: v for k, v in data.info.items() if k in L.INFO_LABELS}
+    budget = {cat: (row.initial, row.adjusted, row.executed) for cat, row in data.budget.items()}
+    rows, owned = [], {}
+    for rec in data.records.values():
+        if rec["name"] == rules.budget_indicator:
+            if not math.isnan(rec["claimed"]):
+                owned[rules.budget_indicator] = {L.I_CLAIMED: rec["claimed"]}
+            continue
+        rows.append(
+            {
+                L.I_LEVEL1: L.canonical_level1(rec["level1"]),
+                L.I_LEVEL2: rec["level2"],
+                L.I_NAME: rec["name"],
+                L.I_OPERATOR: rec["operator"] or None,
+                L.I_TARGET: rec["target"].display or None,
+                L.I_UNIT: rec["unit"] or None,
+                L.I_ACTUAL: rec["actual"].display or None,
+                L.I_POINTS: _cell_text(rec["points"]),
+                L.I_CLAIMED: _cell_text(rec["claimed"]),
+                L.I_REASON: rec["reason"] or None,
+            }
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        template = generate_template(Path(tmp) / "t.xlsx", rules)
+        fill_workbook(template, out, info, budget, rows, owned=owned)
+    return out, len(rows)

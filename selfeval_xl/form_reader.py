@@ -1,0 +1,217 @@
+"""The official single-sheet 项目支出绩效自评表 (财预〔2020〕10号 附件 and provincial variants),
+recognised by its labels wherever they are, read into the same ``WorkbookData`` as our template.
+Its 得分 column becomes 申报得分 and its 总分 becomes 申报总分, so every audit check applies.
+
+Blocks looked for on any sheet: 项目名称 / 主管部门 / 实施单位 (value to the right of the label);
+the 项目资金 header (年初预算数, 全年预算数 or 调整后预算数, 全年执行数, 分值, 执行率, 得分) with
+rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金; 年度总体目标; the 绩效指标 header
+(一级/二级/三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施, optional 指标性质,
+度量单位) with merged 一级/二级 cells; and 总分."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from . import layout as L
+from .errors import UnreadableWorkbook
+from .reader import BudgetRow, WorkbookData, _cell_value, read_indicator_table
+from .values import Value, parse_amount, parse_value
+from .xlsx import Book, Grid, open_book
+
+SEARCH_ROWS = 80
+FORM_INDICATOR_ALIASES = {**L.INDICATOR_HEADER_ALIASES, "得分": L.I_CLAIMED, "年度目标值": L.I_TARGET}
+FORM_BUDGET_ALIASES = {**L.BUDGET_HEADER_ALIASES, "年初预算数(万元)": L.B_INITIAL}
+INFO_LABELS = {"项目名称": L.INFO_PROJECT, "主管部门": L.INFO_PARENT, "实施单位": L.INFO_UNIT, "预算单位": L.INFO_UNIT}
+TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
+
+
+def _label(v: object) -> str:
+    return L.normalize_label(v) if isinstance(v, str) else ""
+
+
+def _rows(grid: Grid) -> dict[int, dict[int, object]]:
+    out: dict[int, dict[int, object]] = {}
+    for (r, c), cell in grid.cells.items():
+        if r <= SEARCH_ROWS or cell.value is not None:
+            out.setdefault(r, {})[c] = cell.value
+    return out
+
+
+def _header_row(
+    rows: dict[int, dict[int, object]], aliases: dict[str, str], need: set[str]
+) -> tuple[int, dict[str, int]] | None:
+    for r in sorted(rows):
+        if r > SEARCH_ROWS:
+            break
+        found: dict[str, int] = {}
+        for c, v in sorted(rows[r].items()):
+            h = L.canonical_header(v, aliases) if isinstance(v, str) else ""
+            if h and h not in found:
+                found[h] = c
+        if need <= set(found):
+            return r, found
+    return None
+
+
+def find_form(book: Book) -> str | None:
+    """The name of the sheet that holds a standard form, if any."""
+    for name in book.sheet_names:
+        rows = _rows(book.sheet(name))
+        if _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL}) and any(
+            _label(v) == L.B_TOTAL or _label(v).endswith(L.B_TOTAL) for row in rows.values() for v in row.values()
+        ):
+            return name
+    return None
+
+
+def read_form(path: Path, display: str | None = None, book: Book | None = None) -> WorkbookData | None:
+    """``WorkbookData`` from a standard form in ``path``, or None when it has none."""
+    book = book or open_book(path, display)
+    name = find_form(book)
+    if name is None:
+        return None
+    grid = book.sheet(name)
+    data = WorkbookData(path=Path(path), file=display or Path(path).name)
+    for contract in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS):
+        data.sheet_names[contract] = name
+    rows = _rows(grid)
+    data.info[L.INFO_KIND] = L.KIND_PROJECT
+    _read_info(data, rows)
+    budget_row = _read_budget(data, grid, rows)
+    header = _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL})
+    assert header is not None
+    header_row, found = header
+    total_row = next(
+        (r for r in sorted(rows) if r > header_row and any(_label(v) in TOTAL_LABELS for v in rows[r].values())),
+        None,
+    )
+    read_indicator_table(data, grid, header_row, found, stop=lambda r, raw: total_row is not None and r >= total_row)
+    if budget_row is not None:
+        data.records = {budget_row[0]: budget_row[1], **data.records}
+    _read_total(data, rows, found)
+    return data
+
+
+def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
+    for c in sorted(row):
+        if c > col and row[c] not in (None, "") and not (isinstance(row[c], str) and _label(row[c]) in INFO_LABELS):
+            return c, row[c]
+    return None
+
+
+def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
+    for r in sorted(rows)[:SEARCH_ROWS]:
+        for c, v in sorted(rows[r].items()):
+            text = v if isinstance(v, str) else ""
+            if L.INFO_YEAR not in data.info and (m := re.search(r"(20\d{2})\s*年", text)) and r <= 4:
+                data.info[L.INFO_YEAR] = int(m.group(1))
+            label = INFO_LABELS.get(_label(v))
+            if label and label not in data.info and (hit := _right_of(rows[r], c)):
+                data.info[label] = str(hit[1]).strip()
+                data.info_cells[label] = L.cell_name(r, hit[0])
+            if "元" in text and ("项目资金" in text or "单位" in text) and L.INFO_AMOUNT_UNIT not in data.info:
+                data.info[L.INFO_AMOUNT_UNIT] = "万元" if "万元" in text else "元"
+            if _label(v) == L.INFO_GOAL and r + 1 in rows:
+                texts = [(cc, t) for cc, t in sorted(rows[r + 1].items()) if isinstance(t, str) and len(t) > 6]
+                if texts:
+                    data.info[L.INFO_GOAL] = texts[0][1]
+                    data.info_cells[L.INFO_GOAL] = L.cell_name(r + 1, texts[0][0])
+                if len(texts) > 1:
+                    data.info[L.INFO_ACHIEVED] = texts[-1][1]
+                    data.info_cells[L.INFO_ACHIEVED] = L.cell_name(r + 1, texts[-1][0])
+    if L.INFO_UNIT not in data.info and L.INFO_PARENT in data.info:
+        data.info[L.INFO_UNIT] = data.info[L.INFO_PARENT]
+        data.info_cells[L.INFO_UNIT] = data.info_cells[L.INFO_PARENT]
+
+
+def _read_budget(
+    data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object]]
+) -> tuple[int, dict[str, Any]] | None:
+    """The 项目资金 block into ``data.budget``; returns the 预算执行率 indicator record built
+    from its 分值 and 得分 (keyed by the 年度资金总额 row)."""
+    header = _header_row(rows, FORM_BUDGET_ALIASES, {L.B_INITIAL, L.B_EXECUTED})
+    if header is None:
+        return None
+    hr, found = header
+    if L.B_ADJUSTED not in found:
+        return None
+    data.budget_columns = {h: L.col_letter(found[h]) for h in L.BUDGET_HEADERS if h in found}
+    data.budget_columns.setdefault(L.B_CATEGORY, L.col_letter(max(0, found[L.B_INITIAL] - 1)))
+    first_amount = min(found[h] for h in (L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED))
+    total: tuple[int, dict[str, Any]] | None = None
+    for r in range(hr + 1, hr + 8):
+        row = rows.get(r, {})
+        labels = [
+            L.canonical_header(v, L.BUDGET_ROW_ALIASES)
+            for c, v in sorted(row.items())
+            if c < first_amount and isinstance(v, str)
+        ]
+        category = next((lab for lab in reversed(labels) if lab in L.BUDGET_ROWS), None)
+        if category is None:
+            if any(_label(v) in (L.INFO_GOAL, L.I_LEVEL1, "绩效指标") for v in row.values()):
+                break
+            continue
+        entry = BudgetRow(category, r)
+        for h, attr in ((L.B_INITIAL, "initial"), (L.B_ADJUSTED, "adjusted"), (L.B_EXECUTED, "executed")):
+            cell = _cell_value(data, L.SHEET_BUDGET, grid, r, found[h], h)
+            if cell is None:
+                continue
+            try:
+                setattr(entry, attr, parse_amount(cell.value, cell.percent))
+            except ValueError:
+                data.add(
+                    L.SHEET_BUDGET, L.cell_name(r, found[h]), "not-a-number", field=f"{category}{h}", value=cell.value
+                )
+        data.budget.setdefault(category, entry)
+        if category == L.B_TOTAL and total is None:
+            total = (r, _budget_record(row, found))
+    return total
+
+
+def _number(v: object) -> float:
+    try:
+        return float(parse_amount(v)) if v not in (None, "") else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _budget_record(row: dict[int, object], found: dict[str, int]) -> dict[str, Any]:
+    points = _number(row.get(found[L.I_POINTS])) if L.I_POINTS in found else math.nan
+    claimed = _number(row.get(found["得分"])) if "得分" in found else math.nan
+    return {
+        "level1": L.LEVEL1_BUDGET,
+        "level2": "",
+        "name": L.LEVEL1_BUDGET,
+        "operator": "",
+        "target": parse_value("100%"),
+        "unit": "%",
+        "actual": Value("blank"),
+        "points": points,
+        "claimed": claimed,
+        "reason": "",
+        "source": "",
+        "method": "",
+    }
+
+
+def _read_total(data: WorkbookData, rows: dict[int, dict[int, object]], found: dict[str, int]) -> None:
+    col = found.get(L.I_CLAIMED)
+    for r in sorted(rows):
+        if r <= data.indicator_header_row:
+            continue
+        if any(_label(v) in TOTAL_LABELS for c, v in rows[r].items() if c < found.get(L.I_POINTS, 99)):
+            value = _number(rows[r].get(col)) if col is not None else math.nan
+            if not math.isnan(value):
+                data.info[L.INFO_CLAIMED_TOTAL] = value
+                data.info_cells[L.INFO_CLAIMED_TOTAL] = L.cell_name(r, col)  # type: ignore[arg-type]
+            return
+
+
+def require_form(path: Path, display: str | None = None) -> WorkbookData:
+    data = read_form(path, display)
+    if data is None:
+        raise UnreadableWorkbook.at(display or path.name, None, None, "missing-sheet", name=L.SHEET_INDICATORS)
+    return data

@@ -1,0 +1,248 @@
+"""The official 项目支出绩效自评表 as departments print it (merged header blocks, merged 一级/二级
+cells, 其中： labels, a 总分 row), typed into Excel from real published forms: recognised and
+scored exactly like the same data in our template (hand totals in test_realforms.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+from click.testing import CliRunner
+
+from selfeval_xl import layout as L
+from selfeval_xl import read_workbook, score_file
+from selfeval_xl.cli import cli
+from selfeval_xl.fill import put
+from selfeval_xl.form_reader import read_form
+from selfeval_xl.writeback import write_back
+
+TIANCHANG_ROWS = [  # real form 03 (天长市水利局 2022), as published
+    ("产出指标(50分)", "数量指标", "完成中型灌区节水改造项目数量", "1", "1", 10, 10),
+    ("产出指标(50分)", "数量指标", "完成农业综合水价改革项目", "1", "1", 10, 10),
+    ("产出指标(50分)", "质量指标", "工程质量合格", None, None, 10, 10),
+    ("产出指标(50分)", "时效指标", "年度资金支付完成率100%", None, None, 10, 10),
+    ("产出指标(50分)", "成本指标", "资金执行在预算范围内", None, None, 10, 10),
+    ("效益指标(30分)", "经济效益指标", "全市安全度汛", None, None, 10, 10),
+    ("效益指标(30分)", "社会效益指标", "保护全市人口财产不受损失", None, None, 10, 10),
+    ("效益指标(30分)", "生态效益指标", "/", "/", "/", None, None),
+    ("效益指标(30分)", "可持续影响指标", "已建工程良性运行", None, None, 10, 10),
+    ("满意度指标(10分)", "服务对象满意度指标", "服务对象满意度", "90%", "100%", 10, 10),
+]
+
+
+def build_form(
+    path: Path,
+    rows: list[tuple],
+    budget: dict[str, tuple],
+    budget_score: tuple[float, float] = (10, 10),
+    total: float | None = None,
+    unit: str = "万元",
+    project: str = "水旱灾害防御经费",
+    parent: str = "天长市水利局",
+    year: int = 2022,
+    adjusted_label: str = "全年预算数",
+    nature: list[tuple[str, str]] | None = None,
+) -> Path:
+    """The 财预〔2020〕10号 附件 layout, merged as printed. ``adjusted_label`` 调整后预算数 gives
+    the 四川 variant; ``nature`` ((指标性质, 度量单位) per row) the 云南 one with two more columns."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws["A1"] = "项目支出绩效自评表"
+    ws.merge_cells("A1:I1")
+    ws["A2"] = f"（{year}年度）"
+    ws.merge_cells("A2:I2")
+    ws["A3"], ws["C3"] = "项目名称", project
+    ws.merge_cells("A3:B3")
+    ws.merge_cells("C3:I3")
+    ws["A4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门", parent, "实施单位", parent
+    ws.merge_cells("A4:B4")
+    ws.merge_cells("C4:E4")
+    ws.merge_cells("G4:I4")
+    ws["A5"] = f"项目资金（{unit}）"
+    ws.merge_cells("A5:B9")
+    for col, h in zip("DEFGHI", ("年初预算数", adjusted_label, "全年执行数", "分值", "执行率", "得分"), strict=True):
+        ws[f"{col}5"] = h
+    labels = ("年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金")
+    keys = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
+    for r, (label, key) in enumerate(zip(labels, keys, strict=True), start=6):
+        ws[f"C{r}"] = label
+        for col, v in zip("DEF", budget.get(key, (None, None, None)), strict=True):
+            ws[f"{col}{r}"] = v
+    ws["G6"], ws["I6"] = budget_score
+    ws["A10"], ws["B10"], ws["F10"] = "年度总体目标", "预期目标", "实际完成情况"
+    ws.merge_cells("A10:A11")
+    ws["B11"], ws["F11"] = "确保全市安全度汛，保障人民群众生命财产安全。", "全年安全度汛，未发生重大险情。"
+    ws["A12"] = "绩效指标"
+    heads = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+    if nature:
+        heads = [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "年度指标值",
+            "度量单位",
+            "实际完成值",
+            "分值",
+            "得分",
+            "偏差原因分析及改进措施",
+        ]
+    cols = "BCDEFGHIJK"[: len(heads)]
+    for col, h in zip(cols, heads, strict=True):
+        ws[f"{col}12"] = h
+    r = 13
+    start = {"B": r, "C": r}
+    prev = {"B": None, "C": None}
+    for i, (l1, l2, name, target, actual, points, score) in enumerate(rows):
+        for col, v in (("B", l1), ("C", l2)):
+            if v != prev[col]:
+                if prev[col] is not None and r - 1 > start[col]:
+                    ws.merge_cells(f"{col}{start[col]}:{col}{r - 1}")
+                ws[f"{col}{r}"] = v
+                start[col], prev[col] = r, v
+        values = [name, target, actual, points, score]
+        if nature:
+            values = [name, nature[i][0], target, nature[i][1], actual, points, score]
+        for col, v in zip(cols[2:], values, strict=False):
+            put(ws[f"{col}{r}"], v)  # "=8个" typed in Excel is text, not a formula
+        r += 1
+        if i == len(rows) - 1:
+            for col in "BC":
+                if r - 1 > start[col]:
+                    ws.merge_cells(f"{col}{start[col]}:{col}{r - 1}")
+    ws.merge_cells(f"A12:A{r - 1}")
+    ws[f"A{r}"] = "总分"
+    points_col, score_col = cols[heads.index("分值")], cols[heads.index("得分")]
+    ws.merge_cells(f"A{r}:{chr(ord(points_col) - 1)}{r}")
+    ws[f"{points_col}{r}"] = 100
+    ws[f"{score_col}{r}"] = total
+    wb.save(path)
+    return path
+
+
+def test_form_03_read_and_scored_like_the_template(tmp_path):
+    path = build_form(
+        tmp_path / "天长.xlsx",
+        TIANCHANG_ROWS,
+        {"年度资金总额": (880, 880, 880), "当年财政拨款": (880, 880, 880)},
+        total=100,
+    )
+    data = read_form(path)
+    assert data.info[L.INFO_PROJECT] == "水旱灾害防御经费" and data.info[L.INFO_UNIT] == "天长市水利局"
+    assert data.year == 2022 and data.info[L.INFO_CLAIMED_TOTAL] == 100
+    assert data.info_cells[L.INFO_CLAIMED_TOTAL] == "H23"  # 总分 row: 13 + 10 rows
+    assert (data.budget["年度资金总额"].adjusted, data.budget["当年财政拨款"].executed) == (880, 880)
+    assert data.info[L.INFO_GOAL].startswith("确保全市安全度汛")
+    outcome = score_file(path)
+    card = outcome.card
+    # as test_realforms (same published data): 10 (880/880) + 10 + 10 + 0 × 6 + 10 = 40, 差
+    assert card.total == 40 and card.grade == "差"
+    assert card.records[0]["name"] == "预算执行率" and card.records[0]["claimed"] == 10
+    # the rows with no 实际完成值 are named by their cells in the form (F = 实际完成值)
+    missing = [p.where.cell for p in card.problems if p.code == "missing-value"]
+    assert missing == ["F15", "F16", "F17", "F18", "F19", "F21"]
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 100 与核定总分 40 不一致（差 60）"
+    ]
+    assert all(p.where.sheet == "自评表" for p in card.problems)
+
+
+def test_form_02_zero_total_row_and_yuan(tmp_path):
+    # real form 02 (池州 棠溪镇 2022): 年度资金总额 row left at 0; here typed in 元
+    rows = [
+        ("产出指标(50分)", "数量指标", "补助村(社区)数量", "=8个", "8", 8, 8),
+        ("产出指标(50分)", "数量指标", "保障村干部人数", "=42个", "42", 8, 8),
+        ("产出指标(50分)", "质量指标", "补助资格合规性", "合规", "达成预期指标", 8, 8),
+        ("产出指标(50分)", "质量指标", "经费审批流程规范性", "严格执行相关制度规定", "达成预期指标", 8, 8),
+        ("产出指标(50分)", "时效指标", "补助经费到位及时性", "及时", "达成预期指标", 8, 8),
+        ("产出指标(50分)", "成本指标", "项目总成本", "≤2026400元", "1329120", 10, 10),
+        (
+            "效益指标(30分)",
+            "经济效益指标",
+            "对保障村(社区)两委机构正常运行的影响程度",
+            "效果明显",
+            "达成预期指标",
+            10,
+            10,
+        ),
+        ("效益指标(30分)", "社会效益指标", "提高村(社区)干部工作积极性的影响程度", "效果明显", "达成预期指标", 10, 10),
+    ]
+    budget = {"年度资金总额": (0, 0, 0), "当年财政拨款": (2026400, 1329120, 1329120)}
+    path = build_form(
+        tmp_path / "棠溪.xlsx",
+        rows,
+        budget,
+        budget_score=(10, 0),
+        unit="元",
+        project="村级补助及运转经费",
+        parent="池州市贵池区棠溪镇人民政府",
+    )
+    card = score_file(path).card
+    assert card.data.info[L.INFO_AMOUNT_UNIT] == "元"
+    # 年度资金总额 rebuilt from 当年财政拨款 (warning on D6:F6); 1329120/1329120 = 100% → 10, though 0 was published
+    assert [p.where.cell for p in card.problems if p.code == "budget-total-rebuilt"] == ["D6", "E6", "F6"]
+    assert card.records[0]["score"] == 10 and card.records[0]["claimed"] == 0
+    # 8 × 5 + 10 + 10 + 10 + 10 = 80 (Σ分值 80: the page was cut off) → points-total error
+    assert card.total == 80 and any(p.code == "points-total" for p in card.errors)
+
+
+def test_form_scores_from_the_cli_and_takes_a_results_sheet(tmp_path):
+    path = build_form(tmp_path / "天长.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    summary = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(path), "--summary", str(summary)])
+    assert result.exit_code == 1  # the missing values are errors
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["自评表", L.SHEET_RESULTS]
+    assert dict(r[:2] for r in wb[L.SHEET_RESULTS].iter_rows(values_only=True) if r[0])[L.R_TOTAL] == 40
+    assert write_back(score_file(path).card, path, path.name, "x")[1] is None  # rerun replaces
+
+
+def test_convert_form_to_template(tmp_path):
+    path = build_form(
+        tmp_path / "天长.xlsx",
+        TIANCHANG_ROWS,
+        {"年度资金总额": (880, 880, 880), "当年财政拨款": (880, 880, 880)},
+        total=100,
+    )
+    out = tmp_path / "2023模板.xlsx"
+    result = CliRunner().invoke(cli, ["convert", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = read_workbook(out)
+    assert data.info[L.INFO_PROJECT] == "水旱灾害防御经费" and data.info[L.INFO_CLAIMED_TOTAL] == 100
+    assert data.budget["年度资金总额"].adjusted == 880
+    names = [r["name"] for r in data.records.values()]
+    assert names[0] == "预算执行率" and "完成中型灌区节水改造项目数量" in names and "/" not in names
+    # the converted template scores the same as the form itself
+    assert score_file(out).card.total == score_file(path).card.total == 40
+
+
+def test_yunnan_and_sichuan_variants(tmp_path):
+    # 云南: 指标性质 and 度量单位 columns; 四川: 调整后预算数 instead of 全年预算数.
+    rows = [  # real form 17 (云南 航空消防 2022), points as in our sample
+        ("产出指标", "数量指标", "布防飞机数量", "6", "6", 20, 20),
+        ("产出指标", "数量指标", "飞机飞行时长", "928", "909.93", 20, 20),
+        ("产出指标", "质量指标", "单机平均飞行小时数偏差率", "15", "9", 10, 10),
+        ("效益指标", "社会效益指标", "森林草原火灾受害率", "显著", "较显著", 20, 20),
+        ("效益指标", "可持续影响指标", "航空消防能力", "长期", "达成年度指标", 10, 10),
+        ("满意度指标", "服务对象满意度指标", "服务对象满意度", "95", "88", 10, 10),
+    ]
+    nature = [("≥", "架"), ("≥", "小时"), ("≤", "%"), ("定性", ""), ("定性", ""), ("≥", "%")]
+    budget = {"年度资金总额": (None, 10441, 9265.353442), "当年财政拨款": (None, 10441, 9265.353442)}
+    path = build_form(tmp_path / "云南.xlsx", rows, budget, total=100, adjusted_label="调整后预算数", nature=nature)
+    card = score_file(path).card
+    # 10 × 9265.353442/10441 = 8.87; 20; 20 × 909.93/928 = 19.61; ≤: 10 × 15/... 9 ≤ 15 → 10;
+    # 较显著 one step below 显著 → 部分达成, claim 20 outside [12, 16) → 60% × 20 = 12; 10; 10 × 88/95 = 9.26
+    assert [r["score"] for r in card.records] == [8.87, 20, 19.61, 10, 12, 10, 9.26]
+    assert card.total == 89.74
+    assert [r["unit"] for r in card.records][1:3] == ["架", "小时"]
+
+
+def test_layout_can_be_forced(tmp_path, make_workbook):
+    form = build_form(tmp_path / "天长.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    assert score_file(form, layout="template").error.code == "missing-sheet"
+    assert score_file(form, layout="form").card.total == 40
+    ours = make_workbook()
+    assert score_file(ours, layout="form").error.code == "missing-sheet"
+    result = CliRunner().invoke(cli, ["validate", str(form), "--layout", "template"])
+    assert result.exit_code == 1 and "未评分" in result.stdout
