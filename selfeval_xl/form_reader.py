@@ -88,7 +88,9 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
         (r for r in sorted(rows) if r > header_row and any(_label(v) in TOTAL_LABELS for v in rows[r].values())),
         None,
     )
-    read_indicator_table(data, grid, header_row, found, stop=lambda r, raw: total_row is not None and r >= total_row)
+    read_indicator_table(
+        data, grid, header_row, found, stop=lambda r, raw: total_row is not None and r >= total_row, end_row=total_row
+    )
     if budget_row is not None:
         data.records = {budget_row[0]: budget_row[1], **data.records}
     _read_total(data, rows, found)

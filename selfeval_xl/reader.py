@@ -385,9 +385,11 @@ def read_indicator_table(
     header_row: int,
     found: dict[str, int],
     stop: Callable[[int, dict[str, Any]], bool] | None = None,
+    end_row: int | None = None,
 ) -> None:
     """The indicator rows below ``header_row`` (columns by canonical header) into
-    ``data.records``, until the first fully blank row or a row ``stop`` accepts."""
+    ``data.records``, until the first fully blank row or a row ``stop`` accepts; with
+    ``end_row`` (a form's 总分 row) blank rows before it are skipped instead."""
     sheet = L.SHEET_INDICATORS
     wanted = (*L.INDICATOR_HEADERS, *L.INDICATOR_OPTIONAL)
     cols = {h: found[h] for h in wanted if h in found}
@@ -418,6 +420,8 @@ def read_indicator_table(
         if all(_blank(raw.get(h)) for h in cols if h != L.I_SEQ) and not any(
             (cell := grid.get(row, c)) is not None and cell.formula is not None for c in content_cols
         ):
+            if end_row is not None and row < end_row:
+                continue
             break
         if stop is not None and stop(row, raw):
             break

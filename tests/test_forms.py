@@ -11,9 +11,11 @@ from click.testing import CliRunner
 
 from selfeval_xl import layout as L
 from selfeval_xl import read_workbook, score_file
+from selfeval_xl.batch import RuleBook
 from selfeval_xl.cli import cli
 from selfeval_xl.fill import put
 from selfeval_xl.form_reader import read_form
+from selfeval_xl.rules import find_rules
 from selfeval_xl.writeback import write_back
 
 TIANCHANG_ROWS = [  # real form 03 (天长市水利局 2022), as published
@@ -42,6 +44,7 @@ def build_form(
     year: int = 2022,
     adjusted_label: str = "全年预算数",
     nature: list[tuple[str, str]] | None = None,
+    blank_after: int | None = None,
 ) -> Path:
     """The 财预〔2020〕10号 附件 layout, merged as printed. ``adjusted_label`` 调整后预算数 gives
     the 四川 variant; ``nature`` ((指标性质, 度量单位) per row) the 云南 one with two more columns."""
@@ -107,6 +110,9 @@ def build_form(
         for col, v in zip(cols[2:], values, strict=False):
             put(ws[f"{col}{r}"], v)  # "=8个" typed in Excel is text, not a formula
         r += 1
+        if blank_after is not None and i + 1 == blank_after:
+            r += 1  # a stray empty row inside the table
+            prev = {"B": None, "C": None}
         if i == len(rows) - 1:
             for col in "BC":
                 if r - 1 > start[col]:
@@ -246,3 +252,23 @@ def test_layout_can_be_forced(tmp_path, make_workbook):
     assert score_file(ours, layout="form").error.code == "missing-sheet"
     result = CliRunner().invoke(cli, ["validate", str(form), "--layout", "template"])
     assert result.exit_code == 1 and "未评分" in result.stdout
+
+
+def test_stray_blank_rows_and_a_hubei_budget_row(tmp_path):
+    # 湖北: 预算执行情况 worth 20; a blank row typed between two indicators (stray, not the end)
+    rows = [
+        ("产出指标", "数量指标", "新建道路里程", "≥10公里", "10公里", 40, 40),
+        ("效益指标", "社会效益指标", "群众出行条件改善", "达成年度指标", "达成", 30, 30),
+        ("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "96%", 10, 10),
+    ]
+    path = build_form(
+        tmp_path / "广水.xlsx", rows, {"年度资金总额": (500, 500, 450)}, budget_score=(20, 20), total=100, blank_after=1
+    )
+    default = score_file(path).card
+    # all three indicators are read across the blank row; the budget row carries the form's 20
+    assert [r["name"] for r in default.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
+    hubei = score_file(path, rulebook=RuleBook(find_rules("hubei-project"))).card
+    # 湖北 rule set: 20 × 450/500 = 18; 40 + 30 + 10 → 98, no level1 warning
+    assert hubei.total == 98 and not [p for p in hubei.problems if p.code == "level1-points"]
+    # the unit claimed 20 for 预算执行率 (90% executed): flagged on the budget row
+    assert any(p.code == "score-mismatch" for p in hubei.problems)
