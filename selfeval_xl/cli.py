@@ -16,7 +16,7 @@ from .convert import form_to_template
 from .demo import copy_samples
 from .district import draft_district
 from .errors import RuleSetError, SelfevalError
-from .report import draft, to_markdown
+from .report import Block, draft, to_markdown
 from .report_docx import write_docx
 from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
@@ -236,7 +236,14 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
         out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
         what = f"报告（核定总分 {outcome.card.total:.2f}，{outcome.card.grade}）"
     if out.suffix.lower() == ".md":
-        atomic_write(out, lambda tmp: tmp.write_text(to_markdown(blocks), encoding="utf-8"))
+
+        def image(i: int, block: Block) -> str:
+            name = f"{out.stem}.图{i}.png"
+            atomic_write(out.with_name(name), lambda tmp: tmp.write_bytes(block.data))
+            return name
+
+        text = to_markdown(blocks, image)
+        atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     elif out.suffix.lower() == ".docx":
         write_docx(blocks, out)
     else:

@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 
 from . import layout as L
+from .charts import BAR_COLORS, bar_chart, hbar_chart
 from .errors import problem_title
 from .report import Block, todo
 from .rounding import fmt_num, fmt_pct
@@ -37,6 +38,10 @@ def _table(path: Path, sheet: str) -> list[dict[str, Any]]:
 def _name(r: dict[str, Any]) -> str:
     unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
     return f"{unit}（{project}）" if project else str(unit)
+
+
+def _short(text: str, n: int = 16) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def draft_district(summary: Path) -> list[Block]:
@@ -72,8 +77,22 @@ def draft_district(summary: Path) -> list[Block]:
         )
     )
 
+    if rows:
+        colors = [BAR_COLORS[min(i, len(BAR_COLORS) - 1)] for i in range(len(order))]
+        png = bar_chart([str(g) for g in order], [grades[g] for g in order], "等级分布", "单位数", colors)
+        out.append(Block("image", "图1 等级分布", data=png))
+
     out.append(Block("h1", "三、预算执行率最低的单位"))
     with_rate = sorted((r for r in rows if isinstance(r.get("预算执行率"), int | float)), key=lambda r: r["预算执行率"])
+    if with_rate:
+        worst = with_rate[:TOP]
+        png = hbar_chart(
+            [_name(r)[:16] for r in worst],
+            [r["预算执行率"] * 100 for r in worst],
+            "预算执行率最低的单位",
+            "预算执行率（%）",
+        )
+        out.append(Block("image", "图2 预算执行率最低的单位", data=png))
     out.append(
         Block(
             "table",

@@ -6,6 +6,7 @@ here and to .docx by ``report_docx``."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +23,12 @@ class Block:
     """One piece of the report: a heading (level 0 title, 1, 2), a paragraph, a bullet or a
     table (``rows`` under ``headers``)."""
 
-    kind: str  # title | h1 | h2 | p | bullet | table
+    kind: str  # title | h1 | h2 | p | bullet | table | image (``data``: PNG, ``text``: caption)
     text: str = ""
     headers: tuple[str, ...] = ()
     rows: list[tuple[str, ...]] = field(default_factory=list)
     widths: tuple[float, ...] = ()  # table column widths in cm (A4 text width ≈ 16 cm)
+    data: bytes = b""
 
 
 def todo(what: str) -> str:
@@ -241,9 +243,17 @@ def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list
     return blocks
 
 
-def to_markdown(blocks: list[Block]) -> str:
+def to_markdown(blocks: list[Block], image_path: Callable[[int, Block], str] | None = None) -> str:
+    """Markdown; images are referenced by ``image_path(index, block)`` (which writes them) or
+    left out when no writer is given."""
     lines: list[str] = []
+    images = 0
     for b in blocks:
+        if b.kind == "image":
+            if image_path is not None:
+                images += 1
+                lines += [f"![{b.text}]({image_path(images, b)})", ""]
+            continue
         if b.kind in ("title", "h1", "h2"):
             if lines and lines[-1]:
                 lines.append("")

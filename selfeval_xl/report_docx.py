@@ -3,11 +3,12 @@ tables with a header row, 宋体/黑体 for Chinese text, placeholders highlight
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
@@ -61,6 +62,10 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             _runs(doc.add_paragraph(style="List Bullet"), b.text)
         elif b.kind == "p":
             _runs(doc.add_paragraph(), b.text)
+        elif b.kind == "image":
+            doc.add_picture(io.BytesIO(b.data), width=Cm(14))
+            caption = doc.add_paragraph(b.text)
+            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif b.kind == "table":
             table = doc.add_table(rows=1, cols=len(b.headers))
             table.style = "Table Grid"
