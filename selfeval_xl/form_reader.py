@@ -134,15 +134,15 @@ def _read_budget(
 ) -> tuple[int, dict[str, Any]] | None:
     """The 项目资金 block into ``data.budget``; returns the 预算执行率 indicator record built
     from its 分值 and 得分 (keyed by the 年度资金总额 row)."""
-    header = _header_row(rows, FORM_BUDGET_ALIASES, {L.B_INITIAL, L.B_EXECUTED})
+    header = _header_row(rows, FORM_BUDGET_ALIASES, {L.B_ADJUSTED, L.B_EXECUTED})  # 年初预算数 is optional
     if header is None:
         return None
     hr, found = header
-    if L.B_ADJUSTED not in found:
-        return None
+    amount_heads = [h for h in (L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED) if h in found]
+    first_amount = min(found[h] for h in amount_heads)
     data.budget_columns = {h: L.col_letter(found[h]) for h in L.BUDGET_HEADERS if h in found}
-    data.budget_columns.setdefault(L.B_CATEGORY, L.col_letter(max(0, found[L.B_INITIAL] - 1)))
-    first_amount = min(found[h] for h in (L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED))
+    data.budget_columns.setdefault(L.B_CATEGORY, L.col_letter(max(0, first_amount - 1)))
+    data.budget_columns.setdefault(L.B_INITIAL, data.budget_columns[L.B_ADJUSTED])
     total: tuple[int, dict[str, Any]] | None = None
     for r in range(hr + 1, hr + 8):
         row = rows.get(r, {})
@@ -158,6 +158,8 @@ def _read_budget(
             continue
         entry = BudgetRow(category, r)
         for h, attr in ((L.B_INITIAL, "initial"), (L.B_ADJUSTED, "adjusted"), (L.B_EXECUTED, "executed")):
+            if h not in found:
+                continue
             cell = _cell_value(data, L.SHEET_BUDGET, grid, r, found[h], h)
             if cell is None:
                 continue

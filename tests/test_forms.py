@@ -272,3 +272,14 @@ def test_stray_blank_rows_and_a_hubei_budget_row(tmp_path):
     assert hubei.total == 98 and not [p for p in hubei.problems if p.code == "level1-points"]
     # the unit claimed 20 for 预算执行率 (90% executed): flagged on the budget row
     assert any(p.code == "score-mismatch" for p in hubei.problems)
+
+
+def test_form_without_initial_budget_column(tmp_path):
+    path = build_form(tmp_path / "无年初.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 792)}, total=100)
+    wb = openpyxl.load_workbook(path)
+    for r in range(5, 10):
+        wb.active[f"D{r}"] = None  # some provinces print only 全年预算数 / 全年执行数
+    wb.save(path)
+    card = score_file(path).card
+    assert card.budget.initial is None and card.budget.rate == 90  # 792 / 880
+    assert card.records[0]["score"] == 9  # 10 × 90%
