@@ -12,12 +12,8 @@ import click
 from . import layout as L
 from ._fs import atomic_write
 from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
-from .convert import form_to_template
 from .demo import copy_samples
-from .district import draft_district
 from .errors import RuleSetError, SelfevalError
-from .report import Block, draft, to_markdown
-from .report_docx import write_docx
 from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
 from .rules import RuleSet, find_rules, load_rules
@@ -221,6 +217,11 @@ def demo_cmd(directory: Path | None) -> None:
 )
 @_rules_opt
 def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None, rules_path: str | None) -> None:
+    # imported here: python-docx and matplotlib are slow to load and only this command needs them
+    from .district import draft_district
+    from .report import Block, draft, to_markdown
+    from .report_docx import write_docx
+
     if (workbook is None) == (summary is None):
         raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
     if summary is not None:
@@ -259,6 +260,8 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
 )
 @_rules_opt
 def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None:
+    from .convert import form_to_template
+
     rules = _rules(rules_path, L.KIND_PROJECT)
     assert rules is not None
     out = output or form.with_name(form.stem + ".模板.xlsx")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
-from openpyxl.cell.cell import Cell
-
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 from . import layout as L
 from ._fs import atomic_write
 from .formula import item_key
@@ -52,6 +51,8 @@ def fill_workbook(
     keyed by header text) written below the rule set's own rows (预算执行率, 共性指标); cells of
     those rows are set from ``owned`` (三级指标 → {header: value}, e.g. their 申报得分).
     Skeleton rows are cleared first."""
+    import openpyxl  # loaded only when filling (it pulls in numpy)
+
     wb = openpyxl.load_workbook(template)
     ws = wb[L.SHEET_INFO]
     for row in ws.iter_rows(min_col=1, max_col=1):

@@ -8,10 +8,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
+    import pandas as pd
 from . import layout as L
 from .errors import Problem, UnreadableWorkbook
 from .formula import item_key
@@ -87,6 +87,8 @@ class WorkbookData:
     def indicators(self) -> pd.DataFrame:
         """The indicator table as a DataFrame indexed by Excel row (for analysis; scoring uses
         ``records``)."""
+        import pandas as pd
+
         return pd.DataFrame(
             list(self.records.values()),
             index=pd.Index(list(self.records), name="excel_row", dtype="int64"),

@@ -1,8 +1,9 @@
 """Pure scoring: (WorkbookData, RuleSet) → Scorecard, following SPEC §3. No file I/O.
 
-Each indicator row is first *resolved* (which rule applies, target and actual in one unit);
-numeric rules are then applied column-wise with pandas, qualitative and date rules row by
-row. Every finding is a ``Problem`` with its cell."""
+Each indicator row is first *resolved* (which rule applies, target and actual in one unit),
+then scored row by row in plain Python (pandas only builds the optional ``Scorecard.rows``
+view: for tables of tens of rows its per-call overhead cost more than the arithmetic). Every
+finding is a ``Problem`` with its cell."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
+if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
+    import pandas as pd
 from . import common as CM
 from . import layout as L
 from .errors import HasProblems, Problem
@@ -107,6 +108,8 @@ class Scorecard(HasProblems):
 
     @functools.cached_property
     def rows(self) -> pd.DataFrame:
+        import pandas as pd
+
         index = pd.Index([r["row"] for r in self.records], name="excel_row", dtype="int64")
         return pd.DataFrame([[r[c] for c in ROW_COLUMNS] for r in self.records], index=index, columns=list(ROW_COLUMNS))
 

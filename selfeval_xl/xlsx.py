@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
+import xml.etree.ElementTree as plain_et
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -33,7 +34,9 @@ WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\b(?=[^>]*\br=\")[^>]*/>")  # only cells that say where they are
+_EMPTY_CELL = re.compile(
+    rb"<(?:\w+:)?c\b(?=[^>]*\br=\")[^>]*(?:/>|>\s*</(?:\w+:)?c>)"
+)  # valueless cells that say where they are
 _RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(45, 48)) | {27, 30, 36, 50, 57}
 _BUILTIN_PERCENT_FMTS = {9, 10}
@@ -363,108 +366,26 @@ class _XlsxBook:
 
     def _fill(self, grid: Grid, data: bytes) -> None:
         # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
-        # blanks); dropping them first (in C) saves their Python callbacks below.
+        # blanks); dropping them first (in C) saves work below.
         data = _EMPTY_CELL.sub(b"", data)
-        _SheetParser(grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH).feed(data)
-
-
-class _SheetParser:
-    """A worksheet part → ``Grid`` with one expat pass and no element tree: the sheet is the
-    largest part and most of its ``<c>`` elements are styled blanks. DTDs are refused, as
-    defusedxml does (``forbid_dtd``), so entity tricks never reach us."""
-
-    def __init__(self, grid: Grid, shared: list[str], styles: list[str | None], epoch: dt.datetime):
-        self.grid, self.shared, self.styles, self.epoch = grid, shared, styles, epoch
-        self.row_no, self.col_no = 0, -1
-        self.attrs: dict[str, str] | None = None  # the open <c>
-        self.text: list[str] | None = None  # collecting character data
-        self.v: str | None = None
-        self.f: str | None = None
-        self.inline: list[str] | None = None
-        self.in_phonetic = False
-
-    def feed(self, data: bytes) -> None:
-        p = expat.ParserCreate()
-        p.buffer_text = True
-        p.StartElementHandler = self.start
-        p.EndElementHandler = self.end
-        p.CharacterDataHandler = self.chars
-        p.StartDoctypeDeclHandler = _forbid_dtd
-        p.EntityDeclHandler = _forbid_entity
-        p.Parse(data, True)
-
-    def chars(self, text: str) -> None:
-        if self.text is not None:
-            self.text.append(text)
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        local = tag.rpartition(":")[2]
-        if local == "c":
-            ref = attrs.get("r")
-            m = _CELL_REF.match(ref) if ref else None
-            if m:
-                self.col_no = col_index(m.group(1))
-                self.row_no = int(m.group(2))
-            else:
-                self.col_no += 1
-            self.attrs, self.v, self.f, self.inline = attrs, None, None, None
-        elif self.attrs is not None:
-            if local in ("v", "f"):
-                self.text = []
-            elif local == "is":
-                self.inline = []
-            elif local == "rPh":
-                self.in_phonetic = True
-            elif local == "t" and self.inline is not None and not self.in_phonetic:
-                self.text = []
-        elif local == "row":
-            r = attrs.get("r")
-            self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
-            self.col_no = -1
-        elif local == "mergeCell":
-            m = _RANGE.match(attrs.get("ref") or "")
-            if m:
-                self.grid.merges.append(
-                    (int(m.group(2)), col_index(m.group(1)), int(m.group(4)), col_index(m.group(3)))
-                )
-
-    def end(self, tag: str) -> None:
-        if self.attrs is None:
-            return
-        local = tag.rpartition(":")[2]
-        if local == "c":
-            self._cell()
-            self.attrs = None
-        elif local == "v" and self.text is not None:
-            self.v, self.text = "".join(self.text), None
-        elif local == "f" and self.text is not None:
-            self.f, self.text = "".join(self.text), None
-        elif local == "t" and self.text is not None and self.inline is not None:
-            self.inline.append("".join(self.text))
-            self.text = None
-        elif local == "rPh":
-            self.in_phonetic = False
-
-    def _cell(self) -> None:
-        attrs = self.attrs
-        assert attrs is not None
-        v_text, formula = self.v, self.f
-        if v_text is None and formula is None and self.inline is None:
-            return  # a styled blank
-        if self.row_no > MAX_ROWS:
-            self.grid.truncated = True
-            return
-        t = attrs.get("t") or "n"
-        style = None
-        s = attrs.get("s")
-        if s and s.isdigit() and int(s) < len(self.styles):
-            style = self.styles[int(s)]
-        value = _typed_value(
-            t, v_text, "".join(self.inline) if self.inline is not None else None, style, self.shared, self.epoch
+        _validate(data)
+        _fill_tree(
+            grid,
+            plain_et.fromstring(data),
+            self.shared,
+            self.styles,
+            _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH,
         )
-        if value is None and formula is None:
-            return
-        self.grid.cells[(self.row_no, self.col_no)] = Cell(value, style == "percent", formula)
+
+
+def _validate(data: bytes) -> None:
+    """Well-formedness, and no DTD or entity declarations (what defusedxml's ``forbid_dtd``
+    refuses), checked by expat in C with no per-element Python calls. After this the plain
+    ElementTree parser cannot be tricked into expanding anything."""
+    p = expat.ParserCreate()
+    p.StartDoctypeDeclHandler = _forbid_dtd
+    p.EntityDeclHandler = _forbid_entity
+    p.Parse(data, True)
 
 
 def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
@@ -481,6 +402,49 @@ def _forbid_entity(
     notation: str | None,
 ) -> None:
     raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
+
+
+def _fill_tree(grid: Grid, root: Element, shared: list[str], styles: list[str | None], epoch: dt.datetime) -> None:
+    """Cells of a parsed worksheet into ``grid``: the tree is built in C, so Python only
+    touches the cells that hold something."""
+    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+    c_tag, v_tag, f_tag, is_tag = ns + "c", ns + "v", ns + "f", ns + "is"
+    sheet_data = root.find(ns + "sheetData")
+    row_no = 0
+    for row in sheet_data if sheet_data is not None else ():
+        r = row.get("r")
+        row_no = int(r) if r and r.isdigit() else row_no + 1
+        if row_no > MAX_ROWS:
+            grid.truncated = True
+            break
+        col_no = -1
+        for c in row:
+            if c.tag != c_tag:
+                continue
+            ref = c.get("r")
+            m = _CELL_REF.match(ref) if ref else None
+            if m:
+                col_no = col_index(m.group(1))
+            else:
+                col_no += 1
+            v, f, inline_e = c.find(v_tag), c.find(f_tag), c.find(is_tag)
+            if v is None and f is None and inline_e is None:
+                continue
+            style = None
+            s = c.get("s")
+            if s and s.isdigit() and int(s) < len(styles):
+                style = styles[int(s)]
+            v_text = (v.text or "") if v is not None else None
+            formula = (f.text or "") if f is not None else None
+            inline = _text_of(inline_e) if inline_e is not None else None
+            value = _typed_value(c.get("t") or "n", v_text, inline, style, shared, epoch)
+            if value is None and formula is None:
+                continue
+            grid.cells[(row_no, col_no)] = Cell(value, style == "percent", formula)
+    for mc in root.iter(ns + "mergeCell"):
+        mm = _RANGE.match(mc.get("ref") or "")
+        if mm:
+            grid.merges.append((int(mm.group(2)), col_index(mm.group(1)), int(mm.group(4)), col_index(mm.group(3))))
 
 
 def _text_of(e: Element) -> str:
