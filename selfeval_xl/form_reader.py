@@ -164,7 +164,9 @@ def _read_budget(
             if cell is None:
                 continue
             try:
-                setattr(entry, attr, parse_amount(cell.value, cell.percent))
+                setattr(
+                    entry, attr, parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
+                )
             except ValueError:
                 data.add(
                     L.SHEET_BUDGET, L.cell_name(r, found[h]), "not-a-number", field=f"{category}{h}", value=cell.value

@@ -318,7 +318,7 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
             if cell is None:
                 continue
             try:
-                amount = parse_amount(cell.value, cell.percent)
+                amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
             except ValueError:
                 data.add(
                     sheet,

@@ -275,12 +275,16 @@ def _looks_like_unit(unit: str) -> bool:
     return bool(_UNIT_CHARS.match(unit)) and not unit.startswith((".", "-", "~", "至", "/"))
 
 
-def parse_amount(raw: object, percent_format: bool = False) -> float | None:
-    """An amount cell (万元 or 元, no operator): number or ``None`` when blank. Raises
-    ``ValueError`` when the text is not an amount."""
+def parse_amount(raw: object, percent_format: bool = False, unit: str | None = None) -> float | None:
+    """An amount cell (no operator): number or ``None`` when blank. With ``unit`` (the
+    workbook's 金额单位, 元 or 万元), an amount written with its own currency unit is converted
+    to it (``23,296,400元`` in a 万元 workbook → 2329.64). Raises ``ValueError`` when the text is
+    not an amount."""
     v = parse_value(raw, percent_format=percent_format)
     if v.kind == BLANK:
         return None
-    if v.kind == NUMBER and v.operator is None and (v.unit in ("", *CURRENCY_SCALE)):
+    if v.kind == NUMBER and v.operator is None and (v.unit in ("", *CURRENCY_SCALE)) and v.number is not None:
+        if unit in CURRENCY_SCALE and v.unit in CURRENCY_SCALE and v.unit != unit:
+            return v.number * CURRENCY_SCALE[v.unit] / CURRENCY_SCALE[unit]
         return v.number
     raise ValueError(v.display)

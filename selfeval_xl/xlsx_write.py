@@ -419,8 +419,11 @@ def _sheets(xml: str) -> list[tuple[str, str, str]]:
     """(name, sheetId, r:id) of every sheet in workbook.xml."""
     root = safe_et.fromstring(xml)
     out = []
-    for e in root.iter(f"{{{NS_MAIN}}}sheet"):
-        out.append((e.get("name", ""), e.get("sheetId", "0"), e.get(f"{{{NS_REL}}}id", "")))
+    for e in root.iter():
+        if e.tag.rpartition("}")[2] != "sheet":
+            continue  # any namespace: transitional or Strict OOXML (purl.oclc.org)
+        rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), "")
+        out.append((e.get("name", ""), e.get("sheetId", "0"), rid))
     return out
 
 

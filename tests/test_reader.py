@@ -219,3 +219,11 @@ def test_entity_declarations_are_refused(make_workbook, tmp_path):
     with pytest.raises(UnreadableWorkbook) as exc:
         read_workbook(bomb)
     assert exc.value.code == "unsafe-xml"
+
+
+def test_amounts_written_with_their_own_unit(make_workbook):
+    # a 万元 workbook where one accountant typed yuan with the unit: 23,296,400元 = 2329.64 万元
+    budget = {"年度资金总额": ("21,053,000元", "23,296,400元", "2329.64万元")}
+    card = score(read_workbook(make_workbook(budget=budget)), load_rules())
+    assert (card.budget.initial, card.budget.adjusted, card.budget.executed) == (2105.3, 2329.64, 2329.64)
+    assert card.budget.rate == 100
