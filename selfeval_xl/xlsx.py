@@ -368,7 +368,15 @@ class _XlsxBook:
         # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
         # blanks); dropping them first (in C) saves work below.
         data = _EMPTY_CELL.sub(b"", data)
-        _validate(data)
+        # Entities need a DTD, and a DTD starts with "<!DOCTYPE" before the root element; only
+        # UTF-16 text could hide it from this byte search, so that goes through expat's check.
+        if (
+            b"<!DOCTYPE" in data
+            or data[:2] in (b"\xff\xfe", b"\xfe\xff")
+            or data[:1] == b"\x00"
+            or data[1:2] == b"\x00"
+        ):
+            _validate(data)
         _fill_tree(
             grid,
             plain_et.fromstring(data),

@@ -227,3 +227,20 @@ def test_amounts_written_with_their_own_unit(make_workbook):
     card = score(read_workbook(make_workbook(budget=budget)), load_rules())
     assert (card.budget.initial, card.budget.adjusted, card.budget.executed) == (2105.3, 2329.64, 2329.64)
     assert card.budget.rate == 100
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_entities_in_a_worksheet_are_refused(make_workbook, tmp_path, encoding):
+    src = make_workbook()
+    bomb = tmp_path / f"bomb-{encoding}.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet4.xml":
+                body = data.decode("utf-8").split("?>", 1)[-1]
+                text = f'<?xml version="1.0" encoding="{encoding}"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]>' + body
+                data = text.encode(encoding)
+            zout.writestr(item, data)
+    with pytest.raises(UnreadableWorkbook) as exc:
+        read_workbook(bomb)
+    assert exc.value.code == "unsafe-xml"
