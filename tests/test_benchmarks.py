@@ -11,7 +11,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_pipeline_runs_and_prints_every_figure():
     result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_pipeline.py"), "--n", "20", "--peer-n", "4", "--made-by", "openpyxl"],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_pipeline.py"),
+            "--n",
+            "20",
+            "--peer-n",
+            "4",
+            "--made-by",
+            "openpyxl",
+        ],
         capture_output=True,
         text=True,
         timeout=240,
