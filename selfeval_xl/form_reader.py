@@ -174,6 +174,18 @@ def _read_budget(
         data.budget.setdefault(category, entry)
         if category == L.B_TOTAL and total is None:
             total = (r, _budget_record(row, found))
+            for header, col in (
+                (L.I_POINTS, found.get(L.I_POINTS)),
+                (L.I_CLAIMED, found.get("得分")),
+                (L.I_ACTUAL, found.get("执行率")),
+            ):
+                if col is not None:
+                    data.cell_overrides[(r, header)] = L.cell_name(r, col)
+            # no 偏差原因 cell on that line: point at its 执行率 (or 得分) cell instead
+            if (r, L.I_ACTUAL) in data.cell_overrides or (r, L.I_CLAIMED) in data.cell_overrides:
+                data.cell_overrides[(r, L.I_REASON)] = (
+                    data.cell_overrides.get((r, L.I_ACTUAL)) or data.cell_overrides[(r, L.I_CLAIMED)]
+                )
     return total
 
 

@@ -80,6 +80,9 @@ class WorkbookData:
     dept_data: dict[str, DataEntry] = field(default_factory=dict)  # item_key → entry
     dept_data_header: str | None = None  # the 数值 header cell, when the sheet exists
     budget_rate_cache: tuple[str, float] | None = None  # (cell, percent) saved by 执行率's formula
+    # (Excel row, header) → cell, where a row's cells are not under the indicator headers (a
+    # standard form's 预算执行率 line lives in its 项目资金 block)
+    cell_overrides: dict[tuple[int, str], str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
 

@@ -208,8 +208,10 @@ class _Scorer:
         self.add(self.data.sheet(sheet), cell, code, **fields)
 
     def add_row(self, row: int, header: str, code: str, **fields: Any) -> None:
-        letter = self.cols.get(header) or self.cols.get(L.I_NAME, "A")
-        self.add(self.sheet, f"{letter}{row}", code, **fields)
+        cell = self.data.cell_overrides.get((row, header))
+        if cell is None:
+            cell = f"{self.cols.get(header) or self.cols.get(L.I_NAME, 'A')}{row}"
+        self.add(self.sheet, cell, code, **fields)
 
     def already_bad(self, row: int, header: str) -> bool:
         letter = self.cols.get(header)

@@ -270,8 +270,9 @@ def test_stray_blank_rows_and_a_hubei_budget_row(tmp_path):
     hubei = score_file(path, rulebook=RuleBook(find_rules("hubei-project"))).card
     # 湖北 rule set: 20 × 450/500 = 18; 40 + 30 + 10 → 98, no level1 warning
     assert hubei.total == 98 and not [p for p in hubei.problems if p.code == "level1-points"]
-    # the unit claimed 20 for 预算执行率 (90% executed): flagged on the budget row
-    assert any(p.code == "score-mismatch" for p in hubei.problems)
+    # the unit claimed 20 for 预算执行率 (90% executed): flagged at the 得分 cell of the 项目资金 block (I6)
+    assert [p.where.cell for p in hubei.problems if p.code == "score-mismatch"] == ["I6"]
+    assert [p.where.cell for p in hubei.problems if p.code == "missing-reason"] == ["H6"]  # its 执行率 cell
 
 
 def test_form_without_initial_budget_column(tmp_path):
