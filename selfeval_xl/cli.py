@@ -18,6 +18,7 @@ from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
 from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
+from .writeback import lock_file
 
 
 def _rules(spec: str | None, kind: str | None = None) -> RuleSet | None:
@@ -314,8 +315,18 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
                     click.echo(_problem_line(p), err=True)
         progress.step(outcome.display)
 
+    summary = options.summary
+    if summary is not None and (lock := lock_file(summary)) is not None:
+        # checked first: the workbooks would be scored and written, then the summary refused
+        raise click.ClickException(
+            f"汇总表 {summary} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试，或用 --summary 指定其他文件"
+        )
     try:
         result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
+    except OSError as exc:
+        # the summary could not be created or replaced; every workbook written back is complete
+        reason = exc.strerror or str(exc)
+        raise click.ClickException(f"无法写入汇总表 {summary}（{reason}）；各工作簿的评分结果已写回") from None
     finally:
         progress.clear()
     t = result.tally

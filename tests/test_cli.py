@@ -176,3 +176,17 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
     quiet.step("a.xlsx")
     quiet.clear()
     assert pipe.getvalue() == ""
+
+
+def test_summary_open_in_excel_or_unwritable(runner, make_workbook, tmp_path):
+    path = make_workbook()
+    summary = tmp_path / "out" / "汇总.xlsx"
+    summary.parent.mkdir()
+    (summary.parent / "~$汇总.xlsx").write_bytes(b"")
+    result = runner.invoke(cli, ["score", str(path), "--summary", str(summary)])
+    assert result.exit_code == 1 and "正在被 Excel/WPS 打开（发现锁文件 ~$汇总.xlsx）" in result.output
+    assert "Traceback" not in result.output
+    blocked = tmp_path / "文件" / "汇总.xlsx"
+    (tmp_path / "文件").write_text("a file where the summary's folder should be")
+    result = runner.invoke(cli, ["score", str(path), "--summary", str(blocked), "--no-write-back"])
+    assert result.exit_code == 1 and result.output.startswith("Error: 无法写入汇总表")
