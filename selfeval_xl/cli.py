@@ -52,7 +52,19 @@ def _closing(t: Tally) -> str:
     return text + (f"；{dist}" if dist else "")
 
 
-@click.group(help="预算绩效自评评分工具：生成模板、校验、评分。")
+class _Group(click.Group):
+    """File-system trouble outside the per-file handling (an output open in Excel, a folder
+    that is a file, a full disk) ends as one Chinese line, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            where = f" {exc.filename}" if exc.filename else ""
+            raise click.ClickException(f"无法读写文件{where}（{exc.strerror or exc}）") from None
+
+
+@click.group(cls=_Group, help="预算绩效自评评分工具：生成模板、校验、评分、起草报告。")
 @click.version_option(package_name="selfeval_xl", message="%(version)s")
 def cli() -> None:
     pass

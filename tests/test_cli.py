@@ -190,3 +190,10 @@ def test_summary_open_in_excel_or_unwritable(runner, make_workbook, tmp_path):
     (tmp_path / "文件").write_text("a file where the summary's folder should be")
     result = runner.invoke(cli, ["score", str(path), "--summary", str(blocked), "--no-write-back"])
     assert result.exit_code == 1 and result.output.startswith("Error: 无法写入汇总表")
+
+
+def test_output_problems_are_one_line(runner, tmp_path):
+    (tmp_path / "文件").write_text("a file, not a folder")
+    result = runner.invoke(cli, ["template", "-o", str(tmp_path / "文件" / "模板.xlsx")])
+    assert result.exit_code == 1 and result.output.startswith("Error: 无法读写文件")
+    assert "Traceback" not in result.output
