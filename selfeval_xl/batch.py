@@ -1,4 +1,8 @@
-"""Scoring many files: find the workbooks, score each one, catch per file, never stop."""
+"""Scoring many files: score each one (catching per file, never stopping), write it back, and
+summarise the batch, in this process or a pool of workers.
+
+``FileOutcome``, ``Scored``, ``Tally`` (``outcome``) and ``find_workbooks`` (``discover``) are
+re-exported here for callers of the batch API."""
 
 from __future__ import annotations
 
@@ -12,168 +16,18 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from . import layout as L
 from ._fs import atomic_path
-from .errors import HasProblems, Problem, RuleSetError, SelfevalError
+from .discover import is_own_summary, find_workbooks, is_candidate
+from .errors import Problem, RuleSetError, SelfevalError
 from .form_reader import read_form, require_form
+from .outcome import FileOutcome, Scored, Tally
 from .reader import WorkbookData, read_workbook
 from .rules import RuleSet, bundled, load_rules
-from .scoring import Scorecard, score
-from .summary import Rendered, SummaryWriter, render
-from .writeback import RESULT_SUFFIX, write_back
-from .xlsx import WORKBOOK_EXTENSIONS, open_book
-
-_JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", "claimed_total")
-
-
-@dataclass
-class Scored:
-    """What a batch keeps of a scorecard: small and picklable (no workbook data, no frames),
-    so it can come back from a worker process and be dropped once summarised."""
-
-    total: float
-    grade: str
-    claimed_total: float | None
-    grade_labels: tuple[str, ...]
-    subtotals: list[tuple[str, float, float]]
-    problems: list[Problem]
-    obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
-
-    @classmethod
-    def of(cls, card: Scorecard) -> Scored:
-        return cls(
-            card.total,
-            card.grade,
-            card.claimed_total,
-            card.rules.grade_labels,
-            card.subtotals,
-            card.problems,
-            card.as_dict(),
-        )
-
-
-@dataclass
-class FileOutcome(HasProblems):
-    """One file's result: a scorecard, or the reason it could not be scored. In a batch the
-    scorecard itself is replaced by its ``Scored`` summary."""
-
-    path: Path
-    display: str
-    card: Scorecard | None = None
-    error: Problem | None = None
-    written: Path | None = None  # the file that received the 评分结果 sheet
-    write_problem: Problem | None = None  # why it was not written (locked, write failed)
-    skipped: bool = False  # one of our own summaries, found in the input folder
-    scored: Scored | None = None
-    rendered: Rendered | None = None  # its summary rows, made in the worker process
-
-    @property
-    def result(self) -> Scored | None:
-        if self.scored is None and self.card is not None:
-            self.scored = Scored.of(self.card)
-        return self.scored
-
-    def slim(self) -> FileOutcome:
-        """Drop the scorecard, keep its summary (what crosses a process boundary)."""
-        self.result  # noqa: B018 - computes and keeps the summary
-        self.card = None
-        return self
-
-    @property
-    def problems(self) -> list[Problem]:
-        if self.error is not None:
-            found = [self.error]
-        elif self.card is not None:
-            found = self.card.problems
-        else:
-            found = self.scored.problems if self.scored else []
-        return found + ([self.write_problem] if self.write_problem else [])
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
-        result = self.result
-        if result is not None and result.obj is not None:
-            obj = dict(result.obj)
-            obj["file"] = self.display
-        else:
-            obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
-        obj["problems"] = [p.as_dict() for p in self.problems]
-        return obj
-
-    @property
-    def has_errors(self) -> bool:
-        return bool(self.errors)
-
-
-@dataclass
-class Tally:
-    """Counts over a batch, kept instead of the outcomes themselves (memory stays flat)."""
-
-    files: int = 0
-    scored: int = 0
-    with_errors: list[str] = field(default_factory=list)
-    written: int = 0
-    not_written: int = 0
-    grades: dict[str, int] = field(default_factory=dict)
-    grade_order: tuple[str, ...] = ()
-
-    def add(self, o: FileOutcome) -> None:
-        self.files += 1
-        if o.has_errors:
-            self.with_errors.append(o.display)
-        self.written += o.written is not None
-        self.not_written += o.write_problem is not None
-        result = o.result
-        if result is not None:
-            self.scored += 1
-            self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
-            self.grade_order = self.grade_order or result.grade_labels
-
-
-def is_candidate(path: Path) -> bool:
-    """A workbook to score: not a lock file, hidden file, temp file or one of our outputs."""
-    name = path.name
-    return (
-        path.suffix.lower() in WORKBOOK_EXTENSIONS
-        and not name.startswith(("~$", "."))
-        and not name.endswith(RESULT_SUFFIX)
-        and name != L.SUMMARY_FILE
-    )
-
-
-def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
-    """Files to score with their display names (relative to the folder they were found in).
-    Anything under ``exclude`` (the --out-dir, the summary) is left out."""
-    skip = [Path(os.path.abspath(e)) for e in exclude]
-
-    def excluded(f: Path) -> bool:
-        a = Path(os.path.abspath(f))
-        return any(a == e or e in a.parents for e in skip)
-
-    found: list[tuple[Path, str]] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts[:-1]):
-                    continue
-                if f.is_file() and is_candidate(f) and not excluded(f):
-                    found.append((f, rel.as_posix()))
-        elif not excluded(p):
-            found.append((p, p.name))
-    return found
-
-
-def _is_own_summary(path: Path) -> bool:
-    """A workbook with our summary's sheets (renamed by the user, then put in the folder)."""
-    try:
-        names = set(open_book(path).sheet_names)
-    except SelfevalError:
-        return False
-    return {L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED} <= names and L.SHEET_INFO not in names
+from .scoring import score
+from .summary import SummaryWriter, render
+from .writeback import write_back
 
 
 class RuleBook:
@@ -259,7 +113,7 @@ def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "aut
             )
         return FileOutcome(path, display, card=score(data, rules))
     except SelfevalError as exc:
-        if exc.code == "missing-sheet" and _is_own_summary(path):
+        if exc.code == "missing-sheet" and is_own_summary(path):
             return FileOutcome(path, display, skipped=True)
         return FileOutcome(path, display, error=exc.problem)
 
@@ -414,3 +268,18 @@ def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions
     if options.detail_styles is not None and not outcome.skipped:
         outcome.rendered = render(outcome.as_dict(), options.detail_styles)
     return outcome
+
+
+__all__ = [
+    "BatchOptions",
+    "BatchResult",
+    "FileOutcome",
+    "RuleBook",
+    "Scored",
+    "Tally",
+    "find_workbooks",
+    "is_candidate",
+    "run_batch",
+    "score_file",
+    "score_paths",
+]

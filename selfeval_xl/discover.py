@@ -1,0 +1,56 @@
+"""Which files in a folder are workbooks to score (and which are ours or locks to skip)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import layout as L
+from .errors import SelfevalError
+from .writeback import RESULT_SUFFIX
+from .xlsx import WORKBOOK_EXTENSIONS, open_book
+
+
+def is_candidate(path: Path) -> bool:
+    """A workbook to score: not a lock file, hidden file, temp file or one of our outputs."""
+    name = path.name
+    return (
+        path.suffix.lower() in WORKBOOK_EXTENSIONS
+        and not name.startswith(("~$", "."))
+        and not name.endswith(RESULT_SUFFIX)
+        and name != L.SUMMARY_FILE
+    )
+
+
+def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """Files to score with their display names (relative to the folder they were found in).
+    Anything under ``exclude`` (the --out-dir, the summary) is left out."""
+    skip = [Path(os.path.abspath(e)) for e in exclude]
+
+    def excluded(f: Path) -> bool:
+        a = Path(os.path.abspath(f))
+        return any(a == e or e in a.parents for e in skip)
+
+    found: list[tuple[Path, str]] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                rel = f.relative_to(p)
+                if any(part.startswith(".") for part in rel.parts[:-1]):
+                    continue
+                if f.is_file() and is_candidate(f) and not excluded(f):
+                    found.append((f, rel.as_posix()))
+        elif not excluded(p):
+            found.append((p, p.name))
+    return found
+
+
+def is_own_summary(path: Path) -> bool:
+    """A workbook with our summary's sheets (renamed by the user, then put in the folder)."""
+    try:
+        names = set(open_book(path).sheet_names)
+    except SelfevalError:
+        return False
+    return {L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED} <= names and L.SHEET_INFO not in names

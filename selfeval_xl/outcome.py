@@ -1,0 +1,120 @@
+"""What scoring one file gives a batch: ``FileOutcome`` (a scorecard, or why there is none),
+its picklable summary ``Scored``, and the ``Tally`` a batch keeps instead of the outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import HasProblems, Problem
+from .scoring import Scorecard
+
+if TYPE_CHECKING:
+    from .summary import Rendered
+
+_JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", "claimed_total")
+
+
+@dataclass
+class Scored:
+    """What a batch keeps of a scorecard: small and picklable (no workbook data, no frames),
+    so it can come back from a worker process and be dropped once summarised."""
+
+    total: float
+    grade: str
+    claimed_total: float | None
+    grade_labels: tuple[str, ...]
+    subtotals: list[tuple[str, float, float]]
+    problems: list[Problem]
+    obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
+
+    @classmethod
+    def of(cls, card: Scorecard) -> Scored:
+        return cls(
+            card.total,
+            card.grade,
+            card.claimed_total,
+            card.rules.grade_labels,
+            card.subtotals,
+            card.problems,
+            card.as_dict(),
+        )
+
+
+@dataclass
+class FileOutcome(HasProblems):
+    """One file's result: a scorecard, or the reason it could not be scored. In a batch the
+    scorecard itself is replaced by its ``Scored`` summary."""
+
+    path: Path
+    display: str
+    card: Scorecard | None = None
+    error: Problem | None = None
+    written: Path | None = None  # the file that received the 评分结果 sheet
+    write_problem: Problem | None = None  # why it was not written (locked, write failed)
+    skipped: bool = False  # one of our own summaries, found in the input folder
+    scored: Scored | None = None
+    rendered: Rendered | None = None  # its summary rows, made in the worker process
+
+    @property
+    def result(self) -> Scored | None:
+        if self.scored is None and self.card is not None:
+            self.scored = Scored.of(self.card)
+        return self.scored
+
+    def slim(self) -> FileOutcome:
+        """Drop the scorecard, keep its summary (what crosses a process boundary)."""
+        self.result  # noqa: B018 - computes and keeps the summary
+        self.card = None
+        return self
+
+    @property
+    def problems(self) -> list[Problem]:
+        if self.error is not None:
+            found = [self.error]
+        elif self.card is not None:
+            found = self.card.problems
+        else:
+            found = self.scored.problems if self.scored else []
+        return found + ([self.write_problem] if self.write_problem else [])
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
+        result = self.result
+        if result is not None and result.obj is not None:
+            obj = dict(result.obj)
+            obj["file"] = self.display
+        else:
+            obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
+        obj["problems"] = [p.as_dict() for p in self.problems]
+        return obj
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.errors)
+
+
+@dataclass
+class Tally:
+    """Counts over a batch, kept instead of the outcomes themselves (memory stays flat)."""
+
+    files: int = 0
+    scored: int = 0
+    with_errors: list[str] = field(default_factory=list)
+    written: int = 0
+    not_written: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+    grade_order: tuple[str, ...] = ()
+
+    def add(self, o: FileOutcome) -> None:
+        self.files += 1
+        if o.has_errors:
+            self.with_errors.append(o.display)
+        self.written += o.written is not None
+        self.not_written += o.write_problem is not None
+        result = o.result
+        if result is not None:
+            self.scored += 1
+            self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
+            self.grade_order = self.grade_order or result.grade_labels
