@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import layout as L
 from ._fs import atomic_path
-from .discover import is_own_summary, find_workbooks, is_candidate
+from .discover import find_workbooks, is_candidate, is_own_summary
 from .errors import Problem, RuleSetError, SelfevalError
 from .form_reader import read_form, require_form
 from .outcome import FileOutcome, Scored, Tally
