@@ -23,7 +23,7 @@ from .xlsx import Book, Grid, open_book
 
 SEARCH_ROWS = 80
 FORM_INDICATOR_ALIASES = {**L.INDICATOR_HEADER_ALIASES, "得分": L.I_CLAIMED, "年度目标值": L.I_TARGET}
-FORM_BUDGET_ALIASES = {**L.BUDGET_HEADER_ALIASES, "年初预算数(万元)": L.B_INITIAL}
+FORM_BUDGET_ALIASES = {**L.BUDGET_HEADER_ALIASES, "自评得分": "得分", "权重": L.I_POINTS}
 INFO_LABELS = {"项目名称": L.INFO_PROJECT, "主管部门": L.INFO_PARENT, "实施单位": L.INFO_UNIT, "预算单位": L.INFO_UNIT}
 TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
 
@@ -58,12 +58,13 @@ def _header_row(
 
 def find_form(book: Book) -> str | None:
     """The name of the sheet that holds a standard form, if any."""
+    markers = {L.B_TOTAL, "项目名称", *TOTAL_LABELS}
     for name in book.sheet_names:
         rows = _rows(book.sheet(name))
         if _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL}) and any(
-            _label(v) == L.B_TOTAL or _label(v).endswith(L.B_TOTAL) for row in rows.values() for v in row.values()
+            _label(v) in markers for row in rows.values() for v in row.values()
         ):
-            return name
+            return name  # an indicator table plus any of: 项目资金 block, 项目名称, 总分
     return None
 
 

@@ -232,12 +232,12 @@ class _Scorer:
         ):
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
-            cell = f"{cols[header]}{total.row}" if total else None
+            cell = f"{cols[header]}{total.row}" if total and header in cols else None
             if filled and sum(filled) and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
                 value = sum(filled)
                 self.add(
                     sheet,
-                    cell or f"{cols[header]}1",
+                    cell or (f"{cols[header]}1" if header in cols else None),
                     "budget-total-rebuilt",
                     column=header,
                     value=fmt_num(value),
@@ -254,7 +254,8 @@ class _Scorer:
             figures[attr] = value
         scale = data.amount_scale
         b = Budget(*(None if figures[k] is None else figures[k] * scale for k in ("initial", "adjusted", "executed")))
-        adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row if total else 2}"
+        # (a standard form may have no 项目资金 block at all: no columns, the problem names the sheet)
+        adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row if total else 2}" if L.B_ADJUSTED in cols else None
         if not figures["adjusted"]:
             if not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
                 self.add(sheet, adjusted_cell, "budget-missing")
@@ -271,7 +272,7 @@ class _Scorer:
                     computed=fmt_pct(b.rate),
                 )
             if b.rate > 100 + 1e-9:
-                executed_cell = f"{cols[L.B_EXECUTED]}{total.row if total else 2}"
+                executed_cell = f"{cols[L.B_EXECUTED]}{total.row if total else 2}" if L.B_EXECUTED in cols else None
                 self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
         return b
 

@@ -284,3 +284,25 @@ def test_form_without_initial_budget_column(tmp_path):
     card = score_file(path).card
     assert card.budget.initial is None and card.budget.rate == 90  # 792 / 880
     assert card.records[0]["score"] == 9  # 10 × 90%
+
+
+def test_cut_off_form_without_budget_block(tmp_path):
+    # a page cut off above the table: only 项目名称 and the 绩效指标 block survive
+    path = build_form(tmp_path / "残缺.xlsx", TIANCHANG_ROWS[:2], {}, total=20)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for rng in list(ws.merged_cells.ranges):
+        if rng.min_row >= 5 and rng.max_row <= 11:
+            ws.unmerge_cells(str(rng))
+    for r in range(5, 12):
+        for c in range(1, 10):
+            ws.cell(r, c).value = None
+    wb.save(path)
+    card = score_file(path).card
+    assert card is not None and [r["name"] for r in card.records] == [
+        "完成中型灌区节水改造项目数量",
+        "完成农业综合水价改革项目",
+    ]
+    # no 项目资金 block: 全年预算数 missing is an error naming the sheet; both rows met (1 = 1): 10 + 10
+    assert [(p.where.sheet, p.where.cell) for p in card.errors if p.code == "budget-missing"] == [("自评表", None)]
+    assert card.total == 20
