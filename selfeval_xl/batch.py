@@ -81,7 +81,7 @@ def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData:
     try:
         return read_workbook(path, display)
     except SelfevalError as exc:
-        if exc.code != "missing-sheet" or layout == "template":
+        if exc.code != "missing-sheet" or layout == "template" or is_own_summary(path):
             raise
         data = read_form(path, display)
         if data is None:

@@ -61,10 +61,11 @@ def find_form(book: Book) -> str | None:
     markers = {L.B_TOTAL, "项目名称", *TOTAL_LABELS}
     for name in book.sheet_names:
         rows = _rows(book.sheet(name))
-        if _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL}) and any(
-            _label(v) in markers for row in rows.values() for v in row.values()
-        ):
-            return name  # an indicator table plus any of: 项目资金 block, 项目名称, 总分
+        header = _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL})
+        # an indicator table plus, on another row, any of: 项目资金 block, 项目名称, 总分 (a table
+        # with 项目名称 as a column header, like our summary's 指标明细, is not a form)
+        if header and any(_label(v) in markers for r, row in rows.items() if r != header[0] for v in row.values()):
+            return name
     return None
 
 
