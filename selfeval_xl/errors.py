@@ -23,6 +23,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
+    "more-forms": (
+        WARNING,
+        "工作簿中另有 {count} 张自评表（{sheets}）未评分：每个工作簿只评第一张，请把每个项目存为单独的文件",
+    ),
     "internal-error": (
         ERROR,
         "处理该文件时程序出错（{detail}），已跳过此文件；请把文件发给技术支持（加 --debug 可看到详细信息）",
@@ -141,6 +145,7 @@ TITLES = {
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",
     "internal-error": "程序内部错误",
+    "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
     "write-failed": "写回失败",
     "missing-value": "必填项未填写",

@@ -57,24 +57,31 @@ def _header_row(
 
 
 def find_form(book: Book) -> str | None:
-    """The name of the sheet that holds a standard form, if any."""
+    """The name of the first sheet that holds a standard form, if any."""
+    return next(iter(find_forms(book)), None)
+
+
+def find_forms(book: Book) -> list[str]:
+    """The names of the sheets that hold a standard form."""
     markers = {L.B_TOTAL, "项目名称", *TOTAL_LABELS}
+    found = []
     for name in book.sheet_names:
         rows = _rows(book.sheet(name))
         header = _header_row(rows, FORM_INDICATOR_ALIASES, {L.I_LEVEL1, L.I_NAME, L.I_POINTS, L.I_ACTUAL})
         # an indicator table plus, on another row, any of: 项目资金 block, 项目名称, 总分 (a table
         # with 项目名称 as a column header, like our summary's 指标明细, is not a form)
         if header and any(_label(v) in markers for r, row in rows.items() if r != header[0] for v in row.values()):
-            return name
-    return None
+            found.append(name)
+    return found
 
 
 def read_form(path: Path, display: str | None = None, book: Book | None = None) -> WorkbookData | None:
     """``WorkbookData`` from a standard form in ``path``, or None when it has none."""
     book = book or open_book(path, display)
-    name = find_form(book)
-    if name is None:
+    forms = find_forms(book)
+    if not forms:
         return None
+    name = forms[0]
     grid = book.sheet(name)
     data = WorkbookData(path=Path(path), file=display or Path(path).name)
     for contract in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS):
@@ -96,6 +103,8 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
     if budget_row is not None:
         data.records = {budget_row[0]: budget_row[1], **data.records}
     _read_total(data, rows, found)
+    if len(forms) > 1:
+        data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(forms) - 1, sheets="、".join(forms[1:]))
     return data
 
 

@@ -306,3 +306,14 @@ def test_cut_off_form_without_budget_block(tmp_path):
     # no 项目资金 block: 全年预算数 missing is an error naming the sheet; both rows met (1 = 1): 10 + 10
     assert [(p.where.sheet, p.where.cell) for p in card.errors if p.code == "budget-missing"] == [("自评表", None)]
     assert card.total == 20
+
+
+def test_second_form_in_the_same_workbook_is_reported(tmp_path):
+    path = build_form(tmp_path / "两张.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    wb = openpyxl.load_workbook(path)
+    copy = wb.copy_worksheet(wb.active)
+    copy.title = "项目二"
+    wb.save(path)
+    card = score_file(path).card
+    assert [(p.code, p.where.sheet) for p in card.problems if p.code == "more-forms"] == [("more-forms", "自评表")]
+    assert "项目二" in next(p.message for p in card.problems if p.code == "more-forms")
