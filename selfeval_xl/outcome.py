@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import HasProblems, Problem
-from .scoring import Scorecard
+from .scorecard import Scorecard
 
 if TYPE_CHECKING:
     from .summary import Rendered

@@ -13,7 +13,7 @@ from typing import Any
 from . import layout as L
 from .formula import item_key
 from .rounding import fmt_num, fmt_pct, round_half_up
-from .scoring import Scorecard
+from .scorecard import Scorecard
 
 PLACEHOLDER = "【请补充：{}】"
 

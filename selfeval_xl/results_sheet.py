@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from . import layout as L
 from .errors import SEVERITY_ZH
 from .rounding import percent_fraction, round_half_up
-from .scoring import Scorecard
+from .scorecard import Scorecard
 from .xlsx_write import SheetSpec, Style
 
 # Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.

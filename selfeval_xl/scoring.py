@@ -7,20 +7,17 @@ finding is a ``Problem`` with its cell."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
-    import pandas as pd
 from . import common as CM
 from . import layout as L
-from .errors import HasProblems, Problem
+from .errors import Problem
 from .reader import BAD_OPERATOR, WorkbookData
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
+from .scorecard import ROW_COLUMNS, Budget, Scorecard  # noqa: F401 - ROW_COLUMNS re-exported
 from .values import (
     BLANK,
     CURRENCY_SCALE,
@@ -52,106 +49,6 @@ _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 # Problems are listed in the order of the workbook's sheets (then row, column).
 PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
-
-
-@dataclass
-class Budget:
-    """年度资金总额 in 万元 and its execution rate (percent, unrounded)."""
-
-    initial: float | None = None
-    adjusted: float | None = None
-    executed: float | None = None
-    rate: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        r = lambda v: None if v is None else round_half_up(v, 6)  # noqa: E731
-        return {
-            "initial": r(self.initial),
-            "adjusted": r(self.adjusted),
-            "executed": r(self.executed),
-            "rate": None if self.rate is None else round_half_up(self.rate, 2),
-        }
-
-
-ROW_COLUMNS = (
-    "level1",
-    "level2",
-    "name",
-    "operator",
-    "target_text",
-    "actual_text",
-    "unit",
-    "points",
-    "score",
-    "claimed",
-    "rate",
-    "note",
-    "method",
-    "diff",
-)
-
-
-@dataclass
-class Scorecard(HasProblems):
-    """The result for one workbook. ``records`` holds one dict per indicator (keys
-    ``ROW_COLUMNS`` plus ``row``, the Excel row); ``rows`` is the same as a DataFrame."""
-
-    data: WorkbookData
-    rules: RuleSet
-    records: list[dict[str, Any]]
-    subtotals: list[tuple[str, float, float]]  # (一级指标, 分值, 核定得分)
-    total: float
-    grade: str
-    claimed_total: float | None
-    budget: Budget
-    problems: list[Problem] = field(default_factory=list)
-
-    @functools.cached_property
-    def rows(self) -> pd.DataFrame:
-        import pandas as pd
-
-        index = pd.Index([r["row"] for r in self.records], name="excel_row", dtype="int64")
-        return pd.DataFrame([[r[c] for c in ROW_COLUMNS] for r in self.records], index=index, columns=list(ROW_COLUMNS))
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON object of SPEC §4.3."""
-        info = self.data.info
-        return {
-            "file": self.data.file,
-            "kind": self.data.kind,
-            "year": self.data.year,
-            "unit": info.get(L.INFO_UNIT),
-            "unit_code": info.get(L.INFO_UNIT_CODE),
-            "project": info.get(L.INFO_PROJECT),
-            "total": self.total,
-            "grade": self.grade,
-            "claimed_total": self.claimed_total,
-            "budget": self.budget.as_dict(),
-            "indicators": [
-                {
-                    "level1": r["level1"],
-                    "level2": r["level2"],
-                    "name": r["name"],
-                    "operator": r["operator"],
-                    "target": r["target_text"],
-                    "actual": r["actual_text"],
-                    "unit": r["unit"],
-                    "points": _none(r["points"]),
-                    "score": _none(r["score"]),
-                    "claimed": _none(r["claimed"]),
-                    "rate": _none(r["rate"]),
-                    "note": r["note"],
-                }
-                for r in self.records
-            ],
-            "problems": [p.as_dict() for p in self.problems],
-        }
-
-
-def _none(x: Any) -> Any:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return None
-    return x
 
 
 # --- numeric rules (SPEC §3.1–3.4), one row at a time -------------------------------------

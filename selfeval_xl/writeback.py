@@ -12,7 +12,7 @@ from . import layout as L
 from ._fs import atomic_write
 from .errors import Problem
 from .results_sheet import results_sheet
-from .scoring import Scorecard
+from .scorecard import Scorecard
 from .xlsx_write import PackageError, write_sheet
 
 RESULT_SUFFIX = ".评分结果.xlsx"
