@@ -73,17 +73,18 @@ def score_file(
 LAYOUTS = ("auto", "template", "form")
 
 
-def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData:
+def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData | None:
     """Our template; failing that (no 基本信息/绩效指标 sheets), a standard 自评表 form.
-    ``layout`` "template" or "form" forces one reading."""
-    if layout == "form":
-        return require_form(path, display)
+    ``layout`` "template" or "form" forces one reading. None for one of our own summaries
+    (found in the input folder under another name), which is skipped, never read as a form."""
     try:
-        return read_workbook(path, display)
+        return require_form(path, display) if layout == "form" else read_workbook(path, display)
     except SelfevalError as exc:
-        if exc.code != "missing-sheet" or layout == "template" or is_own_summary(path):
+        if exc.code != "missing-sheet":
             raise
-        data = read_form(path, display)
+        if is_own_summary(path):
+            return None
+        data = read_form(path, display) if layout == "auto" else None
         if data is None:
             raise
         return data
@@ -92,6 +93,8 @@ def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData:
 def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "auto") -> FileOutcome:
     try:
         data = _read(path, display, layout)
+        if data is None:
+            return FileOutcome(path, display, skipped=True)
         try:
             rules = rulebook.for_data(data)
         except RuleSetError as exc:
@@ -113,8 +116,6 @@ def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "aut
             )
         return FileOutcome(path, display, card=score(data, rules))
     except SelfevalError as exc:
-        if exc.code == "missing-sheet" and is_own_summary(path):
-            return FileOutcome(path, display, skipped=True)
         return FileOutcome(path, display, error=exc.problem)
 
 

@@ -52,9 +52,8 @@ class DeptData:
         key = item_key(name)
         if key in _BUDGET_KEYS:
             total = self.data.budget.get(L.B_TOTAL)
-            col = self.data.budget_columns.get(
-                {"initial": L.B_INITIAL, "adjusted": L.B_ADJUSTED}.get(_BUDGET_KEYS[key], L.B_EXECUTED)
-            )
+            header = next(h for h, attr in L.BUDGET_AMOUNTS if attr == _BUDGET_KEYS[key])
+            col = self.data.budget_columns.get(header)
             return L.SHEET_BUDGET, f"{col}{total.row}" if total and col else None
         entry = self.data.dept_data.get(key)
         return L.SHEET_DEPT_DATA, entry.cell if entry else self.data.dept_data_header

@@ -149,7 +149,7 @@ def _read_budget(
     if header is None:
         return None
     hr, found = header
-    amount_heads = [h for h in (L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED) if h in found]
+    amount_heads = [h for h, _ in L.BUDGET_AMOUNTS if h in found]
     first_amount = min(found[h] for h in amount_heads)
     data.budget_columns = {h: L.col_letter(found[h]) for h in L.BUDGET_HEADERS if h in found}
     data.budget_columns.setdefault(L.B_CATEGORY, L.col_letter(max(0, first_amount - 1)))
@@ -168,7 +168,7 @@ def _read_budget(
                 break
             continue
         entry = BudgetRow(category, r)
-        for h, attr in ((L.B_INITIAL, "initial"), (L.B_ADJUSTED, "adjusted"), (L.B_EXECUTED, "executed")):
+        for h, attr in L.BUDGET_AMOUNTS:
             if h not in found:
                 continue
             cell = _cell_value(data, L.SHEET_BUDGET, grid, r, found[h], h)

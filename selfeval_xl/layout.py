@@ -62,6 +62,8 @@ B_CURRENT = "当年财政拨款"
 B_CARRYOVER = "上年结转资金"
 B_OTHER = "其他资金"
 BUDGET_ROWS = (B_TOTAL, B_CURRENT, B_CARRYOVER, B_OTHER)
+# The three amount columns and the attribute each fills (BudgetRow, Budget).
+BUDGET_AMOUNTS = ((B_INITIAL, "initial"), (B_ADJUSTED, "adjusted"), (B_EXECUTED, "executed"))
 BUDGET_ROW_ALIASES = {
     "本年财政拨款": B_CURRENT,
     "财政拨款": B_CURRENT,

@@ -312,11 +312,7 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
         if label not in L.BUDGET_ROWS or label in data.budget:
             continue
         entry = BudgetRow(label, row)
-        for header, attr in (
-            (L.B_INITIAL, "initial"),
-            (L.B_ADJUSTED, "adjusted"),
-            (L.B_EXECUTED, "executed"),
-        ):
+        for header, attr in L.BUDGET_AMOUNTS:
             cell = _cell_value(data, sheet, grid, row, cols[header], header)
             if cell is None:
                 continue

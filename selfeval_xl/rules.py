@@ -3,6 +3,7 @@ naming the file and the key."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import layout as L
 from .errors import RuleSetError
 from .formula import Formula, FormulaError, item_key, parse_formula
 from .layout import KIND_DEPARTMENT, KIND_PROJECT, KINDS
@@ -18,7 +20,7 @@ BUILTIN = {KIND_PROJECT: "project_cy2020_10.toml", KIND_DEPARTMENT: "department_
 REVERSE_METHODS = ("ratio", "linear")
 COMMON_METHODS = ("ratio", "step", "bands")
 # Budget figures (年度资金总额, in 万元) that 共性指标 formulas may use besides 部门整体数据 items.
-BUDGET_NAMES = {"年初预算数": "initial", "全年预算数": "adjusted", "全年执行数": "executed"}
+BUDGET_NAMES = dict(L.BUDGET_AMOUNTS)  # header text → Budget attribute
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,7 @@ def builtin_path(kind: str) -> Path:
     return Path(str(resources.files("selfeval_xl") / "workbook_templates" / BUILTIN[kind]))
 
 
+@functools.cache
 def bundled() -> dict[str, Path]:
     """The bundled rule sets by id (``cy2020-10-project``, ``hubei-project``, …)."""
     folder = Path(str(resources.files("selfeval_xl") / "workbook_templates"))

@@ -17,7 +17,7 @@ from .errors import Problem
 from .reader import BAD_OPERATOR, WorkbookData
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
-from .scorecard import ROW_COLUMNS, Budget, Scorecard  # noqa: F401 - ROW_COLUMNS re-exported
+from .scorecard import Budget, Scorecard
 from .values import (
     BLANK,
     CURRENCY_SCALE,
@@ -122,11 +122,7 @@ class _Scorer:
         total = data.budget.get(L.B_TOTAL)
         parts = [data.budget[c] for c in L.BUDGET_ROWS[1:] if c in data.budget]
         figures: dict[str, float | None] = {}
-        for header, attr in (
-            (L.B_INITIAL, "initial"),
-            (L.B_ADJUSTED, "adjusted"),
-            (L.B_EXECUTED, "executed"),
-        ):
+        for header, attr in L.BUDGET_AMOUNTS:
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
             cell = f"{cols[header]}{total.row}" if total and header in cols else None
@@ -150,7 +146,7 @@ class _Scorer:
                 )
             figures[attr] = value
         scale = data.amount_scale
-        b = Budget(*(None if figures[k] is None else figures[k] * scale for k in ("initial", "adjusted", "executed")))
+        b = Budget(*(None if figures[k] is None else figures[k] * scale for _, k in L.BUDGET_AMOUNTS))
         # (a standard form may have no 项目资金 block at all: no columns, the problem names the sheet)
         adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row if total else 2}" if L.B_ADJUSTED in cols else None
         if not figures["adjusted"]:
