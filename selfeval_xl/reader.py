@@ -119,6 +119,12 @@ class WorkbookData:
         if cell:
             self.bad_cells.add(f"{self.sheet(sheet)}!{cell}")
 
+    def indicator_cell(self, row: int, header: str) -> str:
+        """The cell of ``header`` on indicator row ``row`` (``H7``), where it really is: under
+        its column, or elsewhere for rows listed in ``cell_overrides``."""
+        cell = self.cell_overrides.get((row, header))
+        return cell if cell is not None else f"{self.columns.get(header) or self.columns.get(L.I_NAME, 'A')}{row}"
+
     def cell_has_error(self, sheet: str, cell: str) -> bool:
         return f"{self.sheet(sheet)}!{cell}" in self.bad_cells
 

@@ -134,15 +134,14 @@ def draft(card: Scorecard) -> list[Block]:
     )
     unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
     reasons = {row: rec["reason"] for row, rec in data.records.items()}
-    col_reason = data.columns.get(L.I_REASON, "")
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
         for r in unmet:
-            where = f"{data.sheet(L.SHEET_INDICATORS)}!{data.columns.get(L.I_ACTUAL, '')}{r['row']}"
+            where = f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_ACTUAL)}"
             reason = reasons.get(r["row"]) or ""
             text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}（{where}），得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
             text += (
-                f"原因：{reason}（{data.sheet(L.SHEET_INDICATORS)}!{col_reason}{r['row']}）"
+                f"原因：{reason}{_cell(data, L.SHEET_INDICATORS, data.indicator_cell(r['row'], L.I_REASON))}"
                 if reason
                 else todo(f"“{r['name']}”的偏差原因")
             )
@@ -171,7 +170,6 @@ def draft(card: Scorecard) -> list[Block]:
         if not math.isnan(r["claimed"]) and abs(r["claimed"] - r["score"]) > rules.claim_tolerance
     ]
     if diffs:
-        col = data.columns.get(L.I_CLAIMED, "")
         out.append(
             Block(
                 "table",
@@ -182,7 +180,7 @@ def draft(card: Scorecard) -> list[Block]:
                         fmt_num(r["claimed"]),
                         fmt_num(r["score"]),
                         fmt_num(r["diff"]),
-                        f"{data.sheet(L.SHEET_INDICATORS)}!{col}{r['row']}",
+                        f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_CLAIMED)}",
                     )
                     for r in diffs
                 ],

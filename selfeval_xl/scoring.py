@@ -105,10 +105,7 @@ class _Scorer:
         self.add(self.data.sheet(sheet), cell, code, **fields)
 
     def add_row(self, row: int, header: str, code: str, **fields: Any) -> None:
-        cell = self.data.cell_overrides.get((row, header))
-        if cell is None:
-            cell = f"{self.cols.get(header) or self.cols.get(L.I_NAME, 'A')}{row}"
-        self.add(self.sheet, cell, code, **fields)
+        self.add(self.sheet, self.data.indicator_cell(row, header), code, **fields)
 
     def already_bad(self, row: int, header: str) -> bool:
         letter = self.cols.get(header)
