@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
+    "bad-ruleset": (ERROR, "{detail}"),
     "more-forms": (
         WARNING,
         "工作簿中另有 {count} 张自评表（{sheets}）未评分：每个工作簿只评第一张，请把每个项目存为单独的文件",
@@ -136,6 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 # Short Chinese names of the problem codes (for counts in reports and summaries).
 TITLES = {
+    "bad-ruleset": "规则文件有误",
     "not-a-workbook": "不是有效的工作簿",
     "encrypted": "设置了打开密码",
     "too-large": "文件内容过大",
@@ -189,6 +191,14 @@ TITLES = {
 def problem_title(code: str) -> str:
     """A short Chinese name for a problem code."""
     return TITLES.get(code, code)
+
+
+def _column_number(letters: str) -> int:
+    """A=1 … Z=26, AA=27 …: so that AB sorts before BA."""
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 @dataclass(frozen=True)
@@ -249,7 +259,7 @@ class Problem:
         sheet = self.where.sheet or ""
         rank = list(sheet_order).index(sheet) if sheet in sheet_order else len(sheet_order)
         m = re.fullmatch(r"([A-Z]+)(\d+)", self.where.cell or "")
-        row, col = (int(m.group(2)), len(m.group(1)) * 100 + ord(m.group(1)[-1])) if m else (0, 0)
+        row, col = (int(m.group(2)), _column_number(m.group(1))) if m else (0, 0)
         return (0 if self.is_error else 1, rank, row, col, self.code)
 
     def as_dict(self) -> dict[str, Any]:
@@ -297,5 +307,13 @@ class UnreadableWorkbook(SelfevalError):
         return cls(Problem.at(file, sheet, cell, code, **fields))
 
 
-class RuleSetError(Exception):
-    """The rules file itself is wrong; the message names the file and the key."""
+class RuleSetError(SelfevalError):
+    """The rules file itself is wrong; the message names the file and the key (``source`` and
+    ``key`` keep them apart for callers that want them)."""
+
+    def __init__(self, message: str, source: str | None = None, key: str | None = None):
+        super().__init__(Problem.at(source or "", None, None, "bad-ruleset", detail=message))
+        self.message, self.source, self.key = message, source, key
+
+    def __str__(self) -> str:
+        return self.message

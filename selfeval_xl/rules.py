@@ -204,9 +204,9 @@ def load_rules(path: Path | str | None = None, kind: str = KIND_PROJECT) -> Rule
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RuleSetError(f"{p.name}：无法读取规则文件（{exc.strerror or exc}）") from None
+        raise RuleSetError(f"{p.name}：无法读取规则文件（{exc.strerror or exc}）", p.name) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleSetError(f"{p.name}：不是有效的 TOML（{exc}）") from None
+        raise RuleSetError(f"{p.name}：不是有效的 TOML（{exc}）", p.name) from None
     return _build(raw, p.name)
 
 
@@ -215,12 +215,14 @@ class _Keys:
 
     def __init__(self, table: object, where: str, source: str):
         if not isinstance(table, dict):
-            raise RuleSetError(f"{source} [{where}]：应为表（table）")
+            raise RuleSetError(f"{source} [{where}]：应为表（table）", source, where)
         self.t, self.where, self.source = table, where, source
 
     def _err(self, key: str, what: str) -> RuleSetError:
         section = f" [{self.where}]" if self.where else ""
-        return RuleSetError(f"{self.source}{section} {key}：{what}")
+        return RuleSetError(
+            f"{self.source}{section} {key}：{what}", self.source, f"{self.where}.{key}" if self.where else key
+        )
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.t:

@@ -66,7 +66,7 @@ def test_target_not_comparable_and_bad_amount_unit(make_workbook):
 
 
 def test_rule_set_errors_name_file_and_key(tmp_path):
-    from selfeval_xl import RuleSetError
+    from selfeval_xl import RuleSetError, SelfevalError
 
     text = builtin_path("项目支出").read_text(encoding="utf-8")
     bad = tmp_path / "湖北.toml"
@@ -74,8 +74,26 @@ def test_rule_set_errors_name_file_and_key(tmp_path):
     with pytest.raises(RuleSetError, match=r"^湖北.toml level1：预算执行率与各一级指标分值合计 105，应为 100$"):
         load_rules(bad)
     bad.write_text(text.replace("default = 0.6", "default = 0.9"), encoding="utf-8")
-    with pytest.raises(RuleSetError, match=r"湖北.toml \[qualitative.partial\] default：0.9 不在"):
+    with pytest.raises(RuleSetError, match=r"湖北.toml \[qualitative.partial\] default：0.9 不在") as caught:
         load_rules(bad)
+    # the file and the key also travel apart, and it is a SelfevalError like every other stop
+    assert (caught.value.code, caught.value.source, caught.value.key) == (
+        "bad-ruleset",
+        "湖北.toml",
+        "qualitative.partial.default",
+    )
+    assert isinstance(caught.value, SelfevalError)
+
+
+def test_problems_sort_by_real_column_order():
+    from selfeval_xl.errors import Problem
+
+    # AB is column 28, BA column 53, Z column 26: a person reads Z, AB, BA left to right
+    found = [
+        Problem.at("a.xlsx", "绩效指标", cell, "not-a-number", field="实际完成值", value="x")
+        for cell in ("BA7", "AB7", "Z7")
+    ]
+    assert [p.where.cell for p in sorted(found, key=lambda p: p.sort_key())] == ["Z7", "AB7", "BA7"]
 
 
 def test_every_code_has_a_chinese_title():
