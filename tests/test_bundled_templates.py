@@ -1,0 +1,51 @@
+"""The blank templates shipped in workbook_templates/ are what `selfeval template` writes today
+(regenerate them with `python scripts/make_templates.py` after changing the template)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from make_templates import make_templates  # noqa: E402
+
+from selfeval_xl.rules import bundled  # noqa: E402
+
+
+def _shape(path: Path) -> dict:
+    """What an accountant gets: sheets (and which are hidden), every cell value, the drop-down
+    lists and input messages, locked cells and the _meta sheet."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        cells = {c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None}
+        locks = sorted(c.coordinate for row in ws.iter_rows() for c in row if c.protection.locked is False)
+        validations = sorted(
+            (str(dv.sqref), dv.type, dv.formula1, dv.prompt, dv.promptTitle)
+            for dv in ws.data_validations.dataValidation
+        )
+        out[ws.title] = (ws.sheet_state, cells, locks, validations, ws.protection.sheet)
+    return out
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> dict[str, Path]:
+    return {p.name: p for p in make_templates(tmp_path_factory.mktemp("templates"))}
+
+
+def test_one_template_per_bundled_rule_set(fresh):
+    shipped = sorted(p.name for p in (ROOT / "workbook_templates").glob("*.xlsx"))
+    assert shipped == sorted(fresh)
+    assert len(shipped) == len(bundled()) >= 3
+
+
+def test_shipped_templates_match_what_selfeval_writes(fresh):
+    for name, made in fresh.items():
+        assert _shape(ROOT / "workbook_templates" / name) == _shape(made), (
+            f"workbook_templates/{name} is stale: run python scripts/make_templates.py"
+        )
