@@ -35,6 +35,8 @@ def test_bench_pipeline_runs_and_prints_every_figure():
         "selfeval score --jobs 1",
         "selfeval score --jobs 2",
         "per core:",
+        "== summary",
+        "projection: 100,000 workbooks on 16 cores",
     ):
         assert label in out, label
     assert "× floor+parse" in out and "× faster than openpyxl" in out and "peak RSS" in out
