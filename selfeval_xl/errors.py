@@ -64,6 +64,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "年度资金总额{column} {total} 与分项合计 {parts} 不一致",
     ),
     "budget-missing": (ERROR, "全年预算数为 0 或未填写，无法计算预算执行率"),
+    "budget-line-missing": (ERROR, "找不到“年度资金总额”行及其分项，无法计算预算执行率"),
     "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
     "budget-rate-mismatch": (
         WARNING,
@@ -88,9 +89,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "指标性质“{value}”无法识别，应为：≥ > = ≤ < 定性（或 正向/反向）",
     ),
     "bad-points": (ERROR, "分值“{value}”必须大于 0"),
-    "unknown-quality-text": (
+    "needs-review": (
+        WARNING,
+        "实际完成值“{value}”是文字描述，无法自动判断完成程度，待复核人员在“评分结果”表填写复核得分（{provisional}）",
+    ),
+    "not-applicable-rescaled": (
+        WARNING,
+        "该行标为不适用（“{mark}”）但有分值 {points}：不计分，总分按适用指标折算为 {scored} × {full} ÷ {applicable} = {total}",
+    ),
+    "not-applicable-points": (
         ERROR,
-        "实际完成值“{value}”无法判断完成程度，请填写：{accepted}",
+        "该行标为不适用（“{mark}”）但有分值 {points}：请删去分值，或填写指标值和实际完成值",
     ),
     "target-not-comparable": (
         ERROR,
@@ -124,6 +133,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "points-total": (ERROR, "分值合计 {total}，应为 100"),
     "level1-points": (WARNING, "一级指标“{level1}”分值合计 {total}，应为 {expected}"),
+    "unknown-level1": (
+        WARNING,
+        "一级指标“{level1}”（分值合计 {total}）不是规则集中的一级指标，应为：{expected}",
+    ),
+    "blank-form": (
+        ERROR,
+        "自评表尚未填写：各项指标的实际完成值和全年执行数都是空的，请填写后再提交",
+    ),
+    "duplicate": (
+        WARNING,
+        "与 {other} 是同一单位、同一项目、同一年度的自评表（重复提交？），请确认以哪一份为准",
+    ),
     "claimed-total-sum": (
         WARNING,
         "申报总分 {claimed} 与各行申报得分合计 {rows} 不一致",
@@ -171,7 +192,13 @@ TITLES = {
     "template-outdated": "模板版本与规则集不符",
     "bad-operator": "指标性质无法识别",
     "bad-points": "分值无效",
-    "unknown-quality-text": "定性完成情况无法判断",
+    "needs-review": "文字描述待人工复核",
+    "not-applicable-rescaled": "不适用的行有分值，已折算",
+    "not-applicable-points": "不适用的行有分值",
+    "unknown-level1": "一级指标名称不对",
+    "blank-form": "自评表未填写",
+    "duplicate": "重复提交",
+    "budget-line-missing": "缺少年度资金总额行",
     "target-not-comparable": "指标值与实际值无法比较",
     "percent-scale": "百分数可能少乘了 100",
     "over-achievement": "超额完成，指标值可能偏低",
@@ -238,9 +265,13 @@ class Problem:
         return f"{self.where}：{self.message}"
 
     @classmethod
-    def at(cls, file: str, sheet: str | None, cell: str | None, code: str, **fields: Any) -> Problem:
-        """Build a problem whose message comes from the template keyed by ``code``."""
-        severity, template = MESSAGES[code]
+    def at(
+        cls, file: str, sheet: str | None, cell: str | None, code: str, *, severity: str | None = None, **fields: Any
+    ) -> Problem:
+        """Build a problem whose message comes from the template keyed by ``code``; ``severity``
+        overrides the code's usual one (a blank 实施单位 is a ``missing-value`` warning)."""
+        usual, template = MESSAGES[code]
+        severity = severity or usual
         return cls(
             code,
             CellRef(file, sheet, cell),

@@ -9,11 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import HasProblems, Problem
 from .scorecard import Scorecard
+from .verdict import is_ranked
 
 if TYPE_CHECKING:
     from .summary import Rendered
 
-_JSON_KEYS = ("kind", "year", "unit", "unit_code", "project", "total", "grade", "claimed_total")
+_JSON_KEYS = (
+    "kind",
+    "year",
+    "unit",
+    "unit_code",
+    "project",
+    "status",
+    "total",
+    "grade",
+    "claimed_total",
+    "reviewed_total",
+)
 
 
 @dataclass
@@ -22,12 +34,14 @@ class Scored:
     so it can come back from a worker process and be dropped once summarised."""
 
     total: float
-    grade: str
+    grade: str | None  # None for needs-correction and blank (SPEC §3.12)
     claimed_total: float | None
     grade_labels: tuple[str, ...]
     subtotals: list[tuple[str, float, float]]
     problems: list[Problem]
     obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
+    status: str = ""  # a ``verdict`` status
+    reviewed_total: float | None = None
 
     @classmethod
     def of(cls, card: Scorecard) -> Scored:
@@ -39,6 +53,8 @@ class Scored:
             card.subtotals,
             card.problems,
             card.as_dict(),
+            card.status,
+            card.reviewed_total,
         )
 
 
@@ -104,17 +120,32 @@ class Tally:
     with_errors: list[str] = field(default_factory=list)
     written: int = 0
     not_written: int = 0
-    grades: dict[str, int] = field(default_factory=dict)
+    side_files: list[str] = field(default_factory=list)  # results written beside a non-.xlsx input
+    statuses: dict[str, int] = field(default_factory=dict)  # verdict status → files
+    grades: dict[str, int] = field(default_factory=dict)  # graded and ranked files only
     grade_order: tuple[str, ...] = ()
+    others: int = 0  # files in a scored folder that are not workbooks (listed, not scored)
 
     def add(self, o: FileOutcome) -> None:
         self.files += 1
         if o.has_errors:
             self.with_errors.append(o.display)
         self.written += o.written is not None
+        if o.written is not None and o.written.suffix.lower() == ".xlsx" and o.path.suffix.lower() != ".xlsx":
+            self.side_files.append(o.written.name)
         self.not_written += o.write_problem is not None
         result = o.result
         if result is not None:
             self.scored += 1
-            self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
+            self.statuses[result.status] = self.statuses.get(result.status, 0) + 1
             self.grade_order = self.grade_order or result.grade_labels
+            if is_ranked(result.status) and result.grade is not None:
+                self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
+
+    def add_other(self) -> None:
+        self.files += 1
+        self.others += 1
+
+    @property
+    def unreadable(self) -> int:
+        return self.files - self.scored - self.others

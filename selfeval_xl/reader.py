@@ -5,6 +5,7 @@ cannot be read at all raises ``UnreadableWorkbook``."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -452,16 +453,77 @@ def read_indicator_table(
             for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
         ):
             continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
-        records.append(_indicator_record(data, grid, sheet, row, cols, raw, year))
+        na = not_applicable_mark(raw)
+        if na and not _positive(raw.get(L.I_POINTS)):
+            continue  # marked not applicable with no points: nothing counts
+        record = _indicator_record(data, grid, sheet, row, cols, raw, year)
+        if na:
+            record["na"] = na  # scored by the rule set's na_points (SPEC §3.13)
+        records.append(record)
         rows.append(row)
     data.records = dict(zip(rows, records, strict=True))
 
 
 _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用"}
+_NONE_WORD = "无"
 
 
 def _not_applicable(v: object) -> bool:
     return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
+
+
+def not_applicable_mark(raw: dict[str, Any]) -> str | None:
+    """The mark (``/``, ``—``, ``不适用``, ``无``) that says a row does not apply, if any: in 三级指标,
+    指标值 or 实际完成值. ``无`` is also an answer: 实际完成值 无 against a target of 无 or 0
+    (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
+    name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
+    for v in (name, target, actual):
+        if _not_applicable(v) and (v.strip() != _NONE_WORD or v is name):  # type: ignore[union-attr]
+            return v.strip()  # type: ignore[union-attr]
+    t_none, a_none = _is_none(target), _is_none(actual)
+    if t_none and not (a_none or _is_zero(actual)):
+        return _NONE_WORD
+    if a_none and not (t_none or _is_zero(target)):
+        return _NONE_WORD
+    return None
+
+
+def _is_none(v: object) -> bool:
+    return isinstance(v, str) and v.strip() == _NONE_WORD
+
+
+def _is_zero(v: object) -> bool:
+    value = parse_value(v)
+    return value.kind == "number" and value.number == 0
+
+
+def _positive(v: object) -> bool:
+    try:
+        return not _blank(v) and parse_amount(v) > 0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True  # unreadable points: kept, so the reader reports them
+
+
+# A formula that is only a constant (=100%, =8, =0件, =72890元): the "=" operator typed into a
+# General cell, read as that text (SPEC §3.13). Cell references, names and functions start with
+# a letter or $, so they never match.
+_CONSTANT_FORMULA = re.compile(
+    r"\s*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)\s*%?\s*(?:[^\s\d=+\-*/^&<>(),:;!$\"'\[\]{}#@]"
+    r"[^\s=+\-*/^&<>(),:;!$\"'\[\]{}#@]*)?\s*"
+)
+
+
+def constant_formula_text(formula: str | None) -> str | None:
+    """``=100%`` for a formula ``100%`` (with or without the leading ``=``); None otherwise."""
+    if formula is None:
+        return None
+    body = formula.strip().removeprefix("=")
+    return "=" + body.strip() if body and _CONSTANT_FORMULA.fullmatch(body) else None
+
+
+def _formula(grid: Grid, row: int, col: int) -> str | None:
+    cell = grid.get(row, col)
+    return None if cell is None else cell.formula
 
 
 def _blank(v: object) -> bool:
@@ -491,6 +553,8 @@ def _indicator_record(
     def value_of(header: str) -> Value:
         if header not in cols:
             return Value(BLANK)
+        if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(_formula(grid, row, cols[header]))):
+            return parse_value(typed, year=year, timely=timely)
         cell = _cell_value(data, sheet, grid, row, cols[header], header)
         if cell is None:
             return Value(BLANK)

@@ -18,6 +18,7 @@ from .layout import KIND_DEPARTMENT, KIND_PROJECT, KINDS
 
 BUILTIN = {KIND_PROJECT: "project_cy2020_10.toml", KIND_DEPARTMENT: "department_cy2013_53.toml"}
 REVERSE_METHODS = ("ratio", "linear")
+NA_POINTS = ("rescale", "error")  # SPEC §3.13: a not-applicable row that still carries 分值
 COMMON_METHODS = ("ratio", "step", "bands")
 # Budget figures (年度资金总额, in 万元) that 共性指标 formulas may use besides 部门整体数据 items.
 BUDGET_NAMES = dict(L.BUDGET_AMOUNTS)  # header text → Budget attribute
@@ -128,6 +129,7 @@ class RuleSet:
     scales: tuple[tuple[str, ...], ...]
     budget_level1: str = "预算执行率"
     budget_level2: str = ""
+    na_points: str = "rescale"
     data_items: tuple[DataItem, ...] = ()
     common: tuple[Common, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -270,6 +272,9 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
             "reverse_method",
             f"未知的方法“{reverse}”，应为 {' 或 '.join(REVERSE_METHODS)}",
         )
+    na_points = scoring.get("na_points", str, "rescale")
+    if na_points not in NA_POINTS:
+        raise scoring._err("na_points", f"未知的处理方式“{na_points}”，应为 {' 或 '.join(NA_POINTS)}")
     level1 = []
     for i, entry in enumerate(top.get("level1", list), 1):
         lk = _Keys(entry, f"level1 第{i}项", source)
@@ -335,6 +340,7 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         level1=tuple(level1),
         total_points=total_points,
         reverse_method=reverse,
+        na_points=na_points,
         over_achievement=scoring.number("over_achievement", 1.2, low=1),
         equal_tolerance=scoring.number("equal_tolerance", 1e-9, low=0),
         claim_tolerance=scoring.number("claim_tolerance", 0.01, low=0),

@@ -13,6 +13,7 @@ from .errors import HasProblems, Problem
 from .reader import WorkbookData
 from .rounding import round_half_up
 from .rules import RuleSet
+from .verdict import has_grade, status_of
 
 if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame view needs it
     import pandas as pd
@@ -58,17 +59,37 @@ ROW_COLUMNS = (
 @dataclass
 class Scorecard(HasProblems):
     """The result for one workbook. ``records`` holds one dict per indicator (keys
-    ``ROW_COLUMNS`` plus ``row``, the Excel row); ``rows`` is the same as a DataFrame."""
+    ``ROW_COLUMNS`` plus ``row``, the Excel row); ``rows`` is the same as a DataFrame.
+
+    The verdict (SPEC §3.12): ``status`` (a ``verdict`` constant) and ``grade``, None when the
+    status has no grade (needs-correction, blank). ``total`` is the computed 核定总分 (暂算
+    when the status is needs-correction); ``reviewed_total`` the 复核总分 when a reviewer gave
+    复核得分; ``final_total`` the one that grades and ranks. ``settle()`` recomputes status and
+    grade after problems or ``reviewed_total`` change."""
 
     data: WorkbookData
     rules: RuleSet
     records: list[dict[str, Any]]
     subtotals: list[tuple[str, float, float]]  # (一级指标, 分值, 核定得分)
     total: float
-    grade: str
+    grade: str | None
     claimed_total: float | None
     budget: Budget
     problems: list[Problem] = field(default_factory=list)
+    status: str = ""
+    reviewed_total: float | None = None
+    blank: bool = False  # no 实际完成值 in any 个性 row and no 全年执行数
+
+    @property
+    def final_total(self) -> float:
+        """复核总分 where a reviewer gave one, else 核定总分."""
+        return self.reviewed_total if self.reviewed_total is not None else self.total
+
+    def settle(self) -> Scorecard:
+        """Decide ``status`` and ``grade`` from the problems, ``blank`` and ``reviewed_total``."""
+        self.status = status_of(self.problems, self.blank, self.reviewed_total is not None)
+        self.grade = self.rules.grade(self.final_total) if has_grade(self.status) else None
+        return self
 
     @functools.cached_property
     def rows(self) -> pd.DataFrame:
@@ -87,9 +108,11 @@ class Scorecard(HasProblems):
             "unit": info.get(L.INFO_UNIT),
             "unit_code": info.get(L.INFO_UNIT_CODE),
             "project": info.get(L.INFO_PROJECT),
+            "status": self.status,
             "total": self.total,
             "grade": self.grade,
             "claimed_total": self.claimed_total,
+            "reviewed_total": self.reviewed_total,
             "budget": self.budget.as_dict(),
             "indicators": [
                 {
@@ -103,6 +126,8 @@ class Scorecard(HasProblems):
                     "points": _none(r["points"]),
                     "score": _none(r["score"]),
                     "claimed": _none(r["claimed"]),
+                    "reviewed": _none(r.get("reviewed")),
+                    "review_note": r.get("review_note"),
                     "rate": _none(r["rate"]),
                     "note": r["note"],
                 }

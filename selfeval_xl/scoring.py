@@ -8,6 +8,7 @@ finding is a ``Problem`` with its cell."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ from .values import (
     TEXT,
     Value,
 )
+from .verdict import BLANK_CODE, REVIEW_CODE
 
 # Resolved scoring methods.
 M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
@@ -44,6 +46,7 @@ M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
     "invalid",
 )
 M_COMMON = "common"  # a 共性指标 under a step or bands method (ratio ones use M_GE/M_LE)
+M_NA = "na"  # a not-applicable row that still carries points, left out of the total (SPEC §3.13)
 _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 
@@ -95,6 +98,7 @@ class _Scorer:
         self.problems: list[Problem] = list(data.problems)
         self.sheet = data.sheet(L.SHEET_INDICATORS)
         self.cols = data.columns
+        self.review_rows: set[int] = set()  # rows awaiting a person's judgment (SPEC §3.6)
 
     # problems -------------------------------------------------------------------------
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
@@ -182,6 +186,13 @@ class _Scorer:
             "op": "",
             "eff_unit": r["unit"],
         }
+        if r.get("na") and self.rules.na_points == "rescale":
+            out["method"] = M_NA
+            return out
+        if r.get("na"):
+            self.add_row(row, L.I_POINTS, "not-applicable-points", mark=r["na"], points=fmt_num(r["points"]))
+            out["note"] = "标为不适用但有分值，计 0 分"
+            return out
         if self.is_budget_row(r["level1"], r["name"]):
             out.update(method=M_BUDGET, op=GE, t=self.rules.budget_target, eff_unit="%")
             if budget.rate is None:
@@ -329,15 +340,14 @@ class _Scorer:
     def score_qualitative(self, row: int, r: dict[str, Any], points: float) -> tuple[float, str]:
         key = self.classify(r["target"], r["actual"])
         if key is None:
-            words = "、".join(self.rules.band(k).label for k in ("achieved", "partial", "failed"))
-            self.add_row(
-                row,
-                L.I_ACTUAL,
-                "unknown-quality-text",
-                value=r["actual"].display,
-                accepted=f"{words}（或 完成/基本完成/未完成、好/较好/一般 等）",
-            )
-            return 0.0, "实际完成值无法判断完成程度"
+            # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
+            # Until then the row counts its 申报得分 when that is within the points, else 0.
+            claimed = r["claimed"]
+            provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
+            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
+            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, value=r["actual"].display, provisional=basis)
+            self.review_rows.add(row)
+            return provisional, f"待复核：实际完成值是文字描述，需人工判断完成程度，{basis}"
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
 
@@ -396,28 +406,90 @@ class _Scorer:
         plans = {row: self.resolve(row, r, budget) for row, r in records.items()}
         self.common_checks(plans)
         out = [self.score_row(row, r, plans[row], budget) for row, r in records.items()]
-        self.row_checks(out, records)
-        total = round_half_up(sum(r["score"] for r in out))
-        subtotals = self.level_checks(out)
-        claimed_total = self.claim_checks(out, total)
-        return Scorecard(
-            data,
-            rules,
-            out,
-            subtotals,
-            total,
-            rules.grade(total),
-            claimed_total,
-            budget,
-            sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER)),
+        # one problem per mistake (SPEC §3.12): a row with an input error, or one awaiting a
+        # person's judgment, gets no 申报≠核定 / 偏差原因 warning; a total made provisional by
+        # such rows is not compared with the 申报总分
+        errored = self.errored_rows(out)
+        left_out = {r["row"] for r in out if r["method"] == M_NA}
+        settled = {r["row"] for r in out} - errored - self.review_rows - left_out
+        self.row_checks(out, records, settled)
+        total = self.total(out)
+        points_known = not any(math.isnan(r["points"]) for r in out)
+        subtotals = self.level_checks(out, check=points_known)
+        claimed_total = self.claim_checks(out, total, compare=not errored)
+        problems = sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
+        blank = self.is_blank(out)
+        if blank:  # an unfilled form: one problem saying so, not a list of its empty cells
+            problems = [self.blank_problem(out)]
+        card = Scorecard(data, rules, out, subtotals, total, None, claimed_total, budget, problems, blank=blank)
+        return card.settle()
+
+    def errored_rows(self, rows: list[dict[str, Any]]) -> set[int]:
+        """Indicator rows with an error: reported at one of their cells, or unscorable."""
+        bad = {r["row"] for r in rows if r["method"] == M_INVALID or math.isnan(r["points"])}
+        for p in self.problems:
+            if p.is_error and p.where.sheet == self.sheet and (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or "")):
+                bad.add(int(m.group(1)))
+        return bad
+
+    def total(self, rows: list[dict[str, Any]]) -> float:
+        """Σ row scores; with not-applicable rows left out, rescaled to the full points
+        (Σ scores × 100 ÷ Σ applicable 分值), each such row warned at its 分值 cell."""
+        scored = sum(r["score"] for r in rows if r["method"] != M_NA)
+        left_out = [r for r in rows if r["method"] == M_NA]
+        if not left_out:
+            return round_half_up(scored)
+        applicable = sum(r["points"] for r in rows if r["method"] != M_NA and not math.isnan(r["points"]))
+        total = round_half_up(scored * self.rules.total_points / applicable) if applicable > 0 else 0.0
+        for r in left_out:
+            self.add_row(
+                r["row"],
+                L.I_POINTS,
+                "not-applicable-rescaled",
+                mark=self.data.records[r["row"]]["na"],
+                points=fmt_num(r["points"]),
+                applicable=fmt_num(round_half_up(applicable)),
+                scored=fmt_num(round_half_up(scored)),
+                full=fmt_num(self.rules.total_points),
+                total=fmt_num(total),
+            )
+        return total
+
+    def is_blank(self, rows: list[dict[str, Any]]) -> bool:
+        """No 实际完成值 in any 个性 row (nor a cell there that failed to read) and no 全年执行数."""
+        if any(b.executed is not None for b in self.data.budget.values()):
+            return False
+        for r in filter(self.is_own, rows):
+            cell = self.data.indicator_cell(r["row"], L.I_ACTUAL)
+            if self.data.records[r["row"]]["actual"].kind != BLANK or self.data.cell_has_error(
+                L.SHEET_INDICATORS, cell
+            ):
+                return False
+        return True
+
+    def is_own(self, r: dict[str, Any]) -> bool:
+        """A 个性 row: not the 预算执行率 line, not a 共性指标, not marked not applicable."""
+        if self.data.records[r["row"]].get("na") or self.is_budget_row(r["level1"], r["name"]):
+            return False
+        return not (self.rules.common and self.rules.common_for(r["name"]))
+
+    def blank_problem(self, rows: list[dict[str, Any]]) -> Problem:
+        own = [r["row"] for r in rows if self.is_own(r)]
+        cell = (
+            self.data.indicator_cell(own[0], L.I_ACTUAL)
+            if own
+            else f"{self.cols.get(L.I_ACTUAL, 'A')}{self.data.indicator_header_row}"
         )
+        return Problem.at(self.data.file, self.sheet, cell, BLANK_CODE)
 
     def score_row(self, row: int, r: dict[str, Any], plan: dict[str, Any], budget: Budget) -> dict[str, Any]:
         """One indicator's score, note and completion rate (SPEC §3)."""
         method, t, a = plan["method"], plan["t"], plan["a"]
         p = float(plan.get("points", r["points"]))  # 共性 rows score on the rule set's points
         score, note = 0.0, ""
-        if math.isnan(p):
+        if method == M_NA:
+            score, note = math.nan, f"不适用（“{r['na']}”），不计分，总分按适用指标分值折算"
+        elif math.isnan(p):
             if not self.already_bad(row, L.I_POINTS):
                 self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
         elif method == M_QUAL:
@@ -431,7 +503,7 @@ class _Scorer:
             note = self.numeric_checks(row, r, plan, p, score)
         else:
             note = plan.get("note", "无法评分，计 0 分")
-        score = round_half_up(score)
+        score = score if math.isnan(score) else round_half_up(score)
         if method == M_BUDGET or "common" in plan:
             rate = a
         elif method in NUMERIC_RULES and t != 0 and not math.isnan(t):
@@ -505,11 +577,17 @@ class _Scorer:
             return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
         return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
 
-    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]]) -> None:
+    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]], settled: set[int]) -> None:
+        """申报得分 > 分值 on any row (a mistake of its own); 申报≠核定 and a missing 偏差原因 only
+        on ``settled`` rows (no error, nothing awaiting judgment, not left out)."""
         tol = self.rules.claim_tolerance
         for r in rows:
             row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
             if math.isnan(p):
+                continue
+            if row not in settled:
+                if not math.isnan(c) and c > p + 1e-9:
+                    self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
                 continue
             if not math.isnan(c) and c > p + 1e-9:
                 self.add_row(
@@ -537,7 +615,10 @@ class _Scorer:
                     points=fmt_num(p),
                 )
 
-    def level_checks(self, rows: list[dict[str, Any]]) -> list[tuple[str, float, float]]:
+    def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:
+        """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
+        with ``check``, the 分值 sums against the rule set (skipped while a 分值 is in error:
+        the sums would only repeat that error)."""
         rules = self.rules
         sums: dict[str, list[float]] = {}
         first_row: dict[str, int] = {}
@@ -545,9 +626,11 @@ class _Scorer:
             name = L.canonical_level1(r["level1"])
             acc = sums.setdefault(name, [0.0, 0.0])
             acc[0] += 0.0 if math.isnan(r["points"]) else r["points"]
-            acc[1] += r["score"]
+            acc[1] += 0.0 if math.isnan(r["score"]) else r["score"]
             first_row.setdefault(name, r["row"])
         subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
+        if not check:
+            return subtotals
         header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
         points_total = round_half_up(sum(pts for pts, _ in sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
@@ -574,7 +657,7 @@ class _Scorer:
                 )
         return subtotals
 
-    def claim_checks(self, rows: list[dict[str, Any]], total: float) -> float | None:
+    def claim_checks(self, rows: list[dict[str, Any]], total: float, compare: bool = True) -> float | None:
         data = self.data
         claimed_rows = [r["claimed"] for r in rows if not math.isnan(r["claimed"])]
         row_sum = round_half_up(sum(claimed_rows)) if claimed_rows else None
@@ -596,7 +679,7 @@ class _Scorer:
         if claimed_total is None:
             claimed_total = row_sum
             cell = None
-        if claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
+        if compare and claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
             self.add(
                 sheet if cell else self.sheet,
                 cell or f"{self.cols.get(L.I_CLAIMED, 'A')}{data.indicator_header_row}",
