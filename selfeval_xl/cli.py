@@ -18,6 +18,7 @@ from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
 from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
+from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
 from .writeback import lock_file
 
 
@@ -42,14 +43,32 @@ def _file_line(o: FileOutcome) -> str:
     if r is None:
         return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
     claimed = f"，申报 {fmt_num(r.claimed_total)}" if r.claimed_total is not None else ""
-    line = f"{o.display}：核定总分 {r.total:.2f}（{r.grade}）{claimed}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
+    if r.status == BLANK:
+        verdict = "未填写（不评分）"
+    elif r.status == NEEDS_CORRECTION:
+        verdict = f"待更正，核定总分 {r.total:.2f}（暂算）{claimed}"
+    elif r.status == NEEDS_REVIEW:
+        verdict = f"待复核，核定总分 {r.total:.2f}（暂定 {r.grade}）{claimed}"
+    elif r.reviewed_total is not None:
+        verdict = (
+            f"{status_zh(r.status)}，复核总分 {r.reviewed_total:.2f}（{r.grade}），核定总分 {r.total:.2f}{claimed}"
+        )
+    else:
+        verdict = f"{status_zh(r.status)}，核定总分 {r.total:.2f}（{r.grade}）{claimed}"
+    line = f"{o.display}：{verdict}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
     return line + (f"；{o.write_problem.message}" if o.write_problem else "")
 
 
 def _closing(t: Tally) -> str:
-    dist = "、".join(f"{g} {t.grades.get(g, 0)}" for g in t.grade_order)
-    text = f"共 {t.files} 个文件：已评分 {t.scored}，未评分 {t.files - t.scored}"
-    return text + (f"；{dist}" if dist else "")
+    """``共 9 个文件：已评分 3、待复核 1、待更正 2、未填写 1；无法读取 1；不是 Excel 工作簿 1；等级：…``"""
+    text = f"共 {t.files} 个文件：{closing_counts(t.statuses)}"
+    if t.unreadable:
+        text += f"；无法读取 {t.unreadable}"
+    if t.others:
+        text += f"；不是 Excel 工作簿 {t.others}（未评分）"
+    if t.grades:
+        text += "；等级：" + "、".join(f"{g} {t.grades.get(g, 0)}" for g in t.grade_order)
+    return text
 
 
 class _Group(click.Group):

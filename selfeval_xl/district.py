@@ -15,6 +15,9 @@ from .charts import BAR_COLORS, bar_chart, hbar_chart
 from .errors import problem_title
 from .report import Block, todo
 from .rounding import fmt_num, fmt_pct
+from .verdict import BLANK, FINAL, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEWED, STATUS_ZH
+
+RANKED_ZH = {STATUS_ZH[FINAL], STATUS_ZH[REVIEWED]}
 
 TOP = 5
 
@@ -44,30 +47,59 @@ def _short(text: str, n: int = 16) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
+def _status(r: dict[str, Any]) -> str:
+    """The 状态 of a 汇总 row (a summary made before statuses existed: 已评分)."""
+    return str(r.get(L.R_STATUS) or STATUS_ZH[FINAL])
+
+
+def _final(r: dict[str, Any]) -> float:
+    reviewed = r.get(L.R_REVIEWED_TOTAL)
+    return reviewed if isinstance(reviewed, int | float) else r["核定总分"]
+
+
 def draft_district(summary: Path) -> list[Block]:
-    rows = [r for r in _table(summary, L.S_SUMMARY) if isinstance(r.get("核定总分"), int | float)]
+    every = [r for r in _table(summary, L.S_SUMMARY) if r.get("文件")]
+    # graded and ranked files carry the figures; the others are listed apart (SPEC §3.12)
+    rows = [r for r in every if _status(r) in RANKED_ZH and isinstance(r.get("核定总分"), int | float)]
+    waiting = [r for r in every if r not in rows]
     problems = _table(summary, L.S_PROBLEMS)
     unscored = _table(summary, L.S_UNSCORED)
-    years = sorted({r["评价年度"] for r in rows if r.get("评价年度")})
+    years = sorted({r["评价年度"] for r in every if r.get("评价年度")})
     year = "、".join(str(y) for y in years) if years else todo("年度")
     out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
 
     out.append(Block("h1", "一、总体情况"))
     kinds = Counter(r.get("评价类型") or "未注明" for r in rows)
-    mean = sum(r["核定总分"] for r in rows) / len(rows) if rows else 0
+    mean = sum(_final(r) for r in rows) / len(rows) if rows else 0
+    statuses = Counter(_status(r) for r in every)
+    others = [
+        f"{zh} {statuses[zh]} 份"
+        for zh in (STATUS_ZH[NEEDS_REVIEW], STATUS_ZH[NEEDS_CORRECTION], STATUS_ZH[BLANK])
+        if statuses[zh]
+    ]
     out.append(
         Block(
             "p",
-            f"本次共收到自评表 {len(rows) + len(unscored)} 份，已评分 {len(rows)} 份"
+            f"本次共收到文件 {len(every) + len(unscored)} 份，已评定等级 {len(rows)} 份"
             + (f"（{'，'.join(f'{k} {n} 份' for k, n in kinds.items())}）" if rows else "")
-            + f"，未能评分 {len(unscored)} 份。核定总分平均 {fmt_num(round(mean, 2))} 分。数据来源：{summary.name}。",
+            + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第六部分）" if others else "")
+            + f"，未能评分 {len(unscored)} 份。已评定等级的平均得分 {fmt_num(round(mean, 2))} 分。"
+            f"数据来源：{summary.name}。",
+        )
+    )
+    out.append(
+        Block(
+            "table",
+            headers=("状态", "数量"),
+            rows=[(zh, str(statuses[zh])) for zh in STATUS_ZH.values() if statuses[zh]]
+            + ([("未能评分", str(len(unscored)))] if unscored else []),
         )
     )
     out.append(Block("p", todo("本次自评工作的组织和复核情况")))
 
     out.append(Block("h1", "二、等级分布"))
     grades = Counter(r.get("等级") for r in rows)
-    order = sorted(grades, key=lambda g: -max((r["核定总分"] for r in rows if r.get("等级") == g), default=0))
+    order = sorted(grades, key=lambda g: -max((_final(r) for r in rows if r.get("等级") == g), default=0))
     out.append(
         Block(
             "table",
@@ -151,7 +183,24 @@ def draft_district(summary: Path) -> list[Block]:
     )
     out.append(Block("p", todo("对共性问题的分析和整改要求")))
 
-    if unscored:
-        out.append(Block("h1", "六、未能评分的文件"))
-        out += [Block("bullet", f"{u.get('文件')}：{u.get('原因')}") for u in unscored]
+    if waiting or unscored:
+        out.append(Block("h1", "六、待复核、待更正、未填写和未能评分的文件"))
+        for zh, what in (
+            (STATUS_ZH[NEEDS_REVIEW], "有指标需人工判断，复核后定级"),
+            (STATUS_ZH[NEEDS_CORRECTION], "有错误，退回单位更正后重新评分"),
+            (STATUS_ZH[BLANK], "未填写实际完成情况"),
+        ):
+            group = [r for r in waiting if _status(r) == zh]
+            if group:
+                out.append(Block("p", f"{zh} {len(group)} 份（{what}）："))
+                out += [
+                    Block(
+                        "bullet",
+                        f"{_name(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个，警告 {r.get('警告数') or 0} 个",
+                    )
+                    for r in group
+                ]
+        if unscored:
+            out.append(Block("p", f"未能评分 {len(unscored)} 份："))
+            out += [Block("bullet", f"{u.get('文件')}：{u.get('原因')}") for u in unscored]
     return out

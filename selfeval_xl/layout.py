@@ -155,6 +155,8 @@ RESULT_HEADERS = (
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"
+R_STATUS = "状态"
+R_REVIEWED_TOTAL = "复核总分"
 R_RULESET = "规则集"
 R_SCORED_AT = "评分时间"
 PROBLEM_HEADERS = ("级别", "位置", "说明")
@@ -177,7 +179,7 @@ SUMMARY_LEAD = (
     "预算执行率",
 )
 SUMMARY_SUBTOTAL = "{}得分"  # one column per 一级指标, e.g. 产出指标得分
-SUMMARY_TAIL = ("核定总分", "等级", "申报总分", "得分差异", "排名", "错误数", "警告数", "文件")
+SUMMARY_TAIL = ("核定总分", "等级", "申报总分", "得分差异", "排名", "错误数", "警告数", "文件", "状态", "复核总分")
 # 指标明细: the file and its unit, then the 评分结果 columns with 指标性质 and 计量单位 added
 DETAIL_HEADERS = (
     "文件",

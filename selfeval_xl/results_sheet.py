@@ -10,6 +10,7 @@ from . import layout as L
 from .errors import SEVERITY_ZH
 from .rounding import percent_fraction, round_half_up
 from .scorecard import Scorecard
+from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, status_zh
 from .xlsx_write import SheetSpec, Style
 
 # Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
@@ -26,6 +27,12 @@ BOLD_NUM = Style(bold=True, num_fmt=2)
 BOLD_PCT = Style(bold=True, num_fmt=10)
 LINK = Style(color="FF0563C1", underline=True)
 SEVERITY_STYLE = {True: Style(bold=True, color=ERROR_COLOR), False: Style(bold=True, color=WARNING_COLOR)}
+# 状态 as in the summary: what waits on someone stands out
+STATUS_STYLE = {
+    NEEDS_REVIEW: Style(bold=True, fill="FFFFEB9C", align="center"),
+    NEEDS_CORRECTION: Style(bold=True, fill="FFFFC7CE", align="center"),
+    BLANK: Style(bold=True, fill="FFE7E6E6", align="center"),
+}
 
 WIDTHS = (12, 16, 30, 16, 16, 10, 8, 10, 10, 10, 60)
 NO_PROBLEMS = "（未发现问题）"
@@ -79,19 +86,31 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec.add(())
     grades = card.rules.grade_labels
     claimed_total = card.claimed_total
+    status = card.status
+    if card.grade is not None:
+        grade: tuple[object, Style | None] = (card.grade, grade_style(card.grade, grades))
+    else:
+        grade = ("不评定" if status == BLANK else "待更正后评定", BOLD)
     labels: list[tuple[str, object, Style | None]] = [
-        (L.R_TOTAL, card.total, BOLD_NUM),
-        (L.R_GRADE, card.grade, grade_style(card.grade, grades)),
+        (L.R_TOTAL, None if status == BLANK else card.total, BOLD_NUM),
+        (L.R_GRADE, *grade),
+        (L.R_STATUS, status_zh(status), STATUS_STYLE.get(status, BOLD)),
         (L.R_CLAIMED_TOTAL, claimed_total if claimed_total is not None else "未填写", BOLD_NUM),
         ("得分差异", None if claimed_total is None else round_half_up(claimed_total - card.total), NUM),
+        (L.R_REVIEWED_TOTAL, card.reviewed_total, BOLD_NUM),
         ("预算执行率", percent_fraction(card.budget.rate), PCT),
         (L.R_RULESET, card.rules.label, None),
         (L.R_SCORED_AT, scored_at, None),
         ("错误数", len(card.errors), None),
         ("警告数", len(card.warnings), None),
     ]
+    notes = {
+        L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
+        L.R_STATUS: STATUS_HINT.get(status),
+    }
     for label, value, style in labels:
-        spec.add((label, value), (BOLD, style))
+        note = notes.get(label)
+        spec.add((label, value, note) if note else (label, value), (BOLD, style, None))
     spec.add(())
     spec.add(L.PROBLEM_HEADERS, HEADER)
     if not card.problems:

@@ -27,12 +27,15 @@ from .errors import SEVERITY_ZH
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
 from .rounding import percent_fraction, round_half_up
+from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUSES, group_index, is_ranked, status_zh
 from .xlsx_write import Package, clean_text, row_xml, sheet_parts
 
 EXCEL_MAX_ROWS = 1_048_576
 FONT = {"font_name": "宋体", "font_size": 11}
 
 W_TEXT, W_NUM = 14, 11
+# 状态 cell fills: what waits on someone stands out (待复核 amber, 待更正 red, 未填写 grey)
+STATUS_FILLS = {NEEDS_REVIEW: "#FFEB9C", NEEDS_CORRECTION: "#FFC7CE", BLANK: "#E7E6E6"}
 
 
 @dataclass
@@ -49,6 +52,12 @@ class _Row:
     file: str
     link: str | None
     kind: str
+    status: str = ""
+    reviewed: float | None = None
+
+    @property
+    def final_total(self) -> float:
+        return self.reviewed if self.reviewed is not None else self.total
 
 
 ROW_MARK = "\x00"  # stands for the row number in rendered rows until they are placed
@@ -127,11 +136,9 @@ class SummaryWriter:
             }
         )
         self.f_num = wb.add_format({"num_format": "0.00"})
-        self.f_amount = wb.add_format({"num_format": "#,##0.00"})
         self.f_pct = wb.add_format({"num_format": "0.00%"})
-        self.f_int = wb.add_format({"num_format": "0"})
-        self.f_link = wb.add_format({"font_color": "#0563C1", "underline": 1})
         self.f_grade = [wb.add_format({"bold": True, "align": "center", "bg_color": "#" + c[2:]}) for c in GRADE_FILLS]
+        self._formats: dict[tuple[str, bool], Any] = {}
         self.ws_summary = wb.add_worksheet(L.S_SUMMARY)
         self.ws_grades = wb.add_worksheet(L.S_GRADES)
         self.ws_detail = wb.add_worksheet(L.S_DETAIL)
@@ -245,6 +252,8 @@ class SummaryWriter:
                 file=file,
                 link=rel,
                 kind=obj["kind"] or "",
+                status=obj.get("status") or "",
+                reviewed=obj.get("reviewed_total"),
             )
         )
 
@@ -286,54 +295,105 @@ class SummaryWriter:
             if self.csv_path is not None:
                 self.csv_path.unlink(missing_ok=True)
 
+    def _fmt(self, kind: str, top: bool = False) -> Any:
+        """A 汇总 cell format by kind; ``top`` draws the line that sets a status group apart."""
+        key = (kind, top)
+        if key not in self._formats:
+            props: dict[str, Any] = {
+                "text": {},
+                "int": {"num_format": "0"},
+                "amount": {"num_format": "#,##0.00"},
+                "pct": {"num_format": "0.00%"},
+                "num": {"num_format": "0.00"},
+                "provisional": {"num_format": '0.00"（暂算）"', "font_color": "#9C0006"},
+                "link": {"font_color": "#0563C1", "underline": 1},
+            }.get(kind, {})
+            if kind.startswith("grade:"):
+                i = int(kind[6:])
+                props = {"bold": True, "align": "center", "bg_color": "#" + GRADE_FILLS[i][2:]}
+            elif kind.startswith("status:"):
+                props = {"bold": True, "align": "center"}
+                if fill := STATUS_FILLS.get(kind[7:]):
+                    props["bg_color"] = fill
+            if top:
+                props = {**props, "top": 5}  # a thick line above the first row of each group
+            self._formats[key] = self.wb.add_format(props) if props else None
+        return self._formats[key]
+
     def _write_summary(self) -> None:
+        """汇总: graded files ranked by their final total (复核总分 where present, else 核定总分),
+        then 待复核, 待更正 and 未填写, each group set apart by a thick line and unranked
+        (SPEC §4.2). No separator rows: every row below the header is one workbook, so the
+        sheet still filters, sorts and pivots."""
         ws = self.ws_summary
         headers = [*L.SUMMARY_LEAD, *(L.SUMMARY_SUBTOTAL.format(n) for n in self.levels), *L.SUMMARY_TAIL]
-        widths = [12, 26, 10, 28, 8, 12, 12, 10, *[10] * len(self.levels), 9, 6, 9, 9, 6, 6, 6, 40]
+        widths = [12, 26, 10, 28, 8, 12, 12, 10, *[10] * len(self.levels), 12, 6, 9, 9, 6, 6, 6, 40, 8, 9]
         ws.set_row(0, 32)
         self._header(ws, headers, widths)
         ws.freeze_panes(1, 2)
-        rows = sorted(self.rows, key=lambda r: -r.total)  # stable: ties keep file order
-        ranks = competition_ranks([r.total for r in rows])
-        lead_fmt = [None, None, None, None, self.f_int, self.f_amount, self.f_amount, self.f_pct]
+        # stable sorts: ties keep file order; 待更正 and 未填写 stay in file order
+        rows = sorted(
+            self.rows, key=lambda r: (group_index(r.status), -r.final_total if group_index(r.status) < 2 else 0)
+        )
+        ranked = [r for r in rows if is_ranked(r.status)]
+        ranks: list[int | None] = [
+            *competition_ranks([r.final_total for r in ranked]),
+            *[None] * (len(rows) - len(ranked)),
+        ]
+        lead_fmt = ["text", "text", "text", "text", "int", "amount", "amount", "pct"]
         for i, (row, rank) in enumerate(zip(rows, ranks, strict=True), start=1):
+            top = i > 1 and group_index(row.status) != group_index(rows[i - 2].status)
             for c, v in enumerate(row.lead):
-                self._put(ws, i, c, v, lead_fmt[c])
+                self._cell(ws, i, c, v, self._fmt(lead_fmt[c], top), top)
             c = len(row.lead)
+            blank = row.status == BLANK
             for name in self.levels:
-                self._put(ws, i, c, row.subtotals.get(name), self.f_num)
+                self._cell(ws, i, c, None if blank else row.subtotals.get(name), self._fmt("num", top), top)
                 c += 1
-            grade_fmt = self.f_grade[min(self._grade_index(row.grade), len(self.f_grade) - 1)]
-            diff = None if row.claimed is None else round_half_up(row.claimed - row.total)
+            grade_kind = f"grade:{min(self._grade_index(row.grade), len(GRADE_FILLS) - 1)}" if row.grade else "text"
+            diff = None if row.claimed is None or blank else round_half_up(row.claimed - row.total)
+            total_kind = "provisional" if row.status == NEEDS_CORRECTION else "num"
             tail = [
-                (row.total, self.f_num),
-                (row.grade, grade_fmt),
-                (row.claimed, self.f_num),
-                (diff, self.f_num),
-                (rank, None),
-                (row.errors, None),
-                (row.warnings, None),
+                (None if blank else row.total, total_kind),
+                (row.grade, grade_kind),
+                (row.claimed, "num"),
+                (diff, "num"),
+                (rank, "text"),
+                (row.errors, "text"),
+                (row.warnings, "text"),
             ]
-            for v, fmt in tail:
-                self._put(ws, i, c, v, fmt)
+            for v, kind in tail:
+                self._cell(ws, i, c, v, self._fmt(kind, top), top)
                 c += 1
             if row.link:
-                ws.write_url(i, c, "external:" + row.link, self.f_link, string=clean_text(row.file))
+                ws.write_url(i, c, "external:" + row.link, self._fmt("link", top), string=clean_text(row.file))
             else:
-                self._put(ws, i, c, row.file)
+                self._cell(ws, i, c, row.file, self._fmt("text", top), top)
+            self._cell(ws, i, c + 1, status_zh(row.status), self._fmt(f"status:{row.status}", top), top)
+            self._cell(ws, i, c + 2, row.reviewed, self._fmt("num", top), top)
         self._filter(ws, len(rows), len(headers))
         if self.csv_path is not None:
             note = f"指标明细超过 Excel 行数上限，超出部分见 {self.csv_path.name}"
             ws.write_string(len(rows) + 2, 0, note)
 
-    def _grade_index(self, grade: str) -> int:
+    def _cell(self, ws: Any, r: int, c: int, value: Any, fmt: Any, top: bool) -> None:
+        """Like ``_put``, but an empty cell on a group's first row still draws the line."""
+        if (value is None or value == "") and top:
+            ws.write_blank(r, c, None, fmt)
+        else:
+            self._put(ws, r, c, value, fmt)
+
+    def _grade_index(self, grade: str | None) -> int:
         return self.grades.index(grade) if grade in self.grades else len(self.grades)
 
     def _write_grades(self) -> None:
+        """Grades of the graded (ranked) files, overall and per 评价类型, with a chart; below,
+        every scored file's status (SPEC §4.2)."""
         ws = self.ws_grades
+        ranked = [r for r in self.rows if is_ranked(r.status)]
         kinds = sorted({r.kind for r in self.rows})
-        groups = [("全部", self.rows)] + (
-            [(k, [r for r in self.rows if r.kind == k]) for k in kinds] if len(kinds) > 1 else []
+        groups = [("全部", ranked)] + (
+            [(k, [r for r in ranked if r.kind == k]) for k in kinds] if len(kinds) > 1 else []
         )
         headers = ["等级"]
         for name, _ in groups:
@@ -350,6 +410,7 @@ class SummaryWriter:
         for g, (_, rows) in enumerate(groups):
             ws.write_number(total_row, 1 + 2 * g, len(rows))
             ws.write_number(total_row, 2 + 2 * g, 1 if rows else 0, self.f_pct)
+        total_row = self._write_statuses(ws, total_row + 2, kinds)
         if not self.grades:
             return
         chart = self.wb.add_chart({"type": "column"})
@@ -372,6 +433,31 @@ class SummaryWriter:
         chart.set_y_axis(y_axis)
         chart.set_legend({"position": "bottom" if len(groups) > 1 else "none"})
         ws.insert_chart(total_row + 2, 0, chart, {"x_scale": 1.2, "y_scale": 1.1})
+
+    def _write_statuses(self, ws: Any, first: int, kinds: list[str]) -> int:
+        """The status table from row ``first``: files per status, overall and per 评价类型.
+        Returns its last row."""
+        groups = [("全部", self.rows)] + (
+            [(k, [r for r in self.rows if r.kind == k]) for k in kinds] if len(kinds) > 1 else []
+        )
+        ws.write_string(first, 0, "状态", self.f_head)
+        for g, (name, _) in enumerate(groups):
+            ws.write_string(first, 1 + 2 * g, f"{name}数量", self.f_head)
+            ws.write_string(first, 2 + 2 * g, f"{name}占比", self.f_head)
+        counts = [Counter(r.status for r in rows) for _, rows in groups]
+        row = first
+        for status in STATUSES:
+            row += 1
+            ws.write_string(row, 0, status_zh(status), self._fmt(f"status:{status}"))
+            for g, ((_, rows), count) in enumerate(zip(groups, counts, strict=True)):
+                ws.write_number(row, 1 + 2 * g, count.get(status, 0))
+                ws.write_number(row, 2 + 2 * g, count.get(status, 0) / len(rows) if rows else 0, self.f_pct)
+        row += 1
+        ws.write_string(row, 0, "合计", self.f_head)
+        for g, (_, rows) in enumerate(groups):
+            ws.write_number(row, 1 + 2 * g, len(rows))
+            ws.write_number(row, 2 + 2 * g, 1 if rows else 0, self.f_pct)
+        return row
 
 
 class _RowStream:

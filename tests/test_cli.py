@@ -11,6 +11,7 @@ from conftest import base_rows, row
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
+from selfeval_xl.verdict import STATUS_ZH
 
 
 @pytest.fixture
@@ -41,9 +42,11 @@ def test_score_json_equals_library(runner, make_workbook):
         "unit",
         "unit_code",
         "project",
+        "status",
         "total",
         "grade",
         "claimed_total",
+        "reviewed_total",
         "budget",
         "indicators",
         "problems",
@@ -60,11 +63,14 @@ def test_score_json_equals_library(runner, make_workbook):
         "points",
         "score",
         "claimed",
+        "reviewed",
+        "review_note",
         "rate",
         "note",
     }
     assert obj == json.loads(json.dumps(score_file(path).card.as_dict(), ensure_ascii=False))
-    assert (obj["total"], obj["grade"], obj["budget"]["rate"]) == (100, "优", 100)
+    assert (obj["status"], obj["total"], obj["grade"], obj["budget"]["rate"]) == ("final", 100, "优", 100)
+    assert obj["reviewed_total"] is None and obj["indicators"][0]["reviewed"] is None
 
 
 def test_validate_reports_cell_and_exits_1(runner, make_workbook):
@@ -74,8 +80,9 @@ def test_validate_reports_cell_and_exits_1(runner, make_workbook):
     result = runner.invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1
     assert "错误：项目A.xlsx 绩效指标!H4：实际完成值“约九成”无法识别为数值" in result.stderr.splitlines()
-    # that row scores 0, the rest are full: 100 − 10 = 90 → 优 (lower bound inclusive)
-    assert result.stdout.splitlines()[-1] == "共 1 个文件：已评分 1，未评分 0；优 1、良 0、中 0、差 0"
+    # that row scores 0, the rest are full: 100 − 10 = 90 provisional (暂算), no grade until fixed
+    assert "项目A.xlsx：待更正，核定总分 90.00（暂算），错误 1，警告 0" in result.stdout.splitlines()
+    assert result.stdout.splitlines()[-1] == "共 1 个文件：已评分 0、待复核 0、待更正 1、未填写 0"
 
 
 def test_batch_goes_on_past_unreadable_file(runner, make_workbook, tmp_path):
@@ -92,7 +99,7 @@ def test_batch_goes_on_past_unreadable_file(runner, make_workbook, tmp_path):
     assert "错误：坏文件.xlsx：不是有效的 Excel 工作簿（文件不是 zip 格式的 .xlsx）" in err  # -v: every problem
     # ~$a.xlsx says a.xlsx is open in Excel: scored, not written, and told so
     assert err[0].startswith(
-        "a.xlsx：核定总分 100.00（优），错误 0，警告 1；文件正在被 Excel/WPS 打开（发现锁文件 ~$a.xlsx）"
+        "a.xlsx：已评分，核定总分 100.00（优），错误 0，警告 1；文件正在被 Excel/WPS 打开（发现锁文件 ~$a.xlsx）"
     )
     assert "评分结果：0 个文件已写回原工作簿，1 个未写回（见上）" in err
     assert "Traceback" not in result.output
@@ -122,7 +129,9 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     result = runner.invoke(cli, ["demo", str(target)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("已复制 9 个样例工作簿到 ")
-    assert "共 9 个文件：已评分 9，未评分 0；优 3、良 2、中 2、差 2" in result.stdout
+    # 2 samples carry errors on purpose (待更正, no grade); the 7 others: 优 100, 99.11, 95.25;
+    # 良 85.74, 83.81; 中 64.37; 差 39.58
+    assert "共 9 个文件：已评分 7、待复核 0、待更正 2、未填写 0；等级：优 3、良 2、中 1、差 1" in result.stdout
     assert (target / "汇总.xlsx").exists()
     # the summary equals the JSON of the same files (scored again, nothing written)
     again = runner.invoke(
@@ -134,8 +143,13 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     header = rows[0]
     for r in rows[1:]:
         rec = dict(zip(header, r, strict=True))
-        assert (rec["核定总分"], rec["等级"]) == (objs[rec["文件"]]["total"], objs[rec["文件"]]["grade"])
-    # both kinds side by side: 项目支出 优 2 良 1 中 1 差 2; 部门整体支出 优 1 (seed) 良 1 中 1
+        obj = objs[rec["文件"]]
+        assert (rec["核定总分"], rec["等级"], rec["状态"]) == (obj["total"], obj["grade"], STATUS_ZH[obj["status"]])
+    # graded files first (ranked 1..7), then the two 待更正 samples, unranked
+    assert [r[header.index("排名")] for r in rows[1:]] == [1, 2, 3, 4, 5, 6, 7, None, None]
+    assert [r[header.index("状态")] for r in rows[1:]] == ["已评分"] * 7 + ["待更正"] * 2
+    # both kinds side by side, graded files only: 项目支出 优 2 良 1 中 1 差 1 (大英 待更正);
+    # 部门整体支出 优 1 (seed) 良 1 (卫健委 待更正)
     grades = list(openpyxl.load_workbook(target / "汇总.xlsx")["等级分布"].iter_rows(values_only=True))
     assert grades[0] == (
         "等级",
@@ -146,7 +160,10 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
         "项目支出数量",
         "项目支出占比",
     )
-    assert [g[3] for g in grades[1:]] == [1, 1, 1, 0, 3] and [g[5] for g in grades[1:]] == [2, 1, 1, 2, 6]
+    assert [g[3] for g in grades[1:6]] == [1, 1, 0, 0, 2] and [g[5] for g in grades[1:6]] == [2, 1, 1, 1, 5]
+    # per status: 部门整体支出 已评分 2 待更正 1; 项目支出 已评分 5 待更正 1
+    statuses = {g[0]: (g[1], g[3], g[5]) for g in grades[7:]}
+    assert statuses["已评分"] == (7, 2, 5) and statuses["待更正"] == (2, 1, 1) and statuses["合计"] == (9, 3, 6)
     # rerunning the demo starts from fresh copies and gives the same summary
     assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
     assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows

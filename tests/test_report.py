@@ -105,17 +105,28 @@ def test_district_report_from_the_summary(samples, tmp_path):
     assert result.exit_code == 0, result.output
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
-    assert "本次共收到自评表 9 份，已评分 9 份（项目支出 6 份，部门整体支出 3 份），未能评分 0 份。" in md
-    # 等级: 优 3 (100, 99.11, 95.25), 良 2 (85.74, 83.81), 中 2 (77.64, 64.37), 差 2 (39.58, 10)
-    assert "| 优 | 3 | 33.33% |" in md and "| 差 | 2 | 22.22% |" in md
+    assert (
+        "本次共收到文件 9 份，已评定等级 7 份（项目支出 5 份，部门整体支出 2 份），"
+        "待更正 2 份（暂不评定等级、不排名，见第六部分），未能评分 0 份。" in md
+    )
+    assert "| 已评分 | 7 |" in md and "| 待更正 | 2 |" in md
+    # 等级 of the 7 graded: 优 3 (100, 99.11, 95.25) 3/7 = 42.86%, 良 2 (85.74, 83.81), 中 1 (64.37),
+    # 差 1 (39.58) 1/7 = 14.29%; the two 待更正 samples (77.64, 10 暂算) are not graded
+    assert "| 优 | 3 | 42.86% |" in md and "| 差 | 1 | 14.29% |" in md
     # lowest execution first: 宣城 46/148 = 31.08%
     section = md.split("## 三、")[1].split("## 四、")[0]
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
     assert first.startswith("| 宣城市农业农村局") and "31.08%" in first
-    # biggest 申报 − 核定 first: 大英 100 − 10 = 90
+    # biggest 申报 − 核定 first among graded files: 普陀 60 − 39.58 = 20.42 (大英's 100 − 10 暂算 is
+    # a consequence of its error, not a finding)
     section = md.split("## 四、")[1].split("## 五、")[0]
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
-    assert first.startswith("| 大英县司法局") and first.endswith("| 100 | 10 | 90 | 差 |")
+    assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60 | 39.58 | 20.42 | 差 |")
+    section = md.split("## 六、")[1]
+    assert "待更正 2 份（有错误，退回单位更正后重新评分）：" in section
+    assert (
+        "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1 个" in section
+    )
     assert "| 得分低于分值但未说明偏差原因 | missing-reason |" in md
     # the charts: written beside the .md, embedded in the .docx
     pngs = sorted(tmp_path.glob("全区.图*.png"))

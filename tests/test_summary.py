@@ -126,6 +126,14 @@ def test_summary_equals_results_and_json(inbox, tmp_path):
         ("中", 0, 0),
         ("差", 0, 0),
         ("合计", 4, 1),
+        # then files per status (the unreadable 坏.xlsx is in 未评分文件, not here)
+        ("状态", "全部数量", "全部占比"),
+        ("已评分", 4, 1),
+        ("已复核", 0, 0),
+        ("待复核", 0, 0),
+        ("待更正", 0, 0),
+        ("未填写", 0, 0),
+        ("合计", 4, 1),
     ]
     with zipfile.ZipFile(summary) as zf:
         assert "xl/charts/chart1.xml" in zf.namelist()
@@ -133,7 +141,7 @@ def test_summary_equals_results_and_json(inbox, tmp_path):
             if name.startswith("xl/worksheets/sheet"):
                 assert b"<f>" not in zf.read(name), name  # no input text became a formula
     ws = openpyxl.load_workbook(summary)[L.S_SUMMARY]
-    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:T5"
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:V5"  # … 文件, 状态, 复核总分
     # relative link from out/ to the scored file (XlsxWriter stores it Windows-style)
     assert ws["T2"].hyperlink.target == "..\\收件箱\\a.xlsx"
 
