@@ -19,13 +19,14 @@ from pathlib import Path
 
 from . import layout as L
 from ._fs import atomic_path
-from .discover import find_workbooks, is_candidate, is_own_summary
+from .discover import find_other_files, find_workbooks, is_candidate, is_own_summary
+from .duplicates import Duplicates
 from .errors import Problem, RuleSetError, SelfevalError
 from .form_reader import read_form, require_form
 from .outcome import FileOutcome, Scored, Tally
 from .reader import WorkbookData, read_workbook
 from .rules import RuleSet, bundled, load_rules
-from .scoring import score
+from .scoring import PROBLEM_SHEET_ORDER, score
 from .summary import SummaryWriter, render
 from .writeback import write_back
 
@@ -123,7 +124,7 @@ def score_paths(
     paths: Iterable[Path], rules: RuleSet | None = None, debug: bool = False, layout: str = "auto"
 ) -> Iterator[FileOutcome]:
     """Score every workbook under ``paths``, one outcome per file, in a stable order (nothing
-    is written)."""
+    is written). Duplicates across the files are for the caller to find (``Duplicates``)."""
     rulebook = RuleBook(rules)
     for path, display in find_workbooks(paths):
         yield score_file(path, display, rulebook, debug, layout)
@@ -156,6 +157,8 @@ class BatchResult:
     tally: Tally
     summary: Path | None
     detail_csv: Path | None = None
+    duplicates: dict[str, Problem] = field(default_factory=dict)  # file → its duplicate warning
+    others: list[str] = field(default_factory=list)  # files in the folders that are not workbooks
 
 
 def run_batch(
@@ -169,11 +172,15 @@ def run_batch(
     in file order and are summarised and dropped one by one, so memory does not grow with the
     number of files; the summary appears only when the whole batch is done (an interrupted batch
     leaves no summary and no half-written file)."""
+    paths = list(paths)
     exclude = [p for p in (options.out_dir, options.summary) if p is not None]
     files = find_workbooks(paths, exclude)
+    others = find_other_files(paths, exclude)
     if on_start:
         on_start(len(files))
     tally = Tally()
+    duplicates = Duplicates()
+    found: dict[str, Problem] = {}
     writer: SummaryWriter | None = None
     with contextlib.ExitStack() as stack:
         if options.summary is not None:
@@ -189,6 +196,8 @@ def run_batch(
                     continue
                 tally.add(outcome)
                 result = outcome.result
+                if result is not None:
+                    duplicates.add(result.identity, outcome.display, outcome.path)
                 if writer is not None:
                     writer.add(
                         outcome.as_dict(),
@@ -200,13 +209,41 @@ def run_batch(
                 outcome.rendered = None
                 if result is not None:
                     result.obj = None
+            for display, (path, problem) in duplicates.problems().items():
+                found[display] = problem
+                if writer is not None:
+                    writer.add_problem(problem)
+                if options.write_back:
+                    _rewrite(path, display, problem, options)
+            for path, display in others:
+                tally.add_other()
+                if writer is not None:
+                    writer.add_other(display, path.suffix)
             if writer is not None:
                 writer.close()
         except BaseException:
             if writer is not None:
                 writer.abort()
             raise
-    return BatchResult(tally, options.summary, writer.csv_path if writer else None)
+    return BatchResult(
+        tally, options.summary, writer.csv_path if writer else None, found, [display for _, display in others]
+    )
+
+
+def _rewrite(path: Path, display: str, extra: Problem, options: BatchOptions) -> None:
+    """Score a file again with a problem only the whole run could find (a duplicate) and write
+    its results again, so its 评分结果 sheet says so too."""
+    outcome = score_file(path, display, RuleBook(options.rules), options.debug, options.layout)
+    card = outcome.card
+    if card is None:
+        return
+    card.problems = sorted([*card.problems, extra], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
+    card.settle()
+    try:
+        write_back(card, path, display, options.scored_at, options.out_dir)
+    except Exception:
+        if options.debug:
+            raise
 
 
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves

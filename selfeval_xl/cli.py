@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from . import layout as L
 from ._fs import atomic_write
 from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
 from .demo import copy_samples
+from .discover import find_other_files, is_own_summary
+from .duplicates import Duplicates
 from .errors import RuleSetError, SelfevalError
 from .roster import RosterError, make_roster_templates
 from .rounding import fmt_num
@@ -150,17 +153,32 @@ _layout_opt = click.option(
 @click.pass_context
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool, layout: str) -> None:
     tally = Tally()
+    duplicates = Duplicates()
     for outcome in score_paths(paths, _rules(rules_path), debug, layout):
         if outcome.skipped:
             continue
         tally.add(outcome)
+        if outcome.result is not None:
+            duplicates.add(outcome.result.identity, outcome.display, outcome.path)
         for p in outcome.problems:
             click.echo(_problem_line(p), err=True)
         click.echo(_file_line(outcome))
+    for _, problem in duplicates.problems().values():  # known only once every file is read
+        click.echo(_problem_line(problem), err=True)
+    others = [display for _, display in find_other_files(paths)]
+    for _ in others:
+        tally.add_other()
+    _echo_others(others)
     if not tally.files:
         click.echo(NOTHING_FOUND, err=True)
     click.echo(_closing(tally))
     ctx.exit(1 if tally.with_errors else 0)
+
+
+def _echo_others(others: list[str]) -> None:
+    """Name every file in the folders that is not a workbook: nothing is silently missed."""
+    for display in others:
+        click.echo(f"{display}：不是 Excel 工作簿，未评分", err=True)
 
 
 @cli.command(
@@ -256,6 +274,7 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
 
     if (workbook is None) == (summary is None):
         raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
+    failed = False
     if summary is not None:
         blocks = draft_district(summary)
         out = output or summary.with_name(summary.stem + ".汇总报告.docx")
@@ -265,9 +284,16 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
         outcome = score_file(workbook, workbook.name, RuleBook(_rules(rules_path)))
         if outcome.card is None:
             raise click.ClickException(f"无法起草报告：{outcome.error}")
-        blocks = draft(outcome.card)
-        out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
-        what = f"报告（核定总分 {outcome.card.total:.2f}，{outcome.card.grade}）"
+        card = outcome.card
+        blocks = draft(card)
+        if card.status in (NEEDS_CORRECTION, BLANK):
+            out = output or workbook.with_name(workbook.stem + ".更正清单.docx")
+            what = f"更正清单（{status_zh(card.status)}，{len(card.errors)} 处需更正；更正后重新评分再起草自评报告）"
+            failed = True
+        else:
+            out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
+            grade = card.grade if card.status != NEEDS_REVIEW else f"暂定 {card.grade}，待复核"
+            what = f"报告（核定总分 {card.total:.2f}，{grade}）"
     if out.suffix.lower() == ".md":
 
         def image(i: int, block: Block) -> str:
@@ -282,7 +308,9 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
     else:
         raise click.UsageError("报告只能输出为 .docx 或 .md")
     todo_count = sum(b.text.count("【请补充") for b in blocks)
-    click.echo(f"已起草{what}：{out}（待人工补充 {todo_count} 处）")
+    click.echo(f"已起草{what}：{out}" + ("" if failed else f"（待人工补充 {todo_count} 处）"))
+    if failed:  # SPEC §5: a file with errors → 1
+        click.get_current_context().exit(1)
 
 
 @cli.command(name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。")
@@ -333,12 +361,16 @@ class _Progress:
 def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose: bool) -> BatchResult:
     progress = _Progress()
 
+    # JSON lines wait in a temp file until the run is done: a duplicate found later must still
+    # reach the first file's line (memory stays flat either way)
+    lines_json = tempfile.TemporaryFile("w+", encoding="utf-8") if as_json else None
+
     def report(outcome: FileOutcome) -> None:
         progress.clear()
         if outcome.skipped:
             click.echo(f"跳过本工具生成的汇总表：{outcome.display}", err=True)
-        elif as_json:
-            click.echo(json.dumps(outcome.as_dict(), ensure_ascii=False))
+        elif lines_json is not None:
+            lines_json.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
         if not outcome.skipped and outcome.problems:
             click.echo(_file_line(outcome), err=True)
             if verbose:
@@ -347,6 +379,13 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         progress.step(outcome.display)
 
     summary = options.summary
+    if summary is not None and summary.exists() and not is_own_summary(summary):
+        # checked before any work: never replace a file selfeval did not write (SPEC §4.2)
+        click.echo(
+            f"错误：{summary} 不是本工具生成的汇总表，为免覆盖已停止，未评分任何文件；请用 --summary 指定其他文件名",
+            err=True,
+        )
+        click.get_current_context().exit(2)
     if summary is not None and (lock := lock_file(summary)) is not None:
         # checked first: the workbooks would be scored and written, then the summary refused
         raise click.ClickException(
@@ -360,15 +399,23 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         raise click.ClickException(f"无法写入汇总表 {summary}（{reason}）；各工作簿的评分结果已写回") from None
     finally:
         progress.clear()
+    for problem in result.duplicates.values():
+        click.echo(_problem_line(problem), err=True)
+    if lines_json is not None:
+        lines_json.seek(0)
+        for line in lines_json:
+            obj = json.loads(line)
+            if obj["file"] in result.duplicates:
+                obj["problems"].append(result.duplicates[obj["file"]].as_dict())
+            click.echo(json.dumps(obj, ensure_ascii=False))
+        lines_json.close()
     t = result.tally
+    _echo_others(result.others)
     if not t.files:
         click.echo(NOTHING_FOUND, err=True)
     lines = [_closing(t)]
     if options.write_back:
-        where = f"副本在 {options.out_dir}" if options.out_dir else "已写回原工作簿"
-        lines.append(
-            f"评分结果：{t.written} 个文件{where}" + (f"，{t.not_written} 个未写回（见上）" if t.not_written else "")
-        )
+        lines.append(_written_line(t, options))
     if result.summary is not None:
         lines.append(f"汇总表：{result.summary}")
     if result.detail_csv is not None:
@@ -376,6 +423,22 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     for line in lines:
         click.echo(line, err=as_json)
     return result
+
+
+def _written_line(t: Tally, options: BatchOptions) -> str:
+    """Where the 评分结果 went: in place, as copies, or beside a non-.xlsx input (named)."""
+    side = t.side_files
+    if options.out_dir:
+        text = f"评分结果：{t.written} 个文件的副本在 {options.out_dir}"
+    else:
+        parts = []
+        if t.written - len(side):
+            parts.append(f"{t.written - len(side)} 个文件已写回原工作簿")
+        if side:
+            names = "、".join(side[:3]) + (f" 等 {len(side)} 个" if len(side) > 3 else "")
+            parts.append(f"非 .xlsx 文件的评分结果另存为 {names}（原文件未改动）")
+        text = "评分结果：" + ("，".join(parts) or "0 个文件已写回原工作簿")
+    return text + (f"，{t.not_written} 个未写回（见上）" if t.not_written else "")
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,6 +45,33 @@ def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[
                     found.append((f, rel.as_posix()))
         elif not excluded(p):
             found.append((p, p.name))
+    return found
+
+
+# What selfeval itself writes beside the inputs (besides 评分结果 side files and 汇总.xlsx).
+_OWN_OUTPUT = re.compile(r"\.(自评报告|汇总报告|更正清单)(\.图\d+\.png|\.docx|\.md)$|_指标明细\.csv$")
+
+
+def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """Every other file in the folders among ``paths`` (a .docx, .pdf, .txt … sent with the
+    workbooks), so that the summary lists it and no submission is silently missed (SPEC §4.2).
+    Not hidden files or folders, lock files, or our own outputs."""
+    skip = [Path(os.path.abspath(e)) for e in exclude]
+    found: list[tuple[Path, str]] = []
+    for p in map(Path, paths):
+        if not p.is_dir():
+            continue
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            name = f.name
+            if any(part.startswith(".") for part in rel.parts) or name.startswith("~$") or not f.is_file():
+                continue
+            if is_candidate(f) or name.endswith(RESULT_SUFFIX) or name == L.SUMMARY_FILE or _OWN_OUTPUT.search(name):
+                continue
+            a = Path(os.path.abspath(f))
+            if any(a == e or e in a.parents for e in skip):
+                continue
+            found.append((f, rel.as_posix()))
     return found
 
 

@@ -28,6 +28,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "工作簿中另有 {count} 张自评表（{sheets}）未评分：每个工作簿只评第一张，请把每个项目存为单独的文件",
     ),
+    "other-file": (WARNING, "不是 Excel 工作簿（{suffix} 文件），未评分；如是自评表，请另存为 .xlsx 后重新提交"),
     "internal-error": (
         ERROR,
         "处理该文件时程序出错（{detail}），已跳过此文件；请把文件发给技术支持（加 --debug 可看到详细信息）",
@@ -168,6 +169,7 @@ TITLES = {
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",
     "internal-error": "程序内部错误",
+    "other-file": "不是 Excel 工作簿",
     "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
     "write-failed": "写回失败",

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .duplicates import Identity, Where, identity
 from .errors import HasProblems, Problem
 from .scorecard import Scorecard
 from .verdict import is_ranked
@@ -42,6 +43,7 @@ class Scored:
     obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
     status: str = ""  # a ``verdict`` status
     reviewed_total: float | None = None
+    identity: tuple[Identity, Where] | None = None  # which submission this is (duplicates)
 
     @classmethod
     def of(cls, card: Scorecard) -> Scored:
@@ -55,6 +57,7 @@ class Scored:
             card.as_dict(),
             card.status,
             card.reviewed_total,
+            identity(card),
         )
 
 

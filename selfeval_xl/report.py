@@ -14,6 +14,7 @@ from . import layout as L
 from .formula import item_key
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .scorecard import Scorecard
+from .verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
 
@@ -43,13 +44,25 @@ def _money(x: float | None) -> str:
     return "—" if x is None else f"{round_half_up(x, 2):,.2f}"
 
 
+def _subject(card: Scorecard) -> tuple[str, object, str]:
+    data, info = card.data, card.data.info
+    unit = info.get(L.INFO_UNIT) or todo("单位名称")
+    subject = (
+        "部门整体支出"
+        if data.kind == L.KIND_DEPARTMENT
+        else f"“{info.get(L.INFO_PROJECT) or todo('项目名称')}”项目支出"
+    )
+    return unit, data.year or todo("年度"), subject
+
+
 def draft(card: Scorecard) -> list[Block]:
-    """The report for ``card`` as blocks."""
+    """The report for ``card`` as blocks; for a file that must be corrected or filled first
+    (待更正, 未填写), what to fix instead (``draft_corrections``)."""
+    if card.status in (NEEDS_CORRECTION, BLANK):
+        return draft_corrections(card)
     data, rules, info = card.data, card.rules, card.data.info
     dept = data.kind == L.KIND_DEPARTMENT
-    unit = info.get(L.INFO_UNIT) or todo("单位名称")
-    year = data.year or todo("年度")
-    subject = "部门整体支出" if dept else f"“{info.get(L.INFO_PROJECT) or todo('项目名称')}”项目支出"
+    unit, year, subject = _subject(card)
     out = [Block("title", f"{unit}{year}年度{subject}绩效自评报告")]
 
     out.append(Block("h1", "一、基本情况"))
@@ -90,6 +103,12 @@ def draft(card: Scorecard) -> list[Block]:
         else:
             holds = "等级与核定一致" if claimed_grade == card.grade else f"等级应为“{card.grade}”而非“{claimed_grade}”"
             verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
+    review = [p for p in card.problems if p.code == REVIEW_CODE]
+    if review:
+        verdict += (
+            f"其中 {len(review)} 项指标的实际完成值是文字描述，需复核人员判断（状态：{status_zh(card.status)}），"
+            "上述得分和等级为暂定。"
+        )
     out.append(Block("p", verdict))
     out.append(
         Block(
@@ -134,17 +153,19 @@ def draft(card: Scorecard) -> list[Block]:
     )
     unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
     reasons = {row: rec["reason"] for row, rec in data.records.items()}
+    awaiting = {r["row"] for r in card.records if r["note"].startswith("待复核")}
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
         for r in unmet:
             where = f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_ACTUAL)}"
             reason = reasons.get(r["row"]) or ""
             text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}（{where}），得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
-            text += (
-                f"原因：{reason}{_cell(data, L.SHEET_INDICATORS, data.indicator_cell(r['row'], L.I_REASON))}"
-                if reason
-                else todo(f"“{r['name']}”的偏差原因")
-            )
+            if r["row"] in awaiting:
+                text += "完成程度待复核人员判断，得分为暂定。"
+            elif reason:
+                text += f"原因：{reason}{_cell(data, L.SHEET_INDICATORS, data.indicator_cell(r['row'], L.I_REASON))}"
+            else:
+                text += todo(f"“{r['name']}”的偏差原因")
             out.append(Block("bullet", text))
     else:
         out.append(Block("p", "各项指标均达到年度目标。"))
@@ -201,6 +222,52 @@ def draft(card: Scorecard) -> list[Block]:
             + todo("结果应用和公开安排"),
         )
     )
+    return out
+
+
+def draft_corrections(card: Scorecard) -> list[Block]:
+    """For a 待更正 or 未填写 file: what the unit must fix before a report can be drafted, each
+    item with its cell; no 偏差原因 is asked for a typo."""
+    unit, year, subject = _subject(card)
+    out = [Block("title", f"{unit}{year}年度{subject}绩效自评表更正清单")]
+    errors = card.errors
+    if card.status == BLANK:
+        out.append(
+            Block(
+                "p",
+                f"自评表尚未填写（状态：{status_zh(card.status)}）：各项指标的实际完成值和全年执行数都是空的。"
+                "请填写后重新评分，再起草自评报告。",
+            )
+        )
+    else:
+        out.append(
+            Block(
+                "p",
+                f"自评表有 {len(errors)} 处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
+                "请按下列清单逐项更正后重新评分。",
+            )
+        )
+    out.append(Block("h1", "一、需要更正的问题"))
+    out.append(
+        Block(
+            "table",
+            headers=("位置", "问题"),
+            widths=(4.0, 12.0),
+            rows=[(p.where.location or "（整个文件）", p.message) for p in errors],
+        )
+    )
+    warnings = card.warnings
+    if warnings:
+        out.append(Block("h1", "二、其他提示"))
+        out += [Block("bullet", f"{p.where.location}：{p.message}") for p in warnings]
+    if card.status == NEEDS_CORRECTION:
+        out.append(Block("h1", f"{'三' if warnings else '二'}、暂算得分"))
+        out.append(
+            Block(
+                "p",
+                f"按现有数据暂算 {fmt_num(card.total)} 分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
+            )
+        )
     return out
 
 

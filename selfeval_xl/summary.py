@@ -23,7 +23,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from . import layout as L
-from .errors import SEVERITY_ZH
+from .errors import SEVERITY_ZH, Problem
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
 from .rounding import percent_fraction, round_half_up
@@ -256,6 +256,29 @@ class SummaryWriter:
                 reviewed=obj.get("reviewed_total"),
             )
         )
+
+    def add_problem(self, problem: Problem) -> None:
+        """A problem found after its workbook was added (a duplicate across the run): one more
+        row in 问题清单 and one more in that workbook's count."""
+        p = problem.as_dict()
+        file = problem.where.file
+        self.n_problems += 1
+        values = (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"])
+        self.problems.write(row_xml(str(self.n_problems + 1), values, ()))
+        for row in self.rows:
+            if row.file == file:
+                if problem.is_error:
+                    row.errors += 1
+                else:
+                    row.warnings += 1
+
+    def add_other(self, file: str, suffix: str) -> None:
+        """A file in a scored folder that is not a workbook (.docx, .pdf …): listed in 未评分文件
+        so that no submission is silently missed (SPEC §4.2)."""
+        self.n_unscored += 1
+        problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
+        for c, v in enumerate((file, problem.code, problem.message)):
+            self._put(self.ws_unscored, self.n_unscored, c, v)
 
     def _spill(self, values: tuple[Any, ...]) -> None:
         if self._csv is None:

@@ -29,7 +29,8 @@ MAX_RATIO = 200  # inflated/compressed, for parts over 1 MiB
 MAX_ROWS = 20_000  # rows read from one sheet; more is refused by the reader
 
 ZIP_EXTENSIONS = {".xlsx", ".xlsm"}
-CALAMINE_EXTENSIONS = {".xls", ".ods", ".xlsb"}
+WPS_EXTENSIONS = {".et", ".ett"}  # WPS 表格's own: BIFF8 or OOXML inside, which calamine detects
+CALAMINE_EXTENSIONS = {".xls", ".ods", ".xlsb"} | WPS_EXTENSIONS
 WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -150,7 +151,10 @@ def _open_calamine(path: Path, name: str) -> Book:
         wb = CalamineWorkbook.from_path(str(path))
         names = list(wb.sheet_names)
     except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail=_short(exc)) from None
+        detail = _short(exc)
+        if path.suffix.lower() in WPS_EXTENSIONS:
+            detail = f"WPS 表格文件无法读取：{detail}；请在 WPS 中另存为 .xlsx 后再提交"
+        raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail=detail) from None
 
     def load(sheet: str) -> Grid:
         grid = Grid(sheet)
