@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import layout as L
-from .errors import UnreadableWorkbook
+from .errors import WARNING, UnreadableWorkbook
 from .reader import BudgetRow, WorkbookData, _cell_value, read_indicator_table
 from .values import Value, parse_amount, parse_value
 from .xlsx import Book, Grid, open_book
@@ -109,9 +109,14 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
 
 
 def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
+    """The first value right of a label, up to the next label (``主管部门 | 教育部 | 实施单位 |``:
+    实施单位 has no value; it never takes the next label's)."""
     for c in sorted(row):
-        if c > col and row[c] not in (None, "") and not (isinstance(row[c], str) and _label(row[c]) in INFO_LABELS):
-            return c, row[c]
+        if c <= col or row[c] is None or (isinstance(row[c], str) and not row[c].strip()):
+            continue
+        if isinstance(row[c], str) and _label(row[c]) in INFO_LABELS:
+            return None
+        return c, row[c]
     return None
 
 
@@ -125,6 +130,8 @@ def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
             if label and label not in data.info and (hit := _right_of(rows[r], c)):
                 data.info[label] = str(hit[1]).strip()
                 data.info_cells[label] = L.cell_name(r, hit[0])
+            elif label and label not in data.info_cells:
+                data.info_cells[label] = L.cell_name(r, c + 1)  # the empty cell beside the label
             if "元" in text and ("项目资金" in text or "单位" in text) and L.INFO_AMOUNT_UNIT not in data.info:
                 data.info[L.INFO_AMOUNT_UNIT] = "万元" if "万元" in text else "元"
             if _label(v) == L.INFO_GOAL and r + 1 in rows:
@@ -135,9 +142,9 @@ def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
                 if len(texts) > 1:
                     data.info[L.INFO_ACHIEVED] = texts[-1][1]
                     data.info_cells[L.INFO_ACHIEVED] = L.cell_name(r + 1, texts[-1][0])
-    if L.INFO_UNIT not in data.info and L.INFO_PARENT in data.info:
-        data.info[L.INFO_UNIT] = data.info[L.INFO_PARENT]
-        data.info_cells[L.INFO_UNIT] = data.info_cells[L.INFO_PARENT]
+    if L.INFO_UNIT not in data.info:
+        # the 主管部门 is not the unit (教育部 ≠ 北京大学): say it is missing, where it belongs
+        data.add(L.SHEET_INFO, data.info_cells.get(L.INFO_UNIT), "missing-value", field="实施单位", severity=WARNING)
 
 
 def _read_budget(
@@ -152,6 +159,7 @@ def _read_budget(
     amount_heads = [h for h, _ in L.BUDGET_AMOUNTS if h in found]
     first_amount = min(found[h] for h in amount_heads)
     data.budget_columns = {h: L.col_letter(found[h]) for h in L.BUDGET_HEADERS if h in found}
+    data.budget_header_row = hr
     data.budget_columns.setdefault(L.B_CATEGORY, L.col_letter(max(0, first_amount - 1)))
     data.budget_columns.setdefault(L.B_INITIAL, data.budget_columns[L.B_ADJUSTED])
     total: tuple[int, dict[str, Any]] | None = None

@@ -73,6 +73,7 @@ class WorkbookData:
     info_cells: dict[str, str] = field(default_factory=dict)
     budget: dict[str, BudgetRow] = field(default_factory=dict)
     budget_columns: dict[str, str] = field(default_factory=dict)
+    budget_header_row: int | None = None  # the 资金类别 | 年初预算数 | … header (a form's 项目资金 block)
     records: dict[int, dict[str, Any]] = field(default_factory=dict)  # Excel row → indicator
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
     indicator_header_row: int = 1
@@ -311,6 +312,7 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
     grid = book.sheet(data.sheet(sheet))
     header_row, cols = _find_header(grid, data, sheet, L.BUDGET_HEADERS, L.BUDGET_HEADER_ALIASES)
     data.budget_columns = {h: L.col_letter(cols[h]) for h in L.BUDGET_HEADERS}
+    data.budget_header_row = header_row
     aliases = L.BUDGET_ROW_ALIASES
     for row in grid.rows():
         if row <= header_row:

@@ -123,6 +123,13 @@ class _Scorer:
         total = data.budget.get(L.B_TOTAL)
         parts = [data.budget[c] for c in L.BUDGET_ROWS[1:] if c in data.budget]
         figures: dict[str, float | None] = {}
+        header_row = data.budget_header_row
+
+        def at_header(header: str) -> str | None:
+            """With no 年度资金总额 line, a budget problem points at its column's header in the
+            sheet where that line belongs (never at a form's title row)."""
+            return f"{cols[header]}{header_row}" if header in cols and header_row else None
+
         for header, attr in L.BUDGET_AMOUNTS:
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
@@ -131,7 +138,7 @@ class _Scorer:
                 value = sum(filled)
                 self.add(
                     sheet,
-                    cell or (f"{cols[header]}1" if header in cols else None),
+                    cell or at_header(header),
                     "budget-total-rebuilt",
                     column=header,
                     value=fmt_num(value),
@@ -149,8 +156,13 @@ class _Scorer:
         scale = data.amount_scale
         b = Budget(*(None if figures[k] is None else figures[k] * scale for _, k in L.BUDGET_AMOUNTS))
         # (a standard form may have no 项目资金 block at all: no columns, the problem names the sheet)
-        adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row if total else 2}" if L.B_ADJUSTED in cols else None
-        if not figures["adjusted"]:
+        if total is not None:
+            adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row}" if L.B_ADJUSTED in cols else None
+        else:
+            adjusted_cell = at_header(L.B_ADJUSTED)
+        if total is None and not parts:
+            self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
+        elif not figures["adjusted"]:
             if not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
                 self.add(sheet, adjusted_cell, "budget-missing")
         else:
@@ -166,7 +178,9 @@ class _Scorer:
                     computed=fmt_pct(b.rate),
                 )
             if b.rate > 100 + 1e-9:
-                executed_cell = f"{cols[L.B_EXECUTED]}{total.row if total else 2}" if L.B_EXECUTED in cols else None
+                executed_cell = (
+                    f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
+                )
                 self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
         return b
 
@@ -645,16 +659,12 @@ class _Scorer:
             expected[rules.satisfaction_fallback] += expected.pop(sat)
         for name in list(expected) + [n for n in actual if n not in expected]:
             got, want = actual.get(name, 0.0), expected.get(name, 0.0)
-            if abs(got - want) > 1e-9:
-                cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
-                self.add(
-                    self.sheet,
-                    cell,
-                    "level1-points",
-                    level1=name,
-                    total=fmt_num(got),
-                    expected=fmt_num(want),
-                )
+            cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
+            if name not in expected:  # a name the rule set does not know: say which it knows
+                names = "、".join(f"{n}（{fmt_num(p)} 分）" for n, p in expected.items())
+                self.add(self.sheet, cell, "unknown-level1", level1=name, total=fmt_num(got), expected=names)
+            elif abs(got - want) > 1e-9:
+                self.add(self.sheet, cell, "level1-points", level1=name, total=fmt_num(got), expected=fmt_num(want))
         return subtotals
 
     def claim_checks(self, rows: list[dict[str, Any]], total: float, compare: bool = True) -> float | None:

@@ -414,17 +414,12 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
                 ws.write_string(r, ci[L.I_SOURCE], L.SOURCE_OWN, f.input)
             for h in cols:
                 if h not in (L.I_LEVEL1, L.I_LEVEL2, L.I_SOURCE):
-                    ws.write_blank(
-                        r,
-                        ci[h],
-                        None,
-                        f.number if h in (L.I_POINTS, L.I_CLAIMED) else f.input,
-                    )
+                    ws.write_blank(r, ci[h], None, _input_format(f, h))
             r += 1
     last = r + EXTRA_ROWS
     for rr in range(r, last):
         for h in cols:
-            ws.write_blank(rr, ci[h], None, f.number if h in (L.I_POINTS, L.I_CLAIMED) else f.input)
+            ws.write_blank(rr, ci[h], None, _input_format(f, h))
     own_levels = [lv for lv in rules.level1 if lv.name not in owned_level1]
     level2_all = [x for lv in own_levels for x in lv.level2]
     dv = [
@@ -503,6 +498,17 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last - 1, len(cols) - 1)
     _protect(ws)
+
+
+# Typed as text so that what people type stays what they typed: "=100%" is the "=" operator,
+# not a formula; "0.95" is not silently re-shown as a date or a number (SPEC §3.13).
+TEXT_COLUMNS = (L.I_TARGET, L.I_UNIT, L.I_ACTUAL)
+
+
+def _input_format(f: _Formats, header: str) -> Any:
+    if header in (L.I_POINTS, L.I_CLAIMED):
+        return f.number
+    return f.input_text if header in TEXT_COLUMNS else f.input
 
 
 def _meta(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:

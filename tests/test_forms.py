@@ -302,8 +302,9 @@ def test_cut_off_form_without_budget_block(tmp_path):
         "完成中型灌区节水改造项目数量",
         "完成农业综合水价改革项目",
     ]
-    # no 项目资金 block: 全年预算数 missing is an error naming the sheet; both rows met (1 = 1): 10 + 10
-    assert [(p.where.sheet, p.where.cell) for p in card.errors if p.code == "budget-missing"] == [("自评表", None)]
+    # no 项目资金 block: the missing budget line is an error naming the sheet (no cell to point
+    # at, and never the title row); both rows met (1 = 1): 10 + 10
+    assert [(p.where.sheet, p.where.cell) for p in card.errors if p.code == "budget-line-missing"] == [("自评表", None)]
     assert card.total == 20
 
 

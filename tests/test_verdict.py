@@ -1,0 +1,248 @@
+"""The verdict on a file (SPEC §3.12) and what people really type (SPEC §3.13), each through a
+real filled workbook or form; totals worked out by hand.
+
+Template rows (conftest.base_rows): 2 预算执行率 (10, 29.6/29.6 → 100%), 3 康复服务比例 15,
+4 托养服务人次数 10, 5 服务规范性 10, 6 项目完成时间 5, 7 燃油补贴标准 10, 8 残疾人康复服务水平 15,
+9 服务长效机制 15, 10 服务对象满意度 10 — all met: 100. Columns: F 指标值, G 计量单位,
+H 实际完成值, I 分值, J 申报得分, K 偏差原因."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+from conftest import base_rows, row
+from test_forms import TIANCHANG_ROWS, build_form
+
+from selfeval_xl import load_rules, read_workbook, score, score_file
+from selfeval_xl.form_reader import read_form
+from selfeval_xl.reader import constant_formula_text
+from selfeval_xl.rules import builtin_path
+
+
+def card_for(make_workbook, rows=None, rules=None, **kw):
+    return score(read_workbook(make_workbook(indicators=rows, **kw)), rules or load_rules())
+
+
+def found(card, code=None):
+    return [(p.code, p.where.cell) for p in card.problems if code is None or p.code == code]
+
+
+def test_status_final_with_grade_and_json(make_workbook):
+    card = card_for(make_workbook)
+    assert (card.total, card.grade, card.status) == (100, "优", "final")
+    obj = card.as_dict()
+    assert (obj["status"], obj["grade"], obj["reviewed_total"]) == ("final", "优", None)
+
+
+def test_typo_gives_its_own_error_only(make_workbook):
+    # every row claims its points and the 申报总分 is 100; row 4's 实际完成值 is a typo. The unit is
+    # told to fix the typo (one error at H4), not asked to explain it (no 申报≠核定, no 偏差原因,
+    # no 申报总分≠核定总分). Total 100 − 10 = 90, provisional: no grade, status needs-correction.
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[1]["实际完成值"] = "约九成"
+    card = card_for(make_workbook, rows, info={"申报总分": 100})
+    assert found(card) == [("not-a-number", "H4")]
+    assert (card.total, card.grade, card.status) == (90, None, "needs-correction")
+    assert card.as_dict()["grade"] is None
+
+
+def test_unfilled_form_is_blank_with_one_problem(make_workbook):
+    # targets and points filled, no 实际完成值 anywhere and no 全年执行数: 未填写, one problem at
+    # the first 个性 row's 实际完成值 (H3), not a list of empty cells; no grade
+    rows = [dict(r, 实际完成值=None) for r in base_rows()]
+    card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, None)})
+    assert [(p.code, p.severity, p.where.cell) for p in card.problems] == [("blank-form", "error", "H3")]
+    assert (card.status, card.grade) == ("blank", None)
+    # one 实际完成值 typed: no longer blank, the empty ones are errors of their own
+    rows[0]["实际完成值"] = "100%"
+    card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, None)})
+    assert card.status == "needs-correction" and ("blank-form", "H3") not in found(card)
+
+
+def test_points_adding_to_266_get_no_grade(make_workbook):
+    # each of the 8 rows' points × 2.8444… would be fussy: double every row (90 → 180) and add a
+    # 76-point row: Σ分值 = 10 + 180 + 76 = 266, all met → total 266, error on the 分值 header I1
+    rows = [dict(r, 分值=r["分值"] * 2) for r in base_rows()]
+    rows.append(row("产出指标", "数量指标", "加分项", "≥1个", "1个", 76))
+    card = card_for(make_workbook, rows)
+    assert found(card, "points-total") == [("points-total", "I1")]
+    assert (card.total, card.grade, card.status) == (266, None, "needs-correction")
+
+
+def test_not_applicable_row_with_points_is_rescaled(make_workbook):
+    # row 8 (残疾人康复服务水平, 15) is marked “/” but keeps its 15 points; row 4 gets 84 of ≥105人
+    # → 10 × 84/105 = 8. Applicable 分值 = 100 − 15 = 85; scored = 85 − 2 = 83;
+    # total = 83 × 100 ÷ 85 = 97.647… → 97.65, warning at the “/” row's 分值 cell I8
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10, reason="名额未满")
+    rows[5] = row("效益指标", "生态效益指标", "/", "/", "/", 15)
+    card = card_for(make_workbook, rows)
+    assert found(card) == [("not-applicable-rescaled", "I8")]
+    assert card.rows.loc[8, "points"] == 15 and card.as_dict()["indicators"][6]["score"] is None
+    assert (card.total, card.grade, card.status) == (97.65, "优", "final")
+    assert "83 × 100 ÷ 85 = 97.65" in card.problems[0].message
+    # the 效益指标 subtotal keeps its 30 points (the “/” row's 15 included) and scores 15
+    assert ("效益指标", 30, 15) in card.subtotals
+
+
+def test_not_applicable_points_as_error_when_configured(make_workbook, tmp_path):
+    text = builtin_path("项目支出").read_text(encoding="utf-8").replace('na_points = "rescale"', 'na_points = "error"')
+    strict = tmp_path / "strict.toml"
+    strict.write_text(text, encoding="utf-8")
+    rows = base_rows()
+    rows[5] = row("效益指标", "生态效益指标", "/", "/", "/", 15)
+    card = card_for(make_workbook, rows, rules=load_rules(strict))
+    # the row counts 0 of its 15 and is an error at I8: 100 − 15 = 85, no rescaling, no grade
+    assert found(card) == [("not-applicable-points", "I8")]
+    assert (card.total, card.status) == (85, "needs-correction")
+
+
+def test_none_against_none_is_an_answer_not_a_blank_row(make_workbook):
+    # 重大安全事故 指标值 无, 实际完成值 无: nothing happened, as intended → full points (text equal)
+    rows = base_rows()
+    rows[5] = row("效益指标", "社会效益指标", "重大安全事故", "无", "无", 15)
+    card = card_for(make_workbook, rows)
+    assert card.rows.loc[8, "score"] == 15 and card.total == 100 and found(card) == []
+
+
+def test_na_row_without_points_is_skipped_silently(make_workbook):
+    rows = base_rows()
+    rows.append(row("效益指标", "生态效益指标", "生态效益", "/", "/", None))
+    card = card_for(make_workbook, rows)
+    assert 11 not in card.rows.index and found(card) == [] and card.total == 100
+
+
+@pytest.mark.parametrize(
+    ("formula", "text"),
+    [("100%", "=100%"), ("=8", "=8"), ("0件", "=0件"), ("72890元", "=72890元"), ("1,234.5万元", "=1,234.5万元")],
+)
+def test_constant_formulas_are_the_typed_operator(formula, text):
+    assert constant_formula_text(formula) == text
+
+
+@pytest.mark.parametrize("formula", ["A1", "$B$2", "SUM(A1:A3)", "1+2", "TODAY()", '"abc"', "F3*100%"])
+def test_real_formulas_stay_formulas(formula):
+    assert constant_formula_text(formula) is None
+
+
+def test_constant_formula_target_without_cached_value(make_workbook):
+    # a script-written file: 指标值 "=100%" as a formula with no cached value (openpyxl writes
+    # none). Read as the text "=100%": "=" 100%; actual 95% → 15 × 95/100 = 14.25. Before, this
+    # was a formula-no-cache error and the row scored 0.
+    rows = base_rows()
+    rows[0] = row("产出指标", "数量指标", "康复服务比例", "x", "95%", 15, reason="个别对象外出")
+    path = make_workbook(indicators=rows)
+    wb = openpyxl.load_workbook(path)
+    wb["绩效指标"]["F3"] = "=100%"  # openpyxl: a formula
+    wb.save(path)
+    assert "<f>100%</f>" in _sheet_xml(path, "绩效指标")
+    card = score(read_workbook(path), load_rules())
+    assert card.rows.loc[3, "operator"] == "=" and card.rows.loc[3, "score"] == 14.25
+    assert found(card) == [] and card.total == 99.25  # 100 − 0.75
+
+
+def test_missing_unit_on_a_form_is_a_warning_at_its_cell(tmp_path):
+    # 主管部门 教育部, 实施单位 left blank (G4): the unit is not taken to be 教育部
+    path = build_form(tmp_path / "北大.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, parent="教育部")
+    wb = openpyxl.load_workbook(path)
+    wb.active["G4"] = None
+    wb.save(path)
+    data = read_form(path)
+    assert data.info.get("单位名称") is None and data.info["主管部门"] == "教育部"
+    hits = [p for p in data.problems if p.code == "missing-value"]
+    assert [(p.severity, p.where.sheet, p.where.cell, p.message) for p in hits] == [
+        ("warning", "自评表", "G4", "实施单位未填写")
+    ]
+
+
+def test_unit_is_not_the_next_labels_value(tmp_path):
+    # 实施单位 | (blank) | … a later label's value never becomes the unit
+    path = build_form(tmp_path / "a.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, parent="教育部")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.unmerge_cells("G4:I4")
+    ws["G4"], ws["H4"], ws["I4"] = None, "预算单位", "北京大学"
+    wb.save(path)
+    data = read_form(path)
+    # 实施单位 has no value of its own; the 预算单位 label that follows gives 北京大学
+    assert data.info["单位名称"] == "北京大学" and data.info_cells["单位名称"] == "I4"
+
+
+def test_unknown_level1_names_what_was_expected(make_workbook):
+    rows = base_rows()
+    rows[7] = row("服务满意度", "服务对象满意度指标", "服务对象满意度", "≥90%", "95%", 10)
+    card = card_for(make_workbook, rows)
+    # no 满意度指标 rows left, so its 10 points may sit in 产出 (60): the rule set's names and points
+    assert [(p.where.cell, p.message) for p in card.problems if p.code == "unknown-level1"] == [
+        (
+            "B10",
+            "一级指标“服务满意度”（分值合计 10）不是规则集中的一级指标，"
+            "应为：产出指标（60 分）、效益指标（30 分）、预算执行率（10 分）",
+        )
+    ]
+
+
+def test_form_without_total_line_points_at_the_budget_block(tmp_path):
+    # the 项目资金 block (header row 5: D 年初预算数, E 全年预算数, F 全年执行数) has its sub-rows but
+    # no 年度资金总额 line: the total is rebuilt from them, told at the header cells (D5 E5 F5), never
+    # at the title row (row 2)
+    budget = {"当年财政拨款": (880, 880, 792)}
+    path = build_form(tmp_path / "无总额.xlsx", TIANCHANG_ROWS, budget)
+    wb = openpyxl.load_workbook(path)
+    wb.active["C6"] = None
+    wb.save(path)
+    card = score_file(path).card
+    assert found(card, "budget-total-rebuilt") == [
+        ("budget-total-rebuilt", "D5"),
+        ("budget-total-rebuilt", "E5"),
+        ("budget-total-rebuilt", "F5"),
+    ]
+    assert card.budget.rate == pytest.approx(90.0)  # 792 ÷ 880
+    # no budget line at all: one error at the block's 资金类别 column header (C5)
+    for r in range(6, 10):
+        wb.active[f"C{r}"] = None
+    wb.save(path)
+    card = score_file(path).card
+    assert found(card, "budget-line-missing") == [("budget-line-missing", "C5")]
+    assert not [p for p in card.problems if p.where.cell and p.where.cell[1:] == "2"]
+
+
+def test_template_keeps_typed_text_in_value_columns(template_path):
+    ws = openpyxl.load_workbook(template_path)["绩效指标"]
+    header = {c.value: c.column_letter for c in ws[1]}
+    for name in ("指标值", "计量单位", "实际完成值"):
+        col = header[name]
+        assert {ws[f"{col}{r}"].number_format for r in (3, 12, 40)} == {"@"}, name
+    assert ws[f"{header['分值']}3"].number_format == "0.00"
+
+
+def test_json_status_for_every_kind_of_file(make_workbook):
+    from selfeval_xl.outcome import FileOutcome
+
+    card = card_for(make_workbook)
+    obj = json.loads(json.dumps(card.as_dict(), ensure_ascii=False))
+    assert list(obj)[:10] == [
+        "file",
+        "kind",
+        "year",
+        "unit",
+        "unit_code",
+        "project",
+        "status",
+        "total",
+        "grade",
+        "claimed_total",
+    ]
+    unread = FileOutcome(make_workbook(), "坏.xlsx").as_dict()
+    assert unread["status"] is None and unread["grade"] is None and unread["reviewed_total"] is None
+
+
+def _sheet_xml(path, sheet):
+    import zipfile
+
+    wb = openpyxl.load_workbook(path)
+    index = wb.sheetnames.index(sheet) + 1
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(f"xl/worksheets/sheet{index}.xml").decode("utf-8")
