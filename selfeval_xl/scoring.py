@@ -687,7 +687,13 @@ class _Scorer:
                 rows=fmt_num(row_sum),
             )
         if claimed_total is None:
-            claimed_total = row_sum
+            # no 申报总分: the rows' claims stand for it only when every row carries one, or every
+            # row but the 预算执行率 line (whose score is computed: it counts at its 核定得分)
+            unclaimed = [r for r in rows if math.isnan(r["claimed"])]
+            if not unclaimed:
+                claimed_total = row_sum
+            elif all(r["method"] == M_BUDGET for r in unclaimed) and row_sum is not None:
+                claimed_total = round_half_up(row_sum + sum(r["score"] for r in unclaimed))
             cell = None
         if compare and claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
             self.add(

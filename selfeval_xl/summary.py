@@ -216,6 +216,9 @@ class SummaryWriter:
             if g not in self.grades:
                 self.grades.append(g)
         lead = (obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
+        if obj.get("status") == BLANK:  # nothing executed was filled in: no rate to show
+            budget = {**(obj["budget"] or {}), "executed": None, "rate": None}
+            obj = {**obj, "budget": budget}
         spill: list[tuple[Any, ...]] | None = None
         for i, tpl in enumerate(rendered[0]):
             if self.n_detail < self.detail_limit:

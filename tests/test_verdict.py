@@ -246,3 +246,20 @@ def _sheet_xml(path, sheet):
     index = wb.sheetnames.index(sheet) + 1
     with zipfile.ZipFile(path) as zf:
         return zf.read(f"xl/worksheets/sheet{index}.xml").decode("utf-8")
+
+
+def test_claims_stand_for_the_total_only_when_all_rows_carry_one(make_workbook):
+    # one row claims 12 and no 申报总分: 12 is not the unit's total; nothing to compare
+    rows = base_rows()
+    rows[0]["申报得分"] = 12
+    card = card_for(make_workbook, rows)
+    assert card.claimed_total is None and found(card, "claimed-total-mismatch") == []
+    # every row but the computed 预算执行率 line claims: 14 + 75 (the others, as scored) = 89,
+    # plus that line's 核定 10 → 99, against 核定 100 (row 3 scores 15: 申报 14 differs)
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[0]["申报得分"] = 14
+    card = card_for(make_workbook, rows)
+    assert card.claimed_total == 99
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 99 与核定总分 100 不一致（差 -1）"
+    ]
