@@ -14,7 +14,9 @@ from typing import Any
 
 from . import common as CM
 from . import layout as L
+from .audit import AuditChecks
 from .errors import Problem
+from .qualitative import QualitativeRules
 from .reader import BAD_OPERATOR, WorkbookData
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
@@ -33,7 +35,7 @@ from .values import (
     TEXT,
     Value,
 )
-from .verdict import BLANK_CODE, REVIEW_CODE
+from .verdict import BLANK_CODE
 
 # Resolved scoring methods.
 M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
@@ -91,7 +93,7 @@ NUMERIC_RULES: dict[str, Callable[[float, float, float, RuleSet], float]] = {
 
 
 # --- the scorer --------------------------------------------------------------------------
-class _Scorer:
+class _Scorer(QualitativeRules, AuditChecks):
     def __init__(self, data: WorkbookData, rules: RuleSet):
         self.data = data
         self.rules = rules
@@ -327,90 +329,6 @@ class _Scorer:
             out["method"] = M_INVALID
         return out
 
-    # qualitative and dates ------------------------------------------------------------
-    def classify(self, target: Value, actual: Value) -> str | None:
-        """The band key (achieved/partial/failed) for an actual text, or None."""
-        a = L.normalize_label(actual.text or actual.display)
-        t = L.normalize_label(target.text or target.display)
-        if not a:
-            return None
-        if a == t:
-            return "achieved"
-        for scale in self.rules.scales:
-            pa, pt = _scale_pos(a, scale), _scale_pos(t, scale)
-            if pa is not None and pt is not None:
-                step = pa - pt
-                return "achieved" if step <= 0 else "partial" if step == 1 else "failed"
-        for band in self.rules.bands:
-            if a in band.words:
-                return band.key
-        # longer phrases: negatives first (未完成 contains 完成)
-        for key in ("failed", "partial", "achieved"):
-            band = self.rules.band(key)
-            if any(len(w) >= 2 and w in a for w in band.words):
-                return key
-        return None
-
-    def score_qualitative(self, row: int, r: dict[str, Any], points: float) -> tuple[float, str]:
-        key = self.classify(r["target"], r["actual"])
-        if key is None:
-            # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
-            # Until then the row counts its 申报得分 when that is within the points, else 0.
-            claimed = r["claimed"]
-            provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
-            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
-            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, value=r["actual"].display, provisional=basis)
-            self.review_rows.add(row)
-            return provisional, f"待复核：实际完成值是文字描述，需人工判断完成程度，{basis}"
-        band = self.rules.band(key)
-        return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
-
-    def _band_score(self, row: int, r: dict[str, Any], points: float, band: Any, note: str) -> tuple[float, str]:
-        claimed = r["claimed"]
-        default = points * band.default
-        if not math.isnan(claimed) and not math.isnan(points) and points > 0:
-            if band.contains(claimed / points):
-                return claimed, f"{note}，申报得分在档内"
-            if claimed <= points:
-                self.add_row(
-                    row,
-                    L.I_CLAIMED,
-                    "claim-out-of-band",
-                    claimed=fmt_num(claimed),
-                    band=band.label,
-                    range=(
-                        f"{fmt_num(points * band.low)}–{fmt_num(points * band.high)} 分"
-                        if band.high >= 1.0
-                        else f"{fmt_num(points * band.low)} 分至不足 {fmt_num(points * band.high)} 分"
-                    ),
-                    score=fmt_num(default),
-                )
-        return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
-
-    def score_date(self, row: int, r: dict[str, Any], out: dict[str, Any], points: float) -> tuple[float, str]:
-        target: Value = r["target"]
-        a_date = out["a_date"]
-        if a_date <= target.date:
-            return (
-                points,
-                f"时效：{a_date.isoformat()} 不晚于 {target.date.isoformat()}",
-            )
-        failed = self.rules.band("failed")
-        claimed = r["claimed"]
-        if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
-            return (
-                claimed,
-                f"时效：晚于 {target.date.isoformat()}，申报得分在未达成档内",
-            )
-        self.add_row(
-            row,
-            L.I_ACTUAL,
-            "late",
-            actual=a_date.isoformat(),
-            target=target.date.isoformat(),
-        )
-        return 0.0, f"时效：晚于 {target.date.isoformat()}，计 0 分"
-
     # the whole table --------------------------------------------------------------------
     def run(self) -> Scorecard:
         data, rules = self.data, self.rules
@@ -543,22 +461,6 @@ class _Scorer:
             "diff": round_half_up(claimed - score),
         }
 
-    def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
-        """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
-        rules, data = self.rules, self.data
-        if not rules.common:
-            return
-        present = {plan["common"].key for plan in plans.values() if "common" in plan}
-        header = f"{self.cols.get(L.I_NAME, 'A')}{data.indicator_header_row}"
-        for c in rules.common:
-            if c.key not in present:
-                self.add(self.sheet, header, "common-missing", name=c.name, points=fmt_num(c.points))
-        made = data.meta.get("common_fingerprint")
-        if made and made != rules.fingerprint:
-            self.add_at(
-                L.SHEET_META, None, "template-outdated", made=data.meta.get("ruleset_name", made), ruleset=rules.label
-            )
-
     def numeric_checks(self, row: int, r: dict[str, Any], out: dict[str, Any], p: float, score: float) -> str:
         t, a, method, op = out["t"], out["a"], out["method"], out["op"]
         if method == M_BUDGET:
@@ -590,138 +492,6 @@ class _Scorer:
         if method == M_LE:
             return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
         return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
-
-    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]], settled: set[int]) -> None:
-        """申报得分 > 分值 on any row (a mistake of its own); 申报≠核定 and a missing 偏差原因 only
-        on ``settled`` rows (no error, nothing awaiting judgment, not left out)."""
-        tol = self.rules.claim_tolerance
-        for r in rows:
-            row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
-            if math.isnan(p):
-                continue
-            if row not in settled:
-                if not math.isnan(c) and c > p + 1e-9:
-                    self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
-                continue
-            if not math.isnan(c) and c > p + 1e-9:
-                self.add_row(
-                    row,
-                    L.I_CLAIMED,
-                    "claim-over-points",
-                    claimed=fmt_num(c),
-                    points=fmt_num(p),
-                )
-            elif not math.isnan(c) and abs(c - s) > tol + 1e-9:
-                self.add_row(
-                    row,
-                    L.I_CLAIMED,
-                    "score-mismatch",
-                    claimed=fmt_num(c),
-                    score=fmt_num(s),
-                    diff=fmt_num(round_half_up(c - s)),
-                )
-            if s < p - 0.005 and not records[row]["reason"]:
-                self.add_row(
-                    row,
-                    L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,
-                    "missing-reason",
-                    score=fmt_num(s),
-                    points=fmt_num(p),
-                )
-
-    def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:
-        """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
-        with ``check``, the 分值 sums against the rule set (skipped while a 分值 is in error:
-        the sums would only repeat that error)."""
-        rules = self.rules
-        sums: dict[str, list[float]] = {}
-        first_row: dict[str, int] = {}
-        for r in rows:
-            name = L.canonical_level1(r["level1"])
-            acc = sums.setdefault(name, [0.0, 0.0])
-            acc[0] += 0.0 if math.isnan(r["points"]) else r["points"]
-            acc[1] += 0.0 if math.isnan(r["score"]) else r["score"]
-            first_row.setdefault(name, r["row"])
-        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
-        if not check:
-            return subtotals
-        header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
-        points_total = round_half_up(sum(pts for pts, _ in sums.values()))
-        if abs(points_total - rules.total_points) > 1e-9:
-            self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
-        expected = {lv.name: lv.points for lv in rules.level1}
-        if rules.budget_level1 not in expected:
-            expected[rules.budget_level1] = rules.budget_points
-        actual = {name: p for name, p, _ in subtotals}
-        sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
-        if sat and sat not in actual and rules.satisfaction_fallback in expected:
-            # SPEC §3.10: with no 满意度 rows its points may sit in 产出
-            expected[rules.satisfaction_fallback] += expected.pop(sat)
-        for name in list(expected) + [n for n in actual if n not in expected]:
-            got, want = actual.get(name, 0.0), expected.get(name, 0.0)
-            cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
-            if name not in expected:  # a name the rule set does not know: say which it knows
-                names = "、".join(f"{n}（{fmt_num(p)} 分）" for n, p in expected.items())
-                self.add(self.sheet, cell, "unknown-level1", level1=name, total=fmt_num(got), expected=names)
-            elif abs(got - want) > 1e-9:
-                self.add(self.sheet, cell, "level1-points", level1=name, total=fmt_num(got), expected=fmt_num(want))
-        return subtotals
-
-    def claim_checks(self, rows: list[dict[str, Any]], total: float, compare: bool = True) -> float | None:
-        data = self.data
-        claimed_rows = [r["claimed"] for r in rows if not math.isnan(r["claimed"])]
-        row_sum = round_half_up(sum(claimed_rows)) if claimed_rows else None
-        # Σ申报得分 is only comparable when every row carries a claim (often the 预算执行率
-        # row is left blank because its score is computed).
-        complete = len(claimed_rows) == len(rows)
-        claimed_total = data.info.get(L.INFO_CLAIMED_TOTAL)
-        cell = data.info_cells.get(L.INFO_CLAIMED_TOTAL)
-        sheet = data.sheet(L.SHEET_INFO)
-        tol = self.rules.claim_tolerance
-        if claimed_total is not None and complete and row_sum is not None and abs(claimed_total - row_sum) > tol + 1e-9:
-            self.add(
-                sheet,
-                cell,
-                "claimed-total-sum",
-                claimed=fmt_num(claimed_total),
-                rows=fmt_num(row_sum),
-            )
-        if claimed_total is None:
-            # no 申报总分: the rows' claims stand for it only when every row carries one, or every
-            # row but the 预算执行率 line (whose score is computed: it counts at its 核定得分)
-            unclaimed = [r for r in rows if math.isnan(r["claimed"])]
-            if not unclaimed:
-                claimed_total = row_sum
-            elif all(r["method"] == M_BUDGET for r in unclaimed) and row_sum is not None:
-                claimed_total = round_half_up(row_sum + sum(r["score"] for r in unclaimed))
-            cell = None
-        if compare and claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
-            self.add(
-                sheet if cell else self.sheet,
-                cell or f"{self.cols.get(L.I_CLAIMED, 'A')}{data.indicator_header_row}",
-                "claimed-total-mismatch",
-                claimed=fmt_num(claimed_total),
-                total=fmt_num(total),
-                diff=fmt_num(round_half_up(claimed_total - total)),
-            )
-        return claimed_total
-
-
-def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
-    for i, word in sorted(enumerate(scale), key=lambda iw: -len(iw[1])):
-        if text == word:
-            return i
-        if text.endswith(word) and text[: -len(word)] in (
-            "效果",
-            "作用",
-            "程度",
-            "水平",
-            "质量",
-            "成效",
-            "效益",
-        ):
-            return i
-    return None
 
 
 def _actual_text(v: Value, plan: dict[str, Any], budget: Budget) -> str:
