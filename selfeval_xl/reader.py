@@ -466,7 +466,7 @@ def read_indicator_table(
     data.records = dict(zip(rows, records, strict=True))
 
 
-_NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用"}
+_NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", "不涉及", "无此项"}
 _NONE_WORD = "无"
 
 

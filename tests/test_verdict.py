@@ -107,6 +107,15 @@ def test_none_against_none_is_an_answer_not_a_blank_row(make_workbook):
     assert card.rows.loc[8, "score"] == 15 and card.total == 100 and found(card) == []
 
 
+def test_not_applicable_words(make_workbook):
+    # 不涉及 in 实际完成值 (a common way to say it) with its 15 points: left out like “/”;
+    # all others met: 85 × 100 ÷ 85 = 100
+    rows = base_rows()
+    rows[5] = row("效益指标", "生态效益指标", "生态环境改善", "有所改善", "不涉及", 15)
+    card = card_for(make_workbook, rows)
+    assert found(card) == [("not-applicable-rescaled", "I8")] and card.total == 100
+
+
 def test_na_row_without_points_is_skipped_silently(make_workbook):
     rows = base_rows()
     rows.append(row("效益指标", "生态效益指标", "生态效益", "/", "/", None))
