@@ -388,8 +388,9 @@ class _Scorer(QualitativeRules, AuditChecks):
         return total
 
     def is_blank(self, rows: list[dict[str, Any]]) -> bool:
-        """No 实际完成值 in any 个性 row (nor a cell there that failed to read) and no 全年执行数."""
-        if any(b.executed is not None for b in self.data.budget.values()):
+        """No 实际完成值 in any 个性 row (nor a cell there that failed to read) and no 全年执行数
+        (0 counts as none: budget systems export unfilled forms with 0.00 there)."""
+        if any(b.executed for b in self.data.budget.values()):
             return False
         for r in filter(self.is_own, rows):
             cell = self.data.indicator_cell(r["row"], L.I_ACTUAL)

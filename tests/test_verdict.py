@@ -55,6 +55,9 @@ def test_unfilled_form_is_blank_with_one_problem(make_workbook):
     card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, None)})
     assert [(p.code, p.severity, p.where.cell) for p in card.problems] == [("blank-form", "error", "H3")]
     assert (card.status, card.grade) == ("blank", None)
+    # as a budget system exports an unfilled form: 全年执行数 0.00 is no figure either
+    card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, 0)})
+    assert (card.status, found(card)) == ("blank", [("blank-form", "H3")])
     # one 实际完成值 typed: no longer blank, the empty ones are errors of their own
     rows[0]["实际完成值"] = "100%"
     card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, None)})
