@@ -275,3 +275,11 @@ def test_claims_stand_for_the_total_only_when_all_rows_carry_one(make_workbook):
     assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
         "申报总分 99 与核定总分 100 不一致（差 -1）"
     ]
+
+
+def test_bundled_rule_sets_say_how_not_applicable_points_count():
+    from selfeval_xl.rules import bundled
+
+    for ruleset_id, path in bundled().items():
+        assert 'na_points = "rescale"' in path.read_text(encoding="utf-8"), ruleset_id
+        assert load_rules(path).na_points == "rescale"
