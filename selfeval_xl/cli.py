@@ -332,6 +332,30 @@ def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None
     click.echo(f"已转换：{out}（{n} 个指标；规则集：{rules.label}）")
 
 
+@cli.command(
+    name="serve",
+    help="打开本机评分网页：在浏览器里上传工作簿或文件夹压缩包，评分、查看问题、下载结果（文件只在本机处理）。",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="监听地址；默认只允许本机访问，改成其他地址时请注意局域网安全",
+)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="端口；0 = 自动选一个空闲端口"
+)
+@click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
+def serve_cmd(host: str, port: int, no_browser: bool) -> None:
+    # imported here: the web server's libraries are only needed by this command
+    from .web.server import BindError, serve
+
+    try:
+        serve(host, port, open_browser=not no_browser, say=lambda line: click.echo(line, err=False))
+    except BindError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 class _Progress:
     """A one-line progress bar on a terminal's stderr; silent when stderr is not a terminal.
     Lines printed while it is shown first clear it."""

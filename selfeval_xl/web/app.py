@@ -1,0 +1,163 @@
+"""The web page's server side (Starlette): the page and its three static files from the package,
+a JSON API for uploads, progress and details, and the downloads. Every request passes the host
+guard first (``guard``)."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import anyio
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from .guard import HostGuard
+from .jobs import DISTRICT_NAME, ZIP_NAME, Batch, NotAvailable, Registry
+from .uploads import BATCH_LIMIT, MB, Receiver, UploadRefused, place
+
+STATIC = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/static/app.js": ("app.js", "text/javascript; charset=utf-8"),
+    "/static/style.css": ("style.css", "text/css; charset=utf-8"),
+}
+NO_STORE = {"Cache-Control": "no-store"}
+SECURITY_HEADERS = {
+    # the page loads only its own files; no frames (clickjacking), no sniffing
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _static(request: Request) -> Response:
+    name, media = STATIC[request.url.path]
+    body = (resources.files("selfeval_xl.web") / "static" / name).read_bytes()
+    return Response(body, media_type=media, headers={**NO_STORE, **SECURITY_HEADERS})
+
+
+def _error(message: str, status: int) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=NO_STORE)
+
+
+async def _upload(request: Request) -> Response:
+    """POST /api/batches?mode=score|check with the files as multipart/form-data. The body is
+    streamed to the batch's folder; past a limit, or on a broken upload, the folder goes and
+    nothing of the batch remains."""
+    registry: Registry = request.app.state.registry
+    mode = request.query_params.get("mode", "score")
+    if mode not in ("score", "check"):
+        return _error("mode 只能是 score 或 check", 400)
+    if request.headers.get("x-selfeval") != "1":  # forces a CORS preflight on cross-site posts
+        return _error("请从本工具的网页上传文件", 403)
+    ctype = request.headers.get("content-type", "")
+    boundary = _boundary(ctype)
+    if not ctype.startswith("multipart/form-data") or boundary is None:
+        return _error("请用网页上的“选择文件”上传", 400)
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > BATCH_LIMIT + MB:  # + the form's own overhead
+        return _error(Receiver.over_batch(BATCH_LIMIT), 413)
+    batch_id, folder = registry.new_folder()
+    receiver = Receiver(folder / "收到", boundary)
+    try:
+        async for chunk in request.stream():
+            await anyio.to_thread.run_sync(receiver.write, chunk)
+        receiver.finish()
+        if not receiver.files:
+            raise UploadRefused("没有收到文件：请先选择工作簿或 .zip 压缩包", 400)
+        placed = await anyio.to_thread.run_sync(place, receiver.files, folder / "上传的文件")
+        shutil.rmtree(folder / "收到", ignore_errors=True)
+        batch = Batch(batch_id, folder, mode, placed.notices)
+        registry.start(batch)
+    except UploadRefused as exc:
+        receiver.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        return _error(exc.message, exc.status)
+    except (ClientDisconnect, NotAvailable, Exception):
+        receiver.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return JSONResponse({"id": batch_id, "url": batch.base}, status_code=202, headers=NO_STORE)
+
+
+def _boundary(ctype: str) -> bytes | None:
+    for part in ctype.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "boundary" and value:
+            return value.strip('"').encode("latin-1")
+    return None
+
+
+def _batch(request: Request) -> Batch:
+    return request.app.state.registry.get(request.path_params["batch_id"])
+
+
+def _status(request: Request) -> Response:
+    return JSONResponse(_batch(request).status(), headers=NO_STORE)
+
+
+def _detail(request: Request) -> Response:
+    return JSONResponse(_batch(request).detail(request.path_params["n"]), headers=NO_STORE)
+
+
+def _file(path: Path, name: str | None = None) -> Response:
+    return FileResponse(path, filename=name or path.name, headers=NO_STORE)
+
+
+async def _download(request: Request) -> Response:
+    batch, what = _batch(request), request.path_params["what"]
+    if what == "summary":
+        return _file(batch.summary_file())
+    if what == "zip":
+        return _file(await anyio.to_thread.run_sync(batch.zip_file), ZIP_NAME)
+    if what == "district":
+        return _file(await anyio.to_thread.run_sync(batch.district), DISTRICT_NAME)
+    raise NotAvailable("没有这种下载")
+
+
+async def _row_file(request: Request) -> Response:
+    batch, n, what = _batch(request), request.path_params["n"], request.path_params["what"]
+    if what == "workbook":
+        return _file(batch.workbook(n))
+    if what == "report":
+        return _file(await anyio.to_thread.run_sync(batch.report, n))
+    raise NotAvailable("没有这种下载")
+
+
+async def _not_available(request: Request, exc: Exception) -> Response:
+    return _error(str(exc), 404)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _error("没有这个页面", 404)
+
+
+def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
+    """The ASGI app; ``allowed_hosts`` decides which Host headers are served (``guard``)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(registry.close)
+
+    routes = [Route(path, _static) for path in STATIC] + [
+        Route("/api/batches", _upload, methods=["POST"]),
+        Route("/api/batches/{batch_id}", _status),
+        Route("/api/batches/{batch_id}/rows/{n:int}", _detail),
+        Route("/api/batches/{batch_id}/rows/{n:int}/{what}", _row_file),
+        Route("/api/batches/{batch_id}/download/{what}", _download),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={NotAvailable: _not_available, 404: _not_found, 405: _not_found},
+    )
+    app.state.registry = registry
+    return HostGuard(app, allowed_hosts)  # type: ignore[return-value]

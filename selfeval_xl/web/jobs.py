@@ -1,0 +1,345 @@
+"""Batches scored for the web page: each in its own temporary folder, run off the request
+thread with the same engine and worker pool as ``selfeval score`` (``batch.run_batch``), its
+rows kept as the JSON objects ``selfeval score --json`` prints (SPEC §4.3), its downloads made
+from the same files the CLI would write."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import layout as L
+from .._fs import atomic_write
+from ..batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
+
+# SPEC §3.12: the verdict statuses, their Chinese names and their order in 汇总.
+STATUS_ZH = {
+    "final": "已评分",
+    "reviewed": "已复核",
+    "needs-review": "待复核",
+    "needs-correction": "待更正",
+    "blank": "未填写",
+}
+_GROUP = {"final": 0, "reviewed": 0, "needs-review": 1, "needs-correction": 2, "blank": 3}
+UNREAD = "未能读取"  # a file that could not be read at all (汇总's 未评分文件)
+
+UPLOADS, SCORED, DETAILS, REPORTS = "上传的文件", "评分后的工作簿", "明细", "报告"
+ZIP_NAME = "评分后的工作簿.zip"
+DISTRICT_NAME = "汇总报告.docx"
+
+_REPORT_LOCK = threading.Lock()  # matplotlib's pyplot (charts in reports) is not thread-safe
+
+
+class Cancelled(Exception):
+    """The server is stopping: the batch ends where it is (no half-written file, no summary)."""
+
+
+class NotAvailable(Exception):
+    """A download that this batch does not have (Chinese message)."""
+
+
+@dataclass
+class Row:
+    """One file of a batch as the results table shows it."""
+
+    n: int
+    file: str
+    unit: str | None
+    project: str | None
+    total: float | None
+    grade: str | None
+    status: str | None
+    final_total: float | None
+    errors: int
+    warnings: int
+    source: Path
+    written: Path | None
+    message: str | None  # why it could not be read
+
+    @classmethod
+    def of(cls, n: int, outcome: FileOutcome, obj: dict[str, Any]) -> Row:
+        errors = sum(p["severity"] == "error" for p in obj["problems"])
+        status = obj.get("status")
+        reviewed = obj.get("reviewed_total")
+        return cls(
+            n=n,
+            file=obj["file"],
+            unit=obj["unit"],
+            project=obj["project"],
+            total=obj["total"],
+            grade=obj["grade"],
+            status=status,
+            final_total=reviewed if status == "reviewed" and reviewed is not None else obj["total"],
+            errors=errors,
+            warnings=len(obj["problems"]) - errors,
+            source=outcome.path,
+            written=outcome.written,
+            message=outcome.error.message if outcome.error else None,
+        )
+
+    @property
+    def status_zh(self) -> str:
+        """The Chinese status; before statuses existed in the JSON, 已评分 for any scored file."""
+        if self.total is None:
+            return UNREAD
+        return STATUS_ZH.get(self.status or "final", self.status or "")
+
+    def order(self) -> tuple[int, float, int]:
+        """汇总's order (SPEC §4.2): graded files by final total, high to low, then 待复核,
+        待更正, 未填写, then the files that could not be read; file order within ties."""
+        if self.total is None:
+            return (4, 0.0, self.n)
+        return (_GROUP.get(self.status or "final", 0), -(self.final_total or 0.0), self.n)
+
+    def public(self, base: str) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "file": self.file,
+            "unit": self.unit,
+            "project": self.project,
+            "total": None if self.total is None else f"{self.total:.2f}",
+            "provisional": self.status == "needs-correction",
+            "grade": self.grade,
+            "status": self.status,
+            "status_zh": self.status_zh,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "message": self.message,
+            "detail": f"{base}/rows/{self.n}",
+        }
+
+
+class Batch:
+    """One upload's scoring: ``mode`` "score" (write scored copies, the summary, reports) or
+    "check" (validate only: the uploaded files are deleted as soon as they are read)."""
+
+    def __init__(self, batch_id: str, folder: Path, mode: str, notices: list[str]):
+        self.id, self.folder, self.mode = batch_id, folder, mode
+        self.notices = list(notices)
+        self.uploads, self.scored, self.summary = folder / UPLOADS, folder / SCORED, folder / L.SUMMARY_FILE
+        self.state = "running"  # running | done | failed
+        self.message = ""
+        self.total = self.done = 0
+        self.current = ""
+        self.rows: list[Row] = []
+        self._details: dict[int, dict[str, Any]] = {}  # check mode keeps them in memory only
+        self._lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    @property
+    def base(self) -> str:
+        return f"/api/batches/{self.id}"
+
+    # --- running ----------------------------------------------------------------------------
+    def run(self, jobs: int, stopping: threading.Event) -> None:
+        check = self.mode == "check"
+        options = BatchOptions(
+            write_back=not check,
+            out_dir=None if check else self.scored,
+            summary=None if check else self.summary,
+            jobs=jobs,
+        )
+
+        def started(total: int) -> None:
+            self.total = total
+
+        def arrived(outcome: FileOutcome) -> None:
+            if stopping.is_set():
+                raise Cancelled
+            self.done += 1
+            self.current = outcome.display
+            if outcome.skipped:
+                self.notices.append(f"“{outcome.display}”是本工具生成的汇总表，已跳过")
+                return
+            obj = outcome.as_dict()
+            row = Row.of(len(self.rows), outcome, obj)
+            self._keep_detail(row.n, obj)
+            self.rows.append(row)
+
+        try:
+            run_batch([self.uploads], options, on_start=started, on_outcome=arrived)
+        except Cancelled:
+            self.state, self.message = "failed", "服务已停止，评分未完成"
+            return
+        except Exception as exc:  # a bug of ours, or the disk is full: said on the page, server goes on
+            self.state, self.message = "failed", f"评分时出错（{type(exc).__name__}: {str(exc)[:200]}）"
+            return
+        finally:
+            if check:
+                shutil.rmtree(self.uploads, ignore_errors=True)
+        self.rows.sort(key=Row.order)
+        self.state = "done"
+
+    def _keep_detail(self, n: int, obj: dict[str, Any]) -> None:
+        keep = {
+            k: obj.get(k) for k in ("file", "unit", "project", "total", "grade", "status", "indicators", "problems")
+        }
+        if self.mode == "check":
+            self._details[n] = keep
+        else:
+            path = self.folder / DETAILS / f"{n}.json"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(json.dumps(keep, ensure_ascii=False), encoding="utf-8")
+
+    # --- what the page asks for ---------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "mode": self.mode,
+            "state": self.state,
+            "message": self.message,
+            "total": self.total,
+            "done": self.done,
+            "current": self.current,
+            "notices": self.notices,
+        }
+        if self.state != "done":
+            return out
+        out["rows"] = [r.public(self.base) for r in self.rows]
+        out["closing"] = self.closing()
+        if self.mode == "score":
+            out["downloads"] = {
+                "summary": f"{self.base}/download/summary" if self.summary.exists() else None,
+                "zip": f"{self.base}/download/zip" if any(r.written for r in self.rows) else None,
+                "district": f"{self.base}/download/district" if any(r.total is not None for r in self.rows) else None,
+            }
+        return out
+
+    def closing(self) -> str:
+        """One line like the CLI's closing line: files, how many per status, how many per grade."""
+        statuses = Counter(r.status_zh for r in self.rows)
+        grades = Counter(r.grade for r in self.rows if r.grade)
+        text = f"共 {len(self.rows)} 个文件：" + "，".join(f"{k} {v}" for k, v in statuses.items())
+        return text + ("；" + "、".join(f"{g} {c}" for g, c in grades.items()) if grades else "")
+
+    def row(self, n: int) -> Row:
+        found = next((r for r in self.rows if r.n == n), None)
+        if found is None:
+            raise NotAvailable("没有这一行")
+        return found
+
+    def detail(self, n: int) -> dict[str, Any]:
+        row = self.row(n)
+        if self.mode == "check":
+            obj = dict(self._details[n])
+        else:
+            obj = json.loads((self.folder / DETAILS / f"{n}.json").read_text(encoding="utf-8"))
+        obj["status_zh"] = row.status_zh
+        obj["total"] = None if row.total is None else f"{row.total:.2f}"
+        obj["provisional"] = row.status == "needs-correction"
+        obj["downloads"] = {
+            "workbook": f"{self.base}/rows/{n}/workbook" if row.written else None,
+            "workbook_name": row.written.name if row.written else None,
+            "report": f"{self.base}/rows/{n}/report" if self.mode == "score" and row.total is not None else None,
+        }
+        return obj
+
+    # --- downloads (made when first asked for) --------------------------------------------------
+    def summary_file(self) -> Path:
+        if self.mode != "score" or not self.summary.exists():
+            raise NotAvailable("这一批没有汇总表")
+        return self.summary
+
+    def workbook(self, n: int) -> Path:
+        row = self.row(n)
+        if row.written is None:
+            raise NotAvailable("这个文件没有评分后的工作簿")
+        return row.written
+
+    def zip_file(self) -> Path:
+        """Every scored workbook in one .zip, in the folders they were uploaded in."""
+        out = self.folder / ZIP_NAME
+        with self._lock:
+            if not out.exists():
+                written = sorted(p for p in self.scored.rglob("*") if p.is_file()) if self.scored.is_dir() else []
+                if not written:
+                    raise NotAvailable("这一批没有评分后的工作簿")
+
+                def make(tmp: Path) -> None:
+                    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+                        for p in written:
+                            zf.write(p, p.relative_to(self.scored).as_posix())
+
+                atomic_write(out, make)
+        return out
+
+    def report(self, n: int) -> Path:
+        """The drafted 自评报告 of one workbook, as ``selfeval report`` drafts it."""
+        row = self.row(n)
+        if self.mode != "score" or row.total is None:
+            raise NotAvailable("这个文件未能评分，无法起草报告")
+        out = self.folder / REPORTS / str(n) / (Path(row.file).stem + ".自评报告.docx")
+        with _REPORT_LOCK:
+            if not out.exists():
+                from ..report import draft
+                from ..report_docx import write_docx
+
+                outcome = score_file(row.source, row.file, RuleBook())
+                if outcome.card is None:
+                    raise NotAvailable(f"无法起草报告：{outcome.error}")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                write_docx(draft(outcome.card), out)
+        return out
+
+    def district(self) -> Path:
+        """The drafted district report from this batch's 汇总.xlsx."""
+        summary = self.summary_file()
+        out = self.folder / REPORTS / DISTRICT_NAME
+        with _REPORT_LOCK:
+            if not out.exists():
+                from ..district import draft_district
+                from ..report_docx import write_docx
+
+                out.parent.mkdir(parents=True, exist_ok=True)
+                write_docx(draft_district(summary), out)
+        return out
+
+
+class Registry:
+    """Every batch of this server, under one temporary folder that goes when the server stops."""
+
+    def __init__(self, jobs: int = 0):
+        self.jobs = jobs
+        self.root = Path(tempfile.mkdtemp(prefix="selfeval-serve-"))
+        self.batches: dict[str, Batch] = {}
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+
+    def new_folder(self) -> tuple[str, Path]:
+        """A fresh id (unguessable: one tab cannot stumble on another's batch) and its folder."""
+        batch_id = secrets.token_urlsafe(16)
+        folder = self.root / batch_id
+        folder.mkdir()
+        return batch_id, folder
+
+    def start(self, batch: Batch) -> None:
+        with self._lock:
+            if self.stopping.is_set():
+                raise NotAvailable("服务正在停止")
+            self.batches[batch.id] = batch
+        batch.thread = threading.Thread(
+            target=batch.run, args=(self.jobs, self.stopping), name=f"batch-{batch.id[:6]}", daemon=True
+        )
+        batch.thread.start()
+
+    def get(self, batch_id: str) -> Batch:
+        batch = self.batches.get(batch_id)
+        if batch is None:
+            raise NotAvailable("找不到这一批（服务重启后以前的结果不再保留）")
+        return batch
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop: running batches end at their next file, then every temporary folder goes."""
+        self.stopping.set()
+        for batch in list(self.batches.values()):
+            if batch.thread is not None:
+                batch.thread.join(timeout)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -1,0 +1,297 @@
+// The page's behaviour: choose files, upload them, follow the batch, show the results.
+// Plain JavaScript, no libraries; every text from a workbook goes in as textContent.
+"use strict";
+
+const MB = 1024 * 1024;
+const FILE_LIMIT = 50 * MB;
+const BATCH_LIMIT = 500 * MB;
+const ACCEPTED = [".xlsx", ".xlsm", ".xls", ".ods", ".zip"];
+
+const $ = (id) => document.getElementById(id);
+let chosen = [];
+let polling = null;
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+function link(href, text) {
+  const a = el("a", text);
+  a.href = href;
+  a.setAttribute("download", "");
+  return a;
+}
+
+function size(n) {
+  return n >= MB ? (n / MB).toFixed(1) + " MB" : Math.max(1, Math.round(n / 1024)) + " KB";
+}
+
+function say(text, kind) {
+  const m = $("message");
+  m.textContent = text || "";
+  m.className = kind || "error";
+  m.hidden = !text;
+}
+
+function ext(name) {
+  const i = name.lastIndexOf(".");
+  return i < 0 ? "" : name.slice(i).toLowerCase();
+}
+
+// --- choosing files ----------------------------------------------------------------------
+function addFiles(list) {
+  for (const f of list) {
+    if (!chosen.some((c) => c.name === f.name && c.size === f.size && c.lastModified === f.lastModified)) {
+      chosen.push(f);
+    }
+  }
+  showChosen();
+}
+
+function problemWithChoice() {
+  const big = chosen.find((f) => f.size > FILE_LIMIT);
+  if (big) return `文件“${big.name}”超过 50 MB，请去掉它（每个文件不超过 50 MB）`;
+  const total = chosen.reduce((s, f) => s + f.size, 0);
+  if (total > BATCH_LIMIT) return "这一批文件合计超过 500 MB，请分几批上传";
+  return "";
+}
+
+function showChosen() {
+  const body = $("chosen-table").tBodies[0];
+  body.replaceChildren();
+  chosen.forEach((f, i) => {
+    const tr = el("tr");
+    const name = el("td", f.name);
+    if (!ACCEPTED.includes(ext(f.name))) name.append(el("span", "（不是工作簿或 .zip，不会评分）", "warn"));
+    if (f.size > FILE_LIMIT) name.append(el("span", "（超过 50 MB）", "bad"));
+    tr.append(name, el("td", size(f.size), "num"));
+    const td = el("td");
+    const rm = el("button", "移除", "small secondary");
+    rm.type = "button";
+    rm.addEventListener("click", () => {
+      chosen.splice(i, 1);
+      showChosen();
+    });
+    td.append(rm);
+    tr.append(td);
+    body.append(tr);
+  });
+  const total = chosen.reduce((s, f) => s + f.size, 0);
+  $("chosen-sum").textContent = `共 ${chosen.length} 个文件，${size(total)}`;
+  $("chosen").hidden = chosen.length === 0;
+  const problem = problemWithChoice();
+  say(problem);
+  $("start").disabled = chosen.length === 0 || Boolean(problem) || polling !== null;
+  $("clear").disabled = chosen.length === 0;
+}
+
+// --- running a batch -----------------------------------------------------------------------
+function start() {
+  if (!chosen.length) return;
+  const problem = problemWithChoice();
+  if (problem) return say(problem);
+  const check = $("check-only").checked;
+  const form = new FormData();
+  for (const f of chosen) form.append("files", f, f.name);
+  const xhr = new XMLHttpRequest();
+  xhr.open("POST", "/api/batches?mode=" + (check ? "check" : "score"));
+  xhr.setRequestHeader("X-Selfeval", "1");
+  xhr.upload.onprogress = (e) => {
+    if (e.lengthComputable) progress((100 * e.loaded) / e.total, `正在上传 ${Math.floor((100 * e.loaded) / e.total)}%`);
+  };
+  xhr.onload = () => {
+    let reply = {};
+    try {
+      reply = JSON.parse(xhr.responseText);
+    } catch (e) {
+      reply = { error: `服务返回了无法识别的内容（${xhr.status}）` };
+    }
+    if (xhr.status !== 202) return finish(reply.error || `上传失败（${xhr.status}）`);
+    follow(reply.url);
+  };
+  xhr.onerror = () => finish("无法连接到评分服务：请确认启动它的窗口仍在运行");
+  say("");
+  $("results").hidden = true;
+  $("detail").hidden = true;
+  $("start").disabled = true;
+  polling = "upload";
+  progress(0, "正在上传…");
+  xhr.send(form);
+}
+
+function progress(percent, text) {
+  $("progress").hidden = false;
+  $("bar").value = percent;
+  $("progress-text").textContent = text;
+}
+
+function finish(error) {
+  if (polling && polling !== "upload") clearTimeout(polling);
+  polling = null;
+  $("progress").hidden = true;
+  showChosen(); // clears the message area
+  if (error) say(error);
+}
+
+async function follow(url) {
+  let status;
+  try {
+    const r = await fetch(url, { cache: "no-store" });
+    status = await r.json();
+    if (!r.ok) return finish(status.error || `出错了（${r.status}）`);
+  } catch (e) {
+    return finish("与评分服务的连接中断：请确认启动它的窗口仍在运行");
+  }
+  if (status.state === "running") {
+    const pct = status.total ? (100 * status.done) / status.total : 0;
+    const what = status.mode === "check" ? "正在检查" : "正在评分";
+    progress(pct, `${what} ${status.done}/${status.total}${status.current ? "：" + status.current : ""}`);
+    polling = setTimeout(() => follow(url), 400);
+    return;
+  }
+  finish(status.state === "failed" ? status.message : "");
+  if (status.state === "done") {
+    chosen = [];
+    showChosen();
+    showResults(status);
+  }
+}
+
+// --- results -------------------------------------------------------------------------------
+function showResults(s) {
+  $("results").hidden = false;
+  $("results-title").textContent = s.mode === "check" ? "检查结果（未保存任何文件）" : "评分结果";
+  $("closing").textContent = s.closing;
+  const notices = $("notices");
+  notices.replaceChildren(...s.notices.map((n) => el("li", n)));
+  notices.hidden = s.notices.length === 0;
+  const downloads = $("downloads");
+  downloads.replaceChildren();
+  const d = s.downloads || {};
+  const items = [
+    [d.summary, "下载汇总表（汇总.xlsx）"],
+    [d.zip, "下载全部评分后的工作簿（.zip，保留文件夹结构）"],
+    [d.district, "下载全区汇总报告（草稿，.docx）"],
+  ];
+  for (const [href, text] of items) if (href) downloads.append(li(link(href, text)));
+  downloads.hidden = downloads.children.length === 0;
+
+  const body = $("results-table").tBodies[0];
+  body.replaceChildren();
+  for (const r of s.rows) {
+    const tr = el("tr");
+    tr.dataset.file = r.file;
+    tr.dataset.detail = r.detail;
+    tr.tabIndex = 0;
+    tr.title = "点击查看指标得分和问题";
+    const total = el("td", r.total === null ? "—" : r.total, "num total");
+    if (r.provisional) total.append(el("small", " 暂算"));
+    tr.append(
+      el("td", r.unit || (r.total === null ? r.message : "")),
+      el("td", r.project || ""),
+      total,
+      el("td", r.grade || "—", "grade"),
+      el("td", r.status_zh, "status s-" + (r.status || (r.total === null ? "unread" : "final"))),
+      el("td", r.errors, "num" + (r.errors ? " bad" : "")),
+      el("td", r.warnings, "num"),
+      el("td", r.file, "file"),
+    );
+    const open = () => showDetail(tr);
+    tr.addEventListener("click", open);
+    tr.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") open();
+    });
+    body.append(tr);
+  }
+}
+
+function li(child) {
+  const item = el("li");
+  item.append(child);
+  return item;
+}
+
+async function showDetail(tr) {
+  for (const other of tr.parentNode.children) other.classList.toggle("selected", other === tr);
+  let d;
+  try {
+    const r = await fetch(tr.dataset.detail, { cache: "no-store" });
+    d = await r.json();
+    if (!r.ok) return say(d.error || `出错了（${r.status}）`);
+  } catch (e) {
+    return say("与评分服务的连接中断");
+  }
+  $("detail").hidden = false;
+  $("detail-title").textContent = d.file;
+  const parts = [d.unit, d.project].filter(Boolean).join(" · ");
+  const total = d.total === null ? "未能评分" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
+  $("detail-summary").textContent = [parts, total, d.grade ? `等级 ${d.grade}` : "", d.status_zh].filter(Boolean).join("，");
+  const downloads = $("detail-downloads");
+  downloads.replaceChildren();
+  if (d.downloads.workbook) downloads.append(li(link(d.downloads.workbook, `下载评分后的工作簿（${d.downloads.workbook_name}）`)));
+  if (d.downloads.report) downloads.append(li(link(d.downloads.report, "下载自评报告（草稿，.docx）")));
+
+  const ind = $("indicator-table").tBodies[0];
+  ind.replaceChildren();
+  for (const i of d.indicators || []) {
+    const tr = el("tr");
+    tr.append(
+      el("td", i.level1),
+      el("td", i.level2),
+      el("td", i.name),
+      el("td", i.target),
+      el("td", i.actual),
+      el("td", i.rate === null || i.rate === undefined ? "" : Number(i.rate).toFixed(2) + "%", "num"),
+      el("td", num(i.points), "num"),
+      el("td", num(i.score), "num"),
+      el("td", num(i.claimed), "num"),
+      el("td", i.note),
+    );
+    ind.append(tr);
+  }
+  const probs = $("problem-table").tBodies[0];
+  probs.replaceChildren();
+  for (const p of d.problems) {
+    const where = p.sheet ? (p.cell ? `${p.sheet}!${p.cell}` : p.sheet) : "（整个文件）";
+    const tr = el("tr", undefined, p.severity);
+    tr.append(el("td", where, "cell"), el("td", p.severity === "error" ? "错误" : "警告"), el("td", p.message));
+    probs.append(tr);
+  }
+  $("problem-table").hidden = d.problems.length === 0;
+  $("no-problems").hidden = d.problems.length !== 0;
+  $("detail").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function num(v) {
+  return v === null || v === undefined ? "" : Number(v).toFixed(2);
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+document.addEventListener("DOMContentLoaded", () => {
+  const drop = $("drop");
+  $("files").addEventListener("change", (e) => {
+    addFiles(e.target.files);
+    e.target.value = "";
+  });
+  for (const name of ["dragenter", "dragover"]) {
+    drop.addEventListener(name, (e) => {
+      e.preventDefault();
+      drop.classList.add("over");
+    });
+  }
+  for (const name of ["dragleave", "drop"]) {
+    drop.addEventListener(name, (e) => {
+      e.preventDefault();
+      drop.classList.remove("over");
+    });
+  }
+  drop.addEventListener("drop", (e) => addFiles(e.dataTransfer.files));
+  $("start").addEventListener("click", start);
+  $("clear").addEventListener("click", () => {
+    chosen = [];
+    showChosen();
+  });
+});
