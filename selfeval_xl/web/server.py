@@ -3,6 +3,7 @@ Ctrl-C, then remove every temporary folder."""
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -83,7 +84,8 @@ def serve(
         say("请在浏览器中打开上面的地址（不会上传到互联网，文件只在本机处理）。按 Ctrl-C 停止服务。")
         if open_browser:
             threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()
-        server.run(sockets=[sock])
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+            server.run(sockets=[sock])
     finally:
         sock.close()
         registry.close()

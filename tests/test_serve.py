@@ -1,0 +1,382 @@
+"""``selfeval serve`` without a browser: a real server process, real HTTP. Host guard, path
+traversal, upload names, size limits, hostile zips, concurrent batches, Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import socket
+import threading
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from serve_support import (
+    SAMPLES,
+    Server,
+    cli_json,
+    files_under,
+    multipart,
+    sample_files,
+    zip_bomb,
+    zip_of,
+    zip_slip,
+)
+
+from selfeval_xl.web.guard import allowed_hosts, host_name
+from selfeval_xl.web.uploads import MB, Placed, Receiver, UploadRefused, member_name, place, safe_name, unzip
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("serve"))
+    yield s
+    s.stop()
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def test_page_and_its_files_come_from_the_package(server):
+    status, headers, body = server.request("GET", "/")
+    page = body.decode("utf-8")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert "开始评分" in page and 'type="file" multiple' in page and "只检查" in page
+    # every script and stylesheet is the server's own: nothing from the internet
+    assert re.findall(r'(?:src|href)="([^"]+)"', page) == ["/static/style.css", "/static/app.js"]
+    for path, kind in (("/static/app.js", "javascript"), ("/static/style.css", "css")):
+        status, headers, body = server.request("GET", path)
+        assert status == 200 and kind in headers["content-type"] and len(body) > 500
+        assert b"http://" not in body and b"https://" not in body
+    assert "default-src 'self'" in headers["content-security-policy"]
+
+
+# --- who may ask ------------------------------------------------------------------------------
+
+
+def test_foreign_host_header_is_refused(server):
+    for host in (
+        "evil.example",
+        f"evil.example:{server.port}",
+        f"rebind.attacker.test:{server.port}",
+        "127.0.0.1.nip.io",
+    ):
+        status, _, body = server.request("GET", "/", host=host)
+        assert status == 403, host
+        message = json.loads(body)["error"]
+        assert "DNS 重绑定" in message and host_name(host) in message
+    # a refused Host reaches nothing behind the guard either
+    status, _, _ = server.request("POST", "/api/batches", b"", host="evil.example")
+    assert status == 403
+    for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}", "localhost", f"[::1]:{server.port}"):
+        assert server.request("GET", "/", host=host)[0] == 200, host
+
+
+def test_request_without_host_is_refused(server):
+    with socket.create_connection((server.host, server.port), timeout=10) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        reply = s.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 403")
+
+
+def test_post_from_another_site_is_refused(server):
+    body, ctype = multipart(sample_files()[:1])
+    # a form on another site can post here (the browser sends Origin), but is refused
+    status, _, reply = server.request(
+        "POST", "/api/batches", body, {"Content-Type": ctype, "X-Selfeval": "1", "Origin": "http://evil.example"}
+    )
+    assert status == 403 and "其他网站" in json.loads(reply)["error"]
+    # a plain cross-site form cannot set the X-Selfeval header (that would need a CORS preflight)
+    status, _, reply = server.request("POST", "/api/batches", body, {"Content-Type": ctype})
+    assert status == 403 and CJK.search(json.loads(reply)["error"])
+
+
+def test_allowed_hosts_by_bound_address():
+    loop = allowed_hosts("127.0.0.1")
+    assert loop("localhost") and loop("127.0.0.1") and loop("::1") and loop("127.0.0.2")
+    assert not loop("evil.example") and not loop("192.168.1.5") and not loop("localhost.evil.example")
+    lan = allowed_hosts("192.168.1.5")
+    assert lan("192.168.1.5") and not lan("evil.example") and not lan("localhost")
+    anywhere = allowed_hosts("0.0.0.0")
+    assert anywhere("10.1.2.3") and anywhere("localhost") and not anywhere("evil.example")
+    assert host_name("[::1]:8765") == "::1" and host_name("LocalHost.:80") == "localhost"
+
+
+# --- paths ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../../../../etc/passwd",
+        "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/static/..%2f..%2f..%2fetc%2fpasswd",
+        "/..%2f..%2f..%2fetc/passwd",
+        "/api/batches/..%2f..%2f..%2fetc/download/summary",
+        "/api/batches/%2e%2e/rows/0/workbook",
+        "/static/app.js/../../pyproject.toml",
+        "/static/index.html%00.js",
+    ],
+)
+def test_path_traversal_reaches_nothing(server, path):
+    status, _, body = server.request("GET", path)
+    assert status in (400, 404), (path, status)
+    assert b"root:" not in body and b"[project]" not in body
+
+
+def test_upload_names_cannot_escape(server, tmp_path):
+    good = SAMPLES[0].read_bytes()
+    names = [
+        "../../逃逸1.xlsx",
+        "/etc/逃逸2.xlsx",
+        "..\\..\\逃逸3.xlsx",
+        "C:\\Windows\\逃逸4.xlsx",
+        "a/../../逃逸5.xlsx",
+        ".隐藏.xlsx",
+        "CON.xlsx",
+        "..",
+        'quote"s.xlsx',
+    ]
+    done = server.run([(n, good) for n in names])
+    files = [r["file"] for r in done["rows"]]
+    for f in files:
+        assert "/" not in f and "\\" not in f and not f.startswith(".") and ".." not in f.split("/")
+    assert sorted(files) == sorted(
+        [
+            "逃逸1.xlsx",
+            "逃逸2.xlsx",
+            "逃逸3.xlsx",
+            "逃逸4.xlsx",
+            "逃逸5.xlsx",
+            "隐藏.xlsx",
+            "_CON.xlsx",
+            "quote%22s.xlsx",  # the browser's escaping of " is kept as text
+        ]
+    )
+    # ".." has no extension: refused with a notice, not scored
+    assert any("不是 Excel 工作簿" in n for n in done["notices"])
+    # nothing landed outside the server's temporary folder
+    outside = [p for p in files_under(server.tmp) if server.temp_roots()[0] not in p.parents]
+    assert outside == []
+    assert not list(server.tmp.parent.glob("逃逸*"))
+
+
+def test_zip_slip_is_refused_and_other_files_still_score(server):
+    good = SAMPLES[2]
+    done = server.run([("提交.zip", zip_slip()), (good.name, good.read_bytes())])
+    assert [r["file"] for r in done["rows"]] == [good.name]
+    assert done["rows"][0]["total"] is not None
+    (notice,) = done["notices"]
+    assert "提交.zip" in notice and "../../逃逸.xlsx" in notice and "整个压缩包已拒绝" in notice
+    kept = [p.name for p in files_under(server.temp_roots()[0] / done["id"])]
+    assert "逃逸.xlsx" not in kept and "好文件.xlsx" not in kept  # the whole .zip is refused
+    assert not list(server.tmp.parent.glob("逃逸.xlsx")) and not list(server.tmp.glob("逃逸.xlsx"))
+
+
+# --- sizes ------------------------------------------------------------------------------------
+
+
+def test_file_over_50_mb_is_refused_with_nothing_left(server):
+    before = files_under(server.temp_roots()[0])
+    status, reply = server.upload([(SAMPLES[0].name, SAMPLES[0].read_bytes()), ("大文件.xlsx", b"\0" * (50 * MB + 1))])
+    assert status == 413
+    assert "大文件.xlsx" in reply["error"] and "50 MB" in reply["error"] and "未上传任何文件" in reply["error"]
+    assert files_under(server.temp_roots()[0]) == before  # no partial batch
+
+
+def test_batch_over_500_mb_is_refused_before_reading(server):
+    body, ctype = multipart([("a.xlsx", b"x")])
+    conn_headers = {"Content-Type": ctype, "X-Selfeval": "1", "Content-Length": str(600 * MB)}
+    # only the headers and a few bytes are sent: the refusal must not wait for 600 MB
+    with socket.create_connection((server.host, server.port), timeout=20) as s:
+        head = f"POST /api/batches HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+        head += "".join(f"{k}: {v}\r\n" for k, v in conn_headers.items()) + "\r\n"
+        s.sendall(head.encode() + body)
+        got = b""
+        while b"}" not in got and (chunk := s.recv(65536)):
+            got += chunk
+        reply = got.decode("utf-8", "replace")
+    assert reply.startswith("HTTP/1.1 413")
+    assert "500 MB" in reply and "分几批" in reply
+
+
+def test_receiver_limits_stream_without_content_length(tmp_path):
+    """The limits hold on the streamed bytes themselves (a chunked upload has no length)."""
+    body, ctype = multipart([("一.xlsx", b"a" * 4000), ("二.xlsx", b"b" * 4000), ("三.xlsx", b"c" * 4000)])
+    boundary = ctype.split("boundary=")[1].encode()
+    r = Receiver(tmp_path / "in", boundary, file_limit=5000, batch_limit=10_000)
+    with pytest.raises(UploadRefused, match="合计超过"):
+        for i in range(0, len(body), 1000):
+            r.write(body[i : i + 1000])
+    r = Receiver(tmp_path / "in2", boundary, file_limit=3000, batch_limit=10_000)
+    with pytest.raises(UploadRefused, match="“一.xlsx”超过"):
+        r.write(body)
+    r = Receiver(tmp_path / "in3", boundary)
+    r.write(body[:-10])
+    with pytest.raises(UploadRefused, match="不完整"):
+        r.finish()
+
+
+def test_zip_bomb_is_refused(server):
+    good = SAMPLES[3]
+    done = server.run([("炸弹.zip", zip_bomb(200)), (good.name, good.read_bytes())])
+    assert [r["file"] for r in done["rows"]] == [good.name]
+    (notice,) = done["notices"]
+    assert "炸弹.zip" in notice and "50 MB" in notice
+    assert sum(p.stat().st_size for p in files_under(server.tmp)) < 60 * MB
+
+
+def test_unzip_does_not_trust_declared_sizes(tmp_path):
+    """A member whose headers understate its size is refused as damaged, and nothing stays."""
+    import struct
+
+    data = bytearray(zip_of({"单位.xlsx": b"\0" * 300_000}))
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, 100)  # uncompressed size, local header
+    struct.pack_into("<I", data, central + 24, 100)  # and central directory
+    src = tmp_path / "lie.zip"
+    src.write_bytes(bytes(data))
+    with pytest.raises(UploadRefused, match="已损坏"):
+        unzip(src, tmp_path / "out", "lie.zip", Placed())
+    # and the unpacked total is counted across members against the batch limit
+    src.write_bytes(zip_of({"a.xlsx": b"\0" * 3000, "b.xlsx": b"\0" * 3000}))
+    with pytest.raises(UploadRefused, match="合计超过"):
+        unzip(src, tmp_path / "out2", "lie.zip", Placed(), batch_limit=5000)
+
+
+def test_safe_names_and_zip_name_encodings():
+    assert safe_name("../../a.xlsx") == "a.xlsx"
+    assert safe_name("C:\\x\\单位.xlsx") == "单位.xlsx"
+    assert safe_name("...") == "未命名"
+    assert safe_name("a\x00b<>.xlsx") == "a_b__.xlsx"
+    long = safe_name("长" * 300 + ".xlsx")
+    assert long.endswith(".xlsx") and len(long.encode()) <= 200
+    # a zip made by Windows in a Chinese locale: GBK names without the UTF-8 flag
+    info = zipfile.ZipInfo("单位甲.xlsx".encode("gbk").decode("cp437"))
+    assert member_name(info) == "单位甲.xlsx"
+
+
+def test_zip_of_a_folder_keeps_its_structure(server, tmp_path):
+    a, b = SAMPLES[0], SAMPLES[4]
+    folder_zip = zip_of({f"甲区/{a.name}": a.read_bytes(), f"乙区/二级/{b.name}": b.read_bytes(), "说明.txt": b"x"})
+    done = server.run([("全区提交.zip", folder_zip)])
+    assert sorted(r["file"] for r in done["rows"]) == sorted(
+        [f"全区提交/甲区/{a.name}", f"全区提交/乙区/二级/{b.name}"]
+    )
+    status, headers, body = server.request("GET", done["downloads"]["zip"])
+    assert status == 200 and "attachment" in headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        assert sorted(zf.namelist()) == sorted([f"全区提交/甲区/{a.name}", f"全区提交/乙区/二级/{b.name}"])
+        for name in zf.namelist():
+            wb = openpyxl.load_workbook(io.BytesIO(zf.read(name)), read_only=True)
+            assert "评分结果" in wb.sheetnames
+            wb.close()
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+def test_two_concurrent_batches_do_not_mix(server, tmp_path):
+    first, second = [p.name for p in SAMPLES[:4]], [p.name for p in SAMPLES[4:]]
+    results: dict[str, dict] = {}
+
+    def go(key: str, names: list[str]) -> None:
+        results[key] = server.run(sample_files(names))
+
+    threads = [threading.Thread(target=go, args=(k, n)) for k, n in (("a", first), ("b", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    a, b = results["a"], results["b"]
+    assert a["id"] != b["id"]
+    assert sorted(r["file"] for r in a["rows"]) == sorted(first)
+    assert sorted(r["file"] for r in b["rows"]) == sorted(second)
+    expected = cli_json(SAMPLES, tmp_path)
+    for batch, names in ((a, first), (b, second)):
+        for r in batch["rows"]:  # same numbers as the CLI
+            assert r["total"] == f"{expected[r['file']]['total']:.2f}"
+        status, _, body = server.request("GET", batch["downloads"]["summary"])
+        wb = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        ws = wb["汇总"]
+        header = [c.value for c in next(ws.iter_rows(max_row=1))]
+        col = header.index("文件")
+        in_summary = [row[col] for row in ws.iter_rows(min_row=2, values_only=True) if row[col]]
+        wb.close()
+        scored = [n for n in names if expected[n]["total"] is not None]
+        assert sorted(in_summary) == sorted(scored)
+
+
+def test_check_mode_keeps_nothing(server):
+    good = SAMPLES[5]
+    done = server.run([(good.name, good.read_bytes())], mode="check")
+    assert done["mode"] == "check" and "downloads" not in done
+    (row,) = done["rows"]
+    detail = server.json(row["detail"])
+    assert detail["indicators"] and detail["downloads"] == {"workbook": None, "workbook_name": None, "report": None}
+    folder = server.temp_roots()[0] / done["id"]
+    assert not [p for p in files_under(folder)]  # no uploaded or scored workbook, no summary
+
+
+def test_unknown_batch_and_row(server):
+    status, _, body = server.request("GET", "/api/batches/nope")
+    assert status == 404 and CJK.search(json.loads(body)["error"])
+    done = server.run(sample_files([SAMPLES[0].name]))
+    status, _, body = server.request("GET", f"/api/batches/{done['id']}/rows/7")
+    assert status == 404
+
+
+# --- start and stop ---------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_and_removes_temporary_folders(tmp_path):
+    s = Server(tmp_path)
+    assert s.url.startswith("http://127.0.0.1:") and "评分网页已启动" in s.lines[0]
+    done = s.run(sample_files([SAMPLES[0].name]))
+    assert s.request("GET", done["downloads"]["zip"])[0] == 200
+    assert files_under(s.temp_roots()[0])
+    code, out = s.stop()
+    assert code == 0, out
+    assert "已停止" in out and "Traceback" not in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_busy_port_is_one_chinese_line(server, tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-m", "selfeval_xl", "serve", "--no-browser", "--port", str(server.port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"TMPDIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 1
+    assert f"端口 {server.port} 已被占用" in run.stderr and "Traceback" not in run.stderr
+    assert list(Path(tmp_path).iterdir()) == []
+
+
+def test_serve_help_is_chinese():
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "selfeval_xl", "serve", "--help"], capture_output=True, text=True)
+    assert run.returncode == 0 and "--no-browser" in run.stdout and "不自动打开浏览器" in run.stdout
+
+
+def test_place_refuses_what_is_not_a_workbook(tmp_path):
+    from selfeval_xl.web.uploads import Received
+
+    (tmp_path / "r").mkdir()
+    a = tmp_path / "r" / "0"
+    a.write_bytes(b"x")
+    b = tmp_path / "r" / "1"
+    b.write_bytes(b"y")
+    placed = place([Received("说明.docx", a), Received("单位.XLSX", b)], tmp_path / "out")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["单位.XLSX"]
+    assert len(placed.notices) == 1 and "说明.docx" in placed.notices[0]
