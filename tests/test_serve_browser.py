@@ -1,0 +1,220 @@
+"""``selfeval serve`` in a real headless Chromium: what a person does on the page, checked
+against what ``selfeval score --json`` says about the same files."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import openpyxl
+import pytest
+from browser_support import chromium, downloaded, have_browser, wait_for
+from serve_support import SAMPLES, Server, cli_json, xlsx_bomb, zip_bomb, zip_slip
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not have_browser(), reason="需要 Debian 的 chromium 和 chromium-driver"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("serve"))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory):
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, downloads):
+    driver = chromium(tmp_path_factory.mktemp("profile"), downloads)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory):
+    return cli_json(SAMPLES, tmp_path_factory.mktemp("cli"))
+
+
+def _by():
+    from selenium.webdriver.common.by import By
+
+    return By
+
+
+def _upload(browser, url, paths, check=False):
+    By = _by()
+    browser.get(url)
+    browser.find_element(By.ID, "files").send_keys("\n".join(str(p) for p in paths))
+    if check:
+        browser.find_element(By.ID, "check-only").click()
+    start = browser.find_element(By.ID, "start")
+    assert start.text == "开始评分" and start.is_enabled()
+    start.click()
+
+    def rows():
+        if not browser.find_element(By.ID, "results").is_displayed():
+            return None
+        return browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+
+    return wait_for(rows, 180, "results table")
+
+
+def _cells(tr):
+    return [td.text for td in tr.find_elements(_by().TAG_NAME, "td")]
+
+
+def _link(browser, starts):
+    links = [a for a in browser.find_elements(_by().CSS_SELECTOR, "a[download]") if a.text.startswith(starts)]
+    assert len(links) == 1, [a.text for a in browser.find_elements(_by().CSS_SELECTOR, "a[download]")]
+    return links[0]
+
+
+def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expected):
+    By = _by()
+    rows = _upload(browser, server.url, SAMPLES)
+    table = {tr.get_attribute("data-file"): _cells(tr) for tr in rows}
+    assert sorted(table) == sorted(expected)
+    for file, (unit, project, total, grade, status, errors, warnings, shown_file) in table.items():
+        exp = expected[file]
+        # 核定总分 as the CLI prints it (2 decimals); "暂算" follows a provisional total
+        assert total.split()[0] == f"{exp['total']:.2f}", file
+        assert grade == (exp["grade"] or "—")
+        assert unit == exp["unit"] and project == (exp["project"] or "") and shown_file == file
+        assert int(errors) == sum(p["severity"] == "error" for p in exp["problems"])
+        assert int(warnings) == sum(p["severity"] == "warning" for p in exp["problems"])
+        assert status in ("已评分", "已复核", "待复核", "待更正", "未填写")
+    assert browser.find_element(By.ID, "closing").text.startswith(f"共 {len(SAMPLES)} 个文件")
+
+    # every link on the page says what it downloads
+    assert all(a.text.startswith("下载") for a in browser.find_elements(By.CSS_SELECTOR, "a[download]"))
+
+    # 汇总.xlsx: the same numbers, and the page lists the files in its order
+    _link(browser, "下载汇总表").click()
+    summary = downloaded(downloads, "汇总.xlsx")
+    wb = openpyxl.load_workbook(summary, read_only=True)
+    ws_rows = list(wb["汇总"].iter_rows(values_only=True))
+    wb.close()
+    header = list(ws_rows[0])
+    f_col, t_col = header.index("文件"), header.index("核定总分")
+    in_summary = [(r[f_col], r[t_col]) for r in ws_rows[1:] if r[f_col]]
+    assert {f: round(t, 2) for f, t in in_summary} == {f: round(o["total"], 2) for f, o in expected.items()}
+    page_order = [tr.get_attribute("data-file") for tr in rows]
+    assert page_order == [f for f, _ in in_summary]
+    # sorted high to low (all samples are graded without statuses in the way, or grouped by them)
+    totals = [float(_cells(tr)[2].split()[0]) for tr in rows if _cells(tr)[4] in ("已评分", "已复核")]
+    assert totals == sorted(totals, reverse=True)
+
+    # every scored workbook in one .zip, each with its 评分结果 sheet and the same 核定总分
+    _link(browser, "下载全部评分后的工作簿").click()
+    bundle = downloaded(downloads, "评分后的工作簿.zip")
+    with zipfile.ZipFile(bundle) as zf:
+        assert sorted(zf.namelist()) == sorted(expected)
+        for name in zf.namelist():
+            wb = openpyxl.load_workbook(io.BytesIO(zf.read(name)), read_only=True, data_only=True)
+            labels = {r[0]: r[1] for r in wb["评分结果"].iter_rows(values_only=True) if r and r[0]}
+            wb.close()
+            assert round(labels["核定总分"], 2) == round(expected[name]["total"], 2), name
+
+    # the district report
+    _link(browser, "下载全区汇总报告").click()
+    district = downloaded(downloads, "汇总报告.docx")
+    assert zipfile.is_zipfile(district)
+
+
+def test_a_row_shows_its_indicators_and_problems(server, browser, downloads, expected):
+    from docx import Document
+
+    By = _by()
+    name = "镜湖区残联_残疾人事业发展补助资金.xlsx"
+    rows = _upload(browser, server.url, [p for p in SAMPLES if p.name == name])
+    rows[0].click()
+    detail = wait_for(lambda: browser.find_element(By.ID, "detail").is_displayed(), 30, "detail")
+    assert detail
+    exp = expected[name]
+    assert browser.find_element(By.ID, "detail-title").text == name
+    ind = browser.find_elements(By.CSS_SELECTOR, "#indicator-table tbody tr")
+    assert len(ind) == len(exp["indicators"])
+    first = _cells(ind[0])
+    assert first[2] == exp["indicators"][0]["name"] and first[7] == f"{exp['indicators'][0]['score']:.2f}"
+    probs = [_cells(tr) for tr in browser.find_elements(By.CSS_SELECTOR, "#problem-table tbody tr")]
+    # the sample's two warnings: 申报总分 100 vs 核定 99.11 at 基本信息!B11, the row claimed 10 vs 9.11 at 绩效指标!J4
+    assert sorted(p[0] for p in probs) == ["基本信息!B11", "绩效指标!J4"]
+    assert all(p[1] == "警告" for p in probs)
+    assert [p[2] for p in probs] == [p["message"] for p in exp["problems"]]
+
+    _link(browser, "下载评分后的工作簿").click()
+    wb = openpyxl.load_workbook(downloaded(downloads, name), read_only=True)
+    assert "评分结果" in wb.sheetnames
+    wb.close()
+    _link(browser, "下载自评报告").click()
+    report = Document(str(downloaded(downloads, name.removesuffix(".xlsx") + ".自评报告.docx")))
+    assert exp["unit"] in report.paragraphs[0].text
+
+
+def test_hostile_files_get_chinese_messages_and_good_files_still_score(server, browser, tmp_path, expected):
+    By = _by()
+    (tmp_path / "乱码.xlsx").write_bytes(os.urandom(20_000))
+    (tmp_path / "炸弹.zip").write_bytes(zip_bomb(200))
+    (tmp_path / "滑出.zip").write_bytes(zip_slip())
+    (tmp_path / "大表.xlsx").write_bytes(xlsx_bomb(100))
+    good = SAMPLES[:2]
+    hostile = [tmp_path / n for n in ("乱码.xlsx", "炸弹.zip", "滑出.zip", "大表.xlsx")]
+    rows = _upload(browser, server.url, [*hostile, *good])
+    notices = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#notices li")]
+    assert any("炸弹.zip" in n and "50 MB" in n for n in notices), notices
+    assert any("滑出.zip" in n and "压缩包以外" in n for n in notices), notices
+    table = {tr.get_attribute("data-file"): _cells(tr) for tr in rows}
+    assert sorted(table) == sorted(["乱码.xlsx", "大表.xlsx", *(p.name for p in good)])
+    for p in good:
+        assert table[p.name][2].split()[0] == f"{expected[p.name]['total']:.2f}"
+    for bad, words in (("乱码.xlsx", "不是有效的 Excel 工作簿"), ("大表.xlsx", "过大")):
+        unit, _, total, _, status, errors, _, _ = table[bad]
+        assert words in unit and total == "—" and status == "未能读取" and errors == "1"
+    # the unreadable files come last, as in 汇总
+    assert [tr.get_attribute("data-file") for tr in rows][-2:] == ["乱码.xlsx", "大表.xlsx"]
+
+
+def test_file_over_the_limit_is_refused_on_the_page(server, browser, tmp_path):
+    By = _by()
+    big = tmp_path / "很大的文件.xlsx"
+    with open(big, "wb") as fh:
+        fh.truncate(51 * 1024 * 1024)  # sparse: nothing is written
+    browser.get(server.url)
+    browser.find_element(By.ID, "files").send_keys(str(big))
+    message = wait_for(lambda: browser.find_element(By.ID, "message").text, 10, "message")
+    assert "很大的文件.xlsx" in message and "50 MB" in message
+    assert not browser.find_element(By.ID, "start").is_enabled()
+
+
+def test_check_mode_shows_problems_and_offers_nothing_to_download(server, browser):
+    By = _by()
+    name = "大英县司法局_安可替代补助资金.xlsx"  # the sample with a deliberate error
+    rows = _upload(browser, server.url, [p for p in SAMPLES if p.name == name], check=True)
+    assert browser.find_element(By.ID, "results-title").text == "检查结果（未保存任何文件）"
+    assert browser.find_elements(By.CSS_SELECTOR, "a[download]") == []
+    assert int(_cells(rows[0])[5]) >= 1
+    rows[0].click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#problem-table tbody tr.error"), 30, "problems")
+    assert browser.find_elements(By.CSS_SELECTOR, "a[download]") == []
+
+
+def test_page_under_a_foreign_name_is_refused(server, tmp_path):
+    """DNS rebinding as a browser meets it: a foreign name that resolves to 127.0.0.1."""
+    By = _by()
+    driver = chromium(tmp_path / "profile", tmp_path / "dl", ("--host-resolver-rules=MAP rebind.example 127.0.0.1",))
+    try:
+        driver.get(f"http://rebind.example:{server.port}/")
+        body = driver.find_element(By.TAG_NAME, "body").text
+        assert "拒绝访问" in body and "DNS 重绑定" in body
+        assert driver.find_elements(By.ID, "start") == []
+        driver.get(server.url)  # the real address still works
+        assert driver.find_element(By.ID, "start").text == "开始评分"
+    finally:
+        driver.quit()
