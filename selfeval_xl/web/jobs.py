@@ -54,6 +54,7 @@ class Row:
     file: str
     unit: str | None
     project: str | None
+    kind: str | None
     total: float | None
     grade: str | None
     status: str | None
@@ -74,6 +75,7 @@ class Row:
             file=obj["file"],
             unit=obj["unit"],
             project=obj["project"],
+            kind=obj["kind"],
             total=obj["total"],
             grade=obj["grade"],
             status=status,
@@ -105,6 +107,7 @@ class Row:
             "file": self.file,
             "unit": self.unit,
             "project": self.project,
+            "kind": self.kind,
             "total": None if self.total is None else f"{self.total:.2f}",
             "provisional": self.status == "needs-correction",
             "grade": self.grade,

@@ -5,7 +5,7 @@
 const MB = 1024 * 1024;
 const FILE_LIMIT = 50 * MB;
 const BATCH_LIMIT = 500 * MB;
-const ACCEPTED = [".xlsx", ".xlsm", ".xls", ".ods", ".zip"];
+const ACCEPTED = [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".zip"];
 
 const $ = (id) => document.getElementById(id);
 let chosen = [];
@@ -191,7 +191,7 @@ function showResults(s) {
     if (r.provisional) total.append(el("small", " 暂算"));
     tr.append(
       el("td", r.unit || (r.total === null ? r.message : "")),
-      el("td", r.project || ""),
+      el("td", r.project || (r.kind === "部门整体支出" ? "（部门整体支出）" : "")),
       total,
       el("td", r.grade || "—", "grade"),
       el("td", r.status_zh, "status s-" + (r.status || (r.total === null ? "unread" : "final"))),
@@ -227,13 +227,14 @@ async function showDetail(tr) {
   $("detail").hidden = false;
   $("detail-title").textContent = d.file;
   const parts = [d.unit, d.project].filter(Boolean).join(" · ");
-  const total = d.total === null ? "未能评分" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
+  const total = d.total === null ? "" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
   $("detail-summary").textContent = [parts, total, d.grade ? `等级 ${d.grade}` : "", d.status_zh].filter(Boolean).join("，");
   const downloads = $("detail-downloads");
   downloads.replaceChildren();
   if (d.downloads.workbook) downloads.append(li(link(d.downloads.workbook, `下载评分后的工作簿（${d.downloads.workbook_name}）`)));
   if (d.downloads.report) downloads.append(li(link(d.downloads.report, "下载自评报告（草稿，.docx）")));
 
+  $("indicators").hidden = !(d.indicators || []).length;
   const ind = $("indicator-table").tBodies[0];
   ind.replaceChildren();
   for (const i of d.indicators || []) {
