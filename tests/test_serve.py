@@ -361,6 +361,14 @@ def test_busy_port_is_one_chinese_line(server, tmp_path):
     assert list(Path(tmp_path).iterdir()) == []
 
 
+def test_addresses_shown_and_warned_about():
+    from selfeval_xl.web.server import is_loopback, page_url
+
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost") and is_loopback("127.0.0.9")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5") and not is_loopback("example.lan")
+    assert page_url("0.0.0.0", 8765) == "http://127.0.0.1:8765/" and page_url("::1", 80) == "http://[::1]:80/"
+
+
 def test_serve_help_is_chinese():
     import subprocess
     import sys

@@ -13,7 +13,7 @@ from typing import Any
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -78,7 +78,7 @@ async def _upload(request: Request) -> Response:
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
         return _error(exc.message, exc.status)
-    except (ClientDisconnect, NotAvailable, Exception):
+    except BaseException:  # the browser went away (ClientDisconnect), the server is stopping, a bug
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
         raise
