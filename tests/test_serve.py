@@ -317,7 +317,9 @@ def test_check_mode_keeps_nothing(server):
     assert done["mode"] == "check" and "downloads" not in done
     (row,) = done["rows"]
     detail = server.json(row["detail"])
-    assert detail["indicators"] and detail["downloads"] == {"workbook": None, "workbook_name": None, "report": None}
+    assert (
+        detail["indicators"] and [detail["downloads"][k] for k in ("workbook", "workbook_name", "report")] == [None] * 3
+    )
     folder = server.temp_roots()[0] / done["id"]
     assert not [p for p in files_under(folder)]  # no uploaded or scored workbook, no summary
 
@@ -388,3 +390,37 @@ def test_place_refuses_what_is_not_a_workbook(tmp_path):
     placed = place([Received("说明.docx", a), Received("单位.XLSX", b)], tmp_path / "out")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["单位.XLSX"]
     assert len(placed.notices) == 1 and "说明.docx" in placed.notices[0]
+
+
+def test_rows_sorted_as_the_summary_sorts_them():
+    """Ranked by final total (复核总分 where present), then 待复核 by total, then 待更正 and 未填写
+    in file order, then the unreadable files (SPEC §4.2)."""
+    from selfeval_xl.web.jobs import Row
+
+    def row(n, total, status, reviewed=None):
+        final = reviewed if reviewed is not None else total
+        return Row(n, f"{n}.xlsx", "单位", "项目", "项目支出", total, "优", status, final, 0, 0, Path(), None, None)
+
+    rows = [
+        row(0, 70.0, "needs-correction"),
+        row(1, None, None),
+        row(2, 80.0, "final"),
+        row(3, 60.0, "needs-correction"),
+        row(4, 75.0, "reviewed", reviewed=95.0),  # ranked by its 复核总分 95
+        row(5, 0.0, "blank"),
+        row(6, 85.0, "needs-review"),
+        row(7, 90.0, "needs-review"),
+        row(8, 80.0, None),  # before statuses existed: a scored file is ranked
+    ]
+    assert [r.n for r in sorted(rows, key=Row.order)] == [4, 2, 8, 7, 6, 0, 3, 5, 1]
+    assert [r.status_zh for r in sorted(rows, key=Row.order)] == [
+        "已复核",
+        "已评分",
+        "已评分",
+        "待复核",
+        "待复核",
+        "待更正",
+        "待更正",
+        "未填写",
+        "未能读取",
+    ]

@@ -79,7 +79,7 @@ class Row:
             total=obj["total"],
             grade=obj["grade"],
             status=status,
-            final_total=reviewed if status == "reviewed" and reviewed is not None else obj["total"],
+            final_total=reviewed if reviewed is not None else obj["total"],
             errors=errors,
             warnings=len(obj["problems"]) - errors,
             source=outcome.path,
@@ -95,11 +95,18 @@ class Row:
         return STATUS_ZH.get(self.status or "final", self.status or "")
 
     def order(self) -> tuple[int, float, int]:
-        """汇总's order (SPEC §4.2): graded files by final total, high to low, then 待复核,
-        待更正, 未填写, then the files that could not be read; file order within ties."""
+        """汇总's order (SPEC §4.2, as ``summary`` sorts): graded files by final total (复核总分
+        where present), high to low, then 待复核 also by total, then 待更正 and 未填写 in file
+        order; the files that could not be read at all come last (汇总 lists them apart)."""
         if self.total is None:
             return (4, 0.0, self.n)
-        return (_GROUP.get(self.status or "final", 0), -(self.final_total or 0.0), self.n)
+        group = _GROUP.get(self.status or "final", 2)
+        return (group, -(self.final_total or 0.0) if group < 2 else 0.0, self.n)
+
+    @property
+    def needs_correction_list(self) -> bool:
+        """For these the drafted report is a list of what to correct (as ``selfeval report``)."""
+        return self.status in ("needs-correction", "blank")
 
     def public(self, base: str) -> dict[str, Any]:
         return {
@@ -111,6 +118,7 @@ class Row:
             "total": None if self.total is None else f"{self.total:.2f}",
             "provisional": self.status == "needs-correction",
             "grade": self.grade,
+            "provisional_grade": self.status == "needs-review",
             "status": self.status,
             "status_zh": self.status_zh,
             "errors": self.errors,
@@ -217,11 +225,16 @@ class Batch:
         return out
 
     def closing(self) -> str:
-        """One line like the CLI's closing line: files, how many per status, how many per grade."""
-        statuses = Counter(r.status_zh for r in self.rows)
-        grades = Counter(r.grade for r in self.rows if r.grade)
-        text = f"共 {len(self.rows)} 个文件：" + "，".join(f"{k} {v}" for k, v in statuses.items())
-        return text + ("；" + "、".join(f"{g} {c}" for g, c in grades.items()) if grades else "")
+        """The CLI's closing line: files per status (in 汇总's order; 已复核 only when there is
+        one), the files that could not be read, the grades of the ranked files."""
+        statuses = Counter(r.status or "final" for r in self.rows if r.total is not None)
+        counts = [f"{zh} {statuses.get(s, 0)}" for s, zh in STATUS_ZH.items() if s != "reviewed" or statuses.get(s)]
+        text = f"共 {len(self.rows)} 个文件：" + "、".join(counts)
+        unread = sum(r.total is None for r in self.rows)
+        if unread:
+            text += f"；无法读取 {unread}"
+        grades = Counter(r.grade for r in self.rows if r.grade and _GROUP.get(r.status or "final") == 0)
+        return text + ("；等级：" + "、".join(f"{g} {c}" for g, c in grades.items()) if grades else "")
 
     def row(self, n: int) -> Row:
         found = next((r for r in self.rows if r.n == n), None)
@@ -242,6 +255,7 @@ class Batch:
             "workbook": f"{self.base}/rows/{n}/workbook" if row.written else None,
             "workbook_name": row.written.name if row.written else None,
             "report": f"{self.base}/rows/{n}/report" if self.mode == "score" and row.total is not None else None,
+            "report_is_correction_list": row.needs_correction_list,
         }
         return obj
 
@@ -275,11 +289,13 @@ class Batch:
         return out
 
     def report(self, n: int) -> Path:
-        """The drafted 自评报告 of one workbook, as ``selfeval report`` drafts it."""
+        """The drafted 自评报告 of one workbook, as ``selfeval report`` drafts it (a 更正清单 for
+        a file to be corrected or not filled in)."""
         row = self.row(n)
         if self.mode != "score" or row.total is None:
             raise NotAvailable("这个文件未能评分，无法起草报告")
-        out = self.folder / REPORTS / str(n) / (Path(row.file).stem + ".自评报告.docx")
+        what = ".更正清单.docx" if row.needs_correction_list else ".自评报告.docx"
+        out = self.folder / REPORTS / str(n) / (Path(row.file).stem + what)
         with _REPORT_LOCK:
             if not out.exists():
                 from ..report import draft

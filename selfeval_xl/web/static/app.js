@@ -193,7 +193,7 @@ function showResults(s) {
       el("td", r.unit || (r.total === null ? r.message : "")),
       el("td", r.project || (r.kind === "部门整体支出" ? "（部门整体支出）" : "")),
       total,
-      el("td", r.grade || "—", "grade"),
+      grade(r),
       el("td", r.status_zh, "status s-" + (r.status || (r.total === null ? "unread" : "final"))),
       el("td", r.errors, "num" + (r.errors ? " bad" : "")),
       el("td", r.warnings, "num"),
@@ -206,6 +206,12 @@ function showResults(s) {
     });
     body.append(tr);
   }
+}
+
+function grade(r) {
+  const td = el("td", r.grade || "—", "grade");
+  if (r.grade && r.provisional_grade) td.append(el("small", " 暂定"));
+  return td;
 }
 
 function li(child) {
@@ -228,11 +234,15 @@ async function showDetail(tr) {
   $("detail-title").textContent = d.file;
   const parts = [d.unit, d.project].filter(Boolean).join(" · ");
   const total = d.total === null ? "" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
-  $("detail-summary").textContent = [parts, total, d.grade ? `等级 ${d.grade}` : "", d.status_zh].filter(Boolean).join("，");
+  const g = d.grade ? `等级 ${d.grade}${d.status === "needs-review" ? "（暂定）" : ""}` : "";
+  $("detail-summary").textContent = [parts, total, g, d.status_zh].filter(Boolean).join("，");
   const downloads = $("detail-downloads");
   downloads.replaceChildren();
   if (d.downloads.workbook) downloads.append(li(link(d.downloads.workbook, `下载评分后的工作簿（${d.downloads.workbook_name}）`)));
-  if (d.downloads.report) downloads.append(li(link(d.downloads.report, "下载自评报告（草稿，.docx）")));
+  if (d.downloads.report) {
+    const text = d.downloads.report_is_correction_list ? "下载更正清单（.docx）" : "下载自评报告（草稿，.docx）";
+    downloads.append(li(link(d.downloads.report, text)));
+  }
 
   $("indicators").hidden = !(d.indicators || []).length;
   const ind = $("indicator-table").tBodies[0];
