@@ -422,5 +422,5 @@ def test_rows_sorted_as_the_summary_sorts_them():
         "待更正",
         "待更正",
         "未填写",
-        "未能读取",
+        "无法读取",
     ]

@@ -178,7 +178,7 @@ def test_hostile_files_get_chinese_messages_and_good_files_still_score(server, b
         assert table[p.name][2].split()[0] == f"{expected[p.name]['total']:.2f}"
     for bad, words in (("乱码.xlsx", "不是有效的 Excel 工作簿"), ("大表.xlsx", "过大")):
         unit, _, total, _, status, errors, _, _ = table[bad]
-        assert words in unit and total == "—" and status == "未能读取" and errors == "1"
+        assert words in unit and total == "—" and status == "无法读取" and errors == "1"
     # the unreadable files come last, as in 汇总
     assert [tr.get_attribute("data-file") for tr in rows][-2:] == ["乱码.xlsx", "大表.xlsx"]
 

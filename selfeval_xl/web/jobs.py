@@ -29,7 +29,7 @@ STATUS_ZH = {
     "blank": "未填写",
 }
 _GROUP = {"final": 0, "reviewed": 0, "needs-review": 1, "needs-correction": 2, "blank": 3}
-UNREAD = "未能读取"  # a file that could not be read at all (汇总's 未评分文件)
+UNREAD = "无法读取"  # a file that could not be read at all (汇总's 未评分文件)
 
 UPLOADS, SCORED, DETAILS, REPORTS = "上传的文件", "评分后的工作簿", "明细", "报告"
 ZIP_NAME = "评分后的工作簿.zip"
