@@ -424,3 +424,25 @@ def test_rows_sorted_as_the_summary_sorts_them():
         "未填写",
         "无法读取",
     ]
+
+
+@pytest.mark.office
+def test_ods_and_xls_uploads_get_result_workbooks_beside_them(server, tmp_path):
+    """An .ods or .xls (saved by LibreOffice, as an office suite would) is scored like the CLI
+    scores it; its results come back as <name>.评分结果.xlsx, the upload itself unchanged."""
+    from conftest import office_resave
+
+    ods = office_resave(SAMPLES[4], tmp_path / "ods", "ods")
+    xls = office_resave(SAMPLES[6], tmp_path / "xls", "xls")
+    expected = cli_json([ods, xls], tmp_path)
+    done = server.run([(ods.name, ods.read_bytes()), (xls.name, xls.read_bytes())])
+    for r in done["rows"]:
+        assert r["total"] == f"{expected[r['file']]['total']:.2f}"
+        detail = server.json(r["detail"])
+        assert detail["downloads"]["workbook_name"] == Path(r["file"]).stem + ".评分结果.xlsx"
+        status, _, body = server.request("GET", detail["downloads"]["workbook"])
+        wb = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
+        assert wb.sheetnames == ["评分结果"]
+        wb.close()
+    with zipfile.ZipFile(io.BytesIO(server.request("GET", done["downloads"]["zip"])[2])) as zf:
+        assert sorted(zf.namelist()) == sorted(Path(n).stem + ".评分结果.xlsx" for n in (ods.name, xls.name))

@@ -220,3 +220,59 @@ def test_page_under_a_foreign_name_is_refused(server, tmp_path):
         assert driver.find_element(By.ID, "start").text == "开始评分"
     finally:
         driver.quit()
+
+
+def test_files_dropped_on_the_page_are_scored(server, browser, expected):
+    """Drag-and-drop: a real drop event carrying a sample, as Explorer or Finder delivers it."""
+    import base64
+
+    By = _by()
+    sample = SAMPLES[3]
+    browser.get(server.url)
+    browser.execute_script(
+        """
+        const [name, b64] = arguments;
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], name));
+        const drop = document.getElementById("drop");
+        drop.dispatchEvent(new DragEvent("dragover", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        drop.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+        """,
+        sample.name,
+        base64.b64encode(sample.read_bytes()).decode(),
+    )
+    chosen = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#chosen-table tbody td:first-child")]
+    assert chosen == [sample.name]
+    browser.find_element(By.ID, "start").click()
+    rows = wait_for(
+        lambda: (
+            browser.find_element(By.ID, "results").is_displayed()
+            and browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+        ),
+        120,
+        "results",
+    )
+    assert _cells(rows[0])[2].split()[0] == f"{expected[sample.name]['total']:.2f}"
+
+
+def test_server_refusal_reaches_the_browser(server, browser):
+    """Past the page's own check (a script posting 51 MB itself), the server's Chinese refusal
+    arrives as an answer, not as a broken connection, and leaves no batch behind."""
+    browser.get(server.url)
+    before = sorted(p.name for p in server.temp_roots()[0].iterdir())
+    status, text = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const form = new FormData();
+        form.append("files", new Blob([new Uint8Array(51 * 1024 * 1024)]), "超大.xlsx");
+        const xhr = new XMLHttpRequest();
+        xhr.open("POST", "/api/batches?mode=score");
+        xhr.setRequestHeader("X-Selfeval", "1");
+        xhr.onload = () => done([xhr.status, xhr.responseText]);
+        xhr.onerror = () => done([0, "network error"]);
+        xhr.send(form);
+        """
+    )
+    assert status == 413 and "超大.xlsx" in text and "50 MB" in text
+    assert sorted(p.name for p in server.temp_roots()[0].iterdir()) == before
