@@ -351,7 +351,7 @@ def serve_cmd(host: str, port: int, no_browser: bool) -> None:
     from .web.server import BindError, serve
 
     try:
-        serve(host, port, open_browser=not no_browser, say=lambda line: click.echo(line, err=False))
+        serve(host, port, open_browser=not no_browser, say=click.echo)
     except BindError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -137,6 +137,12 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return _error("没有这个页面", 404)
 
 
+async def _internal(request: Request, exc: Exception) -> Response:
+    """A bug of ours while answering: said in Chinese on the page (the details go to the
+    terminal that started the server); the server and the other batches go on."""
+    return _error(f"程序出错（{type(exc).__name__}），请把启动服务的窗口里显示的信息发给技术支持", 500)
+
+
 def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
     """The ASGI app; ``allowed_hosts`` decides which Host headers are served (``guard``)."""
 
@@ -157,7 +163,7 @@ def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={NotAvailable: _not_available, 404: _not_found, 405: _not_found},
+        exception_handlers={NotAvailable: _not_available, 404: _not_found, 405: _not_found, Exception: _internal},
     )
     app.state.registry = registry
     return HostGuard(app, allowed_hosts)  # type: ignore[return-value]
