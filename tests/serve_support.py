@@ -24,11 +24,15 @@ SAMPLES = sorted((ROOT / "samples").glob("*.xlsx"))
 class Server:
     """``python -m selfeval_xl serve --no-browser --port 0`` with ``TMPDIR=tmp``."""
 
-    def __init__(self, tmp: Path, *extra: str):
+    def __init__(self, tmp: Path, *extra: str, browser: str | None = None):
+        """``browser``: a command for Python's ``webbrowser`` (``$BROWSER``) instead of ``--no-browser``."""
         self.tmp = tmp
         env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
+        flags = ["--no-browser"] if browser is None else []
+        if browser is not None:
+            env["BROWSER"] = browser
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "selfeval_xl", "serve", "--no-browser", "--port", "0", *extra],
+            [sys.executable, "-m", "selfeval_xl", "serve", *flags, "--port", "0", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=env,
@@ -181,3 +185,13 @@ def cli_json(paths: list[Path], cwd: Path) -> dict[str, dict[str, Any]]:
 
 def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def wait_until(check: Any, timeout: float) -> Any:
+    """``check()``'s first true value, polled until ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.1)
+    raise TimeoutError(repr(check))

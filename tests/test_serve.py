@@ -20,6 +20,7 @@ from serve_support import (
     files_under,
     multipart,
     sample_files,
+    wait_until,
     zip_bomb,
     zip_of,
     zip_slip,
@@ -345,6 +346,20 @@ def test_ctrl_c_stops_and_removes_temporary_folders(tmp_path):
     assert code == 0, out
     assert "已停止" in out and "Traceback" not in out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_browser_is_opened_at_the_page(tmp_path):
+    """Without --no-browser the default browser opens the page ($BROWSER stands in for it)."""
+    opened = tmp_path / "opened.txt"
+    fake = tmp_path / "browser.sh"
+    fake.write_text(f'#!/bin/sh\necho "$1" > {opened}\n')
+    fake.chmod(0o755)
+    s = Server(tmp_path / "tmp", browser=f"{fake} %s")
+    try:
+        url = wait_until(lambda: opened.exists() and opened.read_text().strip(), 30)
+        assert url == s.url
+    finally:
+        assert s.stop()[0] == 0
 
 
 def test_busy_port_is_one_chinese_line(server, tmp_path):
