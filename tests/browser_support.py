@@ -54,6 +54,14 @@ def chromium(profile: Path, downloads: Path, extra_args: tuple[str, ...] = (), s
     return driver
 
 
+def download_to(driver: Any, folder: Path) -> Path:
+    """Send this browser's downloads to ``folder`` from now on (each test its own folder, so
+    that a file is never mistaken for one downloaded earlier)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    return folder
+
+
 def wait_for(check: Callable[[], Any], timeout: float = 120, what: str = "") -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

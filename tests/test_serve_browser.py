@@ -9,7 +9,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from browser_support import chromium, downloaded, have_browser, wait_for
+from browser_support import chromium, download_to, downloaded, have_browser, wait_for
 from serve_support import SAMPLES, Server, cli_json, xlsx_bomb, zip_bomb, zip_slip
 
 pytestmark = [
@@ -26,15 +26,15 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def downloads(tmp_path_factory):
-    return tmp_path_factory.mktemp("downloads")
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory, downloads):
-    driver = chromium(tmp_path_factory.mktemp("profile"), downloads)
+def browser(tmp_path_factory):
+    driver = chromium(tmp_path_factory.mktemp("profile"), tmp_path_factory.mktemp("downloads"))
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def downloads(browser, tmp_path):
+    return download_to(browser, tmp_path / "downloads")
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expec
     rows = _upload(browser, server.url, SAMPLES)
     table = {tr.get_attribute("data-file"): _cells(tr) for tr in rows}
     assert sorted(table) == sorted(expected)
-    for file, (unit, project, total, grade, status, errors, warnings, shown_file) in table.items():
+    for file, (unit, project, total, grade, status, errors, warnings, shown_file, _) in table.items():
         exp = expected[file]
         # 核定总分 as the CLI prints it (2 decimals); "暂算" follows a provisional total
         assert total.split()[0] == f"{exp['total']:.2f}", file
@@ -94,8 +94,16 @@ def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expec
         assert status in ("已评分", "已复核", "待复核", "待更正", "未填写")
     assert browser.find_element(By.ID, "closing").text.startswith(f"共 {len(SAMPLES)} 个文件：已评分 ")
 
-    # every link on the page says what it downloads
+    # every link on the page says what it downloads; each row links its scored workbook
     assert all(a.text.startswith("下载") for a in browser.find_elements(By.CSS_SELECTOR, "a[download]"))
+    row_links = [tr.find_elements(By.CSS_SELECTOR, "td:last-child a[download]") for tr in rows]
+    assert all(len(links) == 1 for links in row_links)
+    last = rows[-1].get_attribute("data-file")
+    row_links[-1][0].click()
+    wb = openpyxl.load_workbook(downloaded(downloads, last), read_only=True)
+    assert "评分结果" in wb.sheetnames
+    wb.close()
+    assert not browser.find_element(By.ID, "detail").is_displayed()  # the link is not a click on the row
 
     # 汇总.xlsx: the same numbers, and the page lists the files in its order
     _link(browser, "下载汇总表").click()
@@ -177,7 +185,8 @@ def test_hostile_files_get_chinese_messages_and_good_files_still_score(server, b
     for p in good:
         assert table[p.name][2].split()[0] == f"{expected[p.name]['total']:.2f}"
     for bad, words in (("乱码.xlsx", "不是有效的 Excel 工作簿"), ("大表.xlsx", "过大")):
-        unit, _, total, _, status, errors, _, _ = table[bad]
+        unit, _, total, _, status, errors, _, _, download = table[bad]
+        assert download == ""  # nothing scored, nothing to download
         assert words in unit and total == "—" and status == "无法读取" and errors == "1"
     # the unreadable files come last, as in 汇总
     assert [tr.get_attribute("data-file") for tr in rows][-2:] == ["乱码.xlsx", "大表.xlsx"]

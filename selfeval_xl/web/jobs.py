@@ -125,6 +125,7 @@ class Row:
             "warnings": self.warnings,
             "message": self.message,
             "detail": f"{base}/rows/{self.n}",
+            "workbook": f"{base}/rows/{self.n}/workbook" if self.written else None,
         }
 
 

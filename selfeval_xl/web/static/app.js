@@ -198,6 +198,7 @@ function showResults(s) {
       el("td", r.errors, "num" + (r.errors ? " bad" : "")),
       el("td", r.warnings, "num"),
       el("td", r.file, "file"),
+      workbookCell(r),
     );
     const open = () => showDetail(tr);
     tr.addEventListener("click", open);
@@ -206,6 +207,17 @@ function showResults(s) {
     });
     body.append(tr);
   }
+}
+
+function workbookCell(r) {
+  const td = el("td");
+  if (r.workbook) {
+    const a = link(r.workbook, "下载");
+    a.title = "下载评分后的工作簿";
+    a.addEventListener("click", (e) => e.stopPropagation()); // a download, not a click on the row
+    td.append(a);
+  }
+  return td;
 }
 
 function grade(r) {
