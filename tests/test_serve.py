@@ -425,7 +425,7 @@ def test_rows_sorted_as_the_summary_sorts_them():
         row(5, 0.0, "blank"),
         row(6, 85.0, "needs-review"),
         row(7, 90.0, "needs-review"),
-        row(8, 80.0, None),  # before statuses existed: a scored file is ranked
+        row(8, 80.0, "final"),  # ties keep file order
     ]
     assert [r.n for r in sorted(rows, key=Row.order)] == [4, 2, 8, 7, 6, 0, 3, 5, 1]
     assert [r.status_zh for r in sorted(rows, key=Row.order)] == [
@@ -461,3 +461,18 @@ def test_ods_and_xls_uploads_get_result_workbooks_beside_them(server, tmp_path):
         wb.close()
     with zipfile.ZipFile(io.BytesIO(server.request("GET", done["downloads"]["zip"])[2])) as zf:
         assert sorted(zf.namelist()) == sorted(Path(n).stem + ".评分结果.xlsx" for n in (ods.name, xls.name))
+
+
+def test_same_submission_twice_warned_on_both_as_the_cli_does(server, tmp_path):
+    sample = SAMPLES[0]
+    done = server.run([("第一次.xlsx", sample.read_bytes()), ("第二次.xlsx", sample.read_bytes())])
+    (tmp_path / "第一次.xlsx").write_bytes(sample.read_bytes())
+    (tmp_path / "第二次.xlsx").write_bytes(sample.read_bytes())
+    expected = cli_json([tmp_path / "第一次.xlsx", tmp_path / "第二次.xlsx"], tmp_path)
+    for r in done["rows"]:
+        exp = expected[r["file"]]
+        assert r["warnings"] == sum(p["severity"] == "warning" for p in exp["problems"])
+        detail = server.json(r["detail"])
+        assert detail["problems"] == exp["problems"]
+        other = "第二次.xlsx" if r["file"] == "第一次.xlsx" else "第一次.xlsx"
+        assert any(p["code"] == "duplicate" and other in p["message"] for p in detail["problems"])

@@ -19,16 +19,9 @@ from typing import Any
 from .. import layout as L
 from .._fs import atomic_write
 from ..batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
+from ..errors import Problem
+from ..verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, group_index, is_ranked, status_zh
 
-# SPEC §3.12: the verdict statuses, their Chinese names and their order in 汇总.
-STATUS_ZH = {
-    "final": "已评分",
-    "reviewed": "已复核",
-    "needs-review": "待复核",
-    "needs-correction": "待更正",
-    "blank": "未填写",
-}
-_GROUP = {"final": 0, "reviewed": 0, "needs-review": 1, "needs-correction": 2, "blank": 3}
 UNREAD = "无法读取"  # a file that could not be read at all (汇总's 未评分文件)
 
 UPLOADS, SCORED, DETAILS, REPORTS = "上传的文件", "评分后的工作簿", "明细", "报告"
@@ -89,10 +82,7 @@ class Row:
 
     @property
     def status_zh(self) -> str:
-        """The Chinese status; before statuses existed in the JSON, 已评分 for any scored file."""
-        if self.total is None:
-            return UNREAD
-        return STATUS_ZH.get(self.status or "final", self.status or "")
+        return UNREAD if self.total is None else status_zh(self.status)
 
     def order(self) -> tuple[int, float, int]:
         """汇总's order (SPEC §4.2, as ``summary`` sorts): graded files by final total (复核总分
@@ -100,13 +90,13 @@ class Row:
         order; the files that could not be read at all come last (汇总 lists them apart)."""
         if self.total is None:
             return (4, 0.0, self.n)
-        group = _GROUP.get(self.status or "final", 2)
+        group = group_index(self.status)
         return (group, -(self.final_total or 0.0) if group < 2 else 0.0, self.n)
 
     @property
     def needs_correction_list(self) -> bool:
         """For these the drafted report is a list of what to correct (as ``selfeval report``)."""
-        return self.status in ("needs-correction", "blank")
+        return self.status in (NEEDS_CORRECTION, BLANK)
 
     def public(self, base: str) -> dict[str, Any]:
         return {
@@ -116,9 +106,9 @@ class Row:
             "project": self.project,
             "kind": self.kind,
             "total": None if self.total is None else f"{self.total:.2f}",
-            "provisional": self.status == "needs-correction",
+            "provisional": self.status == NEEDS_CORRECTION,
             "grade": self.grade,
-            "provisional_grade": self.status == "needs-review",
+            "provisional_grade": self.status == NEEDS_REVIEW,
             "status": self.status,
             "status_zh": self.status_zh,
             "errors": self.errors,
@@ -142,6 +132,7 @@ class Batch:
         self.total = self.done = 0
         self.current = ""
         self.rows: list[Row] = []
+        self.others: list[str] = []  # files in the uploaded folders that are not workbooks
         self._details: dict[int, dict[str, Any]] = {}  # check mode keeps them in memory only
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None
@@ -177,7 +168,8 @@ class Batch:
             self.rows.append(row)
 
         try:
-            run_batch([self.uploads], options, on_start=started, on_outcome=arrived)
+            result = run_batch([self.uploads], options, on_start=started, on_outcome=arrived)
+            self._found_late(result.duplicates, result.others)
         except Cancelled:
             self.state, self.message = "failed", "服务已停止，评分未完成"
             return
@@ -226,16 +218,35 @@ class Batch:
         return out
 
     def closing(self) -> str:
-        """The CLI's closing line: files per status (in 汇总's order; 已复核 only when there is
-        one), the files that could not be read, the grades of the ranked files."""
-        statuses = Counter(r.status or "final" for r in self.rows if r.total is not None)
-        counts = [f"{zh} {statuses.get(s, 0)}" for s, zh in STATUS_ZH.items() if s != "reviewed" or statuses.get(s)]
-        text = f"共 {len(self.rows)} 个文件：" + "、".join(counts)
+        """The CLI's closing line: files per status, the files that could not be read, those
+        that are not workbooks, the grades of the ranked files."""
+        text = f"共 {len(self.rows) + len(self.others)} 个文件："
+        text += closing_counts(Counter(r.status for r in self.rows if r.total is not None))
         unread = sum(r.total is None for r in self.rows)
         if unread:
             text += f"；无法读取 {unread}"
-        grades = Counter(r.grade for r in self.rows if r.grade and _GROUP.get(r.status or "final") == 0)
+        if self.others:
+            text += f"；不是 Excel 工作簿 {len(self.others)}（未评分）"
+        grades = Counter(r.grade for r in self.rows if r.grade and is_ranked(r.status))
         return text + ("；等级：" + "、".join(f"{g} {c}" for g, c in grades.items()) if grades else "")
+
+    def _found_late(self, duplicates: dict[str, Problem], others: list[str]) -> None:
+        """What only the whole run knows: the same submission in two files (a warning on each,
+        added to its row and details as ``selfeval score --json`` adds it) and the files in the
+        uploaded folders that are not workbooks."""
+        for row in self.rows:
+            problem = duplicates.get(row.file)
+            if problem is None:
+                continue
+            if problem.is_error:
+                row.errors += 1
+            else:
+                row.warnings += 1
+            detail = self._load_detail(row.n)
+            detail["problems"].append(problem.as_dict())
+            self._keep_detail(row.n, detail)
+        self.others = list(others)
+        self.notices.extend(f"“{d}”不是 Excel 工作簿，未评分" for d in others)
 
     def row(self, n: int) -> Row:
         found = next((r for r in self.rows if r.n == n), None)
@@ -243,15 +254,17 @@ class Batch:
             raise NotAvailable("没有这一行")
         return found
 
+    def _load_detail(self, n: int) -> dict[str, Any]:
+        if self.mode == "check":
+            return dict(self._details[n])
+        return json.loads((self.folder / DETAILS / f"{n}.json").read_text(encoding="utf-8"))
+
     def detail(self, n: int) -> dict[str, Any]:
         row = self.row(n)
-        if self.mode == "check":
-            obj = dict(self._details[n])
-        else:
-            obj = json.loads((self.folder / DETAILS / f"{n}.json").read_text(encoding="utf-8"))
+        obj = self._load_detail(n)
         obj["status_zh"] = row.status_zh
         obj["total"] = None if row.total is None else f"{row.total:.2f}"
-        obj["provisional"] = row.status == "needs-correction"
+        obj["provisional"] = row.status == NEEDS_CORRECTION
         obj["downloads"] = {
             "workbook": f"{self.base}/rows/{n}/workbook" if row.written else None,
             "workbook_name": row.written.name if row.written else None,
