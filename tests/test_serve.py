@@ -54,6 +54,10 @@ def test_page_and_its_files_come_from_the_package(server):
         assert status == 200 and kind in headers["content-type"] and len(body) > 500
         assert b"http://" not in body and b"https://" not in body
     assert "default-src 'self'" in headers["content-security-policy"]
+    # the page's checks before uploading are the server's own limits and file types
+    config = server.json("/api/config")
+    assert config["file_limit"] == 50 * MB and config["batch_limit"] == 500 * MB
+    assert {".xlsx", ".xlsm", ".xls", ".ods", ".zip"} <= set(config["accepted"])
 
 
 # --- who may ask ------------------------------------------------------------------------------

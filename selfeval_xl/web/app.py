@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..xlsx import WORKBOOK_EXTENSIONS
 from .guard import HostGuard
 from .jobs import DISTRICT_NAME, ZIP_NAME, Batch, NotAvailable, Registry
-from .uploads import BATCH_LIMIT, MB, Receiver, UploadRefused, place
+from .uploads import BATCH_LIMIT, FILE_LIMIT, MB, Receiver, UploadRefused, place
 
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -93,6 +94,12 @@ def _boundary(ctype: str) -> bytes | None:
     return None
 
 
+def _config(request: Request) -> Response:
+    """What the page checks before uploading: the accepted file types and the size limits."""
+    accepted = sorted(WORKBOOK_EXTENSIONS) + [".zip"]
+    return JSONResponse({"accepted": accepted, "file_limit": FILE_LIMIT, "batch_limit": BATCH_LIMIT})
+
+
 def _batch(request: Request) -> Batch:
     return request.app.state.registry.get(request.path_params["batch_id"])
 
@@ -154,6 +161,7 @@ def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
             await anyio.to_thread.run_sync(registry.close)
 
     routes = [Route(path, _static) for path in STATIC] + [
+        Route("/api/config", _config),
         Route("/api/batches", _upload, methods=["POST"]),
         Route("/api/batches/{batch_id}", _status),
         Route("/api/batches/{batch_id}/rows/{n:int}", _detail),

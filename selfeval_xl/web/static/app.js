@@ -3,9 +3,10 @@
 "use strict";
 
 const MB = 1024 * 1024;
-const FILE_LIMIT = 50 * MB;
-const BATCH_LIMIT = 500 * MB;
-const ACCEPTED = [".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".zip"];
+// the server's own limits and file types (/api/config); these stand until it has answered
+let FILE_LIMIT = 50 * MB;
+let BATCH_LIMIT = 500 * MB;
+let ACCEPTED = [".xlsx", ".xlsm", ".xls", ".ods", ".zip"];
 
 const $ = (id) => document.getElementById(id);
 let chosen = [];
@@ -53,9 +54,9 @@ function addFiles(list) {
 
 function problemWithChoice() {
   const big = chosen.find((f) => f.size > FILE_LIMIT);
-  if (big) return `文件“${big.name}”超过 50 MB，请去掉它（每个文件不超过 50 MB）`;
+  if (big) return `文件“${big.name}”超过 ${FILE_LIMIT / MB} MB，请去掉它（每个文件不超过 ${FILE_LIMIT / MB} MB）`;
   const total = chosen.reduce((s, f) => s + f.size, 0);
-  if (total > BATCH_LIMIT) return "这一批文件合计超过 500 MB，请分几批上传";
+  if (total > BATCH_LIMIT) return `这一批文件合计超过 ${BATCH_LIMIT / MB} MB，请分几批上传`;
   return "";
 }
 
@@ -66,7 +67,7 @@ function showChosen() {
     const tr = el("tr");
     const name = el("td", f.name);
     if (!ACCEPTED.includes(ext(f.name))) name.append(el("span", "（不是工作簿或 .zip，不会评分）", "warn"));
-    if (f.size > FILE_LIMIT) name.append(el("span", "（超过 50 MB）", "bad"));
+    if (f.size > FILE_LIMIT) name.append(el("span", `（超过 ${FILE_LIMIT / MB} MB）`, "bad"));
     tr.append(name, el("td", size(f.size), "num"));
     const td = el("td");
     const rm = el("button", "移除", "small secondary");
@@ -293,7 +294,20 @@ function num(v) {
 }
 
 // --- wiring ----------------------------------------------------------------------------------
+async function loadConfig() {
+  try {
+    const c = await (await fetch("/api/config", { cache: "no-store" })).json();
+    [FILE_LIMIT, BATCH_LIMIT, ACCEPTED] = [c.file_limit, c.batch_limit, c.accepted];
+    $("files").accept = ACCEPTED.join(",");
+    $("limits").textContent = `可上传 ${ACCEPTED.join("、")}；每个文件不超过 ${FILE_LIMIT / MB} MB，每批合计不超过 ${BATCH_LIMIT / MB} MB。`;
+    showChosen();
+  } catch (e) {
+    // the defaults above stand
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  loadConfig();
   const drop = $("drop");
   $("files").addEventListener("change", (e) => {
     addFiles(e.target.files);
