@@ -480,3 +480,21 @@ def test_same_submission_twice_warned_on_both_as_the_cli_does(server, tmp_path):
         assert detail["problems"] == exp["problems"]
         other = "第二次.xlsx" if r["file"] == "第一次.xlsx" else "第一次.xlsx"
         assert any(p["code"] == "duplicate" and other in p["message"] for p in detail["problems"])
+
+
+def test_a_file_to_correct_gets_a_correction_list(server):
+    """As `selfeval report` drafts it: 待更正 → 更正清单, not a 自评报告 (the sample 大英县司法局
+    has the deliberate error 实际完成值“完成”)."""
+    from docx import Document
+
+    name = "大英县司法局_安可替代补助资金.xlsx"
+    done = server.run(sample_files([name]))
+    (row,) = done["rows"]
+    assert row["status"] == "needs-correction" and row["status_zh"] == "待更正" and row["grade"] is None
+    assert row["provisional"] and "；等级" not in done["closing"]  # an ungraded file adds no grade
+    detail = server.json(row["detail"])
+    assert detail["downloads"]["report_is_correction_list"]
+    status, headers, body = server.request("GET", detail["downloads"]["report"])
+    assert status == 200 and "%E6%9B%B4%E6%AD%A3%E6%B8%85%E5%8D%95.docx" in headers["content-disposition"]  # 更正清单
+    doc = Document(io.BytesIO(body))
+    assert doc.paragraphs[0].text.endswith("更正清单") and "待更正" in doc.paragraphs[1].text
