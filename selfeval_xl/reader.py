@@ -371,13 +371,23 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
 def _merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:
     """Values that merged ranges put into the given columns' hidden cells."""
     filled: dict[tuple[int, int], object] = {}
+    # Clipped to the rows that hold anything (a merge down to row 1,048,576 adds nothing below
+    # them), and a budget of one fill per (row, column): merges that overlap past it are invalid
+    # anyway, and ignoring them keeps a "merge bomb" from costing more than the table.
+    last = grid.max_row
+    budget = max(0, last - first_row + 1) * len(cols)
     for r1, c1, r2, c2 in grid.merges:
+        r2 = min(r2, last)
         if r2 < first_row:
             continue
         top = grid.value(r1, c1)
         for c in cols:
             if c1 <= c <= c2:
-                for r in range(max(r1, first_row), r2 + 1):
+                span = range(max(r1, first_row), r2 + 1)
+                budget -= len(span)
+                if budget < 0:
+                    return filled
+                for r in span:
                     filled[(r, c)] = top
     return filled
 

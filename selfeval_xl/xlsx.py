@@ -27,6 +27,13 @@ MAX_PART_BYTES = 64 * 1024 * 1024  # one inflated part
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all declared parts together
 MAX_RATIO = 200  # inflated/compressed, for parts over 1 MiB
 MAX_ROWS = 20_000  # rows read from one sheet; more is refused by the reader
+MAX_CELLS = 500_000  # non-empty cells in one sheet (a 20,000-row table is 25 cells wide)
+MAX_MERGES = 20_000  # merged ranges kept from one sheet
+MAX_SHARED = 1_000_000  # shared strings
+MAX_DEPTH = 256  # element nesting (a worksheet needs about 6)
+MAX_ELEMENTS = 1_000_000  # elements in a part parsed whole (workbook, styles, relationships)
+_FEED = 1 << 16  # bytes fed to the incremental parser at a time
+_WHOLE = 2 << 20  # sheet parts up to this size are parsed whole (at most ~40 MB of tree)
 
 ZIP_EXTENSIONS = {".xlsx", ".xlsm"}
 WPS_EXTENSIONS = {".et", ".ett"}  # WPS 表格's own: BIFF8 or OOXML inside, which calamine detects
@@ -35,9 +42,10 @@ WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
-_EMPTY_CELL = re.compile(
-    rb"<(?:\w+:)?c\b(?=[^>]*\br=\")[^>]*(?:/>|>\s*</(?:\w+:)?c>)"
-)  # valueless cells that say where they are
+# Valueless cells that say where they are. The attribute runs stop at the next "<" (never in
+# an attribute value) so that a run of "<c r=" with no ">" cannot make every match attempt scan
+# to the end of the part: linear, not quadratic.
+_EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\b(?=[^<>]*\br=\")[^<>]*(?:/>|>\s*</(?:\w+:)?c>)")
 _RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(45, 48)) | {27, 30, 36, 50, 57}
 _BUILTIN_PERCENT_FMTS = {9, 10}
@@ -119,8 +127,18 @@ def open_book(path: Path, display: str | None = None) -> Book:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         if _is_encrypted_ole(path):
             raise UnreadableWorkbook.at(name, None, None, "encrypted")
+        _check_file_size(path, name)
         return _open_calamine(path, name)
     if path.suffix.lower() in CALAMINE_EXTENSIONS:
+        # calamine inflates and expands whatever it is given: the zip limits first
+        if head.startswith(b"PK"):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    _check_zip_sizes(zf, name)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail=_short(exc)) from None
+        else:
+            _check_file_size(path, name)
         return _open_calamine(path, name)
     if not head.startswith(b"PK"):
         raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail="文件不是 zip 格式的 .xlsx")
@@ -133,6 +151,12 @@ def _os_reason(exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "没有读取权限"
     return f"无法读取：{exc.strerror or exc}"
+
+
+def _check_file_size(path: Path, name: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_PART_BYTES:
+        raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"文件 {size // 1048576} MB")
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -171,9 +195,10 @@ def _open_calamine(path: Path, name: str) -> Book:
                     if isinstance(v, dt.time):
                         v = v.isoformat()
                     grid.cells[(start_row + r + 1, start_col + c)] = Cell(v)
-            for rng in cs.merged_cell_ranges or []:
+            for rng in (cs.merged_cell_ranges or [])[:MAX_MERGES]:
                 (r1, c1), (r2, c2) = rng
-                grid.merges.append((r1 + 1, c1, r2 + 1, c2))
+                if r1 < MAX_ROWS:
+                    grid.merges.append((r1 + 1, c1, min(r2 + 1, MAX_ROWS), c2))
         except Exception as exc:
             raise UnreadableWorkbook.at(name, sheet, None, "not-a-workbook", detail=_short(exc)) from None
         return grid
@@ -184,6 +209,36 @@ def _open_calamine(path: Path, name: str) -> Book:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:120]
+
+
+def _check_zip_sizes(zf: zipfile.ZipFile, name: str) -> None:
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            raise UnreadableWorkbook.at(
+                name,
+                None,
+                None,
+                "too-large",
+                detail=f"{info.filename} 解压后 {info.file_size // 1048576} MB",
+            )
+        if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableWorkbook.at(
+                name,
+                None,
+                None,
+                "too-large",
+                detail=f"{info.filename} 压缩比异常",
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise UnreadableWorkbook.at(
+            name,
+            None,
+            None,
+            "too-large",
+            detail=f"解压后共 {total // 1048576} MB",
+        )
 
 
 class _XlsxBook:
@@ -202,40 +257,11 @@ class _XlsxBook:
                 "not-a-workbook",
                 detail=f"zip 文件损坏：{_short(exc)}",
             ) from None
-        self._check_sizes()
+        _check_zip_sizes(self.zf, name)
         names = set(self.zf.namelist())
         if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
             raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail="zip 中没有工作簿内容")
         self.names = names
-
-    def _check_sizes(self) -> None:
-        total = 0
-        for info in self.zf.infolist():
-            total += info.file_size
-            if info.file_size > MAX_PART_BYTES:
-                raise UnreadableWorkbook.at(
-                    self.name,
-                    None,
-                    None,
-                    "too-large",
-                    detail=f"{info.filename} 解压后 {info.file_size // 1048576} MB",
-                )
-            if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise UnreadableWorkbook.at(
-                    self.name,
-                    None,
-                    None,
-                    "too-large",
-                    detail=f"{info.filename} 压缩比异常",
-                )
-        if total > MAX_TOTAL_BYTES:
-            raise UnreadableWorkbook.at(
-                self.name,
-                None,
-                None,
-                "too-large",
-                detail=f"解压后共 {total // 1048576} MB",
-            )
 
     def read(self, part: str) -> bytes:
         """Inflate one part, refusing to go past the limit whatever the header claims."""
@@ -263,7 +289,12 @@ class _XlsxBook:
         return data
 
     def xml(self, part: str) -> Element:
-        return self._parse(lambda: safe_et.fromstring(self.read(part), forbid_dtd=True), part)
+        data = self.read(part)
+        # a whole tree costs ~100 bytes an element: refuse what would not fit
+        if data.count(b"<") > MAX_ELEMENTS:
+            raise UnreadableWorkbook.at(self.name, None, None, "too-large", detail=f"{part} 元素过多")
+        _check_depth(data, self.name, part)
+        return self._parse(lambda: safe_et.fromstring(data, forbid_dtd=True), part)
 
     def _parse(self, fn, part: str):  # type: ignore[no-untyped-def]
         try:
@@ -330,11 +361,18 @@ class _XlsxBook:
         part = rels.get("type:sharedStrings", "xl/sharedStrings.xml")
         if part not in self.names:
             return []
+        data = self.read(part)
         out: list[str] = []
-        for si in self.xml(part):
-            if _local(si.tag) != "si":
-                continue
-            out.append(_text_of(si))
+
+        def on_end(e: Element, local: str, depth: int) -> None:
+            if local == "si" and depth == 2:
+                if len(out) >= MAX_SHARED:
+                    raise UnreadableWorkbook.at(
+                        self.name, None, None, "too-large", detail=f"共享字符串超过 {MAX_SHARED:,} 条"
+                    )
+                out.append(_text_of(e))
+
+        self._parse(lambda: _stream(_checked(data), on_end, self.name, part, 2), part)
         return out
 
     def _styles(self, rels: dict[str, str]) -> list[str | None]:
@@ -371,23 +409,196 @@ class _XlsxBook:
     def _fill(self, grid: Grid, data: bytes) -> None:
         # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
         # blanks); dropping them first (in C) saves work below.
-        data = _EMPTY_CELL.sub(b"", data)
-        # Entities need a DTD, and a DTD starts with "<!DOCTYPE" before the root element; only
-        # UTF-16 text could hide it from this byte search, so that goes through expat's check.
-        if (
-            b"<!DOCTYPE" in data
-            or data[:2] in (b"\xff\xfe", b"\xfe\xff")
-            or data[:1] == b"\x00"
-            or data[1:2] == b"\x00"
-        ):
-            _validate(data)
-        _fill_tree(
-            grid,
-            plain_et.fromstring(data),
-            self.shared,
-            self.styles,
-            _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH,
+        data = _checked(_EMPTY_CELL.sub(b"", data))
+        fill = _SheetFill(
+            grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH, self.name
         )
+        if len(data) > _WHOLE:
+            fill.stream(data)
+        else:
+            _check_depth(data, self.name, grid.name)
+            fill.whole(plain_et.fromstring(data))
+
+
+def _checked(data: bytes) -> bytes:
+    """``data`` once it is known to hold no DTD. Entities need a DTD, and a DTD starts with
+    "<!DOCTYPE" before the root element; only UTF-16 text could hide it from this byte search,
+    so that goes through expat's check."""
+    if b"<!DOCTYPE" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:1] == b"\x00" or data[1:2] == b"\x00":
+        _validate(data)
+    return data
+
+
+def _check_depth(data: bytes, name: str, part: str) -> None:
+    """Refuse absurd nesting before building a tree. First an estimate counted in C, block by
+    block (opening minus closing tags; "<" inside a comment or CDATA raises it, "/>" in text
+    lowers it); only when the estimate is high, expat counts exactly."""
+    depth = 0
+    for i in range(0, len(data), 65536):
+        block = data[i : i + 65536]
+        closes = block.count(b"</")
+        opens = block.count(b"<") - closes - block.count(b"<?") - block.count(b"<!")
+        depth += opens - closes - block.count(b"/>")
+        if depth > MAX_DEPTH:
+            break
+    else:
+        return
+    level = [0]
+
+    def start(tag: str, attrs: object) -> None:
+        level[0] += 1
+        if level[0] > MAX_DEPTH:
+            raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"{part} 嵌套层数过多")
+
+    def end(tag: str) -> None:
+        level[0] -= 1
+
+    p = expat.ParserCreate()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.StartDoctypeDeclHandler = _forbid_dtd
+    p.Parse(data, True)
+
+
+def _stream(data: bytes, on_end, name: str, part: str, keep_depth: int) -> None:  # type: ignore[no-untyped-def]
+    """Parse ``data`` incrementally, calling ``on_end(element, local name, depth)`` as each
+    element closes. After each block fed, the finished children of open elements above
+    ``keep_depth`` are dropped, so memory stays bounded by a block, not by the part."""
+    parser = plain_et.XMLPullParser(events=("start", "end"))
+    stack: list[Element] = []
+    locals_: dict[str, str] = {}
+    for i in range(0, len(data), _FEED):
+        parser.feed(data[i : i + _FEED])
+        for event, e in parser.read_events():
+            if event == "start":
+                stack.append(e)
+                if len(stack) > MAX_DEPTH:
+                    raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"{part} 嵌套层数过多")
+                continue
+            tag = e.tag
+            local = locals_.get(tag)
+            if local is None:
+                local = locals_[tag] = tag.rsplit("}", 1)[-1]
+            on_end(e, local, len(stack))
+            stack.pop()
+        _purge(stack, keep_depth)
+    parser.close()
+
+
+def _purge(stack: list[Element], keep_depth: int) -> None:
+    """Drop the finished children of the open elements at depths below ``keep_depth`` (every
+    child but the last, which may still be open: the next element on the stack)."""
+    for depth, e in enumerate(stack[: keep_depth - 1], start=1):
+        n = len(e)
+        if n > 1 or (n == 1 and (depth >= len(stack) or e[0] is not stack[depth])):
+            last = e[-1] if depth < len(stack) and e[-1] is stack[depth] else None
+            del e[:]
+            if last is not None:
+                e.append(last)
+
+
+class _SheetFill:
+    """Cells of one worksheet into a ``Grid``, from a whole tree (a part up to ``_WHOLE``
+    bytes: fastest) or parsed incrementally (larger parts: each cell read as it closes and
+    dropped). Either way reading stops past ``MAX_ROWS`` rows and more than ``MAX_CELLS``
+    cells or ``MAX_DEPTH`` nesting is refused, so a dense or hostile sheet cannot take the
+    memory with it."""
+
+    def __init__(self, grid: Grid, shared: list[str], styles: list[str | None], epoch: dt.datetime, name: str):
+        self.grid, self.shared, self.styles, self.epoch, self.name = grid, shared, styles, epoch, name
+        self.row_no = self.rows = 0
+        self.col_no = -1
+
+    def row(self, e: Element) -> bool:
+        """Start of a row; False once past the row cap (the grid is marked truncated)."""
+        r = e.get("r")
+        self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
+        self.col_no = -1
+        self.rows += 1
+        if self.row_no > MAX_ROWS or self.rows > MAX_ROWS:
+            self.grid.truncated = True
+            return False
+        return True
+
+    def cell(self, c: Element) -> None:
+        ref = c.get("r")
+        m = _CELL_REF.match(ref) if ref else None
+        col_no = self.col_no = col_index(m.group(1)) if m else self.col_no + 1
+        v = f = inline_e = None
+        for child in c:
+            t = child.tag.rsplit("}", 1)[-1]
+            if t == "v":
+                v = child
+            elif t == "f":
+                f = child
+            elif t == "is":
+                inline_e = child
+        if v is None and f is None and inline_e is None:
+            return
+        style = None
+        s = c.get("s")
+        if s and s.isdigit() and int(s) < len(self.styles):
+            style = self.styles[int(s)]
+        v_text = (v.text or "") if v is not None else None
+        formula = (f.text or "") if f is not None else None
+        inline = _text_of(inline_e) if inline_e is not None else None
+        value = _typed_value(c.get("t") or "n", v_text, inline, style, self.shared, self.epoch)
+        if value is None and formula is None:
+            return
+        cells = self.grid.cells
+        if len(cells) >= MAX_CELLS:
+            raise UnreadableWorkbook.at(
+                self.name, self.grid.name, None, "too-large", detail=f"超过 {MAX_CELLS:,} 个单元格"
+            )
+        cells[(self.row_no, col_no)] = Cell(value, style == "percent", formula)
+
+    def merge(self, mc: Element) -> None:
+        merges = self.grid.merges
+        mm = _RANGE.match(mc.get("ref") or "")
+        if mm and len(merges) < MAX_MERGES:
+            r1, r2 = int(mm.group(2)), int(mm.group(4))
+            if r1 <= MAX_ROWS:  # clipped to the rows that are read at all
+                merges.append((r1, col_index(mm.group(1)), min(r2, MAX_ROWS), col_index(mm.group(3))))
+
+    def whole(self, root: Element) -> None:
+        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        c_tag = ns + "c"
+        sheet_data = root.find(ns + "sheetData")
+        for row in sheet_data if sheet_data is not None else ():
+            if not self.row(row):
+                break
+            for c in row:
+                if c.tag == c_tag:
+                    self.cell(c)
+        for mc in root.iter(ns + "mergeCell"):
+            self.merge(mc)
+
+    def stream(self, data: bytes) -> None:
+        parser = plain_et.XMLPullParser(events=("start", "end"))
+        stack: list[Element] = []
+        locals_: dict[str, str] = {}
+        for i in range(0, len(data), _FEED):
+            parser.feed(data[i : i + _FEED])
+            for event, e in parser.read_events():
+                tag = e.tag
+                local = locals_.get(tag)
+                if local is None:
+                    local = locals_[tag] = tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    stack.append(e)
+                    if len(stack) > MAX_DEPTH:
+                        raise UnreadableWorkbook.at(self.name, self.grid.name, None, "too-large", detail="嵌套层数过多")
+                    if local == "row" and len(stack) == 3 and not self.row(e):
+                        return
+                    continue
+                depth = len(stack)
+                stack.pop()
+                if local == "c" and depth == 4:
+                    self.cell(e)
+                elif local == "mergeCell":
+                    self.merge(e)
+            _purge(stack, 4)  # a cell keeps its children until it closes; rows and above are dropped
+        parser.close()
 
 
 def _validate(data: bytes) -> None:
@@ -414,49 +625,6 @@ def _forbid_entity(
     notation: str | None,
 ) -> None:
     raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
-
-
-def _fill_tree(grid: Grid, root: Element, shared: list[str], styles: list[str | None], epoch: dt.datetime) -> None:
-    """Cells of a parsed worksheet into ``grid``: the tree is built in C, so Python only
-    touches the cells that hold something."""
-    ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
-    c_tag, v_tag, f_tag, is_tag = ns + "c", ns + "v", ns + "f", ns + "is"
-    sheet_data = root.find(ns + "sheetData")
-    row_no = 0
-    for row in sheet_data if sheet_data is not None else ():
-        r = row.get("r")
-        row_no = int(r) if r and r.isdigit() else row_no + 1
-        if row_no > MAX_ROWS:
-            grid.truncated = True
-            break
-        col_no = -1
-        for c in row:
-            if c.tag != c_tag:
-                continue
-            ref = c.get("r")
-            m = _CELL_REF.match(ref) if ref else None
-            if m:
-                col_no = col_index(m.group(1))
-            else:
-                col_no += 1
-            v, f, inline_e = c.find(v_tag), c.find(f_tag), c.find(is_tag)
-            if v is None and f is None and inline_e is None:
-                continue
-            style = None
-            s = c.get("s")
-            if s and s.isdigit() and int(s) < len(styles):
-                style = styles[int(s)]
-            v_text = (v.text or "") if v is not None else None
-            formula = (f.text or "") if f is not None else None
-            inline = _text_of(inline_e) if inline_e is not None else None
-            value = _typed_value(c.get("t") or "n", v_text, inline, style, shared, epoch)
-            if value is None and formula is None:
-                continue
-            grid.cells[(row_no, col_no)] = Cell(value, style == "percent", formula)
-    for mc in root.iter(ns + "mergeCell"):
-        mm = _RANGE.match(mc.get("ref") or "")
-        if mm:
-            grid.merges.append((int(mm.group(2)), col_index(mm.group(1)), int(mm.group(4)), col_index(mm.group(3))))
 
 
 def _text_of(e: Element) -> str:
