@@ -1,9 +1,12 @@
-"""Atomic file replacement: write a temp file in the same folder, then ``os.replace``."""
+"""Atomic file replacement: write a temp file in the same folder, then ``os.replace``; and
+removing the temp files a killed run of ours left behind."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +17,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside ``path``; when the block succeeds, move it over ``path``. On any
     failure (including Ctrl-C) the temp file is removed and ``path`` is untouched."""
     path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -40,3 +43,61 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# .<name>.<pid>.<8 random>.tmp<suffix>: the pid says whose it is (mkstemp's random part is 8
+# characters of [a-z0-9_]); a scratch folder is .selfeval-<pid>.<8 random>
+_OURS = re.compile(r"^\..*\.(\d+)\.[a-z0-9_]{8}\.tmp(\.[^.]+)?$|^\.selfeval-(\d+)\.[a-z0-9_]{8}$")
+NAME_MAX = 255  # bytes in one file name (ext4, NTFS in characters; the lower bound matters)
+
+
+def temp_prefix(path: Path) -> str:
+    """``.<stem>.<pid>.``, the stem cut short so the temp name (8 random characters, ".tmp" and
+    the suffix follow) fits in a file name even when ``path``'s own name is near the limit."""
+    tail = f".{os.getpid()}."
+    room = NAME_MAX - len(os.fsencode(f"{tail}xxxxxxxx.tmp{path.suffix}")) - 1
+    stem = os.fsencode(path.stem)[:room].decode("utf-8", "ignore") if len(os.fsencode(path.stem)) > room else path.stem
+    return f".{stem}{tail}"
+
+
+def scratch_dir(beside: Path) -> Path:
+    """A private folder beside ``beside`` for temp parts (removed by the caller, or as stale)."""
+    return Path(tempfile.mkdtemp(prefix=f".selfeval-{os.getpid()}.", dir=beside.parent))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def remove_stale(folders: set[Path]) -> int:
+    """Remove our temp files and scratch folders in ``folders`` whose process is gone (a run
+    killed by SIGKILL or a power cut cannot clean up after itself). Another run's live temp
+    files, and files of other users, are left alone. Returns how many were removed."""
+    me = os.geteuid() if hasattr(os, "geteuid") else None
+    removed = 0
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if not entry.name.startswith("."):
+                continue
+            m = _OURS.match(entry.name)
+            if m is None or _alive(int(m.group(1) or m.group(3))):
+                continue
+            with contextlib.suppress(OSError):
+                if me is not None and entry.stat(follow_symlinks=False).st_uid != me:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+                removed += 1
+    return removed

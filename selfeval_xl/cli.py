@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import click
@@ -227,6 +229,7 @@ def score_cmd(
         jobs=jobs,
         debug=debug,
         layout=layout,
+        isolate=not debug,
     )
     result = _score(paths, options, as_json=as_json, verbose=verbose)
     ctx.exit(1 if result.tally.with_errors else 0)
@@ -382,6 +385,32 @@ class _Progress:
             sys.stderr.flush()
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C (temp files removed, workers stopped)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    def stop(signum: int, frame: object) -> None:
+        raise _Stopped(signum)
+
+    wanted = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    try:
+        old = {s: signal.signal(s, stop) for s in wanted}
+    except ValueError:  # not the main thread (a library caller): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
 def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose: bool) -> BatchResult:
     progress = _Progress()
 
@@ -416,7 +445,13 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
             f"汇总表 {summary} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试，或用 --summary 指定其他文件"
         )
     try:
-        result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
+        with _stop_signals():
+            result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
+    except _Stopped as exc:
+        # the Ctrl-C path (no summary, no half-written file), with the shell's exit code 128+N
+        progress.clear()
+        click.echo(f"已中断（收到 {signal.Signals(exc.signum).name}）：已写回的文件完整，未生成汇总表", err=True)
+        raise click.exceptions.Exit(128 + exc.signum) from None
     except OSError as exc:
         # the summary could not be created or replaced; every workbook written back is complete
         reason = exc.strerror or str(exc)

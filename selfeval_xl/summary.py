@@ -23,6 +23,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from . import layout as L
+from ._fs import scratch_dir
 from .errors import SEVERITY_ZH, Problem
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
@@ -114,9 +115,13 @@ class SummaryWriter:
 
     def __init__(self, tmp: Path, path: Path):
         self.path = Path(path)
+        # every temp part (XlsxWriter's row files, our row streams, the spill CSV) in one private
+        # folder beside the summary: removed on close or abort, or by the next run if killed
+        self.scratch = scratch_dir(self.path)
         self.wb = xlsxwriter.Workbook(
             str(tmp),
             {
+                "tmpdir": str(self.scratch),
                 "constant_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
@@ -152,8 +157,8 @@ class SummaryWriter:
         # The long sheets' rows go to temp files as XML and are spliced into XlsxWriter's
         # placeholder sheets on close: ~1 µs a cell instead of ~15 (SPEC §8).
         self.tmp = Path(tmp)
-        self.detail = _RowStream(self.tmp, "detail", len(L.DETAIL_HEADERS))
-        self.problems = _RowStream(self.tmp, "problems", len(L.PROBLEM_LIST_HEADERS))
+        self.detail = _RowStream(self.scratch / "rows", "detail", len(L.DETAIL_HEADERS))
+        self.problems = _RowStream(self.scratch / "rows", "problems", len(L.PROBLEM_LIST_HEADERS))
         self.n_detail = self.n_problems = self.n_unscored = 0
         s_pct, s_num = self.f_pct._get_xf_index(), self.f_num._get_xf_index()  # XlsxWriter's own indices
         self.detail_styles = [s_pct if c == 13 else s_num if 14 <= c <= 17 else 0 for c in range(len(L.DETAIL_HEADERS))]
@@ -286,7 +291,8 @@ class SummaryWriter:
     def _spill(self, values: tuple[Any, ...]) -> None:
         if self._csv is None:
             self.csv_path = self.path.with_name(self.path.stem + "_指标明细.csv")
-            fh = open(self.csv_path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
+            # written in the scratch folder, moved into place when complete (atomic)
+            fh = open(self.scratch / "detail.csv", "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in close()
             writer = csv.writer(fh)
             writer.writerow(L.DETAIL_HEADERS)
             self._csv = (fh, writer)
@@ -304,6 +310,9 @@ class SummaryWriter:
             self._csv[0].close()
         self.wb.close()
         _splice(self.tmp, {L.S_DETAIL: self.detail, L.S_PROBLEMS: self.problems})
+        if self._csv is not None and self.csv_path is not None:
+            os.replace(self.scratch / "detail.csv", self.csv_path)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def abort(self) -> None:
         """Give up: remove the row streams, the spill CSV and XlsxWriter's per-sheet row files
@@ -318,8 +327,7 @@ class SummaryWriter:
                 Path(name).unlink(missing_ok=True)
         if self._csv is not None:
             self._csv[0].close()
-            if self.csv_path is not None:
-                self.csv_path.unlink(missing_ok=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _fmt(self, kind: str, top: bool = False) -> Any:
         """A 汇总 cell format by kind; ``top`` draws the line that sets a status group apart."""

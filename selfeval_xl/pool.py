@@ -1,0 +1,254 @@
+"""Worker processes that one bad file cannot take down with it (issue 18).
+
+Each worker takes one file at a time (two queued), under a budget: ``CPU_SECONDS`` of CPU and
+``WALL_SECONDS`` of wall time per file (a watchdog thread), ``MEMORY_BYTES`` of address space
+more than it started with (``RLIMIT_AS``). A file past its budget is reported at its name
+(``too-slow`` / ``too-large``); a worker that dies (the kernel's OOM killer, a crash in a C
+library) is replaced, its file in flight reported, the files queued behind it given to another
+worker. Workers die with the parent (``PR_SET_PDEATHSIG`` on Linux, and the watchdog notices a
+new parent elsewhere), so a killed batch leaves no process behind writing files.
+
+Outcomes come back in file order through a bounded window: at most ``WINDOW_PER_JOB`` files per
+worker in flight or waiting, and no new file is sent while the outcomes waiting for an earlier
+one hold more than ``WINDOW_ROWS`` indicator rows, so memory does not grow with the batch."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import ctypes
+import multiprocessing as mp
+import os
+import resource
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from .errors import Problem
+from .outcome import FileOutcome
+
+
+def _seconds() -> float:
+    try:
+        return max(0.1, float(os.environ.get("SELFEVAL_FILE_SECONDS") or 10))
+    except ValueError:
+        return 10.0
+
+
+CPU_SECONDS = _seconds()  # CPU time for one file (SELFEVAL_FILE_SECONDS for a slow machine)
+WALL_SECONDS = 60.0  # wall time for one file (a machine under load is slower, not stuck)
+MEMORY_BYTES = 512 * 1024 * 1024  # address space a worker may take beyond its start
+WINDOW_PER_JOB = 4
+WINDOW_ROWS = 40_000
+QUEUED = 2  # files sent to a worker before it finishes the first (no idle round trip)
+
+_EXIT_SLOW = 97  # the watchdog ended a worker stuck on one file
+_EXIT_ORPHAN = 98  # the parent is gone
+_PR_SET_PDEATHSIG = 1
+
+Task = tuple[int, Path, str]
+Process = Callable[[Path, str], FileOutcome]
+
+
+class TooSlow(BaseException):
+    """Raised in a worker's main thread when its file is over the time budget (a BaseException,
+    so that no ``except Exception`` in the scoring code swallows it; temp files are removed on
+    the way out as for Ctrl-C)."""
+
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(_EXIT_ORPHAN)
+
+
+def _limit_memory() -> None:
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/statm") as fh:
+            size = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = size + MEMORY_BYTES
+        if hard == resource.RLIM_INFINITY or want <= hard:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+
+
+class _Watchdog(threading.Thread):
+    """Ends the worker's current file when it is over budget, and the worker when the parent
+    is gone. A file stuck in Python gets ``TooSlow`` raised; one stuck inside a C call gets the
+    worker ended after a grace period (the parent reports the file as too slow)."""
+
+    def __init__(self, parent: int):
+        super().__init__(daemon=True)
+        self.parent = parent
+        self.started: tuple[float, float] | None = None  # (monotonic, CPU) when the file began
+        self.warned = False
+
+    def begin(self) -> None:
+        self.warned = False
+        self.started = (time.monotonic(), time.process_time())
+
+    def end(self) -> None:
+        self.started = None
+
+    def run(self) -> None:
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != self.parent:
+                os._exit(_EXIT_ORPHAN)
+            started = self.started
+            if started is None:
+                continue
+            wall = time.monotonic() - started[0]
+            cpu = time.process_time() - started[1]
+            if cpu > CPU_SECONDS + 2 or wall > WALL_SECONDS + 2:
+                os._exit(_EXIT_SLOW)
+            if (cpu > CPU_SECONDS or wall > WALL_SECONDS) and not self.warned:
+                self.warned = True
+                signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)  # type: ignore[arg-type]
+
+
+def _raise_too_slow(signum: int, frame: object) -> None:
+    raise TooSlow()
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt()
+
+
+def _worker(conn: Connection, parent: int, process: Process) -> None:
+    _die_with_parent(parent)
+    # what a C library prints as it aborts (a Rust allocation failure, with a backtrace) is not
+    # for the user: the parent reports the file in one Chinese line instead
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # the parent asks: clean up like Ctrl-C
+    signal.signal(signal.SIGUSR1, _raise_too_slow)
+    watchdog = _Watchdog(parent)
+    watchdog.start()
+    _limit_memory()
+    try:
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            index, path, display = task
+            watchdog.begin()
+            try:
+                outcome = process(path, display)
+            except TooSlow:
+                outcome = _failed(path, display, "too-slow", seconds=f"{CPU_SECONDS:g}")
+            except MemoryError:
+                outcome = _failed(path, display, "too-large", detail="处理时内存超出限制")
+            finally:
+                watchdog.end()
+            conn.send((index, outcome))
+    except (KeyboardInterrupt, EOFError, BrokenPipeError):
+        return
+
+
+def _failed(path: Path, display: str, code: str, **fields: object) -> FileOutcome:
+    return FileOutcome(path, display, error=Problem.at(display, None, None, code, **fields))
+
+
+def _death(task: Task, exitcode: int | None) -> FileOutcome:
+    _, path, display = task
+    if exitcode == _EXIT_SLOW:
+        return _failed(path, display, "too-slow", seconds=f"{CPU_SECONDS:g}")
+    if exitcode is not None and -exitcode in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
+        return _failed(path, display, "too-large", detail="处理时内存不足，处理进程被系统终止")
+    detail = f"处理进程意外退出（退出码 {exitcode}）"
+    return _failed(path, display, "internal-error", detail=detail)
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, process: Process):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), process), daemon=True)
+        self.proc.start()
+        child.close()
+        self.queued: collections.deque[Task] = collections.deque()
+
+    def send(self, task: Task) -> None:
+        self.queued.append(task)
+        self.conn.send(task)
+
+
+def _rows(outcome: FileOutcome) -> int:
+    obj = outcome.result.obj if outcome.result is not None else None
+    return 1 + (len(obj.get("indicators") or ()) if obj else 0)
+
+
+def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> Iterator[FileOutcome]:
+    """``process(path, display)`` for every file, in ``jobs`` supervised workers; outcomes in
+    file order."""
+    ctx = mp.get_context("fork")
+    workers = [_Worker(ctx, process) for _ in range(jobs)]
+    todo: collections.deque[Task] = collections.deque((i, p, d) for i, (p, d) in enumerate(files))
+    done: dict[int, FileOutcome] = {}
+    waiting_rows = 0
+    next_out = 0
+    try:
+        while next_out < len(files):
+            window = WINDOW_PER_JOB * jobs
+            for w in sorted(workers, key=lambda w: len(w.queued)):
+                while (
+                    todo
+                    and len(w.queued) < QUEUED
+                    and todo[0][0] < next_out + window
+                    and (waiting_rows < WINDOW_ROWS or todo[0][0] == next_out)
+                ):
+                    w.send(todo.popleft())
+            ready = set(wait([w.conn for w in workers] + [w.proc.sentinel for w in workers]))
+            for k, w in enumerate(workers):
+                dead = w.proc.sentinel in ready
+                if w.conn in ready or dead:
+                    try:
+                        while w.queued and w.conn.poll():
+                            index, outcome = w.conn.recv()
+                            w.queued.popleft()
+                            done[index] = outcome
+                            waiting_rows += _rows(outcome)
+                    except (EOFError, OSError):
+                        dead = True
+                if dead:
+                    w.proc.join()
+                    if w.queued:
+                        lost = w.queued.popleft()
+                        done[lost[0]] = _death(lost, w.proc.exitcode)
+                        todo.extendleft(reversed(w.queued))  # the files queued behind it: again
+                    w.conn.close()
+                    workers[k] = _Worker(ctx, process)
+            while next_out in done:
+                outcome = done.pop(next_out)
+                waiting_rows -= _rows(outcome)
+                next_out += 1
+                yield outcome
+    finally:
+        _stop(workers)
+
+
+def _stop(workers: list[_Worker]) -> None:
+    """Ask every worker to finish (an idle one exits; a busy one is interrupted like Ctrl-C and
+    removes its temp file), then make sure none is left."""
+    for w in workers:
+        with contextlib.suppress(OSError, ValueError):
+            if w.queued:
+                os.kill(w.proc.pid, signal.SIGTERM)
+            else:
+                w.conn.send(None)
+    deadline = time.monotonic() + 5
+    for w in workers:
+        w.proc.join(max(0.0, deadline - time.monotonic()))
+        if w.proc.is_alive():
+            w.proc.kill()
+            w.proc.join()
+        with contextlib.suppress(OSError):
+            w.conn.close()
