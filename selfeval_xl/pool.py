@@ -41,7 +41,7 @@ def _seconds() -> float:
 
 CPU_SECONDS = _seconds()  # CPU time for one file (SELFEVAL_FILE_SECONDS for a slow machine)
 WALL_SECONDS = 60.0  # wall time for one file (a machine under load is slower, not stuck)
-MEMORY_BYTES = 512 * 1024 * 1024  # address space a worker may take beyond its start
+MEMORY_BYTES = 256 * 1024 * 1024  # address space a worker may take beyond its start (~35 MB)
 WINDOW_PER_JOB = 4
 WINDOW_ROWS = 40_000
 QUEUED = 2  # files sent to a worker before it finishes the first (no idle round trip)

@@ -3,6 +3,7 @@ bounded in time (a hang fails the test instead of stalling the suite) and measur
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -15,6 +16,7 @@ from _measure import run_measured, selfeval
 from conftest import BASE_BUDGET, BASE_INFO, base_rows
 
 from selfeval_xl import fill_workbook, score_file
+from selfeval_xl import layout as L
 
 INDICATORS = "xl/worksheets/sheet4.xml"  # 绩效指标 in the generated template
 
@@ -116,3 +118,212 @@ def test_deep_nesting_is_refused(tmp_path, template_path, member):
     outcome = score_file(path)
     assert outcome.error is not None and outcome.error.code == "too-large", outcome.problems
     assert "嵌套" in outcome.error.message
+
+
+# --- 4 and 5. budgets in workers; a worker that dies is replaced ----------------------------
+def ods_bomb(path: Path, rows: int = 50_000, cols: int = 1_000) -> Path:
+    """A 1 KB .ods whose one repeated cell is 50 M cells to calamine (it allocates them all)."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content'
+        ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        ' xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="基本信息">'
+        f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell office:value-type="float"'
+        f' office:value="1" table:number-columns-repeated="{cols}"><text:p>1</text:p></table:table-cell>'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            "META-INF/manifest.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest'
+            ' xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+            '<manifest:file-entry manifest:full-path="/"'
+            ' manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+            "</manifest:manifest>",
+        )
+    return path
+
+
+def copies(folder: Path, template: Path, n: int, stem: str = "正常") -> list[Path]:
+    first = good(folder, f"{stem}00.xlsx", template)
+    out = [first]
+    for i in range(1, n):
+        out.append(folder / f"{stem}{i:02d}.xlsx")
+        shutil.copy(first, out[-1])
+    return out
+
+
+def json_lines(text: str) -> dict[str, dict]:
+    import json
+
+    return {o["file"]: o for o in map(json.loads, text.splitlines())}
+
+
+def test_a_file_that_kills_its_worker_is_reported_and_the_batch_goes_on(tmp_path, template_path):
+    # The .ods bomb makes calamine ask for 2 GB: past the worker's address-space budget the
+    # allocation fails and the Rust library aborts the process (as the OOM killer would kill
+    # it). The pool is replaced, the file in flight reported too-large, the 20 good files on
+    # both sides of it scored and written.
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    goods = copies(folder, template_path, 20)
+    ods_bomb(folder / "正常10炸弹.ods")
+    run = run_measured(
+        selfeval("score", str(folder), "--json", "--jobs", "2", "--summary", str(tmp_path / "汇总.xlsx"))
+    )
+    assert "Traceback" not in run.stderr and "backtrace" not in run.stderr, run.stderr
+    assert run.returncode == 1
+    objs = json_lines(run.stdout)
+    assert len(objs) == 21
+    bomb = objs["正常10炸弹.ods"]
+    assert [p["code"] for p in bomb["problems"]] == ["too-large"]
+    assert "处理进程被系统终止" in bomb["problems"][0]["message"]  # the worker died; another took over
+    for g in goods:
+        assert objs[g.name]["total"] == 100, g.name
+        with zipfile.ZipFile(g) as zf:
+            assert f'name="{L.SHEET_RESULTS}"'.encode() in zf.read("xl/workbook.xml")
+    assert (tmp_path / "汇总.xlsx").exists()
+    assert run.peak_mb < 300
+
+
+def test_a_file_over_its_time_budget_is_reported_too_slow(tmp_path, template_path):
+    # A legal but long workbook (4,000 indicator rows) against a budget of 0.2 s of CPU
+    # (SELFEVAL_FILE_SECONDS, the setting for a slow machine): stopped at its name, the others
+    # scored.
+    import os
+
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    copies(folder, template_path, 3)
+    rows = [dict(r, 三级指标=f"{r['三级指标']}{i}") for i in range(500) for r in base_rows()]
+    fill_workbook(template_path, folder / "很长.xlsx", BASE_INFO, BASE_BUDGET, rows)
+    env = {**os.environ, "SELFEVAL_FILE_SECONDS": "0.2"}
+    run = run_measured(
+        selfeval("score", str(folder), "--json", "--no-write-back", "--summary", str(tmp_path / "s.xlsx")), env=env
+    )
+    assert "Traceback" not in run.stderr
+    objs = json_lines(run.stdout)
+    assert [p["code"] for p in objs["很长.xlsx"]["problems"]] == ["too-slow"]
+    assert "很长.xlsx" in run.stderr and "0.2 秒" in run.stderr
+    assert all(objs[f"正常{i:02d}.xlsx"]["total"] == 100 for i in range(3))
+
+
+# --- 6 and 7. workers die with the parent; what a killed run leaves, the next run removes ---
+def _session(sid: int) -> list[int]:
+    """Live (not zombie) processes in session ``sid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _start_batch(folder: Path, summary: Path):  # type: ignore[no-untyped-def]
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        selfeval("score", str(folder), "--jobs", "2", "--summary", str(summary)),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while len(_session(proc.pid)) < 3:  # the parent and its two workers
+        assert time.monotonic() < deadline and proc.poll() is None, "workers never started"
+        time.sleep(0.02)
+    time.sleep(0.3)  # some files written, others in flight
+    return proc
+
+
+def _gone(sid: int, within: float = 5) -> bool:
+    import time
+
+    deadline = time.monotonic() + within
+    while _session(sid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def _intact(folder: Path) -> None:
+    for f in folder.iterdir():
+        assert not f.name.startswith("."), f"left behind: {f.name}"
+        with zipfile.ZipFile(f) as zf:
+            assert zf.testzip() is None
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_die_with_a_killed_parent_and_the_next_run_cleans_up(tmp_path, template_path):
+    import signal
+
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    copies(folder, template_path, 40)
+    proc = _start_batch(folder, tmp_path / "汇总.xlsx")
+    try:
+        proc.kill()  # kill -9: no chance to clean up
+        proc.wait()
+        proc.stderr.close()
+        assert _gone(proc.pid), "workers outlived the parent"
+    finally:
+        for pid in _session(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert not (tmp_path / "汇总.xlsx").exists()
+    # a temp file a killed worker was writing (made here as such a worker leaves it: its pid is
+    # gone) and a scratch folder of a dead run: the next run removes both, not a live run's
+    dead = _dead_pid()
+    (folder / f".正常00.{dead}.abcd1234.tmp.xlsx").write_bytes(b"PK half")
+    (tmp_path / f".selfeval-{dead}.abcd1234").mkdir()
+    live = folder / f".正常01.{os.getpid()}.abcd1234.tmp.xlsx"
+    live.write_bytes(b"PK another run, still writing")
+    run = run_measured(selfeval("score", str(folder), "--jobs", "2", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    assert live.exists()
+    live.unlink()
+    _intact(folder)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum):
+    import signal
+
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    copies(folder, template_path, 40)
+    proc = _start_batch(folder, tmp_path / "汇总.xlsx")
+    sig = getattr(signal, signum)
+    try:
+        os.kill(proc.pid, sig)  # the parent only, as `kill PID` or a closed terminal does
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 128 + sig
+        assert "Traceback" not in err.decode() and "已中断" in err.decode()
+        assert _gone(proc.pid)
+    finally:
+        for pid in _session(proc.pid):
+            os.kill(pid, signal.SIGKILL)
+    assert not (tmp_path / "汇总.xlsx").exists()
+    _intact(folder)  # every workbook whole (written back or untouched), no temp file left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
