@@ -4,6 +4,7 @@ removing the temp files a killed run of ours left behind."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -16,21 +17,46 @@ from pathlib import Path
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside ``path``; when the block succeeds, move it over ``path``. On any
     failure (including Ctrl-C) the temp file is removed and ``path`` is untouched."""
-    path = Path(path)
-    fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    tmp = new_temp(path)
     try:
         yield tmp
-        # mkstemp makes 0600 files; give the result the mode the user would expect.
-        mode = os.stat(path).st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-        with contextlib.suppress(OSError):
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        commit(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def new_temp(path: Path) -> Path:
+    """An empty temp file beside ``path`` (same folder, so ``commit`` is a rename)."""
+    path = Path(path)
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp" + path.suffix, dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def commit(tmp: Path, path: Path) -> None:
+    """Move the finished ``tmp`` over ``path``, with the mode the user would expect (mkstemp
+    makes 0600 files)."""
+    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
+    with contextlib.suppress(OSError):
+        os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be written, in the user's words."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "磁盘空间不足"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "没有写入权限"
+    if exc.errno == errno.EROFS:
+        return "磁盘或文件夹是只读的"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "路径中有同名的文件而不是文件夹"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "文件名或路径过长"
+    return exc.strerror or str(exc)
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

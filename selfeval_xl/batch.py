@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
-from ._fs import atomic_path, remove_stale
+from ._fs import commit, new_temp, remove_stale
 from .discover import find_other_files, find_workbooks, is_candidate, is_own_summary
 from .duplicates import Duplicates
 from .errors import Problem, RuleSetError, SelfevalError
@@ -158,10 +158,11 @@ class BatchOptions:
 @dataclass
 class BatchResult:
     tally: Tally
-    summary: Path | None
+    summary: Path | None  # None when none was asked for or it could not be written
     detail_csv: Path | None = None
     duplicates: dict[str, Problem] = field(default_factory=dict)  # file → its duplicate warning
     others: list[str] = field(default_factory=list)  # files in the folders that are not workbooks
+    summary_error: OSError | None = None  # why the summary could not be written
 
 
 def run_batch(
@@ -191,54 +192,52 @@ def run_batch(
     tally = Tally()
     duplicates = Duplicates()
     found: dict[str, Problem] = {}
-    writer: SummaryWriter | None = None
-    with contextlib.ExitStack() as stack:
-        if options.summary is not None:
-            options.summary.parent.mkdir(parents=True, exist_ok=True)
-            tmp = stack.enter_context(atomic_path(options.summary))
-            writer = SummaryWriter(tmp, options.summary)
-            options = dataclasses.replace(options, detail_styles=writer.detail_styles)
-        try:
-            for outcome in _outcomes(files, options):
-                if on_outcome:
-                    on_outcome(outcome)
-                if outcome.skipped:
-                    continue
-                tally.add(outcome)
-                result = outcome.result
-                if result is not None:
-                    duplicates.add(result.identity, outcome.display, outcome.path)
-                if writer is not None:
-                    writer.add(
-                        outcome.as_dict(),
-                        result.subtotals if result else [],
-                        result.grade_labels if result else (),
-                        outcome.written or outcome.path,
-                        outcome.rendered,
-                    )
-                outcome.rendered = None
-                if result is not None:
-                    result.obj = None
-            for display, (path, problem) in duplicates.problems().items():
-                found[display] = problem
-                if writer is not None:
-                    writer.add_problem(problem)
-                if options.write_back:
-                    _rewrite(path, display, problem, options)
-            for path, display in others:
-                tally.add_other()
-                if writer is not None:
-                    writer.add_other(display, path.suffix)
-            if writer is not None:
-                writer.close()
-        except BaseException:
-            if writer is not None:
-                writer.abort()
-            raise
-        finally:
-            remove_stale(folders)  # a worker of this run ended mid-write (over its budget)
+    summary = _Summary(options.summary)
+    if summary.writer is not None:
+        options = dataclasses.replace(options, detail_styles=summary.writer.detail_styles)
+    try:
+        for outcome in _outcomes(files, options):
+            if on_outcome:
+                on_outcome(outcome)
+            if outcome.skipped:
+                continue
+            tally.add(outcome)
+            result = outcome.result
+            if result is not None:
+                duplicates.add(result.identity, outcome.display, outcome.path)
+            summary.call(
+                "add",
+                outcome.as_dict(),
+                result.subtotals if result else [],
+                result.grade_labels if result else (),
+                outcome.written or outcome.path,
+                outcome.rendered,
+            )
+            outcome.rendered = None
+            if result is not None:
+                result.obj = None
+        for display, (path, problem) in duplicates.problems().items():
+            found[display] = problem
+            summary.call("add_problem", problem)
+            if options.write_back:
+                _rewrite(path, display, problem, options)
+        for path, display in others:
+            tally.add_other()
+            summary.call("add_other", display, path.suffix)
+        summary.close()
+    except BaseException:
+        summary.abort()
+        raise
+    finally:
+        remove_stale(folders)  # a worker of this run ended mid-write (over its budget)
+    done = summary.error is None and options.summary is not None
     return BatchResult(
-        tally, options.summary, writer.csv_path if writer else None, found, [display for _, display in others]
+        tally,
+        options.summary if done else None,
+        summary.csv_path if done else None,
+        found,
+        [display for _, display in others],
+        summary_error=summary.error,
     )
 
 
@@ -256,6 +255,58 @@ def _rewrite(path: Path, display: str, extra: Problem, options: BatchOptions) ->
     except Exception:
         if options.debug:
             raise
+
+
+class _Summary:
+    """The summary being written, or why it cannot be (a full disk, a read-only folder): then
+    it is given up, its temp parts removed, and the batch goes on scoring and writing back."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.writer: SummaryWriter | None = None
+        self.tmp: Path | None = None
+        self.error: OSError | None = None
+        self.csv_path: Path | None = None
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.tmp = new_temp(path)
+            self.writer = SummaryWriter(self.tmp, path)
+        except OSError as exc:
+            self.fail(exc)
+
+    def call(self, method: str, *args) -> None:  # type: ignore[no-untyped-def]
+        if self.writer is not None:
+            try:
+                getattr(self.writer, method)(*args)
+            except OSError as exc:
+                self.fail(exc)
+
+    def close(self) -> None:
+        if self.writer is not None and self.tmp is not None and self.path is not None:
+            try:
+                self.writer.close()
+                commit(self.tmp, self.path)
+                self.csv_path = self.writer.csv_path
+            except OSError as exc:
+                if self.writer.csv_path is not None:  # moved into place before the summary failed
+                    self.writer.csv_path.unlink(missing_ok=True)
+                self.fail(exc)
+
+    def fail(self, exc: OSError) -> None:
+        self.error = exc
+        self.abort()
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(OSError):
+                self.writer.abort()
+            self.writer = None
+        if self.tmp is not None:
+            with contextlib.suppress(OSError):
+                self.tmp.unlink()
+            self.tmp = None
 
 
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves

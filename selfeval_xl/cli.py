@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import layout as L
-from ._fs import atomic_write
+from ._fs import atomic_write, os_reason
 from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
 from .demo import copy_samples
 from .discover import find_other_files, is_own_summary
@@ -232,7 +232,7 @@ def score_cmd(
         isolate=not debug,
     )
     result = _score(paths, options, as_json=as_json, verbose=verbose)
-    ctx.exit(1 if result.tally.with_errors else 0)
+    ctx.exit(1 if result.tally.with_errors or result.summary_error is not None else 0)
 
 
 @cli.command(name="demo", help="演示：把内置样例复制到 DIR（默认 ./selfeval-demo），评分、写回并生成汇总表。")
@@ -452,10 +452,6 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         progress.clear()
         click.echo(f"已中断（收到 {signal.Signals(exc.signum).name}）：已写回的文件完整，未生成汇总表", err=True)
         raise click.exceptions.Exit(128 + exc.signum) from None
-    except OSError as exc:
-        # the summary could not be created or replaced; every workbook written back is complete
-        reason = exc.strerror or str(exc)
-        raise click.ClickException(f"无法写入汇总表 {summary}（{reason}）；各工作簿的评分结果已写回") from None
     finally:
         progress.clear()
     for problem in result.duplicates.values():
@@ -477,10 +473,15 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         lines.append(_written_line(t, options))
     if result.summary is not None:
         lines.append(f"汇总表：{result.summary}")
+
     if result.detail_csv is not None:
         lines.append(f"指标明细超过 Excel 行数上限，完整明细：{result.detail_csv}")
     for line in lines:
         click.echo(line, err=as_json)
+    if result.summary_error is not None:
+        # every workbook was still scored and written back (the count above is what was written)
+        reason = os_reason(result.summary_error)
+        click.echo(f"错误：无法写入汇总表 {summary}（{reason}），未生成汇总表", err=True)
     return result
 
 

@@ -8,6 +8,7 @@ memory does not grow with the indicator count; only one short row per workbook i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -316,18 +317,24 @@ class SummaryWriter:
 
     def abort(self) -> None:
         """Give up: remove the row streams, the spill CSV and XlsxWriter's per-sheet row files
-        (the workbook temp file itself is the caller's)."""
-        self.detail.discard()
-        self.problems.discard()
-        for ws in self.wb.worksheets():
-            fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
-            if fh is not None and not fh.closed:
-                fh.close()
-            if name:
-                Path(name).unlink(missing_ok=True)
-        if self._csv is not None:
-            self._csv[0].close()
-        shutil.rmtree(self.scratch, ignore_errors=True)
+        (the workbook temp file itself is the caller's). Closing may fail on a full disk:
+        whatever happens, the scratch folder goes."""
+        try:
+            for stream in (self.detail, self.problems):
+                with contextlib.suppress(OSError):
+                    stream.discard()
+            for ws in self.wb.worksheets():
+                fh, name = getattr(ws, "row_data_fh", None), getattr(ws, "row_data_filename", None)
+                if fh is not None and not fh.closed:
+                    with contextlib.suppress(OSError):
+                        fh.close()
+                if name:
+                    Path(name).unlink(missing_ok=True)
+            if self._csv is not None:
+                with contextlib.suppress(OSError):
+                    self._csv[0].close()
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _fmt(self, kind: str, top: bool = False) -> Any:
         """A 汇总 cell format by kind; ``top`` draws the line that sets a status group apart."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from . import layout as L
-from ._fs import atomic_write
+from ._fs import atomic_write, os_reason
 from .errors import Problem
 from .results_sheet import results_sheet
 from .scorecard import Scorecard
@@ -54,6 +54,6 @@ def write_back(
         dst.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, L.SHEET_RESULTS, spec))
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
-        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        detail = os_reason(exc) if isinstance(exc, OSError) else str(exc)
         return None, Problem.at(display, None, None, "write-failed", target=dst.name, detail=detail)
     return dst, None

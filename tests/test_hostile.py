@@ -327,3 +327,73 @@ def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum
     assert not (tmp_path / "汇总.xlsx").exists()
     _intact(folder)  # every workbook whole (written back or untouched), no temp file left
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+# --- 8. the summary cannot be written -------------------------------------------------------
+@pytest.fixture
+def small_disk(tmp_path):  # type: ignore[no-untyped-def]
+    """A 512 KB tmpfs (mounting needs root; skipped otherwise), unmounted afterwards."""
+    import subprocess
+
+    mnt = tmp_path / "小磁盘"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=True)
+
+
+def _has_results(path: Path) -> bool:
+    with zipfile.ZipFile(path) as zf:
+        return f'name="{L.SHEET_RESULTS}"'.encode() in zf.read("xl/workbook.xml")
+
+
+def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk, template_path):
+    # 10 workbooks (15 KB each) and the summary on a 512 KB disk filled to ~40 KB free: some
+    # write-backs fit, the rest fail whole (the original untouched), the summary cannot be
+    # written; the run says 磁盘空间不足, counts only what was written, exits 1, and leaves no
+    # temp file on the full disk.
+    folder = small_disk / "收件箱"
+    folder.mkdir()
+    goods = copies(folder, template_path, 10)
+    before = {g.name: g.read_bytes() for g in goods}
+    filler = small_disk / "占位"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler.write_bytes(b"\0" * (free - 40 * 1024))
+    run = run_measured(selfeval("score", str(folder), "--summary", str(small_disk / "汇总.xlsx")))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert "磁盘空间不足" in run.stderr and "无法写入汇总表" in run.stderr
+    written = [g for g in goods if _has_results(g)]
+    untouched = [g for g in goods if g.read_bytes() == before[g.name]]
+    assert len(written) + len(untouched) == 10 and written and untouched
+    assert f"评分结果：{len(written)} 个文件已写回原工作簿，{len(untouched)} 个未写回" in run.stdout
+    assert sorted(p.name for p in small_disk.rglob("*")) == sorted(["收件箱", "占位", *before])
+
+
+def as_clerk(args: list[str]) -> list[str]:
+    """``args`` without root's power to ignore file permissions (as a clerk's account runs)."""
+    if os.geteuid() != 0:
+        return args
+    if not shutil.which("setpriv"):
+        pytest.skip("root without setpriv: permissions do not apply")
+    drop = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--bounding-set={drop}", f"--inh-caps={drop}", "--", *args]
+
+
+def test_summary_in_a_folder_we_may_not_write_still_scores_and_writes_every_workbook(tmp_path, template_path):
+    folder, locked = tmp_path / "收件箱", tmp_path / "只读"
+    folder.mkdir()
+    locked.mkdir()
+    goods = copies(folder, template_path, 3)
+    os.chmod(locked, 0o555)
+    try:
+        run = run_measured(as_clerk(selfeval("score", str(folder), "--summary", str(locked / "汇总.xlsx"))))
+        assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+        assert "无法写入汇总表" in run.stderr and "没有写入权限" in run.stderr
+        assert "评分结果：3 个文件已写回原工作簿" in run.stdout
+        assert all(_has_results(g) for g in goods)
+        assert list(locked.iterdir()) == []
+    finally:
+        os.chmod(locked, 0o755)
