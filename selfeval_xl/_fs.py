@@ -44,6 +44,17 @@ def commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def shown(name: str) -> str:
+    """A file name as text to show: a name that is not UTF-8 (GBK bytes from a zip made on
+    Chinese Windows) arrives with its bytes escaped; those are shown as "\ufffd" while the
+    path itself keeps the raw bytes for opening and writing."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "replace")
+
+
 def os_reason(exc: OSError) -> str:
     """Why a file could not be written, in the user's words."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import layout as L
-from ._fs import atomic_write, os_reason
+from ._fs import atomic_write, os_reason, shown
 from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
 from .demo import copy_samples
 from .discover import find_other_files, is_own_summary
@@ -472,16 +472,16 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     if options.write_back:
         lines.append(_written_line(t, options))
     if result.summary is not None:
-        lines.append(f"汇总表：{result.summary}")
+        lines.append(f"汇总表：{shown(str(result.summary))}")
 
     if result.detail_csv is not None:
-        lines.append(f"指标明细超过 Excel 行数上限，完整明细：{result.detail_csv}")
+        lines.append(f"指标明细超过 Excel 行数上限，完整明细：{shown(str(result.detail_csv))}")
     for line in lines:
         click.echo(line, err=as_json)
     if result.summary_error is not None:
         # every workbook was still scored and written back (the count above is what was written)
         reason = os_reason(result.summary_error)
-        click.echo(f"错误：无法写入汇总表 {summary}（{reason}），未生成汇总表", err=True)
+        click.echo(f"错误：无法写入汇总表 {shown(str(summary))}（{reason}），未生成汇总表", err=True)
     return result
 
 
@@ -489,7 +489,7 @@ def _written_line(t: Tally, options: BatchOptions) -> str:
     """Where the 评分结果 went: in place, as copies, or beside a non-.xlsx input (named)."""
     side = t.side_files
     if options.out_dir:
-        text = f"评分结果：{t.written} 个文件的副本在 {options.out_dir}"
+        text = f"评分结果：{t.written} 个文件的副本在 {shown(str(options.out_dir))}"
     else:
         parts = []
         if t.written - len(side):

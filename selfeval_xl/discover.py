@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import layout as L
+from ._fs import shown
 from .errors import SelfevalError
 from .writeback import RESULT_SUFFIX
 from .xlsx import WORKBOOK_EXTENSIONS, open_book
@@ -42,9 +43,9 @@ def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[
                 if any(part.startswith(".") for part in rel.parts[:-1]):
                     continue
                 if f.is_file() and is_candidate(f) and not excluded(f):
-                    found.append((f, rel.as_posix()))
+                    found.append((f, shown(rel.as_posix())))
         elif not excluded(p):
-            found.append((p, p.name))
+            found.append((p, shown(p.name)))
     return found
 
 

@@ -24,7 +24,7 @@ from typing import IO, Any
 import xlsxwriter
 
 from . import layout as L
-from ._fs import scratch_dir
+from ._fs import scratch_dir, shown
 from .errors import SEVERITY_ZH, Problem
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
@@ -241,9 +241,9 @@ class SummaryWriter:
         rel = None
         if link is not None:
             try:
-                rel = os.path.relpath(link, self.path.parent)
+                rel = shown(os.path.relpath(link, self.path.parent))
             except ValueError:  # another drive on Windows
-                rel = str(link)
+                rel = shown(str(link))
         self.rows.append(
             _Row(
                 lead=(

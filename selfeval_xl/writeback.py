@@ -9,7 +9,7 @@ from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
 from . import layout as L
-from ._fs import atomic_write, os_reason
+from ._fs import atomic_write, os_reason, shown
 from .errors import Problem
 from .results_sheet import results_sheet
 from .scorecard import Scorecard
@@ -20,7 +20,9 @@ RESULT_SUFFIX = ".评分结果.xlsx"
 
 def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
     """The file that receives the results for ``src`` (found as ``display``)."""
-    rel = Path(display) if out_dir is not None else Path(src.name)
+    # the raw names (display may show undecodable bytes replaced): as many trailing parts of
+    # src as display has
+    rel = Path(*src.parts[-len(Path(display).parts) :]) if out_dir is not None else Path(src.name)
     if src.suffix.lower() != ".xlsx":
         rel = rel.with_name(Path(rel.name).stem + RESULT_SUFFIX)
     base = out_dir if out_dir is not None else src.parent
@@ -48,12 +50,12 @@ def write_back(
     in_package = src.suffix.lower() == ".xlsx"
     lock = lock_file(dst)
     if lock is not None:
-        return None, Problem.at(display, None, None, "locked", lock=lock.name)
+        return None, Problem.at(display, None, None, "locked", lock=shown(lock.name))
     spec = results_sheet(card, scored_at, link_cells=in_package)
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, L.SHEET_RESULTS, spec))
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
         detail = os_reason(exc) if isinstance(exc, OSError) else str(exc)
-        return None, Problem.at(display, None, None, "write-failed", target=dst.name, detail=detail)
+        return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
     return dst, None

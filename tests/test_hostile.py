@@ -7,6 +7,7 @@ import os
 import random
 import re
 import shutil
+import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -397,3 +398,27 @@ def test_summary_in_a_folder_we_may_not_write_still_scores_and_writes_every_work
         assert list(locked.iterdir()) == []
     finally:
         os.chmod(locked, 0o755)
+
+
+# --- 9. a file name that is not UTF-8 -------------------------------------------------------
+@pytest.mark.skipif(sys.platform != "linux", reason="file names are bytes on Linux")
+@pytest.mark.parametrize("out_dir", [False, True])
+def test_a_gbk_file_name_is_shown_replaced_and_written_under_its_raw_name(tmp_path, template_path, out_dir):
+    # "自评.xlsx" in GBK, as `unzip` leaves a zip made on Chinese Windows
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    raw = os.fsdecode(b"\xd7\xd4\xc6\xc0.xlsx")
+    good(folder, "甲.xlsx", template_path).rename(folder / raw)
+    good(folder, "乙.xlsx", template_path)
+    args = ["score", str(folder), "--json", "--summary", str(tmp_path / "汇总.xlsx")]
+    if out_dir:
+        args += ["--out-dir", str(tmp_path / "副本")]
+    run = run_measured(selfeval(*args))
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    objs = json_lines(run.stdout)
+    assert set(objs) == {"\ufffd\ufffd\ufffd\ufffd.xlsx", "乙.xlsx"}
+    assert all(o["total"] == 100 for o in objs.values())
+    target = (tmp_path / "副本" / raw) if out_dir else folder / raw
+    assert _has_results(target)  # written to the file with the raw bytes of its name
+    assert (tmp_path / "汇总.xlsx").exists()
+    assert sorted(os.listdir(os.fsencode(folder))) == sorted([b"\xd7\xd4\xc6\xc0.xlsx", "乙.xlsx".encode()])
