@@ -27,7 +27,11 @@ def is_candidate(path: Path) -> bool:
 
 def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[tuple[Path, str]]:
     """Files to score with their display names (relative to the folder they were found in).
-    Anything under ``exclude`` (the --out-dir, the summary) is left out."""
+    Anything under ``exclude`` (the --out-dir, the summary) is left out; a file reached twice
+    (``score D D/甲.xlsx``) counts once. What cannot be looked into is listed too, so that the
+    reader reports it at its name instead of it going missing: a subfolder without read
+    permission, and a workbook-named FIFO, device or broken or looping symlink (the reader
+    checks the file type before opening, so nothing blocks)."""
     skip = [Path(os.path.abspath(e)) for e in exclude]
 
     def excluded(f: Path) -> bool:
@@ -35,17 +39,26 @@ def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[
         return any(a == e or e in a.parents for e in skip)
 
     found: list[tuple[Path, str]] = []
+    seen: set[str] = set()
+
+    def add(f: Path, display: str) -> None:
+        key = os.path.realpath(f)
+        if key not in seen:
+            seen.add(key)
+            found.append((f, shown(display)))
+
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts[:-1]):
+            for f in _walk(p):
+                if excluded(f):
                     continue
-                if f.is_file() and is_candidate(f) and not excluded(f):
-                    found.append((f, shown(rel.as_posix())))
+                if f.is_dir():  # a folder that could not be listed
+                    add(f, (f.relative_to(p).as_posix() if f != p else p.name) + "/")
+                elif is_candidate(f):
+                    add(f, f.relative_to(p).as_posix())
         elif not excluded(p):
-            found.append((p, shown(p.name)))
+            add(p, p.name)
     return found
 
 
@@ -62,7 +75,7 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
     for p in map(Path, paths):
         if not p.is_dir():
             continue
-        for f in sorted(p.rglob("*")):
+        for f in _walk(p):
             rel = f.relative_to(p)
             name = f.name
             if any(part.startswith(".") for part in rel.parts) or name.startswith("~$") or not f.is_file():
@@ -72,8 +85,27 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
             a = Path(os.path.abspath(f))
             if any(a == e or e in a.parents for e in skip):
                 continue
-            found.append((f, rel.as_posix()))
+            found.append((f, shown(rel.as_posix())))
     return found
+
+
+def _walk(top: Path) -> list[Path]:
+    """Every file under ``top`` (not in hidden folders), sorted; a folder that cannot be listed
+    appears as itself."""
+    out: list[Path] = []
+
+    def unreadable(exc: OSError) -> None:
+        if exc.filename is not None:
+            out.append(Path(exc.filename))
+
+    for root, dirs, files in os.walk(top, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        base = Path(root)
+        for name in files:
+            f = base / name
+            if f.is_file() or not f.is_dir():  # regular files, and what is wrong with a name
+                out.append(f)
+    return sorted(out)
 
 
 def is_own_summary(path: Path) -> bool:

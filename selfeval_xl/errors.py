@@ -18,6 +18,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not-a-workbook": (ERROR, "不是有效的 Excel 工作簿（{detail}）"),
     "encrypted": (ERROR, "工作簿设置了打开密码，请取消密码后再提交"),
     "too-large": (ERROR, "工作簿内容过大（{detail}），已拒绝读取"),
+    "unreadable-folder": (ERROR, "文件夹无法读取（{detail}），其中的文件未评分"),
     "too-slow": (ERROR, "处理该文件超过 {seconds} 秒仍未完成，已停止处理（文件结构异常或过于复杂）"),
     "unsafe-xml": (ERROR, "工作簿包含不安全的 XML 结构（{detail}），已拒绝读取"),
     "missing-sheet": (ERROR, "缺少工作表“{name}”"),
@@ -38,6 +39,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "locked": (
         WARNING,
         "文件正在被 Excel/WPS 打开（发现锁文件 {lock}），未写回评分结果；请关闭文件后重新评分，或用 --out-dir 输出副本",
+    ),
+    "read-only": (
+        WARNING,
+        "文件是只读的（或没有写入权限），未写回评分结果；请取消只读属性后重新评分，或用 --out-dir 输出副本",
     ),
     "write-failed": (ERROR, "无法写入评分结果 {target}（{detail}），原文件未改动"),
     # 基本信息
@@ -164,6 +169,7 @@ TITLES = {
     "not-a-workbook": "不是有效的工作簿",
     "encrypted": "设置了打开密码",
     "too-large": "文件内容过大",
+    "unreadable-folder": "文件夹无法读取",
     "too-slow": "处理超时",
     "unsafe-xml": "不安全的 XML 结构",
     "missing-sheet": "缺少工作表",
@@ -174,6 +180,7 @@ TITLES = {
     "other-file": "不是 Excel 工作簿",
     "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
+    "read-only": "文件只读，未写回",
     "write-failed": "写回失败",
     "missing-value": "必填项未填写",
     "bad-kind": "评价类型无法识别",

@@ -4,6 +4,8 @@ that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
 
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
@@ -20,9 +22,10 @@ RESULT_SUFFIX = ".评分结果.xlsx"
 
 def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
     """The file that receives the results for ``src`` (found as ``display``)."""
-    # the raw names (display may show undecodable bytes replaced): as many trailing parts of
-    # src as display has
-    rel = Path(*src.parts[-len(Path(display).parts) :]) if out_dir is not None else Path(src.name)
+    rel = Path(display) if out_dir is not None else Path(src.name)
+    raw = Path(*src.parts[-len(rel.parts) :])
+    if out_dir is not None and shown(raw.as_posix()) == display:
+        rel = raw  # the raw names, where display shows undecodable bytes replaced
     if src.suffix.lower() != ".xlsx":
         rel = rel.with_name(Path(rel.name).stem + RESULT_SUFFIX)
     base = out_dir if out_dir is not None else src.parent
@@ -42,6 +45,17 @@ def lock_file(path: Path) -> Path | None:
     return None
 
 
+def _read_only(path: Path) -> bool:
+    """An existing file the user has marked read-only (no write bit, as Windows' 只读 attribute
+    arrives) or may not write: replacing it would only need the folder's permission, so it is
+    checked here."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # not there yet: a new file
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
 def write_back(
     card: Scorecard, src: Path, display: str, scored_at: str, out_dir: Path | None = None
 ) -> tuple[Path | None, Problem | None]:
@@ -51,6 +65,13 @@ def write_back(
     lock = lock_file(dst)
     if lock is not None:
         return None, Problem.at(display, None, None, "locked", lock=shown(lock.name))
+    if dst.is_symlink():
+        # written through to the file the link points at (atomically, beside it); the link stays
+        dst = Path(os.path.realpath(dst))
+        if (lock := lock_file(dst)) is not None:
+            return None, Problem.at(display, None, None, "locked", lock=shown(lock.name))
+    if _read_only(dst):
+        return None, Problem.at(display, None, None, "read-only")
     spec = results_sheet(card, scored_at, link_cells=in_package)
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)

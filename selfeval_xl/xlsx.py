@@ -7,8 +7,11 @@ zip (the floor is inflate + parse; openpyxl is 15× slower and hides nothing we 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import posixpath
 import re
+import stat
 import xml.etree.ElementTree as plain_et
 import zipfile
 from collections.abc import Iterator
@@ -120,8 +123,17 @@ def open_book(path: Path, display: str | None = None) -> Book:
     """Open a workbook for reading; raise ``UnreadableWorkbook`` when it cannot be read."""
     name = display or path.name
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
+        # the type first, without blocking: a FIFO or a device named .xlsx must not hang the batch
+        if stat.S_ISDIR(os.stat(path).st_mode):
+            _folder(path, name)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            kind = os.fstat(fd).st_mode
+            if not stat.S_ISREG(kind):
+                raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail=_not_a_file(path, kind))
+            head = os.read(fd, 8)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail=_os_reason(exc)) from None
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -145,7 +157,27 @@ def open_book(path: Path, display: str | None = None) -> Book:
     return _XlsxBook(path, name).book()
 
 
+def _folder(path: Path, name: str) -> None:
+    """A folder where a file was expected: one that could not be listed while looking for
+    workbooks is reported as such (its files were not scored)."""
+    try:
+        os.listdir(path)
+    except OSError as exc:
+        raise UnreadableWorkbook.at(name, None, None, "unreadable-folder", detail=_os_reason(exc)) from None
+    raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail="这是文件夹，不是文件")
+
+
+def _not_a_file(path: Path, mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "这是命名管道，不是文件，已跳过"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "这是设备，不是文件，已跳过"
+    return "不是普通文件，已跳过"
+
+
 def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "符号链接循环，无法打开"
     if isinstance(exc, FileNotFoundError):
         return "文件不存在或已被移走"
     if isinstance(exc, PermissionError):

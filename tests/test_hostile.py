@@ -422,3 +422,93 @@ def test_a_gbk_file_name_is_shown_replaced_and_written_under_its_raw_name(tmp_pa
     assert _has_results(target)  # written to the file with the raw bytes of its name
     assert (tmp_path / "汇总.xlsx").exists()
     assert sorted(os.listdir(os.fsencode(folder))) == sorted([b"\xd7\xd4\xc6\xc0.xlsx", "乙.xlsx".encode()])
+
+
+# --- 10, 12, 13. what the file system holds -------------------------------------------------
+def test_an_unreadable_subfolder_is_listed_and_the_run_exits_1(tmp_path, template_path):
+    folder = tmp_path / "收件箱"
+    (folder / "乙单位").mkdir(parents=True)
+    good(folder, "甲.xlsx", template_path)
+    good(folder / "乙单位", "乙.xlsx", template_path)
+    os.chmod(folder / "乙单位", 0)
+    try:
+        summary = tmp_path / "汇总.xlsx"
+        run = run_measured(as_clerk(selfeval("score", str(folder), "--json", "--summary", str(summary))))
+    finally:
+        os.chmod(folder / "乙单位", 0o755)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    objs = json_lines(run.stdout)
+    assert objs["甲.xlsx"]["total"] == 100
+    assert [p["code"] for p in objs["乙单位/"]["problems"]] == ["unreadable-folder"]
+    assert "乙单位/：未评分（文件夹无法读取（没有读取权限），其中的文件未评分）" in run.stderr
+    import openpyxl
+
+    unscored = [r[0] for r in openpyxl.load_workbook(summary)[L.S_UNSCORED].iter_rows(min_row=2, values_only=True)]
+    assert unscored == ["乙单位/"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs")
+def test_a_fifo_a_device_a_folder_and_a_symlink_loop_named_like_workbooks_never_block(tmp_path, template_path):
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    good(folder, "甲.xlsx", template_path)
+    os.mkfifo(folder / "管道.xlsx")  # opening it to read would wait for a writer forever
+    (folder / "循环.xlsx").symlink_to(folder / "循环.xlsx")
+    (folder / "断链.xlsx").symlink_to(folder / "不存在.xlsx")
+    (tmp_path / "文件夹.xlsx").mkdir()
+    args = [str(folder), str(folder / "管道.xlsx"), "/dev/null", str(tmp_path / "文件夹.xlsx")]
+    run = run_measured(selfeval("score", *args, "--json", "--summary", str(tmp_path / "汇总.xlsx")), timeout=60)
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    objs = json_lines(run.stdout)
+    assert objs["甲.xlsx"]["total"] == 100
+    reasons = {name: o["problems"][0]["message"] for name, o in objs.items() if o["total"] is None}
+    assert "命名管道" in reasons["管道.xlsx"]
+    assert "设备" in reasons["null"]
+    assert "符号链接循环" in reasons["循环.xlsx"]
+    assert "不存在" in reasons["断链.xlsx"]
+    assert len(objs) == 5  # the FIFO named twice counts once; the empty folder holds nothing to score
+
+
+def test_a_file_reached_twice_counts_once(tmp_path, template_path):
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    good(folder, "甲.xlsx", template_path)
+    good(folder, "乙.xlsx", template_path)
+    run = run_measured(
+        selfeval(
+            "validate", str(folder), str(folder), str(folder / "甲.xlsx"), str(tmp_path / "收件箱" / "." / "乙.xlsx")
+        )
+    )
+    assert run.returncode == 0, run.stderr
+    assert "共 2 个文件：已评分 2" in run.stdout
+
+
+# --- 11. read-only files and symlinks -------------------------------------------------------
+def test_a_read_only_file_is_not_written_and_says_so(tmp_path, template_path):
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    ro = good(folder, "只读.xlsx", template_path)
+    good(folder, "可写.xlsx", template_path)
+    before = ro.read_bytes()
+    os.chmod(ro, 0o444)
+    run = run_measured(selfeval("score", str(folder), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr  # a warning, like a file open in Excel
+    objs = json_lines(run.stdout)
+    assert [p["code"] for p in objs["只读.xlsx"]["problems"]] == ["read-only"]
+    assert ro.read_bytes() == before and os.stat(ro).st_mode & 0o777 == 0o444
+    assert _has_results(folder / "可写.xlsx")
+    assert "1 个文件已写回原工作簿，1 个未写回" in run.stderr  # with --json the closing lines go to stderr
+
+
+def test_a_symlink_is_written_through_to_its_target_and_stays_a_link(tmp_path, template_path):
+    store = tmp_path / "档案"
+    store.mkdir()
+    target = good(store, "甲.xlsx", template_path)
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    (folder / "甲.xlsx").symlink_to(target)
+    run = run_measured(selfeval("score", str(folder), "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    assert (folder / "甲.xlsx").is_symlink() and (folder / "甲.xlsx").resolve() == target
+    assert _has_results(target)
+    assert [p.name for p in store.iterdir()] == ["甲.xlsx"]  # no temp file left beside the target

@@ -146,7 +146,7 @@ def test_failed_write_leaves_original_intact(rich, monkeypatch):
     monkeypatch.setattr(zipcopy.ZipOut, "copy", failing)
     dst, problem = write(rich)
     assert dst is None and problem.code == "write-failed" and problem.is_error
-    assert "No space left on device" in problem.message
+    assert "磁盘空间不足" in problem.message  # ENOSPC named in the user's words
     assert rich.read_bytes() == before
     assert sorted(p.name for p in rich.parent.iterdir()) == ["项目A.xlsx"]  # no temp file left
 
