@@ -44,6 +44,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "文件是只读的（或没有写入权限），未写回评分结果；请取消只读属性后重新评分，或用 --out-dir 输出副本",
     ),
+    "results-renamed": (
+        WARNING,
+        "工作簿中已有名为“{name}”的工作表（不是本工具写的，未改动），评分结果写在“{renamed}”工作表",
+    ),
     "write-failed": (ERROR, "无法写入评分结果 {target}（{detail}），原文件未改动"),
     # 基本信息
     "missing-value": (ERROR, "{field}未填写"),
@@ -181,6 +185,7 @@ TITLES = {
     "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
     "read-only": "文件只读，未写回",
+    "results-renamed": "已有同名工作表，评分结果另写一表",
     "write-failed": "写回失败",
     "missing-value": "必填项未填写",
     "bad-kind": "评价类型无法识别",

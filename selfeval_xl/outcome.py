@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .duplicates import Identity, Where, identity
+from ._fs import shown
 from .errors import HasProblems, Problem
 from .scorecard import Scorecard
 from .verdict import is_ranked
@@ -135,8 +136,8 @@ class Tally:
             self.with_errors.append(o.display)
         self.written += o.written is not None
         if o.written is not None and o.written.suffix.lower() == ".xlsx" and o.path.suffix.lower() != ".xlsx":
-            self.side_files.append(o.written.name)
-        self.not_written += o.write_problem is not None
+            self.side_files.append(shown(o.written.name))
+        self.not_written += o.write_problem is not None and o.written is None
         result = o.result
         if result is not None:
             self.scored += 1

@@ -12,9 +12,10 @@ from xml.etree.ElementTree import ParseError
 
 from . import layout as L
 from ._fs import atomic_write, os_reason, shown
-from .errors import Problem
+from .errors import Problem, SelfevalError
 from .results_sheet import results_sheet
 from .scorecard import Scorecard
+from .xlsx import Grid, open_book
 from .xlsx_write import PackageError, write_sheet
 
 RESULT_SUFFIX = ".评分结果.xlsx"
@@ -73,10 +74,35 @@ def write_back(
     if _read_only(dst):
         return None, Problem.at(display, None, None, "read-only")
     spec = results_sheet(card, scored_at, link_cells=in_package)
+    sheet = _results_sheet_name(src, display) if in_package else L.SHEET_RESULTS
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, L.SHEET_RESULTS, spec))
+        atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, sheet, spec))
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
         detail = os_reason(exc) if isinstance(exc, OSError) else str(exc)
         return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
+    if sheet != L.SHEET_RESULTS:
+        return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)
     return dst, None
+
+
+def _results_sheet_name(src: Path, display: str) -> str:
+    """评分结果, unless the workbook has a sheet of that name that we did not write (the user's
+    own, with their text): then 评分结果(2) (or the first free or ours of (3), (4) …), so that
+    only a sheet of ours is ever replaced. Ours is recognised by what we put there: the results
+    header row (一级指标 … 核定得分) in its first rows, which survives Excel and WPS saving."""
+    try:
+        book = open_book(src, display)
+        names = set(book.sheet_names)
+        name, k = L.SHEET_RESULTS, 1
+        while name in names and not _is_ours(book.sheet(name)):
+            k += 1
+            name = f"{L.SHEET_RESULTS}({k})"
+        return name
+    except SelfevalError:
+        return L.SHEET_RESULTS  # what could not be read here fails (and is reported) when written
+
+
+def _is_ours(grid: Grid) -> bool:
+    want = list(L.RESULT_HEADERS[:8])
+    return any([grid.value(r, c) for c in range(len(want))] == want for r in range(1, 16))

@@ -512,3 +512,37 @@ def test_a_symlink_is_written_through_to_its_target_and_stays_a_link(tmp_path, t
     assert (folder / "甲.xlsx").is_symlink() and (folder / "甲.xlsx").resolve() == target
     assert _has_results(target)
     assert [p.name for p in store.iterdir()] == ["甲.xlsx"]  # no temp file left beside the target
+
+
+# --- 15. a user's own sheet named 评分结果 ----------------------------------------------------
+def test_a_users_own_results_sheet_is_kept_and_ours_goes_beside_it(tmp_path, template_path):
+    import io
+
+    import openpyxl
+    from openpyxl.drawing.image import Image
+    from PIL import Image as PILImage
+
+    path = good(tmp_path, "自有评分结果.xlsx", template_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet(L.SHEET_RESULTS)
+    ws["A1"] = "本单位自评结果说明（请勿删除）"
+    png = io.BytesIO()
+    PILImage.new("RGB", (40, 20), "red").save(png, "PNG")
+    ws.add_image(Image(png), "B3")
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        pictures = {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/media/")}
+    assert pictures
+    for _ in range(2):  # a rerun replaces our sheet, never theirs, never a third one
+        run = run_measured(selfeval("score", str(path), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+        assert run.returncode == 0, run.stderr
+        (obj,) = json_lines(run.stdout).values()
+        assert [p["code"] for p in obj["problems"]] == ["results-renamed"]
+        assert "评分结果(2)" in obj["problems"][0]["message"]
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames[-2:] == [L.SHEET_RESULTS, f"{L.SHEET_RESULTS}(2)"]
+        assert wb[L.SHEET_RESULTS]["A1"].value == "本单位自评结果说明（请勿删除）"
+        ours = [r for r in wb[f"{L.SHEET_RESULTS}(2)"].iter_rows(values_only=True) if r and r[0] == "一级指标"]
+        assert ours
+        with zipfile.ZipFile(path) as zf:
+            assert {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/media/")} == pictures
