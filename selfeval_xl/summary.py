@@ -66,6 +66,19 @@ ROW_MARK = "\x00"  # stands for the row number in rendered rows until they are p
 Rendered = tuple[list[str], list[str]]  # 指标明细 rows, 问题清单 rows, as XML with ROW_MARK
 
 
+_FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell that a spreadsheet opens as text, never as a formula (OWASP "CSV injection"):
+    text starting with = + - @ tab or CR gets a leading apostrophe. Numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
+        return "'" + value
+    return value
+
+
 def detail_values(obj: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
     """The 指标明细 cells (``L.DETAIL_HEADERS``) for each indicator of a JSON object."""
     lead = (obj["file"], obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
@@ -297,7 +310,7 @@ class SummaryWriter:
             writer = csv.writer(fh)
             writer.writerow(L.DETAIL_HEADERS)
             self._csv = (fh, writer)
-        self._csv[1].writerow(["" if v is None else v for v in values])
+        self._csv[1].writerow([csv_safe(v) for v in values])
 
     # --- finishing ------------------------------------------------------------------------
     def close(self) -> None:

@@ -546,3 +546,38 @@ def test_a_users_own_results_sheet_is_kept_and_ours_goes_beside_it(tmp_path, tem
         assert ours
         with zipfile.ZipFile(path) as zf:
             assert {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/media/")} == pictures
+
+
+# --- 16. the overflow CSV -------------------------------------------------------------------
+def test_the_overflow_csv_neutralises_formula_text(tmp_path, template_path, monkeypatch):
+    import csv
+
+    from conftest import row
+
+    from selfeval_xl.batch import BatchOptions, run_batch
+    from selfeval_xl.summary import SummaryWriter
+
+    monkeypatch.setattr(SummaryWriter, "detail_limit", 2)  # the rest spills, as past 1,048,575 rows
+    rows = base_rows()
+    rows[2] = row("产出指标", "质量指标", "=cmd|' /C calc'!A0", "规范", "达成年度指标", 10)
+    rows[3] = row("产出指标", "时效指标", "+1+1", "2023年12月31日前", "2023年12月20日", 5)
+    rows[4] = {**row("产出指标", "成本指标", "@SUM(1)", "260元/辆", "260元/辆", 10), "偏差原因分析及改进措施": "-2+3"}
+    info = {**BASE_INFO, "单位名称": "\t=1+1"}  # the reader trims the tab; "=1+1" is left
+    fill_workbook(template_path, tmp_path / "注入.xlsx", info, BASE_BUDGET, rows)
+    summary = tmp_path / "out" / "汇总.xlsx"
+    result = run_batch([tmp_path / "注入.xlsx"], BatchOptions(write_back=False, summary=summary))
+    with open(result.detail_csv, encoding="utf-8-sig", newline="") as fh:
+        spilled = list(csv.reader(fh))
+    cells = [c for r in spilled[1:] for c in r]
+    assert "'=cmd|' /C calc'!A0" in cells and "'+1+1" in cells and "'@SUM(1)" in cells and "'=1+1" in cells
+    assert not any(c[:1] in ("=", "+", "@", "\t", "\r") or (c[:1] == "-" and not _number(c)) for c in cells)
+    assert "10.0" in cells or "10" in cells  # numbers stay numbers
+    assert sorted(p.name for p in summary.parent.iterdir()) == ["汇总.xlsx", "汇总_指标明细.csv"]  # no scratch left
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
