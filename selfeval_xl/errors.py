@@ -57,6 +57,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad-amount-unit": (WARNING, "金额单位“{value}”无法识别，按万元处理"),
     # numbers and formulas
     "not-a-number": (ERROR, "{field}“{value}”无法识别为数值"),
+    "out-of-range": (ERROR, "{field}“{value}”数值超出范围，请核对"),
     "formula-no-cache": (
         ERROR,
         "{field}是公式但没有计算结果，请在 Excel/WPS 中打开并保存后再提交",
@@ -193,6 +194,7 @@ TITLES = {
     "bad-year": "评价年度无效",
     "bad-amount-unit": "金额单位无法识别",
     "not-a-number": "数值无法识别",
+    "out-of-range": "数值超出范围",
     "formula-no-cache": "公式没有计算结果",
     "formula-cache-mismatch": "公式结果与输入不符",
     "budget-total-rebuilt": "年度资金总额未填，按分项合计",
@@ -267,6 +269,15 @@ class CellRef:
         return self.sheet or ""
 
 
+def _absurd_number(value: Any) -> bool:
+    from .values import out_of_range
+
+    try:
+        return out_of_range(float(str(value).replace(",", "").strip()))
+    except ValueError:
+        return False
+
+
 @dataclass(frozen=True)
 class Problem:
     """A finding in the data: collected into reports, never raised."""
@@ -286,6 +297,8 @@ class Problem:
     ) -> Problem:
         """Build a problem whose message comes from the template keyed by ``code``; ``severity``
         overrides the code's usual one (a blank 实施单位 is a ``missing-value`` warning)."""
+        if code == "not-a-number" and _absurd_number(fields.get("value")):
+            code = "out-of-range"  # a number, but not one anybody means (1e24, 1e-320)
         usual, template = MESSAGES[code]
         severity = severity or usual
         return cls(

@@ -14,6 +14,8 @@ def round_half_up(x: float, places: int = 2) -> float:
     1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return x
+    if not math.isfinite(x) or abs(x) >= 1e15:
+        return float(x)  # no decimals left to round (and past ``decimal``'s 28 digits)
     d = Decimal(repr(round(float(x), 9)))
     return float(d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 

@@ -112,6 +112,8 @@ class Value:
         if self.raw is None:
             return ""
         if isinstance(self.raw, float):
+            if out_of_range(self.raw):
+                return f"{self.raw:g}"
             if self.unit == "%":
                 return f"{_fmt(self.number)}%"
             return _fmt(self.raw)
@@ -199,6 +201,17 @@ def _split_operator(s: str) -> tuple[str | None, str]:
     return None, s
 
 
+# Beyond these a cell holds no amount, rate or count anyone means (and 2-decimal rounding in
+# ``decimal`` would fail): it is read as text and reported as out of range where a number is due.
+MAX_MAGNITUDE = 1e15
+MIN_MAGNITUDE = 1e-300
+
+
+def out_of_range(x: float) -> bool:
+    """A finite number too large (≥ 10^15) or too close to 0 (a subnormal) to be meant."""
+    return math.isfinite(x) and (abs(x) >= MAX_MAGNITUDE or 0 < abs(x) < MIN_MAGNITUDE)
+
+
 def parse_value(
     raw: object,
     *,
@@ -222,7 +235,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         return Value(TEXT, raw, text="是" if raw else "否")
     if isinstance(raw, int | float):
         x = float(raw)
-        if not math.isfinite(x):
+        if not math.isfinite(x) or out_of_range(x):
             return Value(TEXT, raw, text=str(raw))
         if percent_format:
             return Value(NUMBER, x, number=round(x * 100, 10), unit="%")
@@ -262,7 +275,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     elif unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
         number *= 1e4 if unit[0] == "万" else 1e8
         unit = unit[1:]
-    if not _looks_like_unit(unit):
+    if not _looks_like_unit(unit) or out_of_range(number):
         return Value(TEXT, raw, operator=operator, text=s)
     return Value(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
 

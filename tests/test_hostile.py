@@ -581,3 +581,20 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- 17. absurd numbers ---------------------------------------------------------------------
+@pytest.mark.parametrize("number", [1e24, -1e300, 1e-320])
+def test_an_absurd_number_is_a_located_problem_not_an_internal_error(tmp_path, template_path, number):
+    from conftest import row
+
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", number, 10)
+    budget = {"年度资金总额": (29.6, 29.6, number), "当年财政拨款": (29.6, 29.6, number)}
+    path = fill_workbook(template_path, tmp_path / "大数.xlsx", BASE_INFO, budget, rows)
+    outcome = score_file(path)
+    assert outcome.error is None, outcome.error
+    hits = {p.where.location for p in outcome.problems if p.code == "out-of-range"}
+    # 实际完成值 of the 2nd indicator row (row 4: header, 预算执行率, then the rows) and 全年执行数
+    assert hits == {"绩效指标!H4", "预算执行!D2", "预算执行!D3"}
+    assert all("数值超出范围" in p.message for p in outcome.problems if p.code == "out-of-range")
