@@ -95,16 +95,17 @@ class _Parts(Mapping[str, bytes]):
         self.zf = zf
         self.cache: dict[str, bytes] = dict(parts or {})
         self.names = [i.filename for i in zf.infolist()] if zf is not None else list(self.cache)
+        self._known = set(self.names)  # membership in a list made write-back quadratic in members
 
     def __getitem__(self, name: str) -> bytes:
         if name not in self.cache:
-            if self.zf is None or name not in self.names:
+            if self.zf is None or name not in self._known:
                 raise KeyError(name)
             self.cache[name] = self.zf.read(name)
         return self.cache[name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self.names
+        return name in self._known
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)

@@ -2,8 +2,9 @@
 
 ``zipfile`` can only re-compress what it copies; for write-back that costs more than all the
 rest and changes bytes nobody asked to change. This writer copies each member's local data
-verbatim (same CRC, sizes and method) and deflates only the members given as new bytes. No
-zip64: a package that needs it is handed back to ``zipfile`` by the caller.
+verbatim (same CRC, sizes and method) and deflates only the members given as new bytes. More
+than 65,535 members get a zip64 end record; a package past 4 GB is handed back to ``zipfile``
+by the caller.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import BinaryIO
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_LOCATOR64 = struct.Struct("<4sLQL")
 _UTF8 = 0x800
 _DESCRIPTOR = 0x08
 LIMIT = 0xFFFFFFFF
@@ -115,9 +118,15 @@ class ZipOut:
 
     def close(self) -> None:
         directory = b"".join(self.entries)
-        if len(self.entries) > 0xFFFF or self.offset > LIMIT:
+        if self.offset > LIMIT or self.offset + len(directory) > LIMIT:
             raise OverflowError("zip64 needed")
         self.fh.write(directory)
-        self.fh.write(
-            _END.pack(b"PK\x05\x06", 0, 0, len(self.entries), len(self.entries), len(directory), self.offset, 0)
-        )
+        n = len(self.entries)
+        if n > 0xFFFF:
+            # more members than the plain end record can count (APPNOTE 4.3.14-15): a zip64 end
+            # record and its locator carry the count; every offset still fits in 32 bits
+            end64 = self.offset + len(directory)
+            self.fh.write(_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, len(directory), self.offset))
+            self.fh.write(_LOCATOR64.pack(b"PK\x06\x07", 0, end64, 1))
+        count = min(n, 0xFFFF)
+        self.fh.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), self.offset, 0))
