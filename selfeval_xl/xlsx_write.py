@@ -221,9 +221,18 @@ def blank_package() -> Package:
 
 
 # --- XML text surgery -----------------------------------------------------------------------
+_NOT_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
+
+
+def _masked(xml: str) -> str:
+    """``xml`` with comments, CDATA and processing instructions blanked out (same length, so
+    indices match): a ``</sheets>`` inside a comment is no place to insert a sheet."""
+    return _NOT_MARKUP.sub(lambda m: " " * len(m.group(0)), xml)
+
+
 def _prefix(xml: str, local: str) -> str:
     """The namespace prefix (``"x:"`` or ``""``) the document uses for element ``local``."""
-    m = re.search(rf"<(\w+:)?{local}[\s>/]", xml)
+    m = re.search(rf"<(\w+:)?{local}[\s>/]", _masked(xml))
     if m is None:
         raise PackageError(f"找不到 <{local}> 元素")
     return m.group(1) or ""
@@ -432,10 +441,11 @@ def _insert_before_close(xml: str, local: str, text: str) -> str:
     """Insert ``text`` just before ``</local>`` (expanding ``<local/>`` if needed)."""
     p = _prefix(xml, local)
     close = f"</{p}{local}>"
-    i = xml.rfind(close)
+    masked = _masked(xml)
+    i = masked.rfind(close)
     if i >= 0:
         return xml[:i] + text + xml[i:]
-    m = re.search(rf"<{p}{local}\b([^>]*?)/>", xml)
+    m = re.search(rf"<{p}{local}\b([^>]*?)/>", masked)
     if m is None:
         raise PackageError(f"找不到 <{local}> 元素")
     return xml[: m.start()] + f"<{p}{local}{m.group(1)}>{text}{close}" + xml[m.end() :]
@@ -512,6 +522,8 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
             dropped.add(sheet_rels)
     else:
         used = {n.lower() for n in pkg.parts}
+        # a stale <Override> for a part that is gone would make a duplicate PartName
+        used |= {m.lower() for m in re.findall(r'PartName="/?([^"]+)"', _masked(ct))}
         k = 1
         while f"xl/worksheets/sheet{k}.xml".lower() in used:
             k += 1

@@ -618,3 +618,41 @@ def test_write_back_into_a_package_of_70000_members_is_linear_and_valid(tmp_path
     from python_calamine import CalamineWorkbook
 
     assert CalamineWorkbook.from_path(str(path)).sheet_names[-1] == L.SHEET_RESULTS
+
+
+# --- 19 and 20. bookkeeping parts with traps ------------------------------------------------
+def _member(path: Path, name: str) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
+
+
+def test_closing_tags_inside_comments_do_not_receive_the_new_sheet(tmp_path, template_path):
+    path = good(tmp_path, "注释陷阱.xlsx", template_path)
+    trap = b"<!-- </sheets> </Relationships> </Types> -->"
+    patch(path, "xl/workbook.xml", lambda x: x.replace(b"</workbook>", trap + b"</workbook>"))
+    patch(path, "xl/_rels/workbook.xml.rels", lambda x: x.replace(b"</Relationships>", b"</Relationships>" + trap))
+    patch(path, "[Content_Types].xml", lambda x: x.replace(b"</Types>", b"</Types>" + trap))
+    for _ in range(2):  # a rerun replaces the sheet: no orphan part
+        run = run_measured(selfeval("score", str(path), "--summary", str(tmp_path / "汇总.xlsx")))
+        assert run.returncode == 0, run.stderr
+    import openpyxl
+
+    assert openpyxl.load_workbook(path).sheetnames[-1] == L.SHEET_RESULTS
+    with zipfile.ZipFile(path) as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 6  # the template's five and ours, once
+        for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+            assert trap in zf.read(part)  # the comments themselves untouched
+
+
+def test_a_stale_override_for_the_next_sheet_part_is_not_duplicated(tmp_path, template_path):
+    path = good(tmp_path, "残留声明.xlsx", template_path)
+    stale = b'<Override PartName="/xl/worksheets/sheet6.xml" ContentType="application/xml"/>'
+    patch(path, "[Content_Types].xml", lambda x: x.replace(b"</Types>", stale + b"</Types>"))
+    run = run_measured(selfeval("score", str(path), "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    names = re.findall(rb'PartName="([^"]+)"', _member(path, "[Content_Types].xml"))
+    assert len(names) == len(set(names))  # valid OPC: every PartName once
+    import openpyxl
+
+    assert openpyxl.load_workbook(path).sheetnames[-1] == L.SHEET_RESULTS
