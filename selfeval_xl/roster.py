@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 from . import layout as L
+from ._fs import NAME_MAX
 from .errors import SelfevalError
 from .rules import RuleSet
 from .template import generate_template
@@ -74,7 +75,11 @@ def safe_filename(parts: list[str], suffix: str = ".xlsx") -> str:
     """A file name that Windows, macOS and Linux all accept, built from ``parts``."""
     stem = "_".join(p for p in parts if p)
     stem = _WINDOWS_BAD.sub("_", stem)
-    stem = re.sub(r"\s+", " ", stem).strip(" .")[:MAX_STEM].rstrip(" .")
+    stem = re.sub(r"\s+", " ", stem).strip(" .")[:MAX_STEM]
+    # and at most 255 bytes a name (ext4, APFS), room left for a "_99" that tells twins apart:
+    # 100 Chinese characters are 300 bytes in UTF-8, so about 82 of them fit
+    room = NAME_MAX - len(suffix.encode()) - 4
+    stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(" .")
     if not stem:
         stem = "未命名单位"
     if stem.split(".")[0].upper() in _WINDOWS_RESERVED:

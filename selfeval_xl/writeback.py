@@ -41,8 +41,11 @@ def lock_file(path: Path) -> Path | None:
         names.append("~$" + path.name[2:])
     for name in names:
         candidate = path.with_name(name)
-        if candidate.exists():
-            return candidate
+        try:
+            os.stat(candidate)
+        except OSError:  # absent, or a name too long to exist (a 250-byte name plus "~$")
+            continue
+        return candidate
     return None
 
 

@@ -656,3 +656,30 @@ def test_a_stale_override_for_the_next_sheet_part_is_not_duplicated(tmp_path, te
     import openpyxl
 
     assert openpyxl.load_workbook(path).sheetnames[-1] == L.SHEET_RESULTS
+
+
+# --- 14. names at the length limit ----------------------------------------------------------
+@pytest.mark.parametrize("stem", ["甲" * 79, "甲" * 83 + "a"])  # 242 and 255 bytes with ".xlsx"
+def test_a_name_at_the_length_limit_is_scored_and_written(tmp_path, template_path, stem):
+    name = stem + ".xlsx"
+    assert len(name.encode()) in (242, 255)
+    path = good(tmp_path, "长名.xlsx", template_path).rename(tmp_path / name)
+    run = run_measured(selfeval("score", str(path), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    (obj,) = json_lines(run.stdout).values()
+    assert obj["total"] == 100 and obj["problems"] == []
+    assert _has_results(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, "汇总.xlsx"])
+
+
+def test_roster_names_of_100_chinese_characters_make_templates(tmp_path):
+    roster = tmp_path / "名单.csv"
+    unit = "芜湖市镜湖区" + "残疾人联合会" * 16  # 102 characters
+    roster.write_text(
+        f"单位编码,单位名称,主管部门,项目名称\n340202-118,{unit},{unit[:10]},{'项目' * 50}\n", encoding="utf-8"
+    )
+    run = run_measured(selfeval("template", "--roster", str(roster), "--out-dir", str(tmp_path / "模板")))
+    assert run.returncode == 0, run.stderr
+    (made,) = (tmp_path / "模板").iterdir()
+    assert made.name.startswith("340202-118_芜湖市镜湖区残疾人联合会") and len(made.name.encode()) <= 255
+    assert _has_results(made) is False  # a template, complete and readable
