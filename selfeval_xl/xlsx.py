@@ -43,7 +43,6 @@ WPS_EXTENSIONS = {".et", ".ett"}  # WPS 表格's own: BIFF8 or OOXML inside, whi
 CALAMINE_EXTENSIONS = {".xls", ".ods", ".xlsb"} | WPS_EXTENSIONS
 WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 # Valueless cells that say where they are. The attribute runs stop at the next "<" (never in
 # an attribute value) so that a run of "<c r=" with no ">" cannot make every match attempt scan
@@ -364,7 +363,8 @@ class _XlsxBook:
         order: list[str] = []
         for e in wb.iter():
             if _local(e.tag) == "sheet":
-                rid = e.get(f"{{{_REL_NS}}}id") or e.get("id") or ""
+                # r:id in the transitional or the Strict (purl.oclc.org) relationships namespace
+                rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), None) or e.get("id") or ""
                 sname = e.get("name") or ""
                 target = rels.get(rid)
                 if target:
@@ -702,7 +702,7 @@ def _typed_value(
     if t == "str":
         return v_text
     if t == "e":
-        return None
+        return v_text or None  # a cached error (#DIV/0!) is a result, shown as such, not a missing one
     if t == "b":
         return v_text == "1" if v_text is not None else None
     if t == "d":

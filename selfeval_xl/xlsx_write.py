@@ -40,6 +40,9 @@ NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_WORKSHEET = NS_REL + "/worksheet"
 REL_STYLES = NS_REL + "/styles"
+# Strict OOXML (ISO 29500 strict) names the same things under purl.oclc.org
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
@@ -130,7 +133,13 @@ class Package:
         return cls(zf.infolist(), _Parts(zf), raw)
 
     def text(self, name: str) -> str:
-        return self.parts[name].decode("utf-8")
+        """A part as text; one saved as UTF-16 comes back with its declaration saying UTF-8,
+        which is how it is written back if it changes."""
+        data = self.parts[name]
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[1:2] == b"\x00" or data[:1] == b"\x00":
+            text = data.decode("utf-16")
+            return re.sub(r"""^(<\?xml[^>]*encoding=)["'][^"']*["']""", r'\1"UTF-8"', text)
+        return data.decode("utf-8")
 
     def save(self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
         """Write the package with ``changed`` parts replaced or added (new ones at the end);
@@ -371,12 +380,13 @@ def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int]) ->
     return f'<row r="{r}">{"".join(parts)}</row>' if parts else f'<row r="{r}"/>'
 
 
-def sheet_xml(spec: SheetSpec, style_id: callable) -> bytes:  # type: ignore[valid-type]
-    """Serialize ``spec``; ``style_id(Style|None) -> int`` maps styles to ``cellXfs`` indices."""
+def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAIN, NS_REL)) -> bytes:  # type: ignore[valid-type]
+    """Serialize ``spec``; ``style_id(Style|None) -> int`` maps styles to ``cellXfs`` indices;
+    ``ns`` the (main, relationships) namespaces of the package (transitional or Strict)."""
     ncols = max((len(r) for r in spec.rows), default=1)
     out = [
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">',
+        f'<worksheet xmlns="{ns[0]}" xmlns:r="{ns[1]}">',
     ]
     tab = f'<tabColor rgb="{spec.tab_color}"/>' if spec.tab_color else ""
     out.append(f'<sheetPr>{tab}<pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -493,28 +503,33 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     rels = _rels_of(rels_xml)
     changed: dict[str, bytes] = {}
     dropped: set[str] = set()
+    root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", _masked(workbook))
+    strict = root is not None and STRICT_MAIN in root.group(0)
+    main_ns, rel_ns = (STRICT_MAIN, STRICT_REL) if strict else (NS_MAIN, NS_REL)
+    rel_styles, rel_worksheet = rel_ns + "/styles", rel_ns + "/worksheet"
 
-    styles_part = next((_part_of(t) for typ, t in rels.values() if typ == REL_STYLES), None)
+    # by the type's last word, so that a Strict package's own styles are found (and kept)
+    styles_part = next((_part_of(t) for typ, t in rels.values() if typ.rsplit("/", 1)[-1] == "styles"), None)
     ct = pkg.text(CONTENT_TYPES)
     if styles_part is None or styles_part not in pkg.parts:
         styles_part = styles_part or "xl/styles.xml"
         styles = _Styles(blank_package().text("xl/styles.xml"))
         if styles_part not in {_part_of(t) for _, t in rels.values()}:
             rid = _free_rid(rels)
-            rels[rid] = (REL_STYLES, posixpath.relpath(styles_part, "xl"))
+            rels[rid] = (rel_styles, posixpath.relpath(styles_part, "xl"))
             rels_xml = _insert_before_close(
-                rels_xml, "Relationships", f'<Relationship Id="{rid}" Type="{REL_STYLES}" Target="{rels[rid][1]}"/>'
+                rels_xml, "Relationships", f'<Relationship Id="{rid}" Type="{rel_styles}" Target="{rels[rid][1]}"/>'
             )
         ct = _insert_before_close(ct, "Types", f'<Override PartName="/{styles_part}" ContentType="{CT_STYLES}"/>')
     else:
         styles = _Styles(pkg.text(styles_part))
     original_styles = styles.xml
-    body = sheet_xml(spec, styles.id)
+    body = sheet_xml(spec, styles.id, (main_ns, rel_ns))
 
     existing = next((s for s in _sheets(workbook) if s[0] == name), None)
     if existing is not None:
         typ, target = rels.get(existing[2], ("", ""))
-        if typ != REL_WORKSHEET:
+        if typ.rsplit("/", 1)[-1] != "worksheet":
             raise PackageError(f"工作簿中已有名为“{name}”的图表或其他类型工作表，请改名后重试")
         part = _part_of(target)
         sheet_rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
@@ -532,11 +547,11 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
         rels_xml = _insert_before_close(
             rels_xml,
             "Relationships",
-            f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" Target="{posixpath.relpath(part, "xl")}"/>',
+            f'<Relationship Id="{rid}" Type="{rel_worksheet}" Target="{posixpath.relpath(part, "xl")}"/>',
         )
         sheet_id = max((int(s[1]) for s in _sheets(workbook) if s[1].isdigit()), default=0) + 1
-        r = _rel_prefix(workbook)
-        ns = "" if r else f' xmlns:r="{NS_REL}"'
+        r = _rel_prefix(workbook, rel_ns)
+        ns = "" if r else f' xmlns:r="{rel_ns}"'
         p = _prefix(workbook, "sheets")
         workbook = _insert_before_close(
             workbook, "sheets", f'<{p}sheet name={quoteattr(name)} sheetId="{sheet_id}"{ns} {r or "r"}:id="{rid}"/>'
@@ -570,11 +585,11 @@ def _free_rid(rels: dict[str, tuple[str, str]]) -> str:
     return f"rId{k}"
 
 
-def _rel_prefix(xml: str) -> str | None:
+def _rel_prefix(xml: str, rel_ns: str = NS_REL) -> str | None:
     """The prefix bound to the relationships namespace on the root element, if any (openpyxl
     with lxml declares it on each <sheet> instead, where it does not reach a new sibling)."""
     root = re.search(r"<(?:\w+:)?workbook\b[^>]*>", xml)
-    m = re.search(rf'xmlns:(\w+)="{re.escape(NS_REL)}"', root.group(0)) if root else None
+    m = re.search(rf'xmlns:(\w+)="{re.escape(rel_ns)}"', root.group(0)) if root else None
     return m.group(1) if m else None
 
 

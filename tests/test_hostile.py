@@ -683,3 +683,90 @@ def test_roster_names_of_100_chinese_characters_make_templates(tmp_path):
     (made,) = (tmp_path / "模板").iterdir()
     assert made.name.startswith("340202-118_芜湖市镜湖区残疾人联合会") and len(made.name.encode()) <= 255
     assert _has_results(made) is False  # a template, complete and readable
+
+
+# --- 21. Strict OOXML, UTF-16 parts, cached errors ------------------------------------------
+TRANSITIONAL = {
+    b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+    b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": (
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+    ),
+}
+
+
+def strict(path: Path) -> Path:
+    """The workbook as Excel's "Strict Open XML" saves it: the same parts under the ISO
+    namespaces (purl.oclc.org) for the spreadsheet, relationships and relationship types."""
+
+    def edit(data: bytes) -> bytes:
+        for old, new in TRANSITIONAL.items():
+            data = data.replace(old, new)
+        return data
+
+    with zipfile.ZipFile(path) as zf:
+        items = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in items:
+            zf.writestr(info, edit(data) if info.filename.endswith((".xml", ".rels")) else data)
+    return path
+
+
+def test_a_strict_ooxml_workbook_is_read_and_written_back_keeping_its_styles(tmp_path, template_path):
+    path = strict(good(tmp_path, "严格格式.xlsx", template_path))
+    styles = _member(path, "xl/styles.xml")
+    assert b"purl.oclc.org" in _member(path, "xl/workbook.xml")
+    run = run_measured(selfeval("score", str(path), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    (obj,) = json_lines(run.stdout).values()
+    assert obj["total"] == 100  # was: 缺少工作表
+    after = _member(path, "xl/styles.xml")
+    # theirs, appended to (fonts, fills, cellXfs), not replaced by a transitional blank one
+    assert after.startswith(styles[: styles.index(b"<fonts")]) and b"purl.oclc.org" in after
+    assert after.endswith(styles[styles.index(b"</cellXfs>") :])
+    rels = _member(path, "xl/_rels/workbook.xml.rels")
+    assert b"schemas.openxmlformats.org/officeDocument" not in rels  # our relationship in their namespace
+    from selfeval_xl.xlsx import open_book
+
+    book = open_book(path)
+    assert book.sheet_names[-1] == L.SHEET_RESULTS
+    assert any(v.value == "一级指标" for v in book.sheet(L.SHEET_RESULTS).cells.values())
+    run = run_measured(selfeval("score", str(path), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert open_book(path).sheet_names.count(L.SHEET_RESULTS) == 1  # rerun replaces
+
+
+def test_a_utf16_workbook_part_is_written_back(tmp_path, template_path):
+    path = good(tmp_path, "UTF16.xlsx", template_path)
+
+    def utf16(data: bytes) -> bytes:
+        text = data.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+        if not text.startswith("<?xml"):
+            text = '<?xml version="1.0" encoding="UTF-16"?>' + text
+        return text.encode("utf-16")
+
+    patch(path, "xl/workbook.xml", utf16)
+    run = run_measured(selfeval("score", str(path), "--json", "--summary", str(tmp_path / "汇总.xlsx")))
+    assert run.returncode == 0, run.stderr
+    assert _has_results(path)
+    import openpyxl
+
+    assert openpyxl.load_workbook(path).sheetnames[-1] == L.SHEET_RESULTS
+
+
+def test_a_cached_error_value_is_not_called_a_formula_without_result(tmp_path, template_path):
+    path = good(tmp_path, "除零.xlsx", template_path)
+    # 实际完成值 of the 2nd indicator row: a formula whose saved result is #DIV/0!
+    patch(
+        path,
+        INDICATORS,
+        lambda xml: re.sub(
+            rb'<c r="H4"[^>]*?(?:/>|>.*?</c>)',
+            b'<c r="H4" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+            xml,
+            count=1,
+            flags=re.S,
+        ),
+    )
+    outcome = score_file(path)
+    codes = {p.code: p for p in outcome.problems}
+    assert "formula-no-cache" not in codes
+    assert codes["not-a-number"].where.location == "绩效指标!H4" and "#DIV/0!" in codes["not-a-number"].message
