@@ -9,6 +9,7 @@ import stat
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
+from xml.sax.saxutils import quoteattr
 
 from . import layout as L
 from ._fs import atomic_write, os_reason, shown
@@ -95,6 +96,9 @@ def _results_sheet_name(src: Path, display: str) -> str:
     only a sheet of ours is ever replaced. Ours is recognised by what we put there: the results
     header row (一级指标 … 核定得分) in its first rows, which survives Excel and WPS saving."""
     try:
+        with zipfile.ZipFile(src) as zf:
+            if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in zf.read("xl/workbook.xml").replace(b"'", b'"'):
+                return L.SHEET_RESULTS  # the common first run: nothing to look into
         book = open_book(src, display)
         names = set(book.sheet_names)
         name, k = L.SHEET_RESULTS, 1
@@ -102,7 +106,7 @@ def _results_sheet_name(src: Path, display: str) -> str:
             k += 1
             name = f"{L.SHEET_RESULTS}({k})"
         return name
-    except SelfevalError:
+    except (SelfevalError, OSError, KeyError, zipfile.BadZipFile, ValueError):
         return L.SHEET_RESULTS  # what could not be read here fails (and is reported) when written
 
 
