@@ -123,12 +123,27 @@ def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "aut
 
 
 def score_paths(
-    paths: Iterable[Path], rules: RuleSet | None = None, debug: bool = False, layout: str = "auto"
+    paths: Iterable[Path],
+    rules: RuleSet | None = None,
+    debug: bool = False,
+    layout: str = "auto",
+    isolate: bool = False,
 ) -> Iterator[FileOutcome]:
     """Score every workbook under ``paths``, one outcome per file, in a stable order (nothing
-    is written). Duplicates across the files are for the caller to find (``Duplicates``)."""
+    is written). Duplicates across the files are for the caller to find (``Duplicates``).
+    ``isolate``: in supervised worker processes, each file under the time and memory budget
+    (outcomes then come slim: their scorecards summarised)."""
     rulebook = RuleBook(rules)
-    for path, display in find_workbooks(paths):
+    files = find_workbooks(paths)
+    if isolate and not debug and files:
+        jobs = max(1, min(os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
+
+        def process(path: Path, display: str) -> FileOutcome:
+            return score_file(path, display, rulebook, debug, layout).slim()
+
+        yield from supervised(files, jobs, process)
+        return
+    for path, display in files:
         yield score_file(path, display, rulebook, debug, layout)
 
 

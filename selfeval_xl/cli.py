@@ -156,7 +156,7 @@ _layout_opt = click.option(
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool, layout: str) -> None:
     tally = Tally()
     duplicates = Duplicates()
-    for outcome in score_paths(paths, _rules(rules_path), debug, layout):
+    for outcome in score_paths(paths, _rules(rules_path), debug, layout, isolate=True):
         if outcome.skipped:
             continue
         tally.add(outcome)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .duplicates import Identity, Where, identity
 from ._fs import shown
+from .duplicates import Identity, Where, identity
 from .errors import HasProblems, Problem
 from .scorecard import Scorecard
 from .verdict import is_ranked

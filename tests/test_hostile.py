@@ -770,3 +770,14 @@ def test_a_cached_error_value_is_not_called_a_formula_without_result(tmp_path, t
     codes = {p.code: p for p in outcome.problems}
     assert "formula-no-cache" not in codes
     assert codes["not-a-number"].where.location == "绩效指标!H4" and "#DIV/0!" in codes["not-a-number"].message
+
+
+def test_validate_keeps_the_same_budget(tmp_path, template_path):
+    # `validate` writes nothing but reads the same files: the .ods bomb is stopped there too
+    copies(tmp_path, template_path, 2)
+    ods_bomb(tmp_path / "炸弹.ods")
+    run = run_measured(selfeval("validate", str(tmp_path)))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert "炸弹.ods：未评分（工作簿内容过大" in run.stdout
+    assert "共 3 个文件：已评分 2" in run.stdout
+    assert run.peak_mb < 300
