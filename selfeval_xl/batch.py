@@ -207,6 +207,7 @@ def run_batch(
     tally = Tally()
     duplicates = Duplicates()
     found: dict[str, Problem] = {}
+    unwritten: set[str] = set()
     summary = _Summary(options.summary)
     if summary.writer is not None:
         options = dataclasses.replace(options, detail_styles=summary.writer.detail_styles)
@@ -220,6 +221,8 @@ def run_batch(
             result = outcome.result
             if result is not None:
                 duplicates.add(result.identity, outcome.display, outcome.path)
+            if outcome.write_problem is not None and outcome.written is None:
+                unwritten.add(outcome.display)  # not to be written later either (counted as such)
             summary.call(
                 "add",
                 outcome.as_dict(),
@@ -234,7 +237,7 @@ def run_batch(
         for display, (path, problem) in duplicates.problems().items():
             found[display] = problem
             summary.call("add_problem", problem)
-            if options.write_back:
+            if options.write_back and display not in unwritten:
                 _rewrite(path, display, problem, options)
         for path, display in others:
             tally.add_other()

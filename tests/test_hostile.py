@@ -23,7 +23,10 @@ INDICATORS = "xl/worksheets/sheet4.xml"  # 绩效指标 in the generated templat
 
 
 def good(folder: Path, name: str, template: Path) -> Path:
-    return fill_workbook(template, folder / name, BASE_INFO, BASE_BUDGET, base_rows())
+    """A workbook that scores 100, its own submission (项目名称 carries the file's name, so that
+    two of them in one run are not duplicates)."""
+    info = {**BASE_INFO, "项目名称": f"{BASE_INFO['项目名称']}（{Path(name).stem[:20]}）"}
+    return fill_workbook(template, folder / name, info, BASE_BUDGET, base_rows())
 
 
 def patch(path: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
@@ -150,11 +153,15 @@ def ods_bomb(path: Path, rows: int = 50_000, cols: int = 1_000) -> Path:
 
 
 def copies(folder: Path, template: Path, n: int, stem: str = "正常") -> list[Path]:
+    """``n`` good workbooks, each its own submission (项目名称 ends in its number: the same
+    submission twice would be a duplicate, warned and written twice)."""
     first = good(folder, f"{stem}00.xlsx", template)
+    project = BASE_INFO["项目名称"].encode()
     out = [first]
     for i in range(1, n):
         out.append(folder / f"{stem}{i:02d}.xlsx")
         shutil.copy(first, out[-1])
+        patch(out[-1], "xl/worksheets/sheet2.xml", lambda xml, i=i: xml.replace(project, project + b"%d" % i))
     return out
 
 
