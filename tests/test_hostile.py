@@ -788,3 +788,33 @@ def test_validate_keeps_the_same_budget(tmp_path, template_path):
     assert "炸弹.ods：未评分（工作簿内容过大" in run.stdout
     assert "共 3 个文件：已评分 2" in run.stdout
     assert run.peak_mb < 300
+
+
+def test_the_pool_does_not_run_ahead_of_a_slow_file(tmp_path):
+    # 110 legal 9,990-row workbooks cost 1.1 GB at the default -j: while one file took long,
+    # the other worker ran on and every finished outcome waited in memory. Now a worker is sent
+    # a file only while fewer than WINDOW_PER_JOB × jobs files past the first unfinished one
+    # are started.
+    import time
+
+    from selfeval_xl import pool
+    from selfeval_xl.errors import Problem
+    from selfeval_xl.outcome import FileOutcome
+
+    log = tmp_path / "started.txt"
+
+    def process(path: Path, display: str) -> FileOutcome:
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(display + "\n")
+        if display == "0":
+            time.sleep(1.5)  # the slow one, first in order
+        return FileOutcome(path, display, error=Problem.at(display, None, None, "not-a-workbook", detail="-"))
+
+    files = [(tmp_path / f"{i}.xlsx", str(i)) for i in range(40)]
+    taken = []
+    for outcome in pool.supervised(files, 2, process):
+        if not taken:
+            started = len(log.read_text(encoding="utf-8").splitlines())
+            assert started <= 1 + 4 * 2, started  # WINDOW_PER_JOB 4 × 2 jobs past file 0 (not all 40)
+        taken.append(outcome.display)
+    assert taken == [str(i) for i in range(40)]  # in file order
