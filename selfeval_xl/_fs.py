@@ -82,9 +82,9 @@ def _umask() -> int:
     return mask
 
 
-# .<name>.<pid>.<8 random>.tmp<suffix>: the pid says whose it is (mkstemp's random part is 8
+# .<name>.<pid>.<8 random>.tmp<suffix>[.splice]: the pid says whose it is (mkstemp's random part is 8
 # characters of [a-z0-9_]); a scratch folder is .selfeval-<pid>.<8 random>
-_OURS = re.compile(r"^\..*\.(\d+)\.[a-z0-9_]{8}\.tmp(\.[^.]+)?$|^\.selfeval-(\d+)\.[a-z0-9_]{8}$")
+_OURS = re.compile(r"^\..*\.(\d+)\.[a-z0-9_]{8}\.tmp(\.[^.]+){0,2}$|^\.selfeval-(\d+)\.[a-z0-9_]{8}$")
 NAME_MAX = 255  # bytes in one file name (ext4, NTFS in characters; the lower bound matters)
 
 

@@ -562,8 +562,10 @@ def _splice(xlsx: Path, streams: dict[str, _RowStream]) -> None:
                     with open(stream.close(), "rb") as rows:
                         shutil.copyfileobj(rows, fh, 1 << 20)
                     fh.write(xml[cut:].encode("utf-8"))
+        pkg.close()
         os.replace(out, xlsx)
     finally:
+        pkg.close()
         out.unlink(missing_ok=True)
         for st in streams.values():
             st.discard()

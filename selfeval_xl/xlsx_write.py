@@ -124,13 +124,18 @@ class Package:
 
     infos: list[zipfile.ZipInfo]
     parts: Mapping[str, bytes]
-    raw: bytes | None = None
+    raw: bytes | Path | None = None  # the file (read member by member when saving), or its bytes
 
     @classmethod
     def read(cls, path: Path) -> Package:
-        raw = Path(path).read_bytes()
-        zf = zipfile.ZipFile(io.BytesIO(raw))
-        return cls(zf.infolist(), _Parts(zf), raw)
+        """The package at ``path``; only the parts asked for are inflated, and saving copies one
+        member at a time, so memory follows the largest part, not the file (pictures, zip64)."""
+        zf = zipfile.ZipFile(path)
+        return cls(zf.infolist(), _Parts(zf), Path(path))
+
+    def close(self) -> None:
+        if isinstance(self.parts, _Parts) and self.parts.zf is not None:
+            self.parts.zf.close()
 
     def text(self, name: str) -> str:
         """A part as text; one saved as UTF-16 comes back with its declaration saying UTF-8,
@@ -147,15 +152,18 @@ class Package:
         dropped = set(dropped)
         known = {i.filename for i in self.infos}
         try:
-            with open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh:
+            with (
+                open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh,
+                open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as raw,
+            ):
                 out = ZipOut(fh)  # type: ignore[arg-type]
                 for info in self.infos:
                     if info.filename in dropped:
                         continue
                     if info.filename in changed:
                         out.add(info.filename, changed[info.filename], info.date_time, info.external_attr)
-                    elif self.raw is not None:
-                        out.copy(info, raw_member(self.raw, info))
+                    elif raw is not None:
+                        out.copy(info, raw_member(raw, info))
                     else:
                         out.add(info.filename, self.parts[info.filename], info.date_time, info.external_attr)
                 for name, data in changed.items():
@@ -596,5 +604,8 @@ def _rel_prefix(xml: str, rel_ns: str = NS_REL) -> str | None:
 def write_sheet(src: Path | None, dst: Path | io.BytesIO, name: str, spec: SheetSpec) -> None:
     """Write ``src`` (or a blank workbook) to ``dst`` with sheet ``name`` added or replaced."""
     pkg = Package.read(src) if src is not None else blank_package()
-    changed, dropped = put_sheet(pkg, name, spec)
-    pkg.save(dst, changed, dropped)
+    try:
+        changed, dropped = put_sheet(pkg, name, spec)
+        pkg.save(dst, changed, dropped)
+    finally:
+        pkg.close()

@@ -24,9 +24,18 @@ _DESCRIPTOR = 0x08
 LIMIT = 0xFFFFFFFF
 
 
-def raw_member(data: bytes, info: zipfile.ZipInfo) -> bytes:
-    """The compressed bytes of ``info`` inside the whole-file ``data``."""
+def raw_member(data: bytes | BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """The compressed bytes of ``info`` inside the whole-file ``data`` (bytes, or the open file:
+    then only this member is read into memory)."""
     off = info.header_offset
+    if not isinstance(data, bytes | bytearray | memoryview):
+        data.seek(off)
+        head = data.read(30)
+        if head[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", head[26:30])
+        data.seek(off + 30 + name_len + extra_len)
+        return data.read(info.compress_size)
     if data[off : off + 4] != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"bad local header for {info.filename}")
     name_len, extra_len = struct.unpack("<HH", data[off + 26 : off + 30])

@@ -818,3 +818,18 @@ def test_the_pool_does_not_run_ahead_of_a_slow_file(tmp_path):
             assert started <= 1 + 4 * 2, started  # WINDOW_PER_JOB 4 × 2 jobs past file 0 (not all 40)
         taken.append(outcome.display)
     assert taken == [str(i) for i in range(40)]  # in file order
+
+
+def test_write_back_of_a_large_legal_workbook_copies_member_by_member(tmp_path, template_path):
+    # 180 MB of pictures (three 60 MB members, each under the 64 MB part limit): write-back
+    # used to read the whole file into memory; now it copies one member at a time.
+    path = good(tmp_path, "大图片.xlsx", template_path)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_STORED) as zf:
+        for k in range(3):
+            zf.writestr(f"xl/media/image{k + 1}.png", os.urandom(60 * 1024 * 1024))
+    run = run_measured(selfeval("score", str(path), "--summary", str(tmp_path / "汇总.xlsx")), timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert _has_results(path)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("xl/media/image3.png").file_size == 60 * 1024 * 1024
+    assert run.peak_mb < 200, run.peak_mb  # the whole file in memory was 265 MB; one member ~120
