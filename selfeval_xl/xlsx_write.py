@@ -272,17 +272,18 @@ def _set_count(attrs: str, n: int) -> str:
 def _intern(xml: str, p: str, section: str, tag: str, item: str, before: str | None = None) -> tuple[str, int]:
     """Index of ``item`` in the ``section`` list, appending it (and fixing ``count``) if absent.
     A missing section is created before the ``before`` section."""
-    m = _section(xml, p, section)
+    masked = _masked(xml)  # found outside comments (same indices); the comments themselves kept
+    m = _section(masked, p, section)
     if m is None:
-        if before is None or (anchor := re.search(rf"<{p}{before}\b", xml)) is None:
+        if before is None or (anchor := re.search(rf"<{p}{before}\b", masked)) is None:
             raise PackageError(f"styles.xml 缺少 <{section}>")
         new = f'<{p}{section} count="1">{item}</{p}{section}>'
         return xml[: anchor.start()] + new + xml[anchor.start() :], 0
-    body = m.group(2) or ""
-    items = _items(body, p, tag)
+    items = _items(m.group(2) or "", p, tag)
     if item in items:
         return xml, items.index(item)
     attrs = _set_count(m.group(1), len(items) + 1)
+    body = xml[m.start(2) : m.end(2)] if m.group(2) is not None else ""
     new = f"<{p}{section}{attrs}>{body}{item}</{p}{section}>"
     return xml[: m.start()] + new + xml[m.end() :], len(items)
 
@@ -294,7 +295,7 @@ class _Styles:
         self.xml = xml
         self.p = _prefix(xml, "styleSheet")
         self._ids: dict[Style | None, int] = {None: 0}
-        fonts = _section(xml, self.p, "fonts")
+        fonts = _section(_masked(xml), self.p, "fonts")
         first = _items(fonts.group(2) or "", self.p, "font")[0] if fonts else ""
         self.size = _attr_of(first, "sz") or "11"
         self.font_name = _attr_of(first, "name") or "宋体"

@@ -637,6 +637,13 @@ def test_closing_tags_inside_comments_do_not_receive_the_new_sheet(tmp_path, tem
     path = good(tmp_path, "注释陷阱.xlsx", template_path)
     trap = b"<!-- </sheets> </Relationships> </Types> -->"
     patch(path, "xl/workbook.xml", lambda x: x.replace(b"</workbook>", trap + b"</workbook>"))
+    # and in styles.xml, comments of unclosed <font> and <xf> tags inside the very lists we add to
+    style_trap = b"<!-- " + b"<font><xf " * 2_000 + b"-->"
+
+    def styles(x: bytes) -> bytes:
+        return re.sub(rb"(<(?:fonts|cellXfs)\b[^>]*>)", lambda m: m.group(1) + style_trap, x)
+
+    patch(path, "xl/styles.xml", styles)
     patch(path, "xl/_rels/workbook.xml.rels", lambda x: x.replace(b"</Relationships>", b"</Relationships>" + trap))
     patch(path, "[Content_Types].xml", lambda x: x.replace(b"</Types>", b"</Types>" + trap))
     for _ in range(2):  # a rerun replaces the sheet: no orphan part
@@ -650,6 +657,14 @@ def test_closing_tags_inside_comments_do_not_receive_the_new_sheet(tmp_path, tem
         assert len(sheets) == 6  # the template's five and ours, once
         for part in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
             assert trap in zf.read(part)  # the comments themselves untouched
+        styles_xml = zf.read("xl/styles.xml")
+    assert styles_xml.count(style_trap) == 2
+    from xml.etree import ElementTree
+
+    root = ElementTree.fromstring(styles_xml)
+    for section in ("fonts", "cellXfs"):  # counts and indices over the real entries only
+        (el,) = [e for e in root if e.tag.endswith("}" + section)]
+        assert int(el.get("count")) == len(el)
 
 
 def test_a_stale_override_for_the_next_sheet_part_is_not_duplicated(tmp_path, template_path):
