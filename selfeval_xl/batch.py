@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import layout as L
-from ._fs import commit, new_temp, remove_stale
+from ._fs import commit, new_temp, remove_stale, shown
 from .discover import find_other_files, find_workbooks, is_candidate, is_own_summary
 from .duplicates import Duplicates
 from .errors import Problem, RuleSetError, SelfevalError
@@ -348,6 +348,10 @@ def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions
         try:
             outcome.written, outcome.write_problem = write_back(
                 outcome.card, path, display, options.scored_at, options.out_dir
+            )
+        except MemoryError:  # past the worker's memory budget: the file is untouched (atomic)
+            outcome.write_problem = Problem.at(
+                display, None, None, "write-failed", target=shown(path.name), detail="内存超出限制"
             )
         except Exception as exc:  # a bug of ours: the file is untouched (atomic), the batch goes on
             if options.debug:
