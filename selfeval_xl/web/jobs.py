@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import layout as L
-from .._fs import atomic_write
+from .._fs import atomic_write, os_reason
 from ..batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
 from ..errors import Problem
 from ..verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, group_index, is_ranked, status_zh
@@ -149,6 +149,7 @@ class Batch:
             out_dir=None if check else self.scored,
             summary=None if check else self.summary,
             jobs=jobs,
+            isolate=True,  # uploads are untrusted: each file under the workers' time and memory budget
         )
 
         def started(total: int) -> None:
@@ -170,6 +171,8 @@ class Batch:
         try:
             result = run_batch([self.uploads], options, on_start=started, on_outcome=arrived)
             self._found_late(result.duplicates, result.others)
+            if result.summary_error is not None:  # the workbooks were still scored and written
+                self.notices.append(f"汇总表未能写入（{os_reason(result.summary_error)}）")
         except Cancelled:
             self.state, self.message = "failed", "服务已停止，评分未完成"
             return
