@@ -195,6 +195,7 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
     done: dict[int, FileOutcome] = {}
     waiting_rows = 0
     next_out = 0
+    idle_deaths = 0
     try:
         while next_out < len(files):
             window = WINDOW_PER_JOB * jobs
@@ -224,6 +225,11 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
                         lost = w.queued.popleft()
                         done[lost[0]] = _death(lost, w.proc.exitcode)
                         todo.extendleft(reversed(w.queued))  # the files queued behind it: again
+                    else:
+                        idle_deaths += 1
+                        if idle_deaths > 3 and todo:  # workers cannot even start: no endless respawning
+                            lost = todo.popleft()
+                            done[lost[0]] = _death(lost, w.proc.exitcode)
                     w.conn.close()
                     workers[k] = _Worker(ctx, process)
             while next_out in done:
