@@ -21,9 +21,10 @@ from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
 
 import defusedxml.ElementTree as safe_et
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
+from defusedxml import DefusedXmlException
 
 from .errors import UnreadableWorkbook
+from .xml_guard import FEED, MAX_DEPTH, check_depth, checked, purge, stream_parse
 
 # Limits that keep a hostile or broken file from taking the machine down.
 MAX_PART_BYTES = 64 * 1024 * 1024  # one inflated part
@@ -33,9 +34,7 @@ MAX_ROWS = 20_000  # rows read from one sheet; more is refused by the reader
 MAX_CELLS = 500_000  # non-empty cells in one sheet (a 20,000-row table is 25 cells wide)
 MAX_MERGES = 20_000  # merged ranges kept from one sheet
 MAX_SHARED = 1_000_000  # shared strings
-MAX_DEPTH = 256  # element nesting (a worksheet needs about 6)
 MAX_ELEMENTS = 1_000_000  # elements in a part parsed whole (workbook, styles, relationships)
-_FEED = 1 << 16  # bytes fed to the incremental parser at a time
 _WHOLE = 2 << 20  # sheet parts up to this size are parsed whole (at most ~40 MB of tree)
 
 ZIP_EXTENSIONS = {".xlsx", ".xlsm"}
@@ -324,7 +323,7 @@ class _XlsxBook:
         # a whole tree costs ~100 bytes an element: refuse what would not fit
         if data.count(b"<") > MAX_ELEMENTS:
             raise UnreadableWorkbook.at(self.name, None, None, "too-large", detail=f"{part} 元素过多")
-        _check_depth(data, self.name, part)
+        check_depth(data, self.name, part)
         return self._parse(lambda: safe_et.fromstring(data, forbid_dtd=True), part)
 
     def _parse(self, fn, part: str):  # type: ignore[no-untyped-def]
@@ -404,7 +403,7 @@ class _XlsxBook:
                     )
                 out.append(_text_of(e))
 
-        self._parse(lambda: _stream(_checked(data), on_end, self.name, part, 2), part)
+        self._parse(lambda: stream_parse(checked(data), on_end, self.name, part, 2), part)
         return out
 
     def _styles(self, rels: dict[str, str]) -> list[str | None]:
@@ -441,92 +440,15 @@ class _XlsxBook:
     def _fill(self, grid: Grid, data: bytes) -> None:
         # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
         # blanks); dropping them first (in C) saves work below.
-        data = _checked(_EMPTY_CELL.sub(b"", data))
+        data = checked(_EMPTY_CELL.sub(b"", data))
         fill = _SheetFill(
             grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH, self.name
         )
         if len(data) > _WHOLE:
             fill.stream(data)
         else:
-            _check_depth(data, self.name, grid.name)
+            check_depth(data, self.name, grid.name)
             fill.whole(plain_et.fromstring(data))
-
-
-def _checked(data: bytes) -> bytes:
-    """``data`` once it is known to hold no DTD. Entities need a DTD, and a DTD starts with
-    "<!DOCTYPE" before the root element; only UTF-16 text could hide it from this byte search,
-    so that goes through expat's check."""
-    if b"<!DOCTYPE" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:1] == b"\x00" or data[1:2] == b"\x00":
-        _validate(data)
-    return data
-
-
-def _check_depth(data: bytes, name: str, part: str) -> None:
-    """Refuse absurd nesting before building a tree. First an estimate counted in C, block by
-    block (opening minus closing tags; "<" inside a comment or CDATA raises it, "/>" in text
-    lowers it); only when the estimate is high, expat counts exactly."""
-    depth = 0
-    for i in range(0, len(data), 65536):
-        block = data[i : i + 65536]
-        closes = block.count(b"</")
-        opens = block.count(b"<") - closes - block.count(b"<?") - block.count(b"<!")
-        depth += opens - closes - block.count(b"/>")
-        if depth > MAX_DEPTH:
-            break
-    else:
-        return
-    level = [0]
-
-    def start(tag: str, attrs: object) -> None:
-        level[0] += 1
-        if level[0] > MAX_DEPTH:
-            raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"{part} 嵌套层数过多")
-
-    def end(tag: str) -> None:
-        level[0] -= 1
-
-    p = expat.ParserCreate()
-    p.StartElementHandler = start
-    p.EndElementHandler = end
-    p.StartDoctypeDeclHandler = _forbid_dtd
-    p.Parse(data, True)
-
-
-def _stream(data: bytes, on_end, name: str, part: str, keep_depth: int) -> None:  # type: ignore[no-untyped-def]
-    """Parse ``data`` incrementally, calling ``on_end(element, local name, depth)`` as each
-    element closes. After each block fed, the finished children of open elements above
-    ``keep_depth`` are dropped, so memory stays bounded by a block, not by the part."""
-    parser = plain_et.XMLPullParser(events=("start", "end"))
-    stack: list[Element] = []
-    locals_: dict[str, str] = {}
-    for i in range(0, len(data), _FEED):
-        parser.feed(data[i : i + _FEED])
-        for event, e in parser.read_events():
-            if event == "start":
-                stack.append(e)
-                if len(stack) > MAX_DEPTH:
-                    raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"{part} 嵌套层数过多")
-                continue
-            tag = e.tag
-            local = locals_.get(tag)
-            if local is None:
-                local = locals_[tag] = tag.rsplit("}", 1)[-1]
-            on_end(e, local, len(stack))
-            stack.pop()
-        _purge(stack, keep_depth)
-    parser.close()
-
-
-def _purge(stack: list[Element], keep_depth: int) -> None:
-    """Drop the finished children of the open elements at depths below ``keep_depth`` (every
-    child but the last, which may still be open: the next element on the stack)."""
-    for depth, e in enumerate(stack[: keep_depth - 1], start=1):
-        n = len(e)
-        if n > 1 or (n == 1 and (depth >= len(stack) or e[0] is not stack[depth])):
-            last = e[-1] if depth < len(stack) and e[-1] is stack[depth] else None
-            del e[:]
-            if last is not None:
-                e.append(last)
 
 
 class _SheetFill:
@@ -609,8 +531,8 @@ class _SheetFill:
         parser = plain_et.XMLPullParser(events=("start", "end"))
         stack: list[Element] = []
         locals_: dict[str, str] = {}
-        for i in range(0, len(data), _FEED):
-            parser.feed(data[i : i + _FEED])
+        for i in range(0, len(data), FEED):
+            parser.feed(data[i : i + FEED])
             for event, e in parser.read_events():
                 tag = e.tag
                 local = locals_.get(tag)
@@ -629,34 +551,8 @@ class _SheetFill:
                     self.cell(e)
                 elif local == "mergeCell":
                     self.merge(e)
-            _purge(stack, 4)  # a cell keeps its children until it closes; rows and above are dropped
+            purge(stack, 4)  # a cell keeps its children until it closes; rows and above are dropped
         parser.close()
-
-
-def _validate(data: bytes) -> None:
-    """Well-formedness, and no DTD or entity declarations (what defusedxml's ``forbid_dtd``
-    refuses), checked by expat in C with no per-element Python calls. After this the plain
-    ElementTree parser cannot be tricked into expanding anything."""
-    p = expat.ParserCreate()
-    p.StartDoctypeDeclHandler = _forbid_dtd
-    p.EntityDeclHandler = _forbid_entity
-    p.Parse(data, True)
-
-
-def _forbid_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
-    raise DTDForbidden(name, sysid, pubid)
-
-
-def _forbid_entity(
-    name: str,
-    is_parameter: bool,
-    value: str | None,
-    base: str | None,
-    sysid: str | None,
-    pubid: str | None,
-    notation: str | None,
-) -> None:
-    raise EntitiesForbidden(name, value, base, sysid, pubid, notation)
 
 
 def _text_of(e: Element) -> str:
