@@ -103,7 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad-points": (ERROR, "分值“{value}”必须大于 0"),
     "needs-review": (
         WARNING,
-        "实际完成值“{value}”是文字描述，无法自动判断完成程度，待复核人员在“评分结果”表填写复核得分（{provisional}）",
+        "{what}，无法自动判断完成程度，待复核人员在“评分结果”表填写复核得分（{provisional}）",
     ),
     "not-applicable-rescaled": (
         WARNING,

@@ -100,7 +100,14 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
     read_indicator_table(
         data, grid, header_row, found, stop=lambda r, raw: total_row is not None and r >= total_row, end_row=total_row
     )
-    if budget_row is not None:
+    # the 项目资金 block's 分值/得分 are the 预算执行率 line, unless the indicator table prints
+    # that line itself (银川: 项目管理 › 预算执行率, 指标值 “—”): then it counts once, there
+    in_table = any(
+        L.normalize_label(r.get("name") or "") == L.LEVEL1_BUDGET
+        or L.canonical_level1(r.get("level1") or "") == L.LEVEL1_BUDGET
+        for r in data.records.values()
+    )
+    if budget_row is not None and not in_table:
         data.records = {budget_row[0]: budget_row[1], **data.records}
     _read_total(data, rows, found)
     if len(forms) > 1:

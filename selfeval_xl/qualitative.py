@@ -51,7 +51,12 @@ class QualitativeRules:
             claimed = r["claimed"]
             provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
             basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
-            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, value=r["actual"].display, provisional=basis)
+            actual, target = r["actual"], r["target"]
+            if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
+                what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
+            else:
+                what = f"实际完成值“{actual.display}”是文字描述"
+            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=actual.display, provisional=basis)
             self.review_rows.add(row)
             return provisional, f"待复核：实际完成值是文字描述，需人工判断完成程度，{basis}"
         band = self.rules.band(key)

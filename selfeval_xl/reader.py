@@ -465,7 +465,7 @@ def read_indicator_table(
             for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
         ):
             continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
-        na = not_applicable_mark(raw)
+        na = None if is_budget_line(raw) else not_applicable_mark(raw)
         if na and not _positive(raw.get(L.I_POINTS)):
             continue  # marked not applicable with no points: nothing counts
         record = _indicator_record(data, grid, sheet, row, cols, raw, year)
@@ -482,6 +482,15 @@ _NONE_WORD = "无"
 
 def _not_applicable(v: object) -> bool:
     return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
+
+
+def is_budget_line(raw: dict[str, Any]) -> bool:
+    """The 预算执行率 line, by its 一级 or 三级指标: its 指标值 is often printed as “—” (the rate
+    is computed), which does not make it a not-applicable row."""
+    name = raw.get(L.I_NAME)
+    return L.canonical_level1(raw.get(L.I_LEVEL1) or "") == L.LEVEL1_BUDGET or (
+        isinstance(name, str) and L.normalize_label(name) == L.LEVEL1_BUDGET
+    )
 
 
 def not_applicable_mark(raw: dict[str, Any]) -> str | None:

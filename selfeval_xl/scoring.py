@@ -101,6 +101,9 @@ class _Scorer(QualitativeRules, AuditChecks):
         self.sheet = data.sheet(L.SHEET_INDICATORS)
         self.cols = data.columns
         self.review_rows: set[int] = set()  # rows awaiting a person's judgment (SPEC §3.6)
+        # rows whose actual is probably mistyped (0.98 against 95%): the warning says so, and
+        # nothing that follows from the slip (申报≠核定, 偏差原因, 申报总分) is asked on top
+        self.suspect_rows: set[int] = set()
 
     # problems -------------------------------------------------------------------------
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
@@ -343,12 +346,12 @@ class _Scorer(QualitativeRules, AuditChecks):
         # such rows is not compared with the 申报总分
         errored = self.errored_rows(out)
         left_out = {r["row"] for r in out if r["method"] == M_NA}
-        settled = {r["row"] for r in out} - errored - self.review_rows - left_out
+        settled = {r["row"] for r in out} - errored - self.review_rows - left_out - self.suspect_rows
         self.row_checks(out, records, settled)
         total = self.total(out)
         points_known = not any(math.isnan(r["points"]) for r in out)
         subtotals = self.level_checks(out, check=points_known)
-        claimed_total = self.claim_checks(out, total, compare=not errored)
+        claimed_total = self.claim_checks(out, total, compare=not errored and not self.suspect_rows)
         problems = sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
         blank = self.is_blank(out)
         if blank:  # an unfilled form: one problem saying so, not a list of its empty cells
@@ -476,6 +479,7 @@ class _Scorer(QualitativeRules, AuditChecks):
                 suggest=fmt_num(a * 100),
                 target=fmt_num(t),
             )
+            self.suspect_rows.add(row)
         if method in (M_GE, M_EQ) and t > 0 and a >= self.rules.over_achievement * t * (1 - 1e-12):
             self.add_row(
                 row,

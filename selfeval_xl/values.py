@@ -132,9 +132,13 @@ def _fmt(x: float | None) -> str:
     return f"{x:.10g}"
 
 
+_SIGN_VARIANTS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤"})
+
+
 def normalize_text(text: object) -> str:
-    """NFKC (full-width digits and signs become ASCII), trimmed, inner spaces removed."""
-    s = unicodedata.normalize("NFKC", str(text))
+    """NFKC (full-width digits and signs become ASCII), trimmed, inner spaces removed; the
+    other ≥/≤ signs Chinese input methods offer (≧ ≦ ⩾ ⩽, which NFKC keeps) become ≥/≤."""
+    s = unicodedata.normalize("NFKC", str(text)).translate(_SIGN_VARIANTS)
     return re.sub(r"\s+", "", s)
 
 
