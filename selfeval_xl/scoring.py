@@ -489,7 +489,8 @@ class _Scorer(QualitativeRules, AuditChecks):
                 limit=fmt_pct(self.rules.over_achievement * 100),
             )
         if method == M_EQ and a > t and abs(a - t) > self.rules.equal_tolerance * max(abs(a), abs(t)):
-            self.add_row(row, L.I_ACTUAL, "equal-exceeded", actual=fmt_num(a), target=fmt_num(t))
+            unit = out["eff_unit"] or ""  # 98% 超过 95%, not 98 超过 95
+            self.add_row(row, L.I_ACTUAL, "equal-exceeded", actual=fmt_num(a) + unit, target=fmt_num(t) + unit)
         if score >= p - 1e-9:
             return f"{op}：实际 {fmt_num(a)}，指标 {fmt_num(t)}，得满分"
         if method == M_LE and self.rules.reverse_method == "ratio":

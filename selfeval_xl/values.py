@@ -150,7 +150,14 @@ def parse_operator_word(text: object) -> str | None:
     s = normalize_text(text)
     if not s:
         return ""
-    return _OPERATOR_WORDS.get(s)
+    if s in _OPERATOR_WORDS:
+        return _OPERATOR_WORDS[s]
+    # 正向指标 / 定性指标, 大于等于(≥), ≥(大于等于): the word with its suffix or gloss, when
+    # every part names the same operator
+    s = s.removesuffix("指标")
+    parts = [p for p in re.split(r"[()]", s) if p]
+    found = {_OPERATOR_WORDS.get(p.removesuffix("指标")) for p in parts}
+    return found.pop() if len(found) == 1 and None not in found else None
 
 
 def _month_end(year: int, month: int) -> dt.date:

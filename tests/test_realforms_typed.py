@@ -189,3 +189,54 @@ def test_equals_targets_as_formulas_before_and_after_libreoffice(tmp_path):
             ("over-achievement", "F14"),
         ]
         assert codes(d, "formula-no-cache", "not-a-number") == []
+
+
+def test_nature_column_words_units_and_a_not_applicable_row(tmp_path):
+    """镜湖区残联 (form 18) on the 云南/四川 layout with 指标性质 and 度量单位 columns, 指标性质
+    typed as people do (正向指标, 反向指标, 定性指标, 大于等于(≥)), a “/” 生态 row that still
+    carries 分值 10, 总分 row left blank."""
+
+    def r(l2, name, nature, target, unit, actual, points, score, reason=None):
+        l1 = "满意度指标" if l2.startswith("服务") else "效益指标" if "效益" in l2 else "产出指标"
+        return dict(l1=l1, l2=l2, name=name, nature=nature, target=target, unit=unit, actual=actual) | dict(
+            points=points, score=score, reason=reason
+        )
+
+    rows = [
+        r("数量指标", "托养服务人次", "正向指标", "105", "人", "116", 20, 20),
+        r("数量指标", "燃油补贴人次", "正向指标", "180", "人次", "164", 10, 9.11, "部分对象迁出"),
+        r("成本指标", "年均补助标准", "反向指标", "260", "元/辆", "260", 10, 10),
+        r("时效指标", "项目完成时间", "定性指标", "2023年12月底", None, "在规定时间内完成", 10, 10),
+        r("社会效益指标", "康复服务水平", "定性指标", "有所提高", None, "有所提高", 20, 20),
+        r("生态效益指标", "/", None, "/", None, "/", 10, None),
+        r("服务对象满意度指标", "满意度", "大于等于(≥)", "85", "%", "100", 10, 10),
+    ]
+    path = build_official(
+        tmp_path / "镜湖.xlsx",
+        rows,
+        {"年度资金总额": (29.6, 29.6, 29.6)},
+        budget_score=(10, 10),
+        total=None,
+        parent="芜湖市镜湖区残疾人联合会",
+        agency="芜湖市镜湖区残疾人联合会",
+        year=2023,
+        nature_column=True,
+        unit_column=True,
+    )
+    d = score_json(path, tmp=tmp_path)["镜湖"]
+    ops = [x["operator"] for x in d["indicators"]]
+    assert ops == ["≥", "≥", "≥", "≤", "定性", "定性", "", "≥"]
+    # 10 (29.6/29.6) + 20 (116 ≥ 105) + 10 × 164 ÷ 180 = 9.111 → 9.11 + 10 (260 ≤ 260) + 10 (在规定时间内
+    # 完成 → 达成, claim 10 in band) + 20 (same text) + 10 (100 ≥ 85) = 89.11 over 90 applicable points;
+    # the “/” row is left out: 89.11 × 100 ÷ 90 = 99.0111 → 99.01, 优
+    assert (d["status"], d["total"], d["grade"]) == ("final", 99.01, "优")
+    assert codes(d) == [("not-applicable-rescaled", "I18")]  # I = 分值 (B..K with the two extra columns)
+
+
+def test_equal_target_exceeded_names_the_unit(tmp_path):
+    """95% typed as 0.95 in a percent-formatted cell has no operator: “=”, so 98% exceeds it; the
+    warning says 98% and 95%, as the cells show, not 98 and 95."""
+    path = one_row(tmp_path, "百分比格式", "质量指标", Typed(0.95, "0%"), Typed(0.98, "0.00%"))
+    d = score_json(path, tmp=tmp_path)["百分比格式"]
+    assert d["total"] == 100 and codes(d) == [("equal-exceeded", "F13")]
+    assert d["problems"][0]["message"] == "实际完成值 98% 超过指标值 95%，与“=”指标存在偏差"
