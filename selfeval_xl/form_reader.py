@@ -109,7 +109,7 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
     )
     if budget_row is not None and not in_table:
         data.records = {budget_row[0]: budget_row[1], **data.records}
-    _read_total(data, rows, found)
+    _read_total(data, grid, rows, found)
     if len(forms) > 1:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(forms) - 1, sheets="、".join(forms[1:]))
     return data
@@ -207,6 +207,8 @@ def _read_budget(
             ):
                 if col is not None:
                     data.cell_overrides[(r, header)] = L.cell_name(r, col)
+                    if header != L.I_ACTUAL:  # 分值/得分 typed as a formula never calculated: say so
+                        _cell_value(data, L.SHEET_BUDGET, grid, r, col, header)
             # no 偏差原因 cell on that line: point at its 执行率 (or 得分) cell instead
             if (r, L.I_ACTUAL) in data.cell_overrides or (r, L.I_CLAIMED) in data.cell_overrides:
                 data.cell_overrides[(r, L.I_REASON)] = (
@@ -241,12 +243,14 @@ def _budget_record(row: dict[int, object], found: dict[str, int]) -> dict[str, A
     }
 
 
-def _read_total(data: WorkbookData, rows: dict[int, dict[int, object]], found: dict[str, int]) -> None:
+def _read_total(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object]], found: dict[str, int]) -> None:
     col = found.get(L.I_CLAIMED)
     for r in sorted(rows):
         if r <= data.indicator_header_row:
             continue
         if any(_label(v) in TOTAL_LABELS for c, v in rows[r].items() if c < found.get(L.I_POINTS, 99)):
+            if col is not None:
+                _cell_value(data, L.SHEET_INFO, grid, r, col, L.INFO_CLAIMED_TOTAL)  # =SUM(…) never calculated
             value = _number(rows[r].get(col)) if col is not None else math.nan
             if not math.isnan(value):
                 data.info[L.INFO_CLAIMED_TOTAL] = value

@@ -163,6 +163,7 @@ def test_equals_targets_as_formulas_before_and_after_libreoffice(tmp_path):
                 year=form["year"],
             )
         )
+    made.append(_sums_as_formulas(raw / "公式.xlsx"))
     env = {**os.environ, "HOME": str(tmp_path)}
     subprocess.run(
         [exe, f"-env:UserInstallation=file://{tmp_path / 'lo'}", "--headless", "--norestore"]
@@ -189,6 +190,51 @@ def test_equals_targets_as_formulas_before_and_after_libreoffice(tmp_path):
             ("over-achievement", "F14"),
         ]
         assert codes(d, "formula-no-cache", "not-a-number") == []
+    # sums and scores as real formulas: with no cached result every one is named (the claims are
+    # not silently dropped); once an office suite has calculated them, they are read
+    d = score_json(raw / "公式.xlsx", tmp=tmp_path / "r2")["公式"]
+    assert d["status"] == "needs-correction" and codes(d, "formula-no-cache") == [
+        ("formula-no-cache", c) for c in ("D6", "E6", "F6", "I6", "H13", "H16")
+    ]
+    d = score_json(saved / "公式.xlsx", tmp=tmp_path / "s2")["公式"]
+    # 年度资金总额 = 80 + 20 = 100, executed 78.5 + 20 = 98.5 → 10 × 98.5% = 9.85 (claimed
+    # =ROUND(10 × 98.5 ÷ 100, 2) = 9.85); =100% vs =100% → 50; =8 vs 8个 → 30; =0件 vs 0件 → 10:
+    # 99.85, claimed =SUM(50, 30, 10) + 9.85 = 99.85
+    assert (d["status"], d["total"], d["claimed_total"], d["grade"]) == ("final", 99.85, 99.85, "优")
+    assert codes(d) == [("missing-reason", "H6")]  # 98.5% executed, no reason given
+
+
+def _sums_as_formulas(path: Path) -> Path:
+    f = lambda text: Typed(text, formula=True)  # noqa: E731
+    rows = [
+        dict(
+            l1="产出指标",
+            l2="数量指标",
+            name="覆盖率",
+            target=f("=100%"),
+            actual=f("=100%"),
+            points=50,
+            score=f("=G13"),
+        ),
+        dict(l1="效益指标", l2="社会效益指标", name="人数", target=f("=8"), actual="8个", points=30, score=30),
+        dict(
+            l1="满意度指标", l2="服务对象满意度指标", name="投诉", target=f("=0件"), actual="0件", points=10, score=10
+        ),
+    ]
+    budget = {
+        "年度资金总额": (f("=D7+D8"), f("=E7+E8"), f("=F7+F8")),
+        "当年财政拨款": (80, 80, 78.5),
+        "上年结转资金": (20, 20, 20),
+    }
+    return build_official(
+        path,
+        rows,
+        budget,
+        budget_score=(10, f("=ROUND(G6*F6/E6,2)")),
+        total=f("=SUM(H13:H15)+I6"),
+        parent="某市某局",
+        agency="某市某局公式",
+    )
 
 
 def test_nature_column_words_units_and_a_not_applicable_row(tmp_path):
