@@ -11,6 +11,15 @@ from . import layout as L
 from .reader import WorkbookData
 from .rounding import fmt_num, round_half_up
 from .rules import RuleSet
+from .values import normalize_text
+
+# what people type in 偏差原因 when they give none: it asks for the reason all the same
+_NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不适用", "暂无"}
+
+
+def gives_reason(text: object) -> bool:
+    """A 偏差原因 that says something (``无`` or ``/`` under a lost point says nothing)."""
+    return bool(text) and normalize_text(text) not in _NO_REASON
 
 
 class AuditChecks:
@@ -67,7 +76,7 @@ class AuditChecks:
                     score=fmt_num(s),
                     diff=fmt_num(round_half_up(c - s)),
                 )
-            if s < p - 0.005 and not records[row]["reason"]:
+            if s < p - 0.005 and not gives_reason(records[row]["reason"]):
                 self.add_row(
                     row,
                     L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,

@@ -34,6 +34,7 @@ from .values import (
     QUAL,
     TEXT,
     Value,
+    normalize_text,
 )
 from .verdict import BLANK_CODE
 
@@ -321,6 +322,8 @@ class _Scorer(QualitativeRules, AuditChecks):
                     detail="指标值是日期，实际完成值应为日期",
                 )
                 out["method"] = M_INVALID
+        elif actual.kind == TEXT and out["t"] == 0 and normalize_text(actual.text) in _ZERO_WORDS:
+            out["a"] = 0.0  # 安全事故 ≤0起 → 无: nothing happened, as intended
         elif actual.kind == NUMBER:
             a = actual.number
             t_unit, a_unit = out["eff_unit"], actual.unit
@@ -498,6 +501,9 @@ class _Scorer(QualitativeRules, AuditChecks):
         if method == M_LE:
             return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
         return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
+
+
+_ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
 
 
 def _actual_text(v: Value, plan: dict[str, Any], budget: Budget) -> str:

@@ -25,9 +25,10 @@ FRAME = [  # two rows that always score full: 效益 30 + 满意度 10
 ]
 
 
-def one_row(folder: Path, name: str, level2: str, target, actual, **kw) -> Path:
+def one_row(folder: Path, name: str, level2: str, target, actual, reason_for_first=None, **kw) -> Path:
     """A form whose only variable row is 产出 50 (excel row 13); 预算执行率 100/100 → 10; 总分 100 claimed."""
-    rows = [dict(l1="产出指标", l2=level2, name=name, target=target, actual=actual, points=50, score=50), *FRAME]
+    first = dict(l1="产出指标", l2=level2, name=name, target=target, actual=actual, points=50, score=50)
+    rows = [first | {"reason": reason_for_first}, *FRAME]
     return build_official(
         folder / f"{name}.xlsx",
         rows,
@@ -286,3 +287,19 @@ def test_equal_target_exceeded_names_the_unit(tmp_path):
     d = score_json(path, tmp=tmp_path)["百分比格式"]
     assert d["total"] == 100 and codes(d) == [("equal-exceeded", "F13")]
     assert d["problems"][0]["message"] == "实际完成值 98% 超过指标值 95%，与“=”指标存在偏差"
+
+
+def test_nothing_happened_and_no_reason_typed_as_words(tmp_path):
+    """安全事故 ≤0起 answered 无; a lost point explained with “无” or “/” (no reason at all)."""
+    one_row(tmp_path, "事故", "质量指标", "0起", "无")
+    one_row(tmp_path, "原因无", "数量指标", "≥95%", "90%", reason_for_first="无")
+    one_row(tmp_path, "原因斜杠", "数量指标", "≥95%", "90%", reason_for_first="/")
+    one_row(tmp_path, "原因有", "数量指标", "≥95%", "90%", reason_for_first="部分学校延期开工")
+    got = score_json(tmp_path, tmp=tmp_path)
+    # 0起 with no operator is “=” 0: 无 means 0 → full points (it was 实际完成值“无”无法识别为数值)
+    assert (got["事故"]["status"], got["事故"]["total"], codes(got["事故"])) == ("final", 100, [])
+    # 50 × 90 ÷ 95 = 47.37 (claimed 50): “无” and “/” say nothing, so the reason is still asked for
+    for stem in ("原因无", "原因斜杠"):
+        assert got[stem]["total"] == 97.37
+        assert codes(got[stem], "missing-reason") == [("missing-reason", "I13")]
+    assert codes(got["原因有"], "missing-reason") == []
