@@ -483,6 +483,10 @@ class _Scorer(QualitativeRules, AuditChecks):
                 target=fmt_num(t),
             )
             self.suspect_rows.add(row)
+        elif _percent_against_count(out["eff_unit"], actual):
+            # ≥95% against 98人: a rate and a count; compared by their numbers, but flagged
+            self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=out["eff_unit"], actual_unit=actual.unit)
+            self.suspect_rows.add(row)
         if method in (M_GE, M_EQ) and t > 0 and a >= self.rules.over_achievement * t * (1 - 1e-12):
             self.add_row(
                 row,
@@ -501,6 +505,12 @@ class _Scorer(QualitativeRules, AuditChecks):
         if method == M_LE:
             return f"{op}：{fmt_num(p)} × (1 − ({fmt_num(a)} − {fmt_num(t)}) ÷ {fmt_num(t)})"
         return f"{op}：{fmt_num(p)} × {fmt_num(max(a, 0))} ÷ {fmt_num(t)}"
+
+
+def _percent_against_count(target_unit: str, actual: Value) -> bool:
+    """One side a percentage, the other a named unit that is not one (人, 个, 万元)."""
+    a_unit = actual.unit or ""
+    return bool(target_unit and a_unit) and (target_unit == "%") != (a_unit == "%")
 
 
 _ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}

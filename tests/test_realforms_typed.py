@@ -68,8 +68,9 @@ def test_typed_variants_score_as_meant(tmp_path):
     one_row(folder, "区间", "质量指标", "90%-100%", "95%")
     one_row(folder, "文字实际", "社会效益指标", "效果显著", "改善了学校的办学条件")
     one_row(folder, "元与万元", "成本指标", "≤23,296,400元", "2300.5万元")
+    one_row(folder, "单位不同", "数量指标", "≥95%", "98人")
     got = score_json(folder, tmp=tmp_path)
-    assert len(got) == 8
+    assert len(got) == 9
     # ≧95% is ≥ 95%: 98 ≥ 95 → 50; 10 + 50 + 30 + 10 = 100, no problem at all
     assert (got["全角大于等于"]["status"], got["全角大于等于"]["total"]) == ("final", 100)
     assert got["全角大于等于"]["indicators"][1]["operator"] == "≥" and codes(got["全角大于等于"]) == []
@@ -98,6 +99,10 @@ def test_typed_variants_score_as_meant(tmp_path):
     )
     # 23,296,400元 = 2329.64万元 ≥ 2300.5万元 → 50
     assert (got["元与万元"]["total"], codes(got["元与万元"])) == (100, [])
+    # a rate against a count: 98 ≥ 95 by the numbers → 50, but flagged (it was silently full points)
+    d = got["单位不同"]
+    assert (d["total"], codes(d)) == (100, [("unit-mismatch", "F13")])
+    assert d["problems"][0]["message"].startswith("指标值的单位是“%”，实际完成值的单位是“人”")
 
 
 def test_budget_line_printed_in_the_table_counts_once(tmp_path):
