@@ -54,11 +54,13 @@ class QualitativeRules:
             actual, target = r["actual"], r["target"]
             if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
                 what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
+                why = "指标值不是单一数值"
             else:
                 what = f"实际完成值“{actual.display}”是文字描述"
+                why = "实际完成值是文字描述"
             self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=actual.display, provisional=basis)
             self.review_rows.add(row)
-            return provisional, f"待复核：实际完成值是文字描述，需人工判断完成程度，{basis}"
+            return provisional, f"待复核：{why}，需人工判断完成程度，{basis}"
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
 

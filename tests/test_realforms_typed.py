@@ -93,6 +93,7 @@ def test_typed_variants_score_as_meant(tmp_path):
     d = got["区间"]
     assert (d["status"], d["total"]) == ("needs-review", 100) and codes(d) == [("needs-review", "F13")]
     assert d["problems"][0]["message"].startswith("指标值“90%-100%”不是单一数值（实际完成值 95%）")
+    assert d["indicators"][1]["note"].startswith("待复核：指标值不是单一数值")
     d = got["文字实际"]
     assert d["status"] == "needs-review" and d["problems"][0]["message"].startswith(
         "实际完成值“改善了学校的办学条件”是文字描述"
