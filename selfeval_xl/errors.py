@@ -121,6 +121,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "实际完成值 {value} 是否应为 {suggest}%？（指标值为 {target}%）",
     ),
+    "target-percent-scale": (
+        WARNING,
+        "指标值 {value} 是否应为 {suggest}%？（实际完成值是百分数；暂按所填数值评分）",
+    ),
     "unit-mismatch": (
         WARNING,
         "指标值的单位是“{target_unit}”，实际完成值的单位是“{actual_unit}”，两者不能直接比较，请核对（暂按数值比较）",
@@ -224,6 +228,7 @@ TITLES = {
     "target-not-comparable": "指标值与实际值无法比较",
     "percent-scale": "百分数可能少乘了 100",
     "unit-mismatch": "指标值与实际完成值单位不同",
+    "target-percent-scale": "指标值的百分数可能少乘了 100",
     "over-achievement": "超额完成，指标值可能偏低",
     "equal-exceeded": "“=”指标超出目标",
     "late": "未按时完成",

@@ -483,6 +483,12 @@ class _Scorer(QualitativeRules, AuditChecks):
                 target=fmt_num(t),
             )
             self.suspect_rows.add(row)
+        elif not out["eff_unit"] and actual.unit == "%" and 0 < t <= 1 < a:
+            # the mirror slip: 95% typed as 0.95 (or 100% as 1) in a General target cell, the
+            # actual 98%: not "实际完成值为指标值的 10316%" and a deviation, but the question
+            self.add_row(row, L.I_TARGET, "target-percent-scale", value=fmt_num(t), suggest=fmt_num(t * 100))
+            self.suspect_rows.add(row)
+            return f"{op}：实际 {fmt_num(a)}%，指标 {fmt_num(t)}（是否应为 {fmt_num(t * 100)}%？）"
         elif _percent_against_count(out["eff_unit"], actual):
             # ≥95% against 98人: a rate and a count; compared by their numbers, but flagged
             self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=out["eff_unit"], actual_unit=actual.unit)
