@@ -161,11 +161,35 @@ def real_form_rows(form: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def real_form_budget(form: dict[str, Any]) -> dict[str, tuple]:
+    """The 项目资金 block by category; a form that prints no 总额 line (云南: 中央转移支付, 省级配套)
+    gets its published totals on the 年度资金总额 line and its parts on the lines below, in order."""
     b = form["budget"]
     rows = b.get("rows") or [{"name": "年度资金总额", **b}]
     out: dict[str, tuple] = {}
+    if not any("总额" in r["name"] for r in rows):
+        out["年度资金总额"] = (b.get("initial"), b.get("adjusted"), b.get("executed"))
+        for key, r in zip(("当年财政拨款", "其他资金"), rows, strict=False):
+            out[key] = (r.get("initial"), r.get("adjusted"), r.get("executed"))
+        return out
     for r in rows:
         key = _budget_key(r["name"])
         if key not in out:
             out[key] = (r.get("initial"), r.get("adjusted"), r.get("executed"))
     return out
+
+
+def build_real_form(path: Path, form: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> Path:
+    """A published form on the official sheet as printed: its own 项目资金 分值/得分 and 总分."""
+    b = form["budget"]
+    return build_official(
+        path,
+        real_form_rows(form) if rows is None else rows,
+        real_form_budget(form),
+        budget_score=(b.get("points"), b.get("score")),
+        total=form.get("total_score"),
+        unit=b.get("unit") or "万元",
+        project=form["title"][:40],
+        parent=form["unit"],
+        agency=form["unit"],
+        year=form["year"],
+    )
