@@ -358,3 +358,40 @@ def test_nothing_happened_and_no_reason_typed_as_words(tmp_path):
         assert got[stem]["total"] == 97.37
         assert codes(got[stem], "missing-reason") == [("missing-reason", "I13")]
     assert codes(got["原因有"], "missing-reason") == []
+
+
+_FULL_WIDTH = str.maketrans("0123456789%", "０１２３４５６７８９％")
+
+
+def _retyped(form: dict) -> dict:
+    """The same form typed another way: ≧ and 不低于 for ≥, full-width digits and ％ in the
+    targets, percentages as numbers in percent-formatted cells, amounts as text with thousands
+    separators, no 总分 row."""
+    form = json.loads(json.dumps(form))
+    for i in form["indicators"]:
+        t, a = i["target"], i["actual"]
+        if isinstance(t, str):
+            t = t.replace("≥", "不低于", 1) if t.startswith("≥") and "%" in t else t.replace("≥", "≧")
+            i["target"] = t.translate(_FULL_WIDTH)
+        if isinstance(a, str) and a.endswith("%") and a[:-1].replace(".", "").isdigit():
+            i["actual"] = Typed(float(a[:-1]) / 100, "0.00%")
+    for rows in (form["budget"].get("rows") or [], [form["budget"]]):
+        for r in rows:
+            for k in ("initial", "adjusted", "executed"):
+                if isinstance(r.get(k), int | float) and r[k]:
+                    r[k] = f"{r[k]:,.2f}" if r[k] >= 1000 else str(r[k])
+    form["total_score"] = "absent"
+    return form
+
+
+def test_twelve_published_forms_retyped(tmp_path):
+    """Typed another way, the twelve forms get the verdicts they get as printed (hand table above)."""
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    for f in sorted(REAL_FORMS.glob("*.json")):
+        form = _retyped(json.loads(f.read_text()))
+        rows = real_form_rows(form)
+        build_real_form(folder / f"{f.stem[:2]}.xlsx", form, rows)
+    got = score_json(folder, tmp=tmp_path)
+    assert got["04"]["indicators"][4]["target"] == "不低于９５％"  # the cell as typed, shown as typed
+    check_published(got)
