@@ -516,7 +516,7 @@ class _Scorer(QualitativeRules, AuditChecks):
 def _percent_against_count(target_unit: str, actual: Value) -> bool:
     """One side a percentage, the other a named unit that is not one (人, 个, 万元)."""
     a_unit = actual.unit or ""
-    return bool(target_unit and a_unit) and (target_unit == "%") != (a_unit == "%")
+    return bool(target_unit and a_unit) and ("%" in target_unit) != ("%" in a_unit)
 
 
 _ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}

@@ -272,7 +272,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     if not m:
         return Value(TEXT, raw, operator=operator, text=s)
     number = float(m.group(1).replace(",", ""))
-    unit = rest[m.end() :]
+    unit = _TRAILING_NOTE.sub("", rest[m.end() :])  # ≥95%(含), 100%(全覆盖): a note, not the unit
     approx = False
     for word in _APPROX:
         if unit.startswith(word):
@@ -291,6 +291,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     return Value(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
 
 
+_TRAILING_NOTE = re.compile(r"\([^()]*\)$")
 _UNIT_CHARS = re.compile(r"^[^\d]{0,8}$")
 
 

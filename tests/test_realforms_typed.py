@@ -71,8 +71,9 @@ def test_typed_variants_score_as_meant(tmp_path):
     one_row(folder, "元与万元", "成本指标", "≤23,296,400元", "2300.5万元")
     one_row(folder, "单位不同", "数量指标", "≥95%", "98人")
     one_row(folder, "指标少乘100", "质量指标", 1, "100%")  # 100% typed as 1 in a General target cell
+    one_row(folder, "括注", "质量指标", "≥95%（含）", "95%")
     got = score_json(folder, tmp=tmp_path)
-    assert len(got) == 10
+    assert len(got) == 11
     # ≧95% is ≥ 95%: 98 ≥ 95 → 50; 10 + 50 + 30 + 10 = 100, no problem at all
     assert (got["全角大于等于"]["status"], got["全角大于等于"]["total"]) == ("final", 100)
     assert got["全角大于等于"]["indicators"][1]["operator"] == "≥" and codes(got["全角大于等于"]) == []
@@ -108,6 +109,8 @@ def test_typed_variants_score_as_meant(tmp_path):
     assert d["problems"][0]["message"].startswith("指标值的单位是“%”，实际完成值的单位是“人”")
     # target 1 (no unit) against 100%: "=" and 100 ≥ 1 → 50 as typed; one question at the target
     # cell instead of "实际完成值为指标值的 10000%" + an "=" deviation (issue 12's first complaint)
+    # ≥95%（含）: the note is not part of the unit; 95 ≥ 95 → 50, nothing to say
+    assert (got["括注"]["total"], codes(got["括注"])) == (100, [])
     d = got["指标少乘100"]
     assert (d["total"], codes(d)) == (100, [("target-percent-scale", "E13")])
     assert d["problems"][0]["message"] == "指标值 1 是否应为 100%？（实际完成值是百分数；暂按所填数值评分）"
