@@ -17,6 +17,10 @@ from .values import normalize_text
 _NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不适用", "暂无"}
 
 
+# warnings that a value is probably mistyped: the row is to be corrected, not explained
+SLIP_CODES = ("percent-scale", "target-percent-scale", "unit-mismatch")
+
+
 def gives_reason(text: object) -> bool:
     """A 偏差原因 that says something (``无`` or ``/`` under a lost point says nothing)."""
     return bool(text) and normalize_text(text) not in _NO_REASON

@@ -6,11 +6,13 @@ here and to .docx by ``report_docx``."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import layout as L
+from .audit import SLIP_CODES, gives_reason
 from .formula import item_key
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .scorecard import Scorecard
@@ -154,6 +156,12 @@ def draft(card: Scorecard) -> list[Block]:
     unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
     reasons = {row: rec["reason"] for row, rec in data.records.items()}
     awaiting = {r["row"] for r in card.records if r["note"].startswith("待复核")}
+    slips = {  # rows whose value is probably mistyped (0.98 for 98%): to be corrected, not explained
+        int(m.group(1))
+        for p in card.problems
+        if p.code in SLIP_CODES and p.where.sheet == data.sheet(L.SHEET_INDICATORS)
+        if (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or ""))
+    }
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
         for r in unmet:
@@ -162,7 +170,9 @@ def draft(card: Scorecard) -> list[Block]:
             text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}（{where}），得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
             if r["row"] in awaiting:
                 text += "完成程度待复核人员判断，得分为暂定。"
-            elif reason:
+            elif r["row"] in slips:
+                text += "指标值与实际完成值的单位或百分数可能填错，请先核对更正。"
+            elif gives_reason(reason):
                 text += f"原因：{reason}{_cell(data, L.SHEET_INDICATORS, data.indicator_cell(r['row'], L.I_REASON))}"
             else:
                 text += todo(f"“{r['name']}”的偏差原因")
@@ -179,7 +189,7 @@ def draft(card: Scorecard) -> list[Block]:
             out.append(Block("bullet", f"{name}：{p.message}（{p.where.location}）"))
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
-    given = [reasons[r["row"]] for r in unmet if reasons.get(r["row"])]
+    given = [reasons[r["row"]] for r in unmet if gives_reason(reasons.get(r["row"]))]
     for reason in given:
         out.append(Block("bullet", reason))
     out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))

@@ -398,3 +398,34 @@ def test_twelve_published_forms_retyped(tmp_path):
     got = score_json(folder, tmp=tmp_path)
     assert got["04"]["indicators"][4]["target"] == "不低于９５％"  # the cell as typed, shown as typed
     check_published(got)
+
+
+def test_report_draft_asks_to_correct_a_slip_and_for_a_real_reason(tmp_path):
+    """The drafted 自评报告 follows the verdict: a 0.98-for-98% row is to be corrected, not
+    explained; a 偏差原因 of “无” is no reason, so the draft still asks for one."""
+    rows = [
+        dict(l1="产出指标", l2="数量指标", name="覆盖率", target="≥95%", actual=0.98, points=20, score=20),
+        dict(l1="产出指标", l2="数量指标", name="人次", target="≥180人", actual="164人", points=20, score=18.22)
+        | {"reason": "无"},
+        dict(l1="产出指标", l2="数量指标", name="人数", target="≥105人", actual="116人", points=10, score=10),
+        *FRAME,
+    ]
+    path = build_official(
+        tmp_path / "残联.xlsx",
+        rows,
+        {"年度资金总额": (100, 100, 100)},
+        budget_score=(10, 10),
+        total=98.22,
+        parent="某区残联",
+        agency="某区残联",
+    )
+    out = tmp_path / "残联.md"
+    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out)])
+    # 10 + 20 × 0.98 ÷ 95 = 0.206 → 0.21 + 20 × 164 ÷ 180 = 18.22 + 10 + 30 + 10 = 78.43 → 中
+    assert result.exit_code == 0 and "核定总分 78.43，中" in result.output
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "覆盖率：指标值 ≥95%，实际 0.98（自评表!F13），得 0.21/20 分。指标值与实际完成值的单位或百分数可能填错" in text
+    )
+    assert "人次：指标值 ≥180人，实际 164人（自评表!F14），得 18.22/20 分。【请补充：“人次”的偏差原因】" in text
+    assert "原因：无" not in text
