@@ -71,8 +71,11 @@ _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
 _PERCENT_UNITS = {"%", "百分比", "百分点"}
 CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
 
-_DATE_FILLER_BEFORE = r"(?:在|于|截至|截止|截止到|截止至)?"
-_DATE_FILLER_AFTER = r"(?:之前|以前|前|内|止|完成|全部完成|按时完成|底前|末前)*"
+_DATE_FILLER_BEFORE = r"(?:已于|已在|已|在|于|截至|截止|截止到|截止至)?"
+_DATE_FILLER_AFTER = r"(?:之前|以前|前|内|止|已完成|完成|全部完成|按时完成|底前|末前)*"
+# 上旬 / 中旬 / 下旬 of a month: by the 10th, the 20th, the month's end
+_TEN_DAYS = [(re.compile(r"(\d{1,2})月上旬"), r"\1月10日"), (re.compile(r"(\d{1,2})月中旬"), r"\1月20日")]
+_LATE_MONTH = re.compile(r"(\d{1,2})月下旬")
 _Y = r"(?P<y>\d{4})"
 _M = r"(?P<m>\d{1,2})"
 _D = r"(?P<d>\d{1,2})"
@@ -167,6 +170,9 @@ def _month_end(year: int, month: int) -> dt.date:
 def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> dt.date | None:
     """A date written the Chinese way (``2022年12月31日前``, ``11月底``) or ISO. Month and year
     precision become the last day of that period. ``None`` when it is not a date."""
+    for pattern, day in _TEN_DAYS:
+        text = pattern.sub(day, text)
+    text = _LATE_MONTH.sub(r"\1月底", text)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:

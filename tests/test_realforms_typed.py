@@ -429,3 +429,20 @@ def test_report_draft_asks_to_correct_a_slip_and_for_a_real_reason(tmp_path):
     )
     assert "人次：指标值 ≥180人，实际 164人（自评表!F14），得 18.22/20 分。【请补充：“人次”的偏差原因】" in text
     assert "原因：无" not in text
+
+
+def test_completion_dates_written_in_words(tmp_path):
+    """时效 rows answered the ways people write them (评价年度 2022)."""
+    one_row(tmp_path, "已于次年", "时效指标", "2022年12月底前", "已于2023年3月完成")
+    one_row(tmp_path, "中旬", "时效指标", "12月底前", "12月中旬")
+    one_row(tmp_path, "已完成", "时效指标", "2022年11月30日前", "2022年11月已完成")
+    got = score_json(tmp_path, tmp=tmp_path)
+    # 2023-03-31 is after 2022-12-31: late → 0 (it was read as the word 完成 and given full points);
+    # 10 + 0 + 30 + 10 = 50, and the unit is asked to explain the delay
+    d = got["已于次年"]
+    assert (d["total"], d["grade"]) == (50, "差")
+    assert codes(d, "late", "missing-reason") == [("late", "F13"), ("missing-reason", "I13")]
+    # 12月中旬 = 2022-12-20 ≤ 2022-12-31; 2022年11月已完成 = 2022-11-30 ≤ 2022-11-30 → 50 each
+    for stem in ("中旬", "已完成"):
+        assert (got[stem]["total"], codes(got[stem])) == (100, []), stem
+    assert got["中旬"]["indicators"][1]["operator"] == "≤"
