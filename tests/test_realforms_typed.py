@@ -436,7 +436,13 @@ def test_completion_dates_written_in_words(tmp_path):
     one_row(tmp_path, "已于次年", "时效指标", "2022年12月底前", "已于2023年3月完成")
     one_row(tmp_path, "中旬", "时效指标", "12月底前", "12月中旬")
     one_row(tmp_path, "已完成", "时效指标", "2022年11月30日前", "2022年11月已完成")
+    one_row(tmp_path, "延期完成", "时效指标", "2022年12月底前", "延期完成", reason_for_first="设备到货推迟")
     got = score_json(tmp_path, tmp=tmp_path)
+    # 延期完成 is late, in words: 未达成 band → 0 (it was the word 完成: full points); the claim 50 is
+    # outside the band [0, 30): 10 + 0 + 30 + 10 = 50
+    d = got["延期完成"]
+    assert (d["total"], d["indicators"][1]["score"]) == (50, 0)
+    assert codes(d, "claim-out-of-band") == [("claim-out-of-band", "H13")]  # H = 得分
     # 2023-03-31 is after 2022-12-31: late → 0 (it was read as the word 完成 and given full points);
     # 10 + 0 + 30 + 10 = 50, and the unit is asked to explain the delay
     d = got["已于次年"]
