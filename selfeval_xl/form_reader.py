@@ -199,7 +199,9 @@ def _read_budget(
                 )
         data.budget.setdefault(category, entry)
         if category == L.B_TOTAL and total is None:
-            total = (r, _budget_record(row, found))
+            points = _score_cell(data, L.SHEET_BUDGET, grid, r, found.get(L.I_POINTS), L.I_POINTS)
+            claimed = _score_cell(data, L.SHEET_BUDGET, grid, r, found.get("得分"), L.I_CLAIMED)
+            total = (r, _budget_record(points, claimed))
             for header, col in (
                 (L.I_POINTS, found.get(L.I_POINTS)),
                 (L.I_CLAIMED, found.get("得分")),
@@ -207,8 +209,6 @@ def _read_budget(
             ):
                 if col is not None:
                     data.cell_overrides[(r, header)] = L.cell_name(r, col)
-                    if header != L.I_ACTUAL:  # 分值/得分 typed as a formula never calculated: say so
-                        _cell_value(data, L.SHEET_BUDGET, grid, r, col, header)
             # no 偏差原因 cell on that line: point at its 执行率 (or 得分) cell instead
             if (r, L.I_ACTUAL) in data.cell_overrides or (r, L.I_CLAIMED) in data.cell_overrides:
                 data.cell_overrides[(r, L.I_REASON)] = (
@@ -217,16 +217,25 @@ def _read_budget(
     return total
 
 
-def _number(v: object) -> float:
-    try:
-        return float(parse_amount(v)) if v not in (None, "") else math.nan  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+def _score_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int | None, field: str) -> float:
+    """A 分值 / 得分 / 总分 cell as the indicator rows read theirs: ``10``, ``9.85分``, ``１０``;
+    NaN when blank. Text that is no number (``十``) and a formula never calculated are reported
+    at the cell, never taken silently as "not filled"."""
+    if col is None:
         return math.nan
+    cell = _cell_value(data, sheet, grid, row, col, field)
+    if cell is None:
+        return math.nan
+    v = parse_value(cell.value, percent_format=cell.percent)
+    if v.kind == "blank":
+        return math.nan
+    if v.kind == "number" and v.operator is None and v.unit in ("", "分") and v.number is not None:
+        return v.number
+    data.add(sheet, L.cell_name(row, col), "not-a-number", field=field, value=v.display)
+    return math.nan
 
 
-def _budget_record(row: dict[int, object], found: dict[str, int]) -> dict[str, Any]:
-    points = _number(row.get(found[L.I_POINTS])) if L.I_POINTS in found else math.nan
-    claimed = _number(row.get(found["得分"])) if "得分" in found else math.nan
+def _budget_record(points: float, claimed: float) -> dict[str, Any]:
     return {
         "level1": L.LEVEL1_BUDGET,
         "level2": "",
@@ -249,9 +258,7 @@ def _read_total(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object
         if r <= data.indicator_header_row:
             continue
         if any(_label(v) in TOTAL_LABELS for c, v in rows[r].items() if c < found.get(L.I_POINTS, 99)):
-            if col is not None:
-                _cell_value(data, L.SHEET_INFO, grid, r, col, L.INFO_CLAIMED_TOTAL)  # =SUM(…) never calculated
-            value = _number(rows[r].get(col)) if col is not None else math.nan
+            value = _score_cell(data, L.SHEET_INFO, grid, r, col, L.INFO_CLAIMED_TOTAL)
             if not math.isnan(value):
                 data.info[L.INFO_CLAIMED_TOTAL] = value
                 data.info_cells[L.INFO_CLAIMED_TOTAL] = L.cell_name(r, col)  # type: ignore[arg-type]

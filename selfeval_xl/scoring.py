@@ -118,6 +118,8 @@ class _Scorer(QualitativeRules, AuditChecks):
         self.add(self.sheet, self.data.indicator_cell(row, header), code, **fields)
 
     def already_bad(self, row: int, header: str) -> bool:
+        if (row, header) in self.data.cell_overrides:  # the form's 预算执行率 line, in its 项目资金 block
+            return self.data.cell_has_error(L.SHEET_INDICATORS, self.data.cell_overrides[(row, header)])
         letter = self.cols.get(header)
         return bool(letter) and self.data.cell_has_error(L.SHEET_INDICATORS, f"{letter}{row}")
 

@@ -452,3 +452,36 @@ def test_completion_dates_written_in_words(tmp_path):
     for stem in ("中旬", "已完成"):
         assert (got[stem]["total"], codes(got[stem])) == (100, []), stem
     assert got["中旬"]["indicators"][1]["operator"] == "≤"
+
+
+def test_budget_points_claims_and_total_typed_with_fen_or_in_words(tmp_path):
+    """The 项目资金 block's 分值/得分 and the 总分 row read like the indicator rows' (10分, 9.85分);
+    words there (十, 九点八五) are named at their cells, never “分值未填写” or silently dropped."""
+    rows = [
+        dict(l1="产出指标", l2="数量指标", name="A", target="≥95%", actual="98%", points=50, score=50),
+        *FRAME,
+    ]
+    budget = {"年度资金总额": (100, 100, 98.5)}
+    for name, score, total in (("带分", ("10分", "9.85分"), "99.85分"), ("汉字", ("十", "九点八五"), "九十九")):
+        build_official(
+            tmp_path / f"{name}.xlsx",
+            rows,
+            budget,
+            budget_score=score,
+            total=total,
+            parent="某局",
+            agency=f"某局{name}",
+        )
+    got = score_json(tmp_path, tmp=tmp_path)
+    # 98.5 ÷ 100 → 10 × 98.5% = 9.85 (claimed 9.85分) + 50 + 30 + 10 = 99.85 (claimed 99.85分)
+    d = got["带分"]
+    assert (d["status"], d["total"], d["claimed_total"], d["indicators"][0]["claimed"]) == ("final", 99.85, 99.85, 9.85)
+    assert codes(d) == [("missing-reason", "H6")]  # no reason for the 1.5% not spent
+    # 分值 unreadable: the budget line cannot score (0), one error per cell and no “分值未填写”
+    d = got["汉字"]
+    assert (d["status"], d["total"]) == ("needs-correction", 90)
+    assert codes(d, "not-a-number", "missing-value") == [
+        ("not-a-number", "G6"),
+        ("not-a-number", "I6"),
+        ("not-a-number", "H16"),
+    ]
