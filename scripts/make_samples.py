@@ -7,12 +7,14 @@ import tempfile
 from pathlib import Path
 
 from selfeval_xl import fill_workbook, generate_template, load_rules
+from selfeval_xl.form_writer import write_form
 from selfeval_xl.layout import KIND_DEPARTMENT, KIND_PROJECT
-from selfeval_xl.sample_data import DEPT_SAMPLES, SAMPLES
+from selfeval_xl.sample_data import DEPT_SAMPLES, FORM_SAMPLES, SAMPLES
 
 
 def make_samples(out_dir: Path) -> list[Path]:
-    """Write every sample workbook (项目支出 and 部门整体支出) into ``out_dir``."""
+    """Write every sample workbook (项目支出 and 部门整体支出 templates, and the official single-sheet
+    form) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     made = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -30,6 +32,7 @@ def make_samples(out_dir: Path) -> list[Path]:
                         owned=s.get("owned"),
                     )
                 )
+    made += [write_form(out_dir / s["file"], s) for s in FORM_SAMPLES]
     return made
 
 

@@ -26,7 +26,7 @@ from .pool import supervised
 from .reader import WorkbookData, read_workbook
 from .rules import RuleSet, bundled, load_rules
 from .scoring import PROBLEM_SHEET_ORDER, score
-from .summary import SummaryWriter, render
+from .summary import RowStyles, SummaryWriter, render
 from .writeback import result_path, write_back
 
 
@@ -164,7 +164,7 @@ class BatchOptions:
     rules: RuleSet | None = None
     scored_at: str = field(default_factory=scored_at_now)
     jobs: int = 1  # worker processes; 0 = one per core
-    detail_styles: list[int] | None = None  # set by run_batch: workers pre-render summary rows
+    detail_styles: RowStyles | None = None  # set by run_batch: workers pre-render summary rows
     debug: bool = False  # let internal errors raise (with a traceback) instead of reporting them
     layout: str = "auto"  # auto | template | form
     isolate: bool = False  # score in supervised worker processes even for few files (the CLI does)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from . import click_zh
 from . import layout as L
 from ._fs import atomic_write, os_reason, shown
 from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
@@ -25,6 +26,8 @@ from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
 from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
 from .writeback import lock_file
+
+click_zh.install()  # click's own usage messages and help words in Chinese
 
 
 def _rules(spec: str | None, kind: str | None = None) -> RuleSet | None:
@@ -252,8 +255,8 @@ def demo_cmd(directory: Path | None) -> None:
 
 @cli.command(
     name="report",
-    help="起草报告：单个工作簿的自评报告（按种子报告的章节，数字取自工作簿并注明单元格），"
-    "或用 --summary 起草全区汇总报告；需要人工撰写处标“【请补充：…】”。",
+    help="起草报告：单个工作簿的自评报告（按种子报告的章节，数字取自工作簿，文末附数据来源表），"
+    "或用 --summary 起草全区汇总报告；版式按党政机关公文格式（GB/T 9704），需要人工撰写处标“【请补充：…】”。",
 )
 @click.argument("workbook", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -268,8 +271,13 @@ def demo_cmd(directory: Path | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="输出 .docx 或 .md，默认 <文件名>.自评报告.docx / .汇总报告.docx",
 )
+@click.option(
+    "--inline-cites", is_flag=True, help="在正文每个数字后注明单元格（如“（绩效指标!H4）”），不另附数据来源表"
+)
 @_rules_opt
-def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None, rules_path: str | None) -> None:
+def report_cmd(
+    workbook: Path | None, summary: Path | None, output: Path | None, inline_cites: bool, rules_path: str | None
+) -> None:
     # imported here: python-docx and matplotlib are slow to load and only this command needs them
     from .district import draft_district
     from .report import Block, draft, to_markdown
@@ -288,7 +296,7 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
         if outcome.card is None:
             raise click.ClickException(f"无法起草报告：{outcome.error}")
         card = outcome.card
-        blocks = draft(card)
+        blocks = draft(card, inline_cites=inline_cites)
         if card.status in (NEEDS_CORRECTION, BLANK):
             out = output or workbook.with_name(workbook.stem + ".更正清单.docx")
             what = f"更正清单（{status_zh(card.status)}，{len(card.errors)} 处需更正；更正后重新评分再起草自评报告）"
@@ -314,6 +322,28 @@ def report_cmd(workbook: Path | None, summary: Path | None, output: Path | None,
     click.echo(f"已起草{what}：{out}" + ("" if failed else f"（待人工补充 {todo_count} 处）"))
     if failed:  # SPEC §5: a file with errors → 1
         click.get_current_context().exit(1)
+    for note in _font_notes(blocks, out):
+        click.echo(note)
+
+
+def _font_notes(blocks: list, out: Path) -> list[str]:  # type: ignore[type-arg]
+    """Which fonts the draft could not have as specified, said plainly (SPEC §4.5)."""
+    from .charts import cjk_font
+    from .report_docx import TITLE_FONTS, title_font
+
+    notes = []
+    if out.suffix.lower() == ".docx" and title_font() not in TITLE_FONTS:
+        notes.append(
+            f"提示：本机未安装方正小标宋简体，标题改用 {title_font()}；在装有该字体的电脑上可把标题改回小标宋。"
+        )
+    if any(b.kind == "image" for b in blocks):
+        font = cjk_font()
+        notes.append(
+            f"图表中文字体：{font}"
+            if font
+            else "提示：本机没有中文字体，图表中的中文可能显示为方框；请安装 Noto Sans CJK 或 微软雅黑 后重新起草。"
+        )
+    return notes
 
 
 @cli.command(name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。")

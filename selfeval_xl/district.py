@@ -14,7 +14,7 @@ from . import layout as L
 from .charts import BAR_COLORS, bar_chart, hbar_chart
 from .errors import problem_title
 from .report import Block, todo
-from .rounding import fmt_num, fmt_pct
+from .rounding import fmt_num, fmt_pct, round_half_up
 from .verdict import BLANK, FINAL, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEWED, STATUS_ZH
 
 RANKED_ZH = {STATUS_ZH[FINAL], STATUS_ZH[REVIEWED]}
@@ -34,7 +34,10 @@ def _table(path: Path, sheet: str) -> list[dict[str, Any]]:
         return []
     header = [str(h) if h is not None else "" for h in rows[0]]
     return [
-        dict(zip(header, r, strict=False)) for r in rows[1:] if r and r[0] is not None and any(v is not None for v in r)
+        # 单位编码 (the first column) is often blank: a standard form has none
+        dict(zip(header, r, strict=False))
+        for r in rows[1:]
+        if r and any(v is not None for v in r)
     ]
 
 
@@ -55,6 +58,11 @@ def _status(r: dict[str, Any]) -> str:
 def _final(r: dict[str, Any]) -> float:
     reviewed = r.get(L.R_REVIEWED_TOTAL)
     return reviewed if isinstance(reviewed, int | float) else r["核定总分"]
+
+
+def _amount(x: Any) -> str:
+    """万元 with two decimals and thousands separators (0.9034 → 0.90)."""
+    return f"{round_half_up(float(x), 2):,.2f}" if isinstance(x, int | float) else ""
 
 
 def draft_district(summary: Path) -> list[Block]:
@@ -119,7 +127,7 @@ def draft_district(summary: Path) -> list[Block]:
     if with_rate:
         worst = with_rate[:TOP]
         png = hbar_chart(
-            [_name(r)[:16] for r in worst],
+            [_short(_name(r)) for r in worst],
             [r["预算执行率"] * 100 for r in worst],
             "预算执行率最低的单位",
             "预算执行率（%）",
@@ -132,8 +140,8 @@ def draft_district(summary: Path) -> list[Block]:
             rows=[
                 (
                     _name(r),
-                    fmt_num(r.get("全年预算数(万元)")),
-                    fmt_num(r.get("全年执行数(万元)")),
+                    _amount(r.get("全年预算数(万元)")),
+                    _amount(r.get("全年执行数(万元)")),
                     fmt_pct(r["预算执行率"] * 100),
                     fmt_num(r["核定总分"]),
                 )
@@ -174,9 +182,9 @@ def draft_district(summary: Path) -> list[Block]:
     out.append(
         Block(
             "table",
-            headers=("问题", "代码", "次数", "涉及文件", "示例"),
+            headers=("问题", "次数", "涉及文件", "示例"),
             rows=[
-                (problem_title(str(code)), str(code), str(n), str(files[code]), str(example[code]))
+                (problem_title(str(code)), str(n), str(files[code]), str(example[code]))
                 for code, n in by_code.most_common(8)
             ],
         )

@@ -190,8 +190,9 @@ DETAIL_HEADERS = (
     I_UNIT,
     *RESULT_HEADERS[5:],
 )
-PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "代码", "说明")
-UNSCORED_HEADERS = ("文件", "代码", "原因")
+# 问题 is the code's Chinese title (what people read); 代码 stays for filtering
+PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "问题", "代码", "说明")
+UNSCORED_HEADERS = ("文件", "问题", "代码", "原因")
 
 HEADER_SEARCH_ROWS = 10
 MAX_INDICATOR_ROWS = 10_000

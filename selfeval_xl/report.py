@@ -1,6 +1,7 @@
 """A drafted 自评报告 for one scored workbook, in the seed report's section structure
-(../shared/seed): every figure comes from the workbook and names its cell; what only people
-can write is a clearly marked placeholder. The draft is a list of blocks, rendered to Markdown
+(../shared/seed): every figure comes from the workbook and names its cell — in a closing
+table 附：数据来源 (SPEC §4.5), or inline as （绩效指标!H4） with ``inline_cites``; what only
+people can write is a clearly marked placeholder. The draft is a list of blocks, rendered to Markdown
 here and to .docx by ``report_docx``."""
 
 from __future__ import annotations
@@ -38,8 +39,37 @@ def todo(what: str) -> str:
     return PLACEHOLDER.format(what)
 
 
-def _cell(data: Any, sheet: str, cell: str | None) -> str:
-    return f"（{data.sheet(sheet)}!{cell}）" if cell else ""
+SOURCES_TITLE = "附：数据来源"
+SOURCES_HEADERS = ("数据", "数值", "工作表", "单元格")
+
+
+class Cites:
+    """Where the figures come from: inline （工作表!单元格） after each, or collected for the
+    closing 附：数据来源 table (``inline`` False), each once."""
+
+    def __init__(self, data: Any, inline: bool):
+        self.data, self.inline = data, inline
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def __call__(self, what: str, value: object, sheet: str, cell: str | None) -> str:
+        if not cell:
+            return ""
+        name = self.data.sheet(sheet)
+        if self.inline:
+            return f"（{name}!{cell}）"
+        row = (what, _short(str(value)), name, cell)
+        if row not in self.rows:
+            self.rows.append(row)
+        return ""
+
+    def blocks(self) -> list[Block]:
+        if self.inline or not self.rows:
+            return []
+        return [Block("h1", SOURCES_TITLE), Block("table", headers=SOURCES_HEADERS, rows=list(self.rows))]
+
+
+def _short(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _money(x: float | None) -> str:
@@ -57,12 +87,14 @@ def _subject(card: Scorecard) -> tuple[str, object, str]:
     return unit, data.year or todo("年度"), subject
 
 
-def draft(card: Scorecard) -> list[Block]:
-    """The report for ``card`` as blocks; for a file that must be corrected or filled first
-    (待更正, 未填写), what to fix instead (``draft_corrections``)."""
+def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
+    """The report for ``card`` as blocks, its figures sourced in a closing 附：数据来源 table (or
+    inline with ``inline_cites``); for a file that must be corrected or filled first (待更正,
+    未填写), what to fix instead (``draft_corrections``)."""
     if card.status in (NEEDS_CORRECTION, BLANK):
         return draft_corrections(card)
     data, rules, info = card.data, card.rules, card.data.info
+    cite = Cites(data, inline_cites)
     dept = data.kind == L.KIND_DEPARTMENT
     unit, year, subject = _subject(card)
     out = [Block("title", f"{unit}{year}年度{subject}绩效自评报告")]
@@ -72,7 +104,7 @@ def draft(card: Scorecard) -> list[Block]:
     out.append(
         Block(
             "p",
-            f"年度总体目标：{goal}{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_GOAL))}"
+            f"年度总体目标：{goal}{cite(L.INFO_GOAL, goal, L.SHEET_INFO, data.info_cells.get(L.INFO_GOAL))}"
             if goal
             else f"年度总体目标：{todo('年初设定的年度总体目标')}",
         )
@@ -81,7 +113,8 @@ def draft(card: Scorecard) -> list[Block]:
     out.append(
         Block(
             "p",
-            f"实际完成情况：{achieved}{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_ACHIEVED))}"
+            f"实际完成情况：{achieved}"
+            + cite(L.INFO_ACHIEVED, achieved, L.SHEET_INFO, data.info_cells.get(L.INFO_ACHIEVED))
             if achieved
             else f"实际完成情况：{todo('年度总体目标的实际完成情况')}",
         )
@@ -99,7 +132,8 @@ def draft(card: Scorecard) -> list[Block]:
     if claim is not None:
         diff = round_half_up(claim - card.total)
         claimed_grade = rules.grade(claim)
-        verdict += f"单位申报 {fmt_num(claim)} 分（{claimed_grade}）{_cell(data, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))}，"
+        where = cite(L.INFO_CLAIMED_TOTAL, fmt_num(claim), L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
+        verdict += f"单位申报 {fmt_num(claim)} 分（{claimed_grade}）{where}，"
         if abs(diff) <= rules.claim_tolerance:
             verdict += "与核定得分一致。"
         else:
@@ -120,7 +154,7 @@ def draft(card: Scorecard) -> list[Block]:
             + [("合计", fmt_num(sum(p for _, p, _ in card.subtotals)), fmt_num(card.total))],
         )
     )
-    out += _budget(card)
+    out += _budget(card, cite)
     if dept:
         out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
         out += _common_section(
@@ -165,15 +199,17 @@ def draft(card: Scorecard) -> list[Block]:
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
         for r in unmet:
-            where = f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_ACTUAL)}"
+            actual_cell = data.indicator_cell(r["row"], L.I_ACTUAL)
+            where = cite(f"{r['name']} 实际完成值", r["actual_text"], L.SHEET_INDICATORS, actual_cell)
             reason = reasons.get(r["row"]) or ""
-            text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}（{where}），得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
+            text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}{where}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
+            reason_cell = data.indicator_cell(r["row"], L.I_REASON)
             if r["row"] in awaiting:
                 text += "完成程度待复核人员判断，得分为暂定。"
             elif r["row"] in slips:
                 text += "指标值与实际完成值的单位或百分数可能填错，请先核对更正。"
             elif gives_reason(reason):
-                text += f"原因：{reason}{_cell(data, L.SHEET_INDICATORS, data.indicator_cell(r['row'], L.I_REASON))}"
+                text += f"原因：{reason}{cite(r['name'] + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
             else:
                 text += todo(f"“{r['name']}”的偏差原因")
             out.append(Block("bullet", text))
@@ -186,7 +222,17 @@ def draft(card: Scorecard) -> list[Block]:
         for p in over:
             digits = "".join(ch for ch in (p.where.cell or "") if ch.isdigit())
             name = by_row[int(digits)]["name"] if digits and int(digits) in by_row else ""
-            out.append(Block("bullet", f"{name}：{p.message}（{p.where.location}）"))
+            where = (
+                cite(
+                    f"{name} 实际完成值",
+                    by_row.get(int(digits), {}).get("actual_text", "") if digits else "",
+                    p.where.sheet or L.SHEET_INDICATORS,
+                    p.where.cell,
+                )
+                if p.where.sheet
+                else ""
+            )
+            out.append(Block("bullet", f"{name}：{p.message}{where}"))
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
     given = [reasons[r["row"]] for r in unmet if gives_reason(reasons.get(r["row"]))]
@@ -222,7 +268,7 @@ def draft(card: Scorecard) -> list[Block]:
     errors = card.errors
     if errors:
         out.append(Block("p", f"另有 {len(errors)} 个错误需要更正后重新评分："))
-        out += [Block("bullet", f"{p.where.location}：{p.message}") for p in errors]
+        out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in errors]
 
     out.append(Block("h1", "七、绩效自评结果拟应用和公开情况"))
     out.append(
@@ -232,7 +278,7 @@ def draft(card: Scorecard) -> list[Block]:
             + todo("结果应用和公开安排"),
         )
     )
-    return out
+    return out + cite.blocks()
 
 
 def draft_corrections(card: Scorecard) -> list[Block]:
@@ -281,14 +327,22 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     return out
 
 
-def _budget(card: Scorecard) -> list[Block]:
+def _place(where: Any) -> str:
+    """A problem's place in words (“绩效指标”表 H4 单元格), for prose without ``!`` references."""
+    if not where.sheet:
+        return ""
+    return f"“{where.sheet}”表" + (f" {where.cell} 单元格" if where.cell else "")
+
+
+def _budget(card: Scorecard, cite: Cites) -> list[Block]:
     data, b = card.data, card.budget
     total = data.budget.get(L.B_TOTAL)
     cols = data.budget_columns
-    sheet = data.sheet(L.SHEET_BUDGET)
 
     def at(header: str) -> str:
-        return f"（{sheet}!{cols.get(header, '')}{total.row}）" if total else ""
+        value = {L.B_INITIAL: b.initial, L.B_ADJUSTED: b.adjusted, L.B_EXECUTED: b.executed}[header]
+        cell = f"{cols.get(header, '')}{total.row}" if total else None
+        return cite(header, f"{_money(value)} 万元", L.SHEET_BUDGET, cell)
 
     text = (
         f"年初预算数 {_money(b.initial)} 万元{at(L.B_INITIAL)}，全年预算数 {_money(b.adjusted)} 万元{at(L.B_ADJUSTED)}，"

@@ -24,8 +24,9 @@ from typing import IO, Any
 import xlsxwriter
 
 from . import layout as L
+from . import pagesetup as P
 from ._fs import scratch_dir, shown
-from .errors import SEVERITY_ZH, Problem
+from .errors import SEVERITY_ZH, Problem, problem_title
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
 from .rounding import percent_fraction, round_half_up
@@ -33,9 +34,23 @@ from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUSES, group_inde
 from .xlsx_write import Package, clean_text, row_xml, sheet_parts
 
 EXCEL_MAX_ROWS = 1_048_576
-FONT = {"font_name": "宋体", "font_size": 11}
+FONT = {"font_name": "宋体", "font_size": 11, "valign": "top"}
 
-W_TEXT, W_NUM = 14, 11
+# Widest a column gets (units) before its text wraps; numbers never wrap.
+CAP_TEXT, CAP_NUM = 20, 12
+CAPS = {
+    "文件": 28,
+    L.INFO_UNIT: 22,
+    L.INFO_PROJECT: 22,
+    "三级指标": 22,
+    "实际完成值": 22,
+    "评分说明": 34,
+    "说明": 48,
+    "原因": 48,
+    "代码": 22,
+}
+DETAIL_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.DETAIL_HEADERS]
+PROBLEM_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.PROBLEM_LIST_HEADERS]
 # 状态 cell fills: what waits on someone stands out (待复核 amber, 待更正 red, 未填写 grey)
 STATUS_FILLS = {NEEDS_REVIEW: "#FFEB9C", NEEDS_CORRECTION: "#FFC7CE", BLANK: "#E7E6E6"}
 
@@ -63,7 +78,9 @@ class _Row:
 
 
 ROW_MARK = "\x00"  # stands for the row number in rendered rows until they are placed
-Rendered = tuple[list[str], list[str]]  # 指标明细 rows, 问题清单 rows, as XML with ROW_MARK
+# 指标明细 rows, 问题清单 rows (XML with ROW_MARK), then the widest text of each of their columns
+Rendered = tuple[list[str], list[str], list[int], list[int]]
+RowStyles = tuple[list[int], list[int]]  # cellXfs ids by column: 指标明细, 问题清单
 
 
 _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
@@ -102,15 +119,42 @@ def detail_values(obj: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def render(obj: dict[str, Any], detail_styles: list[int]) -> Rendered:
+def problem_values(file: str, p: dict[str, Any]) -> tuple[Any, ...]:
+    """The 问题清单 cells (``L.PROBLEM_LIST_HEADERS``) for one problem of a JSON object."""
+    return (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], problem_title(p["code"]), p["code"], p["message"])
+
+
+def _rows(values: Iterator[tuple[Any, ...]], styles: list[int], caps: list[int], widest: list[int]) -> list[str]:
+    """Rows as XML, each as tall as its wrapped text needs (a cell longer than its column's
+    cap wraps at the cap, which is then the column's width); ``widest`` is updated."""
+    out = []
+    for v in values:
+        lines = 1
+        for c, x in enumerate(v):
+            if type(x) is not str:
+                if x is not None and x == x:  # a number, shown with 2 decimals (and maybe ×100 %)
+                    w = len(f"{x:.2f}") + 2
+                    if w > widest[c]:
+                        widest[c] = w
+                continue  # numbers never wrap
+            w = P.text_width(x)
+            if w > widest[c]:
+                widest[c] = w
+                if w + P.PAD > caps[c]:
+                    lines = max(lines, P.lines_needed(x, caps[c]))
+            elif w + P.PAD > caps[c]:
+                lines = max(lines, P.lines_needed(x, caps[c]))
+        out.append(row_xml(ROW_MARK, v, styles, P.row_height(lines) if lines > 1 else None))
+    return out
+
+
+def render(obj: dict[str, Any], styles: RowStyles) -> Rendered:
     """A workbook's 指标明细 and 问题清单 rows as sheet XML, row numbers left as ``ROW_MARK``:
     the costly part of the summary, done where the workbook was scored."""
-    detail = [row_xml(ROW_MARK, v, detail_styles) for v in detail_values(obj)] if obj["total"] is not None else []
-    problems = [
-        row_xml(ROW_MARK, (obj["file"], p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"]), ())
-        for p in obj["problems"]
-    ]
-    return detail, problems
+    dw, pw = [0] * len(L.DETAIL_HEADERS), [0] * len(L.PROBLEM_LIST_HEADERS)
+    detail = _rows(detail_values(obj), styles[0], DETAIL_CAPS, dw) if obj["total"] is not None else []
+    problems = _rows((problem_values(obj["file"], p) for p in obj["problems"]), styles[1], PROBLEM_CAPS, pw)
+    return detail, problems, dw, pw
 
 
 def competition_ranks(scores: list[float]) -> list[int]:
@@ -154,6 +198,7 @@ class SummaryWriter:
                 "border": 1,
             }
         )
+        self.f_wrap = wb.add_format({"text_wrap": True})
         self.f_num = wb.add_format({"num_format": "0.00"})
         self.f_pct = wb.add_format({"num_format": "0.00%"})
         self.f_grade = [wb.add_format({"bold": True, "align": "center", "bg_color": "#" + c[2:]}) for c in GRADE_FILLS]
@@ -163,19 +208,28 @@ class SummaryWriter:
         self.ws_detail = wb.add_worksheet(L.S_DETAIL)
         self.ws_problems = wb.add_worksheet(L.S_PROBLEMS)
         self.ws_unscored = wb.add_worksheet(L.S_UNSCORED)
-        self._header(
-            self.ws_detail, L.DETAIL_HEADERS, [24, 12, 22, 10, 24, 8, 10, 14, 24, 8, 14, 14, 8, 9, 7, 9, 9, 9, 40]
-        )
-        self._header(self.ws_problems, L.PROBLEM_LIST_HEADERS, [30, 10, 8, 6, 22, 70])
-        self._header(self.ws_unscored, L.UNSCORED_HEADERS, [30, 16, 70])
+        self._header(self.ws_detail, L.DETAIL_HEADERS)
+        self._header(self.ws_problems, L.PROBLEM_LIST_HEADERS)
+        self._header(self.ws_unscored, L.UNSCORED_HEADERS)
+        # widest text so far in each column of the long sheets (widths are set on close)
+        self.widest = {
+            L.S_DETAIL: [0] * len(L.DETAIL_HEADERS),
+            L.S_PROBLEMS: [0] * len(L.PROBLEM_LIST_HEADERS),
+            L.S_UNSCORED: [0] * len(L.UNSCORED_HEADERS),
+        }
+        self.years: set[Any] = set()
         # The long sheets' rows go to temp files as XML and are spliced into XlsxWriter's
         # placeholder sheets on close: ~1 µs a cell instead of ~15 (SPEC §8).
         self.tmp = Path(tmp)
         self.detail = _RowStream(self.scratch / "rows", "detail", len(L.DETAIL_HEADERS))
         self.problems = _RowStream(self.scratch / "rows", "problems", len(L.PROBLEM_LIST_HEADERS))
         self.n_detail = self.n_problems = self.n_unscored = 0
-        s_pct, s_num = self.f_pct._get_xf_index(), self.f_num._get_xf_index()  # XlsxWriter's own indices
-        self.detail_styles = [s_pct if c == 13 else s_num if 14 <= c <= 17 else 0 for c in range(len(L.DETAIL_HEADERS))]
+        # XlsxWriter's own indices; text columns wrap (at their cap)
+        s_pct, s_num, s_wrap = self.f_pct._get_xf_index(), self.f_num._get_xf_index(), self.f_wrap._get_xf_index()
+        self.detail_styles: RowStyles = (
+            [s_pct if c == 13 else s_num if 14 <= c <= 17 else s_wrap for c in range(len(L.DETAIL_HEADERS))],
+            [s_wrap] * len(L.PROBLEM_LIST_HEADERS),
+        )
         self.rows: list[_Row] = []
         self.levels: list[str] = []  # 一级指标 columns in order of first appearance
         self.grades: list[str] = []
@@ -183,17 +237,26 @@ class SummaryWriter:
         self._csv: tuple[IO[str], Any] | None = None
 
     # --- writing helpers ------------------------------------------------------------------
-    def _header(self, ws: Any, headers: tuple[str, ...] | list[str], widths: list[int]) -> None:
-        for c, (h, w) in enumerate(zip(headers, widths, strict=True)):
+    def _header(self, ws: Any, headers: tuple[str, ...] | list[str]) -> None:
+        ws.set_row(0, P.row_height(2))  # headers wrap onto at most two lines
+        for c, h in enumerate(headers):
             ws.write_string(0, c, h, self.f_head)
-            ws.set_column(c, c, w)
         ws.freeze_panes(1, 0)
-        # printable as handed to a director: A4 landscape, one page wide, header on every page
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
         ws.repeat_rows(0)
-        ws.set_footer("&C第 &P 页，共 &N 页")
+
+    def _print(self, ws: Any, widths: list[float], repeat_cols: int = 1) -> None:
+        """Column widths and the page setup (SPEC §4.5): A4, one page wide at ≥ 8 pt, or the
+        columns split into printed blocks with the first ``repeat_cols`` on each; the footer
+        names the summary and the sheet."""
+        years = "、".join(str(y) for y in sorted(self.years, key=str))
+        title = f"{years}年度预算绩效自评汇总" if years else "预算绩效自评汇总"
+        P.print_xlsxwriter(ws, widths, P.footer_text(title, ws.name), repeat_cols)
+
+    def _widths(self, sheet: str, headers: tuple[str, ...] | list[str]) -> list[float]:
+        return [
+            P.column_width((), h, cap=CAPS.get(h, CAP_TEXT), floor=max(6, min(w + P.PAD, CAPS.get(h, CAP_TEXT))))
+            for h, w in zip(headers, self.widest[sheet], strict=True)
+        ]
 
     def _put(self, ws: Any, r: int, c: int, value: Any, fmt: Any = None) -> None:
         if value is None or value == "":
@@ -222,14 +285,18 @@ class SummaryWriter:
         ``rendered`` is ``render(obj, self.detail_styles)`` when a worker process made it."""
         file = obj["file"]
         rendered = rendered or render(obj, self.detail_styles)
+        for sheet, found in ((L.S_DETAIL, rendered[2]), (L.S_PROBLEMS, rendered[3])):
+            widest = self.widest[sheet]
+            widest[:] = [max(a, b) for a, b in zip(widest, found, strict=True)]
+        if obj["year"]:
+            self.years.add(obj["year"])
         for tpl in rendered[1]:
             self.n_problems += 1
             self.problems.write(tpl.replace(ROW_MARK, str(self.n_problems + 1)))
         if obj["total"] is None:
             self.n_unscored += 1
             first = obj["problems"][0] if obj["problems"] else {"code": "", "message": ""}
-            for c, v in enumerate((file, first["code"], first["message"])):
-                self._put(self.ws_unscored, self.n_unscored, c, v)
+            self._unscored_row(file, first["code"], first["message"])
             return
         for g in grades:
             if g not in self.grades:
@@ -285,8 +352,9 @@ class SummaryWriter:
         p = problem.as_dict()
         file = problem.where.file
         self.n_problems += 1
-        values = (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], p["code"], p["message"])
-        self.problems.write(row_xml(str(self.n_problems + 1), values, ()))
+        widest = self.widest[L.S_PROBLEMS]
+        xml = _rows(iter([problem_values(file, p)]), self.detail_styles[1], PROBLEM_CAPS, widest)[0]
+        self.problems.write(xml.replace(ROW_MARK, str(self.n_problems + 1)))
         for row in self.rows:
             if row.file == file:
                 if problem.is_error:
@@ -297,10 +365,20 @@ class SummaryWriter:
     def add_other(self, file: str, suffix: str) -> None:
         """A file in a scored folder that is not a workbook (.docx, .pdf …): listed in 未评分文件
         so that no submission is silently missed (SPEC §4.2)."""
-        self.n_unscored += 1
         problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
-        for c, v in enumerate((file, problem.code, problem.message)):
-            self._put(self.ws_unscored, self.n_unscored, c, v)
+        self.n_unscored += 1
+        self._unscored_row(file, problem.code, problem.message)
+
+    def _unscored_row(self, file: str, code: str, message: str) -> None:
+        """Row ``n_unscored`` of 未评分文件: the file, the problem's Chinese title, its code, why."""
+        values = (file, problem_title(code), code, message)
+        widest = self.widest[L.S_UNSCORED]
+        widest[:] = [max(w, P.text_width(v)) for w, v in zip(widest, values, strict=True)]
+        lines = max(P.lines_needed(v, CAPS.get(h, CAP_TEXT)) for h, v in zip(L.UNSCORED_HEADERS, values, strict=True))
+        if lines > 1:
+            self.ws_unscored.set_row(self.n_unscored, P.row_height(lines))
+        for c, v in enumerate(values):
+            self._put(self.ws_unscored, self.n_unscored, c, v, self.f_wrap)
 
     def _spill(self, values: tuple[Any, ...]) -> None:
         if self._csv is None:
@@ -317,6 +395,12 @@ class SummaryWriter:
         """Write 汇总 and 等级分布 and close the workbook (and the spill CSV, if any)."""
         self._write_summary()
         self._write_grades()
+        for ws, sheet, headers in (
+            (self.ws_detail, L.S_DETAIL, L.DETAIL_HEADERS),
+            (self.ws_problems, L.S_PROBLEMS, L.PROBLEM_LIST_HEADERS),
+            (self.ws_unscored, L.S_UNSCORED, L.UNSCORED_HEADERS),
+        ):
+            self._print(ws, self._widths(sheet, headers))
         self._filter(self.ws_detail, self.n_detail, len(L.DETAIL_HEADERS))
         self._filter(self.ws_problems, self.n_problems, len(L.PROBLEM_LIST_HEADERS))
         self._filter(self.ws_unscored, self.n_unscored, len(L.UNSCORED_HEADERS))
@@ -354,13 +438,13 @@ class SummaryWriter:
         key = (kind, top)
         if key not in self._formats:
             props: dict[str, Any] = {
-                "text": {},
+                "text": {"text_wrap": True},
                 "int": {"num_format": "0"},
                 "amount": {"num_format": "#,##0.00"},
                 "pct": {"num_format": "0.00%"},
                 "num": {"num_format": "0.00"},
                 "provisional": {"num_format": '0.00"（暂算）"', "font_color": "#9C0006"},
-                "link": {"font_color": "#0563C1", "underline": 1},
+                "link": {"font_color": "#0563C1", "underline": 1, "text_wrap": True},
             }.get(kind, {})
             if kind.startswith("grade:"):
                 i = int(kind[6:])
@@ -381,9 +465,7 @@ class SummaryWriter:
         sheet still filters, sorts and pivots."""
         ws = self.ws_summary
         headers = [*L.SUMMARY_LEAD, *(L.SUMMARY_SUBTOTAL.format(n) for n in self.levels), *L.SUMMARY_TAIL]
-        widths = [12, 26, 10, 28, 8, 12, 12, 10, *[10] * len(self.levels), 12, 6, 9, 9, 6, 6, 6, 40, 8, 9]
-        ws.set_row(0, 32)
-        self._header(ws, headers, widths)
+        self._header(ws, headers)
         ws.freeze_panes(1, 2)
         # stable sorts: ties keep file order; 待更正 and 未填写 stay in file order
         rows = sorted(
@@ -395,7 +477,14 @@ class SummaryWriter:
             *[None] * (len(rows) - len(ranked)),
         ]
         lead_fmt = ["text", "text", "text", "text", "int", "amount", "amount", "pct"]
+        widths = self._summary_widths(headers, rows)
+        self._print(ws, widths, repeat_cols=2)
         for i, (row, rank) in enumerate(zip(rows, ranks, strict=True), start=1):
+            texts = (*row.lead[:4], row.file)
+            cols = (0, 1, 2, 3, headers.index("文件"))
+            lines = max(P.lines_needed(t, widths[c]) for t, c in zip(texts, cols, strict=True))
+            if lines > 1:
+                ws.set_row(i, P.row_height(lines))
             top = i > 1 and group_index(row.status) != group_index(rows[i - 2].status)
             for c, v in enumerate(row.lead):
                 self._cell(ws, i, c, v, self._fmt(lead_fmt[c], top), top)
@@ -437,6 +526,30 @@ class SummaryWriter:
         else:
             self._put(ws, r, c, value, fmt)
 
+    def _summary_widths(self, headers: list[str], rows: list[_Row]) -> list[float]:
+        """汇总's widths from its cells; the name and file columns wrap to fit the page."""
+        file_col = headers.index("文件")
+        text_cols = (0, 1, 2, 3, file_col)
+        columns: list[list[object]] = [[] for _ in headers]
+        for r in rows:
+            for c, v in enumerate(r.lead):
+                columns[c].append(f"{v:,.2f}" if c in (5, 6) and isinstance(v, float) else v)
+            c = len(r.lead)
+            total = f"{r.total:.2f}（暂算）" if r.status == NEEDS_CORRECTION else r.total  # as its format shows it
+            for v in (*(r.subtotals.get(n) for n in self.levels), total, r.grade, r.claimed, r.total):
+                columns[c].append(v)
+                c += 1
+            columns[file_col].append(r.file)
+            for k, v in enumerate((status_zh(r.status), r.reviewed), start=file_col + 1):
+                if k < len(columns):  # 状态, 复核总分
+                    columns[k].append(v)
+        widths = [
+            P.column_width(col, h, cap=CAPS.get(h, CAP_TEXT) if c in text_cols else CAP_NUM, floor=6)
+            for c, (h, col) in enumerate(zip(headers, columns, strict=True))
+        ]
+        budget = P.width_units(True, P.MIN_PT / P.FONT_PT) * 0.97
+        return P.fit_widths(widths, budget, [1, 3], floor=14)
+
     def _grade_index(self, grade: str | None) -> int:
         return self.grades.index(grade) if grade in self.grades else len(self.grades)
 
@@ -452,7 +565,10 @@ class SummaryWriter:
         headers = ["等级"]
         for name, _ in groups:
             headers += [f"{name}数量", f"{name}占比"]
-        self._header(ws, headers, [10] + [12] * (len(headers) - 1))
+        self._header(ws, headers)
+        widths = [float(P.text_width(h) + P.PAD) for h in headers]  # headers on one line
+        widths[0] = max(widths[0], 10.0)  # room for the statuses below (待复核, 待更正 …)
+        self._print(ws, widths, repeat_cols=1)
         counts = [Counter(r.grade for r in rows) for _, rows in groups]
         for i, grade in enumerate(self.grades, start=1):
             ws.write_string(i, 0, grade, self.f_grade[min(i - 1, len(self.f_grade) - 1)])

@@ -9,6 +9,7 @@ from typing import Any
 import xlsxwriter
 
 from . import layout as L
+from . import pagesetup as P
 from ._fs import atomic_write
 from .rules import RuleSet
 
@@ -42,7 +43,7 @@ _GUIDE = [
     "5. 指标值、实际完成值可以带单位和符号，如“≥95%”“≤10天”“200余人”“2,329.64万元”“2022年12月31日前”。"
     "定性指标的实际完成值填写：达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差（或 完成/基本完成/未完成、好/较好/一般）。",
     "6. 申报得分填写本单位自评的得分；得分低于分值时，请在“偏差原因分析及改进措施”中说明原因。",
-    "8. 不需要的行可以删除，也可以插入新行；一级、二级指标可以合并单元格。",
+    "8. 不需要的行可以删除，也可以插入新行；工作表已保护，不能合并单元格，一级、二级指标请在每一行都填写。",
     "",
     "填写示例（一个数量指标）：",
 ]
@@ -83,12 +84,17 @@ def _write(tmp: Path, rules: RuleSet, values: Mapping[str, Any]) -> None:
         },
     )
     f = _Formats(wb)
+    unit, project = values.get(L.INFO_UNIT), values.get(L.INFO_PROJECT)
+    whose = (str(unit or ""), str(project or "")) if unit else (f"预算绩效自评表（{rules.kind}）",)
     _guide(wb, f, rules)
     _info(wb, f, rules, values)
     _budget(wb, f)
     if rules.data_items:
         _dept_data(wb, f, rules)
     _indicators(wb, f, rules)
+    for ws in wb.worksheets():
+        # a blank template does not know its unit yet: its file name (&F) stands in for it
+        ws.set_footer(P.footer_text(*whose, ws.name, codes="" if unit else "&F"), {"margin": P.MARGIN_HF})
     _meta(wb, f, rules)
     wb.close()
 
@@ -152,8 +158,10 @@ def _points_line(rules: RuleSet) -> str:
 
 def _guide(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ws = wb.add_worksheet(L.SHEET_GUIDE)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 9, 14)
+    widths = P.widths_from([_EXAMPLE], L.INDICATOR_HEADERS, {L.I_NAME: 10, L.I_REASON: 16}, cap=20)
+    P.print_xlsxwriter(ws, widths, "")
+    ws.repeat_rows(0, 0)
+    ws.set_row(0, P.row_height(1, 14) + 4)
     ws.write(0, 0, _GUIDE[0], f.title)
     lines = [*_GUIDE[1:-3], _points_line(rules), _GUIDE[-3]]
     if rules.common:
@@ -163,25 +171,36 @@ def _guide(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
         )
     lines += _GUIDE[-2:]
     for i, line in enumerate(lines, 1):
-        ws.write(i, 0, line)
+        if line:  # each point on its own merged line across the page, wrapped, never cut
+            ws.merge_range(i, 0, i, len(widths) - 1, line, f.text)
+            ws.set_row(i, P.row_height(P.lines_needed(line, sum(widths))))
     r = len(lines) + 2
+    P.fit_rows(ws, [L.INDICATOR_HEADERS, _EXAMPLE], widths, first=r)
     for c, h in enumerate(L.INDICATOR_HEADERS):
         ws.write(r, c, h, f.header)
     for c, v in enumerate(_EXAMPLE):
         ws.write_string(r + 1, c, v, f.note)
-    ws.write(
+    ws.merge_range(
         r + 3,
         0,
+        r + 3,
+        len(widths) - 1,
         "示例说明：指标值 ≥200 人，实际完成 200余人（按 200 计），200 ≥ 200，得满分 10 分。",
+        f.text,
     )
 
 
 def _info(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet, values: Mapping[str, Any]) -> None:
     ws = wb.add_worksheet(L.SHEET_INFO)
-    ws.set_column(0, 0, 16)
-    ws.set_column(1, 1, 48)
-    ws.set_column(2, 2, 36)
-    ws.write_row(0, 0, ("项目", "内容", "填写说明"), f.header)
+    headers = ("项目", "内容", "填写说明")
+    rows = [
+        (label, values.get(label), f"{_INFO_NOTES[label][0]}；{_INFO_NOTES[label][1]}".rstrip("；"))
+        for label in L.INFO_LABELS
+    ]
+    widths = P.widths_from(rows, headers, {"内容": 40})
+    P.print_xlsxwriter(ws, widths, "")
+    P.fit_rows(ws, [headers, *rows], widths, first=0)
+    ws.write_row(0, 0, headers, f.header)
     for i, label in enumerate(L.INFO_LABELS, 1):
         need, hint = _INFO_NOTES[label]
         ws.write_string(i, 0, label, f.label)
@@ -255,9 +274,12 @@ def _info(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet, values: Mapping[
 
 def _budget(wb: xlsxwriter.Workbook, f: _Formats) -> None:
     ws = wb.add_worksheet(L.SHEET_BUDGET)
-    ws.set_column(0, 0, 18)
-    ws.set_column(1, 4, 16)
-    ws.write_row(0, 0, (*L.BUDGET_HEADERS, L.B_RATE_DISPLAY), f.header)
+    headers = (*L.BUDGET_HEADERS, L.B_RATE_DISPLAY)
+    amounts = {h: 16 for h, _ in L.BUDGET_AMOUNTS}
+    widths = P.widths_from([(c,) for c in L.BUDGET_ROWS], headers, {**amounts, L.B_RATE_DISPLAY: 10})
+    P.print_xlsxwriter(ws, widths, "")
+    P.fit_rows(ws, [headers], widths, first=0)
+    ws.write_row(0, 0, headers, f.header)
     for i, cat in enumerate(L.BUDGET_ROWS, 1):
         ws.write_string(i, 0, cat, f.label)
         for c in (1, 2, 3):
@@ -296,16 +318,21 @@ def _budget(wb: xlsxwriter.Workbook, f: _Formats) -> None:
 def _dept_data(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     """部门整体数据 (SPEC §2.3): exactly the items the rule set's formulas need."""
     ws = wb.add_worksheet(L.SHEET_DEPT_DATA)
-    for c, w in enumerate((28, 16, 10, 50)):
-        ws.set_column(c, c, w)
-    ws.write_row(0, 0, (*L.DEPT_DATA_HEADERS, "计量单位", "说明"), f.header)
-    for i, item in enumerate(rules.data_items, 1):
-        ws.write_string(i, 0, item.name, f.label)
-        ws.write_blank(i, 1, None, f.money if item.money else f.number)
-        ws.write_string(i, 2, "金额单位" if item.money else item.unit, f.note)
+    headers = (*L.DEPT_DATA_HEADERS, "计量单位", "说明")
+    rows = []
+    for item in rules.data_items:
         users = [c.name for c in rules.common if item.name in c.formula.names]
         note = item.note + (f"（用于：{'、'.join(users)}）" if users else "")
-        ws.write_string(i, 3, note, f.note)
+        rows.append((item.name, None, "金额单位" if item.money else item.unit, note))
+    widths = P.widths_from(rows, headers, {L.D_VALUE: 16}, cap=44)
+    P.print_xlsxwriter(ws, widths, "")
+    P.fit_rows(ws, [headers, *rows], widths, first=0)
+    ws.write_row(0, 0, headers, f.header)
+    for i, (item, row) in enumerate(zip(rules.data_items, rows, strict=True), 1):
+        ws.write_string(i, 0, item.name, f.label)
+        ws.write_blank(i, 1, None, f.money if item.money else f.number)
+        ws.write_string(i, 2, row[2], f.note)
+        ws.write_string(i, 3, row[3], f.note)
     _check(
         ws.data_validation(
             1,
@@ -331,23 +358,6 @@ def _dept_data(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
 def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ws = wb.add_worksheet(L.SHEET_INDICATORS)
     cols = L.INDICATOR_TEMPLATE_COLUMNS + ((L.I_SOURCE, L.I_METHOD) if rules.common else ())
-    widths = {
-        L.I_SEQ: 6,
-        L.I_LEVEL1: 14,
-        L.I_LEVEL2: 18,
-        L.I_NAME: 30,
-        L.I_OPERATOR: 10,
-        L.I_TARGET: 16,
-        L.I_UNIT: 10,
-        L.I_ACTUAL: 16,
-        L.I_POINTS: 8,
-        L.I_CLAIMED: 10,
-        L.I_REASON: 40,
-        L.I_SOURCE: 8,
-        L.I_METHOD: 40,
-    }
-    for c, h in enumerate(cols):
-        ws.set_column(c, c, widths[h])
     ws.write_row(0, 0, cols, f.header)
     ci = {h: i for i, h in enumerate(cols)}
     # the rule set's own row: 预算执行率
@@ -377,6 +387,22 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
     ]
     order = [lv.name for lv in rules.level1]
     owned_rows.sort(key=lambda o: order.index(o[0]) if o[0] in order else -1)  # stable: budget row first
+    skeleton = [(lv.name, lv2) for lv in rules.level1 for lv2 in (lv.level2 or ("",))]
+    shown = [
+        {L.I_LEVEL1: o[0], L.I_LEVEL2: o[1], L.I_NAME: o[2], L.I_TARGET: f"≥{o[4]:g}%", L.I_METHOD: o[6]}
+        for o in owned_rows
+    ] + [{L.I_LEVEL1: a, L.I_LEVEL2: b} for a, b in skeleton]
+    table = [tuple(d.get(h) for h in cols) for d in shown]
+    floors = {L.I_NAME: 20, L.I_TARGET: 12, L.I_ACTUAL: 14, L.I_CLAIMED: 6, L.I_REASON: 24, L.I_LEVEL2: 12}
+    widths = P.widths_from(table, cols, floors, cap=28)
+    # 指标来源 and 评分方法 (rule-set text, locked) are for the screen: the printed form stops
+    # at 偏差原因, which keeps it one A4 width at a legible size
+    printed = len(L.INDICATOR_TEMPLATE_COLUMNS)
+    budget = P.width_units(True, 0.8) * 0.97
+    widths[:printed] = P.fit_widths(widths[:printed], budget, [cols.index(h) for h in (L.I_NAME, L.I_REASON)], floor=20)
+    for c in range(printed, len(cols)):
+        ws.set_column(c, c, widths[c])
+    P.fit_rows(ws, [cols, *table], widths, first=0)
     r = 1
     for lv1, lv2, name, op, target, points, method, how in owned_rows:
         row = {
@@ -497,6 +523,7 @@ def _indicators(wb: xlsxwriter.Workbook, f: _Formats, rules: RuleSet) -> None:
         _check(ws.data_validation(first_free, c, last + 200, c, opts), f"{header} validation")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last - 1, len(cols) - 1)
+    P.print_xlsxwriter(ws, widths[:printed], "", columns_only=True)
     _protect(ws)
 
 

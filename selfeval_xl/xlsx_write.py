@@ -27,6 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 import defusedxml.ElementTree as safe_et
 
 from .layout import col_letter
+from .pagesetup import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
 from .zipcopy import ZipOut, raw_member
 
 WORKBOOK = "xl/workbook.xml"
@@ -67,6 +68,8 @@ class Style:
     num_fmt: int = 0
     wrap: bool = False
     align: str | None = None  # horizontal alignment
+    size: float | None = None  # font size in points; None = the workbook's default
+    border: bool = False  # thin lines all round (printed tables; gridlines do not print)
 
 
 @dataclass
@@ -79,6 +82,12 @@ class SheetSpec:
     freeze_rows: int = 0
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, location, tooltip)
     tab_color: str | None = None
+    heights: dict[int, float] = field(default_factory=dict)  # 1-based row → points
+    merges: list[str] = field(default_factory=list)  # "A1:K1"
+    page: PagePlan = PagePlan(landscape=True)
+    repeat_rows: tuple[int, int] | None = None  # 1-based rows printed atop every page
+    footer: str = ""  # Excel header/footer codes (pagesetup.footer_text)
+    active: bool = False  # the workbook opens on this sheet
 
     def add(self, values: Sequence[object], styles: Sequence[Style | None] | Style | None = None) -> int:
         """Append a row; return its 1-based row number."""
@@ -308,12 +317,12 @@ class _Styles:
     def _add(self, s: Style) -> int:
         p = self.p
         font_id = 0
-        if s.bold or s.color or s.underline:
+        if s.bold or s.color or s.underline or s.size:
             font = (
                 f"<{p}font>"
                 + (f"<{p}b/>" if s.bold else "")
                 + (f"<{p}u/>" if s.underline else "")
-                + f'<{p}sz val="{self.size}"/>'
+                + f'<{p}sz val="{s.size or self.size}"/>'
                 + (f'<{p}color rgb="{s.color}"/>' if s.color else "")
                 + f"<{p}name val={quoteattr(self.font_name)}/>"
                 + f"</{p}font>"
@@ -326,6 +335,14 @@ class _Styles:
                 f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
             )
             self.xml, fill_id = _intern(self.xml, p, "fills", "fill", fill)
+        border_id = 0
+        if s.border:
+            side = "".join(
+                f'<{p}{e} style="thin"><{p}color auto="1"/></{p}{e}>' for e in ("left", "right", "top", "bottom")
+            )
+            self.xml, border_id = _intern(
+                self.xml, p, "borders", "border", f"<{p}border>{side}<{p}diagonal/></{p}border>"
+            )
         # every cell top-aligned, so numbers line up with wrapped text in the same row
         align = (
             f"<{p}alignment"
@@ -335,10 +352,11 @@ class _Styles:
             + "/>"
         )
         xf = (
-            f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="0" xfId="0"'
+            f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
             + (' applyNumberFormat="1"' if s.num_fmt else "")
             + (' applyFont="1"' if font_id else "")
             + (' applyFill="1"' if fill_id else "")
+            + (' applyBorder="1"' if border_id else "")
             + f' applyAlignment="1">{align}</{p}xf>'
         )
         self.xml, xf_id = _intern(self.xml, p, "cellXfs", "xf", xf, before="cellStyles")
@@ -365,10 +383,11 @@ def _text(value: str) -> str:
 _COLS = [col_letter(i) for i in range(64)]
 
 
-def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int]) -> str:
+def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int], height: float | None = None) -> str:
     """One ``<row>``: numbers as numbers, text as inline strings (text stays text: a leading
     "=" is never a formula, and sharedStrings.xml is left alone); None, "" and NaN are blank.
-    ``style_ids`` are ``cellXfs`` indices by column. (The hot loop of every write.)"""
+    ``style_ids`` are ``cellXfs`` indices by column; ``height`` in points, if set. (The hot
+    loop of every write.)"""
     parts = []
     n = len(style_ids)
     for c, v in enumerate(values):
@@ -386,7 +405,8 @@ def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int]) ->
                 parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
         else:
             parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
-    return f'<row r="{r}">{"".join(parts)}</row>' if parts else f'<row r="{r}"/>'
+    ht = f' ht="{height}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>{"".join(parts)}</row>' if parts else f'<row r="{r}"{ht}/>'
 
 
 def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAIN, NS_REL)) -> bytes:  # type: ignore[valid-type]
@@ -398,9 +418,11 @@ def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAI
         f'<worksheet xmlns="{ns[0]}" xmlns:r="{ns[1]}">',
     ]
     tab = f'<tabColor rgb="{spec.tab_color}"/>' if spec.tab_color else ""
-    out.append(f'<sheetPr>{tab}<pageSetUpPr fitToPage="1"/></sheetPr>')
+    fit = '<pageSetUpPr fitToPage="1"/>' if spec.page.scale is None else ""
+    out.append(f"<sheetPr>{tab}{fit}</sheetPr>" if tab or fit else "")
     out.append(f'<dimension ref="A1:{col_letter(ncols - 1)}{max(len(spec.rows), 1)}"/>')
-    out.append('<sheetViews><sheetView workbookViewId="0">')
+    selected = ' tabSelected="1"' if spec.active else ""
+    out.append(f'<sheetViews><sheetView{selected} workbookViewId="0">')
     if spec.freeze_rows:
         n = spec.freeze_rows
         out.append(f'<pane ySplit="{n}" topLeftCell="A{n + 1}" activePane="bottomLeft" state="frozen"/>')
@@ -420,18 +442,38 @@ def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAI
             if key not in ids:
                 ids[key] = style_id(st)
             sid.append(ids[key])
-        out.append(row_xml(r, values, sid))
+        out.append(row_xml(r, values, sid, spec.heights.get(r)))
     out.append("</sheetData>")
+    if spec.merges:
+        out.append(f'<mergeCells count="{len(spec.merges)}">')
+        out += [f'<mergeCell ref="{m}"/>' for m in spec.merges]
+        out.append("</mergeCells>")
     if spec.links:
         out.append("<hyperlinks>")
         for ref, location, tip in spec.links:
             out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)} display={quoteattr(tip)}/>')
         out.append("</hyperlinks>")
-    out.append('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
-    # A4 landscape, one page wide (as many pages tall as needed)
-    out.append('<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>')
+    out.append(page_setup_xml(spec.page, spec.footer))
     out.append("</worksheet>")
     return "".join(out).encode("utf-8")
+
+
+def page_setup_xml(page: PagePlan, footer: str) -> str:
+    """``pageMargins`` to ``colBreaks``: A4, one page wide (or blocks of columns at a fixed
+    scale), the footer on every page (SPEC §4.5)."""
+    out = [
+        f'<pageMargins left="{MARGIN_LR}" right="{MARGIN_LR}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"'
+        f' header="{MARGIN_HF}" footer="{MARGIN_HF}"/>'
+    ]
+    size = 'fitToWidth="1" fitToHeight="0"' if page.scale is None else f'scale="{page.scale}"'
+    out.append(f'<pageSetup paperSize="9" {size} orientation="{page.orientation}"/>')
+    if footer:
+        out.append(f"<headerFooter><oddFooter>{escape(footer)}</oddFooter></headerFooter>")
+    if page.breaks:
+        out.append(f'<colBreaks count="{len(page.breaks)}" manualBreakCount="{len(page.breaks)}">')
+        out += [f'<brk id="{b}" max="1048575" man="1"/>' for b in page.breaks]
+        out.append("</colBreaks>")
+    return "".join(out)
 
 
 # --- adding the sheet -----------------------------------------------------------------------
@@ -566,11 +608,15 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
             workbook, "sheets", f'<{p}sheet name={quoteattr(name)} sheetId="{sheet_id}"{ns} {r or "r"}:id="{rid}"/>'
         )
         ct = _insert_before_close(ct, "Types", f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
-        changed[WORKBOOK] = workbook.encode("utf-8")
         if APP in pkg.parts:
             app = _app_with_sheet(pkg.text(APP), name)
             if app != pkg.text(APP):
                 changed[APP] = app.encode("utf-8")
+    workbook = _print_titles(workbook, name, spec)
+    if spec.active:
+        workbook = _activate(workbook, name)
+    if workbook != pkg.text(WORKBOOK):
+        changed[WORKBOOK] = workbook.encode("utf-8")
     if existing is None or rels_xml != pkg.text(WORKBOOK_RELS):
         changed[WORKBOOK_RELS] = rels_xml.encode("utf-8")
     if ct != pkg.text(CONTENT_TYPES):
@@ -579,6 +625,58 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
         changed[styles_part] = styles.xml.encode("utf-8")
     changed[part] = body
     return changed, dropped
+
+
+def _sheet_index(workbook: str, name: str) -> int:
+    return [s[0] for s in _sheets(workbook)].index(name)
+
+
+def _print_titles(workbook: str, name: str, spec: SheetSpec) -> str:
+    """workbook.xml with the sheet's ``_xlnm.Print_Titles`` (rows repeated atop each page,
+    columns at the left of each printed block) replaced by the spec's, or removed."""
+    idx = _sheet_index(workbook, name)
+    p = _prefix(workbook, "sheets")
+    own = re.compile(
+        rf'<{p}definedName\b(?=[^>]*\bname="_xlnm\.Print_Titles")(?=[^>]*\blocalSheetId="{idx}")[^>]*>'
+        rf"[^<]*</{p}definedName>"
+    )
+    for m in reversed(list(own.finditer(_masked(workbook)))):  # never one inside a comment
+        workbook = workbook[: m.start()] + workbook[m.end() :]
+    quoted = "'" + name.replace("'", "''") + "'!"
+    ranges = []
+    if spec.page.repeat_cols:
+        ranges.append(f"{quoted}$A:${col_letter(spec.page.repeat_cols - 1)}")
+    if spec.repeat_rows:
+        ranges.append(f"{quoted}${spec.repeat_rows[0]}:${spec.repeat_rows[1]}")
+    if ranges:
+        value = escape(",".join(ranges))
+        item = f'<{p}definedName name="_xlnm.Print_Titles" localSheetId="{idx}">{value}</{p}definedName>'
+        if re.search(rf"<{p}definedNames\b", _masked(workbook)):
+            workbook = _insert_before_close(workbook, "definedNames", item)
+        else:  # after sheets / functionGroups / externalReferences, as the schema orders them
+            tags = "sheets|functionGroups|externalReferences"
+            ends = [m.end() for m in re.finditer(rf"</{p}(?:{tags})>|<{p}(?:{tags})\b[^>]*/>", _masked(workbook))]
+            at = max(ends)
+            workbook = workbook[:at] + f"<{p}definedNames>{item}</{p}definedNames>" + workbook[at:]
+    empty = re.search(rf"<{p}definedNames>\s*</{p}definedNames>", _masked(workbook))
+    return workbook if empty is None else workbook[: empty.start()] + workbook[empty.end() :]
+
+
+def _activate(workbook: str, name: str) -> str:
+    """workbook.xml opening on sheet ``name`` (``activeTab`` of the first workbook view)."""
+    idx = _sheet_index(workbook, name)
+    p = _prefix(workbook, "sheets")
+    view = re.search(rf"<{p}workbookView\b[^>]*>", _masked(workbook))
+    if view is None:
+        at = _masked(workbook).index(f"<{p}sheets")
+        return workbook[:at] + f'<{p}bookViews><{p}workbookView activeTab="{idx}"/></{p}bookViews>' + workbook[at:]
+    tag = workbook[view.start() : view.end()]
+    if re.search(r'\bactiveTab="\d*"', tag):
+        new = re.sub(r'\bactiveTab="\d*"', f'activeTab="{idx}"', tag)
+    else:
+        head = f"<{p}workbookView"
+        new = head + f' activeTab="{idx}"' + tag[len(head) :]
+    return workbook[: view.start()] + new + workbook[view.end() :]
 
 
 def sheet_parts(pkg: Package) -> dict[str, str]:

@@ -275,7 +275,7 @@ def test_the_whole_mixed_folder(mixed, tmp_path):
     assert literal["unit"] == FORMULA_TEXTS["单位名称"] and literal["project"] == FORMULA_TEXTS["项目名称"]
     assert literal["indicators"][1]["name"] == "-2+3"
     results = openpyxl.load_workbook(work / "公式样文字.xlsx")[L.SHEET_RESULTS]
-    assert results["C3"].value == "-2+3" and results["C3"].data_type == "s"
+    assert results["C5"].value == "-2+3" and results["C5"].data_type == "s"  # below title block and header
     summary_rows = list(openpyxl.load_workbook(summary)[L.S_SUMMARY].iter_rows(values_only=True))
     assert any(r[1] == FORMULA_TEXTS["单位名称"] and r[3] == FORMULA_TEXTS["项目名称"] for r in summary_rows)
     with zipfile.ZipFile(summary) as zf:

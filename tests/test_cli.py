@@ -128,10 +128,10 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     target = tmp_path / "演示"
     result = runner.invoke(cli, ["demo", str(target)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("已复制 9 个样例工作簿到 ")
-    # 2 samples carry errors on purpose (待更正, no grade); the 7 others: 优 100, 99.11, 95.25;
-    # 良 85.74, 83.81; 中 64.37; 差 39.58
-    assert "共 9 个文件：已评分 7、待复核 0、待更正 2、未填写 0；等级：优 3、良 2、中 1、差 1" in result.stdout
+    assert result.stdout.startswith("已复制 10 个样例工作簿到 ")
+    # 2 samples carry errors on purpose (待更正, no grade); the 8 others: 优 100, 100 (the form),
+    # 99.11, 95.25; 良 85.74, 83.81; 中 64.37; 差 39.58
+    assert "共 10 个文件：已评分 8、待复核 0、待更正 2、未填写 0；等级：优 4、良 2、中 1、差 1" in result.stdout
     assert (target / "汇总.xlsx").exists()
     # the summary equals the JSON of the same files (scored again, nothing written)
     again = runner.invoke(
@@ -145,10 +145,10 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
         rec = dict(zip(header, r, strict=True))
         obj = objs[rec["文件"]]
         assert (rec["核定总分"], rec["等级"], rec["状态"]) == (obj["total"], obj["grade"], STATUS_ZH[obj["status"]])
-    # graded files first (ranked 1..7), then the two 待更正 samples, unranked
-    assert [r[header.index("排名")] for r in rows[1:]] == [1, 2, 3, 4, 5, 6, 7, None, None]
-    assert [r[header.index("状态")] for r in rows[1:]] == ["已评分"] * 7 + ["待更正"] * 2
-    # both kinds side by side, graded files only: 项目支出 优 2 良 1 中 1 差 1 (大英 待更正);
+    # graded files first (ranked; the two 100s share rank 1), then the two 待更正 samples, unranked
+    assert [r[header.index("排名")] for r in rows[1:]] == [1, 1, 3, 4, 5, 6, 7, 8, None, None]
+    assert [r[header.index("状态")] for r in rows[1:]] == ["已评分"] * 8 + ["待更正"] * 2
+    # both kinds side by side, graded files only: 项目支出 优 3 良 1 中 1 差 1 (大英 待更正);
     # 部门整体支出 优 1 (seed) 良 1 (卫健委 待更正)
     grades = list(openpyxl.load_workbook(target / "汇总.xlsx")["等级分布"].iter_rows(values_only=True))
     assert grades[0] == (
@@ -160,10 +160,10 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
         "项目支出数量",
         "项目支出占比",
     )
-    assert [g[3] for g in grades[1:6]] == [1, 1, 0, 0, 2] and [g[5] for g in grades[1:6]] == [2, 1, 1, 1, 5]
-    # per status: 部门整体支出 已评分 2 待更正 1; 项目支出 已评分 5 待更正 1
+    assert [g[3] for g in grades[1:6]] == [1, 1, 0, 0, 2] and [g[5] for g in grades[1:6]] == [3, 1, 1, 1, 6]
+    # per status: 部门整体支出 已评分 2 待更正 1; 项目支出 已评分 6 待更正 1
     statuses = {g[0]: (g[1], g[3], g[5]) for g in grades[7:]}
-    assert statuses["已评分"] == (7, 2, 5) and statuses["待更正"] == (2, 1, 1) and statuses["合计"] == (9, 3, 6)
+    assert statuses["已评分"] == (8, 2, 6) and statuses["待更正"] == (2, 1, 1) and statuses["合计"] == (10, 3, 7)
     # rerunning the demo starts from fresh copies and gives the same summary
     assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
     assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows
@@ -214,5 +214,38 @@ def test_summary_open_in_excel_or_unwritable(runner, make_workbook, tmp_path):
 def test_output_problems_are_one_line(runner, tmp_path):
     (tmp_path / "文件").write_text("a file, not a folder")
     result = runner.invoke(cli, ["template", "-o", str(tmp_path / "文件" / "模板.xlsx")])
-    assert result.exit_code == 1 and result.output.startswith("Error: 无法读写文件")
+    assert result.exit_code == 1 and result.output.startswith("错误：无法读写文件")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["score"], "错误：缺少参数 'PATHS...'."),
+        (["score", "--nope", "x"], "错误：没有选项 '--nope'。"),
+        (["score", "--jobs", "x", "."], "错误：'-j' / '--jobs' 的值无效：'x' 不是有效的整数。"),
+        (["template", "--kind", "错"], "错误：'--kind' 的值无效：'错' 不是 '项目支出', '部门整体支出' 之一。"),
+        (["frob"], "错误：没有子命令 'frob'。"),
+        (["score", "不存在的文件夹"], "错误：'PATHS...' 的值无效：路径 '不存在的文件夹' 不存在。"),
+        (["score", ".", "--summary"], "错误：选项 '--summary' 需要一个值。"),
+    ],
+)
+def test_click_usage_errors_are_chinese(runner, args, message):
+    """click's own messages (missing argument, unknown option, bad value …) in Chinese, exit 2."""
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert message in lines, result.output
+    assert not [line for line in lines if line.startswith(("Error", "Usage", "Try "))]
+    if args != ["score", ".", "--summary"]:
+        assert lines[0].startswith("用法： ") and "查看帮助。" in lines[1]
+
+
+def test_help_words_are_chinese(runner):
+    out = runner.invoke(cli, ["score", "--help"]).output
+    assert (
+        out.startswith("用法： ")
+        and " score " in out.splitlines()[0]
+        and "显示此帮助并退出。" in out
+        and "Show this" not in out
+    )

@@ -3,6 +3,7 @@ placeholders; read back from .docx and rendered once to PDF by LibreOffice."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import docx
@@ -35,7 +36,7 @@ def samples(tmp_path_factory):
 
 
 def test_seed_report_in_markdown(samples):
-    md = to_markdown(draft(score_file(samples[SEED]).card))
+    md = to_markdown(draft(score_file(samples[SEED]).card, inline_cites=True))
     assert md.startswith("# 南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告\n")
     headings = [line[3:] for line in md.splitlines() if line.startswith("## ")]
     assert headings == SECTIONS
@@ -52,6 +53,24 @@ def test_seed_report_in_markdown(samples):
     assert "【请补充：“预算调整率”的偏差原因】" in md
     assert "组织应急演练次数：实际完成值为指标值的 125.00%" in md  # 15 of ≥12
     assert md.count("【请补充：") == 9
+
+
+def test_sources_in_a_closing_table_by_default(samples):
+    """Without --inline-cites no sentence carries a cell reference; 附：数据来源 lists each
+    figure once with its sheet and cell (SPEC §4.5)."""
+    blocks = draft(score_file(samples[SEED]).card)
+    prose = [b.text for b in blocks if b.kind in ("p", "bullet")]
+    assert not [t for t in prose if re.search(r"!\$?[A-Z]{1,3}\$?\d", t)]
+    assert "单位申报 97 分（优），比核定得分高 1.75 分" in " ".join(prose)
+    assert "全年预算数 2,329.64 万元，全年执行数" in " ".join(prose)
+    assert [b.text for b in blocks if b.kind == "h1"][-1] == "附：数据来源"
+    sources = blocks[-1]
+    assert sources.kind == "table" and sources.headers == ("数据", "数值", "工作表", "单元格")
+    assert ("申报总分", "97", "基本信息", "B11") in sources.rows
+    assert ("全年预算数", "2,329.64 万元", "预算执行", "C2") in sources.rows
+    reason = "部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管"
+    assert ("生产安全事故起数同比降幅 偏差原因", reason[:29] + "…", "绩效指标", "K17") in sources.rows
+    assert len(set(sources.rows)) == len(sources.rows)
 
 
 def test_project_report_asks_for_what_only_people_know(samples):
@@ -71,13 +90,13 @@ def test_docx_reads_back(samples, tmp_path):
     d = docx.Document(str(out))
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == ("Title", "南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告")
-    assert [t for s, t in heads if s == "Heading 1"] == SECTIONS
+    assert [t for s, t in heads if s == "Heading 1"] == [*SECTIONS, "附：数据来源"]
     indicators = d.tables[1]
     assert len(indicators.rows) == 1 + 19 and indicators.rows[3].cells[2].text == "重点支出安排率"
     assert [c.text for c in indicators.rows[3].cells[4:]] == ["87.30%", "4", "3.2", "4"]
     marked = [r for p in d.paragraphs for r in p.runs if r.text.startswith("【请补充")]
     assert len(marked) == 9 and all(r.bold and r.font.highlight_color is not None for r in marked)
-    assert d.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "宋体"
+    assert d.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋"
     # .md works too; anything else is a usage error
     assert CliRunner().invoke(cli, ["report", str(src), "-o", str(tmp_path / "r.md")]).exit_code == 0
     assert CliRunner().invoke(cli, ["report", str(src), "-o", str(tmp_path / "r.pdf")]).exit_code == 2
@@ -106,13 +125,13 @@ def test_district_report_from_the_summary(samples, tmp_path):
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
     assert (
-        "本次共收到文件 9 份，已评定等级 7 份（项目支出 5 份，部门整体支出 2 份），"
+        "本次共收到文件 10 份，已评定等级 8 份（项目支出 6 份，部门整体支出 2 份），"
         "待更正 2 份（暂不评定等级、不排名，见第六部分），未能评分 0 份。" in md
     )
-    assert "| 已评分 | 7 |" in md and "| 待更正 | 2 |" in md
-    # 等级 of the 7 graded: 优 3 (100, 99.11, 95.25) 3/7 = 42.86%, 良 2 (85.74, 83.81), 中 1 (64.37),
-    # 差 1 (39.58) 1/7 = 14.29%; the two 待更正 samples (77.64, 10 暂算) are not graded
-    assert "| 优 | 3 | 42.86% |" in md and "| 差 | 1 | 14.29% |" in md
+    assert "| 已评分 | 8 |" in md and "| 待更正 | 2 |" in md
+    # 等级 of the 8 graded: 优 4 (100, 100, 99.11, 95.25) 4/8 = 50.00%, 良 2 (85.74, 83.81), 中 1
+    # (64.37), 差 1 (39.58) 1/8 = 12.50%; the two 待更正 samples (77.64, 10 暂算) are not graded
+    assert "| 优 | 4 | 50.00% |" in md and "| 差 | 1 | 12.50% |" in md
     # lowest execution first: 宣城 46/148 = 31.08%
     section = md.split("## 三、")[1].split("## 四、")[0]
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
@@ -127,7 +146,11 @@ def test_district_report_from_the_summary(samples, tmp_path):
     assert (
         "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1 个" in section
     )
-    assert "| 得分低于分值但未说明偏差原因 | missing-reason |" in md
+    # problems by their Chinese titles, never the internal codes
+    assert "| 得分低于分值但未说明偏差原因 |" in md and "missing-reason" not in md
+    # amounts rounded to 2 decimals: 普陀 executed 0.9034 万元 of 2 → 0.90, 45.17%
+    assert "| 上海市普陀区体育事业管理中心（援滇对口支援及结对帮扶经费） | 2.00 | 0.90 | 45.17% | 39.58 |" in md
+    assert "0.9034" not in md
     # the charts: written beside the .md, embedded in the .docx
     pngs = sorted(tmp_path.glob("全区.图*.png"))
     assert [p.name for p in pngs] == ["全区.图1.png", "全区.图2.png"]

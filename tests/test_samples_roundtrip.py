@@ -46,6 +46,10 @@ EXPECTED = {
     # 个性 9.2 (10 × 4.6/5) + 10 + 9.8 (= : 10 × 98/100) + 8.8 (10 × 22/25) + 6 (部分达成, claim 8 not in [6, 8))
     #   + 9.44 (10 × 85/90) = 53.24; errors (共性 cells edited): 暂算, no grade (待更正)
     "示例区卫生健康委员会_2023年部门整体支出.xlsx": (77.64, None),
+    # the official single-sheet form (real form 02): 年度资金总额 0 → rebuilt from 当年财政拨款,
+    # 132.912/132.912 = 100% → 10; "=8个" vs 8 and "=42个" vs 42 → 8 + 8; three 达成 rows 8 × 3;
+    # ≤202.6 vs 132.9 → 10; four 达成 效益/满意度 rows 10 × 3 and ≥90% vs 95% → 10 = 100
+    "棠溪镇人民政府_村级补助及运转经费（自评表）.xlsx": (100.0, "优"),
 }
 
 
@@ -74,6 +78,23 @@ def test_samples_cover_grades_warnings_errors(generated):
         "示例区卫生健康委员会_2023年部门整体支出.xlsx",
     ]
     assert {c.data.kind for c in cards} == {"项目支出", "部门整体支出"}
+
+
+def test_a_sample_is_the_official_single_sheet_form(generated):
+    """One sample is the 项目支出绩效自评表 as units send it: one sheet, merged header cells, the
+    项目资金 block; it is read as a form and its published claims are checked (申报 90 vs 100)."""
+    form = next(p for p in generated if "自评表" in p.name)
+    wb = openpyxl.load_workbook(form)
+    assert wb.sheetnames == ["项目支出绩效自评表"]
+    ws = wb.active
+    merged = {str(m) for m in ws.merged_cells.ranges}
+    assert {"A1:I1", "A3:B3", "C3:I3", "A5:B9", "A10:A11"} <= merged
+    assert ws["A5"].value == "项目资金（万元）" and ws["E5"].value == "全年预算数"
+    assert ws["E13"].value == "=8个" and ws["E13"].data_type == "s"
+    card = score_file(form).card
+    assert card.data.sheet_names  # read through the form reader, not the template's sheets
+    assert (card.total, card.claimed_total, card.data.info["单位名称"]) == (100, 90, "池州市贵池区棠溪镇人民政府")
+    assert {p.code for p in card.problems} == {"budget-total-rebuilt", "score-mismatch", "claimed-total-mismatch"}
 
 
 def test_committed_samples_match_generator():

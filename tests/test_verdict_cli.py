@@ -119,7 +119,9 @@ def test_folder_as_departments_send_it(runner, make_workbook, tmp_path):
         ("合计", 5),
     ]
     # 未评分文件: the unreadable .et and every other file, so nothing is silently missed
-    unscored = {r[0]: (r[1], r[2]) for r in _rows(summary, L.S_UNSCORED)[1:]}
+    table = _rows(summary, L.S_UNSCORED)
+    code, reason = table[0].index("代码"), table[0].index("原因")
+    unscored = {r[0]: (r[code], r[reason]) for r in table[1:]}
     assert set(unscored) == {"己.et", "自评报告.docx", "扫描件.pdf", "说明.txt"}
     assert unscored["自评报告.docx"] == (
         "other-file",
@@ -198,7 +200,7 @@ def test_duplicate_pair(runner, make_workbook, tmp_path):
         # the file's own 评分结果 says so too (written again once the run knew)
         problems = [r for r in _rows(inbox / name, L.SHEET_RESULTS) if r and r[0] == "警告"]
         assert [(r[1], r[2][: len(other) + 2]) for r in problems] == [("基本信息!B5", f"与 {other}")]
-    listed = [r for r in _rows(summary, L.S_PROBLEMS) if r[4] == "duplicate"]
+    listed = [r for r in _rows(summary, L.S_PROBLEMS) if r[L.PROBLEM_LIST_HEADERS.index("代码")] == "duplicate"]
     assert sorted((r[0], r[2]) for r in listed) == [("残联.xlsx", "B5"), ("残联（修改后）.xlsx", "B5")]
     head, *rows_ = _rows(summary, L.S_SUMMARY)
     assert [r[head.index("警告数")] for r in rows_] == [1, 1]

@@ -82,7 +82,13 @@ def test_untouched_parts_keep_their_bytes(rich):
 def test_results_read_back_with_openpyxl_and_calamine(rich):
     write(rich)
     rows = results(rich)
-    assert rows[0] == L.RESULT_HEADERS
+    # the title block (SPEC §4.1) names the unit, project, year and kind above the header
+    assert rows[0][0] == "绩效自评评分结果"
+    assert (
+        rows[1][0]
+        == "单位名称：芜湖市镜湖区残疾人联合会　　项目名称：残疾人事业发展补助资金　　评价年度：2023　　评价类型：项目支出"
+    )
+    assert rows[2] == L.RESULT_HEADERS
     # base rows are all met: 10 (预算执行率 29.6/29.6) + 90 = 100 → 优
     assert label_value(rows, L.R_TOTAL) == 100
     assert label_value(rows, L.R_GRADE) == "优"
@@ -90,7 +96,7 @@ def test_results_read_back_with_openpyxl_and_calamine(rich):
     cal = CalamineWorkbook.from_path(str(rich))
     assert cal.sheet_names == [L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS, L.SHEET_RESULTS]
     cal_rows = cal.get_sheet_by_name(L.SHEET_RESULTS).to_python()
-    assert tuple(cal_rows[0][: len(L.RESULT_HEADERS)]) == L.RESULT_HEADERS
+    assert tuple(cal_rows[2][: len(L.RESULT_HEADERS)]) == L.RESULT_HEADERS
     # the input still scores the same with the results sheet inside it
     assert score_file(rich).card.total == 100
 
@@ -126,7 +132,7 @@ def test_formula_looking_text_stays_text(make_workbook):
     path = make_workbook(indicators=rows)
     write(path)
     ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
-    cell = ws["C3"]
+    cell = ws["C5"]  # below the two title rows and the header: 预算执行率, then this row
     assert cell.value == '=HYPERLINK("http://evil.example","点我")' and cell.data_type == "s"
     sheet = next(v for k, v in parts(path).items() if k.endswith("sheet6.xml"))
     assert b"<f>" not in sheet

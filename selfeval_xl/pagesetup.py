@@ -1,0 +1,230 @@
+"""How a sheet prints (SPEC §4.5): column widths and row heights from the text the cells hold,
+and the page setup — A4, landscape where wide, one page wide and never below 8 pt.
+
+Widths are Excel column units (the width of one ``0`` of the workbook's default font). A
+Chinese character, and the "ambiguous" punctuation Chinese fonts draw full width (“”、×÷…),
+is about two units; other characters one. Heights are points; a line takes 1.45 em because
+that is what the CJK fonts LibreOffice falls back to (Noto CJK) need — in Excel with 宋体 a
+wrapped row is a little roomy instead of cut.
+
+A sheet whose columns do not fit one A4 width at ≥ 8 pt is not shrunk further: its columns
+are split into printed blocks (page breaks between columns, the first columns repeated on
+each block) at a fixed legible scale.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+FONT_PT = 11  # the templates' and summaries' font size; results sheets use the workbook's
+MIN_PT = 8
+# A4 (inches) and the margins every printed sheet gets
+A4_SHORT, A4_LONG = 8.27, 11.69
+MARGIN_LR, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HF = 0.5, 0.6, 0.7, 0.3
+# One width unit at 100 % scale, in inches, for an 11 pt default font, as LibreOffice prints
+# it (measured: 105 units fill a landscape A4 line at 100 %; Excel with 宋体 is narrower, 8 px
+# a unit, so its pages come out a little larger).
+UNIT_IN = 0.102
+SPLIT_SCALE = 80  # % used when the columns are split into printed blocks (11 pt → 8.8 pt)
+LINE_EM = 1.45
+PAD = 2  # units of padding each column gets beyond its longest line
+CJK_LINE = 1.85  # units a Chinese character takes on a wrapped line (Excel, 宋体 11 pt: 15 px of 8)
+
+
+# Characters Chinese fonts draw full width: East Asian Wide/Fullwidth and the Ambiguous ones
+# Chinese text uses (“”‘’…—·×÷°±≤≥ and friends); one regex, so a whole sheet measures fast.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6"
+    "\U00020000-\U0003fffd\u00a7\u00a8\u00b0\u00b1\u00b7\u00d7\u00f7\u2010-\u2027\u2030-\u2033"
+    "\u2103\u2116\u2160-\u216b\u2190-\u21ff\u2200-\u22ff\u2460-\u24ff\u2500-\u257f\u25a0-\u25ff"
+    "\u2600-\u26ff\u3000]"
+)
+
+
+def char_width(ch: str) -> int:
+    return 2 if _WIDE.match(ch) else 1
+
+
+def _text(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+
+def _width(line: str) -> int:
+    return len(line) if line.isascii() else len(line) + len(_WIDE.findall(line))
+
+
+def text_width(value: object) -> int:
+    """Display width of a cell's text in units (its longest line)."""
+    if value is None:
+        return 0
+    text = value if type(value) is str else _text(value)
+    if "\n" in text:
+        return max(_width(line) for line in text.split("\n"))
+    return _width(text)
+
+
+def _line_width(text: str) -> float:
+    return len(text) if text.isascii() else len(text) + (CJK_LINE - 1) * len(_WIDE.findall(text))
+
+
+def lines_needed(value: object, width: float) -> int:
+    """Lines a wrapped cell of ``width`` units needs for ``value`` (0 for an empty cell).
+    A Chinese character takes about 1.85 units in Excel's 宋体 (1.6 in LibreOffice); counting
+    one unit of each line as padding absorbs Latin words that wrap whole."""
+    if value is None or value == "":
+        return 0
+    usable = max(width - 1.0, 1.0)
+    text = value if type(value) is str else _text(value)
+    if "\n" not in text and len(text) * 2 <= usable:
+        return 1  # fits even if every character is wide
+    total = 0
+    for line in text.split("\n"):
+        total += max(1, math.ceil(_line_width(line) / usable))
+    return total
+
+
+def row_height(lines: int, font_pt: float = FONT_PT) -> float:
+    """Row height (points) for ``lines`` lines of ``font_pt`` text."""
+    return round(max(lines, 1) * font_pt * LINE_EM + 3, 1)
+
+
+def column_width(values: Iterable[object], header: object = None, cap: float = 40, floor: float = 4) -> float:
+    """A column's width: its longest value plus padding, at most ``cap`` (longer text wraps),
+    at least ``floor``; the header may wrap onto two lines."""
+    longest = max((text_width(v) for v in values), default=0)
+    head = text_width(header)
+    head_need = math.ceil(head / 2) if head > 4 else head
+    return float(min(cap, max(floor, longest + PAD, head_need + PAD)))
+
+
+def fit_widths(widths: Sequence[float], budget: float, shrinkable: Sequence[int], floor: float = 10) -> list[float]:
+    """Narrow the ``shrinkable`` (wrapped text) columns, widest first, until the total is at
+    most ``budget`` or every one of them is down to ``floor``."""
+    out = list(widths)
+    while sum(out) > budget:
+        wide = [i for i in shrinkable if out[i] > floor]
+        if not wide:
+            break
+        i = max(wide, key=lambda k: out[k])
+        out[i] = max(floor, out[i] - max(1.0, sum(out) - budget if len(wide) == 1 else 1.0))
+    return out
+
+
+def width_units(landscape: bool, scale: float) -> float:
+    """How many width units one A4 page holds at ``scale`` (1.0 = 100 %)."""
+    paper = A4_LONG if landscape else A4_SHORT
+    return (paper - 2 * MARGIN_LR) / (UNIT_IN * scale)
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A sheet's page setup. ``scale`` None means fit to one page wide (never below 8 pt, as
+    the columns were checked to allow that); otherwise ``breaks`` are the 0-based columns
+    each further printed block starts with, and the first ``repeat_cols`` columns print on
+    every block."""
+
+    landscape: bool
+    scale: int | None = None
+    breaks: tuple[int, ...] = ()
+    repeat_cols: int = 0
+
+    @property
+    def orientation(self) -> str:
+        return "landscape" if self.landscape else "portrait"
+
+
+def plan_page(widths: Sequence[float], font_pt: float = FONT_PT, repeat_cols: int = 0) -> PagePlan:
+    """Portrait when the columns fit A4 width at full size, else landscape fitted to one page
+    wide when that keeps text ≥ 8 pt, else blocks of columns: at ``SPLIT_SCALE``, or at the
+    largest scale down to the 8 pt floor that needs fewer blocks (no page for one column)."""
+    total = sum(widths)
+    if total <= width_units(False, 1.0):
+        return PagePlan(landscape=False)
+    floor = MIN_PT / font_pt
+    if total <= width_units(True, floor) * 0.97:
+        return PagePlan(landscape=True)
+    lowest = math.ceil(floor * 100) + 1
+    start = max(SPLIT_SCALE, lowest)
+    fewest = len(_breaks(widths, repeat_cols, lowest))
+    scale = next(s for s in range(start, lowest - 1, -1) if len(_breaks(widths, repeat_cols, s)) == fewest)
+    return PagePlan(landscape=True, scale=scale, breaks=_breaks(widths, repeat_cols, scale), repeat_cols=repeat_cols)
+
+
+def _breaks(widths: Sequence[float], repeat_cols: int, scale: int) -> tuple[int, ...]:
+    """The first column of each printed block after the first, at ``scale`` %."""
+    room = width_units(True, scale / 100) * 0.97
+    lead = sum(widths[:repeat_cols])
+    breaks: list[int] = []
+    used = lead
+    for i in range(repeat_cols, len(widths)):
+        if used + widths[i] > room and used > lead:
+            breaks.append(i)
+            used = lead
+        used += widths[i]
+    return tuple(breaks)
+
+
+def footer_text(*parts: str, codes: str = "") -> str:
+    """An Excel page footer: ``parts`` (unit, project, sheet …) on the left, then ``codes``
+    (Excel's own, such as ``&F`` for the file name), 第 x 页 共 y 页 on the right. ``&`` in
+    names is doubled (Excel's escape); the whole stays under 255 chars."""
+    left = "  ".join(p.replace("&", "&&") for p in parts if p)
+    right = "&R第 &P 页 共 &N 页"
+    room = 250 - len(right) - len(codes) - 4
+    if len(left) > room:
+        left = left[: room - 1] + "…"
+    left = "  ".join(x for x in (left, codes) if x)
+    return (f"&L{left}" if left else "") + right
+
+
+def print_xlsxwriter(
+    ws: Any, widths: Sequence[float], footer: str, repeat_cols: int = 0, columns_only: bool = False
+) -> PagePlan:
+    """Apply widths and the page setup to an XlsxWriter worksheet (row 1 repeated on every
+    page). ``columns_only``: the print area is just the ``widths`` columns, all their rows
+    (columns further right are for the screen)."""
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    plan = plan_page(widths, repeat_cols=repeat_cols)
+    ws.set_paper(9)
+    if plan.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(MARGIN_LR, MARGIN_LR, MARGIN_TOP, MARGIN_BOTTOM)
+    if plan.scale is None:
+        ws.fit_to_pages(1, 0)
+    else:
+        ws.set_print_scale(plan.scale)
+        ws.set_v_pagebreaks(list(plan.breaks))
+        ws.repeat_columns(0, plan.repeat_cols - 1)
+    ws.repeat_rows(0)
+    if columns_only:  # (nearly) whole columns, so rows people add at the end still print;
+        # not $A:$K, which openpyxl cannot read back (it drops such a print area on save)
+        ws.print_area(0, 0, 1_048_574, len(widths) - 1)
+    ws.set_footer(footer, {"margin": MARGIN_HF})
+    return plan
+
+
+def widths_from(
+    rows: list[tuple[Any, ...]], headers: tuple[str, ...], floors: dict[str, float], cap: float = 36
+) -> list[float]:
+    """Column widths from the headers and the texts the template writes; ``floors`` leave
+    room for what people type."""
+    return [
+        column_width((r[c] for r in rows if c < len(r)), h, cap=cap, floor=floors.get(h, 6))
+        for c, h in enumerate(headers)
+    ]
+
+
+def fit_rows(ws: Any, rows: list[tuple[Any, ...]], widths: list[float], first: int = 1) -> None:
+    """Row heights for wrapped texts (row ``first`` holds ``rows[0]``)."""
+    for i, r in enumerate(rows):
+        lines = max((lines_needed(v, widths[c]) for c, v in enumerate(r) if c < len(widths)), default=1)
+        if lines > 1:
+            ws.set_row(first + i, row_height(lines))

@@ -1,0 +1,257 @@
+"""Pages people print and file (SPEC §4.5), checked on the PDF LibreOffice makes of them: A4,
+page counts within stated bounds, no text below 8 pt, no ### cells, whose pages they are on
+every page; and the drafted .docx in GB/T 9704 form."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pypdf
+import pytest
+from click.testing import CliRunner
+from conftest import office_resave, row, soffice
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from selfeval_xl import generate_template, load_rules
+from selfeval_xl import layout as L
+from selfeval_xl.batch import score_file
+from selfeval_xl.cli import cli
+from selfeval_xl.demo import samples_dir
+from selfeval_xl.results_sheet import results_sheet
+from selfeval_xl.writeback import write_back
+from selfeval_xl.xlsx_write import write_sheet
+
+A4 = (595.3, 841.9)  # points, portrait
+UNIT = "芜湖市镜湖区残疾人联合会"
+SEED = "红谷滩区应急管理局_2022年部门整体支出.xlsx"
+
+
+def _mul(a: list[float], b: list[float]) -> list[float]:
+    return [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+
+
+def pdf_pages(pdf: Path) -> list[dict]:
+    """Each page's size (points), text and the smallest font size drawn on it, as printed
+    (the font size times the text and page matrices' scale)."""
+    pages = []
+    for page in pypdf.PdfReader(str(pdf)).pages:
+        sizes: list[float] = []
+
+        def visit(text, cm, tm, font, size, sizes=sizes):  # type: ignore[no-untyped-def]
+            if text.strip():
+                m = _mul(list(tm), list(cm))
+                sizes.append(size * math.hypot(m[2], m[3]))
+
+        text = page.extract_text(visitor_text=visit)
+        box = page.mediabox
+        pages.append(
+            {
+                "size": (float(box.width), float(box.height)),
+                "text": text,
+                "flat": re.sub(r"\s+", "", text),
+                "min_pt": min(sizes, default=99),
+            }
+        )
+    return pages
+
+
+def assert_printable(pages: list[dict], owner: str) -> None:
+    for i, p in enumerate(pages, 1):
+        w, h = sorted(p["size"])
+        assert (round(w, 1), round(h, 1)) == A4, f"page {i} is not A4: {p['size']}"
+        assert p["min_pt"] >= 7.95, f"page {i}: text at {p['min_pt']:.2f} pt"
+        assert "###" not in p["text"], f"page {i} has a cell too narrow for its number"
+        assert re.sub(r"\s+", "", owner) in p["flat"], f"page {i} does not name {owner}"
+        assert re.search(r"第\s*\d+\s*页\s*共\s*\d+\s*页", p["text"]), f"page {i} has no page number"
+
+
+def render(path: Path, out: Path) -> list[dict]:
+    return pdf_pages(office_resave(path, out, "pdf"))
+
+
+pytestmark = pytest.mark.office
+
+
+@pytest.fixture(autouse=True)
+def _office():
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+
+
+def twenty_rows() -> list[dict]:
+    """20 indicator rows (with the template's 预算执行率 row, 21), some below target."""
+    rows = []
+    for i in range(1, 21):
+        level1, level2 = ("产出指标", "数量指标") if i <= 10 else ("效益指标", "社会效益指标")
+        name = f"第{i}项困难残疾人基本康复服务覆盖率" if i % 2 else f"第{i}项服务人次"
+        met = i % 4 != 0
+        reason = None if met else "部分持证残疾人车辆年检未通过，未纳入发放范围，下年度加强沟通协调"
+        rows.append(row(level1, level2, name, "≥85%", "95%" if met else "80%", 4.5, None, reason))
+    return rows
+
+
+def test_results_sheet_prints_on_two_a4_pages_at_most(make_workbook, tmp_path):
+    """A 20-row project's 评分结果: ≤ 2 landscape A4 pages, ≥ 8 pt, the whole 实际完成值 shown."""
+    path = make_workbook(indicators=twenty_rows())
+    card = score_file(path).card
+    write_sheet(None, tmp_path / "评分结果.xlsx", L.SHEET_RESULTS, results_sheet(card, "2026-11-27 09:00", False))
+    pages = render(tmp_path / "评分结果.xlsx", tmp_path / "pdf")
+    assert 1 <= len(pages) <= 2
+    assert_printable(pages, UNIT)
+    text = "".join(p["flat"] for p in pages)
+    # the title block names unit, project, year and kind; no 实际完成值 is cut
+    assert "单位名称：芜湖市镜湖区残疾人联合会" in text and "评价年度：2023" in text and "评价类型：项目支出" in text
+    assert "部分持证残疾人车辆年检未通过，未纳入发放范围，下年度加强沟通协调" not in text  # not on this sheet
+    assert all(p["size"][0] > p["size"][1] for p in pages)  # landscape: 12 columns
+
+
+def test_department_results_show_every_computed_actual(tmp_path):
+    """The seed department's 共性 rows: 实际完成值 such as 93.33%（在职人数 28 ÷ 编制人数 30）
+    printed whole (it was cut at 93.33%（在职人数), on at most 3 pages."""
+    card = score_file(samples_dir() / SEED).card
+    write_sheet(None, tmp_path / "评分结果.xlsx", L.SHEET_RESULTS, results_sheet(card, "2026-11-27 09:00", False))
+    pages = render(tmp_path / "评分结果.xlsx", tmp_path / "pdf")
+    assert len(pages) <= 3
+    assert_printable(pages, "南昌市红谷滩区应急管理局")
+    text = "".join(p["flat"] for p in pages)
+    assert "93.33%（在职人数28÷编制人数30）" in text
+    assert "82.17%（“三公”经费实际支出数9.86÷“三公”经费预算数12）" in text
+
+
+def test_written_back_workbook_opens_on_the_results(make_workbook):
+    path = make_workbook(indicators=twenty_rows())
+    write_back(score_file(path).card, path, path.name, "2026-11-27 09:00")
+    with zipfile.ZipFile(path) as zf:
+        workbook = zf.read("xl/workbook.xml").decode()
+    names = re.findall(r'<sheet\b[^>]*\bname="([^"]+)"', workbook)
+    index = names.index(L.SHEET_RESULTS)
+    assert re.search(rf'<workbookView\b[^>]*activeTab="{index}"', workbook)
+    # the header row repeats on every printed page
+    assert f'<definedName name="_xlnm.Print_Titles" localSheetId="{index}">\'评分结果\'!$3:$3</definedName>' in workbook
+
+
+def test_summary_prints_in_legible_blocks(tmp_path):
+    inbox = tmp_path / "收件箱"
+    shutil.copytree(samples_dir(), inbox, ignore=shutil.ignore_patterns("*.pdf", "__*"))
+    summary = tmp_path / "汇总.xlsx"
+    CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--no-write-back"])
+    pages = render(summary, tmp_path / "pdf")
+    assert_printable(pages, "2022、2023年度预算绩效自评汇总")
+    by_sheet = {}
+    for p in pages:
+        sheet = next(
+            s
+            for s in (L.S_SUMMARY, L.S_GRADES, L.S_DETAIL, L.S_PROBLEMS, L.S_UNSCORED)
+            if f"自评汇总{s}第" in p["flat"]
+        )
+        by_sheet[sheet] = by_sheet.get(sheet, 0) + 1
+    # 汇总's 22 columns: two blocks of one page each (10 files), never one page at 5 pt
+    assert by_sheet[L.S_SUMMARY] == 2 and by_sheet[L.S_GRADES] == 1
+    # problems read by their Chinese titles
+    assert any("得分低于分值但未说明偏差原因" in p["flat"] for p in pages)
+
+
+@pytest.mark.parametrize(("kind", "bound"), [(L.KIND_PROJECT, 6), (L.KIND_DEPARTMENT, 6)])
+def test_blank_template_prints_on_few_pages(tmp_path, kind, bound):
+    path = generate_template(tmp_path / "模板.xlsx", load_rules(None, kind))
+    pages = render(path, tmp_path / "pdf")
+    assert len(pages) <= bound
+    assert_printable(pages, f"预算绩效自评表（{kind}）")
+    flat = "".join(p["flat"] for p in pages)
+    assert "可以合并单元格" not in flat and "不能合并单元格" in flat  # the sheet is protected
+
+
+def test_prefilled_template_names_the_unit_on_every_page(tmp_path):
+    prefill = {"单位名称": UNIT, "项目名称": "残疾人事业发展补助资金"}
+    path = generate_template(tmp_path / "模板.xlsx", load_rules(), prefill)
+    assert_printable(render(path, tmp_path / "pdf"), UNIT)
+
+
+# --- the drafted report ---------------------------------------------------------------------
+def _east_asia(el) -> str | None:  # type: ignore[no-untyped-def]
+    fonts = el.find(qn("w:rPr") + "/" + qn("w:rFonts")) if el.tag == qn("w:r") else None
+    return None if fonts is None else fonts.get(qn("w:eastAsia"))
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    src = out / SEED
+    shutil.copyfile(samples_dir() / SEED, src)
+    plain, inline = out / "报告.docx", out / "报告_行内.docx"
+    assert CliRunner().invoke(cli, ["report", str(src), "-o", str(plain)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["report", str(src), "-o", str(inline), "--inline-cites"]).exit_code == 0
+    return plain, inline
+
+
+def test_report_page_and_type_follow_gbt_9704(drafted):
+    d = docx.Document(str(drafted[0]))
+    sec = d.sections[0]
+    # stored in twips (1/1440 in): compared to 0.1 mm
+    assert (round(sec.page_width.mm, 1), round(sec.page_height.mm, 1)) == (210, 297)
+    margins = (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)
+    assert [round(m.mm, 1) for m in margins] == [37, 35, 28, 26]
+    expected = {"Title": (Pt(22), None), "Heading 1": (Pt(16), "黑体"), "Heading 2": (Pt(16), "楷体")}
+    body = [p for p in d.paragraphs if p.style.name == "Normal" and p.text.strip()]
+    assert body
+    for p in d.paragraphs:
+        runs = [r for r in p.runs if r.text]
+        for r in runs:
+            assert _east_asia(r._element), f"run without an East-Asian font: {r.text!r}"
+            assert r.font.color.rgb in (None, docx.shared.RGBColor(0, 0, 0))
+        if p.style.name in expected and runs:
+            size, font = expected[p.style.name]
+            assert {r.font.size for r in runs} == {size}, p.text
+            if font:
+                assert {_east_asia(r._element) for r in runs} == {font}, p.text
+    for p in body:
+        assert {r.font.size for r in p.runs if r.text} == {Pt(16)}
+        assert {_east_asia(r._element) for r in p.runs if r.text} == {"仿宋"}
+        pf = p.paragraph_format if p.paragraph_format.first_line_indent is not None else p.style.paragraph_format
+        assert pf.first_line_indent == Pt(32)  # two 16 pt characters
+    normal = d.styles["Normal"].paragraph_format
+    assert normal.line_spacing == Pt(28.95) and normal.line_spacing_rule == docx.enum.text.WD_LINE_SPACING.EXACTLY
+    title = next(p for p in d.paragraphs if p.style.name == "Title")
+    assert _east_asia(title.runs[0]._element) in ("方正小标宋简体", "Noto Serif CJK SC", "Source Han Serif SC", "宋体")
+    # page numbers: “— PAGE —” in the footers
+    footer = sec.footer.paragraphs[0]._p.xml
+    assert "— " in footer and " PAGE " in footer and 'w:fldCharType="begin"' in footer and " —" in footer
+
+
+def test_report_cites_cells_only_in_its_sources_table(drafted):
+    cell_ref = re.compile(r"!\$?[A-Z]{1,3}\$?\d")
+    plain, inline = (docx.Document(str(p)) for p in drafted)
+    assert not [p.text for p in plain.paragraphs if cell_ref.search(p.text)]
+    assert plain.paragraphs[-1].text == "" and [p.text for p in plain.paragraphs if p.text == "附：数据来源"]
+    sources = plain.tables[-1]
+    assert [c.text for c in sources.rows[0].cells] == ["数据", "数值", "工作表", "单元格"]
+    assert ["全年预算数", "2,329.64 万元", "预算执行", "C2"] in [[c.text for c in r.cells] for r in sources.rows]
+    assert [p.text for p in inline.paragraphs if cell_ref.search(p.text)]  # --inline-cites: the old way
+    assert "附：数据来源" not in [p.text for p in inline.paragraphs]
+
+
+def test_report_pdf_shows_chinese_glyphs(drafted, tmp_path):
+    pdf = office_resave(drafted[0], tmp_path, "pdf")
+    pages = pdf_pages(pdf)
+    assert all((round(p["size"][0], 1), round(p["size"][1], 1)) == A4 for p in pages)
+    assert "南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告" in pages[0]["flat"]
+    assert "—1—" in pages[0]["flat"] and "—2—" in pages[1]["flat"]
+    if shutil.which("pdffonts") is None:
+        pytest.skip("poppler-utils (pdffonts) is not installed")
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    cjk = [line for line in fonts.splitlines() if "CJK" in line or "Song" in line or "Hei" in line]
+    assert cjk, fonts  # drawn with a CJK font, so the characters are glyphs, not boxes
