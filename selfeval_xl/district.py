@@ -137,6 +137,7 @@ def draft_district(summary: Path) -> list[Block]:
         Block(
             "table",
             headers=("单位（项目）", "全年预算数(万元)", "全年执行数(万元)", "预算执行率", "核定总分"),
+            widths=(6.2, 2.6, 2.6, 2.2, 2.0),
             rows=[
                 (
                     _name(r),
@@ -160,6 +161,7 @@ def draft_district(summary: Path) -> list[Block]:
             Block(
                 "table",
                 headers=("单位（项目）", "申报总分", "核定总分", "差异", "核定等级"),
+                widths=(7.6, 2.0, 2.0, 2.0, 2.0),
                 rows=[
                     (
                         _name(r),
@@ -183,6 +185,7 @@ def draft_district(summary: Path) -> list[Block]:
         Block(
             "table",
             headers=("问题", "次数", "涉及文件", "示例"),
+            widths=(4.4, 1.4, 2.0, 7.8),
             rows=[
                 (problem_title(str(code)), str(n), str(files[code]), str(example[code]))
                 for code, n in by_code.most_common(8)

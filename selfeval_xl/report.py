@@ -31,7 +31,7 @@ class Block:
     text: str = ""
     headers: tuple[str, ...] = ()
     rows: list[tuple[str, ...]] = field(default_factory=list)
-    widths: tuple[float, ...] = ()  # table column widths in cm (A4 text width ≈ 16 cm)
+    widths: tuple[float, ...] = ()  # table column widths in cm (the GB/T 9704 text width is 15.6 cm)
     data: bytes = b""
 
 
@@ -65,7 +65,8 @@ class Cites:
     def blocks(self) -> list[Block]:
         if self.inline or not self.rows:
             return []
-        return [Block("h1", SOURCES_TITLE), Block("table", headers=SOURCES_HEADERS, rows=list(self.rows))]
+        table = Block("table", headers=SOURCES_HEADERS, rows=list(self.rows), widths=(5.0, 6.6, 2.4, 1.6))
+        return [Block("h1", SOURCES_TITLE), table]
 
 
 def _short(text: str, n: int = 30) -> str:
@@ -171,7 +172,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         Block(
             "table",
             headers=("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分"),
-            widths=(1.6, 2.0, 3.6, 2.1, 2.5, 1.2, 1.5, 1.5),
+            widths=(1.6, 2.0, 3.2, 2.1, 2.5, 1.2, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width
             rows=[
                 (
                     r["level1"],
@@ -251,6 +252,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             Block(
                 "table",
                 headers=("三级指标", "申报得分", "核定得分", "差异", "位置"),
+                widths=(6.0, 2.2, 2.2, 2.0, 3.2),
                 rows=[
                     (
                         r["name"],
@@ -308,7 +310,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         Block(
             "table",
             headers=("位置", "问题"),
-            widths=(4.0, 12.0),
+            widths=(4.0, 11.6),
             rows=[(p.where.location or "（整个文件）", p.message) for p in errors],
         )
     )
