@@ -317,7 +317,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     warnings = card.warnings
     if warnings:
         out.append(Block("h1", "二、其他提示"))
-        out += [Block("bullet", f"{p.where.location}：{p.message}") for p in warnings]
+        out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in warnings]
     if card.status == NEEDS_CORRECTION:
         out.append(Block("h1", f"{'三' if warnings else '二'}、暂算得分"))
         out.append(
