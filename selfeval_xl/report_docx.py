@@ -178,7 +178,8 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
     doc = Document()
     _page(doc)
     _style(doc, "Normal", FANGSONG, BODY_PT)
-    _style(doc, "Title", title_font(), TITLE_PT, indent=False, center=True)
+    title = _style(doc, "Title", title_font(), TITLE_PT, indent=False, center=True)
+    title.paragraph_format.space_after = Pt(LINE_PT)  # one empty line under the title
     _style(doc, "Heading 1", HEITI, BODY_PT)
     _style(doc, "Heading 2", KAITI, BODY_PT)
     fonts = {"title": (title_font(), TITLE_PT), "h1": (HEITI, BODY_PT), "h2": (KAITI, BODY_PT)}
@@ -188,8 +189,6 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             style = {"title": "Title", "h1": "Heading 1", "h2": "Heading 2"}[b.kind]
             p = doc.add_paragraph(style=style)
             _runs(p, b.text, *fonts[b.kind])
-            if b.kind == "title":
-                doc.add_paragraph()  # one empty line under the title
             item = 0
         elif b.kind == "bullet":  # the third level, 1. 2. 3. (公文 prose has no bullets)
             item += 1
