@@ -420,7 +420,8 @@ def test_report_draft_asks_to_correct_a_slip_and_for_a_real_reason(tmp_path):
         agency="某区残联",
     )
     out = tmp_path / "残联.md"
-    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out)])
+    # --inline-cites: the cells in the sentences (by default they go to the closing 附：数据来源 table)
+    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out), "--inline-cites"])
     # 10 + 20 × 0.98 ÷ 95 = 0.206 → 0.21 + 20 × 164 ÷ 180 = 18.22 + 10 + 30 + 10 = 78.43 → 中
     assert result.exit_code == 0 and "核定总分 78.43，中" in result.output
     text = out.read_text(encoding="utf-8")
