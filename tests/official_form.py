@@ -127,7 +127,7 @@ def build_official(
     return path
 
 
-REAL_FORMS = Path(__file__).resolve().parents[2] / "shared" / "real-forms"
+REAL_FORMS = Path(__file__).resolve().parent / "real_forms"
 
 
 def _budget_key(name: str) -> str:

@@ -1,4 +1,4 @@
-"""Real published forms (../shared/real-forms, transcribed) re-entered into the template by
+"""Real published forms (tests/real_forms, copied from ../shared/real-forms, transcribed) re-entered into the template by
 header text and scored by SPEC §3. The published scores become 申报得分; the engine's 核定得分
 is worked out by hand below, and the forms' known defects must be reported with their cells."""
 

@@ -1,4 +1,4 @@
-"""The real published forms (../shared/real-forms) as departments send them: the official single
+"""The real published forms (tests/real_forms, copied from ../shared/real-forms) as departments send them: the official single
 sheet typed the ways people type — ``=`` targets Excel turns into formulas (with and without a
 cached value, the cached one made by LibreOffice re-saving), ≧ from a Chinese input method, 0.98
 against 95%, a range as target, the 预算执行率 line printed inside the table with 指标值 “—”.
