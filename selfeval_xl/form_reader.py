@@ -127,6 +127,32 @@ def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
     return None
 
 
+# words that head a column or block on the form: never a goal's text
+_HEADINGS = {
+    *FORM_INDICATOR_ALIASES,
+    *FORM_INDICATOR_ALIASES.values(),
+    *FORM_BUDGET_ALIASES,
+    *FORM_BUDGET_ALIASES.values(),
+    *INFO_LABELS,
+    *TOTAL_LABELS,
+    L.INFO_GOAL,
+    L.INFO_ACHIEVED,
+    "预期目标",
+    "绩效指标",
+}
+
+
+def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
+    """The goal texts right of ``col`` on one row; none when the row is a header row."""
+    if sum(_label(t) in _HEADINGS for t in row.values()) >= 3:  # the indicator or budget header
+        return []
+    return [
+        (c, t)
+        for c, t in sorted(row.items())
+        if c > col and isinstance(t, str) and len(t.strip()) > 6 and _label(t) not in _HEADINGS
+    ]
+
+
 def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
     for r in sorted(rows)[:SEARCH_ROWS]:
         for c, v in sorted(rows[r].items()):
@@ -141,14 +167,16 @@ def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
                 data.info_cells[label] = L.cell_name(r, c + 1)  # the empty cell beside the label
             if "元" in text and ("项目资金" in text or "单位" in text) and L.INFO_AMOUNT_UNIT not in data.info:
                 data.info[L.INFO_AMOUNT_UNIT] = "万元" if "万元" in text else "元"
-            if _label(v) == L.INFO_GOAL and r + 1 in rows:
-                texts = [(cc, t) for cc, t in sorted(rows[r + 1].items()) if isinstance(t, str) and len(t) > 6]
+            if _label(v) == L.INFO_GOAL:
+                # the goal on the label's own row (A8 label, C8 text) wins; else the row below
+                # (the official form: 预期目标 / 实际完成情况 headers, texts underneath)
+                vr, texts = next(((rr, t) for rr in (r, r + 1) if (t := _goal_texts(rows.get(rr, {}), c))), (r, []))
                 if texts:
                     data.info[L.INFO_GOAL] = texts[0][1]
-                    data.info_cells[L.INFO_GOAL] = L.cell_name(r + 1, texts[0][0])
+                    data.info_cells[L.INFO_GOAL] = L.cell_name(vr, texts[0][0])
                 if len(texts) > 1:
                     data.info[L.INFO_ACHIEVED] = texts[-1][1]
-                    data.info_cells[L.INFO_ACHIEVED] = L.cell_name(r + 1, texts[-1][0])
+                    data.info_cells[L.INFO_ACHIEVED] = L.cell_name(vr, texts[-1][0])
     if L.INFO_UNIT not in data.info:
         # the 主管部门 is not the unit (教育部 ≠ 北京大学): say it is missing, where it belongs
         data.add(L.SHEET_INFO, data.info_cells.get(L.INFO_UNIT), "missing-value", field="实施单位", severity=WARNING)

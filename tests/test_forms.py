@@ -317,3 +317,34 @@ def test_second_form_in_the_same_workbook_is_reported(tmp_path):
     card = score_file(path).card
     assert [(p.code, p.where.sheet) for p in card.problems if p.code == "more-forms"] == [("more-forms", "自评表")]
     assert "项目二" in next(p.message for p in card.problems if p.code == "more-forms")
+
+
+def test_goal_on_the_label_row_not_the_header_below(tmp_path):
+    """年度总体目标 in A11 with its text in C11 and the indicator header right below (row 12):
+    the goal is C11's text, never a header cell such as 偏差原因分析及改进措施 (I12)."""
+    path = build_form(tmp_path / "同行.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.unmerge_cells("A10:A11")
+    for ref in ("A10", "B10", "F10", "B11", "F11"):
+        ws[ref] = None
+    ws["A11"], ws["C11"] = "年度总体目标", "完成灌区节水改造，全市安全度汛。"
+    wb.save(path)
+    data = read_form(path)
+    assert data.info[L.INFO_GOAL] == "完成灌区节水改造，全市安全度汛。"
+    assert data.info_cells[L.INFO_GOAL] == "C11"
+    assert L.INFO_ACHIEVED not in data.info  # one text on the row: no 实际完成情况
+
+
+def test_goal_label_with_no_text_takes_nothing_from_the_header_row(tmp_path):
+    """The label alone, the indicator header below: no goal (it is missing), not a column title."""
+    path = build_form(tmp_path / "空.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.unmerge_cells("A10:A11")
+    for ref in ("A10", "B10", "F10", "B11", "F11"):
+        ws[ref] = None
+    ws["A11"] = "年度总体目标"
+    wb.save(path)
+    data = read_form(path)
+    assert L.INFO_GOAL not in data.info and L.INFO_ACHIEVED not in data.info
