@@ -83,7 +83,7 @@ def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData | None
     try:
         return require_form(path, display) if layout == "form" else read_workbook(path, display)
     except SelfevalError as exc:
-        if exc.code != "missing-sheet":
+        if exc.code not in ("missing-sheet", "no-form"):
             raise
         if is_own_summary(path):
             return None

@@ -26,7 +26,7 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
     of indicator rows carried over."""
     data = read_form(form)
     if data is None:
-        raise UnreadableWorkbook.at(form.name, None, None, "missing-sheet", name="项目支出绩效自评表")
+        raise UnreadableWorkbook.at(form.name, None, None, "no-form")
     info = {k: v for k, v in data.info.items() if k in L.INFO_LABELS}
     budget = {cat: (row.initial, row.adjusted, row.executed) for cat, row in data.budget.items()}
     rows, owned = [], {}

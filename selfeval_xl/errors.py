@@ -22,6 +22,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "too-slow": (ERROR, "处理该文件超过 {seconds} 秒仍未完成，已停止处理（文件结构异常或过于复杂）"),
     "unsafe-xml": (ERROR, "工作簿包含不安全的 XML 结构（{detail}），已拒绝读取"),
     "missing-sheet": (ERROR, "缺少工作表“{name}”"),
+    "no-form": (
+        ERROR,
+        "工作簿中没有找到《项目支出绩效自评表》（按“一级指标”“三级指标”“分值”“实际完成值”等标签在各工作表中查找）",
+    ),
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
@@ -186,6 +190,7 @@ TITLES = {
     "too-slow": "处理超时",
     "unsafe-xml": "不安全的 XML 结构",
     "missing-sheet": "缺少工作表",
+    "no-form": "没有找到自评表",
     "missing-header": "找不到表头",
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",

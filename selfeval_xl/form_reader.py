@@ -296,5 +296,5 @@ def _read_total(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object
 def require_form(path: Path, display: str | None = None) -> WorkbookData:
     data = read_form(path, display)
     if data is None:
-        raise UnreadableWorkbook.at(display or path.name, None, None, "missing-sheet", name=L.SHEET_INDICATORS)
+        raise UnreadableWorkbook.at(display or path.name, None, None, "no-form")
     return data

@@ -248,7 +248,10 @@ def test_layout_can_be_forced(tmp_path, make_workbook):
     assert score_file(form, layout="template").error.code == "missing-sheet"
     assert score_file(form, layout="form").card.total == 40
     ours = make_workbook()
-    assert score_file(ours, layout="form").error.code == "missing-sheet"
+    # --layout form on our template: no form found by its labels (not "缺少工作表“绩效指标”", which it has)
+    error = score_file(ours, layout="form").error
+    assert error.code == "no-form" and "没有找到《项目支出绩效自评表》" in error.message
+    assert "缺少工作表" not in error.message
     result = CliRunner().invoke(cli, ["validate", str(form), "--layout", "template"])
     assert result.exit_code == 1 and "未评分" in result.stdout
 
@@ -348,3 +351,11 @@ def test_goal_label_with_no_text_takes_nothing_from_the_header_row(tmp_path):
     wb.save(path)
     data = read_form(path)
     assert L.INFO_GOAL not in data.info and L.INFO_ACHIEVED not in data.info
+
+
+def test_convert_on_a_workbook_with_no_form_says_so(make_workbook):
+    ours = make_workbook()  # our template: no 项目支出绩效自评表 labels on any sheet
+    result = CliRunner().invoke(cli, ["convert", str(ours), "-o", str(ours.with_name("out.xlsx"))])
+    assert result.exit_code == 1
+    assert "没有找到《项目支出绩效自评表》" in result.output and "缺少工作表" not in result.output
+    assert not ours.with_name("out.xlsx").exists()
