@@ -26,6 +26,7 @@ from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
 from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
 from .writeback import lock_file
+from .xlsx import open_book
 
 click_zh.install()  # click's own usage messages and help words in Chinese
 
@@ -224,6 +225,8 @@ def score_cmd(
 ) -> None:
     if summary is None:
         summary = (out_dir or Path()) / L.SUMMARY_FILE
+    elif summary.suffix.lower() != ".xlsx":  # the summary is always an .xlsx workbook
+        raise click.UsageError(f"汇总表只能是 .xlsx 文件：{summary}；请用 --summary 指定以 .xlsx 结尾的文件名")
     options = BatchOptions(
         write_back=not no_write_back,
         out_dir=out_dir,
@@ -286,6 +289,12 @@ def report_cmd(
     if (workbook is None) == (summary is None):
         raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
     failed = False
+    if summary is not None and (why := _not_a_summary(summary)):
+        _refuse(f"错误：{summary} {why}，无法起草汇总报告；请给出 selfeval score 生成的汇总表（{L.SUMMARY_FILE}）")
+    if workbook is not None and is_own_summary(workbook):
+        _refuse(
+            f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：selfeval report --summary {workbook}"
+        )
     if summary is not None:
         blocks = draft_district(summary)
         out = output or summary.with_name(summary.stem + ".汇总报告.docx")
@@ -324,6 +333,24 @@ def report_cmd(
         click.get_current_context().exit(1)
     for note in _font_notes(blocks, out):
         click.echo(note)
+
+
+def _not_a_summary(path: Path) -> str:
+    """Why ``path`` is not one of our summaries (empty when it is): the district report reads
+    only the sheets and headers we write, so anything else would draft “共收到文件 0 份”."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return f"不是 .xlsx 工作簿（{path.suffix or '无扩展名'} 文件）"
+    try:
+        open_book(path)
+    except SelfevalError as exc:
+        return f"无法读取（{exc.problem.message}）"
+    return "" if is_own_summary(path) else "不是本工具生成的汇总表（没有“汇总”“问题清单”“未评分文件”工作表）"
+
+
+def _refuse(line: str) -> None:
+    """One Chinese line on stderr and exit 2: the input is not what the command reads."""
+    click.echo(line, err=True)
+    click.get_current_context().exit(2)
 
 
 def _font_notes(blocks: list, out: Path) -> list[str]:  # type: ignore[type-arg]
