@@ -67,7 +67,23 @@ def os_reason(exc: OSError) -> str:
         return "路径中有同名的文件而不是文件夹"
     if exc.errno == errno.ENAMETOOLONG:
         return "文件名或路径过长"
-    return exc.strerror or str(exc)
+    return _OS_ZH.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+# the other common errno texts in the user's words
+_OS_ZH = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.EIO: "磁盘读写出错",
+    errno.EBUSY: "文件正被其他程序占用",
+    errno.ETXTBSY: "文件正被其他程序占用",
+    errno.EMFILE: "同时打开的文件过多",
+    errno.ENFILE: "同时打开的文件过多",
+    errno.EFBIG: "文件过大",
+    errno.ELOOP: "路径中的链接形成了循环",
+    errno.ENXIO: "设备不存在",
+    errno.EINVAL: "文件名或参数无效",
+}
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:

@@ -89,7 +89,7 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except OSError as exc:
             where = f" {exc.filename}" if exc.filename else ""
-            raise click.ClickException(f"无法读写文件{where}（{exc.strerror or exc}）") from None
+            raise click.ClickException(f"无法读写文件{where}（{os_reason(exc)}）") from None
 
 
 @click.group(cls=_Group, help="预算绩效自评评分工具：生成模板、校验、评分、起草报告。")

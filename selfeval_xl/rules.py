@@ -15,6 +15,7 @@ from . import layout as L
 from .errors import RuleSetError
 from .formula import Formula, FormulaError, item_key, parse_formula
 from .layout import KIND_DEPARTMENT, KIND_PROJECT, KINDS
+from .zh_reason import zh_reason
 
 BUILTIN = {KIND_PROJECT: "project_cy2020_10.toml", KIND_DEPARTMENT: "department_cy2013_53.toml"}
 REVERSE_METHODS = ("ratio", "linear")
@@ -206,9 +207,9 @@ def load_rules(path: Path | str | None = None, kind: str = KIND_PROJECT) -> Rule
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise RuleSetError(f"{p.name}：无法读取规则文件（{exc.strerror or exc}）", p.name) from None
+        raise RuleSetError(f"{p.name}：无法读取规则文件（{zh_reason(exc)}）", p.name) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleSetError(f"{p.name}：不是有效的 TOML（{exc}）", p.name) from None
+        raise RuleSetError(f"{p.name}：不是有效的 TOML（{zh_reason(exc)}）", p.name) from None
     return _build(raw, p.name)
 
 

@@ -12,12 +12,13 @@ from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import quoteattr
 
 from . import layout as L
-from ._fs import atomic_write, os_reason, shown
+from ._fs import atomic_write, shown
 from .errors import Problem, SelfevalError
 from .results_sheet import results_sheet
 from .scorecard import Scorecard
 from .xlsx import Grid, open_book
 from .xlsx_write import PackageError, write_sheet
+from .zh_reason import zh_reason
 
 RESULT_SUFFIX = ".评分结果.xlsx"
 
@@ -83,7 +84,7 @@ def write_back(
         dst.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, sheet, spec))
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
-        detail = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+        detail = zh_reason(exc)
         return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
     if sheet != L.SHEET_RESULTS:
         return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)

@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 
 from .errors import UnreadableWorkbook
 from .xml_guard import FEED, MAX_DEPTH, check_depth, checked, purge, stream_parse
+from .zh_reason import zh_reason
 
 # Limits that keep a hostile or broken file from taking the machine down.
 MAX_PART_BYTES = 64 * 1024 * 1024  # one inflated part
@@ -237,8 +238,8 @@ def _open_calamine(path: Path, name: str) -> Book:
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
+    """The reason in Chinese (library texts such as “File is not a zip file” never reach users)."""
+    return zh_reason(exc)[:160]
 
 
 def _check_zip_sizes(zf: zipfile.ZipFile, name: str) -> None:
