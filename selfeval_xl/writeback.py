@@ -1,5 +1,5 @@
 """Where the 评分结果 sheet goes and how it gets there safely (SPEC §4.1): into the .xlsx
-itself, into a copy under ``--out-dir``, or into a side file ``<名>.评分结果.xlsx`` for input
+itself, into a copy under ``--out-dir``, or into a side file ``<名>.xls.评分结果.xlsx`` for input
 that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
     if out_dir is not None and shown(raw.as_posix()) == display:
         rel = raw  # the raw names, where display shows undecodable bytes replaced
     if src.suffix.lower() != ".xlsx":
-        rel = rel.with_name(Path(rel.name).stem + RESULT_SUFFIX)
+        # the whole name, extension included: 项目.xls and 项目.ods in one folder each keep their
+        # results (项目.xls.评分结果.xlsx, 项目.ods.评分结果.xlsx), the same name on every rerun
+        rel = rel.with_name(rel.name + RESULT_SUFFIX)
     base = out_dir if out_dir is not None else src.parent
     return base / rel
 

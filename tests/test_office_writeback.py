@@ -66,7 +66,7 @@ def test_ods_input_gets_a_side_file(tmp_path, make_workbook):
     before = ods.read_bytes()
     card = score_file(ods).card
     dst, problem = write_back(card, ods, ods.name, "2026-11-27 10:00")
-    assert problem is None and dst == ods.with_name("项目B.评分结果.xlsx")
+    assert problem is None and dst == ods.with_name("项目B.ods.评分结果.xlsx")
     assert ods.read_bytes() == before
     assert results_total(dst) == 100
     assert results_total(office_resave(dst, tmp_path / "side")) == 100
@@ -78,5 +78,25 @@ def test_xls_input_scores_and_gets_a_side_file(tmp_path, make_workbook):
     card = score_file(xls).card
     assert card.total == 100 and not card.errors
     dst, problem = write_back(card, xls, xls.name, "2026-11-27 10:00")
-    assert problem is None and dst == xls.with_name("项目C.评分结果.xlsx")
+    assert problem is None and dst == xls.with_name("项目C.xls.评分结果.xlsx")
     assert xls.read_bytes() == before and results_total(dst) == 100
+
+
+def test_xls_and_ods_of_one_name_keep_both_results(tmp_path, make_workbook):
+    """jh.xls and jh.ods in one folder: each result in its own side file (named after the whole
+    file name), the same names on a rerun, and neither side file is scored as a submission."""
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    full = make_workbook("jh.xlsx")  # all indicators met: 100
+    for src, fmt in ((full, "xls"), (full, "ods")):
+        made = office_resave(src, tmp_path / fmt, fmt)
+        (inbox / made.name).write_bytes(made.read_bytes())
+    options = BatchOptions(summary=tmp_path / "汇总.xlsx", jobs=1)
+    first = run_batch([inbox], options)
+    names = sorted(p.name for p in inbox.iterdir())
+    assert names == ["jh.ods", "jh.ods.评分结果.xlsx", "jh.xls", "jh.xls.评分结果.xlsx"]
+    assert first.tally.files == 2 and first.tally.written == 2
+    assert [results_total(inbox / n) for n in names[1::2]] == [100, 100]  # each its own result
+    again = run_batch([inbox], options)
+    assert sorted(p.name for p in inbox.iterdir()) == names  # no new names, nothing scored twice
+    assert again.tally.files == 2 and not again.others

@@ -448,7 +448,7 @@ def test_rows_sorted_as_the_summary_sorts_them():
 @pytest.mark.office
 def test_ods_and_xls_uploads_get_result_workbooks_beside_them(server, tmp_path):
     """An .ods or .xls (saved by LibreOffice, as an office suite would) is scored like the CLI
-    scores it; its results come back as <name>.评分结果.xlsx, the upload itself unchanged."""
+    scores it; its results come back as <name>.<ext>.评分结果.xlsx, the upload itself unchanged."""
     from conftest import office_resave
 
     ods = office_resave(SAMPLES[4], tmp_path / "ods", "ods")
@@ -458,13 +458,13 @@ def test_ods_and_xls_uploads_get_result_workbooks_beside_them(server, tmp_path):
     for r in done["rows"]:
         assert r["total"] == f"{expected[r['file']]['total']:.2f}"
         detail = server.json(r["detail"])
-        assert detail["downloads"]["workbook_name"] == Path(r["file"]).stem + ".评分结果.xlsx"
+        assert detail["downloads"]["workbook_name"] == Path(r["file"]).name + ".评分结果.xlsx"
         status, _, body = server.request("GET", detail["downloads"]["workbook"])
         wb = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
         assert wb.sheetnames == ["评分结果"]
         wb.close()
     with zipfile.ZipFile(io.BytesIO(server.request("GET", done["downloads"]["zip"])[2])) as zf:
-        assert sorted(zf.namelist()) == sorted(Path(n).stem + ".评分结果.xlsx" for n in (ods.name, xls.name))
+        assert sorted(zf.namelist()) == sorted(n + ".评分结果.xlsx" for n in (ods.name, xls.name))
 
 
 def test_same_submission_twice_warned_on_both_as_the_cli_does(server, tmp_path):

@@ -140,8 +140,9 @@ def test_wps_et_and_xls_inputs_and_where_results_go(make_workbook, tmp_path):
     assert {f: (o["total"], o["grade"]) for f, o in objs.items()} == {"旧格式.xls": (100, "优"), "金山.et": (100, "优")}
     assert result.exit_code == 0
     # results beside them, named: the originals are not touched
-    assert (inbox / "旧格式.评分结果.xlsx").exists() and (inbox / "金山.评分结果.xlsx").exists()
-    assert "评分结果：非 .xlsx 文件的评分结果另存为 旧格式.评分结果.xlsx、金山.评分结果.xlsx（原文件未改动）" in (
-        result.stderr.splitlines()
+    assert (inbox / "旧格式.xls.评分结果.xlsx").exists() and (inbox / "金山.et.评分结果.xlsx").exists()
+    assert (
+        "评分结果：非 .xlsx 文件的评分结果另存为 旧格式.xls.评分结果.xlsx、金山.et.评分结果.xlsx（原文件未改动）"
+        in (result.stderr.splitlines())
     )
     assert (inbox / "旧格式.xls").read_bytes() == xls.read_bytes()

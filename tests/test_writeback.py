@@ -204,14 +204,15 @@ def test_side_file_for_non_xlsx(rich):
     shutil.copyfile(rich, xlsm)
     before = xlsm.read_bytes()
     dst, problem = write(xlsm)
-    assert problem is None and dst == rich.parent / "项目A.评分结果.xlsx"
+    assert problem is None and dst == rich.parent / "项目A.xlsm.评分结果.xlsx"
     assert xlsm.read_bytes() == before
     book = openpyxl.load_workbook(dst)
     assert book.sheetnames == [L.SHEET_RESULTS]
     ws = book[L.SHEET_RESULTS]
     assert all(c.hyperlink is None for c in ws["B"])  # cells live in the other file
     assert (
-        result_path(xlsm, "sub/项目A.xlsm", rich.parent / "out") == rich.parent / "out" / "sub" / "项目A.评分结果.xlsx"
+        result_path(xlsm, "sub/项目A.xlsm", rich.parent / "out")
+        == rich.parent / "out" / "sub" / "项目A.xlsm.评分结果.xlsx"
     )
 
 
