@@ -20,7 +20,8 @@ from .demo import copy_samples
 from .discover import find_other_files, is_own_summary
 from .duplicates import Duplicates
 from .errors import RuleSetError, SelfevalError
-from .roster import RosterError, make_roster_templates
+from .ownership import refusal, stamped_text
+from .roster import RosterClash, RosterError, make_roster_templates
 from .rounding import fmt_num
 from .rules import RuleSet, find_rules, load_rules
 from .template import generate_template
@@ -124,11 +125,16 @@ def template_cmd(
             raise click.UsageError("使用 --roster 时必须用 --out-dir 指定输出文件夹")
         try:
             made = make_roster_templates(roster, out_dir, rules)
+        except RosterClash as exc:
+            _refuse(str(exc))
+            return
         except RosterError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"已按名单生成 {len(made)} 份模板：{out_dir}（规则集：{rules.label}）")
         return
     out = output or Path(f"自评模板_{rules.kind}.xlsx")
+    if why := refusal(out):  # a template filled in place is the accountant's work
+        _refuse(why)
     generate_template(out, rules)
     click.echo(f"已生成模板：{out}（规则集：{rules.label}）")
 
@@ -314,6 +320,8 @@ def report_cmd(
             out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
             grade = card.grade if card.status != NEEDS_REVIEW else f"暂定 {card.grade}，待复核"
             what = f"报告（核定总分 {card.total:.2f}，{grade}）"
+    if out.suffix.lower() in (".md", ".docx") and (why := refusal(out)):  # a draft edited by hand
+        _refuse(why)
     if out.suffix.lower() == ".md":
 
         def image(i: int, block: Block) -> str:
@@ -321,7 +329,7 @@ def report_cmd(
             atomic_write(out.with_name(name), lambda tmp: tmp.write_bytes(block.data))
             return name
 
-        text = to_markdown(blocks, image)
+        text = stamped_text(to_markdown(blocks, image))
         atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     elif out.suffix.lower() == ".docx":
         write_docx(blocks, out)
@@ -385,6 +393,8 @@ def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None
     rules = _rules(rules_path, L.KIND_PROJECT)
     assert rules is not None
     out = output or form.with_name(form.stem + ".模板.xlsx")
+    if why := refusal(out):
+        _refuse(why)
     try:
         _, n = form_to_template(form, out, rules)
     except SelfevalError as exc:

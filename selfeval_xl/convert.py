@@ -51,5 +51,5 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
         )
     with tempfile.TemporaryDirectory() as tmp:
         template = generate_template(Path(tmp) / "t.xlsx", rules)
-        fill_workbook(template, out, info, budget, rows, owned=owned)
+        fill_workbook(template, out, info, budget, rows, owned=owned, ours=True)
     return out, len(rows)

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 from . import layout as L
 from ._fs import atomic_write
 from .formula import item_key
+from .ownership import stamp
 
 
 def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
@@ -45,6 +46,7 @@ def fill_workbook(
     keep_budget_row: bool = True,
     dept_data: Mapping[str, Any] | None = None,
     owned: Mapping[str, Mapping[str, Any]] | None = None,
+    ours: bool = False,
 ) -> Path:
     """Copy ``template`` to ``out`` with 基本信息 values by label, 预算执行 amounts by 资金类别
     (``(年初, 全年预算, 全年执行)``), 部门整体数据 values by item, and indicator rows (dicts
@@ -92,5 +94,11 @@ def fill_workbook(
         if L.I_SEQ in cols and L.I_SEQ not in rec:
             ws.cell(first + i, cols[L.I_SEQ], first + i - header_row)
     out = Path(out)
-    atomic_write(out, lambda tmp: wb.save(tmp))
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+        if ours:  # a file the user receives from us (convert), not a user's filled workbook
+            stamp(tmp)
+
+    atomic_write(out, write)
     return out

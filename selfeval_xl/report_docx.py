@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from ._fs import atomic_write
+from .ownership import stamp
 from .report import PLACEHOLDER, Block
 
 _TODO = re.compile(re.escape(PLACEHOLDER.split("{}")[0]) + r".*?" + re.escape(PLACEHOLDER.split("{}")[1]))
@@ -210,5 +211,10 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
         elif b.kind == "table":
             _table(doc, b)
             doc.add_paragraph()
-    atomic_write(Path(path), lambda tmp: doc.save(str(tmp)))
+
+    def write(tmp: Path) -> None:
+        doc.save(str(tmp))
+        stamp(tmp)  # a draft edited by hand is never replaced (ownership)
+
+    atomic_write(Path(path), write)
     return Path(path)

@@ -10,6 +10,7 @@ from pathlib import Path
 from . import layout as L
 from ._fs import NAME_MAX
 from .errors import SelfevalError
+from .ownership import refusal
 from .rules import RuleSet
 from .template import generate_template
 from .xlsx import open_book
@@ -23,6 +24,10 @@ MAX_STEM = 100  # leaves room for a deep folder under Windows' 260-character pat
 
 class RosterError(Exception):
     """The roster cannot be used (message in Chinese, names file and column)."""
+
+
+class RosterClash(RosterError):
+    """A template to be written is already there and is not ours (exit 2: nothing written)."""
 
 
 def _text(v: object) -> str:
@@ -94,7 +99,7 @@ def make_roster_templates(roster: Path, out_dir: Path, rules: RuleSet) -> list[P
         raise RosterError(f"{roster.name}：名单中没有单位")
     out_dir.mkdir(parents=True, exist_ok=True)
     used: set[str] = set()
-    written = []
+    jobs = []
     for rec in rows:
         name = safe_filename([rec[L.INFO_UNIT_CODE], rec[L.INFO_UNIT], rec[L.INFO_PROJECT]])
         stem, n = name[: -len(".xlsx")], 2
@@ -106,5 +111,12 @@ def make_roster_templates(roster: Path, out_dir: Path, rules: RuleSet) -> list[P
         year = rec.get(L.INFO_YEAR, "")
         if year.isdigit():
             prefill[L.INFO_YEAR] = int(year)
-        written.append(generate_template(out_dir / name, rules, prefill))
-    return written
+        jobs.append((out_dir / name, prefill))
+    # every name checked before any is written: a template already filled in is never replaced
+    if taken := [p.name for p, _ in jobs if refusal(p)]:
+        more = f" 等 {len(taken)} 个" if len(taken) > 1 else ""
+        raise RosterClash(
+            f"错误：{out_dir} 中已有 {taken[0]}{more}文件，且不是本工具生成的（或已被填写），为免覆盖已停止；"
+            "请用 --out-dir 指定其他文件夹"
+        )
+    return [generate_template(path, rules, prefill) for path, prefill in jobs]

@@ -11,6 +11,7 @@ import xlsxwriter
 from . import layout as L
 from . import pagesetup as P
 from ._fs import atomic_write
+from .ownership import stamp
 from .rules import RuleSet
 
 TEMPLATE_VERSION = "1"
@@ -70,7 +71,12 @@ def generate_template(
     基本信息 values by label."""
     path = Path(path)
     values = {L.INFO_KIND: rules.kind, L.INFO_AMOUNT_UNIT: "万元", **(prefill or {})}
-    atomic_write(path, lambda tmp: _write(tmp, rules, values))
+
+    def write(tmp: Path) -> None:
+        _write(tmp, rules, values)
+        stamp(tmp)  # ours until someone saves it: then never replaced (ownership)
+
+    atomic_write(path, write)
     return path
 
 

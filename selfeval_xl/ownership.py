@@ -1,0 +1,65 @@
+"""Which existing files selfeval may replace: only its own, unchanged since it wrote them.
+
+A .xlsx/.docx we write carries in its zip archive comment ``selfeval_xl:<sha256>``, the hash of
+every part's name, CRC-32 and size. Excel, WPS, Word and LibreOffice write a new archive when they
+save (no comment, or parts that no longer match), so a template filled in place or a report
+edited by hand is no longer ours. A Markdown report ends with ``<!-- selfeval_xl:<sha256> -->``
+over the text above it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+MARK = "selfeval_xl:"
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".docx"}
+
+
+def _zip_fingerprint(zf: zipfile.ZipFile) -> str:
+    h = hashlib.sha256()
+    for info in sorted(zf.infolist(), key=lambda i: i.filename):
+        h.update(f"{info.filename}\0{info.CRC}\0{info.file_size}\n".encode())
+    return h.hexdigest()
+
+
+def _text_fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def stamp(path: Path) -> None:
+    """Mark a .xlsx/.docx just written (still the temp file) as ours."""
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.comment = (MARK + _zip_fingerprint(zf)).encode()
+
+
+def stamped_text(text: str) -> str:
+    """``text`` with the closing marker line of a Markdown file we write."""
+    return f"{text}\n<!-- {MARK}{_text_fingerprint(text)} -->\n"
+
+
+def is_ours(path: Path) -> bool:
+    """True when ``path`` is a file selfeval wrote and nobody changed since."""
+    try:
+        if path.suffix.lower() in ZIP_SUFFIXES:
+            with zipfile.ZipFile(path) as zf:
+                return zf.comment == (MARK + _zip_fingerprint(zf)).encode()
+        if path.suffix.lower() == ".md":
+            text = path.read_text(encoding="utf-8")
+            body, sep, last = text.rstrip("\n").rpartition("\n")
+            return bool(sep) and last == f"<!-- {MARK}{_text_fingerprint(body)} -->"
+    except (OSError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError):
+        return False
+    return False
+
+
+def refusal(path: Path, option: str = "-o") -> str | None:
+    """The one-line Chinese refusal when writing ``path`` would replace a file that is not ours
+    (or that was changed after we wrote it); None when ``path`` may be written."""
+    if not os.path.lexists(path) or is_ours(path):
+        return None
+    return (
+        f"错误：{path} 已存在，且不是本工具生成的文件（或生成后已被修改），为免覆盖已停止；"
+        f"请用 {option} 指定其他文件名，或先把该文件改名或移走"
+    )
