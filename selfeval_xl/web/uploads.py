@@ -16,6 +16,7 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from ..xlsx import WORKBOOK_EXTENSIONS
+from ..zh_reason import zh_reason
 
 MB = 1024 * 1024
 FILE_LIMIT = 50 * MB  # one uploaded file, or one file inside an uploaded .zip
@@ -325,5 +326,5 @@ def _inflate(
         raise UploadRefused(f"压缩包“{display}”有密码保护，无法解压，未评分") from None
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         target.unlink(missing_ok=True)
-        raise UploadRefused(f"压缩包“{display}”已损坏，无法解压（{type(exc).__name__}），未评分") from None
+        raise UploadRefused(f"压缩包“{display}”已损坏，无法解压（{zh_reason(exc)}），未评分") from None
     return written
