@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from . import layout as L
+from .errors import Problem
 from .reader import WorkbookData
 from .rounding import fmt_num, round_half_up
 from .rules import RuleSet
@@ -34,6 +35,8 @@ class AuditChecks:
     rules: RuleSet
     sheet: str
     cols: dict[str, str]
+    band_rows: set[int]
+    problems: list[Problem]
 
     def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
         """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
@@ -60,7 +63,7 @@ class AuditChecks:
             if math.isnan(p):
                 continue
             if row not in settled:
-                if not math.isnan(c) and c > p + 1e-9:
+                if not math.isnan(c) and c > p + 1e-9 and not self.claim_follows_bad_points(row, c):
                     self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
                 continue
             if not math.isnan(c) and c > p + 1e-9:
@@ -71,7 +74,7 @@ class AuditChecks:
                     claimed=fmt_num(c),
                     points=fmt_num(p),
                 )
-            elif not math.isnan(c) and abs(c - s) > tol + 1e-9:
+            elif not math.isnan(c) and abs(c - s) > tol + 1e-9 and row not in self.band_rows:
                 self.add_row(
                     row,
                     L.I_CLAIMED,
@@ -88,6 +91,15 @@ class AuditChecks:
                     score=fmt_num(s),
                     points=fmt_num(p),
                 )
+
+    def claim_follows_bad_points(self, row: int, claimed: float) -> bool:
+        """The row's 分值 cell carries an error (a 共性 row's 分值 changed) and the claim is within
+        the 分值 typed there: the claim follows that one mistake and is not reported again."""
+        cell = self.data.indicator_cell(row, L.I_POINTS)
+        if not any(p.is_error and p.where.sheet == self.sheet and p.where.cell == cell for p in self.problems):
+            return False
+        typed = self.data.records[row]["points"]
+        return math.isnan(typed) or claimed <= typed + 1e-9
 
     def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:
         """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
@@ -108,7 +120,9 @@ class AuditChecks:
         header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
         points_total = round_half_up(sum(pts for pts, _ in sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
+            # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
             self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
+            return subtotals
         expected = {lv.name: lv.points for lv in rules.level1}
         if rules.budget_level1 not in expected:
             expected[rules.budget_level1] = rules.budget_points

@@ -19,6 +19,7 @@ class QualitativeRules:
 
     rules: RuleSet
     review_rows: set[int]
+    band_rows: set[int]
 
     def classify(self, target: Value, actual: Value) -> str | None:
         """The band key (achieved/partial/failed) for an actual text, or None."""
@@ -71,6 +72,7 @@ class QualitativeRules:
             if band.contains(claimed / points):
                 return claimed, f"{note}，申报得分在档内"
             if claimed <= points:
+                self.band_rows.add(row)  # the claim is reported here, not again as 申报≠核定
                 self.add_row(
                     row,
                     L.I_CLAIMED,

@@ -105,6 +105,8 @@ class _Scorer(QualitativeRules, AuditChecks):
         # rows whose actual is probably mistyped (0.98 against 95%): the warning says so, and
         # nothing that follows from the slip (申报≠核定, 偏差原因, 申报总分) is asked on top
         self.suspect_rows: set[int] = set()
+        # rows whose 申报得分 was already reported as outside its 定性 band (one problem per claim)
+        self.band_rows: set[int] = set()
 
     # problems -------------------------------------------------------------------------
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
@@ -356,7 +358,9 @@ class _Scorer(QualitativeRules, AuditChecks):
         total = self.total(out)
         points_known = not any(math.isnan(r["points"]) for r in out)
         subtotals = self.level_checks(out, check=points_known)
-        claimed_total = self.claim_checks(out, total, compare=not errored and not self.suspect_rows)
+        # any error makes the total provisional (待更正): a 申报总分 is not compared with it
+        provisional = any(p.is_error for p in self.problems)
+        claimed_total = self.claim_checks(out, total, compare=not provisional and not self.suspect_rows)
         problems = sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
         blank = self.is_blank(out)
         if blank:  # an unfilled form: one problem saying so, not a list of its empty cells

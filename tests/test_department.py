@@ -187,7 +187,19 @@ def test_changed_common_cells_are_errors_and_do_not_count(make_dept):
     assert ("common-changed", "部门.xlsx 绩效指标!E10") in codes(card)
     # scored by the rule set: points 5, target ≤100%, ≥ — still 100 in total
     assert card.rows.loc[11, "points"] == 5 and card.total == 100
+    # one mistake, one problem: the claim 8 follows the changed 分值 8 (≤ 8), so the 分值 error at
+    # I11 says it all; no 申报得分 8 超过分值 5 at J11 on top
+    assert ("claim-over-points", "部门.xlsx 绩效指标!J11") not in codes(card)
+
+
+def test_claim_beyond_a_changed_common_points_is_its_own_error(make_dept):
+    # 分值 changed 5 → 8 (error at I11) and 申报得分 9: above even the typed 8, a second mistake of its
+    # own, judged against the rule set's 5 → claim-over-points at J11 (申报得分 9 超过分值 5)
+    path = make_dept(owned={"固定资产利用率": {"分值": 8, "申报得分": 9}})
+    card = score_file(path).card
+    assert ("common-changed", "部门.xlsx 绩效指标!I11") in codes(card)
     assert ("claim-over-points", "部门.xlsx 绩效指标!J11") in codes(card)
+    assert [p.message for p in card.problems if p.code == "claim-over-points"] == ["申报得分 9 超过分值 5"]
 
 
 def test_deleted_common_row_is_an_error(make_dept):

@@ -190,7 +190,9 @@ def test_qualitative_bands_and_claims(make_workbook):
     card = card_for(make_workbook, rows)
     assert list(card.rows.loc[3:9, "score"]) == [9, 7, 6, 0, 6, 0, 5]
     assert codes(card, "claim-out-of-band") == ["J5"]
-    assert "J5" in codes(card, "score-mismatch")
+    # one problem per claim: the out-of-band warning already says 8 was cut to 6, so no
+    # 申报得分 8 与核定得分 6 不一致 on the same cell
+    assert "J5" not in codes(card, "score-mismatch")
 
 
 def test_qualitative_free_text_needs_review(make_workbook):
@@ -255,9 +257,20 @@ def test_points_total_and_level1_checks(make_workbook):
     rows[0]["分值"] = 20  # 产出 55, Σ = 105
     card = card_for(make_workbook, rows)
     assert codes(card, "points-total") == ["I1"]
-    assert [p.message for p in card.problems if p.code == "level1-points"] == ["一级指标“产出指标”分值合计 55，应为 50"]
+    # one problem per mistake: with the 分值 total in error the per-一级指标 sums (产出 55 ≠ 50)
+    # would only repeat it, so they are not reported
+    assert codes(card, "level1-points") == []
     # the total is still computed: all met → 105
     assert card.total == 105
+    # the total right but 5 points moved: 产出 15→20 (产出 50 + 5 = 55), 满意度 10→5 (Σ 105 − 5 = 100):
+    # no points-total, a warning for each 一级指标 that is off
+    rows[-1]["分值"] = 5
+    card = card_for(make_workbook, rows)
+    assert codes(card, "points-total") == []
+    assert [p.message for p in card.problems if p.code == "level1-points"] == [
+        "一级指标“产出指标”分值合计 55，应为 50",
+        "一级指标“满意度指标”分值合计 5，应为 10",
+    ]
 
 
 def test_satisfaction_points_may_sit_in_output(make_workbook):

@@ -283,3 +283,21 @@ def test_bundled_rule_sets_say_how_not_applicable_points_count():
     for ruleset_id, path in bundled().items():
         assert 'na_points = "rescale"' in path.read_text(encoding="utf-8"), ruleset_id
         assert load_rules(path).na_points == "rescale"
+
+
+def test_provisional_total_is_not_compared_with_the_claimed_total(make_workbook):
+    # every row claims its points except row 4 (托养服务人次数, 分值 10) which claims 12 > 10: an
+    # error of its own (claim-over-points at J4), so the file is 待更正 and its total provisional.
+    # 申报总分 102 = Σ claims 100 − 10 + 12; 核定 100 (all met). Comparing 102 with a provisional 100
+    # would report the same claim twice: only claim-over-points
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[1]["申报得分"] = 12
+    card = card_for(make_workbook, rows, info={"申报总分": 102})
+    assert found(card) == [("claim-over-points", "J4")]
+    assert (card.total, card.status) == (100, "needs-correction")
+    # the same 申报总分 102 on a file without an error is compared: 102 − 100 = 2
+    rows[1]["申报得分"] = 10
+    card = card_for(make_workbook, rows, info={"申报总分": 102})
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 102 与核定总分 100 不一致（差 2）"
+    ]
