@@ -11,7 +11,7 @@ from . import pagesetup as P
 from .errors import SEVERITY_ZH
 from .rounding import percent_fraction, round_half_up
 from .scorecard import Scorecard
-from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, status_zh
+from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
 from .xlsx_write import SheetSpec, Style
 
 # Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
@@ -116,7 +116,11 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         (L.R_GRADE, *grade),
         (L.R_STATUS, status_zh(status), STATUS_STYLE.get(status, LABEL)),
         (L.R_CLAIMED_TOTAL, claimed_total if claimed_total is not None else "未填写", PLAIN_BOLD_NUM),
-        ("得分差异", None if claimed_total is None else round_half_up(claimed_total - card.total), PLAIN_NUM),
+        (
+            "得分差异",
+            None if claimed_total is None or not compares_claim(status) else round_half_up(claimed_total - card.total),
+            PLAIN_NUM,
+        ),
         (L.R_REVIEWED_TOTAL, card.reviewed_total, PLAIN_BOLD_NUM),
         ("预算执行率", percent_fraction(card.budget.rate), PLAIN_PCT),
         (L.R_RULESET, card.rules.label, None),

@@ -30,7 +30,16 @@ from .errors import SEVERITY_ZH, Problem, problem_title
 from .layout import col_letter
 from .results_sheet import GRADE_FILLS
 from .rounding import percent_fraction, round_half_up
-from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUSES, group_index, is_ranked, status_zh
+from .verdict import (
+    BLANK,
+    NEEDS_CORRECTION,
+    NEEDS_REVIEW,
+    STATUSES,
+    compares_claim,
+    group_index,
+    is_ranked,
+    status_zh,
+)
 from .xlsx_write import Package, clean_text, row_xml, sheet_parts
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -494,7 +503,11 @@ class SummaryWriter:
                 self._cell(ws, i, c, None if blank else row.subtotals.get(name), self._fmt("num", top), top)
                 c += 1
             grade_kind = f"grade:{min(self._grade_index(row.grade), len(GRADE_FILLS) - 1)}" if row.grade else "text"
-            diff = None if row.claimed is None or blank else round_half_up(row.claimed - row.total)
+            diff = (
+                None
+                if row.claimed is None or not compares_claim(row.status)
+                else round_half_up(row.claimed - row.total)
+            )
             total_kind = "provisional" if row.status == NEEDS_CORRECTION else "num"
             tail = [
                 (None if blank else row.total, total_kind),

@@ -65,6 +65,12 @@ def has_grade(status: str | None) -> bool:
     return status in GRADED
 
 
+def compares_claim(status: str | None) -> bool:
+    """Whether the 申报总分 is set against the total (得分差异): not for a provisional total
+    (待更正) nor for an unfilled form."""
+    return status not in (NEEDS_CORRECTION, BLANK)
+
+
 def is_ranked(status: str | None) -> bool:
     return status in RANKED
 

@@ -301,3 +301,29 @@ def test_provisional_total_is_not_compared_with_the_claimed_total(make_workbook)
     assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
         "申报总分 102 与核定总分 100 不一致（差 2）"
     ]
+
+
+def test_no_score_difference_against_a_provisional_total(make_workbook, tmp_path):
+    # row 4 claims 12 > 10 (an error): 待更正, total 100 is provisional. 申报总分 102: 评分结果 and
+    # 汇总 leave 得分差异 blank (102 − 100 = 2 would set a claim against a total still to change);
+    # 申报总分 itself is still shown
+    from click.testing import CliRunner
+
+    from selfeval_xl import layout as L
+    from selfeval_xl.cli import cli
+
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[1]["申报得分"] = 12
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    make_workbook(indicators=rows, info={"申报总分": 102}).rename(inbox / "甲.xlsx")
+    summary = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary)])
+    assert result.exit_code == 1, result.output  # a file with an error
+    head, *body = [r for r in openpyxl.load_workbook(summary)[L.S_SUMMARY].iter_rows(values_only=True) if any(r)]
+    got = dict(zip(head, body[0], strict=False))
+    assert (got["状态"], got["申报总分"], got["得分差异"]) == ("待更正", 102, None)
+    labels = {
+        r[0]: r[1] for r in openpyxl.load_workbook(inbox / "甲.xlsx")[L.SHEET_RESULTS].iter_rows(values_only=True) if r
+    }
+    assert (labels["申报总分"], labels["得分差异"]) == (102, None)
