@@ -19,7 +19,7 @@ from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Ta
 from .demo import copy_samples
 from .discover import find_other_files, is_own_summary
 from .duplicates import Duplicates
-from .errors import RuleSetError, SelfevalError
+from .errors import Problem, RuleSetError, SelfevalError
 from .ownership import refusal, stamped_text
 from .roster import RosterClash, RosterError, make_roster_templates
 from .rounding import fmt_num
@@ -48,7 +48,8 @@ def _problem_line(p) -> str:  # type: ignore[no-untyped-def]
 NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
 
 
-def _file_line(o: FileOutcome) -> str:
+def _file_line(o: FileOutcome, extra_warnings: int = 0) -> str:
+    """``extra_warnings``: warnings the whole run found after the file was scored (a duplicate)."""
     r = o.result
     if r is None:
         return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
@@ -65,7 +66,7 @@ def _file_line(o: FileOutcome) -> str:
         )
     else:
         verdict = f"{status_zh(r.status)}，核定总分 {r.total:.2f}（{r.grade}）{claimed}"
-    line = f"{o.display}：{verdict}，错误 {len(o.errors)}，警告 {len(o.warnings)}"
+    line = f"{o.display}：{verdict}，错误 {len(o.errors)}，警告 {len(o.warnings) + extra_warnings}"
     return line + (f"；{o.write_problem.message}" if o.write_problem else "")
 
 
@@ -485,18 +486,38 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     # reach the first file's line (memory stays flat either way)
     lines_json = tempfile.TemporaryFile("w+", encoding="utf-8") if as_json else None
 
+    # so do the per-file lines: a duplicate's warning counts in its line as in its workbook
+    lines_text = tempfile.TemporaryFile("w+", encoding="utf-8")
+
     def report(outcome: FileOutcome) -> None:
         progress.clear()
         if outcome.skipped:
             click.echo(f"跳过本工具生成的汇总表：{outcome.display}", err=True)
         elif lines_json is not None:
             lines_json.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
-        if not outcome.skipped and outcome.problems:
-            click.echo(_file_line(outcome), err=True)
-            if verbose:
-                for p in outcome.problems:
-                    click.echo(_problem_line(p), err=True)
+        if not outcome.skipped:
+            shown_lines = [_problem_line(p) for p in outcome.problems] if verbose else []
+            lines = [_file_line(outcome), _file_line(outcome, extra_warnings=1)]
+            record = [outcome.display, bool(outcome.problems), lines, shown_lines]
+            lines_text.write(json.dumps(record, ensure_ascii=False) + "\n")
         progress.step(outcome.display)
+
+    def echo_lines(duplicates: dict[str, Problem]) -> None:
+        lines_text.seek(0)
+        for line in lines_text:
+            display, any_problem, (text, text_dup), problem_lines = json.loads(line)
+            extra = duplicates.get(display)
+            if extra is not None:  # found after the file was scored: one warning more
+                text = text_dup
+                problem_lines.append(_problem_line(extra))
+            if not (any_problem or extra is not None):
+                continue
+            click.echo(text, err=True)
+            if not verbose:  # the duplicate is shown all the same: only the whole run could find it
+                problem_lines = [_problem_line(extra)] if extra is not None else []
+            for shown_line in problem_lines:
+                click.echo(shown_line, err=True)
+        lines_text.close()
 
     summary = options.summary
     if summary is not None and summary.exists() and not is_own_summary(summary):
@@ -517,12 +538,12 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     except _Stopped as exc:
         # the Ctrl-C path (no summary, no half-written file), with the shell's exit code 128+N
         progress.clear()
+        echo_lines({})
         click.echo(f"已中断（收到 {signal.Signals(exc.signum).name}）：已写回的文件完整，未生成汇总表", err=True)
         raise click.exceptions.Exit(128 + exc.signum) from None
     finally:
         progress.clear()
-    for problem in result.duplicates.values():
-        click.echo(_problem_line(problem), err=True)
+    echo_lines(result.duplicates)
     if lines_json is not None:
         lines_json.seek(0)
         for line in lines_json:

@@ -241,3 +241,33 @@ def test_report_for_a_file_to_correct_lists_what_to_fix(runner, make_workbook):
     md = out.read_text(encoding="utf-8")
     assert "| 绩效指标!H4 | 实际完成值“约九成”无法识别为数值 |" in md
     assert "偏差原因" not in md and "按现有数据暂算 90 分" in md
+
+
+def test_duplicate_counts_in_the_terminal_line_as_in_the_workbook(runner, make_workbook, tmp_path):
+    # two copies of one submission; the copy also claims 9 for row 4 (托养服务人次数, met → 10): one
+    # warning of its own (申报得分 9 ≠ 核定 10) + the duplicate = 2; the original has only the
+    # duplicate = 1. The terminal says what the workbooks and 汇总 say, each line with its duplicate
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    rows = base_rows()
+    rows[1]["申报得分"] = 9
+    shutil.move(make_workbook("镜湖区残联.xlsx"), inbox / "镜湖区残联.xlsx")
+    shutil.move(make_workbook("副本.xlsx", indicators=rows), inbox / "镜湖区残联 - 副本.xlsx")
+    summary = tmp_path / "汇总.xlsx"
+    result = runner.invoke(cli, ["score", str(inbox), "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    head, *rows_ = _rows(summary, L.S_SUMMARY)
+    counts = {r[head.index("文件")]: r[head.index("警告数")] for r in rows_ if r[0] is not None}
+    assert counts == {"镜湖区残联.xlsx": 1, "镜湖区残联 - 副本.xlsx": 2}
+    for name, n in counts.items():
+        assert _labels(inbox / name)["警告数"] == n
+    lines = result.stderr.splitlines()
+    copy = lines.index("镜湖区残联 - 副本.xlsx：已评分，核定总分 100.00（优），错误 0，警告 2")
+    assert lines[copy + 1].startswith("警告：镜湖区残联 - 副本.xlsx 基本信息!B5：与 镜湖区残联.xlsx 是同一单位")
+    assert "镜湖区残联.xlsx：已评分，核定总分 100.00（优），错误 0，警告 1" in lines
+    # --verbose lists the file's own warning and then the duplicate under its line
+    result = runner.invoke(cli, ["score", str(inbox), "--verbose"])
+    lines = result.stderr.splitlines()
+    copy = lines.index("镜湖区残联 - 副本.xlsx：已评分，核定总分 100.00（优），错误 0，警告 2")
+    assert [line.split("：")[0] for line in lines[copy + 1 : copy + 3]] == ["警告", "警告"]
+    assert "申报得分 9 与核定得分 10 不一致" in lines[copy + 1] and "同一单位" in lines[copy + 2]
