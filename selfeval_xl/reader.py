@@ -23,6 +23,7 @@ from .values import (
     parse_amount,
     parse_operator_word,
     parse_value,
+    parse_year,
 )
 from .xlsx import Book, Cell, Grid, open_book
 
@@ -260,13 +261,10 @@ def _check_info(data: WorkbookData) -> None:
                 field=L.INFO_YEAR,
             )
     else:
-        v = parse_value(year)
-        number = v.number if v.kind == "number" and v.unit in ("", "年", "年度") else None
-        if number is None or not number.is_integer() or not 1990 <= number <= 2100:
+        number = parse_year(year)  # 2023, 2023年, 2023年度, ２０２３
+        if number is None:
             data.add(sheet, where(L.INFO_YEAR), "bad-year", value=year)
-            info[L.INFO_YEAR] = None
-        else:
-            info[L.INFO_YEAR] = int(number)
+        info[L.INFO_YEAR] = number
     required = [L.INFO_UNIT] + ([L.INFO_PROJECT] if info.get(L.INFO_KIND) == L.KIND_PROJECT else [])
     for label in required:
         if info.get(label) is None and not data.cell_has_error(sheet, where(label)):

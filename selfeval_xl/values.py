@@ -145,6 +145,21 @@ def normalize_text(text: object) -> str:
     return re.sub(r"\s+", "", s)
 
 
+_YEAR = re.compile(r"(\d{4})(?:\.0+)?(?:年度?)?")
+
+
+def parse_year(raw: object) -> int | None:
+    """A 评价年度 as people type it: ``2023``, ``2023年``, ``2023年度``, full-width ``２０２３``
+    (a number cell 2023.0 too); None for anything else or a year outside 1990–2100."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int | float):
+        raw = int(raw) if float(raw).is_integer() else raw
+    m = _YEAR.fullmatch(normalize_text(raw))
+    year = int(m.group(1)) if m else None
+    return year if year is not None and 1990 <= year <= 2100 else None
+
+
 def parse_operator_word(text: object) -> str | None:
     """A 指标性质 cell → operator; ``''`` for 定量/blank (use the value's own operator);
     ``None`` when the word is not recognised."""

@@ -126,6 +126,25 @@ def test_info_problems(make_workbook):
     }
 
 
+@pytest.mark.parametrize(
+    "typed",
+    ["2023年", "2023年度", "２０２３", "２０２３年度", " 2023 年 ", 2023],
+)
+def test_year_as_people_type_it(make_workbook, typed):
+    # 评价年度 typed with 年/年度, full-width digits or spaces is the year 2023, no bad-year
+    data = read_workbook(make_workbook(info={"评价年度": typed}))
+    assert data.year == 2023
+    assert not [p for p in data.problems if p.code == "bad-year"]
+
+
+@pytest.mark.parametrize("typed", ["2023年12月", "23年", "FY2023", "1989", "2023.5"])
+def test_year_that_is_not_a_year(make_workbook, typed):
+    # a month, a two-digit year, a prefix, a year before 1990, a fraction: bad-year at B3
+    data = read_workbook(make_workbook(info={"评价年度": typed}))
+    assert data.year is None
+    assert ("bad-year", "项目A.xlsx 基本信息!B3") in problems(data)
+
+
 def test_row_problems(make_workbook):
     rows = [
         {
