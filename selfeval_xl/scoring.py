@@ -419,13 +419,17 @@ class _Scorer(QualitativeRules, AuditChecks):
         return not (self.rules.common and self.rules.common_for(r["name"]))
 
     def blank_problem(self, rows: list[dict[str, Any]]) -> Problem:
+        """At the first 个性 row's 实际完成值; with no 个性 row typed yet (a blank template: only the
+        rule set's rows carry a name), at the first row below the header that holds no indicator
+        read, where the first 个性指标 goes (H3 under a template's 预算执行率 row)."""
         own = [r["row"] for r in rows if self.is_own(r)]
-        cell = (
-            self.data.indicator_cell(own[0], L.I_ACTUAL)
-            if own
-            else f"{self.cols.get(L.I_ACTUAL, 'A')}{self.data.indicator_header_row}"
-        )
-        return Problem.at(self.data.file, self.sheet, cell, BLANK_CODE)
+        if own:
+            first = own[0]
+        else:
+            first = self.data.indicator_header_row + 1
+            while first in self.data.records:
+                first += 1
+        return Problem.at(self.data.file, self.sheet, self.data.indicator_cell(first, L.I_ACTUAL), BLANK_CODE)
 
     def score_row(self, row: int, r: dict[str, Any], plan: dict[str, Any], budget: Budget) -> dict[str, Any]:
         """One indicator's score, note and completion rate (SPEC §3)."""

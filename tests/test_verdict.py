@@ -327,3 +327,18 @@ def test_no_score_difference_against_a_provisional_total(make_workbook, tmp_path
         r[0]: r[1] for r in openpyxl.load_workbook(inbox / "甲.xlsx")[L.SHEET_RESULTS].iter_rows(values_only=True) if r
     }
     assert (labels["申报总分"], labels["得分差异"]) == (102, None)
+
+
+def test_blank_template_points_at_the_first_personal_row(template_path, tmp_path):
+    # a template as generated: row 2 is the rule set's 预算执行率, rows 3… carry only 一级/二级 (no
+    # 三级指标 yet). The one blank-form problem points where the first 个性指标's 实际完成值 goes:
+    # H3 (row 2 + 1), not the header H1
+    from selfeval_xl import generate_template
+    from selfeval_xl.rules import find_rules
+
+    card = score_file(template_path).card
+    assert (card.status, found(card)) == ("blank", [("blank-form", "H3")])
+    # 部门整体支出: 10 共性 rows at 2–11 (序号 1–10), so the first 个性 row is 12 → H12
+    dept = generate_template(tmp_path / "部门.xlsx", find_rules("cy2013-53-department"))
+    card = score_file(dept).card
+    assert (card.status, found(card)) == ("blank", [("blank-form", "H12")])
