@@ -83,7 +83,7 @@ class AuditChecks:
                     score=fmt_num(s),
                     diff=fmt_num(round_half_up(c - s)),
                 )
-            if s < p - 0.005 and not gives_reason(records[row]["reason"]):
+            if s < p - 0.005 and not gives_reason(records[row]["reason"]) and self.has_reason_cell(row):
                 self.add_row(
                     row,
                     L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,
@@ -91,6 +91,14 @@ class AuditChecks:
                     score=fmt_num(s),
                     points=fmt_num(p),
                 )
+
+    def has_reason_cell(self, row: int) -> bool:
+        """Whether the row has a 偏差原因 cell to fill. The official form's 预算执行率 line lives in
+        its 项目资金 block (cells placed by ``cell_overrides``), which has none: no reason is asked
+        for there (the underspend shows as 执行率 and score; the report draft asks for its reason)."""
+        overrides = self.data.cell_overrides
+        placed = (row, L.I_ACTUAL) in overrides or (row, L.I_CLAIMED) in overrides
+        return not placed or (row, L.I_REASON) in overrides
 
     def claim_follows_bad_points(self, row: int, claimed: float) -> bool:
         """The row's 分值 cell carries an error (a 共性 row's 分值 changed) and the claim is within

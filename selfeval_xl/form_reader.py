@@ -237,11 +237,7 @@ def _read_budget(
             ):
                 if col is not None:
                     data.cell_overrides[(r, header)] = L.cell_name(r, col)
-            # no 偏差原因 cell on that line: point at its 执行率 (or 得分) cell instead
-            if (r, L.I_ACTUAL) in data.cell_overrides or (r, L.I_CLAIMED) in data.cell_overrides:
-                data.cell_overrides[(r, L.I_REASON)] = (
-                    data.cell_overrides.get((r, L.I_ACTUAL)) or data.cell_overrides[(r, L.I_CLAIMED)]
-                )
+            # that line has no 偏差原因 cell: no reason is asked there (README 设计决定)
     return total
 
 

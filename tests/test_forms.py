@@ -274,7 +274,8 @@ def test_stray_blank_rows_and_a_hubei_budget_row(tmp_path):
     assert hubei.total == 98 and not [p for p in hubei.problems if p.code == "level1-points"]
     # the unit claimed 20 for 预算执行率 (90% executed): flagged at the 得分 cell of the 项目资金 block (I6)
     assert [p.where.cell for p in hubei.problems if p.code == "score-mismatch"] == ["I6"]
-    assert [p.where.cell for p in hubei.problems if p.code == "missing-reason"] == ["H6"]  # its 执行率 cell
+    # 18 < 20 but the 项目资金 block has no 偏差原因 cell: no reason is asked there (not at its 执行率 H6)
+    assert [p.where.cell for p in hubei.problems if p.code == "missing-reason"] == []
 
 
 def test_form_without_initial_budget_column(tmp_path):
