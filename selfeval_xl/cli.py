@@ -116,11 +116,22 @@ def cli() -> None:
     help="单位名单（xlsx 或 csv，列：单位编码、单位名称、主管部门、项目名称）",
 )
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="--roster 生成的模板放在此文件夹")
+@click.pass_context
 def template_cmd(
-    kind: str, rules_path: str | None, output: Path | None, roster: Path | None, out_dir: Path | None
+    ctx: click.Context,
+    kind: str,
+    rules_path: str | None,
+    output: Path | None,
+    roster: Path | None,
+    out_dir: Path | None,
 ) -> None:
     rules = _rules(rules_path, kind)
     assert rules is not None
+    kind_given = ctx.get_parameter_source("kind") is not click.core.ParameterSource.DEFAULT
+    if kind_given and rules.kind != kind:  # never a 项目支出 template when 部门整体支出 was asked for
+        raise click.UsageError(
+            f"--kind {kind} 与规则集“{rules.name}”的评价类型（{rules.kind}）不符，请去掉其一或换用对应的规则集"
+        )
     if roster is not None:
         if out_dir is None:
             raise click.UsageError("使用 --roster 时必须用 --out-dir 指定输出文件夹")

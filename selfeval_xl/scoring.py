@@ -50,6 +50,7 @@ M_GE, M_LE, M_EQ, M_BUDGET, M_QUAL, M_DATE, M_INVALID = (
 )
 M_COMMON = "common"  # a 共性指标 under a step or bands method (ratio ones use M_GE/M_LE)
 M_NA = "na"  # a not-applicable row that still carries points, left out of the total (SPEC §3.13)
+KIND_MISMATCH = "kind-mismatch"  # the file's 评价类型 is not the rule set's (added by the batch)
 _NUMERIC_METHOD = {GE: M_GE, GT: M_GE, LE: M_LE, LT: M_LE, EQ: M_EQ}
 
 
@@ -362,7 +363,12 @@ class _Scorer(QualitativeRules, AuditChecks):
         provisional = any(p.is_error for p in self.problems)
         claimed_total = self.claim_checks(out, total, compare=not provisional and not self.suspect_rows)
         problems = sorted(self.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-        blank = self.is_blank(out)
+        wrong_rules = any(p.code == KIND_MISMATCH for p in self.data.problems)
+        if wrong_rules:
+            # the rule set is for the other 评价类型: what it finds in the rows (实际完成值未填写 on
+            # every computed 共性 row, …) follows from that one error; only the reader's own stay
+            problems = sorted(self.data.problems, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
+        blank = not wrong_rules and self.is_blank(out)
         if blank:  # an unfilled form: one problem saying so, not a list of its empty cells
             problems = [self.blank_problem(out)]
         card = Scorecard(data, rules, out, subtotals, total, None, claimed_total, budget, problems, blank=blank)

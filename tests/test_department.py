@@ -3,6 +3,7 @@ rule-set errors, the template, and the seed department's results sheet."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import openpyxl
@@ -353,3 +354,29 @@ def test_bundled_variant_by_id_and_from_the_template(tmp_path, make_workbook):
     card = score_file(filled).card  # no --rules: the template's _meta names hubei-project
     assert card.rules.id == "hubei-project"
     assert card.rows.loc[2, "points"] == 20 and card.total == 100 and not card.problems
+
+
+def test_department_file_under_a_project_rule_set_gets_one_error(make_dept, tmp_path):
+    # --rules hubei-project on a folder with a 部门整体支出 file: its 评价类型 (B2) does not fit the
+    # rule set. That one error is reported; the 10 共性 rows, whose 实际完成值 are computed (never
+    # typed), are not listed as 实际完成值未填写 as the 项目支出 rules would read them
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    make_dept().rename(inbox / "部门.xlsx")
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--rules", "hubei-project", "--json"])
+    assert result.exit_code == 1, result.output
+    (obj,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(p["code"], p["cell"]) for p in obj["problems"]] == [("kind-mismatch", "B2")]
+    assert obj["status"] == "needs-correction" and obj["grade"] is None
+
+
+def test_template_kind_and_rules_that_disagree_is_a_usage_error(tmp_path):
+    # asked for a 部门整体支出 template with a 项目支出 rule set: exit 2 with a Chinese message, no file
+    out = tmp_path / "模板.xlsx"
+    result = CliRunner().invoke(cli, ["template", "--kind", "部门整体支出", "--rules", "hubei-project", "-o", str(out)])
+    assert result.exit_code == 2
+    assert "--kind 部门整体支出 与规则集" in result.stderr and "（项目支出）不符" in result.stderr
+    assert not out.exists()
+    # --rules alone picks its own kind; --kind agreeing with it is fine
+    for args in (["--rules", "hubei-project"], ["--kind", "项目支出", "--rules", "hubei-project"]):
+        assert CliRunner().invoke(cli, ["template", *args, "-o", str(out)]).exit_code == 0
