@@ -497,9 +497,6 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     # reach the first file's line (memory stays flat either way)
     lines_json = tempfile.TemporaryFile("w+", encoding="utf-8") if as_json else None
 
-    # so do the per-file lines: a duplicate's warning counts in its line as in its workbook
-    lines_text = tempfile.TemporaryFile("w+", encoding="utf-8")
-
     def report(outcome: FileOutcome) -> None:
         progress.clear()
         if outcome.skipped:
@@ -543,6 +540,8 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         raise click.ClickException(
             f"汇总表 {summary} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试，或用 --summary 指定其他文件"
         )
+    # so do the per-file lines: a duplicate's warning counts in its line as in its workbook
+    lines_text = tempfile.TemporaryFile("w+", encoding="utf-8")
     try:
         with _stop_signals():
             result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
@@ -552,6 +551,9 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
         echo_lines({})
         click.echo(f"已中断（收到 {signal.Signals(exc.signum).name}）：已写回的文件完整，未生成汇总表", err=True)
         raise click.exceptions.Exit(128 + exc.signum) from None
+    except BaseException:
+        lines_text.close()
+        raise
     finally:
         progress.clear()
     echo_lines(result.duplicates)
