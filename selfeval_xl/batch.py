@@ -24,6 +24,7 @@ from .form_reader import read_form, require_form
 from .outcome import FileOutcome, Scored, Tally
 from .pool import supervised
 from .reader import WorkbookData, read_workbook
+from .review import read_review
 from .rules import RuleSet, bundled, load_rules
 from .scoring import PROBLEM_SHEET_ORDER, score
 from .summary import RowStyles, SummaryWriter, render
@@ -51,15 +52,22 @@ class RuleBook:
 
 
 def score_file(
-    path: Path, display: str | None = None, rulebook: RuleBook | None = None, debug: bool = False, layout: str = "auto"
+    path: Path,
+    display: str | None = None,
+    rulebook: RuleBook | None = None,
+    debug: bool = False,
+    layout: str = "auto",
+    review_from: Path | None = None,
 ) -> FileOutcome:
     """Read and score one file; an unreadable file becomes an outcome with ``error``. A bug of
     ours met in one file is reported for that file (``internal-error``) and the batch goes on;
-    ``debug`` lets it raise with its traceback instead."""
+    ``debug`` lets it raise with its traceback instead. ``review_from``: the file the results
+    will be written to, when that is not ``path`` (a side file, an ``--out-dir`` copy); its
+    复核 entries count when ``path`` itself has none."""
     rulebook = rulebook or RuleBook()
     display = display or path.name
     try:
-        return _score_file(path, display, rulebook, layout)
+        return _score_file(path, display, rulebook, layout, review_from)
     except MemoryError:  # past a worker's memory budget (pool.MEMORY_BYTES)
         problem = Problem.at(display, None, None, "too-large", detail="处理时内存超出限制")
         return FileOutcome(path, display, error=problem)
@@ -93,11 +101,22 @@ def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData | None
         return data
 
 
-def _score_file(path: Path, display: str, rulebook: RuleBook, layout: str = "auto") -> FileOutcome:
+def _score_file(
+    path: Path, display: str, rulebook: RuleBook, layout: str = "auto", review_from: Path | None = None
+) -> FileOutcome:
     try:
         data = _read(path, display, layout)
         if data is None:
             return FileOutcome(path, display, skipped=True)
+        if not data.review and review_from is not None and review_from != path and review_from.exists():
+            try:
+                data.review = read_review(review_from, display)
+            except SelfevalError as exc:  # it will be replaced: say that its entries are lost
+                data.problems.append(
+                    Problem.at(
+                        display, None, None, "review-unreadable", target=review_from.name, detail=exc.problem.message
+                    )
+                )
         try:
             rules = rulebook.for_data(data)
         except RuleSetError as exc:
@@ -343,7 +362,8 @@ def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[
 
 
 def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
-    outcome = score_file(path, display, rulebook, options.debug, options.layout)
+    review_from = result_path(path, display, options.out_dir) if options.write_back else None
+    outcome = score_file(path, display, rulebook, options.debug, options.layout, review_from)
     if options.write_back and outcome.card is not None:
         try:
             outcome.written, outcome.write_problem = write_back(

@@ -18,6 +18,7 @@ from typing import Any
 from . import layout as L
 from .errors import WARNING, UnreadableWorkbook
 from .reader import BudgetRow, WorkbookData, _cell_value, read_indicator_table
+from .review import read_review_sheet
 from .values import Value, parse_amount, parse_value
 from .xlsx import Book, Grid, open_book
 
@@ -112,6 +113,7 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
     _read_total(data, grid, rows, found)
     if len(forms) > 1:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(forms) - 1, sheets="、".join(forms[1:]))
+    data.review = read_review_sheet(book)
     return data
 
 

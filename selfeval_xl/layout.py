@@ -152,7 +152,12 @@ RESULT_HEADERS = (
     "得分差异",
     "评分说明",
 )
+# the reviewer's two columns after 评分说明 (SPEC §4.1, §4.4): left blank, unlocked
+REVIEW_SCORE = "复核得分"
+REVIEW_NOTE = "复核意见"
+REVIEW_HEADERS = (REVIEW_SCORE, REVIEW_NOTE)
 R_TOTAL = "核定总分"
+R_REVIEWED_TOTAL = "复核总分"
 R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"
 R_STATUS = "状态"

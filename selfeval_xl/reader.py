@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
 from . import layout as L
 from .errors import Problem, UnreadableWorkbook
 from .formula import item_key
+from .review import Review, read_review_sheet
 from .values import (
     BLANK,
     Value,
@@ -87,6 +88,7 @@ class WorkbookData:
     # standard form's 预算执行率 line lives in its 项目资金 block)
     cell_overrides: dict[tuple[int, str], str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    review: Review = field(default_factory=Review)  # a reviewer's entries in an earlier 评分结果
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
 
     @property
@@ -143,6 +145,7 @@ def read_workbook(path: Path | str, display: str | None = None) -> WorkbookData:
     _read_budget(book, data)
     _read_dept_data(book, data)
     _read_indicators(book, data)
+    data.review = read_review_sheet(book)
     return data
 
 

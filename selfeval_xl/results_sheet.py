@@ -52,6 +52,28 @@ HEADER_ROW = TITLE_ROWS + 1
 PRINT_SCALE = 0.75
 TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
 NO_PROBLEMS = "（未发现问题）"
+# The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type.
+REVIEW_NUM = Style(num_fmt=2, locked=False, border=True)
+REVIEW_TEXT = Style(wrap=True, locked=False, border=True)
+REVIEW_PROMPTS = (
+    (
+        "复核得分",
+        "复核时填写本指标的复核得分：0 到分值之间的数字。留空表示认可核定得分。重新评分时按复核得分计算复核总分。",
+    ),
+    ("复核意见", "复核时填写复核意见（文字）。重新评分时原样保留。"),
+)
+ORPHAN_NOTE = "该指标已不在绩效指标表中，复核内容未计入复核总分；核对后可删除此行"
+
+
+def indicator_row(i: int) -> int:
+    """The sheet row of the ``i``-th indicator record (0-based)."""
+    return HEADER_ROW + 1 + i
+
+
+def review_cell(i: int) -> str:
+    """The 复核得分 cell of the ``i``-th indicator record (rows of entries whose indicator is
+    gone follow the records)."""
+    return f"{L.col_letter(len(L.RESULT_HEADERS))}{indicator_row(i)}"
 
 
 def grade_style(grade: str, grades: Sequence[str]) -> Style:
@@ -76,10 +98,13 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec = SheetSpec(freeze_rows=HEADER_ROW)
     spec.add(("绩效自评评分结果",), TITLE)
     spec.add((title_line(unit, project, data.year, data.kind),), SUBTITLE)
-    spec.add(L.RESULT_HEADERS, HEADER)
-    row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT)
+    ncols = len(L.RESULT_HEADERS)
+    spec.column_styles = {ncols: REVIEW_NUM, ncols + 1: REVIEW_TEXT}
+    n = spec.add((*L.RESULT_HEADERS, *L.REVIEW_HEADERS), HEADER)
+    assert n == HEADER_ROW
+    row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT, REVIEW_NUM, REVIEW_TEXT)
     for r in card.records:
-        spec.add(
+        n = spec.add(
             (
                 r["level1"],
                 r["level2"],
@@ -92,9 +117,18 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
                 _num(r["claimed"]),
                 _num(r["diff"]),
                 r["note"],
+                *r.get("review_cells", (None, None)),
             ),
             row_styles,
         )
+    orphans = card.data.review.orphans
+    for e in orphans:
+        n = spec.add((e.level1, e.level2, e.name, *[None] * 7, ORPHAN_NOTE, e.score, e.note), row_styles)
+    first, last = indicator_row(0), indicator_row(len(card.records) + len(orphans) - 1)
+    assert n == last
+    if last >= first:
+        for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
+            spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
     claimed_by_level = _claimed_by_level1(card)
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
@@ -121,7 +155,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
             None if claimed_total is None or not compares_claim(status) else round_half_up(claimed_total - card.total),
             PLAIN_NUM,
         ),
-        (L.R_REVIEWED_TOTAL, card.reviewed_total, PLAIN_BOLD_NUM),
+        (L.R_REVIEWED_TOTAL, card.reviewed_total if card.reviewed_total is not None else "未复核", PLAIN_BOLD_NUM),
         ("预算执行率", percent_fraction(card.budget.rate), PLAIN_PCT),
         (L.R_RULESET, card.rules.label, None),
         (L.R_SCORED_AT, scored_at, None),

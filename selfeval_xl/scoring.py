@@ -18,6 +18,8 @@ from .audit import AuditChecks
 from .errors import Problem
 from .qualitative import QualitativeRules
 from .reader import BAD_OPERATOR, WorkbookData
+from .results_sheet import review_cell
+from .review import apply_review
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
 from .scorecard import Budget, Scorecard
@@ -547,5 +549,11 @@ def _actual_text(v: Value, plan: dict[str, Any], budget: Budget) -> str:
 
 
 def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
-    """Score one workbook's data under a rule set (SPEC §3)."""
-    return _Scorer(data, rules).run()
+    """Score one workbook's data under a rule set (SPEC §3), with a reviewer's 复核 entries
+    from an earlier 评分结果 when there are any (SPEC §4.4)."""
+    card = _Scorer(data, rules).run()
+    if data.review:
+        found = apply_review(card, data.review, review_cell)
+        card.problems = sorted(card.problems + found, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
+        card.grade = rules.grade(card.final_total)
+    return card

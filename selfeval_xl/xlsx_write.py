@@ -70,6 +70,7 @@ class Style:
     align: str | None = None  # horizontal alignment
     size: float | None = None  # font size in points; None = the workbook's default
     border: bool = False  # thin lines all round (printed tables; gridlines do not print)
+    locked: bool = True  # False: editable even when the sheet is protected (a reviewer's cells)
 
 
 @dataclass
@@ -81,6 +82,8 @@ class SheetSpec:
     widths: Sequence[float] = ()
     freeze_rows: int = 0
     links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, location, tooltip)
+    prompts: list[tuple[str, str, str]] = field(default_factory=list)  # (range, title, input message)
+    column_styles: dict[int, Style] = field(default_factory=dict)  # 0-based column → style of its blank cells
     tab_color: str | None = None
     heights: dict[int, float] = field(default_factory=dict)  # 1-based row → points
     merges: list[str] = field(default_factory=list)  # "A1:K1"
@@ -357,7 +360,10 @@ class _Styles:
             + (' applyFont="1"' if font_id else "")
             + (' applyFill="1"' if fill_id else "")
             + (' applyBorder="1"' if border_id else "")
-            + f' applyAlignment="1">{align}</{p}xf>'
+            + (' applyProtection="1"' if not s.locked else "")
+            + f' applyAlignment="1">{align}'
+            + (f'<{p}protection locked="0"/>' if not s.locked else "")
+            + f"</{p}xf>"
         )
         self.xml, xf_id = _intern(self.xml, p, "cellXfs", "xf", xf, before="cellStyles")
         return xf_id
@@ -431,7 +437,9 @@ def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAI
     if spec.widths:
         out.append("<cols>")
         for i, w in enumerate(spec.widths, start=1):
-            out.append(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>')
+            st = spec.column_styles.get(i - 1)
+            sattr = f' style="{style_id(st)}"' if st is not None else ""
+            out.append(f'<col min="{i}" max="{i}" width="{w}"{sattr} customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
     ids: dict[int, int] = {}  # by object identity: a sheet reuses a handful of Style objects
@@ -448,6 +456,14 @@ def sheet_xml(spec: SheetSpec, style_id: callable, ns: tuple[str, str] = (NS_MAI
         out.append(f'<mergeCells count="{len(spec.merges)}">')
         out += [f'<mergeCell ref="{m}"/>' for m in spec.merges]
         out.append("</mergeCells>")
+    if spec.prompts:  # input messages only: any value is allowed
+        out.append(f'<dataValidations count="{len(spec.prompts)}">')
+        for ref, title, prompt in spec.prompts:
+            out.append(
+                f'<dataValidation allowBlank="1" showInputMessage="1" promptTitle={quoteattr(title[:32])}'
+                f" prompt={quoteattr(prompt[:255])} sqref={quoteattr(ref)}/>"
+            )
+        out.append("</dataValidations>")
     if spec.links:
         out.append("<hyperlinks>")
         for ref, location, tip in spec.links:

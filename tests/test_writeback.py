@@ -88,7 +88,7 @@ def test_results_read_back_with_openpyxl_and_calamine(rich):
         rows[1][0]
         == "单位名称：芜湖市镜湖区残疾人联合会　　项目名称：残疾人事业发展补助资金　　评价年度：2023　　评价类型：项目支出"
     )
-    assert rows[2] == L.RESULT_HEADERS
+    assert rows[2] == (*L.RESULT_HEADERS, *L.REVIEW_HEADERS)  # the reviewer's two columns follow
     # base rows are all met: 10 (预算执行率 29.6/29.6) + 90 = 100 → 优
     assert label_value(rows, L.R_TOTAL) == 100
     assert label_value(rows, L.R_GRADE) == "优"
