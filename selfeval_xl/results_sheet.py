@@ -12,7 +12,7 @@ from .errors import SEVERITY_ZH
 from .rounding import percent_fraction, round_half_up
 from .scorecard import Scorecard
 from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
-from .xlsx_write import SheetSpec, Style
+from .xlsx_write import STYLED_BLANK, SheetSpec, Style
 
 # Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
 GRADE_FILLS = ("FFC6EFCE", "FFDDEBF7", "FFFFEB9C", "FFFFC7CE")
@@ -117,13 +117,14 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
                 _num(r["claimed"]),
                 _num(r["diff"]),
                 r["note"],
-                *r.get("review_cells", (None, None)),
+                *_entry_cells(r.get("review_cells")),
             ),
             row_styles,
         )
     orphans = card.data.review.orphans
     for e in orphans:
-        n = spec.add((e.level1, e.level2, e.name, *[None] * 7, ORPHAN_NOTE, e.score, e.note), row_styles)
+        cells = _entry_cells((e.score, e.note))
+        n = spec.add((e.level1, e.level2, e.name, *[None] * 7, ORPHAN_NOTE, *cells), row_styles)
     first, last = indicator_row(0), indicator_row(len(card.records) + len(orphans) - 1)
     assert n == last
     if last >= first:
@@ -245,6 +246,12 @@ def _shown(value: object, style: Style | None = None) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value * 100:.2f}%" if style is not None and style.num_fmt == 10 else f"{value:.2f}"
     return value
+
+
+def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
+    """A reviewer's two cells as they were typed; blank ones still carry their unlocked style."""
+    score, note = cells or (None, None)
+    return (STYLED_BLANK if score is None else score, STYLED_BLANK if note is None else note)
 
 
 def _claimed_by_level1(card: Scorecard) -> dict[str, float]:

@@ -389,6 +389,14 @@ def _text(value: str) -> str:
 _COLS = [col_letter(i) for i in range(64)]
 
 
+class _StyledBlank:
+    def __repr__(self) -> str:
+        return "STYLED_BLANK"
+
+
+STYLED_BLANK = _StyledBlank()  # a cell with no value but its style (an unlocked input cell)
+
+
 def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int], height: float | None = None) -> str:
     """One ``<row>``: numbers as numbers, text as inline strings (text stays text: a leading
     "=" is never a formula, and sharedStrings.xml is left alone); None, "" and NaN are blank.
@@ -409,6 +417,8 @@ def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int], he
         elif isinstance(v, int | float):
             if v == v and v not in (math.inf, -math.inf):
                 parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
+        elif v is STYLED_BLANK:
+            parts.append(f'<c r="{ref}"{sattr}/>')
         else:
             parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
     ht = f' ht="{height}" customHeight="1"' if height else ""

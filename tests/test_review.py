@@ -1,0 +1,205 @@
+"""复核 (SPEC §4.1, §4.4): a reviewer types 复核得分 / 复核意见 into 评分结果 and saves; scoring
+again keeps the entries cell for cell, computes 复核总分 and grades by it; bad entries are errors
+at their cell; an entry whose indicator is gone is reported and kept."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+from conftest import office_resave, soffice
+
+from selfeval_xl import layout as L
+from selfeval_xl import score_file
+from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.cli import cli
+
+# Rows of the results sheet (header in row 1): 2 预算执行率, 3 康复服务比例 (15 分), 4 托养服务人次数
+# (10), 5 服务规范性 (10), 6 项目完成时间 (5), 7 燃油补贴标准 (10), 8 残疾人康复服务水平 (15),
+# 9 服务长效机制 (15), 10 服务对象满意度 (10); every row scores full points: 核定总分 100.
+ENTRIES = {
+    "L3": 9,  # 康复服务比例: 15 → 9
+    "M3": "抽查发现服务记录不全，扣 6 分",
+    "L5": 4.5,  # 服务规范性: 10 → 4.5
+    "M5": "规范性\n证明材料不足",
+    "M4": "  同意核定得分 ",  # an opinion alone changes no score; its spaces are kept
+}
+# 复核总分 = 100 − (15 − 9) − (10 − 4.5) = 100 − 6 − 5.5 = 88.5 → 良 (80 ≤ 88.5 < 90)
+REVIEWED_TOTAL = 88.5
+
+
+def score_in_place(folder, tmp_path):
+    return run_batch([folder], BatchOptions(summary=tmp_path / "汇总.xlsx"))
+
+
+def type_entries(path, entries):
+    """What a reviewer does in Excel/WPS: type into 评分结果 and save (here through openpyxl)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    for ref, value in entries.items():
+        ws[ref] = value
+    wb.save(path)
+
+
+def review_cells(path):
+    """Every non-blank cell of the 复核 columns: ref → (value, type)."""
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    out = {}
+    for col in ("L", "M"):
+        for c in ws[col][1:]:
+            if c.value is not None:
+                out[c.coordinate] = (c.value, type(c.value))
+    return out
+
+
+def label_value(path, label):
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    return next(r[1] for r in ws.iter_rows(values_only=True) if r and r[0] == label)
+
+
+@pytest.fixture
+def scored(make_workbook, tmp_path):
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx")
+    score_in_place(folder, tmp_path)
+    return folder, path
+
+
+def test_results_sheet_has_blank_unlocked_review_columns_with_input_messages(scored):
+    _, path = scored
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    assert [c.value for c in ws[1]][-2:] == ["复核得分", "复核意见"]
+    assert review_cells(path) == {}
+    assert ws["L3"].protection.locked is False and ws["M3"].protection.locked is False
+    prompts = {str(dv.sqref): (dv.promptTitle, dv.prompt) for dv in ws.data_validations.dataValidation}
+    assert set(prompts) == {"L2:L10", "M2:M10"}  # the nine indicator rows
+    assert all(dv.showInputMessage for dv in ws.data_validations.dataValidation)
+    assert "0 到分值之间的数字" in prompts["L2:L10"][1]
+    assert label_value(path, L.R_REVIEWED_TOTAL) == "未复核"
+
+
+def test_openpyxl_entries_survive_two_reruns_and_set_the_reviewed_total(scored, tmp_path):
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    typed = review_cells(path)
+    assert typed == {ref: (v, type(v)) for ref, v in ENTRIES.items()}
+    for _ in range(2):
+        score_in_place(folder, tmp_path)
+        assert review_cells(path) == typed
+    assert label_value(path, L.R_TOTAL) == 100
+    assert label_value(path, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+    assert label_value(path, L.R_GRADE) == "良"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames.count(L.SHEET_RESULTS) == 1
+
+    obj = score_file(path).card.as_dict()
+    assert (obj["total"], obj["reviewed_total"], obj["grade"]) == (100, REVIEWED_TOTAL, "良")
+    by_name = {i["name"]: i for i in obj["indicators"]}
+    assert (by_name["康复服务比例"]["reviewed"], by_name["康复服务比例"]["review_note"]) == (9, ENTRIES["M3"])
+    assert (by_name["托养服务人次数"]["reviewed"], by_name["托养服务人次数"]["review_note"]) == (None, "同意核定得分")
+    assert (by_name["服务长效机制"]["reviewed"], by_name["服务长效机制"]["review_note"]) == (None, None)
+
+
+def test_json_of_an_unreviewed_file_has_null_review_keys(make_workbook):
+    obj = score_file(make_workbook()).card.as_dict()
+    assert obj["reviewed_total"] is None
+    assert all(i["reviewed"] is None and i["review_note"] is None for i in obj["indicators"])
+
+
+@pytest.mark.office
+def test_entries_saved_by_libreoffice_survive_two_reruns(scored, tmp_path):
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    # the reviewer's office suite writes the whole file anew (shared strings, its own styles)
+    resaved = office_resave(path, tmp_path / "复核后")
+    typed = review_cells(resaved)
+    assert typed == {ref: (v, type(v)) for ref, v in ENTRIES.items()}
+    for _ in range(2):
+        score_in_place(resaved.parent, tmp_path)
+        assert review_cells(resaved) == typed
+    assert label_value(resaved, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+    assert label_value(resaved, L.R_GRADE) == "良"
+    # and the file LibreOffice gets back still opens there and keeps the entries
+    again = office_resave(resaved, tmp_path / "再存")
+    assert review_cells(again) == typed
+
+
+def test_a_non_number_and_an_over_points_entry_are_errors_at_their_cells(scored, tmp_path):
+    folder, path = scored
+    type_entries(path, {"L3": "约九分", "L4": 12, "L6": 3})  # 托养服务人次数 has 10 分; 项目完成时间 5 分
+    card = score_file(path).card
+    found = {(p.code, p.where.sheet, p.where.cell, p.severity) for p in card.problems}
+    assert ("review-not-a-number", "评分结果", "L3", "error") in found
+    assert ("review-out-of-range", "评分结果", "L4", "error") in found
+    # only the valid entry counts: 100 − (5 − 3) = 98
+    assert card.reviewed_total == 98
+    # the bad entries are still there after a rerun, for the reviewer to correct
+    score_in_place(folder, tmp_path)
+    assert review_cells(path) == {"L3": ("约九分", str), "L4": (12, int), "L6": (3, int)}
+    messages = [
+        r[2] for r in openpyxl.load_workbook(path)[L.SHEET_RESULTS].iter_rows(values_only=True) if r[0] == "错误"
+    ]
+    assert any("约九分" in m for m in messages) and any("12" in m and "10" in m for m in messages)
+
+
+def test_full_width_number_text_and_negative_entry(scored):
+    _, path = scored
+    type_entries(path, {"L3": "１２", "L4": -1})
+    card = score_file(path).card
+    assert [(p.code, p.where.cell) for p in card.problems if p.code.startswith("review")] == [
+        ("review-out-of-range", "L4")
+    ]
+    assert card.reviewed_total == 97  # 100 − (15 − 12)
+
+
+def test_entry_whose_indicator_was_renamed_is_reported_and_kept(scored, tmp_path):
+    folder, path = scored
+    type_entries(path, {"L4": 8, "M4": "人次数据待核实", "L5": 7})
+    # the unit renames 托养服务人次数 (绩效指标 row 4: 序号 row 3 is 预算执行率, then the rows in order)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INDICATORS]
+    cell = next(c for c in ws["D"] if c.value == "托养服务人次数")
+    cell.value = "托养服务人数"
+    wb.save(path)
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card
+    orphan = [p for p in card.problems if p.code == "review-orphan"]
+    assert len(orphan) == 1 and "托养服务人次数" in orphan[0].message
+    # nine indicator rows (2–10), then the kept entry on row 11
+    assert (orphan[0].where.sheet, orphan[0].where.cell) == ("评分结果", "L11")
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    assert [ws[f"{c}11"].value for c in "ABCLM"] == ["产出指标", "数量指标", "托养服务人次数", 8, "人次数据待核实"]
+    assert ws["C4"].value == "托养服务人数" and ws["L4"].value is None
+    # the orphan does not count: 100 − (10 − 7) = 97
+    assert card.reviewed_total == 97
+    score_in_place(folder, tmp_path)  # and it is still there after another rerun
+    assert openpyxl.load_workbook(path)[L.SHEET_RESULTS]["L11"].value == 8
+
+
+def test_out_dir_copy_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
+    src = make_workbook()
+    before = src.read_bytes()
+    out = tmp_path / "已评分"
+    options = BatchOptions(summary=out / "汇总.xlsx", out_dir=out)
+    run_batch([src], options)
+    copy = out / src.name
+    type_entries(copy, {"L3": 14, "M3": "复核"})
+    run_batch([src], options)
+    assert review_cells(copy) == {"L3": (14, int), "M3": ("复核", str)}
+    assert label_value(copy, L.R_REVIEWED_TOTAL) == 99  # 100 − (15 − 14)
+    assert src.read_bytes() == before
+
+
+def test_cli_json_carries_the_review(scored, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    _, path = scored
+    type_entries(path, ENTRIES)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["score", str(path), "--json", "--no-write-back"])
+    obj = json.loads(result.stdout.splitlines()[0])
+    assert (obj["reviewed_total"], obj["grade"]) == (REVIEWED_TOTAL, "良")
