@@ -23,6 +23,7 @@ from .errors import Problem, RuleSetError, SelfevalError
 from .form_reader import read_form, require_form
 from .outcome import FileOutcome, Scored, Tally
 from .pool import supervised
+from .previous import PreviousYear
 from .reader import WorkbookData, read_workbook
 from .review import read_review
 from .rules import RuleSet, bundled, load_rules
@@ -187,6 +188,7 @@ class BatchOptions:
     debug: bool = False  # let internal errors raise (with a traceback) instead of reporting them
     layout: str = "auto"  # auto | template | form
     isolate: bool = False  # score in supervised worker processes even for few files (the CLI does)
+    previous: PreviousYear | None = None  # last year's summary (--previous), for the summary only
 
 
 @dataclass
@@ -227,9 +229,10 @@ def run_batch(
     duplicates = Duplicates()
     found: dict[str, Problem] = {}
     unwritten: set[str] = set()
-    summary = _Summary(options.summary)
+    summary = _Summary(options.summary, options.previous)
     if summary.writer is not None:
         options = dataclasses.replace(options, detail_styles=summary.writer.detail_styles)
+    options = dataclasses.replace(options, previous=None)  # last year's table stays here, not in the workers
     try:
         for outcome in _outcomes(files, options):
             if on_outcome:
@@ -298,7 +301,7 @@ class _Summary:
     """The summary being written, or why it cannot be (a full disk, a read-only folder): then
     it is given up, its temp parts removed, and the batch goes on scoring and writing back."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, previous: PreviousYear | None = None):
         self.path = path
         self.writer: SummaryWriter | None = None
         self.tmp: Path | None = None
@@ -309,7 +312,7 @@ class _Summary:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = new_temp(path)
-            self.writer = SummaryWriter(self.tmp, path)
+            self.writer = SummaryWriter(self.tmp, path, previous)
         except OSError as exc:
             self.fail(exc)
 

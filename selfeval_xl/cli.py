@@ -222,6 +222,11 @@ def _echo_others(others: list[str]) -> None:
     help="把评分后的副本写到此文件夹，原文件不动",
 )
 @click.option("--no-write-back", is_flag=True, help="不把评分结果写回工作簿（仍生成汇总表）")
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="上年汇总表；汇总表增加 上年核定总分、上年等级、变化（按单位编码或单位名称 + 项目名称对应）",
+)
 @click.option("--json", "as_json", is_flag=True, help="每个工作簿输出一行 JSON（JSON Lines）")
 @click.option("-v", "--verbose", is_flag=True, help="逐条列出每个问题")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="并行进程数；0 = 每个 CPU 核一个（默认）")
@@ -235,6 +240,7 @@ def score_cmd(
     summary: Path | None,
     out_dir: Path | None,
     no_write_back: bool,
+    previous: Path | None,
     as_json: bool,
     verbose: bool,
     jobs: int,
@@ -245,7 +251,16 @@ def score_cmd(
         summary = (out_dir or Path()) / L.SUMMARY_FILE
     elif summary.suffix.lower() != ".xlsx":  # the summary is always an .xlsx workbook
         raise click.UsageError(f"汇总表只能是 .xlsx 文件：{summary}；请用 --summary 指定以 .xlsx 结尾的文件名")
+    last_year = None
+    if previous is not None:
+        from .previous import PreviousError, read_previous
+
+        try:
+            last_year = read_previous(previous)  # read before any work: a wrong file is a usage error
+        except PreviousError as exc:
+            raise click.UsageError(str(exc)) from None
     options = BatchOptions(
+        previous=last_year,
         write_back=not no_write_back,
         out_dir=out_dir,
         summary=summary,

@@ -28,6 +28,7 @@ from . import pagesetup as P
 from ._fs import scratch_dir, shown
 from .errors import SEVERITY_ZH, Problem, problem_title
 from .layout import col_letter
+from .previous import NO_RECORD, PREV_HEADERS, PreviousYear, match
 from .results_sheet import GRADE_FILLS
 from .rounding import percent_fraction, round_half_up
 from .verdict import (
@@ -180,11 +181,12 @@ class SummaryWriter:
 
     detail_limit = EXCEL_MAX_ROWS - 1  # rows of 指标明细 below the header; more spill to CSV
 
-    def __init__(self, tmp: Path, path: Path):
+    def __init__(self, tmp: Path, path: Path, previous: PreviousYear | None = None):
         self.path = Path(path)
         # every temp part (XlsxWriter's row files, our row streams, the spill CSV) in one private
         # folder beside the summary: removed on close or abort, or by the next run if killed
         self.scratch = scratch_dir(self.path)
+        self.previous = previous  # last year's summary (--previous): 上年核定总分, 上年等级, 变化
         self.wb = xlsxwriter.Workbook(
             str(tmp),
             {
@@ -452,6 +454,7 @@ class SummaryWriter:
                 "amount": {"num_format": "#,##0.00"},
                 "pct": {"num_format": "0.00%"},
                 "num": {"num_format": "0.00"},
+                "change": {"num_format": "+0.00;-0.00;0.00"},
                 "provisional": {"num_format": '0.00"（暂算）"', "font_color": "#9C0006"},
                 "link": {"font_color": "#0563C1", "underline": 1, "text_wrap": True},
             }.get(kind, {})
@@ -473,7 +476,13 @@ class SummaryWriter:
         (SPEC §4.2). No separator rows: every row below the header is one workbook, so the
         sheet still filters, sorts and pivots."""
         ws = self.ws_summary
-        headers = [*L.SUMMARY_LEAD, *(L.SUMMARY_SUBTOTAL.format(n) for n in self.levels), *L.SUMMARY_TAIL]
+        prev_headers = PREV_HEADERS if self.previous is not None else ()
+        headers = [
+            *L.SUMMARY_LEAD,
+            *(L.SUMMARY_SUBTOTAL.format(n) for n in self.levels),
+            *L.SUMMARY_TAIL,
+            *prev_headers,
+        ]
         self._header(ws, headers)
         ws.freeze_panes(1, 2)
         # stable sorts: ties keep file order; 待更正 and 未填写 stay in file order
@@ -485,6 +494,7 @@ class SummaryWriter:
             *competition_ranks([r.final_total for r in ranked]),
             *[None] * (len(rows) - len(ranked)),
         ]
+        previous = self._previous(rows)
         lead_fmt = ["text", "text", "text", "text", "int", "amount", "amount", "pct"]
         widths = self._summary_widths(headers, rows)
         self._print(ws, widths, repeat_cols=2)
@@ -527,6 +537,8 @@ class SummaryWriter:
                 self._cell(ws, i, c, row.file, self._fmt("text", top), top)
             self._cell(ws, i, c + 1, status_zh(row.status), self._fmt(f"status:{row.status}", top), top)
             self._cell(ws, i, c + 2, row.reviewed, self._fmt("num", top), top)
+            for k, (v, kind) in enumerate(previous[i - 1], start=3):
+                self._cell(ws, i, c + k, v, self._fmt(kind, top), top)
         self._filter(ws, len(rows), len(headers))
         if self.csv_path is not None:
             note = f"指标明细超过 Excel 行数上限，超出部分见 {self.csv_path.name}"
@@ -562,6 +574,27 @@ class SummaryWriter:
         ]
         budget = P.width_units(True, P.MIN_PT / P.FONT_PT) * 0.97
         return P.fit_widths(widths, budget, [1, 3], floor=14)
+
+    def _previous(self, rows: list[_Row]) -> list[list[tuple[Any, str]]]:
+        """上年核定总分, 上年等级, 变化 for each row (none without ``--previous``): matched with
+        last year's rows by ``previous.match``; an unmatched row says 无上年记录. 变化 only for
+        files with a grade this year (a 待更正 total is provisional)."""
+        if self.previous is None:
+            return [[] for _ in rows]
+        import pandas as pd
+
+        current = pd.DataFrame([(r.lead[0], r.lead[1], r.lead[3]) for r in rows], columns=["code", "unit", "project"])
+        found = match(self.previous, current)
+        out: list[list[tuple[Any, str]]] = []
+        for row, (_, m) in zip(rows, found.iterrows(), strict=True):
+            if pd.isna(m["prev_total"]):
+                out.append([(NO_RECORD, "text"), (None, "text"), (None, "text")])
+                continue
+            prev = float(m["prev_total"])
+            grade = None if pd.isna(m["prev_grade"]) else m["prev_grade"]
+            change = round_half_up(row.final_total - prev) if row.grade else None
+            out.append([(prev, "num"), (grade, "text"), (change, "change")])
+        return out
 
     def _grade_index(self, grade: str | None) -> int:
         return self.grades.index(grade) if grade in self.grades else len(self.grades)

@@ -1,0 +1,107 @@
+"""``score --previous 上年汇总.xlsx`` (SPEC §4.2): this year's files matched to last year's summary
+by 单位编码 (else 单位名称) + 项目名称, read by header text even when last year's file was edited."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import base_rows, row
+
+from selfeval_xl import layout as L
+from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.cli import cli
+from selfeval_xl.previous import PreviousError, read_previous
+
+# 康复服务比例 (≥85%, 15 分) at 17%: 15 × 17/85 = 3 → 100 − 15 + 3 = 88 → 良
+LOW = base_rows()
+LOW[0] = row("产出指标", "数量指标", "康复服务比例", "≥85%", "17%", 15)
+# 托养服务人次数 (≥105人, 10 分) at 84: 10 × 84/105 = 8 → 98 → 优
+SLIGHT = base_rows()
+SLIGHT[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)
+
+UNITS = {
+    # file: (单位编码, 单位名称, 项目名称, last year's rows, this year's rows)
+    "甲.xlsx": ("A-01", "甲单位", "甲项目", LOW, base_rows()),  # 88 良 → 100 优: +12, grade up
+    "乙.xlsx": (None, "乙单位", "乙项目", base_rows(), SLIGHT),  # no code: by name, 100 → 98: −2
+    "丙.xlsx": ("C-03", "丙单位", "丙项目", base_rows(), base_rows()),  # project renamed this year
+    "丁.xlsx": ("D-04", "丁单位", "丁项目", SLIGHT, base_rows()),  # unit renamed: by code, 98 → 100: +2
+}
+THIS_YEAR_NAMES = {"丙.xlsx": ("丙单位", "丙项目（二期）"), "丁.xlsx": ("丁区丁单位", "丁项目")}
+
+
+@pytest.fixture
+def years(make_workbook, tmp_path):
+    (tmp_path / "y2022").mkdir()
+    (tmp_path / "y2023").mkdir()
+    for name, (code, unit, project, last, this) in UNITS.items():
+        make_workbook(
+            f"y2022/{name}", {"评价年度": 2022, "单位编码": code, "单位名称": unit, "项目名称": project}, None, last
+        )
+        unit, project = THIS_YEAR_NAMES.get(name, (unit, project))
+        make_workbook(f"y2023/{name}", {"单位编码": code, "单位名称": unit, "项目名称": project}, None, this)
+    run_batch([tmp_path / "y2022"], BatchOptions(summary=tmp_path / "上年汇总.xlsx", write_back=False))
+    return tmp_path
+
+
+def hand_edited(src, dst):
+    """Last year's summary as a bureau keeps it: a title row above the header, a 备注 column in
+    front, columns in another order, no 复核总分 (an older version), rows sorted by file name
+    descending, and a note row at the bottom."""
+    rows = list(openpyxl.load_workbook(src)[L.S_SUMMARY].iter_rows(values_only=True))
+    header = list(rows[0])
+    order = [header.index(h) for h in ("项目名称", "核定总分", "等级", "单位名称", "文件", "单位编码", "评价年度")]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2022年汇总"
+    ws.append(["2022 年度预算绩效自评结果（财政局整理）"])
+    ws.append(["备注", *(header[i] for i in order)])
+    for r in sorted(rows[1:], key=lambda r: str(r[header.index("文件")]), reverse=True):
+        ws.append(["已核", *(r[i] for i in order)])
+    ws.append(["合计", None, None])
+    wb.save(dst)
+    return dst
+
+
+def summary_rows(path):
+    ws = openpyxl.load_workbook(path)[L.S_SUMMARY]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    return [dict(zip(header, r, strict=True)) for r in rows[1:] if r[0] is not None or r[1] is not None]
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_previous_matches_by_code_and_by_name_and_reports_the_renamed_project(years, edited):
+    last = years / "上年汇总.xlsx"
+    if edited:
+        last = hand_edited(last, years / "上年汇总_手工.xlsx")
+    options = BatchOptions(summary=years / "汇总.xlsx", write_back=False, previous=read_previous(last))
+    run_batch([years / "y2023"], options)
+    got = {
+        r["文件"]: (r["上年核定总分"], r["上年等级"], r["变化"], r["等级"]) for r in summary_rows(years / "汇总.xlsx")
+    }
+    assert got == {
+        "甲.xlsx": (88, "良", 12, "优"),  # 100 − 88
+        "乙.xlsx": (100, "优", -2, "优"),  # 98 − 100, matched by 单位名称 (no code)
+        "丙.xlsx": ("无上年记录", None, None, "优"),  # 丙项目 → 丙项目（二期）
+        "丁.xlsx": (98, "优", 2, "优"),  # 100 − 98, matched by 单位编码 although the unit was renamed
+    }
+
+
+def test_previous_through_the_cli(years, monkeypatch):
+    monkeypatch.chdir(years)
+    result = CliRunner().invoke(cli, ["score", "y2023", "--no-write-back", "--previous", "上年汇总.xlsx"])
+    assert result.exit_code == 0, result.output
+    header = next(openpyxl.load_workbook(years / "汇总.xlsx")[L.S_SUMMARY].iter_rows(values_only=True))
+    assert header[-3:] == ("上年核定总分", "上年等级", "变化")
+
+
+def test_a_previous_file_that_is_not_a_summary_is_a_usage_error(years, monkeypatch):
+    monkeypatch.chdir(years)
+    result = CliRunner().invoke(cli, ["score", "y2023", "--no-write-back", "--previous", "y2023/甲.xlsx"])
+    assert result.exit_code == 2
+    assert "找不到" in result.output and "核定总分" in result.output
+    assert not (years / "汇总.xlsx").exists()  # refused before any work
+    (years / "坏.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(PreviousError, match="无法读取上年汇总表"):
+        read_previous(years / "坏.xlsx")
