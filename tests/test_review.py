@@ -8,7 +8,7 @@ import json
 
 import openpyxl
 import pytest
-from conftest import office_resave, soffice
+from conftest import base_rows, office_resave, row, soffice
 
 from selfeval_xl import layout as L
 from selfeval_xl import score_file
@@ -203,3 +203,20 @@ def test_cli_json_carries_the_review(scored, tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["score", str(path), "--json", "--no-write-back"])
     obj = json.loads(result.stdout.splitlines()[0])
     assert (obj["reviewed_total"], obj["grade"]) == (REVIEWED_TOTAL, "良")
+
+
+def test_summary_grades_and_ranks_by_the_reviewed_total(scored, make_workbook, tmp_path):
+    folder, path = scored
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)  # 10 × 84/105 = 8 → 98
+    make_workbook("收件/项目B.xlsx", indicators=rows)
+    type_entries(path, ENTRIES)  # 项目A: 核定 100, 复核 88.5
+    score_in_place(folder, tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_SUMMARY]
+    table = list(ws.iter_rows(values_only=True))
+    header = table[0]
+    got = [{h: r[header.index(h)] for h in ("文件", "核定总分", "复核总分", "等级", "排名")} for r in table[1:]]
+    assert got == [
+        {"文件": "项目B.xlsx", "核定总分": 98, "复核总分": None, "等级": "优", "排名": 1},
+        {"文件": "项目A.xlsx", "核定总分": 100, "复核总分": REVIEWED_TOTAL, "等级": "良", "排名": 2},
+    ]
