@@ -408,6 +408,50 @@ def _font_notes(blocks: list, out: Path) -> list[str]:  # type: ignore[type-arg]
     return notes
 
 
+@cli.command(
+    name="sample",
+    help="抽查：从汇总表中抽取要复核的文件。必抽待复核的、申报总分与核定总分相差 5 分及以上的、"
+    "全年预算数居前 10% 的文件，其余按随机种子随机抽取；名单写明每份的抽取原因。",
+)
+@click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), help="抽取比例（0–1），默认 0.2")
+@click.option("--count", type=click.IntRange(min=1), help="抽取份数（与 --rate 二选一）")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="随机种子；同一汇总表和种子得到同一名单（默认随机生成并记入名单）"
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=f"输出文件，默认汇总表旁的 {L.SAMPLE_FILE}"
+)
+def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int | None, output: Path | None) -> None:
+    import secrets
+
+    from .batch import scored_at_now
+    from .sampling import SampleError, draw, is_own_sample, write_sample
+
+    if rate is not None and count is not None:
+        raise click.UsageError("--rate 和 --count 只能给出一个")
+    out = output or summary.with_name(L.SAMPLE_FILE)
+    if out.resolve() == summary.resolve() or (out.exists() and not is_own_sample(out)):
+        raise click.UsageError(f"{out} 不是本工具生成的抽查名单，不会覆盖它；请用 -o 指定其他文件")
+    if (lock := lock_file(out)) is not None:
+        raise click.ClickException(f"{out} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试")
+    seed = secrets.randbelow(1_000_000) if seed is None else seed
+    try:
+        sample = draw(summary, rate, count, seed)
+    except SampleError as exc:
+        raise click.UsageError(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: write_sample(sample, summary, tmp, scored_at_now()))
+    must = sum(p.must for p in sample.picks)
+    for p in sample.picks:
+        click.echo(f"{p.row['文件']}：{'；'.join(p.reasons)}")
+    held = "、".join(f"{k} {v} 份" for k, v in sample.held_back.items())
+    click.echo(
+        f"已从 {sample.candidates} 份中抽取 {len(sample.picks)} 份（必抽 {must}，随机 {len(sample.picks) - must}，"
+        f"随机种子 {sample.seed}）" + (f"；未参与抽取：{held}" if held else "") + f"：{out}"
+    )
+
+
 @cli.command(name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。")
 @click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -515,7 +559,7 @@ def _score(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose:
     def report(outcome: FileOutcome) -> None:
         progress.clear()
         if outcome.skipped:
-            click.echo(f"跳过本工具生成的汇总表：{outcome.display}", err=True)
+            click.echo(f"跳过本工具生成的文件：{outcome.display}", err=True)
         elif lines_json is not None:
             lines_json.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
         if not outcome.skipped:

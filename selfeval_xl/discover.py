@@ -21,7 +21,7 @@ def is_candidate(path: Path) -> bool:
         path.suffix.lower() in WORKBOOK_EXTENSIONS
         and not name.startswith(("~$", "."))
         and not name.endswith(RESULT_SUFFIX)
-        and name != L.SUMMARY_FILE
+        and name not in (L.SUMMARY_FILE, L.SAMPLE_FILE)
     )
 
 
@@ -109,9 +109,11 @@ def _walk(top: Path) -> list[Path]:
 
 
 def is_own_summary(path: Path) -> bool:
-    """A workbook with our summary's sheets (renamed by the user, then put in the folder)."""
+    """A workbook with our summary's (or sample list's) sheets, renamed by the user, then put
+    in the folder."""
     try:
         names = set(open_book(path).sheet_names)
     except SelfevalError:
         return False
-    return {L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED} <= names and L.SHEET_INFO not in names
+    ours = {L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED} <= names or {L.S_SAMPLE, L.S_SAMPLE_NOTES} <= names
+    return ours and L.SHEET_INFO not in names

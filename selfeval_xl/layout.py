@@ -194,6 +194,26 @@ DETAIL_HEADERS = (
     I_UNIT,
     *RESULT_HEADERS[5:],
 )
+# 抽查名单.xlsx (selfeval sample, SPEC §4.4)
+SAMPLE_FILE = "抽查名单.xlsx"
+S_SAMPLE = "抽查名单"
+S_SAMPLE_NOTES = "抽取说明"
+SAMPLE_REASON = "抽取原因"
+SAMPLE_HEADERS = (
+    "序号",
+    "文件",
+    INFO_UNIT_CODE,
+    INFO_UNIT,
+    INFO_PROJECT,
+    INFO_KIND,
+    "全年预算数(万元)",
+    "申报总分",
+    "核定总分",
+    "复核总分",
+    "等级",
+    "状态",
+    SAMPLE_REASON,
+)
 # 问题 is the code's Chinese title (what people read); 代码 stays for filtering
 PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "问题", "代码", "说明")
 UNSCORED_HEADERS = ("文件", "问题", "代码", "原因")

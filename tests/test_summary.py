@@ -168,7 +168,7 @@ def test_rerun_is_idempotent_and_skips_own_outputs(inbox, tmp_path):
     third = CliRunner().invoke(
         cli, ["score", str(inbox), "--out-dir", str(out), "--no-write-back", "--summary", str(tmp_path / "s.xlsx")]
     )
-    assert "跳过本工具生成的汇总表：2023年汇总.xlsx" in third.stderr
+    assert "跳过本工具生成的文件：2023年汇总.xlsx" in third.stderr
     assert len(sheet_rows(tmp_path / "s.xlsx", L.S_SUMMARY)) == 1 + 4
 
 

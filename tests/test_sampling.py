@@ -1,0 +1,164 @@
+"""``selfeval sample`` (SPEC §4.4): must-picks always in, the rest drawn reproducibly per seed,
+every pick explained, nothing drawn from files 待更正 or 未填写."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+from conftest import base_rows, row
+
+from selfeval_xl import layout as L
+from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.cli import cli
+from selfeval_xl.sampling import RANDOM_REASON, draw
+
+HEADERS = (
+    "单位编码",
+    "单位名称",
+    "评价类型",
+    "项目名称",
+    "全年预算数(万元)",
+    "核定总分",
+    "复核总分",
+    "等级",
+    "申报总分",
+    "状态",
+    "文件",
+)
+
+
+def unit(i, status="已评分", budget=100.0, claimed=None, total=90.0):
+    return (
+        f"U{i:02d}",
+        f"单位{i:02d}",
+        "项目支出",
+        f"项目{i:02d}",
+        budget,
+        total,
+        None,
+        "优",
+        claimed,
+        status,
+        f"f{i:02d}.xlsx",
+    )
+
+
+# 20 files. Held back: f04 (待更正, though it has the largest budget and a 20-point gap) and f05
+# (未填写). That leaves 18 candidates.
+# Must-picks: f01 (待复核); f02 (申报 95 − 核定 90 = 5, at the limit); the top 10% of budgets,
+# ceil(0.1 × 18) = 2 files: f06 (5000 万元) and f07 (3000 万元). f03 (申报 94.99: 4.99) is not one.
+ROWS = [
+    unit(1, "待复核"),
+    unit(2, claimed=95.0),
+    unit(3, claimed=94.99),
+    unit(4, "待更正", budget=9000.0, claimed=99.0, total=79.0),
+    unit(5, "未填写", total=0.0),
+    unit(6, budget=5000.0),
+    unit(7, budget=3000.0),
+    *(unit(i, budget=100.0 + i) for i in range(8, 21)),
+]
+MUST = {"f01.xlsx", "f02.xlsx", "f06.xlsx", "f07.xlsx"}
+
+
+@pytest.fixture
+def summary(tmp_path):
+    """A summary as a bureau might keep it: our headers, a title row above them, an extra column."""
+    path = tmp_path / "汇总.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet(L.S_SUMMARY)
+    ws.write_row(0, 0, ["2023 年度汇总"])
+    ws.write_row(1, 0, [*HEADERS, "备注"])
+    for r, values in enumerate(ROWS, start=2):
+        for c, v in enumerate(values):
+            if v is not None:
+                ws.write(r, c, v)
+    wb.close()
+    return path
+
+
+def files(sample):
+    return [p.row["文件"] for p in sample.picks]
+
+
+def test_must_picks_always_in_and_rest_random_per_seed(summary):
+    # rate 0.5 of 18 candidates: ceil(9) = 9 files, the 4 must-picks and 5 at random
+    first = draw(summary, rate=0.5, seed=11)
+    assert len(first.picks) == 9 and first.candidates == 18
+    assert set(files(first)[:4]) == MUST  # must-picks are listed first
+    assert all(p.reasons == [RANDOM_REASON] for p in first.picks[4:])
+    assert not {"f04.xlsx", "f05.xlsx"} & set(files(first))
+    assert first.held_back == {"待更正": 1, "未填写": 1}
+    assert files(draw(summary, rate=0.5, seed=11)) == files(first)  # reproducible
+    draws = {tuple(files(draw(summary, rate=0.5, seed=s))) for s in range(1, 8)}
+    assert len(draws) > 1  # and the seed matters
+
+    reasons = {p.row["文件"]: "；".join(p.reasons) for p in first.picks}
+    assert reasons["f01.xlsx"].startswith("待复核")
+    assert "相差 5 分" in reasons["f02.xlsx"]
+    assert "预算规模居前 10%" in reasons["f06.xlsx"] and "第 1 位" in reasons["f06.xlsx"]
+    assert "第 2 位" in reasons["f07.xlsx"]
+
+
+def test_count_smaller_than_the_must_picks_still_takes_them_all(summary):
+    sample = draw(summary, count=2, seed=1)
+    assert set(files(sample)) == MUST and sample.target == 2
+
+
+def test_count_fills_up_with_random_picks(summary):
+    sample = draw(summary, count=6, seed=3)
+    assert len(sample.picks) == 6 and MUST <= set(files(sample))
+
+
+def test_cli_writes_the_list_with_reasons_and_the_seed(summary, monkeypatch):
+    monkeypatch.chdir(summary.parent)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sample", "汇总.xlsx", "--rate", "0.5", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    out = summary.parent / L.SAMPLE_FILE
+    wb = openpyxl.load_workbook(out)
+    rows = list(wb[L.S_SAMPLE].iter_rows(values_only=True))
+    assert rows[0] == L.SAMPLE_HEADERS
+    listed = [r[1] for r in rows[1:]]
+    assert listed == files(draw(summary, rate=0.5, seed=11))
+    assert all(r[-1] for r in rows[1:])  # every pick says why
+    notes = dict(r[:2] for r in wb[L.S_SAMPLE_NOTES].iter_rows(values_only=True))
+    assert "随机种子 11" in notes["随机抽取"]
+    # a rerun replaces our own list; a file that is not ours is refused
+    again = runner.invoke(cli, ["sample", "汇总.xlsx", "--count", "5", "--seed", "2"])
+    assert again.exit_code == 0, again.output
+    assert len(list(openpyxl.load_workbook(out)[L.S_SAMPLE].iter_rows())) == 6
+    refused = runner.invoke(cli, ["sample", "汇总.xlsx", "-o", "汇总.xlsx"])
+    assert refused.exit_code == 2 and "不会覆盖" in refused.output
+    both = runner.invoke(cli, ["sample", "汇总.xlsx", "--rate", "0.1", "--count", "3"])
+    assert both.exit_code == 2
+
+
+def test_sample_from_a_real_summary_holds_back_files_with_errors(make_workbook, tmp_path, monkeypatch):
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    make_workbook("收件/好.xlsx")
+    bad = base_rows()
+    bad[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "约九十人", 10)  # not a number: an error
+    make_workbook("收件/错.xlsx", indicators=bad)
+    run_batch([folder], BatchOptions(summary=tmp_path / "汇总.xlsx", write_back=False))
+    sample = draw(tmp_path / "汇总.xlsx", rate=1.0, seed=0)
+    assert files(sample) == ["好.xlsx"] and sample.held_back == {"待更正": 1}
+    # 好.xlsx is the only candidate and has the largest budget: ceil(0.1 × 1) = 1
+    assert "预算规模居前" in sample.picks[0].reasons[0]
+    # and the list put in the scored folder is not taken for a submission next time
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["sample", "汇总.xlsx", "-o", "收件/抽查名单.xlsx"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["sample", "汇总.xlsx", "-o", "收件/复核名单.xlsx"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["score", "收件", "--no-write-back", "--summary", "新汇总.xlsx"])
+    assert "跳过本工具生成的文件：复核名单.xlsx" in result.output  # recognised by its sheets
+    listed = {r[0] for r in openpyxl.load_workbook(tmp_path / "新汇总.xlsx")[L.S_UNSCORED].iter_rows(values_only=True)}
+    assert listed == {"文件"}  # only the header: neither list is taken for a submission
+
+
+def test_not_a_summary_is_a_usage_error(make_workbook, tmp_path, monkeypatch):
+    path = make_workbook()
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sample", str(path)])
+    assert result.exit_code == 2 and "找不到" in result.output
