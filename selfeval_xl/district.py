@@ -12,6 +12,7 @@ import openpyxl
 
 from . import layout as L
 from .charts import BAR_COLORS, bar_chart, hbar_chart
+from .district_review import heading, previous_blocks, review_blocks
 from .errors import problem_title
 from .report import Block, todo
 from .rounding import fmt_num, fmt_pct, round_half_up
@@ -177,7 +178,12 @@ def draft_district(summary: Path) -> list[Block]:
     else:
         out.append(Block("p", "各单位申报总分与核定总分一致（或未填写申报总分）。"))
 
-    out.append(Block("h1", "五、常见问题"))
+    n = 5  # the sections on 复核 and on last year appear only when the summary has their columns
+    for section in (review_blocks, previous_blocks):
+        blocks = section(rows, n)
+        out += blocks
+        n += bool(blocks)
+    out.append(heading(n, "常见问题"))
     by_code = Counter(p.get("代码") for p in problems)
     files = {code: len({p.get("文件") for p in problems if p.get("代码") == code}) for code in by_code}
     example = {p.get("代码"): p.get("说明") for p in reversed(problems)}
@@ -195,7 +201,7 @@ def draft_district(summary: Path) -> list[Block]:
     out.append(Block("p", todo("对共性问题的分析和整改要求")))
 
     if waiting or unscored:
-        out.append(Block("h1", "六、待复核、待更正、未填写和未能评分的文件"))
+        out.append(heading(n + 1, "待复核、待更正、未填写和未能评分的文件"))
         for zh, what in (
             (STATUS_ZH[NEEDS_REVIEW], "有指标需人工判断，复核后定级"),
             (STATUS_ZH[NEEDS_CORRECTION], "有错误，退回单位更正后重新评分"),

@@ -105,3 +105,25 @@ def test_a_previous_file_that_is_not_a_summary_is_a_usage_error(years, monkeypat
     (years / "坏.xlsx").write_bytes(b"not a zip")
     with pytest.raises(PreviousError, match="无法读取上年汇总表"):
         read_previous(years / "坏.xlsx")
+
+
+def test_district_report_compares_with_last_year(years):
+    from selfeval_xl.district import draft_district
+
+    options = BatchOptions(
+        summary=years / "汇总.xlsx", write_back=False, previous=read_previous(years / "上年汇总.xlsx")
+    )
+    run_batch([years / "y2023"], options)
+    blocks = draft_district(years / "汇总.xlsx")
+    heads = [b.text for b in blocks if b.kind == "h1"]
+    assert "六、与上年比较" in heads and heads.index("六、与上年比较") == heads.index("五、复核情况") + 1
+    text = "\n".join(b.text for b in blocks)
+    # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record; up 2, down 1
+    assert "与上年对应的有 3 份（无上年记录 1 份）：总分上升 2 份、下降 1 份、持平 0 份" in text
+    assert "甲单位（甲项目）：良 → 优（+12 分）" in text
+    tables = [
+        b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "单位（项目）" and "变化" in b.headers
+    ]
+    rises, falls = tables
+    assert [r[0] for r in rises.rows] == ["甲单位（甲项目）", "丁区丁单位（丁项目）"]
+    assert falls.rows == [("乙单位（乙项目）", "100", "98", "-2", "优", "优")]

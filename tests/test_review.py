@@ -220,3 +220,14 @@ def test_summary_grades_and_ranks_by_the_reviewed_total(scored, make_workbook, t
         {"文件": "项目B.xlsx", "核定总分": 98, "复核总分": None, "等级": "优", "排名": 1},
         {"文件": "项目A.xlsx", "核定总分": 100, "复核总分": REVIEWED_TOTAL, "等级": "良", "排名": 2},
     ]
+
+
+def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
+    from selfeval_xl.district import draft_district
+
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    score_in_place(folder, tmp_path)
+    text = "\n".join(b.text for b in draft_district(tmp_path / "汇总.xlsx"))
+    # one file reviewed: 88.5 − 100 = −11.5
+    assert "共复核 1 份，复核后调减 1 份、调增 0 份、不变 0 份；复核总分与核定总分平均相差 -11.5 分" in text
