@@ -231,3 +231,19 @@ def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
     text = "\n".join(b.text for b in draft_district(tmp_path / "汇总.xlsx"))
     # one file reviewed: 88.5 − 100 = −11.5
     assert "共复核 1 份，复核后调减 1 份、调增 0 份、不变 0 份；复核总分与核定总分平均相差 -11.5 分" in text
+
+
+@pytest.mark.office
+def test_side_file_of_an_ods_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    ods = office_resave(make_workbook(), tmp_path / "收件", "ods")
+    before = ods.read_bytes()
+    score_in_place(ods.parent, tmp_path)
+    side = ods.with_name("项目A.评分结果.xlsx")
+    type_entries(side, {"L3": 13.5, "M3": "复核：比例数据来源不清"})
+    for _ in range(2):
+        score_in_place(ods.parent, tmp_path)
+        assert review_cells(side) == {"L3": (13.5, float), "M3": ("复核：比例数据来源不清", str)}
+    assert label_value(side, L.R_REVIEWED_TOTAL) == 98.5  # 100 − (15 − 13.5)
+    assert ods.read_bytes() == before
