@@ -393,6 +393,9 @@ class _StyledBlank:
     def __repr__(self) -> str:
         return "STYLED_BLANK"
 
+    def __str__(self) -> str:  # shows (and measures, for widths) as an empty cell
+        return ""
+
 
 STYLED_BLANK = _StyledBlank()  # a cell with no value but its style (an unlocked input cell)
 

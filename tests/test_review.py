@@ -14,16 +14,24 @@ from selfeval_xl import layout as L
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
+from selfeval_xl.results_sheet import indicator_row
 
-# Rows of the results sheet (header in row 1): 2 预算执行率, 3 康复服务比例 (15 分), 4 托养服务人次数
-# (10), 5 服务规范性 (10), 6 项目完成时间 (5), 7 燃油补贴标准 (10), 8 残疾人康复服务水平 (15),
-# 9 服务长效机制 (15), 10 服务对象满意度 (10); every row scores full points: 核定总分 100.
+# Indicator records of the results sheet, in order: 0 预算执行率, 1 康复服务比例 (15 分), 2 托养服务人次数
+# (10), 3 服务规范性 (10), 4 项目完成时间 (5), 5 燃油补贴标准 (10), 6 残疾人康复服务水平 (15),
+# 7 服务长效机制 (15), 8 服务对象满意度 (10); every row scores full points: 核定总分 100.
+
+
+def at(col, i):
+    """The cell in column ``col`` (L 复核得分, M 复核意见) of indicator record ``i``."""
+    return f"{col}{indicator_row(i)}"
+
+
 ENTRIES = {
-    "L3": 9,  # 康复服务比例: 15 → 9
-    "M3": "抽查发现服务记录不全，扣 6 分",
-    "L5": 4.5,  # 服务规范性: 10 → 4.5
-    "M5": "规范性\n证明材料不足",
-    "M4": "  同意核定得分 ",  # an opinion alone changes no score; its spaces are kept
+    at("L", 1): 9,  # 康复服务比例: 15 → 9
+    at("M", 1): "抽查发现服务记录不全，扣 6 分",
+    at("L", 3): 4.5,  # 服务规范性: 10 → 4.5
+    at("M", 3): "规范性\n证明材料不足",
+    at("M", 2): "  同意核定得分 ",  # an opinion alone changes no score; its spaces are kept
 }
 # 复核总分 = 100 − (15 − 9) − (10 − 4.5) = 100 − 6 − 5.5 = 88.5 → 良 (80 ≤ 88.5 < 90)
 REVIEWED_TOTAL = 88.5
@@ -47,7 +55,7 @@ def review_cells(path):
     ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
     out = {}
     for col in ("L", "M"):
-        for c in ws[col][1:]:
+        for c in ws[col][indicator_row(0) - 1 :]:  # below the header
             if c.value is not None:
                 out[c.coordinate] = (c.value, type(c.value))
     return out
@@ -72,11 +80,11 @@ def test_results_sheet_has_blank_unlocked_review_columns_with_input_messages(sco
     ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
     assert [c.value for c in ws[1]][-2:] == ["复核得分", "复核意见"]
     assert review_cells(path) == {}
-    assert ws["L3"].protection.locked is False and ws["M3"].protection.locked is False
+    assert ws[at("L", 1)].protection.locked is False and ws[at("M", 1)].protection.locked is False
     prompts = {str(dv.sqref): (dv.promptTitle, dv.prompt) for dv in ws.data_validations.dataValidation}
-    assert set(prompts) == {"L2:L10", "M2:M10"}  # the nine indicator rows
+    assert set(prompts) == {f"{at('L', 0)}:{at('L', 8)}", f"{at('M', 0)}:{at('M', 8)}"}  # the nine indicator rows
     assert all(dv.showInputMessage for dv in ws.data_validations.dataValidation)
-    assert "0 到分值之间的数字" in prompts["L2:L10"][1]
+    assert "0 到分值之间的数字" in prompts[f"{at('L', 0)}:{at('L', 8)}"][1]
     assert label_value(path, L.R_REVIEWED_TOTAL) == "未复核"
 
 
@@ -97,7 +105,7 @@ def test_openpyxl_entries_survive_two_reruns_and_set_the_reviewed_total(scored, 
     obj = score_file(path).card.as_dict()
     assert (obj["total"], obj["reviewed_total"], obj["grade"]) == (100, REVIEWED_TOTAL, "良")
     by_name = {i["name"]: i for i in obj["indicators"]}
-    assert (by_name["康复服务比例"]["reviewed"], by_name["康复服务比例"]["review_note"]) == (9, ENTRIES["M3"])
+    assert (by_name["康复服务比例"]["reviewed"], by_name["康复服务比例"]["review_note"]) == (9, ENTRIES[at("M", 1)])
     assert (by_name["托养服务人次数"]["reviewed"], by_name["托养服务人次数"]["review_note"]) == (None, "同意核定得分")
     assert (by_name["服务长效机制"]["reviewed"], by_name["服务长效机制"]["review_note"]) == (None, None)
 
@@ -130,16 +138,18 @@ def test_entries_saved_by_libreoffice_survive_two_reruns(scored, tmp_path):
 
 def test_a_non_number_and_an_over_points_entry_are_errors_at_their_cells(scored, tmp_path):
     folder, path = scored
-    type_entries(path, {"L3": "约九分", "L4": 12, "L6": 3})  # 托养服务人次数 has 10 分; 项目完成时间 5 分
+    type_entries(
+        path, {at("L", 1): "约九分", at("L", 2): 12, at("L", 4): 3}
+    )  # 托养服务人次数 has 10 分; 项目完成时间 5 分
     card = score_file(path).card
     found = {(p.code, p.where.sheet, p.where.cell, p.severity) for p in card.problems}
-    assert ("review-not-a-number", "评分结果", "L3", "error") in found
-    assert ("review-out-of-range", "评分结果", "L4", "error") in found
+    assert ("review-not-a-number", "评分结果", at("L", 1), "error") in found
+    assert ("review-out-of-range", "评分结果", at("L", 2), "error") in found
     # only the valid entry counts: 100 − (5 − 3) = 98
     assert card.reviewed_total == 98
     # the bad entries are still there after a rerun, for the reviewer to correct
     score_in_place(folder, tmp_path)
-    assert review_cells(path) == {"L3": ("约九分", str), "L4": (12, int), "L6": (3, int)}
+    assert review_cells(path) == {at("L", 1): ("约九分", str), at("L", 2): (12, int), at("L", 4): (3, int)}
     messages = [
         r[2] for r in openpyxl.load_workbook(path)[L.SHEET_RESULTS].iter_rows(values_only=True) if r[0] == "错误"
     ]
@@ -148,17 +158,17 @@ def test_a_non_number_and_an_over_points_entry_are_errors_at_their_cells(scored,
 
 def test_full_width_number_text_and_negative_entry(scored):
     _, path = scored
-    type_entries(path, {"L3": "１２", "L4": -1})
+    type_entries(path, {at("L", 1): "１２", at("L", 2): -1})
     card = score_file(path).card
     assert [(p.code, p.where.cell) for p in card.problems if p.code.startswith("review")] == [
-        ("review-out-of-range", "L4")
+        ("review-out-of-range", at("L", 2))
     ]
     assert card.reviewed_total == 97  # 100 − (15 − 12)
 
 
 def test_entry_whose_indicator_was_renamed_is_reported_and_kept(scored, tmp_path):
     folder, path = scored
-    type_entries(path, {"L4": 8, "M4": "人次数据待核实", "L5": 7})
+    type_entries(path, {at("L", 2): 8, at("M", 2): "人次数据待核实", at("L", 3): 7})
     # the unit renames 托养服务人次数 (绩效指标 row 4: 序号 row 3 is 预算执行率, then the rows in order)
     wb = openpyxl.load_workbook(path)
     ws = wb[L.SHEET_INDICATORS]
@@ -169,15 +179,15 @@ def test_entry_whose_indicator_was_renamed_is_reported_and_kept(scored, tmp_path
     card = score_file(path).card
     orphan = [p for p in card.problems if p.code == "review-orphan"]
     assert len(orphan) == 1 and "托养服务人次数" in orphan[0].message
-    # nine indicator rows (2–10), then the kept entry on row 11
-    assert (orphan[0].where.sheet, orphan[0].where.cell) == ("评分结果", "L11")
+    # nine indicator records (0–8), then the kept entry as the tenth row
+    assert (orphan[0].where.sheet, orphan[0].where.cell) == ("评分结果", at("L", 9))
     ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
-    assert [ws[f"{c}11"].value for c in "ABCLM"] == ["产出指标", "数量指标", "托养服务人次数", 8, "人次数据待核实"]
-    assert ws["C4"].value == "托养服务人数" and ws["L4"].value is None
+    assert [ws[at(c, 9)].value for c in "ABCLM"] == ["产出指标", "数量指标", "托养服务人次数", 8, "人次数据待核实"]
+    assert ws[at("C", 2)].value == "托养服务人数" and ws[at("L", 2)].value is None
     # the orphan does not count: 100 − (10 − 7) = 97
     assert card.reviewed_total == 97
     score_in_place(folder, tmp_path)  # and it is still there after another rerun
-    assert openpyxl.load_workbook(path)[L.SHEET_RESULTS]["L11"].value == 8
+    assert openpyxl.load_workbook(path)[L.SHEET_RESULTS][at("L", 9)].value == 8
 
 
 def test_out_dir_copy_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
@@ -187,9 +197,9 @@ def test_out_dir_copy_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
     options = BatchOptions(summary=out / "汇总.xlsx", out_dir=out)
     run_batch([src], options)
     copy = out / src.name
-    type_entries(copy, {"L3": 14, "M3": "复核"})
+    type_entries(copy, {at("L", 1): 14, at("M", 1): "复核"})
     run_batch([src], options)
-    assert review_cells(copy) == {"L3": (14, int), "M3": ("复核", str)}
+    assert review_cells(copy) == {at("L", 1): (14, int), at("M", 1): ("复核", str)}
     assert label_value(copy, L.R_REVIEWED_TOTAL) == 99  # 100 − (15 − 14)
     assert src.read_bytes() == before
 
@@ -241,9 +251,9 @@ def test_side_file_of_an_ods_keeps_the_entries_typed_into_it(make_workbook, tmp_
     before = ods.read_bytes()
     score_in_place(ods.parent, tmp_path)
     side = ods.with_name("项目A.评分结果.xlsx")
-    type_entries(side, {"L3": 13.5, "M3": "复核：比例数据来源不清"})
+    type_entries(side, {at("L", 1): 13.5, at("M", 1): "复核：比例数据来源不清"})
     for _ in range(2):
         score_in_place(ods.parent, tmp_path)
-        assert review_cells(side) == {"L3": (13.5, float), "M3": ("复核：比例数据来源不清", str)}
+        assert review_cells(side) == {at("L", 1): (13.5, float), at("M", 1): ("复核：比例数据来源不清", str)}
     assert label_value(side, L.R_REVIEWED_TOTAL) == 98.5  # 100 − (15 − 13.5)
     assert ods.read_bytes() == before
