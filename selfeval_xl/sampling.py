@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,7 +146,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     amount = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
     top = wb.add_format({"valign": "top"})
     ws = wb.add_worksheet(L.S_SAMPLE)
-    widths = (5, 26, 12, 24, 26, 10, 12, 9, 9, 9, 6, 8, 46)
+    widths = (5, 26, 12, 24, 26, 10, 15, 9, 9, 9, 6, 8, 46)
     for c, (h, w) in enumerate(zip(L.SAMPLE_HEADERS, widths, strict=True)):
         ws.write_string(0, c, h, head)
         ws.set_column(c, c, w)
@@ -164,11 +165,15 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         "状态",
     )
     fmts = (top, wrap, top, wrap, wrap, top, amount, num, num, num, top, top)
+    ws.set_row(0, 32)
     for i, p in enumerate(sample.picks, start=1):
         ws.write_number(i, 0, i, top)
         for c, key in enumerate(keys[1:], start=1):
             _put(ws, i, c, p.row.get(key), fmts[c])
-        ws.write_string(i, len(keys), "；".join(p.reasons), wrap)
+        reasons = "；".join(p.reasons)
+        ws.write_string(i, len(keys), reasons, wrap)
+        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(keys) if fmts[c] is wrap] + [(reasons, widths[-1])]
+        ws.set_row(i, 15 * max(_lines(str(v or ""), w) for v, w in texts))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(sample.picks), 1), len(L.SAMPLE_HEADERS) - 1)
     _print_setup(ws)
@@ -191,10 +196,17 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     notes.set_column(0, 0, 14)
     notes.set_column(1, 1, 90)
     for r, (label, value) in enumerate(lines):
+        notes.set_row(r, 15 * _lines(value, 90))
         notes.write_string(r, 0, label, head)
         notes.write_string(r, 1, value, wrap)
     _print_setup(notes, repeat=False)
     wb.close()
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs: a CJK character takes two width units, others one."""
+    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return max(1, math.ceil(units / max(width - 1, 1)))
 
 
 def _put(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
