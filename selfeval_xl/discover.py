@@ -62,7 +62,7 @@ def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[
     return found
 
 
-# What selfeval itself writes beside the inputs (besides 评分结果 side files and 汇总.xlsx).
+# What selfeval itself writes beside the inputs (besides 评分结果 side files, 汇总.xlsx, 抽查名单.xlsx).
 _OWN_OUTPUT = re.compile(r"\.(自评报告|汇总报告|更正清单)(\.图\d+\.png|\.docx|\.md)$|_指标明细\.csv$")
 
 
@@ -80,7 +80,12 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
             name = f.name
             if any(part.startswith(".") for part in rel.parts) or name.startswith("~$") or not f.is_file():
                 continue
-            if is_candidate(f) or name.endswith(RESULT_SUFFIX) or name == L.SUMMARY_FILE or _OWN_OUTPUT.search(name):
+            if (
+                is_candidate(f)
+                or name.endswith(RESULT_SUFFIX)
+                or name in (L.SUMMARY_FILE, L.SAMPLE_FILE)
+                or _OWN_OUTPUT.search(name)
+            ):
                 continue
             a = Path(os.path.abspath(f))
             if any(a == e or e in a.parents for e in skip):

@@ -18,12 +18,14 @@ from typing import Any
 from . import layout as L
 from .errors import Problem
 from .rounding import fmt_num, round_half_up
+from .verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 from .xlsx import Book, Grid, open_book
 
 HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
 SUBTOTAL = "小计"
 _STOP_LABELS = {L.R_TOTAL, L.PROBLEM_HEADERS[0]}  # the label block and the problem list end the table
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 Key = tuple[str, str, str]
 
@@ -183,6 +185,24 @@ def apply_review(card: Any, review: Review, cell_of: Any) -> list[Problem]:
             r["reviewed"] = round_half_up(number)
     card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
     return problems
+
+
+def settle_review(card: Any) -> None:
+    """The verdict after a review (SPEC §3.12, §4.4): a row that awaited judgment and now has a
+    valid 复核得分 has been judged, so its ``needs-review`` warning goes; the file is
+    ``reviewed`` only when no row still awaits judgment (else it stays ``needs-review``, its
+    grade provisional on the 复核总分)."""
+    judged = {r["row"] for r in card.records if r.get("reviewed") is not None}
+    sheet = card.data.sheet(L.SHEET_INDICATORS)
+
+    def judged_now(p: Problem) -> bool:
+        m = _CELL_ROW.fullmatch(p.where.cell or "")
+        return p.code == REVIEW_CODE and p.where.sheet == sheet and m is not None and int(m.group(1)) in judged
+
+    card.problems = [p for p in card.problems if not judged_now(p)]
+    card.settle()
+    if card.status == REVIEWED and any(p.code == REVIEW_CODE for p in card.problems):
+        card.status = NEEDS_REVIEW
 
 
 def reviewed_total(records: list[dict[str, Any]], full_points: float) -> float | None:

@@ -19,7 +19,7 @@ from .errors import Problem
 from .qualitative import QualitativeRules
 from .reader import BAD_OPERATOR, WorkbookData
 from .results_sheet import review_cell
-from .review import apply_review
+from .review import apply_review, settle_review
 from .rounding import fmt_num, fmt_pct, round_half_up
 from .rules import RuleSet
 from .scorecard import Budget, Scorecard
@@ -552,8 +552,8 @@ def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
     """Score one workbook's data under a rule set (SPEC §3), with a reviewer's 复核 entries
     from an earlier 评分结果 when there are any (SPEC §4.4)."""
     card = _Scorer(data, rules).run()
-    if data.review:
+    if data.review and not card.blank:  # an unfilled form stays 未填写 whatever was typed beside it
         found = apply_review(card, data.review, review_cell)
         card.problems = sorted(card.problems + found, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-        card.grade = rules.grade(card.final_total)
+        settle_review(card)
     return card

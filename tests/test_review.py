@@ -257,3 +257,41 @@ def test_side_file_of_an_ods_keeps_the_entries_typed_into_it(make_workbook, tmp_
         assert review_cells(side) == {at("L", 1): (13.5, float), at("M", 1): ("复核：比例数据来源不清", str)}
     assert label_value(side, L.R_REVIEWED_TOTAL) == 98.5  # 100 − (15 − 13.5)
     assert ods.read_bytes() == before
+
+
+@pytest.fixture
+def awaiting(make_workbook, tmp_path):
+    """A file 待复核: 服务规范性 (10 分) has free prose as its actual and claims 8, so it counts 8
+    for now: 核定总分 = 100 − 10 + 8 = 98."""
+    rows = base_rows()
+    rows[2] = row("产出指标", "质量指标", "服务规范性", "规范", "改善了服务对象的康复条件", 10, claimed=8)
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx", indicators=rows)
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card
+    assert (card.status, card.total, card.grade) == ("needs-review", 98, "优")
+    return folder, path
+
+
+def test_a_review_of_the_awaiting_row_makes_the_file_reviewed(awaiting, tmp_path):
+    folder, path = awaiting
+    type_entries(path, {at("L", 3): 6, at("M", 3): "核实后部分达成"})
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card
+    # the reviewer's 6 replaces the provisional 8: 98 − 8 + 6 = 96
+    assert (card.status, card.total, card.reviewed_total, card.grade) == ("reviewed", 98, 96, "优")
+    assert not [p for p in card.problems if p.code == "needs-review"]  # judged now
+    assert label_value(path, L.R_STATUS) == "已复核"
+    header, *rows = list(openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_SUMMARY].iter_rows(values_only=True))
+    got = dict(zip(header, rows[0], strict=True))
+    assert (got["状态"], got["复核总分"], got["排名"]) == ("已复核", 96, 1)
+
+
+def test_a_review_elsewhere_leaves_the_file_awaiting(awaiting):
+    _, path = awaiting
+    type_entries(path, {at("L", 1): 14})  # 康复服务比例, not the awaiting row
+    card = score_file(path).card
+    # 98 − 15 + 14 = 97, but 服务规范性 still awaits judgment
+    assert (card.status, card.reviewed_total) == ("needs-review", 97)
+    assert [p.code for p in card.problems if p.code == "needs-review"] == ["needs-review"]
