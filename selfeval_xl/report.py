@@ -128,7 +128,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(Block("h2", "（一）得分情况"))
     claim = card.claimed_total
     verdict = (
-        f"按规则集“{rules.label}”核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，等级为“{card.grade}”。"
+        f"按规则集“{rules.label}”核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，"
+        + (f"经复核为 {fmt_num(card.reviewed_total)} 分，" if card.reviewed_total is not None else "")
+        + f"等级为“{card.grade}”。"
     )
     if claim is not None:
         diff = round_half_up(claim - card.total)
@@ -276,7 +278,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(
         Block(
             "p",
-            f"{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，等级“{card.grade}”。"
+            f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)} 分"
+            + ("（复核后）" if card.reviewed_total is not None else "")
+            + f"，等级“{card.grade}”。"
             + todo("结果应用和公开安排"),
         )
     )

@@ -295,3 +295,13 @@ def test_a_review_elsewhere_leaves_the_file_awaiting(awaiting):
     # 98 − 15 + 14 = 97, but 服务规范性 still awaits judgment
     assert (card.status, card.reviewed_total) == ("needs-review", 97)
     assert [p.code for p in card.problems if p.code == "needs-review"] == ["needs-review"]
+
+
+def test_unit_report_states_the_reviewed_total(scored):
+    from selfeval_xl.report import draft
+
+    _, path = scored
+    type_entries(path, ENTRIES)
+    text = "\n".join(b.text for b in draft(score_file(path).card))
+    assert f"自评得分 100 分，经复核为 {REVIEWED_TOTAL} 分，等级为“良”" in text
+    assert f"绩效自评得分 {REVIEWED_TOTAL} 分（复核后），等级“良”" in text
