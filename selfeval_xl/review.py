@@ -11,15 +11,19 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import layout as L
 from .errors import Problem
 from .rounding import fmt_num, round_half_up
 from .verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 from .xlsx import Book, Grid, open_book
+
+if TYPE_CHECKING:  # scorecard imports reader, which imports this module
+    from .scorecard import Scorecard
 
 HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
 SUBTOTAL = "小计"
@@ -144,7 +148,7 @@ def parse_review_score(value: object) -> float | None:
     return None
 
 
-def apply_review(card: Any, review: Review, cell_of: Any) -> list[Problem]:
+def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str]) -> list[Problem]:
     """Attach ``review`` to ``card``'s records (keys ``reviewed``, ``review_note`` and
     ``review_cells``, the two cells as read) and return its problems. ``cell_of(i)`` is the
     复核得分 cell of record ``i`` in the new results sheet (orphans follow the records). Sets
@@ -187,7 +191,7 @@ def apply_review(card: Any, review: Review, cell_of: Any) -> list[Problem]:
     return problems
 
 
-def settle_review(card: Any) -> None:
+def settle_review(card: Scorecard) -> None:
     """The verdict after a review (SPEC §3.12, §4.4): a row that awaited judgment and now has a
     valid 复核得分 has been judged, so its ``needs-review`` warning goes; the file is
     ``reviewed`` only when no row still awaits judgment (else it stays ``needs-review``, its
