@@ -14,7 +14,7 @@ from selfeval_xl import layout as L
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.results_sheet import indicator_row
+from selfeval_xl.results_sheet import HEADER_ROW, indicator_row
 
 # Indicator records of the results sheet, in order: 0 预算执行率, 1 康复服务比例 (15 分), 2 托养服务人次数
 # (10), 3 服务规范性 (10), 4 项目完成时间 (5), 5 燃油补贴标准 (10), 6 残疾人康复服务水平 (15),
@@ -78,7 +78,7 @@ def scored(make_workbook, tmp_path):
 def test_results_sheet_has_blank_unlocked_review_columns_with_input_messages(scored):
     _, path = scored
     ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
-    assert [c.value for c in ws[1]][-2:] == ["复核得分", "复核意见"]
+    assert [c.value for c in ws[HEADER_ROW]][-2:] == ["复核得分", "复核意见"]
     assert review_cells(path) == {}
     assert ws[at("L", 1)].protection.locked is False and ws[at("M", 1)].protection.locked is False
     prompts = {str(dv.sqref): (dv.promptTitle, dv.prompt) for dv in ws.data_validations.dataValidation}
