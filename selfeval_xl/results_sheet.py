@@ -55,6 +55,8 @@ NO_PROBLEMS = "（未发现问题）"
 # The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type.
 REVIEW_NUM = Style(num_fmt=2, locked=False, border=True)
 REVIEW_TEXT = Style(wrap=True, locked=False, border=True)
+REVIEW_COLUMN_NUM = Style(num_fmt=2, locked=False)
+REVIEW_COLUMN_TEXT = Style(wrap=True, locked=False)
 REVIEW_PROMPTS = (
     (
         "复核得分",
@@ -99,7 +101,8 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec.add(("绩效自评评分结果",), TITLE)
     spec.add((title_line(unit, project, data.year, data.kind),), SUBTITLE)
     ncols = len(L.RESULT_HEADERS)
-    spec.column_styles = {ncols: REVIEW_NUM, ncols + 1: REVIEW_TEXT}
+    # the columns' own cells unlocked too (a row added by hand), without the table's lines
+    spec.column_styles = {ncols: REVIEW_COLUMN_NUM, ncols + 1: REVIEW_COLUMN_TEXT}
     n = spec.add((*L.RESULT_HEADERS, *L.REVIEW_HEADERS), HEADER)
     assert n == HEADER_ROW
     row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT, REVIEW_NUM, REVIEW_TEXT)
