@@ -15,6 +15,7 @@ from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
 from selfeval_xl.results_sheet import HEADER_ROW, indicator_row
+from selfeval_xl.writeback import result_path
 
 # Indicator records of the results sheet, in order: 0 预算执行率, 1 康复服务比例 (15 分), 2 托养服务人次数
 # (10), 3 服务规范性 (10), 4 项目完成时间 (5), 5 燃油补贴标准 (10), 6 残疾人康复服务水平 (15),
@@ -250,7 +251,7 @@ def test_side_file_of_an_ods_keeps_the_entries_typed_into_it(make_workbook, tmp_
     ods = office_resave(make_workbook(), tmp_path / "收件", "ods")
     before = ods.read_bytes()
     score_in_place(ods.parent, tmp_path)
-    side = ods.with_name("项目A.评分结果.xlsx")
+    side = result_path(ods, ods.name)  # the side file beside it
     type_entries(side, {at("L", 1): 13.5, at("M", 1): "复核：比例数据来源不清"})
     for _ in range(2):
         score_in_place(ods.parent, tmp_path)
