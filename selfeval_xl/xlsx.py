@@ -24,7 +24,7 @@ import defusedxml.ElementTree as safe_et
 from defusedxml import DefusedXmlException
 
 from .errors import UnreadableWorkbook
-from .xml_guard import FEED, MAX_DEPTH, check_depth, checked, purge, stream_parse
+from .xml_guard import check_depth, checked, stream_parse
 from .zh_reason import zh_reason
 
 # Limits that keep a hostile or broken file from taking the machine down.
@@ -529,31 +529,17 @@ class _SheetFill:
             self.merge(mc)
 
     def stream(self, data: bytes) -> None:
-        parser = plain_et.XMLPullParser(events=("start", "end"))
-        stack: list[Element] = []
-        locals_: dict[str, str] = {}
-        for i in range(0, len(data), FEED):
-            parser.feed(data[i : i + FEED])
-            for event, e in parser.read_events():
-                tag = e.tag
-                local = locals_.get(tag)
-                if local is None:
-                    local = locals_[tag] = tag.rsplit("}", 1)[-1]
-                if event == "start":
-                    stack.append(e)
-                    if len(stack) > MAX_DEPTH:
-                        raise UnreadableWorkbook.at(self.name, self.grid.name, None, "too-large", detail="嵌套层数过多")
-                    if local == "row" and len(stack) == 3 and not self.row(e):
-                        return
-                    continue
-                depth = len(stack)
-                stack.pop()
-                if local == "c" and depth == 4:
-                    self.cell(e)
-                elif local == "mergeCell":
-                    self.merge(e)
-            purge(stack, 4)  # a cell keeps its children until it closes; rows and above are dropped
-        parser.close()
+        def on_start(e: Element, local: str, depth: int) -> bool:
+            return not (local == "row" and depth == 3 and not self.row(e))
+
+        def on_end(e: Element, local: str, depth: int) -> None:
+            if local == "c" and depth == 4:
+                self.cell(e)
+            elif local == "mergeCell":
+                self.merge(e)
+
+        # a cell keeps its children until it closes; rows and above are dropped
+        stream_parse(data, on_end, self.name, "", 4, on_start, self.grid.name)
 
 
 def _text_of(e: Element) -> str:

@@ -57,25 +57,31 @@ def check_depth(data: bytes, name: str, part: str) -> None:
     p.Parse(data, True)
 
 
-def stream_parse(data: bytes, on_end, name: str, part: str, keep_depth: int) -> None:  # type: ignore[no-untyped-def]
+def stream_parse(  # type: ignore[no-untyped-def]
+    data: bytes, on_end, name: str, part: str, keep_depth: int, on_start=None, sheet: str | None = None
+) -> None:
     """Parse ``data`` incrementally, calling ``on_end(element, local name, depth)`` as each
-    element closes. After each block fed, the finished children of open elements above
-    ``keep_depth`` are dropped, so memory stays bounded by a block, not by the part."""
+    element closes (and ``on_start(element, local name, depth)`` as each opens, when given: a
+    false answer stops the parse there). After each block fed, the finished children of open
+    elements above ``keep_depth`` are dropped, so memory stays bounded by a block, not by the part."""
     parser = plain_et.XMLPullParser(events=("start", "end"))
     stack: list[Element] = []
     locals_: dict[str, str] = {}
     for i in range(0, len(data), FEED):
         parser.feed(data[i : i + FEED])
         for event, e in parser.read_events():
-            if event == "start":
-                stack.append(e)
-                if len(stack) > MAX_DEPTH:
-                    raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"{part} 嵌套层数过多")
-                continue
             tag = e.tag
             local = locals_.get(tag)
             if local is None:
                 local = locals_[tag] = tag.rsplit("}", 1)[-1]
+            if event == "start":
+                stack.append(e)
+                if len(stack) > MAX_DEPTH:
+                    detail = "嵌套层数过多" if sheet else f"{part} 嵌套层数过多"
+                    raise UnreadableWorkbook.at(name, sheet, None, "too-large", detail=detail)
+                if on_start is not None and not on_start(e, local, len(stack)):
+                    return
+                continue
             on_end(e, local, len(stack))
             stack.pop()
         purge(stack, keep_depth)
