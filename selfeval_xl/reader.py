@@ -20,6 +20,7 @@ from .review import Review, read_review_sheet
 from .values import (
     BLANK,
     Value,
+    cell_text,
     normalize_text,
     parse_amount,
     parse_operator_word,
@@ -364,9 +365,9 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
         key = item_key(name)
         if key in data.dept_data:
             continue
-        cell = _cell_value(data, sheet, grid, row, cols[L.D_VALUE], _text(name))
+        cell = _cell_value(data, sheet, grid, row, cols[L.D_VALUE], cell_text(name))
         value = Value(BLANK) if cell is None else parse_value(cell.value, percent_format=cell.percent)
-        data.dept_data[key] = DataEntry(_text(name), value, L.cell_name(row, cols[L.D_VALUE]))
+        data.dept_data[key] = DataEntry(cell_text(name), value, L.cell_name(row, cols[L.D_VALUE]))
 
 
 def _merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:
@@ -552,14 +553,6 @@ def _blank(v: object) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
 def _indicator_record(
     data: WorkbookData,
     grid: Grid,
@@ -569,7 +562,7 @@ def _indicator_record(
     raw: dict[str, Any],
     year: int | None,
 ) -> dict[str, Any]:
-    level2 = _text(raw.get(L.I_LEVEL2))
+    level2 = cell_text(raw.get(L.I_LEVEL2))
     timely = "时效" in level2
 
     def value_of(header: str) -> Value:
@@ -614,20 +607,20 @@ def _indicator_record(
             sheet,
             L.cell_name(row, cols[L.I_POINTS]),
             "bad-points",
-            value=_text(raw.get(L.I_POINTS)),
+            value=cell_text(raw.get(L.I_POINTS)),
         )
         points = math.nan
     return {
-        "level1": _text(raw.get(L.I_LEVEL1)),
+        "level1": cell_text(raw.get(L.I_LEVEL1)),
         "level2": level2,
-        "name": _text(raw.get(L.I_NAME)),
+        "name": cell_text(raw.get(L.I_NAME)),
         "operator": operator,
         "target": value_of(L.I_TARGET),
         "unit": normalize_text(raw.get(L.I_UNIT)) if not _blank(raw.get(L.I_UNIT)) else "",
         "actual": value_of(L.I_ACTUAL),
         "points": points,
         "claimed": number_of(L.I_CLAIMED),
-        "reason": _text(raw.get(L.I_REASON)),
+        "reason": cell_text(raw.get(L.I_REASON)),
         "source": L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
-        "method": _text(raw.get(L.I_METHOD)),
+        "method": cell_text(raw.get(L.I_METHOD)),
     }

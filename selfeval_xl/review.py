@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from . import layout as L
 from .errors import Problem
 from .rounding import fmt_num, round_half_up
+from .values import cell_text
 from .verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 from .xlsx import Book, Grid, open_book
 
@@ -87,7 +88,7 @@ def read_review_sheet(book: Book) -> Review:
         score, note = (_value(grid, row, cols[h]) for h in L.REVIEW_HEADERS)
         if score is None and note is None:
             continue
-        level1, level2, name = (_text(grid.value(row, cols[h])) for h in (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME))
+        level1, level2, name = (cell_text(grid.value(row, cols[h])) for h in (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME))
         if level2 == SUBTOTAL or not (level1 or name):
             continue
         entries.append(ReviewEntry(level1, level2, name, score, note))
@@ -123,14 +124,6 @@ def _value(grid: Grid, row: int, col: int) -> object:
     if isinstance(v, float) and v.is_integer():
         return int(v)  # written back as 8, not 8.0
     return v
-
-
-def _text(v: object) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 # --- applying -----------------------------------------------------------------------------------
@@ -172,13 +165,13 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
         i = rows[k]
         r = card.records[i]
         r["review_cells"] = (entry.score, entry.note)
-        r["review_note"] = None if entry.note is None else _text(entry.note)
+        r["review_note"] = None if entry.note is None else cell_text(entry.note)
         if entry.score is None:
             continue
         number = parse_review_score(entry.score)
         points = r["points"]
         if number is None:
-            problems.append(Problem.at(file, sheet, cell_of(i), "review-not-a-number", value=_text(entry.score)))
+            problems.append(Problem.at(file, sheet, cell_of(i), "review-not-a-number", value=cell_text(entry.score)))
         elif number < 0 or (not math.isnan(points) and number > points + 1e-9):
             problems.append(
                 Problem.at(

@@ -334,3 +334,12 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
             return v.number * CURRENCY_SCALE[v.unit] / CURRENCY_SCALE[unit]
         return v.number
     raise ValueError(v.display)
+
+
+def cell_text(v: object) -> str:
+    """A cell's value as the text a person reads: stripped, a whole float without ``.0``."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
