@@ -62,19 +62,14 @@ class AuditChecks:
             row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
             if math.isnan(p):
                 continue
+            # a claim over the points is a mistake of its own, on any row (unless it only
+            # follows a changed 分值 cell, which is an error already; settled rows have none)
+            over = not math.isnan(c) and c > p + 1e-9
+            if over and not self.claim_follows_bad_points(row, c):
+                self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
             if row not in settled:
-                if not math.isnan(c) and c > p + 1e-9 and not self.claim_follows_bad_points(row, c):
-                    self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
                 continue
-            if not math.isnan(c) and c > p + 1e-9:
-                self.add_row(
-                    row,
-                    L.I_CLAIMED,
-                    "claim-over-points",
-                    claimed=fmt_num(c),
-                    points=fmt_num(p),
-                )
-            elif not math.isnan(c) and abs(c - s) > tol + 1e-9 and row not in self.band_rows:
+            if not over and not math.isnan(c) and abs(c - s) > tol + 1e-9 and row not in self.band_rows:
                 self.add_row(
                     row,
                     L.I_CLAIMED,
