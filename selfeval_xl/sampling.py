@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ import xlsxwriter
 
 from . import layout as L
 from .errors import SelfevalError
+from .pagesetup import footer_text, lines_needed, print_xlsxwriter
 from .rounding import fmt_num, round_half_up
 from .summary_table import SummaryTableError, column, read_summary_table
 from .xlsx import open_book
@@ -147,9 +147,8 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     top = wb.add_format({"valign": "top"})
     ws = wb.add_worksheet(L.S_SAMPLE)
     widths = (5, 26, 12, 24, 26, 10, 15, 9, 9, 9, 6, 8, 46)
-    for c, (h, w) in enumerate(zip(L.SAMPLE_HEADERS, widths, strict=True)):
+    for c, h in enumerate(L.SAMPLE_HEADERS):
         ws.write_string(0, c, h, head)
-        ws.set_column(c, c, w)
     keys = (
         None,
         "文件",
@@ -176,7 +175,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         ws.set_row(i, 15 * max(_lines(str(v or ""), w) for v, w in texts))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(sample.picks), 1), len(L.SAMPLE_HEADERS) - 1)
-    _print_setup(ws)
+    print_xlsxwriter(ws, widths, footer_text(L.S_SAMPLE), repeat_cols=2)
 
     notes = wb.add_worksheet(L.S_SAMPLE_NOTES)
     must = sum(p.must for p in sample.picks)
@@ -193,20 +192,17 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         ("随机抽取", f"{len(sample.picks) - must} 份，随机种子 {sample.seed}（用同一汇总表和同一种子可得到同一名单）"),
         ("生成时间", made_at),
     ]
-    notes.set_column(0, 0, 14)
-    notes.set_column(1, 1, 90)
     for r, (label, value) in enumerate(lines):
         notes.set_row(r, 15 * _lines(value, 90))
         notes.write_string(r, 0, label, head)
         notes.write_string(r, 1, value, wrap)
-    _print_setup(notes, repeat=False)
+    print_xlsxwriter(notes, (14, 90), footer_text(L.S_SAMPLE, L.S_SAMPLE_NOTES))
     wb.close()
 
 
 def _lines(text: str, width: float) -> int:
-    """Lines a wrapped cell needs: a CJK character takes two width units, others one."""
-    units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return max(1, math.ceil(units / max(width - 1, 1)))
+    """Lines a wrapped cell needs (at least one), measured as every sheet selfeval writes."""
+    return max(1, lines_needed(text, width))
 
 
 def _put(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
@@ -216,12 +212,3 @@ def _put(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
         ws.write_number(r, c, value, fmt)
     else:
         ws.write_string(r, c, clean_text(str(value)), fmt)
-
-
-def _print_setup(ws: Any, repeat: bool = True) -> None:
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    if repeat:
-        ws.repeat_rows(0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
