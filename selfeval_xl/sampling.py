@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 
 from . import layout as L
-from .errors import SelfevalError
+from .discover import has_own_sheets
 from .pagesetup import footer_text, lines_needed, print_xlsxwriter
 from .rounding import fmt_num, round_half_up
 from .summary_table import SummaryTableError, column, read_summary_table
-from .xlsx import open_book
 from .xlsx_write import clean_text
 
 if TYPE_CHECKING:
@@ -122,11 +121,7 @@ def draw(summary: Path, rate: float | None = None, count: int | None = None, see
 
 def is_own_sample(path: Path) -> bool:
     """A sample list this tool wrote (so it may be replaced)."""
-    try:
-        names = set(open_book(path).sheet_names)
-    except SelfevalError:
-        return False
-    return {L.S_SAMPLE, L.S_SAMPLE_NOTES} <= names and L.SHEET_INFO not in names
+    return has_own_sheets(path, (L.S_SAMPLE, L.S_SAMPLE_NOTES))
 
 
 def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None:
