@@ -251,8 +251,15 @@ def test_files_dropped_on_the_page_are_scored(server, browser, expected):
         sample.name,
         base64.b64encode(sample.read_bytes()).decode(),
     )
-    chosen = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#chosen-table tbody td:first-child")]
-    assert chosen == [sample.name]
+
+    def chosen() -> list[str]:
+        # read in one script call: the page may redraw the list between a find and a .text
+        return browser.execute_script(
+            "return Array.from(document.querySelectorAll('#chosen-table tbody td:first-child'), td => td.innerText)"
+        )
+
+    wait_for(lambda: chosen() == [sample.name], 20, "the dropped file listed")
+    assert chosen() == [sample.name]
     browser.find_element(By.ID, "start").click()
     rows = wait_for(
         lambda: (
