@@ -28,10 +28,12 @@ from xml.parsers import expat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # sample_data: the samples as data, not shipped
+
+from sample_data import SAMPLES  # noqa: E402
 
 from selfeval_xl import fill_workbook, generate_template, load_rules, read_workbook, score  # noqa: E402
 from selfeval_xl.batch import RuleBook  # noqa: E402
-from selfeval_xl.sample_data import SAMPLES  # noqa: E402
 
 TARGET_ROWS = 60
 

@@ -1,4 +1,4 @@
-"""Regenerate samples/*.xlsx from selfeval_xl/sample_data.py (never edit the files by hand)."""
+"""Regenerate samples/*.xlsx from scripts/sample_data.py (never edit the files by hand)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sample_data import DEPT_SAMPLES, FORM_SAMPLES, SAMPLES
+
 from selfeval_xl import fill_workbook, generate_template, load_rules
-from selfeval_xl.form_writer import write_form
-from selfeval_xl.layout import KIND_DEPARTMENT, KIND_PROJECT
-from selfeval_xl.sample_data import DEPT_SAMPLES, FORM_SAMPLES, SAMPLES
+from selfeval_xl.outputs.form_writer import write_form
+from selfeval_xl.reading.contract import KIND_DEPARTMENT, KIND_PROJECT
 
 
 def make_samples(out_dir: Path) -> list[Path]:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from selfeval_xl import generate_template, load_rules
-from selfeval_xl.rules import bundled
+from selfeval_xl.rules.ruleset import bundled
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,13 +13,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from selfeval_xl import layout as L
 from selfeval_xl.batch import score_file
 from selfeval_xl.demo import samples_dir
-from selfeval_xl.report import draft
-from selfeval_xl.report_docx import write_docx
-from selfeval_xl.results_sheet import results_sheet
-from selfeval_xl.xlsx_write import write_sheet
+from selfeval_xl.ooxml.sheet_writer import write_sheet
+from selfeval_xl.outputs.report import draft
+from selfeval_xl.outputs.report_docx import write_docx
+from selfeval_xl.outputs.results_sheet import results_sheet
+from selfeval_xl.reading import contract as L
 
 SAMPLE = "红谷滩区应急管理局_2022年部门整体支出.xlsx"  # the seed department: a full, real-sized sheet
 SCORED_AT = "2023-03-15 09:30"  # a fixed time, so reruns give the same image

@@ -1,12 +1,12 @@
 """selfeval_xl: scoring engine for Chinese budget performance self-evaluation workbooks."""
 
-from .batch import FileOutcome, score_file, score_paths
-from .errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
-from .fill import fill_workbook
-from .reader import WorkbookData, read_workbook
-from .rules import RuleSet, load_rules
-from .scoring import Scorecard, score
-from .template import generate_template
+from selfeval_xl.batch import FileOutcome, score_file, score_paths
+from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
+from selfeval_xl.outputs.fill import fill_workbook
+from selfeval_xl.outputs.template import generate_template
+from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
+from selfeval_xl.rules.ruleset import RuleSet, load_rules
+from selfeval_xl.scoring.scorer import Scorecard, score
 
 __all__ = [
     "CellRef",

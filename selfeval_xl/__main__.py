@@ -1,3 +1,3 @@
-from .cli import cli
+from selfeval_xl.cli import cli
 
 cli(prog_name="selfeval")

@@ -15,21 +15,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout as L
-from ._fs import commit, new_temp, remove_stale, shown
-from .discover import find_other_files, find_workbooks, is_candidate, is_own_summary
-from .duplicates import Duplicates
-from .errors import Problem, RuleSetError, SelfevalError
-from .form_reader import read_form, require_form
-from .outcome import FileOutcome, Scored, Tally
-from .pool import supervised
-from .previous import PreviousYear
-from .reader import WorkbookData, read_workbook
-from .review import read_review
-from .rules import RuleSet, bundled, load_rules
-from .scoring import PROBLEM_SHEET_ORDER, score
-from .summary import RowStyles, SummaryWriter, render
-from .writeback import result_path, write_back
+from selfeval_xl._fs import commit, new_temp, remove_stale, shown
+from selfeval_xl.discover import find_other_files, find_workbooks, is_candidate, is_own_summary
+from selfeval_xl.duplicates import Duplicates
+from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
+from selfeval_xl.outcome import FileOutcome, Scored, Tally
+from selfeval_xl.outputs.previous_year import PreviousYear
+from selfeval_xl.outputs.summary import RowStyles, SummaryWriter, render
+from selfeval_xl.outputs.writeback import result_path, write_back
+from selfeval_xl.pool import supervised
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.form_layout import read_form, require_form
+from selfeval_xl.reading.review_columns import read_review
+from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
+from selfeval_xl.rules.ruleset import RuleSet, bundled, load_rules
+from selfeval_xl.scoring.scorer import PROBLEM_SHEET_ORDER, score
 
 
 class RuleBook:

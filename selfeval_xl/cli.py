@@ -12,22 +12,32 @@ from pathlib import Path
 
 import click
 
-from . import click_zh
-from . import layout as L
-from ._fs import atomic_write, os_reason, shown
-from .batch import LAYOUTS, BatchOptions, BatchResult, FileOutcome, RuleBook, Tally, run_batch, score_file, score_paths
-from .demo import copy_samples
-from .discover import find_other_files, is_own_summary
-from .duplicates import Duplicates
-from .errors import Problem, RuleSetError, SelfevalError
-from .ownership import refusal, stamped_text
-from .roster import RosterClash, RosterError, make_roster_templates
-from .rounding import fmt_num
-from .rules import RuleSet, find_rules, load_rules
-from .template import generate_template
-from .verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
-from .writeback import lock_file
-from .xlsx import open_book
+from selfeval_xl import click_zh
+from selfeval_xl._fs import atomic_write, os_reason, shown
+from selfeval_xl.batch import (
+    LAYOUTS,
+    BatchOptions,
+    BatchResult,
+    FileOutcome,
+    RuleBook,
+    Tally,
+    run_batch,
+    score_file,
+    score_paths,
+)
+from selfeval_xl.demo import copy_samples
+from selfeval_xl.discover import find_other_files, is_own_summary
+from selfeval_xl.duplicates import Duplicates
+from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
+from selfeval_xl.ooxml.ownership import refusal, stamped_text
+from selfeval_xl.ooxml.package import open_book
+from selfeval_xl.outputs.roster import RosterClash, RosterError, make_roster_templates
+from selfeval_xl.outputs.template import generate_template
+from selfeval_xl.outputs.writeback import lock_file
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rules.ruleset import RuleSet, find_rules, load_rules
+from selfeval_xl.scoring.rounding import fmt_num
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
 
 click_zh.install()  # click's own usage messages and help words in Chinese
 
@@ -253,7 +263,7 @@ def score_cmd(
         raise click.UsageError(f"汇总表只能是 .xlsx 文件：{summary}；请用 --summary 指定以 .xlsx 结尾的文件名")
     last_year = None
     if previous is not None:
-        from .previous import PreviousError, read_previous
+        from selfeval_xl.outputs.previous_year import PreviousError, read_previous
 
         try:
             last_year = read_previous(previous)  # read before any work: a wrong file is a usage error
@@ -315,9 +325,9 @@ def report_cmd(
     workbook: Path | None, summary: Path | None, output: Path | None, inline_cites: bool, rules_path: str | None
 ) -> None:
     # imported here: python-docx and matplotlib are slow to load and only this command needs them
-    from .district import draft_district
-    from .report import Block, draft, to_markdown
-    from .report_docx import write_docx
+    from selfeval_xl.outputs.district import draft_district
+    from selfeval_xl.outputs.report import Block, draft, to_markdown
+    from selfeval_xl.outputs.report_docx import write_docx
 
     if (workbook is None) == (summary is None):
         raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
@@ -390,8 +400,8 @@ def _refuse(line: str) -> None:
 
 def _font_notes(blocks: list, out: Path) -> list[str]:  # type: ignore[type-arg]
     """Which fonts the draft could not have as specified, said plainly (SPEC §4.5)."""
-    from .charts import cjk_font
-    from .report_docx import TITLE_FONTS, title_font
+    from selfeval_xl.outputs.charts import cjk_font
+    from selfeval_xl.outputs.report_docx import TITLE_FONTS, title_font
 
     notes = []
     if out.suffix.lower() == ".docx" and title_font() not in TITLE_FONTS:
@@ -425,8 +435,8 @@ def _font_notes(blocks: list, out: Path) -> list[str]:  # type: ignore[type-arg]
 def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int | None, output: Path | None) -> None:
     import secrets
 
-    from .batch import scored_at_now
-    from .sampling import SampleError, draw, is_own_sample, write_sample
+    from selfeval_xl.batch import scored_at_now
+    from selfeval_xl.outputs.sampling import SampleError, draw, is_own_sample, write_sample
 
     if rate is not None and count is not None:
         raise click.UsageError("--rate 和 --count 只能给出一个")
@@ -459,7 +469,7 @@ def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int |
 )
 @_rules_opt
 def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None:
-    from .convert import form_to_template
+    from selfeval_xl.outputs.convert import form_to_template
 
     rules = _rules(rules_path, L.KIND_PROJECT)
     assert rules is not None
@@ -489,7 +499,7 @@ def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None
 @click.option("--no-browser", is_flag=True, help="不自动打开浏览器")
 def serve_cmd(host: str, port: int, no_browser: bool) -> None:
     # imported here: the web server's libraries are only needed by this command
-    from .web.server import BindError, serve
+    from selfeval_xl.web.server import BindError, serve
 
     try:
         serve(host, port, open_browser=not no_browser, say=click.echo)

@@ -6,7 +6,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from . import layout as L
+from selfeval_xl.reading import contract as L
 
 
 def samples_dir() -> Path:

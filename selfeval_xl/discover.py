@@ -7,11 +7,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import layout as L
-from ._fs import shown
-from .errors import SelfevalError
-from .writeback import RESULT_SUFFIX
-from .xlsx import WORKBOOK_EXTENSIONS, open_book
+from selfeval_xl._fs import shown
+from selfeval_xl.errors import SelfevalError
+from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS, open_book
+from selfeval_xl.outputs.writeback import RESULT_SUFFIX
+from selfeval_xl.reading import contract as L
 
 
 def is_candidate(path: Path) -> bool:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layout as L
-from .errors import Problem
-from .scorecard import Scorecard
+from selfeval_xl.errors import Problem
+from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.scorecard import Scorecard
 
 Identity = tuple[str, str, str, str]
 

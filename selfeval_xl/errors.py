@@ -297,7 +297,7 @@ class CellRef:
 
 
 def _absurd_number(value: Any) -> bool:
-    from .values import out_of_range
+    from selfeval_xl.reading.values import out_of_range
 
     try:
         return out_of_range(float(str(value).replace(",", "").strip()))

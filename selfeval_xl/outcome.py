@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._fs import shown
-from .duplicates import Identity, Where, identity
-from .errors import HasProblems, Problem
-from .scorecard import Scorecard
-from .verdict import is_ranked
+from selfeval_xl._fs import shown
+from selfeval_xl.duplicates import Identity, Where, identity
+from selfeval_xl.errors import HasProblems, Problem
+from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.scoring.verdict import is_ranked
 
 if TYPE_CHECKING:
-    from .summary import Rendered
+    from selfeval_xl.outputs.summary import Rendered
 
 _JSON_KEYS = (
     "kind",

@@ -28,8 +28,8 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from .errors import Problem
-from .outcome import FileOutcome
+from selfeval_xl.errors import Problem
+from selfeval_xl.outcome import FileOutcome
 
 
 def _seconds() -> float:

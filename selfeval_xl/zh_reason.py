@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ._fs import os_reason
+from selfeval_xl._fs import os_reason
 
 # (English text pattern, Chinese); the first match wins. Patterns match the start of the text.
 _ZIP = [

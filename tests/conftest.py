@@ -14,8 +14,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))  # make_samples
 
+from sample_data import indicator_row
+
 from selfeval_xl import fill_workbook, generate_template, load_rules
-from selfeval_xl.sample_data import indicator_row
 
 # A realistic filled project (real form 18 shape: 镜湖区残联 2023, amounts in 万元), all rows
 # scored at full points so tests can change one thing at a time.
@@ -152,7 +153,7 @@ def rich_workbook(path: Path, indicators: Sequence[Mapping[str, Any]] | None = N
 
     import xlsxwriter
 
-    from selfeval_xl import layout as L
+    from selfeval_xl.reading import contract as L
 
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     info = wb.add_worksheet(L.SHEET_INFO)

@@ -11,7 +11,7 @@ from typing import Any
 
 import openpyxl
 
-from selfeval_xl.fill import put
+from selfeval_xl.outputs.fill import put
 
 
 @dataclass

@@ -19,8 +19,8 @@ from _measure import run_measured, selfeval
 from conftest import BASE_BUDGET, BASE_INFO, base_rows, row
 
 from selfeval_xl import fill_workbook, score_file
-from selfeval_xl import layout as L
 from selfeval_xl.batch import BatchOptions, run_batch
+from selfeval_xl.reading import contract as L
 
 FORMULA_TEXTS = {
     "单位名称": '=HYPERLINK("http://evil.example","点我")',

@@ -14,7 +14,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from make_templates import make_templates  # noqa: E402
 
-from selfeval_xl.rules import bundled  # noqa: E402
+from selfeval_xl.rules.ruleset import bundled  # noqa: E402
 
 
 def _shape(path: Path) -> dict:

@@ -11,7 +11,7 @@ from conftest import base_rows, row
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
-from selfeval_xl.verdict import STATUS_ZH
+from selfeval_xl.scoring.verdict import STATUS_ZH
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import BASE_BUDGET, BASE_INFO, base_rows, row
 from make_samples import make_samples  # scripts/, on sys.path via conftest
+from sample_data import DEPT_SAMPLES
 
 from selfeval_xl import RuleSetError, fill_workbook, generate_template, load_rules, score_file
-from selfeval_xl import layout as L
 from selfeval_xl.cli import cli
-from selfeval_xl.formula import FormulaError, MissingValue, ZeroDenominator, parse_formula
-from selfeval_xl.rules import builtin_path, find_rules
-from selfeval_xl.sample_data import DEPT_SAMPLES
-from selfeval_xl.writeback import write_back
+from selfeval_xl.outputs.writeback import write_back
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rules.formula import FormulaError, MissingValue, ZeroDenominator, parse_formula
+from selfeval_xl.rules.ruleset import builtin_path, find_rules
 
 # Every 共性 indicator at full marks (hand-checked against the default rule set):
 FULL_DATA = {

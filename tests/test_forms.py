@@ -9,14 +9,14 @@ from pathlib import Path
 import openpyxl
 from click.testing import CliRunner
 
-from selfeval_xl import layout as L
 from selfeval_xl import read_workbook, score_file
 from selfeval_xl.batch import RuleBook
 from selfeval_xl.cli import cli
-from selfeval_xl.fill import put
-from selfeval_xl.form_reader import read_form
-from selfeval_xl.rules import find_rules
-from selfeval_xl.writeback import write_back
+from selfeval_xl.outputs.fill import put
+from selfeval_xl.outputs.writeback import write_back
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.form_layout import read_form
+from selfeval_xl.rules.ruleset import find_rules
 
 TIANCHANG_ROWS = [  # real form 03 (天长市水利局 2022), as published
     ("产出指标(50分)", "数量指标", "完成中型灌区节水改造项目数量", "1", "1", 10, 10),

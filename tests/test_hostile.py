@@ -17,7 +17,7 @@ from _measure import run_measured, selfeval
 from conftest import BASE_BUDGET, BASE_INFO, base_rows
 
 from selfeval_xl import fill_workbook, score_file
-from selfeval_xl import layout as L
+from selfeval_xl.reading import contract as L
 
 INDICATORS = "xl/worksheets/sheet4.xml"  # 绩效指标 in the generated template
 
@@ -97,7 +97,7 @@ def test_shared_strings_past_the_cap_are_refused(tmp_path, template_path, monkey
     # The 2.4 M shared strings cost 771 MB; past MAX_SHARED (1 M) a workbook is refused.
     # The cap is lowered here so that the test input stays small: 3,000 strings over a cap of
     # 2,000, read incrementally (each <si> dropped once read).
-    from selfeval_xl import xlsx
+    from selfeval_xl.ooxml import package as xlsx
 
     monkeypatch.setattr(xlsx, "MAX_SHARED", 2_000)
     strings = "".join(f"<si><t>{i}</t></si>" for i in range(3_000)).encode()
@@ -562,7 +562,7 @@ def test_the_overflow_csv_neutralises_formula_text(tmp_path, template_path, monk
     from conftest import row
 
     from selfeval_xl.batch import BatchOptions, run_batch
-    from selfeval_xl.summary import SummaryWriter
+    from selfeval_xl.outputs.summary import SummaryWriter
 
     monkeypatch.setattr(SummaryWriter, "detail_limit", 2)  # the rest spills, as past 1,048,575 rows
     rows = base_rows()
@@ -747,7 +747,7 @@ def test_a_strict_ooxml_workbook_is_read_and_written_back_keeping_its_styles(tmp
     assert after.endswith(styles[styles.index(b"</cellXfs>") :])
     rels = _member(path, "xl/_rels/workbook.xml.rels")
     assert b"schemas.openxmlformats.org/officeDocument" not in rels  # our relationship in their namespace
-    from selfeval_xl.xlsx import open_book
+    from selfeval_xl.ooxml.package import open_book
 
     book = open_book(path)
     assert book.sheet_names[-1] == L.SHEET_RESULTS

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from selfeval_xl.cli import cli
 from selfeval_xl.errors import RuleSetError
-from selfeval_xl.rules import load_rules
+from selfeval_xl.rules.ruleset import load_rules
 
 ENGLISH = re.compile(r"[A-Za-z]{4,}")  # a word of English (file names here are Chinese)
 

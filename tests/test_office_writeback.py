@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 from conftest import base_rows, office_resave, rich_workbook, row, soffice
 
-from selfeval_xl import layout as L
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
-from selfeval_xl.writeback import write_back
+from selfeval_xl.outputs.writeback import write_back
+from selfeval_xl.reading import contract as L
 
 pytestmark = pytest.mark.office
 

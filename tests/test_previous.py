@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
 
-from selfeval_xl import layout as L
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.previous import PreviousError, read_previous
+from selfeval_xl.outputs.previous_year import PreviousError, read_previous
+from selfeval_xl.reading import contract as L
 
 # 康复服务比例 (≥85%, 15 分) at 17%: 15 × 17/85 = 3 → 100 − 15 + 3 = 88 → 良
 LOW = base_rows()
@@ -108,7 +108,7 @@ def test_a_previous_file_that_is_not_a_summary_is_a_usage_error(years, monkeypat
 
 
 def test_district_report_compares_with_last_year(years):
-    from selfeval_xl.district import draft_district
+    from selfeval_xl.outputs.district import draft_district
 
     options = BatchOptions(
         summary=years / "汇总.xlsx", write_back=False, previous=read_previous(years / "上年汇总.xlsx")

@@ -20,13 +20,13 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from selfeval_xl import generate_template, load_rules
-from selfeval_xl import layout as L
 from selfeval_xl.batch import score_file
 from selfeval_xl.cli import cli
 from selfeval_xl.demo import samples_dir
-from selfeval_xl.results_sheet import results_sheet
-from selfeval_xl.writeback import write_back
-from selfeval_xl.xlsx_write import write_sheet
+from selfeval_xl.ooxml.sheet_writer import write_sheet
+from selfeval_xl.outputs.results_sheet import results_sheet
+from selfeval_xl.outputs.writeback import write_back
+from selfeval_xl.reading import contract as L
 
 A4 = (595.3, 841.9)  # points, portrait
 UNIT = "芜湖市镜湖区残疾人联合会"

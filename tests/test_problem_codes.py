@@ -10,7 +10,7 @@ from conftest import base_rows, row
 
 from selfeval_xl import UnreadableWorkbook, load_rules, read_workbook, score, score_file
 from selfeval_xl.batch import RuleBook
-from selfeval_xl.rules import builtin_path
+from selfeval_xl.rules.ruleset import builtin_path
 
 
 def codes(problems):
@@ -30,7 +30,7 @@ def test_too_many_indicator_rows(make_workbook):
 
 
 def test_part_that_inflates_past_the_limit_is_refused_before_inflating(make_workbook, tmp_path, monkeypatch):
-    from selfeval_xl import xlsx
+    from selfeval_xl.ooxml import package as xlsx
 
     src = make_workbook()
     big = tmp_path / "big.xlsx"

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from selfeval_xl import UnreadableWorkbook, load_rules, read_workbook, score
-from selfeval_xl.fill import put
+from selfeval_xl.outputs.fill import put
 
 
 def problems(data):

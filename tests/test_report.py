@@ -13,7 +13,7 @@ from conftest import office_resave, soffice
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
-from selfeval_xl.report import draft, to_markdown
+from selfeval_xl.outputs.report import draft, to_markdown
 
 SEED = "红谷滩区应急管理局_2022年部门整体支出.xlsx"
 PROJECT = "镜湖区残联_残疾人事业发展补助资金.xlsx"

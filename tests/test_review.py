@@ -10,12 +10,12 @@ import openpyxl
 import pytest
 from conftest import base_rows, office_resave, row, soffice
 
-from selfeval_xl import layout as L
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.results_sheet import HEADER_ROW, indicator_row
-from selfeval_xl.writeback import result_path
+from selfeval_xl.outputs.results_sheet import HEADER_ROW, indicator_row
+from selfeval_xl.outputs.writeback import result_path
+from selfeval_xl.reading import contract as L
 
 # Indicator records of the results sheet, in order: 0 预算执行率, 1 康复服务比例 (15 分), 2 托养服务人次数
 # (10), 3 服务规范性 (10), 4 项目完成时间 (5), 5 燃油补贴标准 (10), 6 残疾人康复服务水平 (15),
@@ -234,7 +234,7 @@ def test_summary_grades_and_ranks_by_the_reviewed_total(scored, make_workbook, t
 
 
 def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
-    from selfeval_xl.district import draft_district
+    from selfeval_xl.outputs.district import draft_district
 
     folder, path = scored
     type_entries(path, ENTRIES)
@@ -299,7 +299,7 @@ def test_a_review_elsewhere_leaves_the_file_awaiting(awaiting):
 
 
 def test_unit_report_states_the_reviewed_total(scored):
-    from selfeval_xl.report import draft
+    from selfeval_xl.outputs.report import draft
 
     _, path = scored
     type_entries(path, ENTRIES)

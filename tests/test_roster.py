@@ -6,10 +6,10 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
-from selfeval_xl import layout as L
 from selfeval_xl.cli import cli
-from selfeval_xl.reader import read_workbook
-from selfeval_xl.roster import RosterError, read_roster, safe_filename
+from selfeval_xl.outputs.roster import RosterError, read_roster, safe_filename
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.template_layout import read_workbook
 
 HEADER = "单位编码,单位名称,主管部门,项目名称\n"
 

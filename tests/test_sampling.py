@@ -9,10 +9,10 @@ import xlsxwriter
 from click.testing import CliRunner
 from conftest import base_rows, row
 
-from selfeval_xl import layout as L
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.sampling import RANDOM_REASON, draw
+from selfeval_xl.outputs.sampling import RANDOM_REASON, draw
+from selfeval_xl.reading import contract as L
 
 HEADERS = (
     "单位编码",

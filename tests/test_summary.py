@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
 
-from selfeval_xl import layout as L
-from selfeval_xl import xlsx_write as xw
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.summary import SummaryWriter, competition_ranks
+from selfeval_xl.ooxml import sheet_writer as xw
+from selfeval_xl.outputs.summary import SummaryWriter, competition_ranks
+from selfeval_xl.reading import contract as L
 
 FORMULA_TEXT = '=HYPERLINK("http://evil.example","点我")'
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from selfeval_xl.cli import cli
-from selfeval_xl.ownership import is_ours
+from selfeval_xl.ooxml.ownership import is_ours
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.values import BLANK, DATE, NUMBER, TEXT, parse_amount, parse_operator_word, parse_value
+from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, parse_operator_word, parse_value
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ from conftest import base_rows, row
 from test_forms import TIANCHANG_ROWS, build_form
 
 from selfeval_xl import load_rules, read_workbook, score, score_file
-from selfeval_xl.form_reader import read_form
-from selfeval_xl.reader import constant_formula_text
-from selfeval_xl.rules import builtin_path
+from selfeval_xl.reading.form_layout import read_form
+from selfeval_xl.reading.template_layout import constant_formula_text
+from selfeval_xl.rules.ruleset import builtin_path
 
 
 def card_for(make_workbook, rows=None, rules=None, **kw):
@@ -278,7 +278,7 @@ def test_claims_stand_for_the_total_only_when_all_rows_carry_one(make_workbook):
 
 
 def test_bundled_rule_sets_say_how_not_applicable_points_count():
-    from selfeval_xl.rules import bundled
+    from selfeval_xl.rules.ruleset import bundled
 
     for ruleset_id, path in bundled().items():
         assert 'na_points = "rescale"' in path.read_text(encoding="utf-8"), ruleset_id
@@ -309,8 +309,8 @@ def test_no_score_difference_against_a_provisional_total(make_workbook, tmp_path
     # 申报总分 itself is still shown
     from click.testing import CliRunner
 
-    from selfeval_xl import layout as L
     from selfeval_xl.cli import cli
+    from selfeval_xl.reading import contract as L
 
     rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
     rows[1]["申报得分"] = 12
@@ -334,7 +334,7 @@ def test_blank_template_points_at_the_first_personal_row(template_path, tmp_path
     # 三级指标 yet). The one blank-form problem points where the first 个性指标's 实际完成值 goes:
     # H3 (row 2 + 1), not the header H1
     from selfeval_xl import generate_template
-    from selfeval_xl.rules import find_rules
+    from selfeval_xl.rules.ruleset import find_rules
 
     card = score_file(template_path).card
     assert (card.status, found(card)) == ("blank", [("blank-form", "H3")])

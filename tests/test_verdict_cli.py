@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
 
-from selfeval_xl import layout as L
 from selfeval_xl.cli import cli
+from selfeval_xl.reading import contract as L
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ import pytest
 from conftest import X14_VALIDATION, base_rows, rich_workbook, row, tiny_png
 from python_calamine import CalamineWorkbook
 
-from selfeval_xl import layout as L
-from selfeval_xl import score_file, zipcopy
-from selfeval_xl import xlsx_write as xw
-from selfeval_xl.writeback import lock_file, result_path, write_back
+from selfeval_xl import score_file
+from selfeval_xl.ooxml import sheet_writer as xw
+from selfeval_xl.ooxml import zipcopy
+from selfeval_xl.outputs.writeback import lock_file, result_path, write_back
+from selfeval_xl.reading import contract as L
 
 ALLOWED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "docProps/app.xml", "xl/styles.xml"}
 WHEN = "2026-11-27 09:00"

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from ..xlsx import WORKBOOK_EXTENSIONS
-from .guard import HostGuard
-from .jobs import DISTRICT_NAME, ZIP_NAME, Batch, NotAvailable, Registry
-from .uploads import BATCH_LIMIT, FILE_LIMIT, MB, Receiver, UploadRefused, place
+from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS
+from selfeval_xl.web.guard import HostGuard
+from selfeval_xl.web.jobs import DISTRICT_NAME, ZIP_NAME, Batch, NotAvailable, Registry
+from selfeval_xl.web.uploads import BATCH_LIMIT, FILE_LIMIT, MB, Receiver, UploadRefused, place
 
 STATIC = {
     "/": ("index.html", "text/html; charset=utf-8"),

@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import layout as L
-from .._fs import atomic_write, os_reason
-from ..batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
-from ..errors import Problem
-from ..verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, group_index, is_ranked, status_zh
+from selfeval_xl._fs import atomic_write, os_reason
+from selfeval_xl.batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
+from selfeval_xl.errors import Problem
+from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.verdict import (
+    BLANK,
+    NEEDS_CORRECTION,
+    NEEDS_REVIEW,
+    closing_counts,
+    group_index,
+    is_ranked,
+    status_zh,
+)
 
 UNREAD = "无法读取"  # a file that could not be read at all (汇总's 未评分文件)
 
@@ -315,8 +323,8 @@ class Batch:
         out = self.folder / REPORTS / str(n) / (Path(row.file).stem + what)
         with _REPORT_LOCK:
             if not out.exists():
-                from ..report import draft
-                from ..report_docx import write_docx
+                from selfeval_xl.outputs.report import draft
+                from selfeval_xl.outputs.report_docx import write_docx
 
                 outcome = score_file(row.source, row.file, RuleBook())
                 if outcome.card is None:
@@ -331,8 +339,8 @@ class Batch:
         out = self.folder / REPORTS / DISTRICT_NAME
         with _REPORT_LOCK:
             if not out.exists():
-                from ..district import draft_district
-                from ..report_docx import write_docx
+                from selfeval_xl.outputs.district import draft_district
+                from selfeval_xl.outputs.report_docx import write_docx
 
                 out.parent.mkdir(parents=True, exist_ok=True)
                 write_docx(draft_district(summary), out)

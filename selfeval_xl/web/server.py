@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import uvicorn
 
-from .app import create_app
-from .guard import allowed_hosts
-from .jobs import Registry
+from selfeval_xl.web.app import create_app
+from selfeval_xl.web.guard import allowed_hosts
+from selfeval_xl.web.jobs import Registry
 
 
 class BindError(Exception):

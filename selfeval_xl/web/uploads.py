@@ -15,8 +15,8 @@ from pathlib import Path
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..xlsx import WORKBOOK_EXTENSIONS
-from ..zh_reason import zh_reason
+from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS
+from selfeval_xl.zh_reason import zh_reason
 
 MB = 1024 * 1024
 FILE_LIMIT = 50 * MB  # one uploaded file, or one file inside an uploaded .zip

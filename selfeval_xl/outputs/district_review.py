@@ -1,0 +1,114 @@
+"""The district report's sections on 复核 (how many files a reviewer changed and by how much)
+and, when the summary was made with ``--previous``, on the change since last year (biggest
+rises and falls, grade changes). Read from 汇总's rows by header text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selfeval_xl.outputs.report import Block
+from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+
+TOP = 5
+NUMERALS = "一二三四五六七八九十"
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+
+
+def _name(r: dict[str, Any]) -> str:
+    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
+    return f"{unit}（{project}）" if project else str(unit)
+
+
+def heading(n: int, text: str) -> Block:
+    return Block("h1", f"{NUMERALS[n - 1] if n <= len(NUMERALS) else n}、{text}")
+
+
+def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
+    """Section ``n``: 复核情况 (nothing when the summary has no 复核总分 column)."""
+    if not rows or "复核总分" not in rows[0]:
+        return []
+    reviewed = [r for r in rows if _num(r.get("复核总分")) is not None and _num(r.get("核定总分")) is not None]
+    out = [heading(n, "复核情况")]
+    if not reviewed:
+        out.append(Block("p", "本次尚未录入复核得分，各单位等级均按核定总分确定。"))
+        return out
+    moves = [round_half_up(r["复核总分"] - r["核定总分"]) for r in reviewed]
+    down, up = sum(m < 0 for m in moves), sum(m > 0 for m in moves)
+    mean = round_half_up(sum(moves) / len(moves))
+    total_abs = round_half_up(sum(abs(m) for m in moves))
+    out.append(
+        Block(
+            "p",
+            f"共复核 {len(reviewed)} 份，复核后调减 {down} 份、调增 {up} 份、不变 {len(reviewed) - down - up} 份；"
+            f"复核总分与核定总分平均相差 {fmt_num(mean)} 分，变动合计 {fmt_num(total_abs)} 分。"
+            "复核过的单位按复核总分定级、排名。",
+        )
+    )
+    ranked = sorted(zip(reviewed, moves, strict=True), key=lambda x: -abs(x[1]))
+    out.append(
+        Block(
+            "table",
+            headers=("单位（项目）", "核定总分", "复核总分", "变动", "等级"),
+            rows=[
+                (_name(r), fmt_num(r["核定总分"]), fmt_num(r["复核总分"]), _signed(m), str(r.get("等级") or ""))
+                for r, m in ranked[:TOP]
+            ],
+        )
+    )
+    return out
+
+
+def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
+    """Section ``n``: 与上年比较 (nothing unless the summary has the 变化 column)."""
+    if not rows or "变化" not in rows[0]:
+        return []
+    matched = [r for r in rows if _num(r.get("变化")) is not None]
+    missing = sum(1 for r in rows if r.get("上年核定总分") == "无上年记录")
+    out = [heading(n, "与上年比较")]
+    if not matched:
+        out.append(Block("p", f"没有能与上年汇总表对应的单位（无上年记录 {missing} 份）。"))
+        return out
+    up = sorted((r for r in matched if r["变化"] > 0), key=lambda r: -r["变化"])
+    down = sorted((r for r in matched if r["变化"] < 0), key=lambda r: r["变化"])
+    out.append(
+        Block(
+            "p",
+            f"与上年对应的有 {len(matched)} 份（无上年记录 {missing} 份）：总分上升 {len(up)} 份、下降 {len(down)} 份、"
+            f"持平 {len(matched) - len(up) - len(down)} 份。",
+        )
+    )
+    headers = ("单位（项目）", "上年总分", "本年总分", "变化", "上年等级", "本年等级")
+
+    def table_rows(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+        return [
+            (
+                _name(r),
+                fmt_num(r.get("上年核定总分")),
+                fmt_num(round_half_up(r["上年核定总分"] + r["变化"])),
+                _signed(r["变化"]),
+                str(r.get("上年等级") or ""),
+                str(r.get("等级") or ""),
+            )
+            for r in items
+        ]
+
+    for title, items in (("上升最多的单位", up[:TOP]), ("下降最多的单位", down[:TOP])):
+        if items:
+            out.append(Block("p", title + "："))
+            out.append(Block("table", headers=headers, rows=table_rows(items)))
+    changed = [r for r in matched if r.get("上年等级") and r.get("等级") and r["上年等级"] != r["等级"]]
+    if changed:
+        out.append(Block("p", f"等级变化 {len(changed)} 份："))
+        out += [
+            Block("bullet", f"{_name(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])} 分）") for r in changed
+        ]
+    else:
+        out.append(Block("p", "与上年相比，各单位等级均无变化。"))
+    return out
+
+
+def _signed(x: float) -> str:
+    return ("+" if x > 0 else "") + fmt_num(x)

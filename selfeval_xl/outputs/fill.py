@@ -1,0 +1,104 @@
+"""Fill a generated template by header text with openpyxl: how samples, tests and outside
+tools put data into the contract's cells (SPEC §2: cells are found by header, not address)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+from selfeval_xl._fs import atomic_write
+from selfeval_xl.ooxml.ownership import stamp
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rules.formula import item_key
+
+
+def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
+    for row in ws.iter_rows(min_row=1, max_row=L.HEADER_SEARCH_ROWS):
+        found = {L.normalize_label(c.value): c.column for c in row if isinstance(c.value, str)}
+        if L.I_NAME in found or L.B_CATEGORY in found or L.D_ITEM in found:
+            return row[0].row, found
+    raise ValueError(f"{ws.title}: header not found")
+
+
+def _owned(ws: Any, row: int, cols: dict[str, int]) -> bool:
+    """A rule-set row of the template: 预算执行率, or a 共性 row."""
+    if L.I_SOURCE in cols and L.normalize_label(ws.cell(row, cols[L.I_SOURCE]).value) == L.SOURCE_COMMON:
+        return True
+    return L.normalize_label(ws.cell(row, cols[L.I_NAME]).value) == L.LEVEL1_BUDGET
+
+
+def put(cell: Cell, value: Any) -> None:
+    """Write a value; text that starts with ``=`` stays text (openpyxl would make it a formula)."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def fill_workbook(
+    template: Path | str,
+    out: Path | str,
+    info: Mapping[str, Any],
+    budget: Mapping[str, Sequence[Any]] | None = None,
+    indicators: Sequence[Mapping[str, Any]] = (),
+    keep_budget_row: bool = True,
+    dept_data: Mapping[str, Any] | None = None,
+    owned: Mapping[str, Mapping[str, Any]] | None = None,
+    ours: bool = False,
+) -> Path:
+    """Copy ``template`` to ``out`` with 基本信息 values by label, 预算执行 amounts by 资金类别
+    (``(年初, 全年预算, 全年执行)``), 部门整体数据 values by item, and indicator rows (dicts
+    keyed by header text) written below the rule set's own rows (预算执行率, 共性指标); cells of
+    those rows are set from ``owned`` (三级指标 → {header: value}, e.g. their 申报得分).
+    Skeleton rows are cleared first."""
+    import openpyxl  # loaded only when filling (it pulls in numpy)
+
+    wb = openpyxl.load_workbook(template)
+    ws = wb[L.SHEET_INFO]
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        label = L.normalize_label(row[0].value)
+        if label in info:
+            put(ws.cell(row[0].row, 2), info[label])
+    ws = wb[L.SHEET_BUDGET]
+    header_row, cols = _header_map(ws)
+    for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.B_CATEGORY], max_col=cols[L.B_CATEGORY]):
+        cat = L.normalize_label(row[0].value)
+        if budget and cat in budget:
+            for header, value in zip((L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED), budget[cat], strict=False):
+                put(ws.cell(row[0].row, cols[header]), value)
+    if dept_data:
+        ws = wb[L.SHEET_DEPT_DATA]
+        header_row, cols = _header_map(ws)
+        wanted = {item_key(k): v for k, v in dept_data.items()}
+        for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.D_ITEM], max_col=cols[L.D_ITEM]):
+            key = item_key(row[0].value)
+            if key in wanted:
+                put(ws.cell(row[0].row, cols[L.D_VALUE]), wanted[key])
+    ws = wb[L.SHEET_INDICATORS]
+    header_row, cols = _header_map(ws)
+    first = header_row + 1
+    while keep_budget_row and _owned(ws, first, cols):
+        name = ws.cell(first, cols[L.I_NAME]).value
+        for header, value in (owned or {}).get(name, {}).items():
+            put(ws.cell(first, cols[header]), value)
+        first += 1
+    for r in range(first, ws.max_row + 1):
+        for c in cols.values():
+            ws.cell(r, c).value = None
+    for i, rec in enumerate(indicators):
+        for header, value in rec.items():
+            if header in cols:
+                put(ws.cell(first + i, cols[header]), value)
+        if L.I_SEQ in cols and L.I_SEQ not in rec:
+            ws.cell(first + i, cols[L.I_SEQ], first + i - header_row)
+    out = Path(out)
+
+    def write(tmp: Path) -> None:
+        wb.save(tmp)
+        if ours:  # a file the user receives from us (convert), not a user's filled workbook
+            stamp(tmp)
+
+    atomic_write(out, write)
+    return out

@@ -1,0 +1,109 @@
+"""Last year's summary (``score --previous 上年汇总.xlsx``, SPEC §4.2): each of this year's files
+matched to last year's row for the same unit and project, for 上年核定总分, 上年等级 and 变化.
+
+Last year's file is read by header text, not by position: one written by an older selfeval or
+edited by hand (a title row added, extra columns, sorted differently, 复核总分 missing) still
+matches. Rows match on 单位编码 + 项目名称; where either side has no 单位编码, on 单位名称 +
+项目名称. Keys are compared after NFKC and without spaces, so 全角/半角 and stray spaces do not
+break a match; a renamed project does not match (it is reported as 无上年记录)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+NO_RECORD = "无上年记录"
+TOTAL = L.SUMMARY_TAIL[0]  # 核定总分
+PREV_HEADERS = ("上年核定总分", "上年等级", "变化")
+_NOT_GRADED = {"待更正", "未填写", "未评分"}  # last year's rows with no final score
+
+
+class PreviousError(Exception):
+    """Last year's summary cannot be used (message in Chinese)."""
+
+
+@dataclass
+class PreviousYear:
+    """Last year's graded rows: columns ``code``, ``unit``, ``project`` (match keys), ``total``
+    (复核总分 where present, else 核定总分) and ``grade``."""
+
+    path: Path
+    table: pd.DataFrame
+
+
+def key_text(value: object) -> str:
+    """A key as compared: NFKC, no spaces; a code stored as a number (340202.0) as digits."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "".join(unicodedata.normalize("NFKC", str(value)).split())
+
+
+def read_previous(path: Path) -> PreviousYear:
+    """Read last year's summary workbook; ``PreviousError`` when it is not one."""
+    import pandas as pd
+
+    try:
+        raw = read_summary_table(path, (L.INFO_UNIT, TOTAL), "上年汇总表")
+    except SummaryTableError as exc:
+        raise PreviousError(str(exc)) from None
+    total = pd.to_numeric(column(raw, TOTAL), errors="coerce")
+    reviewed = pd.to_numeric(column(raw, L.R_REVIEWED_TOTAL), errors="coerce")
+    status = column(raw, "状态").map(key_text)
+    table = pd.DataFrame(
+        {
+            "code": column(raw, L.INFO_UNIT_CODE).map(key_text),
+            "unit": column(raw, L.INFO_UNIT).map(key_text),
+            "project": column(raw, L.INFO_PROJECT).map(key_text),
+            "total": reviewed.where(reviewed.notna(), total),
+            "grade": column(raw, "等级").map(lambda v: None if v is None or v != v else str(v).strip() or None),
+        }
+    )
+    keep = table["total"].notna() & (table["unit"] != "") & ~status.isin(_NOT_GRADED)
+    return PreviousYear(Path(path), table[keep].reset_index(drop=True))
+
+
+def match(previous: PreviousYear, current: pd.DataFrame) -> pd.DataFrame:
+    """For this year's rows (columns ``code``, ``unit``, ``project`` as written, any index):
+    last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match) and
+    ``matched_by`` (``单位编码``, ``单位名称`` or None), on the same index."""
+    import pandas as pd
+
+    cur = pd.DataFrame(
+        {c: current[c].map(key_text) for c in ("code", "unit", "project")}, index=current.index
+    ).rename_axis("row")
+    cur = cur.reset_index()
+    prev = previous.table
+    keep = ["prev_total", "prev_grade"]
+    prev = prev.rename(columns={"total": "prev_total", "grade": "prev_grade"})
+
+    # 1. by 单位编码 + 项目名称, where both sides have a code
+    with_code = prev[prev["code"] != ""].drop_duplicates(["code", "project"])
+    by_code = cur[cur["code"] != ""].merge(with_code[["code", "project", *keep]], on=["code", "project"], how="inner")
+    by_code["matched_by"] = L.INFO_UNIT_CODE
+    # 2. by 单位名称 + 项目名称, where either side has no code
+    rest = cur[~cur["row"].isin(by_code["row"])]
+    no_code_prev = prev[prev["code"] == ""].drop_duplicates(["unit", "project"])
+    any_prev = prev.drop_duplicates(["unit", "project"])
+    by_name = pd.concat(
+        [
+            rest[rest["code"] == ""].merge(any_prev[["unit", "project", *keep]], on=["unit", "project"], how="inner"),
+            rest[rest["code"] != ""].merge(
+                no_code_prev[["unit", "project", *keep]], on=["unit", "project"], how="inner"
+            ),
+        ]
+    )
+    by_name["matched_by"] = L.INFO_UNIT
+    found = pd.concat([by_code, by_name]).set_index("row")[[*keep, "matched_by"]]
+    out = found.reindex(cur["row"])
+    out.index = current.index
+    return out

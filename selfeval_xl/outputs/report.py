@@ -1,0 +1,406 @@
+"""A drafted 自评报告 for one scored workbook, in the seed report's section structure
+(../shared/seed): every figure comes from the workbook and names its cell — in a closing
+table 附：数据来源 (SPEC §4.5), or inline as （绩效指标!H4） with ``inline_cites``; what only
+people can write is a clearly marked placeholder. The draft is a list of blocks, rendered to Markdown
+here and to .docx by ``report_docx``."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rules.formula import item_key
+from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
+from selfeval_xl.scoring.rounding import fmt_num, fmt_pct, round_half_up
+from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
+
+PLACEHOLDER = "【请补充：{}】"
+
+
+@dataclass
+class Block:
+    """One piece of the report: a heading (level 0 title, 1, 2), a paragraph, a bullet or a
+    table (``rows`` under ``headers``)."""
+
+    kind: str  # title | h1 | h2 | p | bullet | table | image (``data``: PNG, ``text``: caption)
+    text: str = ""
+    headers: tuple[str, ...] = ()
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    widths: tuple[float, ...] = ()  # table column widths in cm (the GB/T 9704 text width is 15.6 cm)
+    data: bytes = b""
+
+
+def todo(what: str) -> str:
+    return PLACEHOLDER.format(what)
+
+
+SOURCES_TITLE = "附：数据来源"
+SOURCES_HEADERS = ("数据", "数值", "工作表", "单元格")
+
+
+class Cites:
+    """Where the figures come from: inline （工作表!单元格） after each, or collected for the
+    closing 附：数据来源 table (``inline`` False), each once."""
+
+    def __init__(self, data: Any, inline: bool):
+        self.data, self.inline = data, inline
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def __call__(self, what: str, value: object, sheet: str, cell: str | None) -> str:
+        if not cell:
+            return ""
+        name = self.data.sheet(sheet)
+        if self.inline:
+            return f"（{name}!{cell}）"
+        row = (what, _short(str(value)), name, cell)
+        if row not in self.rows:
+            self.rows.append(row)
+        return ""
+
+    def blocks(self) -> list[Block]:
+        if self.inline or not self.rows:
+            return []
+        table = Block("table", headers=SOURCES_HEADERS, rows=list(self.rows), widths=(5.0, 6.6, 2.4, 1.6))
+        return [Block("h1", SOURCES_TITLE), table]
+
+
+def _short(text: str, n: int = 30) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _money(x: float | None) -> str:
+    return "—" if x is None else f"{round_half_up(x, 2):,.2f}"
+
+
+def _subject(card: Scorecard) -> tuple[str, object, str]:
+    data, info = card.data, card.data.info
+    unit = info.get(L.INFO_UNIT) or todo("单位名称")
+    subject = (
+        "部门整体支出"
+        if data.kind == L.KIND_DEPARTMENT
+        else f"“{info.get(L.INFO_PROJECT) or todo('项目名称')}”项目支出"
+    )
+    return unit, data.year or todo("年度"), subject
+
+
+def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
+    """The report for ``card`` as blocks, its figures sourced in a closing 附：数据来源 table (or
+    inline with ``inline_cites``); for a file that must be corrected or filled first (待更正,
+    未填写), what to fix instead (``draft_corrections``)."""
+    if card.status in (NEEDS_CORRECTION, BLANK):
+        return draft_corrections(card)
+    data, rules, info = card.data, card.rules, card.data.info
+    cite = Cites(data, inline_cites)
+    dept = data.kind == L.KIND_DEPARTMENT
+    unit, year, subject = _subject(card)
+    out = [Block("title", f"{unit}{year}年度{subject}绩效自评报告")]
+
+    out.append(Block("h1", "一、基本情况"))
+    goal = info.get(L.INFO_GOAL)
+    out.append(
+        Block(
+            "p",
+            f"年度总体目标：{goal}{cite(L.INFO_GOAL, goal, L.SHEET_INFO, data.info_cells.get(L.INFO_GOAL))}"
+            if goal
+            else f"年度总体目标：{todo('年初设定的年度总体目标')}",
+        )
+    )
+    achieved = info.get(L.INFO_ACHIEVED)
+    out.append(
+        Block(
+            "p",
+            f"实际完成情况：{achieved}"
+            + cite(L.INFO_ACHIEVED, achieved, L.SHEET_INFO, data.info_cells.get(L.INFO_ACHIEVED))
+            if achieved
+            else f"实际完成情况：{todo('年度总体目标的实际完成情况')}",
+        )
+    )
+
+    out.append(Block("h1", "二、自评工作组织开展情况"))
+    out.append(Block("p", todo("评价组织（领导小组、工作组）、评价方法和工作程序")))
+
+    out.append(Block("h1", "三、综合评价结论"))
+    out.append(Block("h2", "（一）得分情况"))
+    claim = card.claimed_total
+    verdict = (
+        f"按规则集“{rules.label}”核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，"
+        + (f"经复核为 {fmt_num(card.reviewed_total)} 分，" if card.reviewed_total is not None else "")
+        + f"等级为“{card.grade}”。"
+    )
+    if claim is not None:
+        diff = round_half_up(claim - card.total)
+        claimed_grade = rules.grade(claim)
+        where = cite(L.INFO_CLAIMED_TOTAL, fmt_num(claim), L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
+        verdict += f"单位申报 {fmt_num(claim)} 分（{claimed_grade}）{where}，"
+        if abs(diff) <= rules.claim_tolerance:
+            verdict += "与核定得分一致。"
+        else:
+            holds = "等级与核定一致" if claimed_grade == card.grade else f"等级应为“{card.grade}”而非“{claimed_grade}”"
+            verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
+    review = [p for p in card.problems if p.code == REVIEW_CODE]
+    if review:
+        verdict += (
+            f"其中 {len(review)} 项指标的实际完成值是文字描述，需复核人员判断（状态：{status_zh(card.status)}），"
+            "上述得分和等级为暂定。"
+        )
+    out.append(Block("p", verdict))
+    out.append(
+        Block(
+            "table",
+            headers=("一级指标", "分值", "核定得分"),
+            rows=[(name, fmt_num(p), fmt_num(s)) for name, p, s in card.subtotals]
+            + [("合计", fmt_num(sum(p for _, p, _ in card.subtotals)), fmt_num(card.total))],
+        )
+    )
+    out += _budget(card, cite)
+    if dept:
+        out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
+        out += _common_section(
+            card,
+            "（四）预算管理和资产管理情况",
+            ("公用经费", "政府采购", "结转结余", "预算调整", "固定资产", "在职人员", "重点支出"),
+        )
+    else:
+        out.append(Block("h2", "（三）项目支出管理情况"))
+        out.append(Block("p", todo("资金管理、项目实施、制度执行情况")))
+
+    out.append(Block("h1", "四、绩效目标完成情况"))
+    out.append(
+        Block(
+            "table",
+            headers=("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分"),
+            widths=(1.6, 2.0, 3.2, 2.1, 2.5, 1.2, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width
+            rows=[
+                (
+                    r["level1"],
+                    r["level2"],
+                    r["name"],
+                    r["target_text"],
+                    r["actual_text"].split("（")[0],  # the formula and its inputs are in 三、
+                    fmt_num(r["points"]),
+                    fmt_num(r["score"]),
+                    fmt_num(r["claimed"]),
+                )
+                for r in card.records
+            ],
+        )
+    )
+    unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
+    reasons = {row: rec["reason"] for row, rec in data.records.items()}
+    awaiting = {r["row"] for r in card.records if r["note"].startswith("待复核")}
+    slips = {  # rows whose value is probably mistyped (0.98 for 98%): to be corrected, not explained
+        int(m.group(1))
+        for p in card.problems
+        if p.code in SLIP_CODES and p.where.sheet == data.sheet(L.SHEET_INDICATORS)
+        if (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or ""))
+    }
+    if unmet:
+        out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
+        for r in unmet:
+            actual_cell = data.indicator_cell(r["row"], L.I_ACTUAL)
+            where = cite(f"{r['name']} 实际完成值", r["actual_text"], L.SHEET_INDICATORS, actual_cell)
+            reason = reasons.get(r["row"]) or ""
+            text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}{where}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
+            reason_cell = data.indicator_cell(r["row"], L.I_REASON)
+            if r["row"] in awaiting:
+                text += "完成程度待复核人员判断，得分为暂定。"
+            elif r["row"] in slips:
+                text += "指标值与实际完成值的单位或百分数可能填错，请先核对更正。"
+            elif gives_reason(reason):
+                text += f"原因：{reason}{cite(r['name'] + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
+            else:
+                text += todo(f"“{r['name']}”的偏差原因")
+            out.append(Block("bullet", text))
+    else:
+        out.append(Block("p", "各项指标均达到年度目标。"))
+    over = [p for p in card.problems if p.code == "over-achievement"]
+    if over:
+        out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，请在来年细化："))
+        by_row = {r["row"]: r for r in card.records}
+        for p in over:
+            digits = "".join(ch for ch in (p.where.cell or "") if ch.isdigit())
+            name = by_row[int(digits)]["name"] if digits and int(digits) in by_row else ""
+            where = (
+                cite(
+                    f"{name} 实际完成值",
+                    by_row.get(int(digits), {}).get("actual_text", "") if digits else "",
+                    p.where.sheet or L.SHEET_INDICATORS,
+                    p.where.cell,
+                )
+                if p.where.sheet
+                else ""
+            )
+            out.append(Block("bullet", f"{name}：{p.message}{where}"))
+
+    out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
+    given = [reasons[r["row"]] for r in unmet if gives_reason(reasons.get(r["row"]))]
+    for reason in given:
+        out.append(Block("bullet", reason))
+    out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))
+
+    out.append(Block("h1", "六、申报得分与核定得分的差异"))
+    diffs = [
+        r
+        for r in card.records
+        if not math.isnan(r["claimed"]) and abs(r["claimed"] - r["score"]) > rules.claim_tolerance
+    ]
+    if diffs:
+        out.append(
+            Block(
+                "table",
+                headers=("三级指标", "申报得分", "核定得分", "差异", "位置"),
+                widths=(6.0, 2.2, 2.2, 2.0, 3.2),
+                rows=[
+                    (
+                        r["name"],
+                        fmt_num(r["claimed"]),
+                        fmt_num(r["score"]),
+                        fmt_num(r["diff"]),
+                        f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_CLAIMED)}",
+                    )
+                    for r in diffs
+                ],
+            )
+        )
+    else:
+        out.append(Block("p", "各行申报得分与核定得分一致（或未填写申报得分）。"))
+    errors = card.errors
+    if errors:
+        out.append(Block("p", f"另有 {len(errors)} 个错误需要更正后重新评分："))
+        out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in errors]
+
+    out.append(Block("h1", "七、绩效自评结果拟应用和公开情况"))
+    out.append(
+        Block(
+            "p",
+            f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)} 分"
+            + ("（复核后）" if card.reviewed_total is not None else "")
+            + f"，等级“{card.grade}”。"
+            + todo("结果应用和公开安排"),
+        )
+    )
+    return out + cite.blocks()
+
+
+def draft_corrections(card: Scorecard) -> list[Block]:
+    """For a 待更正 or 未填写 file: what the unit must fix before a report can be drafted, each
+    item with its cell; no 偏差原因 is asked for a typo."""
+    unit, year, subject = _subject(card)
+    out = [Block("title", f"{unit}{year}年度{subject}绩效自评表更正清单")]
+    errors = card.errors
+    if card.status == BLANK:
+        out.append(
+            Block(
+                "p",
+                f"自评表尚未填写（状态：{status_zh(card.status)}）：各项指标的实际完成值和全年执行数都是空的。"
+                "请填写后重新评分，再起草自评报告。",
+            )
+        )
+    else:
+        out.append(
+            Block(
+                "p",
+                f"自评表有 {len(errors)} 处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
+                "请按下列清单逐项更正后重新评分。",
+            )
+        )
+    out.append(Block("h1", "一、需要更正的问题"))
+    out.append(
+        Block(
+            "table",
+            headers=("位置", "问题"),
+            widths=(4.0, 11.6),
+            rows=[(p.where.location or "（整个文件）", p.message) for p in errors],
+        )
+    )
+    warnings = card.warnings
+    if warnings:
+        out.append(Block("h1", "二、其他提示"))
+        out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in warnings]
+    if card.status == NEEDS_CORRECTION:
+        out.append(Block("h1", f"{'三' if warnings else '二'}、暂算得分"))
+        out.append(
+            Block(
+                "p",
+                f"按现有数据暂算 {fmt_num(card.total)} 分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
+            )
+        )
+    return out
+
+
+def _place(where: Any) -> str:
+    """A problem's place in words (“绩效指标”表 H4 单元格), for prose without ``!`` references."""
+    if not where.sheet:
+        return ""
+    return f"“{where.sheet}”表" + (f" {where.cell} 单元格" if where.cell else "")
+
+
+def _budget(card: Scorecard, cite: Cites) -> list[Block]:
+    data, b = card.data, card.budget
+    total = data.budget.get(L.B_TOTAL)
+    cols = data.budget_columns
+
+    def at(header: str) -> str:
+        value = {L.B_INITIAL: b.initial, L.B_ADJUSTED: b.adjusted, L.B_EXECUTED: b.executed}[header]
+        cell = f"{cols.get(header, '')}{total.row}" if total else None
+        return cite(header, f"{_money(value)} 万元", L.SHEET_BUDGET, cell)
+
+    text = (
+        f"年初预算数 {_money(b.initial)} 万元{at(L.B_INITIAL)}，全年预算数 {_money(b.adjusted)} 万元{at(L.B_ADJUSTED)}，"
+        f"全年执行数 {_money(b.executed)} 万元{at(L.B_EXECUTED)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
+        "（全年执行数 ÷ 全年预算数）。"
+    )
+    return [
+        Block("h2", "（二）预算编制和执行情况"),
+        Block("p", text),
+        Block("p", todo("预算编制过程和执行中的主要做法")),
+    ]
+
+
+def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list[Block]:
+    rows = [
+        r for r in card.records if any(w in item_key(r["name"]) for w in words) and card.rules.common_for(r["name"])
+    ]
+    blocks = [Block("h2", title)]
+    for r in rows:
+        blocks.append(
+            Block(
+                "bullet",
+                f"{r['name']} {r['actual_text']}：{r['note']}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。",
+            )
+        )
+    blocks.append(Block("p", todo("相关管理措施")))
+    return blocks
+
+
+def to_markdown(blocks: list[Block], image_path: Callable[[int, Block], str] | None = None) -> str:
+    """Markdown; images are referenced by ``image_path(index, block)`` (which writes them) or
+    left out when no writer is given."""
+    lines: list[str] = []
+    images = 0
+    for b in blocks:
+        if b.kind == "image":
+            if image_path is not None:
+                images += 1
+                lines += [f"![{b.text}]({image_path(images, b)})", ""]
+            continue
+        if b.kind in ("title", "h1", "h2"):
+            if lines and lines[-1]:
+                lines.append("")
+            lines += ["#" * {"title": 1, "h1": 2, "h2": 3}[b.kind] + " " + b.text, ""]
+        elif b.kind == "bullet":
+            lines.append(f"- {b.text}")
+        elif b.kind == "p":
+            lines += ["", b.text, ""] if lines and lines[-1].startswith("- ") else [b.text, ""]
+        elif b.kind == "table":
+            esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+            lines.append("| " + " | ".join(b.headers) + " |")
+            lines.append("|" + "---|" * len(b.headers))
+            lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in b.rows]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

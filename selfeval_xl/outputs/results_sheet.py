@@ -1,0 +1,266 @@
+"""What the 评分结果 sheet says (SPEC §4.1): a Scorecard laid out as rows, ready for
+``xlsx_write``. Pure: no files here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from selfeval_xl.errors import SEVERITY_ZH
+from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
+from selfeval_xl.outputs import pagesetup as P
+from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.rounding import percent_fraction, round_half_up
+from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
+
+# Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
+GRADE_FILLS = ("FFC6EFCE", "FFDDEBF7", "FFFFEB9C", "FFFFC7CE")
+ERROR_COLOR = "FFC00000"
+WARNING_COLOR = "FF9C5700"
+
+HEADER = Style(bold=True, fill="FFD9D9D9", wrap=True, align="center", border=True)
+TEXT = Style(wrap=True, border=True)
+NUM = Style(num_fmt=2, border=True)  # 0.00
+PCT = Style(num_fmt=10, border=True)  # 0.00%
+BOLD = Style(bold=True, border=True)
+BOLD_NUM = Style(bold=True, num_fmt=2, border=True)
+BOLD_PCT = Style(bold=True, num_fmt=10, border=True)
+LABEL = Style(bold=True)
+# the label/value rows under the table: no grid
+PLAIN_NUM = Style(num_fmt=2)
+PLAIN_PCT = Style(num_fmt=10)
+PLAIN_BOLD_NUM = Style(bold=True, num_fmt=2)
+# the problem list: no grid (its 说明 spans the table's width as one merged cell, whose
+# covered cells carry no style of their own)
+PROBLEM_HEADER = Style(bold=True, fill="FFD9D9D9", align="left")
+PROBLEM_TEXT = Style(wrap=True)
+LINK = Style(color="FF0563C1", underline=True, wrap=True)
+SEVERITY_STYLE = {True: Style(bold=True, color=ERROR_COLOR), False: Style(bold=True, color=WARNING_COLOR)}
+# 状态 as in the summary: what waits on someone stands out
+STATUS_STYLE = {
+    NEEDS_REVIEW: Style(bold=True, fill="FFFFEB9C", align="center"),
+    NEEDS_CORRECTION: Style(bold=True, fill="FFFFC7CE", align="center"),
+    BLANK: Style(bold=True, fill="FFE7E6E6", align="center"),
+}
+TITLE = Style(bold=True, size=16, align="center")
+SUBTITLE = Style()
+
+TITLE_ROWS = 2  # the title block above the header (SPEC §4.1)
+HEADER_ROW = TITLE_ROWS + 1
+# Printed at ≥ 75 % (8.25 pt for an 11 pt workbook): long text columns wrap to make room.
+PRINT_SCALE = 0.75
+TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
+NO_PROBLEMS = "（未发现问题）"
+# The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type.
+REVIEW_NUM = Style(num_fmt=2, locked=False, border=True)
+REVIEW_TEXT = Style(wrap=True, locked=False, border=True)
+REVIEW_COLUMN_NUM = Style(num_fmt=2, locked=False)
+REVIEW_COLUMN_TEXT = Style(wrap=True, locked=False)
+REVIEW_PROMPTS = (
+    (
+        "复核得分",
+        "复核时填写本指标的复核得分：0 到分值之间的数字。留空表示认可核定得分。重新评分时按复核得分计算复核总分。",
+    ),
+    ("复核意见", "复核时填写复核意见（文字）。重新评分时原样保留。"),
+)
+ORPHAN_NOTE = "该指标已不在绩效指标表中，复核内容未计入复核总分；核对后可删除此行"
+
+
+def indicator_row(i: int) -> int:
+    """The sheet row of the ``i``-th indicator record (0-based)."""
+    return HEADER_ROW + 1 + i
+
+
+def review_cell(i: int) -> str:
+    """The 复核得分 cell of the ``i``-th indicator record (rows of entries whose indicator is
+    gone follow the records)."""
+    return f"{L.col_letter(len(L.RESULT_HEADERS))}{indicator_row(i)}"
+
+
+def grade_style(grade: str, grades: Sequence[str]) -> Style:
+    i = list(grades).index(grade) if grade in grades else len(GRADE_FILLS) - 1
+    return Style(bold=True, fill=GRADE_FILLS[min(i, len(GRADE_FILLS) - 1)], align="center")
+
+
+def _num(x: float | None) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def cell_location(sheet: str, cell: str | None) -> str:
+    """An in-workbook hyperlink target: ``'绩效指标'!H7``."""
+    return "'" + sheet.replace("'", "''") + "'!" + (cell or "A1")
+
+
+def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> SheetSpec:
+    """The 评分结果 sheet for one scorecard. ``link_cells`` makes each problem's 位置 a
+    hyperlink to its cell (off for side files, whose cells live in another file)."""
+    info, data = card.data.info, card.data
+    unit, project = str(info.get(L.INFO_UNIT) or ""), str(info.get(L.INFO_PROJECT) or "")
+    spec = SheetSpec(freeze_rows=HEADER_ROW)
+    spec.add(("绩效自评评分结果",), TITLE)
+    spec.add((title_line(unit, project, data.year, data.kind),), SUBTITLE)
+    ncols = len(L.RESULT_HEADERS)
+    # the columns' own cells unlocked too (a row added by hand), without the table's lines
+    spec.column_styles = {ncols: REVIEW_COLUMN_NUM, ncols + 1: REVIEW_COLUMN_TEXT}
+    n = spec.add((*L.RESULT_HEADERS, *L.REVIEW_HEADERS), HEADER)
+    assert n == HEADER_ROW
+    row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT, REVIEW_NUM, REVIEW_TEXT)
+    for r in card.records:
+        n = spec.add(
+            (
+                r["level1"],
+                r["level2"],
+                r["name"],
+                r["target_text"],
+                r["actual_text"],
+                percent_fraction(r["rate"]),
+                _num(r["points"]),
+                _num(r["score"]),
+                _num(r["claimed"]),
+                _num(r["diff"]),
+                r["note"],
+                *_entry_cells(r.get("review_cells")),
+            ),
+            row_styles,
+        )
+    orphans = card.data.review.orphans
+    for e in orphans:
+        cells = _entry_cells((e.score, e.note))
+        n = spec.add((e.level1, e.level2, e.name, *[None] * 7, ORPHAN_NOTE, *cells), row_styles)
+    first, last = indicator_row(0), indicator_row(len(card.records) + len(orphans) - 1)
+    assert n == last
+    if last >= first:
+        for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
+            spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
+    claimed_by_level = _claimed_by_level1(card)
+    for level1, points, score in card.subtotals:
+        claimed = claimed_by_level.get(level1)
+        diff = None if claimed is None else round_half_up(claimed - score)
+        spec.add(
+            (level1, "小计", None, None, None, None, points, score, claimed, diff, None),
+            (BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None),
+        )
+    spec.add(())
+    grades = card.rules.grade_labels
+    claimed_total = card.claimed_total
+    status = card.status
+    if card.grade is not None:
+        grade: tuple[object, Style | None] = (card.grade, grade_style(card.grade, grades))
+    else:
+        grade = ("不评定" if status == BLANK else "待更正后评定", LABEL)
+    labels: list[tuple[str, object, Style | None]] = [
+        (L.R_TOTAL, None if status == BLANK else card.total, PLAIN_BOLD_NUM),
+        (L.R_GRADE, *grade),
+        (L.R_STATUS, status_zh(status), STATUS_STYLE.get(status, LABEL)),
+        (L.R_CLAIMED_TOTAL, claimed_total if claimed_total is not None else "未填写", PLAIN_BOLD_NUM),
+        (
+            "得分差异",
+            None if claimed_total is None or not compares_claim(status) else round_half_up(claimed_total - card.total),
+            PLAIN_NUM,
+        ),
+        (L.R_REVIEWED_TOTAL, card.reviewed_total if card.reviewed_total is not None else "未复核", PLAIN_BOLD_NUM),
+        ("预算执行率", percent_fraction(card.budget.rate), PLAIN_PCT),
+        (L.R_RULESET, card.rules.label, None),
+        (L.R_SCORED_AT, scored_at, None),
+        ("错误数", len(card.errors), None),
+        ("警告数", len(card.warnings), None),
+    ]
+    table_end = len(spec.rows)
+    notes = {
+        L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
+        L.R_STATUS: STATUS_HINT.get(status),
+    }
+    for label, value, style in labels:
+        note = notes.get(label)
+        spec.add((label, value, note) if note else (label, value), (LABEL, style, None))
+    spec.add(())
+    spec.add(L.PROBLEM_HEADERS, PROBLEM_HEADER)
+    problems_from = len(spec.rows) - 1
+    if not card.problems:
+        spec.add((NO_PROBLEMS, None, None), PROBLEM_TEXT)
+    for p in card.problems:
+        n = spec.add(
+            (SEVERITY_ZH[p.severity], p.where.location, p.message),
+            (SEVERITY_STYLE[p.is_error], PROBLEM_TEXT, PROBLEM_TEXT),
+        )
+        if link_cells and p.where.sheet:
+            spec.styles[-1][1] = LINK
+            spec.links.append((f"B{n}", cell_location(p.where.sheet, p.where.cell), f"转到 {p.where.location}"))
+    _lay_out(spec, table_end, problems_from, footer=(unit, project or str(data.kind or ""), L.SHEET_RESULTS))
+    return spec
+
+
+def title_line(unit: str, project: str, year: object, kind: object) -> str:
+    """The line under the title naming whose results these are (SPEC §4.1)."""
+    return (
+        f"单位名称：{unit or '（未填写）'}　　项目名称：{project or '—'}　　"
+        f"评价年度：{year or '（未填写）'}　　评价类型：{kind or '（未填写）'}"
+    )
+
+
+def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[str, ...]) -> None:
+    """Widths from what the indicator table holds, heights from the wrapped text, the title
+    and problem texts merged across the table, and the page setup (SPEC §4.5)."""
+    ncols = len(spec.rows[HEADER_ROW - 1])
+    last = L.col_letter(ncols - 1)
+    table = spec.rows[HEADER_ROW:table_end]
+    styles = spec.styles[HEADER_ROW:table_end]
+    columns: list[list[object]] = [[] for _ in range(ncols)]
+    wrapped = set()  # columns holding text: they wrap; numbers never do
+    for r, st in zip(table, styles, strict=True):
+        for c, v in enumerate(r[:ncols]):
+            columns[c].append(_shown(v, st[c]))
+            if type(v) is str or (st[c] is not None and st[c].wrap):
+                wrapped.add(c)  # text, or a text column still blank (room to type in it)
+    header = spec.rows[HEADER_ROW - 1]
+    widths = [
+        P.column_width(columns[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else 6)
+        for c in range(ncols)
+    ]
+    # the problem rows' 位置 (a sheet name and cell) wraps in column B rather than widening it
+    widths[1] = max(widths[1], 10)
+    budget = P.width_units(True, PRINT_SCALE) * 0.97
+    spec.widths = P.fit_widths(widths, budget, sorted(wrapped), floor=10)
+    spec.page = P.plan_page(spec.widths)
+    for r in (1, 2):
+        spec.merges.append(f"A{r}:{last}{r}")
+    spec.heights[1] = P.row_height(1, TITLE.size or P.FONT_PT) + 4
+    spec.heights[2] = P.row_height(P.lines_needed(spec.rows[1][0], sum(spec.widths)))
+    for i in range(HEADER_ROW - 1, len(spec.rows)):
+        row = spec.rows[i]
+        if i >= problems_from and len(row) >= 3:
+            spec.merges.append(f"C{i + 1}:{last}{i + 1}")
+            cells = [(row[0], spec.widths[0]), (row[1], spec.widths[1]), (row[2], sum(spec.widths[2:]))]
+        elif i < table_end:
+            cells = [(v, spec.widths[c]) for c, v in enumerate(row[:ncols]) if type(v) is str]
+        else:
+            continue
+        lines = max((P.lines_needed(v, w) for v, w in cells), default=1)
+        if lines > 1:
+            spec.heights[i + 1] = P.row_height(lines)
+    spec.repeat_rows = (HEADER_ROW, HEADER_ROW)
+    spec.footer = P.footer_text(*footer)
+    spec.active = True
+
+
+def _shown(value: object, style: Style | None = None) -> object:
+    """A value as the sheet shows it (numbers with two decimals, fractions as percentages)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.2f}%" if style is not None and style.num_fmt == 10 else f"{value:.2f}"
+    return value
+
+
+def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
+    """A reviewer's two cells as they were typed; blank ones still carry their unlocked style."""
+    score, note = cells or (None, None)
+    return (STYLED_BLANK if score is None else score, STYLED_BLANK if note is None else note)
+
+
+def _claimed_by_level1(card: Scorecard) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    for r in card.records:
+        if not math.isnan(r["claimed"]):
+            name = L.canonical_level1(r["level1"])
+            sums[name] = sums.get(name, 0.0) + r["claimed"]
+    return {name: round_half_up(v) for name, v in sums.items()}

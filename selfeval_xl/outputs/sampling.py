@@ -1,0 +1,209 @@
+"""抽查 (SPEC §4.4): which scored files a finance bureau reviews, drawn from a summary workbook.
+
+Always picked: files awaiting review (待复核), files whose 申报总分 and 核定总分 differ by 5 points
+or more, and the largest budgets (the top 10% by 全年预算数). The rest of the sample is drawn at
+random with a seed, so the same summary and seed give the same list. Only files with a score a
+reviewer can check are candidates: 已评分, 已复核, 待复核; files 待更正 or 未填写 go back to their
+unit first. Every pick says why it was picked."""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import xlsxwriter
+
+from selfeval_xl.discover import has_own_sheets
+from selfeval_xl.ooxml.sheet_writer import clean_text
+from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
+from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+DIFF_LIMIT = 5.0  # |申报总分 − 核定总分| at or above this is always picked
+TOP_BUDGET_SHARE = 0.10  # the largest budgets: this share of the candidates
+DEFAULT_RATE = 0.2
+SAMPLEABLE = ("已评分", "已复核", "待复核")
+NEEDS_REVIEW = "待复核"
+RANDOM_REASON = "随机抽取"
+
+
+class SampleError(Exception):
+    """The summary cannot be sampled (message in Chinese)."""
+
+
+@dataclass
+class Pick:
+    row: dict[str, Any]
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def must(self) -> bool:
+        return self.reasons != [RANDOM_REASON]
+
+
+@dataclass
+class Sample:
+    picks: list[Pick]
+    candidates: int  # files that could be picked
+    held_back: dict[str, int]  # files not sampled, by status (待更正, 未填写)
+    target: int  # files the rate or count asked for
+    seed: int
+    rule: str  # the rate or count as asked, in words
+
+
+def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The rows of 汇总 with their status, and the count of rows held back by status."""
+    import pandas as pd
+
+    try:
+        table = read_summary_table(summary, ("文件", "核定总分"))
+    except SummaryTableError as exc:
+        raise SampleError(str(exc)) from None
+    table = table[column(table, "文件").map(lambda v: isinstance(v, str) and bool(v.strip()))].copy()
+    for h in ("核定总分", "复核总分", "申报总分", "全年预算数", "错误数"):
+        table[h] = pd.to_numeric(column(table, h), errors="coerce")
+    # a summary from before statuses existed: a file with errors would now be 待更正
+    status = column(table, "状态").map(lambda v: str(v).strip() if isinstance(v, str) else "")
+    fallback = table["错误数"].map(lambda n: "待更正" if n == n and n > 0 else "已评分")
+    table["状态"] = status.where(status != "", fallback)
+    ok = table["状态"].isin(SAMPLEABLE) & table["核定总分"].notna()
+    held = table[~ok]["状态"].value_counts().to_dict()
+    return table[ok].reset_index(drop=True), {str(k): int(v) for k, v in held.items()}
+
+
+def draw(summary: Path, rate: float | None = None, count: int | None = None, seed: int = 0) -> Sample:
+    """The sample for ``summary``: must-picks, then random picks up to ``count`` files (or
+    ``rate`` of the candidates, rounded up)."""
+    table, held = read_candidates(summary)
+    n = len(table)
+    if count is not None:
+        target, rule = min(count, n), f"{count} 份"
+    else:
+        rate = DEFAULT_RATE if rate is None else rate
+        target, rule = math.ceil(round(rate * n, 9)), f"{fmt_num(rate * 100)}%"
+    rows = table.to_dict("records")
+    picks: dict[int, Pick] = {}
+
+    def pick(i: int, reason: str) -> None:
+        picks.setdefault(i, Pick(rows[i])).reasons.append(reason)
+
+    for i, r in enumerate(rows):
+        if r["状态"] == NEEDS_REVIEW:
+            pick(i, "待复核：有指标需人工判断")
+    for i, r in enumerate(rows):
+        claimed, total = r["申报总分"], r["核定总分"]
+        if claimed == claimed and abs(claimed - total) >= DIFF_LIMIT - 1e-9:
+            diff = round_half_up(claimed - total)
+            pick(
+                i,
+                f"申报总分 {fmt_num(claimed)} 与核定总分 {fmt_num(total)} 相差 {fmt_num(abs(diff))} 分（≥ {fmt_num(DIFF_LIMIT)}）",
+            )
+    budgets = sorted(
+        ((r["全年预算数"], i) for i, r in enumerate(rows) if r["全年预算数"] == r["全年预算数"]), key=lambda x: -x[0]
+    )
+    top = math.ceil(round(TOP_BUDGET_SHARE * n, 9))
+    for k, (amount, i) in enumerate(budgets[:top], start=1):
+        pick(i, f"预算规模居前 {fmt_num(TOP_BUDGET_SHARE * 100)}%（全年预算数 {fmt_num(amount)} 万元，第 {k} 位）")
+    rest = sorted((i for i in range(n) if i not in picks), key=lambda i: (str(rows[i]["文件"]), i))
+    extra = max(0, target - len(picks))
+    for i in sorted(random.Random(seed).sample(rest, min(extra, len(rest)))):
+        pick(i, RANDOM_REASON)
+    ordered = sorted(picks.items(), key=lambda kv: (not kv[1].must, kv[0]))
+    return Sample([p for _, p in ordered], n, held, target, seed, rule)
+
+
+def is_own_sample(path: Path) -> bool:
+    """A sample list this tool wrote (so it may be replaced)."""
+    return has_own_sheets(path, (L.S_SAMPLE, L.S_SAMPLE_NOTES))
+
+
+def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None:
+    """The sample list workbook: 抽查名单 (one row per pick, with its reasons) and 抽取说明."""
+    wb = xlsxwriter.Workbook(
+        str(out),
+        {
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_format_properties": {"font_name": "宋体", "font_size": 11},
+        },
+    )
+    head = wb.add_format({"bold": True, "bg_color": "#D9D9D9", "text_wrap": True, "align": "center", "border": 1})
+    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+    num = wb.add_format({"num_format": "0.00", "valign": "top"})
+    amount = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
+    top = wb.add_format({"valign": "top"})
+    ws = wb.add_worksheet(L.S_SAMPLE)
+    widths = (5, 26, 12, 24, 26, 10, 15, 9, 9, 9, 6, 8, 46)
+    for c, h in enumerate(L.SAMPLE_HEADERS):
+        ws.write_string(0, c, h, head)
+    keys = (
+        None,
+        "文件",
+        "单位编码",
+        "单位名称",
+        "项目名称",
+        "评价类型",
+        "全年预算数",
+        "申报总分",
+        "核定总分",
+        "复核总分",
+        "等级",
+        "状态",
+    )
+    fmts = (top, wrap, top, wrap, wrap, top, amount, num, num, num, top, top)
+    ws.set_row(0, 32)
+    for i, p in enumerate(sample.picks, start=1):
+        ws.write_number(i, 0, i, top)
+        for c, key in enumerate(keys[1:], start=1):
+            _put(ws, i, c, p.row.get(key), fmts[c])
+        reasons = "；".join(p.reasons)
+        ws.write_string(i, len(keys), reasons, wrap)
+        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(keys) if fmts[c] is wrap] + [(reasons, widths[-1])]
+        ws.set_row(i, 15 * max(_lines(str(v or ""), w) for v, w in texts))
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(len(sample.picks), 1), len(L.SAMPLE_HEADERS) - 1)
+    print_xlsxwriter(ws, widths, footer_text(L.S_SAMPLE), repeat_cols=2)
+
+    notes = wb.add_worksheet(L.S_SAMPLE_NOTES)
+    must = sum(p.must for p in sample.picks)
+    held = "、".join(f"{k} {v} 份" for k, v in sample.held_back.items()) or "无"
+    lines = [
+        ("汇总表", summary.name),
+        ("可抽取的文件", f"{sample.candidates} 份（已评分、已复核、待复核）"),
+        ("未参与抽取", f"{held}（待更正、未填写的文件应先退回单位）"),
+        ("抽取数量", f"按 {sample.rule} 应抽 {sample.target} 份，实抽 {len(sample.picks)} 份"),
+        (
+            "必抽",
+            f"{must} 份：待复核的文件；申报总分与核定总分相差 {fmt_num(DIFF_LIMIT)} 分及以上的文件；全年预算数居前 {fmt_num(TOP_BUDGET_SHARE * 100)}% 的文件",
+        ),
+        ("随机抽取", f"{len(sample.picks) - must} 份，随机种子 {sample.seed}（用同一汇总表和同一种子可得到同一名单）"),
+        ("生成时间", made_at),
+    ]
+    for r, (label, value) in enumerate(lines):
+        notes.set_row(r, 15 * _lines(value, 90))
+        notes.write_string(r, 0, label, head)
+        notes.write_string(r, 1, value, wrap)
+    print_xlsxwriter(notes, (14, 90), footer_text(L.S_SAMPLE, L.S_SAMPLE_NOTES))
+    wb.close()
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs (at least one), measured as every sheet selfeval writes."""
+    return max(1, lines_needed(text, width))
+
+
+def _put(ws: Any, r: int, c: int, value: Any, fmt: Any) -> None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, clean_text(str(value)), fmt)

@@ -1,0 +1,118 @@
+"""Where the 评分结果 sheet goes and how it gets there safely (SPEC §4.1): into the .xlsx
+itself, into a copy under ``--out-dir``, or into a side file ``<名>.xls.评分结果.xlsx`` for input
+that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
+
+from __future__ import annotations
+
+import os
+import stat
+import zipfile
+from pathlib import Path
+from xml.etree.ElementTree import ParseError
+from xml.sax.saxutils import quoteattr
+
+from selfeval_xl._fs import atomic_write, shown
+from selfeval_xl.errors import Problem, SelfevalError
+from selfeval_xl.ooxml.package import Grid, open_book
+from selfeval_xl.ooxml.sheet_writer import PackageError, write_sheet
+from selfeval_xl.outputs.results_sheet import results_sheet
+from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.zh_reason import zh_reason
+
+RESULT_SUFFIX = ".评分结果.xlsx"
+
+
+def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
+    """The file that receives the results for ``src`` (found as ``display``)."""
+    rel = Path(display) if out_dir is not None else Path(src.name)
+    raw = Path(*src.parts[-len(rel.parts) :])
+    if out_dir is not None and shown(raw.as_posix()) == display:
+        rel = raw  # the raw names, where display shows undecodable bytes replaced
+    if src.suffix.lower() != ".xlsx":
+        # the whole name, extension included: 项目.xls and 项目.ods in one folder each keep their
+        # results (项目.xls.评分结果.xlsx, 项目.ods.评分结果.xlsx), the same name on every rerun
+        rel = rel.with_name(rel.name + RESULT_SUFFIX)
+    base = out_dir if out_dir is not None else src.parent
+    return base / rel
+
+
+def lock_file(path: Path) -> Path | None:
+    """The office lock file that says ``path`` is open, if any: Excel/WPS ``~$name`` (Excel
+    drops the first two characters of long names), LibreOffice ``.~lock.name#``."""
+    names = ["~$" + path.name, ".~lock." + path.name + "#"]
+    if len(path.stem) > 2:
+        names.append("~$" + path.name[2:])
+    for name in names:
+        candidate = path.with_name(name)
+        try:
+            os.stat(candidate)
+        except OSError:  # absent, or a name too long to exist (a 250-byte name plus "~$")
+            continue
+        return candidate
+    return None
+
+
+def _read_only(path: Path) -> bool:
+    """An existing file the user has marked read-only (no write bit, as Windows' 只读 attribute
+    arrives) or may not write: replacing it would only need the folder's permission, so it is
+    checked here."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False  # not there yet: a new file
+    return not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK)
+
+
+def write_back(
+    card: Scorecard, src: Path, display: str, scored_at: str, out_dir: Path | None = None
+) -> tuple[Path | None, Problem | None]:
+    """Write the results for ``card``; return (written file, None) or (None, the problem)."""
+    dst = result_path(src, display, out_dir)
+    in_package = src.suffix.lower() == ".xlsx"
+    lock = lock_file(dst)
+    if lock is not None:
+        return None, Problem.at(display, None, None, "locked", lock=shown(lock.name))
+    if dst.is_symlink():
+        # written through to the file the link points at (atomically, beside it); the link stays
+        dst = Path(os.path.realpath(dst))
+        if (lock := lock_file(dst)) is not None:
+            return None, Problem.at(display, None, None, "locked", lock=shown(lock.name))
+    if _read_only(dst):
+        return None, Problem.at(display, None, None, "read-only")
+    spec = results_sheet(card, scored_at, link_cells=in_package)
+    sheet = _results_sheet_name(src, display) if in_package else L.SHEET_RESULTS
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, sheet, spec))
+    except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
+        detail = zh_reason(exc)
+        return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
+    if sheet != L.SHEET_RESULTS:
+        return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)
+    return dst, None
+
+
+def _results_sheet_name(src: Path, display: str) -> str:
+    """评分结果, unless the workbook has a sheet of that name that we did not write (the user's
+    own, with their text): then 评分结果(2) (or the first free or ours of (3), (4) …), so that
+    only a sheet of ours is ever replaced. Ours is recognised by what we put there: the results
+    header row (一级指标 … 核定得分) in its first rows, which survives Excel and WPS saving."""
+    try:
+        with zipfile.ZipFile(src) as zf:
+            if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in zf.read("xl/workbook.xml").replace(b"'", b'"'):
+                return L.SHEET_RESULTS  # the common first run: nothing to look into
+        book = open_book(src, display)
+        names = set(book.sheet_names)
+        name, k = L.SHEET_RESULTS, 1
+        while name in names and not _is_ours(book.sheet(name)):
+            k += 1
+            name = f"{L.SHEET_RESULTS}({k})"
+        return name
+    except (SelfevalError, OSError, KeyError, zipfile.BadZipFile, ValueError):
+        return L.SHEET_RESULTS  # what could not be read here fails (and is reported) when written
+
+
+def _is_ours(grid: Grid) -> bool:
+    want = list(L.RESULT_HEADERS[:8])
+    return any([grid.value(r, c) for c in range(len(want))] == want for r in range(1, 16))

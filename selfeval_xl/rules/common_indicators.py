@@ -1,0 +1,138 @@
+"""部门整体支出 共性指标 (SPEC §3.11): their 实际完成值 computed from 部门整体数据 and the budget,
+their scoring methods (ratio / step / bands), and the check that a template's rule-owned cells
+were not changed. Used by ``scoring``; pure, problems go through ``report``."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value
+from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
+from selfeval_xl.rules.ruleset import BUDGET_NAMES, Common, RuleSet
+from selfeval_xl.scoring.rounding import fmt_num, fmt_pct
+
+Report = Callable[..., None]  # report(sheet, cell, code, **fields)
+_BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
+
+
+class DeptData:
+    """Looks formula names up in 部门整体数据 (or the budget), in 万元 for amounts, and reports
+    each missing, blank or non-numeric item once, at its cell."""
+
+    def __init__(self, data: WorkbookData, rules: RuleSet, budget: Any, report: Report):
+        self.data, self.rules, self.budget, self.report = data, rules, budget, report
+        self.items = {item_key(d.name): d for d in rules.data_items}
+        self.reported: set[str] = set()
+
+    def value(self, name: str) -> float | None:
+        key = item_key(name)
+        if key in _BUDGET_KEYS:
+            return getattr(self.budget, _BUDGET_KEYS[key])
+        entry = self.data.dept_data.get(key)
+        if entry is None or entry.value.kind == BLANK:
+            return None
+        v: Value = entry.value
+        if v.kind != NUMBER or v.operator is not None or v.number is None:
+            if key not in self.reported:
+                self.reported.add(key)
+                self.report(L.SHEET_DEPT_DATA, entry.cell, "not-a-number", field=entry.name, value=v.display)
+            return None
+        item = self.items.get(key)
+        if item is not None and item.money:
+            if v.unit in CURRENCY_SCALE:
+                return v.number * CURRENCY_SCALE[v.unit] / CURRENCY_SCALE["万元"]
+            return v.number * self.data.amount_scale
+        return v.number
+
+    def cell_of(self, name: str) -> tuple[str, str | None]:
+        key = item_key(name)
+        if key in _BUDGET_KEYS:
+            total = self.data.budget.get(L.B_TOTAL)
+            header = next(h for h, attr in L.BUDGET_AMOUNTS if attr == _BUDGET_KEYS[key])
+            col = self.data.budget_columns.get(header)
+            return L.SHEET_BUDGET, f"{col}{total.row}" if total and col else None
+        entry = self.data.dept_data.get(key)
+        return L.SHEET_DEPT_DATA, entry.cell if entry else self.data.dept_data_header
+
+    def compute(self, common: Common) -> tuple[float | None, str]:
+        """(the indicator in percent, the formula with its inputs) or (None, why not)."""
+        values: dict[str, float] = {}
+
+        def lookup(name: str) -> float | None:
+            v = self.value(name)
+            if v is not None:
+                values[name] = v
+            return v
+
+        try:
+            result = common.formula.evaluate(lookup) * 100
+        except MissingValue as exc:
+            key = item_key(exc.name)
+            if key not in self.reported:
+                self.reported.add(key)
+                sheet, cell = self.cell_of(exc.name)
+                if key in self.data.dept_data or key in _BUDGET_KEYS:
+                    self.report(sheet, cell, "missing-value", field=exc.name)
+                else:
+                    self.report(L.SHEET_DEPT_DATA, None, "data-item-missing", item=exc.name, indicator=common.name)
+            return None, f"缺少{exc.name}，无法计算，计 0 分"
+        except ZeroDenominator as exc:
+            sheet, cell = self.cell_of(exc.names[0])
+            self.report(sheet, cell, "zero-denominator", indicator=common.name, item="、".join(exc.names))
+            return None, f"分母{'、'.join(exc.names)}为 0，无法计算，计 0 分"
+        return result, common.formula.show(values)
+
+
+def check_row(common: Common, r: dict[str, Any], row: int, cols: dict[str, str], report: Report) -> None:
+    """A 共性 row's rule-owned cells (分值, 指标性质, 指标值, 评分方法) must be as the rule set says."""
+
+    def changed(header: str, value: str, expected: str) -> None:
+        cell = f"{cols[header]}{row}" if header in cols else None
+        report(
+            L.SHEET_INDICATORS,
+            cell,
+            "common-changed",
+            name=common.name,
+            field=header,
+            value=value or "（空）",
+            expected=expected,
+        )
+
+    points = r["points"]
+    if math.isnan(points) or abs(points - common.points) > 1e-9:
+        changed(L.I_POINTS, "" if math.isnan(points) else fmt_num(points), fmt_num(common.points))
+    op = r["operator"] or (r["target"].operator or "")
+    if op != common.operator:
+        changed(L.I_OPERATOR, op, common.operator)
+    target: Value = r["target"]
+    if target.kind != NUMBER or target.number is None or abs(target.number - common.target) > 1e-9:
+        changed(L.I_TARGET, target.display, f"{common.operator}{fmt_num(common.target)}%")
+    if L.I_METHOD in cols and r["method"] and L.normalize_label(r["method"]) != L.normalize_label(common.describe()):
+        changed(L.I_METHOD, r["method"], common.describe())
+
+
+def score(common: Common, a: float) -> tuple[float, str]:
+    """(score, 评分说明) for a computed percent ``a`` under a step or bands method."""
+    p, t = common.points, common.target
+    if common.method == "step":
+        over = a - t if common.operator == "≤" else t - a
+        if over <= 1e-9:
+            return p, f"{common.operator}{fmt_num(t)}%，得满分"
+        off = common.per_point * over
+        side = "超出" if common.operator == "≤" else "低于"
+        return max(
+            0.0, p - off
+        ), f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(common.per_point)} = 扣 {fmt_num(min(off, p))} 分"
+    for threshold, share in common.bands:
+        if (a >= threshold - 1e-9) if common.operator == "≥" else (a <= threshold + 1e-9):
+            return p * share, f"{common.operator}{fmt_num(threshold)}% 档，得 {fmt_num(share * 100)}% × {fmt_num(p)}"
+    return 0.0, "低于最低档，计 0 分"
+
+
+def actual_text(a: float | None, shown: str) -> str:
+    """What the results show as 实际完成值: ``96.55%（在职人数 28 ÷ 编制人数 29）``."""
+    return f"{fmt_pct(a)}（{shown}）" if a is not None else ""

@@ -1,0 +1,184 @@
+"""The audit checks of SPEC §3.10 on a scored table: 共性 rows present, 申报得分 against
+分值 and 核定得分, a missing 偏差原因, 分值 sums per 一级指标 and in total, 申报总分 against
+the rows and the total. A mixin of the scorer (``scoring._Scorer``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from selfeval_xl.errors import Problem
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.reading.values import normalize_text
+from selfeval_xl.rules.ruleset import RuleSet
+from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+
+# what people type in 偏差原因 when they give none: it asks for the reason all the same
+_NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不适用", "暂无"}
+
+
+# warnings that a value is probably mistyped: the row is to be corrected, not explained
+SLIP_CODES = ("percent-scale", "target-percent-scale", "unit-mismatch")
+
+
+def gives_reason(text: object) -> bool:
+    """A 偏差原因 that says something (``无`` or ``/`` under a lost point says nothing)."""
+    return bool(text) and normalize_text(text) not in _NO_REASON
+
+
+class AuditChecks:
+    """Needs the scorer's ``data``, ``rules``, ``sheet``, ``cols``, ``add``, ``add_at``, ``add_row``
+    and ``is_budget_row``."""
+
+    data: WorkbookData
+    rules: RuleSet
+    sheet: str
+    cols: dict[str, str]
+    band_rows: set[int]
+    problems: list[Problem]
+
+    def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
+        """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
+        rules, data = self.rules, self.data
+        if not rules.common:
+            return
+        present = {plan["common"].key for plan in plans.values() if "common" in plan}
+        header = f"{self.cols.get(L.I_NAME, 'A')}{data.indicator_header_row}"
+        for c in rules.common:
+            if c.key not in present:
+                self.add(self.sheet, header, "common-missing", name=c.name, points=fmt_num(c.points))
+        made = data.meta.get("common_fingerprint")
+        if made and made != rules.fingerprint:
+            self.add_at(
+                L.SHEET_META, None, "template-outdated", made=data.meta.get("ruleset_name", made), ruleset=rules.label
+            )
+
+    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]], settled: set[int]) -> None:
+        """申报得分 > 分值 on any row (a mistake of its own); 申报≠核定 and a missing 偏差原因 only
+        on ``settled`` rows (no error, nothing awaiting judgment, not left out)."""
+        tol = self.rules.claim_tolerance
+        for r in rows:
+            row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
+            if math.isnan(p):
+                continue
+            # a claim over the points is a mistake of its own, on any row (unless it only
+            # follows a changed 分值 cell, which is an error already; settled rows have none)
+            over = not math.isnan(c) and c > p + 1e-9
+            if over and not self.claim_follows_bad_points(row, c):
+                self.add_row(row, L.I_CLAIMED, "claim-over-points", claimed=fmt_num(c), points=fmt_num(p))
+            if row not in settled:
+                continue
+            if not over and not math.isnan(c) and abs(c - s) > tol + 1e-9 and row not in self.band_rows:
+                self.add_row(
+                    row,
+                    L.I_CLAIMED,
+                    "score-mismatch",
+                    claimed=fmt_num(c),
+                    score=fmt_num(s),
+                    diff=fmt_num(round_half_up(c - s)),
+                )
+            if s < p - 0.005 and not gives_reason(records[row]["reason"]) and self.has_reason_cell(row):
+                self.add_row(
+                    row,
+                    L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,
+                    "missing-reason",
+                    score=fmt_num(s),
+                    points=fmt_num(p),
+                )
+
+    def has_reason_cell(self, row: int) -> bool:
+        """Whether the row has a 偏差原因 cell to fill. The official form's 预算执行率 line lives in
+        its 项目资金 block (cells placed by ``cell_overrides``), which has none: no reason is asked
+        for there (the underspend shows as 执行率 and score; the report draft asks for its reason)."""
+        overrides = self.data.cell_overrides
+        placed = (row, L.I_ACTUAL) in overrides or (row, L.I_CLAIMED) in overrides
+        return not placed or (row, L.I_REASON) in overrides
+
+    def claim_follows_bad_points(self, row: int, claimed: float) -> bool:
+        """The row's 分值 cell carries an error (a 共性 row's 分值 changed) and the claim is within
+        the 分值 typed there: the claim follows that one mistake and is not reported again."""
+        cell = self.data.indicator_cell(row, L.I_POINTS)
+        if not any(p.is_error and p.where.sheet == self.sheet and p.where.cell == cell for p in self.problems):
+            return False
+        typed = self.data.records[row]["points"]
+        return math.isnan(typed) or claimed <= typed + 1e-9
+
+    def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:
+        """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
+        with ``check``, the 分值 sums against the rule set (skipped while a 分值 is in error:
+        the sums would only repeat that error)."""
+        rules = self.rules
+        sums: dict[str, list[float]] = {}
+        first_row: dict[str, int] = {}
+        for r in rows:
+            name = L.canonical_level1(r["level1"])
+            acc = sums.setdefault(name, [0.0, 0.0])
+            acc[0] += 0.0 if math.isnan(r["points"]) else r["points"]
+            acc[1] += 0.0 if math.isnan(r["score"]) else r["score"]
+            first_row.setdefault(name, r["row"])
+        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
+        if not check:
+            return subtotals
+        header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
+        points_total = round_half_up(sum(pts for pts, _ in sums.values()))
+        if abs(points_total - rules.total_points) > 1e-9:
+            # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
+            self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
+            return subtotals
+        expected = {lv.name: lv.points for lv in rules.level1}
+        if rules.budget_level1 not in expected:
+            expected[rules.budget_level1] = rules.budget_points
+        actual = {name: p for name, p, _ in subtotals}
+        sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
+        if sat and sat not in actual and rules.satisfaction_fallback in expected:
+            # SPEC §3.10: with no 满意度 rows its points may sit in 产出
+            expected[rules.satisfaction_fallback] += expected.pop(sat)
+        for name in list(expected) + [n for n in actual if n not in expected]:
+            got, want = actual.get(name, 0.0), expected.get(name, 0.0)
+            cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
+            if name not in expected:  # a name the rule set does not know: say which it knows
+                names = "、".join(f"{n}（{fmt_num(p)} 分）" for n, p in expected.items())
+                self.add(self.sheet, cell, "unknown-level1", level1=name, total=fmt_num(got), expected=names)
+            elif abs(got - want) > 1e-9:
+                self.add(self.sheet, cell, "level1-points", level1=name, total=fmt_num(got), expected=fmt_num(want))
+        return subtotals
+
+    def claim_checks(self, rows: list[dict[str, Any]], total: float, compare: bool = True) -> float | None:
+        data = self.data
+        claimed_rows = [r["claimed"] for r in rows if not math.isnan(r["claimed"])]
+        row_sum = round_half_up(sum(claimed_rows)) if claimed_rows else None
+        # Σ申报得分 is only comparable when every row carries a claim (often the 预算执行率
+        # row is left blank because its score is computed).
+        complete = len(claimed_rows) == len(rows)
+        claimed_total = data.info.get(L.INFO_CLAIMED_TOTAL)
+        cell = data.info_cells.get(L.INFO_CLAIMED_TOTAL)
+        sheet = data.sheet(L.SHEET_INFO)
+        tol = self.rules.claim_tolerance
+        if claimed_total is not None and complete and row_sum is not None and abs(claimed_total - row_sum) > tol + 1e-9:
+            self.add(
+                sheet,
+                cell,
+                "claimed-total-sum",
+                claimed=fmt_num(claimed_total),
+                rows=fmt_num(row_sum),
+            )
+        if claimed_total is None:
+            # no 申报总分: the rows' claims stand for it only when every row carries one, or every
+            # row but the 预算执行率 line (whose score is computed: it counts at its 核定得分)
+            unclaimed = [r for r in rows if math.isnan(r["claimed"])]
+            if not unclaimed:
+                claimed_total = row_sum
+            elif all(self.is_budget_row(r["level1"], r["name"]) for r in unclaimed) and row_sum is not None:
+                claimed_total = round_half_up(row_sum + sum(r["score"] for r in unclaimed))
+            cell = None
+        if compare and claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
+            self.add(
+                sheet if cell else self.sheet,
+                cell or f"{self.cols.get(L.I_CLAIMED, 'A')}{data.indicator_header_row}",
+                "claimed-total-mismatch",
+                claimed=fmt_num(claimed_total),
+                total=fmt_num(total),
+                diff=fmt_num(round_half_up(claimed_total - total)),
+            )
+        return claimed_total

@@ -1,0 +1,130 @@
+"""The words of SPEC §3.6–3.7: a qualitative actual's band (达成 / 部分达成 / 未达成, by the
+label, a synonym or an ordinal scale against the target), free text left to a reviewer, and
+dates against a deadline. A mixin of the scorer (``scoring._Scorer``)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.values import Value
+from selfeval_xl.rules.ruleset import RuleSet
+from selfeval_xl.scoring.rounding import fmt_num
+from selfeval_xl.scoring.verdict import REVIEW_CODE
+
+
+class QualitativeRules:
+    """Scores 定性 and date rows; needs the scorer's ``rules``, ``add_row`` and ``review_rows``."""
+
+    rules: RuleSet
+    review_rows: set[int]
+    band_rows: set[int]
+
+    def classify(self, target: Value, actual: Value) -> str | None:
+        """The band key (achieved/partial/failed) for an actual text, or None."""
+        a = L.normalize_label(actual.text or actual.display)
+        t = L.normalize_label(target.text or target.display)
+        if not a:
+            return None
+        if a == t:
+            return "achieved"
+        for scale in self.rules.scales:
+            pa, pt = _scale_pos(a, scale), _scale_pos(t, scale)
+            if pa is not None and pt is not None:
+                step = pa - pt
+                return "achieved" if step <= 0 else "partial" if step == 1 else "failed"
+        for band in self.rules.bands:
+            if a in band.words:
+                return band.key
+        # longer phrases: negatives first (未完成 contains 完成)
+        for key in ("failed", "partial", "achieved"):
+            band = self.rules.band(key)
+            if any(len(w) >= 2 and w in a for w in band.words):
+                return key
+        return None
+
+    def score_qualitative(self, row: int, r: dict[str, Any], points: float) -> tuple[float, str]:
+        key = self.classify(r["target"], r["actual"])
+        if key is None:
+            # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
+            # Until then the row counts its 申报得分 when that is within the points, else 0.
+            claimed = r["claimed"]
+            provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
+            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
+            actual, target = r["actual"], r["target"]
+            if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
+                what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
+                why = "指标值不是单一数值"
+            else:
+                what = f"实际完成值“{actual.display}”是文字描述"
+                why = "实际完成值是文字描述"
+            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=actual.display, provisional=basis)
+            self.review_rows.add(row)
+            return provisional, f"待复核：{why}，需人工判断完成程度，{basis}"
+        band = self.rules.band(key)
+        return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
+
+    def _band_score(self, row: int, r: dict[str, Any], points: float, band: Any, note: str) -> tuple[float, str]:
+        claimed = r["claimed"]
+        default = points * band.default
+        if not math.isnan(claimed) and not math.isnan(points) and points > 0:
+            if band.contains(claimed / points):
+                return claimed, f"{note}，申报得分在档内"
+            if claimed <= points:
+                self.band_rows.add(row)  # the claim is reported here, not again as 申报≠核定
+                self.add_row(
+                    row,
+                    L.I_CLAIMED,
+                    "claim-out-of-band",
+                    claimed=fmt_num(claimed),
+                    band=band.label,
+                    range=(
+                        f"{fmt_num(points * band.low)}–{fmt_num(points * band.high)} 分"
+                        if band.high >= 1.0
+                        else f"{fmt_num(points * band.low)} 分至不足 {fmt_num(points * band.high)} 分"
+                    ),
+                    score=fmt_num(default),
+                )
+        return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
+
+    def score_date(self, row: int, r: dict[str, Any], out: dict[str, Any], points: float) -> tuple[float, str]:
+        target: Value = r["target"]
+        a_date = out["a_date"]
+        if a_date <= target.date:
+            return (
+                points,
+                f"时效：{a_date.isoformat()} 不晚于 {target.date.isoformat()}",
+            )
+        failed = self.rules.band("failed")
+        claimed = r["claimed"]
+        if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
+            return (
+                claimed,
+                f"时效：晚于 {target.date.isoformat()}，申报得分在未达成档内",
+            )
+        self.add_row(
+            row,
+            L.I_ACTUAL,
+            "late",
+            actual=a_date.isoformat(),
+            target=target.date.isoformat(),
+        )
+        return 0.0, f"时效：晚于 {target.date.isoformat()}，计 0 分"
+
+
+def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
+    for i, word in sorted(enumerate(scale), key=lambda iw: -len(iw[1])):
+        if text == word:
+            return i
+        if text.endswith(word) and text[: -len(word)] in (
+            "效果",
+            "作用",
+            "程度",
+            "水平",
+            "质量",
+            "成效",
+            "效益",
+        ):
+            return i
+    return None
