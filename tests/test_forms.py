@@ -216,7 +216,7 @@ def test_convert_form_to_template(tmp_path):
     data = read_workbook(out)
     assert data.info[L.INFO_PROJECT] == "水旱灾害防御经费" and data.info[L.INFO_CLAIMED_TOTAL] == 100
     assert data.budget["年度资金总额"].adjusted == 880
-    names = [r["name"] for r in data.records.values()]
+    names = [r.name for r in data.records.values()]
     assert names[0] == "预算执行率" and "完成中型灌区节水改造项目数量" in names and "/" not in names
     # the converted template scores the same as the form itself
     assert score_file(out).card.total == score_file(path).card.total == 40

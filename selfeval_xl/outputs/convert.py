@@ -31,22 +31,22 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
     budget = {cat: (row.initial, row.adjusted, row.executed) for cat, row in data.budget.items()}
     rows, owned = [], {}
     for rec in data.records.values():
-        if rec["name"] == rules.budget_indicator:
-            if not math.isnan(rec["claimed"]):
-                owned[rules.budget_indicator] = {L.I_CLAIMED: rec["claimed"]}
+        if rec.name == rules.budget_indicator:
+            if not math.isnan(rec.claimed):
+                owned[rules.budget_indicator] = {L.I_CLAIMED: rec.claimed}
             continue
         rows.append(
             {
-                L.I_LEVEL1: L.canonical_level1(rec["level1"]),
-                L.I_LEVEL2: rec["level2"],
-                L.I_NAME: rec["name"],
-                L.I_OPERATOR: rec["operator"] or None,
-                L.I_TARGET: rec["target"].display or None,
-                L.I_UNIT: rec["unit"] or None,
-                L.I_ACTUAL: rec["actual"].display or None,
-                L.I_POINTS: _cell_text(rec["points"]),
-                L.I_CLAIMED: _cell_text(rec["claimed"]),
-                L.I_REASON: rec["reason"] or None,
+                L.I_LEVEL1: L.canonical_level1(rec.level1),
+                L.I_LEVEL2: rec.level2,
+                L.I_NAME: rec.name,
+                L.I_OPERATOR: rec.operator or None,
+                L.I_TARGET: rec.target.display or None,
+                L.I_UNIT: rec.unit or None,
+                L.I_ACTUAL: rec.actual.display or None,
+                L.I_POINTS: _cell_text(rec.points),
+                L.I_CLAIMED: _cell_text(rec.claimed),
+                L.I_REASON: rec.reason or None,
             }
         )
     with tempfile.TemporaryDirectory() as tmp:

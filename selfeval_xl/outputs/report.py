@@ -191,7 +191,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         )
     )
     unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
-    reasons = {row: rec["reason"] for row, rec in data.records.items()}
+    reasons = {row: rec.reason for row, rec in data.records.items()}
     awaiting = {r["row"] for r in card.records if r["note"].startswith("待复核")}
     slips = {  # rows whose value is probably mistyped (0.98 for 98%): to be corrected, not explained
         int(m.group(1))

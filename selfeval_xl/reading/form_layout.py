@@ -19,6 +19,7 @@ from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import read_review_sheet
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.template_layout import BudgetRow, WorkbookData, _cell_value, read_indicator_table
 from selfeval_xl.reading.values import Value, parse_amount, parse_value
 
@@ -104,8 +105,7 @@ def read_form(path: Path, display: str | None = None, book: Book | None = None) 
     # the 项目资金 block's 分值/得分 are the 预算执行率 line, unless the indicator table prints
     # that line itself (银川: 项目管理 › 预算执行率, 指标值 “—”): then it counts once, there
     in_table = any(
-        L.normalize_label(r.get("name") or "") == L.LEVEL1_BUDGET
-        or L.canonical_level1(r.get("level1") or "") == L.LEVEL1_BUDGET
+        L.normalize_label(r.name) == L.LEVEL1_BUDGET or L.canonical_level1(r.level1) == L.LEVEL1_BUDGET
         for r in data.records.values()
     )
     if budget_row is not None and not in_table:
@@ -184,9 +184,7 @@ def _read_info(data: WorkbookData, rows: dict[int, dict[int, object]]) -> None:
         data.add(L.SHEET_INFO, data.info_cells.get(L.INFO_UNIT), "missing-value", field="实施单位", severity=WARNING)
 
 
-def _read_budget(
-    data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object]]
-) -> tuple[int, dict[str, Any]] | None:
+def _read_budget(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object]]) -> tuple[int, IndicatorRow] | None:
     """The 项目资金 block into ``data.budget``; returns the 预算执行率 indicator record built
     from its 分值 and 得分 (keyed by the 年度资金总额 row)."""
     header = _header_row(rows, FORM_BUDGET_ALIASES, {L.B_ADJUSTED, L.B_EXECUTED})  # 年初预算数 is optional
@@ -261,21 +259,18 @@ def _score_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int |
     return math.nan
 
 
-def _budget_record(points: float, claimed: float) -> dict[str, Any]:
-    return {
-        "level1": L.LEVEL1_BUDGET,
-        "level2": "",
-        "name": L.LEVEL1_BUDGET,
-        "operator": "",
-        "target": parse_value("100%"),
-        "unit": "%",
-        "actual": Value("blank"),
-        "points": points,
-        "claimed": claimed,
-        "reason": "",
-        "source": "",
-        "method": "",
-    }
+def _budget_record(points: float, claimed: float) -> IndicatorRow:
+    return IndicatorRow(
+        level1=L.LEVEL1_BUDGET,
+        level2="",
+        name=L.LEVEL1_BUDGET,
+        operator="",
+        target=parse_value("100%"),
+        unit="%",
+        actual=Value("blank"),
+        points=points,
+        claimed=claimed,
+    )
 
 
 def _read_total(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, object]], found: dict[str, int]) -> None:

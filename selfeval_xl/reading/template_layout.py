@@ -17,6 +17,7 @@ from selfeval_xl.errors import Problem, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Cell, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review, read_review_sheet
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
     Value,
@@ -77,7 +78,7 @@ class WorkbookData:
     budget: dict[str, BudgetRow] = field(default_factory=dict)
     budget_columns: dict[str, str] = field(default_factory=dict)
     budget_header_row: int | None = None  # the 资金类别 | 年初预算数 | … header (a form's 项目资金 block)
-    records: dict[int, dict[str, Any]] = field(default_factory=dict)  # Excel row → indicator
+    records: dict[int, IndicatorRow] = field(default_factory=dict)  # Excel row → indicator
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
     indicator_header_row: int = 1
     sheet_names: dict[str, str] = field(default_factory=dict)  # contract name → actual name
@@ -99,7 +100,7 @@ class WorkbookData:
         import pandas as pd
 
         return pd.DataFrame(
-            list(self.records.values()),
+            [r.as_dict() for r in self.records.values()],
             index=pd.Index(list(self.records), name="excel_row", dtype="int64"),
             columns=INDICATOR_FIELDS,
         )
@@ -429,7 +430,7 @@ def read_indicator_table(
     merged = _merge_fill(grid, level_cols, header_row + 1)
     year = data.year
     content_cols = [c for h, c in cols.items() if h != L.I_SEQ]
-    records: list[dict[str, Any]] = []
+    records: list[IndicatorRow] = []
     rows: list[int] = []
     last = {L.I_LEVEL1: None, L.I_LEVEL2: None}
     row = header_row
@@ -472,7 +473,7 @@ def read_indicator_table(
             continue  # marked not applicable with no points: nothing counts
         record = _indicator_record(data, grid, sheet, row, cols, raw, year)
         if na:
-            record["na"] = na  # scored by the rule set's na_points (SPEC §3.13)
+            record.na = na  # scored by the rule set's na_points (SPEC §3.13)
         records.append(record)
         rows.append(row)
     data.records = dict(zip(rows, records, strict=True))
@@ -561,7 +562,7 @@ def _indicator_record(
     cols: dict[str, int],
     raw: dict[str, Any],
     year: int | None,
-) -> dict[str, Any]:
+) -> IndicatorRow:
     level2 = cell_text(raw.get(L.I_LEVEL2))
     timely = "时效" in level2
 
@@ -610,17 +611,17 @@ def _indicator_record(
             value=cell_text(raw.get(L.I_POINTS)),
         )
         points = math.nan
-    return {
-        "level1": cell_text(raw.get(L.I_LEVEL1)),
-        "level2": level2,
-        "name": cell_text(raw.get(L.I_NAME)),
-        "operator": operator,
-        "target": value_of(L.I_TARGET),
-        "unit": normalize_text(raw.get(L.I_UNIT)) if not _blank(raw.get(L.I_UNIT)) else "",
-        "actual": value_of(L.I_ACTUAL),
-        "points": points,
-        "claimed": number_of(L.I_CLAIMED),
-        "reason": cell_text(raw.get(L.I_REASON)),
-        "source": L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
-        "method": cell_text(raw.get(L.I_METHOD)),
-    }
+    return IndicatorRow(
+        level1=cell_text(raw.get(L.I_LEVEL1)),
+        level2=level2,
+        name=cell_text(raw.get(L.I_NAME)),
+        operator=operator,
+        target=value_of(L.I_TARGET),
+        unit=normalize_text(raw.get(L.I_UNIT)) if not _blank(raw.get(L.I_UNIT)) else "",
+        actual=value_of(L.I_ACTUAL),
+        points=points,
+        claimed=number_of(L.I_CLAIMED),
+        reason=cell_text(raw.get(L.I_REASON)),
+        source=L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
+        method=cell_text(raw.get(L.I_METHOD)),
+    )

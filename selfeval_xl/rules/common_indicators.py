@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value
 from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
@@ -87,7 +88,7 @@ class DeptData:
         return result, common.formula.show(values)
 
 
-def check_row(common: Common, r: dict[str, Any], row: int, cols: dict[str, str], report: Report) -> None:
+def check_row(common: Common, r: IndicatorRow, row: int, cols: dict[str, str], report: Report) -> None:
     """A 共性 row's rule-owned cells (分值, 指标性质, 指标值, 评分方法) must be as the rule set says."""
 
     def changed(header: str, value: str, expected: str) -> None:
@@ -102,17 +103,17 @@ def check_row(common: Common, r: dict[str, Any], row: int, cols: dict[str, str],
             expected=expected,
         )
 
-    points = r["points"]
+    points = r.points
     if math.isnan(points) or abs(points - common.points) > 1e-9:
         changed(L.I_POINTS, "" if math.isnan(points) else fmt_num(points), fmt_num(common.points))
-    op = r["operator"] or (r["target"].operator or "")
+    op = r.operator or (r.target.operator or "")
     if op != common.operator:
         changed(L.I_OPERATOR, op, common.operator)
-    target: Value = r["target"]
+    target: Value = r.target
     if target.kind != NUMBER or target.number is None or abs(target.number - common.target) > 1e-9:
         changed(L.I_TARGET, target.display, f"{common.operator}{fmt_num(common.target)}%")
-    if L.I_METHOD in cols and r["method"] and L.normalize_label(r["method"]) != L.normalize_label(common.describe()):
-        changed(L.I_METHOD, r["method"], common.describe())
+    if L.I_METHOD in cols and r.method and L.normalize_label(r.method) != L.normalize_label(common.describe()):
+        changed(L.I_METHOD, r.method, common.describe())
 
 
 def score(common: Common, a: float) -> tuple[float, str]:

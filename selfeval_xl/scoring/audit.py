@@ -9,6 +9,7 @@ from typing import Any
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import normalize_text
 from selfeval_xl.rules.ruleset import RuleSet
@@ -54,7 +55,7 @@ class AuditChecks:
                 L.SHEET_META, None, "template-outdated", made=data.meta.get("ruleset_name", made), ruleset=rules.label
             )
 
-    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, dict[str, Any]], settled: set[int]) -> None:
+    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, IndicatorRow], settled: set[int]) -> None:
         """申报得分 > 分值 on any row (a mistake of its own); 申报≠核定 and a missing 偏差原因 only
         on ``settled`` rows (no error, nothing awaiting judgment, not left out)."""
         tol = self.rules.claim_tolerance
@@ -78,7 +79,7 @@ class AuditChecks:
                     score=fmt_num(s),
                     diff=fmt_num(round_half_up(c - s)),
                 )
-            if s < p - 0.005 and not gives_reason(records[row]["reason"]) and self.has_reason_cell(row):
+            if s < p - 0.005 and not gives_reason(records[row].reason) and self.has_reason_cell(row):
                 self.add_row(
                     row,
                     L.I_REASON if L.I_REASON in self.cols else L.I_ACTUAL,
@@ -101,7 +102,7 @@ class AuditChecks:
         cell = self.data.indicator_cell(row, L.I_POINTS)
         if not any(p.is_error and p.where.sheet == self.sheet and p.where.cell == cell for p in self.problems):
             return False
-        typed = self.data.records[row]["points"]
+        typed = self.data.records[row].points
         return math.isnan(typed) or claimed <= typed + 1e-9
 
     def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:

@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import Value
 from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.rounding import fmt_num
@@ -44,15 +45,15 @@ class QualitativeRules:
                 return key
         return None
 
-    def score_qualitative(self, row: int, r: dict[str, Any], points: float) -> tuple[float, str]:
-        key = self.classify(r["target"], r["actual"])
+    def score_qualitative(self, row: int, r: IndicatorRow, points: float) -> tuple[float, str]:
+        key = self.classify(r.target, r.actual)
         if key is None:
             # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
             # Until then the row counts its 申报得分 when that is within the points, else 0.
-            claimed = r["claimed"]
+            claimed = r.claimed
             provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
             basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
-            actual, target = r["actual"], r["target"]
+            actual, target = r.actual, r.target
             if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
                 what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
                 why = "指标值不是单一数值"
@@ -65,8 +66,8 @@ class QualitativeRules:
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
 
-    def _band_score(self, row: int, r: dict[str, Any], points: float, band: Any, note: str) -> tuple[float, str]:
-        claimed = r["claimed"]
+    def _band_score(self, row: int, r: IndicatorRow, points: float, band: Any, note: str) -> tuple[float, str]:
+        claimed = r.claimed
         default = points * band.default
         if not math.isnan(claimed) and not math.isnan(points) and points > 0:
             if band.contains(claimed / points):
@@ -88,8 +89,8 @@ class QualitativeRules:
                 )
         return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
 
-    def score_date(self, row: int, r: dict[str, Any], out: dict[str, Any], points: float) -> tuple[float, str]:
-        target: Value = r["target"]
+    def score_date(self, row: int, r: IndicatorRow, out: dict[str, Any], points: float) -> tuple[float, str]:
+        target: Value = r.target
         a_date = out["a_date"]
         if a_date <= target.date:
             return (
@@ -97,7 +98,7 @@ class QualitativeRules:
                 f"时效：{a_date.isoformat()} 不晚于 {target.date.isoformat()}",
             )
         failed = self.rules.band("failed")
-        claimed = r["claimed"]
+        claimed = r.claimed
         if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
             return (
                 claimed,

@@ -16,6 +16,7 @@ from selfeval_xl.errors import Problem
 from selfeval_xl.outputs.results_sheet import review_cell
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import apply_review, settle_review
+from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.template_layout import BAD_OPERATOR, WorkbookData
 from selfeval_xl.reading.values import (
     BLANK,
@@ -202,25 +203,25 @@ class _Scorer(QualitativeRules, AuditChecks):
         ind = self.rules.budget_indicator
         return L.canonical_level1(level1) == ind or L.normalize_label(name) == ind
 
-    def resolve(self, row: int, r: dict[str, Any], budget: Budget) -> dict[str, Any]:
+    def resolve(self, row: int, r: IndicatorRow, budget: Budget) -> dict[str, Any]:
         """Decide the rule for one row; returns method, t, a, operator, unit and notes."""
-        target: Value = r["target"]
-        actual: Value = r["actual"]
+        target: Value = r.target
+        actual: Value = r.actual
         out: dict[str, Any] = {
             "method": M_INVALID,
             "t": math.nan,
             "a": math.nan,
             "op": "",
-            "eff_unit": r["unit"],
+            "eff_unit": r.unit,
         }
-        if r.get("na") and self.rules.na_points == "rescale":
+        if r.na and self.rules.na_points == "rescale":
             out["method"] = M_NA
             return out
-        if r.get("na"):
-            self.add_row(row, L.I_POINTS, "not-applicable-points", mark=r["na"], points=fmt_num(r["points"]))
+        if r.na:
+            self.add_row(row, L.I_POINTS, "not-applicable-points", mark=r.na, points=fmt_num(r.points))
             out["note"] = "标为不适用但有分值，计 0 分"
             return out
-        if self.is_budget_row(r["level1"], r["name"]):
+        if self.is_budget_row(r.level1, r.name):
             out.update(method=M_BUDGET, op=GE, t=self.rules.budget_target, eff_unit="%")
             if budget.rate is None:
                 out["method"] = M_INVALID
@@ -241,10 +242,10 @@ class _Scorer(QualitativeRules, AuditChecks):
                         computed=fmt_pct(budget.rate),
                     )
             return out
-        common = self.rules.common_for(r["name"]) if self.rules.common else None
+        common = self.rules.common_for(r.name) if self.rules.common else None
         if common is not None:
             return self.resolve_common(row, r, common)
-        op = r["operator"]
+        op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
         if op == "":
@@ -254,9 +255,9 @@ class _Scorer(QualitativeRules, AuditChecks):
             return self._need_actual(row, actual, out, date=True)
         if target.kind == NUMBER and op != QUAL:
             if op == "":
-                op = LE if L.normalize_label(r["level2"]) == self.rules.cost_level2 else EQ
+                op = LE if L.normalize_label(r.level2) == self.rules.cost_level2 else EQ
             out.update(method=_NUMERIC_METHOD[op], op=op, t=target.number)
-            out["eff_unit"] = target.unit or r["unit"]
+            out["eff_unit"] = target.unit or r.unit
             return self._need_actual(row, actual, out, date=False)
         if op in ("", QUAL):
             if actual.kind == BLANK:
@@ -277,7 +278,7 @@ class _Scorer(QualitativeRules, AuditChecks):
             self.add_row(row, L.I_TARGET, "not-a-number", field=L.I_TARGET, value=target.display)
         return out
 
-    def resolve_common(self, row: int, r: dict[str, Any], common: Any) -> dict[str, Any]:
+    def resolve_common(self, row: int, r: IndicatorRow, common: Any) -> dict[str, Any]:
         """A 共性 row: the rule set's points and method, 实际完成值 computed from the data."""
         CM.check_row(common, r, row, self.cols, self.add_at)
         a, shown = self.dept.compute(common)
@@ -295,7 +296,7 @@ class _Scorer(QualitativeRules, AuditChecks):
             out["note"] = shown
             return out
         out.update(a=a, method=_NUMERIC_METHOD[common.operator] if common.method == "ratio" else M_COMMON)
-        actual: Value = r["actual"]
+        actual: Value = r.actual
         tol = self.rules.rate_tolerance
         if actual.kind == NUMBER and actual.number is not None:
             if abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol:
@@ -398,7 +399,7 @@ class _Scorer(QualitativeRules, AuditChecks):
                 r["row"],
                 L.I_POINTS,
                 "not-applicable-rescaled",
-                mark=self.data.records[r["row"]]["na"],
+                mark=self.data.records[r["row"]].na,
                 points=fmt_num(r["points"]),
                 applicable=fmt_num(round_half_up(applicable)),
                 scored=fmt_num(round_half_up(scored)),
@@ -414,15 +415,13 @@ class _Scorer(QualitativeRules, AuditChecks):
             return False
         for r in filter(self.is_own, rows):
             cell = self.data.indicator_cell(r["row"], L.I_ACTUAL)
-            if self.data.records[r["row"]]["actual"].kind != BLANK or self.data.cell_has_error(
-                L.SHEET_INDICATORS, cell
-            ):
+            if self.data.records[r["row"]].actual.kind != BLANK or self.data.cell_has_error(L.SHEET_INDICATORS, cell):
                 return False
         return True
 
     def is_own(self, r: dict[str, Any]) -> bool:
         """A 个性 row: not the 预算执行率 line, not a 共性指标, not marked not applicable."""
-        if self.data.records[r["row"]].get("na") or self.is_budget_row(r["level1"], r["name"]):
+        if self.data.records[r["row"]].na or self.is_budget_row(r["level1"], r["name"]):
             return False
         return not (self.rules.common and self.rules.common_for(r["name"]))
 
@@ -439,13 +438,13 @@ class _Scorer(QualitativeRules, AuditChecks):
                 first += 1
         return Problem.at(self.data.file, self.sheet, self.data.indicator_cell(first, L.I_ACTUAL), BLANK_CODE)
 
-    def score_row(self, row: int, r: dict[str, Any], plan: dict[str, Any], budget: Budget) -> dict[str, Any]:
+    def score_row(self, row: int, r: IndicatorRow, plan: dict[str, Any], budget: Budget) -> dict[str, Any]:
         """One indicator's score, note and completion rate (SPEC §3)."""
         method, t, a = plan["method"], plan["t"], plan["a"]
-        p = float(plan.get("points", r["points"]))  # 共性 rows score on the rule set's points
+        p = float(plan.get("points", r.points))  # 共性 rows score on the rule set's points
         score, note = 0.0, ""
         if method == M_NA:
-            score, note = math.nan, f"不适用（“{r['na']}”），不计分，总分按适用指标分值折算"
+            score, note = math.nan, f"不适用（“{r.na}”），不计分，总分按适用指标分值折算"
         elif math.isnan(p):
             if not self.already_bad(row, L.I_POINTS):
                 self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
@@ -467,15 +466,15 @@ class _Scorer(QualitativeRules, AuditChecks):
             rate = a / t * 100
         else:
             rate = math.nan
-        claimed = r["claimed"]
+        claimed = r.claimed
         return {
             "row": row,
-            "level1": r["level1"],
-            "level2": r["level2"],
-            "name": r["name"],
+            "level1": r.level1,
+            "level2": r.level2,
+            "name": r.name,
             "operator": plan["op"] or "",
-            "target_text": r["target"].display,
-            "actual_text": _actual_text(r["actual"], plan, budget),
+            "target_text": r.target.display,
+            "actual_text": _actual_text(r.actual, plan, budget),
             "unit": plan["eff_unit"] or "",
             "points": p,
             "score": score,
@@ -486,12 +485,12 @@ class _Scorer(QualitativeRules, AuditChecks):
             "diff": round_half_up(claimed - score),
         }
 
-    def numeric_checks(self, row: int, r: dict[str, Any], out: dict[str, Any], p: float, score: float) -> str:
+    def numeric_checks(self, row: int, r: IndicatorRow, out: dict[str, Any], p: float, score: float) -> str:
         t, a, method, op = out["t"], out["a"], out["method"], out["op"]
         if method == M_BUDGET:
             return f"预算执行率 {fmt_pct(a)}，{fmt_num(p)} × min({fmt_pct(a)}, 100%)"
-        actual: Value = r["actual"]
-        if (out["eff_unit"] == "%" or r["unit"] == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
+        actual: Value = r.actual
+        if (out["eff_unit"] == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
             self.add_row(
                 row,
                 L.I_ACTUAL,
