@@ -4,42 +4,19 @@ Reads only our own summary's sheets and headers (``layout``)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from selfeval_xl.errors import problem_title
+from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
 from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
 from selfeval_xl.outputs.report import Block, todo
 from selfeval_xl.reading import contract as L
 from selfeval_xl.scoring.rounding import fmt_num, fmt_pct, round_half_up
-from selfeval_xl.scoring.verdict import BLANK, FINAL, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEWED, STATUS_ZH
-
-RANKED_ZH = {STATUS_ZH[FINAL], STATUS_ZH[REVIEWED]}
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH
 
 TOP = 5
-
-
-def _table(path: Path, sheet: str) -> list[dict[str, Any]]:
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    try:
-        if sheet not in wb.sheetnames:
-            return []
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
-    if not rows:
-        return []
-    header = [str(h) if h is not None else "" for h in rows[0]]
-    return [
-        # 单位编码 (the first column) is often blank: a standard form has none
-        dict(zip(header, r, strict=False))
-        for r in rows[1:]
-        if r and any(v is not None for v in r)
-    ]
 
 
 def _name(r: dict[str, Any]) -> str:
@@ -51,45 +28,36 @@ def _short(text: str, n: int = 16) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _status(r: dict[str, Any]) -> str:
-    """The 状态 of a 汇总 row (a summary made before statuses existed: 已评分)."""
-    return str(r.get(L.R_STATUS) or STATUS_ZH[FINAL])
-
-
-def _final(r: dict[str, Any]) -> float:
-    reviewed = r.get(L.R_REVIEWED_TOTAL)
-    return reviewed if isinstance(reviewed, int | float) else r["核定总分"]
-
-
 def _amount(x: Any) -> str:
     """万元 with two decimals and thousands separators (0.9034 → 0.90)."""
     return f"{round_half_up(float(x), 2):,.2f}" if isinstance(x, int | float) else ""
 
 
+def _year(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def draft_district(summary: Path) -> list[Block]:
-    every = [r for r in _table(summary, L.S_SUMMARY) if r.get("文件")]
-    # graded and ranked files carry the figures; the others are listed apart (SPEC §3.12)
-    rows = [r for r in every if _status(r) in RANKED_ZH and isinstance(r.get("核定总分"), int | float)]
-    waiting = [r for r in every if r not in rows]
-    problems = _table(summary, L.S_PROBLEMS)
-    unscored = _table(summary, L.S_UNSCORED)
-    years = sorted({r["评价年度"] for r in every if r.get("评价年度")})
-    year = "、".join(str(y) for y in years) if years else todo("年度")
+    f = T.load(summary)
+    rows, waiting = T.records(f.ranked), T.records(f.waiting)
+    unscored = T.records(f.unscored)
+    years = sorted({_year(y) for y in f.every.get("评价年度", []) if not T.is_blank(y)})
+    year = "、".join(years) if years else todo("年度")
     out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
 
     out.append(Block("h1", "一、总体情况"))
-    kinds = Counter(r.get("评价类型") or "未注明" for r in rows)
-    mean = sum(_final(r) for r in rows) / len(rows) if rows else 0
-    statuses = Counter(_status(r) for r in every)
+    kinds = T.kind_counts(f)
+    mean = f.ranked["final"].mean() if rows else 0
+    statuses = T.status_counts(f)
     others = [
         f"{zh} {statuses[zh]} 份"
         for zh in (STATUS_ZH[NEEDS_REVIEW], STATUS_ZH[NEEDS_CORRECTION], STATUS_ZH[BLANK])
-        if statuses[zh]
+        if statuses.get(zh, 0)
     ]
     out.append(
         Block(
             "p",
-            f"本次共收到文件 {len(every) + len(unscored)} 份，已评定等级 {len(rows)} 份"
+            f"本次共收到文件 {len(f.every) + len(unscored)} 份，已评定等级 {len(rows)} 份"
             + (f"（{'，'.join(f'{k} {n} 份' for k, n in kinds.items())}）" if rows else "")
             + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第六部分）" if others else "")
             + f"，未能评分 {len(unscored)} 份。已评定等级的平均得分 {fmt_num(round(mean, 2))} 分。"
@@ -100,31 +68,30 @@ def draft_district(summary: Path) -> list[Block]:
         Block(
             "table",
             headers=("状态", "数量"),
-            rows=[(zh, str(statuses[zh])) for zh in STATUS_ZH.values() if statuses[zh]]
+            rows=[(str(zh), str(n)) for zh, n in statuses.items()]
             + ([("未能评分", str(len(unscored)))] if unscored else []),
         )
     )
     out.append(Block("p", todo("本次自评工作的组织和复核情况")))
 
     out.append(Block("h1", "二、等级分布"))
-    grades = Counter(r.get("等级") for r in rows)
-    order = sorted(grades, key=lambda g: -max((_final(r) for r in rows if r.get("等级") == g), default=0))
+    grades = T.grade_table(f)
     out.append(
         Block(
             "table",
             headers=("等级", "数量", "占比"),
-            rows=[(str(g), str(grades[g]), fmt_pct(grades[g] / len(rows) * 100)) for g in order]
+            rows=[(str(g), str(int(r["数量"])), fmt_pct(r["占比"])) for g, r in grades.iterrows()]
             + [("合计", str(len(rows)), "100.00%" if rows else "")],
         )
     )
-
     if rows:
-        colors = [BAR_COLORS[min(i, len(BAR_COLORS) - 1)] for i in range(len(order))]
-        png = bar_chart([str(g) for g in order], [grades[g] for g in order], "等级分布", "单位数", colors)
+        colors = [BAR_COLORS[min(i, len(BAR_COLORS) - 1)] for i in range(len(grades))]
+        png = bar_chart([str(g) for g in grades.index], list(grades["数量"]), "等级分布", "单位数", colors)
         out.append(Block("image", "图1 等级分布", data=png))
+    out += _by_kind(f) + _by_level1(f)
 
     out.append(Block("h1", "三、预算执行率最低的单位"))
-    with_rate = sorted((r for r in rows if isinstance(r.get("预算执行率"), int | float)), key=lambda r: r["预算执行率"])
+    with_rate = T.records(T.lowest_rate(f, TOP))
     if with_rate:
         worst = with_rate[:TOP]
         png = hbar_chart(
@@ -153,10 +120,7 @@ def draft_district(summary: Path) -> list[Block]:
     )
 
     out.append(Block("h1", "四、申报得分与核定得分差异最大的单位"))
-    diffs = sorted(
-        (r for r in rows if isinstance(r.get("得分差异"), int | float) and r["得分差异"]),
-        key=lambda r: -abs(r["得分差异"]),
-    )
+    diffs = T.records(T.biggest_diffs(f, TOP))
     if diffs:
         out.append(
             Block(
@@ -184,17 +148,15 @@ def draft_district(summary: Path) -> list[Block]:
         out += blocks
         n += bool(blocks)
     out.append(heading(n, "常见问题"))
-    by_code = Counter(p.get("代码") for p in problems)
-    files = {code: len({p.get("文件") for p in problems if p.get("代码") == code}) for code in by_code}
-    example = {p.get("代码"): p.get("说明") for p in reversed(problems)}
+    common = T.common_problems(f, 8)
     out.append(
         Block(
             "table",
             headers=("问题", "次数", "涉及文件", "示例"),
             widths=(4.4, 1.4, 2.0, 7.8),
             rows=[
-                (problem_title(str(code)), str(n), str(files[code]), str(example[code]))
-                for code, n in by_code.most_common(8)
+                (problem_title(str(code)), str(r["次数"]), str(r["涉及文件"]), str(r["示例"]))
+                for code, r in common.iterrows()
             ],
         )
     )
@@ -207,7 +169,7 @@ def draft_district(summary: Path) -> list[Block]:
             (STATUS_ZH[NEEDS_CORRECTION], "有错误，退回单位更正后重新评分"),
             (STATUS_ZH[BLANK], "未填写实际完成情况"),
         ):
-            group = [r for r in waiting if _status(r) == zh]
+            group = [r for r in waiting if r.get(L.R_STATUS) == zh]
             if group:
                 out.append(Block("p", f"{zh} {len(group)} 份（{what}）："))
                 out += [
@@ -221,3 +183,50 @@ def draft_district(summary: Path) -> list[Block]:
             out.append(Block("p", f"未能评分 {len(unscored)} 份："))
             out += [Block("bullet", f"{u.get('文件')}：{u.get('原因')}") for u in unscored]
     return out
+
+
+def _by_kind(f: T.DistrictFrames) -> list[Block]:
+    """等级 by 评价类型, when the batch holds more than one kind (项目支出 and 部门整体支出)."""
+    table = T.kind_grades(f)
+    if len(table) < 2:
+        return []
+    return [
+        Block("p", "按评价类型："),
+        Block(
+            "table",
+            headers=("评价类型", *(str(g) for g in table.columns), "合计"),
+            widths=(3.6, *[round(12.0 / (len(table.columns) + 1), 2)] * (len(table.columns) + 1)),
+            rows=[(str(k), *(str(n) for n in r), str(r.sum())) for k, r in table.iterrows()],
+        ),
+    ]
+
+
+def _by_level1(f: T.DistrictFrames) -> list[Block]:
+    """得分率 per 一级指标 over the graded files: where the district loses its points."""
+    table = T.level1_rates(f)
+    if table.empty:
+        return []
+    weakest = table["得分率"].idxmin()
+    return [
+        Block(
+            "p",
+            f"各一级指标的得分率（已评定等级文件的核定得分合计 ÷ 分值合计）如下，得分率最低的是{weakest}"
+            f"（{fmt_pct(table.loc[weakest, '得分率'])}）。",
+        ),
+        Block(
+            "table",
+            headers=("一级指标", "指标数", "分值合计", "核定得分合计", "得分率", "未得满分的指标"),
+            widths=(3.4, 1.8, 2.4, 2.8, 2.2, 3.0),
+            rows=[
+                (
+                    str(name),
+                    str(int(r["指标数"])),
+                    fmt_num(round_half_up(r["分值"])),
+                    fmt_num(round_half_up(r["核定得分"])),
+                    fmt_pct(r["得分率"]),
+                    str(int(r["未满分"])),
+                )
+                for name, r in table.iterrows()
+            ],
+        ),
+    ]

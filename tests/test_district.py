@@ -1,0 +1,64 @@
+"""The district report's analytics (grade distribution by 评价类型, 得分率 by 一级指标), on a small
+summary workbook written by hand so that every figure can be worked out on paper."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from selfeval_xl.outputs import district_tables as T
+from selfeval_xl.outputs.district import draft_district
+from selfeval_xl.reading import contract as L
+
+SUMMARY = ("单位名称", "评价类型", "项目名称", "评价年度", "核定总分", "等级", "申报总分", "得分差异", "文件", "状态")
+DETAIL = ("文件", "一级指标", "三级指标", "分值", "核定得分")
+
+
+def _summary(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = L.S_SUMMARY
+    ws.append(SUMMARY)
+    ws.append(("甲单位", "项目支出", "甲项目", 2023, 95, "优", 95, 0, "甲.xlsx", "已评分"))
+    ws.append(("乙单位", "部门整体支出", None, 2023, 85, "良", 90, 5, "乙.xlsx", "已评分"))
+    ws.append(("丙单位", "项目支出", "丙项目", 2023, 40, None, 90, None, "丙.xlsx", "待更正"))
+    detail = wb.create_sheet(L.S_DETAIL)
+    detail.append(DETAIL)
+    for row in (
+        ("甲.xlsx", "产出指标", "数量", 20, 20),
+        ("甲.xlsx", "产出指标(50分)", "质量", 30, 27),  # typed with its points: still 产出指标
+        ("甲.xlsx", "效益指标", "效益", 30, 15),
+        ("甲.xlsx", "满意度指标", "满意度", 10, None),  # 不适用: no 核定得分, left out
+        ("乙.xlsx", "产出指标", "数量", 50, 40),
+        ("丙.xlsx", "产出指标", "数量", 50, 0),  # 待更正: not graded, left out
+    ):
+        detail.append(row)
+    wb.create_sheet(L.S_PROBLEMS).append(("文件", "工作表", "单元格", "级别", "问题", "代码", "说明"))
+    wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
+    wb.save(path)
+    return path
+
+
+def test_level1_rates_and_grades_by_kind(tmp_path):
+    f = T.load(_summary(tmp_path / "汇总.xlsx"))
+    assert list(f.ranked["文件"]) == ["甲.xlsx", "乙.xlsx"] and list(f.waiting["文件"]) == ["丙.xlsx"]
+    rates = T.level1_rates(f)
+    # 产出指标: 甲 20 + 30, 乙 50 → 3 indicators, 分值 100, 得分 20 + 27 + 40 = 87 → 87%;
+    # short of full points: 27 < 30 and 40 < 50 → 2. 效益指标: 15 of 30 → 50%, 1 short.
+    assert rates.loc["产出指标"].to_dict() == {"指标数": 3, "分值": 100, "核定得分": 87, "未满分": 2, "得分率": 87}
+    assert rates.loc["效益指标"].to_dict() == {"指标数": 1, "分值": 30, "核定得分": 15, "未满分": 1, "得分率": 50}
+    assert list(rates.index) == ["产出指标", "效益指标"]
+    # 优 (best 95) before 良 (85); one file of each kind
+    assert T.kind_grades(f).to_dict("index") == {"项目支出": {"优": 1, "良": 0}, "部门整体支出": {"优": 0, "良": 1}}
+
+
+def test_district_report_shows_the_new_tables(tmp_path):
+    blocks = draft_district(_summary(tmp_path / "汇总.xlsx"))
+    text = "\n".join(b.text for b in blocks)
+    assert "已评定等级 2 份（项目支出 1 份，部门整体支出 1 份），待更正 1 份" in text
+    assert "平均得分 90 分" in text  # (95 + 85) / 2
+    assert "得分率最低的是效益指标（50.00%）" in text
+    level1 = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "一级指标")
+    assert level1.rows == [("产出指标", "3", "100", "87", "87.00%", "2"), ("效益指标", "1", "30", "15", "50.00%", "1")]
+    kinds = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "评价类型")
+    assert kinds.headers == ("评价类型", "优", "良", "合计")
+    assert kinds.rows == [("项目支出", "1", "0", "1"), ("部门整体支出", "0", "1", "1")]
