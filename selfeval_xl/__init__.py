@@ -1,13 +1,31 @@
-"""selfeval_xl: scoring engine for Chinese budget performance self-evaluation workbooks."""
+"""selfeval_xl: scoring engine for Chinese budget performance self-evaluation workbooks.
 
-from selfeval_xl.batch import FileOutcome, score_file, score_paths
-from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
-from selfeval_xl.outputs.fill import fill_workbook
-from selfeval_xl.outputs.template import generate_template
-from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
-from selfeval_xl.rules.ruleset import RuleSet, load_rules
-from selfeval_xl.scoring.scorer import Scorecard, score
+The public names below load on first use (PEP 562), so that importing one wing (or running
+``selfeval --help``) does not pay for the whole pipeline."""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_PUBLIC = {
+    "CellRef": "selfeval_xl.errors",
+    "FileOutcome": "selfeval_xl.batch",
+    "Problem": "selfeval_xl.errors",
+    "RuleSet": "selfeval_xl.rules.ruleset",
+    "RuleSetError": "selfeval_xl.errors",
+    "Scorecard": "selfeval_xl.scoring.scorer",
+    "SelfevalError": "selfeval_xl.errors",
+    "UnreadableWorkbook": "selfeval_xl.errors",
+    "WorkbookData": "selfeval_xl.reading.template_layout",
+    "fill_workbook": "selfeval_xl.outputs.fill",
+    "generate_template": "selfeval_xl.outputs.template",
+    "load_rules": "selfeval_xl.rules.ruleset",
+    "read_workbook": "selfeval_xl.reading.template_layout",
+    "score": "selfeval_xl.scoring.scorer",
+    "score_file": "selfeval_xl.batch",
+    "score_paths": "selfeval_xl.batch",
+}
 __all__ = [
     "CellRef",
     "FileOutcome",
@@ -26,3 +44,25 @@ __all__ = [
     "score_file",
     "score_paths",
 ]
+
+if TYPE_CHECKING:
+    from selfeval_xl.batch import FileOutcome, score_file, score_paths
+    from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
+    from selfeval_xl.outputs.fill import fill_workbook
+    from selfeval_xl.outputs.template import generate_template
+    from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
+    from selfeval_xl.rules.ruleset import RuleSet, load_rules
+    from selfeval_xl.scoring.scorer import Scorecard, score
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selfeval_xl' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])
