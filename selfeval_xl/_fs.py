@@ -86,8 +86,9 @@ _OS_ZH = {
 }
 
 
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` for a temp path beside ``path``, then move it over ``path``."""
+def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` for a temp path beside ``path``, then move it over ``path`` (what ``write`` returns is
+    ignored, so ``lambda tmp: tmp.write_text(...)`` will do)."""
     with atomic_path(path) as tmp:
         write(tmp)
 

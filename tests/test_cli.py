@@ -172,7 +172,7 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
 def test_progress_bar_only_on_a_terminal(monkeypatch):
     import io
 
-    from selfeval_xl.cli import _Progress
+    from selfeval_xl.commands.score_run import Progress as _Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

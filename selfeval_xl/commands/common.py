@@ -1,0 +1,102 @@
+"""What every subcommand shares: the common options, the rule-set lookup, the per-file and closing lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from selfeval_xl import click_zh
+from selfeval_xl.batch import LAYOUTS, FileOutcome, Tally
+from selfeval_xl.errors import Problem, RuleSetError
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rules.ruleset import RuleSet, find_rules, load_rules
+from selfeval_xl.scoring.rounding import fmt_num
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
+
+click_zh.install()  # before any decorator runs: click words some help texts when the option is declared
+
+NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
+
+paths_arg = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+rules_opt = click.option(
+    "--rules",
+    "rules_path",
+    help="规则集：TOML 文件路径或内置规则集的编号（如 hubei-project）；默认用模板所用或按评价类型的内置规则集",
+)
+debug_opt = click.option("--debug", is_flag=True, help="程序内部出错时显示详细信息（traceback）并停止")
+layout_opt = click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="auto",
+    show_default=True,
+    help="工作簿格式：auto 自动识别；template 本工具模板；form 单表《项目支出绩效自评表》",
+)
+
+
+def rules_or_usage(spec: str | None, kind: str | None = None) -> RuleSet | None:
+    """The rule set named by ``--rules`` (or the bundled one for ``kind``); a bad one is a usage error."""
+    if spec is None and kind is None:
+        return None
+    try:
+        return find_rules(spec) if spec is not None else load_rules(None, kind or L.KIND_PROJECT)
+    except RuleSetError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def rules_for(spec: str | None, kind: str) -> RuleSet:
+    """As ``rules_or_usage`` where a kind is known, so there is always a rule set."""
+    rules = rules_or_usage(spec, kind)
+    assert rules is not None  # a kind always finds its bundled rule set
+    return rules
+
+
+def problem_line(p: Problem) -> str:
+    return f"{'错误' if p.is_error else '警告'}：{p}"
+
+
+def file_line(o: FileOutcome, extra_warnings: int = 0) -> str:
+    """``extra_warnings``: warnings the whole run found after the file was scored (a duplicate)."""
+    r = o.result
+    if r is None:
+        return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
+    claimed = f"，申报 {fmt_num(r.claimed_total)}" if r.claimed_total is not None else ""
+    if r.status == BLANK:
+        verdict = "未填写（不评分）"
+    elif r.status == NEEDS_CORRECTION:
+        verdict = f"待更正，核定总分 {r.total:.2f}（暂算）{claimed}"
+    elif r.status == NEEDS_REVIEW:
+        verdict = f"待复核，核定总分 {r.total:.2f}（暂定 {r.grade}）{claimed}"
+    elif r.reviewed_total is not None:
+        verdict = (
+            f"{status_zh(r.status)}，复核总分 {r.reviewed_total:.2f}（{r.grade}），核定总分 {r.total:.2f}{claimed}"
+        )
+    else:
+        verdict = f"{status_zh(r.status)}，核定总分 {r.total:.2f}（{r.grade}）{claimed}"
+    line = f"{o.display}：{verdict}，错误 {len(o.errors)}，警告 {len(o.warnings) + extra_warnings}"
+    return line + (f"；{o.write_problem.message}" if o.write_problem else "")
+
+
+def closing(t: Tally) -> str:
+    """``共 9 个文件：已评分 3、待复核 1、待更正 2、未填写 1；无法读取 1；不是 Excel 工作簿 1；等级：…``"""
+    text = f"共 {t.files} 个文件：{closing_counts(t.statuses)}"
+    if t.unreadable:
+        text += f"；无法读取 {t.unreadable}"
+    if t.others:
+        text += f"；不是 Excel 工作簿 {t.others}（未评分）"
+    if t.grades:
+        text += "；等级：" + "、".join(f"{g} {t.grades.get(g, 0)}" for g in t.grade_order)
+    return text
+
+
+def echo_others(others: list[str]) -> None:
+    """Name every file in the folders that is not a workbook: nothing is silently missed."""
+    for display in others:
+        click.echo(f"{display}：不是 Excel 工作簿，未评分", err=True)
+
+
+def refuse(line: str) -> NoReturn:
+    """One Chinese line on stderr and exit 2: the input is not what the command reads."""
+    click.echo(line, err=True)
+    click.get_current_context().exit(2)

@@ -1,0 +1,179 @@
+"""``selfeval report`` and ``selfeval sample``: draft a unit's or the district's report, draw the files to re-check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from selfeval_xl._fs import atomic_write
+from selfeval_xl.batch import RuleBook, score_file
+from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
+from selfeval_xl.discover import is_own_summary
+from selfeval_xl.errors import SelfevalError
+from selfeval_xl.ooxml.ownership import refusal, stamped_text
+from selfeval_xl.ooxml.package import open_book
+from selfeval_xl.outputs.writeback import lock_file
+from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, status_zh
+
+if TYPE_CHECKING:
+    from selfeval_xl.outputs.report import Block
+
+
+@click.command(
+    name="report",
+    help="起草报告：单个工作簿的自评报告（按种子报告的章节，数字取自工作簿，文末附数据来源表），"
+    "或用 --summary 起草全区汇总报告；版式按党政机关公文格式（GB/T 9704），需要人工撰写处标“【请补充：…】”。",
+)
+@click.argument("workbook", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--summary",
+    "summary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="汇总表（汇总.xlsx），起草全区汇总报告",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出 .docx 或 .md，默认 <文件名>.自评报告.docx / .汇总报告.docx",
+)
+@click.option(
+    "--inline-cites", is_flag=True, help="在正文每个数字后注明单元格（如“（绩效指标!H4）”），不另附数据来源表"
+)
+@rules_opt
+def report_cmd(
+    workbook: Path | None, summary: Path | None, output: Path | None, inline_cites: bool, rules_path: str | None
+) -> None:
+    # imported here: python-docx and matplotlib are slow to load and only this command needs them
+    from selfeval_xl.outputs.district import draft_district
+    from selfeval_xl.outputs.report import draft, to_markdown
+    from selfeval_xl.outputs.report_docx import write_docx
+
+    if (workbook is None) == (summary is None):
+        raise click.UsageError("请给出一个工作簿，或用 --summary 给出汇总表（二者选一）")
+    failed = False
+    if summary is not None and (why := _not_a_summary(summary)):
+        refuse(f"错误：{summary} {why}，无法起草汇总报告；请给出 selfeval score 生成的汇总表（{L.SUMMARY_FILE}）")
+    if workbook is not None and is_own_summary(workbook):
+        refuse(
+            f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：selfeval report --summary {workbook}"
+        )
+    if summary is not None:
+        blocks = draft_district(summary)
+        out = output or summary.with_name(summary.stem + ".汇总报告.docx")
+        what = "汇总报告"
+    else:
+        assert workbook is not None
+        outcome = score_file(workbook, workbook.name, RuleBook(rules_or_usage(rules_path)))
+        if outcome.card is None:
+            raise click.ClickException(f"无法起草报告：{outcome.error}")
+        card = outcome.card
+        blocks = draft(card, inline_cites=inline_cites)
+        if card.status in (NEEDS_CORRECTION, BLANK):
+            out = output or workbook.with_name(workbook.stem + ".更正清单.docx")
+            what = f"更正清单（{status_zh(card.status)}，{len(card.errors)} 处需更正；更正后重新评分再起草自评报告）"
+            failed = True
+        else:
+            out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
+            grade = card.grade if card.status != NEEDS_REVIEW else f"暂定 {card.grade}，待复核"
+            what = f"报告（核定总分 {card.total:.2f}，{grade}）"
+    if out.suffix.lower() in (".md", ".docx") and (refused := refusal(out)):  # a draft edited by hand
+        refuse(refused)
+    if out.suffix.lower() == ".md":
+
+        def image(i: int, block: Block) -> str:
+            name = f"{out.stem}.图{i}.png"
+            atomic_write(out.with_name(name), lambda tmp: tmp.write_bytes(block.data))
+            return name
+
+        text = stamped_text(to_markdown(blocks, image))
+        atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    elif out.suffix.lower() == ".docx":
+        write_docx(blocks, out)
+    else:
+        raise click.UsageError("报告只能输出为 .docx 或 .md")
+    todo_count = sum(b.text.count("【请补充") for b in blocks)
+    click.echo(f"已起草{what}：{out}" + ("" if failed else f"（待人工补充 {todo_count} 处）"))
+    if failed:  # SPEC §5: a file with errors → 1
+        click.get_current_context().exit(1)
+    for note in _font_notes(blocks, out):
+        click.echo(note)
+
+
+def _not_a_summary(path: Path) -> str:
+    """Why ``path`` is not one of our summaries (empty when it is): the district report reads
+    only the sheets and headers we write, so anything else would draft “共收到文件 0 份”."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return f"不是 .xlsx 工作簿（{path.suffix or '无扩展名'} 文件）"
+    try:
+        open_book(path)
+    except SelfevalError as exc:
+        return f"无法读取（{exc.problem.message}）"
+    return "" if is_own_summary(path) else "不是本工具生成的汇总表（没有“汇总”“问题清单”“未评分文件”工作表）"
+
+
+def _font_notes(blocks: list[Block], out: Path) -> list[str]:
+    """Which fonts the draft could not have as specified, said plainly (SPEC §4.5)."""
+    from selfeval_xl.outputs.charts import cjk_font
+    from selfeval_xl.outputs.report_docx import TITLE_FONTS, title_font
+
+    notes = []
+    if out.suffix.lower() == ".docx" and title_font() not in TITLE_FONTS:
+        notes.append(
+            f"提示：本机未安装方正小标宋简体，标题改用 {title_font()}；在装有该字体的电脑上可把标题改回小标宋。"
+        )
+    if any(b.kind == "image" for b in blocks):
+        font = cjk_font()
+        notes.append(
+            f"图表中文字体：{font}"
+            if font
+            else "提示：本机没有中文字体，图表中的中文可能显示为方框；请安装 Noto Sans CJK 或 微软雅黑 后重新起草。"
+        )
+    return notes
+
+
+@click.command(
+    name="sample",
+    help="抽查：从汇总表中抽取要复核的文件。必抽待复核的、申报总分与核定总分相差 5 分及以上的、"
+    "全年预算数居前 10% 的文件，其余按随机种子随机抽取；名单写明每份的抽取原因。",
+)
+@click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), help="抽取比例（0–1），默认 0.2")
+@click.option("--count", type=click.IntRange(min=1), help="抽取份数（与 --rate 二选一）")
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="随机种子；同一汇总表和种子得到同一名单（默认随机生成并记入名单）"
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=f"输出文件，默认汇总表旁的 {L.SAMPLE_FILE}"
+)
+def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int | None, output: Path | None) -> None:
+    import secrets
+
+    from selfeval_xl.batch import scored_at_now
+    from selfeval_xl.outputs.sampling import SampleError, draw, is_own_sample, write_sample
+
+    if rate is not None and count is not None:
+        raise click.UsageError("--rate 和 --count 只能给出一个")
+    out = output or summary.with_name(L.SAMPLE_FILE)
+    if out.resolve() == summary.resolve() or (out.exists() and not is_own_sample(out)):
+        raise click.UsageError(f"{out} 不是本工具生成的抽查名单，不会覆盖它；请用 -o 指定其他文件")
+    if (lock := lock_file(out)) is not None:
+        raise click.ClickException(f"{out} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试")
+    drawn_seed = secrets.randbelow(1_000_000) if seed is None else seed
+    try:
+        sample = draw(summary, rate, count, drawn_seed)
+    except SampleError as exc:
+        raise click.UsageError(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(out, lambda tmp: write_sample(sample, summary, tmp, scored_at_now()))
+    must = sum(p.must for p in sample.picks)
+    for p in sample.picks:
+        click.echo(f"{p.row['文件']}：{'；'.join(p.reasons)}")
+    held = "、".join(f"{k} {v} 份" for k, v in sample.held_back.items())
+    click.echo(
+        f"已从 {sample.candidates} 份中抽取 {len(sample.picks)} 份（必抽 {must}，随机 {len(sample.picks) - must}，"
+        f"随机种子 {sample.seed}）" + (f"；未参与抽取：{held}" if held else "") + f"：{out}"
+    )
