@@ -1,0 +1,59 @@
+"""The template's look and locks: one font, the cell formats every sheet shares, sheet protection, and a check that
+XlsxWriter really wrote each data validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xlsxwriter
+
+FONT = {"font_name": "宋体", "font_size": 11}
+
+
+class Formats:
+    """The cell formats of one template workbook."""
+
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = dict(FONT, border=1, valign="vcenter")
+        self.title = wb.add_format(dict(FONT, bold=True, font_size=14))
+        self.text = wb.add_format(dict(FONT, text_wrap=True, valign="top"))
+        self.header = wb.add_format(
+            dict(
+                base,
+                bold=True,
+                bg_color="#D9E1F2",
+                align="center",
+                text_wrap=True,
+                locked=True,
+            )
+        )
+        self.label = wb.add_format(dict(base, bold=True, bg_color="#F2F2F2", locked=True))
+        self.note = wb.add_format(dict(base, font_color="#595959", locked=True, text_wrap=True))
+        self.input = wb.add_format(dict(base, locked=False, text_wrap=True))
+        self.input_text = wb.add_format(dict(base, locked=False, text_wrap=True, num_format="@"))
+        self.money = wb.add_format(dict(base, locked=False, num_format="#,##0.00"))
+        self.number = wb.add_format(dict(base, locked=False, num_format="0.00"))
+        self.owned = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", text_wrap=True))
+        self.owned_pct = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", num_format="0.00%"))
+
+
+def protect(ws: Any) -> None:
+    # Locked cells are the rule set's; people may still add, delete and format rows.
+    ws.protect(
+        "",
+        {
+            "insert_rows": True,
+            "delete_rows": True,
+            "format_cells": True,
+            "format_columns": True,
+            "format_rows": True,
+            "autofilter": True,
+            "sort": True,
+        },
+    )
+
+
+def checked(result: int | None, what: str) -> None:
+    # XlsxWriter returns -1/-2 (with only a warning) when it silently skips a validation.
+    if result not in (0, None):
+        raise RuntimeError(f"template: {what} was not written (xlsxwriter returned {result})")
