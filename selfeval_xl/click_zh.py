@@ -82,10 +82,11 @@ def install() -> None:
             mod = importlib.import_module(f"click.{name}")
         except ImportError:  # pragma: no cover - a click without that module
             continue
-        if hasattr(mod, "_"):
-            mod._ = gettext  # type: ignore[attr-defined]
-        if hasattr(mod, "ngettext"):
-            mod.ngettext = ngettext  # type: ignore[attr-defined]
+        names = vars(mod)  # the module's globals, replaced by name (a module type declares none of them)
+        if "_" in names:
+            names["_"] = gettext
+        if "ngettext" in names:
+            names["ngettext"] = ngettext
     types = importlib.import_module("click.types")
     for cls in (types.IntParamType, types.FloatParamType):
         cls.name = ZH_WORDS.get(cls.name, cls.name)  # "… is not a valid 整数"

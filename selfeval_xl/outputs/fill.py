@@ -7,23 +7,46 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from openpyxl.cell.cell import Cell
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.ooxml.ownership import stamp
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.formula import item_key
 
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
-def _header_map(ws: Any) -> tuple[int, dict[str, int]]:
-    for row in ws.iter_rows(min_row=1, max_row=L.HEADER_SEARCH_ROWS):
-        found = {L.normalize_label(c.value): c.column for c in row if isinstance(c.value, str)}
+
+def _sheet(wb: Workbook, name: str) -> Worksheet:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ws = wb[name]
+    if not isinstance(ws, Worksheet):
+        raise ValueError(f"{name}: not a worksheet")
+    return ws
+
+
+def _cell(ws: Worksheet, row: int, column: int) -> Cell:
+    """The cell to write at (``row``, ``column``); one inside a merged range cannot take a value."""
+    from openpyxl.cell.cell import Cell
+
+    cell = ws.cell(row, column)
+    if not isinstance(cell, Cell):
+        raise ValueError(f"{ws.title}!{cell.coordinate}: inside a merged range, nothing can be written there")
+    return cell
+
+
+def _header_map(ws: Worksheet) -> tuple[int, dict[str, int]]:
+    for r in range(1, L.HEADER_SEARCH_ROWS + 1):
+        row = ws[r]
+        found = {L.normalize_label(c.value): c.column for c in row if isinstance(c.value, str) and c.column}
         if L.I_NAME in found or L.B_CATEGORY in found or L.D_ITEM in found:
-            return row[0].row, found
+            return r, found
     raise ValueError(f"{ws.title}: header not found")
 
 
-def _owned(ws: Any, row: int, cols: dict[str, int]) -> bool:
+def _owned(ws: Worksheet, row: int, cols: dict[str, int]) -> bool:
     """A rule-set row of the template: 预算执行率, or a 共性 row."""
     if L.I_SOURCE in cols and L.normalize_label(ws.cell(row, cols[L.I_SOURCE]).value) == L.SOURCE_COMMON:
         return True
@@ -56,41 +79,41 @@ def fill_workbook(
     import openpyxl  # loaded only when filling (it pulls in numpy)
 
     wb = openpyxl.load_workbook(template)
-    ws = wb[L.SHEET_INFO]
-    for row in ws.iter_rows(min_col=1, max_col=1):
-        label = L.normalize_label(row[0].value)
+    ws = _sheet(wb, L.SHEET_INFO)
+    for r in range(1, ws.max_row + 1):
+        label = L.normalize_label(ws.cell(r, 1).value)
         if label in info:
-            put(ws.cell(row[0].row, 2), info[label])
-    ws = wb[L.SHEET_BUDGET]
+            put(_cell(ws, r, 2), info[label])
+    ws = _sheet(wb, L.SHEET_BUDGET)
     header_row, cols = _header_map(ws)
-    for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.B_CATEGORY], max_col=cols[L.B_CATEGORY]):
-        cat = L.normalize_label(row[0].value)
+    for r in range(header_row + 1, ws.max_row + 1):
+        cat = L.normalize_label(ws.cell(r, cols[L.B_CATEGORY]).value)
         if budget and cat in budget:
             for header, value in zip((L.B_INITIAL, L.B_ADJUSTED, L.B_EXECUTED), budget[cat], strict=False):
-                put(ws.cell(row[0].row, cols[header]), value)
+                put(_cell(ws, r, cols[header]), value)
     if dept_data:
-        ws = wb[L.SHEET_DEPT_DATA]
+        ws = _sheet(wb, L.SHEET_DEPT_DATA)
         header_row, cols = _header_map(ws)
         wanted = {item_key(k): v for k, v in dept_data.items()}
-        for row in ws.iter_rows(min_row=header_row + 1, min_col=cols[L.D_ITEM], max_col=cols[L.D_ITEM]):
-            key = item_key(row[0].value)
+        for r in range(header_row + 1, ws.max_row + 1):
+            key = item_key(ws.cell(r, cols[L.D_ITEM]).value)
             if key in wanted:
-                put(ws.cell(row[0].row, cols[L.D_VALUE]), wanted[key])
-    ws = wb[L.SHEET_INDICATORS]
+                put(_cell(ws, r, cols[L.D_VALUE]), wanted[key])
+    ws = _sheet(wb, L.SHEET_INDICATORS)
     header_row, cols = _header_map(ws)
     first = header_row + 1
     while keep_budget_row and _owned(ws, first, cols):
         name = ws.cell(first, cols[L.I_NAME]).value
-        for header, value in (owned or {}).get(name, {}).items():
-            put(ws.cell(first, cols[header]), value)
+        for header, value in (owned or {}).get(str(name), {}).items():
+            put(_cell(ws, first, cols[header]), value)
         first += 1
     for r in range(first, ws.max_row + 1):
         for c in cols.values():
-            ws.cell(r, c).value = None
+            _cell(ws, r, c).value = None
     for i, rec in enumerate(indicators):
         for header, value in rec.items():
             if header in cols:
-                put(ws.cell(first + i, cols[header]), value)
+                put(_cell(ws, first + i, cols[header]), value)
         if L.I_SEQ in cols and L.I_SEQ not in rec:
             ws.cell(first + i, cols[L.I_SEQ], first + i - header_row)
     out = Path(out)

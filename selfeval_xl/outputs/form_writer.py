@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from selfeval_xl.outputs import pagesetup as P
@@ -37,6 +38,7 @@ BUDGET_LABELS = (
 def write_form(path: Path, s: dict[str, Any]) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)  # a new workbook's one sheet (typed as "maybe a chartsheet, maybe none")
     ws.title = "项目支出绩效自评表"
     put = _Putter(ws)
     put("A1", "项目支出绩效自评表", merge="A1:I1", font=Font(name="宋体", size=16, bold=True), center=True)
@@ -120,8 +122,8 @@ def _lay_out(ws: Worksheet, last: int) -> None:
             if cell.value is not None and cell.coordinate not in ws.merged_cells:
                 w = min(P.text_width(cell.value) + P.PAD, 24)
                 widths[cell.column_letter] = max(widths[cell.column_letter], w)
-    for c, w in widths.items():
-        ws.column_dimensions[c].width = w
+    for c, width in widths.items():
+        ws.column_dimensions[c].width = width
     spans = {}
     for m in ws.merged_cells.ranges:
         spans[(m.min_row, m.min_col)] = sum(widths[COLS[c - 1]] for c in range(m.min_col, m.max_col + 1))
@@ -136,9 +138,11 @@ def _lay_out(ws: Worksheet, last: int) -> None:
     plan = P.plan_page(list(widths.values()))
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = plan.orientation
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.print_title_rows = "12:12"
     ws.page_margins.left = ws.page_margins.right = P.MARGIN_LR
-    ws.oddFooter.left.text = f"{ws['G4'].value}  {ws['C3'].value}"
-    ws.oddFooter.right.text = "第 &P 页 共 &N 页"
+    footer = ws.oddFooter
+    assert footer is not None  # a sheet's footer items always exist; openpyxl's attribute merely allows None
+    footer.left.text = f"{ws['G4'].value}  {ws['C3'].value}"
+    footer.right.text = "第 &P 页 共 &N 页"

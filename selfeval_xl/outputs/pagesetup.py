@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 FONT_PT = 11  # the templates' and summaries' font size; results sheets use the workbook's
 MIN_PT = 8
@@ -134,7 +134,7 @@ class PagePlan:
     repeat_cols: int = 0
 
     @property
-    def orientation(self) -> str:
+    def orientation(self) -> Literal["portrait", "landscape"]:
         return "landscape" if self.landscape else "portrait"
 
 
@@ -212,7 +212,7 @@ def print_xlsxwriter(
 
 
 def widths_from(
-    rows: list[tuple[Any, ...]], headers: tuple[str, ...], floors: dict[str, float], cap: float = 36
+    rows: list[tuple[Any, ...]], headers: tuple[str, ...], floors: Mapping[str, float], cap: float = 36
 ) -> list[float]:
     """Column widths from the headers and the texts the template writes; ``floors`` leave
     room for what people type."""

@@ -13,11 +13,16 @@ import re
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.text.font import CT_RPr
 from docx.shared import Mm, Pt, RGBColor
+from docx.styles.style import ParagraphStyle
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.ooxml.ownership import stamp
@@ -46,9 +51,8 @@ def title_font() -> str:
     return SONGTI
 
 
-def _fonts(el, font: str) -> None:  # type: ignore[no-untyped-def]
-    """Set every font slot of a run or style (East Asian included) to ``font``."""
-    rpr = el.get_or_add_rPr()
+def _fonts(rpr: CT_RPr, font: str) -> None:
+    """Set every font slot of a run's or style's properties (East Asian included) to ``font``."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -59,13 +63,23 @@ def _fonts(el, font: str) -> None:  # type: ignore[no-untyped-def]
         fonts.attrib.pop(qn(theme), None)  # a theme font would win over the name
 
 
-def _style(doc, name: str, font: str, size: float, *, bold: bool = False, indent: bool = True, center: bool = False):  # type: ignore[no-untyped-def]
+def _style(
+    doc: DocxDocument,
+    name: str,
+    font: str,
+    size: float,
+    *,
+    bold: bool = False,
+    indent: bool = True,
+    center: bool = False,
+) -> ParagraphStyle:
     st = doc.styles[name]
+    assert isinstance(st, ParagraphStyle)  # Normal, Title and Heading n of python-docx's default template
     st.font.size = Pt(size)
     st.font.bold = bold
     st.font.italic = False
     st.font.color.rgb = BLACK
-    _fonts(st.element, font)
+    _fonts(st.element.get_or_add_rPr(), font)
     pf = st.paragraph_format
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Pt(LINE_PT if size <= BODY_PT else LINE_PT * 1.25)
@@ -82,16 +96,16 @@ def _style(doc, name: str, font: str, size: float, *, bold: bool = False, indent
     return st
 
 
-def _run(paragraph, text: str, font: str, size: float, bold: bool = False):  # type: ignore[no-untyped-def]
+def _run(paragraph: Paragraph, text: str, font: str, size: float, bold: bool = False) -> Run:
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
     run.font.color.rgb = BLACK
     run.bold = bold
-    _fonts(run._element, font)
+    _fonts(run.element.get_or_add_rPr(), font)
     return run
 
 
-def _runs(paragraph, text: str, font: str = FANGSONG, size: float = BODY_PT) -> None:  # type: ignore[no-untyped-def]
+def _runs(paragraph: Paragraph, text: str, font: str = FANGSONG, size: float = BODY_PT) -> None:
     """Add ``text``; placeholders in bold on yellow so nobody misses them."""
     pos = 0
     for m in _TODO.finditer(text):
@@ -104,7 +118,7 @@ def _runs(paragraph, text: str, font: str = FANGSONG, size: float = BODY_PT) -> 
         _run(paragraph, text[pos:], font, size)
 
 
-def _page_number(paragraph) -> None:  # type: ignore[no-untyped-def]
+def _page_number(paragraph: Paragraph) -> None:
     """“— N —” with N a PAGE field, 4号 宋体."""
     _run(paragraph, "— ", SONGTI, PAGE_NO_PT)
     run = _run(paragraph, "", SONGTI, PAGE_NO_PT)
@@ -118,11 +132,11 @@ def _page_number(paragraph) -> None:  # type: ignore[no-untyped-def]
     shown = OxmlElement("w:t")
     shown.text = "1"
     for el in (begin, instr, sep, shown, end):
-        run._element.append(el)
+        run.element.append(el)
     _run(paragraph, " —", SONGTI, PAGE_NO_PT)
 
 
-def _page(doc) -> None:  # type: ignore[no-untyped-def]
+def _page(doc: DocxDocument) -> None:
     sec = doc.sections[0]
     sec.orientation = WD_ORIENT.PORTRAIT
     sec.page_width, sec.page_height = Mm(210), Mm(297)
@@ -145,17 +159,17 @@ def _page(doc) -> None:  # type: ignore[no-untyped-def]
         _page_number(p)
 
 
-def _table(doc, b: Block) -> None:  # type: ignore[no-untyped-def]
+def _table(doc: DocxDocument, b: Block) -> None:
     from docx.shared import Cm
 
     table = doc.add_table(rows=1, cols=len(b.headers))
     table.style = "Table Grid"
     size = TABLE_PT if len(b.headers) <= 5 else 10.5
     for cell, h in zip(table.rows[0].cells, b.headers, strict=True):
-        _cell(cell, h, HEITI, size)
+        _cell_text(cell.paragraphs[0], h, HEITI, size)
     for row in b.rows:
         for cell, v in zip(table.add_row().cells, row, strict=True):
-            _cell(cell, str(v), FANGSONG, size)
+            _cell_text(cell.paragraphs[0], str(v), FANGSONG, size)
     if b.widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
         table.autofit = False
         for col, w in zip(table.columns, b.widths, strict=True):
@@ -165,8 +179,8 @@ def _table(doc, b: Block) -> None:  # type: ignore[no-untyped-def]
                 cell.width = Cm(b.widths[i])
 
 
-def _cell(cell, text: str, font: str, size: float) -> None:  # type: ignore[no-untyped-def]
-    p = cell.paragraphs[0]
+def _cell_text(p: Paragraph, text: str, font: str, size: float) -> None:
+    """A table cell's text in its first paragraph: no indent, 1.5 lines."""
     pf = p.paragraph_format
     pf.first_line_indent = Pt(0)
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY

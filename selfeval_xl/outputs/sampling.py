@@ -88,7 +88,7 @@ def draw(summary: Path, rate: float | None = None, count: int | None = None, see
     else:
         rate = DEFAULT_RATE if rate is None else rate
         target, rule = math.ceil(round(rate * n, 9)), f"{fmt_num(rate * 100)}%"
-    rows = table.to_dict("records")
+    rows = [{str(k): v for k, v in record.items()} for record in table.to_dict("records")]
     picks: dict[int, Pick] = {}
 
     def pick(i: int, reason: str) -> None:
@@ -144,8 +144,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     widths = (5, 26, 12, 24, 26, 10, 15, 9, 9, 9, 6, 8, 46)
     for c, h in enumerate(L.SAMPLE_HEADERS):
         ws.write_string(0, c, h, head)
-    keys = (
-        None,
+    fields = (  # the summary's columns shown from the second on (the first is 序号)
         "文件",
         "单位编码",
         "单位名称",
@@ -162,11 +161,12 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     ws.set_row(0, 32)
     for i, p in enumerate(sample.picks, start=1):
         ws.write_number(i, 0, i, top)
-        for c, key in enumerate(keys[1:], start=1):
+        for c, key in enumerate(fields, start=1):
             _put(ws, i, c, p.row.get(key), fmts[c])
         reasons = "；".join(p.reasons)
-        ws.write_string(i, len(keys), reasons, wrap)
-        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(keys) if fmts[c] is wrap] + [(reasons, widths[-1])]
+        ws.write_string(i, len(fields) + 1, reasons, wrap)
+        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(fields, start=1) if fmts[c] is wrap]
+        texts.append((reasons, widths[-1]))
         ws.set_row(i, 15 * max(_lines(str(v or ""), w) for v, w in texts))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(sample.picks), 1), len(L.SAMPLE_HEADERS) - 1)

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import anyio
 from starlette.applications import Starlette
@@ -150,8 +149,8 @@ async def _internal(request: Request, exc: Exception) -> Response:
     return _error(f"程序出错（{type(exc).__name__}），请把启动服务的窗口里显示的信息发给技术支持", 500)
 
 
-def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
-    """The ASGI app; ``allowed_hosts`` decides which Host headers are served (``guard``)."""
+def create_app(registry: Registry, allowed_hosts: Callable[[str], bool]) -> HostGuard:
+    """The ASGI app behind its Host/Origin guard; ``allowed_hosts`` decides which Host headers are served (``guard``)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -174,4 +173,4 @@ def create_app(registry: Registry, allowed_hosts: Any) -> Starlette:
         exception_handlers={NotAvailable: _not_available, 404: _not_found, 405: _not_found, Exception: _internal},
     )
     app.state.registry = registry
-    return HostGuard(app, allowed_hosts)  # type: ignore[return-value]
+    return HostGuard(app, allowed_hosts)

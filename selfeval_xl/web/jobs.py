@@ -232,7 +232,7 @@ class Batch:
         """The CLI's closing line: files per status, the files that could not be read, those
         that are not workbooks, the grades of the ranked files."""
         text = f"共 {len(self.rows) + len(self.others)} 个文件："
-        text += closing_counts(Counter(r.status for r in self.rows if r.total is not None))
+        text += closing_counts(Counter(r.status for r in self.rows if r.total is not None and r.status is not None))
         unread = sum(r.total is None for r in self.rows)
         if unread:
             text += f"；无法读取 {unread}"

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -96,7 +97,7 @@ class Receiver:
         self._header_value = b""
         self._headers: dict[bytes, bytes] = {}
         self._current: Received | None = None
-        self._fh = None
+        self._fh: BinaryIO | None = None
         self.ended = False
         self.parser = MultipartParser(
             self.boundary,
