@@ -64,26 +64,19 @@ def draft_district(summary: Path) -> list[Block]:
             f"数据来源：{summary.name}。",
         )
     )
-    out.append(
-        Block(
-            "table",
-            headers=("状态", "数量"),
-            rows=[(str(zh), str(n)) for zh, n in statuses.items()]
-            + ([("未能评分", str(len(unscored)))] if unscored else []),
-        )
-    )
+    status_rows: list[tuple[str, ...]] = [(str(zh), str(n)) for zh, n in statuses.items()]
+    if unscored:
+        status_rows.append(("未能评分", str(len(unscored))))
+    out.append(Block("table", headers=("状态", "数量"), rows=status_rows))
     out.append(Block("p", todo("本次自评工作的组织和复核情况")))
 
     out.append(Block("h1", "二、等级分布"))
     grades = T.grade_table(f)
-    out.append(
-        Block(
-            "table",
-            headers=("等级", "数量", "占比"),
-            rows=[(str(g), str(int(r["数量"])), fmt_pct(r["占比"])) for g, r in grades.iterrows()]
-            + [("合计", str(len(rows)), "100.00%" if rows else "")],
-        )
-    )
+    grade_rows: list[tuple[str, ...]] = [
+        (str(g), str(int(r["数量"])), fmt_pct(r["占比"])) for g, r in grades.iterrows()
+    ]
+    grade_rows.append(("合计", str(len(rows)), "100.00%" if rows else ""))
+    out.append(Block("table", headers=("等级", "数量", "占比"), rows=grade_rows))
     if rows:
         colors = [BAR_COLORS[min(i, len(BAR_COLORS) - 1)] for i in range(len(grades))]
         png = bar_chart([str(g) for g in grades.index], list(grades["数量"]), "等级分布", "单位数", colors)
@@ -206,12 +199,12 @@ def _by_level1(f: T.DistrictFrames) -> list[Block]:
     table = T.level1_rates(f)
     if table.empty:
         return []
-    weakest = table["得分率"].idxmin()
+    weakest, lowest = table["得分率"].idxmin(), float(table["得分率"].min())
     return [
         Block(
             "p",
             f"各一级指标的得分率（已评定等级文件的核定得分合计 ÷ 分值合计）如下，得分率最低的是{weakest}"
-            f"（{fmt_pct(table.loc[weakest, '得分率'])}）。",
+            f"（{fmt_pct(lowest)}）。",
         ),
         Block(
             "table",

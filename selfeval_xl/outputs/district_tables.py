@@ -74,7 +74,7 @@ def _numbers(df: pd.DataFrame, col: str) -> pd.Series:
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with None for blanks (NaN never reaches the text)."""
-    return [{k: (None if is_blank(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+    return [{str(k): (None if is_blank(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
 
 
 def is_blank(v: object) -> bool:
