@@ -9,8 +9,8 @@ import pytest
 from conftest import base_rows, row
 
 from selfeval_xl import load_rules, read_workbook, score
+from selfeval_xl.rounding import round_half_up
 from selfeval_xl.rules.ruleset import builtin_path
-from selfeval_xl.scoring.rounding import round_half_up
 
 
 def card_for(make_workbook, rows=None, rules=None, **kw):

@@ -13,7 +13,7 @@ from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
 from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
 from selfeval_xl.outputs.report import Block, todo
 from selfeval_xl.reading import contract as L
-from selfeval_xl.scoring.rounding import fmt_num, fmt_pct, round_half_up
+from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH
 
 TOP = 5

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from selfeval_xl.outputs.report import Block
-from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+from selfeval_xl.rounding import fmt_num, round_half_up
 
 TOP = 5
 NUMERALS = "一二三四五六七八九十"

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
-from selfeval_xl.scoring.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 

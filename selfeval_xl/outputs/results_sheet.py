@@ -10,7 +10,7 @@ from selfeval_xl.errors import SEVERITY_ZH
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.reading import contract as L
-from selfeval_xl.scoring.rounding import percent_fraction, round_half_up
+from selfeval_xl.rounding import percent_fraction, round_half_up
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
 

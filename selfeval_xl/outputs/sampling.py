@@ -21,7 +21,7 @@ from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
-from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+from selfeval_xl.rounding import fmt_num, round_half_up
 
 if TYPE_CHECKING:
     import pandas as pd

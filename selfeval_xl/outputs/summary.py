@@ -31,7 +31,7 @@ from selfeval_xl.outputs.previous_year import NO_RECORD, PREV_HEADERS, PreviousY
 from selfeval_xl.outputs.results_sheet import GRADE_FILLS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import col_letter
-from selfeval_xl.scoring.rounding import percent_fraction, round_half_up
+from selfeval_xl.rounding import percent_fraction, round_half_up
 from selfeval_xl.scoring.verdict import (
     BLANK,
     NEEDS_CORRECTION,

@@ -20,7 +20,7 @@ from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.values import cell_text
-from selfeval_xl.scoring.rounding import fmt_num, round_half_up
+from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
 if TYPE_CHECKING:  # scorecard imports reader, which imports this module

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from selfeval_xl.reading.contract import normalize_label
-from selfeval_xl.scoring.rounding import fmt_num
+from selfeval_xl.rounding import fmt_num
 
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([-+*/()])|([^\s+\-*/()]+))")
 _QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")

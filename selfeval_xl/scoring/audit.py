@@ -12,8 +12,8 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import normalize_text
+from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.rules.ruleset import RuleSet
-from selfeval_xl.scoring.rounding import fmt_num, round_half_up
 
 # what people type in 偏差原因 when they give none: it asks for the reason all the same
 _NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不适用", "暂无"}

@@ -10,8 +10,8 @@ from typing import Any
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import Value
+from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import RuleSet
-from selfeval_xl.scoring.rounding import fmt_num
 from selfeval_xl.scoring.verdict import REVIEW_CODE
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 from selfeval_xl.errors import HasProblems, Problem
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.rounding import round_half_up
 from selfeval_xl.rules.ruleset import RuleSet
-from selfeval_xl.scoring.rounding import round_half_up
 from selfeval_xl.scoring.verdict import has_grade, status_of
 
 if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame view needs it

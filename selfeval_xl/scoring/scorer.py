@@ -33,11 +33,11 @@ from selfeval_xl.reading.values import (
     Value,
     normalize_text,
 )
+from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.audit import AuditChecks
 from selfeval_xl.scoring.qualitative import QualitativeRules
-from selfeval_xl.scoring.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.scoring.scorecard import Budget, Scorecard
 from selfeval_xl.scoring.verdict import BLANK_CODE
 

@@ -1,4 +1,4 @@
-"""Rounding and number display shared by scoring, results and reports: 四舍五入 to 2 decimals
+"""Rounding and number display shared by rules, scoring, results and reports: 四舍五入 to 2 decimals
 (SPEC §3.8), numbers without trailing zeros, percentages."""
 
 from __future__ import annotations
