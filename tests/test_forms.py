@@ -144,7 +144,7 @@ def test_form_03_read_and_scored_like_the_template(tmp_path):
     card = outcome.card
     # as test_realforms (same published data): 10 (880/880) + 10 + 10 + 0 × 6 + 10 = 40, 差
     assert (card.total, card.grade, card.status) == (40, None, "needs-correction")
-    assert card.records[0]["name"] == "预算执行率" and card.records[0]["claimed"] == 10
+    assert card.records[0].name == "预算执行率" and card.records[0].claimed == 10
     # the rows with no 实际完成值 are named by their cells in the form (F = 实际完成值)
     missing = [p.where.cell for p in card.problems if p.code == "missing-value"]
     assert missing == ["F15", "F16", "F17", "F18", "F19", "F21"]
@@ -187,7 +187,7 @@ def test_form_02_zero_total_row_and_yuan(tmp_path):
     assert card.data.info[L.INFO_AMOUNT_UNIT] == "元"
     # 年度资金总额 rebuilt from 当年财政拨款 (warning on D6:F6); 1329120/1329120 = 100% → 10, though 0 was published
     assert [p.where.cell for p in card.problems if p.code == "budget-total-rebuilt"] == ["D6", "E6", "F6"]
-    assert card.records[0]["score"] == 10 and card.records[0]["claimed"] == 0
+    assert card.records[0].score == 10 and card.records[0].claimed == 0
     # 8 × 5 + 10 + 10 + 10 + 10 = 80 (Σ分值 80: the page was cut off) → points-total error
     assert card.total == 80 and any(p.code == "points-total" for p in card.errors)
 
@@ -238,9 +238,9 @@ def test_yunnan_and_sichuan_variants(tmp_path):
     card = score_file(path).card
     # 10 × 9265.353442/10441 = 8.87; 20; 20 × 909.93/928 = 19.61; ≤: 10 × 15/... 9 ≤ 15 → 10;
     # 较显著 one step below 显著 → 部分达成, claim 20 outside [12, 16) → 60% × 20 = 12; 10; 10 × 88/95 = 9.26
-    assert [r["score"] for r in card.records] == [8.87, 20, 19.61, 10, 12, 10, 9.26]
+    assert [r.score for r in card.records] == [8.87, 20, 19.61, 10, 12, 10, 9.26]
     assert card.total == 89.74
-    assert [r["unit"] for r in card.records][1:3] == ["架", "小时"]
+    assert [r.unit for r in card.records][1:3] == ["架", "小时"]
 
 
 def test_layout_can_be_forced(tmp_path, make_workbook):
@@ -268,7 +268,7 @@ def test_stray_blank_rows_and_a_hubei_budget_row(tmp_path):
     )
     default = score_file(path).card
     # all three indicators are read across the blank row; the budget row carries the form's 20
-    assert [r["name"] for r in default.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
+    assert [r.name for r in default.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
     hubei = score_file(path, rulebook=RuleBook(find_rules("hubei-project"))).card
     # 湖北 rule set: 20 × 450/500 = 18; 40 + 30 + 10 → 98, no level1 warning
     assert hubei.total == 98 and not [p for p in hubei.problems if p.code == "level1-points"]
@@ -286,7 +286,7 @@ def test_form_without_initial_budget_column(tmp_path):
     wb.save(path)
     card = score_file(path).card
     assert card.budget.initial is None and card.budget.rate == 90  # 792 / 880
-    assert card.records[0]["score"] == 9  # 10 × 90%
+    assert card.records[0].score == 9  # 10 × 90%
 
 
 def test_cut_off_form_without_budget_block(tmp_path):
@@ -302,7 +302,7 @@ def test_cut_off_form_without_budget_block(tmp_path):
             ws.cell(r, c).value = None
     wb.save(path)
     card = score_file(path).card
-    assert card is not None and [r["name"] for r in card.records] == [
+    assert card is not None and [r.name for r in card.records] == [
         "完成中型灌区节水改造项目数量",
         "完成农业综合水价改革项目",
     ]

@@ -91,7 +91,7 @@ def test_form_11_qingshen_equal_targets_as_formulas(make_workbook, tmp_path):
     card = score(read_workbook(saved), load_rules())
     # read as typed (=100%), not as the cached 1: no "10000%" over-achievement, same 100
     assert (card.total, card.grade, card.status, card.problems) == (100, "优", "final", [])
-    assert [r["operator"] for r in card.records[1:]] == ["=", "="]
+    assert [r.operator for r in card.records[1:]] == ["=", "="]
 
 
 def test_form_02_chizhou_equal_targets_as_formulas_in_the_official_form(tmp_path):
@@ -112,9 +112,9 @@ def test_form_02_chizhou_equal_targets_as_formulas_in_the_official_form(tmp_path
 
     def check(p: Path) -> None:
         card = score_file(p).card
-        assert [r["score"] for r in card.records] == expected
+        assert [r.score for r in card.records] == expected
         assert (card.total, card.status) == (80, "needs-correction")
-        assert [r["target_text"] for r in card.records[1:3]] == ["=8个", "=42个"]
+        assert [r.target_text for r in card.records[1:3]] == ["=8个", "=42个"]
         assert not [x for x in card.problems if x.code.startswith("formula")]
         assert [x.code for x in card.errors] == ["points-total"]  # the page was cut off, nothing else
 

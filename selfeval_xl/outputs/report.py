@@ -177,22 +177,22 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             widths=(1.6, 2.0, 3.2, 2.1, 2.5, 1.2, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width
             rows=[
                 (
-                    r["level1"],
-                    r["level2"],
-                    r["name"],
-                    r["target_text"],
-                    r["actual_text"].split("（")[0],  # the formula and its inputs are in 三、
-                    fmt_num(r["points"]),
-                    fmt_num(r["score"]),
-                    fmt_num(r["claimed"]),
+                    r.level1,
+                    r.level2,
+                    r.name,
+                    r.target_text,
+                    r.actual_text.split("（")[0],  # the formula and its inputs are in 三、
+                    fmt_num(r.points),
+                    fmt_num(r.score),
+                    fmt_num(r.claimed),
                 )
                 for r in card.records
             ],
         )
     )
-    unmet = [r for r in card.records if not math.isnan(r["points"]) and r["score"] < r["points"] - 0.005]
+    unmet = [r for r in card.records if not math.isnan(r.points) and r.score < r.points - 0.005]
     reasons = {row: rec.reason for row, rec in data.records.items()}
-    awaiting = {r["row"] for r in card.records if r["note"].startswith("待复核")}
+    awaiting = {r.row for r in card.records if r.note.startswith("待复核")}
     slips = {  # rows whose value is probably mistyped (0.98 for 98%): to be corrected, not explained
         int(m.group(1))
         for p in card.problems
@@ -202,33 +202,34 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
         for r in unmet:
-            actual_cell = data.indicator_cell(r["row"], L.I_ACTUAL)
-            where = cite(f"{r['name']} 实际完成值", r["actual_text"], L.SHEET_INDICATORS, actual_cell)
-            reason = reasons.get(r["row"]) or ""
-            text = f"{r['name']}：指标值 {r['target_text']}，实际 {r['actual_text']}{where}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。"
-            reason_cell = data.indicator_cell(r["row"], L.I_REASON)
-            if r["row"] in awaiting:
+            actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
+            where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
+            reason = reasons.get(r.row) or ""
+            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。"
+            reason_cell = data.indicator_cell(r.row, L.I_REASON)
+            if r.row in awaiting:
                 text += "完成程度待复核人员判断，得分为暂定。"
-            elif r["row"] in slips:
+            elif r.row in slips:
                 text += "指标值与实际完成值的单位或百分数可能填错，请先核对更正。"
             elif gives_reason(reason):
-                text += f"原因：{reason}{cite(r['name'] + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
+                text += f"原因：{reason}{cite(r.name + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
             else:
-                text += todo(f"“{r['name']}”的偏差原因")
+                text += todo(f"“{r.name}”的偏差原因")
             out.append(Block("bullet", text))
     else:
         out.append(Block("p", "各项指标均达到年度目标。"))
     over = [p for p in card.problems if p.code == "over-achievement"]
     if over:
         out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，请在来年细化："))
-        by_row = {r["row"]: r for r in card.records}
+        by_row = {r.row: r for r in card.records}
         for p in over:
             digits = "".join(ch for ch in (p.where.cell or "") if ch.isdigit())
-            name = by_row[int(digits)]["name"] if digits and int(digits) in by_row else ""
+            hit = by_row.get(int(digits)) if digits else None
+            name = hit.name if hit else ""
             where = (
                 cite(
                     f"{name} 实际完成值",
-                    by_row.get(int(digits), {}).get("actual_text", "") if digits else "",
+                    hit.actual_text if hit else "",
                     p.where.sheet or L.SHEET_INDICATORS,
                     p.where.cell,
                 )
@@ -238,17 +239,13 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             out.append(Block("bullet", f"{name}：{p.message}{where}"))
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
-    given = [reasons[r["row"]] for r in unmet if gives_reason(reasons.get(r["row"]))]
+    given = [reasons[r.row] for r in unmet if gives_reason(reasons.get(r.row))]
     for reason in given:
         out.append(Block("bullet", reason))
     out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))
 
     out.append(Block("h1", "六、申报得分与核定得分的差异"))
-    diffs = [
-        r
-        for r in card.records
-        if not math.isnan(r["claimed"]) and abs(r["claimed"] - r["score"]) > rules.claim_tolerance
-    ]
+    diffs = [r for r in card.records if not math.isnan(r.claimed) and abs(r.claimed - r.score) > rules.claim_tolerance]
     if diffs:
         out.append(
             Block(
@@ -257,11 +254,11 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                 widths=(6.0, 2.2, 2.2, 2.0, 3.2),
                 rows=[
                     (
-                        r["name"],
-                        fmt_num(r["claimed"]),
-                        fmt_num(r["score"]),
-                        fmt_num(r["diff"]),
-                        f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r['row'], L.I_CLAIMED)}",
+                        r.name,
+                        fmt_num(r.claimed),
+                        fmt_num(r.score),
+                        fmt_num(r.diff),
+                        f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r.row, L.I_CLAIMED)}",
                     )
                     for r in diffs
                 ],
@@ -363,15 +360,13 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
 
 
 def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list[Block]:
-    rows = [
-        r for r in card.records if any(w in item_key(r["name"]) for w in words) and card.rules.common_for(r["name"])
-    ]
+    rows = [r for r in card.records if any(w in item_key(r.name) for w in words) and card.rules.common_for(r.name)]
     blocks = [Block("h2", title)]
     for r in rows:
         blocks.append(
             Block(
                 "bullet",
-                f"{r['name']} {r['actual_text']}：{r['note']}，得 {fmt_num(r['score'])}/{fmt_num(r['points'])} 分。",
+                f"{r.name} {r.actual_text}：{r.note}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
             )
         )
     blocks.append(Block("p", todo("相关管理措施")))

@@ -11,7 +11,7 @@ from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up
-from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
 
 # Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
@@ -107,23 +107,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     assert n == HEADER_ROW
     row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT, REVIEW_NUM, REVIEW_TEXT)
     for r in card.records:
-        n = spec.add(
-            (
-                r["level1"],
-                r["level2"],
-                r["name"],
-                r["target_text"],
-                r["actual_text"],
-                percent_fraction(r["rate"]),
-                _num(r["points"]),
-                _num(r["score"]),
-                _num(r["claimed"]),
-                _num(r["diff"]),
-                r["note"],
-                *_entry_cells(r.get("review_cells")),
-            ),
-            row_styles,
-        )
+        n = spec.add((*result_cells(r), *_entry_cells(r.review_cells)), row_styles)
     orphans = card.data.review.orphans
     for e in orphans:
         cells = _entry_cells((e.score, e.note))
@@ -251,6 +235,24 @@ def _shown(value: object, style: Style | None = None) -> object:
     return value
 
 
+def result_cells(r: ScoredRow) -> tuple[object, ...]:
+    """A scored row's cells under ``L.RESULT_HEADERS``, each named by its header."""
+    cells: dict[str, object] = {
+        "一级指标": r.level1,
+        "二级指标": r.level2,
+        "三级指标": r.name,
+        "指标值": r.target_text,
+        "实际完成值": r.actual_text,
+        "完成率": percent_fraction(r.rate),
+        "分值": _num(r.points),
+        "核定得分": _num(r.score),
+        "申报得分": _num(r.claimed),
+        "得分差异": _num(r.diff),
+        "评分说明": r.note,
+    }
+    return tuple(cells[h] for h in L.RESULT_HEADERS)
+
+
 def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
     """A reviewer's two cells as they were typed; blank ones still carry their unlocked style."""
     score, note = cells or (None, None)
@@ -260,7 +262,7 @@ def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
 def _claimed_by_level1(card: Scorecard) -> dict[str, float]:
     sums: dict[str, float] = {}
     for r in card.records:
-        if not math.isnan(r["claimed"]):
-            name = L.canonical_level1(r["level1"])
-            sums[name] = sums.get(name, 0.0) + r["claimed"]
+        if not math.isnan(r.claimed):
+            name = L.canonical_level1(r.level1)
+            sums[name] = sums.get(name, 0.0) + r.claimed
     return {name: round_half_up(v) for name, v in sums.items()}

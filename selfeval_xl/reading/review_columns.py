@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.package import Book, Grid, open_book
@@ -24,7 +24,7 @@ from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
 if TYPE_CHECKING:  # scorecard imports reader, which imports this module
-    from selfeval_xl.scoring.scorecard import Scorecard
+    from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 
 HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
 SUBTOTAL = "小计"
@@ -142,13 +142,13 @@ def parse_review_score(value: object) -> float | None:
 
 
 def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str]) -> list[Problem]:
-    """Attach ``review`` to ``card``'s records (keys ``reviewed``, ``review_note`` and
+    """Attach ``review`` to ``card``'s records (their ``reviewed``, ``review_note`` and
     ``review_cells``, the two cells as read) and return its problems. ``cell_of(i)`` is the
     复核得分 cell of record ``i`` in the new results sheet (orphans follow the records). Sets
     ``card.reviewed_total`` when at least one 复核得分 is a valid number."""
     by_key: dict[Key, list[int]] = {}
     for i, r in enumerate(card.records):
-        by_key.setdefault(row_key(r["level1"], r["level2"], r["name"]), []).append(i)
+        by_key.setdefault(row_key(r.level1, r.level2, r.name), []).append(i)
     used: dict[Key, int] = {}
     problems: list[Problem] = []
     file, sheet = card.data.file, L.SHEET_RESULTS
@@ -164,12 +164,12 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
         used[entry.key] = k + 1
         i = rows[k]
         r = card.records[i]
-        r["review_cells"] = (entry.score, entry.note)
-        r["review_note"] = None if entry.note is None else cell_text(entry.note)
+        r.review_cells = (entry.score, entry.note)
+        r.review_note = None if entry.note is None else cell_text(entry.note)
         if entry.score is None:
             continue
         number = parse_review_score(entry.score)
-        points = r["points"]
+        points = r.points
         if number is None:
             problems.append(Problem.at(file, sheet, cell_of(i), "review-not-a-number", value=cell_text(entry.score)))
         elif number < 0 or (not math.isnan(points) and number > points + 1e-9):
@@ -179,7 +179,7 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
                 )
             )
         else:
-            r["reviewed"] = round_half_up(number)
+            r.reviewed = round_half_up(number)
     card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
     return problems
 
@@ -189,7 +189,7 @@ def settle_review(card: Scorecard) -> None:
     valid 复核得分 has been judged, so its ``needs-review`` warning goes; the file is
     ``reviewed`` only when no row still awaits judgment (else it stays ``needs-review``, its
     grade provisional on the 复核总分)."""
-    judged = {r["row"] for r in card.records if r.get("reviewed") is not None}
+    judged = {r.row for r in card.records if r.reviewed is not None}
     sheet = card.data.sheet(L.SHEET_INDICATORS)
 
     def judged_now(p: Problem) -> bool:
@@ -202,17 +202,17 @@ def settle_review(card: Scorecard) -> None:
         card.status = NEEDS_REVIEW
 
 
-def reviewed_total(records: list[dict[str, Any]], full_points: float) -> float | None:
+def reviewed_total(records: list[ScoredRow], full_points: float) -> float | None:
     """复核总分 = Σ(复核得分 where given, else 核定得分), each row already rounded (SPEC §3.8);
     None when no row has a valid 复核得分. Rows left out of the 核定总分 (not applicable, no
     score) stay out, and the sum is rescaled to the full points as the 核定总分 is."""
-    if not any(r.get("reviewed") is not None for r in records):
+    if not any(r.reviewed is not None for r in records):
         return None
-    kept = [r for r in records if r.get("reviewed") is not None or not _nan(r["score"])]
-    scored = sum(r["reviewed"] if r.get("reviewed") is not None else r["score"] for r in kept)
+    kept = [r for r in records if r.reviewed is not None or not _nan(r.score)]
+    scored = sum(r.reviewed if r.reviewed is not None else r.score for r in kept)
     if len(kept) == len(records):
         return round_half_up(scored)
-    applicable = sum(r["points"] for r in kept if not _nan(r["points"]))
+    applicable = sum(r.points for r in kept if not _nan(r.points))
     return round_half_up(scored * full_points / applicable) if applicable > 0 else 0.0
 
 

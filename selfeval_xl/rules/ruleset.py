@@ -1,26 +1,56 @@
 """Rule sets as data: a TOML file → a validated ``RuleSet``. Bad files raise ``RuleSetError``
-naming the file and the key."""
+naming the file and the key. Every default is stated once, in ``DEFAULTS``: a key a TOML leaves
+out takes it (the bundled rule sets restate none, except the two method choices they declare)."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from selfeval_xl.errors import RuleSetError
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import KIND_DEPARTMENT, KIND_PROJECT, KINDS
+from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.formula import Formula, FormulaError, item_key, parse_formula
 from selfeval_xl.zh_reason import zh_reason
 
 BUILTIN = {KIND_PROJECT: "project_cy2020_10.toml", KIND_DEPARTMENT: "department_cy2013_53.toml"}
-REVERSE_METHODS = ("ratio", "linear")
+REVERSE_METHODS = rule_kinds.REVERSE_METHODS
 NA_POINTS = ("rescale", "error")  # SPEC §3.13: a not-applicable row that still carries 分值
-COMMON_METHODS = ("ratio", "step", "bands")
+COMMON_METHODS = rule_kinds.COMMON_METHODS
+
+# The value of every optional rule-set key ("table.key"), stated here and nowhere else.
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {
+        "budget.indicator": "预算执行率",  # the 预算执行率 row's 三级指标 (and 一级指标 unless budget.level1)
+        "budget.level2": "",
+        "budget.target": 100.0,  # percent, shown in the template row
+        "budget.rate_tolerance": 0.01,  # percentage points a typed 实际完成值 may differ from the computed rate
+        "budget.sum_tolerance": 0.01,  # 万元 between 年度资金总额 and the sum of its sub-rows
+        "scoring.total_points": 100,
+        "scoring.reverse_method": "ratio",  # SPEC §3.3: ratio (P × t ÷ a) or linear (P × max(0, 1 − (a − t) ÷ t))
+        "scoring.na_points": "rescale",  # SPEC §3.13: rescale (left out, total rescaled, warned) or error
+        "scoring.over_achievement": 1.2,  # SPEC §3.5: a ≥ 1.2 × t → warning, no deduction
+        "scoring.equal_tolerance": 1e-9,  # SPEC §3.4: relative tolerance for "="
+        "scoring.claim_tolerance": 0.01,  # SPEC §3.10: 申报 vs 核定
+        "scoring.satisfaction_fallback": "产出指标",  # with no 满意度 rows their points may sit here
+        "scoring.cost_level2": "成本指标",  # a bare number under it means ≤
+        "qualitative.scales": [],
+        "level1.level2": [],
+        "data.unit": "",
+        "data.note": "",
+        "common.level2": "",
+        "common.operator": "≥",
+        "common.description": "",
+    }
+)
 # Budget figures (年度资金总额, in 万元) that 共性指标 formulas may use besides 部门整体数据 items.
 BUDGET_NAMES = dict(L.BUDGET_AMOUNTS)  # header text → Budget attribute
 
@@ -79,22 +109,19 @@ class Common:
     def key(self) -> str:
         return item_key(self.name)
 
+    @property
+    def kind(self) -> rule_kinds.RuleKind:
+        """The rule kind its method selects (checked by the loader)."""
+        kind = rule_kinds.for_common(self.method, self.operator)
+        assert kind is not None, self.method
+        return kind
+
     def describe(self) -> str:
         """The 评分方法 text the template shows."""
         if self.description:
             return self.description
-        t = f"{self.target:g}%"
-        if self.method == "step":
-            side = "超" if self.operator == "≤" else "低于目标"
-            return f"{self.operator}{t} 得满分，每{side} 1 个百分点扣 {self.per_point:g} 分，扣完为止"
-        if self.method == "bands":
-            parts = [f"{self.operator}{b:g}% 得 {share:.0%}" for b, share in self.bands]
-            return "；".join(parts) + "；其余 0 分"
-        return (
-            f"{self.operator}{t} 得满分，否则按 实际÷目标 计分"
-            if self.operator == "≥"
-            else (f"{self.operator}{t} 得满分，否则按 目标÷实际 计分")
-        )
+        describe = self.kind.describe
+        return describe(self) if describe else self.kind.title
 
     def fingerprint(self) -> str:
         return (
@@ -128,9 +155,9 @@ class RuleSet:
     cost_level2: str
     bands: tuple[Band, ...]  # achieved, partial, failed
     scales: tuple[tuple[str, ...], ...]
-    budget_level1: str = "预算执行率"
-    budget_level2: str = ""
-    na_points: str = "rescale"
+    budget_level1: str
+    budget_level2: str
+    na_points: str
     data_items: tuple[DataItem, ...] = ()
     common: tuple[Common, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -221,6 +248,10 @@ class _Keys:
             raise RuleSetError(f"{source} [{where}]：应为表（table）", source, where)
         self.t, self.where, self.source = table, where, source
 
+    def at(self, where: str, table: object) -> _Keys:
+        """Another table of the same file (an entry of a list)."""
+        return _Keys(table, where, self.source)
+
     def _err(self, key: str, what: str) -> RuleSetError:
         section = f" [{self.where}]" if self.where else ""
         return RuleSetError(
@@ -267,13 +298,14 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         raise grades_t._err("bands", "下限应从高到低排列")
     budget = top.table("budget")
     scoring = top.table("scoring")
-    reverse = scoring.get("reverse_method", str, "ratio")
+    d = DEFAULTS
+    reverse = scoring.get("reverse_method", str, d["scoring.reverse_method"])
     if reverse not in REVERSE_METHODS:
         raise scoring._err(
             "reverse_method",
             f"未知的方法“{reverse}”，应为 {' 或 '.join(REVERSE_METHODS)}",
         )
-    na_points = scoring.get("na_points", str, "rescale")
+    na_points = scoring.get("na_points", str, d["scoring.na_points"])
     if na_points not in NA_POINTS:
         raise scoring._err("na_points", f"未知的处理方式“{na_points}”，应为 {' 或 '.join(NA_POINTS)}")
     level1 = []
@@ -283,12 +315,12 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
             Level1(
                 lk.get("name", str),
                 lk.number("points", low=0),
-                tuple(lk.get("level2", list, [])),
+                tuple(lk.get("level2", list, d["level1.level2"])),
             )
         )
-    total_points = scoring.number("total_points", 100, low=0)
+    total_points = scoring.number("total_points", d["scoring.total_points"], low=0)
     budget_points = budget.number("points", low=0)
-    budget_indicator = budget.get("indicator", str, "预算执行率")
+    budget_indicator = budget.get("indicator", str, d["budget.indicator"])
     budget_level1 = budget.get("level1", str, budget_indicator)
     # A level1's points include everything under it; the budget row counts on its own only
     # when its 一级指标 is not one of [[level1]] (项目支出: 预算执行率 is its own 一级).
@@ -320,7 +352,7 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         words = tuple(str(w) for w in bt.get("words", list))
         label = bt.get("label", str)
         bands.append(Band(key, label, low, high, default, (label, *words)))
-    scales = tuple(tuple(str(w) for w in s) for s in qual.get("scales", list, []))
+    scales = tuple(tuple(str(w) for w in s) for s in qual.get("scales", list, d["qualitative.scales"]))
     return RuleSet(
         id=meta.get("id", str),
         name=meta.get("name", str),
@@ -331,22 +363,22 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         lowest_grade=grades_t.get("lowest", str),
         budget_indicator=budget_indicator,
         budget_level1=budget_level1,
-        budget_level2=budget.get("level2", str, ""),
+        budget_level2=budget.get("level2", str, d["budget.level2"]),
         data_items=data_items,
         common=common,
         budget_points=budget_points,
-        budget_target=budget.number("target", 100.0),
-        rate_tolerance=budget.number("rate_tolerance", 0.01, low=0),
-        sum_tolerance=budget.number("sum_tolerance", 0.01, low=0),
+        budget_target=budget.number("target", d["budget.target"]),
+        rate_tolerance=budget.number("rate_tolerance", d["budget.rate_tolerance"], low=0),
+        sum_tolerance=budget.number("sum_tolerance", d["budget.sum_tolerance"], low=0),
         level1=tuple(level1),
         total_points=total_points,
         reverse_method=reverse,
         na_points=na_points,
-        over_achievement=scoring.number("over_achievement", 1.2, low=1),
-        equal_tolerance=scoring.number("equal_tolerance", 1e-9, low=0),
-        claim_tolerance=scoring.number("claim_tolerance", 0.01, low=0),
-        satisfaction_fallback=scoring.get("satisfaction_fallback", str, "产出指标"),
-        cost_level2=scoring.get("cost_level2", str, "成本指标"),
+        over_achievement=scoring.number("over_achievement", d["scoring.over_achievement"], low=1),
+        equal_tolerance=scoring.number("equal_tolerance", d["scoring.equal_tolerance"], low=0),
+        claim_tolerance=scoring.number("claim_tolerance", d["scoring.claim_tolerance"], low=0),
+        satisfaction_fallback=scoring.get("satisfaction_fallback", str, d["scoring.satisfaction_fallback"]),
+        cost_level2=scoring.get("cost_level2", str, d["scoring.cost_level2"]),
         bands=tuple(bands),
         scales=scales,
         extra={
@@ -361,8 +393,9 @@ def _data_items(top: _Keys, source: str) -> tuple[DataItem, ...]:
     items = []
     for i, entry in enumerate(top.get("data", list, []), 1):
         dk = _Keys(entry, f"data 第{i}项", source)
-        unit = dk.get("unit", str, "")
-        items.append(DataItem(dk.get("name", str), unit, dk.get("note", str, ""), unit in ("万元", "元")))
+        unit = dk.get("unit", str, DEFAULTS["data.unit"])
+        note = dk.get("note", str, DEFAULTS["data.note"])
+        items.append(DataItem(dk.get("name", str), unit, note, unit in ("万元", "元")))
     keys = [item_key(d.name) for d in items]
     dup = next((d.name for d, k in zip(items, keys, strict=True) if keys.count(k) > 1), None)
     if dup:
@@ -386,43 +419,28 @@ def _common(
         unknown = [n for n in formula.names if item_key(n) not in known]
         if unknown:
             raise ck._err("formula", f"数据项“{unknown[0]}”未在 [[data]] 中定义")
-        operator = ck.get("operator", str, "≥")
+        operator = ck.get("operator", str, DEFAULTS["common.operator"])
         if operator not in ("≥", "≤"):
             raise ck._err("operator", f"应为 ≥ 或 ≤，而不是“{operator}”")
         method = ck.get("method", str)
-        if method not in COMMON_METHODS:
+        kind = rule_kinds.for_common(method, operator)
+        if kind is None:
             raise ck._err("method", f"未知的方法“{method}”，应为 {'、'.join(COMMON_METHODS)}")
         lv1 = ck.get("level1", str)
         if lv1 not in level1_names:
             raise ck._err("level1", f"一级指标“{lv1}”未在 [[level1]] 中定义")
-        per_point, bands = 0.0, ()
-        if method == "step":
-            per_point = ck.number("per_point", low=0)
-        if method == "bands":
-            bound = "min" if operator == "≥" else "max"
-            raw = ck.get("bands", list)
-            bands = tuple(
-                (
-                    _Keys(b, f"common 第{i}项 bands 第{j}项", source).number(bound),
-                    _Keys(b, "", source).number("share", low=0),
-                )
-                for j, b in enumerate(raw, 1)
-            )
-            ordered = sorted(bands, key=lambda b: b[0], reverse=operator == "≥")
-            if not bands or list(bands) != ordered:
-                raise ck._err("bands", f"应按 {bound} 从最好到最差排列，至少一档")
+        params = kind.read(ck, operator, i) if kind.read else {}
         c = Common(
             level1=lv1,
-            level2=ck.get("level2", str, ""),
+            level2=ck.get("level2", str, DEFAULTS["common.level2"]),
             name=name,
             points=ck.number("points", low=0),
             formula=formula,
             operator=operator,
             target=ck.number("target"),
             method=method,
-            per_point=per_point,
-            bands=bands,
-            description=ck.get("description", str, ""),
+            description=ck.get("description", str, DEFAULTS["common.description"]),
+            **params,
         )
         if c.key == item_key(budget_indicator) or any(o.key == c.key for o in out):
             raise ck._err("name", f"共性指标“{name}”重复")

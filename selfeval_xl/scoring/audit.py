@@ -1,19 +1,21 @@
 """The audit checks of SPEC §3.10 on a scored table: 共性 rows present, 申报得分 against
 分值 and 核定得分, a missing 偏差原因, 分值 sums per 一级指标 and in total, 申报总分 against
-the rows and the total. A mixin of the scorer (``scoring._Scorer``)."""
+the rows and the total. A part of the scorer."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
-from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.rules.ruleset import RuleSet
+from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.scorecard import ScoredRow
+
+if TYPE_CHECKING:
+    from selfeval_xl.scoring.plan import RowPlan
 
 # what people type in 偏差原因 when they give none: it asks for the reason all the same
 _NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不适用", "暂无"}
@@ -28,23 +30,13 @@ def gives_reason(text: object) -> bool:
     return bool(text) and normalize_text(text) not in _NO_REASON
 
 
-class AuditChecks:
-    """Needs the scorer's ``data``, ``rules``, ``sheet``, ``cols``, ``add``, ``add_at``, ``add_row``
-    and ``is_budget_row``."""
-
-    data: WorkbookData
-    rules: RuleSet
-    sheet: str
-    cols: dict[str, str]
-    band_rows: set[int]
-    problems: list[Problem]
-
-    def common_checks(self, plans: dict[int, dict[str, Any]]) -> None:
+class AuditChecks(ScoringContext):
+    def common_checks(self, plans: dict[int, RowPlan]) -> None:
         """Every 共性 row the rule set owns must be present; the template must be this rule set's."""
         rules, data = self.rules, self.data
         if not rules.common:
             return
-        present = {plan["common"].key for plan in plans.values() if "common" in plan}
+        present = {plan.common.key for plan in plans.values() if plan.common is not None}
         header = f"{self.cols.get(L.I_NAME, 'A')}{data.indicator_header_row}"
         for c in rules.common:
             if c.key not in present:
@@ -55,12 +47,12 @@ class AuditChecks:
                 L.SHEET_META, None, "template-outdated", made=data.meta.get("ruleset_name", made), ruleset=rules.label
             )
 
-    def row_checks(self, rows: list[dict[str, Any]], records: dict[int, IndicatorRow], settled: set[int]) -> None:
+    def row_checks(self, rows: list[ScoredRow], records: dict[int, IndicatorRow], settled: set[int]) -> None:
         """申报得分 > 分值 on any row (a mistake of its own); 申报≠核定 and a missing 偏差原因 only
         on ``settled`` rows (no error, nothing awaiting judgment, not left out)."""
         tol = self.rules.claim_tolerance
         for r in rows:
-            row, p, s, c = r["row"], r["points"], r["score"], r["claimed"]
+            row, p, s, c = r.row, r.points, r.score, r.claimed
             if math.isnan(p):
                 continue
             # a claim over the points is a mistake of its own, on any row (unless it only
@@ -105,7 +97,7 @@ class AuditChecks:
         typed = self.data.records[row].points
         return math.isnan(typed) or claimed <= typed + 1e-9
 
-    def level_checks(self, rows: list[dict[str, Any]], check: bool = True) -> list[tuple[str, float, float]]:
+    def level_checks(self, rows: list[ScoredRow], check: bool = True) -> list[tuple[str, float, float]]:
         """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
         with ``check``, the 分值 sums against the rule set (skipped while a 分值 is in error:
         the sums would only repeat that error)."""
@@ -113,11 +105,11 @@ class AuditChecks:
         sums: dict[str, list[float]] = {}
         first_row: dict[str, int] = {}
         for r in rows:
-            name = L.canonical_level1(r["level1"])
+            name = L.canonical_level1(r.level1)
             acc = sums.setdefault(name, [0.0, 0.0])
-            acc[0] += 0.0 if math.isnan(r["points"]) else r["points"]
-            acc[1] += 0.0 if math.isnan(r["score"]) else r["score"]
-            first_row.setdefault(name, r["row"])
+            acc[0] += 0.0 if math.isnan(r.points) else r.points
+            acc[1] += 0.0 if math.isnan(r.score) else r.score
+            first_row.setdefault(name, r.row)
         subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
         if not check:
             return subtotals
@@ -145,9 +137,9 @@ class AuditChecks:
                 self.add(self.sheet, cell, "level1-points", level1=name, total=fmt_num(got), expected=fmt_num(want))
         return subtotals
 
-    def claim_checks(self, rows: list[dict[str, Any]], total: float, compare: bool = True) -> float | None:
+    def claim_checks(self, rows: list[ScoredRow], total: float, compare: bool = True) -> float | None:
         data = self.data
-        claimed_rows = [r["claimed"] for r in rows if not math.isnan(r["claimed"])]
+        claimed_rows = [r.claimed for r in rows if not math.isnan(r.claimed)]
         row_sum = round_half_up(sum(claimed_rows)) if claimed_rows else None
         # Σ申报得分 is only comparable when every row carries a claim (often the 预算执行率
         # row is left blank because its score is computed).
@@ -167,11 +159,11 @@ class AuditChecks:
         if claimed_total is None:
             # no 申报总分: the rows' claims stand for it only when every row carries one, or every
             # row but the 预算执行率 line (whose score is computed: it counts at its 核定得分)
-            unclaimed = [r for r in rows if math.isnan(r["claimed"])]
+            unclaimed = [r for r in rows if math.isnan(r.claimed)]
             if not unclaimed:
                 claimed_total = row_sum
-            elif all(self.is_budget_row(r["level1"], r["name"]) for r in unclaimed) and row_sum is not None:
-                claimed_total = round_half_up(row_sum + sum(r["score"] for r in unclaimed))
+            elif all(self.is_budget_row(r.level1, r.name) for r in unclaimed) and row_sum is not None:
+                claimed_total = round_half_up(row_sum + sum(r.score for r in unclaimed))
             cell = None
         if compare and claimed_total is not None and abs(claimed_total - total) > tol + 1e-9:
             self.add(

@@ -1,26 +1,26 @@
 """The words of SPEC §3.6–3.7: a qualitative actual's band (达成 / 部分达成 / 未达成, by the
 label, a synonym or an ordinal scale against the target), free text left to a reviewer, and
-dates against a deadline. A mixin of the scorer (``scoring._Scorer``)."""
+dates against a deadline. A part of the scorer."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import Value
 from selfeval_xl.rounding import fmt_num
-from selfeval_xl.rules.ruleset import RuleSet
+from selfeval_xl.rules.ruleset import Band
+from selfeval_xl.scoring.context import ScoringContext
 from selfeval_xl.scoring.verdict import REVIEW_CODE
 
+if TYPE_CHECKING:
+    from selfeval_xl.scoring.plan import RowPlan
 
-class QualitativeRules:
-    """Scores 定性 and date rows; needs the scorer's ``rules``, ``add_row`` and ``review_rows``."""
 
-    rules: RuleSet
-    review_rows: set[int]
-    band_rows: set[int]
+class QualitativeRules(ScoringContext):
+    """Scores 定性 and date rows."""
 
     def classify(self, target: Value, actual: Value) -> str | None:
         """The band key (achieved/partial/failed) for an actual text, or None."""
@@ -66,7 +66,7 @@ class QualitativeRules:
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
 
-    def _band_score(self, row: int, r: IndicatorRow, points: float, band: Any, note: str) -> tuple[float, str]:
+    def _band_score(self, row: int, r: IndicatorRow, points: float, band: Band, note: str) -> tuple[float, str]:
         claimed = r.claimed
         default = points * band.default
         if not math.isnan(claimed) and not math.isnan(points) and points > 0:
@@ -89,29 +89,29 @@ class QualitativeRules:
                 )
         return default, f"{note}，按 {fmt_num(band.default * 100)}% 计分"
 
-    def score_date(self, row: int, r: IndicatorRow, out: dict[str, Any], points: float) -> tuple[float, str]:
-        target: Value = r.target
-        a_date = out["a_date"]
-        if a_date <= target.date:
+    def score_date(self, row: int, r: IndicatorRow, plan: RowPlan, points: float) -> tuple[float, str]:
+        a_date, deadline = plan.actual_date, r.target.date
+        assert a_date is not None and deadline is not None  # a date row has both (``Resolver``)
+        if a_date <= deadline:
             return (
                 points,
-                f"时效：{a_date.isoformat()} 不晚于 {target.date.isoformat()}",
+                f"时效：{a_date.isoformat()} 不晚于 {deadline.isoformat()}",
             )
         failed = self.rules.band("failed")
         claimed = r.claimed
         if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
             return (
                 claimed,
-                f"时效：晚于 {target.date.isoformat()}，申报得分在未达成档内",
+                f"时效：晚于 {deadline.isoformat()}，申报得分在未达成档内",
             )
         self.add_row(
             row,
             L.I_ACTUAL,
             "late",
             actual=a_date.isoformat(),
-            target=target.date.isoformat(),
+            target=deadline.isoformat(),
         )
-        return 0.0, f"时效：晚于 {target.date.isoformat()}，计 0 分"
+        return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
 
 
 def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:

@@ -1,12 +1,14 @@
 """The result of scoring one workbook: ``Scorecard`` (rows, subtotals, total, grade, claims,
-problems) and ``Budget`` (年度资金总额 and its execution rate), with the JSON of SPEC §4.3."""
+problems), ``ScoredRow`` (one indicator as scored) and ``Budget`` (年度资金总额 and its execution
+rate), with the JSON of SPEC §4.3: this module is the one place that names its keys
+(``ScorecardJson``, ``IndicatorJson``)."""
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from selfeval_xl.errors import HasProblems, Problem
 from selfeval_xl.reading import contract as L
@@ -28,38 +30,130 @@ class Budget:
     executed: float | None = None
     rate: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> BudgetJson:
         r = lambda v: None if v is None else round_half_up(v, 6)  # noqa: E731
-        return {
-            "initial": r(self.initial),
-            "adjusted": r(self.adjusted),
-            "executed": r(self.executed),
-            "rate": None if self.rate is None else round_half_up(self.rate, 2),
-        }
+        return BudgetJson(
+            initial=r(self.initial),
+            adjusted=r(self.adjusted),
+            executed=r(self.executed),
+            rate=None if self.rate is None else round_half_up(self.rate, 2),
+        )
 
 
-ROW_COLUMNS = (
-    "level1",
-    "level2",
-    "name",
-    "operator",
-    "target_text",
-    "actual_text",
-    "unit",
-    "points",
-    "score",
-    "claimed",
-    "rate",
-    "note",
-    "method",
-    "diff",
-)
+@dataclass(slots=True)
+class ScoredRow:
+    """One indicator as scored: what 评分结果, the JSON, the reports and 汇总 show of it. Numbers
+    are ``nan`` where there is none (a blank 申报得分, a not-applicable row's score)."""
+
+    row: int  # the Excel row of the indicator (its cells are cited by it)
+    level1: str
+    level2: str
+    name: str
+    operator: str  # 指标性质 as scored ("" when none applies)
+    target_text: str  # 指标值 as typed
+    actual_text: str  # 实际完成值 as shown (computed for 预算执行率 and 共性 rows)
+    unit: str  # the unit the row was scored in
+    points: float  # 分值 (the rule set's for a 共性 row)
+    score: float  # 核定得分, rounded
+    claimed: float  # 申报得分
+    rate: float  # 完成率, percent, rounded
+    note: str  # 评分说明
+    method: str  # the rule kind (``rules.rule_kinds``) or the scorer's own: qual, date, na, invalid
+    diff: float  # 申报得分 − 核定得分
+    reviewed: float | None = None  # 复核得分 from an earlier 评分结果 (SPEC §4.4)
+    review_note: str | None = None  # 复核意见 likewise, as text
+    review_cells: tuple[object, object] | None = None  # the reviewer's two cells exactly as read
+
+    def as_json(self) -> IndicatorJson:
+        """The row in the JSON of SPEC §4.3."""
+        return IndicatorJson(
+            level1=self.level1,
+            level2=self.level2,
+            name=self.name,
+            operator=self.operator,
+            target=self.target_text,
+            actual=self.actual_text,
+            unit=self.unit,
+            points=_none(self.points),
+            score=_none(self.score),
+            claimed=_none(self.claimed),
+            reviewed=_none(self.reviewed),
+            review_note=self.review_note,
+            rate=_none(self.rate),
+            note=self.note,
+        )
+
+
+# The DataFrame view's columns: the fields of ``ScoredRow`` but ``row`` (its index) and the 复核 ones.
+ROW_COLUMNS = tuple(f.name for f in fields(ScoredRow) if f.name != "row" and not f.name.startswith("review"))
+
+
+# --- the JSON of SPEC §4.3 (contract: these keys, in this order) ------------------------------
+class BudgetJson(TypedDict):
+    initial: float | None
+    adjusted: float | None
+    executed: float | None
+    rate: float | None
+
+
+class IndicatorJson(TypedDict):
+    level1: str
+    level2: str
+    name: str
+    operator: str
+    target: str
+    actual: str
+    unit: str
+    points: float | None
+    score: float | None
+    claimed: float | None
+    reviewed: float | None
+    review_note: str | None
+    rate: float | None
+    note: str
+
+
+class ScorecardJson(TypedDict):
+    file: str
+    kind: str | None
+    year: Any
+    unit: Any
+    unit_code: Any
+    project: Any
+    status: str | None
+    total: float | None
+    grade: str | None
+    claimed_total: float | None
+    reviewed_total: float | None
+    budget: BudgetJson | None
+    indicators: list[IndicatorJson]
+    problems: list[dict[str, Any]]
+
+
+def unscored_json(file: str) -> ScorecardJson:
+    """The JSON object of a file that could not be scored: every key present, null or empty."""
+    return ScorecardJson(
+        file=file,
+        kind=None,
+        year=None,
+        unit=None,
+        unit_code=None,
+        project=None,
+        status=None,
+        total=None,
+        grade=None,
+        claimed_total=None,
+        reviewed_total=None,
+        budget=None,
+        indicators=[],
+        problems=[],
+    )
 
 
 @dataclass
 class Scorecard(HasProblems):
-    """The result for one workbook. ``records`` holds one dict per indicator (keys
-    ``ROW_COLUMNS`` plus ``row``, the Excel row); ``rows`` is the same as a DataFrame.
+    """The result for one workbook. ``records`` holds one ``ScoredRow`` per indicator; ``rows``
+    is the same as a DataFrame (columns ``ROW_COLUMNS``, indexed by the Excel row).
 
     The verdict (SPEC §3.12): ``status`` (a ``verdict`` constant) and ``grade``, None when the
     status has no grade (needs-correction, blank). ``total`` is the computed 核定总分 (暂算
@@ -69,7 +163,7 @@ class Scorecard(HasProblems):
 
     data: WorkbookData
     rules: RuleSet
-    records: list[dict[str, Any]]
+    records: list[ScoredRow]
     subtotals: list[tuple[str, float, float]]  # (一级指标, 分值, 核定得分)
     total: float
     grade: str | None
@@ -95,49 +189,32 @@ class Scorecard(HasProblems):
     def rows(self) -> pd.DataFrame:
         import pandas as pd
 
-        index = pd.Index([r["row"] for r in self.records], name="excel_row", dtype="int64")
-        return pd.DataFrame([[r[c] for c in ROW_COLUMNS] for r in self.records], index=index, columns=list(ROW_COLUMNS))
+        index = pd.Index([r.row for r in self.records], name="excel_row", dtype="int64")
+        values = [[getattr(r, c) for c in ROW_COLUMNS] for r in self.records]
+        return pd.DataFrame(values, index=index, columns=list(ROW_COLUMNS))
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> ScorecardJson:
         """The JSON object of SPEC §4.3."""
         info = self.data.info
-        return {
-            "file": self.data.file,
-            "kind": self.data.kind,
-            "year": self.data.year,
-            "unit": info.get(L.INFO_UNIT),
-            "unit_code": info.get(L.INFO_UNIT_CODE),
-            "project": info.get(L.INFO_PROJECT),
-            "status": self.status,
-            "total": self.total,
-            "grade": self.grade,
-            "claimed_total": self.claimed_total,
-            "reviewed_total": self.reviewed_total,
-            "budget": self.budget.as_dict(),
-            "indicators": [
-                {
-                    "level1": r["level1"],
-                    "level2": r["level2"],
-                    "name": r["name"],
-                    "operator": r["operator"],
-                    "target": r["target_text"],
-                    "actual": r["actual_text"],
-                    "unit": r["unit"],
-                    "points": _none(r["points"]),
-                    "score": _none(r["score"]),
-                    "claimed": _none(r["claimed"]),
-                    "reviewed": _none(r.get("reviewed")),
-                    "review_note": r.get("review_note"),
-                    "rate": _none(r["rate"]),
-                    "note": r["note"],
-                }
-                for r in self.records
-            ],
-            "problems": [p.as_dict() for p in self.problems],
-        }
+        return ScorecardJson(
+            file=self.data.file,
+            kind=self.data.kind,
+            year=self.data.year,
+            unit=info.get(L.INFO_UNIT),
+            unit_code=info.get(L.INFO_UNIT_CODE),
+            project=info.get(L.INFO_PROJECT),
+            status=self.status,
+            total=self.total,
+            grade=self.grade,
+            claimed_total=self.claimed_total,
+            reviewed_total=self.reviewed_total,
+            budget=self.budget.as_dict(),
+            indicators=[r.as_json() for r in self.records],
+            problems=[p.as_dict() for p in self.problems],
+        )
 
 
-def _none(x: Any) -> Any:
+def _none(x: float | None) -> float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     return x

@@ -1,0 +1,295 @@
+"""The closed registry of rule kinds (SPEC §3.1–3.4, §3.11): how a computed row scores from its
+分值, 指标值 and 实际完成值. Each kind names the 指标性质 it scores, the ``[[common]]`` method that
+selects it and the keys that method reads, its score function, its 评分说明 and its 评分方法 text.
+
+Adding a rule kind is one entry in ``KINDS`` (with any new rule-set key in ``ruleset.py``): the
+loader accepts its ``[[common]] method`` and the scorer looks it up by name. Rows judged by words
+or dates (定性, 时效) are not computed kinds: the scorer's qualitative rules handle them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from selfeval_xl.reading.values import EQ, GE, GT, LE, LT
+from selfeval_xl.rounding import fmt_num, fmt_pct
+
+if TYPE_CHECKING:
+    from selfeval_xl.rules.ruleset import Common, RuleSet, _Keys
+
+# The ``[scoring] reverse_method`` choices of the ≤ kind (SPEC §3.3).
+REVERSE_METHODS = ("ratio", "linear")
+# The kind of the 预算执行率 row (chosen by its name, not by a 指标性质).
+BUDGET = "budget"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One computed row as a kind sees it: 分值, target and actual in one unit (percent for the
+    budget and 共性 rows), the operator shown, the rule set, and the 共性指标 if it is one."""
+
+    points: float
+    target: float
+    actual: float
+    operator: str
+    rules: RuleSet
+    unit: str = ""  # the target's unit (``%`` for the budget and 共性 rows)
+    common: Common | None = None
+
+
+Warn = Callable[..., None]  # warn(code, **fields): a problem at the row's 实际完成值
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """One way of scoring a computed row."""
+
+    name: str
+    title: str  # what it does, in the words of a rule-set author
+    score: Callable[[Case], float]  # unrounded
+    explain: Callable[[Case, float], str]  # 评分说明 for the (unrounded) score
+    operators: tuple[str, ...] = ()  # 个性 rows with these 指标性质 score by this kind
+    common_method: str = ""  # a [[common]] ``method`` that selects it (with a matching operator)
+    common_keys: tuple[str, ...] = ()  # [[common]] keys it needs besides the shared ones
+    read: Callable[[_Keys, str, int], dict[str, Any]] | None = None  # those keys → Common fields
+    describe: Callable[[Common], str] | None = None  # the 评分方法 text a template shows
+    compares: bool = False  # the actual is compared with the target (unit and scale slips checked)
+    check: Callable[[Case, Warn], None] | None = None  # warnings of its own (no deduction)
+    rate_is_actual: bool = False  # 完成率 is the actual itself (a computed percentage)
+
+
+# --- ≥ / ≤ / = (SPEC §3.2–3.4) ------------------------------------------------------------
+def _score_ge(c: Case) -> float:
+    p, t, a = c.points, c.target, c.actual
+    if t == 0:
+        return p if a >= 0 else 0.0
+    return p if a >= t else p * max(a, 0.0) / t
+
+
+def _score_le(c: Case) -> float:
+    p, t, a = c.points, c.target, c.actual
+    if t == 0:
+        return p if a <= 0 else 0.0
+    if a <= t:
+        return p
+    if c.rules.reverse_method == "linear":
+        return p * max(0.0, 1 - (a - t) / t)
+    return p * t / a if a else 0.0
+
+
+def _score_eq(c: Case) -> float:
+    p, t, a = c.points, c.target, c.actual
+    if t == 0:
+        return p if a <= 0 else 0.0
+    equal = abs(a - t) <= c.rules.equal_tolerance * max(abs(t), abs(a))
+    return p if equal or a > t else p * max(a, 0.0) / t
+
+
+def _full(c: Case, score: float) -> str | None:
+    if score >= c.points - 1e-9:
+        return f"{c.operator}：实际 {fmt_num(c.actual)}，指标 {fmt_num(c.target)}，得满分"
+    return None
+
+
+def _explain_ratio(c: Case, score: float) -> str:
+    return _full(c, score) or f"{c.operator}：{fmt_num(c.points)} × {fmt_num(max(c.actual, 0))} ÷ {fmt_num(c.target)}"
+
+
+def _explain_le(c: Case, score: float) -> str:
+    p, t, a = fmt_num(c.points), fmt_num(c.target), fmt_num(c.actual)
+    if full := _full(c, score):
+        return full
+    if c.rules.reverse_method == "ratio":
+        return f"{c.operator}：{p} × {t} ÷ {a}"
+    return f"{c.operator}：{p} × (1 − ({a} − {t}) ÷ {t})"
+
+
+def _warn_over(c: Case, warn: Warn) -> None:
+    """SPEC §3.5: an actual at or beyond ``over_achievement`` × the target is asked about."""
+    limit = c.rules.over_achievement
+    if c.target > 0 and c.actual >= limit * c.target * (1 - 1e-12):
+        warn("over-achievement", ratio=fmt_pct(c.actual / c.target * 100), limit=fmt_pct(limit * 100))
+
+
+def _warn_eq(c: Case, warn: Warn) -> None:
+    _warn_over(c, warn)
+    t, a = c.target, c.actual
+    if a > t and abs(a - t) > c.rules.equal_tolerance * max(abs(a), abs(t)):
+        warn("equal-exceeded", actual=fmt_num(a) + c.unit, target=fmt_num(t) + c.unit)  # 98% 超过 95%
+
+
+def _describe_ratio(c: Common) -> str:
+    t = f"{c.target:g}%"
+    how = "实际÷目标" if c.operator == GE else "目标÷实际"
+    return f"{c.operator}{t} 得满分，否则按 {how} 计分"
+
+
+# --- 预算执行率 (SPEC §3.1) ----------------------------------------------------------------
+def _score_budget(c: Case) -> float:
+    return c.points * min(max(c.actual, 0.0) / 100, 1.0)
+
+
+def _explain_budget(c: Case, score: float) -> str:
+    a = fmt_pct(c.actual)
+    return f"预算执行率 {a}，{fmt_num(c.points)} × min({a}, 100%)"
+
+
+# --- 共性指标 step and bands (SPEC §3.11) ----------------------------------------------------
+def _common(c: Case) -> Common:
+    assert c.common is not None, "a 共性 kind scores 共性 rows only"
+    return c.common
+
+
+def _step_over(c: Case) -> float:
+    return c.actual - c.target if c.operator == LE else c.target - c.actual
+
+
+def _score_step(c: Case) -> float:
+    over = _step_over(c)
+    return c.points if over <= 1e-9 else max(0.0, c.points - _common(c).per_point * over)
+
+
+def _explain_step(c: Case, score: float) -> str:
+    over = _step_over(c)
+    if over <= 1e-9:
+        return f"{c.operator}{fmt_num(c.target)}%，得满分"
+    per_point = _common(c).per_point
+    off = per_point * over
+    side = "超出" if c.operator == LE else "低于"
+    return f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(per_point)} = 扣 {fmt_num(min(off, c.points))} 分"
+
+
+def _read_step(keys: _Keys, operator: str, index: int) -> dict[str, Any]:
+    return {"per_point": keys.number("per_point", low=0)}
+
+
+def _describe_step(c: Common) -> str:
+    side = "超" if c.operator == LE else "低于目标"
+    return f"{c.operator}{c.target:g}% 得满分，每{side} 1 个百分点扣 {c.per_point:g} 分，扣完为止"
+
+
+def _band(c: Case) -> tuple[float, float] | None:
+    for threshold, share in _common(c).bands:
+        if (c.actual >= threshold - 1e-9) if c.operator == GE else (c.actual <= threshold + 1e-9):
+            return threshold, share
+    return None
+
+
+def _score_bands(c: Case) -> float:
+    band = _band(c)
+    return c.points * band[1] if band else 0.0
+
+
+def _explain_bands(c: Case, score: float) -> str:
+    band = _band(c)
+    if band is None:
+        return "低于最低档，计 0 分"
+    threshold, share = band
+    return f"{c.operator}{fmt_num(threshold)}% 档，得 {fmt_num(share * 100)}% × {fmt_num(c.points)}"
+
+
+def _read_bands(keys: _Keys, operator: str, index: int) -> dict[str, Any]:
+    bound = "min" if operator == GE else "max"
+    bands = tuple(
+        (
+            keys.at(f"common 第{index}项 bands 第{j}项", b).number(bound),
+            keys.at("", b).number("share", low=0),
+        )
+        for j, b in enumerate(keys.get("bands", list), 1)
+    )
+    ordered = sorted(bands, key=lambda b: b[0], reverse=operator == GE)
+    if not bands or list(bands) != ordered:
+        raise keys._err("bands", f"应按 {bound} 从最好到最差排列，至少一档")
+    return {"bands": bands}
+
+
+def _describe_bands(c: Common) -> str:
+    parts = [f"{c.operator}{b:g}% 得 {share:.0%}" for b, share in c.bands]
+    return "；".join(parts) + "；其余 0 分"
+
+
+# --- the registry ------------------------------------------------------------------------
+KINDS: Mapping[str, RuleKind] = MappingProxyType(
+    {
+        k.name: k
+        for k in (
+            RuleKind(
+                "ge",
+                "≥：达到指标值得满分，否则按 实际÷指标 计分",
+                _score_ge,
+                _explain_ratio,
+                operators=(GE, GT),
+                common_method="ratio",
+                describe=_describe_ratio,
+                compares=True,
+                check=_warn_over,
+            ),
+            RuleKind(
+                "le",
+                "≤：不超过指标值得满分，否则按 指标÷实际（或线性）计分",
+                _score_le,
+                _explain_le,
+                operators=(LE, LT),
+                common_method="ratio",
+                describe=_describe_ratio,
+                compares=True,
+            ),
+            RuleKind(
+                "eq",
+                "=：等于（或超过）指标值得满分，否则按 实际÷指标 计分",
+                _score_eq,
+                _explain_ratio,
+                operators=(EQ,),
+                compares=True,
+                check=_warn_eq,
+            ),
+            RuleKind(
+                BUDGET,
+                "预算执行率：分值 × min(执行率, 100%)",
+                _score_budget,
+                _explain_budget,
+                rate_is_actual=True,
+            ),
+            RuleKind(
+                "step",
+                "共性指标：达到目标得满分，每差 1 个百分点扣 per_point 分，扣完为止",
+                _score_step,
+                _explain_step,
+                common_method="step",
+                common_keys=("per_point",),
+                read=_read_step,
+                describe=_describe_step,
+                rate_is_actual=True,
+            ),
+            RuleKind(
+                "bands",
+                "共性指标：按所在档次得分值的相应比例，低于最低档 0 分",
+                _score_bands,
+                _explain_bands,
+                common_method="bands",
+                common_keys=("bands",),
+                read=_read_bands,
+                describe=_describe_bands,
+                rate_is_actual=True,
+            ),
+        )
+    }
+)
+
+# The [[common]] methods a rule set may name, in registry order (ratio, step, bands).
+COMMON_METHODS = tuple(dict.fromkeys(k.common_method for k in KINDS.values() if k.common_method))
+
+
+def for_operator(operator: str) -> RuleKind:
+    """The kind that scores a 个性 row with this numeric 指标性质."""
+    return next(k for k in KINDS.values() if operator in k.operators)
+
+
+def for_common(method: str, operator: str) -> RuleKind | None:
+    """The kind a ``[[common]]`` method selects for its operator (None: not a known method)."""
+    return next(
+        (k for k in KINDS.values() if k.common_method == method and (not k.operators or operator in k.operators)),
+        None,
+    )

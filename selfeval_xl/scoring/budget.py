@@ -1,0 +1,80 @@
+"""年度资金总额 and its execution rate (SPEC §3.1): the total line rebuilt from or checked against
+its sub-lines, the rate computed and set against a cached formula value. A part of the scorer."""
+
+from __future__ import annotations
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.rounding import fmt_num, fmt_pct
+from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.scorecard import Budget
+
+
+class BudgetFigures(ScoringContext):
+    def budget(self) -> Budget:
+        """The 年度资金总额 figures in 万元 and the execution rate; problems at their cells."""
+        data, rules = self.data, self.rules
+        sheet = data.sheet(L.SHEET_BUDGET)
+        cols = data.budget_columns
+        total = data.budget.get(L.B_TOTAL)
+        parts = [data.budget[c] for c in L.BUDGET_ROWS[1:] if c in data.budget]
+        figures: dict[str, float | None] = {}
+        header_row = data.budget_header_row
+
+        def at_header(header: str) -> str | None:
+            """With no 年度资金总额 line, a budget problem points at its column's header in the
+            sheet where that line belongs (never at a form's title row)."""
+            return f"{cols[header]}{header_row}" if header in cols and header_row else None
+
+        for header, attr in L.BUDGET_AMOUNTS:
+            value = getattr(total, attr) if total else None
+            filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
+            cell = f"{cols[header]}{total.row}" if total and header in cols else None
+            if filled and sum(filled) and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
+                value = sum(filled)
+                self.add(
+                    sheet,
+                    cell or at_header(header),
+                    "budget-total-rebuilt",
+                    column=header,
+                    value=fmt_num(value),
+                )
+            elif filled and value is not None and abs(value - sum(filled)) > rules.sum_tolerance / data.amount_scale:
+                self.add(
+                    sheet,
+                    cell,
+                    "budget-total-mismatch",
+                    column=header,
+                    total=fmt_num(value),
+                    parts=fmt_num(sum(filled)),
+                )
+            figures[attr] = value
+        scale = data.amount_scale
+        b = Budget(*(None if (v := figures[k]) is None else v * scale for _, k in L.BUDGET_AMOUNTS))
+        # (a standard form may have no 项目资金 block at all: no columns, the problem names the sheet)
+        if total is not None:
+            adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row}" if L.B_ADJUSTED in cols else None
+        else:
+            adjusted_cell = at_header(L.B_ADJUSTED)
+        if total is None and not parts:
+            self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
+        elif not figures["adjusted"]:
+            if adjusted_cell is None or not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
+                self.add(sheet, adjusted_cell, "budget-missing")
+        else:
+            b.rate = (figures["executed"] or 0.0) / figures["adjusted"] * 100
+            cache = data.budget_rate_cache
+            if cache is not None and abs(cache[1] - b.rate) > rules.rate_tolerance:
+                self.add(
+                    sheet,
+                    cache[0],
+                    "formula-cache-mismatch",
+                    field=L.B_RATE_DISPLAY,
+                    cached=fmt_pct(cache[1]),
+                    computed=fmt_pct(b.rate),
+                )
+            if b.rate > 100 + 1e-9:
+                executed_cell = (
+                    f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
+                )
+                self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
+        return b

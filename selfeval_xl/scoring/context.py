@@ -1,0 +1,52 @@
+"""What every part of the scorer shares while it scores one workbook: the workbook's data, the
+rule set, the problems found so far (each at its cell) and the rows set aside on the way. The
+base class of the scorer's parts (budget, resolution, qualitative rules, audit checks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selfeval_xl.errors import Problem
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.rules.ruleset import RuleSet
+
+# Problems are listed in the order of the workbook's sheets (then row, column).
+PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
+
+
+class ScoringContext:
+    def __init__(self, data: WorkbookData, rules: RuleSet):
+        self.data = data
+        self.rules = rules
+        self.problems: list[Problem] = list(data.problems)
+        self.sheet = data.sheet(L.SHEET_INDICATORS)
+        self.cols = data.columns
+        self.review_rows: set[int] = set()  # rows awaiting a person's judgment (SPEC §3.6)
+        # rows whose actual is probably mistyped (0.98 against 95%): the warning says so, and
+        # nothing that follows from the slip (申报≠核定, 偏差原因, 申报总分) is asked on top
+        self.suspect_rows: set[int] = set()
+        # rows whose 申报得分 was already reported as outside its 定性 band (one problem per claim)
+        self.band_rows: set[int] = set()
+
+    # problems -------------------------------------------------------------------------
+    def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
+        self.problems.append(Problem.at(self.data.file, sheet, cell, code, **fields))
+
+    def add_at(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:
+        """Like ``add`` with the contract's sheet name (mapped to the workbook's own)."""
+        self.add(self.data.sheet(sheet), cell, code, **fields)
+
+    def add_row(self, row: int, header: str, code: str, **fields: Any) -> None:
+        self.add(self.sheet, self.data.indicator_cell(row, header), code, **fields)
+
+    def already_bad(self, row: int, header: str) -> bool:
+        if (row, header) in self.data.cell_overrides:  # the form's 预算执行率 line, in its 项目资金 block
+            return self.data.cell_has_error(L.SHEET_INDICATORS, self.data.cell_overrides[(row, header)])
+        letter = self.cols.get(header)
+        return bool(letter) and self.data.cell_has_error(L.SHEET_INDICATORS, f"{letter}{row}")
+
+    # rows -----------------------------------------------------------------------------
+    def is_budget_row(self, level1: str, name: str) -> bool:
+        ind = self.rules.budget_indicator
+        return L.canonical_level1(level1) == ind or L.normalize_label(name) == ind

@@ -1,0 +1,195 @@
+"""How one indicator row is to be scored (SPEC §3): ``RowPlan`` says which rule kind applies and
+holds the target and actual in one unit; ``Resolver`` makes it from the typed row, reporting what
+keeps the row from being scored (a missing actual, a text where a number belongs). A part of the
+scorer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.rows import IndicatorRow
+from selfeval_xl.reading.template_layout import BAD_OPERATOR
+from selfeval_xl.reading.values import (
+    BLANK,
+    CURRENCY_SCALE,
+    DATE,
+    EQ,
+    GE,
+    LE,
+    NUMBER,
+    QUAL,
+    TEXT,
+    Value,
+    normalize_text,
+)
+from selfeval_xl.rounding import fmt_num, fmt_pct
+from selfeval_xl.rules import common_indicators as CM
+from selfeval_xl.rules import rule_kinds
+from selfeval_xl.rules.ruleset import Common
+from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.scorecard import Budget
+
+# The scorer's own methods, for rows no computed rule kind (``rules.rule_kinds``) scores.
+M_QUAL = "qual"  # judged by its words (SPEC §3.6)
+M_DATE = "date"  # a date against a deadline (SPEC §3.7)
+M_NA = "na"  # a not-applicable row that still carries points, left out of the total (SPEC §3.13)
+M_INVALID = "invalid"  # cannot be scored: 0 points, the reason reported at its cell
+KIND_MISMATCH = "kind-mismatch"  # the file's 评价类型 is not the rule set's (added by the batch)
+
+_ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
+
+
+@dataclass(slots=True)
+class RowPlan:
+    """The rule for one row: a kind name from ``rules.rule_kinds`` or one of the ``M_*`` above."""
+
+    method: str = M_INVALID
+    target: float = math.nan
+    actual: float = math.nan
+    operator: str = ""
+    unit: str = ""  # the unit target and actual are compared in
+    note: str | None = None  # 评分说明 of a row that cannot be scored
+    points: float | None = None  # a 共性 row scores on the rule set's 分值
+    common: Common | None = None  # the 共性指标 the row is
+    shown: str = ""  # a 共性 row: its formula with the inputs (or why it cannot be computed)
+    actual_date: dt.date | None = None  # a date row's 实际完成值
+
+
+class Resolver(ScoringContext):
+    dept: CM.DeptData  # 部门整体数据 for the 共性 formulas (set when the table is scored)
+
+    def resolve(self, row: int, r: IndicatorRow, budget: Budget) -> RowPlan:
+        """Decide the rule for one row; returns method, target, actual, operator, unit and notes."""
+        target: Value = r.target
+        actual: Value = r.actual
+        out = RowPlan(unit=r.unit)
+        if r.na and self.rules.na_points == "rescale":
+            out.method = M_NA
+            return out
+        if r.na:
+            self.add_row(row, L.I_POINTS, "not-applicable-points", mark=r.na, points=fmt_num(r.points))
+            out.note = "标为不适用但有分值，计 0 分"
+            return out
+        if self.is_budget_row(r.level1, r.name):
+            out.method, out.operator, out.target, out.unit = rule_kinds.BUDGET, GE, self.rules.budget_target, "%"
+            if budget.rate is None:
+                out.method = M_INVALID
+                out.note = "全年预算数缺失，无法计算预算执行率"
+                return out
+            out.actual = budget.rate
+            if actual.kind == NUMBER and actual.number is not None:
+                filled = actual.number
+                if (
+                    abs(filled - budget.rate) > self.rules.rate_tolerance
+                    and abs(filled * 100 - budget.rate) > self.rules.rate_tolerance
+                ):
+                    self.add_row(
+                        row,
+                        L.I_ACTUAL,
+                        "budget-rate-mismatch",
+                        claimed=actual.display,
+                        computed=fmt_pct(budget.rate),
+                    )
+            return out
+        common = self.rules.common_for(r.name) if self.rules.common else None
+        if common is not None:
+            return self.resolve_common(row, r, common)
+        op = r.operator
+        if op == BAD_OPERATOR:  # reported by the reader
+            return out
+        if op == "":
+            op = target.operator or ""
+        if target.kind == DATE and op != QUAL:
+            out.method, out.operator = M_DATE, LE
+            return self._need_actual(row, actual, out, date=True)
+        if target.kind == NUMBER and op != QUAL:
+            if op == "":
+                op = LE if L.normalize_label(r.level2) == self.rules.cost_level2 else EQ
+            out.method, out.operator = rule_kinds.for_operator(op).name, op
+            out.target = math.nan if target.number is None else target.number
+            out.unit = target.unit or r.unit
+            return self._need_actual(row, actual, out, date=False)
+        if op in ("", QUAL):
+            if actual.kind == BLANK:
+                if not self.already_bad(row, L.I_ACTUAL):
+                    self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
+                return out
+            if target.kind == BLANK and actual.kind == NUMBER and op == "":
+                self.add_row(row, L.I_TARGET, "missing-value", field=L.I_TARGET)
+                return out
+            out.method, out.operator = M_QUAL, QUAL
+            return out
+        # a numeric operator with a text or blank target
+        out.operator = op
+        if target.kind == BLANK:
+            if not self.already_bad(row, L.I_TARGET):
+                self.add_row(row, L.I_TARGET, "missing-value", field=L.I_TARGET)
+        else:
+            self.add_row(row, L.I_TARGET, "not-a-number", field=L.I_TARGET, value=target.display)
+        return out
+
+    def resolve_common(self, row: int, r: IndicatorRow, common: Common) -> RowPlan:
+        """A 共性 row: the rule set's points and method, 实际完成值 computed from the data."""
+        CM.check_row(common, r, row, self.cols, self.add_at)
+        a, shown = self.dept.compute(common)
+        out = RowPlan(
+            target=common.target,
+            operator=common.operator,
+            unit="%",
+            points=common.points,
+            common=common,
+            shown=shown,
+        )
+        if a is None:
+            out.note = shown
+            return out
+        out.actual, out.method = a, common.kind.name
+        actual: Value = r.actual
+        tol = self.rules.rate_tolerance
+        if actual.kind == NUMBER and actual.number is not None:
+            if abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol:
+                self.add_row(
+                    row,
+                    L.I_ACTUAL,
+                    "computed-mismatch",
+                    indicator=common.name,
+                    claimed=actual.display,
+                    computed=fmt_pct(a),
+                )
+        return out
+
+    def _need_actual(self, row: int, actual: Value, out: RowPlan, date: bool) -> RowPlan:
+        if actual.kind == BLANK:
+            if not self.already_bad(row, L.I_ACTUAL):
+                self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
+            out.method = M_INVALID
+        elif date:
+            if actual.kind == DATE:
+                out.actual_date = actual.date
+            elif actual.kind == TEXT:
+                out.method = M_QUAL  # 按时完成 / 在规定时间内完成: judged by words
+            else:
+                self.add_row(
+                    row,
+                    L.I_ACTUAL,
+                    "target-not-comparable",
+                    target="日期",
+                    value=actual.display,
+                    detail="指标值是日期，实际完成值应为日期",
+                )
+                out.method = M_INVALID
+        elif actual.kind == TEXT and out.target == 0 and normalize_text(actual.text) in _ZERO_WORDS:
+            out.actual = 0.0  # 安全事故 ≤0起 → 无: nothing happened, as intended
+        elif actual.kind == NUMBER and actual.number is not None:
+            a = actual.number
+            t_unit, a_unit = out.unit, actual.unit
+            if t_unit in CURRENCY_SCALE and a_unit in CURRENCY_SCALE and t_unit != a_unit:
+                a = a * CURRENCY_SCALE[a_unit] / CURRENCY_SCALE[t_unit]
+            out.actual = a
+        else:
+            self.add_row(row, L.I_ACTUAL, "not-a-number", field=L.I_ACTUAL, value=actual.display)
+            out.method = M_INVALID
+        return out
