@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ class Block:
     kind: str  # title | h1 | h2 | p | bullet | table | image (``data``: PNG, ``text``: caption)
     text: str = ""
     headers: tuple[str, ...] = ()
-    rows: list[tuple[str, ...]] = field(default_factory=list)
+    rows: Sequence[tuple[str, ...]] = field(default_factory=list)
     widths: tuple[float, ...] = ()  # table column widths in cm (the GB/T 9704 text width is 15.6 cm)
     data: bytes = b""
 

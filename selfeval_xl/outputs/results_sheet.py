@@ -192,10 +192,11 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
     styles = spec.styles[HEADER_ROW:table_end]
     columns: list[list[object]] = [[] for _ in range(ncols)]
     wrapped = set()  # columns holding text: they wrap; numbers never do
-    for r, st in zip(table, styles, strict=True):
-        for c, v in enumerate(r[:ncols]):
-            columns[c].append(_shown(v, st[c]))
-            if type(v) is str or (st[c] is not None and st[c].wrap):
+    for values, st in zip(table, styles, strict=True):
+        for c, v in enumerate(values[:ncols]):
+            style = st[c]
+            columns[c].append(_shown(v, style))
+            if type(v) is str or (style is not None and style.wrap):
                 wrapped.add(c)  # text, or a text column still blank (room to type in it)
     header = spec.rows[HEADER_ROW - 1]
     widths = [

@@ -1,12 +1,12 @@
 """部门整体支出 共性指标 (SPEC §3.11): their 实际完成值 computed from 部门整体数据 and the budget,
-their scoring methods (ratio / step / bands), and the check that a template's rule-owned cells
-were not changed. Used by ``scoring``; pure, problems go through ``report``."""
+and the check that a template's rule-owned cells were not changed (their scoring methods are rule
+kinds, in ``rule_kinds``). Used by ``scoring``; pure, problems go through ``report``."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Protocol
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
@@ -17,6 +17,16 @@ from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
 from selfeval_xl.rules.ruleset import BUDGET_NAMES, Common, RuleSet
 
 Report = Callable[..., None]  # report(sheet, cell, code, **fields)
+
+
+class BudgetFigures(Protocol):
+    """年度资金总额 in 万元 (``scoring.scorecard.Budget``), as the formulas read it."""
+
+    initial: float | None
+    adjusted: float | None
+    executed: float | None
+
+
 _BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
 
 
@@ -24,7 +34,7 @@ class DeptData:
     """Looks formula names up in 部门整体数据 (or the budget), in 万元 for amounts, and reports
     each missing, blank or non-numeric item once, at its cell."""
 
-    def __init__(self, data: WorkbookData, rules: RuleSet, budget: Any, report: Report):
+    def __init__(self, data: WorkbookData, rules: RuleSet, budget: BudgetFigures, report: Report):
         self.data, self.rules, self.budget, self.report = data, rules, budget, report
         self.items = {item_key(d.name): d for d in rules.data_items}
         self.reported: set[str] = set()
@@ -114,24 +124,6 @@ def check_row(common: Common, r: IndicatorRow, row: int, cols: dict[str, str], r
         changed(L.I_TARGET, target.display, f"{common.operator}{fmt_num(common.target)}%")
     if L.I_METHOD in cols and r.method and L.normalize_label(r.method) != L.normalize_label(common.describe()):
         changed(L.I_METHOD, r.method, common.describe())
-
-
-def score(common: Common, a: float) -> tuple[float, str]:
-    """(score, 评分说明) for a computed percent ``a`` under a step or bands method."""
-    p, t = common.points, common.target
-    if common.method == "step":
-        over = a - t if common.operator == "≤" else t - a
-        if over <= 1e-9:
-            return p, f"{common.operator}{fmt_num(t)}%，得满分"
-        off = common.per_point * over
-        side = "超出" if common.operator == "≤" else "低于"
-        return max(
-            0.0, p - off
-        ), f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(common.per_point)} = 扣 {fmt_num(min(off, p))} 分"
-    for threshold, share in common.bands:
-        if (a >= threshold - 1e-9) if common.operator == "≥" else (a <= threshold + 1e-9):
-            return p * share, f"{common.operator}{fmt_num(threshold)}% 档，得 {fmt_num(share * 100)}% × {fmt_num(p)}"
-    return 0.0, "低于最低档，计 0 分"
 
 
 def actual_text(a: float | None, shown: str) -> str:
