@@ -10,24 +10,11 @@ from typing import TYPE_CHECKING, Any
 from selfeval_xl._fs import shown
 from selfeval_xl.duplicates import Identity, Where, identity
 from selfeval_xl.errors import HasProblems, Problem
-from selfeval_xl.scoring.scorecard import Scorecard
+from selfeval_xl.scoring.scorecard import Scorecard, ScorecardJson, unscored_json
 from selfeval_xl.scoring.verdict import is_ranked
 
 if TYPE_CHECKING:
     from selfeval_xl.outputs.summary import Rendered
-
-_JSON_KEYS = (
-    "kind",
-    "year",
-    "unit",
-    "unit_code",
-    "project",
-    "status",
-    "total",
-    "grade",
-    "claimed_total",
-    "reviewed_total",
-)
 
 
 @dataclass
@@ -41,7 +28,7 @@ class Scored:
     grade_labels: tuple[str, ...]
     subtotals: list[tuple[str, float, float]]
     problems: list[Problem]
-    obj: dict[str, Any] | None  # the SPEC §4.3 JSON object (None once summarised)
+    obj: ScorecardJson | None  # the SPEC §4.3 JSON object (None once summarised)
     status: str = ""  # a ``verdict`` status
     reviewed_total: float | None = None
     identity: tuple[Identity, Where] | None = None  # which submission this is (duplicates)
@@ -103,12 +90,12 @@ class FileOutcome(HasProblems):
         """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
         result = self.result
         if result is not None and result.obj is not None:
-            obj = dict(result.obj)
+            obj = result.obj.copy()
             obj["file"] = self.display
         else:
-            obj = {"file": self.display, **dict.fromkeys(_JSON_KEYS), "budget": None, "indicators": []}
+            obj = unscored_json(self.display)
         obj["problems"] = [p.as_dict() for p in self.problems]
-        return obj
+        return dict(obj)
 
     @property
     def has_errors(self) -> bool:

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +32,7 @@ from selfeval_xl.outputs.results_sheet import GRADE_FILLS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import col_letter
 from selfeval_xl.rounding import percent_fraction, round_half_up
+from selfeval_xl.scoring.scorecard import IndicatorJson
 from selfeval_xl.scoring.verdict import (
     BLANK,
     NEEDS_CORRECTION,
@@ -106,32 +107,56 @@ def csv_safe(value: Any) -> Any:
     return value
 
 
-def detail_values(obj: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """The 指标明细 cells (``L.DETAIL_HEADERS``) for each indicator of a JSON object."""
-    lead = (obj["file"], obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
-    for ind in obj["indicators"]:
+# 指标明细 columns whose numbers show as a percentage, and as plain numbers (2 decimals)
+DETAIL_PERCENT = ("完成率",)
+DETAIL_NUMBERS = ("分值", "核定得分", "申报得分", "得分差异")
+
+
+def detail_values(obj: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The 指标明细 cells (``L.DETAIL_HEADERS``) for each indicator of a JSON object (a
+    ``ScorecardJson``), each cell named by its header."""
+    lead = {
+        "文件": obj["file"],
+        L.INFO_UNIT_CODE: obj["unit_code"],
+        L.INFO_UNIT: obj["unit"],
+        L.INFO_KIND: obj["kind"],
+        L.INFO_PROJECT: obj["project"],
+        L.INFO_YEAR: obj["year"],
+    }
+    indicators: list[IndicatorJson] = obj["indicators"]
+    for ind in indicators:
         claimed, score = ind["claimed"], ind["score"]
-        yield (
-            *lead,
-            ind["level1"],
-            ind["level2"],
-            ind["name"],
-            ind["operator"],
-            ind["target"],
-            ind["actual"],
-            ind["unit"],
-            percent_fraction(ind["rate"]),
-            ind["points"],
-            score,
-            claimed,
-            None if claimed is None or score is None else round_half_up(claimed - score),
-            ind["note"],
-        )
+        cells = {
+            **lead,
+            "一级指标": ind["level1"],
+            "二级指标": ind["level2"],
+            "三级指标": ind["name"],
+            L.I_OPERATOR: ind["operator"],
+            "指标值": ind["target"],
+            "实际完成值": ind["actual"],
+            L.I_UNIT: ind["unit"],
+            "完成率": percent_fraction(ind["rate"]),
+            "分值": ind["points"],
+            "核定得分": score,
+            "申报得分": claimed,
+            "得分差异": None if claimed is None or score is None else round_half_up(claimed - score),
+            "评分说明": ind["note"],
+        }
+        yield tuple(cells[h] for h in L.DETAIL_HEADERS)
 
 
-def problem_values(file: str, p: dict[str, Any]) -> tuple[Any, ...]:
+def problem_values(file: str, p: Mapping[str, Any]) -> tuple[Any, ...]:
     """The 问题清单 cells (``L.PROBLEM_LIST_HEADERS``) for one problem of a JSON object."""
-    return (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], problem_title(p["code"]), p["code"], p["message"])
+    cells = {
+        "文件": file,
+        "工作表": p["sheet"],
+        "单元格": p["cell"],
+        "级别": SEVERITY_ZH[p["severity"]],
+        "问题": problem_title(p["code"]),
+        "代码": p["code"],
+        "说明": p["message"],
+    }
+    return tuple(cells[h] for h in L.PROBLEM_LIST_HEADERS)
 
 
 def _rows(values: Iterator[tuple[Any, ...]], styles: list[int], caps: list[int], widest: list[int]) -> list[str]:
@@ -158,7 +183,7 @@ def _rows(values: Iterator[tuple[Any, ...]], styles: list[int], caps: list[int],
     return out
 
 
-def render(obj: dict[str, Any], styles: RowStyles) -> Rendered:
+def render(obj: Mapping[str, Any], styles: RowStyles) -> Rendered:
     """A workbook's 指标明细 and 问题清单 rows as sheet XML, row numbers left as ``ROW_MARK``:
     the costly part of the summary, done where the workbook was scored."""
     dw, pw = [0] * len(L.DETAIL_HEADERS), [0] * len(L.PROBLEM_LIST_HEADERS)
@@ -238,7 +263,7 @@ class SummaryWriter:
         # XlsxWriter's own indices; text columns wrap (at their cap)
         s_pct, s_num, s_wrap = self.f_pct._get_xf_index(), self.f_num._get_xf_index(), self.f_wrap._get_xf_index()
         self.detail_styles: RowStyles = (
-            [s_pct if c == 13 else s_num if 14 <= c <= 17 else s_wrap for c in range(len(L.DETAIL_HEADERS))],
+            [s_pct if h in DETAIL_PERCENT else s_num if h in DETAIL_NUMBERS else s_wrap for h in L.DETAIL_HEADERS],
             [s_wrap] * len(L.PROBLEM_LIST_HEADERS),
         )
         self.rows: list[_Row] = []
