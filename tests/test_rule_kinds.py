@@ -111,3 +111,13 @@ def test_each_default_is_stated_once(tmp_path):
     own = tmp_path / "own.toml"
     own.write_text(text.replace("[scoring]\n", "[scoring]\nover_achievement = 1.3\n"), encoding="utf-8")
     assert load_rules(own).over_achievement == 1.3
+
+
+def test_the_readme_lists_every_default_as_the_loader_has_it():
+    # README stands alone (users have no source): its table of optional keys is the loader's
+    listed = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].strip("`") in DEFAULTS:
+            listed[cells[0].strip("`")] = tomllib.loads(f"v = {cells[1].strip('`')}")["v"]
+    assert listed == dict(DEFAULTS)
