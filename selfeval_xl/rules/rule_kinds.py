@@ -17,7 +17,7 @@ from selfeval_xl.reading.values import EQ, GE, GT, LE, LT
 from selfeval_xl.rounding import fmt_num, fmt_pct
 
 if TYPE_CHECKING:
-    from selfeval_xl.rules.ruleset import Common, RuleSet, _Keys
+    from selfeval_xl.rules.ruleset import Common, RuleSet, TomlTable
 
 # The ``[scoring] reverse_method`` choices of the ≤ kind (SPEC §3.3).
 REVERSE_METHODS = ("ratio", "linear")
@@ -53,7 +53,7 @@ class RuleKind:
     operators: tuple[str, ...] = ()  # 个性 rows with these 指标性质 score by this kind
     common_method: str = ""  # a [[common]] ``method`` that selects it (with a matching operator)
     common_keys: tuple[str, ...] = ()  # [[common]] keys it needs besides the shared ones
-    read: Callable[[_Keys, str, int], dict[str, Any]] | None = None  # those keys → Common fields
+    read: Callable[[TomlTable, str, int], dict[str, Any]] | None = None  # those keys → Common fields
     describe: Callable[[Common], str] | None = None  # the 评分方法 text a template shows
     compares: bool = False  # the actual is compared with the target (unit and scale slips checked)
     check: Callable[[Case, Warn], None] | None = None  # warnings of its own (no deduction)
@@ -161,7 +161,7 @@ def _explain_step(c: Case, score: float) -> str:
     return f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(per_point)} = 扣 {fmt_num(min(off, c.points))} 分"
 
 
-def _read_step(keys: _Keys, operator: str, index: int) -> dict[str, Any]:
+def _read_step(keys: TomlTable, operator: str, index: int) -> dict[str, Any]:
     return {"per_point": keys.number("per_point", low=0)}
 
 
@@ -190,7 +190,7 @@ def _explain_bands(c: Case, score: float) -> str:
     return f"{c.operator}{fmt_num(threshold)}% 档，得 {fmt_num(share * 100)}% × {fmt_num(c.points)}"
 
 
-def _read_bands(keys: _Keys, operator: str, index: int) -> dict[str, Any]:
+def _read_bands(keys: TomlTable, operator: str, index: int) -> dict[str, Any]:
     bound = "min" if operator == GE else "max"
     bands = tuple(
         (
@@ -201,7 +201,7 @@ def _read_bands(keys: _Keys, operator: str, index: int) -> dict[str, Any]:
     )
     ordered = sorted(bands, key=lambda b: b[0], reverse=operator == GE)
     if not bands or list(bands) != ordered:
-        raise keys._err("bands", f"应按 {bound} 从最好到最差排列，至少一档")
+        raise keys.error("bands", f"应按 {bound} 从最好到最差排列，至少一档")
     return {"bands": bands}
 
 

@@ -240,7 +240,7 @@ def load_rules(path: Path | str | None = None, kind: str = KIND_PROJECT) -> Rule
     return _build(raw, p.name)
 
 
-class _Keys:
+class TomlTable:
     """Typed access to a TOML table that names the file and key in every error."""
 
     def __init__(self, table: object, where: str, source: str):
@@ -248,11 +248,11 @@ class _Keys:
             raise RuleSetError(f"{source} [{where}]：应为表（table）", source, where)
         self.t, self.where, self.source = table, where, source
 
-    def at(self, where: str, table: object) -> _Keys:
+    def at(self, where: str, table: object) -> TomlTable:
         """Another table of the same file (an entry of a list)."""
-        return _Keys(table, where, self.source)
+        return TomlTable(table, where, self.source)
 
-    def _err(self, key: str, what: str) -> RuleSetError:
+    def error(self, key: str, what: str) -> RuleSetError:
         section = f" [{self.where}]" if self.where else ""
         return RuleSetError(
             f"{self.source}{section} {key}：{what}", self.source, f"{self.where}.{key}" if self.where else key
@@ -261,21 +261,21 @@ class _Keys:
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
         if key not in self.t:
             if default is ...:
-                raise self._err(key, "缺少此项")
+                raise self.error(key, "缺少此项")
             return default
         value = self.t[key]
         if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-            raise self._err(key, f"类型不对（{value!r}）")
+            raise self.error(key, f"类型不对（{value!r}）")
         return value
 
     def number(self, key: str, default: Any = ..., low: float | None = None) -> float:
         value = float(self.get(key, (int, float), default))
         if low is not None and value < low:
-            raise self._err(key, f"不能小于 {low}")
+            raise self.error(key, f"不能小于 {low}")
         return value
 
-    def table(self, key: str) -> _Keys:
-        return _Keys(
+    def table(self, key: str) -> TomlTable:
+        return TomlTable(
             self.get(key, dict),
             f"{self.where}.{key}" if self.where else key,
             self.source,
@@ -283,34 +283,34 @@ class _Keys:
 
 
 def _build(raw: dict[str, Any], source: str) -> RuleSet:
-    top = _Keys(raw, "", source)
+    top = TomlTable(raw, "", source)
     meta = top.table("ruleset")
     kind = meta.get("kind", str)
     if kind not in KINDS:
-        raise meta._err("kind", f"应为 {' 或 '.join(KINDS)}，而不是“{kind}”")
+        raise meta.error("kind", f"应为 {' 或 '.join(KINDS)}，而不是“{kind}”")
     grades_t = top.table("grades")
     bands_raw = grades_t.get("bands", list)
     grades = []
     for i, b in enumerate(bands_raw, 1):
-        bk = _Keys(b, f"grades.bands 第{i}项", source)
+        bk = TomlTable(b, f"grades.bands 第{i}项", source)
         grades.append((bk.get("label", str), bk.number("min", low=0)))
     if [g[1] for g in grades] != sorted((g[1] for g in grades), reverse=True):
-        raise grades_t._err("bands", "下限应从高到低排列")
+        raise grades_t.error("bands", "下限应从高到低排列")
     budget = top.table("budget")
     scoring = top.table("scoring")
     d = DEFAULTS
     reverse = scoring.get("reverse_method", str, d["scoring.reverse_method"])
     if reverse not in REVERSE_METHODS:
-        raise scoring._err(
+        raise scoring.error(
             "reverse_method",
             f"未知的方法“{reverse}”，应为 {' 或 '.join(REVERSE_METHODS)}",
         )
     na_points = scoring.get("na_points", str, d["scoring.na_points"])
     if na_points not in NA_POINTS:
-        raise scoring._err("na_points", f"未知的处理方式“{na_points}”，应为 {' 或 '.join(NA_POINTS)}")
+        raise scoring.error("na_points", f"未知的处理方式“{na_points}”，应为 {' 或 '.join(NA_POINTS)}")
     level1 = []
     for i, entry in enumerate(top.get("level1", list), 1):
-        lk = _Keys(entry, f"level1 第{i}项", source)
+        lk = TomlTable(entry, f"level1 第{i}项", source)
         level1.append(
             Level1(
                 lk.get("name", str),
@@ -328,7 +328,7 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
     if budget_level1 not in {lv.name for lv in level1}:
         planned += budget_points
     if abs(planned - total_points) > 1e-9:
-        raise top._err(
+        raise top.error(
             "level1",
             f"预算执行率与各一级指标分值合计 {planned:g}，应为 {total_points:g}",
         )
@@ -338,7 +338,7 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         owned = sum(c.points for c in common if c.level1 == lv.name)
         owned += budget_points if lv.name == budget_level1 else 0.0
         if owned > lv.points + 1e-9:
-            raise top._err("common", f"一级指标“{lv.name}”下共性指标分值合计 {owned:g}，超过其分值 {lv.points:g}")
+            raise top.error("common", f"一级指标“{lv.name}”下共性指标分值合计 {owned:g}，超过其分值 {lv.points:g}")
     qual = top.table("qualitative")
     bands = []
     for key in ("achieved", "partial", "failed"):
@@ -346,9 +346,9 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
         low, high = bt.number("low", low=0), bt.number("high", low=0)
         default = bt.number("default", low=0)
         if not (low <= high <= 1):
-            raise bt._err("low/high", "应满足 0 ≤ low ≤ high ≤ 1")
+            raise bt.error("low/high", "应满足 0 ≤ low ≤ high ≤ 1")
         if not (low <= default <= high):
-            raise bt._err("default", f"{default:g} 不在 [{low:g}, {high:g}] 内")
+            raise bt.error("default", f"{default:g} 不在 [{low:g}, {high:g}] 内")
         words = tuple(str(w) for w in bt.get("words", list))
         label = bt.get("label", str)
         bands.append(Band(key, label, low, high, default, (label, *words)))
@@ -389,46 +389,46 @@ def _build(raw: dict[str, Any], source: str) -> RuleSet:
     )
 
 
-def _data_items(top: _Keys, source: str) -> tuple[DataItem, ...]:
+def _data_items(top: TomlTable, source: str) -> tuple[DataItem, ...]:
     items = []
     for i, entry in enumerate(top.get("data", list, []), 1):
-        dk = _Keys(entry, f"data 第{i}项", source)
+        dk = TomlTable(entry, f"data 第{i}项", source)
         unit = dk.get("unit", str, DEFAULTS["data.unit"])
         note = dk.get("note", str, DEFAULTS["data.note"])
         items.append(DataItem(dk.get("name", str), unit, note, unit in ("万元", "元")))
     keys = [item_key(d.name) for d in items]
     dup = next((d.name for d, k in zip(items, keys, strict=True) if keys.count(k) > 1), None)
     if dup:
-        raise top._err("data", f"数据项“{dup}”重复")
+        raise top.error("data", f"数据项“{dup}”重复")
     return tuple(items)
 
 
 def _common(
-    top: _Keys, source: str, data_items: tuple[DataItem, ...], level1: list[Level1], budget_indicator: str
+    top: TomlTable, source: str, data_items: tuple[DataItem, ...], level1: list[Level1], budget_indicator: str
 ) -> tuple[Common, ...]:
     known = {item_key(d.name) for d in data_items} | {item_key(n) for n in BUDGET_NAMES}
     level1_names = {lv.name for lv in level1}
     out: list[Common] = []
     for i, entry in enumerate(top.get("common", list, []), 1):
-        ck = _Keys(entry, f"common 第{i}项", source)
+        ck = TomlTable(entry, f"common 第{i}项", source)
         name = ck.get("name", str)
         try:
             formula = parse_formula(ck.get("formula", str))
         except FormulaError as exc:
-            raise ck._err("formula", str(exc)) from None
+            raise ck.error("formula", str(exc)) from None
         unknown = [n for n in formula.names if item_key(n) not in known]
         if unknown:
-            raise ck._err("formula", f"数据项“{unknown[0]}”未在 [[data]] 中定义")
+            raise ck.error("formula", f"数据项“{unknown[0]}”未在 [[data]] 中定义")
         operator = ck.get("operator", str, DEFAULTS["common.operator"])
         if operator not in ("≥", "≤"):
-            raise ck._err("operator", f"应为 ≥ 或 ≤，而不是“{operator}”")
+            raise ck.error("operator", f"应为 ≥ 或 ≤，而不是“{operator}”")
         method = ck.get("method", str)
         kind = rule_kinds.for_common(method, operator)
         if kind is None:
-            raise ck._err("method", f"未知的方法“{method}”，应为 {'、'.join(COMMON_METHODS)}")
+            raise ck.error("method", f"未知的方法“{method}”，应为 {'、'.join(COMMON_METHODS)}")
         lv1 = ck.get("level1", str)
         if lv1 not in level1_names:
-            raise ck._err("level1", f"一级指标“{lv1}”未在 [[level1]] 中定义")
+            raise ck.error("level1", f"一级指标“{lv1}”未在 [[level1]] 中定义")
         params = kind.read(ck, operator, i) if kind.read else {}
         c = Common(
             level1=lv1,
@@ -443,7 +443,7 @@ def _common(
             **params,
         )
         if c.key == item_key(budget_indicator) or any(o.key == c.key for o in out):
-            raise ck._err("name", f"共性指标“{name}”重复")
+            raise ck.error("name", f"共性指标“{name}”重复")
         out.append(c)
     return tuple(out)
 
