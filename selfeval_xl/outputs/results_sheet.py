@@ -105,7 +105,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec.column_styles = {ncols: REVIEW_COLUMN_NUM, ncols + 1: REVIEW_COLUMN_TEXT}
     n = spec.add((*L.RESULT_HEADERS, *L.REVIEW_HEADERS), HEADER)
     assert n == HEADER_ROW
-    row_styles = (TEXT, TEXT, TEXT, TEXT, TEXT, PCT, NUM, NUM, NUM, NUM, TEXT, REVIEW_NUM, REVIEW_TEXT)
+    row_styles = (*(RESULT_STYLES.get(h, TEXT) for h in L.RESULT_HEADERS), REVIEW_NUM, REVIEW_TEXT)
     for r in card.records:
         n = spec.add((*result_cells(r), *_entry_cells(r.review_cells)), row_styles)
     orphans = card.data.review.orphans
@@ -234,6 +234,10 @@ def _shown(value: object, style: Style | None = None) -> object:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return f"{value * 100:.2f}%" if style is not None and style.num_fmt == 10 else f"{value:.2f}"
     return value
+
+
+# The indicator table's number columns (the others are text).
+RESULT_STYLES = {"完成率": PCT, "分值": NUM, "核定得分": NUM, "申报得分": NUM, "得分差异": NUM}
 
 
 def result_cells(r: ScoredRow) -> tuple[object, ...]:
