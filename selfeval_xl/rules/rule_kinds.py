@@ -17,7 +17,8 @@ from selfeval_xl.reading.values import EQ, GE, GT, LE, LT
 from selfeval_xl.rounding import fmt_num, fmt_pct
 
 if TYPE_CHECKING:
-    from selfeval_xl.rules.ruleset import Common, RuleSet, TomlTable
+    from selfeval_xl.rules.ruleset import Common, RuleSet
+    from selfeval_xl.rules.toml_table import TomlTable
 
 # The ``[scoring] reverse_method`` choices of the ≤ kind (SPEC §3.3).
 REVERSE_METHODS = ("ratio", "linear")

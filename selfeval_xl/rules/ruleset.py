@@ -19,6 +19,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import KIND_DEPARTMENT, KIND_PROJECT, KINDS
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.formula import Formula, FormulaError, item_key, parse_formula
+from selfeval_xl.rules.toml_table import TomlTable
 from selfeval_xl.zh_reason import zh_reason
 
 BUILTIN = {KIND_PROJECT: "project_cy2020_10.toml", KIND_DEPARTMENT: "department_cy2013_53.toml"}
@@ -238,48 +239,6 @@ def load_rules(path: Path | str | None = None, kind: str = KIND_PROJECT) -> Rule
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RuleSetError(f"{p.name}：不是有效的 TOML（{zh_reason(exc)}）", p.name) from None
     return _build(raw, p.name)
-
-
-class TomlTable:
-    """Typed access to a TOML table that names the file and key in every error."""
-
-    def __init__(self, table: object, where: str, source: str):
-        if not isinstance(table, dict):
-            raise RuleSetError(f"{source} [{where}]：应为表（table）", source, where)
-        self.t, self.where, self.source = table, where, source
-
-    def at(self, where: str, table: object) -> TomlTable:
-        """Another table of the same file (an entry of a list)."""
-        return TomlTable(table, where, self.source)
-
-    def error(self, key: str, what: str) -> RuleSetError:
-        section = f" [{self.where}]" if self.where else ""
-        return RuleSetError(
-            f"{self.source}{section} {key}：{what}", self.source, f"{self.where}.{key}" if self.where else key
-        )
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.t:
-            if default is ...:
-                raise self.error(key, "缺少此项")
-            return default
-        value = self.t[key]
-        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-            raise self.error(key, f"类型不对（{value!r}）")
-        return value
-
-    def number(self, key: str, default: Any = ..., low: float | None = None) -> float:
-        value = float(self.get(key, (int, float), default))
-        if low is not None and value < low:
-            raise self.error(key, f"不能小于 {low}")
-        return value
-
-    def table(self, key: str) -> TomlTable:
-        return TomlTable(
-            self.get(key, dict),
-            f"{self.where}.{key}" if self.where else key,
-            self.source,
-        )
 
 
 def _build(raw: dict[str, Any], source: str) -> RuleSet:

@@ -18,7 +18,7 @@ from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.verdict import has_grade, status_of
 
 if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame view needs it
-    import pandas as pd  # type: ignore[import-untyped]  # (no stubs installed)
+    import pandas as pd
 
 
 @dataclass
