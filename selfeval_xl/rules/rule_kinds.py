@@ -41,6 +41,9 @@ class Case:
 
 
 Warn = Callable[..., None]  # warn(code, **fields): a problem at the row's 实际完成值
+# the same score for whole columns at once: (分值, 指标值, 实际完成值 as numpy float arrays, rule
+# set) → the scores as an array (numpy loads only when a kind is scored column-wise)
+ColumnScore = Callable[[Any, Any, Any, "RuleSet"], Any]
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class RuleKind:
     compares: bool = False  # the actual is compared with the target (unit and scale slips checked)
     check: Callable[[Case, Warn], None] | None = None  # warnings of its own (no deduction)
     rate_is_actual: bool = False  # 完成率 is the actual itself (a computed percentage)
+    # ``score`` for whole columns (numpy), for many rows at once (scoring/columnwise.py); equal
+    # to ``score`` row by row (tests/test_rule_kinds.py checks it on random rows)
+    columns: ColumnScore | None = None
 
 
 # --- ≥ / ≤ / = (SPEC §3.2–3.4) ------------------------------------------------------------
@@ -67,6 +73,14 @@ def _score_ge(c: Case) -> float:
     if t == 0:
         return p if a >= 0 else 0.0
     return p if a >= t else p * max(a, 0.0) / t
+
+
+def _columns_ge(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # the branch np.where discards may divide by 0
+        part = p * np.maximum(a, 0.0) / t
+    return np.where(t == 0, np.where(a >= 0, p, 0.0), np.where(a >= t, p, part))
 
 
 def _score_le(c: Case) -> float:
@@ -80,12 +94,32 @@ def _score_le(c: Case) -> float:
     return p * t / a if a else 0.0
 
 
+def _columns_le(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # the branch np.where discards may divide by 0
+        if rules.reverse_method == "linear":
+            part = p * np.maximum(0.0, 1 - (a - t) / t)
+        else:
+            part = np.where(a != 0, p * t / a, 0.0)
+    return np.where(t == 0, np.where(a <= 0, p, 0.0), np.where(a <= t, p, part))
+
+
 def _score_eq(c: Case) -> float:
     p, t, a = c.points, c.target, c.actual
     if t == 0:
         return p if a <= 0 else 0.0
     equal = abs(a - t) <= c.rules.equal_tolerance * max(abs(t), abs(a))
     return p if equal or a > t else p * max(a, 0.0) / t
+
+
+def _columns_eq(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
+    import numpy as np
+
+    equal = np.abs(a - t) <= rules.equal_tolerance * np.maximum(np.abs(t), np.abs(a))
+    with np.errstate(all="ignore"):  # the branch np.where discards may divide by 0
+        part = p * np.maximum(a, 0.0) / t
+    return np.where(t == 0, np.where(a <= 0, p, 0.0), np.where(equal | (a > t), p, part))
 
 
 def _full(c: Case, score: float) -> str | None:
@@ -130,6 +164,12 @@ def _describe_ratio(c: Common) -> str:
 # --- 预算执行率 (SPEC §3.1) ----------------------------------------------------------------
 def _score_budget(c: Case) -> float:
     return c.points * min(max(c.actual, 0.0) / 100, 1.0)
+
+
+def _columns_budget(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
+    import numpy as np
+
+    return p * np.minimum(np.maximum(a, 0.0) / 100, 1.0)
 
 
 def _explain_budget(c: Case, score: float) -> str:
@@ -226,6 +266,7 @@ KINDS: Mapping[str, RuleKind] = MappingProxyType(
                 describe=_describe_ratio,
                 compares=True,
                 check=_warn_over,
+                columns=_columns_ge,
             ),
             RuleKind(
                 "le",
@@ -236,6 +277,7 @@ KINDS: Mapping[str, RuleKind] = MappingProxyType(
                 common_method="ratio",
                 describe=_describe_ratio,
                 compares=True,
+                columns=_columns_le,
             ),
             RuleKind(
                 "eq",
@@ -245,6 +287,7 @@ KINDS: Mapping[str, RuleKind] = MappingProxyType(
                 operators=(EQ,),
                 compares=True,
                 check=_warn_eq,
+                columns=_columns_eq,
             ),
             RuleKind(
                 BUDGET,
@@ -252,6 +295,7 @@ KINDS: Mapping[str, RuleKind] = MappingProxyType(
                 _score_budget,
                 _explain_budget,
                 rate_is_actual=True,
+                columns=_columns_budget,
             ),
             RuleKind(
                 "step",
