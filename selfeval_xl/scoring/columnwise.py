@@ -40,7 +40,8 @@ def score_cases(items: Sequence[tuple[RuleKind, Case]], min_rows: int = COLUMNWI
     # floats whatever was typed: 分值 10 and 指标值 95 arrive as ints, a score of 8.75 must not
     p, t, a = (frame[col].to_numpy(dtype=float) for col in ("p", "t", "a"))
     out = p.copy()
-    for (name, rules_id), rows in frame.groupby(["kind", "rules"], sort=False).indices.items():
+    for key, rows in frame.groupby(["kind", "rules"], sort=False).indices.items():
+        name, rules_id = key  # type: ignore[misc]  # a two-column groupby's keys are pairs; the stubs say Hashable
         kind = kinds[str(name)]
         if kind.columns is None:
             out[rows] = [kind.score(items[i][1]) for i in rows]
