@@ -10,6 +10,7 @@ rows are many and already at hand (and so that the benchmark can keep checking t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from selfeval_xl.rules.rule_kinds import Case, RuleKind
 
@@ -41,7 +42,7 @@ def score_cases(items: Sequence[tuple[RuleKind, Case]], min_rows: int = COLUMNWI
     p, t, a = (frame[col].to_numpy(dtype=float) for col in ("p", "t", "a"))
     out = p.copy()
     for key, rows in frame.groupby(["kind", "rules"], sort=False).indices.items():
-        name, rules_id = key  # type: ignore[misc]  # a two-column groupby's keys are pairs; the stubs say Hashable
+        name, rules_id = cast(tuple[str, int], key)  # a two-column groupby's keys are pairs
         kind = kinds[str(name)]
         if kind.columns is None:
             out[rows] = [kind.score(items[i][1]) for i in rows]
