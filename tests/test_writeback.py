@@ -16,6 +16,7 @@ from python_calamine import CalamineWorkbook
 from selfeval_xl import score_file
 from selfeval_xl.ooxml import sheet_writer as xw
 from selfeval_xl.ooxml import zipcopy
+from selfeval_xl.ooxml.xml_text import items, section
 from selfeval_xl.outputs.writeback import lock_file, result_path, write_back
 from selfeval_xl.reading import contract as L
 
@@ -71,8 +72,8 @@ def test_untouched_parts_keep_their_bytes(rich):
     # exactly one new part: the results sheet
     assert set(after) - set(before) == {"xl/worksheets/sheet4.xml"}
     # styles.xml is append-only: every original cellXfs entry keeps its index
-    old_xfs = xw._items(xw._section(before["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
-    new_xfs = xw._items(xw._section(after["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
+    old_xfs = items(section(before["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
+    new_xfs = items(section(after["xl/styles.xml"].decode(), "", "cellXfs").group(2), "", "xf")
     assert new_xfs[: len(old_xfs)] == old_xfs and len(new_xfs) > len(old_xfs)
     # docProps/app.xml lists the new sheet after the three worksheets
     app = after["docProps/app.xml"].decode()
@@ -242,11 +243,11 @@ def test_prefixed_styles_namespace_is_respected():
         '<x:fills count="1"><x:fill><x:patternFill patternType="none"/></x:fill></x:fills>'
         '<x:cellXfs count="1"><x:xf numFmtId="0" fontId="0"/></x:cellXfs></x:styleSheet>'
     )
-    s = xw._Styles(styles)
+    s = xw.StyleSheet(styles)
     assert s.id(xw.Style(bold=True)) == 1
     assert '<x:font><x:b/><x:sz val="10"/><x:name val="Arial"/></x:font>' in s.xml
     assert '<x:fonts count="2">' in s.xml and '<x:cellXfs count="2">' in s.xml
-    again = xw._Styles(s.xml)
+    again = xw.StyleSheet(s.xml)
     assert again.id(xw.Style(bold=True)) == 1 and again.xml == s.xml  # interned, not appended twice
 
 

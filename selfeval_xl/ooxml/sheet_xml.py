@@ -1,0 +1,179 @@
+"""A worksheet part as XML text: ``SheetSpec`` (rows, styles, widths, print setup) and ``row_xml``."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from selfeval_xl.ooxml.styles import Style
+from selfeval_xl.ooxml.zip_package import NS_MAIN, NS_REL
+from selfeval_xl.outputs.pagesetup import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
+from selfeval_xl.reading.contract import col_letter
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_EXCEL_CELL_LIMIT = 32767
+
+
+@dataclass
+class SheetSpec:
+    """A sheet as rows of values (str, int/float, or None) with a style per cell."""
+
+    rows: list[list[object]] = field(default_factory=list)
+    styles: list[list[Style | None]] = field(default_factory=list)
+    widths: Sequence[float] = ()
+    freeze_rows: int = 0
+    links: list[tuple[str, str, str]] = field(default_factory=list)  # (cell, location, tooltip)
+    prompts: list[tuple[str, str, str]] = field(default_factory=list)  # (range, title, input message)
+    column_styles: dict[int, Style] = field(default_factory=dict)  # 0-based column → style of its blank cells
+    tab_color: str | None = None
+    heights: dict[int, float] = field(default_factory=dict)  # 1-based row → points
+    merges: list[str] = field(default_factory=list)  # "A1:K1"
+    page: PagePlan = PagePlan(landscape=True)
+    repeat_rows: tuple[int, int] | None = None  # 1-based rows printed atop every page
+    footer: str = ""  # Excel header/footer codes (pagesetup.footer_text)
+    active: bool = False  # the workbook opens on this sheet
+
+    def add(self, values: Sequence[object], styles: Sequence[Style | None] | Style | None = None) -> int:
+        """Append a row; return its 1-based row number."""
+        values = list(values)
+        if styles is None or isinstance(styles, Style):
+            styles = [styles] * len(values)
+        self.rows.append(values)
+        self.styles.append(list(styles))
+        return len(self.rows)
+
+
+# --- the worksheet part ---------------------------------------------------------------------
+def clean_text(value: str) -> str:
+    """Text an .xlsx cell can hold: no XML-illegal control characters, at most 32,767 chars."""
+    return _ILLEGAL_XML.sub("", value)[:_EXCEL_CELL_LIMIT]
+
+
+def _text(value: str) -> str:
+    if _ILLEGAL_XML.search(value) or len(value) > _EXCEL_CELL_LIMIT:
+        value = clean_text(value)
+    return escape(value)
+
+
+_COLS = [col_letter(i) for i in range(64)]
+
+
+class _StyledBlank:
+    def __repr__(self) -> str:
+        return "STYLED_BLANK"
+
+    def __str__(self) -> str:  # shows (and measures, for widths) as an empty cell
+        return ""
+
+
+STYLED_BLANK = _StyledBlank()  # a cell with no value but its style (an unlocked input cell)
+
+
+def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int | str], height: float | None = None) -> str:
+    """One ``<row>``: numbers as numbers, text as inline strings (text stays text: a leading
+    "=" is never a formula, and sharedStrings.xml is left alone); None, "" and NaN are blank.
+    ``style_ids`` are ``cellXfs`` indices by column; ``height`` in points, if set. (The hot
+    loop of every write.)"""
+    parts = []
+    n = len(style_ids)
+    for c, v in enumerate(values):
+        if v is None or v == "":
+            continue
+        s = style_ids[c] if c < n else 0
+        ref = f"{_COLS[c] if c < 64 else col_letter(c)}{r}"
+        sattr = f' s="{s}"' if s else ""
+        if isinstance(v, str):
+            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>')
+        elif isinstance(v, bool):
+            parts.append(f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>')
+        elif isinstance(v, int | float):
+            if v == v and v not in (math.inf, -math.inf):
+                parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
+        elif v is STYLED_BLANK:
+            parts.append(f'<c r="{ref}"{sattr}/>')
+        else:
+            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
+    ht = f' ht="{height}" customHeight="1"' if height else ""
+    return f'<row r="{r}"{ht}>{"".join(parts)}</row>' if parts else f'<row r="{r}"{ht}/>'
+
+
+def sheet_xml(
+    spec: SheetSpec, style_id: Callable[[Style | None], int], ns: tuple[str, str] = (NS_MAIN, NS_REL)
+) -> bytes:
+    """Serialize ``spec``; ``style_id(Style|None) -> int`` maps styles to ``cellXfs`` indices;
+    ``ns`` the (main, relationships) namespaces of the package (transitional or Strict)."""
+    ncols = max((len(r) for r in spec.rows), default=1)
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n',
+        f'<worksheet xmlns="{ns[0]}" xmlns:r="{ns[1]}">',
+    ]
+    tab = f'<tabColor rgb="{spec.tab_color}"/>' if spec.tab_color else ""
+    fit = '<pageSetUpPr fitToPage="1"/>' if spec.page.scale is None else ""
+    out.append(f"<sheetPr>{tab}{fit}</sheetPr>" if tab or fit else "")
+    out.append(f'<dimension ref="A1:{col_letter(ncols - 1)}{max(len(spec.rows), 1)}"/>')
+    selected = ' tabSelected="1"' if spec.active else ""
+    out.append(f'<sheetViews><sheetView{selected} workbookViewId="0">')
+    if spec.freeze_rows:
+        n = spec.freeze_rows
+        out.append(f'<pane ySplit="{n}" topLeftCell="A{n + 1}" activePane="bottomLeft" state="frozen"/>')
+        out.append(f'<selection pane="bottomLeft" activeCell="A{n + 1}" sqref="A{n + 1}"/>')
+    out.append('</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>')
+    if spec.widths:
+        out.append("<cols>")
+        for i, w in enumerate(spec.widths, start=1):
+            st = spec.column_styles.get(i - 1)
+            sattr = f' style="{style_id(st)}"' if st is not None else ""
+            out.append(f'<col min="{i}" max="{i}" width="{w}"{sattr} customWidth="1"/>')
+        out.append("</cols>")
+    out.append("<sheetData>")
+    ids: dict[int, int] = {}  # by object identity: a sheet reuses a handful of Style objects
+    for r, (values, styles) in enumerate(zip(spec.rows, spec.styles, strict=True), start=1):
+        sid = []
+        for st in styles:
+            key = id(st)
+            if key not in ids:
+                ids[key] = style_id(st)
+            sid.append(ids[key])
+        out.append(row_xml(r, values, sid, spec.heights.get(r)))
+    out.append("</sheetData>")
+    if spec.merges:
+        out.append(f'<mergeCells count="{len(spec.merges)}">')
+        out += [f'<mergeCell ref="{m}"/>' for m in spec.merges]
+        out.append("</mergeCells>")
+    if spec.prompts:  # input messages only: any value is allowed
+        out.append(f'<dataValidations count="{len(spec.prompts)}">')
+        for ref, title, prompt in spec.prompts:
+            out.append(
+                f'<dataValidation allowBlank="1" showInputMessage="1" promptTitle={quoteattr(title[:32])}'
+                f" prompt={quoteattr(prompt[:255])} sqref={quoteattr(ref)}/>"
+            )
+        out.append("</dataValidations>")
+    if spec.links:
+        out.append("<hyperlinks>")
+        for ref, location, tip in spec.links:
+            out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)} display={quoteattr(tip)}/>')
+        out.append("</hyperlinks>")
+    out.append(page_setup_xml(spec.page, spec.footer))
+    out.append("</worksheet>")
+    return "".join(out).encode("utf-8")
+
+
+def page_setup_xml(page: PagePlan, footer: str) -> str:
+    """``pageMargins`` to ``colBreaks``: A4, one page wide (or blocks of columns at a fixed
+    scale), the footer on every page (SPEC §4.5)."""
+    out = [
+        f'<pageMargins left="{MARGIN_LR}" right="{MARGIN_LR}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"'
+        f' header="{MARGIN_HF}" footer="{MARGIN_HF}"/>'
+    ]
+    size = 'fitToWidth="1" fitToHeight="0"' if page.scale is None else f'scale="{page.scale}"'
+    out.append(f'<pageSetup paperSize="9" {size} orientation="{page.orientation}"/>')
+    if footer:
+        out.append(f"<headerFooter><oddFooter>{escape(footer)}</oddFooter></headerFooter>")
+    if page.breaks:
+        out.append(f'<colBreaks count="{len(page.breaks)}" manualBreakCount="{len(page.breaks)}">')
+        out += [f'<brk id="{b}" max="1048575" man="1"/>' for b in page.breaks]
+        out.append("</colBreaks>")
+    return "".join(out)

@@ -1,0 +1,177 @@
+"""An .xlsx as its zip members, for rewriting: parts inflated on demand, unchanged members copied raw."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
+
+WORKBOOK = "xl/workbook.xml"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+CONTENT_TYPES = "[Content_Types].xml"
+APP = "docProps/app.xml"
+BOOKKEEPING_PARTS = (WORKBOOK, WORKBOOK_RELS, CONTENT_TYPES, APP)  # plus the styles part
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_STYLES = NS_REL + "/styles"
+# Strict OOXML (ISO 29500 strict) names the same things under purl.oclc.org
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+
+
+# --- the package ----------------------------------------------------------------------------
+class _Parts(Mapping[str, bytes]):
+    """Member name → decompressed bytes, inflated on first use (most members are only copied)."""
+
+    def __init__(self, zf: zipfile.ZipFile | None, parts: dict[str, bytes] | None = None):
+        self.zf = zf
+        self.cache: dict[str, bytes] = dict(parts or {})
+        self.names = [i.filename for i in zf.infolist()] if zf is not None else list(self.cache)
+        self._known = set(self.names)  # membership in a list made write-back quadratic in members
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self.cache:
+            if self.zf is None or name not in self._known:
+                raise KeyError(name)
+            self.cache[name] = self.zf.read(name)
+        return self.cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class Package:
+    """An .xlsx: its members in their original order, with their zip metadata; the raw file
+    is kept so that unchanged members can be copied without re-compressing them."""
+
+    infos: list[zipfile.ZipInfo]
+    parts: Mapping[str, bytes]
+    raw: bytes | Path | None = None  # the file (read member by member when saving), or its bytes
+
+    @classmethod
+    def read(cls, path: Path) -> Package:
+        """The package at ``path``; only the parts asked for are inflated, and saving copies one
+        member at a time, so memory follows the largest part, not the file (pictures, zip64)."""
+        zf = zipfile.ZipFile(path)
+        return cls(zf.infolist(), _Parts(zf), Path(path))
+
+    def close(self) -> None:
+        if isinstance(self.parts, _Parts) and self.parts.zf is not None:
+            self.parts.zf.close()
+
+    def text(self, name: str) -> str:
+        """A part as text; one saved as UTF-16 comes back with its declaration saying UTF-8,
+        which is how it is written back if it changes."""
+        data = self.parts[name]
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[1:2] == b"\x00" or data[:1] == b"\x00":
+            text = data.decode("utf-16")
+            return re.sub(r"""^(<\?xml[^>]*encoding=)["'][^"']*["']""", r'\1"UTF-8"', text)
+        return data.decode("utf-8")
+
+    def save(self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
+        """Write the package with ``changed`` parts replaced or added (new ones at the end);
+        every other member keeps its compressed bytes."""
+        dropped = set(dropped)
+        known = {i.filename for i in self.infos}
+        try:
+            with (
+                open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh,
+                open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as raw,
+            ):
+                out = ZipOut(fh)  # type: ignore[arg-type]
+                for info in self.infos:
+                    if info.filename in dropped:
+                        continue
+                    if info.filename in changed:
+                        out.add(info.filename, changed[info.filename], info.date_time, info.external_attr)
+                    elif raw is not None:
+                        out.copy(info, raw_member(raw, info))
+                    else:
+                        out.add(info.filename, self.parts[info.filename], info.date_time, info.external_attr)
+                for name, data in changed.items():
+                    if name not in known:
+                        out.add(name, data)
+                out.close()
+        except OverflowError:  # a package past the plain zip limits: let zipfile write zip64
+            self._save_zip64(path, changed, dropped, known)
+
+    def _save_zip64(
+        self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: set[str], known: set[str]
+    ) -> None:
+        if isinstance(path, io.BytesIO):
+            path.seek(0)
+            path.truncate()
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as out:
+            for info in self.infos:
+                if info.filename not in dropped:
+                    out.writestr(info, changed.get(info.filename, self.parts[info.filename]))
+            for name, data in changed.items():
+                if name not in known:
+                    out.writestr(name, data)
+
+
+def blank_package() -> Package:
+    """A workbook with no sheets yet, for side files (SPEC §4.1 non-.xlsx input)."""
+    parts = {
+        CONTENT_TYPES: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{CT_STYLES}"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{NS_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"
+        ),
+        WORKBOOK: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">'
+            '<bookViews><workbookView activeTab="0"/></bookViews><sheets></sheets></workbook>'
+        ),
+        WORKBOOK_RELS: (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<Relationships xmlns="{NS_PKG_REL}">'
+            f'<Relationship Id="rId1" Type="{REL_STYLES}" Target="styles.xml"/>'
+            "</Relationships>"
+        ),
+        "xl/styles.xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<styleSheet xmlns="{NS_MAIN}">'
+            '<fonts count="1"><font><sz val="11"/><name val="宋体"/><family val="2"/><charset val="134"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        ),
+    }
+    infos = [zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)) for name in parts]
+    for i in infos:
+        i.compress_type = zipfile.ZIP_DEFLATED
+    return Package(infos, _Parts(None, {k: v.encode("utf-8") for k, v in parts.items()}))
