@@ -21,7 +21,7 @@ from selfeval_xl.duplicates import Duplicates
 from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
 from selfeval_xl.outcome import FileOutcome, Scored, Tally
 from selfeval_xl.outputs.previous_year import PreviousYear
-from selfeval_xl.outputs.summary import RowStyles, SummaryWriter, render
+from selfeval_xl.outputs.summary import SummaryWriter, render
 from selfeval_xl.outputs.writeback import result_path, write_back
 from selfeval_xl.pool import supervised
 from selfeval_xl.reading import contract as L
@@ -184,7 +184,7 @@ class BatchOptions:
     rules: RuleSet | None = None
     scored_at: str = field(default_factory=scored_at_now)
     jobs: int = 1  # worker processes; 0 = one per core
-    detail_styles: RowStyles | None = None  # set by run_batch: workers pre-render summary rows
+    render_summary: bool = False  # set by run_batch: workers pre-render the summary's long rows
     debug: bool = False  # let internal errors raise (with a traceback) instead of reporting them
     layout: str = "auto"  # auto | template | form
     isolate: bool = False  # score in supervised worker processes even for few files (the CLI does)
@@ -231,7 +231,7 @@ def run_batch(
     unwritten: set[str] = set()
     summary = _Summary(options.summary, options.previous)
     if summary.writer is not None:
-        options = dataclasses.replace(options, detail_styles=summary.writer.detail_styles)
+        options = dataclasses.replace(options, render_summary=True)
     options = dataclasses.replace(options, previous=None)  # last year's table stays here, not in the workers
     try:
         for outcome in _outcomes(files, options):
@@ -382,8 +382,8 @@ def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions
             detail = f"{type(exc).__name__}: {exc}"[:200]
             outcome.write_problem = Problem.at(display, None, None, "internal-error", detail=detail)
     outcome.slim()
-    if options.detail_styles is not None and not outcome.skipped:
-        outcome.rendered = render(outcome.as_dict(), options.detail_styles)
+    if options.render_summary and not outcome.skipped:
+        outcome.rendered = render(outcome.as_dict())
     return outcome
 
 

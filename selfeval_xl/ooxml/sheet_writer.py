@@ -59,6 +59,7 @@ __all__ = [
     "row_xml",
     "sheet_parts",
     "sheet_xml",
+    "styles_part",
     "write_sheet",
 ]
 
@@ -132,21 +133,20 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     main_ns, rel_ns = (STRICT_MAIN, STRICT_REL) if strict else (NS_MAIN, NS_REL)
     rel_styles, rel_worksheet = rel_ns + "/styles", rel_ns + "/worksheet"
 
-    # by the type's last word, so that a Strict package's own styles are found (and kept)
-    styles_part = next((_part_of(t) for typ, t in rels.values() if typ.rsplit("/", 1)[-1] == "styles"), None)
+    styles_name = _styles_target(rels)
     ct = pkg.text(CONTENT_TYPES)
-    if styles_part is None or styles_part not in pkg.parts:
-        styles_part = styles_part or "xl/styles.xml"
+    if styles_name is None or styles_name not in pkg.parts:
+        styles_name = styles_name or "xl/styles.xml"
         styles = StyleSheet(blank_package().text("xl/styles.xml"))
-        if styles_part not in {_part_of(t) for _, t in rels.values()}:
+        if styles_name not in {_part_of(t) for _, t in rels.values()}:
             rid = _free_rid(rels)
-            rels[rid] = (rel_styles, posixpath.relpath(styles_part, "xl"))
+            rels[rid] = (rel_styles, posixpath.relpath(styles_name, "xl"))
             rels_xml = insert_before_close(
                 rels_xml, "Relationships", f'<Relationship Id="{rid}" Type="{rel_styles}" Target="{rels[rid][1]}"/>'
             )
-        ct = insert_before_close(ct, "Types", f'<Override PartName="/{styles_part}" ContentType="{CT_STYLES}"/>')
+        ct = insert_before_close(ct, "Types", f'<Override PartName="/{styles_name}" ContentType="{CT_STYLES}"/>')
     else:
-        styles = StyleSheet(pkg.text(styles_part))
+        styles = StyleSheet(pkg.text(styles_name))
     original_styles = styles.xml
     body = sheet_xml(spec, styles.id, (main_ns, rel_ns))
 
@@ -194,8 +194,8 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
         changed[WORKBOOK_RELS] = rels_xml.encode("utf-8")
     if ct != pkg.text(CONTENT_TYPES):
         changed[CONTENT_TYPES] = ct.encode("utf-8")
-    if styles.xml != original_styles or styles_part not in pkg.parts:
-        changed[styles_part] = styles.xml.encode("utf-8")
+    if styles.xml != original_styles or styles_name not in pkg.parts:
+        changed[styles_name] = styles.xml.encode("utf-8")
     changed[part] = body
     return changed, dropped
 
@@ -256,6 +256,16 @@ def sheet_parts(pkg: Package) -> dict[str, str]:
     """Sheet name → its part inside the package."""
     rels = _rels_of(pkg.text(WORKBOOK_RELS))
     return {name: _part_of(rels[rid][1]) for name, _, rid in _sheets(pkg.text(WORKBOOK)) if rid in rels}
+
+
+def _styles_target(rels: dict[str, tuple[str, str]]) -> str | None:
+    # by the type's last word, so that a Strict package's own styles are found (and kept)
+    return next((_part_of(t) for typ, t in rels.values() if typ.rsplit("/", 1)[-1] == "styles"), None)
+
+
+def styles_part(pkg: Package) -> str | None:
+    """The package's styles part, as its workbook relationships name it (None if they do not)."""
+    return _styles_target(_rels_of(pkg.text(WORKBOOK_RELS)))
 
 
 def _free_rid(rels: dict[str, tuple[str, str]]) -> str:
