@@ -112,7 +112,7 @@ class SummaryBook:
         """Column widths and the page setup (SPEC §4.5): A4, one page wide at ≥ 8 pt, or the
         columns split into printed blocks with the first ``repeat_cols`` on each; the footer
         names the summary and the sheet."""
-        P.print_xlsxwriter(ws, widths, P.footer_text(title, ws.name), repeat_cols)
+        P.print_xlsxwriter(ws, widths, P.footer_text(title, ws.get_name()), repeat_cols)
 
     def chart(self, spec: dict[str, Any]) -> Any:
         return self.wb.add_chart(spec)
