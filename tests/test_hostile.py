@@ -3,6 +3,7 @@ bounded in time (a hang fails the test instead of stalling the suite) and measur
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import re
@@ -378,6 +379,32 @@ def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk,
     assert len(written) + len(untouched) == 10 and written and untouched
     assert f"评分结果：{len(written)} 个文件已写回原工作簿，{len(untouched)} 个未写回" in run.stdout
     assert sorted(p.name for p in small_disk.rglob("*")) == sorted(["收件箱", "占位", *before])
+
+
+def test_a_disk_that_fills_while_the_summary_is_finished_gives_it_up_with_a_reason(small_disk, template_path, tmp_path):
+    # the workbooks are elsewhere; the summary's disk fills up after the last workbook was added,
+    # so it is XlsxWriter (writing 汇总 and the other short sheets) that meets the full disk. It
+    # reports that as its own FileCreateError, not an OSError: the batch must still give the
+    # summary up with the disk's reason and leave nothing on that disk.
+    from selfeval_xl.batch import BatchOptions, run_batch
+
+    folder = tmp_path / "收件箱"
+    folder.mkdir()
+    goods = copies(folder, template_path, 3)
+    filler = small_disk / "占位"
+    seen = []
+
+    def fill_after_the_last(outcome) -> None:  # type: ignore[no-untyped-def]
+        seen.append(outcome)
+        if len(seen) == len(goods):
+            free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+            filler.write_bytes(b"\0" * (free - 32 * 1024))  # room for the rows still buffered, not for more
+
+    summary = small_disk / "汇总.xlsx"
+    result = run_batch([folder], BatchOptions(write_back=False, summary=summary), on_outcome=fill_after_the_last)
+    assert result.summary is None and isinstance(result.summary_error, OSError)
+    assert result.summary_error.errno == errno.ENOSPC
+    assert [p.name for p in small_disk.iterdir()] == ["占位"]  # no summary, no temp file, no scratch folder
 
 
 def as_clerk(args: list[str]) -> list[str]:

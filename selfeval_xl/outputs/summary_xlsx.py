@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
@@ -118,4 +119,12 @@ class SummaryBook:
         return self.wb.add_chart(spec)
 
     def close(self) -> None:
-        self.wb.close()
+        """Write the workbook. A full disk or a vanished folder comes out as the OSError it is
+        (XlsxWriter wraps it in its own FileCreateError, which the batch would not expect)."""
+        try:
+            self.wb.close()
+        except FileCreateError as exc:
+            reason = next((e for e in (*exc.args, exc.__context__) if isinstance(e, OSError)), None)
+            if reason is None:
+                raise
+            raise reason from exc
