@@ -17,14 +17,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
+
+from selfeval_xl.ooxml.page import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
 
 FONT_PT = 11  # the templates' and summaries' font size; results sheets use the workbook's
 MIN_PT = 8
-# A4 (inches) and the margins every printed sheet gets
+# A4 (inches); the margins every printed sheet gets are the file format's (ooxml/page.py)
 A4_SHORT, A4_LONG = 8.27, 11.69
-MARGIN_LR, MARGIN_TOP, MARGIN_BOTTOM, MARGIN_HF = 0.5, 0.6, 0.7, 0.3
 # One width unit at 100 % scale, in inches, for an 11 pt default font, as LibreOffice prints
 # it (measured: 105 units fill a landscape A4 line at 100 %; Excel with 宋体 is narrower, 8 px
 # a unit, so its pages come out a little larger).
@@ -119,23 +119,6 @@ def width_units(landscape: bool, scale: float) -> float:
     """How many width units one A4 page holds at ``scale`` (1.0 = 100 %)."""
     paper = A4_LONG if landscape else A4_SHORT
     return (paper - 2 * MARGIN_LR) / (UNIT_IN * scale)
-
-
-@dataclass(frozen=True)
-class PagePlan:
-    """A sheet's page setup. ``scale`` None means fit to one page wide (never below 8 pt, as
-    the columns were checked to allow that); otherwise ``breaks`` are the 0-based columns
-    each further printed block starts with, and the first ``repeat_cols`` columns print on
-    every block."""
-
-    landscape: bool
-    scale: int | None = None
-    breaks: tuple[int, ...] = ()
-    repeat_cols: int = 0
-
-    @property
-    def orientation(self) -> Literal["portrait", "landscape"]:
-        return "landscape" if self.landscape else "portrait"
 
 
 def plan_page(widths: Sequence[float], font_pt: float = FONT_PT, repeat_cols: int = 0) -> PagePlan:
