@@ -98,9 +98,9 @@ def test_shared_strings_past_the_cap_are_refused(tmp_path, template_path, monkey
     # The 2.4 M shared strings cost 771 MB; past MAX_SHARED (1 M) a workbook is refused.
     # The cap is lowered here so that the test input stays small: 3,000 strings over a cap of
     # 2,000, read incrementally (each <si> dropped once read).
-    from selfeval_xl.ooxml import package as xlsx
+    from selfeval_xl.ooxml import limits
 
-    monkeypatch.setattr(xlsx, "MAX_SHARED", 2_000)
+    monkeypatch.setattr(limits, "MAX_SHARED", 2_000)
     strings = "".join(f"<si><t>{i}</t></si>" for i in range(3_000)).encode()
     path = tmp_path / "共享字符串.xlsx"  # the template itself: filled copies use inline strings
     shutil.copy(template_path, path)

@@ -30,7 +30,7 @@ def test_too_many_indicator_rows(make_workbook):
 
 
 def test_part_that_inflates_past_the_limit_is_refused_before_inflating(make_workbook, tmp_path, monkeypatch):
-    from selfeval_xl.ooxml import package as xlsx
+    from selfeval_xl.ooxml import limits
 
     src = make_workbook()
     big = tmp_path / "big.xlsx"
@@ -38,7 +38,7 @@ def test_part_that_inflates_past_the_limit_is_refused_before_inflating(make_work
         for item in zin.infolist():
             zout.writestr(item, zin.read(item.filename))
         zout.writestr("xl/media/padding.bin", b"\0" * (3 * 1024 * 1024))  # 3 MB of zeros → a few KB
-    monkeypatch.setattr(xlsx, "MAX_PART_BYTES", 2 * 1024 * 1024)
+    monkeypatch.setattr(limits, "MAX_PART_BYTES", 2 * 1024 * 1024)
     with pytest.raises(UnreadableWorkbook) as exc:
         read_workbook(big)
     assert exc.value.code == "too-large"

@@ -1,0 +1,67 @@
+"""What a sheet is once read: cells (value, percent format, formula), merged ranges, and the
+opened workbook that parses its sheets on demand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(slots=True)
+class Cell:
+    """A cell's value as the file stores it (number, text, bool, datetime or None)."""
+
+    value: object
+    percent: bool = False
+    formula: str | None = None
+
+    @property
+    def formula_without_cache(self) -> bool:
+        return self.formula is not None and (self.value is None or self.value == "")
+
+
+@dataclass
+class Grid:
+    """One sheet: cells keyed by (1-based row, 0-based column), merged ranges."""
+
+    name: str
+    cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
+    truncated: bool = False
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.cells), default=0)
+
+    def get(self, row: int, col: int) -> Cell | None:
+        return self.cells.get((row, col))
+
+    def value(self, row: int, col: int) -> object:
+        c = self.cells.get((row, col))
+        return None if c is None else c.value
+
+    def rows(self) -> Iterator[int]:
+        return iter(sorted({r for r, _ in self.cells}))
+
+
+@dataclass
+class Book:
+    """An opened workbook: sheet names in order and a way to parse one sheet on demand."""
+
+    path: Path
+    sheet_names: list[str]
+    _loader: object = None
+    _cache: dict[str, Grid] = field(default_factory=dict)
+
+    def sheet(self, name: str) -> Grid:
+        if name not in self._cache:
+            self._cache[name] = self._loader(name)  # type: ignore[operator]
+        return self._cache[name]
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1

@@ -1,0 +1,60 @@
+"""Limits that keep a hostile or broken file from taking the machine down, and the checks of
+sizes that can be made before anything is inflated."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.zh_reason import zh_reason
+
+MAX_PART_BYTES = 64 * 1024 * 1024  # one inflated part
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # all declared parts together
+MAX_RATIO = 200  # inflated/compressed, for parts over 1 MiB
+MAX_ROWS = 20_000  # rows read from one sheet; more is refused by the reader
+MAX_CELLS = 500_000  # non-empty cells in one sheet (a 20,000-row table is 25 cells wide)
+MAX_MERGES = 20_000  # merged ranges kept from one sheet
+MAX_SHARED = 1_000_000  # shared strings
+MAX_ELEMENTS = 1_000_000  # elements in a part parsed whole (workbook, styles, relationships)
+
+
+def check_file_size(path: Path, name: str) -> None:
+    size = path.stat().st_size
+    if size > MAX_PART_BYTES:
+        raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"文件 {size // 1048576} MB")
+
+
+def short_reason(exc: BaseException) -> str:
+    """The reason in Chinese (library texts such as “File is not a zip file” never reach users)."""
+    return zh_reason(exc)[:160]
+
+
+def check_zip_sizes(zf: zipfile.ZipFile, name: str) -> None:
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            raise UnreadableWorkbook.at(
+                name,
+                None,
+                None,
+                "too-large",
+                detail=f"{info.filename} 解压后 {info.file_size // 1048576} MB",
+            )
+        if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnreadableWorkbook.at(
+                name,
+                None,
+                None,
+                "too-large",
+                detail=f"{info.filename} 压缩比异常",
+            )
+    if total > MAX_TOTAL_BYTES:
+        raise UnreadableWorkbook.at(
+            name,
+            None,
+            None,
+            "too-large",
+            detail=f"解压后共 {total // 1048576} MB",
+        )

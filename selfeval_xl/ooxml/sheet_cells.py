@@ -1,0 +1,159 @@
+"""One worksheet's XML into a ``Grid``: typed cell values (shared strings, number formats,
+dates), formulas and merged ranges, parsed whole or streamed, within the limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from xml.etree.ElementTree import Element
+
+from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.ooxml import limits
+from selfeval_xl.ooxml.grid import Cell, Grid, col_index
+from selfeval_xl.ooxml.xml_guard import stream_parse
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
+
+
+def local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class SheetFill:
+    """Cells of one worksheet into a ``Grid``, from a whole tree (a part up to ``_WHOLE``
+    bytes: fastest) or parsed incrementally (larger parts: each cell read as it closes and
+    dropped). Either way reading stops past ``limits.MAX_ROWS`` rows and more than ``limits.MAX_CELLS``
+    cells or ``limits.MAX_DEPTH`` nesting is refused, so a dense or hostile sheet cannot take the
+    memory with it."""
+
+    def __init__(self, grid: Grid, shared: list[str], styles: list[str | None], epoch: dt.datetime, name: str):
+        self.grid, self.shared, self.styles, self.epoch, self.name = grid, shared, styles, epoch, name
+        self.row_no = self.rows = 0
+        self.col_no = -1
+
+    def row(self, e: Element) -> bool:
+        """Start of a row; False once past the row cap (the grid is marked truncated)."""
+        r = e.get("r")
+        self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
+        self.col_no = -1
+        self.rows += 1
+        if self.row_no > limits.MAX_ROWS or self.rows > limits.MAX_ROWS:
+            self.grid.truncated = True
+            return False
+        return True
+
+    def cell(self, c: Element) -> None:
+        ref = c.get("r")
+        m = _CELL_REF.match(ref) if ref else None
+        col_no = self.col_no = col_index(m.group(1)) if m else self.col_no + 1
+        v = f = inline_e = None
+        for child in c:
+            t = child.tag.rsplit("}", 1)[-1]
+            if t == "v":
+                v = child
+            elif t == "f":
+                f = child
+            elif t == "is":
+                inline_e = child
+        if v is None and f is None and inline_e is None:
+            return
+        style = None
+        s = c.get("s")
+        if s and s.isdigit() and int(s) < len(self.styles):
+            style = self.styles[int(s)]
+        v_text = (v.text or "") if v is not None else None
+        formula = (f.text or "") if f is not None else None
+        inline = text_of(inline_e) if inline_e is not None else None
+        value = _typed_value(c.get("t") or "n", v_text, inline, style, self.shared, self.epoch)
+        if value is None and formula is None:
+            return
+        cells = self.grid.cells
+        if len(cells) >= limits.MAX_CELLS:
+            raise UnreadableWorkbook.at(
+                self.name, self.grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
+            )
+        cells[(self.row_no, col_no)] = Cell(value, style == "percent", formula)
+
+    def merge(self, mc: Element) -> None:
+        merges = self.grid.merges
+        mm = _RANGE.match(mc.get("ref") or "")
+        if mm and len(merges) < limits.MAX_MERGES:
+            r1, r2 = int(mm.group(2)), int(mm.group(4))
+            if r1 <= limits.MAX_ROWS:  # clipped to the rows that are read at all
+                merges.append((r1, col_index(mm.group(1)), min(r2, limits.MAX_ROWS), col_index(mm.group(3))))
+
+    def whole(self, root: Element) -> None:
+        ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+        c_tag = ns + "c"
+        sheet_data = root.find(ns + "sheetData")
+        for row in sheet_data if sheet_data is not None else ():
+            if not self.row(row):
+                break
+            for c in row:
+                if c.tag == c_tag:
+                    self.cell(c)
+        for mc in root.iter(ns + "mergeCell"):
+            self.merge(mc)
+
+    def stream(self, data: bytes) -> None:
+        def on_start(e: Element, local: str, depth: int) -> bool:
+            return not (local == "row" and depth == 3 and not self.row(e))
+
+        def on_end(e: Element, local: str, depth: int) -> None:
+            if local == "c" and depth == 4:
+                self.cell(e)
+            elif local == "mergeCell":
+                self.merge(e)
+
+        # a cell keeps its children until it closes; rows and above are dropped
+        stream_parse(data, on_end, self.name, "", 4, on_start, self.grid.name)
+
+
+def text_of(e: Element) -> str:
+    """Text of a shared string or inline string, rich runs joined, phonetic runs skipped."""
+    parts: list[str] = []
+    for child in e.iter():
+        tag = local_name(child.tag)
+        if tag == "t" and child.text:
+            parts.append(child.text)
+        elif tag == "rPh":
+            # phonetic guide text is not part of the value; remove what iter() will visit
+            for t in child.iter():
+                if local_name(t.tag) == "t":
+                    t.text = None
+    return "".join(parts)
+
+
+def _typed_value(
+    t: str, v_text: str | None, inline: str | None, style: str | None, shared: list[str], epoch: dt.datetime
+) -> object:
+    """A cell's value from its type attribute, ``<v>`` text, inline string and number format."""
+    if t == "s":
+        try:
+            return shared[int(v_text or "")]
+        except (ValueError, IndexError):
+            return None
+    if t == "inlineStr":
+        return inline
+    if t == "str":
+        return v_text
+    if t == "e":
+        return v_text or None  # a cached error (#DIV/0!) is a result, shown as such, not a missing one
+    if t == "b":
+        return v_text == "1" if v_text is not None else None
+    if t == "d":
+        try:
+            return dt.datetime.fromisoformat(v_text or "")
+        except ValueError:
+            return v_text
+    if v_text is None or v_text == "":
+        return None
+    try:
+        num = float(v_text)
+    except ValueError:
+        return v_text
+    if style == "date" and 0 < num < 2958466:
+        value = epoch + dt.timedelta(days=num)
+        return value.date() if value.time() == dt.time(0) else value
+    return num
