@@ -17,7 +17,7 @@ _PUBLIC = {
     "Scorecard": "selfeval_xl.scoring.scorer",
     "SelfevalError": "selfeval_xl.errors",
     "UnreadableWorkbook": "selfeval_xl.errors",
-    "WorkbookData": "selfeval_xl.reading.template_layout",
+    "WorkbookData": "selfeval_xl.reading.workbook_data",
     "fill_workbook": "selfeval_xl.outputs.fill",
     "generate_template": "selfeval_xl.outputs.template",
     "load_rules": "selfeval_xl.rules.ruleset",
@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
     from selfeval_xl.outputs.fill import fill_workbook
     from selfeval_xl.outputs.template import generate_template
-    from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
+    from selfeval_xl.reading.template_layout import read_workbook
+    from selfeval_xl.reading.workbook_data import WorkbookData
     from selfeval_xl.rules.ruleset import RuleSet, load_rules
     from selfeval_xl.scoring.scorer import Scorecard, score
 

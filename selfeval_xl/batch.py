@@ -27,7 +27,8 @@ from selfeval_xl.pool import supervised
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.form_layout import read_form, require_form
 from selfeval_xl.reading.review_columns import read_review
-from selfeval_xl.reading.template_layout import WorkbookData, read_workbook
+from selfeval_xl.reading.template_layout import read_workbook
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rules.ruleset import RuleSet, bundled, load_rules
 from selfeval_xl.scoring.scorer import PROBLEM_SHEET_ORDER, score
 

@@ -16,8 +16,8 @@ from conftest import base_rows, row
 from test_forms import TIANCHANG_ROWS, build_form
 
 from selfeval_xl import load_rules, read_workbook, score, score_file
+from selfeval_xl.reading.cells import constant_formula_text
 from selfeval_xl.reading.form_layout import read_form
-from selfeval_xl.reading.template_layout import constant_formula_text
 from selfeval_xl.rules.ruleset import builtin_path
 
 

@@ -18,10 +18,12 @@ from typing import Any
 from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.cells import cell_value
+from selfeval_xl.reading.indicator_table import read_indicator_table
 from selfeval_xl.reading.review_columns import read_review_sheet
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.template_layout import BudgetRow, WorkbookData, _cell_value, read_indicator_table
 from selfeval_xl.reading.values import Value, parse_amount, parse_value
+from selfeval_xl.reading.workbook_data import BudgetRow, WorkbookData
 
 SEARCH_ROWS = 80
 FORM_INDICATOR_ALIASES = {**L.INDICATOR_HEADER_ALIASES, "得分": L.I_CLAIMED, "年度目标值": L.I_TARGET}
@@ -214,7 +216,7 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: dict[int, dict[int, objec
         for h, attr in L.BUDGET_AMOUNTS:
             if h not in found:
                 continue
-            cell = _cell_value(data, L.SHEET_BUDGET, grid, r, found[h], h)
+            cell = cell_value(data, L.SHEET_BUDGET, grid, r, found[h], h)
             if cell is None:
                 continue
             try:
@@ -247,7 +249,7 @@ def _score_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int |
     at the cell, never taken silently as "not filled"."""
     if col is None:
         return math.nan
-    cell = _cell_value(data, sheet, grid, row, col, field)
+    cell = cell_value(data, sheet, grid, row, col, field)
     if cell is None:
         return math.nan
     v = parse_value(cell.value, percent_format=cell.percent)

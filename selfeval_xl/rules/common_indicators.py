@@ -10,8 +10,8 @@ from typing import Protocol
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
 from selfeval_xl.rules.ruleset import BUDGET_NAMES, Common, RuleSet

@@ -8,7 +8,7 @@ from typing import Any
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rules.ruleset import RuleSet
 
 # Problems are listed in the order of the workbook's sheets (then row, column).

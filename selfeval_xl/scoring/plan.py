@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.template_layout import BAD_OPERATOR
 from selfeval_xl.reading.values import (
     BLANK,
     CURRENCY_SCALE,
@@ -25,6 +24,7 @@ from selfeval_xl.reading.values import (
     Value,
     normalize_text,
 )
+from selfeval_xl.reading.workbook_data import BAD_OPERATOR
 from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from selfeval_xl.errors import HasProblems, Problem
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.template_layout import WorkbookData
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import round_half_up
 from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.verdict import has_grade, status_of

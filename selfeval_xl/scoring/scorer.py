@@ -15,8 +15,8 @@ from selfeval_xl.outputs.results_sheet import review_cell
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import apply_review, settle_review
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.template_layout import WorkbookData
 from selfeval_xl.reading.values import BLANK, Value
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds

@@ -1,0 +1,70 @@
+"""Reading single cells the way every layout does: a formula without a cached result is
+reported at its cell, blanks are blanks, merged ranges fill their hidden cells, and a formula
+that is only a constant (``=100%``) reads as that text."""
+
+from __future__ import annotations
+
+import re
+
+from selfeval_xl.ooxml.package import Cell, Grid
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.workbook_data import WorkbookData
+
+
+def cell_value(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int, field_name: str) -> Cell | None:
+    """The cell, after reporting a formula that has no cached result (its value is then None)."""
+    cell = grid.get(row, col)
+    if cell is not None and cell.formula_without_cache:
+        data.add(sheet, L.cell_name(row, col), "formula-no-cache", field=field_name)
+        return None
+    return cell
+
+
+def merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:
+    """Values that merged ranges put into the given columns' hidden cells."""
+    filled: dict[tuple[int, int], object] = {}
+    # Clipped to the rows that hold anything (a merge down to row 1,048,576 adds nothing below
+    # them), and a budget of one fill per (row, column): merges that overlap past it are invalid
+    # anyway, and ignoring them keeps a "merge bomb" from costing more than the table.
+    last = grid.max_row
+    budget = max(0, last - first_row + 1) * len(cols)
+    for r1, c1, r2, c2 in grid.merges:
+        r2 = min(r2, last)
+        if r2 < first_row:
+            continue
+        top = grid.value(r1, c1)
+        for c in cols:
+            if c1 <= c <= c2:
+                span = range(max(r1, first_row), r2 + 1)
+                budget -= len(span)
+                if budget < 0:
+                    return filled
+                for r in span:
+                    filled[(r, c)] = top
+    return filled
+
+
+# A formula that is only a constant (=100%, =8, =0件, =72890元): the "=" operator typed into a
+# General cell, read as that text (SPEC §3.13). Cell references, names and functions start with
+# a letter or $, so they never match.
+_CONSTANT_FORMULA = re.compile(
+    r"\s*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)\s*%?\s*(?:[^\s\d=+\-*/^&<>(),:;!$\"'\[\]{}#@]"
+    r"[^\s=+\-*/^&<>(),:;!$\"'\[\]{}#@]*)?\s*"
+)
+
+
+def constant_formula_text(formula: str | None) -> str | None:
+    """``=100%`` for a formula ``100%`` (with or without the leading ``=``); None otherwise."""
+    if formula is None:
+        return None
+    body = formula.strip().removeprefix("=")
+    return "=" + body.strip() if body and _CONSTANT_FORMULA.fullmatch(body) else None
+
+
+def formula_of(grid: Grid, row: int, col: int) -> str | None:
+    cell = grid.get(row, col)
+    return None if cell is None else cell.formula
+
+
+def is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())

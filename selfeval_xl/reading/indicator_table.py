@@ -1,0 +1,223 @@
+"""The indicator table below its header row into ``IndicatorRow``s: 一级/二级 carried down over
+merged and blank cells, skeleton and not-applicable rows left out, every cell parsed and checked."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.ooxml.package import Grid
+from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.cells import cell_value, constant_formula_text, formula_of, is_blank, merge_fill
+from selfeval_xl.reading.rows import IndicatorRow
+from selfeval_xl.reading.values import (
+    BLANK,
+    Value,
+    cell_text,
+    normalize_text,
+    parse_amount,
+    parse_operator_word,
+    parse_value,
+)
+from selfeval_xl.reading.workbook_data import BAD_OPERATOR, WorkbookData
+
+
+def read_indicator_table(
+    data: WorkbookData,
+    grid: Grid,
+    header_row: int,
+    found: dict[str, int],
+    stop: Callable[[int, dict[str, Any]], bool] | None = None,
+    end_row: int | None = None,
+) -> None:
+    """The indicator rows below ``header_row`` (columns by canonical header) into
+    ``data.records``, until the first fully blank row or a row ``stop`` accepts; with
+    ``end_row`` (a form's 总分 row) blank rows before it are skipped instead."""
+    sheet = L.SHEET_INDICATORS
+    wanted = (*L.INDICATOR_HEADERS, *L.INDICATOR_OPTIONAL)
+    cols = {h: found[h] for h in wanted if h in found}
+    data.columns = {h: L.col_letter(c) for h, c in cols.items()}
+    data.indicator_header_row = header_row
+    if grid.truncated:
+        raise UnreadableWorkbook.at(
+            data.file,
+            data.sheet(sheet),
+            None,
+            "too-many-rows",
+            limit=L.MAX_INDICATOR_ROWS,
+        )
+    level_cols = [cols[h] for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols]
+    merged = merge_fill(grid, level_cols, header_row + 1)
+    year = data.year
+    content_cols = [c for h, c in cols.items() if h != L.I_SEQ]
+    records: list[IndicatorRow] = []
+    rows: list[int] = []
+    last = {L.I_LEVEL1: None, L.I_LEVEL2: None}
+    row = header_row
+    while True:
+        row += 1
+        raw = {h: grid.value(row, c) for h, c in cols.items()}
+        for h in (L.I_LEVEL1, L.I_LEVEL2):
+            if h in cols and (row, cols[h]) in merged:
+                raw[h] = merged[(row, cols[h])]
+        if all(is_blank(raw.get(h)) for h in cols if h != L.I_SEQ) and not any(
+            (cell := grid.get(row, c)) is not None and cell.formula is not None for c in content_cols
+        ):
+            if end_row is not None and row < end_row:
+                continue
+            break
+        if stop is not None and stop(row, raw):
+            break
+        if len(rows) >= L.MAX_INDICATOR_ROWS:
+            raise UnreadableWorkbook.at(
+                data.file,
+                data.sheet(sheet),
+                None,
+                "too-many-rows",
+                limit=L.MAX_INDICATOR_ROWS,
+            )
+        # carry 一级/二级 down over blanks (merged or simply left empty under a heading)
+        for h in (L.I_LEVEL1, L.I_LEVEL2):
+            if is_blank(raw.get(h)):
+                raw[h] = last[h]
+            elif h == L.I_LEVEL1 and raw[h] != last[h]:
+                last[L.I_LEVEL2] = None
+            last[h] = raw.get(h)
+        if all(
+            is_blank(raw.get(h)) or _not_applicable(raw.get(h))
+            for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
+        ):
+            continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
+        na = None if is_budget_line(raw) else not_applicable_mark(raw)
+        if na and not _positive(raw.get(L.I_POINTS)):
+            continue  # marked not applicable with no points: nothing counts
+        record = _indicator_record(data, grid, sheet, row, cols, raw, year)
+        if na:
+            record.na = na  # scored by the rule set's na_points (SPEC §3.13)
+        records.append(record)
+        rows.append(row)
+    data.records = dict(zip(rows, records, strict=True))
+
+
+_NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", "不涉及", "无此项"}
+_NONE_WORD = "无"
+
+
+def _not_applicable(v: object) -> bool:
+    return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
+
+
+def is_budget_line(raw: dict[str, Any]) -> bool:
+    """The 预算执行率 line, by its 一级 or 三级指标: its 指标值 is often printed as “—” (the rate
+    is computed), which does not make it a not-applicable row."""
+    name = raw.get(L.I_NAME)
+    return L.canonical_level1(raw.get(L.I_LEVEL1) or "") == L.LEVEL1_BUDGET or (
+        isinstance(name, str) and L.normalize_label(name) == L.LEVEL1_BUDGET
+    )
+
+
+def not_applicable_mark(raw: dict[str, Any]) -> str | None:
+    """The mark (``/``, ``—``, ``不适用``, ``无``) that says a row does not apply, if any: in 三级指标,
+    指标值 or 实际完成值. ``无`` is also an answer: 实际完成值 无 against a target of 无 or 0
+    (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
+    name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
+    for v in (name, target, actual):
+        if _not_applicable(v) and (v.strip() != _NONE_WORD or v is name):  # type: ignore[union-attr]
+            return v.strip()  # type: ignore[union-attr]
+    t_none, a_none = _is_none(target), _is_none(actual)
+    if t_none and not (a_none or _is_zero(actual)):
+        return _NONE_WORD
+    if a_none and not (t_none or _is_zero(target)):
+        return _NONE_WORD
+    return None
+
+
+def _is_none(v: object) -> bool:
+    return isinstance(v, str) and v.strip() == _NONE_WORD
+
+
+def _is_zero(v: object) -> bool:
+    value = parse_value(v)
+    return value.kind == "number" and value.number == 0
+
+
+def _positive(v: object) -> bool:
+    try:
+        return not is_blank(v) and parse_amount(v) > 0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True  # unreadable points: kept, so the reader reports them
+
+
+def _indicator_record(
+    data: WorkbookData,
+    grid: Grid,
+    sheet: str,
+    row: int,
+    cols: dict[str, int],
+    raw: dict[str, Any],
+    year: int | None,
+) -> IndicatorRow:
+    level2 = cell_text(raw.get(L.I_LEVEL2))
+    timely = "时效" in level2
+
+    def value_of(header: str) -> Value:
+        if header not in cols:
+            return Value(BLANK)
+        if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(formula_of(grid, row, cols[header]))):
+            return parse_value(typed, year=year, timely=timely)
+        cell = cell_value(data, sheet, grid, row, cols[header], header)
+        if cell is None:
+            return Value(BLANK)
+        return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
+
+    def number_of(header: str) -> float:
+        if header not in cols:
+            return math.nan
+        v = value_of(header)
+        if v.kind == BLANK:
+            return math.nan
+        if v.kind == "number" and v.operator is None and v.unit in ("", "分"):
+            return v.number  # type: ignore[return-value]
+        data.add(
+            sheet,
+            L.cell_name(row, cols[header]),
+            "not-a-number",
+            field=header,
+            value=v.display,
+        )
+        return math.nan
+
+    operator = parse_operator_word(raw.get(L.I_OPERATOR))
+    if operator is None:
+        data.add(
+            sheet,
+            L.cell_name(row, cols[L.I_OPERATOR]),
+            "bad-operator",
+            value=raw.get(L.I_OPERATOR),
+        )
+        operator = BAD_OPERATOR
+    points = number_of(L.I_POINTS)
+    if not math.isnan(points) and points <= 0:
+        data.add(
+            sheet,
+            L.cell_name(row, cols[L.I_POINTS]),
+            "bad-points",
+            value=cell_text(raw.get(L.I_POINTS)),
+        )
+        points = math.nan
+    return IndicatorRow(
+        level1=cell_text(raw.get(L.I_LEVEL1)),
+        level2=level2,
+        name=cell_text(raw.get(L.I_NAME)),
+        operator=operator,
+        target=value_of(L.I_TARGET),
+        unit=normalize_text(raw.get(L.I_UNIT)) if not is_blank(raw.get(L.I_UNIT)) else "",
+        actual=value_of(L.I_ACTUAL),
+        points=points,
+        claimed=number_of(L.I_CLAIMED),
+        reason=cell_text(raw.get(L.I_REASON)),
+        source=L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
+        method=cell_text(raw.get(L.I_METHOD)),
+    )
