@@ -21,7 +21,7 @@ _PUBLIC = {
     "fill_workbook": "selfeval_xl.outputs.fill",
     "generate_template": "selfeval_xl.outputs.template",
     "load_rules": "selfeval_xl.rules.ruleset",
-    "read_workbook": "selfeval_xl.reading.template_layout",
+    "read_workbook": "selfeval_xl.reading.layouts",
     "score": "selfeval_xl.scoring.scorer",
     "score_file": "selfeval_xl.batch",
     "score_paths": "selfeval_xl.batch",
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
     from selfeval_xl.outputs.fill import fill_workbook
     from selfeval_xl.outputs.template import generate_template
-    from selfeval_xl.reading.template_layout import read_workbook
+    from selfeval_xl.reading.layouts import read_workbook
     from selfeval_xl.reading.workbook_data import WorkbookData
     from selfeval_xl.rules.ruleset import RuleSet, load_rules
     from selfeval_xl.scoring.scorer import Scorecard, score

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selfeval_xl._fs import commit, new_temp, remove_stale, shown
-from selfeval_xl.discover import find_other_files, find_workbooks, is_candidate, is_own_summary
+from selfeval_xl.discover import find_other_files, find_workbooks, is_candidate
 from selfeval_xl.duplicates import Duplicates
 from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
 from selfeval_xl.outcome import FileOutcome, Scored, Tally
@@ -25,9 +25,8 @@ from selfeval_xl.outputs.summary import SummaryWriter, render
 from selfeval_xl.outputs.writeback import result_path, write_back
 from selfeval_xl.pool import supervised
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.form_layout import read_form, require_form
+from selfeval_xl.reading.layouts import LAYOUT_NAMES, read_workbook
 from selfeval_xl.reading.review_columns import read_review
-from selfeval_xl.reading.template_layout import read_workbook
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rules.ruleset import RuleSet, bundled, load_rules
 from selfeval_xl.scoring.scorer import PROBLEM_SHEET_ORDER, score
@@ -83,32 +82,15 @@ def score_file(
         )
 
 
-LAYOUTS = ("auto", "template", "form")
-
-
-def _read(path: Path, display: str, layout: str = "auto") -> WorkbookData | None:
-    """Our template; failing that (no 基本信息/绩效指标 sheets), a standard 自评表 form.
-    ``layout`` "template" or "form" forces one reading. None for one of our own summaries
-    (found in the input folder under another name), which is skipped, never read as a form."""
-    try:
-        return require_form(path, display) if layout == "form" else read_workbook(path, display)
-    except SelfevalError as exc:
-        if exc.code not in ("missing-sheet", "no-form"):
-            raise
-        if is_own_summary(path):
-            return None
-        data = read_form(path, display) if layout == "auto" else None
-        if data is None:
-            raise
-        return data
+LAYOUTS = LAYOUT_NAMES  # auto | template | form (--layout)
 
 
 def _score_file(
     path: Path, display: str, rulebook: RuleBook, layout: str = "auto", review_from: Path | None = None
 ) -> FileOutcome:
     try:
-        data = _read(path, display, layout)
-        if data is None:
+        data = read_workbook(path, display, layout)
+        if data is None:  # one of our own summaries, put in the folder under another name
             return FileOutcome(path, display, skipped=True)
         if not data.review and review_from is not None and review_from != path and review_from.exists():
             try:

@@ -117,13 +117,13 @@ def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
     """A workbook holding all the sheets of one of ``sheet_sets`` (one of our outputs, perhaps
     renamed by the user) and no 基本信息 (so not a unit's workbook)."""
     try:
-        names = set(open_book(path).sheet_names)
+        names = open_book(path).sheet_names
     except SelfevalError:
         return False
-    return L.SHEET_INFO not in names and any(set(sheets) <= names for sheets in sheet_sets)
+    return L.is_own_output(names, sheet_sets)
 
 
 def is_own_summary(path: Path) -> bool:
     """A workbook with our summary's (or sample list's) sheets, renamed by the user, then put
     in the folder."""
-    return has_own_sheets(path, (L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED), (L.S_SAMPLE, L.S_SAMPLE_NOTES))
+    return has_own_sheets(path, *L.OWN_OUTPUT_SHEETS)

@@ -15,7 +15,6 @@ from selfeval_xl.cli import cli
 from selfeval_xl.outputs.fill import put
 from selfeval_xl.outputs.writeback import write_back
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.form_layout import read_form
 from selfeval_xl.rules.ruleset import find_rules
 
 TIANCHANG_ROWS = [  # real form 03 (天长市水利局 2022), as published
@@ -134,7 +133,7 @@ def test_form_03_read_and_scored_like_the_template(tmp_path):
         {"年度资金总额": (880, 880, 880), "当年财政拨款": (880, 880, 880)},
         total=100,
     )
-    data = read_form(path)
+    data = read_workbook(path, layout="form")
     assert data.info[L.INFO_PROJECT] == "水旱灾害防御经费" and data.info[L.INFO_UNIT] == "天长市水利局"
     assert data.year == 2022 and data.info[L.INFO_CLAIMED_TOTAL] == 100
     assert data.info_cells[L.INFO_CLAIMED_TOTAL] == "H23"  # 总分 row: 13 + 10 rows
@@ -334,7 +333,7 @@ def test_goal_on_the_label_row_not_the_header_below(tmp_path):
         ws[ref] = None
     ws["A11"], ws["C11"] = "年度总体目标", "完成灌区节水改造，全市安全度汛。"
     wb.save(path)
-    data = read_form(path)
+    data = read_workbook(path, layout="form")
     assert data.info[L.INFO_GOAL] == "完成灌区节水改造，全市安全度汛。"
     assert data.info_cells[L.INFO_GOAL] == "C11"
     assert L.INFO_ACHIEVED not in data.info  # one text on the row: no 实际完成情况
@@ -350,7 +349,7 @@ def test_goal_label_with_no_text_takes_nothing_from_the_header_row(tmp_path):
         ws[ref] = None
     ws["A11"] = "年度总体目标"
     wb.save(path)
-    data = read_form(path)
+    data = read_workbook(path, layout="form")
     assert L.INFO_GOAL not in data.info and L.INFO_ACHIEVED not in data.info
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from selfeval_xl.cli import cli
 from selfeval_xl.outputs.roster import RosterError, read_roster, safe_filename
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.template_layout import read_workbook
+from selfeval_xl.reading.layouts import read_workbook
 
 HEADER = "单位编码,单位名称,主管部门,项目名称\n"
 

@@ -17,7 +17,6 @@ from test_forms import TIANCHANG_ROWS, build_form
 
 from selfeval_xl import load_rules, read_workbook, score, score_file
 from selfeval_xl.reading.cells import constant_formula_text
-from selfeval_xl.reading.form_layout import read_form
 from selfeval_xl.rules.ruleset import builtin_path
 
 
@@ -161,7 +160,7 @@ def test_missing_unit_on_a_form_is_a_warning_at_its_cell(tmp_path):
     wb = openpyxl.load_workbook(path)
     wb.active["G4"] = None
     wb.save(path)
-    data = read_form(path)
+    data = read_workbook(path, layout="form")
     assert data.info.get("单位名称") is None and data.info["主管部门"] == "教育部"
     hits = [p for p in data.problems if p.code == "missing-value"]
     assert [(p.severity, p.where.sheet, p.where.cell, p.message) for p in hits] == [
@@ -177,7 +176,7 @@ def test_unit_is_not_the_next_labels_value(tmp_path):
     ws.unmerge_cells("G4:I4")
     ws["G4"], ws["H4"], ws["I4"] = None, "预算单位", "北京大学"
     wb.save(path)
-    data = read_form(path)
+    data = read_workbook(path, layout="form")
     # 实施单位 has no value of its own; the 预算单位 label that follows gives 北京大学
     assert data.info["单位名称"] == "北京大学" and data.info_cells["单位名称"] == "I4"
 

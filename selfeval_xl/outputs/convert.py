@@ -11,7 +11,7 @@ from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.outputs.fill import fill_workbook
 from selfeval_xl.outputs.template import generate_template
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.form_layout import read_form
+from selfeval_xl.reading.layouts import read_workbook
 from selfeval_xl.rules.ruleset import RuleSet
 
 
@@ -24,8 +24,8 @@ def _cell_text(v: Any) -> Any:
 def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
     """Write ``out`` (a filled template) from the form in ``form``; returns it and the number
     of indicator rows carried over."""
-    data = read_form(form)
-    if data is None:
+    data = read_workbook(form, layout="form")
+    if data is None:  # one of our own outputs
         raise UnreadableWorkbook.at(form.name, None, None, "no-form")
     info = {k: v for k, v in data.info.items() if k in L.INFO_LABELS}
     budget = {cat: (row.initial, row.adjusted, row.executed) for cat, row in data.budget.items()}

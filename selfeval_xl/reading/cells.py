@@ -1,14 +1,17 @@
-"""Reading single cells the way every layout does: a formula without a cached result is
-reported at its cell, blanks are blanks, merged ranges fill their hidden cells, and a formula
-that is only a constant (``=100%``) reads as that text."""
+"""Reading cells the way every layout does: a formula without a cached result is reported at its
+cell, blanks are blanks, merged ranges fill their hidden cells, a formula that is only a constant
+(``=100%``) reads as that text, a 分值/得分 cell reads as a number or is reported, and a 资金类别
+row's amounts are read in the workbook's unit."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from selfeval_xl.ooxml.package import Cell, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.workbook_data import WorkbookData
+from selfeval_xl.reading.values import BLANK, NUMBER, parse_amount, parse_value
+from selfeval_xl.reading.workbook_data import BudgetRow, WorkbookData
 
 
 def cell_value(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int, field_name: str) -> Cell | None:
@@ -18,6 +21,50 @@ def cell_value(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int, f
         data.add(sheet, L.cell_name(row, col), "formula-no-cache", field=field_name)
         return None
     return cell
+
+
+def number_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int | None, field: str) -> float:
+    """A 分值 / 得分 / 总分 cell as the indicator rows read theirs: ``10``, ``9.85分``, ``１０``;
+    NaN when blank. Text that is no number (``十``) and a formula never calculated are reported
+    at the cell, never taken silently as "not filled"."""
+    if col is None:
+        return math.nan
+    cell = cell_value(data, sheet, grid, row, col, field)
+    if cell is None:
+        return math.nan
+    v = parse_value(cell.value, percent_format=cell.percent)
+    if v.kind == BLANK:
+        return math.nan
+    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+        return v.number
+    data.add(sheet, L.cell_name(row, col), "not-a-number", field=field, value=v.display)
+    return math.nan
+
+
+def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: dict[str, int]) -> BudgetRow:
+    """The 资金类别 row ``category`` at ``row``: 年初预算数, 全年预算数 and 全年执行数 from the
+    columns in ``cols`` that exist, in the workbook's 金额单位; a cell that is no amount is
+    reported and left blank."""
+    entry = BudgetRow(category, row)
+    for header, attr in L.BUDGET_AMOUNTS:
+        if header not in cols:
+            continue
+        cell = cell_value(data, L.SHEET_BUDGET, grid, row, cols[header], header)
+        if cell is None:
+            continue
+        try:
+            amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
+        except ValueError:
+            data.add(
+                L.SHEET_BUDGET,
+                L.cell_name(row, cols[header]),
+                "not-a-number",
+                field=f"{category}{header}",
+                value=cell.value,
+            )
+            continue
+        setattr(entry, attr, amount)
+    return entry
 
 
 def merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:

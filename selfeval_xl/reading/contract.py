@@ -1,12 +1,15 @@
-"""The template contract: sheet names, labels and header texts (SPEC §2, §4.1).
+"""The contract: sheet names, labels and header texts of our template (SPEC §2, §4.1), of our
+outputs, and the vocabulary an official 自评表 form is recognised by.
 
-Nothing else in the package spells a header. ``template`` writes these, ``reader`` finds them.
+Nothing else in the package spells a header. ``outputs.template`` writes these, the layouts in
+``reading`` find them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # --- sheet names -------------------------------------------------------------------------
 SHEET_GUIDE = "说明"
@@ -16,6 +19,7 @@ SHEET_DEPT_DATA = "部门整体数据"
 SHEET_INDICATORS = "绩效指标"
 SHEET_META = "_meta"
 SHEET_RESULTS = "评分结果"
+TEMPLATE_SHEETS = (SHEET_INFO, SHEET_BUDGET, SHEET_INDICATORS)  # the sheets our template cannot do without
 
 KIND_PROJECT = "项目支出"
 KIND_DEPARTMENT = "部门整体支出"
@@ -217,10 +221,43 @@ SAMPLE_HEADERS = (
 # 问题 is the code's Chinese title (what people read); 代码 stays for filtering
 PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "问题", "代码", "说明")
 UNSCORED_HEADERS = ("文件", "问题", "代码", "原因")
+# The sheets that make a workbook one of ours (a summary or a sample list, perhaps renamed by
+# the user), never a unit's submission
+OWN_OUTPUT_SHEETS = ((S_SUMMARY, S_PROBLEMS, S_UNSCORED), (S_SAMPLE, S_SAMPLE_NOTES))
+
+# --- the official single-sheet 项目支出绩效自评表 (财预〔2020〕10号 附件 and provincial variants) ---
+FORM_SEARCH_ROWS = 80  # labels and headers are looked for this far down
+FORM_INDICATOR_ALIASES = {**INDICATOR_HEADER_ALIASES, "得分": I_CLAIMED, "年度目标值": I_TARGET}
+FORM_INDICATOR_REQUIRED = (I_LEVEL1, I_NAME, I_POINTS, I_ACTUAL)
+FORM_SCORE = "得分"  # the 项目资金 block's score column: the 预算执行率 line's 申报得分
+FORM_BUDGET_ALIASES = {**BUDGET_HEADER_ALIASES, "自评得分": FORM_SCORE, "权重": I_POINTS}
+FORM_BUDGET_REQUIRED = (B_ADJUSTED, B_EXECUTED)  # 年初预算数 is optional
+# label → the fact it gives (the value is to its right)
+FORM_INFO_LABELS = {"项目名称": INFO_PROJECT, "主管部门": INFO_PARENT, "实施单位": INFO_UNIT, "预算单位": INFO_UNIT}
+FORM_UNIT_LABEL = "实施单位"  # named when the unit is missing
+FORM_TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
+FORM_INDICATOR_BLOCK = "绩效指标"
+# besides the indicator table, a form has one of these on another row (a table with 项目名称 as a
+# column header, like our summary's 指标明细, is not a form)
+FORM_MARKERS = {B_TOTAL, "项目名称", *FORM_TOTAL_LABELS}
+# words that head a column or block on the form: never a goal's text
+FORM_HEADINGS = {
+    *FORM_INDICATOR_ALIASES,
+    *FORM_INDICATOR_ALIASES.values(),
+    *FORM_BUDGET_ALIASES,
+    *FORM_BUDGET_ALIASES.values(),
+    *FORM_INFO_LABELS,
+    *FORM_TOTAL_LABELS,
+    INFO_GOAL,
+    INFO_ACHIEVED,
+    "预期目标",
+    FORM_INDICATOR_BLOCK,
+}
 
 HEADER_SEARCH_ROWS = 10
 MAX_INDICATOR_ROWS = 10_000
 
+_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
 _DECORATION = re.compile(r"[\s*＊:：、·•\u3000]+")
 _LEADING_QIZHONG = re.compile(r"^(其中|含)[:：]?")
 _TRAILING_PAREN = re.compile(r"[(（][^()（）]*[)）]$")
@@ -240,6 +277,19 @@ def normalize_label(text: object) -> str:
             break
         s = t
     return s
+
+
+def item_key(name: object) -> str:
+    """How data-item names are matched: NFKC, decoration stripped, quotes ignored
+    (``“三公”经费`` = ``"三公"经费`` = ``三公经费``)."""
+    return normalize_label(name).translate(_QUOTES)
+
+
+def is_own_output(sheet_names: Iterable[str], sheet_sets: Iterable[tuple[str, ...]] = OWN_OUTPUT_SHEETS) -> bool:
+    """Sheet names of one of our outputs (all the sheets of one of ``sheet_sets``) and no
+    基本信息 (so not a unit's workbook)."""
+    names = set(sheet_names)
+    return SHEET_INFO not in names and any(set(sheets) <= names for sheets in sheet_sets)
 
 
 def canonical_header(text: object, aliases: dict[str, str] | None = None) -> str:

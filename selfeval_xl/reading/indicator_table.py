@@ -4,7 +4,6 @@ merged and blank cells, skeleton and not-applicable rows left out, every cell pa
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 from selfeval_xl.errors import UnreadableWorkbook
@@ -29,12 +28,11 @@ def read_indicator_table(
     grid: Grid,
     header_row: int,
     found: dict[str, int],
-    stop: Callable[[int, dict[str, Any]], bool] | None = None,
     end_row: int | None = None,
-) -> None:
-    """The indicator rows below ``header_row`` (columns by canonical header) into
-    ``data.records``, until the first fully blank row or a row ``stop`` accepts; with
-    ``end_row`` (a form's 总分 row) blank rows before it are skipped instead."""
+) -> dict[int, IndicatorRow]:
+    """The indicator rows below ``header_row`` (columns by canonical header), by Excel row,
+    until the first fully blank row; with ``end_row`` (a form's 总分 row), until that row, blank
+    rows before it skipped. Sets where the table is (``data.columns``, its header row)."""
     sheet = L.SHEET_INDICATORS
     wanted = (*L.INDICATOR_HEADERS, *L.INDICATOR_OPTIONAL)
     cols = {h: found[h] for h in wanted if h in found}
@@ -52,12 +50,13 @@ def read_indicator_table(
     merged = merge_fill(grid, level_cols, header_row + 1)
     year = data.year
     content_cols = [c for h, c in cols.items() if h != L.I_SEQ]
-    records: list[IndicatorRow] = []
-    rows: list[int] = []
-    last = {L.I_LEVEL1: None, L.I_LEVEL2: None}
+    records: dict[int, IndicatorRow] = {}
+    last: dict[str, object] = {L.I_LEVEL1: None, L.I_LEVEL2: None}
     row = header_row
     while True:
         row += 1
+        if end_row is not None and row >= end_row:
+            break
         raw = {h: grid.value(row, c) for h, c in cols.items()}
         for h in (L.I_LEVEL1, L.I_LEVEL2):
             if h in cols and (row, cols[h]) in merged:
@@ -65,12 +64,10 @@ def read_indicator_table(
         if all(is_blank(raw.get(h)) for h in cols if h != L.I_SEQ) and not any(
             (cell := grid.get(row, c)) is not None and cell.formula is not None for c in content_cols
         ):
-            if end_row is not None and row < end_row:
+            if end_row is not None:
                 continue
             break
-        if stop is not None and stop(row, raw):
-            break
-        if len(rows) >= L.MAX_INDICATOR_ROWS:
+        if len(records) >= L.MAX_INDICATOR_ROWS:
             raise UnreadableWorkbook.at(
                 data.file,
                 data.sheet(sheet),
@@ -93,12 +90,8 @@ def read_indicator_table(
         na = None if is_budget_line(raw) else not_applicable_mark(raw)
         if na and not _positive(raw.get(L.I_POINTS)):
             continue  # marked not applicable with no points: nothing counts
-        record = _indicator_record(data, grid, sheet, row, cols, raw, year)
-        if na:
-            record.na = na  # scored by the rule set's na_points (SPEC §3.13)
-        records.append(record)
-        rows.append(row)
-    data.records = dict(zip(rows, records, strict=True))
+        records[row] = _indicator_record(data, grid, sheet, row, cols, raw, year, na or None)
+    return records
 
 
 _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", "不涉及", "无此项"}
@@ -144,10 +137,13 @@ def _is_zero(v: object) -> bool:
 
 
 def _positive(v: object) -> bool:
+    if is_blank(v):
+        return False
     try:
-        return not is_blank(v) and parse_amount(v) > 0  # type: ignore[arg-type]
+        amount = parse_amount(v)
     except (TypeError, ValueError):
         return True  # unreadable points: kept, so the reader reports them
+    return amount is None or amount > 0
 
 
 def _indicator_record(
@@ -158,7 +154,10 @@ def _indicator_record(
     cols: dict[str, int],
     raw: dict[str, Any],
     year: int | None,
+    na: str | None,
 ) -> IndicatorRow:
+    """One row's cells parsed and checked; ``na``: the mark that says it does not apply (it is
+    then scored by the rule set's na_points, SPEC §3.13)."""
     level2 = cell_text(raw.get(L.I_LEVEL2))
     timely = "时效" in level2
 
@@ -220,4 +219,21 @@ def _indicator_record(
         reason=cell_text(raw.get(L.I_REASON)),
         source=L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
         method=cell_text(raw.get(L.I_METHOD)),
+        na=na,
+    )
+
+
+def budget_line(points: float, claimed: float) -> IndicatorRow:
+    """The 预算执行率 line of a form that keeps it in its 项目资金 block: its 分值 and 得分 are
+    there, its 实际完成值 is the 执行率 the scorer computes, its target 100%."""
+    return IndicatorRow(
+        level1=L.LEVEL1_BUDGET,
+        level2="",
+        name=L.LEVEL1_BUDGET,
+        operator="",
+        target=parse_value("100%"),
+        unit="%",
+        actual=Value(BLANK),
+        points=points,
+        claimed=claimed,
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.headers import find_header
 from selfeval_xl.reading.values import cell_text
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
@@ -75,7 +76,7 @@ def read_review_sheet(book: Book) -> Review:
     if L.SHEET_RESULTS not in book.sheet_names:
         return Review()
     grid = book.sheet(L.SHEET_RESULTS)
-    found = _header(grid)
+    found = find_header(grid, (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, *L.REVIEW_HEADERS), None, HEADER_SEARCH_ROWS)
     if found is None:
         return Review()
     header_row, cols = found
@@ -99,18 +100,6 @@ def read_review(path: Path, display: str | None = None) -> Review:
     """The 复核 entries of the 评分结果 in the workbook at ``path`` (for a side file or an
     ``--out-dir`` copy that a reviewer filled in). Raises ``SelfevalError`` when unreadable."""
     return read_review_sheet(open_book(path, display))
-
-
-def _header(grid: Grid) -> tuple[int, dict[str, int]] | None:
-    wanted = (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, *L.REVIEW_HEADERS)
-    by_row: dict[int, dict[str, int]] = {}
-    for (row, col), cell in sorted(grid.cells.items()):
-        if row <= HEADER_SEARCH_ROWS and isinstance(cell.value, str):
-            by_row.setdefault(row, {}).setdefault(L.normalize_label(cell.value), col)
-    for row in sorted(by_row):
-        if all(h in by_row[row] for h in wanted):
-            return row, by_row[row]
-    return None
 
 
 def _value(grid: Grid, row: int, col: int) -> object:

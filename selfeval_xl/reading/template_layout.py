@@ -1,47 +1,53 @@
-"""A filled workbook → ``WorkbookData``: typed facts, budget rows and the indicator table as a
-DataFrame whose index is the Excel row. Cell-level trouble becomes ``Problem``s; only a file that
-cannot be read at all raises ``UnreadableWorkbook``."""
+"""Our template's layout (基本信息, 预算执行, 部门整体数据, 绩效指标, _meta sheets) recognised by its
+sheet names and read into ``WorkbookData``. Cell-level trouble becomes ``Problem``s; only a
+workbook that cannot be read at all raises ``UnreadableWorkbook``."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from selfeval_xl.errors import UnreadableWorkbook
-from selfeval_xl.ooxml.package import Book, Grid, open_book
+from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import cell_value, is_blank
+from selfeval_xl.reading.cells import budget_row, cell_value, is_blank
+from selfeval_xl.reading.headers import Header, find_header, first_missing
 from selfeval_xl.reading.indicator_table import read_indicator_table
-from selfeval_xl.reading.review_columns import read_review_sheet
 from selfeval_xl.reading.values import BLANK, Value, cell_text, parse_amount, parse_value, parse_year
-from selfeval_xl.reading.workbook_data import BudgetRow, DataEntry, WorkbookData
-from selfeval_xl.rules.formula import item_key
+from selfeval_xl.reading.workbook_data import DataEntry, Found, WorkbookData
 
 
-def read_workbook(path: Path | str, display: str | None = None) -> WorkbookData:
-    """Read one workbook. Raises ``UnreadableWorkbook`` only when it cannot be read at all."""
-    path = Path(path)
-    book = open_book(path, display)
-    data = WorkbookData(path=path, file=display or path.name)
-    _map_sheets(book, data)
+def find_template(book: Book) -> Found | None:
+    """Our template's sheets (基本信息, 预算执行, 绩效指标; _meta and 部门整体数据 when there), names
+    matched as labels are; None when one of the three is missing."""
+    by_norm = {L.normalize_label(n): n for n in book.sheet_names}
+    sheets = {L.SHEET_META: L.SHEET_META} if L.SHEET_META in book.sheet_names else {}
+    for name in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS, L.SHEET_DEPT_DATA):
+        if name in by_norm:
+            sheets[name] = by_norm[name]
+    return Found(sheets) if all(name in sheets for name in L.TEMPLATE_SHEETS) else None
+
+
+def not_a_template(book: Book, file: str) -> UnreadableWorkbook:
+    """The error for a workbook read as our template that is not one: its first missing sheet."""
+    names = {L.normalize_label(n) for n in book.sheet_names}
+    missing = next((name for name in L.TEMPLATE_SHEETS if name not in names), L.SHEET_INFO)
+    return UnreadableWorkbook.at(file, None, None, "missing-sheet", name=missing)
+
+
+def read_template(book: Book, data: WorkbookData, found: Found) -> None:
+    """Our template's sheets into ``data`` (its ``sheet_names`` already set from ``found``)."""
     _read_meta(book, data)
     _read_info(book, data)
     _read_budget(book, data)
     _read_dept_data(book, data)
     _read_indicators(book, data)
-    data.review = read_review_sheet(book)
-    return data
 
 
-def _map_sheets(book: Book, data: WorkbookData) -> None:
-    by_norm = {L.normalize_label(n): n for n in book.sheet_names}
-    if L.SHEET_META in book.sheet_names:
-        data.sheet_names[L.SHEET_META] = L.SHEET_META
-    for name in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS, L.SHEET_DEPT_DATA):
-        if name in by_norm:
-            data.sheet_names[name] = by_norm[name]
-    for name in (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_INDICATORS):
-        if name not in data.sheet_names:
-            raise UnreadableWorkbook.at(data.file, None, None, "missing-sheet", name=name)
+def _header(grid: Grid, data: WorkbookData, sheet: str, required: tuple[str, ...], aliases: dict[str, str]) -> Header:
+    """The header row of one of the template's sheets; ``missing-header`` when it has none."""
+    found = find_header(grid, required, aliases)
+    if found is None:
+        missing = first_missing(grid, required, aliases)
+        raise UnreadableWorkbook.at(data.file, data.sheet(sheet), None, "missing-header", header=missing)
+    return found
 
 
 def _read_meta(book: Book, data: WorkbookData) -> None:
@@ -52,32 +58,6 @@ def _read_meta(book: Book, data: WorkbookData) -> None:
         key, value = grid.value(r, 0), grid.value(r, 1)
         if key is not None:
             data.meta[str(key)] = "" if value is None else str(value)
-
-
-def _find_header(
-    grid: Grid,
-    data: WorkbookData,
-    sheet: str,
-    required: tuple[str, ...],
-    aliases: dict[str, str],
-) -> tuple[int, dict[str, int]]:
-    """The header row (1-based) and header → column index, searched in the first 10 rows."""
-    best: tuple[int, dict[str, int]] = (0, {})
-    by_row: dict[int, dict[str, int]] = {}
-    for (row, col), cell in sorted(grid.cells.items()):
-        if row <= L.HEADER_SEARCH_ROWS and isinstance(cell.value, str):
-            h = L.canonical_header(cell.value, aliases)
-            if h:
-                by_row.setdefault(row, {}).setdefault(h, col)
-    for r in range(1, L.HEADER_SEARCH_ROWS + 1):
-        found = by_row.get(r, {})
-        hits = sum(1 for h in required if h in found)
-        if hits == len(required):
-            return r, found
-        if hits > sum(1 for h in required if h in best[1]):
-            best = (r, found)
-    missing = next(h for h in required if h not in best[1])
-    raise UnreadableWorkbook.at(data.file, data.sheet(sheet), None, "missing-header", header=missing)
 
 
 def _read_info(book: Book, data: WorkbookData) -> None:
@@ -185,7 +165,7 @@ def _check_info(data: WorkbookData) -> None:
 def _read_budget(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_BUDGET
     grid = book.sheet(data.sheet(sheet))
-    header_row, cols = _find_header(grid, data, sheet, L.BUDGET_HEADERS, L.BUDGET_HEADER_ALIASES)
+    header_row, cols = _header(grid, data, sheet, L.BUDGET_HEADERS, L.BUDGET_HEADER_ALIASES)
     data.budget_columns = {h: L.col_letter(cols[h]) for h in L.BUDGET_HEADERS}
     data.budget_header_row = header_row
     aliases = L.BUDGET_ROW_ALIASES
@@ -195,27 +175,10 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
         label = L.canonical_header(grid.value(row, cols[L.B_CATEGORY]), aliases)
         if label not in L.BUDGET_ROWS or label in data.budget:
             continue
-        entry = BudgetRow(label, row)
-        for header, attr in L.BUDGET_AMOUNTS:
-            cell = cell_value(data, sheet, grid, row, cols[header], header)
-            if cell is None:
-                continue
-            try:
-                amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
-            except ValueError:
-                data.add(
-                    sheet,
-                    L.cell_name(row, cols[header]),
-                    "not-a-number",
-                    field=f"{label}{header}",
-                    value=cell.value,
-                )
-                continue
-            setattr(entry, attr, amount)
-        data.budget[label] = entry
+        data.budget[label] = budget_row(data, grid, row, label, cols)
         rate_col = cols.get(L.B_RATE_DISPLAY)
-        cell = grid.get(row, rate_col) if rate_col is not None else None
-        if label == L.B_TOTAL and cell is not None and cell.formula and isinstance(cell.value, int | float):
+        cell = grid.get(row, rate_col) if rate_col is not None and label == L.B_TOTAL else None
+        if rate_col is not None and cell is not None and cell.formula and isinstance(cell.value, int | float):
             # a saved result of the template's display formula; compared after scoring
             data.budget_rate_cache = (L.cell_name(row, rate_col), cell.value * 100 if cell.percent else cell.value)
 
@@ -227,7 +190,7 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
     if sheet not in data.sheet_names:
         return
     grid = book.sheet(data.sheet(sheet))
-    header_row, cols = _find_header(grid, data, sheet, L.DEPT_DATA_HEADERS, {})
+    header_row, cols = _header(grid, data, sheet, L.DEPT_DATA_HEADERS, {})
     data.dept_data_header = L.cell_name(header_row, cols[L.D_VALUE])
     for row in grid.rows():
         if row <= header_row:
@@ -235,7 +198,7 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
         name = grid.value(row, cols[L.D_ITEM])
         if is_blank(name):
             continue
-        key = item_key(name)
+        key = L.item_key(name)
         if key in data.dept_data:
             continue
         cell = cell_value(data, sheet, grid, row, cols[L.D_VALUE], cell_text(name))
@@ -246,5 +209,5 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
 def _read_indicators(book: Book, data: WorkbookData) -> None:
     sheet = L.SHEET_INDICATORS
     grid = book.sheet(data.sheet(sheet))
-    header_row, found = _find_header(grid, data, sheet, L.INDICATOR_REQUIRED, L.INDICATOR_HEADER_ALIASES)
-    read_indicator_table(data, grid, header_row, found)
+    header_row, found = _header(grid, data, sheet, L.INDICATOR_REQUIRED, L.INDICATOR_HEADER_ALIASES)
+    data.records = read_indicator_table(data, grid, header_row, found)

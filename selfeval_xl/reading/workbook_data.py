@@ -52,6 +52,15 @@ class DataEntry:
     cell: str  # the 数值 cell, e.g. B5
 
 
+@dataclass(frozen=True)
+class Found:
+    """Where a layout found its tables in a workbook: contract sheet name → the workbook's own,
+    and further sheets in the same layout that are not read (reported)."""
+
+    sheets: dict[str, str]
+    others: tuple[str, ...] = ()
+
+
 @dataclass
 class WorkbookData:
     """What was read from one workbook."""

@@ -11,17 +11,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from selfeval_xl.reading.contract import normalize_label
+from selfeval_xl.reading.contract import item_key as item_key  # re-exported: the rule set matches names by it
 from selfeval_xl.rounding import fmt_num
 
 _TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([-+*/()])|([^\s+\-*/()]+))")
-_QUOTES = str.maketrans("", "", "\"'“”‘’「」『』")
-
-
-def item_key(name: object) -> str:
-    """How data-item names are matched: NFKC, decoration stripped, quotes ignored
-    (``“三公”经费`` = ``"三公"经费`` = ``三公经费``)."""
-    return normalize_label(name).translate(_QUOTES)
 
 
 class FormulaError(ValueError):
