@@ -1,37 +1,23 @@
-"""The reviewer's entries (复核, SPEC §4.1/§4.4): read the 复核得分 | 复核意见 cells of an existing
-评分结果 sheet, match them to the new scorecard's indicator rows by 一级/二级/三级指标, check them,
-and compute 复核总分 = Σ(复核得分 where given, else 核定得分).
+"""The reviewer's entries (复核, SPEC §4.1/§4.4) as read: the 复核得分 | 复核意见 cells of an
+existing 评分结果 sheet, each with the 一级/二级/三级指标 it belongs to (``scoring.review`` matches
+them to the new scorecard's rows, checks them and computes 复核总分).
 
-The cells are carried into the new results sheet exactly as the reviewer left them (a number
-stays that number, text stays that text), so they survive any number of reruns; an entry whose
-indicator no longer exists is reported and kept on a row of its own, never dropped silently."""
+The cells are kept exactly as the reviewer left them (a number stays that number, text stays
+that text), so they survive any number of reruns."""
 
 from __future__ import annotations
 
-import math
-import re
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.headers import find_header
 from selfeval_xl.reading.values import cell_text
-from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
-
-if TYPE_CHECKING:  # scorecard imports reader, which imports this module
-    from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 
 HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
 SUBTOTAL = "小计"
 _STOP_LABELS = {L.R_TOTAL, L.PROBLEM_HEADERS[0]}  # the label block and the problem list end the table
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-_CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 Key = tuple[str, str, str]
 
@@ -54,8 +40,8 @@ class ReviewEntry:
 
 @dataclass
 class Review:
-    """The entries found in one workbook's 评分结果, and (after ``apply_review``) the ones
-    whose indicator row no longer exists."""
+    """The entries found in one workbook's 评分结果, and (after ``scoring.review.apply_review``)
+    the ones whose indicator row no longer exists."""
 
     entries: list[ReviewEntry] = field(default_factory=list)
     orphans: list[ReviewEntry] = field(default_factory=list)
@@ -113,97 +99,3 @@ def _value(grid: Grid, row: int, col: int) -> object:
     if isinstance(v, float) and v.is_integer():
         return int(v)  # written back as 8, not 8.0
     return v
-
-
-# --- applying -----------------------------------------------------------------------------------
-def parse_review_score(value: object) -> float | None:
-    """A 复核得分 as a number: a number cell, or text that is only a number (全角 digits and
-    spaces allowed); None when it is not a number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, str):
-        s = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
-        if _NUMBER.fullmatch(s):
-            return float(s)
-    return None
-
-
-def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str]) -> list[Problem]:
-    """Attach ``review`` to ``card``'s records (their ``reviewed``, ``review_note`` and
-    ``review_cells``, the two cells as read) and return its problems. ``cell_of(i)`` is the
-    复核得分 cell of record ``i`` in the new results sheet (orphans follow the records). Sets
-    ``card.reviewed_total`` when at least one 复核得分 is a valid number."""
-    by_key: dict[Key, list[int]] = {}
-    for i, r in enumerate(card.records):
-        by_key.setdefault(row_key(r.level1, r.level2, r.name), []).append(i)
-    used: dict[Key, int] = {}
-    problems: list[Problem] = []
-    file, sheet = card.data.file, L.SHEET_RESULTS
-    review.orphans = []
-    for entry in review.entries:
-        rows, k = by_key.get(entry.key, []), used.get(entry.key, 0)
-        if k >= len(rows):  # the indicator is gone (renamed or deleted) since the last scoring
-            review.orphans.append(entry)
-            where = cell_of(len(card.records) + len(review.orphans) - 1)
-            what = "／".join(x for x in (entry.level1, entry.level2, entry.name) if x)
-            problems.append(Problem.at(file, sheet, where, "review-orphan", indicator=what))
-            continue
-        used[entry.key] = k + 1
-        i = rows[k]
-        r = card.records[i]
-        r.review_cells = (entry.score, entry.note)
-        r.review_note = None if entry.note is None else cell_text(entry.note)
-        if entry.score is None:
-            continue
-        number = parse_review_score(entry.score)
-        points = r.points
-        if number is None:
-            problems.append(Problem.at(file, sheet, cell_of(i), "review-not-a-number", value=cell_text(entry.score)))
-        elif number < 0 or (not math.isnan(points) and number > points + 1e-9):
-            problems.append(
-                Problem.at(
-                    file, sheet, cell_of(i), "review-out-of-range", value=fmt_num(number), points=fmt_num(points)
-                )
-            )
-        else:
-            r.reviewed = round_half_up(number)
-    card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
-    return problems
-
-
-def settle_review(card: Scorecard) -> None:
-    """The verdict after a review (SPEC §3.12, §4.4): a row that awaited judgment and now has a
-    valid 复核得分 has been judged, so its ``needs-review`` warning goes; the file is
-    ``reviewed`` only when no row still awaits judgment (else it stays ``needs-review``, its
-    grade provisional on the 复核总分)."""
-    judged = {r.row for r in card.records if r.reviewed is not None}
-    sheet = card.data.sheet(L.SHEET_INDICATORS)
-
-    def judged_now(p: Problem) -> bool:
-        m = _CELL_ROW.fullmatch(p.where.cell or "")
-        return p.code == REVIEW_CODE and p.where.sheet == sheet and m is not None and int(m.group(1)) in judged
-
-    card.problems = [p for p in card.problems if not judged_now(p)]
-    card.settle()
-    if card.status == REVIEWED and any(p.code == REVIEW_CODE for p in card.problems):
-        card.status = NEEDS_REVIEW
-
-
-def reviewed_total(records: list[ScoredRow], full_points: float) -> float | None:
-    """复核总分 = Σ(复核得分 where given, else 核定得分), each row already rounded (SPEC §3.8);
-    None when no row has a valid 复核得分. Rows left out of the 核定总分 (not applicable, no
-    score) stay out, and the sum is rescaled to the full points as the 核定总分 is."""
-    if not any(r.reviewed is not None for r in records):
-        return None
-    kept = [r for r in records if r.reviewed is not None or not _nan(r.score)]
-    scored = sum(r.reviewed if r.reviewed is not None else r.score for r in kept)
-    if len(kept) == len(records):
-        return round_half_up(scored)
-    applicable = sum(r.points for r in kept if not _nan(r.points))
-    return round_half_up(scored * full_points / applicable) if applicable > 0 else 0.0
-
-
-def _nan(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))

@@ -13,7 +13,6 @@ import re
 from selfeval_xl.errors import Problem
 from selfeval_xl.outputs.results_sheet import review_cell
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.review_columns import apply_review, settle_review
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import BLANK, Value
 from selfeval_xl.reading.workbook_data import WorkbookData
@@ -27,6 +26,7 @@ from selfeval_xl.scoring.budget import BudgetFigures
 from selfeval_xl.scoring.context import PROBLEM_SHEET_ORDER
 from selfeval_xl.scoring.plan import KIND_MISMATCH, M_DATE, M_INVALID, M_NA, M_QUAL, Resolver, RowPlan
 from selfeval_xl.scoring.qualitative import QualitativeRules
+from selfeval_xl.scoring.review import apply_review, settle_review
 from selfeval_xl.scoring.scorecard import Budget, Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import BLANK_CODE
 
