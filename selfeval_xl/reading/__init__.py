@@ -1,1 +1,1 @@
-"""A workbook's cells into typed facts: the template contract's names, value parsing, the template and official-form layouts, reviewer columns, summary read-back."""
+"""A workbook's cells into typed facts: one way in (``layouts.read_workbook``), the template and official-form layouts, the contract's names, value parsing, reviewer columns, summary read-back."""
