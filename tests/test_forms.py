@@ -359,3 +359,35 @@ def test_convert_on_a_workbook_with_no_form_says_so(make_workbook):
     assert result.exit_code == 1
     assert "没有找到《项目支出绩效自评表》" in result.output and "缺少工作表" not in result.output
     assert not ours.with_name("out.xlsx").exists()
+
+
+def test_each_file_is_opened_once_and_our_summary_is_never_read_as_a_form(tmp_path, make_workbook, monkeypatch):
+    # Which layout a file is in is decided on the workbook opened once (an official form used
+    # to be opened three times: template reader → missing-sheet → own-summary check → form reader).
+    from selfeval_xl.ooxml.xlsx_book import XlsxBook
+
+    opened: list[str] = []
+    real = XlsxBook.book
+
+    def book(self):
+        opened.append(self.path.name)
+        return real(self)
+
+    monkeypatch.setattr(XlsxBook, "book", book)
+    form = build_form(tmp_path / "天长.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, total=100)
+    ours = make_workbook()
+    assert score_file(form).card.total == 40  # as when the form layout is forced
+    assert score_file(ours).card is not None
+    assert opened == ["天长.xlsx", ours.name]
+    # a summary of ours, renamed: skipped whatever --layout says, opened once each time
+    summary = tmp_path / "2023年汇总.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = L.S_SUMMARY
+    wb.create_sheet(L.S_PROBLEMS)
+    wb.create_sheet(L.S_UNSCORED)
+    wb.save(summary)
+    opened.clear()
+    for layout in ("auto", "template", "form"):
+        outcome = score_file(summary, layout=layout)
+        assert outcome.skipped and outcome.error is None
+    assert opened == ["2023年汇总.xlsx"] * 3
