@@ -3,7 +3,7 @@ opened workbook that parses its sheets on demand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,12 +51,12 @@ class Book:
 
     path: Path
     sheet_names: list[str]
-    _loader: object = None
+    _loader: Callable[[str], Grid]  # parses one sheet by name
     _cache: dict[str, Grid] = field(default_factory=dict)
 
     def sheet(self, name: str) -> Grid:
         if name not in self._cache:
-            self._cache[name] = self._loader(name)  # type: ignore[operator]
+            self._cache[name] = self._loader(name)
         return self._cache[name]
 
 

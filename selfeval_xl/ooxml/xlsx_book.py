@@ -8,7 +8,9 @@ import posixpath
 import re
 import xml.etree.ElementTree as plain_et
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from xml.etree.ElementTree import Element, ParseError
 from xml.parsers import expat
 
@@ -22,6 +24,7 @@ from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
 
+T = TypeVar("T")
 _WHOLE = 2 << 20  # sheet parts up to this size are parsed whole (at most ~40 MB of tree)
 # Valueless cells that say where they are. The attribute runs stop at the next "<" (never in
 # an attribute value) so that a run of "<c r=" with no ">" cannot make every match attempt scan
@@ -88,7 +91,7 @@ class XlsxBook:
         check_depth(data, self.name, part)
         return self._parse(lambda: safe_et.fromstring(data, forbid_dtd=True), part)
 
-    def _parse(self, fn, part: str):  # type: ignore[no-untyped-def]
+    def _parse(self, fn: Callable[[], T], part: str) -> T:
         try:
             return fn()
         except DefusedXmlException as exc:

@@ -13,6 +13,7 @@ from selfeval_xl.reading.cells import cell_value, constant_formula_text, formula
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
+    NUMBER,
     Value,
     cell_text,
     normalize_text,
@@ -117,8 +118,8 @@ def not_applicable_mark(raw: dict[str, Any]) -> str | None:
     (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
     name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
     for v in (name, target, actual):
-        if _not_applicable(v) and (v.strip() != _NONE_WORD or v is name):  # type: ignore[union-attr]
-            return v.strip()  # type: ignore[union-attr]
+        if isinstance(v, str) and _not_applicable(v) and (v.strip() != _NONE_WORD or v is name):
+            return v.strip()
     t_none, a_none = _is_none(target), _is_none(actual)
     if t_none and not (a_none or _is_zero(actual)):
         return _NONE_WORD
@@ -177,8 +178,8 @@ def _indicator_record(
         v = value_of(header)
         if v.kind == BLANK:
             return math.nan
-        if v.kind == "number" and v.operator is None and v.unit in ("", "分"):
-            return v.number  # type: ignore[return-value]
+        if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+            return v.number
         data.add(
             sheet,
             L.cell_name(row, cols[header]),
