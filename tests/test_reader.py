@@ -10,6 +10,7 @@ import pytest
 
 from selfeval_xl import UnreadableWorkbook, load_rules, read_workbook, score
 from selfeval_xl.outputs.fill import put
+from selfeval_xl.reading import contract as L
 
 
 def problems(data):
@@ -263,3 +264,31 @@ def test_entities_in_a_worksheet_are_refused(make_workbook, tmp_path, encoding):
     with pytest.raises(UnreadableWorkbook) as exc:
         read_workbook(bomb)
     assert exc.value.code == "unsafe-xml"
+
+
+def test_one_header_finder_first_full_row_leftmost_column_and_the_closest_rows_gap():
+    from selfeval_xl.ooxml.grid import Cell, Grid
+    from selfeval_xl.reading.headers import find_header, first_missing
+
+    grid = Grid("绩效指标")
+    texts = {
+        (1, 0): "一级指标",  # 2 of the 5 required: first missing would be 指标值
+        (1, 1): "三级指标",
+        (3, 0): "一级指标",  # 4 of 5 (年度指标值, 完成值 are aliases): lacks only 分值
+        (3, 2): "三级指标",
+        (3, 3): "年度指标值",
+        (3, 4): "完成值",
+        (11, 0): "一级指标",  # all 5 (权重 = 分值), but below the first 10 rows
+        (11, 1): "三级指标",
+        (11, 2): "指标值",
+        (11, 3): "实际完成值",
+        (11, 4): "权重",
+        (11, 6): "三级指标",  # a repeated header: the leftmost column counts
+    }
+    for (r, c), text in texts.items():
+        grid.cells[(r, c)] = Cell(text)
+    required, aliases = L.INDICATOR_REQUIRED, L.INDICATOR_HEADER_ALIASES
+    assert find_header(grid, required, aliases) is None
+    assert first_missing(grid, required, aliases) == "分值"  # named from row 3, the closest, not row 1
+    row, cols = find_header(grid, required, aliases, search_rows=11)
+    assert row == 11 and cols["三级指标"] == 1 and cols["分值"] == 4
