@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as safe_et
 
+from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_xml import STYLED_BLANK, SheetSpec, clean_text, page_setup_xml, row_xml, sheet_xml
 from selfeval_xl.ooxml.styles import Style, StyleSheet
 from selfeval_xl.ooxml.xml_text import PackageError, insert_before_close, masked, prefix
@@ -39,7 +40,6 @@ from selfeval_xl.ooxml.zip_package import (
     Package,
     blank_package,
 )
-from selfeval_xl.reading.contract import col_letter
 
 # what the write paths import from here (the pieces live in the modules named above)
 __all__ = [

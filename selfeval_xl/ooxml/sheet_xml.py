@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.page import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
 from selfeval_xl.ooxml.styles import Style
 from selfeval_xl.ooxml.zip_package import NS_MAIN, NS_REL
-from selfeval_xl.reading.contract import col_letter
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_CELL_LIMIT = 32767

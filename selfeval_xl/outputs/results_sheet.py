@@ -46,8 +46,8 @@ STATUS_STYLE = {
 TITLE = Style(bold=True, size=16, align="center")
 SUBTITLE = Style()
 
-TITLE_ROWS = 2  # the title block above the header (SPEC §4.1)
-HEADER_ROW = TITLE_ROWS + 1
+TITLE_ROWS, HEADER_ROW = L.RESULT_TITLE_ROWS, L.RESULT_HEADER_ROW  # the title block, then the header
+indicator_row, review_cell = L.result_indicator_row, L.review_cell
 # Printed at ≥ 75 % (8.25 pt for an 11 pt workbook): long text columns wrap to make room.
 PRINT_SCALE = 0.75
 TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
@@ -65,17 +65,6 @@ REVIEW_PROMPTS = (
     ("复核意见", "复核时填写复核意见（文字）。重新评分时原样保留。"),
 )
 ORPHAN_NOTE = "该指标已不在绩效指标表中，复核内容未计入复核总分；核对后可删除此行"
-
-
-def indicator_row(i: int) -> int:
-    """The sheet row of the ``i``-th indicator record (0-based)."""
-    return HEADER_ROW + 1 + i
-
-
-def review_cell(i: int) -> str:
-    """The 复核得分 cell of the ``i``-th indicator record (rows of entries whose indicator is
-    gone follow the records)."""
-    return f"{L.col_letter(len(L.RESULT_HEADERS))}{indicator_row(i)}"
 
 
 def grade_style(grade: str, grades: Sequence[str]) -> Style:

@@ -11,6 +11,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from selfeval_xl.ooxml.grid import cell_name as cell_name  # cell references, re-exported: L.cell_name
+from selfeval_xl.ooxml.grid import col_letter as col_letter
+
 # --- sheet names -------------------------------------------------------------------------
 SHEET_GUIDE = "说明"
 SHEET_INFO = "基本信息"
@@ -160,6 +163,22 @@ RESULT_HEADERS = (
 REVIEW_SCORE = "复核得分"
 REVIEW_NOTE = "复核意见"
 REVIEW_HEADERS = (REVIEW_SCORE, REVIEW_NOTE)
+# where those rows are on the 评分结果 sheet (SPEC §4.1): a title block of two rows, the header,
+# then one row per indicator in table order (rows of 复核 entries whose indicator is gone follow)
+RESULT_TITLE_ROWS = 2
+RESULT_HEADER_ROW = RESULT_TITLE_ROWS + 1
+
+
+def result_indicator_row(i: int) -> int:
+    """The 评分结果 sheet row of the ``i``-th indicator record (0-based)."""
+    return RESULT_HEADER_ROW + 1 + i
+
+
+def review_cell(i: int) -> str:
+    """The 复核得分 cell of the ``i``-th indicator record on the 评分结果 sheet."""
+    return f"{col_letter(len(RESULT_HEADERS))}{result_indicator_row(i)}"
+
+
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"
@@ -309,18 +328,3 @@ def canonical_level1(text: object) -> str:
     if s in ("预算执行", "预算执行情况", LEVEL1_BUDGET):
         return LEVEL1_BUDGET
     return s
-
-
-def col_letter(index: int) -> str:
-    """0-based column index → Excel letters (0 → A, 27 → AB)."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def cell_name(row: int, col: int) -> str:
-    """1-based Excel row and 0-based column → ``H7``."""
-    return f"{col_letter(col)}{row}"

@@ -11,7 +11,6 @@ import math
 import re
 
 from selfeval_xl.errors import Problem
-from selfeval_xl.outputs.results_sheet import review_cell
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import BLANK, Value
@@ -225,7 +224,7 @@ def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
     from an earlier 评分结果 when there are any (SPEC §4.4)."""
     card = _Scorer(data, rules).run()
     if data.review and not card.blank:  # an unfilled form stays 未填写 whatever was typed beside it
-        found = apply_review(card, data.review, review_cell)
+        found = apply_review(card, data.review, L.review_cell)
         card.problems = sorted(card.problems + found, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
         settle_review(card)
     return card
