@@ -13,10 +13,8 @@ from selfeval_xl.commands.report import report_cmd, sample_cmd
 from selfeval_xl.commands.score import score_cmd, validate_cmd
 from selfeval_xl.commands.template import convert_cmd, template_cmd
 
-click_zh.install()  # click's own usage messages and help words in Chinese, before the group's decorators word them
 
-
-class _Group(click.Group):
+class _Group(click_zh.ZhGroup):
     """File-system trouble outside the per-file handling (an output open in Excel, a folder
     that is a file, a full disk) ends as one Chinese line, never a traceback."""
 

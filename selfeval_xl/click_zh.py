@@ -1,23 +1,29 @@
 """click's own messages in Chinese (SPEC §5: usage errors and --help are Chinese).
 
-click marks every message it prints with ``gettext`` (``from gettext import gettext as _`` in
-each of its modules) but ships no catalogue; ``install()`` points those module-level names at
-this table instead, so "Missing argument 'PATHS...'" reads 缺少参数 'PATHS...'. A message not in
-the table (a newer click's) stays English rather than breaking. Exit codes are click's (2 for
-wrong usage)."""
+click words its messages in English (marked for gettext, with no catalogue shipped). Rather than
+reach into click's modules, the ``selfeval`` group and its commands (``ZhGroup``/``ZhCommand``)
+translate what click produces, through click's public API: the help text a command formats
+(``get_help``/``get_usage``) and an error's printed form (``ClickException.show`` into a
+buffer). ``translate`` matches the table's English templates — ``{name}`` placeholders capture
+the text click filled in — so "Missing argument 'PATHS...'" reads 缺少参数 'PATHS...'. A message
+not in the table (a newer click's) stays English rather than breaking. Exit codes are click's
+(2 for wrong usage)."""
 
 from __future__ import annotations
 
-import importlib
+import errno
+import io
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, NoReturn, overload
+
+import click
 
 ZH = {
-    "Usage:": "用法：",
-    "Options": "选项",
-    "Commands": "命令",
-    "Positional arguments": "参数",
     "Show this message and exit.": "显示此帮助并退出。",
     "Show the version and exit.": "显示版本号并退出。",
-    "%(prog)s, version %(version)s": "%(prog)s，版本 %(version)s",
     "Error: {message}": "错误：{message}",
     "Try '{command} {option}' for help.": "运行 “{command} {option}” 查看帮助。",
     "Aborted!": "已中止。",
@@ -54,41 +60,171 @@ ZH = {
     "{name} {filename!r} is not writable.": "{name} {filename!r} 无法写入。",
     "{name} {filename!r} is not executable.": "{name} {filename!r} 不可执行。",
     "Could not open file {filename!r}: {message}": "无法打开文件 {filename!r}：{message}",
-    "file": "文件",
-    "directory": "文件夹",
-    "path": "路径",
     "default: {default}": "默认：{default}",
     "required": "必填",
     "unknown error": "未知错误",
 }
-# click formats these English words into the messages above
-ZH_WORDS = {"integer": "整数", "float": "数字", "argument": "参数", "option": "选项"}
+# English words click formats into the messages above (type and path names), and the metavars
+# its help shows for them
+ZH_WORDS = {
+    "integer": "整数",
+    "float": "数字",
+    "argument": "参数",
+    "option": "选项",
+    "file": "文件",
+    "directory": "文件夹",
+    "path": "路径",
+    "integer range": "整数",
+    "float range": "数字",
+}
+# section headings click writes at the start of a help line
+_HEADINGS = {"Usage:": "用法：", "Options:": "选项:", "Commands:": "命令:", "Positional arguments:": "参数:"}
+_METAVARS = re.compile(r"(?<=[ =])(INTEGER RANGE|FLOAT RANGE|INTEGER|FLOAT|FILE|DIRECTORY|PATH)(?=[ .\]\n]|$)", re.M)
 
-_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "termui", "types", "utils")
+
+_REPR = r"""(?:'[^'\n]*'|"[^"\n]*")"""  # a field click formats with !r: a quoted string
+_WORD_FIELDS = {"name", "number_type", "param_type"}  # a type's or path's name: English words
 
 
-def gettext(message: str) -> str:
-    return ZH.get(message, message)
-
-
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return gettext(singular if n == 1 else plural)
-
-
-def install() -> None:
-    """Point click's ``_``/``ngettext`` at the Chinese table (idempotent)."""
-    for name in _MODULES:
-        try:
-            mod = importlib.import_module(f"click.{name}")
-        except ImportError:  # pragma: no cover - a click without that module
+def _pattern(template: str) -> tuple[re.Pattern[str], str]:
+    """An English template with ``{name}``/``{name!r}`` fields → a regex capturing each field,
+    and the Chinese template with plain ``{name}`` fields (the captured text is already shown
+    the way click formatted it, quotes included)."""
+    parts = re.split(r"\{(\w+(?:![rs])?)\}", template)
+    regex = ""
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            regex += re.escape(part)
             continue
-        names = vars(mod)  # the module's globals, replaced by name (a module type declares none of them)
-        if "_" in names:
-            names["_"] = gettext
-        if "ngettext" in names:
-            names["ngettext"] = ngettext
-    types = importlib.import_module("click.types")
-    for cls in (types.IntParamType, types.FloatParamType):
-        cls.name = ZH_WORDS.get(cls.name, cls.name)  # "… is not a valid 整数"
-    for cls in (types.IntRange, types.FloatRange):
-        cls.name = ZH_WORDS.get(cls.name.split(" ")[0], cls.name)
+        name, _, conversion = part.partition("!")
+        last = i == len(parts) - 2 and not parts[-1]  # the template ends with this field
+        if conversion == "r":
+            body = _REPR
+        elif name in _WORD_FIELDS:
+            body = "[A-Za-z][A-Za-z ]*?"
+        else:
+            body = "[^\n]+" if last else "[^\n]+?"  # a trailing message runs to the end of its line
+        regex += f"(?P<{name}>{body})"
+    if not parts[-1] and parts[-2].partition("!")[0] in _WORD_FIELDS:
+        regex += r"(?=[\s.;\]]|$)"  # a trailing word ends at a space or a stop
+    zh = re.sub(r"\{(\w+)(?:![rs])?\}", r"{\1}", ZH[template])
+    return re.compile(regex), zh
+
+
+# longest first, so that a template is not cut short by a shorter one inside it
+_TEMPLATES = [_pattern(en) for en in sorted(ZH, key=len, reverse=True) if "{" in en]
+# whole phrases without fields ("Show this message and exit."); "required" only inside [...]
+_PHRASES = [(en, ZH[en]) for en in sorted(ZH, key=len, reverse=True) if "{" not in en and en != "required"]
+
+
+def _filler(zh: str) -> Callable[[re.Match[str]], str]:
+    """The replacement for one template's match: its Chinese, fields filled (words translated)."""
+
+    def fill(match: re.Match[str]) -> str:
+        return zh.format(**{k: _word(v) for k, v in match.groupdict().items()})
+
+    return fill
+
+
+def _word(text: str) -> str:
+    return ZH_WORDS.get(text.lower(), text)
+
+
+def translate(text: str) -> str:
+    """click's English in ``text`` in Chinese (text already Chinese passes through unchanged)."""
+    for en, zh in _HEADINGS.items():
+        text = re.sub(rf"(?m)^{re.escape(en)}", zh, text)
+    for _ in range(3):  # a message may hold another (Invalid value for …: '<x>' is not one of …)
+        before = text
+        for regex, zh in _TEMPLATES:
+            text = regex.sub(_filler(zh), text)
+        if text == before:
+            break
+    for en, zh in _PHRASES:
+        text = text.replace(en, zh)
+    text = re.sub(r"(?<=[\[; ])required(?=[\];])", ZH["required"], text)
+    return text
+
+
+def translate_help(text: str) -> str:
+    """A help page: the messages, then the type metavars (``FILE`` → 文件), padded so that the
+    description column stays where click aligned it."""
+    text = translate(text)
+    return _METAVARS.sub(lambda m: _padded(ZH_WORDS[m.group(1).lower()], len(m.group(1))), text)
+
+
+def _padded(zh: str, width: int) -> str:
+    return zh + " " * max(0, width - 2 * len(zh))
+
+
+class ZhCommand(click.Command):
+    """A command whose help and usage lines are in Chinese."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        return translate_help(super().get_help(ctx))
+
+    def get_usage(self, ctx: click.Context) -> str:
+        return translate(super().get_usage(ctx))
+
+
+class ZhGroup(click.Group):
+    """The top command: its help in Chinese, and every error click raises on the way to a
+    subcommand (a missing argument, a bad value, an unknown option) printed in Chinese."""
+
+    command_class = ZhCommand
+
+    def get_help(self, ctx: click.Context) -> str:
+        return translate_help(super().get_help(ctx))
+
+    def get_usage(self, ctx: click.Context) -> str:
+        return translate(super().get_usage(ctx))
+
+    @overload
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: Literal[True] = True,
+        **extra: Any,
+    ) -> NoReturn: ...
+
+    @overload
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = ...,
+        **extra: Any,
+    ) -> Any: ...
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """click's ``main`` run without its standalone handling, which this does itself in Chinese."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:  # usage errors included
+            buffer = io.StringIO()
+            exc.show(file=buffer)
+            click.echo(translate(buffer.getvalue()), err=True, nl=False)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo(ZH["Aborted!"], err=True)
+            sys.exit(1)
+        except OSError as exc:  # a closed pipe (| head): quietly, as click does
+            if exc.errno != errno.EPIPE:
+                raise
+            # the reader went away: nothing more to say (Python's advice: point stdout at devnull
+            # so that the flush at exit does not fail again)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)

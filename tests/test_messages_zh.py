@@ -69,3 +69,27 @@ def test_os_error_reasons_in_chinese():
         open("/没有这个文件夹/x.xlsx")  # noqa: SIM115 - the error is the point
     except OSError as exc:
         assert zh_reason(exc) == "文件或文件夹不存在"
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese"),
+    [
+        ("Error: Got unexpected extra arguments (a b)", "错误：多余的参数（a b）"),
+        ("Error: Option '--json' does not take a value.", "错误：选项 '--json' 不带值。"),
+        (
+            "Error: Invalid value for '--rate': 2.0 is not in the range 0<x<=1.",
+            "错误：'--rate' 的值无效：2.0 不在范围 0<x<=1 内。",
+        ),
+        (
+            "Error: Invalid value for 'FORM': File 'a.xlsx' is a directory.",
+            "错误：'FORM' 的值无效：文件 'a.xlsx' 是文件夹，应为文件。",
+        ),
+        ("  --out FILE  输出  [default: x.xlsx; required]", "  --out 文件  输出  [默认：x.xlsx; 必填]"),
+        ("Error: No such option '--nope'. Did you mean '--note'?", "错误：没有选项 '--nope'。 是否想用 '--note'？"),
+        ("已经是中文的说明，不变。", "已经是中文的说明，不变。"),
+    ],
+)
+def test_click_messages_are_translated_from_what_click_prints(english, chinese):
+    from selfeval_xl.click_zh import translate_help
+
+    assert translate_help(english) == chinese

@@ -7,15 +7,12 @@ from typing import NoReturn
 
 import click
 
-from selfeval_xl import click_zh
 from selfeval_xl.batch import LAYOUTS, FileOutcome, Tally
 from selfeval_xl.errors import Problem, RuleSetError
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import RuleSet, find_rules, load_rules
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
-
-click_zh.install()  # before any decorator runs: click words some help texts when the option is declared
 
 NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
 

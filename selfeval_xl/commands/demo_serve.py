@@ -7,12 +7,15 @@ from pathlib import Path
 import click
 
 from selfeval_xl.batch import BatchOptions
+from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.score_run import score_and_report
 from selfeval_xl.demo import copy_samples
 from selfeval_xl.reading import contract as L
 
 
-@click.command(name="demo", help="演示：把内置样例复制到 DIR（默认 ./selfeval-demo），评分、写回并生成汇总表。")
+@click.command(
+    cls=ZhCommand, name="demo", help="演示：把内置样例复制到 DIR（默认 ./selfeval-demo），评分、写回并生成汇总表。"
+)
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def demo_cmd(directory: Path | None) -> None:
     target = directory or Path("selfeval-demo")
@@ -29,6 +32,7 @@ def demo_cmd(directory: Path | None) -> None:
 
 
 @click.command(
+    cls=ZhCommand,
     name="serve",
     help="打开本机评分网页：在浏览器里上传工作簿或文件夹压缩包，评分、查看问题、下载结果（文件只在本机处理）。",
 )

@@ -9,6 +9,7 @@ import click
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.batch import RuleBook, score_file
+from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import SelfevalError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 
 @click.command(
+    cls=ZhCommand,
     name="report",
     help="起草报告：单个工作簿的自评报告（按种子报告的章节，数字取自工作簿，文末附数据来源表），"
     "或用 --summary 起草全区汇总报告；版式按党政机关公文格式（GB/T 9704），需要人工撰写处标“【请补充：…】”。",
@@ -136,6 +138,7 @@ def _font_notes(blocks: list[Block], out: Path) -> list[str]:
 
 
 @click.command(
+    cls=ZhCommand,
     name="sample",
     help="抽查：从汇总表中抽取要复核的文件。必抽待复核的、申报总分与核定总分相差 5 分及以上的、"
     "全年预算数居前 10% 的文件，其余按随机种子随机抽取；名单写明每份的抽取原因。",

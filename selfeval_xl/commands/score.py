@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from selfeval_xl.batch import BatchOptions, Tally, score_paths
+from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import (
     NOTHING_FOUND,
     closing,
@@ -25,7 +26,7 @@ from selfeval_xl.duplicates import Duplicates
 from selfeval_xl.reading import contract as L
 
 
-@click.command(name="validate", help="校验工作簿，只报告问题，不写任何文件。")
+@click.command(cls=ZhCommand, name="validate", help="校验工作簿，只报告问题，不写任何文件。")
 @paths_arg
 @rules_opt
 @debug_opt
@@ -56,6 +57,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
 
 
 @click.command(
+    cls=ZhCommand,
     name="score",
     help="评分：文件或文件夹（递归，跳过 ~$ 锁文件、隐藏文件和本工具的输出），写回“评分结果”工作表并生成汇总表。",
 )

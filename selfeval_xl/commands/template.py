@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import refuse, rules_for, rules_opt
 from selfeval_xl.errors import SelfevalError
 from selfeval_xl.ooxml.ownership import refusal
@@ -15,7 +16,9 @@ from selfeval_xl.outputs.template import generate_template
 from selfeval_xl.reading import contract as L
 
 
-@click.command(name="template", help="生成空白自评模板（xlsx）；--roster 按名单为每个单位生成一份预填模板。")
+@click.command(
+    cls=ZhCommand, name="template", help="生成空白自评模板（xlsx）；--roster 按名单为每个单位生成一份预填模板。"
+)
 @click.option("--kind", type=click.Choice(L.KINDS), default=L.KIND_PROJECT, show_default=True, help="评价类型")
 @click.option(
     "--rules",
@@ -64,7 +67,9 @@ def template_cmd(
     click.echo(f"已生成模板：{out}（规则集：{rules.label}）")
 
 
-@click.command(name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。")
+@click.command(
+    cls=ZhCommand, name="convert", help="把已有的《项目支出绩效自评表》（单表格式）转换为本工具的模板，便于来年填写。"
+)
 @click.argument("form", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="输出模板，默认 <原文件名>.模板.xlsx"
