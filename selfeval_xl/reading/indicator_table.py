@@ -4,7 +4,6 @@ merged and blank cells, skeleton and not-applicable rows left out, every cell pa
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Grid
@@ -22,6 +21,9 @@ from selfeval_xl.reading.values import (
     parse_value,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR, WorkbookData
+
+# One row's cell values as typed, by canonical header, before they are parsed into an IndicatorRow
+CellsByHeader = dict[str, object]
 
 
 def read_indicator_table(
@@ -58,7 +60,7 @@ def read_indicator_table(
         row += 1
         if end_row is not None and row >= end_row:
             break
-        raw = {h: grid.value(row, c) for h, c in cols.items()}
+        raw: CellsByHeader = {h: grid.value(row, c) for h, c in cols.items()}
         for h in (L.I_LEVEL1, L.I_LEVEL2):
             if h in cols and (row, cols[h]) in merged:
                 raw[h] = merged[(row, cols[h])]
@@ -103,7 +105,7 @@ def _not_applicable(v: object) -> bool:
     return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
 
 
-def is_budget_line(raw: dict[str, Any]) -> bool:
+def is_budget_line(raw: CellsByHeader) -> bool:
     """The 预算执行率 line, by its 一级 or 三级指标: its 指标值 is often printed as “—” (the rate
     is computed), which does not make it a not-applicable row."""
     name = raw.get(L.I_NAME)
@@ -112,7 +114,7 @@ def is_budget_line(raw: dict[str, Any]) -> bool:
     )
 
 
-def not_applicable_mark(raw: dict[str, Any]) -> str | None:
+def not_applicable_mark(raw: CellsByHeader) -> str | None:
     """The mark (``/``, ``—``, ``不适用``, ``无``) that says a row does not apply, if any: in 三级指标,
     指标值 or 实际完成值. ``无`` is also an answer: 实际完成值 无 against a target of 无 or 0
     (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
@@ -153,7 +155,7 @@ def _indicator_record(
     sheet: str,
     row: int,
     cols: dict[str, int],
-    raw: dict[str, Any],
+    raw: CellsByHeader,
     year: int | None,
     na: str | None,
 ) -> IndicatorRow:

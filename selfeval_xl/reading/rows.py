@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from selfeval_xl.reading.values import Value
 
@@ -30,4 +30,4 @@ class IndicatorRow:
 
     def as_dict(self) -> dict[str, object]:
         """The row as plain values (for the DataFrame view)."""
-        return {f: getattr(self, f) for f in self.__slots__}  # type: ignore[attr-defined]
+        return {f.name: getattr(self, f.name) for f in fields(self)}
