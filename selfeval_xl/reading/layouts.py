@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.errors import SelfevalError, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.form_layout import find_form, no_form, read_form
@@ -62,3 +62,13 @@ def read_workbook(path: Path | str, display: str | None = None, layout: str = AU
             data.review = read_review_sheet(book)
             return data
     raise tried[0].absent(book, file)
+
+
+def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
+    """A workbook holding all the sheets of one of ``sheet_sets`` (one of our outputs, perhaps
+    renamed by the user) and no 基本信息 (so not a unit's workbook)."""
+    try:
+        names = open_book(path).sheet_names
+    except SelfevalError:
+        return False
+    return L.is_own_output(names, sheet_sets)
