@@ -12,6 +12,7 @@ not in the table (a newer click's) stays English rather than breaking. Exit code
 from __future__ import annotations
 
 import errno
+import functools
 import io
 import os
 import re
@@ -111,8 +112,13 @@ def _pattern(template: str) -> tuple[re.Pattern[str], str]:
     return re.compile(regex), zh
 
 
-# longest first, so that a template is not cut short by a shorter one inside it
-_TEMPLATES = [_pattern(en) for en in sorted(ZH, key=len, reverse=True) if "{" in en]
+@functools.cache
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    """Every template as (regex, Chinese), longest first so that a template is not cut short by
+    a shorter one inside it; compiled on the first message, not at start-up."""
+    return [_pattern(en) for en in sorted(ZH, key=len, reverse=True) if "{" in en]
+
+
 # whole phrases without fields ("Show this message and exit."); "required" only inside [...]
 _PHRASES = [(en, ZH[en]) for en in sorted(ZH, key=len, reverse=True) if "{" not in en and en != "required"]
 
@@ -136,7 +142,7 @@ def translate(text: str) -> str:
         text = re.sub(rf"(?m)^{re.escape(en)}", zh, text)
     for _ in range(3):  # a message may hold another (Invalid value for …: '<x>' is not one of …)
         before = text
-        for regex, zh in _TEMPLATES:
+        for regex, zh in _templates():
             text = regex.sub(_filler(zh), text)
         if text == before:
             break

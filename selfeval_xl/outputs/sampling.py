@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
-
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.reading import contract as L
@@ -126,6 +124,8 @@ def is_own_sample(path: Path) -> bool:
 
 def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None:
     """The sample list workbook: 抽查名单 (one row per pick, with its reasons) and 抽取说明."""
+    import xlsxwriter  # loads on first use, not with the command line
+
     wb = xlsxwriter.Workbook(
         str(out),
         {

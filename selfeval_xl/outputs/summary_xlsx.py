@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
-
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.results_sheet import GRADE_FILLS
@@ -41,6 +38,8 @@ class SummaryBook:
     or number), its temp files in ``scratch``; formats are asked for by kind."""
 
     def __init__(self, tmp: Path, scratch: Path):
+        import xlsxwriter  # loads when a summary is written, not with the command line
+
         self.wb = xlsxwriter.Workbook(
             str(tmp),
             {
@@ -121,6 +120,8 @@ class SummaryBook:
     def close(self) -> None:
         """Write the workbook. A full disk or a vanished folder comes out as the OSError it is
         (XlsxWriter wraps it in its own FileCreateError, which the batch would not expect)."""
+        from xlsxwriter.exceptions import FileCreateError
+
         try:
             self.wb.close()
         except FileCreateError as exc:

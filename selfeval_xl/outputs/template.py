@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import xlsxwriter
+from typing import TYPE_CHECKING, Any
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.ooxml.ownership import stamp
@@ -18,6 +16,9 @@ from selfeval_xl.outputs.template_indicators import indicators_sheet
 from selfeval_xl.outputs.template_style import FONT, Formats
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:
+    import xlsxwriter
 
 TEMPLATE_VERSION = "1"
 
@@ -41,6 +42,8 @@ def generate_template(
 
 
 def _write(tmp: Path, rules: RuleSet, values: Mapping[str, Any]) -> None:
+    import xlsxwriter  # loads on first use, not with the command line
+
     wb = xlsxwriter.Workbook(
         str(tmp),
         {

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import xlsxwriter
+from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.template_style import Formats, checked, protect
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:  # XlsxWriter loads when a template is written, not with the command line
+    import xlsxwriter
 
 _INFO_NOTES = {
     L.INFO_KIND: ("必填", "项目支出 或 部门整体支出"),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import xlsxwriter
+from typing import TYPE_CHECKING
 
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.template_style import Formats
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:  # XlsxWriter loads when a template is written, not with the command line
+    import xlsxwriter
 
 _GUIDE = [
     "预算绩效自评表填写说明",

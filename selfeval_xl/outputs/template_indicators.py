@@ -3,14 +3,15 @@ unit's own indicators, and the drop-downs and checks on them."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import xlsxwriter
+from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.template_style import Formats, checked, protect
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:  # XlsxWriter loads when a template is written, not with the command line
+    import xlsxwriter
 
 EXTRA_ROWS = 40  # unlocked, formatted rows after the skeleton for the unit's own indicators
 

@@ -3,9 +3,11 @@ XlsxWriter really wrote each data validation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
+if TYPE_CHECKING:  # XlsxWriter loads when a template is written, not with the command line
+    import xlsxwriter
+
 
 FONT = {"font_name": "宋体", "font_size": 11}
 
