@@ -112,6 +112,8 @@ class SheetFill:
 
 def text_of(e: Element) -> str:
     """Text of a shared string or inline string, rich runs joined, phonetic runs skipped."""
+    if len(e) == 1 and not len(e[0]) and e[0].tag.rpartition("}")[2] == "t":
+        return e[0].text or ""  # plain text (most strings): no walk
     parts: list[str] = []
     for child in e.iter():
         tag = local_name(child.tag)

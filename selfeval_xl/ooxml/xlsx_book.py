@@ -168,7 +168,17 @@ class XlsxBook:
                     )
                 out.append(text_of(e))
 
-        self._parse(lambda: stream_parse(checked(data), on_end, self.name, part, 2), part)
+        if len(data) > _WHOLE:
+            self._parse(lambda: stream_parse(checked(data), on_end, self.name, part, 2), part)
+            return out
+
+        def whole() -> None:  # a small part (the usual): one tree, no Python call per element
+            check_depth(checked(data), self.name, part)
+            for si in plain_et.fromstring(data):
+                if si.tag.rpartition("}")[2] == "si":
+                    on_end(si, "si", 2)
+
+        self._parse(whole, part)
         return out
 
     def _styles(self, rels: dict[str, str]) -> list[str | None]:
