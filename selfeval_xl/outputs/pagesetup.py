@@ -14,6 +14,7 @@ each block) at a fixed legible scale.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -54,8 +55,22 @@ def _text(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) else str(value)
 
 
+def _wide_count(text: str) -> int:
+    """How many of ``text``'s characters are drawn full width (short texts remembered: a
+    batch measures the same labels, names and notes again in every workbook)."""
+    return _wide_count_cached(text) if len(text) <= _CACHED_LEN else len(_WIDE.findall(text))
+
+
+_CACHED_LEN = 256  # longer texts are measured each time (a bounded cache of short ones: ≤ 8 MB)
+
+
+@functools.lru_cache(maxsize=8192)
+def _wide_count_cached(text: str) -> int:
+    return len(_WIDE.findall(text))
+
+
 def _width(line: str) -> int:
-    return len(line) if line.isascii() else len(line) + len(_WIDE.findall(line))
+    return len(line) if line.isascii() else len(line) + _wide_count(line)
 
 
 def text_width(value: object) -> int:
@@ -69,7 +84,7 @@ def text_width(value: object) -> int:
 
 
 def _line_width(text: str) -> float:
-    return len(text) if text.isascii() else len(text) + (CJK_LINE - 1) * len(_WIDE.findall(text))
+    return len(text) if text.isascii() else len(text) + (CJK_LINE - 1) * _wide_count(text)
 
 
 def lines_needed(value: object, width: float) -> int:
