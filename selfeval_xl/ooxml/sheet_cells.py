@@ -58,13 +58,16 @@ class SheetFill:
                 inline_e = child
         if v is None and f is None and inline_e is None:
             return
+        v_text = (v.text or "") if v is not None else None
+        formula = (f.text or "") if f is not None else None
+        inline = text_of(inline_e) if inline_e is not None else None
+        self._value(c, col_no, v_text, formula, inline)
+
+    def _value(self, c: Element, col_no: int, v_text: str | None, formula: str | None, inline: str | None) -> None:
         style = None
         s = c.get("s")
         if s and s.isdigit() and int(s) < len(self.styles):
             style = self.styles[int(s)]
-        v_text = (v.text or "") if v is not None else None
-        formula = (f.text or "") if f is not None else None
-        inline = text_of(inline_e) if inline_e is not None else None
         value = _typed_value(c.get("t") or "n", v_text, inline, style, self.shared, self.epoch)
         if value is None and formula is None:
             return
@@ -87,12 +90,26 @@ class SheetFill:
         ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
         c_tag = ns + "c"
         sheet_data = root.find(ns + "sheetData")
+        v_tag, is_tag = ns + "v", ns + "is"
         for row in sheet_data if sheet_data is not None else ():
             if not self.row(row):
                 break
             for c in row:
-                if c.tag == c_tag:
-                    self.cell(c)
+                if c.tag != c_tag:
+                    continue
+                if len(c) == 1 and (ref := c.get("r")) and (m := _CELL_REF.match(ref)):
+                    # the usual cells, <c r=".."><v>..</v></c> and <c r=".."><is>..</is></c>: what
+                    # cell() does, without its walk over the children
+                    child = c[0]
+                    if child.tag == v_tag:
+                        self.col_no = col_index(m.group(1))
+                        self._value(c, self.col_no, child.text or "", None, None)
+                        continue
+                    if child.tag == is_tag:
+                        self.col_no = col_index(m.group(1))
+                        self._value(c, self.col_no, None, None, text_of(child))
+                        continue
+                self.cell(c)
         for mc in root.iter(ns + "mergeCell"):
             self.merge(mc)
 
