@@ -30,10 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # (module, attribute, label): the label's indent says which phase it is part of
 PHASES = (
-    ("selfeval_xl.batch", "_read", "read"),
+    ("selfeval_xl.reading.layouts", "read_workbook", "read"),
     ("selfeval_xl.ooxml.package", "open_book", "  open the zip, workbook, styles, shared strings"),
-    ("selfeval_xl.ooxml.package", "_XlsxBook._sheet", "  parse sheets into grids"),
-    ("selfeval_xl.reading.template_layout", "read_indicator_table", "  indicator rows (without the parse)"),
+    ("selfeval_xl.ooxml.xlsx_book", "XlsxBook._sheet", "  parse sheets into grids"),
+    ("selfeval_xl.reading.indicator_table", "read_indicator_table", "  indicator rows (without the parse)"),
     ("selfeval_xl.reading.values", "parse_value", "    parse_value"),
     ("selfeval_xl.reading.review_columns", "read_review_sheet", "  review columns of an earlier 评分结果"),
     ("selfeval_xl.batch", "score", "score"),
