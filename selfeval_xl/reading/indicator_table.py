@@ -41,14 +41,10 @@ def read_indicator_table(
     cols = {h: found[h] for h in wanted if h in found}
     data.columns = {h: L.col_letter(c) for h, c in cols.items()}
     data.indicator_header_row = header_row
+    # more rows than a table can hold (the grid stopped reading, or the rows go on): one error
+    too_many = UnreadableWorkbook.at(data.file, data.sheet(sheet), None, "too-many-rows", limit=L.MAX_INDICATOR_ROWS)
     if grid.truncated:
-        raise UnreadableWorkbook.at(
-            data.file,
-            data.sheet(sheet),
-            None,
-            "too-many-rows",
-            limit=L.MAX_INDICATOR_ROWS,
-        )
+        raise too_many
     level_cols = [cols[h] for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols]
     merged = merge_fill(grid, level_cols, header_row + 1)
     year = data.year
@@ -71,13 +67,7 @@ def read_indicator_table(
                 continue
             break
         if len(records) >= L.MAX_INDICATOR_ROWS:
-            raise UnreadableWorkbook.at(
-                data.file,
-                data.sheet(sheet),
-                None,
-                "too-many-rows",
-                limit=L.MAX_INDICATOR_ROWS,
-            )
+            raise too_many
         # carry 一级/二级 down over blanks (merged or simply left empty under a heading)
         for h in (L.I_LEVEL1, L.I_LEVEL2):
             if is_blank(raw.get(h)):
