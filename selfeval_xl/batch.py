@@ -299,7 +299,7 @@ class _Summary:
         except OSError as exc:
             self.fail(exc)
 
-    def call(self, method: str, *args) -> None:  # type: ignore[no-untyped-def]
+    def call(self, method: str, *args: object) -> None:
         if self.writer is not None:
             try:
                 getattr(self.writer, method)(*args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -361,9 +361,13 @@ class Problem:
 
 
 class HasProblems:
-    """Mixin for results that carry ``problems``: the errors and the warnings among them."""
+    """Mixin for results that carry ``problems`` (a field, or a property computing them): the
+    errors and the warnings among them."""
 
-    problems: list[Problem]
+    if TYPE_CHECKING:  # declared for the type checker only: a subclass may make it a property
+
+        @property
+        def problems(self) -> list[Problem]: ...
 
     @property
     def errors(self) -> list[Problem]:

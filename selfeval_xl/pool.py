@@ -154,7 +154,7 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
         return
 
 
-def _failed(path: Path, display: str, code: str, **fields: object) -> FileOutcome:
+def _failed(path: Path, display: str, code: str, **fields: str) -> FileOutcome:
     return FileOutcome(path, display, error=Problem.at(display, None, None, code, **fields))
 
 
@@ -169,7 +169,7 @@ def _death(task: Task, exitcode: int | None) -> FileOutcome:
 
 
 class _Worker:
-    def __init__(self, ctx: mp.context.BaseContext, process: Process):
+    def __init__(self, ctx: mp.context.ForkContext, process: Process):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), process), daemon=True)
         self.proc.start()
@@ -246,7 +246,7 @@ def _stop(workers: list[_Worker]) -> None:
     removes its temp file), then make sure none is left."""
     for w in workers:
         with contextlib.suppress(OSError, ValueError):
-            if w.queued:
+            if w.queued and w.proc.pid is not None:  # started, so it has one
                 os.kill(w.proc.pid, signal.SIGTERM)
             else:
                 w.conn.send(None)

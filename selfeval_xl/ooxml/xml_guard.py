@@ -6,6 +6,8 @@ not the part."""
 from __future__ import annotations
 
 import xml.etree.ElementTree as plain_et
+from collections.abc import Callable, Iterator
+from typing import cast
 from xml.etree.ElementTree import Element
 from xml.parsers import expat
 
@@ -57,19 +59,30 @@ def check_depth(data: bytes, name: str, part: str) -> None:
     p.Parse(data, True)
 
 
-def stream_parse(  # type: ignore[no-untyped-def]
-    data: bytes, on_end, name: str, part: str, keep_depth: int, on_start=None, sheet: str | None = None
+# on_end(element, local name, depth); on_start(...) answers whether to go on
+ElementEvent = Callable[[Element, str, int], object]
+
+
+def stream_parse(
+    data: bytes,
+    on_end: ElementEvent,
+    name: str,
+    part: str,
+    keep_depth: int,
+    on_start: ElementEvent | None = None,
+    sheet: str | None = None,
 ) -> None:
     """Parse ``data`` incrementally, calling ``on_end(element, local name, depth)`` as each
     element closes (and ``on_start(element, local name, depth)`` as each opens, when given: a
     false answer stops the parse there). After each block fed, the finished children of open
     elements above ``keep_depth`` are dropped, so memory stays bounded by a block, not by the part."""
-    parser = plain_et.XMLPullParser(events=("start", "end"))
+    parser: plain_et.XMLPullParser = plain_et.XMLPullParser(events=("start", "end"))
     stack: list[Element] = []
     locals_: dict[str, str] = {}
     for i in range(0, len(data), FEED):
         parser.feed(data[i : i + FEED])
-        for event, e in parser.read_events():
+        # with only start and end asked for, every event is (name, element)
+        for event, e in cast(Iterator[tuple[str, Element]], parser.read_events()):
             tag = e.tag
             local = locals_.get(tag)
             if local is None:

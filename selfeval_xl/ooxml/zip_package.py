@@ -96,7 +96,7 @@ class Package:
                 open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh,
                 open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as raw,
             ):
-                out = ZipOut(fh)  # type: ignore[arg-type]
+                out = ZipOut(fh)
                 for info in self.infos:
                     if info.filename in dropped:
                         continue
