@@ -40,25 +40,6 @@ def set_count(attrs: str, n: int) -> str:
     return f' count="{n}"' + attrs
 
 
-def intern_item(xml: str, p: str, list_name: str, tag: str, item: str, before: str | None = None) -> tuple[str, int]:
-    """Index of ``item`` in the ``list_name`` list, appending it (and fixing ``count``) if absent.
-    A missing list is created before the ``before`` element."""
-    hidden = masked(xml)  # found outside comments (same indices); the comments themselves kept
-    m = section(hidden, p, list_name)
-    if m is None:
-        if before is None or (anchor := re.search(rf"<{p}{before}\b", hidden)) is None:
-            raise PackageError(f"styles.xml 缺少 <{list_name}>")
-        new = f'<{p}{list_name} count="1">{item}</{p}{list_name}>'
-        return xml[: anchor.start()] + new + xml[anchor.start() :], 0
-    present = items(m.group(2) or "", p, tag)
-    if item in present:
-        return xml, present.index(item)
-    attrs = set_count(m.group(1), len(present) + 1)
-    body = xml[m.start(2) : m.end(2)] if m.group(2) is not None else ""
-    new = f"<{p}{list_name}{attrs}>{body}{item}</{p}{list_name}>"
-    return xml[: m.start()] + new + xml[m.end() :], len(present)
-
-
 def insert_before_close(xml: str, local: str, text: str) -> str:
     """Insert ``text`` just before ``</local>`` (expanding ``<local/>`` if needed)."""
     p = prefix(xml, local)
