@@ -875,3 +875,15 @@ def test_write_back_of_a_large_legal_workbook_copies_member_by_member(tmp_path, 
     with zipfile.ZipFile(path) as zf:
         assert zf.getinfo("xl/media/image3.png").file_size == 60 * 1024 * 1024
     assert run.peak_mb < 200, run.peak_mb  # the whole file in memory was 265 MB; one member ~120
+
+
+def test_template_on_a_full_disk_is_one_chinese_line_and_leaves_nothing(small_disk):
+    # XlsxWriter wraps the disk's OSError in its own FileCreateError; the command line's one-line
+    # file error must still be what the user sees, and no half-written template stays behind
+    filler = small_disk / "占位"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    filler.write_bytes(b"\0" * (free - 4 * 1024))  # a template is ~15 KB: it cannot fit
+    run = run_measured(selfeval("template", "-o", str(small_disk / "模板.xlsx")))
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.startswith("错误：无法读写文件") and "磁盘空间不足" in run.stderr, run.stderr
+    assert sorted(p.name for p in small_disk.iterdir()) == ["占位"]

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
+from selfeval_xl.outputs.summary_xlsx import close_workbook
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.layouts import has_own_sheets
 from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
@@ -192,7 +193,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         notes.write_string(r, 0, label, head)
         notes.write_string(r, 1, value, wrap)
     print_xlsxwriter(notes, (14, 90), footer_text(L.S_SAMPLE, L.S_SAMPLE_NOTES))
-    wb.close()
+    close_workbook(wb)  # a full disk: the OSError, not XlsxWriter's wrapper
 
 
 def _lines(text: str, width: float) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,12 +122,30 @@ class SummaryBook:
     def close(self) -> None:
         """Write the workbook. A full disk or a vanished folder comes out as the OSError it is
         (XlsxWriter wraps it in its own FileCreateError, which the batch would not expect)."""
-        from xlsxwriter.exceptions import FileCreateError
+        close_workbook(self.wb)
 
+
+def close_workbook(wb: Any) -> None:
+    """Close (write) an XlsxWriter workbook. A full disk or a vanished folder comes out as the
+    OSError it is: XlsxWriter wraps it in its own FileCreateError, which callers (the batch, the
+    command line's one-line file errors) would not expect and would show as a traceback."""
+    from xlsxwriter.exceptions import FileCreateError
+
+    # XlsxWriter's half-written zip stays open in the frames of its traceback; when they go, its
+    # __del__ tries to close it on the same full disk: let that fail quietly here, not at exit as
+    # an "Exception ignored … Traceback" under our one-line message
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: None if isinstance(u.exc_value, OSError) else hook(u)
+    try:
         try:
-            self.wb.close()
+            wb.close()
+            return
         except FileCreateError as exc:
             reason = next((e for e in (*exc.args, exc.__context__) if isinstance(e, OSError)), None)
             if reason is None:
                 raise
-            raise reason from exc
+            reason.__traceback__ = reason.__context__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    raise reason

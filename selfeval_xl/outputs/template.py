@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.ooxml.ownership import stamp
 from selfeval_xl.outputs import pagesetup as P
+from selfeval_xl.outputs.summary_xlsx import close_workbook
 from selfeval_xl.outputs.template_data_sheets import budget_sheet, dept_data_sheet, info_sheet
 from selfeval_xl.outputs.template_guide import guide_sheet
 from selfeval_xl.outputs.template_indicators import indicators_sheet
@@ -65,7 +66,7 @@ def _write(tmp: Path, rules: RuleSet, values: Mapping[str, Any]) -> None:
         # a blank template does not know its unit yet: its file name (&F) stands in for it
         ws.set_footer(P.footer_text(*whose, ws.name, codes="" if unit else "&F"), {"margin": P.MARGIN_HF})
     _meta(wb, f, rules)
-    wb.close()
+    close_workbook(wb)  # a full disk: the OSError, not XlsxWriter's wrapper
 
 
 def _meta(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> None:
