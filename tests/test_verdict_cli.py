@@ -271,3 +271,8 @@ def test_duplicate_counts_in_the_terminal_line_as_in_the_workbook(runner, make_w
     copy = lines.index("镜湖区残联 - 副本.xlsx：已评分，核定总分 100.00（优），错误 0，警告 2")
     assert [line.split("：")[0] for line in lines[copy + 1 : copy + 3]] == ["警告", "警告"]
     assert "申报得分 9 与核定得分 10 不一致" in lines[copy + 1] and "同一单位" in lines[copy + 2]
+    # validate counts it the same way (its file lines go to stdout, each file's problems before it)
+    result = runner.invoke(cli, ["validate", str(inbox)])
+    assert "镜湖区残联 - 副本.xlsx：已评分，核定总分 100.00（优），错误 0，警告 2" in result.stdout.splitlines()
+    assert "镜湖区残联.xlsx：已评分，核定总分 100.00（优），错误 0，警告 1" in result.stdout.splitlines()
+    assert sum("同一单位" in line for line in result.stderr.splitlines()) == 2

@@ -35,17 +35,23 @@ from selfeval_xl.reading import contract as L
 def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | None, debug: bool, layout: str) -> None:
     tally = Tally()
     duplicates = Duplicates()
+    # each file's lines wait until every file is read: a duplicate found later is one warning
+    # more in its line, as score counts it (the problem lines, then the file's line, as before)
+    held: list[tuple[str, list[str], tuple[str, str]]] = []
     for outcome in score_paths(paths, rules_or_usage(rules_path), debug, layout, isolate=True):
         if outcome.skipped:
             continue
         tally.add(outcome)
         if outcome.result is not None:
             duplicates.add(outcome.result.identity, outcome.display, outcome.path)
-        for p in outcome.problems:
-            click.echo(problem_line(p), err=True)
-        click.echo(file_line(outcome))
-    for _, problem in duplicates.problems().values():  # known only once every file is read
-        click.echo(problem_line(problem), err=True)
+        lines = (file_line(outcome), file_line(outcome, extra_warnings=1))
+        held.append((outcome.display, [problem_line(p) for p in outcome.problems], lines))
+    found = {display: problem for display, (_, problem) in duplicates.problems().items()}
+    for display, problem_lines, (line, line_with_duplicate) in held:
+        extra = found.get(display)
+        for text in problem_lines + ([problem_line(extra)] if extra is not None else []):
+            click.echo(text, err=True)
+        click.echo(line if extra is None else line_with_duplicate)
     others = [display for _, display in find_other_files(paths)]
     for _ in others:
         tally.add_other()
