@@ -13,9 +13,10 @@ from conftest import base_rows, office_resave, row, soffice
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.outputs.results_sheet import HEADER_ROW, indicator_row
 from selfeval_xl.outputs.writeback import result_path
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.contract import RESULT_HEADER_ROW as HEADER_ROW
+from selfeval_xl.reading.contract import result_indicator_row as indicator_row
 
 # Indicator records of the results sheet, in order: 0 预算执行率, 1 康复服务比例 (15 分), 2 托养服务人次数
 # (10), 3 服务规范性 (10), 4 项目完成时间 (5), 5 燃油补贴标准 (10), 6 残疾人康复服务水平 (15),

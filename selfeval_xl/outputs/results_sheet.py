@@ -46,8 +46,7 @@ STATUS_STYLE = {
 TITLE = Style(bold=True, size=16, align="center")
 SUBTITLE = Style()
 
-TITLE_ROWS, HEADER_ROW = L.RESULT_TITLE_ROWS, L.RESULT_HEADER_ROW  # the title block, then the header
-indicator_row, review_cell = L.result_indicator_row, L.review_cell
+HEADER_ROW = L.RESULT_HEADER_ROW  # below the title block (SPEC §4.1)
 # Printed at ≥ 75 % (8.25 pt for an 11 pt workbook): long text columns wrap to make room.
 PRINT_SCALE = 0.75
 TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
@@ -101,7 +100,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     for e in orphans:
         cells = _entry_cells((e.score, e.note))
         n = spec.add((e.level1, e.level2, e.name, *[None] * 7, ORPHAN_NOTE, *cells), row_styles)
-    first, last = indicator_row(0), indicator_row(len(card.records) + len(orphans) - 1)
+    first, last = L.result_indicator_row(0), L.result_indicator_row(len(card.records) + len(orphans) - 1)
     assert n == last
     if last >= first:
         for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
