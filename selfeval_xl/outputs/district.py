@@ -11,17 +11,13 @@ from selfeval_xl.errors import problem_title
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
 from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
+from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block, todo
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH
 
 TOP = 5
-
-
-def _name(r: dict[str, Any]) -> str:
-    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
-    return f"{unit}（{project}）" if project else str(unit)
 
 
 def _short(text: str, n: int = 16) -> str:
@@ -88,7 +84,7 @@ def draft_district(summary: Path) -> list[Block]:
     if with_rate:
         worst = with_rate[:TOP]
         png = hbar_chart(
-            [_short(_name(r)) for r in worst],
+            [_short(unit_and_project(r)) for r in worst],
             [r["预算执行率"] * 100 for r in worst],
             "预算执行率最低的单位",
             "预算执行率（%）",
@@ -101,7 +97,7 @@ def draft_district(summary: Path) -> list[Block]:
             widths=(6.2, 2.6, 2.6, 2.2, 2.0),
             rows=[
                 (
-                    _name(r),
+                    unit_and_project(r),
                     _amount(r.get("全年预算数(万元)")),
                     _amount(r.get("全年执行数(万元)")),
                     fmt_pct(r["预算执行率"] * 100),
@@ -122,7 +118,7 @@ def draft_district(summary: Path) -> list[Block]:
                 widths=(7.6, 2.0, 2.0, 2.0, 2.0),
                 rows=[
                     (
-                        _name(r),
+                        unit_and_project(r),
                         fmt_num(r.get("申报总分")),
                         fmt_num(r["核定总分"]),
                         fmt_num(r["得分差异"]),
@@ -168,7 +164,7 @@ def draft_district(summary: Path) -> list[Block]:
                 out += [
                     Block(
                         "bullet",
-                        f"{_name(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个，警告 {r.get('警告数') or 0} 个",
+                        f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个，警告 {r.get('警告数') or 0} 个",
                     )
                     for r in group
                 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block
 from selfeval_xl.rounding import fmt_num, round_half_up
 
@@ -15,11 +16,6 @@ NUMERALS = "一二三四五六七八九十"
 
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def _name(r: dict[str, Any]) -> str:
-    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
-    return f"{unit}（{project}）" if project else str(unit)
 
 
 def heading(n: int, text: str) -> Block:
@@ -53,7 +49,13 @@ def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
             "table",
             headers=("单位（项目）", "核定总分", "复核总分", "变动", "等级"),
             rows=[
-                (_name(r), fmt_num(r["核定总分"]), fmt_num(r["复核总分"]), _signed(m), str(r.get("等级") or ""))
+                (
+                    unit_and_project(r),
+                    fmt_num(r["核定总分"]),
+                    fmt_num(r["复核总分"]),
+                    _signed(m),
+                    str(r.get("等级") or ""),
+                )
                 for r, m in ranked[:TOP]
             ],
         )
@@ -85,7 +87,7 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     def table_rows(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         return [
             (
-                _name(r),
+                unit_and_project(r),
                 fmt_num(r.get("上年核定总分")),
                 fmt_num(round_half_up(r["上年核定总分"] + r["变化"])),
                 _signed(r["变化"]),
@@ -103,7 +105,8 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     if changed:
         out.append(Block("p", f"等级变化 {len(changed)} 份："))
         out += [
-            Block("bullet", f"{_name(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])} 分）") for r in changed
+            Block("bullet", f"{unit_and_project(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])} 分）")
+            for r in changed
         ]
     else:
         out.append(Block("p", "与上年相比，各单位等级均无变化。"))

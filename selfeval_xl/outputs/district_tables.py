@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.summary_table import column
 from selfeval_xl.scoring.verdict import FINAL, REVIEWED, STATUS_ZH
 
 if TYPE_CHECKING:
@@ -65,16 +66,21 @@ def load(summary: Path) -> DistrictFrames:
 
 
 def _numbers(df: pd.DataFrame, col: str) -> pd.Series:
+    """A column as numbers (text and blanks NaN; all NaN when the summary has no such column)."""
     import pandas as pd
 
-    if col not in df.columns:
-        return pd.Series(float("nan"), index=df.index, dtype=float)
-    return pd.to_numeric(df[col], errors="coerce")
+    return pd.to_numeric(column(df, col), errors="coerce")
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts with None for blanks (NaN never reaches the text)."""
     return [{str(k): (None if is_blank(v) else v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def unit_and_project(r: dict[str, Any]) -> str:
+    """How a 汇总 row is named in the report: 单位名称（项目名称）, or the unit alone."""
+    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
+    return f"{unit}（{project}）" if project else str(unit)
 
 
 def is_blank(v: object) -> bool:
@@ -90,9 +96,7 @@ def status_counts(f: DistrictFrames) -> pd.Series:
 
 def kind_counts(f: DistrictFrames) -> pd.Series:
     """Graded files per 评价类型, in order of first appearance."""
-    kinds = f.ranked.get("评价类型")
-    if kinds is None:
-        kinds = f.ranked.index.to_series().map(lambda _: None)
+    kinds = column(f.ranked, "评价类型")
     return kinds.fillna("未注明").value_counts(sort=False)
 
 
