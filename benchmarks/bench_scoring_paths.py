@@ -77,7 +77,7 @@ def main() -> None:
         chunk = [item for i in range(n) for item in per_book[i % len(per_book)]]
         repeat = max(3, 2000 // max(1, len(chunk)))
         by_row = best_of(lambda chunk=chunk: [kind.score(case) for kind, case in chunk], repeat)
-        by_column = best_of(lambda chunk=chunk: score_cases(chunk, min_rows=1), repeat)
+        by_column = best_of(lambda chunk=chunk: score_cases(chunk), repeat)
         faster = "column-wise" if by_column < by_row else "row by row"
         if by_column < by_row and crossover is None:
             crossover = len(chunk)

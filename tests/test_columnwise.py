@@ -35,7 +35,7 @@ case = st.builds(
 @given(st.sampled_from(COLUMN_KINDS), st.lists(case, min_size=1, max_size=40))
 def test_column_scores_equal_row_scores(kind, cases):
     by_row = [kind.score(c) for c in cases]
-    by_column = score_cases([(kind, c) for c in cases], min_rows=1)
+    by_column = score_cases([(kind, c) for c in cases])
     assert all(math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12) for x, y in zip(by_row, by_column, strict=True))
 
 
@@ -48,7 +48,7 @@ def test_column_scores_by_hand():
         (KINDS["eq"], Case(10, 100, 90, "=", RULES)),  # 10 × 90 ÷ 100 = 9
         (KINDS["budget"], Case(10, 100, 87.5, "≥", RULES, "%")),  # 10 × min(87.5%, 100%) = 8.75
     ]
-    assert score_cases(rows, min_rows=1) == [10, 8, 5, 8, 9, 8.75]
+    assert score_cases(rows) == [10, 8, 5, 8, 9, 8.75]
 
 
 def test_the_scoring_paths_benchmark_prints_both_paths():

@@ -14,17 +14,11 @@ from typing import cast
 
 from selfeval_xl.rules.rule_kinds import Case, RuleKind
 
-# Fewer rows than this are scored row by row even when asked for column-wise (a DataFrame costs
-# ≈ 2 ms to set up whatever its length).
-COLUMNWISE_MIN_ROWS = 400
 
-
-def score_cases(items: Sequence[tuple[RuleKind, Case]], min_rows: int = COLUMNWISE_MIN_ROWS) -> list[float]:
-    """The unrounded score of every (kind, case), in order: row by row when there are fewer than
-    ``min_rows`` of them, else as one DataFrame (kind, rule set, 分值, 指标值, 实际完成值) grouped by
-    kind and rule set, each group through its kind's column function (kinds without one: row by row)."""
-    if len(items) < min_rows:
-        return [kind.score(case) for kind, case in items]
+def score_cases(items: Sequence[tuple[RuleKind, Case]]) -> list[float]:
+    """The unrounded score of every (kind, case), in order, as one DataFrame (kind, rule set, 分值,
+    指标值, 实际完成值) grouped by kind and rule set, each group through its kind's column function
+    (kinds without one: row by row)."""
     import pandas as pd
 
     kinds = {kind.name: kind for kind, _ in items}
