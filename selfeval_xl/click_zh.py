@@ -3,7 +3,7 @@
 click words its messages in English (marked for gettext, with no catalogue shipped). Rather than
 reach into click's modules, the ``selfeval`` group and its commands (``ZhGroup``/``ZhCommand``)
 translate what click produces, through click's public API: the help text a command formats
-(``get_help``/``get_usage``) and an error's printed form (``ClickException.show`` into a
+(``get_help``) and an error's printed form (``ClickException.show`` into a
 buffer). ``translate`` matches the table's English templates — ``{name}`` placeholders capture
 the text click filled in — so "Missing argument 'PATHS...'" reads 缺少参数 'PATHS...'. A message
 not in the table (a newer click's) stays English rather than breaking. Exit codes are click's
@@ -163,27 +163,23 @@ def _padded(zh: str, width: int) -> str:
     return zh + " " * max(0, width - 2 * len(zh))
 
 
-class ZhCommand(click.Command):
-    """A command whose help and usage lines are in Chinese."""
+class _ChineseHelp(click.Command):
+    """A help page in Chinese (a usage line inside an error is translated with the whole error,
+    by ``ZhGroup.main``)."""
 
     def get_help(self, ctx: click.Context) -> str:
         return translate_help(super().get_help(ctx))
 
-    def get_usage(self, ctx: click.Context) -> str:
-        return translate(super().get_usage(ctx))
+
+class ZhCommand(_ChineseHelp):
+    """A subcommand: its help page in Chinese."""
 
 
-class ZhGroup(click.Group):
+class ZhGroup(_ChineseHelp, click.Group):
     """The top command: its help in Chinese, and every error click raises on the way to a
     subcommand (a missing argument, a bad value, an unknown option) printed in Chinese."""
 
     command_class = ZhCommand
-
-    def get_help(self, ctx: click.Context) -> str:
-        return translate_help(super().get_help(ctx))
-
-    def get_usage(self, ctx: click.Context) -> str:
-        return translate(super().get_usage(ctx))
 
     @overload
     def main(
