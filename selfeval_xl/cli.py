@@ -2,21 +2,60 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import click
 
 from selfeval_xl import click_zh
 from selfeval_xl._fs import os_reason
-from selfeval_xl.commands.demo_serve import demo_cmd, serve_cmd
-from selfeval_xl.commands.report import report_cmd, sample_cmd
-from selfeval_xl.commands.score import score_cmd, validate_cmd
-from selfeval_xl.commands.template import convert_cmd, template_cmd
+
+# name → (module, attribute): a command's module (and the reading, scoring and writing it
+# pulls in) is imported only when that command runs or help lists it, so that `selfeval
+# --version` and each command start without loading the others
+COMMANDS = {
+    "convert": ("selfeval_xl.commands.template", "convert_cmd"),
+    "demo": ("selfeval_xl.commands.demo_serve", "demo_cmd"),
+    "report": ("selfeval_xl.commands.report", "report_cmd"),
+    "sample": ("selfeval_xl.commands.report", "sample_cmd"),
+    "score": ("selfeval_xl.commands.score", "score_cmd"),
+    "serve": ("selfeval_xl.commands.demo_serve", "serve_cmd"),
+    "template": ("selfeval_xl.commands.template", "template_cmd"),
+    "validate": ("selfeval_xl.commands.score", "validate_cmd"),
+}
+
+
+class _LazyCommands(MutableMapping[str, click.Command]):
+    """The group's ``commands``: every name from the start (help, suggestions for a mistyped
+    name), each command imported on first lookup."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, attribute = COMMANDS[name]
+            self._loaded[name] = getattr(importlib.import_module(module), attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("selfeval's commands are fixed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(COMMANDS.keys() | self._loaded.keys()))
+
+    def __len__(self) -> int:
+        return len(COMMANDS.keys() | self._loaded.keys())
 
 
 class _Group(click_zh.ZhGroup):
-    """File-system trouble outside the per-file handling (an output open in Excel, a folder
-    that is a file, a full disk) ends as one Chinese line, never a traceback."""
+    """Subcommands loaded on first use (``COMMANDS``). File-system trouble outside the per-file
+    handling (an output open in Excel, a folder that is a file, a full disk) ends as one Chinese
+    line, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -26,14 +65,10 @@ class _Group(click_zh.ZhGroup):
             raise click.ClickException(f"无法读写文件{where}（{os_reason(exc)}）") from None
 
 
-@click.group(cls=_Group, help="预算绩效自评评分工具：生成模板、校验、评分、起草报告。")
+@click.group(cls=_Group, commands=_LazyCommands(), help="预算绩效自评评分工具：生成模板、校验、评分、起草报告。")
 @click.version_option(package_name="selfeval_xl", message="%(version)s")
 def cli() -> None:
     pass
-
-
-for _command in (template_cmd, validate_cmd, score_cmd, demo_cmd, report_cmd, sample_cmd, convert_cmd, serve_cmd):
-    cli.add_command(_command)
 
 
 def main() -> None:  # pragma: no cover - console entry

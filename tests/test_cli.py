@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -22,7 +23,10 @@ def runner(tmp_path_factory, monkeypatch):
 
 
 def test_every_command_has_chinese_help(runner):
+    names = cli.list_commands(click.Context(cli))
+    assert names == ["convert", "demo", "report", "sample", "score", "serve", "template", "validate"]
     for name, command in cli.commands.items():
+        assert command.name == name
         assert command.help and any("\u4e00" <= ch <= "\u9fff" for ch in command.help), name
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0
