@@ -32,6 +32,7 @@ def test_bench_pipeline_runs_and_prints_every_figure():
         "floor (inflate + parse)",
         "read + validate + score",
         "openpyxl pipeline (peer)",
+        "start-up: selfeval --version",
         "selfeval score --jobs 1",
         "selfeval score --jobs 2",
         "per core:",
