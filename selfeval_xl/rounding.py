@@ -8,10 +8,41 @@ from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = ["fmt_num", "fmt_pct", "percent_fraction", "round_half_up"]
 
+_SCALE = [10**k for k in range(16)]
+
 
 def round_half_up(x: float, places: int = 2) -> float:
     """四舍五入 to ``places`` decimals (2.675 → 2.68, unlike round()). Float noise below
-    1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5."""
+    1e-9 is cleared first so that 4.4999999999 computed for 4.5 still rounds as 4.5.
+
+    The rule is that of ``decimal`` (``_decimal_round``) on the shortest repr of ``round(x, 9)``;
+    a float with a plain repr takes a shortcut to the same result: the repr's digits cut after
+    ``places`` decimals, the cut-off digit rounding away from zero, the integer divided by
+    10**places (int / int is correctly rounded, as is ``float(Decimal)``). The scorer rounds
+    a few hundred numbers a workbook, so the shortcut pays."""
+    if type(x) is float:
+        if not -1e15 < x < 1e15:
+            return x  # NaN (no number), ±inf or past 1e15: no decimals left to round
+        if places >= 16:
+            return _decimal_round(x, places)
+        y = round(x, 9)
+        if y.is_integer():
+            return y
+        s = repr(y)
+        if "e" not in s:  # a plain repr: digits, one "." (exponents from 1e-5 down go the slow way)
+            i = s.index(".")
+            if len(s) - i - 1 <= places:
+                return y  # nothing to cut: the same digits, the same float
+            cut = i + 1 + places
+            if s[0] == "-":
+                q = int(s[1:i] + s[i + 1 : cut]) + (s[cut] >= "5")
+                return -(q / _SCALE[places])
+            q = int(s[:i] + s[i + 1 : cut]) + (s[cut] >= "5")
+            return q / _SCALE[places]
+    return _decimal_round(x, places)
+
+
+def _decimal_round(x: float, places: int) -> float:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return x
     if not math.isfinite(x) or abs(x) >= 1e15:

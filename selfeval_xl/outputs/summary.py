@@ -27,7 +27,7 @@ from selfeval_xl.outputs.summary_ranking import SummaryRow, competition_ranks, w
 from selfeval_xl.outputs.summary_rows import (
     CAP_TEXT,
     CAPS,
-    ROW_MARK,
+    ROW_MARK_BYTES,
     Rendered,
     detail_values,
     problem_rows_xml,
@@ -52,6 +52,11 @@ __all__ = [
     "problem_values",
     "render",
 ]
+
+
+def _numbered(rows: list[bytes], first: int) -> bytes:
+    """Rendered rows with their row numbers put in, ``first`` for the first."""
+    return b"".join([xml.replace(ROW_MARK_BYTES, b"%d" % r) for r, xml in enumerate(rows, first)])
 
 
 class SummaryWriter:
@@ -111,9 +116,9 @@ class SummaryWriter:
             widest[:] = [max(a, b) for a, b in zip(widest, found, strict=True)]
         if obj["year"]:
             self.years.add(obj["year"])
-        for tpl in rendered[1]:
-            self.n_problems += 1
-            self.problems.write(tpl.replace(ROW_MARK, str(self.n_problems + 1)))
+        if rendered[1]:
+            self.problems.write(_numbered(rendered[1], self.n_problems + 2), len(rendered[1]))
+            self.n_problems += len(rendered[1])
         if obj["total"] is None:
             self.n_unscored += 1
             first = obj["problems"][0] if obj["problems"] else {"code": "", "message": ""}
@@ -125,15 +130,15 @@ class SummaryWriter:
         lead = (obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
         if obj.get("status") == BLANK:  # nothing executed was filled in: no rate to show
             obj = {**obj, "budget": {**(obj["budget"] or {}), "executed": None, "rate": None}}
-        spilled: list[tuple[Any, ...]] | None = None
-        for i, tpl in enumerate(rendered[0]):
-            if self.n_detail < self.detail_limit:
-                self.n_detail += 1
-                self.detail.write(tpl.replace(ROW_MARK, str(self.n_detail + 1)))
-            else:
-                spilled = spilled or list(detail_values(obj))
-                self.spill.write(spilled[i])
-                self.csv_path = self.spill.path
+        rows = rendered[0]
+        fit = max(0, min(len(rows), self.detail_limit - self.n_detail))
+        if fit:
+            self.detail.write(_numbered(rows[:fit] if fit < len(rows) else rows, self.n_detail + 2), fit)
+            self.n_detail += fit
+        if fit < len(rows):  # past Excel's last row: the rest go to the CSV
+            for values in list(detail_values(obj))[fit:]:
+                self.spill.write(values)
+            self.csv_path = self.spill.path
         for name, _, _ in subtotals:
             if name not in self.levels:
                 self.levels.append(name)
@@ -168,7 +173,7 @@ class SummaryWriter:
         file = problem.where.file
         self.n_problems += 1
         xml = problem_rows_xml(iter([problem_values(file, problem.as_dict())]), self.widest[L.S_PROBLEMS])[0]
-        self.problems.write(xml.replace(ROW_MARK, str(self.n_problems + 1)))
+        self.problems.write(_numbered([xml.encode()], self.n_problems + 1))
         for row in self.rows:
             if row.file == file:
                 if problem.is_error:

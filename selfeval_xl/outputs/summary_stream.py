@@ -22,12 +22,13 @@ class RowStream:
         self.ncols, self.last_row = ncols, 1  # row 1 is the header, written with the workbook
         fd, path = tempfile.mkstemp(prefix=f".{beside.stem}.{name}.", suffix=".xml", dir=beside.parent)
         self.path = Path(path)
-        self.fh: IO[str] | None = os.fdopen(fd, "w", encoding="utf-8")
+        self.fh: IO[bytes] | None = os.fdopen(fd, "wb")
 
-    def write(self, text: str) -> None:
+    def write(self, xml: bytes, rows: int = 1) -> None:
+        """``rows`` rows of sheet XML (UTF-8), numbered already."""
         assert self.fh is not None
-        self.fh.write(text)
-        self.last_row += 1
+        self.fh.write(xml)
+        self.last_row += rows
 
     def close(self) -> Path:
         if self.fh is not None:

@@ -26,7 +26,7 @@ REVERSE_METHODS = ("ratio", "linear")
 BUDGET = "budget"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Case:
     """One computed row as a kind sees it: 分值, target and actual in one unit (percent for the
     budget and 共性 rows), the operator shown, the rule set, and the 共性指标 if it is one."""
@@ -327,9 +327,12 @@ KINDS: Mapping[str, RuleKind] = MappingProxyType(
 COMMON_METHODS = tuple(dict.fromkeys(k.common_method for k in KINDS.values() if k.common_method))
 
 
+_BY_OPERATOR = {op: k for k in reversed(list(KINDS.values())) for op in k.operators}  # the first kind wins
+
+
 def for_operator(operator: str) -> RuleKind:
     """The kind that scores a 个性 row with this numeric 指标性质."""
-    return next(k for k in KINDS.values() if operator in k.operators)
+    return _BY_OPERATOR[operator]
 
 
 def for_common(method: str, operator: str) -> RuleKind | None:

@@ -130,6 +130,10 @@ class Common:
         )
 
 
+# 三级指标 texts as 共性指标 keys, remembered (every row of every workbook is looked up)
+_key = functools.lru_cache(maxsize=16384)(item_key)
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """Everything configurable about scoring one kind of evaluation."""
@@ -165,8 +169,14 @@ class RuleSet:
 
     def common_for(self, name: object) -> Common | None:
         """The 共性指标 a 三级指标 text names, if any."""
-        key = item_key(name)
-        return next((c for c in self.common if c.key == key), None)
+        return self._common_by_key.get(_key(name) if type(name) is str else item_key(name))
+
+    @functools.cached_property
+    def _common_by_key(self) -> dict[str, Common]:
+        found: dict[str, Common] = {}
+        for c in self.common:
+            found.setdefault(c.key, c)  # the first with a key, as the rule set lists them
+        return found
 
     @property
     def fingerprint(self) -> str:
@@ -195,7 +205,14 @@ class RuleSet:
         return f"{self.name} v{self.version}"
 
     def band(self, key: str) -> Band:
-        return next(b for b in self.bands if b.key == key)
+        return self._bands_by_key[key]
+
+    @functools.cached_property
+    def _bands_by_key(self) -> dict[str, Band]:
+        found: dict[str, Band] = {}
+        for b in self.bands:
+            found.setdefault(b.key, b)
+        return found
 
 
 def builtin_path(kind: str) -> Path:

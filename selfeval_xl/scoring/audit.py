@@ -11,7 +11,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.context import ScoringContext, level1_of
 from selfeval_xl.scoring.scorecard import ScoredRow
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class AuditChecks(ScoringContext):
         sums: dict[str, list[float]] = {}
         first_row: dict[str, int] = {}
         for r in rows:
-            name = L.canonical_level1(r.level1)
+            name = level1_of(r.level1)
             acc = sums.setdefault(name, [0.0, 0.0])
             acc[0] += 0.0 if math.isnan(r.points) else r.points
             acc[1] += 0.0 if math.isnan(r.score) else r.score

@@ -4,6 +4,7 @@ base class of the scorer's parts (budget, resolution, qualitative rules, audit c
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from selfeval_xl.errors import Problem
@@ -13,6 +14,11 @@ from selfeval_xl.rules.ruleset import RuleSet
 
 # Problems are listed in the order of the workbook's sheets (then row, column).
 PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
+
+# Labels as matched (``normalize_label``: NFKC and three regex passes), remembered per text: a
+# table repeats its 一级/二级指标 on every row and a district's tables repeat each other's.
+label = functools.lru_cache(maxsize=16384)(L.normalize_label)
+level1_of = functools.lru_cache(maxsize=4096)(L.canonical_level1)
 
 
 class ScoringContext:
@@ -49,4 +55,4 @@ class ScoringContext:
     # rows -----------------------------------------------------------------------------
     def is_budget_row(self, level1: str, name: str) -> bool:
         ind = self.rules.budget_indicator
-        return L.canonical_level1(level1) == ind or L.normalize_label(name) == ind
+        return level1_of(level1) == ind or label(name) == ind

@@ -29,7 +29,7 @@ from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.ruleset import Common
-from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.context import ScoringContext, label
 from selfeval_xl.scoring.scorecard import Budget
 
 # The scorer's own methods, for rows no computed rule kind (``rules.rule_kinds``) scores.
@@ -107,7 +107,7 @@ class Resolver(ScoringContext):
             return self._need_actual(row, actual, out, date=True)
         if target.kind == NUMBER and op != QUAL:
             if op == "":
-                op = LE if L.normalize_label(r.level2) == self.rules.cost_level2 else EQ
+                op = LE if label(r.level2) == self.rules.cost_level2 else EQ
             out.method, out.operator = rule_kinds.for_operator(op).name, op
             out.target = math.nan if target.number is None else target.number
             out.unit = target.unit or r.unit

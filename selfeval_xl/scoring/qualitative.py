@@ -4,6 +4,7 @@ dates against a deadline. A part of the scorer."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import Value
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import Band
-from selfeval_xl.scoring.context import ScoringContext
+from selfeval_xl.scoring.context import ScoringContext, label
 from selfeval_xl.scoring.verdict import REVIEW_CODE
 
 if TYPE_CHECKING:
@@ -24,8 +25,8 @@ class QualitativeRules(ScoringContext):
 
     def classify(self, target: Value, actual: Value) -> str | None:
         """The band key (achieved/partial/failed) for an actual text, or None."""
-        a = L.normalize_label(actual.text or actual.display)
-        t = L.normalize_label(target.text or target.display)
+        a = label(actual.text or actual.display)
+        t = label(target.text or target.display)
         if not a:
             return None
         if a == t:
@@ -114,18 +115,20 @@ class QualitativeRules(ScoringContext):
         return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
 
 
+_SCALE_SUBJECTS = ("效果", "作用", "程度", "水平", "质量", "成效", "效益")
+
+
 def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
-    for i, word in sorted(enumerate(scale), key=lambda iw: -len(iw[1])):
+    for i, word in _longest_first(scale):
         if text == word:
             return i
-        if text.endswith(word) and text[: -len(word)] in (
-            "效果",
-            "作用",
-            "程度",
-            "水平",
-            "质量",
-            "成效",
-            "效益",
-        ):
+        if text.endswith(word) and text[: -len(word)] in _SCALE_SUBJECTS:
             return i
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _longest_first(scale: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """A scale's words with their positions, the longest first (较好 before 好, which it ends
+    with); worked out once per scale of a rule set."""
+    return tuple(sorted(enumerate(scale), key=lambda iw: -len(iw[1])))
