@@ -230,11 +230,12 @@ def run_batch(
                 unwritten.add(outcome.display)  # not to be written later either (counted as such)
             summary.call(
                 "add",
-                outcome.as_dict(),
+                outcome.as_dict(indicators=outcome.rendered is None),
                 result.subtotals if result else [],
                 result.grade_labels if result else (),
                 outcome.written or outcome.path,
                 outcome.rendered,
+                outcome.as_dict,  # the indicators too, for rows past Excel's last (the CSV)
             )
             outcome.rendered = None
             if result is not None:

@@ -3,6 +3,7 @@ its picklable summary ``Scored``, and the ``Tally`` a batch keeps instead of the
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +21,12 @@ if TYPE_CHECKING:
 @dataclass
 class Scored:
     """What a batch keeps of a scorecard: small and picklable (no workbook data, no frames),
-    so it can come back from a worker process and be dropped once summarised."""
+    so it can come back from a worker process and be dropped once summarised.
+
+    Pickled (from a worker to the batch), the JSON object's indicators travel as one packed
+    blob, unpacked only when the whole object is asked for (``json()``: ``--json`` and the web
+    page do; the console lines and the summary, whose rows the worker rendered, do not): ~60
+    small dicts a workbook were a third of the batch's per-file work."""
 
     total: float
     grade: str | None  # None for needs-correction and blank (SPEC §3.12)
@@ -32,6 +38,8 @@ class Scored:
     status: str = ""  # a ``verdict`` status
     reviewed_total: float | None = None
     identity: tuple[Identity, Where] | None = None  # which submission this is (duplicates)
+    n_rows: int = 0  # its indicator rows (what an outcome waiting in the pool weighs)
+    _packed: bytes | None = field(default=None, repr=False, compare=False)  # obj's indicators, pickled
 
     @classmethod
     def of(cls, card: Scorecard) -> Scored:
@@ -46,7 +54,30 @@ class Scored:
             card.status,
             card.reviewed_total,
             identity(card),
+            len(card.records),
         )
+
+    def json(self) -> ScorecardJson | None:
+        """The JSON object with its indicators (unpacked here if they came packed)."""
+        if self._packed is not None and self.obj is not None:
+            self.obj["indicators"] = pickle.loads(self._packed)
+            self._packed = None
+        return self.obj
+
+    def head(self) -> dict[str, Any] | None:
+        """The JSON object's keys but its indicators (as they are: no unpacking)."""
+        if self.obj is None:
+            return None
+        return {k: v for k, v in self.obj.items() if k != "indicators"}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        obj = self.obj
+        if obj is not None and self._packed is None and obj["indicators"]:
+            # the problems go as ``problems`` (FileOutcome.as_dict makes their dicts again)
+            state["obj"] = {k: v for k, v in obj.items() if k not in ("indicators", "problems")}
+            state["_packed"] = pickle.dumps(obj["indicators"], protocol=pickle.HIGHEST_PROTOCOL)
+        return state
 
 
 @dataclass
@@ -86,16 +117,23 @@ class FileOutcome(HasProblems):
             found = self.scored.problems if self.scored else []
         return found + ([self.write_problem] if self.write_problem else [])
 
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON object of SPEC §4.3 (all keys present, null for an unscored file)."""
+    def as_dict(self, indicators: bool = True) -> dict[str, Any]:
+        """The JSON object of SPEC §4.3 (all keys present, null for an unscored file); without
+        ``indicators`` (a summary that has them rendered already), no ``indicators`` key."""
         result = self.result
-        if result is not None and result.obj is not None:
-            obj = result.obj.copy()
+        head = result.head() if result is not None and not indicators else None
+        if head is not None:
+            obj: dict[str, Any] = head
+            obj["file"] = self.display
+        elif result is not None and result.obj is not None:
+            obj = dict(result.json() or {})
             obj["file"] = self.display
         else:
-            obj = unscored_json(self.display)
+            obj = dict(unscored_json(self.display))
+            if not indicators:
+                del obj["indicators"]
         obj["problems"] = [p.as_dict() for p in self.problems]
-        return dict(obj)
+        return obj
 
     @property
     def has_errors(self) -> bool:

@@ -182,8 +182,8 @@ class _Worker:
 
 
 def _rows(outcome: FileOutcome) -> int:
-    obj = outcome.result.obj if outcome.result is not None else None
-    return 1 + (len(obj.get("indicators") or ()) if obj else 0)
+    result = outcome.result
+    return 1 + (result.n_rows if result is not None and result.obj is not None else 0)
 
 
 def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> Iterator[FileOutcome]:

@@ -53,6 +53,8 @@ def _decimal_round(x: float, places: int) -> float:
 
 def fmt_num(x: float | None) -> str:
     """A number for messages: no trailing zeros (95, 9.26)."""
+    if type(x) is float and x.is_integer() and -1e15 < x < 1e15:
+        return f"{int(x)}"  # what the lines below make of it, sooner (points, targets, most scores)
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
     r = round_half_up(x, 4)

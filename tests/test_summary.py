@@ -184,6 +184,18 @@ def test_long_detail_spills_to_csv(inbox, tmp_path, monkeypatch):
     assert any("汇总_指标明细.csv" in str(r[0]) for r in sheet_rows(summary, L.S_SUMMARY) if r[0])
 
 
+def test_spill_from_worker_processes_is_the_same(inbox, tmp_path, monkeypatch):
+    # from workers, each outcome's indicators come packed and the summary has their rows
+    # rendered: the rows past the limit are unpacked for the CSV, the same as in one process
+    monkeypatch.setattr(SummaryWriter, "detail_limit", 10)
+    here = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "a" / "汇总.xlsx"))
+    pool = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "b" / "汇总.xlsx", jobs=2, isolate=True))
+    assert here.detail_csv is not None and pool.detail_csv is not None
+    spilled = pool.detail_csv.read_bytes()
+    assert spilled == here.detail_csv.read_bytes() and spilled.count(b"\n") == 1 + 36 - 10
+    assert sheet_rows(pool.summary, L.S_DETAIL) == sheet_rows(here.summary, L.S_DETAIL)
+
+
 def test_interrupted_batch_leaves_no_half_written_file(inbox, tmp_path, monkeypatch):
     before = {p: p.read_bytes() for p in inbox.rglob("*.xlsx")}
     real_save = xw.Package.save

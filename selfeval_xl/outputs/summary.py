@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,12 @@ class SummaryWriter:
         grades: tuple[str, ...],
         link: Path | None,
         rendered: Rendered | None = None,
+        whole: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         """Add one workbook: its JSON object (SPEC §4.3, the single source of every number
         here), its 一级指标 subtotals, the grade labels of its rule set and the file to link;
-        ``rendered`` is ``render(obj)`` when a worker process made it."""
+        ``rendered`` is ``render(obj)`` when a worker process made it: then ``obj`` may come
+        without its indicators and ``whole()`` gives them when they are needed after all."""
         file = obj["file"]
         rendered = rendered or render(obj)
         for sheet, found in ((L.S_DETAIL, rendered[2]), (L.S_PROBLEMS, rendered[3])):
@@ -136,6 +139,8 @@ class SummaryWriter:
             self.detail.write(_numbered(rows[:fit] if fit < len(rows) else rows, self.n_detail + 2), fit)
             self.n_detail += fit
         if fit < len(rows):  # past Excel's last row: the rest go to the CSV
+            if "indicators" not in obj and whole is not None:
+                obj = {**obj, "indicators": whole()["indicators"]}
             for values in list(detail_values(obj))[fit:]:
                 self.spill.write(values)
             self.csv_path = self.spill.path

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import collections
+import copy
+import mmap
 import os
 import re
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
 from selfeval_xl.ooxml.styles import StyleSheet
+from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 from selfeval_xl.outputs.summary_rows import STAND_IN, STREAM_STYLES
 from selfeval_xl.reading.contract import col_letter
 
@@ -60,39 +67,145 @@ def _copy_resolved(src: IO[bytes], dst: IO[bytes], ids: dict[bytes, bytes]) -> N
 
 def splice(xlsx: Path, streams: dict[str, RowStream]) -> None:
     """Put each stream's rows into its (header-only) sheet of ``xlsx``, in place, and the
-    streamed styles into its styles.xml."""
+    streamed styles into its styles.xml. XlsxWriter's other parts are copied as they are
+    compressed; the streamed sheets (nearly all of the summary's bytes) are deflated on every
+    core (``_deflate``), the parts the same as one deflate stream would give."""
     pkg = Package.read(xlsx)
-    parts = sheet_parts(pkg)
-    styles_name = styles_part(pkg)
-    if styles_name is None or styles_name not in pkg.parts:
-        raise ValueError(f"{xlsx.name}: no styles part to add the streamed sheets' styles to")
-    styles_xml, ids = style_ids(pkg.text(styles_name))
-    out = xlsx.with_name(xlsx.name + ".splice")
     try:
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-            for info in pkg.infos:
-                if info.filename == styles_name:
-                    zf.writestr(info, styles_xml.encode("utf-8"))
-                    continue
-                stream = next((st for name, st in streams.items() if parts.get(name) == info.filename), None)
-                if stream is None:
-                    zf.writestr(info, pkg.parts[info.filename])
-                    continue
-                xml = pkg.text(info.filename)
-                ref = f'<dimension ref="A1:{col_letter(stream.ncols - 1)}{stream.last_row}"/>'
-                xml = re.sub(r"<dimension [^>]*/>", ref, xml, count=1)  # readers trust it
-                cut = xml.index("</sheetData>")
-                member = zipfile.ZipInfo(info.filename, info.date_time)
-                member.compress_type = zipfile.ZIP_DEFLATED  # a bare ZipInfo would be stored uncompressed
-                with zf.open(member, "w", force_zip64=True) as fh:
-                    fh.write(xml[:cut].encode("utf-8"))
-                    with open(stream.close(), "rb") as rows:
-                        _copy_resolved(rows, fh, ids)
-                    fh.write(xml[cut:].encode("utf-8"))
-        pkg.close()
-        os.replace(out, xlsx)
+        parts = sheet_parts(pkg)
+        styles_name = styles_part(pkg)
+        if styles_name is None or styles_name not in pkg.parts:
+            raise ValueError(f"{xlsx.name}: no styles part to add the streamed sheets' styles to")
+        styles_xml, ids = style_ids(pkg.text(styles_name))
+        out = xlsx.with_name(xlsx.name + ".splice")
+        try:
+            try:
+                _write(pkg, xlsx, out, parts, styles_name, styles_xml, ids, streams)
+            except OverflowError:  # a sheet past 4 GB: zipfile writes zip64
+                _write_zip64(pkg, out, parts, styles_name, styles_xml, ids, streams)
+            pkg.close()
+            os.replace(out, xlsx)
+        finally:
+            out.unlink(missing_ok=True)
     finally:
         pkg.close()
-        out.unlink(missing_ok=True)
         for st in streams.values():
             st.discard()
+
+
+def _head_tail(pkg: Package, name: str, stream: RowStream) -> tuple[bytes, bytes]:
+    """A streamed sheet's own XML (the header row) around where its rows go, its dimension set."""
+    xml = pkg.text(name)
+    ref = f'<dimension ref="A1:{col_letter(stream.ncols - 1)}{stream.last_row}"/>'
+    xml = re.sub(r"<dimension [^>]*/>", ref, xml, count=1)  # readers trust it
+    cut = xml.index("</sheetData>")
+    return xml[:cut].encode("utf-8"), xml[cut:].encode("utf-8")
+
+
+def _write(
+    pkg: Package,
+    xlsx: Path,
+    out: Path,
+    parts: dict[str, str],
+    styles_name: str,
+    styles_xml: str,
+    ids: dict[bytes, bytes],
+    streams: dict[str, RowStream],
+) -> None:
+    by_part = {parts[name]: st for name, st in streams.items() if name in parts}
+    with open(xlsx, "rb") as raw, open(out, "wb") as fh:
+        zo = ZipOut(fh)
+        for info in pkg.infos:
+            if info.filename == styles_name:
+                zo.add(info.filename, styles_xml.encode("utf-8"), info.date_time, info.external_attr)
+            elif info.filename in by_part:
+                stream = by_part[info.filename]
+                head, tail = _head_tail(pkg, info.filename, stream)
+                with open(stream.close(), "rb") as rows, tempfile.TemporaryFile(dir=stream.path.parent) as deflated:
+                    crc, size = _deflate(_pieces(head, rows, ids, tail), deflated)
+                    deflated.flush()
+                    with mmap.mmap(deflated.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                        member = copy.copy(info)
+                        member.compress_type, member.flag_bits = zipfile.ZIP_DEFLATED, 0
+                        member.CRC, member.file_size = crc, size
+                        zo.copy(member, data)  # type: ignore[arg-type]  # any buffer does
+            else:
+                zo.copy(info, raw_member(raw, info))
+        zo.close()
+
+
+def _write_zip64(
+    pkg: Package,
+    out: Path,
+    parts: dict[str, str],
+    styles_name: str,
+    styles_xml: str,
+    ids: dict[bytes, bytes],
+    streams: dict[str, RowStream],
+) -> None:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in pkg.infos:
+            if info.filename == styles_name:
+                zf.writestr(info, styles_xml.encode("utf-8"))
+                continue
+            stream = next((st for name, st in streams.items() if parts.get(name) == info.filename), None)
+            if stream is None:
+                zf.writestr(info, pkg.parts[info.filename])
+                continue
+            head, tail = _head_tail(pkg, info.filename, stream)
+            member = zipfile.ZipInfo(info.filename, info.date_time)
+            member.compress_type = zipfile.ZIP_DEFLATED  # a bare ZipInfo would be stored uncompressed
+            with zf.open(member, "w", force_zip64=True) as fh:
+                fh.write(head)
+                with open(stream.close(), "rb") as rows:
+                    _copy_resolved(rows, fh, ids)
+                fh.write(tail)
+
+
+_CHUNK = 1 << 20  # bytes deflated by one task
+_WINDOW = 1 << 15  # deflate's window: each chunk starts with the last 32 KB of the one before
+
+
+def _pieces(head: bytes, rows: IO[bytes], ids: dict[bytes, bytes], tail: bytes) -> Iterator[bytes]:
+    yield head
+    while chunk := rows.read(_CHUNK):
+        for stand_in, index in ids.items():
+            chunk = chunk.replace(stand_in, index)
+        yield chunk
+    yield tail
+
+
+def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = 6) -> tuple[int, int]:
+    """Raw deflate of the pieces' concatenation into ``out``, chunk by chunk on every core
+    (zlib lets go of the GIL), as pigz does: each chunk primed with the 32 KB before it, so the
+    output is as small as one stream's, and ended on a byte boundary (a sync flush) but the
+    last; the chunks together are one deflate stream. (CRC-32, length) of the data."""
+
+    def deflate(chunk: bytes, primer: bytes, last: bool) -> bytes:
+        co = (
+            zlib.compressobj(level, zlib.DEFLATED, -15, zdict=primer)
+            if primer
+            else zlib.compressobj(level, zlib.DEFLATED, -15)
+        )
+        return co.compress(chunk) + co.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    crc = size = 0
+    primer = b""
+    pending: collections.deque[Future[bytes]] = collections.deque()
+    cores = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        chunk = b""
+        for piece in pieces:
+            chunk += piece
+            if len(chunk) < _CHUNK:
+                continue
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            pending.append(pool.submit(deflate, chunk, primer, False))
+            primer, chunk = chunk[-_WINDOW:], b""
+            while len(pending) > 2 * cores:  # memory: a few chunks in flight
+                out.write(pending.popleft().result())
+        crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+        pending.append(pool.submit(deflate, chunk, primer, True))
+        while pending:
+            out.write(pending.popleft().result())
+    return crc, size

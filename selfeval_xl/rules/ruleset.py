@@ -172,6 +172,11 @@ class RuleSet:
         return self._common_by_key.get(_key(name) if type(name) is str else item_key(name))
 
     @functools.cached_property
+    def memo(self) -> dict[str, Any]:
+        """What the scorer works out once per rule set and text (see its users), kept here."""
+        return {}
+
+    @functools.cached_property
     def _common_by_key(self) -> dict[str, Common]:
         found: dict[str, Common] = {}
         for c in self.common:

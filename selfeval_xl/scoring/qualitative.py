@@ -24,9 +24,18 @@ class QualitativeRules(ScoringContext):
     """Scores 定性 and date rows."""
 
     def classify(self, target: Value, actual: Value) -> str | None:
-        """The band key (achieved/partial/failed) for an actual text, or None."""
+        """The band key (achieved/partial/failed) for an actual text, or None (remembered per
+        rule set: a district's tables say 达成 / 完成 / 好 against the same targets)."""
         a = label(actual.text or actual.display)
         t = label(target.text or target.display)
+        memo = self.rules.memo.setdefault("classify", {})
+        if (a, t) not in memo:
+            if len(memo) >= 16384:
+                memo.clear()
+            memo[a, t] = self._classify(a, t)
+        return memo[a, t]
+
+    def _classify(self, a: str, t: str) -> str | None:
         if not a:
             return None
         if a == t:
