@@ -189,7 +189,9 @@ def test_spill_from_worker_processes_is_the_same(inbox, tmp_path, monkeypatch):
     # rendered: the rows past the limit are unpacked for the CSV, the same as in one process
     monkeypatch.setattr(SummaryWriter, "detail_limit", 10)
     here = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "a" / "汇总.xlsx"))
-    pool = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "b" / "汇总.xlsx", jobs=2, isolate=True))
+    pool = run_batch(
+        [inbox], BatchOptions(write_back=False, summary=tmp_path / "b" / "汇总.xlsx", jobs=2, isolate=True)
+    )
     assert here.detail_csv is not None and pool.detail_csv is not None
     spilled = pool.detail_csv.read_bytes()
     assert spilled == here.detail_csv.read_bytes() and spilled.count(b"\n") == 1 + 36 - 10
