@@ -198,6 +198,29 @@ def test_spill_from_worker_processes_is_the_same(inbox, tmp_path, monkeypatch):
     assert sheet_rows(pool.summary, L.S_DETAIL) == sheet_rows(here.summary, L.S_DETAIL)
 
 
+def test_summary_past_the_plain_zip_limits_has_the_same_parts(inbox, tmp_path, monkeypatch):
+    # a streamed sheet past 4 GB makes the zip writer give up (zip64 needed): zipfile writes
+    # the summary instead, part for part the same
+    import zipfile
+
+    from selfeval_xl.outputs import summary_stream
+
+    plain = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "a" / "汇总.xlsx")).summary
+
+    def too_big(self, *args):
+        raise OverflowError("zip64 needed")
+
+    monkeypatch.setattr(summary_stream.ZipOut, "close", too_big)
+    big = run_batch([inbox], BatchOptions(write_back=False, summary=tmp_path / "b" / "汇总.xlsx")).summary
+    assert plain is not None and big is not None
+    with zipfile.ZipFile(plain) as a, zipfile.ZipFile(big) as b:
+        assert a.namelist() == b.namelist()
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # XlsxWriter stamps the time it wrote the file
+                assert a.read(name) == b.read(name), name
+    assert sorted(p.name for p in big.parent.iterdir()) == ["汇总.xlsx"]  # no scratch left
+
+
 def test_interrupted_batch_leaves_no_half_written_file(inbox, tmp_path, monkeypatch):
     before = {p: p.read_bytes() for p in inbox.rglob("*.xlsx")}
     real_save = xw.Package.save

@@ -143,7 +143,7 @@ def _write_zip64(
     ids: dict[bytes, bytes],
     streams: dict[str, RowStream],
 ) -> None:
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=LEVEL) as zf:
         for info in pkg.infos:
             if info.filename == styles_name:
                 zf.writestr(info, styles_xml.encode("utf-8"))
@@ -162,6 +162,10 @@ def _write_zip64(
                 fh.write(tail)
 
 
+# The streamed sheets are deflated at level 3, not zipfile's 6: 2.8× less CPU for 12% more
+# bytes (measured on the benchmark's summaries: 0.33 against 0.92 ms and 331 against 294 KB per
+# 60 workbooks), and this is the one serial step at the end of a batch. The parts are the same.
+LEVEL = 3
 _CHUNK = 1 << 20  # bytes deflated by one task
 _WINDOW = 1 << 15  # deflate's window: each chunk starts with the last 32 KB of the one before
 
@@ -175,7 +179,7 @@ def _pieces(head: bytes, rows: IO[bytes], ids: dict[bytes, bytes], tail: bytes) 
     yield tail
 
 
-def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = 6) -> tuple[int, int]:
+def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = LEVEL) -> tuple[int, int]:
     """Raw deflate of the pieces' concatenation into ``out``, chunk by chunk on every core
     (zlib lets go of the GIL), as pigz does: each chunk primed with the 32 KB before it, so the
     output is as small as one stream's, and ended on a byte boundary (a sync flush) but the
