@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from selfeval_xl._fs import shown
@@ -32,17 +32,13 @@ def find_workbooks(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> list[
     reader reports it at its name instead of it going missing: a subfolder without read
     permission, and a workbook-named FIFO, device or broken or looping symlink (the reader
     checks the file type before opening, so nothing blocks)."""
-    skip = [Path(os.path.abspath(e)) for e in exclude]
-
-    def excluded(f: Path) -> bool:
-        a = Path(os.path.abspath(f))
-        return any(a == e or e in a.parents for e in skip)
-
+    excluded = _under(exclude)
     found: list[tuple[Path, str]] = []
     seen: set[str] = set()
+    real_dirs: dict[str, str] = {}
 
     def add(f: Path, display: str) -> None:
-        key = os.path.realpath(f)
+        key = _realpath(f, real_dirs)
         if key not in seen:
             seen.add(key)
             found.append((f, shown(display)))
@@ -70,7 +66,7 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
     """Every other file in the folders among ``paths`` (a .docx, .pdf, .txt … sent with the
     workbooks), so that the summary lists it and no submission is silently missed (SPEC §4.2).
     Not hidden files or folders, lock files, or our own outputs."""
-    skip = [Path(os.path.abspath(e)) for e in exclude]
+    excluded = _under(exclude)
     found: list[tuple[Path, str]] = []
     for p in map(Path, paths):
         if not p.is_dir():
@@ -87,11 +83,38 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
                 or _OWN_OUTPUT.search(name)
             ):
                 continue
-            a = Path(os.path.abspath(f))
-            if any(a == e or e in a.parents for e in skip):
+            if excluded(f):
                 continue
             found.append((f, shown(rel.as_posix())))
     return found
+
+
+def _under(exclude: Iterable[Path]) -> Callable[[Path], bool]:
+    """Whether a path is one of ``exclude`` or inside one (as absolute paths, compared the way
+    the system compares names: by text on POSIX, case-insensitively on Windows), by string
+    prefix: a batch asks it of every file."""
+    skip = [os.path.normcase(os.path.abspath(e)) for e in exclude]
+    inside = [e if e.endswith(os.sep) else e + os.sep for e in skip]
+
+    def excluded(f: Path) -> bool:
+        if not skip:
+            return False
+        a = os.path.normcase(os.path.abspath(f))
+        return any(a == e or a.startswith(e_in) for e, e_in in zip(skip, inside, strict=True))
+
+    return excluded
+
+
+def _realpath(f: Path, real_dirs: dict[str, str]) -> str:
+    """``os.path.realpath(f)``, each folder resolved once: a file that is not a symbolic link
+    is its resolved folder and its name."""
+    folder, name = os.path.split(f)
+    if name in ("", ".", "..") or os.path.islink(f):
+        return os.path.realpath(f)
+    real = real_dirs.get(folder)
+    if real is None:
+        real = real_dirs[folder] = os.path.realpath(folder or os.curdir)
+    return os.path.join(real, name)
 
 
 def _walk(top: Path) -> list[Path]:

@@ -31,6 +31,9 @@ from selfeval_xl.scoring.verdict import BLANK_CODE
 
 __all__ = ["PROBLEM_SHEET_ORDER", "Scorecard", "score"]
 
+_KINDS = dict(KINDS)  # a plain dict: looked up on every row
+_CELL_ROW = re.compile(r"[A-Z]+(\d+)")
+
 
 class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
     def run(self) -> Scorecard:
@@ -70,7 +73,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         """Indicator rows with an error: reported at one of their cells, or unscorable."""
         bad = {r.row for r in rows if r.method == M_INVALID or math.isnan(r.points)}
         for p in self.problems:
-            if p.is_error and p.where.sheet == self.sheet and (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or "")):
+            if p.is_error and p.where.sheet == self.sheet and (m := _CELL_ROW.fullmatch(p.where.cell or "")):
                 bad.add(int(m.group(1)))
         return bad
 
@@ -131,7 +134,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         """One indicator's score, note and completion rate (SPEC §3)."""
         method, t, a = plan.method, plan.target, plan.actual
         p = float(r.points if plan.points is None else plan.points)  # 共性 rows score on the rule set's points
-        kind = KINDS.get(method)
+        kind = _KINDS.get(method)
         score, note = 0.0, ""
         if method == M_NA:
             score, note = math.nan, f"不适用（“{r.na}”），不计分，总分按适用指标分值折算"
