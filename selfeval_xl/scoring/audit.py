@@ -4,6 +4,7 @@ the rows and the total. A part of the scorer."""
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,13 @@ SLIP_CODES = ("percent-scale", "target-percent-scale", "unit-mismatch")
 
 def gives_reason(text: object) -> bool:
     """A 偏差原因 that says something (``无`` or ``/`` under a lost point says nothing)."""
+    if type(text) is str:
+        return _says_something(text)
+    return bool(text) and normalize_text(text) not in _NO_REASON
+
+
+@functools.lru_cache(maxsize=4096)
+def _says_something(text: str) -> bool:  # remembered: the same few words fill most tables
     return bool(text) and normalize_text(text) not in _NO_REASON
 
 
