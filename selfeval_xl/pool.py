@@ -20,12 +20,13 @@ import ctypes
 import multiprocessing as mp
 import os
 import resource
+import selectors
 import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from selfeval_xl.errors import Problem
@@ -180,6 +181,14 @@ class _Worker:
         self.queued.append(task)
         self.conn.send(task)
 
+    def watch(self, selector: selectors.BaseSelector) -> None:
+        selector.register(self.conn, selectors.EVENT_READ)
+        selector.register(self.proc.sentinel, selectors.EVENT_READ)
+
+    def unwatch(self, selector: selectors.BaseSelector) -> None:
+        selector.unregister(self.conn)
+        selector.unregister(self.proc.sentinel)
+
 
 def _rows(outcome: FileOutcome) -> int:
     result = outcome.result
@@ -196,6 +205,11 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
     waiting_rows = 0
     next_out = 0
     idle_deaths = 0
+    # one selector for the whole run (``connection.wait`` and ``Connection.poll`` make one
+    # per call: three a file), watching each worker's pipe and its exit
+    selector = selectors.DefaultSelector()
+    for w in workers:
+        w.watch(selector)
     try:
         while next_out < len(files):
             window = WINDOW_PER_JOB * jobs
@@ -207,19 +221,24 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
                     and (waiting_rows < WINDOW_ROWS or todo[0][0] == next_out)
                 ):
                     w.send(todo.popleft())
-            ready = set(wait([w.conn for w in workers] + [w.proc.sentinel for w in workers]))
+            ready = {key.fileobj for key, _ in selector.select()}
             for k, w in enumerate(workers):
                 dead = w.proc.sentinel in ready
                 if w.conn in ready or dead:
                     try:
-                        while w.queued and w.conn.poll():
+                        # a live worker's pipe: one outcome (the next select tells of another);
+                        # a dead one's: whatever it sent before it went
+                        while w.queued and (not dead or w.conn.poll()):
                             index, outcome = w.conn.recv()
                             w.queued.popleft()
                             done[index] = outcome
                             waiting_rows += _rows(outcome)
+                            if not dead:
+                                break
                     except (EOFError, OSError):
                         dead = True
                 if dead:
+                    w.unwatch(selector)
                     w.proc.join()
                     if w.queued:
                         lost = w.queued.popleft()
@@ -232,12 +251,14 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
                             done[lost[0]] = _death(lost, w.proc.exitcode)
                     w.conn.close()
                     workers[k] = _Worker(ctx, process)
+                    workers[k].watch(selector)
             while next_out in done:
                 outcome = done.pop(next_out)
                 waiting_rows -= _rows(outcome)
                 next_out += 1
                 yield outcome
     finally:
+        selector.close()
         _stop(workers)
 
 
