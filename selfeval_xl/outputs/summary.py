@@ -97,6 +97,7 @@ class SummaryWriter:
         self.grades: list[str] = []
         self.spill = DetailSpill(self.path, self.scratch)
         self.csv_path: Path | None = None  # set once a row spilled
+        self._rel_folders: dict[str, str] = {}  # folder → relative to the summary's
 
     # --- collecting -----------------------------------------------------------------------
     def add(
@@ -152,7 +153,7 @@ class SummaryWriter:
         rel = None
         if link is not None:
             try:
-                rel = shown(os.path.relpath(link, self.path.parent))
+                rel = shown(self._relative(link))
             except ValueError:  # another drive on Windows
                 rel = shown(str(link))
         self.rows.append(
@@ -171,6 +172,17 @@ class SummaryWriter:
                 reviewed=obj.get("reviewed_total"),
             )
         )
+
+    def _relative(self, link: Path) -> str:
+        """``os.path.relpath(link, summary folder)``, each folder worked out once (a file's
+        path relative to it is its folder's and its name)."""
+        folder, name = os.path.split(link)
+        if name in ("", os.curdir, os.pardir):
+            return os.path.relpath(link, self.path.parent)
+        rel = self._rel_folders.get(folder)
+        if rel is None:
+            rel = self._rel_folders[folder] = os.path.relpath(folder or os.curdir, self.path.parent)
+        return name if rel == os.curdir else os.path.join(rel, name)
 
     def add_problem(self, problem: Problem) -> None:
         """A problem found after its workbook was added (a duplicate across the run): one more
