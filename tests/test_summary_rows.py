@@ -83,7 +83,7 @@ def cell_by_cell(obj: dict) -> tuple[list[bytes], list[bytes], list[int], list[i
     return [x.encode() for x in detail], [x.encode() for x in found], dw, pw
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(objects())
 @example(  # one row, every kind of cell: the lead once for all rows, the year an int
     {
