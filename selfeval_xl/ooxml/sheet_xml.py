@@ -63,7 +63,9 @@ def _text(value: str) -> str:
 _PLAIN_TEXT = re.compile("[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
 
 
-_COLS = [col_letter(i) for i in range(64)]
+_NCOLS = 64
+_COLS = [col_letter(i) for i in range(_NCOLS)]
+_INF = math.inf
 
 
 class _StyledBlank:
@@ -82,24 +84,37 @@ def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int | st
     "=" is never a formula, and sharedStrings.xml is left alone); None, "" and NaN are blank.
     ``style_ids`` are ``cellXfs`` indices by column; ``height`` in points, if set. (The hot
     loop of every write.)"""
+    sattrs = [f' s="{s}"' if s else "" for s in style_ids]
+    if len(sattrs) < len(values):
+        sattrs += [""] * (len(values) - len(sattrs))
+    return _row(r, values, sattrs, height)
+
+
+def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: float | None) -> str:
+    """``row_xml`` with each column's `` s="…"`` attribute ready (at least one per value)."""
     parts = []
-    n = len(style_ids)
+    rs = str(r)
+    plain = _PLAIN_TEXT.fullmatch
     for c, v in enumerate(values):
         if v is None:
             continue
-        s = style_ids[c] if c < n else 0
-        ref = f"{_COLS[c] if c < 64 else col_letter(c)}{r}"
-        sattr = f' s="{s}"' if s else ""
-        if type(v) is str:  # the common cases first, without the isinstance chain
+        t = type(v)
+        if t is str:  # the common cases first, without the isinstance chain
             if v:
-                parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>')
+                if len(v) > _EXCEL_CELL_LIMIT or plain(v) is None:  # most texts: nothing to escape
+                    v = _text(v)
+                ref = _COLS[c] if c < _NCOLS else col_letter(c)
+                parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
             continue
-        if type(v) is float:
-            if v == v and v not in (math.inf, -math.inf):
-                parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
+        if t is float:
+            if v == v and v != _INF and v != -_INF:
+                ref = _COLS[c] if c < _NCOLS else col_letter(c)
+                parts.append(f'<c r="{ref}{rs}"{sattrs[c]}><v>{v!r}</v></c>')
             continue
         if v == "":
             continue
+        ref = (_COLS[c] if c < _NCOLS else col_letter(c)) + rs
+        sattr = sattrs[c]
         if isinstance(v, str):
             parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>')
         elif isinstance(v, bool):
@@ -112,7 +127,7 @@ def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int | st
         else:
             parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
     ht = f' ht="{height}" customHeight="1"' if height else ""
-    return f'<row r="{r}"{ht}>{"".join(parts)}</row>' if parts else f'<row r="{r}"{ht}/>'
+    return f'<row r="{rs}"{ht}>{"".join(parts)}</row>' if parts else f'<row r="{rs}"{ht}/>'
 
 
 def sheet_xml(
@@ -144,15 +159,21 @@ def sheet_xml(
             out.append(f'<col min="{i}" max="{i}" width="{w}"{sattr} customWidth="1"/>')
         out.append("</cols>")
     out.append("<sheetData>")
-    ids: dict[int, int] = {}  # by object identity: a sheet reuses a handful of Style objects
+    ids: dict[int, str] = {}  # by object identity: a sheet reuses a handful of Style objects
+    rows: dict[tuple[int, int], list[str]] = {}  # and rows share their styles lists
     for r, (values, styles) in enumerate(zip(spec.rows, spec.styles, strict=True), start=1):
-        sid = []
-        for st in styles:
-            key = id(st)
-            if key not in ids:
-                ids[key] = style_id(st)
-            sid.append(ids[key])
-        out.append(row_xml(r, values, sid, spec.heights.get(r)))
+        key = (id(styles), len(values))
+        sattrs = rows.get(key)
+        if sattrs is None:
+            sattrs = []
+            for st in styles:
+                if id(st) not in ids:
+                    s = style_id(st)
+                    ids[id(st)] = f' s="{s}"' if s else ""
+                sattrs.append(ids[id(st)])
+            sattrs += [""] * (len(values) - len(sattrs))
+            rows[key] = sattrs
+        out.append(_row(r, values, sattrs, spec.heights.get(r)))
     out.append("</sheetData>")
     if spec.merges:
         out.append(f'<mergeCells count="{len(spec.merges)}">')

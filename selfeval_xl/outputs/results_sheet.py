@@ -93,9 +93,13 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     spec.column_styles = {ncols: REVIEW_COLUMN_NUM, ncols + 1: REVIEW_COLUMN_TEXT}
     n = spec.add((*L.RESULT_HEADERS, *L.REVIEW_HEADERS), HEADER)
     assert n == HEADER_ROW
-    row_styles = (*(RESULT_STYLES.get(h, TEXT) for h in L.RESULT_HEADERS), REVIEW_NUM, REVIEW_TEXT)
+    # one styles list shared by every indicator row (nothing changes a row's styles later)
+    row_styles: list[Style | None] = [*ROW_STYLES]
+    rows, styles = spec.rows, spec.styles
     for r in card.records:
-        n = spec.add((*result_cells(r), *_entry_cells(r.review_cells)), row_styles)
+        rows.append([*result_cells(r), *_entry_cells(r.review_cells)])
+        styles.append(row_styles)
+    n = len(rows)
     orphans = card.data.review.orphans
     for e in orphans:
         cells = _entry_cells((e.score, e.note))
@@ -171,24 +175,45 @@ def title_line(unit: str, project: str, year: object, kind: object) -> str:
     )
 
 
+def _longest(table: list[list[object]], styles: list[list[Style | None]], ncols: int) -> tuple[list[int], set[int]]:
+    """The width of each column's longest value as the sheet shows it (``_shown``), and the
+    columns that wrap: those holding text, or styled to wrap (a text column still blank, room
+    to type in it); numbers never do. (One pass over the cells, without a call per cell.)"""
+    longest = [0] * ncols
+    wrapped: set[int] = set()
+    seen: set[tuple[int, int]] = set()  # styles lists already looked at (indicator rows share one)
+    width = P.text_width
+    for values, st in zip(table, styles, strict=True):
+        n = min(len(values), ncols)
+        if (id(st), n) not in seen:
+            seen.add((id(st), n))
+            wrapped.update(c for c in range(n) if (style := st[c]) is not None and style.wrap)
+        for c, v in enumerate(values[:ncols]):
+            t = type(v)
+            if t is str:
+                w = width(v)
+                wrapped.add(c)
+            elif v is None:
+                continue
+            elif t is float:
+                style = st[c]
+                w = len(f"{v * 100:.2f}%") if style is not None and style.num_fmt == 10 else len(f"{v:.2f}")
+            else:
+                w = width(_shown(v, st[c]))
+            if w > longest[c]:
+                longest[c] = w
+    return longest, wrapped
+
+
 def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[str, ...]) -> None:
     """Widths from what the indicator table holds, heights from the wrapped text, the title
     and problem texts merged across the table, and the page setup (SPEC §4.5)."""
     ncols = len(spec.rows[HEADER_ROW - 1])
     last = L.col_letter(ncols - 1)
-    table = spec.rows[HEADER_ROW:table_end]
-    styles = spec.styles[HEADER_ROW:table_end]
-    columns: list[list[object]] = [[] for _ in range(ncols)]
-    wrapped = set()  # columns holding text: they wrap; numbers never do
-    for values, st in zip(table, styles, strict=True):
-        for c, v in enumerate(values[:ncols]):
-            style = st[c]
-            columns[c].append(_shown(v, style))
-            if type(v) is str or (style is not None and style.wrap):
-                wrapped.add(c)  # text, or a text column still blank (room to type in it)
+    longest, wrapped = _longest(spec.rows[HEADER_ROW:table_end], spec.styles[HEADER_ROW:table_end], ncols)
     header = spec.rows[HEADER_ROW - 1]
     widths = [
-        P.column_width(columns[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else 6)
+        P.width_for(longest[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else 6)
         for c in range(ncols)
     ]
     # the problem rows' 位置 (a sheet name and cell) wraps in column B rather than widening it
@@ -200,18 +225,23 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
         spec.merges.append(f"A{r}:{last}{r}")
     spec.heights[1] = P.row_height(1, TITLE.size or P.FONT_PT) + 4
     spec.heights[2] = P.row_height(P.lines_needed(spec.rows[1][0], sum(spec.widths)))
-    for i in range(HEADER_ROW - 1, len(spec.rows)):
-        row = spec.rows[i]
-        if i >= problems_from and len(row) >= 3:
-            spec.merges.append(f"C{i + 1}:{last}{i + 1}")
-            cells = [(row[0], spec.widths[0]), (row[1], spec.widths[1]), (row[2], sum(spec.widths[2:]))]
-        elif i < table_end:
-            cells = [(v, spec.widths[c]) for c, v in enumerate(row[:ncols]) if type(v) is str]
-        else:
-            continue
-        lines = max((P.lines_needed(v, w) for v, w in cells), default=1)
+    # a text of at most half a column's usable width fits on one line (P.lines_needed)
+    usable = [max(w - 1.0, 1.0) for w in spec.widths]
+    for i in range(HEADER_ROW - 1, table_end):
+        lines = 1
+        for c, v in enumerate(spec.rows[i][:ncols]):
+            if type(v) is str and (len(v) * 2 > usable[c] or "\n" in v):
+                lines = max(lines, P.lines_needed(v, spec.widths[c]))
         if lines > 1:
             spec.heights[i + 1] = P.row_height(lines)
+    for i in range(max(problems_from, table_end), len(spec.rows)):
+        row = spec.rows[i]
+        if len(row) >= 3:
+            spec.merges.append(f"C{i + 1}:{last}{i + 1}")
+            cells = [(row[0], spec.widths[0]), (row[1], spec.widths[1]), (row[2], sum(spec.widths[2:]))]
+            lines = max(P.lines_needed(v, w) for v, w in cells)
+            if lines > 1:
+                spec.heights[i + 1] = P.row_height(lines)
     spec.repeat_rows = (HEADER_ROW, HEADER_ROW)
     spec.footer = P.footer_text(*footer)
     spec.active = True
@@ -228,22 +258,40 @@ def _shown(value: object, style: Style | None = None) -> object:
 RESULT_STYLES = {"完成率": PCT, "分值": NUM, "核定得分": NUM, "申报得分": NUM, "得分差异": NUM}
 
 
+# The cells of a scored row, in this order; the contract's headers must name them so.
+_CELL_ORDER = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值",
+    "实际完成值",
+    "完成率",
+    "分值",
+    "核定得分",
+    "申报得分",
+    "得分差异",
+    "评分说明",
+)
+if L.RESULT_HEADERS != _CELL_ORDER:  # pragma: no cover - a contract change must reorder result_cells too
+    raise ImportError(f"result_cells writes {_CELL_ORDER}, the contract says {L.RESULT_HEADERS}")
+ROW_STYLES = (*(RESULT_STYLES.get(h, TEXT) for h in L.RESULT_HEADERS), REVIEW_NUM, REVIEW_TEXT)
+
+
 def result_cells(r: ScoredRow) -> tuple[object, ...]:
-    """A scored row's cells under ``L.RESULT_HEADERS``, each named by its header."""
-    cells: dict[str, object] = {
-        "一级指标": r.level1,
-        "二级指标": r.level2,
-        "三级指标": r.name,
-        "指标值": r.target_text,
-        "实际完成值": r.actual_text,
-        "完成率": percent_fraction(r.rate),
-        "分值": _num(r.points),
-        "核定得分": _num(r.score),
-        "申报得分": _num(r.claimed),
-        "得分差异": _num(r.diff),
-        "评分说明": r.note,
-    }
-    return tuple(cells[h] for h in L.RESULT_HEADERS)
+    """A scored row's cells under ``L.RESULT_HEADERS`` (in ``_CELL_ORDER``)."""
+    return (
+        r.level1,
+        r.level2,
+        r.name,
+        r.target_text,
+        r.actual_text,
+        percent_fraction(r.rate),
+        _num(r.points),
+        _num(r.score),
+        _num(r.claimed),
+        _num(r.diff),
+        r.note,
+    )
 
 
 def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
