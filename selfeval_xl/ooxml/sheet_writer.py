@@ -16,7 +16,9 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import xml.etree.ElementTree as plain_et
 from pathlib import Path
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as safe_et
@@ -57,6 +59,7 @@ __all__ = [
     "page_setup_xml",
     "put_sheet",
     "row_xml",
+    "save_sheet",
     "sheet_parts",
     "sheet_xml",
     "styles_part",
@@ -65,8 +68,15 @@ __all__ = [
 
 
 # --- adding the sheet -----------------------------------------------------------------------
+def _tree(xml: str) -> Element:
+    """``xml`` parsed safely: a part with a DTD goes through defusedxml (which refuses it);
+    without one there can be no entities, and the plain parser (C, no per-element Python
+    handlers) reads it the same way, twice as fast."""
+    return safe_et.fromstring(xml) if "<!DOCTYPE" in xml else plain_et.fromstring(xml)
+
+
 def _rels_of(xml: str) -> dict[str, tuple[str, str]]:
-    root = safe_et.fromstring(xml)
+    root = _tree(xml)
     return {e.get("Id", ""): (e.get("Type", ""), e.get("Target", "")) for e in root}
 
 
@@ -76,14 +86,22 @@ def _part_of(target: str, base: str = "xl") -> str:
 
 def _sheets(xml: str) -> list[tuple[str, str, str]]:
     """(name, sheetId, r:id) of every sheet in workbook.xml."""
-    root = safe_et.fromstring(xml)
+    return _sheets_in(_tree(xml))[0]
+
+
+def _sheets_in(root: Element) -> tuple[list[tuple[str, str, str]], bool]:
+    """``_sheets`` of a parsed workbook.xml, and whether each is a child of ``<sheets>`` (so
+    that a sheet added at the end of that list comes last of all)."""
     out = []
     for e in root.iter():
         if e.tag.rpartition("}")[2] != "sheet":
             continue  # any namespace: transitional or Strict OOXML (purl.oclc.org)
         rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), "")
         out.append((e.get("name", ""), e.get("sheetId", "0"), rid))
-    return out
+    listed = sum(
+        1 for p in root.iter() if p.tag.rpartition("}")[2] == "sheets" for e in p if e.tag.rpartition("}")[2] == "sheet"
+    )
+    return out, listed == len(out)
 
 
 def _app_with_sheet(xml: str, name: str) -> str:
@@ -150,7 +168,11 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     original_styles = styles.xml
     body = sheet_xml(spec, styles.id, (main_ns, rel_ns))
 
-    existing = next((s for s in _sheets(workbook) if s[0] == name), None)
+    sheets, in_list = _sheets_in(_tree(workbook))
+    existing = next((s for s in sheets if s[0] == name), None)
+    # where the sheet is in the workbook's list: its own place, or last (found again after the
+    # insertion when a "sheet" element stands outside <sheets>, as the list is read that way)
+    index: int | None = sheets.index(existing) if existing is not None else len(sheets) if in_list else None
     if existing is not None:
         typ, target = rels.get(existing[2], ("", ""))
         if typ.rsplit("/", 1)[-1] != "worksheet":
@@ -173,7 +195,7 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
             "Relationships",
             f'<Relationship Id="{rid}" Type="{rel_worksheet}" Target="{posixpath.relpath(part, "xl")}"/>',
         )
-        sheet_id = max((int(s[1]) for s in _sheets(workbook) if s[1].isdigit()), default=0) + 1
+        sheet_id = max((int(s[1]) for s in sheets if s[1].isdigit()), default=0) + 1
         r = _rel_prefix(workbook, rel_ns)
         ns = "" if r else f' xmlns:r="{rel_ns}"'
         p = prefix(workbook, "sheets")
@@ -185,9 +207,11 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
             app = _app_with_sheet(pkg.text(APP), name)
             if app != pkg.text(APP):
                 changed[APP] = app.encode("utf-8")
-    workbook = _print_titles(workbook, name, spec)
+    if index is None:
+        index = _sheet_index(workbook, name)
+    workbook = _print_titles(workbook, index, name, spec)
     if spec.active:
-        workbook = _activate(workbook, name)
+        workbook = _activate(workbook, index)
     if workbook != pkg.text(WORKBOOK):
         changed[WORKBOOK] = workbook.encode("utf-8")
     if existing is None or rels_xml != pkg.text(WORKBOOK_RELS):
@@ -204,10 +228,10 @@ def _sheet_index(workbook: str, name: str) -> int:
     return [s[0] for s in _sheets(workbook)].index(name)
 
 
-def _print_titles(workbook: str, name: str, spec: SheetSpec) -> str:
-    """workbook.xml with the sheet's ``_xlnm.Print_Titles`` (rows repeated atop each page,
-    columns at the left of each printed block) replaced by the spec's, or removed."""
-    idx = _sheet_index(workbook, name)
+def _print_titles(workbook: str, idx: int, name: str, spec: SheetSpec) -> str:
+    """workbook.xml with the ``_xlnm.Print_Titles`` of sheet ``name`` (the ``idx``-th: rows
+    repeated atop each page, columns at the left of each printed block) replaced by the
+    spec's, or removed."""
     p = prefix(workbook, "sheets")
     own = re.compile(
         rf'<{p}definedName\b(?=[^>]*\bname="_xlnm\.Print_Titles")(?=[^>]*\blocalSheetId="{idx}")[^>]*>'
@@ -235,9 +259,8 @@ def _print_titles(workbook: str, name: str, spec: SheetSpec) -> str:
     return workbook if empty is None else workbook[: empty.start()] + workbook[empty.end() :]
 
 
-def _activate(workbook: str, name: str) -> str:
-    """workbook.xml opening on sheet ``name`` (``activeTab`` of the first workbook view)."""
-    idx = _sheet_index(workbook, name)
+def _activate(workbook: str, idx: int) -> str:
+    """workbook.xml opening on the ``idx``-th sheet (``activeTab`` of the first workbook view)."""
     p = prefix(workbook, "sheets")
     view = re.search(rf"<{p}workbookView\b[^>]*>", masked(workbook))
     if view is None:
@@ -287,7 +310,12 @@ def write_sheet(src: Path | None, dst: Path | io.BytesIO, name: str, spec: Sheet
     """Write ``src`` (or a blank workbook) to ``dst`` with sheet ``name`` added or replaced."""
     pkg = Package.read(src) if src is not None else blank_package()
     try:
-        changed, dropped = put_sheet(pkg, name, spec)
-        pkg.save(dst, changed, dropped)
+        save_sheet(pkg, dst, name, spec)
     finally:
         pkg.close()
+
+
+def save_sheet(pkg: Package, dst: Path | io.BytesIO, name: str, spec: SheetSpec) -> None:
+    """Write ``pkg`` to ``dst`` with sheet ``name`` added or replaced."""
+    changed, dropped = put_sheet(pkg, name, spec)
+    pkg.save(dst, changed, dropped)

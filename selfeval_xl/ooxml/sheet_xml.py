@@ -98,15 +98,14 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
     for c, v in enumerate(values):
         if v is None:
             continue
-        t = type(v)
-        if t is str:  # the common cases first, without the isinstance chain
+        if type(v) is str:  # the common cases first, without the isinstance chain
             if v:
                 if len(v) > _EXCEL_CELL_LIMIT or plain(v) is None:  # most texts: nothing to escape
                     v = _text(v)
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
             continue
-        if t is float:
+        if type(v) is float:
             if v == v and v != _INF and v != -_INF:
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]}><v>{v!r}</v></c>')

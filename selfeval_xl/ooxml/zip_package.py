@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 
@@ -28,6 +29,10 @@ STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+# A package up to this size is read in one go and written in one go (each system call costs
+# more than copying a workbook's bytes in memory); a larger one is read and written member by
+# member, so that memory follows its largest part (pictures, zip64).
+IN_MEMORY = 16 << 20
 
 
 # --- the package ----------------------------------------------------------------------------
@@ -68,10 +73,16 @@ class Package:
 
     @classmethod
     def read(cls, path: Path) -> Package:
-        """The package at ``path``; only the parts asked for are inflated, and saving copies one
-        member at a time, so memory follows the largest part, not the file (pictures, zip64)."""
-        zf = zipfile.ZipFile(path)
-        return cls(zf.infolist(), _Parts(zf), Path(path))
+        """The package at ``path``; only the parts asked for are inflated. A package larger
+        than ``IN_MEMORY`` stays on disk: saving copies one member at a time, so memory follows
+        the largest part, not the file (pictures, zip64)."""
+        with open(path, "rb") as fh:
+            data = fh.read(IN_MEMORY + 1)
+            if len(data) > IN_MEMORY:
+                zf = zipfile.ZipFile(path)
+                return cls(zf.infolist(), _Parts(zf), Path(path))
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        return cls(zf.infolist(), _Parts(zf), data)
 
     def close(self) -> None:
         if isinstance(self.parts, _Parts) and self.parts.zf is not None:
@@ -92,26 +103,35 @@ class Package:
         dropped = set(dropped)
         known = {i.filename for i in self.infos}
         try:
-            with (
-                open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh,
-                open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as raw,
-            ):
-                out = ZipOut(fh)
-                for info in self.infos:
-                    if info.filename in dropped:
-                        continue
-                    if info.filename in changed:
-                        out.add(info.filename, changed[info.filename], info.date_time, info.external_attr)
-                    elif raw is not None:
-                        out.copy(info, raw_member(raw, info))
-                    else:
-                        out.add(info.filename, self.parts[info.filename], info.date_time, info.external_attr)
-                for name, data in changed.items():
-                    if name not in known:
-                        out.add(name, data)
-                out.close()
+            if isinstance(path, Path | str) and not isinstance(self.raw, Path):
+                buf = io.BytesIO()  # a package held in memory is written with one call
+                self._write(buf, changed, dropped, known)
+                with open(path, "wb") as fh:
+                    fh.write(buf.getbuffer())
+                return
+            with open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh:
+                self._write(fh, changed, dropped, known)
         except OverflowError:  # a package past the plain zip limits: let zipfile write zip64
             self._save_zip64(path, changed, dropped, known)
+
+    def _write(self, fh: BinaryIO, changed: dict[str, bytes], dropped: set[str], known: set[str]) -> None:
+        with open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as fraw:
+            # a package in memory: its members sliced without copies
+            raw = memoryview(fraw) if isinstance(fraw, bytes) else fraw
+            out = ZipOut(fh)
+            for info in self.infos:
+                if info.filename in dropped:
+                    continue
+                if info.filename in changed:
+                    out.add(info.filename, changed[info.filename], info.date_time, info.external_attr)
+                elif raw is not None:
+                    out.copy(info, raw_member(raw, info))
+                else:
+                    out.add(info.filename, self.parts[info.filename], info.date_time, info.external_attr)
+            for name, data in changed.items():
+                if name not in known:
+                    out.add(name, data)
+            out.close()
 
     def _save_zip64(
         self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: set[str], known: set[str]

@@ -24,11 +24,11 @@ _DESCRIPTOR = 0x08
 LIMIT = 0xFFFFFFFF
 
 
-def raw_member(data: bytes | BinaryIO, info: zipfile.ZipInfo) -> bytes:
+def raw_member(data: bytes | memoryview | BinaryIO, info: zipfile.ZipInfo) -> bytes | memoryview:
     """The compressed bytes of ``info`` inside the whole-file ``data`` (bytes, or the open file:
     then only this member is read into memory)."""
     off = info.header_offset
-    if not isinstance(data, bytes | bytearray | memoryview):
+    if not isinstance(data, bytes | memoryview):
         data.seek(off)
         head = data.read(30)
         if head[:4] != b"PK\x03\x04":
@@ -63,7 +63,7 @@ class ZipOut:
         method: int,
         date_time: tuple[int, ...],
         crc: int,
-        raw: bytes,
+        raw: bytes | memoryview,
         size: int,
         external: int,
         system: int,
@@ -105,7 +105,7 @@ class ZipOut:
         )
         self.offset += len(header) + len(encoded) + len(raw)
 
-    def copy(self, info: zipfile.ZipInfo, raw: bytes) -> None:
+    def copy(self, info: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
         self._member(
             info.filename,
             info.flag_bits,

@@ -189,13 +189,12 @@ def _longest(table: list[list[object]], styles: list[list[Style | None]], ncols:
             seen.add((id(st), n))
             wrapped.update(c for c in range(n) if (style := st[c]) is not None and style.wrap)
         for c, v in enumerate(values[:ncols]):
-            t = type(v)
-            if t is str:
+            if type(v) is str:
                 w = width(v)
                 wrapped.add(c)
             elif v is None:
                 continue
-            elif t is float:
+            elif type(v) is float:
                 style = st[c]
                 w = len(f"{v * 100:.2f}%") if style is not None and style.num_fmt == 10 else len(f"{v:.2f}")
             else:

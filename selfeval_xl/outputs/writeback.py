@@ -14,7 +14,8 @@ from xml.sax.saxutils import quoteattr
 from selfeval_xl._fs import atomic_write, shown
 from selfeval_xl.errors import Problem, SelfevalError
 from selfeval_xl.ooxml.package import Grid, open_book
-from selfeval_xl.ooxml.sheet_writer import PackageError, write_sheet
+from selfeval_xl.ooxml.sheet_writer import PackageError, save_sheet
+from selfeval_xl.ooxml.zip_package import WORKBOOK, Package, blank_package
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.reading import contract as L
 from selfeval_xl.scoring.scorecard import Scorecard
@@ -81,10 +82,16 @@ def write_back(
     if _read_only(dst):
         return None, Problem.at(display, None, None, "read-only")
     spec = results_sheet(card, scored_at, link_cells=in_package)
-    sheet = _results_sheet_name(src, display) if in_package else L.SHEET_RESULTS
+    sheet = L.SHEET_RESULTS
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(dst, lambda tmp: write_sheet(src if in_package else None, tmp, sheet, spec))
+        pkg = Package.read(src) if in_package else blank_package()  # read once: looked into, then copied
+        try:
+            if in_package:
+                sheet = _results_sheet_name(pkg, src, display)
+            atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec))
+        finally:
+            pkg.close()
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
         detail = zh_reason(exc)
         return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
@@ -93,15 +100,14 @@ def write_back(
     return dst, None
 
 
-def _results_sheet_name(src: Path, display: str) -> str:
+def _results_sheet_name(pkg: Package, src: Path, display: str) -> str:
     """评分结果, unless the workbook has a sheet of that name that we did not write (the user's
     own, with their text): then 评分结果(2) (or the first free or ours of (3), (4) …), so that
     only a sheet of ours is ever replaced. Ours is recognised by what we put there: the results
     header row (一级指标 … 核定得分) in its first rows, which survives Excel and WPS saving."""
     try:
-        with zipfile.ZipFile(src) as zf:
-            if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in zf.read("xl/workbook.xml").replace(b"'", b'"'):
-                return L.SHEET_RESULTS  # the common first run: nothing to look into
+        if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in pkg.parts[WORKBOOK].replace(b"'", b'"'):
+            return L.SHEET_RESULTS  # the common first run: nothing to look into
         book = open_book(src, display)
         names = set(book.sheet_names)
         name, k = L.SHEET_RESULTS, 1
