@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from xml.sax.saxutils import escape, quoteattr
 
 from selfeval_xl.ooxml.grid import col_letter
@@ -77,6 +78,9 @@ class _StyledBlank:
 
 
 STYLED_BLANK = _StyledBlank()  # a cell with no value but its style (an unlocked input cell)
+_TEXT_KINDS = {str, type(None)}
+_NUMBER_KINDS = {float, type(None)}
+_BLANK_KINDS = {_StyledBlank}
 
 
 def row_xml(r: int | str, values: Sequence[object], style_ids: Sequence[int | str], height: float | None = None) -> str:
@@ -110,23 +114,68 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]}><v>{v!r}</v></c>')
             continue
-        if v == "":
-            continue
-        ref = (_COLS[c] if c < _NCOLS else col_letter(c)) + rs
-        sattr = sattrs[c]
-        if isinstance(v, str):
-            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>')
-        elif isinstance(v, bool):
-            parts.append(f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>')
-        elif isinstance(v, int | float):
-            if v == v and v not in (math.inf, -math.inf):
-                parts.append(f'<c r="{ref}"{sattr}><v>{v!r}</v></c>')
-        elif v is STYLED_BLANK:
-            parts.append(f'<c r="{ref}"{sattr}/>')
-        else:
-            parts.append(f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>')
+        cell = _cell((_COLS[c] if c < _NCOLS else col_letter(c)) + rs, v, sattrs[c])
+        if cell:
+            parts.append(cell)
     ht = f' ht="{height}" customHeight="1"' if height else ""
     return f'<row r="{rs}"{ht}>{"".join(parts)}</row>' if parts else f'<row r="{rs}"{ht}/>'
+
+
+def _cell(ref: str, v: object, sattr: str) -> str:
+    """One ``<c>`` (``row_xml``'s rules, for any value), or "" for a blank."""
+    if v is None or v == "":
+        return ""
+    if isinstance(v, str):
+        return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>'
+    if isinstance(v, bool):
+        return f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, int | float):
+        return f'<c r="{ref}"{sattr}><v>{v!r}</v></c>' if v == v and v not in (math.inf, -math.inf) else ""
+    if v is STYLED_BLANK:
+        return f'<c r="{ref}"{sattr}/>'
+    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>'
+
+
+_BLOCK = 4  # rows sharing one styles list, at least this many, are written column by column
+
+
+def _block(first: int, rows: Sequence[Sequence[object]], sattrs: Sequence[str], heights: dict[int, float]) -> list[str]:
+    """``_row`` for consecutive rows of one length sharing one styles list (the indicator
+    table): each column's cells made in one comprehension, with one check for the whole column
+    that its texts need no escaping and its numbers are finite; the same text as ``_row``."""
+    refs = [str(r) for r in range(first, first + len(rows))]
+    columns = []
+    for c in range(len(rows[0])):
+        col = [row[c] for row in rows]
+        kinds = set(map(type, col))
+        ref, sattr = _COLS[c] if c < _NCOLS else col_letter(c), sattrs[c]
+        if kinds <= _TEXT_KINDS:
+            texts = cast(list[str], [v for v in col if v])
+            if not texts or (max(map(len, texts)) <= _EXCEL_CELL_LIMIT and _PLAIN_TEXT.fullmatch("\t".join(texts))):
+                head, mid = f'<c r="{ref}', f'"{sattr} t="inlineStr"><is><t xml:space="preserve">'
+                columns.append([f"{head}{r}{mid}{v}</t></is></c>" if v else "" for r, v in zip(refs, col, strict=True)])
+                continue
+        elif kinds <= _NUMBER_KINDS:
+            if all(map(math.isfinite, [v for v in col if v is not None])):  # type: ignore[arg-type]
+                head = f'<c r="{ref}'
+                columns.append(
+                    [
+                        f'{head}{r}"{sattr}><v>{v!r}</v></c>' if v is not None else ""
+                        for r, v in zip(refs, col, strict=True)
+                    ]
+                )
+                continue
+        elif kinds == _BLANK_KINDS:
+            columns.append([f'<c r="{ref}{r}"{sattr}/>' for r in refs])
+            continue
+        columns.append([_cell(ref + r, v, sattr) for r, v in zip(refs, col, strict=True)])
+    out = []
+    for r, cells in zip(refs, zip(*columns, strict=True), strict=True):
+        height = heights.get(int(r))
+        ht = f' ht="{height}" customHeight="1"' if height else ""
+        body = "".join(cells)
+        out.append(f'<row r="{r}"{ht}>{body}</row>' if body else f'<row r="{r}"{ht}/>')
+    return out
 
 
 def sheet_xml(
@@ -159,20 +208,32 @@ def sheet_xml(
         out.append("</cols>")
     out.append("<sheetData>")
     ids: dict[int, str] = {}  # by object identity: a sheet reuses a handful of Style objects
-    rows: dict[tuple[int, int], list[str]] = {}  # and rows share their styles lists
-    for r, (values, styles) in enumerate(zip(spec.rows, spec.styles, strict=True), start=1):
-        key = (id(styles), len(values))
-        sattrs = rows.get(key)
-        if sattrs is None:
+    known: dict[tuple[int, int], list[str]] = {}  # and rows share their styles lists
+    rows, styles, n = spec.rows, spec.styles, len(spec.rows)
+    if len(styles) != n:
+        raise ValueError("SheetSpec: one styles list per row")
+    i = 0
+    while i < n:
+        values, row_styles = rows[i], styles[i]
+        key = (id(row_styles), len(values))
+        sattrs = known.get(key)
+        if sattrs is None:  # style ids asked for in the order the cells come (styles.xml's order)
             sattrs = []
-            for st in styles:
-                if id(st) not in ids:
-                    s = style_id(st)
-                    ids[id(st)] = f' s="{s}"' if s else ""
-                sattrs.append(ids[id(st)])
+            for style in row_styles:
+                if id(style) not in ids:
+                    s = style_id(style)
+                    ids[id(style)] = f' s="{s}"' if s else ""
+                sattrs.append(ids[id(style)])
             sattrs += [""] * (len(values) - len(sattrs))
-            rows[key] = sattrs
-        out.append(_row(r, values, sattrs, spec.heights.get(r)))
+            known[key] = sattrs
+        j = i + 1
+        while j < n and styles[j] is row_styles and len(rows[j]) == len(values):
+            j += 1
+        if j - i >= _BLOCK and values:
+            out += _block(i + 1, rows[i:j], sattrs, spec.heights)
+        else:
+            out += [_row(k + 1, rows[k], sattrs, spec.heights.get(k + 1)) for k in range(i, j)]
+        i = j
     out.append("</sheetData>")
     if spec.merges:
         out.append(f'<mergeCells count="{len(spec.merges)}">')

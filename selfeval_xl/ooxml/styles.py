@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
@@ -104,53 +105,66 @@ class StyleSheet:
         return self._ids[style]
 
     def _add(self, s: Style) -> int:
-        p = self.p
-        font_id = 0
-        if s.bold or s.color or s.underline or s.size:
-            font = (
-                f"<{p}font>"
-                + (f"<{p}b/>" if s.bold else "")
-                + (f"<{p}u/>" if s.underline else "")
-                + f'<{p}sz val="{s.size or self.size}"/>'
-                + (f'<{p}color rgb="{s.color}"/>' if s.color else "")
-                + f"<{p}name val={quoteattr(self.font_name)}/>"
-                + f"</{p}font>"
-            )
-            font_id = self._intern("fonts", "font", font)
-        fill_id = 0
-        if s.fill:
-            fill = (
-                f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{s.fill}"/>'
-                f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
-            )
-            fill_id = self._intern("fills", "fill", fill)
-        border_id = 0
-        if s.border:
-            side = "".join(
-                f'<{p}{e} style="thin"><{p}color auto="1"/></{p}{e}>' for e in ("left", "right", "top", "bottom")
-            )
-            border_id = self._intern("borders", "border", f"<{p}border>{side}<{p}diagonal/></{p}border>")
-        # every cell top-aligned, so numbers line up with wrapped text in the same row
-        align = (
-            f"<{p}alignment"
-            + (f' horizontal="{s.align}"' if s.align else "")
-            + ' vertical="top"'
-            + (' wrapText="1"' if s.wrap else "")
-            + "/>"
+        font, fill, border = _entries(s, self.p, self.size, self.font_name)
+        font_id = self._intern("fonts", "font", font) if font else 0
+        fill_id = self._intern("fills", "fill", fill) if fill else 0
+        border_id = self._intern("borders", "border", border) if border else 0
+        return self._intern("cellXfs", "xf", _xf(s, self.p, font_id, fill_id, border_id), before="cellStyles")
+
+
+@functools.lru_cache(maxsize=256)
+def _entries(s: Style, p: str, size: str, font_name: str) -> tuple[str, str, str]:
+    """The ``font``, ``fill`` and ``border`` entries ``s`` needs ("" for the workbook's first,
+    the default), as text in the styles.xml prefix ``p`` (remembered: every workbook of a batch
+    asks for the same twenty-odd styles)."""
+    font = ""
+    if s.bold or s.color or s.underline or s.size:
+        font = (
+            f"<{p}font>"
+            + (f"<{p}b/>" if s.bold else "")
+            + (f"<{p}u/>" if s.underline else "")
+            + f'<{p}sz val="{s.size or size}"/>'
+            + (f'<{p}color rgb="{s.color}"/>' if s.color else "")
+            + f"<{p}name val={quoteattr(font_name)}/>"
+            + f"</{p}font>"
         )
-        xf = (
-            f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
-            + (' applyNumberFormat="1"' if s.num_fmt else "")
-            + (' applyFont="1"' if font_id else "")
-            + (' applyFill="1"' if fill_id else "")
-            + (' applyBorder="1"' if border_id else "")
-            + (' applyProtection="1"' if not s.locked else "")
-            + f' applyAlignment="1">{align}'
-            + (f'<{p}protection locked="0"/>' if not s.locked else "")
-            + f"</{p}xf>"
+    fill = ""
+    if s.fill:
+        fill = (
+            f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="{s.fill}"/>'
+            f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
         )
-        xf_id = self._intern("cellXfs", "xf", xf, before="cellStyles")
-        return xf_id
+    border = ""
+    if s.border:
+        side = "".join(
+            f'<{p}{e} style="thin"><{p}color auto="1"/></{p}{e}>' for e in ("left", "right", "top", "bottom")
+        )
+        border = f"<{p}border>{side}<{p}diagonal/></{p}border>"
+    return font, fill, border
+
+
+@functools.lru_cache(maxsize=1024)
+def _xf(s: Style, p: str, font_id: int, fill_id: int, border_id: int) -> str:
+    """The ``cellXfs`` entry of ``s`` with its font, fill and border indices."""
+    # every cell top-aligned, so numbers line up with wrapped text in the same row
+    align = (
+        f"<{p}alignment"
+        + (f' horizontal="{s.align}"' if s.align else "")
+        + ' vertical="top"'
+        + (' wrapText="1"' if s.wrap else "")
+        + "/>"
+    )
+    return (
+        f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
+        + (' applyNumberFormat="1"' if s.num_fmt else "")
+        + (' applyFont="1"' if font_id else "")
+        + (' applyFill="1"' if fill_id else "")
+        + (' applyBorder="1"' if border_id else "")
+        + (' applyProtection="1"' if not s.locked else "")
+        + f' applyAlignment="1">{align}'
+        + (f'<{p}protection locked="0"/>' if not s.locked else "")
+        + f"</{p}xf>"
+    )
 
 
 def attr_of(font_xml: str, tag: str) -> str | None:

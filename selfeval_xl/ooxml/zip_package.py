@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,21 +38,53 @@ IN_MEMORY = 16 << 20
 
 
 # --- the package ----------------------------------------------------------------------------
+_PLAIN_FLAGS = 0x80E  # deflate options, sizes after the data, UTF-8 name: nothing to undo
+
+
+def _local_name(data: bytes, info: zipfile.ZipInfo) -> str:
+    """The member name as its local header spells it, decoded as zipfile does (which checks it
+    against the directory's name)."""
+    off = info.header_offset
+    flags, name_len = struct.unpack_from("<H", data, off + 6)[0], struct.unpack_from("<H", data, off + 26)[0]
+    name = bytes(data[off + 30 : off + 30 + name_len])
+    return name.decode("utf-8") if flags & 0x800 else name.decode("cp437")
+
+
 class _Parts(Mapping[str, bytes]):
     """Member name → decompressed bytes, inflated on first use (most members are only copied)."""
 
-    def __init__(self, zf: zipfile.ZipFile | None, parts: dict[str, bytes] | None = None):
+    def __init__(self, zf: zipfile.ZipFile | None, parts: dict[str, bytes] | None = None, raw: bytes | None = None):
         self.zf = zf
+        self.raw = raw  # the whole file, when it is held in memory
         self.cache: dict[str, bytes] = dict(parts or {})
         self.names = [i.filename for i in zf.infolist()] if zf is not None else list(self.cache)
         self._known = set(self.names)  # membership in a list made write-back quadratic in members
 
     def __getitem__(self, name: str) -> bytes:
-        if name not in self.cache:
+        data = self.cache.get(name)
+        if data is None:
             if self.zf is None or name not in self._known:
                 raise KeyError(name)
-            self.cache[name] = self.zf.read(name)
-        return self.cache[name]
+            data = self.cache[name] = self._inflated(name, self.zf)
+        return data
+
+    def _inflated(self, name: str, zf: zipfile.ZipFile) -> bytes:
+        """A member's bytes: inflated straight from the file in memory when it is a plain
+        stored or deflated member whose local header, size and CRC-32 all agree (one zlib
+        call instead of zipfile's reader); anything else through ``zipfile``, which checks
+        and reports as it does."""
+        info = zf.getinfo(name)
+        if self.raw is not None and info.compress_type in (0, 8) and not info.flag_bits & ~_PLAIN_FLAGS:
+            try:
+                local = _local_name(self.raw, info)
+                packed = raw_member(self.raw, info)
+                data = zlib.decompress(packed, -15) if info.compress_type == 8 else bytes(packed)
+            except (zipfile.BadZipFile, zlib.error, struct.error, UnicodeDecodeError):
+                pass
+            else:
+                if local == info.orig_filename and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+                    return data
+        return zf.read(name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._known
@@ -82,7 +116,7 @@ class Package:
                 zf = zipfile.ZipFile(path)
                 return cls(zf.infolist(), _Parts(zf), Path(path))
         zf = zipfile.ZipFile(io.BytesIO(data))
-        return cls(zf.infolist(), _Parts(zf), data)
+        return cls(zf.infolist(), _Parts(zf, raw=data), data)
 
     def close(self) -> None:
         if isinstance(self.parts, _Parts) and self.parts.zf is not None:

@@ -115,6 +115,21 @@ def lines_needed(value: object, width: float) -> int:
     text = value if type(value) is str else _text(value)
     if "\n" not in text and len(text) * 2 <= usable:
         return 1  # fits even if every character is wide
+    if len(text) > _CACHED_LEN:
+        return _lines(text, usable)
+    key = (text, usable)
+    n = _LINES.get(key)
+    if n is None:
+        if len(_LINES) >= _WIDTHS_MAX:
+            _LINES.clear()
+        n = _LINES[key] = _lines(text, usable)
+    return n
+
+
+_LINES: dict[tuple[str, float], int] = {}  # (text, usable width) → lines, as _WIDTHS
+
+
+def _lines(text: str, usable: float) -> int:
     total = 0
     for line in text.split("\n"):
         total += max(1, math.ceil(_line_width(line) / usable))
@@ -143,12 +158,14 @@ def fit_widths(widths: Sequence[float], budget: float, shrinkable: Sequence[int]
     """Narrow the ``shrinkable`` (wrapped text) columns, widest first, until the total is at
     most ``budget`` or every one of them is down to ``floor``."""
     out = list(widths)
-    while sum(out) > budget:
+    total = sum(out)
+    while total > budget:
         wide = [i for i in shrinkable if out[i] > floor]
         if not wide:
             break
-        i = max(wide, key=lambda k: out[k])
-        out[i] = max(floor, out[i] - max(1.0, sum(out) - budget if len(wide) == 1 else 1.0))
+        i = max(wide, key=out.__getitem__)
+        out[i] = max(floor, out[i] - max(1.0, total - budget if len(wide) == 1 else 1.0))
+        total = sum(out)
     return out
 
 

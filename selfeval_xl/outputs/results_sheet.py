@@ -192,8 +192,8 @@ def _longest(table: list[list[object]], styles: list[list[Style | None]], ncols:
             if type(v) is str:
                 w = width(v)
                 wrapped.add(c)
-            elif v is None:
-                continue
+            elif v is None or v is STYLED_BLANK:
+                continue  # (a blank, as it shows)
             elif type(v) is float:
                 style = st[c]
                 w = len(f"{v * 100:.2f}%") if style is not None and style.num_fmt == 10 else len(f"{v:.2f}")
