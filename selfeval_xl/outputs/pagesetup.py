@@ -15,10 +15,12 @@ each block) at a fixed legible scale.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from selfeval_xl.ooxml.page import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
 
@@ -101,8 +103,50 @@ def text_width(value: object) -> int:
     return _text_width(_text(value))
 
 
+def text_widths(texts: Sequence[str]) -> list[int]:
+    """``text_width`` of each of a column's texts (the remembered ones by one lookup each)."""
+    out = list(map(_WIDTHS.get, texts))
+    if None in out:
+        return [text_width(t) if w is None else w for w, t in zip(out, texts, strict=True)]
+    return cast(list[int], out)
+
+
 def _line_width(text: str) -> float:
     return len(text) if text.isascii() else len(text) + (CJK_LINE - 1) * _wide_count(text)
+
+
+# A cell's text → its width on a wrapped line (``_line_width``); -1 for text of several lines,
+# 0 for a blank. Remembered as _WIDTHS.
+_LINE_WIDTHS: dict[object, float] = {None: 0.0, "": 0.0}
+
+
+def _one_line_width(text: str | None) -> float:
+    if not text:
+        return 0.0
+    w = -1.0 if "\n" in text else _line_width(text)
+    if len(text) <= _CACHED_LEN:
+        if len(_LINE_WIDTHS) >= _WIDTHS_MAX:
+            _LINE_WIDTHS.clear()
+            _LINE_WIDTHS.update({None: 0.0, "": 0.0})
+        _LINE_WIDTHS[text] = w
+    return w
+
+
+def column_lines(texts: Sequence[str | None], width: float) -> list[int] | None:
+    """``lines_needed(t, width)`` of each of a column's texts (str or None), a column at once;
+    None when none of them needs more than one line."""
+    found = list(map(_LINE_WIDTHS.get, texts))
+    if None in found:
+        found = [_one_line_width(t) if w is None else w for w, t in zip(found, texts, strict=True)]
+    widths = cast(list[float], found)
+    usable = max(width - 1.0, 1.0)
+    several = -1.0 in widths  # texts of several lines, measured line by line
+    if not several and max(widths, default=0.0) <= usable:
+        return None
+    lines = list(map(math.ceil, map(operator.truediv, widths, itertools.repeat(usable, len(widths)))))
+    if several:
+        lines = [lines_needed(t, width) if w == -1.0 else n for n, w, t in zip(lines, widths, texts, strict=True)]
+    return lines
 
 
 def lines_needed(value: object, width: float) -> int:

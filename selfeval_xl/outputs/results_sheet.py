@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import cast
 
 from selfeval_xl.errors import SEVERITY_ZH
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
@@ -175,33 +176,116 @@ def title_line(unit: str, project: str, year: object, kind: object) -> str:
     )
 
 
-def _longest(table: list[list[object]], styles: list[list[Style | None]], ncols: int) -> tuple[list[int], set[int]]:
+def _runs(rows: list[list[object]], styles: list[list[Style | None]], start: int, end: int) -> list[tuple[int, int]]:
+    """[i, j) ranges of consecutive rows of one length sharing one styles list (the indicator
+    rows: measured column by column)."""
+    out = []
+    i = start
+    while i < end:
+        j = i + 1
+        while j < end and styles[j] is styles[i] and len(rows[j]) == len(rows[i]):
+            j += 1
+        out.append((i, j))
+        i = j
+    return out
+
+
+_RUN = 4  # shorter runs are measured cell by cell
+_TEXT_KINDS = {str, type(None)}
+_NUMBER_KINDS = {float, type(None)}
+_BLANK_KINDS = {type(STYLED_BLANK)}
+
+
+def _longest(spec: SheetSpec, runs: list[tuple[int, int]], ncols: int) -> tuple[list[int], set[int]]:
     """The width of each column's longest value as the sheet shows it (``_shown``), and the
     columns that wrap: those holding text, or styled to wrap (a text column still blank, room
-    to type in it); numbers never do. (One pass over the cells, without a call per cell.)"""
+    to type in it); numbers never do."""
     longest = [0] * ncols
     wrapped: set[int] = set()
-    seen: set[tuple[int, int]] = set()  # styles lists already looked at (indicator rows share one)
-    width = P.text_width
-    for values, st in zip(table, styles, strict=True):
-        n = min(len(values), ncols)
-        if (id(st), n) not in seen:
-            seen.add((id(st), n))
-            wrapped.update(c for c in range(n) if (style := st[c]) is not None and style.wrap)
-        for c, v in enumerate(values[:ncols]):
-            if type(v) is str:
-                w = width(v)
-                wrapped.add(c)
-            elif v is None or v is STYLED_BLANK:
-                continue  # (a blank, as it shows)
-            elif type(v) is float:
-                style = st[c]
-                w = len(f"{v * 100:.2f}%") if style is not None and style.num_fmt == 10 else len(f"{v:.2f}")
-            else:
-                w = width(_shown(v, st[c]))
-            if w > longest[c]:
-                longest[c] = w
+    for i, j in runs:
+        st = spec.styles[i]
+        n = min(len(spec.rows[i]), ncols)
+        wrapped.update(c for c in range(n) if (style := st[c]) is not None and style.wrap)
+        if j - i >= _RUN:
+            columns = list(zip(*spec.rows[i:j], strict=True))
+            for c in range(n):
+                col = columns[c]
+                kinds = set(map(type, col))
+                if kinds <= _TEXT_KINDS:
+                    texts = cast(list[str], [v for v in col if v is not None])
+                    if not texts:
+                        continue
+                    w = max(P.text_widths(texts))
+                    wrapped.add(c)
+                elif kinds <= _NUMBER_KINDS:
+                    numbers = cast(list[float], [v for v in col if v is not None])
+                    if not numbers:
+                        continue
+                    style = st[c]
+                    if style is not None and style.num_fmt == 10:
+                        w = max(len(f"{v * 100:.2f}%") for v in numbers)
+                    else:
+                        w = max(len(f"{v:.2f}") for v in numbers)
+                elif kinds == _BLANK_KINDS:
+                    continue  # reviewer's cells still blank
+                else:
+                    w = max(_cell_width(v, st[c]) for v in col)
+                    if str in kinds:
+                        wrapped.add(c)
+                if w > longest[c]:
+                    longest[c] = w
+            continue
+        for values in spec.rows[i:j]:
+            for c, v in enumerate(values[:ncols]):
+                if type(v) is str:
+                    wrapped.add(c)
+                w = _cell_width(v, st[c])
+                if w > longest[c]:
+                    longest[c] = w
     return longest, wrapped
+
+
+def _cell_width(v: object, style: Style | None) -> int:
+    """``P.text_width`` of the value as shown."""
+    if type(v) is str:
+        return P.text_width(v)
+    if v is None or v is STYLED_BLANK:
+        return 0  # (a blank, as it shows)
+    if type(v) is float:
+        return len(f"{v * 100:.2f}%") if style is not None and style.num_fmt == 10 else len(f"{v:.2f}")
+    return P.text_width(_shown(v, style))
+
+
+def _table_heights(spec: SheetSpec, runs: list[tuple[int, int]], ncols: int) -> None:
+    """Heights of the header and table rows whose text wraps (a text of at most half a
+    column's usable width fits on one line, as ``P.lines_needed`` finds)."""
+    usable = [max(w - 1.0, 1.0) for w in spec.widths]
+    lines_needed = P.lines_needed
+    for i, j in runs:
+        lines = [1] * (j - i)
+        block = spec.rows[i:j]
+        if j - i >= _RUN:
+            columns = list(zip(*block, strict=True))
+            for c in range(min(len(block[0]), ncols)):
+                col = columns[c]
+                u, w = usable[c], spec.widths[c]
+                kinds = set(map(type, col))
+                if kinds <= _TEXT_KINDS:
+                    found = P.column_lines(cast(tuple[str | None, ...], col), w)
+                    if found is not None:
+                        lines = list(map(max, lines, found))
+                elif str in kinds:
+                    for k, v in enumerate(col):
+                        if type(v) is str and (len(v) * 2 > u or "\n" in v):
+                            lines[k] = max(lines[k], lines_needed(v, w))
+        else:
+            for k, values in enumerate(block):
+                for c, v in enumerate(values[:ncols]):
+                    if type(v) is str and (len(v) * 2 > usable[c] or "\n" in v):
+                        lines[k] = max(lines[k], lines_needed(v, spec.widths[c]))
+        for k, n in enumerate(lines):
+            if n > 1:
+                spec.heights[i + k + 1] = P.row_height(n)
 
 
 def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[str, ...]) -> None:
@@ -209,7 +293,8 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
     and problem texts merged across the table, and the page setup (SPEC §4.5)."""
     ncols = len(spec.rows[HEADER_ROW - 1])
     last = L.col_letter(ncols - 1)
-    longest, wrapped = _longest(spec.rows[HEADER_ROW:table_end], spec.styles[HEADER_ROW:table_end], ncols)
+    runs = _runs(spec.rows, spec.styles, HEADER_ROW, table_end)
+    longest, wrapped = _longest(spec, runs, ncols)
     header = spec.rows[HEADER_ROW - 1]
     widths = [
         P.width_for(longest[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else 6)
@@ -224,15 +309,7 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
         spec.merges.append(f"A{r}:{last}{r}")
     spec.heights[1] = P.row_height(1, TITLE.size or P.FONT_PT) + 4
     spec.heights[2] = P.row_height(P.lines_needed(spec.rows[1][0], sum(spec.widths)))
-    # a text of at most half a column's usable width fits on one line (P.lines_needed)
-    usable = [max(w - 1.0, 1.0) for w in spec.widths]
-    for i in range(HEADER_ROW - 1, table_end):
-        lines = 1
-        for c, v in enumerate(spec.rows[i][:ncols]):
-            if type(v) is str and (len(v) * 2 > usable[c] or "\n" in v):
-                lines = max(lines, P.lines_needed(v, spec.widths[c]))
-        if lines > 1:
-            spec.heights[i + 1] = P.row_height(lines)
+    _table_heights(spec, [(HEADER_ROW - 1, HEADER_ROW), *runs], ncols)
     for i in range(max(problems_from, table_end), len(spec.rows)):
         row = spec.rows[i]
         if len(row) >= 3:
@@ -278,6 +355,7 @@ ROW_STYLES = (*(RESULT_STYLES.get(h, TEXT) for h in L.RESULT_HEADERS), REVIEW_NU
 
 def result_cells(r: ScoredRow) -> tuple[object, ...]:
     """A scored row's cells under ``L.RESULT_HEADERS`` (in ``_CELL_ORDER``)."""
+    # (a float that is a number stands for itself: _num without the call)
     return (
         r.level1,
         r.level2,
@@ -285,10 +363,10 @@ def result_cells(r: ScoredRow) -> tuple[object, ...]:
         r.target_text,
         r.actual_text,
         percent_fraction(r.rate),
-        _num(r.points),
-        _num(r.score),
-        _num(r.claimed),
-        _num(r.diff),
+        x if type(x := r.points) is float and x == x else _num(x),
+        x if type(x := r.score) is float and x == x else _num(x),
+        x if type(x := r.claimed) is float and x == x else _num(x),
+        x if type(x := r.diff) is float and x == x else _num(x),
         r.note,
     )
 
