@@ -355,7 +355,7 @@ ROW_STYLES = (*(RESULT_STYLES.get(h, TEXT) for h in L.RESULT_HEADERS), REVIEW_NU
 
 def result_cells(r: ScoredRow) -> tuple[object, ...]:
     """A scored row's cells under ``L.RESULT_HEADERS`` (in ``_CELL_ORDER``)."""
-    # (a float that is a number stands for itself: _num without the call)
+    # (_num without the call for a float)
     return (
         r.level1,
         r.level2,
@@ -363,10 +363,10 @@ def result_cells(r: ScoredRow) -> tuple[object, ...]:
         r.target_text,
         r.actual_text,
         percent_fraction(r.rate),
-        x if type(x := r.points) is float and x == x else _num(x),
-        x if type(x := r.score) is float and x == x else _num(x),
-        x if type(x := r.claimed) is float and x == x else _num(x),
-        x if type(x := r.diff) is float and x == x else _num(x),
+        (x if x == x else None) if type(x := r.points) is float else _num(x),
+        (x if x == x else None) if type(x := r.score) is float else _num(x),
+        (x if x == x else None) if type(x := r.claimed) is float else _num(x),
+        (x if x == x else None) if type(x := r.diff) is float else _num(x),
         r.note,
     )
 
