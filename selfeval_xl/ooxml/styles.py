@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import quoteattr
 
-from selfeval_xl.ooxml.xml_text import PackageError, items, masked, prefix, section, set_count
+from selfeval_xl.ooxml.xml_text import PackageError, Section, items, masked, prefix, section, set_count
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """A cell style, as little as the results sheet needs. ``num_fmt`` is a built-in format id
-    (2 = ``0.00``, 10 = ``0.00%``) so no ``numFmt`` entries are ever added."""
+    (2 = ``0.00``, 10 = ``0.00%``) so no ``numFmt`` entries are ever added. (A named tuple:
+    hashed and compared in C, as every cell's style is looked up.)"""
 
     bold: bool = False
     fill: str | None = None  # ARGB, e.g. "FFC6EFCE"
@@ -31,7 +31,7 @@ class _List:
     """One list of styles.xml (``fonts``, ``fills``, ``borders``, ``cellXfs``): its items as
     found, listed once, and the ones added since."""
 
-    def __init__(self, name: str, match: re.Match[str] | None, present: list[str], anchor: int):
+    def __init__(self, name: str, match: Section | None, present: list[str], anchor: int):
         self.name = name
         self.match = match  # None: the list is missing and is created at ``anchor``
         self.anchor = anchor
@@ -55,7 +55,7 @@ class StyleSheet:
         self.p = prefix(xml, "styleSheet")
         self._ids: dict[Style, int] = {}
         fonts = section(self._hidden, self.p, "fonts")
-        first = items(fonts.group(2) or "", self.p, "font")[0] if fonts else ""
+        first = items(fonts.body or "", self.p, "font")[0] if fonts else ""
         self.size = attr_of(first, "sz") or "11"
         self.font_name = attr_of(first, "name") or "宋体"
 
@@ -71,7 +71,7 @@ class StyleSheet:
                     raise PackageError(f"styles.xml 缺少 <{list_name}>")
                 found = _List(list_name, None, [], anchor.start())
             else:
-                found = _List(list_name, m, items(m.group(2) or "", p, tag), m.start())
+                found = _List(list_name, m, items(m.body or "", p, tag), m.start)
             self._lists[list_name] = found
         index = found.index.get(item)
         if index is None:
@@ -91,18 +91,19 @@ class StyleSheet:
                 new = f'<{p}{name} count="{len(lst.added)}">{added}</{p}{name}>'
                 xml = xml[: lst.anchor] + new + xml[lst.anchor :]
                 continue
-            attrs = set_count(m.group(1), len(lst.present) + len(lst.added))
-            body = xml[m.start(2) : m.end(2)] if m.group(2) is not None else ""
-            xml = xml[: m.start()] + f"<{p}{name}{attrs}>{body}{added}</{p}{name}>" + xml[m.end() :]
+            attrs = set_count(m.attrs, len(lst.present) + len(lst.added))
+            body = xml[m.body_at : m.body_at + len(m.body)] if m.body is not None else ""
+            xml = xml[: m.start] + f"<{p}{name}{attrs}>{body}{added}</{p}{name}>" + xml[m.end :]
         return xml
 
     def id(self, style: Style | None) -> int:
         """The ``cellXfs`` index of ``style`` (0, the default, for None), added if new."""
         if style is None:
             return 0
-        if style not in self._ids:
-            self._ids[style] = self._add(style)
-        return self._ids[style]
+        index = self._ids.get(style)
+        if index is None:
+            index = self._ids[style] = self._add(style)
+        return index
 
     def _add(self, s: Style) -> int:
         font, fill, border = _entries(s, self.p, self.size, self.font_name)
