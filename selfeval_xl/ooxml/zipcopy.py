@@ -43,6 +43,28 @@ def raw_member(data: bytes | memoryview | BinaryIO, info: zipfile.ZipInfo) -> by
     return data[start : start + info.compress_size]
 
 
+# Small parts → (CRC-32, deflated bytes), the last few remembered: the bookkeeping parts a
+# write-back changes ([Content_Types].xml, the workbook's relationships, styles.xml …) come out
+# the same for every workbook made from one template by one program, and deflating even a
+# small part costs tens of microseconds. Keyed by the bytes themselves, so a hit is exact.
+_DEFLATED: dict[bytes, tuple[int, bytes]] = {}
+_REMEMBER = 64  # parts
+_REMEMBER_SIZE = 32 << 10  # bytes: larger parts (a sheet) are never the same twice
+
+
+def deflated(data: bytes) -> tuple[int, bytes]:
+    """(CRC-32, raw deflate stream at level 6) of ``data``: what ``zipfile`` writes."""
+    hit = _DEFLATED.get(data) if len(data) <= _REMEMBER_SIZE else None
+    if hit is None:
+        co = zlib.compressobj(6, zlib.DEFLATED, -15)
+        hit = zlib.crc32(data), co.compress(data) + co.flush()
+        if len(data) <= _REMEMBER_SIZE:
+            if len(_DEFLATED) >= _REMEMBER:
+                del _DEFLATED[next(iter(_DEFLATED))]  # the oldest
+            _DEFLATED[data] = hit
+    return hit
+
+
 def _dos(date_time: tuple[int, ...]) -> tuple[int, int]:
     y, mo, d, h, mi, s = date_time
     return h << 11 | mi << 5 | s // 2, max(y - 1980, 0) << 9 | mo << 5 | d
@@ -121,9 +143,8 @@ class ZipOut:
     def add(
         self, name: str, data: bytes, date_time: tuple[int, ...] = (1980, 1, 1, 0, 0, 0), external: int = 0o600 << 16
     ) -> None:
-        co = zlib.compressobj(6, zlib.DEFLATED, -15)
-        raw = co.compress(data) + co.flush()
-        self._member(name, 0, zipfile.ZIP_DEFLATED, date_time, zlib.crc32(data), raw, len(data), external, 3)
+        crc, raw = deflated(data)
+        self._member(name, 0, zipfile.ZIP_DEFLATED, date_time, crc, raw, len(data), external, 3)
 
     def close(self) -> None:
         directory = b"".join(self.entries)
