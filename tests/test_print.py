@@ -255,3 +255,16 @@ def test_report_pdf_shows_chinese_glyphs(drafted, tmp_path):
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line or "Song" in line or "Hei" in line]
     assert cjk, fonts  # drawn with a CJK font, so the characters are glyphs, not boxes
+
+
+def test_fit_widths_narrows_the_widest_text_column_first_a_unit_at_a_time():
+    from selfeval_xl.outputs.pagesetup import fit_widths
+
+    # 40 + 12 + 30 = 82 units, 21.5 over a 60.5 budget: column 0 comes down alone to 30 (10
+    # steps, total 72), then columns 0 and 2 take turns a unit at a time; after 11 more steps the
+    # total is 61 (> 60.5), after 12 it is 60: six rounds each, 30 → 24; column 1 is not shrinkable
+    assert fit_widths([40.0, 12.0, 30.0], 60.5, [0, 2], floor=10) == [24.0, 12.0, 24.0]
+    # one shrinkable column takes the whole excess at once: 90 − 60.5 = 29.5, so 40 → 10.5
+    assert fit_widths([40.0, 50.0], 60.5, [0], floor=10) == [10.5, 50.0]
+    # never below the floor, even when the budget cannot be met: 40 → 10, 35 → 10
+    assert fit_widths([40.0, 35.0, 50.0], 30.0, [0, 1], floor=10) == [10.0, 10.0, 50.0]

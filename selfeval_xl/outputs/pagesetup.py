@@ -203,6 +203,8 @@ def fit_widths(widths: Sequence[float], budget: float, shrinkable: Sequence[int]
     most ``budget`` or every one of them is down to ``floor``."""
     out = list(widths)
     total = sum(out)
+    if total > budget and len(set(shrinkable)) == len(shrinkable) and all(float(w).is_integer() for w in out):
+        total = _level_down(out, total, budget, shrinkable, floor)
     while total > budget:
         wide = [i for i in shrinkable if out[i] > floor]
         if not wide:
@@ -211,6 +213,30 @@ def fit_widths(widths: Sequence[float], budget: float, shrinkable: Sequence[int]
         out[i] = max(floor, out[i] - max(1.0, total - budget if len(wide) == 1 else 1.0))
         total = sum(out)
     return out
+
+
+def _level_down(out: list[float], total: float, budget: float, shrinkable: Sequence[int], floor: float) -> float:
+    """``fit_widths``' steps taken a level at a time, for whole-unit widths: while two or more
+    columns are above the floor, each step takes one unit off the widest (the first of equal
+    ones), so the widest columns come down together, one level per round. Whole rounds are
+    taken while every step of them would leave the total over the budget and the columns
+    above the floor; the last steps are left to ``fit_widths``' own loop. Returns the total."""
+    while True:
+        wide = [i for i in shrinkable if out[i] > floor]
+        if len(wide) < 2:
+            return total
+        top = max(out[i] for i in wide)
+        level = [i for i in wide if out[i] == top]
+        below = [out[i] for i in wide if out[i] < top]
+        rounds = int((total - budget) // len(level))
+        while rounds > 0 and not total - rounds * len(level) > budget:
+            rounds -= 1
+        rounds = int(min(rounds, top - (max(below) if below else floor), top - floor - 1))
+        if rounds <= 0:
+            return total
+        for i in level:
+            out[i] = out[i] - float(rounds)
+        total -= rounds * len(level)
 
 
 def width_units(landscape: bool, scale: float) -> float:
