@@ -16,6 +16,19 @@ _NOT_MARKUP = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
 def masked(xml: str) -> str:
     """``xml`` with comments, CDATA and processing instructions blanked out (same length, so
     indices match): a ``</sheets>`` inside a comment is no place to insert a sheet."""
+    for text, hidden in _MASKED:  # the same text is looked into several times in a row
+        if text is xml:
+            return hidden
+    hidden = _masked(xml)
+    _MASKED.insert(0, (xml, hidden))
+    del _MASKED[4:]
+    return hidden
+
+
+_MASKED: list[tuple[str, str]] = []  # the last few texts masked, and what they gave
+
+
+def _masked(xml: str) -> str:
     if "<!" not in xml:  # no comment or CDATA: at most the XML declaration to blank
         k = xml.find("<?")
         if k < 0:

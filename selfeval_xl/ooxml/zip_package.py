@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import struct
 import zipfile
@@ -111,8 +112,9 @@ class Package:
         than ``IN_MEMORY`` stays on disk: saving copies one member at a time, so memory follows
         the largest part, not the file (pictures, zip64)."""
         with open(path, "rb") as fh:
-            data = fh.read(IN_MEMORY + 1)
-            if len(data) > IN_MEMORY:
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(size + 1) if size <= IN_MEMORY else b""
+            if size > IN_MEMORY or len(data) > IN_MEMORY:
                 zf = zipfile.ZipFile(path)
                 return cls(zf.infolist(), _Parts(zf), Path(path))
         zf = zipfile.ZipFile(io.BytesIO(data))

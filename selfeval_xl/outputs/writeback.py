@@ -84,7 +84,8 @@ def write_back(
     spec = results_sheet(card, scored_at, link_cells=in_package)
     sheet = L.SHEET_RESULTS
     try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
+        if out_dir is not None:  # (beside the input, the folder is there)
+            dst.parent.mkdir(parents=True, exist_ok=True)
         pkg = Package.read(src) if in_package else blank_package()  # read once: looked into, then copied
         try:
             if in_package:
