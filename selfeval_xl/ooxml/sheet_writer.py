@@ -315,7 +315,8 @@ def write_sheet(src: Path | None, dst: Path | io.BytesIO, name: str, spec: Sheet
         pkg.close()
 
 
-def save_sheet(pkg: Package, dst: Path | io.BytesIO, name: str, spec: SheetSpec) -> None:
-    """Write ``pkg`` to ``dst`` with sheet ``name`` added or replaced."""
+def save_sheet(pkg: Package, dst: Path | io.BytesIO | int, name: str, spec: SheetSpec) -> None:
+    """Write ``pkg`` to ``dst`` (a path, a buffer or an open descriptor) with sheet ``name``
+    added or replaced."""
     changed, dropped = put_sheet(pkg, name, spec)
     pkg.save(dst, changed, dropped)

@@ -111,12 +111,19 @@ class Package:
         """The package at ``path``; only the parts asked for are inflated. A package larger
         than ``IN_MEMORY`` stays on disk: saving copies one member at a time, so memory follows
         the largest part, not the file (pictures, zip64)."""
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            data = fh.read(size + 1) if size <= IN_MEMORY else b""
-            if size > IN_MEMORY or len(data) > IN_MEMORY:
-                zf = zipfile.ZipFile(path)
-                return cls(zf.infolist(), _Parts(zf), Path(path))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            size = os.fstat(fd).st_size
+            chunks = []
+            while size <= IN_MEMORY and (chunk := os.read(fd, size + 1)):
+                chunks.append(chunk)
+                size = sum(map(len, chunks))
+            data = b"".join(chunks) if size <= IN_MEMORY else b""
+        finally:
+            os.close(fd)
+        if size > IN_MEMORY:
+            zf = zipfile.ZipFile(path)
+            return cls(zf.infolist(), _Parts(zf), Path(path))
         zf = zipfile.ZipFile(io.BytesIO(data))
         return cls(zf.infolist(), _Parts(zf, raw=data), data)
 
@@ -133,17 +140,28 @@ class Package:
             return re.sub(r"""^(<\?xml[^>]*encoding=)["'][^"']*["']""", r'\1"UTF-8"', text)
         return data.decode("utf-8")
 
-    def save(self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
+    def save(self, path: Path | io.BytesIO | int, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
         """Write the package with ``changed`` parts replaced or added (new ones at the end);
-        every other member keeps its compressed bytes."""
+        every other member keeps its compressed bytes. ``path`` may also be a file descriptor
+        open for writing (an empty temp file)."""
         dropped = set(dropped)
         known = {i.filename for i in self.infos}
+        if isinstance(path, int):
+            if isinstance(self.raw, Path):
+                raise ValueError("a package on disk is saved to a path")
+            buf = io.BytesIO()
+            self._write(buf, changed, dropped, known)
+            _write_all(path, buf.getbuffer())
+            return
         try:
             if isinstance(path, Path | str) and not isinstance(self.raw, Path):
                 buf = io.BytesIO()  # a package held in memory is written with one call
                 self._write(buf, changed, dropped, known)
-                with open(path, "wb") as fh:
-                    fh.write(buf.getbuffer())
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
+                try:
+                    _write_all(fd, buf.getbuffer())
+                finally:
+                    os.close(fd)
                 return
             with open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh:
                 self._write(fh, changed, dropped, known)
@@ -182,6 +200,11 @@ class Package:
             for name, data in changed.items():
                 if name not in known:
                     out.writestr(name, data)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        data = data[os.write(fd, data) :]
 
 
 def blank_package() -> Package:

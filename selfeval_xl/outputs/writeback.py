@@ -4,17 +4,19 @@ that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
+import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from xml.sax.saxutils import quoteattr
 
-from selfeval_xl._fs import atomic_write, shown
+from selfeval_xl._fs import atomic_write, commit, shown, temp_prefix
 from selfeval_xl.errors import Problem, SelfevalError
 from selfeval_xl.ooxml.package import Grid, open_book
-from selfeval_xl.ooxml.sheet_writer import PackageError, save_sheet
+from selfeval_xl.ooxml.sheet_writer import PackageError, SheetSpec, save_sheet
 from selfeval_xl.ooxml.zip_package import WORKBOOK, Package, blank_package
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.reading import contract as L
@@ -90,7 +92,10 @@ def write_back(
         try:
             if in_package:
                 sheet = _results_sheet_name(pkg, src, display)
-            atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec))
+            if isinstance(pkg.raw, Path):  # a package too large to hold: member by member
+                atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec))
+            else:
+                _save_beside(pkg, dst, sheet, spec)
         finally:
             pkg.close()
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
@@ -99,6 +104,23 @@ def write_back(
     if sheet != L.SHEET_RESULTS:
         return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)
     return dst, None
+
+
+def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec) -> None:
+    """``atomic_write`` for a package held in memory: the temp file written through the
+    descriptor that created it (no second open), then moved over ``dst``."""
+    fd, name = tempfile.mkstemp(prefix=temp_prefix(dst), suffix=".tmp" + dst.suffix, dir=dst.parent)
+    tmp = Path(name)
+    try:
+        try:
+            save_sheet(pkg, fd, sheet, spec)
+        finally:
+            os.close(fd)
+        commit(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def _results_sheet_name(pkg: Package, src: Path, display: str) -> str:
