@@ -29,55 +29,100 @@ class Style(NamedTuple):
 
 class _List:
     """One list of styles.xml (``fonts``, ``fills``, ``borders``, ``cellXfs``): its items as
-    found, listed once, and the ones added since."""
+    found (``present``, with ``index``: shared by every StyleSheet of the same text, never
+    changed) and the ones this StyleSheet added since (``added``, ``new``)."""
 
-    def __init__(self, name: str, match: Section | None, present: list[str], anchor: int):
+    def __init__(self, name: str, match: Section | None, present: list[str], anchor: int, index: dict[str, int]):
         self.name = name
         self.match = match  # None: the list is missing and is created at ``anchor``
         self.anchor = anchor
         self.present = present
-        self.index: dict[str, int] = {}
-        for i, item in enumerate(present):
-            self.index.setdefault(item, i)  # the first of equal entries, as list.index finds it
+        self.index = index
         self.added: list[str] = []
+        self.new: dict[str, int] = {}
+
+
+class _Read:
+    """What a styles.xml text holds, read once (outside comments): its prefix, default font,
+    and each list asked for with its items. Shared by the StyleSheets of one text: every
+    workbook made from one template by one program has the same styles.xml."""
+
+    def __init__(self, xml: str):
+        self.hidden = masked(xml)  # found outside comments (same indices); the comments kept
+        self.p = prefix(xml, "styleSheet")
+        fonts = section(self.hidden, self.p, "fonts")
+        first = items(fonts.body or "", self.p, "font")[0] if fonts else ""
+        self.size = attr_of(first, "sz") or "11"
+        self.font_name = attr_of(first, "name") or "宋体"
+        self.lists: dict[str, tuple[Section | None, list[str], int, dict[str, int]]] = {}
+
+    def list(
+        self, list_name: str, tag: str, before: str | None
+    ) -> tuple[Section | None, list[str], int, dict[str, int]]:
+        """(the list's element or None, its items, where it is or is to be created, item → its
+        first index). A missing list is created before the ``before`` element."""
+        found = self.lists.get(list_name)
+        if found is None:
+            p = self.p
+            m = section(self.hidden, p, list_name)
+            if m is None:
+                if before is None or (anchor := re.search(rf"<{p}{before}\b", self.hidden)) is None:
+                    raise PackageError(f"styles.xml 缺少 <{list_name}>")
+                found = (None, [], anchor.start(), {})
+            else:
+                present = items(m.body or "", p, tag)
+                index: dict[str, int] = {}
+                for i, item in enumerate(present):
+                    index.setdefault(item, i)  # the first of equal entries, as list.index finds it
+                found = (m, present, m.start, index)
+            self.lists[list_name] = found
+        return found
+
+
+_READ: dict[str, _Read] = {}  # the last few styles.xml texts read
+_READ_KEEP, _READ_SIZE = 8, 1 << 18
+
+
+def _read(xml: str) -> _Read:
+    found = _READ.get(xml) if len(xml) <= _READ_SIZE else None
+    if found is None:
+        found = _Read(xml)
+        if len(xml) <= _READ_SIZE:
+            if len(_READ) >= _READ_KEEP:
+                del _READ[next(iter(_READ))]
+            _READ[xml] = found
+    return found
 
 
 class StyleSheet:
     """Interns ``Style`` values into the package's styles.xml (append-only). Each list is read
-    once (outside comments) and the new entries are spliced in when ``xml`` is read, so that a
-    results sheet's twenty-odd styles cost one pass over a large styles.xml, not three passes
-    per style (issue 17: 6-18 ms per workbook)."""
+    once (outside comments; once per distinct styles.xml text) and the new entries are spliced
+    in when ``xml`` is read, so that a results sheet's twenty-odd styles cost one pass over a
+    large styles.xml, not three passes per style (issue 17: 6-18 ms per workbook)."""
 
     def __init__(self, xml: str):
         self._base = xml
-        self._hidden = masked(xml)  # found outside comments (same indices); the comments kept
+        self._read = _read(xml)
         self._lists: dict[str, _List] = {}
-        self.p = prefix(xml, "styleSheet")
+        self.p = self._read.p
         self._ids: dict[Style, int] = {}
-        fonts = section(self._hidden, self.p, "fonts")
-        first = items(fonts.body or "", self.p, "font")[0] if fonts else ""
-        self.size = attr_of(first, "sz") or "11"
-        self.font_name = attr_of(first, "name") or "宋体"
+        self.size = self._read.size
+        self.font_name = self._read.font_name
 
     def _intern(self, list_name: str, tag: str, item: str, before: str | None = None) -> int:
         """Index of ``item`` in the ``list_name`` list, appending it (and fixing ``count``) if
         absent. A missing list is created before the ``before`` element."""
         found = self._lists.get(list_name)
         if found is None:
-            p = self.p
-            m = section(self._hidden, p, list_name)
-            if m is None:
-                if before is None or (anchor := re.search(rf"<{p}{before}\b", self._hidden)) is None:
-                    raise PackageError(f"styles.xml 缺少 <{list_name}>")
-                found = _List(list_name, None, [], anchor.start())
-            else:
-                found = _List(list_name, m, items(m.body or "", p, tag), m.start)
-            self._lists[list_name] = found
-        index = found.index.get(item)
-        if index is None:
-            index = found.index[item] = len(found.present) + len(found.added)
-            found.added.append(item)
-        return index
+            m, present, anchor, index = self._read.list(list_name, tag, before)
+            found = self._lists[list_name] = _List(list_name, m, present, anchor, index)
+        at = found.index.get(item)
+        if at is None:
+            at = found.new.get(item)
+            if at is None:
+                at = found.new[item] = len(found.present) + len(found.added)
+                found.added.append(item)
+        return at
 
     @property
     def xml(self) -> str:
