@@ -19,14 +19,13 @@ import re
 import xml.etree.ElementTree as plain_et
 from pathlib import Path
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape, quoteattr
 
 import defusedxml.ElementTree as safe_et
 
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_xml import STYLED_BLANK, SheetSpec, clean_text, page_setup_xml, row_xml, sheet_xml
 from selfeval_xl.ooxml.styles import Style, StyleSheet
-from selfeval_xl.ooxml.xml_text import PackageError, insert_before_close, masked, prefix
+from selfeval_xl.ooxml.xml_text import PackageError, escape, insert_before_close, masked, prefix, quoteattr
 from selfeval_xl.ooxml.zip_package import (
     APP,
     BOOKKEEPING_PARTS,

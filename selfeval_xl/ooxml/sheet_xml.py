@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
-from xml.sax.saxutils import escape, quoteattr
 
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.page import MARGIN_BOTTOM, MARGIN_HF, MARGIN_LR, MARGIN_TOP, PagePlan
 from selfeval_xl.ooxml.styles import Style
+from selfeval_xl.ooxml.xml_text import escape, quoteattr
 from selfeval_xl.ooxml.zip_package import NS_MAIN, NS_REL
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -53,7 +53,8 @@ def clean_text(value: str) -> str:
     return _ILLEGAL_XML.sub("", value)[:_EXCEL_CELL_LIMIT]
 
 
-def _text(value: str) -> str:
+def text_xml(value: str) -> str:
+    """A cell text as XML character data: cleaned (``clean_text``) and escaped."""
     if len(value) <= _EXCEL_CELL_LIMIT and _PLAIN_TEXT.fullmatch(value):
         return value  # most texts: nothing to escape or remove (one C pass instead of four)
     if _ILLEGAL_XML.search(value) or len(value) > _EXCEL_CELL_LIMIT:
@@ -113,7 +114,7 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
         if type(v) is str:  # the common cases first, without the isinstance chain
             if v:
                 if len(v) > _EXCEL_CELL_LIMIT or plain(v) is None:  # most texts: nothing to escape
-                    v = _text(v)
+                    v = text_xml(v)
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
             continue
@@ -134,14 +135,14 @@ def _cell(ref: str, v: object, sattr: str) -> str:
     if v is None or v == "":
         return ""
     if isinstance(v, str):
-        return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(v)}</t></is></c>'
+        return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>'
     if isinstance(v, bool):
         return f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
         return f'<c r="{ref}"{sattr}><v>{v!r}</v></c>' if v == v and v not in (math.inf, -math.inf) else ""
     if v is STYLED_BLANK:
         return f'<c r="{ref}"{sattr}/>'
-    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{_text(str(v))}</t></is></c>'
+    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>'
 
 
 _BLOCK = 4  # rows sharing one styles list, at least this many, are written column by column

@@ -5,9 +5,8 @@ from __future__ import annotations
 import functools
 import re
 from typing import NamedTuple
-from xml.sax.saxutils import quoteattr
 
-from selfeval_xl.ooxml.xml_text import PackageError, Section, items, masked, prefix, section, set_count
+from selfeval_xl.ooxml.xml_text import PackageError, Section, items, masked, prefix, quoteattr, section, set_count
 
 
 class Style(NamedTuple):

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from selfeval_xl.errors import SEVERITY_ZH, problem_title
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_writer import Style, row_xml
-from selfeval_xl.ooxml.sheet_xml import _text as cell_text
+from selfeval_xl.ooxml.sheet_xml import text_xml as cell_text
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up

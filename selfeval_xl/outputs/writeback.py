@@ -11,12 +11,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
-from xml.sax.saxutils import quoteattr
 
 from selfeval_xl._fs import atomic_write, commit, shown, temp_prefix
 from selfeval_xl.errors import Problem, SelfevalError
 from selfeval_xl.ooxml.package import Grid, open_book
 from selfeval_xl.ooxml.sheet_writer import PackageError, SheetSpec, save_sheet
+from selfeval_xl.ooxml.xml_text import quoteattr
 from selfeval_xl.ooxml.zip_package import WORKBOOK, Package, blank_package
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.reading import contract as L
