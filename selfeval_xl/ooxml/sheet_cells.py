@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from xml.etree.ElementTree import Element
 
 from selfeval_xl.errors import UnreadableWorkbook
@@ -27,7 +28,7 @@ class SheetFill:
     cells or ``limits.MAX_DEPTH`` nesting is refused, so a dense or hostile sheet cannot take the
     memory with it."""
 
-    def __init__(self, grid: Grid, shared: list[str], styles: list[str | None], epoch: dt.datetime, name: str):
+    def __init__(self, grid: Grid, shared: Sequence[str], styles: list[str | None], epoch: dt.datetime, name: str):
         self.grid, self.shared, self.styles, self.epoch, self.name = grid, shared, styles, epoch, name
         self.row_no = self.rows = 0
         self.col_no = -1
@@ -145,7 +146,7 @@ def text_of(e: Element) -> str:
 
 
 def _typed_value(
-    t: str, v_text: str | None, inline: str | None, style: str | None, shared: list[str], epoch: dt.datetime
+    t: str, v_text: str | None, inline: str | None, style: str | None, shared: Sequence[str], epoch: dt.datetime
 ) -> object:
     """A cell's value from its type attribute, ``<v>`` text, inline string and number format."""
     if t == "s":

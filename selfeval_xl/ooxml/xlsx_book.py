@@ -8,7 +8,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as plain_et
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 from xml.etree.ElementTree import Element, ParseError
@@ -20,6 +20,7 @@ from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Book, Grid
 from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
+from selfeval_xl.ooxml.part_scan import scan_shared_strings, scan_sheet
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
 
@@ -32,6 +33,11 @@ _EMPTY_CELL = re.compile(rb"<(?:\w+:)?c\b(?=[^<>]*\br=\")[^<>]*(?:/>|>\s*</(?:\w
 _BUILTIN_DATE_FMTS = set(range(14, 23)) | set(range(45, 48)) | {27, 30, 36, 50, 57}
 _BUILTIN_PERCENT_FMTS = {9, 10}
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Number-format kinds by styles.xml as stored: the workbooks made from one template by one
+# program carry the same styles part, parsed once per worker (the oldest dropped past the limit)
+_STYLE_KINDS: dict[bytes, tuple[str | None, ...]] = {}
+_STYLE_SHEETS_KEPT = 32
+_STYLE_BYTES_KEPT = 256 * 1024  # a bigger styles part is parsed every time
 _EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
 
@@ -82,8 +88,9 @@ class XlsxBook:
             raise UnreadableWorkbook.at(self.name, None, None, "too-large", detail=part)
         return data
 
-    def xml(self, part: str) -> Element:
-        data = self.read(part)
+    def xml(self, part: str, data: bytes | None = None) -> Element:
+        if data is None:
+            data = self.read(part)
         # a whole tree costs ~100 bytes an element: refuse what would not fit
         if data.count(b"<") > limits.MAX_ELEMENTS:
             raise UnreadableWorkbook.at(self.name, None, None, "too-large", detail=f"{part} 元素过多")
@@ -155,11 +162,13 @@ class XlsxBook:
             out["type:" + (e.get("Type") or "").rsplit("/", 1)[-1]] = full
         return out
 
-    def _shared_strings(self, rels: dict[str, str]) -> list[str]:
+    def _shared_strings(self, rels: dict[str, str]) -> Sequence[str]:
         part = rels.get("type:sharedStrings", "xl/sharedStrings.xml")
         if part not in self.names:
             return []
         data = self.read(part)
+        if len(data) <= _WHOLE and (scanned := scan_shared_strings(data, self.name, part)) is not None:
+            return scanned
         out: list[str] = []
 
         def on_end(e: Element, local: str, depth: int) -> None:
@@ -187,7 +196,11 @@ class XlsxBook:
         part = rels.get("type:styles", "xl/styles.xml")
         if part not in self.names:
             return []
-        root = self.xml(part)
+        data = self.read(part)
+        known = _STYLE_KINDS.get(data) if len(data) <= _STYLE_BYTES_KEPT else None
+        if known is not None:
+            return list(known)
+        root = self.xml(part, data)
         custom: dict[int, str] = {}
         kinds: list[str | None] = []
         for e in root:
@@ -205,6 +218,10 @@ class XlsxBook:
                     except ValueError:
                         fid = 0
                     kinds.append(_format_kind(fid, custom.get(fid)))
+        if len(data) <= _STYLE_BYTES_KEPT:
+            if len(_STYLE_KINDS) >= _STYLE_SHEETS_KEPT:
+                _STYLE_KINDS.pop(next(iter(_STYLE_KINDS)))
+            _STYLE_KINDS[data] = tuple(kinds)
         return kinds
 
     def _sheet(self, sheet: str) -> Grid:
@@ -215,12 +232,14 @@ class XlsxBook:
         return grid
 
     def _fill(self, grid: Grid, data: bytes) -> None:
-        # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
-        # blanks); dropping them first (in C) saves work below.
-        data = checked(_EMPTY_CELL.sub(b"", data))
         fill = SheetFill(
             grid, self.shared, self.styles, _EXCEL_EPOCH_1904 if self.date1904 else _EXCEL_EPOCH, self.name
         )
+        if len(data) <= _WHOLE and scan_sheet(data, fill):
+            return
+        # Self-closing <c r=".." .../> cells carry no value (templates hold hundreds of styled
+        # blanks); dropping them first (in C) saves work below.
+        data = checked(_EMPTY_CELL.sub(b"", data))
         if len(data) > _WHOLE:
             fill.stream(data)
         else:

@@ -7,6 +7,7 @@ Nothing else in the package spells a header. ``outputs.template`` writes these, 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -287,7 +288,21 @@ def normalize_label(text: object) -> str:
     parenthesised note such as ``(万元)`` / ``(50分)``."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).strip()
+    if type(text) is str and len(text) <= _CACHED_LABEL:
+        return _normalize_label(text)
+    return _normalize_label.__wrapped__(str(text))
+
+
+_CACHED_LABEL = 64  # labels, headers and level names repeat in every workbook; long texts are not kept
+# any of what normalize_label removes: when none is there, NFKC and strip are all it does
+_TO_REMOVE = re.compile(r"[\s*＊:：、·•\u3000]|^(?:其中|含)|[)）]$")
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalize_label(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).strip()
+    if not _TO_REMOVE.search(s):
+        return s
     s = _DECORATION.sub("", s)
     s = _LEADING_QIZHONG.sub("", s)
     while True:

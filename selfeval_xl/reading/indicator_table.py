@@ -8,7 +8,7 @@ import math
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import cell_value, constant_formula_text, formula_of, is_blank, merge_fill
+from selfeval_xl.reading.cells import constant_formula_text, is_blank, merge_fill
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
@@ -22,6 +22,7 @@ from selfeval_xl.reading.values import (
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR, WorkbookData
 
+_BLANK = Value(BLANK)  # a Value is immutable: one blank serves every empty cell
 # One row's cell values as typed, by canonical header, before they are parsed into an IndicatorRow
 CellsByHeader = dict[str, object]
 
@@ -48,7 +49,10 @@ def read_indicator_table(
     level_cols = [cols[h] for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols]
     merged = merge_fill(grid, level_cols, header_row + 1)
     year = data.year
-    content_cols = [c for h, c in cols.items() if h != L.I_SEQ]
+    cells = grid.cells
+    by_header = tuple(cols.items())
+    content = tuple((h, c) for h, c in by_header if h != L.I_SEQ)
+    merged_levels = tuple((h, cols[h]) for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols) if merged else ()
     records: dict[int, IndicatorRow] = {}
     last: dict[str, object] = {L.I_LEVEL1: None, L.I_LEVEL2: None}
     row = header_row
@@ -56,12 +60,15 @@ def read_indicator_table(
         row += 1
         if end_row is not None and row >= end_row:
             break
-        raw: CellsByHeader = {h: grid.value(row, c) for h, c in cols.items()}
-        for h in (L.I_LEVEL1, L.I_LEVEL2):
-            if h in cols and (row, cols[h]) in merged:
-                raw[h] = merged[(row, cols[h])]
-        if all(is_blank(raw.get(h)) for h in cols if h != L.I_SEQ) and not any(
-            (cell := grid.get(row, c)) is not None and cell.formula is not None for c in content_cols
+        raw: CellsByHeader = {}
+        for h, c in by_header:
+            cell = cells.get((row, c))
+            raw[h] = None if cell is None else cell.value
+        for h, c in merged_levels:
+            if (row, c) in merged:
+                raw[h] = merged[(row, c)]
+        if _all_blank(raw, content) and not any(
+            (cell := cells.get((row, c))) is not None and cell.formula is not None for _, c in content
         ):
             if end_row is not None:
                 continue
@@ -85,6 +92,15 @@ def read_indicator_table(
             continue  # marked not applicable with no points: nothing counts
         records[row] = _indicator_record(data, grid, sheet, row, cols, raw, year, na or None)
     return records
+
+
+def _all_blank(raw: CellsByHeader, content: tuple[tuple[str, int], ...]) -> bool:
+    """``is_blank`` for every content column's value."""
+    for h, _ in content:
+        v = raw[h]
+        if v is not None and (not isinstance(v, str) or v.strip()):
+            return False
+    return True
 
 
 _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", "不涉及", "无此项"}
@@ -153,15 +169,22 @@ def _indicator_record(
     then scored by the rule set's na_points, SPEC §3.13)."""
     level2 = cell_text(raw.get(L.I_LEVEL2))
     timely = "时效" in level2
+    cells = grid.cells
 
     def value_of(header: str) -> Value:
-        if header not in cols:
-            return Value(BLANK)
-        if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(formula_of(grid, row, cols[header]))):
-            return parse_value(typed, year=year, timely=timely)
-        cell = cell_value(data, sheet, grid, row, cols[header], header)
+        col = cols.get(header)
+        if col is None:
+            return _BLANK
+        cell = cells.get((row, col))
         if cell is None:
-            return Value(BLANK)
+            return _BLANK
+        if cell.formula is not None:
+            # =100% typed into a 指标值 or 实际完成值 cell reads as that text
+            if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(cell.formula)):
+                return parse_value(typed, year=year, timely=timely)
+            if cell.formula_without_cache:
+                data.add(sheet, L.cell_name(row, col), "formula-no-cache", field=header)
+                return _BLANK
         return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
 
     def number_of(header: str) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -57,6 +58,10 @@ _PREFIX_WORDS = sorted(
     key=len,
     reverse=True,
 )
+# the same words by their first character, longest first as above
+_PREFIX_BY_FIRST: dict[str, list[str]] = {}
+for _word in _PREFIX_WORDS:
+    _PREFIX_BY_FIRST.setdefault(_word[0], []).append(_word)
 _PREFIX_OPERATOR = {**_OPERATOR_WORDS, "至少": GE, "达到": GE, "超过": GT, "最多": LE}
 _SUFFIX_OPERATOR = (
     ("及以上", GE),
@@ -65,6 +70,7 @@ _SUFFIX_OPERATOR = (
     ("及以下", LE),
     ("以下", LE),
 )
+_SUFFIX_TUPLE = tuple(suffix for suffix, _ in _SUFFIX_OPERATOR)
 _APPROX = ("余", "多", "左右", "上下")
 
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
@@ -127,6 +133,28 @@ class Value:
         return str(self.raw).strip()
 
 
+_new = object.__new__
+
+
+def _make(
+    kind: str,
+    raw: object = None,
+    number: float | None = None,
+    unit: str = "",
+    operator: str | None = None,
+    date: dt.date | None = None,
+    text: str = "",
+    approx: bool = False,
+) -> Value:
+    """``Value(...)``, built as the frozen dataclass's own __init__ would, without its eight
+    object.__setattr__ calls (a third of parsing a cell). Same fields, same order."""
+    v = _new(Value)
+    v.__dict__.update(
+        kind=kind, raw=raw, number=number, unit=unit, operator=operator, date=date, text=text, approx=approx
+    )
+    return v
+
+
 def _fmt(x: float | None) -> str:
     if x is None:
         return ""
@@ -141,8 +169,11 @@ _SIGN_VARIANTS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽":
 def normalize_text(text: object) -> str:
     """NFKC (full-width digits and signs become ASCII), trimmed, inner spaces removed; the
     other ≥/≤ signs Chinese input methods offer (≧ ≦ ⩾ ⩽, which NFKC keeps) become ≥/≤."""
-    s = unicodedata.normalize("NFKC", str(text)).translate(_SIGN_VARIANTS)
-    return re.sub(r"\s+", "", s)
+    s = str(text)
+    if not s.isascii():  # NFKC leaves ASCII as it is, and the sign variants are not ASCII
+        s = unicodedata.normalize("NFKC", s).translate(_SIGN_VARIANTS)
+    parts = s.split()  # str.split() and the pattern \s split at the same (str.isspace) characters
+    return parts[0] if len(parts) == 1 else "".join(parts)
 
 
 _YEAR = re.compile(r"(\d{4})(?:\.0+)?(?:年度?)?")
@@ -165,6 +196,13 @@ def parse_operator_word(text: object) -> str | None:
     ``None`` when the word is not recognised."""
     if text is None:
         return ""
+    if type(text) is str and len(text) <= 32:
+        return _operator_word(text)  # the few words of the 指标性质 column, over and over
+    return _operator_word.__wrapped__(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _operator_word(text: object) -> str | None:
     s = normalize_text(text)
     if not s:
         return ""
@@ -182,13 +220,21 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+# Every date pattern below needs a digit, 年 or 季 (季度): text with none of them is no date
+_MAYBE_DATE = re.compile(r"\d|年|季")
+_FOUR_DIGITS = re.compile(r"\d{4}")  # the year every pattern of _DATE_PATTERNS starts with
+
+
 def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> dt.date | None:
     """A date written the Chinese way (``2022年12月31日前``, ``11月底``) or ISO. Month and year
     precision become the last day of that period. ``None`` when it is not a date."""
-    for pattern, day in _TEN_DAYS:
-        text = pattern.sub(day, text)
-    text = _LATE_MONTH.sub(r"\1月底", text)
-    for pattern in _DATE_PATTERNS:
+    if not _MAYBE_DATE.search(text):
+        return None
+    if "旬" in text:
+        for pattern, day in _TEN_DAYS:
+            text = pattern.sub(day, text)
+        text = _LATE_MONTH.sub(r"\1月底", text)
+    for pattern in _DATE_PATTERNS if _FOUR_DIGITS.search(text) else ():
         m = pattern.match(text)
         if m:
             g = m.groupdict()
@@ -201,7 +247,7 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
                 return dt.date(y, 12, 31)
             except ValueError:
                 return None
-    if year is None:
+    if year is None or not ("月" in text or "年" in text or "季" in text):
         return None
     for pattern in _DATE_PATTERNS_NO_YEAR:
         m = pattern.match(text)
@@ -226,7 +272,7 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
 
 
 def _split_operator(s: str) -> tuple[str | None, str]:
-    for word in _PREFIX_WORDS:
+    for word in _PREFIX_BY_FIRST.get(s[:1], ()):
         if s.startswith(word) and len(s) > len(word):
             op = _PREFIX_OPERATOR.get(word)
             return op, s[len(word) :]
@@ -262,44 +308,48 @@ def parse_value(
 
 def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bool) -> Value:
     if raw is None:
-        return Value(BLANK, None)
+        return _make(BLANK, None)
     if isinstance(raw, bool):
-        return Value(TEXT, raw, text="是" if raw else "否")
+        return _make(TEXT, raw, text="是" if raw else "否")
     if isinstance(raw, int | float):
         x = float(raw)
         if not math.isfinite(x) or out_of_range(x):
-            return Value(TEXT, raw, text=str(raw))
+            return _make(TEXT, raw, text=str(raw))
         if percent_format:
-            return Value(NUMBER, x, number=round(x * 100, 10), unit="%")
-        return Value(NUMBER, x, number=x)
+            return _make(NUMBER, x, number=round(x * 100, 10), unit="%")
+        return _make(NUMBER, x, number=x)
     if isinstance(raw, dt.datetime | dt.date):
         d = raw.date() if isinstance(raw, dt.datetime) else raw
-        return Value(DATE, raw, date=d)
+        return _make(DATE, raw, date=d)
     s = normalize_text(raw)
     if not s or s in ("-", "—", "/", "—/", "无数据"):
-        return Value(BLANK, raw) if not s else Value(TEXT, raw, text=s)
+        return _make(BLANK, raw) if not s else _make(TEXT, raw, text=s)
     operator, rest = _split_operator(s)
-    for suffix, op in _SUFFIX_OPERATOR:
-        if rest.endswith(suffix) and len(rest) > len(suffix):
-            rest = rest[: -len(suffix)]
-            operator = operator or op
-            break
+    if rest.endswith(_SUFFIX_TUPLE):
+        for suffix, op in _SUFFIX_OPERATOR:
+            if rest.endswith(suffix) and len(rest) > len(suffix):
+                rest = rest[: -len(suffix)]
+                operator = operator or op
+                break
     date = parse_date(rest, year, allow_month_only=timely)
     if date is not None:
         if operator is None and any(w in rest for w in _DEADLINE_WORDS):
             operator = LE
-        return Value(DATE, raw, date=date, operator=operator, text=s)
+        return _make(DATE, raw, date=date, operator=operator, text=s)
     m = _NUMBER.match(rest)
     if not m:
-        return Value(TEXT, raw, operator=operator, text=s)
+        return _make(TEXT, raw, operator=operator, text=s)
     number = float(m.group(1).replace(",", ""))
-    unit = _TRAILING_NOTE.sub("", rest[m.end() :])  # ≥95%(含), 100%(全覆盖): a note, not the unit
+    unit = rest[m.end() :]
+    if ")" in unit:
+        unit = _TRAILING_NOTE.sub("", unit)  # ≥95%(含), 100%(全覆盖): a note, not the unit
     approx = False
-    for word in _APPROX:
-        if unit.startswith(word):
-            unit, approx = unit[len(word) :], True
-        if unit.endswith(word):
-            unit, approx = unit[: -len(word)], True
+    if unit.startswith(_APPROX) or unit.endswith(_APPROX):
+        for word in _APPROX:
+            if unit.startswith(word):
+                unit, approx = unit[len(word) :], True
+            if unit.endswith(word):
+                unit, approx = unit[: -len(word)], True
     if unit in _PERCENT_UNITS:
         unit = "%"
     elif unit == "‰":
@@ -308,8 +358,8 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         number *= 1e4 if unit[0] == "万" else 1e8
         unit = unit[1:]
     if not _looks_like_unit(unit) or out_of_range(number):
-        return Value(TEXT, raw, operator=operator, text=s)
-    return Value(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
+        return _make(TEXT, raw, operator=operator, text=s)
+    return _make(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
 
 
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")

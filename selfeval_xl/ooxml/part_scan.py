@@ -1,0 +1,356 @@
+"""Reading the plain worksheets and shared-string parts that every producer writes without
+building an element tree (issue 17: the tree and the Python walk over it were most of a read).
+
+A part is scanned only when it is *plain*: UTF-8, no comment, CDATA section, processing
+instruction or carriage return, no default namespace other than the root's, unprefixed
+elements, and inside ``<sheetData>`` (``<sst>``) nothing but the shapes every producer writes
+(``<row r="1" ...>``, ``<c r="A1" s="3" t="s">`` with an optional ``<f>``, ``<v>`` or ``<is><t>``;
+``<si><t>..</t></si>``), one after another. Expat (in C, no Python call per element) first checks
+that the whole part is well-formed, with the namespace processing the tree parser does, so the
+errors are the ones the tree parser would raise. Anything else returns None/False and the part
+is parsed as a tree, exactly as before: what is read never differs."""
+
+from __future__ import annotations
+
+import operator
+import re
+import xml.etree.ElementTree as plain_et
+from collections.abc import Sequence
+from typing import overload
+from xml.parsers import expat
+
+from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.ooxml import limits
+from selfeval_xl.ooxml.grid import Cell, col_index
+from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value, text_of
+from selfeval_xl.ooxml.xml_guard import check_depth
+
+_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*\?>\s*")
+_UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
+# the root's start tag, unprefixed; its name
+_ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
+_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
+_SPACED_XMLNS = (b"xmlns ", b"xmlns\t", b"xmlns\n")
+# A row's start tag (after any whitespace): r, and "/" when it closes itself
+_ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
+# A cell as every producer writes it, whole (so that a row's cells can be seen to tile it):
+# column letters, s, t; <f/> or <f>text</f>; <v>text</v> or <v/>; <is><t>text</t></is>
+_CELL = re.compile(
+    rb'(<c r="([A-Z]{1,3})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+    rb'(?:/>|>(?:<f(?:\s+[\w:]+="[^"<]*")*\s*(?:(/)>|(>)([^<]*)</f>))?(?:(<v>)([^<]*)</v>|<v(/)>)?'
+    rb'(?:(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>))'
+)
+# a rich string's runs: <t> or <t xml:space="preserve"> with text (<t/> has none)
+_RUN_TEXT = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
+_T_START = re.compile(rb"<t[\s/>]")
+_WHOLE = operator.itemgetter(0)
+_PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*:")
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"\s*/>')
+# A shared string, whole (so that they can be seen to tile the part): "<t" and the text of a plain
+# one, the content of a rich one (runs, phonetic guides), or "/" for <si/>
+_SI = re.compile(rb'(<si>(<t)(?: xml:space="preserve")?>([^<]*)</t></si>|<si>([^<]*(?:<(?!/si>)[^<]*)*)</si>|<si(/)>)')
+# The references text may hold once the part is known to be well-formed with no DTD: the five
+# predefined entities and character references (openpyxl writes every CJK character as one).
+_REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_COLUMNS: dict[bytes, int] = {}  # column letters → index (at most 26³ entries)
+
+
+class _Characters(dict[str, str]):
+    """Reference body (``#35745``, ``#x8ba1``, ``amp``) → its character, filled as met: one per
+    character ever referenced, so that text is decoded by ``map`` in C, no Python call per reference."""
+
+    def __missing__(self, body: str) -> str:
+        char = chr(int(body[2:], 16) if body.startswith("#x") else int(body[1:]))
+        self[body] = char
+        return char
+
+
+_CHARACTERS = _Characters(lt="<", gt=">", amp="&", quot='"', apos="'")
+_NUMERIC_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
+
+
+class _Utf8(dict[bytes, bytes]):
+    """Numeric reference body → the character's UTF-8 bytes when it is not ASCII (so not
+    markup, and not a character that line-end or attribute normalisation treats apart): such a
+    reference and the character itself are the same text to an XML parser."""
+
+    def __missing__(self, body: bytes) -> bytes:
+        code = int(body[1:], 16) if body.startswith(b"x") else int(body)
+        utf8 = self[body] = chr(code).encode() if code >= 0x80 else b"&#" + body + b";"
+        return utf8
+
+
+_UTF8 = _Utf8()
+_KEPT_REFERENCES = 1 << 16  # the tables above are emptied past this many entries
+
+
+def _characters_as_utf8(body: bytes) -> bytes:
+    """``body`` with its non-ASCII character references (openpyxl writes each CJK character of
+    an inline string as one) replaced by the characters, all at once."""
+    if len(_UTF8) > _KEPT_REFERENCES:
+        _UTF8.clear()
+    parts = _NUMERIC_REFERENCE.split(body)
+    parts[1::2] = map(_UTF8.__getitem__, parts[1::2])
+    return b"".join(parts)
+
+
+def _text(raw: bytes) -> str:
+    """Element text as the parser gives it."""
+    s = raw.decode()
+    if "&" not in s:
+        return s
+    if len(_CHARACTERS) > _KEPT_REFERENCES:
+        _CHARACTERS.clear()
+        _CHARACTERS.update(lt="<", gt=">", amp="&", quot='"', apos="'")
+    parts = _REFERENCE.split(s)
+    parts[1::2] = map(_CHARACTERS.__getitem__, parts[1::2])
+    return "".join(parts)
+
+
+def _plain_root(data: bytes) -> tuple[int, bytes, bytes] | None:
+    """(end of the root's start tag, the start tag, the root's name) of a part that may be
+    scanned; None when it must be parsed as a tree."""
+    if b"<!--" in data or b"<![CDATA[" in data or b"\r" in data:
+        return None
+    pos = 0
+    decl = _DECLARATION.match(data)
+    if decl:
+        if b"encoding" in decl.group(0) and not _UTF8_DECLARED.search(decl.group(0)):
+            return None
+        pos = decl.end()
+    if data.count(b"<?") != (1 if decl else 0) or data.count(b"<!") != 0:
+        return None
+    root = _ROOT.match(data, pos)
+    if root is None:
+        return None
+    # a default namespace declared below the root would put unprefixed elements elsewhere
+    if data.count(b"xmlns=") != root.group(0).count(b"xmlns=") or any(x in data for x in _SPACED_XMLNS):
+        return None
+    return root.end(), root.group(0), root.group(1)
+
+
+def _checked(data: bytes, name: str, part: str) -> bool:
+    """Whether the part is well-formed and not too deeply nested: what the tree parser checks,
+    without building the tree (expat with the tree parser's namespace processing). A part
+    that fails is left to the tree path, which reports it exactly as it always has."""
+    try:
+        check_depth(data, name, part)
+        expat.ParserCreate(None, "}").Parse(data, True)
+    except (expat.ExpatError, UnreadableWorkbook):
+        return False
+    return True
+
+
+def _at_depth_one(segment: bytes) -> bool:
+    """Whether what follows ``segment`` (the root's content up to there) is a child of the root:
+    every element opened in it is closed. Counted in C; a ">" in an attribute value or in text
+    would make "/>" ambiguous, so then the answer is no."""
+    lt = segment.count(b"<")
+    if segment.count(b">") != lt:
+        return False
+    closes = segment.count(b"</")
+    return lt - 2 * closes - segment.count(b"/>") == 0
+
+
+def scan_sheet(data: bytes, fill: SheetFill) -> bool:
+    """Fill ``fill``'s grid from a plain worksheet part (well-formedness checked first); False,
+    with the grid untouched, when the part is not plain."""
+    plain = _plain_root(data)
+    if plain is None or b":mergeCell" in data:
+        return False
+    body, _, _ = plain
+    start = data.find(b"<sheetData", body)
+    if start < 0 or data.find(b"<sheetData", start + 1) >= 0 or not _at_depth_one(data[body:start]):
+        return False
+    open_end = data.find(b">", start)
+    if data[start + 10 : open_end].strip(b" /"):
+        return False  # attributes on sheetData
+    if data[open_end - 1 : open_end] == b"/":
+        end = content = open_end + 1
+    else:
+        content = open_end + 1
+        end = data.find(b"</sheetData>", content)
+        if end < 0:
+            return False
+    merges = _MERGE.findall(data)
+    if len(merges) != data.count(b"<mergeCell") - data.count(b"<mergeCells"):
+        return False
+    if not _checked(data, fill.name, fill.grid.name):
+        return False
+    if not _scan_rows(data, content, end, fill):
+        return False
+    for c1, r1, c2, r2 in merges:
+        top, bottom = int(r1), int(r2)
+        if len(fill.grid.merges) < limits.MAX_MERGES and top <= limits.MAX_ROWS:
+            fill.grid.merges.append((top, col_index(c1.decode()), min(bottom, limits.MAX_ROWS), col_index(c2.decode())))
+    return True
+
+
+def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
+    """(r, content) of every row of a sheetData's content, in order (b"" for a row that closes
+    itself); None when anything but rows is there. Cut at each "</row>" (in C); each piece is
+    rows that close themselves, then at most one row's start tag and its content. An element
+    opened in a row's content and not closed there leaves a piece that is no row: None."""
+    out: list[tuple[bytes, bytes]] = []
+    pieces = body.split(b"</row>")
+    last = len(pieces) - 1
+    for i, piece in enumerate(pieces):
+        at = 0
+        while True:
+            m = _ROW_START.match(piece, at)
+            if m is None:
+                if i != last or piece[at:].strip():
+                    return None
+                break
+            if m.group(2):
+                out.append((m.group(1), b""))
+                at = m.end()
+                continue
+            if i == last:
+                return None  # a start tag with no end tag
+            out.append((m.group(1), piece[m.end() :]))
+            break
+    return out
+
+
+def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
+    """The rows of sheetData (``data[pos:end]``) into the grid; False when they are not plain.
+    Every "<" in there must be inside a row read here (so nothing but rows is in sheetData),
+    and the cells of a row with any value must tile it (nothing but cells in the row). A row
+    with no <v>, <f>, <is> or prefix at all holds no value whatever else is in it: it is only
+    counted."""
+    body = data[pos:end]
+    if b"&#" in body:
+        body = _characters_as_utf8(body)  # no "<" comes or goes: references to ASCII are kept
+    rows_found = _rows(body)
+    if rows_found is None:
+        return False
+    grid = fill.grid
+    cells: dict[tuple[int, int], Cell] = {}
+    styles = fill.styles
+    by_s = {str(i).encode(): kind for i, kind in enumerate(styles)}
+    shared, epoch = fill.shared, fill.epoch
+    row_no = rows = 0
+    truncated = False
+    max_cells, max_rows = limits.MAX_CELLS, limits.MAX_ROWS
+    for r, content in rows_found:
+        row_no, rows = int(r), rows + 1
+        if row_no > max_rows or rows > max_rows:
+            truncated = True
+            break
+        if not (b"<v" in content or b"<f" in content or b"<is" in content or b":" in content):
+            continue  # no cell of this row has a value (and no prefixed element could hide one)
+        found = _CELL.findall(content)
+        if sum(map(len, map(_WHOLE, found))) != len(content):
+            return False
+        for _, letters, s, t, f_closed, f_open, f_text, v_open, v_text, v_closed, is_open, inline in found:
+            if not (v_open or f_open or f_closed or v_closed or is_open):
+                continue  # a styled blank
+            col = _COLUMNS.get(letters)
+            if col is None:
+                col = _COLUMNS[letters] = col_index(letters.decode())
+            style = None
+            if s:
+                style = by_s.get(s)
+                if style is None and s not in by_s and int(s) < len(styles):
+                    style = styles[int(s)]  # s="007"
+            formula = "" if f_closed else _text(f_text) if f_open else None
+            value: object
+            if (not t or t == b"n") and v_open and style != "date" and formula is None and v_text:
+                try:  # a plain number (the commonest cell): what _typed_value does with it
+                    value = float(v_text)
+                except ValueError:
+                    value = _typed_value("n", _text(v_text), None, None, shared, epoch)
+            elif t == b"s" and v_open and v_text.isdigit() and formula is None:
+                try:
+                    value = shared[int(v_text)]
+                except IndexError:
+                    continue
+            else:
+                value = _typed_value(
+                    t.decode() if t else "n",
+                    _text(v_text) if v_open else "" if v_closed else None,
+                    _text(inline) if is_open else None,
+                    style,
+                    shared,
+                    epoch,
+                )
+                if value is None and formula is None:
+                    continue
+            if len(cells) >= max_cells:
+                raise UnreadableWorkbook.at(
+                    fill.name, grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
+                )
+            cells[(row_no, col)] = Cell(value, style == "percent", formula)
+    grid.cells.update(cells)
+    grid.truncated = grid.truncated or truncated
+    fill.row_no, fill.rows = row_no, rows
+    return True
+
+
+class SharedStrings(Sequence[str]):
+    """Shared strings by index, as a list gives them (a negative index counts from the end).
+    Plain ones are decoded when the part is scanned; rich ones (runs, phonetic guides) are
+    parsed only when a cell asks for them (the 说明 sheet's many runs are never read)."""
+
+    def __init__(self, items: list[str | bytes], root_tag: bytes, root_name: bytes):
+        self._items = items
+        self._wrap = (root_tag, b"</" + root_name + b">")
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        item = self._items[i]
+        if isinstance(item, str):
+            return item
+        text = self._items[i] = self._rich(item)
+        return text
+
+    def _rich(self, si: bytes) -> str:
+        """What ``text_of`` gives for the ``<si>`` element ``si``: its ``<t>`` texts joined.
+        Only when some ``<t>`` is not a plain one, or a phonetic guide or a prefix is there, is it
+        parsed as a tree (in the part's root, for its namespace declarations)."""
+        texts = _RUN_TEXT.findall(si)
+        if len(texts) == len(_T_START.findall(si)) and b"<rPh" not in si and not _PREFIXED.search(si):
+            return "".join(map(_text, texts))
+        root = plain_et.fromstring(self._wrap[0] + si + self._wrap[1])
+        return text_of(root[0])
+
+
+def scan_shared_strings(data: bytes, name: str, part: str) -> Sequence[str] | None:
+    """The strings of a plain sharedStrings part (well-formedness checked first); None when
+    the part is not plain."""
+    plain = _plain_root(data)
+    if plain is None:
+        return None
+    body, root_tag, root_name = plain
+    if root_tag.endswith(b"/>"):
+        return None
+    end = data.rfind(b"</" + root_name + b">")
+    if end < body or data[end:].rstrip() != b"</" + root_name + b">":
+        return None
+    if not _checked(data, name, part):
+        return None
+    found = _SI.findall(data, body, end)
+    if sum(map(len, map(_WHOLE, found))) != len(data[body:end].rstrip()) or data[body:end][:1].isspace():
+        return None  # something besides <si> elements (or spaces between them)
+    if len(found) > limits.MAX_SHARED:
+        raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"共享字符串超过 {limits.MAX_SHARED:,} 条")
+    if not found:
+        return []
+    _, plain, texts, _, _ = zip(*found, strict=True)
+    if plain.count(b"<t") == len(found):  # every one plain (what XlsxWriter and Excel write)
+        return list(map(_text, texts))
+    items: list[str | bytes] = [
+        _text(text) if t else "" if empty else b"<si>" + rich + b"</si>" for _, t, text, rich, empty in found
+    ]
+    return SharedStrings(items, root_tag, root_name)
