@@ -30,7 +30,6 @@ _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
 # the root's start tag, unprefixed; its name
 _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
-_SPACED_XMLNS = (b"xmlns ", b"xmlns\t", b"xmlns\n")
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
 _ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
 # A cell as every producer writes it, whole (so that a row's cells can be seen to tile it):
@@ -110,21 +109,29 @@ def _text(raw: bytes) -> str:
 def _plain_root(data: bytes) -> tuple[int, bytes, bytes] | None:
     """(end of the root's start tag, the start tag, the root's name) of a part that may be
     scanned; None when it must be parsed as a tree."""
-    if b"<!--" in data or b"<![CDATA[" in data or b"\r" in data:
-        return None
     pos = 0
     decl = _DECLARATION.match(data)
     if decl:
         if b"encoding" in decl.group(0) and not _UTF8_DECLARED.search(decl.group(0)):
             return None
         pos = decl.end()
-    if data.count(b"<?") != (1 if decl else 0) or data.count(b"<!") != 0:
+    # after the declaration: no DOCTYPE, comment, CDATA, processing instruction or carriage return
+    if data.find(b"<!", pos) >= 0 or data.find(b"<?", pos) >= 0 or b"\r" in data:
         return None
     root = _ROOT.match(data, pos)
     if root is None:
         return None
     # a default namespace declared below the root would put unprefixed elements elsewhere
-    if data.count(b"xmlns=") != root.group(0).count(b"xmlns=") or any(x in data for x in _SPACED_XMLNS):
+    defaults = 0
+    at = data.find(b"xmlns", pos)
+    while at >= 0:
+        after = data[at + 5 : at + 6]
+        if after == b"=":
+            defaults += 1
+        elif after != b":":
+            return None  # xmlns = "..." (or the word in a text): not worth telling apart
+        at = data.find(b"xmlns", at + 5)
+    if defaults != root.group(0).count(b"xmlns="):
         return None
     return root.end(), root.group(0), root.group(1)
 

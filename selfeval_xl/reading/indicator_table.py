@@ -82,10 +82,7 @@ def read_indicator_table(
             elif h == L.I_LEVEL1 and raw[h] != last[h]:
                 last[L.I_LEVEL2] = None
             last[h] = raw.get(h)
-        if all(
-            is_blank(raw.get(h)) or _not_applicable(raw.get(h))
-            for h in (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
-        ):
+        if _skeleton(raw):
             continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
         na = None if is_budget_line(raw) else not_applicable_mark(raw)
         if na and not _positive(raw.get(L.I_POINTS)):
@@ -103,6 +100,18 @@ def _all_blank(raw: CellsByHeader, content: tuple[tuple[str, int], ...]) -> bool
     return True
 
 
+def _skeleton(raw: CellsByHeader) -> bool:
+    """Nothing but blanks or not-applicable marks in 三级指标, 指标值, 实际完成值, 分值, 申报得分."""
+    for h in _SKELETON_HEADERS:
+        v = raw.get(h)
+        if v is None:
+            continue
+        if not isinstance(v, str) or (v.strip() and v.strip() not in _NOT_APPLICABLE):
+            return False
+    return True
+
+
+_SKELETON_HEADERS = (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
 _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", "不涉及", "无此项"}
 _NONE_WORD = "无"
 

@@ -313,7 +313,8 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         return _make(TEXT, raw, text="是" if raw else "否")
     if isinstance(raw, int | float):
         x = float(raw)
-        if not math.isfinite(x) or out_of_range(x):
+        a = abs(x)
+        if not a < MAX_MAGNITUDE or 0 < a < MIN_MAGNITUDE:  # not finite, or out_of_range(x)
             return _make(TEXT, raw, text=str(raw))
         if percent_format:
             return _make(NUMBER, x, number=round(x * 100, 10), unit="%")
