@@ -1,7 +1,9 @@
 """Opening a workbook for reading, defensively: a grid of cells per sheet (``grid``), with
 number formats (percent/date), formulas and merged ranges. ``.xlsx``/``.xlsm`` are parsed
-straight from the zip (``xlsx_book``, ``sheet_cells``: the floor is inflate + parse; openpyxl is
-15× slower and hides nothing we need); ``.xls``/``.ods`` go through python-calamine here. Every
+straight from the zip (``xlsx_book``; ``part_scan`` for the plain sheets and shared strings every
+producer writes, ``sheet_cells`` as a tree for anything else: the floor is inflate + parse;
+openpyxl is 15× slower and hides nothing we need); ``.xls``/``.ods`` go through python-calamine
+here. Every
 failure to open becomes ``UnreadableWorkbook`` with a stable code."""
 
 from __future__ import annotations
