@@ -12,6 +12,8 @@ from selfeval_xl.reading.cells import constant_formula_text, is_blank, merge_fil
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
+    MAX_MAGNITUDE,
+    MIN_MAGNITUDE,
     NUMBER,
     Value,
     cell_text,
@@ -197,8 +199,14 @@ def _indicator_record(
         return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
 
     def number_of(header: str) -> float:
-        if header not in cols:
+        col = cols.get(header)
+        if col is None:
             return math.nan
+        cell = cells.get((row, col))
+        if cell is not None and type(cell.value) is float and not cell.percent:
+            x = cell.value
+            if abs(x) < MAX_MAGNITUDE and not 0 < abs(x) < MIN_MAGNITUDE:
+                return x  # a plain number: what parse_value and the checks below give for it
         v = value_of(header)
         if v.kind == BLANK:
             return math.nan
