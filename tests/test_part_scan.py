@@ -1,0 +1,153 @@
+"""The plain-part scanner (ooxml/part_scan) reads exactly what the element tree reads, or
+declines and leaves the part to the tree: checked here on sheets and shared strings written
+the ways producers write them and the ways they do not."""
+
+from __future__ import annotations
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from selfeval_xl.ooxml import part_scan
+from selfeval_xl.ooxml.grid import Grid
+from selfeval_xl.ooxml.sheet_cells import SheetFill, text_of
+
+NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+SHARED = ["甲", "乙", "≥95%"]
+STYLES = [None, "percent", "date"]
+EPOCH = dt.datetime(1899, 12, 30)
+
+
+def sheet(rows: bytes, after: bytes = b"", root_attrs: bytes = b"") -> bytes:
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet '
+        + NS
+        + root_attrs
+        + b'><dimension ref="A1:C3"/><sheetData>'
+        + rows
+        + b"</sheetData>"
+        + after
+        + b"</worksheet>"
+    )
+
+
+def by_tree(data: bytes) -> Grid:
+    grid = Grid("s")
+    SheetFill(grid, SHARED, STYLES, EPOCH, "f.xlsx").whole(ET.fromstring(data))
+    return grid
+
+
+def by_scan(data: bytes) -> Grid | None:
+    grid = Grid("s")
+    return grid if part_scan.scan_sheet(data, SheetFill(grid, SHARED, STYLES, EPOCH, "f.xlsx")) else None
+
+
+def cells(grid: Grid) -> list:
+    return sorted((k, repr(c.value), c.percent, c.formula) for k, c in grid.cells.items())
+
+
+# what producers write: each is scanned, and reads as the tree reads it
+PLAIN = [
+    b'<row r="1" spans="1:3"><c r="A1" s="0" t="s"><v>0</v></c><c r="B1" t="s"><v>2</v></c></row>',
+    b'<row r="2"><c r="A2" s="1"><v>0.95</v></c><c r="B2" s="2" t="n"><v>45291</v></c><c r="C2" s="2"/></row>',
+    b'<row r="3"><c r="A3" t="inlineStr"><is><t>&#35745;&#37327;&lt;&amp;&#x41;</t></is></c>'
+    b'<c r="B3" t="inlineStr"><is><t xml:space="preserve"> a b </t></is></c><c r="C3" t="inlineStr"></c></row>',
+    b'<row r="4"><c r="A4"><f>SUM(B4:C4)</f><v>3</v></c><c r="B4"><f>100%</f></c>'
+    b'<c r="C4"><f t="shared" ref="C4:C5" si="0">A4&gt;1</f><v>1</v></c></row>'
+    b'<row r="5"><c r="C5"><f t="shared" si="0"/><v>0</v></c></row>',
+    b'<row r="6"><c r="A6" t="b"><v>1</v></c><c r="B6" t="e"><v>#DIV/0!</v></c><c r="C6" t="str"><v>x</v></c></row>'
+    b'<row r="7"><c r="A7" t="s"><v>7</v></c><c r="B7" t="s"><v>-1</v></c><c r="C7"><v></v></c></row>',
+    b'<row r="8"/><row r="9" customHeight="1" ht="20"></row><row r="10"><c r="A10" s="007"><v>1</v></c></row>',
+    b'<row r="12" x14ac:dyDescent="0.25"><c r="B12" t="d"><v>2024-01-31T00:00:00</v></c></row>',
+    b'<row r="13" a=">"><c r="A13"><v>1</v></c></row><row r="14"><c r="A14"><v>2</v></c></row>',  # ">" in a value
+]
+
+
+@pytest.mark.parametrize("rows", PLAIN)
+def test_what_producers_write_is_scanned_and_read_as_the_tree_reads_it(rows):
+    data = sheet(rows, b'<mergeCells count="1"><mergeCell ref="A1:A3"/></mergeCells>', b' xmlns:x14ac="urn:x"')
+    scanned = by_scan(data)
+    assert scanned is not None
+    tree = by_tree(data)
+    assert cells(scanned) == cells(tree) and cells(tree)
+    assert scanned.merges == tree.merges == [(1, 0, 3, 0)]
+
+
+# what no producer writes: the scanner declines (the tree reads it as it always has)
+NOT_PLAIN = [
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c><!-- <c r="B1"><v>2</v></c> --></row>'),
+    sheet(b'<row r="1"><c r="A1"><v><![CDATA[1]]></v></c></row>'),
+    sheet(b'<row r="1"><foo><c r="A1"><v>1</v></c></foo></row>'),  # a cell not a row's child
+    sheet(
+        b'<row r="1"><c r="A1"><x:v xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">1</x:v></c></row>'
+    ),
+    sheet(b'<foo/><row r="1"><c r="A1"><v>1</v></c></row>'),  # not a row, yet counted as one by the tree
+    sheet(b'<row r="1"><c r="A1" t="s" s="1"><v>1</v></c></row>'),  # attributes in another order
+    sheet(b'<row r="1"><c r="A1">\n  <v>1</v>\n</c></row>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<x:mergeCell xmlns:x="urn:x" ref="A1:B2"/>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<mergeCells><mergeCell ref="A1"/></mergeCells>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>').replace(b"<dimension", b'<foo xmlns="urn:other"/><dimension'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>')
+    .replace(b"<sheetData>", b"<extLst><sheetData>")
+    .replace(b"</sheetData>", b"</sheetData></extLst>"),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>').replace(b'encoding="UTF-8"', b'encoding="GBK"'),
+    sheet(b'<row r="1"><c r="A1"><v>1\r\n</v></c></row>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>')
+    .replace(b"<worksheet", b"<x:worksheet")
+    .replace(b"</worksheet>", b"</x:worksheet>"),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></row>'),  # not well-formed: the tree reports it
+    sheet(b'<row r="1"><c r="A1"><v>&undefined;</v></c></row>'),
+]
+
+
+@pytest.mark.parametrize("data", NOT_PLAIN)
+def test_anything_else_is_left_to_the_tree(data):
+    assert by_scan(data) is None
+
+
+def test_the_row_cap_stops_the_scan_as_it_stops_the_tree(monkeypatch):
+    monkeypatch.setattr(part_scan.limits, "MAX_ROWS", 3)
+    monkeypatch.setattr("selfeval_xl.ooxml.sheet_cells.limits.MAX_ROWS", 3)
+    data = sheet(b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (i, i, i) for i in range(1, 6)))
+    scanned, tree = by_scan(data), by_tree(data)
+    assert scanned is not None and scanned.truncated and tree.truncated
+    assert cells(scanned) == cells(tree) == [((r, 0), repr(float(r)), False, None) for r in (1, 2, 3)]
+
+
+def sst(items: bytes) -> bytes:
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n<sst ' + NS + b' count="9">' + items + b"</sst>"
+
+
+def tree_strings(data: bytes) -> list[str]:
+    return [text_of(si) for si in ET.fromstring(data)]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        b'<si><t>plain</t></si><si><t xml:space="preserve"> a </t></si><si><t>&lt;&#35745;</t></si><si/>',
+        b'<si><r><rPr><sz val="11"/></rPr><t>run1</t></r><r><t xml:space="preserve"> run2</t></r></si>'
+        b'<si><t>base</t><rPh sb="0" eb="1"><t>phonetic</t></rPh><phoneticPr fontId="1"/></si><si></si>'
+        b"<si><r><t/></r><r><t>x&amp;y</t></r></si>",
+    ],
+)
+def test_shared_strings_scanned_read_as_the_tree_reads_them(items):
+    data = sst(items)
+    scanned = part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
+    assert scanned is not None
+    assert [scanned[i] for i in range(len(scanned))] == tree_strings(data)
+    assert scanned[-1] == tree_strings(data)[-1]  # as a list indexes from the end
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        sst(b"<si><t>a</t></si><extLst/>"),
+        sst(b"<si><t>a</t></si> <si><t>b</t></si>"),
+        sst(b"<!-- x --><si><t>a</t></si>"),
+        sst(b"<si><t>a</t>"),  # not well-formed
+    ],
+)
+def test_shared_strings_that_are_not_plain_are_left_to_the_tree(data):
+    assert part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml") is None
