@@ -266,7 +266,7 @@ def test_duplicate_counts_in_the_terminal_line_as_in_the_workbook(runner, make_w
     assert lines[copy + 1].startswith("警告：镜湖区残联 - 副本.xlsx 基本信息!B5：与 镜湖区残联.xlsx 是同一单位")
     assert "镜湖区残联.xlsx：已评分，核定总分 100.00（优），错误 0，警告 1" in lines
     # --verbose lists the file's own warning and then the duplicate under its line
-    result = runner.invoke(cli, ["score", str(inbox), "--verbose"])
+    result = runner.invoke(cli, ["score", str(inbox), "--verbose", "--summary", str(summary)])
     lines = result.stderr.splitlines()
     copy = lines.index("镜湖区残联 - 副本.xlsx：已评分，核定总分 100.00（优），错误 0，警告 2")
     assert [line.split("：")[0] for line in lines[copy + 1 : copy + 3]] == ["警告", "警告"]
