@@ -18,6 +18,19 @@ from sample_data import indicator_row
 
 from selfeval_xl import fill_workbook, generate_template, load_rules
 
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _nothing_written_into_the_checkout():
+    """A test that forgets --summary writes 汇总.xlsx into the working folder, i.e. this checkout:
+    every workbook in its root must be as it was before the session."""
+    before = {p: p.stat().st_mtime_ns for p in _CHECKOUT.glob("*.xls*")}
+    yield
+    written = sorted(p.name for p in _CHECKOUT.glob("*.xls*") if before.get(p) != p.stat().st_mtime_ns)
+    assert not written, f"tests wrote {written} into {_CHECKOUT}"
+
+
 # A realistic filled project (real form 18 shape: 镜湖区残联 2023, amounts in 万元), all rows
 # scored at full points so tests can change one thing at a time.
 BASE_INFO = {

@@ -363,7 +363,10 @@ def test_department_file_under_a_project_rule_set_gets_one_error(make_dept, tmp_
     inbox = tmp_path / "in"
     inbox.mkdir()
     make_dept().rename(inbox / "部门.xlsx")
-    result = CliRunner().invoke(cli, ["score", str(inbox), "--rules", "hubei-project", "--json"])
+    summary = tmp_path / "汇总.xlsx"  # not the working folder's
+    result = CliRunner().invoke(
+        cli, ["score", str(inbox), "--rules", "hubei-project", "--json", "--summary", str(summary)]
+    )
     assert result.exit_code == 1, result.output
     (obj,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(p["code"], p["cell"]) for p in obj["problems"]] == [("kind-mismatch", "B2")]
