@@ -17,8 +17,10 @@ from selfeval_xl import score_file
 from selfeval_xl.ooxml import sheet_writer as xw
 from selfeval_xl.ooxml import zipcopy
 from selfeval_xl.ooxml.xml_text import items, section
+from selfeval_xl.outputs.results_sheet import result_cells
 from selfeval_xl.outputs.writeback import lock_file, result_path, write_back
 from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.scorecard import ScoredRow
 
 ALLOWED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "docProps/app.xml", "xl/styles.xml"}
 WHEN = "2026-11-27 09:00"
@@ -259,3 +261,38 @@ def test_relationship_prefix_declared_only_on_sibling_sheets():
     )
     assert xw._rel_prefix(wb) is None
     assert xw._rel_prefix(f'<workbook xmlns="{xw.NS_MAIN}" xmlns:r="{xw.NS_REL}"><sheets/></workbook>') == "r"
+
+
+def test_result_cells_sit_under_their_headers():
+    # every value distinct, so two swapped columns show: 分值 10, 核定 8, 申报 9, 差异 9 − 8 = 1;
+    # 完成率 160 / 200 = 80 (percent) is written as the fraction 0.8 a 0.00% cell holds
+    r = ScoredRow(
+        row=5,
+        level1="产出指标",
+        level2="数量指标",
+        name="培训人数",
+        operator="≥",
+        target_text="≥200人",
+        actual_text="160人",
+        unit="人",
+        points=10.0,
+        score=8.0,
+        claimed=9.0,
+        rate=80.0,
+        note="完成 80%",
+        method="ge",
+        diff=1.0,
+    )
+    assert dict(zip(L.RESULT_HEADERS, result_cells(r), strict=True)) == {
+        "一级指标": "产出指标",
+        "二级指标": "数量指标",
+        "三级指标": "培训人数",
+        "指标值": "≥200人",
+        "实际完成值": "160人",
+        "完成率": 0.8,
+        "分值": 10.0,
+        "核定得分": 8.0,
+        "申报得分": 9.0,
+        "得分差异": 1.0,
+        "评分说明": "完成 80%",
+    }
