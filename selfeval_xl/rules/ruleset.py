@@ -172,8 +172,9 @@ class RuleSet:
         return self._common_by_key.get(_key(name) if type(name) is str else item_key(name))
 
     @functools.cached_property
-    def memo(self) -> dict[str, Any]:
-        """What the scorer works out once per rule set and text (see its users), kept here."""
+    def classified(self) -> dict[tuple[str, str], str | None]:
+        """(actual, target) texts → the band a 定性 row falls in under these rules' scales, as the
+        scorer works it out (scoring/qualitative.py), remembered for the next row."""
         return {}
 
     @functools.cached_property

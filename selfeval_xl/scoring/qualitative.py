@@ -28,7 +28,7 @@ class QualitativeRules(ScoringContext):
         rule set: a district's tables say 达成 / 完成 / 好 against the same targets)."""
         a = label(actual.text or actual.display)
         t = label(target.text or target.display)
-        memo = self.rules.memo.setdefault("classify", {})
+        memo = self.rules.classified
         if (a, t) not in memo:
             if len(memo) >= 16384:
                 memo.clear()
