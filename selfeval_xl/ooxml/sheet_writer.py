@@ -17,6 +17,7 @@ import io
 import posixpath
 import re
 import xml.etree.ElementTree as plain_et
+from dataclasses import dataclass
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -133,9 +134,76 @@ def _app_with_sheet(xml: str, name: str) -> str:
     return xml
 
 
+@dataclass(frozen=True)
+class _Book:
+    """What ``put_sheet`` made of a package's bookkeeping parts: the ones it changed, in their
+    order, before styles.xml and the sheet are added; the parts it dropped; the sheet's part;
+    the package's namespaces; its styles part, whether that was read from the package and
+    whether the package has a member of that name."""
+
+    changed: tuple[tuple[str, bytes], ...]
+    dropped: frozenset[str]
+    part: str
+    ns: tuple[str, str]
+    styles_name: str
+    styles_read: bool
+    styles_member: bool
+
+
+# The bookkeeping of the last few packages, keyed by all it is made from: the texts of
+# workbook.xml, its relationships, [Content_Types].xml and docProps/app.xml, the package's member
+# names, and the sheet's name, print titles and whether it opens active. Every workbook made
+# from one template by one program gives the same key; parsing and editing those parts again
+# for each was a tenth of the write-back. A hit is exact: the key is the whole input.
+_BOOKS: dict[tuple[object, ...], _Book] = {}
+_BOOKS_KEEP, _BOOKS_SIZE = 16, 1 << 18
+
+
+def _book_key(pkg: Package, name: str, spec: SheetSpec) -> tuple[object, ...] | None:
+    """``_BOOKS``' key for this package and sheet; None when a part is missing or cannot be read
+    (the full path then reports it, as it always did)."""
+    parts = pkg.parts
+    if WORKBOOK not in parts or WORKBOOK_RELS not in parts or CONTENT_TYPES not in parts:
+        return None
+    try:
+        texts = (pkg.text(WORKBOOK), pkg.text(WORKBOOK_RELS), pkg.text(CONTENT_TYPES))
+        app = pkg.text(APP) if APP in parts else None
+    except Exception:  # noqa: BLE001 - read again, and reported, by _put_sheet
+        return None
+    if sum(map(len, texts)) + len(app or "") > _BOOKS_SIZE:
+        return None
+    return (*texts, app, tuple(parts), name, spec.page.repeat_cols, spec.repeat_rows, spec.active)
+
+
 def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes], set[str]]:
     """The parts to change (and to drop) so that ``pkg`` has ``spec`` as sheet ``name``: a new
     last sheet, or the existing sheet of that name replaced in place (same part, id and tab)."""
+    key = _book_key(pkg, name, spec)
+    book = _BOOKS.get(key) if key is not None else None
+    if book is None:
+        changed, dropped, book = _put_sheet(pkg, name, spec)
+        if key is not None:
+            if len(_BOOKS) >= _BOOKS_KEEP:
+                del _BOOKS[next(iter(_BOOKS))]  # the oldest
+            _BOOKS[key] = book
+        return changed, dropped
+    # what _put_sheet does with the styles and the sheet, the bookkeeping as it made it before
+    if book.styles_read:
+        styles = StyleSheet(pkg.text(book.styles_name))
+    else:
+        styles = StyleSheet(blank_package().text("xl/styles.xml"))
+    original_styles = styles.xml
+    body = sheet_xml(spec, styles.id, book.ns)
+    changed = dict(book.changed)
+    if styles.xml != original_styles or not book.styles_member:
+        changed[book.styles_name] = styles.xml.encode("utf-8")
+    changed[book.part] = body
+    return changed, set(book.dropped)
+
+
+def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes], set[str], _Book]:
+    """``put_sheet`` from scratch, and the ``_Book`` that lets the next package with the same
+    bookkeeping skip to its styles and sheet."""
     if WORKBOOK not in pkg.parts:
         raise PackageError("zip 中没有 xl/workbook.xml")
     workbook = pkg.text(WORKBOOK)
@@ -152,7 +220,8 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
 
     styles_name = _styles_target(rels)
     ct = pkg.text(CONTENT_TYPES)
-    if styles_name is None or styles_name not in pkg.parts:
+    styles_read = not (styles_name is None or styles_name not in pkg.parts)
+    if not styles_read:
         styles_name = styles_name or "xl/styles.xml"
         styles = StyleSheet(blank_package().text("xl/styles.xml"))
         if styles_name not in {_part_of(t) for _, t in rels.values()}:
@@ -217,10 +286,14 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
         changed[WORKBOOK_RELS] = rels_xml.encode("utf-8")
     if ct != pkg.text(CONTENT_TYPES):
         changed[CONTENT_TYPES] = ct.encode("utf-8")
-    if styles.xml != original_styles or styles_name not in pkg.parts:
+    styles_member = styles_name in pkg.parts
+    book = _Book(
+        tuple(changed.items()), frozenset(dropped), part, (main_ns, rel_ns), styles_name, styles_read, styles_member
+    )
+    if styles.xml != original_styles or not styles_member:
         changed[styles_name] = styles.xml.encode("utf-8")
     changed[part] = body
-    return changed, dropped
+    return changed, dropped, book
 
 
 def _sheet_index(workbook: str, name: str) -> int:

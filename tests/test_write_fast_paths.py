@@ -1,0 +1,129 @@
+"""Write-back's remembered work (issue 17) gives exactly what working it out afresh gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from selfeval_xl import score_file
+from selfeval_xl.ooxml import sheet_writer as xw
+from selfeval_xl.ooxml import zip_package
+from selfeval_xl.ooxml.zip_package import Package, _Parts
+from selfeval_xl.outputs.results_sheet import results_sheet
+from selfeval_xl.reading import contract as L
+
+_SPECS: dict[Path, xw.SheetSpec] = {}
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "samples").glob("*.xlsx"))
+WHEN = "2026-11-27 09:00"
+
+
+def _spec(path: Path) -> xw.SheetSpec:
+    card = score_file(path).card
+    assert card is not None
+    return results_sheet(card, WHEN)
+
+
+def _written(path: Path, spec: xw.SheetSpec) -> Package:
+    """``path`` as it is after a first write-back (its 评分结果 to be replaced on a rerun)."""
+    buf = io.BytesIO()
+    xw.write_sheet(path, buf, L.SHEET_RESULTS, spec)
+    return _from_bytes(buf.getvalue())
+
+
+def _from_bytes(data: bytes) -> Package:
+    """A package held in memory, as ``Package.read`` makes one of a file."""
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    return Package(zf.infolist(), _Parts(zf, raw=data), data)
+
+
+def _with_sheet_rels(pkg: Package) -> Package:
+    """``pkg`` (written back once) with relationships of its 评分结果 sheet's own, which a rerun drops."""
+    part = xw.sheet_parts(pkg)[L.SHEET_RESULTS]
+    rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in pkg.parts:
+            zf.writestr(name, pkg.parts[name])
+        zf.writestr(rels, f'<Relationships xmlns="{zip_package.NS_PKG_REL}"/>')
+    return _from_bytes(buf.getvalue())
+
+
+def _without_styles(path: Path) -> Package:
+    """``path`` with its styles part gone (member and relationship): write-back adds one."""
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist() if i.filename != "xl/styles.xml"}
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    start = rels.rindex("<Relationship ", 0, rels.index("/styles"))
+    members["xl/_rels/workbook.xml.rels"] = (rels[:start] + rels[rels.index("/>", start) + 2 :]).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return _from_bytes(buf.getvalue())
+
+
+def _same_as_afresh(pkg: Package, name: str, spec: xw.SheetSpec) -> tuple[dict[str, bytes], set[str]]:
+    xw._BOOKS.clear()
+    afresh = xw._put_sheet(pkg, name, spec)[:2]
+    first = xw.put_sheet(pkg, name, spec)  # works it out, and remembers the bookkeeping
+    assert xw._BOOKS, "the bookkeeping was not remembered"
+    again = xw.put_sheet(pkg, name, spec)  # from what was remembered
+    assert first == afresh
+    assert again == afresh
+    assert list(again[0]) == list(afresh[0])  # the parts in the same order (new ones go last)
+    return afresh
+
+
+@pytest.mark.parametrize("path", SAMPLES[:4], ids=lambda p: p.stem[:12])
+def test_remembered_bookkeeping_is_what_put_sheet_works_out(path):
+    spec = _spec(path)
+    pkg = Package.read(path)
+    _same_as_afresh(pkg, L.SHEET_RESULTS, spec)  # a first run: a new last sheet
+    _same_as_afresh(_written(path, spec), L.SHEET_RESULTS, spec)  # a rerun: replaced in place
+    assert _same_as_afresh(_with_sheet_rels(_written(path, spec)), L.SHEET_RESULTS, spec)[1]  # its .rels dropped
+    _same_as_afresh(pkg, "评分结果(2)", spec)
+    _same_as_afresh(_without_styles(path), L.SHEET_RESULTS, spec)  # styles.xml added
+    _same_as_afresh(xw.blank_package(), L.SHEET_RESULTS, spec)  # a side file
+
+
+def test_one_package_remembered_does_not_answer_for_another():
+    # two workbooks whose bookkeeping texts are the same but whose members differ: the second
+    # has no styles part, so its results need one added (and its relationship)
+    path = SAMPLES[0]
+    spec = _spec(path)
+    xw._BOOKS.clear()
+    with_styles = xw.put_sheet(Package.read(path), L.SHEET_RESULTS, spec)
+    bare = _without_styles(path)
+    got = xw.put_sheet(bare, L.SHEET_RESULTS, spec)
+    assert got == xw._put_sheet(bare, L.SHEET_RESULTS, spec)[:2]
+    assert got != with_styles
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from([L.SHEET_RESULTS, "评分结果(2)", "A'B", "结果&<汇总>"]),
+    active=st.booleans(),
+    repeat_rows=st.sampled_from([None, (3, 3), (1, 4)]),
+    repeat_cols=st.integers(0, 3),
+    sample=st.sampled_from(SAMPLES[:3]),
+    rerun=st.booleans(),
+)
+def test_remembered_bookkeeping_for_any_sheet_name_and_print_titles(
+    name, active, repeat_rows, repeat_cols, sample, rerun
+):
+    spec = _SPECS.get(sample) or _SPECS.setdefault(sample, _spec(sample))
+    spec = dataclasses.replace(
+        spec, active=active, repeat_rows=repeat_rows, page=dataclasses.replace(spec.page, repeat_cols=repeat_cols)
+    )
+    pkg = _written(sample, _SPECS[sample]) if rerun else Package.read(sample)
+    _same_as_afresh(pkg, name, spec)
+    # and with other packages' bookkeeping remembered before it
+    other = xw.put_sheet(xw.blank_package(), name, spec)
+    assert other == xw._put_sheet(xw.blank_package(), name, spec)[:2]
+    assert xw.put_sheet(pkg, name, spec) == xw._put_sheet(pkg, name, spec)[:2]
