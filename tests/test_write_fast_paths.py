@@ -127,3 +127,42 @@ def test_remembered_bookkeeping_for_any_sheet_name_and_print_titles(
     other = xw.put_sheet(xw.blank_package(), name, spec)
     assert other == xw._put_sheet(xw.blank_package(), name, spec)[:2]
     assert xw.put_sheet(pkg, name, spec) == xw._put_sheet(pkg, name, spec)[:2]
+
+
+# --- styles interned from memory ------------------------------------------------------------
+_STYLES_XML = (
+    f'<styleSheet xmlns="{zip_package.NS_MAIN}">'
+    '<fonts count="2"><font><sz val="10"/><name val="Arial"/></font><font><b/><sz val="10"/><name val="Arial"/></font>'
+    '</fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+)
+_STYLE = st.builds(
+    xw.Style,
+    bold=st.booleans(),
+    fill=st.sampled_from([None, "FFC6EFCE", "FFD9D9D9"]),
+    num_fmt=st.sampled_from([0, 2, 10]),
+    wrap=st.booleans(),
+    border=st.booleans(),
+    locked=st.booleans(),
+)
+# a sequence of asks: a style (or None), or "xml" for reading the text between them
+_ASKS = st.lists(st.one_of(_STYLE, st.none(), st.just("xml")), max_size=12)
+
+
+def _asked(sheet: xw.StyleSheet, asks: list) -> list:
+    return [sheet.xml if a == "xml" else sheet.id(a) for a in asks] + [sheet.xml]
+
+
+@settings(max_examples=150, deadline=None)
+@given(runs=st.lists(_ASKS, min_size=1, max_size=6), text=st.sampled_from([_STYLES_XML, "blank"]))
+def test_styles_from_memory_are_what_interning_gives(runs, text):
+    # the same text asked for several sequences (some the same, some sharing a start): each
+    # StyleSheet gives the indices and styles.xml that one working without memory gives
+    xml = xw.blank_package().text("xl/styles.xml") if text == "blank" else _STYLES_XML
+    for asks in runs + runs[::-1]:
+        afresh = xw.StyleSheet(xml)
+        afresh._at = None  # no memory: every style interned
+        assert _asked(xw.StyleSheet(xml), asks) == _asked(afresh, asks)

@@ -54,6 +54,8 @@ class _Read:
         self.size = attr_of(first, "sz") or "11"
         self.font_name = attr_of(first, "name") or "宋体"
         self.lists: dict[str, tuple[Section | None, list[str], int, dict[str, int]]] = {}
+        self.asked = _Asked()  # the sequences of styles StyleSheets of this text were asked for
+        self.nodes = 1
 
     def list(
         self, list_name: str, tag: str, before: str | None
@@ -77,6 +79,21 @@ class _Read:
             self.lists[list_name] = found
         return found
 
+
+class _Asked:
+    """One point in the sequences of styles asked of a styles.xml text: each next style with
+    the index it got and what follows it, and the text once such a sequence was finished. The
+    indices and text of a sequence follow from the text and the sequence alone, so a StyleSheet
+    asked for a sequence already seen takes them from here instead of interning again."""
+
+    __slots__ = ("next", "xml")
+
+    def __init__(self) -> None:
+        self.next: dict[Style, tuple[int, _Asked]] = {}
+        self.xml: str | None = None
+
+
+_ASKED_MAX = 4096  # points remembered per styles.xml text (the results sheet asks ~20 styles)
 
 _READ: dict[str, _Read] = {}  # the last few styles.xml texts read
 _READ_KEEP, _READ_SIZE = 8, 1 << 18
@@ -107,6 +124,8 @@ class StyleSheet:
         self._ids: dict[Style, int] = {}
         self.size = self._read.size
         self.font_name = self._read.font_name
+        self._at: _Asked | None = self._read.asked  # None once off the sequences remembered
+        self._owed: list[Style] = []  # styles given an index from memory, not interned yet
 
     def _intern(self, list_name: str, tag: str, item: str, before: str | None = None) -> int:
         """Index of ``item`` in the ``list_name`` list, appending it (and fixing ``count``) if
@@ -123,9 +142,25 @@ class StyleSheet:
                 found.added.append(item)
         return at
 
+    def _settle(self) -> None:
+        """Intern the styles given an index from memory, as ``id`` would have (the same indices)."""
+        owed, self._owed = self._owed, []
+        for style in owed:
+            self._add(style)
+
     @property
     def xml(self) -> str:
         """styles.xml with the entries added so far (the original text when none were)."""
+        at = self._at
+        if at is not None and at is not self._read.asked:
+            if at.xml is None:
+                self._settle()
+                at.xml = self._xml()
+            return at.xml
+        self._settle()
+        return self._xml()
+
+    def _xml(self) -> str:
         xml, p = self._base, self.p
         # from the last list to the first, so that the earlier ones' indices still hold
         for lst in sorted((x for x in self._lists.values() if x.added), key=lambda x: x.anchor, reverse=True):
@@ -146,7 +181,23 @@ class StyleSheet:
             return 0
         index = self._ids.get(style)
         if index is None:
+            at = self._at
+            if at is not None:
+                found = at.next.get(style)
+                if found is not None:  # this sequence so far was seen with this text
+                    index, self._at = found
+                    self._ids[style] = index
+                    self._owed.append(style)
+                    return index
+            self._settle()
             index = self._ids[style] = self._add(style)
+            if at is not None:
+                if self._read.nodes < _ASKED_MAX:
+                    self._read.nodes += 1
+                    at.next[style] = (index, after := _Asked())
+                    self._at = after
+                else:
+                    self._at = None
         return index
 
     def _add(self, s: Style) -> int:
