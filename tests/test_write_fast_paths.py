@@ -166,3 +166,47 @@ def test_styles_from_memory_are_what_interning_gives(runs, text):
         afresh = xw.StyleSheet(xml)
         afresh._at = None  # no memory: every style interned
         assert _asked(xw.StyleSheet(xml), asks) == _asked(afresh, asks)
+
+
+# --- the results sheet's measures -----------------------------------------------------------
+_NUMBERS = st.lists(
+    st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(-1e6, 1e6),
+        st.sampled_from([0.0, -0.0, -0.004, 0.004, 9.994, 9.995, -9.995, 99.99, 0.99995, -0.00001]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(numbers=_NUMBERS, pct=st.booleans())
+def test_widest_number_is_the_widest_shown(numbers, pct):
+    from selfeval_xl.outputs import results_sheet as rs
+
+    style = rs.PCT if pct else rs.NUM
+    assert rs._widest_number(list(numbers), style) == max(rs._cell_width(v, style) for v in numbers)
+
+
+def test_row_heights_from_the_table_are_the_formula():
+    from selfeval_xl.outputs import pagesetup as P
+
+    for lines in [*range(-2, 70), 1.0, 2.5]:
+        for pt in (P.FONT_PT, 16, 10.5):
+            assert P.row_height(lines, pt) == round(max(lines, 1) * pt * P.LINE_EM + 3, 1)
+    assert P.row_height(2) == 34.9  # 2 × 11 × 1.45 + 3 = 34.9
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem[:12])
+def test_rows_sharing_styles_lists_are_written_as_rows_of_their_own(path):
+    # the results sheet shares one styles list among its indicator rows and among its problem
+    # rows of a kind: sheet_xml writes runs of them column by column; each row with its own
+    # list goes cell by cell, and the sheet comes out the same
+    from selfeval_xl.ooxml.sheet_xml import sheet_xml
+
+    spec = _spec(path)
+    assert len({id(s) for s in spec.styles}) < len(spec.styles)
+    alone = dataclasses.replace(spec, styles=[list(s) for s in spec.styles])
+    styles = xw.blank_package().text("xl/styles.xml")
+    assert sheet_xml(spec, xw.StyleSheet(styles).id) == sheet_xml(alone, xw.StyleSheet(styles).id)

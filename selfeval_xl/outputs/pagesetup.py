@@ -182,7 +182,16 @@ def _lines(text: str, usable: float) -> int:
 
 def row_height(lines: int, font_pt: float = FONT_PT) -> float:
     """Row height (points) for ``lines`` lines of ``font_pt`` text."""
+    if font_pt == FONT_PT and type(lines) is int and 0 <= lines < len(_HEIGHTS):
+        return _HEIGHTS[lines]  # (every wrapped row of a sheet asks)
+    return _row_height(lines, font_pt)
+
+
+def _row_height(lines: int, font_pt: float) -> float:
     return round(max(lines, 1) * font_pt * LINE_EM + 3, 1)
+
+
+_HEIGHTS = [_row_height(n, FONT_PT) for n in range(64)]  # row_height(n), worked out once
 
 
 def column_width(values: Iterable[object], header: object = None, cap: float = 40, floor: float = 4) -> float:

@@ -156,14 +156,17 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     problems_from = len(spec.rows) - 1
     if not card.problems:
         spec.add((NO_PROBLEMS, None, None), PROBLEM_TEXT)
+    # one styles list per kind of problem row, shared (so the sheet writes runs of them at once)
+    kinds = {
+        (e, k): [SEVERITY_STYLE[e], LINK if k else PROBLEM_TEXT, PROBLEM_TEXT] for e in (True, False) for k in (0, 1)
+    }
     for p in card.problems:
-        n = spec.add(
-            (SEVERITY_ZH[p.severity], p.where.location, p.message),
-            (SEVERITY_STYLE[p.is_error], PROBLEM_TEXT, PROBLEM_TEXT),
-        )
-        if link_cells and p.where.sheet:
-            spec.styles[-1][1] = LINK
-            spec.links.append((f"B{n}", cell_location(p.where.sheet, p.where.cell), f"转到 {p.where.location}"))
+        where = p.where
+        linked = link_cells and bool(where.sheet)
+        rows.append([SEVERITY_ZH[p.severity], where.location, p.message])
+        styles.append(kinds[p.is_error, linked])
+        if linked:
+            spec.links.append((f"B{len(rows)}", cell_location(where.sheet, where.cell), f"转到 {where.location}"))
     _lay_out(spec, table_end, problems_from, footer=(unit, project or str(data.kind or ""), L.SHEET_RESULTS))
     return spec
 
@@ -221,11 +224,7 @@ def _longest(spec: SheetSpec, runs: list[tuple[int, int]], ncols: int) -> tuple[
                     numbers = cast(list[float], [v for v in col if v is not None])
                     if not numbers:
                         continue
-                    style = st[c]
-                    if style is not None and style.num_fmt == 10:
-                        w = max(len(f"{v * 100:.2f}%") for v in numbers)
-                    else:
-                        w = max(len(f"{v:.2f}") for v in numbers)
+                    w = _widest_number(numbers, st[c])
                 elif kinds == _BLANK_KINDS:
                     continue  # reviewer's cells still blank
                 else:
@@ -243,6 +242,23 @@ def _longest(spec: SheetSpec, runs: list[tuple[int, int]], ncols: int) -> tuple[
                 if w > longest[c]:
                     longest[c] = w
     return longest, wrapped
+
+
+def _widest_number(numbers: list[float], style: Style | None) -> int:
+    """The longest of ``numbers`` as the sheet shows them (``_cell_width`` of each, the most).
+    A finite number shown with two decimals is no shorter than a smaller one of its sign (the
+    negative ones by size), so the longest is that of the largest or of the smallest: two to
+    format, not all. Except for -0.0, which equals 0.0 (min may give either) but shows "-0.00":
+    when the smallest is a zero, that is measured too unless something longer is there anyway."""
+    pct = style is not None and style.num_fmt == 10
+    if all(map(math.isfinite, numbers)):
+        lo, hi = min(numbers), max(numbers)
+        w = max(len(f"{hi * 100:.2f}%"), len(f"{lo * 100:.2f}%")) if pct else max(len(f"{hi:.2f}"), len(f"{lo:.2f}"))
+        if lo != 0 or w >= (6 if pct else 5):  # (len("-0.00%"), len("-0.00"))
+            return w
+    if pct:
+        return max(len(f"{v * 100:.2f}%") for v in numbers)
+    return max(len(f"{v:.2f}") for v in numbers)
 
 
 def _cell_width(v: object, style: Style | None) -> int:
@@ -310,12 +326,12 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
     spec.heights[1] = P.row_height(1, TITLE.size or P.FONT_PT) + 4
     spec.heights[2] = P.row_height(P.lines_needed(spec.rows[1][0], sum(spec.widths)))
     _table_heights(spec, [(HEADER_ROW - 1, HEADER_ROW), *runs], ncols)
+    widths, rest, lines_needed = spec.widths, sum(spec.widths[2:]), P.lines_needed
     for i in range(max(problems_from, table_end), len(spec.rows)):
         row = spec.rows[i]
         if len(row) >= 3:
             spec.merges.append(f"C{i + 1}:{last}{i + 1}")
-            cells = [(row[0], spec.widths[0]), (row[1], spec.widths[1]), (row[2], sum(spec.widths[2:]))]
-            lines = max(P.lines_needed(v, w) for v, w in cells)
+            lines = max(lines_needed(row[0], widths[0]), lines_needed(row[1], widths[1]), lines_needed(row[2], rest))
             if lines > 1:
                 spec.heights[i + 1] = P.row_height(lines)
     spec.repeat_rows = (HEADER_ROW, HEADER_ROW)
