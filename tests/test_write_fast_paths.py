@@ -210,3 +210,29 @@ def test_rows_sharing_styles_lists_are_written_as_rows_of_their_own(path):
     alone = dataclasses.replace(spec, styles=[list(s) for s in spec.styles])
     styles = xw.blank_package().text("xl/styles.xml")
     assert sheet_xml(spec, xw.StyleSheet(styles).id) == sheet_xml(alone, xw.StyleSheet(styles).id)
+
+
+# --- summary rows, column by column ---------------------------------------------------------
+@settings(max_examples=100, deadline=None)
+@given(
+    obj=st.deferred(lambda: _summary_objects()),
+    odd=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["name", "points", "score", "note"])), max_size=3),
+    value=st.one_of(st.none(), st.integers(-3, 10**6), st.booleans()),
+)
+def test_summary_rows_with_odd_cells_are_the_cell_by_cell_rows(obj, odd, value):
+    # a scorecard's indicators hold texts and floats, written column by column; an int, a
+    # bool or a None among texts sends the workbook's rows cell by cell: the same rows either way
+    from test_summary_rows import cell_by_cell
+
+    from selfeval_xl.outputs.summary_rows import render
+
+    for i, key in odd:
+        if i < len(obj["indicators"]):
+            obj["indicators"][i][key] = value
+    assert render(obj) == cell_by_cell(obj)
+
+
+def _summary_objects():  # noqa: ANN202 - a hypothesis strategy
+    from test_summary_rows import objects
+
+    return objects().filter(lambda o: o["total"] is not None and o["indicators"])

@@ -207,12 +207,57 @@ class _Columns:
                         parts.append(cell[len(f'<row r="{ROW_MARK}">') : -len("</row>")])
         return parts, lines
 
+    def columns(
+        self, rows: list[tuple[Any, ...]], first: int, widest: list[int], lead_lines: int
+    ) -> tuple[list[tuple[str, ...]], list[int]] | None:
+        """``cells`` for many rows at once, column by column: each row's cells (a blank as "")
+        and the lines each row needs (at least ``lead_lines``); ``widest`` updated as ``cells``
+        does. None, with nothing updated, unless every column holds only texts, or only floats
+        and None (what a scorecard's indicators hold): ``cells`` row by row does the rest."""
+        columns = list(zip(*rows, strict=True))
+        kinds = [set(map(type, col)) for col in columns]
+        if not all(k == _STR or k <= _FLOAT_OR_NONE for k in kinds):
+            return None
+        texts, pad, lines_needed = self._texts, P.PAD, P.lines_needed
+        lines = [lead_lines] * len(rows)
+        out = []
+        for c, (col, kind) in enumerate(zip(columns, kinds, strict=True), first):
+            if kind == _STR:
+                got = list(map(texts.get, col))
+                if None in got:
+                    got = [texts.get(x) or self.text(x) if x else ("", 0) for x in col]
+                w = max(w for _, w in got)
+                if w > widest[c]:
+                    widest[c] = w
+                cap = self.caps[c]
+                if w + pad > cap:
+                    for i, (x, (_, w)) in enumerate(zip(col, got, strict=True)):
+                        if w + pad > cap and x:
+                            lines[i] = max(lines[i], lines_needed(x, cap))
+                head = self.text_open[c]
+                out.append([f"{head}{xml}</t></is></c>" if x else "" for x, (xml, _) in zip(col, got, strict=True)])
+                continue
+            shown = [len(f"{x:.2f}") + 2 for x in col if x is not None and x == x]
+            if shown and (w := max(shown)) > widest[c]:
+                widest[c] = w
+            head = self.num_open[c]
+            out.append([f"{head}{x!r}</v></c>" if x is not None and x - x == 0 else "" for x in col])
+        return list(zip(*out, strict=True)), lines
+
+
+_STR = {str}
+_FLOAT_OR_NONE = {float, type(None)}
+
 
 def _row(parts: list[str], lines: int) -> bytes:
+    return _row_of("".join(parts), lines)
+
+
+def _row_of(body: str, lines: int) -> bytes:
     ht = f' ht="{P.row_height(lines)}" customHeight="1"' if lines > 1 else ""
-    if not parts:
+    if not body:
         return f'<row r="{ROW_MARK}"{ht}/>'.encode()
-    return f'<row r="{ROW_MARK}"{ht}>{"".join(parts)}</row>'.encode()
+    return f'<row r="{ROW_MARK}"{ht}>{body}</row>'.encode()
 
 
 _DETAIL = _Columns(_DETAIL_STAND_INS, DETAIL_CAPS)
@@ -230,9 +275,16 @@ def render(obj: Mapping[str, Any]) -> Rendered:
     if obj["total"] is not None and indicators:
         lead, lead_lines = _DETAIL.cells(_lead_cells(obj), 0, dw)  # the same on every row
         first = len(_LEAD)
-        for ind in indicators:
-            own, lines = _DETAIL.cells(_own_cells(ind), first, dw)
-            detail.append(_row(lead + own, max(lead_lines, lines)))
+        own_values = [_own_cells(ind) for ind in indicators]
+        found = _DETAIL.columns(own_values, first, dw, lead_lines)
+        if found is not None:
+            lead_xml = "".join(lead)
+            for cells, lines in zip(*found, strict=True):
+                detail.append(_row_of(lead_xml + "".join(cells), lines))
+        else:
+            for own_cells in own_values:
+                own, lines = _DETAIL.cells(own_cells, first, dw)
+                detail.append(_row(lead + own, max(lead_lines, lines)))
     file = obj["file"]
     problems = [_row(*_PROBLEMS.cells(problem_values(file, p), 0, pw)) for p in obj["problems"]]
     return detail, problems, dw, pw
