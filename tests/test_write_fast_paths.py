@@ -236,3 +236,33 @@ def _summary_objects():  # noqa: ANN202 - a hypothesis strategy
     from test_summary_rows import objects
 
     return objects().filter(lambda o: o["total"] is not None and o["indicators"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab评&<>\"'\n\r\t\x01 "), max_size=12) | st.text(max_size=20))
+def test_quoteattr_is_saxutils(text):
+    from xml.sax.saxutils import quoteattr as reference
+
+    from selfeval_xl.ooxml.xml_text import quoteattr
+
+    assert quoteattr(text) == reference(text)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem[:12])
+def test_rows_sharing_styles_lists_are_measured_as_rows_of_their_own(path):
+    # widths, heights and merges measure runs of rows sharing a styles list column by column,
+    # other rows cell by cell: laid out again with a list of its own for each row, the same
+    from selfeval_xl.outputs import results_sheet as rs
+
+    spec = _spec(path)
+    table_end = next(i for i, r in enumerate(spec.rows) if r and r[0] == L.R_TOTAL)
+    problems_from = next(i for i, r in enumerate(spec.rows) if tuple(r) == L.PROBLEM_HEADERS)
+    alone = xw.SheetSpec(rows=[list(r) for r in spec.rows], styles=[list(s) for s in spec.styles])
+    rs._lay_out(alone, table_end, problems_from, footer=("f", "p", "s"))
+    assert len({id(s) for s in spec.styles[:table_end]}) < table_end
+    assert (alone.widths, alone.heights, alone.merges, alone.page) == (
+        spec.widths,
+        spec.heights,
+        spec.merges,
+        spec.page,
+    )

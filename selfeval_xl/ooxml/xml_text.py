@@ -12,8 +12,13 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\n\r\t]')
+
+
 def quoteattr(text: str) -> str:
     """An attribute value escaped and quoted exactly as ``xml.sax.saxutils.quoteattr`` does."""
+    if _ATTR_SPECIAL.search(text) is None:
+        return f'"{text}"'  # most values: nothing to escape (one search instead of six replaces)
     text = escape(text).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
     if '"' not in text:
         return f'"{text}"'

@@ -111,13 +111,12 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
             spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
     claimed_by_level = _claimed_by_level1(card)
+    subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None]
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
         diff = None if claimed is None else round_half_up(claimed - score)
-        spec.add(
-            (level1, "小计", None, None, None, None, points, score, claimed, diff, None),
-            (BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None),
-        )
+        rows.append([level1, "小计", None, None, None, None, points, score, claimed, diff, None])
+        styles.append(subtotal_styles)  # (shared, as the indicator rows' list)
     spec.add(())
     grades = card.rules.grade_labels
     claimed_total = card.claimed_total
@@ -148,9 +147,11 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
         L.R_STATUS: STATUS_HINT.get(status),
     }
+    label_styles: dict[Style | None, list[Style | None]] = {}  # one list per style, shared
     for label, value, style in labels:
         note = notes.get(label)
-        spec.add((label, value, note) if note else (label, value), (LABEL, style, None))
+        rows.append([label, value, note] if note else [label, value])
+        styles.append(label_styles.get(style) or label_styles.setdefault(style, [LABEL, style, None]))
     spec.add(())
     spec.add(L.PROBLEM_HEADERS, PROBLEM_HEADER)
     problems_from = len(spec.rows) - 1
