@@ -266,3 +266,39 @@ def test_rows_sharing_styles_lists_are_measured_as_rows_of_their_own(path):
         spec.merges,
         spec.page,
     )
+
+
+_MAYBE = st.one_of(st.none(), st.floats(allow_nan=True), st.integers(-5, 5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(points=_MAYBE, score=_MAYBE, claimed=_MAYBE, reviewed=_MAYBE, rate=_MAYBE, note=st.one_of(st.none(), st.text()))
+def test_indicator_json_is_the_typed_dict(points, score, claimed, reviewed, rate, note):
+    from selfeval_xl.scoring.scorecard import IndicatorJson, ScoredRow, _none
+
+    r = ScoredRow(
+        5, "产出指标", "数量指标", "人次", "≥", "≥100", "98", "人", points, score, claimed, rate, "n", "ge", 0.0
+    )
+    r.reviewed, r.review_note = reviewed, note
+    want = IndicatorJson(
+        level1=r.level1,
+        level2=r.level2,
+        name=r.name,
+        operator=r.operator,
+        target=r.target_text,
+        actual=r.actual_text,
+        unit=r.unit,
+        points=_none(r.points),
+        score=_none(r.score),
+        claimed=_none(r.claimed),
+        reviewed=_none(r.reviewed),
+        review_note=r.review_note,
+        rate=_none(r.rate),
+        note=r.note,
+    )
+    got = r.as_json()
+    assert list(got.items()) == list(want.items()) or _same_nan(got, want)
+
+
+def _same_nan(a: dict, b: dict) -> bool:
+    return list(a) == list(b) and all(x is y or x == y for x, y in zip(a.values(), b.values(), strict=True))

@@ -220,8 +220,9 @@ def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, byte
 
     styles_name = _styles_target(rels)
     ct = pkg.text(CONTENT_TYPES)
-    styles_read = not (styles_name is None or styles_name not in pkg.parts)
-    if not styles_read:
+    styles_read = True
+    if styles_name is None or styles_name not in pkg.parts:
+        styles_read = False
         styles_name = styles_name or "xl/styles.xml"
         styles = StyleSheet(blank_package().text("xl/styles.xml"))
         if styles_name not in {_part_of(t) for _, t in rels.values()}:

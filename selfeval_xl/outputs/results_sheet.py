@@ -158,16 +158,18 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     if not card.problems:
         spec.add((NO_PROBLEMS, None, None), PROBLEM_TEXT)
     # one styles list per kind of problem row, shared (so the sheet writes runs of them at once)
-    kinds = {
-        (e, k): [SEVERITY_STYLE[e], LINK if k else PROBLEM_TEXT, PROBLEM_TEXT] for e in (True, False) for k in (0, 1)
+    kinds: dict[tuple[bool, bool], list[Style | None]] = {
+        (e, k): [SEVERITY_STYLE[e], LINK if k else PROBLEM_TEXT, PROBLEM_TEXT]
+        for e in (True, False)
+        for k in (False, True)
     }
     for p in card.problems:
         where = p.where
-        linked = link_cells and bool(where.sheet)
+        linked = where.sheet if link_cells else None
         rows.append([SEVERITY_ZH[p.severity], where.location, p.message])
-        styles.append(kinds[p.is_error, linked])
+        styles.append(kinds[p.is_error, bool(linked)])
         if linked:
-            spec.links.append((f"B{len(rows)}", cell_location(where.sheet, where.cell), f"转到 {where.location}"))
+            spec.links.append((f"B{len(rows)}", cell_location(linked, where.cell), f"转到 {where.location}"))
     _lay_out(spec, table_end, problems_from, footer=(unit, project or str(data.kind or ""), L.SHEET_RESULTS))
     return spec
 
@@ -254,9 +256,12 @@ def _widest_number(numbers: list[float], style: Style | None) -> int:
     pct = style is not None and style.num_fmt == 10
     if all(map(math.isfinite, numbers)):
         lo, hi = min(numbers), max(numbers)
-        w = max(len(f"{hi * 100:.2f}%"), len(f"{lo * 100:.2f}%")) if pct else max(len(f"{hi:.2f}"), len(f"{lo:.2f}"))
-        if lo != 0 or w >= (6 if pct else 5):  # (len("-0.00%"), len("-0.00"))
-            return w
+        if pct:
+            lo, hi = lo * 100, hi * 100  # (past ±1.8e306 a percentage shows as "inf%": measured one by one)
+        if math.isfinite(lo) and math.isfinite(hi):
+            w = max(len(f"{hi:.2f}"), len(f"{lo:.2f}")) + pct
+            if lo != 0 or w >= (6 if pct else 5):  # (len("-0.00%"), len("-0.00"))
+                return w
     if pct:
         return max(len(f"{v * 100:.2f}%") for v in numbers)
     return max(len(f"{v:.2f}") for v in numbers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from selfeval_xl.errors import SEVERITY_ZH, problem_title
 from selfeval_xl.ooxml.grid import col_letter
@@ -223,9 +223,12 @@ class _Columns:
         out = []
         for c, (col, kind) in enumerate(zip(columns, kinds, strict=True), first):
             if kind == _STR:
-                got = list(map(texts.get, col))
-                if None in got:
-                    got = [texts.get(x) or self.text(x) if x else ("", 0) for x in col]
+                found = list(map(texts.get, col))
+                got = (
+                    [texts.get(x) or self.text(x) if x else ("", 0) for x in col]
+                    if None in found
+                    else cast(list[tuple[str, int]], found)
+                )
                 w = max(w for _, w in got)
                 if w > widest[c]:
                     widest[c] = w
