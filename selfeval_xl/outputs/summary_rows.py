@@ -212,17 +212,18 @@ class _Columns:
     ) -> tuple[list[tuple[str, ...]], list[int]] | None:
         """``cells`` for many rows at once, column by column: each row's cells (a blank as "")
         and the lines each row needs (at least ``lead_lines``); ``widest`` updated as ``cells``
-        does. None, with nothing updated, unless every column holds only texts, or only floats
-        and None (what a scorecard's indicators hold): ``cells`` row by row does the rest."""
+        does. None, with nothing updated, unless every column holds only texts (and None), or
+        only floats and None (what a scorecard's indicators and problems hold): ``cells`` row
+        by row does the rest."""
         columns = list(zip(*rows, strict=True))
         kinds = [set(map(type, col)) for col in columns]
-        if not all(k == _STR or k <= _FLOAT_OR_NONE for k in kinds):
+        if not all(k <= _STR_OR_NONE or k <= _FLOAT_OR_NONE for k in kinds):
             return None
         texts, pad, lines_needed = self._texts, P.PAD, P.lines_needed
         lines = [lead_lines] * len(rows)
         out = []
         for c, (col, kind) in enumerate(zip(columns, kinds, strict=True), first):
-            if kind == _STR:
+            if str in kind:  # (None as blank as "")
                 found = list(map(texts.get, col))
                 got = (
                     [texts.get(x) or self.text(x) if x else ("", 0) for x in col]
@@ -248,7 +249,7 @@ class _Columns:
         return list(zip(*out, strict=True)), lines
 
 
-_STR = {str}
+_STR_OR_NONE = {str, type(None)}
 _FLOAT_OR_NONE = {float, type(None)}
 
 
@@ -289,5 +290,10 @@ def render(obj: Mapping[str, Any]) -> Rendered:
                 own, lines = _DETAIL.cells(own_cells, first, dw)
                 detail.append(_row(lead + own, max(lead_lines, lines)))
     file = obj["file"]
-    problems = [_row(*_PROBLEMS.cells(problem_values(file, p), 0, pw)) for p in obj["problems"]]
+    values = [problem_values(file, p) for p in obj["problems"]]
+    found = _PROBLEMS.columns(values, 0, pw, 1) if values else None
+    if found is not None:
+        problems = [_row_of("".join(cells), lines) for cells, lines in zip(*found, strict=True)]
+    else:
+        problems = [_row(*_PROBLEMS.cells(v, 0, pw)) for v in values]
     return detail, problems, dw, pw
