@@ -29,9 +29,10 @@ RESULT_SUFFIX = ".评分结果.xlsx"
 def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
     """The file that receives the results for ``src`` (found as ``display``)."""
     rel = Path(display) if out_dir is not None else Path(src.name)
-    raw = Path(*src.parts[-len(rel.parts) :])
-    if out_dir is not None and shown(raw.as_posix()) == display:
-        rel = raw  # the raw names, where display shows undecodable bytes replaced
+    if out_dir is not None:
+        raw = Path(*src.parts[-len(rel.parts) :])
+        if shown(raw.as_posix()) == display:
+            rel = raw  # the raw names, where display shows undecodable bytes replaced
     if src.suffix.lower() != ".xlsx":
         # the whole name, extension included: 项目.xls and 项目.ods in one folder each keep their
         # results (项目.xls.评分结果.xlsx, 项目.ods.评分结果.xlsx), the same name on every rerun
@@ -43,16 +44,16 @@ def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
 def lock_file(path: Path) -> Path | None:
     """The office lock file that says ``path`` is open, if any: Excel/WPS ``~$name`` (Excel
     drops the first two characters of long names), LibreOffice ``.~lock.name#``."""
-    names = ["~$" + path.name, ".~lock." + path.name + "#"]
+    folder, own = os.path.split(os.fspath(path))  # (by strings: three Paths a file cost more than the stats)
+    names = ["~$" + own, ".~lock." + own + "#"]
     if len(path.stem) > 2:
-        names.append("~$" + path.name[2:])
+        names.append("~$" + own[2:])
     for name in names:
-        candidate = path.with_name(name)
         try:
-            os.stat(candidate)
+            os.stat(os.path.join(folder, name))
         except OSError:  # absent, or a name too long to exist (a 250-byte name plus "~$")
             continue
-        return candidate
+        return path.with_name(name)
     return None
 
 
