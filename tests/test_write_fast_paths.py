@@ -161,11 +161,25 @@ def _asked(sheet: xw.StyleSheet, asks: list) -> list:
 def test_styles_from_memory_are_what_interning_gives(runs, text):
     # the same text asked for several sequences (some the same, some sharing a start): each
     # StyleSheet gives the indices and styles.xml that one working without memory gives
+    from selfeval_xl.ooxml import styles
+
     xml = xw.blank_package().text("xl/styles.xml") if text == "blank" else _STYLES_XML
     for asks in runs + runs[::-1]:
         afresh = xw.StyleSheet(xml)
         afresh._at = None  # no memory: every style interned
         assert _asked(xw.StyleSheet(xml), asks) == _asked(afresh, asks)
+    # and with the memory full: a few points, no finished texts
+    limits = styles._ASKED_MAX, styles._KEPT_MAX
+    styles._READ.clear()
+    styles._ASKED_MAX, styles._KEPT_MAX = 3, 0
+    try:
+        for asks in runs + runs[::-1]:
+            afresh = xw.StyleSheet(xml)
+            afresh._at = None
+            assert _asked(xw.StyleSheet(xml), asks) == _asked(afresh, asks)
+    finally:
+        styles._ASKED_MAX, styles._KEPT_MAX = limits
+        styles._READ.clear()
 
 
 # --- the results sheet's measures -----------------------------------------------------------

@@ -56,6 +56,7 @@ class _Read:
         self.lists: dict[str, tuple[Section | None, list[str], int, dict[str, int]]] = {}
         self.asked = _Asked()  # the sequences of styles StyleSheets of this text were asked for
         self.nodes = 1
+        self.kept = 0  # characters of finished texts remembered in ``asked``
 
     def list(
         self, list_name: str, tag: str, before: str | None
@@ -94,6 +95,7 @@ class _Asked:
 
 
 _ASKED_MAX = 4096  # points remembered per styles.xml text (the results sheet asks ~20 styles)
+_KEPT_MAX = 4 << 20  # characters of finished texts remembered per styles.xml text
 
 _READ: dict[str, _Read] = {}  # the last few styles.xml texts read
 _READ_KEEP, _READ_SIZE = 8, 1 << 18
@@ -155,7 +157,11 @@ class StyleSheet:
         if at is not None and at is not self._read.asked:
             if at.xml is None:
                 self._settle()
-                at.xml = self._xml()
+                xml = self._xml()
+                if self._read.kept + len(xml) > _KEPT_MAX:
+                    return xml
+                self._read.kept += len(xml)
+                at.xml = xml
             return at.xml
         self._settle()
         return self._xml()
