@@ -248,23 +248,8 @@ def _longest(spec: SheetSpec, runs: list[tuple[int, int]], ncols: int) -> tuple[
 
 
 def _widest_number(numbers: list[float], style: Style | None) -> int:
-    """The longest of ``numbers`` as the sheet shows them (``_cell_width`` of each, the most).
-    A finite number shown with two decimals is no shorter than a smaller one of its sign (the
-    negative ones by size), so the longest is that of the largest or of the smallest: two to
-    format, not all. Except for -0.0, which equals 0.0 (min may give either) but shows "-0.00":
-    when the smallest is a zero, that is measured too unless something longer is there anyway."""
-    pct = style is not None and style.num_fmt == 10
-    if all(map(math.isfinite, numbers)):
-        lo, hi = min(numbers), max(numbers)
-        if pct:
-            lo, hi = lo * 100, hi * 100  # (past ±1.8e306 a percentage shows as "inf%": measured one by one)
-        if math.isfinite(lo) and math.isfinite(hi):
-            w = max(len(f"{hi:.2f}"), len(f"{lo:.2f}")) + pct
-            if lo != 0 or w >= (6 if pct else 5):  # (len("-0.00%"), len("-0.00"))
-                return w
-    if pct:
-        return max(len(f"{v * 100:.2f}%") for v in numbers)
-    return max(len(f"{v:.2f}") for v in numbers)
+    """The longest of ``numbers`` as the sheet shows them (``_cell_width`` of each, the most)."""
+    return P.widest_number(numbers, style is not None and style.num_fmt == 10)
 
 
 def _cell_width(v: object, style: Style | None) -> int:

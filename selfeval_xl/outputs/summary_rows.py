@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, cast
 
@@ -230,7 +232,7 @@ class _Columns:
                     if None in found
                     else cast(list[tuple[str, int]], found)
                 )
-                w = max(w for _, w in got)
+                w = max(map(_WIDTH, got))
                 if w > widest[c]:
                     widest[c] = w
                 cap = self.caps[c]
@@ -241,15 +243,23 @@ class _Columns:
                 head = self.text_open[c]
                 out.append([f"{head}{xml}</t></is></c>" if x else "" for x, (xml, _) in zip(col, got, strict=True)])
                 continue
-            shown = [len(f"{x:.2f}") + 2 for x in col if x is not None and x == x]
-            if shown and (w := max(shown)) > widest[c]:
-                widest[c] = w
+            numbers = list(filter(_NOT_NONE, col))
+            if numbers and all(map(math.isfinite, numbers)):  # (the usual: two formatted, not all)
+                w = P.widest_number(numbers) + 2
+                if w > widest[c]:
+                    widest[c] = w
+            else:
+                shown = [len(f"{x:.2f}") + 2 for x in numbers if x == x]
+                if shown and (w := max(shown)) > widest[c]:
+                    widest[c] = w
             head = self.num_open[c]
             out.append([f"{head}{x!r}</v></c>" if x is not None and x - x == 0 else "" for x in col])
         return list(zip(*out, strict=True)), lines
 
 
 _STR_OR_NONE = {str, type(None)}
+_WIDTH = operator.itemgetter(1)  # of a (cell text, width) pair
+_NOT_NONE = functools.partial(operator.is_not, None)
 _FLOAT_OR_NONE = {float, type(None)}
 
 
