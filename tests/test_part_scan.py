@@ -151,3 +151,33 @@ def test_shared_strings_scanned_read_as_the_tree_reads_them(items):
 )
 def test_shared_strings_that_are_not_plain_are_left_to_the_tree(data):
     assert part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml") is None
+
+
+def _nested(depth: int) -> bytes:
+    return b"<x>" * depth + b"</x>" * depth
+
+
+@pytest.mark.parametrize("pad", [0, 70_000])
+def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuses_it(pad):
+    """The scanner checks depth only on parts longer than one block of the estimate (on a
+    shorter, well-formed plain part it cannot refuse): 300 levels inside a row without values,
+    in a short part (the estimate, at the part's end, is 0: read) and with the nesting open
+    across the first block's end (refused: the tree path reports it)."""
+    filler = b'<row r="1"><c r="A1"><v>1</v></c></row>'
+    rows = filler + b'<row r="2">' + _nested(300) + b"</row>"
+    if pad:  # the 300 opening tags before byte 65,536, their ends after it
+        head = sheet(filler + b'<row r="2">')
+        rows = filler + b'<row r="2">' + b" " * (65_536 - len(head) - 300 * 3 - 10) + b"<x>" * 300
+        rows += b" " * 2000 + b"</x>" * 300 + b"</row>"
+    data = sheet(rows)
+    assert (len(data) > part_scan.DEPTH_BLOCK) == bool(pad)
+    refused = False
+    try:
+        part_scan.check_depth(data, "f.xlsx", "s")
+    except part_scan.UnreadableWorkbook:
+        refused = True
+    assert refused == bool(pad)
+    scanned = by_scan(data)
+    assert (scanned is None) == refused
+    if scanned is not None:
+        assert cells(scanned) == cells(by_tree(data)) == [((1, 0), "1.0", False, None)]

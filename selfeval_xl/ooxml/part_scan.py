@@ -23,7 +23,7 @@ from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Cell, col_index
 from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value, text_of
-from selfeval_xl.ooxml.xml_guard import check_depth
+from selfeval_xl.ooxml.xml_guard import DEPTH_BLOCK, check_depth
 
 _DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*\?>\s*")
 _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
@@ -139,10 +139,15 @@ def _plain_root(data: bytes) -> tuple[int, bytes, bytes] | None:
 def _checked(data: bytes, name: str, part: str) -> bool:
     """Whether the part is well-formed and not too deeply nested: what the tree parser checks,
     without building the tree (expat with the tree parser's namespace processing). A part
-    that fails is left to the tree path, which reports it exactly as it always has."""
+    that fails is left to the tree path, which reports it exactly as it always has.
+
+    Depth is checked only on a part longer than one of ``check_depth``'s blocks: on a plain part
+    (no comment, CDATA, DOCTYPE or instruction but the declaration) that expat found well-formed,
+    its one-block estimate is (start tags + empty tags) − end tags − "/>" ≤ 0, which never refuses."""
     try:
-        check_depth(data, name, part)
         expat.ParserCreate(None, "}").Parse(data, True)
+        if len(data) > DEPTH_BLOCK:
+            check_depth(data, name, part)
     except (expat.ExpatError, UnreadableWorkbook):
         return False
     return True

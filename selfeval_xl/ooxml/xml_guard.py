@@ -17,6 +17,7 @@ from selfeval_xl.errors import UnreadableWorkbook
 
 MAX_DEPTH = 256  # element nesting (a worksheet needs about 6)
 FEED = 1 << 16  # bytes fed to the incremental parser at a time
+DEPTH_BLOCK = 1 << 16  # check_depth's estimate is taken at the end of each block of this many bytes
 
 
 def checked(data: bytes) -> bytes:
@@ -33,8 +34,8 @@ def check_depth(data: bytes, name: str, part: str) -> None:
     block (opening minus closing tags; "<" inside a comment or CDATA raises it, "/>" in text
     lowers it); only when the estimate is high, expat counts exactly."""
     depth = 0
-    for i in range(0, len(data), 65536):
-        j = i + 65536  # counted in place: what a slice data[i:j] would count, without the copy
+    for i in range(0, len(data), DEPTH_BLOCK):
+        j = i + DEPTH_BLOCK  # counted in place: what a slice data[i:j] would count, without the copy
         closes = data.count(b"</", i, j)
         opens = data.count(b"<", i, j) - closes - data.count(b"<?", i, j) - data.count(b"<!", i, j)
         depth += opens - closes - data.count(b"/>", i, j)
