@@ -98,6 +98,9 @@ _DATE_PATTERNS_NO_YEAR = [
     re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<half>上半年){_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
 ]
+# What each pattern of _DATE_PATTERNS_NO_YEAR needs in the text, one of them at least: 月 (the
+# first two), its 年 words (the third, the fourth), 季度 (the fifth)
+_NO_YEAR_HINTS = ("月", "年底", "年末", "年内", "本年度", "当年", "上半年", "季度")
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DEADLINE_WORDS = ("前", "之前", "以前", "截止", "截至", "底", "末", "内")
 
@@ -249,6 +252,8 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
                 return None
     if year is None or not ("月" in text or "年" in text or "季" in text):
         return None
+    if not any(hint in text for hint in _NO_YEAR_HINTS):
+        return None  # 年度, 全年: no pattern below can match
     for pattern in _DATE_PATTERNS_NO_YEAR:
         m = pattern.match(text)
         if not m:
@@ -325,6 +330,12 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     s = normalize_text(raw)
     if not s or s in ("-", "—", "/", "—/", "无数据"):
         return _make(BLANK, raw) if not s else _make(TEXT, raw, text=s)
+    common = _COMMON.fullmatch(s)
+    if common is not None and _plain_unit(common.group(3)):
+        # ≥90%, 92%, ≤30万元, 1个: what the steps below make of it (tests/test_values.py holds the
+        # two to each other), without them
+        op, number, unit = common.groups()
+        return _make(NUMBER, raw, number=float(number), unit=unit, operator=_COMMON_OPERATORS[op], text=s)
     operator, rest = _split_operator(s)
     if rest.endswith(_SUFFIX_TUPLE):
         for suffix, op in _SUFFIX_OPERATOR:
@@ -361,6 +372,28 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     if not _looks_like_unit(unit) or out_of_range(number):
         return _make(TEXT, raw, operator=operator, text=s)
     return _make(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
+
+
+# The commonest values, ≥/≤ or nothing, a number of at most three digits before and after the
+# point (never four in a row: so never a year, no date pattern applies), and a unit with no digit
+_COMMON = re.compile(r"([≥≤]?)([0-9]{1,3}(?:\.[0-9]{1,3})?)([^0-9]{0,8})")
+_COMMON_OPERATORS = {"≥": GE, "≤": LE, "": None}
+
+
+@functools.lru_cache(maxsize=1024)
+def _plain_unit(unit: str) -> bool:
+    """Whether _parse_value's steps leave ``unit`` after such a number as it is and read the
+    whole as a number in that unit: no 以上/以下 (an operator), 年/月/季/旬 (a date), note in
+    brackets, 余/多/左右 (approx), percent word or ‰, 万/亿 scale, and a unit by _looks_like_unit."""
+    if unit.endswith(_SUFFIX_TUPLE) or any(ch in unit for ch in "年月季旬)"):
+        return False
+    if unit.startswith(_APPROX) or unit.endswith(_APPROX):
+        return False
+    if unit in _PERCENT_UNITS:
+        return unit == "%"
+    if unit == "‰" or (unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1):
+        return False
+    return _looks_like_unit(unit)
 
 
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
