@@ -100,7 +100,7 @@ _DATE_PATTERNS_NO_YEAR = [
 ]
 # What each pattern of _DATE_PATTERNS_NO_YEAR needs in the text, one of them at least: 月 (the
 # first two), its 年 words (the third, the fourth), 季度 (the fifth)
-_NO_YEAR_HINTS = ("月", "年底", "年末", "年内", "本年度", "当年", "上半年", "季度")
+_NO_YEAR_HINT = re.compile("月|年底|年末|年内|本年度|当年|上半年|季度")
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DEADLINE_WORDS = ("前", "之前", "以前", "截止", "截至", "底", "末", "内")
 
@@ -252,7 +252,7 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
                 return None
     if year is None or not ("月" in text or "年" in text or "季" in text):
         return None
-    if not any(hint in text for hint in _NO_YEAR_HINTS):
+    if not _NO_YEAR_HINT.search(text):
         return None  # 年度, 全年: no pattern below can match
     for pattern in _DATE_PATTERNS_NO_YEAR:
         m = pattern.match(text)
