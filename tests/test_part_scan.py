@@ -61,6 +61,7 @@ PLAIN = [
     b'<row r="8"/><row r="9" customHeight="1" ht="20"></row><row r="10"><c r="A10" s="007"><v>1</v></c></row>',
     b'<row r="12" x14ac:dyDescent="0.25"><c r="B12" t="d"><v>2024-01-31T00:00:00</v></c></row>',
     b'<row r="13" a=">"><c r="A13"><v>1</v></c></row><row r="14"><c r="A14"><v>2</v></c></row>',  # ">" in a value
+    b'<row r="15"><c r="A15" t="inlineStr"><is><t>xmlns = "x" &lt;!-- &lt;?</t></is></c></row>',  # words, not markup
 ]
 
 
@@ -96,6 +97,12 @@ NOT_PLAIN = [
     sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>')
     .replace(b"<worksheet", b"<x:worksheet")
     .replace(b"</worksheet>", b"</x:worksheet>"),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b"<!-- after the rows -->"),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><?pi x?>'),
+    sheet(b'<row r="2"><?pi in a row without values?></row>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>').replace(b"<worksheet", b"<!DOCTYPE worksheet><worksheet"),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<extLst xmlns = "urn:other"/>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<extLst xmlns=""/>'),
     sheet(b'<row r="1"><c r="A1"><v>1</v></row>'),  # not well-formed: the tree reports it
     sheet(b'<row r="1"><c r="A1"><v>&undefined;</v></c></row>'),
 ]

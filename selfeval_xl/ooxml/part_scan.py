@@ -30,6 +30,7 @@ _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
 # the root's start tag, unprefixed; its name
 _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
+_ROOT_ATTRIBUTE_NAMES = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
 _ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
 # A cell as every producer writes it, whole (so that a row's cells can be seen to tile it):
@@ -108,47 +109,60 @@ def _text(raw: bytes) -> str:
 
 def _plain_root(data: bytes) -> tuple[int, bytes, bytes] | None:
     """(end of the root's start tag, the start tag, the root's name) of a part that may be
-    scanned; None when it must be parsed as a tree."""
+    scanned; None when it must be parsed as a tree. What is checked only by reading the whole
+    part (no comment, CDATA, DOCTYPE or processing instruction, no default namespace declared
+    below the root) is checked by ``_checked``, in expat's pass."""
     pos = 0
     decl = _DECLARATION.match(data)
     if decl:
         if b"encoding" in decl.group(0) and not _UTF8_DECLARED.search(decl.group(0)):
             return None
         pos = decl.end()
-    # after the declaration: no DOCTYPE, comment, CDATA, processing instruction or carriage return
-    if data.find(b"<!", pos) >= 0 or data.find(b"<?", pos) >= 0 or b"\r" in data:
+    if b"\r" in data:
         return None
     root = _ROOT.match(data, pos)
     if root is None:
         return None
-    # a default namespace declared below the root would put unprefixed elements elsewhere
-    defaults = 0
-    at = data.find(b"xmlns", pos)
-    while at >= 0:
-        after = data[at + 5 : at + 6]
-        if after == b"=":
-            defaults += 1
-        elif after != b":":
-            return None  # xmlns = "..." (or the word in a text): not worth telling apart
-        at = data.find(b"xmlns", at + 5)
-    if defaults != root.group(0).count(b"xmlns="):
-        return None
     return root.end(), root.group(0), root.group(1)
 
 
-def _checked(data: bytes, name: str, part: str) -> bool:
-    """Whether the part is well-formed and not too deeply nested: what the tree parser checks,
-    without building the tree (expat with the tree parser's namespace processing). A part
+class _NotPlain(Exception):
+    """Raised from expat's handlers: a comment, CDATA section, DOCTYPE or instruction."""
+
+
+def _not_plain(*_: object) -> None:
+    raise _NotPlain
+
+
+def _checked(data: bytes, name: str, part: str, root_tag: bytes) -> bool:
+    """Whether the part is well-formed and not too deeply nested (what the tree parser checks,
+    without building the tree: expat with the tree parser's namespace processing), and plain:
+    no comment, CDATA section, DOCTYPE or processing instruction (the declaration is none), and
+    no default namespace declared below the root (it would put unprefixed elements elsewhere).
+    Expat calls Python only when it meets one of those, or a namespace declaration. A part
     that fails is left to the tree path, which reports it exactly as it always has.
 
     Depth is checked only on a part longer than one of ``check_depth``'s blocks: on a plain part
     (no comment, CDATA, DOCTYPE or instruction but the declaration) that expat found well-formed,
     its one-block estimate is (start tags + empty tags) − end tags − "/>" ≤ 0, which never refuses."""
+    defaults = 0
+
+    def declared(prefix: str | None, uri: str | None) -> None:
+        nonlocal defaults
+        if prefix is None:
+            defaults += 1
+
+    parser = expat.ParserCreate(None, "}")
+    parser.CommentHandler = parser.ProcessingInstructionHandler = _not_plain
+    parser.StartCdataSectionHandler = parser.StartDoctypeDeclHandler = _not_plain
+    parser.StartNamespaceDeclHandler = declared
     try:
-        expat.ParserCreate(None, "}").Parse(data, True)
+        parser.Parse(data, True)
+        if defaults != _ROOT_ATTRIBUTE_NAMES.findall(root_tag).count(b"xmlns"):
+            return False
         if len(data) > DEPTH_BLOCK:
             check_depth(data, name, part)
-    except (expat.ExpatError, UnreadableWorkbook):
+    except (expat.ExpatError, UnreadableWorkbook, _NotPlain):
         return False
     return True
 
@@ -170,7 +184,7 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     plain = _plain_root(data)
     if plain is None or b":mergeCell" in data:
         return False
-    body, _, _ = plain
+    body, root_tag, _ = plain
     start = data.find(b"<sheetData", body)
     if start < 0 or data.find(b"<sheetData", start + 1) >= 0 or not _at_depth_one(data[body:start]):
         return False
@@ -187,7 +201,7 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     merges = _MERGE.findall(data)
     if len(merges) != data.count(b"<mergeCell") - data.count(b"<mergeCells"):
         return False
-    if not _checked(data, fill.name, fill.grid.name):
+    if not _checked(data, fill.name, fill.grid.name, root_tag):
         return False
     if not _scan_rows(data, content, end, fill):
         return False
@@ -350,7 +364,7 @@ def scan_shared_strings(data: bytes, name: str, part: str) -> Sequence[str] | No
     end = data.rfind(b"</" + root_name + b">")
     if end < body or data[end:].rstrip() != b"</" + root_name + b">":
         return None
-    if not _checked(data, name, part):
+    if not _checked(data, name, part, root_tag):
         return None
     found = _SI.findall(data, body, end)
     if sum(map(len, map(_WHOLE, found))) != len(data[body:end].rstrip()) or data[body:end][:1].isspace():
