@@ -8,6 +8,8 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selfeval_xl.ooxml import part_scan
 from selfeval_xl.ooxml.grid import Grid
@@ -188,3 +190,31 @@ def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuse
     assert (scanned is None) == refused
     if scanned is not None:
         assert cells(scanned) == cells(by_tree(data)) == [((1, 0), "1.0", False, None)]
+
+
+_SI_PIECES = st.sampled_from(
+    [
+        b"<si><t>plain</t></si>",
+        b'<si><t xml:space="preserve"> a </t></si>',
+        b"<si><t>&lt;&#35745;</t></si>",
+        b"<si/>",
+        b"<si></si>",
+        b"<si><r><rPr><sz/></rPr><t>run</t></r><r><t/></r></si>",
+        b'<si><t>base</t><rPh sb="0"><t>p</t></rPh></si>',
+        b"<si><si>",
+        b"</si>",
+        b"<si>",
+        b"<si />",
+        b"<t>x</t>",
+        b"<r>",
+        b" ",
+        b"<sia>",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_SI_PIECES, max_size=10))
+def test_shared_strings_cut_at_each_end_tag_read_as_the_one_regex_pass_reads_them(pieces):
+    content = b"".join(pieces).rstrip()
+    assert part_scan._si_items(content) == part_scan._si_items_regex(content)
