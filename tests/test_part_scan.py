@@ -166,18 +166,20 @@ def _nested(depth: int) -> bytes:
     return b"<x>" * depth + b"</x>" * depth
 
 
-@pytest.mark.parametrize("pad", [0, 70_000])
-def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuses_it(pad):
+@pytest.mark.parametrize(("pad", "depth"), [(0, 300), (70_000, 250), (70_000, 253), (70_000, 254), (70_000, 300)])
+def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuses_it(pad, depth):
     """The scanner checks depth only on parts longer than one block of the estimate (on a
-    shorter, well-formed plain part it cannot refuse): 300 levels inside a row without values,
-    in a short part (the estimate, at the part's end, is 0: read) and with the nesting open
-    across the first block's end (refused: the tree path reports it)."""
+    shorter, well-formed plain part it cannot refuse), and there with three counts where the
+    check takes five: ``depth`` levels inside a row without values, in a short part (the
+    estimate, at the part's end, is 0: read) and open across the first block's end (the
+    estimate there is ``depth`` plus the rows' and root's levels, 3: refused past 256, and
+    then the tree path reports it)."""
     filler = b'<row r="1"><c r="A1"><v>1</v></c></row>'
-    rows = filler + b'<row r="2">' + _nested(300) + b"</row>"
-    if pad:  # the 300 opening tags before byte 65,536, their ends after it
+    rows = filler + b'<row r="2">' + _nested(depth) + b"</row>"
+    if pad:  # the opening tags before byte 65,536, their ends after it
         head = sheet(filler + b'<row r="2">')
-        rows = filler + b'<row r="2">' + b" " * (65_536 - len(head) - 300 * 3 - 10) + b"<x>" * 300
-        rows += b" " * 2000 + b"</x>" * 300 + b"</row>"
+        rows = filler + b'<row r="2">' + b" " * (65_536 - len(head) - depth * 3 - 10) + b"<x>" * depth
+        rows += b" " * 2000 + b"</x>" * depth + b"</row>"
     data = sheet(rows)
     assert (len(data) > part_scan.DEPTH_BLOCK) == bool(pad)
     refused = False
@@ -185,7 +187,7 @@ def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuse
         part_scan.check_depth(data, "f.xlsx", "s")
     except part_scan.UnreadableWorkbook:
         refused = True
-    assert refused == bool(pad)
+    assert refused == (bool(pad) and depth + 3 > 256)
     scanned = by_scan(data)
     assert (scanned is None) == refused
     if scanned is not None:
