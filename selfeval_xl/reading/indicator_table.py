@@ -52,6 +52,7 @@ def read_indicator_table(
     merged = merge_fill(grid, level_cols, header_row + 1)
     year = data.year
     cells = grid.cells
+    get = cells.get
     by_header = tuple(cols.items())
     content = tuple((h, c) for h, c in by_header if h != L.I_SEQ)
     merged_levels = tuple((h, cols[h]) for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols) if merged else ()
@@ -62,10 +63,7 @@ def read_indicator_table(
         row += 1
         if end_row is not None and row >= end_row:
             break
-        raw: CellsByHeader = {}
-        for h, c in by_header:
-            cell = cells.get((row, c))
-            raw[h] = None if cell is None else cell.value
+        raw: CellsByHeader = {h: None if (cell := get((row, c))) is None else cell.value for h, c in by_header}
         for h, c in merged_levels:
             if (row, c) in merged:
                 raw[h] = merged[(row, c)]
