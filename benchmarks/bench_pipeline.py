@@ -242,15 +242,22 @@ def pipeline(folder: Path, jobs: int, work: Path) -> tuple[float, float]:
     shutil.copytree(folder, work)
     rss_file = work.parent / f"rss_{jobs}.txt"
     args = ["score", str(work), "--summary", str(work.parent / f"汇总_{jobs}.xlsx"), "--jobs", str(jobs)]
+    summary = work.parent / f"汇总_{jobs}.xlsx"
+    summary.unlink(missing_ok=True)
     t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-c", _RUN_AND_MEASURE, str(rss_file), *args],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=_selfeval_env(),
-    )
-    seconds = time.perf_counter() - t
+    with open(work.parent / f"stderr_{jobs}.txt", "w+b") as err:
+        done = subprocess.run(
+            [sys.executable, "-c", _RUN_AND_MEASURE, str(rss_file), *args],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=_selfeval_env(),
+        )
+        seconds = time.perf_counter() - t
+        if done.returncode not in (0, 1) or not summary.exists():  # 1: some files have errors (by design)
+            err.seek(0)
+            tail = err.read().decode("utf-8", "replace")[-2000:]
+            raise SystemExit(f"selfeval score failed (exit {done.returncode}): no figure for this run\n{tail}")
     return seconds, int(rss_file.read_text()) / 1024
 
 
