@@ -130,3 +130,67 @@ def test_rows_carry_the_mark_and_stand_ins() -> None:
     xml = detail[0].decode()
     assert xml.startswith(f'<row r="{ROW_MARK}">') and f'<c r="R{ROW_MARK}"' in xml
     assert "<v>1.5</v>" in xml and "<v>0.8</v>" in xml
+
+
+def test_detail_cells_sit_under_their_headers() -> None:
+    # every value distinct, so two swapped columns show: 分值 10, 核定 7.5, 申报 9,
+    # 得分差异 9 − 7.5 = 1.5; 完成率 80 (percent) goes in as the fraction 0.8 a 0.00% cell holds
+    obj = {
+        "file": "a.xlsx",
+        "unit_code": "0101",
+        "unit": "某局",
+        "kind": "项目支出",
+        "project": "培训项目",
+        "year": 2024,
+        "indicators": [
+            {
+                "level1": "产出指标",
+                "level2": "数量指标",
+                "name": "培训人数",
+                "operator": "≥",
+                "target": "≥200人",
+                "actual": "160人",
+                "unit": "人",
+                "rate": 80.0,
+                "points": 10.0,
+                "score": 7.5,
+                "claimed": 9.0,
+                "note": "完成 80%",
+            }
+        ],
+    }
+    (row,) = detail_values(obj)
+    assert dict(zip(L.DETAIL_HEADERS, row, strict=True)) == {
+        "文件": "a.xlsx",
+        L.INFO_UNIT_CODE: "0101",
+        L.INFO_UNIT: "某局",
+        L.INFO_KIND: "项目支出",
+        L.INFO_PROJECT: "培训项目",
+        L.INFO_YEAR: 2024,
+        "一级指标": "产出指标",
+        "二级指标": "数量指标",
+        "三级指标": "培训人数",
+        L.I_OPERATOR: "≥",
+        "指标值": "≥200人",
+        "实际完成值": "160人",
+        L.I_UNIT: "人",
+        "完成率": 0.8,
+        "分值": 10.0,
+        "核定得分": 7.5,
+        "申报得分": 9.0,
+        "得分差异": 1.5,
+        "评分说明": "完成 80%",
+    }
+
+
+def test_problem_cells_sit_under_their_headers() -> None:
+    p = {"severity": "error", "sheet": "绩效指标", "cell": "F7", "code": "not-a-number", "message": "无法识别"}
+    assert dict(zip(L.PROBLEM_LIST_HEADERS, problem_values("a.xlsx", p), strict=True)) == {
+        "文件": "a.xlsx",
+        "工作表": "绩效指标",
+        "单元格": "F7",
+        "级别": "错误",
+        "问题": "数值无法识别",
+        "代码": "not-a-number",
+        "说明": "无法识别",
+    }
