@@ -68,9 +68,21 @@ def _without_styles(path: Path) -> Package:
     return _from_bytes(buf.getvalue())
 
 
+def _afresh(pkg: Package, name: str, spec: xw.SheetSpec) -> tuple[dict[str, bytes], set[str]]:
+    """``put_sheet`` with no bookkeeping remembered: worked out from the package's parts alone
+    (what was remembered before is kept for the calls after)."""
+    kept = dict(xw._BOOKS)
+    xw._BOOKS.clear()
+    try:
+        return xw.put_sheet(pkg, name, spec)
+    finally:
+        xw._BOOKS.clear()
+        xw._BOOKS.update(kept)
+
+
 def _same_as_afresh(pkg: Package, name: str, spec: xw.SheetSpec) -> tuple[dict[str, bytes], set[str]]:
     xw._BOOKS.clear()
-    afresh = xw._put_sheet(pkg, name, spec)[:2]
+    afresh = _afresh(pkg, name, spec)
     first = xw.put_sheet(pkg, name, spec)  # works it out, and remembers the bookkeeping
     assert xw._BOOKS, "the bookkeeping was not remembered"
     again = xw.put_sheet(pkg, name, spec)  # from what was remembered
@@ -101,7 +113,7 @@ def test_one_package_remembered_does_not_answer_for_another():
     with_styles = xw.put_sheet(Package.read(path), L.SHEET_RESULTS, spec)
     bare = _without_styles(path)
     got = xw.put_sheet(bare, L.SHEET_RESULTS, spec)
-    assert got == xw._put_sheet(bare, L.SHEET_RESULTS, spec)[:2]
+    assert got == _afresh(bare, L.SHEET_RESULTS, spec)
     assert got != with_styles
 
 
@@ -125,8 +137,8 @@ def test_remembered_bookkeeping_for_any_sheet_name_and_print_titles(
     _same_as_afresh(pkg, name, spec)
     # and with other packages' bookkeeping remembered before it
     other = xw.put_sheet(xw.blank_package(), name, spec)
-    assert other == xw._put_sheet(xw.blank_package(), name, spec)[:2]
-    assert xw.put_sheet(pkg, name, spec) == xw._put_sheet(pkg, name, spec)[:2]
+    assert other == _afresh(xw.blank_package(), name, spec)
+    assert xw.put_sheet(pkg, name, spec) == _afresh(pkg, name, spec)
 
 
 # --- styles interned from memory ------------------------------------------------------------
@@ -316,3 +328,23 @@ def test_indicator_json_is_the_typed_dict(points, score, claimed, reviewed, rate
 
 def _same_nan(a: dict, b: dict) -> bool:
     return list(a) == list(b) and all(x is y or x == y for x, y in zip(a.values(), b.values(), strict=True))
+
+
+def test_a_remembered_sheet_does_not_answer_for_another_name_or_print_setup():
+    # the same package asked again with another sheet name, another active flag and other
+    # print titles: each is worked out as afresh, not taken from the first one remembered
+    path = SAMPLES[0]
+    spec = _spec(path)
+    pkg = Package.read(path)
+    xw._BOOKS.clear()
+    xw.put_sheet(pkg, L.SHEET_RESULTS, spec)
+    for name, other in (
+        ("评分结果(2)", spec),
+        (L.SHEET_RESULTS, dataclasses.replace(spec, active=not spec.active)),
+        (L.SHEET_RESULTS, dataclasses.replace(spec, repeat_rows=(1, 4) if spec.repeat_rows != (1, 4) else (3, 3))),
+        (
+            L.SHEET_RESULTS,
+            dataclasses.replace(spec, page=dataclasses.replace(spec.page, repeat_cols=spec.page.repeat_cols + 1)),
+        ),
+    ):
+        assert xw.put_sheet(pkg, name, other) == _afresh(pkg, name, other)

@@ -168,7 +168,7 @@ def _book_key(pkg: Package, name: str, spec: SheetSpec) -> tuple[object, ...] | 
     try:
         texts = (pkg.text(WORKBOOK), pkg.text(WORKBOOK_RELS), pkg.text(CONTENT_TYPES))
         app = pkg.text(APP) if APP in parts else None
-    except Exception:  # noqa: BLE001 - read again, and reported, by _put_sheet
+    except Exception:  # noqa: BLE001 - read again, and reported, by _bookkeeping
         return None
     if sum(map(len, texts)) + len(app or "") > _BOOKS_SIZE:
         return None
@@ -181,13 +181,11 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     key = _book_key(pkg, name, spec)
     book = _BOOKS.get(key) if key is not None else None
     if book is None:
-        changed, dropped, book = _put_sheet(pkg, name, spec)
+        book = _bookkeeping(pkg, name, spec)
         if key is not None:
             if len(_BOOKS) >= _BOOKS_KEEP:
                 del _BOOKS[next(iter(_BOOKS))]  # the oldest
             _BOOKS[key] = book
-        return changed, dropped
-    # what _put_sheet does with the styles and the sheet, the bookkeeping as it made it before
     if book.styles_read:
         styles = StyleSheet(pkg.text(book.styles_name))
     else:
@@ -201,9 +199,11 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     return changed, set(book.dropped)
 
 
-def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes], set[str], _Book]:
-    """``put_sheet`` from scratch, and the ``_Book`` that lets the next package with the same
-    bookkeeping skip to its styles and sheet."""
+def _bookkeeping(pkg: Package, name: str, spec: SheetSpec) -> _Book:
+    """The bookkeeping ``put_sheet`` needs for sheet ``name``, worked out from the package's
+    parts: the workbook's sheet list, relationships, content types, app.xml, print titles and
+    active tab, and where the sheet and styles.xml go (the same for every package with the same
+    bookkeeping parts, so ``put_sheet`` remembers it)."""
     if WORKBOOK not in pkg.parts:
         raise PackageError("zip 中没有 xl/workbook.xml")
     workbook = pkg.text(WORKBOOK)
@@ -218,13 +218,11 @@ def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, byte
     main_ns, rel_ns = (STRICT_MAIN, STRICT_REL) if strict else (NS_MAIN, NS_REL)
     rel_styles, rel_worksheet = rel_ns + "/styles", rel_ns + "/worksheet"
 
-    styles_name = _styles_target(rels)
+    styles_target = _styles_target(rels)
     ct = pkg.text(CONTENT_TYPES)
-    styles_read = True
-    if styles_name is None or styles_name not in pkg.parts:
-        styles_read = False
-        styles_name = styles_name or "xl/styles.xml"
-        styles = StyleSheet(blank_package().text("xl/styles.xml"))
+    styles_read = styles_target is not None and styles_target in pkg.parts
+    styles_name = styles_target or "xl/styles.xml"
+    if not styles_read:
         if styles_name not in {_part_of(t) for _, t in rels.values()}:
             rid = _free_rid(rels)
             rels[rid] = (rel_styles, posixpath.relpath(styles_name, "xl"))
@@ -232,10 +230,6 @@ def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, byte
                 rels_xml, "Relationships", f'<Relationship Id="{rid}" Type="{rel_styles}" Target="{rels[rid][1]}"/>'
             )
         ct = insert_before_close(ct, "Types", f'<Override PartName="/{styles_name}" ContentType="{CT_STYLES}"/>')
-    else:
-        styles = StyleSheet(pkg.text(styles_name))
-    original_styles = styles.xml
-    body = sheet_xml(spec, styles.id, (main_ns, rel_ns))
 
     sheets, in_list = _sheets_in(_tree(workbook))
     existing = next((s for s in sheets if s[0] == name), None)
@@ -287,14 +281,15 @@ def _put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, byte
         changed[WORKBOOK_RELS] = rels_xml.encode("utf-8")
     if ct != pkg.text(CONTENT_TYPES):
         changed[CONTENT_TYPES] = ct.encode("utf-8")
-    styles_member = styles_name in pkg.parts
-    book = _Book(
-        tuple(changed.items()), frozenset(dropped), part, (main_ns, rel_ns), styles_name, styles_read, styles_member
+    return _Book(
+        tuple(changed.items()),
+        frozenset(dropped),
+        part,
+        (main_ns, rel_ns),
+        styles_name,
+        styles_read,
+        styles_name in pkg.parts,
     )
-    if styles.xml != original_styles or not styles_member:
-        changed[styles_name] = styles.xml.encode("utf-8")
-    changed[part] = body
-    return changed, dropped, book
 
 
 def _sheet_index(workbook: str, name: str) -> int:
