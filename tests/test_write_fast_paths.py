@@ -348,3 +348,14 @@ def test_a_remembered_sheet_does_not_answer_for_another_name_or_print_setup():
         ),
     ):
         assert xw.put_sheet(pkg, name, other) == _afresh(pkg, name, other)
+
+
+def test_recent_forgets_the_oldest_first():
+    from selfeval_xl.ooxml.recent import Recent
+
+    memo: Recent[str, int] = Recent(2)
+    assert memo.remember("a", 1) == 1
+    memo.remember("b", 2)
+    memo.get("a")  # a lookup does not make an entry younger: the order is that of remembering
+    memo.remember("c", 3)  # full at 2: "a", remembered first, goes
+    assert dict(memo) == {"b": 2, "c": 3}

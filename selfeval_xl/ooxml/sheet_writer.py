@@ -24,6 +24,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as safe_et
 
 from selfeval_xl.ooxml.grid import col_letter
+from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.sheet_xml import STYLED_BLANK, SheetSpec, clean_text, page_setup_xml, row_xml, sheet_xml
 from selfeval_xl.ooxml.styles import Style, StyleSheet
 from selfeval_xl.ooxml.xml_text import PackageError, escape, insert_before_close, masked, prefix, quoteattr
@@ -155,8 +156,8 @@ class _Book:
 # names, and the sheet's name, print titles and whether it opens active. Every workbook made
 # from one template by one program gives the same key; parsing and editing those parts again
 # for each was a tenth of the write-back. A hit is exact: the key is the whole input.
-_BOOKS: dict[tuple[object, ...], _Book] = {}
-_BOOKS_KEEP, _BOOKS_SIZE = 16, 1 << 18
+_BOOKS: Recent[tuple[object, ...], _Book] = Recent(16)
+_BOOKS_SIZE = 1 << 18
 
 
 def _book_key(pkg: Package, name: str, spec: SheetSpec) -> tuple[object, ...] | None:
@@ -183,9 +184,7 @@ def put_sheet(pkg: Package, name: str, spec: SheetSpec) -> tuple[dict[str, bytes
     if book is None:
         book = _bookkeeping(pkg, name, spec)
         if key is not None:
-            if len(_BOOKS) >= _BOOKS_KEEP:
-                del _BOOKS[next(iter(_BOOKS))]  # the oldest
-            _BOOKS[key] = book
+            _BOOKS.remember(key, book)
     if book.styles_read:
         styles = StyleSheet(pkg.text(book.styles_name))
     else:

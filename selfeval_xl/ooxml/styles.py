@@ -6,6 +6,7 @@ import functools
 import re
 from typing import NamedTuple
 
+from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.xml_text import PackageError, Section, items, masked, prefix, quoteattr, section, set_count
 
 
@@ -97,8 +98,8 @@ class _Asked:
 _ASKED_MAX = 4096  # points remembered per styles.xml text (the results sheet asks ~20 styles)
 _KEPT_MAX = 4 << 20  # characters of finished texts remembered per styles.xml text
 
-_READ: dict[str, _Read] = {}  # the last few styles.xml texts read
-_READ_KEEP, _READ_SIZE = 8, 1 << 18
+_READ: Recent[str, _Read] = Recent(8)  # the last few styles.xml texts read
+_READ_SIZE = 1 << 18
 
 
 def _read(xml: str) -> _Read:
@@ -106,9 +107,7 @@ def _read(xml: str) -> _Read:
     if found is None:
         found = _Read(xml)
         if len(xml) <= _READ_SIZE:
-            if len(_READ) >= _READ_KEEP:
-                del _READ[next(iter(_READ))]
-            _READ[xml] = found
+            _READ.remember(xml, found)
     return found
 
 

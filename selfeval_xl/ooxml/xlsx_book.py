@@ -21,6 +21,7 @@ from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Book, Grid
 from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
 from selfeval_xl.ooxml.part_scan import scan_shared_strings, scan_sheet
+from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
 
@@ -35,8 +36,7 @@ _BUILTIN_PERCENT_FMTS = {9, 10}
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 # Number-format kinds by styles.xml as stored: the workbooks made from one template by one
 # program carry the same styles part, parsed once per worker (the oldest dropped past the limit)
-_STYLE_KINDS: dict[bytes, tuple[str | None, ...]] = {}
-_STYLE_SHEETS_KEPT = 32
+_STYLE_KINDS: Recent[bytes, tuple[str | None, ...]] = Recent(32)  # styles parts
 _STYLE_BYTES_KEPT = 256 * 1024  # a bigger styles part is parsed every time
 _EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
 
@@ -219,9 +219,7 @@ class XlsxBook:
                         fid = 0
                     kinds.append(_format_kind(fid, custom.get(fid)))
         if len(data) <= _STYLE_BYTES_KEPT:
-            if len(_STYLE_KINDS) >= _STYLE_SHEETS_KEPT:
-                _STYLE_KINDS.pop(next(iter(_STYLE_KINDS)))
-            _STYLE_KINDS[data] = tuple(kinds)
+            _STYLE_KINDS.remember(data, tuple(kinds))
         return kinds
 
     def _sheet(self, sheet: str) -> Grid:

@@ -14,6 +14,8 @@ import zipfile
 import zlib
 from typing import BinaryIO
 
+from selfeval_xl.ooxml.recent import Recent
+
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
 _END = struct.Struct("<4s4H2LH")
@@ -47,8 +49,7 @@ def raw_member(data: bytes | memoryview | BinaryIO, info: zipfile.ZipInfo) -> by
 # write-back changes ([Content_Types].xml, the workbook's relationships, styles.xml …) come out
 # the same for every workbook made from one template by one program, and deflating even a
 # small part costs tens of microseconds. Keyed by the bytes themselves, so a hit is exact.
-_DEFLATED: dict[bytes, tuple[int, bytes]] = {}
-_REMEMBER = 64  # parts
+_DEFLATED: Recent[bytes, tuple[int, bytes]] = Recent(64)  # parts
 _REMEMBER_SIZE = 32 << 10  # bytes: larger parts (a sheet) are never the same twice
 
 
@@ -59,9 +60,7 @@ def deflated(data: bytes) -> tuple[int, bytes]:
         co = zlib.compressobj(6, zlib.DEFLATED, -15)
         hit = zlib.crc32(data), co.compress(data) + co.flush()
         if len(data) <= _REMEMBER_SIZE:
-            if len(_DEFLATED) >= _REMEMBER:
-                del _DEFLATED[next(iter(_DEFLATED))]  # the oldest
-            _DEFLATED[data] = hit
+            _DEFLATED.remember(data, hit)
     return hit
 
 
