@@ -187,16 +187,15 @@ def widest_number(numbers: list[float], percent: bool = False) -> int:
     negative ones by size), so the longest is that of the largest or of the smallest: two to
     format, not all. Except for -0.0, which equals 0.0 (min may give either) but shows "-0.00":
     when the smallest is a zero, that is measured too unless something longer is there anyway."""
-    pct = percent
     if all(map(math.isfinite, numbers)):
         lo, hi = min(numbers), max(numbers)
-        if pct:
+        if percent:
             lo, hi = lo * 100, hi * 100  # (past ±1.8e306 a percentage shows as "inf%": measured one by one)
         if math.isfinite(lo) and math.isfinite(hi):
-            w = max(len(f"{hi:.2f}"), len(f"{lo:.2f}")) + pct
-            if lo != 0 or w >= (6 if pct else 5):  # (len("-0.00%"), len("-0.00"))
+            w = max(len(f"{hi:.2f}"), len(f"{lo:.2f}")) + percent  # (+1 for the "%")
+            if lo != 0 or w >= (6 if percent else 5):  # (len("-0.00%"), len("-0.00"))
                 return w
-    if pct:
+    if percent:
         return max(len(f"{v * 100:.2f}%") for v in numbers)
     return max(len(f"{v:.2f}") for v in numbers)
 

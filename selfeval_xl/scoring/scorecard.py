@@ -67,7 +67,6 @@ class ScoredRow:
     def as_json(self) -> IndicatorJson:
         """The row in the JSON of SPEC §4.3 (a dict literal: ``IndicatorJson(...)`` makes the
         same dict, keys in the same order, through a call with keywords; ~60 rows a workbook)."""
-        # (_none without the call for a float)
         return {
             "level1": self.level1,
             "level2": self.level2,
@@ -76,12 +75,12 @@ class ScoredRow:
             "target": self.target_text,
             "actual": self.actual_text,
             "unit": self.unit,
-            "points": (x if x == x else None) if type(x := self.points) is float else _none(x),
-            "score": (x if x == x else None) if type(x := self.score) is float else _none(x),
-            "claimed": (x if x == x else None) if type(x := self.claimed) is float else _none(x),
+            "points": _none(self.points),
+            "score": _none(self.score),
+            "claimed": _none(self.claimed),
             "reviewed": _none(self.reviewed),
             "review_note": self.review_note,
-            "rate": (x if x == x else None) if type(x := self.rate) is float else _none(x),
+            "rate": _none(self.rate),
             "note": self.note,
         }
 
