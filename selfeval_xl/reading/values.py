@@ -250,10 +250,8 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
                 return dt.date(y, 12, 31)
             except ValueError:
                 return None
-    if year is None or not ("月" in text or "年" in text or "季" in text):
-        return None
-    if not _NO_YEAR_HINT.search(text):
-        return None  # 年度, 全年: no pattern below can match
+    if year is None or not _NO_YEAR_HINT.search(text):
+        return None  # (年度, 全年: no pattern below can match)
     for pattern in _DATE_PATTERNS_NO_YEAR:
         m = pattern.match(text)
         if not m:
@@ -332,7 +330,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         return _make(BLANK, raw) if not s else _make(TEXT, raw, text=s)
     common = _COMMON.fullmatch(s)
     if common is not None and _plain_unit(common.group(3)):
-        # ≥90%, 92%, ≤30万元, 1个: what the steps below make of it (tests/test_values.py holds the
+        # ≥90%, 92%, ≤30万元, 1个: what the steps below make of it (tests/test_values_fast.py holds the
         # two to each other), without them
         op, number, unit = common.groups()
         return _make(NUMBER, raw, number=float(number), unit=unit, operator=_COMMON_OPERATORS[op], text=s)
