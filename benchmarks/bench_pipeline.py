@@ -241,9 +241,9 @@ def pipeline(folder: Path, jobs: int, work: Path) -> tuple[float, float]:
         shutil.rmtree(work)
     shutil.copytree(folder, work)
     rss_file = work.parent / f"rss_{jobs}.txt"
-    args = ["score", str(work), "--summary", str(work.parent / f"汇总_{jobs}.xlsx"), "--jobs", str(jobs)]
     summary = work.parent / f"汇总_{jobs}.xlsx"
     summary.unlink(missing_ok=True)
+    args = ["score", str(work), "--summary", str(summary), "--jobs", str(jobs)]
     t = time.perf_counter()
     with open(work.parent / f"stderr_{jobs}.txt", "w+b") as err:
         done = subprocess.run(
@@ -254,7 +254,9 @@ def pipeline(folder: Path, jobs: int, work: Path) -> tuple[float, float]:
             env=_selfeval_env(),
         )
         seconds = time.perf_counter() - t
-        if done.returncode not in (0, 1) or not summary.exists():  # 1: some files have errors (by design)
+        # the wrapper swallows selfeval's own exit code (1 for files with errors, by design): a run
+        # that stopped early shows as a missing summary, a crash as the wrapper's nonzero exit
+        if done.returncode != 0 or not summary.exists():
             err.seek(0)
             tail = err.read().decode("utf-8", "replace")[-2000:]
             raise SystemExit(f"selfeval score failed (exit {done.returncode}): no figure for this run\n{tail}")
