@@ -220,3 +220,48 @@ _SI_PIECES = st.sampled_from(
 def test_shared_strings_cut_at_each_end_tag_read_as_the_one_regex_pass_reads_them(pieces):
     content = b"".join(pieces).rstrip()
     assert part_scan._si_items(content) == part_scan._si_items_regex(content)
+
+
+def test_a_plain_sheet_past_the_size_parsed_as_one_tree_is_scanned_as_the_stream_reads_it(tmp_path, monkeypatch):
+    # 15,000 rows ≈ 2.6 MB: past the 2 MiB up to which a part that is not plain is parsed as one
+    # tree, so such a sheet used to go to the incremental parser (a Python call per element: a
+    # 9,000-row workbook took 4.5 s of the 10 s a file may take). Plain, it is scanned now, and
+    # the scan reads what the incremental parser reads (openpyxl's character references too).
+    import zipfile
+
+    from selfeval_xl.ooxml.package import open_book
+
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>&#35745;&#37327;%d &lt;x&gt;</t></is></c>'
+        b'<c r="B%d" s="1"><v>0.%d</v></c><c r="C%d" t="s"><v>%d</v></c></row>' % (r, r, r, r, r, r, r % 3)
+        for r in range(1, 15_001)
+    )
+    data = sheet(rows)
+    assert len(data) > 2 << 20
+    book = tmp_path / "大表.xlsx"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr(
+            "xl/workbook.xml",
+            b"<workbook " + NS + b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+            b'<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        zf.writestr("xl/worksheets/sheet1.xml", data)
+    streamed = Grid("s")
+    fill = SheetFill(streamed, [], [], EPOCH, "大表.xlsx")
+    fill.stream(data)
+
+    def no_stream(self: SheetFill, data: bytes) -> None:
+        raise AssertionError("a plain sheet of 2.6 MB went to the incremental parser")
+
+    monkeypatch.setattr(SheetFill, "stream", no_stream)
+    grid = open_book(book).sheet("s")
+    assert len(grid.cells) == 15_000 * 2  # C has shared-string indices and no shared strings
+    assert grid.cells[(15_000, 0)].value == "计量15000 <x>"
+    assert cells(grid) == cells(streamed)

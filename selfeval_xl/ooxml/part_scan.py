@@ -261,8 +261,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     with no <v>, <f>, <is> or prefix at all holds no value whatever else is in it: it is only
     counted."""
     body = data[pos:end]
-    if b"&#" in body:
-        body = _characters_as_utf8(body)  # no "<" comes or goes: references to ASCII are kept
+    references = b"&#" in body  # then replaced row by row (a list of the pieces of a whole big
+    # part would take ~8× its size): no "<" comes or goes, references to ASCII are kept
     rows_found = _rows(body)
     if rows_found is None:
         return False
@@ -281,6 +281,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             break
         if not (b"<v" in content or b"<f" in content or b"<is" in content or b":" in content):
             continue  # no cell of this row has a value (and no prefixed element could hide one)
+        if references:
+            content = _characters_as_utf8(content)
         found = _CELL.findall(content)
         if sum(map(len, map(_WHOLE, found))) != len(content):
             return False
