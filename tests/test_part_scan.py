@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.ooxml import part_scan
+from selfeval_xl.ooxml import part_scan, xlsx_book
 from selfeval_xl.ooxml.grid import Grid
+from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_cells import SheetFill, text_of
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+REL = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SHARED = ["甲", "乙", "≥95%"]
 STYLES = [None, "percent", "date"]
 EPOCH = dt.datetime(1899, 12, 30)
@@ -222,15 +226,35 @@ def test_shared_strings_cut_at_each_end_tag_read_as_the_one_regex_pass_reads_the
     assert part_scan._si_items(content) == part_scan._si_items_regex(content)
 
 
+def _book(path: Path, sheet_xml: bytes, sst_xml: bytes | None = None) -> Path:
+    """A workbook of one sheet "s" (and shared strings), as little as a reader needs."""
+    rels = b'<Relationship Id="rId1" Type="%s/worksheet" Target="worksheets/sheet1.xml"/>' % REL
+    if sst_xml is not None:
+        rels += b'<Relationship Id="rId2" Type="%s/sharedStrings" Target="sharedStrings.xml"/>' % REL
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr(
+            "xl/workbook.xml",
+            b"<workbook " + NS + b' xmlns:r="' + REL + b'"><sheets><sheet name="s" sheetId="1" r:id="rId1"/>'
+            b"</sheets></workbook>",
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + rels
+            + b"</Relationships>",
+        )
+        zf.writestr("xl/worksheets/sheet1.xml", sheet_xml)
+        if sst_xml is not None:
+            zf.writestr("xl/sharedStrings.xml", sst_xml)
+    return path
+
+
 def test_a_plain_sheet_past_the_size_parsed_as_one_tree_is_scanned_as_the_stream_reads_it(tmp_path, monkeypatch):
     # 15,000 rows ≈ 2.6 MB: past the 2 MiB up to which a part that is not plain is parsed as one
     # tree, so such a sheet used to go to the incremental parser (a Python call per element: a
     # 9,000-row workbook took 4.5 s of the 10 s a file may take). Plain, it is scanned now, and
     # the scan reads what the incremental parser reads (openpyxl's character references too).
-    import zipfile
-
-    from selfeval_xl.ooxml.package import open_book
-
     rows = b"".join(
         b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>&#35745;&#37327;%d &lt;x&gt;</t></is></c>'
         b'<c r="B%d" s="1"><v>0.%d</v></c><c r="C%d" t="s"><v>%d</v></c></row>' % (r, r, r, r, r, r, r % 3)
@@ -238,24 +262,9 @@ def test_a_plain_sheet_past_the_size_parsed_as_one_tree_is_scanned_as_the_stream
     )
     data = sheet(rows)
     assert len(data) > 2 << 20
-    book = tmp_path / "大表.xlsx"
-    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", b"<Types/>")
-        zf.writestr(
-            "xl/workbook.xml",
-            b"<workbook " + NS + b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            b'<sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        zf.writestr(
-            "xl/_rels/workbook.xml.rels",
-            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-            b'worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        )
-        zf.writestr("xl/worksheets/sheet1.xml", data)
+    book = _book(tmp_path / "大表.xlsx", data)
     streamed = Grid("s")
-    fill = SheetFill(streamed, [], [], EPOCH, "大表.xlsx")
-    fill.stream(data)
+    SheetFill(streamed, [], [], EPOCH, "大表.xlsx").stream(data)
 
     def no_stream(self: SheetFill, data: bytes) -> None:
         raise AssertionError("a plain sheet of 2.6 MB went to the incremental parser")
@@ -265,3 +274,27 @@ def test_a_plain_sheet_past_the_size_parsed_as_one_tree_is_scanned_as_the_stream
     assert len(grid.cells) == 15_000 * 2  # C has shared-string indices and no shared strings
     assert grid.cells[(15_000, 0)].value == "计量15000 <x>"
     assert cells(grid) == cells(streamed)
+
+
+@pytest.mark.parametrize("n", [9_000, 110_000])
+def test_big_shared_strings_are_scanned_when_they_are_few(tmp_path, monkeypatch, n):
+    # ≈ 3 MB either way. 9,000 long rich strings (what LibreOffice writes for a 9,000-row
+    # workbook: 4 MB) are scanned, as the tree reads them; 110,000 short ones (past the 100,000
+    # that bound the scan's memory) are parsed incrementally, to the same strings.
+    text = ("指标说明" * (60 if n < 100_000 else 1)).encode()
+    items = b"".join(b"<si><r><t>%d</t></r><r><rPr/><t>%s</t></r></si>" % (i, text) for i in range(n))
+    data = sst(items)
+    assert len(data) > 2 << 20
+    book = _book(tmp_path / "串.xlsx", sheet(b'<row r="1"><c r="A1" t="s"><v>%d</v></c></row>' % (n - 1)), data)
+    scan, scanned = part_scan.scan_shared_strings, []
+
+    def only_few(data: bytes, name: str, part: str):  # type: ignore[no-untyped-def]
+        scanned.append(scan(data, name, part))
+        return scanned[-1]
+
+    monkeypatch.setattr(xlsx_book, "scan_shared_strings", only_few)
+    opened = xlsx_book.XlsxBook(book, "串.xlsx")
+    opened.book()
+    assert list(opened.shared) == tree_strings(data)
+    assert opened.shared[n - 1] == f"{n - 1}{text.decode()}"
+    assert len(scanned) == (n < 100_000) and None not in scanned

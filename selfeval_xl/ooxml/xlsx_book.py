@@ -26,10 +26,14 @@ from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
 
 T = TypeVar("T")
-_WHOLE = 2 << 20  # parts up to this size are parsed whole (at most ~40 MB of tree), plain shared strings scanned
-_SCANNED = (
-    16 << 20
-)  # plain sheet parts up to this size are scanned: ~5× faster than streamed, ~3× the part at peak besides the cells
+# Parts up to _WHOLE are parsed as one tree (at most ~40 MB of it) when they are not plain; plain
+# sheet parts up to _SCANNED are scanned (~5× faster than parsed incrementally, ~3× the part at
+# peak besides the cells), plain shared strings up to _WHOLE, or up to _SCANNED when they are at
+# most _SCANNED_STRINGS (LibreOffice writes long rich ones): each string scanned is a few objects
+# at once, so 16 MiB of tiny ones peaked at +217 MB. Larger parts are parsed incrementally.
+_WHOLE = 2 << 20
+_SCANNED = 16 << 20
+_SCANNED_STRINGS = 100_000
 # Valueless cells that say where they are. The attribute runs stop at the next "<" (never in
 # an attribute value) so that a run of "<c r=" with no ">" cannot make every match attempt scan
 # to the end of the part: linear, not quadratic.
@@ -170,7 +174,8 @@ class XlsxBook:
         if part not in self.names:
             return []
         data = self.read(part)
-        if len(data) <= _WHOLE and (scanned := scan_shared_strings(data, self.name, part)) is not None:
+        scannable = len(data) <= _WHOLE or (len(data) <= _SCANNED and data.count(b"<si") <= _SCANNED_STRINGS)
+        if scannable and (scanned := scan_shared_strings(data, self.name, part)) is not None:
             return scanned
         out: list[str] = []
 
