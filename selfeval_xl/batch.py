@@ -213,12 +213,11 @@ def run_batch(
     found: dict[str, Problem] = {}
     unwritten: set[str] = set()
     summary = _Summary(options.summary, options.previous)
-    jobs = _jobs(options, len(files))
-    if summary.writer is not None and not _spare_core(jobs, options):
+    if summary.writer is not None:
         options = dataclasses.replace(options, render_summary=True)
     options = dataclasses.replace(options, previous=None)  # last year's table stays here, not in the workers
     try:
-        for outcome in _outcomes(files, options, jobs):
+        for outcome in _outcomes(files, options):
             if on_outcome:
                 on_outcome(outcome)
             if outcome.skipped:
@@ -337,28 +336,10 @@ class _Summary:
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
 
 
-def _jobs(options: BatchOptions, n_files: int) -> int:
-    """Worker processes for ``n_files`` files: ``--jobs`` (0: one per core), fewer when there
-    are too few files to share."""
-    return max(1, min(options.jobs or os.cpu_count() or 1, n_files // FILES_PER_WORKER))
-
-
-def _cores() -> int:
-    """The cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _spare_core(jobs: int, options: BatchOptions) -> bool:
-    """Whether this process has a core of its own beside its one worker: then it renders the
-    summary's long rows itself (≈ 1.5 ms a workbook, which the worker would otherwise spend
-    before its next file) while it waits. With more workers it leaves them to the workers, or
-    it would be the bottleneck: it already receives, numbers and prints every file."""
-    return jobs == 1 and options.isolate and not options.debug and _cores() >= 2
-
-
-def _outcomes(files: list[tuple[Path, str]], options: BatchOptions, jobs: int) -> Iterator[FileOutcome]:
+def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[FileOutcome]:
     """Slim outcomes in file order: in this process, or from supervised workers (each file
     under a time and memory budget, a dying worker replaced; see ``pool``)."""
+    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
     rulebook = RuleBook(options.rules)
     if options.debug or not files or (jobs == 1 and not options.isolate):
         for path, display in files:
