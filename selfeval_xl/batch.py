@@ -240,11 +240,15 @@ def run_batch(
             outcome.rendered = None
             if result is not None:
                 result.obj = None
+        again: list[tuple[Path, str]] = []
         for display, (path, problem) in duplicates.problems().items():
             found[display] = problem
             summary.call("add_problem", problem)
             if options.write_back and display not in unwritten:
-                _rewrite(path, display, problem, options)
+                again.append((path, display))
+        # each duplicate's 评分结果 is written again to say so, in the workers as before
+        for _ in _outcomes(again, dataclasses.replace(options, render_summary=False), found):
+            pass
         for path, display in others:
             tally.add_other()
             summary.call("add_other", display, path.suffix)
@@ -263,22 +267,6 @@ def run_batch(
         [display for _, display in others],
         summary_error=summary.error,
     )
-
-
-def _rewrite(path: Path, display: str, extra: Problem, options: BatchOptions) -> None:
-    """Score a file again with a problem only the whole run could find (a duplicate) and write
-    its results again, so its 评分结果 sheet says so too."""
-    outcome = score_file(path, display, RuleBook(options.rules), options.debug, options.layout)
-    card = outcome.card
-    if card is None:
-        return
-    card.problems = sorted([*card.problems, extra], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-    card.settle()
-    try:
-        write_back(card, path, display, options.scored_at, options.out_dir)
-    except Exception:
-        if options.debug:
-            raise
 
 
 class _Summary:
@@ -336,21 +324,30 @@ class _Summary:
 FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
 
 
-def _outcomes(files: list[tuple[Path, str]], options: BatchOptions) -> Iterator[FileOutcome]:
+def _outcomes(
+    files: list[tuple[Path, str]], options: BatchOptions, extra: dict[str, Problem] | None = None
+) -> Iterator[FileOutcome]:
     """Slim outcomes in file order: in this process, or from supervised workers (each file
-    under a time and memory budget, a dying worker replaced; see ``pool``)."""
+    under a time and memory budget, a dying worker replaced; see ``pool``). ``extra``: a
+    problem only the whole run could find (a duplicate), by file, added to its scorecard."""
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
     rulebook = RuleBook(options.rules)
     if options.debug or not files or (jobs == 1 and not options.isolate):
         for path, display in files:
-            yield _process(path, display, rulebook, options)
+            yield _process(path, display, rulebook, options, extra)
         return
-    yield from supervised(files, jobs, functools.partial(_process, rulebook=rulebook, options=options))
+    yield from supervised(files, jobs, functools.partial(_process, rulebook=rulebook, options=options, extra=extra))
 
 
-def _process(path: Path, display: str, rulebook: RuleBook, options: BatchOptions) -> FileOutcome:
+def _process(
+    path: Path, display: str, rulebook: RuleBook, options: BatchOptions, extra: dict[str, Problem] | None = None
+) -> FileOutcome:
     review_from = result_path(path, display, options.out_dir) if options.write_back else None
     outcome = score_file(path, display, rulebook, options.debug, options.layout, review_from)
+    card = outcome.card
+    if extra and display in extra and card is not None:
+        card.problems = sorted([*card.problems, extra[display]], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
+        card.settle()
     if options.write_back and outcome.card is not None:
         try:
             outcome.written, outcome.write_problem = write_back(

@@ -307,3 +307,24 @@ def test_unit_report_states_the_reviewed_total(scored):
     text = "\n".join(b.text for b in draft(score_file(path).card))
     assert f"自评得分 100 分，经复核为 {REVIEWED_TOTAL} 分，等级为“良”" in text
     assert f"绩效自评得分 {REVIEWED_TOTAL} 分（复核后），等级“良”" in text
+
+
+def test_a_duplicates_out_dir_copy_keeps_its_entries(make_workbook, tmp_path):
+    # two copies of one submission scored into --out-dir; the reviewer types into one copy's
+    # 评分结果 there. The rerun finds the pair and writes both again to say so: the entries stay
+    # (the second writing reads them from the out-dir copy too, as the first does)
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    for name in ("项目A.xlsx", "项目A（副本）.xlsx"):
+        make_workbook(f"收件/{name}")
+    out = tmp_path / "已评分"
+    options = BatchOptions(summary=out / "汇总.xlsx", out_dir=out)
+    run_batch([inbox], options)
+    copy = out / "项目A.xlsx"
+    type_entries(copy, ENTRIES)
+    result = run_batch([inbox], options)
+    assert set(result.duplicates) == {"项目A.xlsx", "项目A（副本）.xlsx"}
+    assert review_cells(copy) == {ref: (v, type(v)) for ref, v in ENTRIES.items()}
+    assert label_value(copy, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+    ws = openpyxl.load_workbook(copy)[L.SHEET_RESULTS]
+    assert any(r and r[0] == "警告" and "同一单位" in str(r[2]) for r in ws.iter_rows(values_only=True))
