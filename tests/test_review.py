@@ -309,6 +309,65 @@ def test_unit_report_states_the_reviewed_total(scored):
     assert f"绩效自评得分 {REVIEWED_TOTAL} 分（复核后），等级“良”" in text
 
 
+def test_a_rerun_opens_each_file_once(scored, tmp_path, monkeypatch):
+    # write-back puts the results where the reader found ours (评分结果, read for its 复核 entries
+    # anyway) instead of opening the workbook again to look (issue 17: a rerun cost ~2× a first run)
+    from selfeval_xl.outputs import writeback
+
+    folder, path = scored
+    type_entries(path, ENTRIES)
+
+    def second_open(*args: object) -> None:
+        raise AssertionError("write-back opened the workbook again")
+
+    monkeypatch.setattr(writeback, "open_book", second_open)
+    result = run_batch([folder], BatchOptions(summary=tmp_path / "汇总.xlsx", debug=True))
+    assert result.tally.scored == 1
+    assert openpyxl.load_workbook(path).sheetnames.count(L.SHEET_RESULTS) == 1
+    assert label_value(path, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+
+
+def test_a_file_changed_between_reading_and_writing_is_looked_at_again(scored):
+    # read while 评分结果 was ours; before the results are written the user turns it into their
+    # own (here: its header row replaced): the version written into is checked again, and the
+    # results go beside their sheet, which is kept
+    from selfeval_xl.outputs.writeback import write_back
+
+    _, path = scored
+    card = score_file(path).card
+    assert card.data.results_sheet == L.SHEET_RESULTS
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    ws.delete_rows(1, ws.max_row)
+    ws["A1"] = "本单位的说明"
+    wb.save(path)
+    written, problem = write_back(card, path, path.name, "2026-11-28 09:00")
+    assert written == path and problem is not None and problem.code == "results-renamed"
+    wb = openpyxl.load_workbook(path)
+    assert wb[L.SHEET_RESULTS]["A1"].value == "本单位的说明"
+    assert f"{L.SHEET_RESULTS}(2)" in wb.sheetnames
+
+
+def test_entries_in_our_sheet_beside_a_users_own_results_sheet_are_read(scored, tmp_path):
+    # the user has a 评分结果 of their own, so ours is 评分结果(2); the reviewer types into ours:
+    # the rerun reads the entries there (not in the user's sheet) and keeps them
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_RESULTS].title = f"{L.SHEET_RESULTS}(2)"
+    wb.create_sheet(L.SHEET_RESULTS)["A1"] = "本单位的说明"
+    ours = wb[f"{L.SHEET_RESULTS}(2)"]
+    for ref, value in ENTRIES.items():
+        ours[ref] = value
+    wb.save(path)
+    score_in_place(folder, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert wb[L.SHEET_RESULTS]["A1"].value == "本单位的说明"
+    ours = wb[f"{L.SHEET_RESULTS}(2)"]
+    assert {ref: ours[ref].value for ref in ENTRIES} == ENTRIES
+    # 复核总分 88.5 as in the first test: 100 − (15 − 9) − (10 − 4.5)
+    assert next(r[1] for r in ours.iter_rows(values_only=True) if r and r[0] == L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+
+
 def test_a_duplicates_out_dir_copy_keeps_its_entries(make_workbook, tmp_path):
     # two copies of one submission scored into --out-dir; the reviewer types into one copy's
     # 评分结果 there. The rerun finds the pair and writes both again to say so: the entries stay

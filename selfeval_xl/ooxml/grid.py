@@ -3,6 +3,7 @@ opened workbook that parses its sheets on demand."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,16 @@ class Grid:
         return iter(sorted({r for r, _ in self.cells}))
 
 
+Stamp = tuple[int, int, int, int]
+
+
+def file_stamp(fd: int) -> Stamp:
+    """Which file, and which version of it, an open descriptor reads: device, inode, size and
+    modification time. The same stamp twice means the file was not replaced or rewritten between."""
+    st = os.fstat(fd)
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @dataclass
 class Book:
     """An opened workbook: sheet names in order and a way to parse one sheet on demand."""
@@ -53,6 +64,7 @@ class Book:
     sheet_names: list[str]
     _loader: Callable[[str], Grid]  # parses one sheet by name
     _cache: dict[str, Grid] = field(default_factory=dict)
+    stamp: Stamp | None = None  # the file as it was opened (``file_stamp``), for an .xlsx
 
     def sheet(self, name: str) -> Grid:
         if name not in self._cache:

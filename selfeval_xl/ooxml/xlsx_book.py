@@ -18,7 +18,7 @@ from defusedxml import DefusedXmlException
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.grid import Book, Grid
+from selfeval_xl.ooxml.grid import Book, Grid, file_stamp
 from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
 from selfeval_xl.ooxml.part_scan import scan_shared_strings, scan_sheet
 from selfeval_xl.ooxml.recent import Recent
@@ -152,7 +152,7 @@ class XlsxBook:
                     order.append(sname)
         self.shared = self._shared_strings(rels)
         self.styles = self._styles(rels)
-        return Book(self.path, order, self._sheet)
+        return Book(self.path, order, self._sheet, stamp=file_stamp(self.zf.fp.fileno()) if self.zf.fp else None)
 
     def _rels(self, part: str) -> dict[str, str]:
         if part not in self.names:

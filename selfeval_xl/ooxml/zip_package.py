@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from selfeval_xl.ooxml.grid import Stamp, file_stamp
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 
 WORKBOOK = "xl/workbook.xml"
@@ -105,6 +106,7 @@ class Package:
     infos: list[zipfile.ZipInfo]
     parts: Mapping[str, bytes]
     raw: bytes | Path | None = None  # the file (read member by member when saving), or its bytes
+    stamp: Stamp | None = None  # the file as it was read (``file_stamp``)
 
     @classmethod
     def read(cls, path: Path) -> Package:
@@ -113,7 +115,8 @@ class Package:
         the largest part, not the file (pictures, zip64)."""
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            size = os.fstat(fd).st_size
+            stamp = file_stamp(fd)
+            size = stamp[2]
             chunks = []
             while size <= IN_MEMORY and (chunk := os.read(fd, size + 1)):
                 chunks.append(chunk)
@@ -123,9 +126,9 @@ class Package:
             os.close(fd)
         if size > IN_MEMORY:
             zf = zipfile.ZipFile(path)
-            return cls(zf.infolist(), _Parts(zf), Path(path))
+            return cls(zf.infolist(), _Parts(zf), Path(path), stamp)
         zf = zipfile.ZipFile(io.BytesIO(data))
-        return cls(zf.infolist(), _Parts(zf, raw=data), data)
+        return cls(zf.infolist(), _Parts(zf, raw=data), data, stamp)
 
     def close(self) -> None:
         if isinstance(self.parts, _Parts) and self.parts.zf is not None:

@@ -14,12 +14,14 @@ from xml.etree.ElementTree import ParseError
 
 from selfeval_xl._fs import atomic_write, commit, shown, temp_prefix
 from selfeval_xl.errors import Problem, SelfevalError
-from selfeval_xl.ooxml.package import Grid, open_book
+from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_writer import PackageError, SheetSpec, save_sheet
 from selfeval_xl.ooxml.xml_text import quoteattr
 from selfeval_xl.ooxml.zip_package import WORKBOOK, Package, blank_package
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.review_columns import results_sheet_for
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.zh_reason import zh_reason
 
@@ -92,7 +94,7 @@ def write_back(
         pkg = Package.read(src) if in_package else blank_package()  # read once: looked into, then copied
         try:
             if in_package:
-                sheet = _results_sheet_name(pkg, src, display)
+                sheet = _results_sheet_name(pkg, src, display, card.data)
             if isinstance(pkg.raw, Path):  # a package too large to hold: member by member
                 atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec))
             else:
@@ -124,25 +126,15 @@ def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec) -> None:
         raise
 
 
-def _results_sheet_name(pkg: Package, src: Path, display: str) -> str:
-    """评分结果, unless the workbook has a sheet of that name that we did not write (the user's
-    own, with their text): then 评分结果(2) (or the first free or ours of (3), (4) …), so that
-    only a sheet of ours is ever replaced. Ours is recognised by what we put there: the results
-    header row (一级指标 … 核定得分) in its first rows, which survives Excel and WPS saving."""
+def _results_sheet_name(pkg: Package, src: Path, display: str, data: WorkbookData) -> str:
+    """The sheet to put the results in (``results_sheet_for``): as the reader worked it out when
+    ``pkg`` is the version of the file it read (the one open of a file, issue 17), else looked up
+    again in this version."""
     try:
         if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in pkg.parts[WORKBOOK].replace(b"'", b'"'):
             return L.SHEET_RESULTS  # the common first run: nothing to look into
-        book = open_book(src, display)
-        names = set(book.sheet_names)
-        name, k = L.SHEET_RESULTS, 1
-        while name in names and not _is_ours(book.sheet(name)):
-            k += 1
-            name = f"{L.SHEET_RESULTS}({k})"
-        return name
+        if data.results_sheet is not None and data.stamp is not None and data.stamp == pkg.stamp:
+            return data.results_sheet
+        return results_sheet_for(open_book(src, display))
     except (SelfevalError, OSError, KeyError, zipfile.BadZipFile, ValueError):
         return L.SHEET_RESULTS  # what could not be read here fails (and is reported) when written
-
-
-def _is_ours(grid: Grid) -> bool:
-    want = list(L.RESULT_HEADERS[:8])
-    return any([grid.value(r, c) for c in range(len(want))] == want for r in range(1, 16))

@@ -17,7 +17,7 @@ from selfeval_xl.errors import SelfevalError, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.form_layout import find_form, no_form, read_form
-from selfeval_xl.reading.review_columns import read_review_sheet
+from selfeval_xl.reading.review_columns import read_review_sheet, results_sheet_for
 from selfeval_xl.reading.template_layout import find_template, not_a_template, read_template
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
 
@@ -59,7 +59,10 @@ def read_workbook(path: Path | str, display: str | None = None, layout: str = AU
         if found is not None:
             data = WorkbookData(path=path, file=file, sheet_names=dict(found.sheets))
             candidate.read(book, data, found)
-            data.review = read_review_sheet(book)
+            results = results_sheet_for(book)
+            data.review = read_review_sheet(book, results)
+            if book.stamp is not None:  # an .xlsx: write-back puts its results there (in this version)
+                data.results_sheet, data.stamp = results, book.stamp
             return data
     raise tried[0].absent(book, file)
 

@@ -56,12 +56,14 @@ def row_key(level1: object, level2: object, name: object) -> Key:
 
 
 # --- reading ----------------------------------------------------------------------------------
-def read_review_sheet(book: Book) -> Review:
-    """The 复核 entries of the workbook's 评分结果 sheet (none when it has no such sheet, or
-    one written before the 复核 columns existed). Headers are found by text."""
-    if L.SHEET_RESULTS not in book.sheet_names:
+def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
+    """The 复核 entries of our results sheet in the workbook (``sheet``, else as
+    ``results_sheet_for`` finds it: 评分结果, or 评分结果(2) beside a user's own 评分结果); none when
+    it has none yet, or one written before the 复核 columns existed. Headers are found by text."""
+    sheet = sheet or results_sheet_for(book)
+    if sheet not in book.sheet_names:
         return Review()
-    grid = book.sheet(L.SHEET_RESULTS)
+    grid = book.sheet(sheet)
     found = find_header(grid, (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, *L.REVIEW_HEADERS), None, HEADER_SEARCH_ROWS)
     if found is None:
         return Review()
@@ -80,6 +82,26 @@ def read_review_sheet(book: Book) -> Review:
             continue
         entries.append(ReviewEntry(level1, level2, name, score, note))
     return Review(entries)
+
+
+def results_sheet_for(book: Book) -> str:
+    """The sheet our results go to: 评分结果, unless the workbook has a sheet of that name that we
+    did not write (the user's own, with their text): then 评分结果(2) (or the first free or ours
+    of (3), (4) …), so that only a sheet of ours is ever replaced. Ours is recognised by what we
+    put there: the results header row (一级指标 … 核定得分) in its first rows, which survives Excel
+    and WPS saving. Only the sheets of those names are read (on a rerun 评分结果 is read for its
+    复核 entries already)."""
+    names = set(book.sheet_names)
+    name, k = L.SHEET_RESULTS, 1
+    while name in names and not _is_ours(book.sheet(name)):
+        k += 1
+        name = f"{L.SHEET_RESULTS}({k})"
+    return name
+
+
+def _is_ours(grid: Grid) -> bool:
+    want = list(L.RESULT_HEADERS[:8])
+    return any([grid.value(r, c) for c in range(len(want))] == want for r in range(1, 16))
 
 
 def read_review(path: Path, display: str | None = None) -> Review:

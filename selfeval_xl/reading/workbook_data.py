@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
     import pandas as pd
 from selfeval_xl.errors import Problem
+from selfeval_xl.ooxml.grid import Stamp
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
@@ -86,6 +87,10 @@ class WorkbookData:
     problems: list[Problem] = field(default_factory=list)
     review: Review = field(default_factory=Review)  # a reviewer's entries in an earlier 评分结果
     bad_cells: set[str] = field(default_factory=set)  # cells already reported as errors
+    # the sheet write-back is to put the results in (``results_sheet_for``), worked out while the
+    # file was open, and which version of the file that was (``grid.file_stamp``)
+    results_sheet: str | None = None
+    stamp: Stamp | None = None
 
     @property
     def indicators(self) -> pd.DataFrame:
