@@ -102,3 +102,32 @@ def test_roster_refuses_before_writing_any(runner, make_workbook, tmp_path):
     result = runner.invoke(cli, ["template", "--roster", str(roster), "--out-dir", str(out)])
     assert result.exit_code == 2 and "002_乙单位_项目二.xlsx" in result.output and "--out-dir" in result.output
     assert (first.read_bytes(), second.read_bytes()) == (first_before, second_before)  # none rewritten
+
+
+def test_markdown_report_never_replaces_a_users_picture(runner, tmp_path):
+    """The district draft (an .md) has one chart, 等级分布, written beside it as 汇总报告.图1.png: a picture
+    of the user's own with that name stops the command before anything is written; ours is replaced."""
+    from conftest import tiny_png
+    from PIL import Image
+    from test_district import _summary
+
+    users = tiny_png()
+    summary = _summary(tmp_path / "汇总.xlsx")
+    out = tmp_path / "汇总报告.md"
+    chart = tmp_path / "汇总报告.图1.png"
+    chart.write_bytes(users)  # the user's own picture, a valid PNG
+    args = ["report", "--summary", str(summary), "-o", str(out)]
+    _refused(runner.invoke(cli, args), chart, "-o")
+    assert chart.read_bytes() == users and not out.exists()  # nothing written, the .md neither
+    chart.unlink()
+    assert runner.invoke(cli, args).exit_code == 0
+    assert is_ours(chart) and f"![图1 等级分布]({chart.name})" in out.read_text(encoding="utf-8")
+    with Image.open(chart) as img:  # the mark is an ordinary tEXt chunk: still a PNG any viewer opens
+        img.load()
+        assert len(img.text["selfeval_xl"]) == 64  # the SHA-256 in hex
+        img.save(tmp_path / "resaved.png")
+    assert runner.invoke(cli, args).exit_code == 0  # ours, unchanged: redrafted
+    chart.write_bytes((tmp_path / "resaved.png").read_bytes())  # opened in a picture editor and saved
+    before = chart.read_bytes()
+    _refused(runner.invoke(cli, args), chart, "-o")
+    assert chart.read_bytes() == before

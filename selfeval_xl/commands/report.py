@@ -13,7 +13,7 @@ from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import SelfevalError
-from selfeval_xl.ooxml.ownership import refusal, stamped_text
+from selfeval_xl.ooxml.ownership import refusal, stamped_png, stamped_text
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.outputs.writeback import lock_file
 from selfeval_xl.reading import contract as L
@@ -85,10 +85,16 @@ def report_cmd(
     if out.suffix.lower() in (".md", ".docx") and (refused := refusal(out)):  # a draft edited by hand
         refuse(refused)
     if out.suffix.lower() == ".md":
+        # the charts beside a .md draft are outputs too: a picture of the user's own with that name is
+        # never replaced, and nothing is written when one is in the way
+        charts = sum(b.kind == "image" for b in blocks)
+        for i in range(1, charts + 1):
+            if refused := refusal(out.with_name(_chart_name(out, i))):
+                refuse(refused)
 
         def image(i: int, block: Block) -> str:
-            name = f"{out.stem}.图{i}.png"
-            atomic_write(out.with_name(name), lambda tmp: tmp.write_bytes(block.data))
+            name = _chart_name(out, i)
+            atomic_write(out.with_name(name), lambda tmp: tmp.write_bytes(stamped_png(block.data)))
             return name
 
         text = stamped_text(to_markdown(blocks, image))
@@ -103,6 +109,11 @@ def report_cmd(
         click.get_current_context().exit(1)
     for note in _font_notes(blocks, out):
         click.echo(note)
+
+
+def _chart_name(out: Path, i: int) -> str:
+    """The i-th chart of a Markdown draft, beside it (the name the folder scan knows as ours)."""
+    return f"{out.stem}.图{i}.png"
 
 
 def _not_a_summary(path: Path) -> str:

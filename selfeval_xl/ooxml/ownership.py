@@ -4,13 +4,17 @@ A .xlsx/.docx we write carries in its zip archive comment ``selfeval_xl:<sha256>
 every part's name, CRC-32 and size. Excel, WPS, Word and LibreOffice write a new archive when they
 save (no comment, or parts that no longer match), so a template filled in place or a report
 edited by hand is no longer ours. A Markdown report ends with ``<!-- selfeval_xl:<sha256> -->``
-over the text above it."""
+over the text above it; a chart beside it (``<stem>.图N.png``) carries, just before its IEND chunk,
+a ``tEXt`` chunk ``selfeval_xl`` whose text is the SHA-256 of every byte before that chunk (an image
+editor that saves it again drops or moves the chunk)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 MARK = "selfeval_xl:"
@@ -39,6 +43,29 @@ def stamped_text(text: str) -> str:
     return f"{text}\n<!-- {MARK}{_text_fingerprint(text)} -->\n"
 
 
+_PNG_KEY = b"selfeval_xl"
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+_PNG_MARK_LEN = 12 + len(_PNG_KEY) + 1 + 64  # length, type and CRC around keyword, NUL, hex digest
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def stamped_png(data: bytes) -> bytes:
+    """PNG ``data`` (as matplotlib writes it, ending in the empty IEND chunk) marked as ours."""
+    if not data.endswith(_PNG_IEND):
+        raise ValueError("not a PNG ending in IEND")
+    body = data[: -len(_PNG_IEND)]
+    digest = hashlib.sha256(body).hexdigest().encode()
+    return body + _png_chunk(b"tEXt", _PNG_KEY + b"\0" + digest) + _PNG_IEND
+
+
+def _png_is_ours(data: bytes) -> bool:
+    cut = len(_PNG_IEND) + _PNG_MARK_LEN
+    return len(data) > cut and stamped_png(data[:-cut] + _PNG_IEND) == data
+
+
 def is_ours(path: Path) -> bool:
     """True when ``path`` is a file selfeval wrote and nobody changed since."""
     try:
@@ -49,6 +76,8 @@ def is_ours(path: Path) -> bool:
             text = path.read_text(encoding="utf-8")
             body, sep, last = text.rstrip("\n").rpartition("\n")
             return bool(sep) and last == f"<!-- {MARK}{_text_fingerprint(body)} -->"
+        if path.suffix.lower() == ".png":
+            return _png_is_ours(path.read_bytes())
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, EOFError):
         return False
     return False
