@@ -417,8 +417,7 @@ def test_rows_sorted_as_the_summary_sorts_them():
     from selfeval_xl.web.jobs import Row
 
     def row(n, total, status, reviewed=None):
-        final = reviewed if reviewed is not None else total
-        return Row(n, f"{n}.xlsx", "单位", "项目", "项目支出", total, "优", status, final, 0, 0, Path(), None, None)
+        return Row(n, f"{n}.xlsx", "单位", "项目", "项目支出", total, "优", status, reviewed, 0, 0, Path(), None, None)
 
     rows = [
         row(0, 70.0, "needs-correction"),

@@ -81,7 +81,7 @@ def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expec
     rows = _upload(browser, server.url, SAMPLES)
     table = {tr.get_attribute("data-file"): _cells(tr) for tr in rows}
     assert sorted(table) == sorted(expected)
-    for file, (unit, project, total, grade, status, errors, warnings, shown_file, _) in table.items():
+    for file, (unit, project, total, reviewed, grade, status, errors, warnings, shown_file, _) in table.items():
         exp = expected[file]
         # 核定总分 as the CLI prints it (2 decimals); "暂算" follows a provisional total
         assert total.split()[0] == f"{exp['total']:.2f}", file
@@ -92,6 +92,7 @@ def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expec
         assert int(errors) == sum(p["severity"] == "error" for p in exp["problems"])
         assert int(warnings) == sum(p["severity"] == "warning" for p in exp["problems"])
         assert status in ("已评分", "已复核", "待复核", "待更正", "未填写")
+        assert reviewed == ""  # no sample carries a reviewer's 复核得分
     assert browser.find_element(By.ID, "closing").text.startswith(f"共 {len(SAMPLES)} 个文件：已评分 ")
 
     # every link on the page says what it downloads; each row links its scored workbook
@@ -118,7 +119,7 @@ def test_samples_scored_as_the_cli_scores_them(server, browser, downloads, expec
     page_order = [tr.get_attribute("data-file") for tr in rows]
     assert page_order == [f for f, _ in in_summary]
     # sorted high to low (all samples are graded without statuses in the way, or grouped by them)
-    totals = [float(_cells(tr)[2].split()[0]) for tr in rows if _cells(tr)[4] in ("已评分", "已复核")]
+    totals = [float(_cells(tr)[2].split()[0]) for tr in rows if _cells(tr)[5] in ("已评分", "已复核")]
     assert totals == sorted(totals, reverse=True)
 
     # every scored workbook in one .zip, each with its 评分结果 sheet and the same 核定总分
@@ -185,7 +186,7 @@ def test_hostile_files_get_chinese_messages_and_good_files_still_score(server, b
     for p in good:
         assert table[p.name][2].split()[0] == f"{expected[p.name]['total']:.2f}"
     for bad, words in (("乱码.xlsx", "不是有效的 Excel 工作簿"), ("大表.xlsx", "过大")):
-        unit, _, total, _, status, errors, _, _, download = table[bad]
+        unit, _, total, _, _, status, errors, _, _, download = table[bad]
         assert download == ""  # nothing scored, nothing to download
         assert words in unit and total == "—" and status == "无法读取" and errors == "1"
     # the unreadable files come last, as in 汇总
@@ -210,7 +211,7 @@ def test_check_mode_shows_problems_and_offers_nothing_to_download(server, browse
     rows = _upload(browser, server.url, [p for p in SAMPLES if p.name == name], check=True)
     assert browser.find_element(By.ID, "results-title").text == "检查结果（未保存任何文件）"
     assert browser.find_elements(By.CSS_SELECTOR, "a[download]") == []
-    assert int(_cells(rows[0])[5]) >= 1
+    assert int(_cells(rows[0])[6]) >= 1
     rows[0].click()
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#problem-table tbody tr.error"), 30, "problems")
     assert browser.find_elements(By.CSS_SELECTOR, "a[download]") == []
@@ -292,3 +293,47 @@ def test_server_refusal_reaches_the_browser(server, browser):
     )
     assert status == 413 and "超大.xlsx" in text and "50 MB" in text
     assert sorted(p.name for p in server.temp_roots()[0].iterdir()) == before
+
+
+def test_reviewed_total_has_its_own_column(server, browser, make_workbook, tmp_path):
+    """复核总分 (SPEC §4.2's column, §4.3's ``reviewed_total``) beside 核定总分; blank where nobody reviewed;
+    the files ranked by the final total as in 汇总."""
+    from test_review import ENTRIES, score_in_place, type_entries
+
+    By = _by()
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    reviewed = make_workbook("收件/甲.xlsx", info={"项目名称": "康复服务项目"})
+    plain = make_workbook("收件/乙.xlsx", info={"项目名称": "托养服务项目"})
+    score_in_place(folder, tmp_path)
+    type_entries(reviewed, ENTRIES)  # 康复服务比例 15 → 9, 服务规范性 10 → 4.5
+    sample = next(p for p in SAMPLES if p.name == "镜湖区残联_残疾人事业发展补助资金.xlsx")  # 核定总分 99.11
+    rows = _upload(browser, server.url, [reviewed, plain, sample])
+    header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#results-table thead th")]
+    assert header[2:5] == ["核定总分", "复核总分", "等级"]
+    table = [_cells(tr) for tr in rows]
+    # 甲: 核定 100, 复核 100 − (15 − 9) − (10 − 4.5) = 88.5 → 良, 已复核, ranked by 88.50;
+    # 乙: 100, not reviewed → 优 first; the sample's 99.11 (优) between them
+    assert [(r[8], r[2], r[3], r[4], r[5]) for r in table] == [
+        ("乙.xlsx", "100.00", "", "优", "已评分"),
+        (sample.name, "99.11", "", "优", "已评分"),
+        ("甲.xlsx", "100.00", "88.50", "良", "已复核"),
+    ]
+    _shot(browser, "复核总分.png")
+    rows[2].click()
+    wait_for(lambda: browser.find_element(By.ID, "detail").is_displayed(), 30, "detail")
+    assert "核定总分 100.00，复核总分 88.50，等级 良" in browser.find_element(By.ID, "detail-summary").text
+    # the reviewer's 复核得分 on its indicator rows, blank on the rows left to 核定得分
+    ind = {c[2]: c for c in map(_cells, browser.find_elements(By.CSS_SELECTOR, "#indicator-table tbody tr"))}
+    assert (ind["康复服务比例"][7:10], ind["服务规范性"][9], ind["托养服务人次数"][9]) == (
+        ["15.00", "", "9.00"],
+        "4.50",
+        "",
+    )
+    _shot(browser, "复核总分-明细.png")
+
+
+def _shot(browser, name):
+    """A screenshot for a person to look at, when SELFEVAL_SHOTS names a folder."""
+    if os.environ.get("SELFEVAL_SHOTS"):
+        browser.save_screenshot(os.path.join(os.environ["SELFEVAL_SHOTS"], name))

@@ -47,6 +47,11 @@ class NotAvailable(Exception):
     """A download that this batch does not have (Chinese message)."""
 
 
+def _two(score: float | None) -> str | None:
+    """A total as the CLI prints it: two decimals (None stays None)."""
+    return None if score is None else f"{score:.2f}"
+
+
 @dataclass
 class Row:
     """One file of a batch as the results table shows it."""
@@ -59,7 +64,7 @@ class Row:
     total: float | None
     grade: str | None
     status: str | None
-    final_total: float | None
+    reviewed_total: float | None
     errors: int
     warnings: int
     source: Path
@@ -70,7 +75,6 @@ class Row:
     def of(cls, n: int, outcome: FileOutcome, obj: dict[str, Any]) -> Row:
         errors = sum(p["severity"] == "error" for p in obj["problems"])
         status = obj.get("status")
-        reviewed = obj.get("reviewed_total")
         return cls(
             n=n,
             file=obj["file"],
@@ -80,13 +84,18 @@ class Row:
             total=obj["total"],
             grade=obj["grade"],
             status=status,
-            final_total=reviewed if reviewed is not None else obj["total"],
+            reviewed_total=obj.get("reviewed_total"),
             errors=errors,
             warnings=len(obj["problems"]) - errors,
             source=outcome.path,
             written=outcome.written,
             message=outcome.error.message if outcome.error else None,
         )
+
+    @property
+    def final_total(self) -> float | None:
+        """The total that grades and ranks: 复核总分 where a reviewer gave one, else 核定总分."""
+        return self.reviewed_total if self.reviewed_total is not None else self.total
 
     @property
     def status_zh(self) -> str:
@@ -113,8 +122,9 @@ class Row:
             "unit": self.unit,
             "project": self.project,
             "kind": self.kind,
-            "total": None if self.total is None else f"{self.total:.2f}",
+            "total": _two(self.total),
             "provisional": self.status == NEEDS_CORRECTION,
+            "reviewed_total": _two(self.reviewed_total),
             "grade": self.grade,
             "provisional_grade": self.status == NEEDS_REVIEW,
             "status": self.status,
@@ -274,7 +284,8 @@ class Batch:
         row = self.row(n)
         obj = self._load_detail(n)
         obj["status_zh"] = row.status_zh
-        obj["total"] = None if row.total is None else f"{row.total:.2f}"
+        obj["total"] = _two(row.total)
+        obj["reviewed_total"] = _two(row.reviewed_total)
         obj["provisional"] = row.status == NEEDS_CORRECTION
         obj["downloads"] = {
             "workbook": f"{self.base}/rows/{n}/workbook" if row.written else None,

@@ -194,6 +194,7 @@ function showResults(s) {
       el("td", r.unit || (r.total === null ? r.message : "")),
       el("td", r.project || (r.kind === "部门整体支出" ? "（部门整体支出）" : "")),
       total,
+      el("td", r.reviewed_total, "num total"), // blank until a reviewer has typed 复核得分
       grade(r),
       el("td", r.status_zh, "status s-" + (r.status || (r.total === null ? "unread" : "final"))),
       el("td", r.errors, "num" + (r.errors ? " bad" : "")),
@@ -247,8 +248,9 @@ async function showDetail(tr) {
   $("detail-title").textContent = d.file;
   const parts = [d.unit, d.project].filter(Boolean).join(" · ");
   const total = d.total === null ? "" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
+  const reviewed = d.reviewed_total === null ? "" : `复核总分 ${d.reviewed_total}`;
   const g = d.grade ? `等级 ${d.grade}${d.status === "needs-review" ? "（暂定）" : ""}` : "";
-  $("detail-summary").textContent = [parts, total, g, d.status_zh].filter(Boolean).join("，");
+  $("detail-summary").textContent = [parts, total, reviewed, g, d.status_zh].filter(Boolean).join("，");
   const downloads = $("detail-downloads");
   downloads.replaceChildren();
   if (d.downloads.workbook) downloads.append(li(link(d.downloads.workbook, `下载评分后的工作簿（${d.downloads.workbook_name}）`)));
@@ -272,6 +274,7 @@ async function showDetail(tr) {
       el("td", num(i.points), "num"),
       el("td", num(i.score), "num"),
       el("td", num(i.claimed), "num"),
+      el("td", num(i.reviewed), "num"),
       el("td", i.note),
     );
     ind.append(tr);
