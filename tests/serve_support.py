@@ -105,10 +105,10 @@ class Server:
     def temp_roots(self) -> list[Path]:
         return sorted(self.tmp.glob("selfeval-serve-*"))
 
-    def stop(self) -> tuple[int, str]:
-        """Ctrl-C, as a person would press it; the exit code and everything printed."""
+    def stop(self, signum: int = signal.SIGINT) -> tuple[int, str]:
+        """Ctrl-C, as a person would press it (or ``signum``); the exit code and everything printed."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+            self.proc.send_signal(signum)
         out, err = self.proc.communicate(timeout=60)
         return self.proc.returncode, "\n".join(self.lines) + "\n" + out + err
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
 import socket
 import threading
 import zipfile
@@ -349,6 +350,21 @@ def test_ctrl_c_stops_and_removes_temporary_folders(tmp_path):
     code, out = s.stop()
     assert code == 0, out
     assert "已停止" in out and "Traceback" not in out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_kill_and_closed_terminal_end_as_ctrl_c_does(tmp_path, signame):
+    """``kill`` (SIGTERM) and closing the terminal window (SIGHUP) end the server as Ctrl-C does: the
+    closing line, exit code 0, the uploads and results gone from the temporary folder. (SIGTERM used to
+    end it without the closing line, killed by the signal uvicorn raised again; SIGHUP killed it at once
+    and left the uploaded workbooks in the temporary folder.)"""
+    s = Server(tmp_path)
+    s.run(sample_files([SAMPLES[0].name]))
+    assert files_under(s.temp_roots()[0])  # the upload and its scored copy are there
+    code, out = s.stop(getattr(signal, signame))
+    assert code == 0, out
+    assert out.rstrip().endswith("评分网页已停止，临时文件已删除。") and "Traceback" not in out, out
     assert list(tmp_path.iterdir()) == []
 
 

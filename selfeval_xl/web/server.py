@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
+import signal
 import socket
 import threading
 import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import FrameType
 
 import uvicorn
 
@@ -68,7 +70,7 @@ def serve(
     jobs: int = 0,
     say: Callable[[str], None] = print,
 ) -> None:
-    """Run the page's server until Ctrl-C (or SIGTERM); the temporary folders go on the way out."""
+    """Run the page's server until Ctrl-C (or SIGTERM, SIGHUP); the temporary folders go on the way out."""
     sock = _bind(host, port)
     port = sock.getsockname()[1]
     url = page_url(host, port)
@@ -86,12 +88,48 @@ def serve(
         say("请在浏览器中打开上面的地址（不会上传到互联网，文件只在本机处理）。按 Ctrl-C 停止服务。")
         if open_browser:
             threading.Thread(target=_open_when_ready, args=(server, url), daemon=True).start()
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        with contextlib.suppress(KeyboardInterrupt), _stop_signals(server):  # uvicorn re-raises what it handled
             server.run(sockets=[sock])
     finally:
         sock.close()
         registry.close()
-    say("评分网页已停止，临时文件已删除。")
+    with contextlib.suppress(OSError):  # the terminal window may be gone (SIGHUP)
+        say("评分网页已停止，临时文件已删除。")
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM (``kill``) or SIGHUP (the terminal window closed): the server ends as on Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _stop_signals(server: uvicorn.Server) -> Iterator[None]:
+    """End on SIGTERM and SIGHUP as on Ctrl-C: the closing line, the temporary folders removed, exit 0.
+
+    uvicorn handles SIGTERM itself (a graceful shutdown, the lifespan's end) and then raises it
+    again under the handler it found, which by default kills the process before the closing line;
+    that handler is ours and unwinds like Ctrl-C. SIGHUP, which uvicorn leaves alone (the default
+    kills the process and leaves the uploads in the temporary folder), asks uvicorn for the same
+    shutdown as SIGTERM."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        raise _Stopped(signum)
+
+    def hang_up(signum: int, frame: FrameType | None) -> None:
+        server.handle_exit(signal.SIGTERM, frame)
+
+    handlers: dict[int, Callable[[int, FrameType | None], None]] = {signal.SIGTERM: stop}
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = hang_up
+    try:
+        old = {s: signal.signal(s, h) for s, h in handlers.items()}
+    except ValueError:  # not the main thread (a library caller): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _open_when_ready(server: uvicorn.Server, url: str) -> None:
