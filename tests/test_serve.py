@@ -210,6 +210,56 @@ def test_batch_over_500_mb_is_refused_before_reading(server):
     assert "500 MB" in reply and "分几批" in reply
 
 
+def _urllib_post(server, data, ctype, length=None):
+    """An upload from Python's urllib, as a script of the bureau's would send it: the whole body
+    first, then the answer; it asks to close the connection after the request."""
+    import urllib.error
+    import urllib.request
+
+    headers = {"Content-Type": ctype, "X-Selfeval": "1"}
+    if length is not None:
+        headers["Content-Length"] = str(length)
+    req = urllib.request.Request(server.url + "api/batches?mode=score", data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_refused_upload_reaches_a_client_that_sends_everything_first(server):
+    """A file over 50 MB from urllib: refused at its 50th MB, the rest read and dropped, so that the
+    client gets the Chinese refusal (it used to get "Connection reset by peer"); a good file beside
+    it is not kept either."""
+    before = files_under(server.temp_roots()[0])
+    body, ctype = multipart([(SAMPLES[0].name, SAMPLES[0].read_bytes()), ("大文件.xlsx", b"\0" * (80 * MB))])
+    status, reply = _urllib_post(server, body, ctype)
+    assert status == 413, reply
+    assert "大文件.xlsx" in reply["error"] and "50 MB" in reply["error"] and "未上传任何文件" in reply["error"]
+    assert files_under(server.temp_roots()[0]) == before
+    assert server.run(sample_files([SAMPLES[0].name]))["rows"]  # the server goes on
+
+
+def test_batch_over_500_mb_reaches_a_client_that_sends_everything_first(server):
+    """A batch declared at 501 MB + 1 byte (over 500 MB and the form's 1 MB allowance) is refused from
+    its Content-Length alone; urllib still sends all of it before reading, and gets the refusal."""
+    head, ctype = multipart([("大批.xlsx", b"")])
+    cut = head.index(b"\r\n--" + ctype.split("boundary=")[1].encode() + b"--")
+    size = 501 * MB + 1 - len(head)  # the file's bytes, so that the whole body is 501 MB + 1
+
+    def body():
+        yield head[:cut]
+        block = b"\0" * MB
+        for _ in range(size // MB):
+            yield block
+        yield b"\0" * (size % MB)
+        yield head[cut:]
+
+    status, reply = _urllib_post(server, body(), ctype, length=len(head) + size)
+    assert status == 413, reply
+    assert "500 MB" in reply["error"] and "分几批" in reply["error"]
+
+
 def test_receiver_limits_stream_without_content_length(tmp_path):
     """The limits hold on the streamed bytes themselves (a chunked upload has no length)."""
     body, ctype = multipart([("一.xlsx", b"a" * 4000), ("二.xlsx", b"b" * 4000), ("三.xlsx", b"c" * 4000)])

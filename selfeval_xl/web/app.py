@@ -12,7 +12,7 @@ from pathlib import Path
 
 import anyio
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
@@ -45,10 +45,71 @@ def _error(message: str, status: int) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=NO_STORE)
 
 
+# A refused upload is read to its end (and dropped) up to this many bytes, so that its client gets
+# the Chinese refusal: one that sends the whole body before it reads the answer and asks to close
+# the connection afterwards (Python's urllib) would otherwise meet a reset, as the server closes a
+# connection with unread bytes in it. A client that keeps the connection open has the rest read and
+# dropped by uvicorn after the answer.
+DRAIN_LIMIT = 4 * BATCH_LIMIT
+DRAIN_IDLE = 10.0  # seconds without a byte after which a refused upload is answered anyway
+
+
+class _Body:
+    """The request body as it arrives, remembering how much came and whether it has all come."""
+
+    def __init__(self, request: Request):
+        self.request = request
+        self.read = 0
+        self.done = False
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while not self.done:
+            message = await self.request.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk = message.get("body", b"")
+            self.read += len(chunk)
+            self.done = not message.get("more_body", False)
+            if chunk:
+                yield chunk
+
+    def _closes(self) -> bool:
+        """The client asked to close the connection after this request (HTTP/1.0 or Connection: close)."""
+        connection = self.request.headers.get("connection", "").lower()
+        return self.request.scope.get("http_version") == "1.0" or "close" in connection
+
+    async def drain(self) -> None:
+        """Read and drop the rest of a refused upload, for a client that closes the connection
+        (up to DRAIN_LIMIT; answered anyway after DRAIN_IDLE seconds without a byte). Not when the
+        client waits for "100 Continue" and has sent nothing yet: it reads the refusal first."""
+        headers = self.request.headers
+        expects = headers.get("expect", "").lower() == "100-continue"
+        length = headers.get("content-length", "")
+        if self.done or not self._closes() or (expects and self.read == 0):
+            return
+        if length.isdigit() and int(length) > DRAIN_LIMIT:
+            return
+        with contextlib.suppress(ClientDisconnect):
+            chunks = self.chunks()
+            while self.read <= DRAIN_LIMIT:
+                with anyio.move_on_after(DRAIN_IDLE) as idle:
+                    if await anext(chunks, None) is None:
+                        return
+                if idle.cancelled_caught:
+                    return
+
+
 async def _upload(request: Request) -> Response:
     """POST /api/batches?mode=score|check with the files as multipart/form-data. The body is
     streamed to the batch's folder; past a limit, or on a broken upload, the folder goes and
-    nothing of the batch remains."""
+    nothing of the batch remains; the rest of a refused body is read and dropped before the answer."""
+    body = _Body(request)
+    response = await _take_upload(request, body)
+    await body.drain()
+    return response
+
+
+async def _take_upload(request: Request, body: _Body) -> Response:
     registry: Registry = request.app.state.registry
     mode = request.query_params.get("mode", "score")
     if mode not in ("score", "check"):
@@ -65,7 +126,7 @@ async def _upload(request: Request) -> Response:
     batch_id, folder = registry.new_folder()
     receiver = Receiver(folder / "收到", boundary)
     try:
-        async for chunk in request.stream():
+        async for chunk in body.chunks():
             await anyio.to_thread.run_sync(receiver.write, chunk)
         receiver.finish()
         if not receiver.files:
