@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["fmt_num", "fmt_pct", "percent_fraction", "round_half_up"]
+__all__ = ["fmt_num", "fmt_pct", "fmt_score", "fmt_signed_score", "percent_fraction", "round_half_up"]
 
 _SCALE = [10**k for k in range(16)]
 
@@ -59,6 +59,20 @@ def fmt_num(x: float | None) -> str:
         return ""
     r = round_half_up(x, 4)
     return f"{int(r)}" if float(r).is_integer() else f"{r:.4f}".rstrip("0").rstrip(".")
+
+
+def fmt_score(x: float | None) -> str:
+    """A score or points in a table: 2 decimals, as the results sheet, the summary (``0.00``) and the
+    page show them (9.2 → ``9.20``, 10 → ``10.00``); blank for none (a 不适用 row's NaN)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{round_half_up(x, 2) + 0.0:.2f}"  # + 0.0: -0.0 shows as 0.00
+
+
+def fmt_signed_score(x: float) -> str:
+    """A change of score in a table, as the summary's ``+0.00;-0.00;0.00``: ``+1.50``, ``-2.00``, ``0.00``."""
+    r = round_half_up(x, 2) + 0.0
+    return f"{r:+.2f}" if r else "0.00"
 
 
 def fmt_pct(x: float | None) -> str:

@@ -58,7 +58,11 @@ def test_district_report_shows_the_new_tables(tmp_path):
     assert "平均得分 90 分" in text  # (95 + 85) / 2
     assert "得分率最低的是效益指标（50.00%）" in text
     level1 = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "一级指标")
-    assert level1.rows == [("产出指标", "3", "100", "87", "87.00%", "2"), ("效益指标", "1", "30", "15", "50.00%", "1")]
+    # as worked out in test_level1_rates_and_grades_by_kind; 分值 and 得分 with 2 decimals, as 汇总 shows scores
+    assert level1.rows == [
+        ("产出指标", "3", "100.00", "87.00", "87.00%", "2"),
+        ("效益指标", "1", "30.00", "15.00", "50.00%", "1"),
+    ]
     kinds = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "评价类型")
     assert kinds.headers == ("评价类型", "优", "良", "合计")
     assert kinds.rows == [("项目支出", "1", "0", "1"), ("部门整体支出", "0", "1", "1")]

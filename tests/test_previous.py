@@ -126,4 +126,5 @@ def test_district_report_compares_with_last_year(years):
     ]
     rises, falls = tables
     assert [r[0] for r in rises.rows] == ["甲单位（甲项目）", "丁区丁单位（丁项目）"]
-    assert falls.rows == [("乙单位（乙项目）", "100", "98", "-2", "优", "优")]
+    # the tables' scores with 2 decimals as in 汇总 (0.00, +0.00;-0.00;0.00): 乙 100 last year, 98 now, 98 − 100 = −2
+    assert falls.rows == [("乙单位（乙项目）", "100.00", "98.00", "-2.00", "优", "优")]

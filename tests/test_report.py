@@ -47,7 +47,14 @@ def test_seed_report_in_markdown(samples):
     )
     assert "全年预算数 2,329.64 万元（预算执行!C2）" in md and "预算执行率 100.00%" in md
     assert "“三公”经费控制率 82.17%（“三公”经费实际支出数 9.86 ÷ “三公”经费预算数 12）" in md
-    assert "| 重点支出安排率 | 4 | 3.2 | 0.8 | 绩效指标!J4 |" in md
+    # scores in the tables with 2 decimals, as the results sheet and the summary show them: 重点支出安排率
+    # (4 分) falls in the ≥80% band → 4 × 80% = 3.2 → 3.20; claimed 4 → 4.00; 4 − 3.2 = 0.80
+    assert "| 重点支出安排率 | 4.00 | 3.20 | 0.80 | 绩效指标!J4 |" in md
+    # 一级指标 table's last row: the points add up to 100, the total is the 95.25 above
+    assert re.search(r"\| 合计 \| 100\.00 \| 95\.25 \|", md)
+    # the rule set as a report names it: no "（默认）" (the tool's default, not the rules') and no file version
+    assert "按“财预〔2013〕53号 部门整体支出”评分规则核定，2022年度部门整体支出绩效自评得分 95.25 分" in md
+    assert "（默认）" not in md and " v1.0" not in md
     # unmet rows: with the unit's own reason and its cell, or a placeholder asking for one
     assert "原因：部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管（绩效指标!K17）" in md
     assert "【请补充：“预算调整率”的偏差原因】" in md
@@ -93,7 +100,7 @@ def test_docx_reads_back(samples, tmp_path):
     assert [t for s, t in heads if s == "Heading 1"] == [*SECTIONS, "附：数据来源"]
     indicators = d.tables[1]
     assert len(indicators.rows) == 1 + 19 and indicators.rows[3].cells[2].text == "重点支出安排率"
-    assert [c.text for c in indicators.rows[3].cells[4:]] == ["87.30%", "4", "3.2", "4"]
+    assert [c.text for c in indicators.rows[3].cells[4:]] == ["87.30%", "4.00", "3.20", "4.00"]  # 4 × 80% = 3.2
     marked = [r for p in d.paragraphs for r in p.runs if r.text.startswith("【请补充")]
     assert len(marked) == 9 and all(r.bold and r.font.highlight_color is not None for r in marked)
     assert d.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋"
@@ -140,7 +147,7 @@ def test_district_report_from_the_summary(samples, tmp_path):
     # a consequence of its error, not a finding)
     section = md.split("## 四、")[1].split("## 五、")[0]
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
-    assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60 | 39.58 | 20.42 | 差 |")
+    assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60.00 | 39.58 | 20.42 | 差 |")
     section = md.split("## 六、")[1]
     assert "待更正 2 份（有错误，退回单位更正后重新评分）：" in section
     assert (

@@ -78,3 +78,20 @@ def test_other_types_keep_their_behaviour() -> None:
     assert round_half_up(math.inf) == math.inf
     assert fmt_num(2.675) == "2.675" and fmt_num(1 / 3) == "0.3333" and fmt_num(95.0) == "95"
     assert percent_fraction(95.125) == 0.95125 and percent_fraction(None) is None
+
+
+def test_scores_in_report_tables_have_two_decimals() -> None:
+    """As the results sheet and 汇总 show scores (0.00; changes +0.00;-0.00;0.00)."""
+    from selfeval_xl.rounding import fmt_score, fmt_signed_score
+
+    assert [fmt_score(x) for x in (9.2, 10.0, 10, 2.675, 99.105, -0.001, float("nan"), None)] == [
+        "9.20",
+        "10.00",
+        "10.00",
+        "2.68",  # 四舍五入, not round()'s 2.67
+        "99.11",
+        "0.00",  # never "-0.00"
+        "",  # a 不适用 row has no score
+        "",
+    ]
+    assert [fmt_signed_score(x) for x in (1.5, -2.0, 0.0, -0.004, 12)] == ["+1.50", "-2.00", "0.00", "0.00", "+12.00"]

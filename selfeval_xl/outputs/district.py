@@ -14,7 +14,7 @@ from selfeval_xl.outputs.district_review import heading, previous_blocks, review
 from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block, todo
 from selfeval_xl.reading import contract as L
-from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
+from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH
 
 TOP = 5
@@ -101,7 +101,7 @@ def draft_district(summary: Path) -> list[Block]:
                     _amount(r.get("全年预算数(万元)")),
                     _amount(r.get("全年执行数(万元)")),
                     fmt_pct(r["预算执行率"] * 100),
-                    fmt_num(r["核定总分"]),
+                    fmt_score(r["核定总分"]),
                 )
                 for r in with_rate[:TOP]
             ],
@@ -119,9 +119,9 @@ def draft_district(summary: Path) -> list[Block]:
                 rows=[
                     (
                         unit_and_project(r),
-                        fmt_num(r.get("申报总分")),
-                        fmt_num(r["核定总分"]),
-                        fmt_num(r["得分差异"]),
+                        fmt_score(r.get("申报总分")),
+                        fmt_score(r["核定总分"]),
+                        fmt_score(r["得分差异"]),
                         str(r.get("等级")),
                     )
                     for r in diffs[:TOP]
@@ -210,8 +210,8 @@ def _by_level1(f: T.DistrictFrames) -> list[Block]:
                 (
                     str(name),
                     str(int(r["指标数"])),
-                    fmt_num(round_half_up(r["分值"])),
-                    fmt_num(round_half_up(r["核定得分"])),
+                    fmt_score(r["分值"]),
+                    fmt_score(r["核定得分"]),
                     fmt_pct(r["得分率"]),
                     str(int(r["未满分"])),
                 )

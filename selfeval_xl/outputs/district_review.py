@@ -8,7 +8,7 @@ from typing import Any
 
 from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block
-from selfeval_xl.rounding import fmt_num, round_half_up
+from selfeval_xl.rounding import fmt_num, fmt_score, fmt_signed_score, round_half_up
 
 TOP = 5
 NUMERALS = "一二三四五六七八九十"
@@ -51,9 +51,9 @@ def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
             rows=[
                 (
                     unit_and_project(r),
-                    fmt_num(r["核定总分"]),
-                    fmt_num(r["复核总分"]),
-                    _signed(m),
+                    fmt_score(r["核定总分"]),
+                    fmt_score(r["复核总分"]),
+                    fmt_signed_score(m),
                     str(r.get("等级") or ""),
                 )
                 for r, m in ranked[:TOP]
@@ -88,9 +88,9 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
         return [
             (
                 unit_and_project(r),
-                fmt_num(r.get("上年核定总分")),
-                fmt_num(round_half_up(r["上年核定总分"] + r["变化"])),
-                _signed(r["变化"]),
+                fmt_score(r.get("上年核定总分")),
+                fmt_score(r["上年核定总分"] + r["变化"]),
+                fmt_signed_score(r["变化"]),
                 str(r.get("上年等级") or ""),
                 str(r.get("等级") or ""),
             )

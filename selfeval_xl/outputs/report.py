@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from selfeval_xl.reading import contract as L
-from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
+from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.scorecard import Scorecard
@@ -128,7 +128,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(Block("h2", "（一）得分情况"))
     claim = card.claimed_total
     verdict = (
-        f"按规则集“{rules.label}”核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，"
+        f"按“{rules.title}”评分规则核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，"
         + (f"经复核为 {fmt_num(card.reviewed_total)} 分，" if card.reviewed_total is not None else "")
         + f"等级为“{card.grade}”。"
     )
@@ -153,8 +153,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         Block(
             "table",
             headers=("一级指标", "分值", "核定得分"),
-            rows=[(name, fmt_num(p), fmt_num(s)) for name, p, s in card.subtotals]
-            + [("合计", fmt_num(sum(p for _, p, _ in card.subtotals)), fmt_num(card.total))],
+            rows=[(name, fmt_score(p), fmt_score(s)) for name, p, s in card.subtotals]
+            + [("合计", fmt_score(sum(p for _, p, _ in card.subtotals)), fmt_score(card.total))],
         )
     )
     out += _budget(card, cite)
@@ -174,7 +174,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         Block(
             "table",
             headers=("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分"),
-            widths=(1.6, 2.0, 3.2, 2.1, 2.5, 1.2, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width
+            widths=(1.6, 2.0, 2.9, 2.1, 2.5, 1.5, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width; 10.00 fits 1.5
             rows=[
                 (
                     r.level1,
@@ -182,9 +182,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                     r.name,
                     r.target_text,
                     r.actual_text.split("（")[0],  # the formula and its inputs are in 三、
-                    fmt_num(r.points),
-                    fmt_num(r.score),
-                    fmt_num(r.claimed),
+                    fmt_score(r.points),
+                    fmt_score(r.score),
+                    fmt_score(r.claimed),
                 )
                 for r in card.records
             ],
@@ -255,9 +255,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                 rows=[
                     (
                         r.name,
-                        fmt_num(r.claimed),
-                        fmt_num(r.score),
-                        fmt_num(r.diff),
+                        fmt_score(r.claimed),
+                        fmt_score(r.score),
+                        fmt_score(r.diff),
                         f"{data.sheet(L.SHEET_INDICATORS)}!{data.indicator_cell(r.row, L.I_CLAIMED)}",
                     )
                     for r in diffs

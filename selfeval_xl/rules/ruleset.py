@@ -210,6 +210,12 @@ class RuleSet:
     def label(self) -> str:
         return f"{self.name} v{self.version}"
 
+    @property
+    def title(self) -> str:
+        """The rule set's name as a report names it: without "（默认）", which is this tool's
+        choice of a default and no part of the rules, and without the rule file's version."""
+        return self.name.removesuffix("（默认）").strip()
+
     def band(self, key: str) -> Band:
         return self._bands_by_key[key]
 
