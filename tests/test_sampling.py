@@ -162,3 +162,23 @@ def test_not_a_summary_is_a_usage_error(make_workbook, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["sample", str(path)])
     assert result.exit_code == 2 and "找不到" in result.output
+
+
+def test_list_links_each_file_as_the_summary_does(make_workbook, tmp_path, monkeypatch):
+    """The list's 文件 column links each scored file, as 汇总's 文件 column does, relative to the list's own
+    folder: scored with --out-dir 副本, 收件/子/乙.xlsx was written to 副本/子/乙.xlsx, so a list beside
+    汇总.xlsx links 副本\\子\\乙.xlsx and one in 名单/ links ..\\副本\\子\\乙.xlsx (Excel writes "\\")."""
+    folder = tmp_path / "收件"
+    (folder / "子").mkdir(parents=True)
+    make_workbook("收件/甲.xlsx", info={"项目名称": "甲项目"})
+    make_workbook("收件/子/乙.xlsx", info={"项目名称": "乙项目"})
+    run_batch([folder], BatchOptions(summary=tmp_path / "汇总.xlsx", out_dir=tmp_path / "副本"))
+    monkeypatch.chdir(tmp_path)
+    for out, up in (("抽查名单.xlsx", ""), ("名单/抽查名单.xlsx", "..\\")):
+        result = CliRunner().invoke(cli, ["sample", "汇总.xlsx", "--rate", "1", "--seed", "0", "-o", out])
+        assert result.exit_code == 0, result.output
+        ws = openpyxl.load_workbook(tmp_path / out)[L.S_SAMPLE]
+        links = {ws.cell(r, 2).value: ws.cell(r, 2).hyperlink.target for r in range(2, ws.max_row + 1)}
+        assert links == {"甲.xlsx": f"{up}副本\\甲.xlsx", "子/乙.xlsx": f"{up}副本\\子\\乙.xlsx"}
+        for target in links.values():  # and they reach the scored copies
+            assert ((tmp_path / out).parent / target.replace("\\", "/")).resolve().is_file()

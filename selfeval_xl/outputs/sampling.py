@@ -9,6 +9,7 @@ unit first. Every pick says why it was picked."""
 from __future__ import annotations
 
 import math
+import os
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxw
 from selfeval_xl.outputs.summary_xlsx import close_workbook
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.layouts import has_own_sheets
-from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
+from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table
 from selfeval_xl.rounding import fmt_num, round_half_up
 
 if TYPE_CHECKING:
@@ -159,11 +160,15 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         "状态",
     )
     fmts = (top, wrap, top, wrap, wrap, top, amount, num, num, num, top, top)
+    link = wb.add_format({"font_color": "#0563C1", "underline": 1, "text_wrap": True, "valign": "top"})
+    links = _links_from(summary, out)
     ws.set_row(0, 32)
     for i, p in enumerate(sample.picks, start=1):
         ws.write_number(i, 0, i, top)
         for c, key in enumerate(fields, start=1):
             _put(ws, i, c, p.row.get(key), fmts[c])
+        if (target := links.get(str(p.row.get("文件")))) is not None:  # as 汇总's 文件 column
+            ws.write_url(i, 1, "external:" + target, link, string=clean_text(str(p.row["文件"])))
         reasons = "；".join(p.reasons)
         ws.write_string(i, len(fields) + 1, reasons, wrap)
         texts = [(p.row.get(k), widths[c]) for c, k in enumerate(fields, start=1) if fmts[c] is wrap]
@@ -194,6 +199,20 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         notes.write_string(r, 1, value, wrap)
     print_xlsxwriter(notes, (14, 90), footer_text(L.S_SAMPLE, L.S_SAMPLE_NOTES))
     close_workbook(wb)  # a full disk: the OSError, not XlsxWriter's wrapper
+
+
+def _links_from(summary: Path, out: Path) -> dict[str, str]:
+    """汇总's links to the scored files, made relative to the list's folder (the same targets when
+    the list is beside the summary, as by default)."""
+    here, there = os.path.abspath(summary.parent), os.path.abspath(out.parent)
+    links = {}
+    for text, target in file_links(summary).items():
+        full = os.path.normpath(os.path.join(here, target))
+        try:
+            links[text] = os.path.relpath(full, there)
+        except ValueError:  # another drive on Windows
+            links[text] = full
+    return links
 
 
 def _lines(text: str, width: float) -> int:

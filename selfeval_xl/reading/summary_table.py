@@ -4,9 +4,13 @@ normalised header, rows below the header are kept as they are (``dtype=object``)
 
 from __future__ import annotations
 
+import posixpath
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
+from selfeval_xl.errors import SelfevalError
 from selfeval_xl.reading import contract as L
 
 if TYPE_CHECKING:
@@ -53,3 +57,45 @@ def column(table: pd.DataFrame, header: str) -> pd.Series:
     import pandas as pd
 
     return table[header] if header in table.columns else pd.Series([None] * len(table), index=table.index, dtype=object)
+
+
+_REF = re.compile(r"([A-Z]{1,3})(\d+)")
+
+
+def file_links(path: Path) -> dict[str, str]:
+    """The links of a summary's 汇总 sheet to the scored files, by the text of the linked cell (the
+    文件 column): each target as a relative or absolute file path (``out/子/甲.xlsx``), relative to
+    the summary's folder as 汇总 writes it. Empty when the sheet has no such links or cannot be read
+    (an edited summary still samples, only without links)."""
+    from selfeval_xl.ooxml.grid import col_index
+    from selfeval_xl.ooxml.sheet_cells import local_name
+    from selfeval_xl.ooxml.xlsx_book import XlsxBook
+
+    try:
+        xb = XlsxBook(path, path.name)
+        book = xb.book()
+        part = xb.targets.get(L.S_SUMMARY)
+        if part is None:
+            return {}
+        rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        if rels not in xb.names:
+            return {}
+        external = {e.get("Id"): e.get("Target") or "" for e in xb.xml(rels) if e.get("TargetMode") == "External"}
+        grid = book.sheet(L.S_SUMMARY)
+        out: dict[str, str] = {}
+        for e in xb.xml(part).iter():
+            if local_name(e.tag) != "hyperlink":
+                continue
+            rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), None)
+            m = _REF.fullmatch(e.get("ref") or "")
+            target = external.get(rid)
+            if not target or m is None:
+                continue
+            text = grid.value(int(m.group(2)), col_index(m.group(1)))
+            if isinstance(text, str) and text:
+                # as Excel writes a file link: "\" for "/", %-escapes, a "#" taken apart as the location
+                anchor = e.get("location")
+                out[text] = unquote(target).replace("\\", "/") + (f"#{anchor}" if anchor else "")
+        return out
+    except SelfevalError:
+        return {}
