@@ -266,3 +266,18 @@ def test_streamed_sheets_are_compressed(inbox, tmp_path):
     run_batch([inbox], BatchOptions(write_back=False, summary=summary))
     with zipfile.ZipFile(summary) as zf:
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zf.infolist())
+
+
+def test_file_link_with_hash_and_spaces_reaches_the_file(make_workbook, tmp_path):
+    """A file named 甲#2 [副本] 100%.xlsx: 汇总's link is escaped as Excel escapes file links — "#" as %23
+    (XlsxWriter took it for a place inside the file: the link pointed at “甲” with location “2 …”),
+    " " %20, "[" %5b, "]" %5d, "%" %25 — and the sample list reads it back to the file's name."""
+    from selfeval_xl.reading.summary_table import file_links
+
+    name = "甲#2 [副本] 100%.xlsx"
+    (tmp_path / "收件").mkdir()
+    make_workbook(f"收件/{name}")
+    run_batch([tmp_path / "收件"], BatchOptions(summary=tmp_path / "汇总.xlsx", write_back=False))
+    link = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_SUMMARY]["T2"].hyperlink
+    assert (link.target, link.location) == ("收件\\甲%232%20%5b副本%5d%20100%25.xlsx", None)
+    assert file_links(tmp_path / "汇总.xlsx") == {name: f"收件/{name}"}

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
-from selfeval_xl.outputs.summary_xlsx import close_workbook
+from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.layouts import has_own_sheets
 from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table
@@ -168,7 +168,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         for c, key in enumerate(fields, start=1):
             _put(ws, i, c, p.row.get(key), fmts[c])
         if (target := links.get(str(p.row.get("文件")))) is not None:  # as 汇总's 文件 column
-            ws.write_url(i, 1, "external:" + target, link, string=clean_text(str(p.row["文件"])))
+            ws.write_url(i, 1, file_url(target), link, string=clean_text(str(p.row["文件"])))
         reasons = "；".join(p.reasons)
         ws.write_string(i, len(fields) + 1, reasons, wrap)
         texts = [(p.row.get(k), widths[c]) for c, k in enumerate(fields, start=1) if fmts[c] is wrap]

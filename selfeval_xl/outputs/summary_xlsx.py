@@ -103,7 +103,7 @@ class SummaryBook:
 
     def link(self, ws: Any, r: int, c: int, target: str, text: str, fmt: Any) -> None:
         """A link to a file, relative to the summary's folder."""
-        ws.write_url(r, c, "external:" + target, fmt, string=clean_text(text))
+        ws.write_url(r, c, file_url(target), fmt, string=clean_text(text))
 
     @staticmethod
     def filter(ws: Any, last_row: int, ncols: int) -> None:
@@ -123,6 +123,20 @@ class SummaryBook:
         """Write the workbook. A full disk or a vanished folder comes out as the OSError it is
         (XlsxWriter wraps it in its own FileCreateError, which the batch would not expect)."""
         close_workbook(self.wb)
+
+
+# Excel's escapes in a file link, as XlsxWriter makes them ("%" first), and "#": left alone, XlsxWriter
+# takes it for the start of a place inside the file, so that a link to 甲#2.xlsx opened 甲 (or nothing)
+_URL_ESCAPES = (("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"), ("[", "%5b"), ("]", "%5d"))
+_URL_ESCAPES += (("^", "%5e"), ("`", "%60"), ("{", "%7b"), ("}", "%7d"), ("#", "%23"))
+
+
+def file_url(target: str) -> str:
+    """XlsxWriter's ``external:`` URL for a file path (relative or absolute), escaped here: XlsxWriter
+    leaves a URL with any %-escape in it as it is, so it is escaped once, completely."""
+    for ch, code in _URL_ESCAPES:
+        target = target.replace(ch, code)
+    return "external:" + target
 
 
 def close_workbook(wb: Any) -> None:
