@@ -127,8 +127,10 @@ class SummaryBook:
 
 # Excel's escapes in a file link, as XlsxWriter makes them ("%" first), and "#": left alone, XlsxWriter
 # takes it for the start of a place inside the file, so that a link to 甲#2.xlsx opened 甲 (or nothing)
-_URL_ESCAPES = (("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"), ("[", "%5b"), ("]", "%5d"))
-_URL_ESCAPES += (("^", "%5e"), ("`", "%60"), ("{", "%7b"), ("}", "%7d"), ("#", "%23"))
+_URL_ESCAPES: tuple[tuple[str, str], ...] = (
+    *(("%", "%25"), ('"', "%22"), (" ", "%20"), ("<", "%3c"), (">", "%3e"), ("[", "%5b"), ("]", "%5d")),
+    *(("^", "%5e"), ("`", "%60"), ("{", "%7b"), ("}", "%7d"), ("#", "%23")),
+)
 
 
 def file_url(target: str) -> str:
