@@ -35,6 +35,7 @@ def test_bench_pipeline_runs_and_prints_every_figure():
         "start-up: selfeval --version",
         "selfeval score --jobs 1",
         "selfeval score --jobs 2",
+        "selfeval score again -j 1",
         "per core:",
         "== summary",
         "projection: 100,000 workbooks on 16 cores",
