@@ -3,12 +3,11 @@ Lines, the closing lines, and SIGTERM/SIGHUP unwound like Ctrl-C. Used by ``self
 
 from __future__ import annotations
 
-import contextlib
 import json
 import signal
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -19,6 +18,7 @@ from selfeval_xl.commands.common import NOTHING_FOUND, closing, echo_others, fil
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import Problem
 from selfeval_xl.outputs.writeback import lock_file
+from selfeval_xl.stopping import STOP_SIGNALS, Stopped, handling, raise_stopped
 
 
 class Progress:
@@ -45,32 +45,6 @@ class Progress:
         if self.on and self.total:
             sys.stderr.write("\r\x1b[K")
             sys.stderr.flush()
-
-
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: unwound like Ctrl-C (temp files removed, workers stopped)."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _stop_signals() -> Iterator[None]:
-    def stop(signum: int, frame: object) -> None:
-        raise _Stopped(signum)
-
-    wanted = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
-    try:
-        old = {s: signal.signal(s, stop) for s in wanted}
-    except ValueError:  # not the main thread (a library caller): leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
 
 
 def score_and_report(paths: Iterable[Path], options: BatchOptions, as_json: bool, verbose: bool) -> BatchResult:
@@ -126,9 +100,9 @@ def score_and_report(paths: Iterable[Path], options: BatchOptions, as_json: bool
     # so do the per-file lines: a duplicate's warning counts in its line as in its workbook
     lines_text = tempfile.TemporaryFile("w+", encoding="utf-8")
     try:
-        with _stop_signals():
+        with handling(dict.fromkeys(STOP_SIGNALS, raise_stopped)):
             result = run_batch(paths, options, on_start=progress.start, on_outcome=report)
-    except _Stopped as exc:
+    except Stopped as exc:
         # the Ctrl-C path (no summary, no half-written file), with the shell's exit code 128+N
         progress.clear()
         echo_lines({})

@@ -16,6 +16,7 @@ from types import FrameType
 
 import uvicorn
 
+from selfeval_xl.stopping import Handler, handling, raise_stopped
 from selfeval_xl.web.app import create_app
 from selfeval_xl.web.guard import allowed_hosts
 from selfeval_xl.web.jobs import Registry
@@ -97,10 +98,6 @@ def serve(
         say("评分网页已停止，临时文件已删除。")
 
 
-class _Stopped(KeyboardInterrupt):
-    """SIGTERM (``kill``) or SIGHUP (the terminal window closed): the server ends as on Ctrl-C."""
-
-
 @contextlib.contextmanager
 def _stop_signals(server: uvicorn.Server) -> Iterator[None]:
     """End on SIGTERM and SIGHUP as on Ctrl-C: the closing line, the temporary folders removed, exit 0.
@@ -111,25 +108,14 @@ def _stop_signals(server: uvicorn.Server) -> Iterator[None]:
     kills the process and leaves the uploads in the temporary folder), asks uvicorn for the same
     shutdown as SIGTERM."""
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise _Stopped(signum)
-
     def hang_up(signum: int, frame: FrameType | None) -> None:
         server.handle_exit(signal.SIGTERM, frame)
 
-    handlers: dict[int, Callable[[int, FrameType | None], None]] = {signal.SIGTERM: stop}
+    handlers: dict[int, Handler] = {signal.SIGTERM: raise_stopped}
     if hasattr(signal, "SIGHUP"):
         handlers[signal.SIGHUP] = hang_up
-    try:
-        old = {s: signal.signal(s, h) for s, h in handlers.items()}
-    except ValueError:  # not the main thread (a library caller): leave signals alone
+    with handling(handlers):
         yield
-        return
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def _open_when_ready(server: uvicorn.Server, url: str) -> None:
