@@ -309,6 +309,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
                     value = shared[int(v_text)]
                 except IndexError:
                     continue
+            elif t == b"inlineStr" and is_open:  # what _typed_value gives an inline string
+                value = _text(inline)
             else:
                 value = _typed_value(
                     t.decode() if t else "n",
