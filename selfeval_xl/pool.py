@@ -136,6 +136,7 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
     watchdog.start()
     _limit_memory()
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (``_Worker``)
         while True:
             task = conn.recv()
             if task is None:
@@ -169,11 +170,22 @@ def _death(task: Task, exitcode: int | None) -> FileOutcome:
     return _failed(path, display, "internal-error", detail=detail)
 
 
+# Ctrl-C, kill and a closed terminal: held back while a worker is forked (the child would otherwise
+# run this process's handler in the middle of Python's after-fork work, printing a traceback to the
+# user's terminal when a run is stopped just as its workers start); let through once the child has
+# its own handlers (``_worker``) and, in this process, as soon as the child exists
+_HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
+
+
 class _Worker:
     def __init__(self, ctx: mp.context.ForkContext, process: Process):
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), process), daemon=True)
-        self.proc.start()
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+        try:
+            self.proc.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child.close()
         self.queued: collections.deque[Task] = collections.deque()
 
