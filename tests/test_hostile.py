@@ -159,12 +159,18 @@ def copies(folder: Path, template: Path, n: int, stem: str = "正常") -> list[P
     """``n`` good workbooks, each its own submission (项目名称 ends in its number: the same
     submission twice would be a duplicate, warned and written twice)."""
     first = good(folder, f"{stem}00.xlsx", template)
-    project = BASE_INFO["项目名称"].encode()
+    # openpyxl writes each CJK character of the name as a character reference
+    project = "".join(f"&#{ord(c)};" for c in BASE_INFO["项目名称"]).encode()
     out = [first]
     for i in range(1, n):
         out.append(folder / f"{stem}{i:02d}.xlsx")
         shutil.copy(first, out[-1])
-        patch(out[-1], "xl/worksheets/sheet2.xml", lambda xml, i=i: xml.replace(project, project + b"%d" % i))
+
+        def numbered(xml: bytes, i: int = i) -> bytes:
+            assert project in xml, "the copy would be a duplicate"
+            return xml.replace(project, project + b"%d" % i)
+
+        patch(out[-1], "xl/worksheets/sheet2.xml", numbered)
     return out
 
 
@@ -282,7 +288,7 @@ def test_workers_die_with_a_killed_parent_and_the_next_run_cleans_up(tmp_path, t
 
     folder = tmp_path / "收件箱"
     folder.mkdir()
-    copies(folder, template_path, 40)
+    copies(folder, template_path, 150)  # still scoring when killed (~2 s of work)
     proc = _start_batch(folder, tmp_path / "汇总.xlsx")
     try:
         proc.kill()  # kill -9: no chance to clean up
@@ -323,7 +329,7 @@ def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum
 
     folder = tmp_path / "收件箱"
     folder.mkdir()
-    copies(folder, template_path, 40)
+    copies(folder, template_path, 150)  # still scoring when stopped (~2 s of work)
     proc = _start_batch(folder, tmp_path / "汇总.xlsx")
     sig = getattr(signal, signum)
     try:
