@@ -120,13 +120,20 @@ def scratch_dir(beside: Path) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs. A zombie does not: a killed run's workers stay zombies
+    where nothing reaps orphans (a container whose first process is not an init), and their
+    temp files would never be removed."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # someone else's process
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:  # Linux: "pid (name) state ..."
+            return fh.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:
+        return True  # no /proc (macOS): kill(pid, 0) is all there is
 
 
 def remove_stale(folders: set[Path]) -> int:

@@ -323,6 +323,32 @@ def _dead_pid() -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_zombie_writers_temp_file_is_removed(tmp_path):
+    # a killed run's worker that nothing reaps (a container whose first process is no init) is a
+    # zombie: kill(pid, 0) still finds it, but it writes nothing any more
+    import subprocess
+    import time
+
+    from selfeval_xl._fs import remove_stale
+
+    child = subprocess.Popen(["true"])  # not waited for: a zombie once it exits
+    stat = Path(f"/proc/{child.pid}/stat")
+    deadline = time.monotonic() + 10
+    while stat.read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    try:
+        left = tmp_path / f".正常00.{child.pid}.abcd1234.tmp.xlsx"
+        left.write_bytes(b"PK half")
+        live = tmp_path / f".正常01.{os.getpid()}.abcd1234.tmp.xlsx"
+        live.write_bytes(b"PK still writing")
+        assert remove_stale({tmp_path}) == 1
+        assert not left.exists() and live.exists()
+    finally:
+        child.wait()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 @pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP"])
 def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum):
     import signal
