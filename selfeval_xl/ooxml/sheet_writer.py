@@ -42,6 +42,7 @@ from selfeval_xl.ooxml.zip_package import (
     WORKBOOK_RELS,
     Package,
     blank_package,
+    rels_part,
 )
 
 # what the write paths import from here (the pieces live in the modules named above)
@@ -240,7 +241,7 @@ def _bookkeeping(pkg: Package, name: str, spec: SheetSpec) -> _Book:
         if typ.rsplit("/", 1)[-1] != "worksheet":
             raise PackageError(f"工作簿中已有名为“{name}”的图表或其他类型工作表，请改名后重试")
         part = _part_of(target)
-        sheet_rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        sheet_rels = rels_part(part)
         if sheet_rels in pkg.parts:
             dropped.add(sheet_rels)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import posixpath
 import re
 import struct
 import zipfile
@@ -19,6 +20,14 @@ from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 
 WORKBOOK = "xl/workbook.xml"
 WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def rels_part(part: str) -> str:
+    """The relationships part of ``part`` (``xl/worksheets/sheet1.xml`` →
+    ``xl/worksheets/_rels/sheet1.xml.rels``)."""
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
 CONTENT_TYPES = "[Content_Types].xml"
 APP = "docProps/app.xml"
 BOOKKEEPING_PARTS = (WORKBOOK, WORKBOOK_RELS, CONTENT_TYPES, APP)  # plus the styles part

@@ -4,7 +4,6 @@ normalised header, rows below the header are kept as they are (``dtype=object``)
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +69,7 @@ def file_links(path: Path) -> dict[str, str]:
     from selfeval_xl.ooxml.grid import col_index
     from selfeval_xl.ooxml.sheet_cells import local_name
     from selfeval_xl.ooxml.xlsx_book import XlsxBook
+    from selfeval_xl.ooxml.zip_package import rels_part
 
     try:
         xb = XlsxBook(path, path.name)
@@ -77,7 +77,7 @@ def file_links(path: Path) -> dict[str, str]:
         part = xb.targets.get(L.S_SUMMARY)
         if part is None:
             return {}
-        rels = posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+        rels = rels_part(part)
         if rels not in xb.names:
             return {}
         external = {e.get("Id"): e.get("Target") or "" for e in xb.xml(rels) if e.get("TargetMode") == "External"}
