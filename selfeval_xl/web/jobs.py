@@ -20,6 +20,7 @@ from selfeval_xl._fs import atomic_write, os_reason
 from selfeval_xl.batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
+from selfeval_xl.rounding import fmt_score
 from selfeval_xl.scoring.verdict import (
     BLANK,
     NEEDS_CORRECTION,
@@ -48,8 +49,8 @@ class NotAvailable(Exception):
 
 
 def _two(score: float | None) -> str | None:
-    """A total as the CLI prints it: two decimals (None stays None)."""
-    return None if score is None else f"{score:.2f}"
+    """A total as the CLI and the reports print it (``fmt_score``: two decimals); None stays None."""
+    return None if score is None else fmt_score(score)
 
 
 @dataclass
