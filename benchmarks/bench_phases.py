@@ -48,7 +48,6 @@ PHASES = (
     ("selfeval_xl.batch", "render", "summary rows rendered (worker side)"),
     ("selfeval_xl.outputs.summary", "SummaryWriter.add", "summary: add a workbook (parent side)"),
     ("selfeval_xl.outputs.summary", "SummaryWriter.close", "summary: write the workbook at the end"),
-    ("selfeval_xl.batch", "_rewrite", "duplicates found at the end, rewritten"),
 )
 
 
