@@ -49,3 +49,15 @@ def test_shipped_templates_match_what_selfeval_writes(fresh):
         assert _shape(ROOT / "workbook_templates" / name) == _shape(made), (
             f"workbook_templates/{name} is stale: run python scripts/make_templates.py"
         )
+
+
+def test_guide_names_the_rule_set_as_people_do(fresh):
+    """说明 names the rule set as the rules call it: "（默认）" is this tool's choice of a default
+    and "v1.0" the rule file's revision, neither of which an accountant filling the form needs."""
+    for name, path in fresh.items():
+        guide = openpyxl.load_workbook(path)["说明"]
+        lines = [
+            c.value for row in guide.iter_rows() for c in row if isinstance(c.value, str) and "规则集：" in c.value
+        ]
+        assert len(lines) == 1, name
+        assert "（默认）" not in lines[0] and " v" not in lines[0], lines[0]

@@ -48,7 +48,7 @@ def _points_line(rules: RuleSet) -> str:
         else [f"{rules.budget_indicator} {rules.budget_points:g}"]
     )
     parts += [f"{lv.name} {lv.points:g}" for lv in rules.level1]
-    return f"7. 分值合计应为 {rules.total_points:g}：{' + '.join(parts)}（规则集：{rules.label}）。"
+    return f"7. 分值合计应为 {rules.total_points:g}：{' + '.join(parts)}（规则集：{rules.title}）。"
 
 
 def guide_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> None:
