@@ -281,3 +281,50 @@ def test_file_link_with_hash_and_spaces_reaches_the_file(make_workbook, tmp_path
     link = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_SUMMARY]["T2"].hyperlink
     assert (link.target, link.location) == ("收件\\甲%232%20%5b副本%5d%20100%25.xlsx", None)
     assert file_links(tmp_path / "汇总.xlsx") == {name: f"收件/{name}"}
+
+
+def test_file_links_are_the_targets_xlsxwriter_makes(tmp_path):
+    """汇总's rows (and their links) are written without XlsxWriter since issue 17: each link's
+    target must be what XlsxWriter's write_url makes of the same file_url, which Excel, WPS and
+    LibreOffice open (relative with backslashes, file:/// before an absolute path, escaped once)."""
+    import re
+    import zipfile
+
+    import xlsxwriter
+
+    from selfeval_xl.outputs.summary_sheet import link_target
+    from selfeval_xl.outputs.summary_xlsx import file_url
+
+    targets = [
+        "a.xlsx",
+        "./b.xlsx",
+        "../收件箱/甲 #2 [终].xlsx",
+        "50%{x}.xlsx",
+        "/srv/submissions/乙.xlsx",
+        "C:/Users/财务/丙.xlsx",
+        "//server/share/丁.xlsx",
+    ]
+    book = xlsxwriter.Workbook(str(tmp_path / "links.xlsx"))
+    ws = book.add_worksheet()
+    for r, target in enumerate(targets):
+        ws.write_url(r, 0, file_url(target), string=target)
+    book.close()
+    rels = zipfile.ZipFile(tmp_path / "links.xlsx").read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    made = [t.replace("&amp;", "&") for t in re.findall(r'Target="([^"]*)"', rels)]
+    assert made == [link_target(t) for t in targets]
+
+
+def test_files_past_excels_link_limit_are_named_without_a_link(inbox, tmp_path, monkeypatch):
+    """Excel keeps at most 65,530 hyperlinks a sheet; past them (2 here) a file's name is still
+    written, as plain text (XlsxWriter used to drop the cell with a warning on the console)."""
+    from selfeval_xl.outputs import summary_sheet
+
+    monkeypatch.setattr(summary_sheet, "MAX_LINKS", 2)
+    summary = tmp_path / "汇总.xlsx"
+    run_batch([inbox], BatchOptions(write_back=False, summary=summary))
+    ws = openpyxl.load_workbook(summary)[L.S_SUMMARY]
+    file_col = [c.value for c in ws[1]].index("文件") + 1
+    cells = [ws.cell(r, file_col) for r in range(2, 6)]  # a, b, c, d scored (坏 is in 未评分文件)
+    assert sorted(c.value for c in cells) == ["a.xlsx", "b.xlsx", "c.xlsx", "乡镇/d.xlsx"]
+    assert [c.hyperlink is not None for c in cells] == [True, True, False, False]
+    assert [c.font.u for c in cells] == ["single", "single", None, None]

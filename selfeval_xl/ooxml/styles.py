@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from html import unescape
 from typing import NamedTuple
 
 from selfeval_xl.ooxml.recent import Recent
@@ -25,6 +26,8 @@ class Style(NamedTuple):
     size: float | None = None  # font size in points; None = the workbook's default
     border: bool = False  # thin lines all round (printed tables; gridlines do not print)
     locked: bool = True  # False: editable even when the sheet is protected (a reviewer's cells)
+    num_code: str | None = None  # a number format of its own (its code), instead of ``num_fmt``
+    top_thick: bool = False  # a thick line above (the first row of a group), no other lines
 
 
 class _List:
@@ -131,10 +134,7 @@ class StyleSheet:
     def _intern(self, list_name: str, tag: str, item: str, before: str | None = None) -> int:
         """Index of ``item`` in the ``list_name`` list, appending it (and fixing ``count``) if
         absent. A missing list is created before the ``before`` element."""
-        found = self._lists.get(list_name)
-        if found is None:
-            m, present, anchor, index = self._read.list(list_name, tag, before)
-            found = self._lists[list_name] = _List(list_name, m, present, anchor, index)
+        found = self._list(list_name, tag, before)
         at = found.index.get(item)
         if at is None:
             at = found.new.get(item)
@@ -142,6 +142,13 @@ class StyleSheet:
                 at = found.new[item] = len(found.present) + len(found.added)
                 found.added.append(item)
         return at
+
+    def _list(self, list_name: str, tag: str, before: str | None = None) -> _List:
+        found = self._lists.get(list_name)
+        if found is None:
+            m, present, anchor, index = self._read.list(list_name, tag, before)
+            found = self._lists[list_name] = _List(list_name, m, present, anchor, index)
+        return found
 
     def _settle(self) -> None:
         """Intern the styles given an index from memory, as ``id`` would have (the same indices)."""
@@ -210,7 +217,25 @@ class StyleSheet:
         font_id = self._intern("fonts", "font", font) if font else 0
         fill_id = self._intern("fills", "fill", fill) if fill else 0
         border_id = self._intern("borders", "border", border) if border else 0
-        return self._intern("cellXfs", "xf", _xf(s, self.p, font_id, fill_id, border_id), before="cellStyles")
+        num_id = self._num_fmt_id(s.num_code) if s.num_code else s.num_fmt
+        xf = _xf(s, self.p, num_id, font_id, fill_id, border_id)
+        return self._intern("cellXfs", "xf", xf, before="cellStyles")
+
+    def _num_fmt_id(self, code: str) -> int:
+        """The ``numFmtId`` of a format code: the one styles.xml has for it, or the next free id
+        from 164 (the first that is not built in), added."""
+        lst = self._list("numFmts", "numFmt", before="fonts")
+        ids = [164 - 1]
+        for item in (*lst.present, *lst.added):
+            m = _NUM_FMT.search(item)
+            if m is None:
+                continue
+            if unescape(m.group(2) if m.group(2) is not None else m.group(3)) == code:
+                return int(m.group(1))
+            ids.append(int(m.group(1)))
+        num_id = max(ids) + 1
+        self._intern("numFmts", "numFmt", f'<{self.p}numFmt numFmtId="{num_id}" formatCode={quoteattr(code)}/>')
+        return num_id
 
 
 @functools.lru_cache(maxsize=256)
@@ -241,12 +266,18 @@ def _entries(s: Style, p: str, size: str, font_name: str) -> tuple[str, str, str
             f'<{p}{e} style="thin"><{p}color auto="1"/></{p}{e}>' for e in ("left", "right", "top", "bottom")
         )
         border = f"<{p}border>{side}<{p}diagonal/></{p}border>"
+    elif s.top_thick:
+        top = f'<{p}top style="thick"><{p}color auto="1"/></{p}top>'
+        border = f"<{p}border><{p}left/><{p}right/>{top}<{p}bottom/><{p}diagonal/></{p}border>"
     return font, fill, border
 
 
+_NUM_FMT = re.compile(r"""numFmtId="(\d+)"\s+formatCode=(?:"([^"]*)"|'([^']*)')""")
+
+
 @functools.lru_cache(maxsize=1024)
-def _xf(s: Style, p: str, font_id: int, fill_id: int, border_id: int) -> str:
-    """The ``cellXfs`` entry of ``s`` with its font, fill and border indices."""
+def _xf(s: Style, p: str, num_id: int, font_id: int, fill_id: int, border_id: int) -> str:
+    """The ``cellXfs`` entry of ``s`` with its number format id and font, fill and border indices."""
     # every cell top-aligned, so numbers line up with wrapped text in the same row
     align = (
         f"<{p}alignment"
@@ -256,8 +287,8 @@ def _xf(s: Style, p: str, font_id: int, fill_id: int, border_id: int) -> str:
         + "/>"
     )
     return (
-        f'<{p}xf numFmtId="{s.num_fmt}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
-        + (' applyNumberFormat="1"' if s.num_fmt else "")
+        f'<{p}xf numFmtId="{num_id}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
+        + (' applyNumberFormat="1"' if num_id else "")
         + (' applyFont="1"' if font_id else "")
         + (' applyFill="1"' if fill_id else "")
         + (' applyBorder="1"' if border_id else "")

@@ -5,8 +5,10 @@ Long sheets (指标明细, 问题清单) are streamed: their rows arrive rendere
 to temp files, spliced into the finished workbook at the end (``summary_stream``), so memory
 does not grow with the indicator count and a cell costs ~1 µs here instead of ~15 through
 XlsxWriter (SPEC §8). Only one short row per workbook is kept for 汇总, which must be sorted by
-score before it is written. The short sheets go through XlsxWriter (``summary_xlsx``); every
-input text goes in as text: a cell that reads ``=HYPERLINK(...)`` arrives as that literal text.
+score before it is written: its rows are written by the same row writer when the streams are
+spliced (``summary_sheet``), XlsxWriter making the sheet around them. The short sheets go
+through XlsxWriter (``summary_xlsx``); every input text goes in as text: a cell that reads
+``=HYPERLINK(...)`` arrives as that literal text.
 """
 
 from __future__ import annotations
@@ -233,7 +235,9 @@ class SummaryWriter:
         the spill CSV (if any) into place."""
         book, title = self.book, self._title()
         note = f"指标明细超过 Excel 行数上限，超出部分见 {self.csv_path.name}" if self.csv_path is not None else ""
-        write_summary_sheet(book, self.ws_summary, self.rows, self.levels, self.grades, title, self.previous, note)
+        table = write_summary_sheet(
+            book, self.ws_summary, self.rows, self.levels, self.grades, title, self.previous, note
+        )
         write_grades_sheet(book, self.ws_grades, self.rows, self.grades, title)
         for ws, sheet, headers, last in (
             (self.ws_detail, L.S_DETAIL, L.DETAIL_HEADERS, self.n_detail),
@@ -244,7 +248,10 @@ class SummaryWriter:
             book.filter(ws, last, len(headers))
         self.spill.close()
         book.close()
-        splice(self.tmp, {L.S_DETAIL: self.detail, L.S_PROBLEMS: self.problems})
+        ranked = RowStream(self.scratch / "rows", "summary", table.ncols)
+        splice(
+            self.tmp, {L.S_DETAIL: self.detail, L.S_PROBLEMS: self.problems, L.S_SUMMARY: ranked}, {L.S_SUMMARY: table}
+        )
         self.spill.commit()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

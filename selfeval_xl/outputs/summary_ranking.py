@@ -8,6 +8,7 @@ from typing import Any
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.previous_year import NO_RECORD, PREV_HEADERS, PreviousYear, match
 from selfeval_xl.outputs.summary_rows import CAP_NUM, CAP_TEXT, CAPS
+from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.outputs.summary_xlsx import SummaryBook
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import round_half_up
@@ -64,11 +65,13 @@ def write_summary_sheet(
     title: str,
     previous: PreviousYear | None = None,
     note: str = "",
-) -> None:
+) -> SheetRows:
     """汇总: graded files ranked by their final total (复核总分 where present, else 核定总分),
     then 待复核, 待更正 and 未填写, each group set apart by a thick line and unranked
     (SPEC §4.2). No separator rows: every row below the header is one workbook, so the
-    sheet still filters, sorts and pivots. ``note`` goes two rows below the table."""
+    sheet still filters, sorts and pivots. ``note`` goes two rows below the table. The
+    sheet's header, widths and page go to ``ws``; its rows come back, for the splice to write
+    (``summary_sheet``)."""
     prev_headers = PREV_HEADERS if previous is not None else ()
     headers = [
         *L.SUMMARY_LEAD,
@@ -89,25 +92,21 @@ def write_summary_sheet(
     lead_fmt = ["text", "text", "text", "text", "int", "amount", "amount", "pct"]
     widths = _summary_widths(headers, rows, levels)
     book.print(ws, widths, title, repeat_cols=2)
-    fmt, cell = book.fmt, book.cell
+    out = SheetRows(len(headers), note=note)
+    file_col = headers.index("文件")
     for i, (row, rank) in enumerate(zip(rows, ranks, strict=True), start=1):
         texts = (*row.lead[:4], row.file)
-        cols = (0, 1, 2, 3, headers.index("文件"))
+        cols = (0, 1, 2, 3, file_col)
         lines = max(P.lines_needed(t, widths[c]) for t, c in zip(texts, cols, strict=True))
-        if lines > 1:
-            ws.set_row(i, P.row_height(lines))
         top = i > 1 and group_index(row.status) != group_index(rows[i - 2].status)
-        for c, v in enumerate(row.lead):
-            cell(ws, i, c, v, fmt(lead_fmt[c], top), top)
-        c = len(row.lead)
+        cells: list[tuple[object, str]] = list(zip(row.lead, lead_fmt, strict=True))
         blank = row.status == BLANK
-        for name in levels:
-            cell(ws, i, c, None if blank else row.subtotals.get(name), fmt("num", top), top)
-            c += 1
+        cells += [(None if blank else row.subtotals.get(name), "num") for name in levels]
         grade_kind = f"grade:{grade_index(grades, row.grade)}" if row.grade else "text"
         diff = None if row.claimed is None or not compares_claim(row.status) else round_half_up(row.claimed - row.total)
         total_kind = "provisional" if row.status == NEEDS_CORRECTION else "num"
-        tail = [
+        linked = bool(row.link) and out.room_for_link
+        cells += [
             (None if blank else row.total, total_kind),
             (row.grade, grade_kind),
             (row.claimed, "num"),
@@ -115,21 +114,16 @@ def write_summary_sheet(
             (rank, "text"),
             (row.errors, "text"),
             (row.warnings, "text"),
+            (row.file, "link" if linked else "text"),
+            (status_zh(row.status), f"status:{row.status}"),
+            (row.reviewed, "num"),
+            *last_year[i - 1],
         ]
-        for v, kind in tail:
-            cell(ws, i, c, v, fmt(kind, top), top)
-            c += 1
-        if row.link:
-            book.link(ws, i, c, row.link, row.file, fmt("link", top))
-        else:
-            cell(ws, i, c, row.file, fmt("text", top), top)
-        cell(ws, i, c + 1, status_zh(row.status), fmt(f"status:{row.status}", top), top)
-        cell(ws, i, c + 2, row.reviewed, fmt("num", top), top)
-        for k, (v, kind) in enumerate(last_year[i - 1], start=3):
-            cell(ws, i, c + k, v, fmt(kind, top), top)
+        out.add(cells, top, P.row_height(lines) if lines > 1 else None)
+        if linked and row.link:
+            out.link(file_col, row.link)
     book.filter(ws, len(rows), len(headers))
-    if note:
-        ws.write_string(len(rows) + 2, 0, note)
+    return out
 
 
 def _summary_widths(headers: list[str], rows: list[SummaryRow], levels: list[str]) -> list[float]:

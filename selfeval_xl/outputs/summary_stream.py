@@ -10,15 +10,17 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
-from selfeval_xl.ooxml.styles import StyleSheet
+from selfeval_xl.ooxml.styles import Style, StyleSheet
+from selfeval_xl.ooxml.zip_package import NS_PKG_REL, rels_part
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 from selfeval_xl.outputs.summary_rows import STAND_IN, STREAM_STYLES
+from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.reading.contract import col_letter
 
 
@@ -48,12 +50,19 @@ class RowStream:
         self.path.unlink(missing_ok=True)
 
 
-def style_ids(styles_xml: str) -> tuple[str, dict[bytes, bytes]]:
-    """``styles_xml`` with the streamed sheets' styles interned (append-only, reused when an
-    identical entry is there), and each style's stand-in → its ``cellXfs`` index as text."""
+def style_ids(
+    styles_xml: str, late: Iterable[SheetRows] = ()
+) -> tuple[str, dict[bytes, bytes], Callable[[Style | None], int]]:
+    """``styles_xml`` with the streamed sheets' styles and those of the ``late`` rows interned
+    (append-only, reused when an identical entry is there), each style's stand-in → its
+    ``cellXfs`` index as text, and the late rows' style → index."""
     sheet = StyleSheet(styles_xml)
     ids = {STAND_IN[name].encode(): str(sheet.id(style)).encode() for name, style in STREAM_STYLES.items()}
-    return sheet.xml, ids
+    for rows in late:
+        for styles in rows.styles:
+            for style in styles:
+                sheet.id(style)
+    return sheet.xml, ids, sheet.id
 
 
 def _copy_resolved(src: IO[bytes], dst: IO[bytes], ids: dict[bytes, bytes]) -> None:
@@ -65,20 +74,30 @@ def _copy_resolved(src: IO[bytes], dst: IO[bytes], ids: dict[bytes, bytes]) -> N
         dst.write(chunk)
 
 
-def splice(xlsx: Path, streams: dict[str, RowStream]) -> None:
+def splice(xlsx: Path, streams: dict[str, RowStream], late: dict[str, SheetRows] | None = None) -> None:
     """Put each stream's rows into its (header-only) sheet of ``xlsx``, in place, and the
-    streamed styles into its styles.xml. XlsxWriter's other parts are copied as they are
-    compressed; the streamed sheets (nearly all of the summary's bytes) are deflated on every
-    core (``_deflate``), the parts the same as one deflate stream would give."""
+    streamed styles into its styles.xml; a sheet with ``late`` rows gets them written into
+    its stream first, with their styles and links. XlsxWriter's other parts are copied as they
+    are compressed; the streamed sheets (nearly all of the summary's bytes) are deflated on
+    every core (``_deflate``), the parts the same as one deflate stream would give."""
+    late = late or {}
     pkg = Package.read(xlsx)
     try:
         parts = sheet_parts(pkg)
         styles_name = styles_part(pkg)
         if styles_name is None or styles_name not in pkg.parts:
             raise ValueError(f"{xlsx.name}: no styles part to add the streamed sheets' styles to")
-        styles_xml, ids = style_ids(pkg.text(styles_name))
+        styles_xml, ids, style_id = style_ids(pkg.text(styles_name), late.values())
+        links: dict[str, SheetRows] = {}
+        for name, rows in late.items():
+            stream = streams[name]
+            for xml in rows.render(style_id):
+                stream.write(xml)
+            stream.last_row = max(stream.last_row, rows.last_row)
+            if rows.links and name in parts:
+                links[parts[name]] = rows
         by_part = {parts[name]: st for name, st in streams.items() if name in parts}
-        spliced = _Spliced(pkg, styles_name, styles_xml.encode("utf-8"), ids, by_part)
+        spliced = _Spliced(pkg, styles_name, styles_xml.encode("utf-8"), ids, by_part, links)
         out = xlsx.with_name(xlsx.name + ".splice")
         try:
             try:
@@ -96,21 +115,53 @@ def splice(xlsx: Path, streams: dict[str, RowStream]) -> None:
 
 
 class _Spliced:
-    """The finished summary's parts: XlsxWriter's package with its styles.xml replaced and the
-    streamed rows in their sheets (``by_part``: sheet part → its rows), written either way."""
+    """The finished summary's parts: XlsxWriter's package with its styles.xml replaced, the
+    streamed rows in their sheets (``by_part``: sheet part → its rows) and the late rows' file
+    links (``links``: sheet part → its rows) in them and their relationships, written either way."""
 
     def __init__(
-        self, pkg: Package, styles_name: str, styles: bytes, ids: dict[bytes, bytes], by_part: dict[str, RowStream]
+        self,
+        pkg: Package,
+        styles_name: str,
+        styles: bytes,
+        ids: dict[bytes, bytes],
+        by_part: dict[str, RowStream],
+        links: dict[str, SheetRows] | None = None,
     ):
         self.pkg, self.styles_name, self.styles, self.ids, self.by_part = pkg, styles_name, styles, ids, by_part
+        self.hyperlinks: dict[str, str] = {}  # sheet part → its <hyperlinks>
+        self.rels: dict[str, bytes] = {}  # relationships part → its XML with the links
+        for part, rows in (links or {}).items():
+            name = rels_part(part)
+            known = pkg.text(name) if name in pkg.parts else f'<Relationships xmlns="{NS_PKG_REL}"></Relationships>'
+            used = [int(n) for n in re.findall(r'\bId="rId(\d+)"', known)]
+            self.hyperlinks[part], added = rows.hyperlinks(max(used, default=0) + 1)
+            if not known.startswith("<?xml"):
+                known = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + known
+            cut = known.rindex("</Relationships>")
+            self.rels[name] = (known[:cut] + added + known[cut:]).encode("utf-8")
 
     def _head_tail(self, name: str, stream: RowStream) -> tuple[bytes, bytes]:
-        """A streamed sheet's own XML (the header row) around where its rows go, its dimension set."""
+        """A streamed sheet's own XML (the header row) around where its rows go, its dimension
+        set and its links put in their place."""
         xml = self.pkg.text(name)
         ref = f'<dimension ref="A1:{col_letter(stream.ncols - 1)}{stream.last_row}"/>'
         xml = re.sub(r"<dimension [^>]*/>", ref, xml, count=1)  # readers trust it
         cut = xml.index("</sheetData>")
-        return xml[:cut].encode("utf-8"), xml[cut:].encode("utf-8")
+        head, tail = xml[:cut], xml[cut:]
+        links = self.hyperlinks.get(name)
+        if links is not None:
+            if "</hyperlinks>" in tail:
+                at = tail.index("</hyperlinks>")
+                tail = tail[:at] + links.removeprefix("<hyperlinks>").removesuffix("</hyperlinks>") + tail[at:]
+            else:  # where the schema puts them: before the first of what follows them
+                at = min((m.start() for m in (_AFTER_HYPERLINKS.search(tail),) if m), default=tail.rindex("</"))
+                tail = tail[:at] + links + tail[at:]
+        return head.encode("utf-8"), tail.encode("utf-8")
+
+    def _new_rels(self) -> list[str]:
+        """The relationships parts the links need that the package does not have yet."""
+        return [name for name in self.rels if name not in self.pkg.parts]
 
     def write(self, xlsx: Path, out: Path) -> None:
         """Unchanged parts copied compressed from ``xlsx``, the streamed sheets deflated on every core."""
@@ -119,6 +170,8 @@ class _Spliced:
             for info in self.pkg.infos:
                 if info.filename == self.styles_name:
                     zo.add(info.filename, self.styles, info.date_time, info.external_attr)
+                elif info.filename in self.rels:
+                    zo.add(info.filename, self.rels[info.filename], info.date_time, info.external_attr)
                 elif (stream := self.by_part.get(info.filename)) is not None:
                     head, tail = self._head_tail(info.filename, stream)
                     with open(stream.close(), "rb") as rows, tempfile.TemporaryFile(dir=stream.path.parent) as deflated:
@@ -131,6 +184,8 @@ class _Spliced:
                             zo.copy(member, data)  # type: ignore[arg-type]  # any buffer does
                 else:
                     zo.copy(info, raw_member(raw, info))
+            for name in self._new_rels():
+                zo.add(name, self.rels[name], self.pkg.infos[0].date_time)
             zo.close()
 
     def write_zip64(self, out: Path) -> None:
@@ -139,6 +194,9 @@ class _Spliced:
             for info in self.pkg.infos:
                 if info.filename == self.styles_name:
                     zf.writestr(info, self.styles)
+                    continue
+                if info.filename in self.rels:
+                    zf.writestr(info, self.rels[info.filename])
                     continue
                 stream = self.by_part.get(info.filename)
                 if stream is None:
@@ -152,6 +210,18 @@ class _Spliced:
                     with open(stream.close(), "rb") as rows:
                         _copy_resolved(rows, fh, self.ids)
                     fh.write(tail)
+            for name in self._new_rels():
+                member = zipfile.ZipInfo(name, self.pkg.infos[0].date_time)
+                member.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(member, self.rels[name])
+
+
+# What follows <hyperlinks> in a worksheet (ECMA-376 CT_Worksheet), the first of which they go before
+_AFTER_HYPERLINKS = re.compile(
+    r"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|customProperties|cellWatches"
+    r"|ignoredErrors|smartTags|drawing|legacyDrawing|legacyDrawingHF|drawingHF|picture|oleObjects|controls"
+    r"|webPublishItems|tableParts|extLst)\b"
+)
 
 
 # The streamed sheets are deflated at level 3, not zipfile's 6: 2.8× less CPU for 12% more
