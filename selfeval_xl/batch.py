@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from selfeval_xl._fs import commit, new_temp, remove_stale, shown
-from selfeval_xl.discover import find_other_files, find_workbooks, is_candidate
+from selfeval_xl.discover import find_files, find_workbooks, is_candidate
 from selfeval_xl.duplicates import Duplicates
 from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
 from selfeval_xl.outcome import FileOutcome, Scored, Tally
@@ -197,8 +197,7 @@ def run_batch(
     leaves no summary and no half-written file)."""
     paths = list(paths)
     exclude = [p for p in (options.out_dir, options.summary) if p is not None]
-    files = find_workbooks(paths, exclude)
-    others = find_other_files(paths, exclude)
+    files, others = find_files(paths, exclude)
     # where this run writes: temp files a killed run of ours left there are removed first
     folders = {path.parent for path, _ in files}
     if options.out_dir is not None:
