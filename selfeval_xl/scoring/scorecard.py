@@ -12,13 +12,16 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from selfeval_xl.errors import HasProblems, Problem
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import round_half_up
-from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.verdict import has_grade, status_of
 
-if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame view needs it
-    import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd  # loads in ~0.4 s; only the DataFrame view needs it
+
+    # annotations only: a scorecard's JSON, its keys and the outcomes that carry it (the front
+    # door of `selfeval score`) need neither the reader nor the rule-set parser
+    from selfeval_xl.reading.workbook_data import WorkbookData
+    from selfeval_xl.rules.ruleset import RuleSet
 
 
 @dataclass
