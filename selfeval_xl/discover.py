@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from selfeval_xl._fs import shown
-from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS
-from selfeval_xl.outputs.writeback import RESULT_SUFFIX
+from selfeval_xl.errors import SelfevalError
+from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS, open_book
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.layouts import has_own_sheets
+from selfeval_xl.reading.contract import RESULT_SUFFIX
 
 
 def is_candidate(path: Path) -> bool:
@@ -173,3 +173,13 @@ def is_own_summary(path: Path) -> bool:
     """A workbook with our summary's (or sample list's) sheets, renamed by the user, then put
     in the folder."""
     return has_own_sheets(path, *L.OWN_OUTPUT_SHEETS)
+
+
+def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
+    """A workbook holding all the sheets of one of ``sheet_sets`` (one of our outputs, perhaps
+    renamed by the user) and no 基本信息 (so not a unit's workbook)."""
+    try:
+        names = open_book(path).sheet_names
+    except SelfevalError:
+        return False
+    return L.is_own_output(names, sheet_sets)

@@ -13,7 +13,7 @@ from conftest import base_rows, office_resave, row, soffice
 from selfeval_xl import score_file
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.cli import cli
-from selfeval_xl.outputs.writeback import result_path
+from selfeval_xl.outputs.result_files import result_path
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import RESULT_HEADER_ROW as HEADER_ROW
 from selfeval_xl.reading.contract import result_indicator_row as indicator_row

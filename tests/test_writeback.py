@@ -17,8 +17,9 @@ from selfeval_xl import score_file
 from selfeval_xl.ooxml import sheet_writer as xw
 from selfeval_xl.ooxml import zipcopy
 from selfeval_xl.ooxml.xml_text import items, section
+from selfeval_xl.outputs.result_files import lock_file, result_path
 from selfeval_xl.outputs.results_sheet import result_cells
-from selfeval_xl.outputs.writeback import lock_file, result_path, write_back
+from selfeval_xl.outputs.writeback import write_back
 from selfeval_xl.reading import contract as L
 from selfeval_xl.scoring.scorecard import ScoredRow
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from selfeval_xl.batch import LAYOUTS, FileOutcome, Tally
 from selfeval_xl.errors import Problem, RuleSetError
+from selfeval_xl.outcome import FileOutcome, Tally
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.layout_names import LAYOUT_NAMES
 from selfeval_xl.rounding import fmt_num
-from selfeval_xl.rules.ruleset import RuleSet, find_rules, load_rules
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, closing_counts, status_zh
+
+if TYPE_CHECKING:
+    from selfeval_xl.rules.ruleset import RuleSet
 
 NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
 
@@ -25,7 +28,7 @@ rules_opt = click.option(
 debug_opt = click.option("--debug", is_flag=True, help="程序内部出错时显示详细信息（traceback）并停止")
 layout_opt = click.option(
     "--layout",
-    type=click.Choice(LAYOUTS),
+    type=click.Choice(LAYOUT_NAMES),
     default="auto",
     show_default=True,
     help="工作簿格式：auto 自动识别；template 本工具模板；form 单表《项目支出绩效自评表》",
@@ -36,6 +39,8 @@ def rules_or_usage(spec: str | None, kind: str | None = None) -> RuleSet | None:
     """The rule set named by ``--rules`` (or the bundled one for ``kind``); a bad one is a usage error."""
     if spec is None and kind is None:
         return None
+    from selfeval_xl.rules.ruleset import find_rules, load_rules  # the parser loads only when a rule set is asked for
+
     try:
         return find_rules(spec) if spec is not None else load_rules(None, kind or L.KIND_PROJECT)
     except RuleSetError as exc:

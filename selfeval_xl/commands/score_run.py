@@ -17,7 +17,7 @@ from selfeval_xl.batch import BatchOptions, BatchResult, FileOutcome, Tally, run
 from selfeval_xl.commands.common import NOTHING_FOUND, closing, echo_others, file_line, problem_line
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import Problem
-from selfeval_xl.outputs.writeback import lock_file
+from selfeval_xl.outputs.result_files import lock_file
 from selfeval_xl.stopping import STOP_SIGNALS, Stopped, handling, raise_stopped
 
 

@@ -10,13 +10,12 @@ from typing import cast
 from selfeval_xl.errors import SEVERITY_ZH
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
 from selfeval_xl.outputs import pagesetup as P
+from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up
 from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
 
-# Grade colours, best grade first (优 green, 良 blue, 中 amber, 差 red); shared with the summary.
-GRADE_FILLS = ("FFC6EFCE", "FFDDEBF7", "FFFFEB9C", "FFFFC7CE")
 ERROR_COLOR = "FFC00000"
 WARNING_COLOR = "FF9C5700"
 

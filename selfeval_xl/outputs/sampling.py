@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from selfeval_xl.discover import has_own_sheets
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.layouts import has_own_sheets
 from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table
 from selfeval_xl.rounding import fmt_num, round_half_up
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
-from selfeval_xl.outputs.results_sheet import GRADE_FILLS
+from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW
 
 FONT = {"font_name": "宋体", "font_size": 11, "valign": "top"}

@@ -1,6 +1,6 @@
-"""Where the 评分结果 sheet goes and how it gets there safely (SPEC §4.1): into the .xlsx
-itself, into a copy under ``--out-dir``, or into a side file ``<名>.xls.评分结果.xlsx`` for input
-that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
+"""How the 评分结果 sheet gets where ``result_files.result_path`` says, safely (SPEC §4.1): into
+the .xlsx itself, into a copy under ``--out-dir``, or into a side file ``<名>.xls.评分结果.xlsx``
+for input that is not .xlsx. Always atomic; never while the file is open in Excel/WPS."""
 
 from __future__ import annotations
 
@@ -18,45 +18,13 @@ from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_writer import PackageError, SheetSpec, save_sheet
 from selfeval_xl.ooxml.xml_text import quoteattr
 from selfeval_xl.ooxml.zip_package import WORKBOOK, Package, blank_package
+from selfeval_xl.outputs.result_files import lock_file, result_path
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import results_sheet_for
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.zh_reason import zh_reason
-
-RESULT_SUFFIX = ".评分结果.xlsx"
-
-
-def result_path(src: Path, display: str, out_dir: Path | None = None) -> Path:
-    """The file that receives the results for ``src`` (found as ``display``)."""
-    rel = Path(display) if out_dir is not None else Path(src.name)
-    if out_dir is not None:
-        raw = Path(*src.parts[-len(rel.parts) :])
-        if shown(raw.as_posix()) == display:
-            rel = raw  # the raw names, where display shows undecodable bytes replaced
-    if src.suffix.lower() != ".xlsx":
-        # the whole name, extension included: 项目.xls and 项目.ods in one folder each keep their
-        # results (项目.xls.评分结果.xlsx, 项目.ods.评分结果.xlsx), the same name on every rerun
-        rel = rel.with_name(rel.name + RESULT_SUFFIX)
-    base = out_dir if out_dir is not None else src.parent
-    return base / rel
-
-
-def lock_file(path: Path) -> Path | None:
-    """The office lock file that says ``path`` is open, if any: Excel/WPS ``~$name`` (Excel
-    drops the first two characters of long names), LibreOffice ``.~lock.name#``."""
-    folder, own = os.path.split(os.fspath(path))  # (by strings: three Paths a file cost more than the stats)
-    names = ["~$" + own, ".~lock." + own + "#"]
-    if len(path.stem) > 2:
-        names.append("~$" + own[2:])
-    for name in names:
-        try:
-            os.stat(os.path.join(folder, name))
-        except OSError:  # absent, or a name too long to exist (a 250-byte name plus "~$")
-            continue
-        return path.with_name(name)
-    return None
 
 
 def _read_only(path: Path) -> bool:

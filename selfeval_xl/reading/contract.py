@@ -147,6 +147,7 @@ SOURCE_COMMON = "共性"
 SOURCE_OWN = "个性"
 
 # --- 评分结果 (SPEC §4.1) --------------------------------------------------------------------
+RESULT_SUFFIX = ".评分结果.xlsx"  # a non-.xlsx input's results go beside it as <原文件名>.评分结果.xlsx
 RESULT_HEADERS = (
     "一级指标",
     "二级指标",

@@ -5,7 +5,8 @@ layout into ``WorkbookData``.
 A layout is three functions: ``find`` (is the opened workbook in this layout, and on which
 sheets), ``read`` (those sheets into ``WorkbookData``) and ``absent`` (the error when the layout
 is forced and not found). To add one (a provincial form), write its module beside
-``form_layout`` and list it in ``LAYOUTS``; ``--layout`` offers its name."""
+``form_layout``, list it in ``LAYOUTS`` and its name in ``layout_names.LAYOUT_NAMES`` (which
+``--layout`` offers)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfeval_xl.errors import SelfevalError, UnreadableWorkbook
+from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.form_layout import find_form, no_form, read_form
+from selfeval_xl.reading.layout_names import AUTO, LAYOUT_NAMES
 from selfeval_xl.reading.review_columns import read_review_sheet, results_sheet_for
 from selfeval_xl.reading.template_layout import find_template, not_a_template, read_template
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
@@ -37,8 +39,6 @@ LAYOUTS = (
     Layout("template", find_template, read_template, not_a_template),
     Layout("form", find_form, read_form, no_form),
 )
-AUTO = "auto"
-LAYOUT_NAMES = (AUTO, *(layout.name for layout in LAYOUTS))
 
 
 def read_workbook(path: Path | str, display: str | None = None, layout: str = AUTO) -> WorkbookData | None:
@@ -65,13 +65,3 @@ def read_workbook(path: Path | str, display: str | None = None, layout: str = AU
                 data.results_sheet, data.stamp = results, book.stamp
             return data
     raise tried[0].absent(book, file)
-
-
-def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
-    """A workbook holding all the sheets of one of ``sheet_sets`` (one of our outputs, perhaps
-    renamed by the user) and no 基本信息 (so not a unit's workbook)."""
-    try:
-        names = open_book(path).sheet_names
-    except SelfevalError:
-        return False
-    return L.is_own_output(names, sheet_sets)
