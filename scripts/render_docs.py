@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from selfeval_xl.batch import score_file
 from selfeval_xl.demo import samples_dir
+from selfeval_xl.file_scoring import score_file
 from selfeval_xl.ooxml.sheet_writer import write_sheet
 from selfeval_xl.outputs.report import draft
 from selfeval_xl.outputs.report_docx import write_docx

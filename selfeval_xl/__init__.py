@@ -23,7 +23,7 @@ _PUBLIC = {
     "load_rules": "selfeval_xl.rules.ruleset",
     "read_workbook": "selfeval_xl.reading.layouts",
     "score": "selfeval_xl.scoring.scorer",
-    "score_file": "selfeval_xl.batch",
+    "score_file": "selfeval_xl.file_scoring",
     "score_paths": "selfeval_xl.batch",
 }
 __all__ = [
@@ -46,8 +46,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from selfeval_xl.batch import FileOutcome, score_file, score_paths
+    from selfeval_xl.batch import FileOutcome, score_paths
     from selfeval_xl.errors import CellRef, Problem, RuleSetError, SelfevalError, UnreadableWorkbook
+    from selfeval_xl.file_scoring import score_file
     from selfeval_xl.outputs.fill import fill_workbook
     from selfeval_xl.outputs.template import generate_template
     from selfeval_xl.reading.layouts import read_workbook

@@ -1,128 +1,39 @@
 """Scoring many files: score each one (catching per file, never stopping), write it back, and
 summarise the batch, in this process or a pool of workers.
 
-``FileOutcome``, ``Scored``, ``Tally`` (``outcome``) and ``find_workbooks`` (``discover``) are
-re-exported here for callers of the batch API."""
+The front door of ``selfeval score``: finding the files, the summary, the counts. The engine
+that scores one file (``file_scoring``: reading, scoring, write-back, rule sets, the worker
+pool) loads only once there is a file to score, so an empty folder and every command's start-up
+do without it.
+
+``FileOutcome``, ``Scored``, ``Tally`` (``outcome``), ``find_workbooks`` (``discover``) and
+``RuleBook``, ``score_file`` (``file_scoring``, on first use) are re-exported here for callers
+of the batch API."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
+import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from selfeval_xl._fs import commit, new_temp, remove_stale, shown
+from selfeval_xl._fs import commit, new_temp, remove_stale
 from selfeval_xl.discover import find_files, find_workbooks, is_candidate
 from selfeval_xl.duplicates import Duplicates
-from selfeval_xl.errors import Problem, RuleSetError, SelfevalError
+from selfeval_xl.errors import Problem
 from selfeval_xl.outcome import FileOutcome, Scored, Tally
-from selfeval_xl.outputs.previous_year import PreviousYear
-from selfeval_xl.outputs.summary import SummaryWriter, render
-from selfeval_xl.outputs.writeback import result_path, write_back
-from selfeval_xl.pool import supervised
-from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.layouts import LAYOUT_NAMES, read_workbook
-from selfeval_xl.reading.review_columns import read_review
-from selfeval_xl.reading.workbook_data import WorkbookData
-from selfeval_xl.rules.ruleset import RuleSet, bundled, load_rules
-from selfeval_xl.scoring.scorer import PROBLEM_SHEET_ORDER, score
+from selfeval_xl.outputs.result_files import result_path
+from selfeval_xl.outputs.summary import SummaryWriter
 
-
-class RuleBook:
-    """The rule set for each file (each loaded once)."""
-
-    def __init__(self, rules: RuleSet | None = None):
-        self.fixed = rules
-        self._cache: dict[str, RuleSet] = {}
-        self._ids = bundled()
-
-    def for_data(self, data: WorkbookData) -> RuleSet:
-        """--rules if given; else the bundled rule set the template was made with (``_meta``
-        ruleset_id); else the bundled default for the workbook's kind."""
-        if self.fixed is not None:
-            return self.fixed
-        made_with = data.meta.get("ruleset_id", "")
-        key = made_with if made_with in self._ids else data.kind or L.KIND_PROJECT
-        if key not in self._cache:
-            self._cache[key] = load_rules(self._ids[key]) if key in self._ids else load_rules(None, key)
-        return self._cache[key]
-
-
-def score_file(
-    path: Path,
-    display: str | None = None,
-    rulebook: RuleBook | None = None,
-    debug: bool = False,
-    layout: str = "auto",
-    review_from: Path | None = None,
-) -> FileOutcome:
-    """Read and score one file; an unreadable file becomes an outcome with ``error``. A bug of
-    ours met in one file is reported for that file (``internal-error``) and the batch goes on;
-    ``debug`` lets it raise with its traceback instead. ``review_from``: the file the results
-    will be written to, when that is not ``path`` (a side file, an ``--out-dir`` copy); its
-    复核 entries count when ``path`` itself has none."""
-    rulebook = rulebook or RuleBook()
-    display = display or path.name
-    try:
-        return _score_file(path, display, rulebook, layout, review_from)
-    except MemoryError:  # past a worker's memory budget (pool.MEMORY_BYTES)
-        problem = Problem.at(display, None, None, "too-large", detail="处理时内存超出限制")
-        return FileOutcome(path, display, error=problem)
-    except Exception as exc:
-        if debug:
-            raise
-        return FileOutcome(
-            path,
-            display,
-            error=Problem.at(display, None, None, "internal-error", detail=f"{type(exc).__name__}: {exc}"[:200]),
-        )
-
-
-LAYOUTS = LAYOUT_NAMES  # auto | template | form (--layout)
-
-
-def _score_file(
-    path: Path, display: str, rulebook: RuleBook, layout: str = "auto", review_from: Path | None = None
-) -> FileOutcome:
-    try:
-        data = read_workbook(path, display, layout)
-        if data is None:  # one of our own summaries, put in the folder under another name
-            return FileOutcome(path, display, skipped=True)
-        if not data.review and review_from is not None and review_from != path and review_from.exists():
-            try:
-                data.review = read_review(review_from, display)
-            except SelfevalError as exc:  # it will be replaced: say that its entries are lost
-                data.problems.append(
-                    Problem.at(
-                        display, None, None, "review-unreadable", target=review_from.name, detail=exc.problem.message
-                    )
-                )
-        try:
-            rules = rulebook.for_data(data)
-        except RuleSetError as exc:
-            return FileOutcome(
-                path,
-                display,
-                error=Problem.at(
-                    display, data.sheet(L.SHEET_INFO), data.info_cells.get(L.INFO_KIND), "no-ruleset", detail=str(exc)
-                ),
-            )
-        if data.kind and data.kind != rules.kind:
-            data.add(
-                L.SHEET_INFO,
-                data.info_cells.get(L.INFO_KIND),
-                "kind-mismatch",
-                value=data.kind,
-                ruleset=rules.name,
-                expected=rules.kind,
-            )
-        return FileOutcome(path, display, card=score(data, rules))
-    except SelfevalError as exc:
-        return FileOutcome(path, display, error=exc.problem)
+if TYPE_CHECKING:
+    from selfeval_xl.file_scoring import RuleBook, score_file
+    from selfeval_xl.outputs.previous_year import PreviousYear
+    from selfeval_xl.rules.ruleset import RuleSet
 
 
 def score_paths(
@@ -136,18 +47,11 @@ def score_paths(
     is written). Duplicates across the files are for the caller to find (``Duplicates``).
     ``isolate``: in supervised worker processes, each file under the time and memory budget
     (outcomes then come slim: their scorecards summarised)."""
-    rulebook = RuleBook(rules)
     files = find_workbooks(paths)
-    if isolate and not debug and files:
-        jobs = max(1, min(os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
+    if files:
+        from selfeval_xl.file_scoring import score_each  # the engine, once there is a file (as ``_outcomes``)
 
-        def process(path: Path, display: str) -> FileOutcome:
-            return score_file(path, display, rulebook, debug, layout).slim()
-
-        yield from supervised(files, jobs, process)
-        return
-    for path, display in files:
-        yield score_file(path, display, rulebook, debug, layout)
+        yield from score_each(files, rules, debug, layout, isolate)
 
 
 def scored_at_now() -> str:
@@ -320,51 +224,17 @@ class _Summary:
             self.tmp = None
 
 
-FILES_PER_WORKER = 8  # below this many files per process, a pool costs more than it saves
-
-
 def _outcomes(
     files: list[tuple[Path, str]], options: BatchOptions, extra: dict[str, Problem] | None = None
 ) -> Iterator[FileOutcome]:
-    """Slim outcomes in file order: in this process, or from supervised workers (each file
-    under a time and memory budget, a dying worker replaced; see ``pool``). ``extra``: a
-    problem only the whole run could find (a duplicate), by file, added to its scorecard."""
-    jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(files) // FILES_PER_WORKER))
-    rulebook = RuleBook(options.rules)
-    if options.debug or not files or (jobs == 1 and not options.isolate):
-        for path, display in files:
-            yield _process(path, display, rulebook, options, extra)
+    """``file_scoring.outcomes``: each file scored, written back and its summary rows rendered."""
+    if not files:
         return
-    yield from supervised(files, jobs, functools.partial(_process, rulebook=rulebook, options=options, extra=extra))
+    # here, not at the top: the engine (reading, scoring, write-back, rule sets, the worker pool)
+    # loads once there is a file to score, not for an empty folder or a command's start-up
+    from selfeval_xl.file_scoring import outcomes
 
-
-def _process(
-    path: Path, display: str, rulebook: RuleBook, options: BatchOptions, extra: dict[str, Problem] | None = None
-) -> FileOutcome:
-    review_from = result_path(path, display, options.out_dir) if options.write_back else None
-    outcome = score_file(path, display, rulebook, options.debug, options.layout, review_from)
-    card = outcome.card
-    if extra and display in extra and card is not None:
-        card.problems = sorted([*card.problems, extra[display]], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-        card.settle()
-    if options.write_back and outcome.card is not None:
-        try:
-            outcome.written, outcome.write_problem = write_back(
-                outcome.card, path, display, options.scored_at, options.out_dir
-            )
-        except MemoryError:  # past the worker's memory budget: the file is untouched (atomic)
-            outcome.write_problem = Problem.at(
-                display, None, None, "write-failed", target=shown(path.name), detail="内存超出限制"
-            )
-        except Exception as exc:  # a bug of ours: the file is untouched (atomic), the batch goes on
-            if options.debug:
-                raise
-            detail = f"{type(exc).__name__}: {exc}"[:200]
-            outcome.write_problem = Problem.at(display, None, None, "internal-error", detail=detail)
-    outcome.slim()
-    if options.render_summary and not outcome.skipped:
-        outcome.rendered = render(outcome.as_dict())
-    return outcome
+    yield from outcomes(files, options, extra)
 
 
 __all__ = [
@@ -380,3 +250,11 @@ __all__ = [
     "score_file",
     "score_paths",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``RuleBook`` and ``score_file``, the batch API's per-file half, from ``file_scoring`` on
+    first use (importing them here would load the engine with the front door)."""
+    if name in ("RuleBook", "score_file"):
+        return getattr(importlib.import_module("selfeval_xl.file_scoring"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -301,14 +301,14 @@ def test_file_that_vanishes_mid_batch(tmp_path, template_path):
 
 
 def test_internal_error_is_reported_not_raised(tmp_path, template_path, monkeypatch):
-    from selfeval_xl import batch
+    from selfeval_xl import file_scoring
 
     path = _good(tmp_path, "甲.xlsx", template_path)
 
     def broken(*a, **k):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(batch, "score", broken)
+    monkeypatch.setattr(file_scoring, "score", broken)
     outcome = score_file(path)
     assert outcome.error.code == "internal-error" and "ZeroDivisionError" in outcome.error.message
     with pytest.raises(ZeroDivisionError):

@@ -10,8 +10,8 @@ import openpyxl
 from click.testing import CliRunner
 
 from selfeval_xl import read_workbook, score_file
-from selfeval_xl.batch import RuleBook
 from selfeval_xl.cli import cli
+from selfeval_xl.file_scoring import RuleBook
 from selfeval_xl.outputs.fill import put
 from selfeval_xl.outputs.writeback import write_back
 from selfeval_xl.reading import contract as L

@@ -20,9 +20,9 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from selfeval_xl import generate_template, load_rules
-from selfeval_xl.batch import score_file
 from selfeval_xl.cli import cli
 from selfeval_xl.demo import samples_dir
+from selfeval_xl.file_scoring import score_file
 from selfeval_xl.ooxml.sheet_writer import write_sheet
 from selfeval_xl.outputs.results_sheet import results_sheet
 from selfeval_xl.outputs.writeback import write_back

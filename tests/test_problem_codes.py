@@ -9,7 +9,7 @@ import pytest
 from conftest import base_rows, row
 
 from selfeval_xl import UnreadableWorkbook, load_rules, read_workbook, score, score_file
-from selfeval_xl.batch import RuleBook
+from selfeval_xl.file_scoring import RuleBook
 from selfeval_xl.rules.ruleset import builtin_path
 
 

@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from selfeval_xl._fs import atomic_write
-from selfeval_xl.batch import RuleBook, score_file
 from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import SelfevalError
+from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.ooxml.ownership import refusal, stamped_png, stamped_text
 from selfeval_xl.ooxml.package import open_book
-from selfeval_xl.outputs.writeback import lock_file
+from selfeval_xl.outputs.result_files import lock_file
 from selfeval_xl.reading import contract as L
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, status_zh
 

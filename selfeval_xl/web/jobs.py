@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from selfeval_xl._fs import atomic_write, os_reason
-from selfeval_xl.batch import BatchOptions, FileOutcome, RuleBook, run_batch, score_file
+from selfeval_xl.batch import BatchOptions, FileOutcome, run_batch
 from selfeval_xl.errors import Problem
+from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_score
 from selfeval_xl.scoring.verdict import (
