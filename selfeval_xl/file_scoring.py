@@ -1,6 +1,6 @@
 """Scoring one file of a batch: the rule set for it (``RuleBook``), reading and scoring it
-(``score_file``), and what a batch does with each file (``process``: score, write back, render
-its summary rows), in this process or in supervised workers (``outcomes``).
+(``score_file``), and what a batch does with each file (score, write back, render its summary
+rows), in this process or in supervised workers (``outcomes``).
 
 This is the engine the front door (``batch``, ``selfeval score``) loads once it has a file to
 score: the reading, scoring and write-back stack, the rule-set parser and the worker pool."""
