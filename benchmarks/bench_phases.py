@@ -36,7 +36,7 @@ PHASES = (
     ("selfeval_xl.reading.indicator_table", "read_indicator_table", "  indicator rows (without the parse)"),
     ("selfeval_xl.reading.values", "parse_value", "    parse_value"),
     ("selfeval_xl.reading.review_columns", "read_review_sheet", "  review columns of an earlier 评分结果"),
-    ("selfeval_xl.batch", "score", "score"),
+    ("selfeval_xl.file_scoring", "score", "score"),
     ("selfeval_xl.outputs.writeback", "write_back", "write back"),
     ("selfeval_xl.outputs.writeback", "results_sheet", "  results sheet content"),
     ("selfeval_xl.outputs.results_sheet", "_lay_out", "    widths, heights, page setup"),
@@ -45,7 +45,7 @@ PHASES = (
     ("selfeval_xl.ooxml.sheet_xml", "sheet_xml", "    sheet XML"),
     ("selfeval_xl.ooxml.styles", "StyleSheet.id", "    styles interned"),
     ("selfeval_xl.ooxml.zip_package", "Package.save", "  zip copy"),
-    ("selfeval_xl.batch", "render", "summary rows rendered (worker side)"),
+    ("selfeval_xl.file_scoring", "render", "summary rows rendered (worker side)"),
     ("selfeval_xl.outputs.summary", "SummaryWriter.add", "summary: add a workbook (parent side)"),
     ("selfeval_xl.outputs.summary", "SummaryWriter.close", "summary: write the workbook at the end"),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, Style, row_xml
 from selfeval_xl.ooxml.xml_text import escape
-from selfeval_xl.outputs.results_sheet import GRADE_FILLS
+from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.outputs.summary_xlsx import STATUS_FILLS, file_url
 
 # SummaryBook's kinds (summary_xlsx._KINDS) as Styles: the workbook's default font, top-aligned
