@@ -328,3 +328,24 @@ def test_files_past_excels_link_limit_are_named_without_a_link(inbox, tmp_path, 
     assert sorted(c.value for c in cells) == ["a.xlsx", "b.xlsx", "c.xlsx", "乡镇/d.xlsx"]
     assert [c.hyperlink is not None for c in cells] == [True, True, False, False]
     assert [c.font.u for c in cells] == ["single", "single", None, None]
+
+
+@pytest.mark.parametrize("size", [0, 1000, 3 * (1 << 20) + 12345])
+def test_streamed_sheets_deflate_to_one_stream(size):
+    """A sheet of less than a chunk is deflated in this thread, a longer one chunk by chunk on
+    every core: either way one raw deflate stream of the pieces, with their CRC-32 and length."""
+    import io
+    import zlib
+
+    from selfeval_xl.outputs.summary_stream import _deflate
+
+    rows = (
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%d</t></is></c></row>' % (i, i, i * 7919)
+        for i in range(size // 50 + 1)
+    )
+    data = b"".join(rows)[:size]  # (every row is over 50 bytes: enough of them)
+    pieces = [data[i : i + 70_000] for i in range(0, len(data), 70_000)] or [b""]
+    out = io.BytesIO()
+    crc, length = _deflate(iter(pieces), out)
+    assert zlib.decompress(out.getvalue(), -15) == data
+    assert (crc, length) == (zlib.crc32(data), len(data))

@@ -259,19 +259,24 @@ def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = LEVEL) -> tup
     primer = b""
     pending: collections.deque[Future[bytes]] = collections.deque()
     cores = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=cores) as pool:
+    pool: ThreadPoolExecutor | None = None  # started for a second chunk: a short sheet is deflated here
+    try:
         chunk = b""
         for piece in pieces:
             chunk += piece
             if len(chunk) < _CHUNK:
                 continue
             crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            pool = pool or ThreadPoolExecutor(max_workers=cores)
             pending.append(pool.submit(deflate, chunk, primer, False))
             primer, chunk = chunk[-_WINDOW:], b""
             while len(pending) > 2 * cores:  # memory: a few chunks in flight
                 out.write(pending.popleft().result())
         crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-        pending.append(pool.submit(deflate, chunk, primer, True))
         while pending:
             out.write(pending.popleft().result())
+        out.write(deflate(chunk, primer, True))
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     return crc, size

@@ -46,6 +46,9 @@ class SummaryBook:
             str(tmp),
             {
                 "tmpdir": str(scratch),
+                # its parts assembled in memory, not one temp file each: every sheet it writes is
+                # short (汇总's rows and the long sheets' are spliced in afterwards)
+                "in_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
