@@ -5,48 +5,22 @@ they were a serial step at the end of every batch: through XlsxWriter, 25 cells 
 ~15 µs a cell, every cell held in memory until it closed (issue 17). XlsxWriter still writes
 the sheet itself (header, widths, frozen panes, filter, page setup); the rows go in as the long
 sheets' do, their styles interned into the finished styles.xml, their file links as the sheet's
-hyperlinks. The formats are the ones ``SummaryBook.fmt`` gives the same kinds."""
+hyperlinks. Their formats are ``summary_kinds``', as XlsxWriter's sheets' are."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, Style, row_xml
 from selfeval_xl.ooxml.xml_text import escape
-from selfeval_xl.outputs.grade_colours import GRADE_FILLS
-from selfeval_xl.outputs.summary_xlsx import STATUS_FILLS, file_url
+from selfeval_xl.outputs.summary_kinds import summary_style
+from selfeval_xl.outputs.summary_xlsx import file_url
 
-# SummaryBook's kinds (summary_xlsx._KINDS) as Styles: the workbook's default font, top-aligned
-_STYLES: dict[str, Style] = {
-    "text": Style(wrap=True),
-    "int": Style(num_fmt=1),  # 0
-    "amount": Style(num_fmt=4),  # #,##0.00
-    "pct": Style(num_fmt=10),  # 0.00%
-    "num": Style(num_fmt=2),  # 0.00
-    "change": Style(num_code="+0.00;-0.00;0.00"),
-    "provisional": Style(num_code='0.00"（暂算）"', color="FF9C0006"),
-    "link": Style(color="FF0563C1", underline=True, wrap=True),
-}
 # Excel keeps at most this many hyperlinks in a sheet; past them a file's name is plain text
 MAX_LINKS = 65_530
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
-
-
-@functools.cache
-def summary_style(kind: str, top: bool = False) -> Style:
-    """The style of a 汇总 cell of ``kind`` (``grade:<i>``, ``status:<status>`` or one of
-    ``_STYLES``); ``top``: with the thick line above the first row of a group."""
-    if kind.startswith("grade:"):
-        style = Style(bold=True, align="center", fill=GRADE_FILLS[min(int(kind[6:]), len(GRADE_FILLS) - 1)])
-    elif kind.startswith("status:"):
-        fill = STATUS_FILLS.get(kind[7:])
-        style = Style(bold=True, align="center", fill="FF" + fill[1:] if fill else None)
-    else:
-        style = _STYLES.get(kind, Style())
-    return style._replace(top_thick=True) if top else style
 
 
 def link_target(target: str) -> str:

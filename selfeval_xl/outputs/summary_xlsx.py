@@ -9,30 +9,9 @@ from typing import Any
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
-from selfeval_xl.outputs.grade_colours import GRADE_FILLS
-from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW
+from selfeval_xl.outputs.summary_kinds import HEAD, summary_style, xlsxwriter_format
 
 FONT = {"font_name": "宋体", "font_size": 11, "valign": "top"}
-# 状态 cell fills: what waits on someone stands out (待复核 amber, 待更正 red, 未填写 grey)
-STATUS_FILLS = {NEEDS_REVIEW: "#FFEB9C", NEEDS_CORRECTION: "#FFC7CE", BLANK: "#E7E6E6"}
-_KINDS: dict[str, dict[str, Any]] = {
-    "head": {
-        "bold": True,
-        "bg_color": "#D9D9D9",
-        "text_wrap": True,
-        "align": "center",
-        "valign": "vcenter",
-        "border": 1,
-    },
-    "text": {"text_wrap": True},
-    "int": {"num_format": "0"},
-    "amount": {"num_format": "#,##0.00"},
-    "pct": {"num_format": "0.00%"},
-    "num": {"num_format": "0.00"},
-    "change": {"num_format": "+0.00;-0.00;0.00"},
-    "provisional": {"num_format": '0.00"（暂算）"', "font_color": "#9C0006"},
-    "link": {"font_color": "#0563C1", "underline": 1, "text_wrap": True},
-}
 
 
 class SummaryBook:
@@ -55,28 +34,18 @@ class SummaryBook:
                 "default_format_properties": FONT,
             },
         )
-        self._formats: dict[tuple[str, bool], Any] = {}
+        self._formats: dict[str, Any] = {}
 
     def sheet(self, name: str) -> Any:
         return self.wb.add_worksheet(name)
 
-    def fmt(self, kind: str, top: bool = False) -> Any:
-        """A cell format by kind (``_KINDS``, ``grade:<i>``, ``status:<status>``); ``top`` draws
-        the thick line that sets a group of 汇总 rows apart. None: the default format."""
-        key = (kind, top)
-        if key not in self._formats:
-            props = dict(_KINDS.get(kind, {}))
-            if kind.startswith("grade:"):
-                i = min(int(kind[6:]), len(GRADE_FILLS) - 1)
-                props = {"bold": True, "align": "center", "bg_color": "#" + GRADE_FILLS[i][2:]}
-            elif kind.startswith("status:"):
-                props = {"bold": True, "align": "center"}
-                if fill := STATUS_FILLS.get(kind[7:]):
-                    props["bg_color"] = fill
-            if top:
-                props = {**props, "top": 5}  # a thick line above the first row of each group
-            self._formats[key] = self.wb.add_format(props) if props else None
-        return self._formats[key]
+    def fmt(self, kind: str) -> Any:
+        """A cell format by kind (``summary_kinds``: "head", "pct", ``grade:<i>``,
+        ``status:<status>`` …). None: the default format."""
+        if kind not in self._formats:
+            props = HEAD if kind == "head" else xlsxwriter_format(summary_style(kind))
+            self._formats[kind] = self.wb.add_format(props) if props else None
+        return self._formats[kind]
 
     def header(self, ws: Any, headers: tuple[str, ...] | list[str]) -> None:
         """Row 1: the headers (wrapping onto at most two lines), frozen and printed on every page."""
@@ -96,17 +65,6 @@ class SummaryBook:
             ws.write_number(r, c, value, fmt)
         else:
             ws.write_string(r, c, clean_text(str(value)), fmt)
-
-    def cell(self, ws: Any, r: int, c: int, value: Any, fmt: Any, top: bool) -> None:
-        """Like ``put``, but an empty cell on a group's first row still draws the line."""
-        if (value is None or value == "") and top:
-            ws.write_blank(r, c, None, fmt)
-        else:
-            self.put(ws, r, c, value, fmt)
-
-    def link(self, ws: Any, r: int, c: int, target: str, text: str, fmt: Any) -> None:
-        """A link to a file, relative to the summary's folder."""
-        ws.write_url(r, c, file_url(target), fmt, string=clean_text(text))
 
     @staticmethod
     def filter(ws: Any, last_row: int, ncols: int) -> None:
