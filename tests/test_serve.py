@@ -563,3 +563,37 @@ def test_a_file_to_correct_gets_a_correction_list(server):
     assert status == 200 and "%E6%9B%B4%E6%AD%A3%E6%B8%85%E5%8D%95.docx" in headers["content-disposition"]  # 更正清单
     doc = Document(io.BytesIO(body))
     assert doc.paragraphs[0].text.endswith("更正清单") and "待更正" in doc.paragraphs[1].text
+
+
+def test_check_details_stay_bounded_in_memory(tmp_path, monkeypatch):
+    """只检查 keeps its details in memory only (nothing of a check is written): compressed, and
+    past CHECK_DETAILS_BYTES over all check batches the oldest finished batches let go of theirs,
+    whose rows then say so in Chinese; the newest keeps its own."""
+    import shutil
+
+    from selfeval_xl.web import jobs
+
+    monkeypatch.setattr(jobs, "CHECK_DETAILS_BYTES", 1)
+    registry = jobs.Registry(jobs=1)
+    try:
+        batches = []
+        for sample in SAMPLES[:2]:
+            batch_id, folder = registry.new_folder()
+            (folder / jobs.UPLOADS).mkdir()
+            shutil.copy(sample, folder / jobs.UPLOADS / sample.name)
+            batch = jobs.Batch(batch_id, folder, "check", [])
+            registry.start(batch)
+            assert batch.thread is not None
+            batch.thread.join(120)
+            assert batch.state == "done", batch.message
+            batches.append(batch)
+        older, newer = batches
+        assert newer.detail(0)["indicators"] and not newer.details_freed
+        raw = len(json.dumps({k: newer.detail(0)[k] for k in ("indicators", "problems")}, ensure_ascii=False).encode())
+        assert 0 < newer.details_bytes < raw  # kept compressed
+        assert older.details_freed and older.details_bytes == 0
+        with pytest.raises(jobs.NotAvailable, match="已释放"):
+            older.detail(0)
+        assert older.status()["rows"]  # its results table is still there
+    finally:
+        registry.close()

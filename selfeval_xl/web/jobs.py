@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,10 @@ ZIP_NAME = "评分后的工作簿.zip"
 DISTRICT_NAME = "汇总报告.docx"
 
 _REPORT_LOCK = threading.Lock()  # matplotlib's pyplot (charts in reports) is not thread-safe
+# 只检查 writes nothing to disk, so its rows' details live in memory (compressed, ~2 KB a file):
+# at most this many bytes of them over all check batches, the oldest batches' let go first
+CHECK_DETAILS_BYTES = 64 << 20
+DETAILS_FREED = "只检查的明细只保存在内存中，这一批的明细已释放（之后又检查了更多文件）；如需查看，请重新检查"
 
 
 class Cancelled(Exception):
@@ -153,7 +158,8 @@ class Batch:
         self.current = ""
         self.rows: list[Row] = []
         self.others: list[str] = []  # files in the uploaded folders that are not workbooks
-        self._details: dict[int, dict[str, Any]] = {}  # check mode keeps them in memory only
+        self._details: dict[int, bytes] = {}  # check mode keeps them in memory only (JSON, compressed)
+        self.details_freed = False  # check mode: let go to keep the server's memory bounded
         self._lock = threading.Lock()
         self.thread: threading.Thread | None = None
 
@@ -210,7 +216,7 @@ class Batch:
             k: obj.get(k) for k in ("file", "unit", "project", "total", "grade", "status", "indicators", "problems")
         }
         if self.mode == "check":
-            self._details[n] = keep
+            self._details[n] = zlib.compress(json.dumps(keep, ensure_ascii=False).encode("utf-8"), 1)
         else:
             path = self.folder / DETAILS / f"{n}.json"
             path.parent.mkdir(exist_ok=True)
@@ -279,8 +285,19 @@ class Batch:
 
     def _load_detail(self, n: int) -> dict[str, Any]:
         if self.mode == "check":
-            return dict(self._details[n])
-        return json.loads((self.folder / DETAILS / f"{n}.json").read_text(encoding="utf-8"))
+            if self.details_freed:
+                raise NotAvailable(DETAILS_FREED)
+            return dict(json.loads(zlib.decompress(self._details[n])))
+        return dict(json.loads((self.folder / DETAILS / f"{n}.json").read_text(encoding="utf-8")))
+
+    @property
+    def details_bytes(self) -> int:
+        """Memory the details of a check batch hold (0 for a scoring batch: they are on disk)."""
+        return sum(map(len, list(self._details.values())))
+
+    def free_details(self) -> None:
+        self.details_freed = True
+        self._details = {}
 
     def detail(self, n: int) -> dict[str, Any]:
         row = self.row(n)
@@ -382,10 +399,28 @@ class Registry:
             if self.stopping.is_set():
                 raise NotAvailable("服务正在停止")
             self.batches[batch.id] = batch
-        batch.thread = threading.Thread(
-            target=batch.run, args=(self.jobs, self.stopping), name=f"batch-{batch.id[:6]}", daemon=True
-        )
+        batch.thread = threading.Thread(target=self._run, args=(batch,), name=f"batch-{batch.id[:6]}", daemon=True)
         batch.thread.start()
+
+    def _run(self, batch: Batch) -> None:
+        try:
+            batch.run(self.jobs, self.stopping)
+        finally:
+            self._bound_check_details()
+
+    def _bound_check_details(self) -> None:
+        """Let go of the oldest finished check batches' details while all check batches together
+        hold more than CHECK_DETAILS_BYTES (the newest keeps its own, whatever its size; one still
+        running is never touched)."""
+        with self._lock:
+            kept = [b for b in self.batches.values() if b.mode == "check" and not b.details_freed]
+            total = sum(b.details_bytes for b in kept)
+            for old in kept[:-1]:
+                if total <= CHECK_DETAILS_BYTES:
+                    break
+                if old.state != "running":
+                    total -= old.details_bytes
+                    old.free_details()
 
     def get(self, batch_id: str) -> Batch:
         batch = self.batches.get(batch_id)
