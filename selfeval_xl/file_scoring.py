@@ -130,11 +130,9 @@ def _process(
     if extra and display in extra and card is not None:
         card.problems = sorted([*card.problems, extra[display]], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
         card.settle()
-    if options.write_back and outcome.card is not None:
+    if options.write_back and card is not None:
         try:
-            outcome.written, outcome.write_problem = write_back(
-                outcome.card, path, display, options.scored_at, options.out_dir
-            )
+            outcome.written, outcome.write_problem = write_back(card, path, display, options.scored_at, options.out_dir)
         except MemoryError:  # past the worker's memory budget: the file is untouched (atomic)
             outcome.write_problem = Problem.at(
                 display, None, None, "write-failed", target=shown(path.name), detail="内存超出限制"
