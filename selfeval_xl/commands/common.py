@@ -58,11 +58,13 @@ def problem_line(p: Problem) -> str:
     return f"{'错误' if p.is_error else '警告'}：{p}"
 
 
-def file_line(o: FileOutcome, extra_warnings: int = 0) -> str:
-    """``extra_warnings``: warnings the whole run found after the file was scored (a duplicate)."""
+def file_lines(o: FileOutcome) -> tuple[str, str]:
+    """A file's console line, and the same with one warning more: what the whole run may find
+    after the file was scored (a duplicate), which then counts in its line."""
     r = o.result
     if r is None:
-        return f"{o.display}：未评分（{o.error.message if o.error else ''}）"
+        line = f"{o.display}：未评分（{o.error.message if o.error else ''}）"
+        return line, line
     claimed = f"，申报 {fmt_num(r.claimed_total)}" if r.claimed_total is not None else ""
     if r.status == BLANK:
         verdict = "未填写（不评分）"
@@ -76,8 +78,14 @@ def file_line(o: FileOutcome, extra_warnings: int = 0) -> str:
         )
     else:
         verdict = f"{status_zh(r.status)}，核定总分 {r.total:.2f}（{r.grade}）{claimed}"
-    line = f"{o.display}：{verdict}，错误 {len(o.errors)}，警告 {len(o.warnings) + extra_warnings}"
-    return line + (f"；{o.write_problem.message}" if o.write_problem else "")
+    problems = o.problems
+    errors = sum(p.is_error for p in problems)
+    head, tail = (
+        f"{o.display}：{verdict}，错误 {errors}，警告 ",
+        f"；{o.write_problem.message}" if o.write_problem else "",
+    )
+    warnings = len(problems) - errors
+    return f"{head}{warnings}{tail}", f"{head}{warnings + 1}{tail}"
 
 
 def closing(t: Tally) -> str:

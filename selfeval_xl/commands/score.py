@@ -13,7 +13,7 @@ from selfeval_xl.commands.common import (
     closing,
     debug_opt,
     echo_others,
-    file_line,
+    file_lines,
     layout_opt,
     paths_arg,
     problem_line,
@@ -44,7 +44,7 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
         tally.add(outcome)
         if outcome.result is not None:
             duplicates.add(outcome.result.identity, outcome.display, outcome.path)
-        lines = (file_line(outcome), file_line(outcome, extra_warnings=1))
+        lines = file_lines(outcome)
         held.append((outcome.display, [problem_line(p) for p in outcome.problems], lines))
     found = {display: problem for display, (_, problem) in duplicates.problems().items()}
     for display, problem_lines, (line, line_with_duplicate) in held:

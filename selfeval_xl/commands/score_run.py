@@ -14,7 +14,7 @@ import click
 
 from selfeval_xl._fs import os_reason, shown
 from selfeval_xl.batch import BatchOptions, BatchResult, FileOutcome, Tally, run_batch
-from selfeval_xl.commands.common import NOTHING_FOUND, closing, echo_others, file_line, problem_line
+from selfeval_xl.commands.common import NOTHING_FOUND, closing, echo_others, file_lines, problem_line
 from selfeval_xl.discover import is_own_summary
 from selfeval_xl.errors import Problem
 from selfeval_xl.outputs.result_files import lock_file
@@ -61,9 +61,9 @@ def score_and_report(paths: Iterable[Path], options: BatchOptions, as_json: bool
         elif lines_json is not None:
             lines_json.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
         if not outcome.skipped:
-            shown_lines = [problem_line(p) for p in outcome.problems] if verbose else []
-            lines = [file_line(outcome), file_line(outcome, extra_warnings=1)]
-            record = [outcome.display, bool(outcome.problems), lines, shown_lines]
+            problems = outcome.problems
+            shown_lines = [problem_line(p) for p in problems] if verbose else []
+            record = [outcome.display, bool(problems), file_lines(outcome), shown_lines]
             lines_text.write(json.dumps(record, ensure_ascii=False) + "\n")
         progress.step(outcome.display)
 
