@@ -137,7 +137,7 @@ class FileOutcome(HasProblems):
 
     @property
     def has_errors(self) -> bool:
-        return bool(self.errors)
+        return any(p.is_error for p in self.problems)
 
 
 @dataclass
