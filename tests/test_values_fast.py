@@ -6,6 +6,7 @@ published forms and on generated ones."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -24,8 +25,10 @@ REAL_FORMS = Path(__file__).resolve().parent / "real_forms"
 @contextlib.contextmanager
 def general_path() -> Iterator[None]:
     """The parser with both shortcuts off: the common-number pattern matches nothing, and the
-    precheck finds a hint (the empty one) in every text."""
+    precheck finds a hint (the empty one) in every text; and texts are parsed afresh, not taken
+    from the kept ones (``_parse_text``), which the shortcuts made."""
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(values, "_parse_text", values._parse_text.__wrapped__)
         mp.setattr(values, "_COMMON", re.compile(r"(?!)"))
         mp.setattr(values, "_NO_YEAR_HINT", re.compile(""))
         yield
@@ -139,3 +142,34 @@ def test_the_no_year_precheck_refuses_only_what_no_pattern_matches(text, allow_m
 def test_worked_examples(text, kind, number, unit, operator):
     v = parse_value(text, year=2023)
     assert (v.kind, v.number, v.unit, v.operator) == (kind, number, unit, operator)
+
+
+def _fresh(text: str, year: int | None, timely: bool) -> values.Value:
+    """The text parsed by the parser's own steps, nothing kept."""
+    return values._parse_any(text, False, year, timely)
+
+
+@pytest.mark.parametrize(
+    "text", ["≥95%", "完成", "10月", "10月底前", "2022年12月31日前", "1个", "", " ", "—", "无数据", "十", "≤30 万元"]
+)
+def test_a_kept_text_reads_as_a_fresh_parse_whatever_came_before(text):
+    # the same text under every year and 时效 in turn, twice, then backwards: each call gives
+    # what that text, year and 时效 give afresh (10月 is a date only in a 时效 row, with a year)
+    calls = [(year, timely) for year in (None, 2022, 2023) for timely in (False, True)]
+    for year, timely in [*calls, *calls, *reversed(calls)]:
+        assert repr(parse_value(text, year=year, timely=timely)) == repr(_fresh(text, year, timely))
+
+
+def test_a_kept_text_is_kept_only_for_an_int_year_and_a_bool_timely():
+    values._parse_text.cache_clear()
+    parse_value("10月", year=2023, timely=True)
+    assert parse_value("10月", year=2023, timely=True).date == dt.date(2023, 10, 31)
+    # 2023.0 == 2023 and 1 == True as keys: such calls are parsed afresh, never served the
+    # entry above (dt.date(2023.0, ...) raises, so 10月 is then text)
+    assert parse_value("10月", year=2023.0, timely=True).kind == "text"  # type: ignore[arg-type]
+    assert repr(parse_value("10月", year=2023, timely=1)) == repr(_fresh("10月", 2023, 1))  # type: ignore[arg-type]
+    assert values._parse_text.cache_info().hits == 1
+    # a long text (a sentence) is not kept
+    long = "完成" * 40
+    assert repr(parse_value(long, year=2023)) == repr(_fresh(long, 2023, False))
+    assert values._parse_text.cache_info().currsize == 1

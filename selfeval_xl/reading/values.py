@@ -303,10 +303,28 @@ def parse_value(
     """Parse a cell's value. ``percent_format``: the cell shows a number as a percentage, so
     0.95 means 95%. ``year``: the 评价年度, for dates written without a year. ``timely``: a
     时效 row, where a bare ``10月`` is a month."""
+    if type(raw) is str and len(raw) <= _CACHED_TEXT and (year is None or type(year) is int) and type(timely) is bool:
+        return _parse_text(raw, year, timely)  # the same few texts in every workbook (≥95%, 完成, 1个)
+    return _parse_any(raw, percent_format, year, timely)
+
+
+_CACHED_TEXT = 64  # longer texts (a sentence in 实际完成值) seldom repeat and are not kept
+
+
+def _parse_any(raw: object, percent_format: bool, year: int | None, timely: bool) -> Value:
     try:
         return _parse_value(raw, percent_format, year, timely)
     except (ValueError, OverflowError, TypeError):
         return Value(TEXT, raw, text=normalize_text(raw))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(raw: str, year: int | None, timely: bool) -> Value:
+    """``parse_value`` of a text, kept: it depends on nothing but these three (``percent_format``
+    applies to numbers only), and a ``Value`` is immutable, so one serves every cell that holds
+    the text. ``year`` is an int or None and ``timely`` a bool (so 2023 and 2023.0, or True and
+    1, never share an entry: the caller checks the types)."""
+    return _parse_any(raw, False, year, timely)
 
 
 def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bool) -> Value:
