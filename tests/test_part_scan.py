@@ -298,3 +298,69 @@ def test_big_shared_strings_are_scanned_when_they_are_few(tmp_path, monkeypatch,
     assert list(opened.shared) == tree_strings(data)
     assert opened.shared[n - 1] == f"{n - 1}{text.decode()}"
     assert len(scanned) == (n < 100_000) and None not in scanned
+
+
+# Cells in every shape the scanner takes (any style, type, formula, value and inline string, in
+# the attribute order producers write), rows with attributes, closing themselves or empty, in any
+# order and with repeats: the scan reads them all, exactly as the tree does.
+_CELL_S = st.sampled_from([b"", b' s="0"', b' s="1"', b' s="2"', b' s="9"', b' s="007"'])
+_CELL_T = st.sampled_from([b"", b' t="n"', b' t="s"', b' t="inlineStr"', b' t="str"', b' t="b"', b' t="e"', b' t="d"'])
+_CELL_F = st.sampled_from(
+    [b"", b"<f/>", b"<f>SUM(A1:B2)</f>", b'<f t="shared" si="0"/>', b"<f>A1&gt;1</f>", b"<f></f>"]
+)
+_CELL_V = st.sampled_from(
+    [
+        b"", b"<v>1</v>", b"<v>0.5</v>", b"<v/>", b"<v></v>", b"<v>2</v>", b"<v>-1</v>", b"<v>7</v>", b"<v>abc</v>",
+        b"<v>45291</v>", b"<v>45291.5</v>", b"<v>&#35745;</v>", b"<v>2024-01-31T00:00:00</v>", b"<v>1e400</v>",
+        b"<v>inf</v>", b"<v>nan</v>", b"<v> 1</v>", b"<v>1_0</v>", b"<v>#N/A</v>", b"<v>0</v>",
+    ]
+)  # fmt: skip
+_CELL_IS = st.sampled_from(
+    [b"", b"<is><t>x</t></is>", b'<is><t xml:space="preserve"> a </t></is>', b"<is><t>&#35745;&lt;&#x41;</t></is>"]
+)
+_CELL = st.tuples(st.sampled_from([b"A", b"B", b"K", b"AB"]), _CELL_S, _CELL_T, _CELL_F, _CELL_V, _CELL_IS).map(
+    lambda c: b'<c r="%s1"%s%s' % c[:3] + (b"/>" if not any(c[3:]) and c[1] else b">" + b"".join(c[3:]) + b"</c>")
+)
+_ROW_ATTRS = st.sampled_from([b"", b' spans="1:3"', b' ht="15" customHeight="1"', b' x14ac:dyDescent="0.25"'])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), _ROW_ATTRS, st.lists(_CELL, max_size=5)), max_size=8))
+def test_generated_plain_rows_are_scanned_and_read_as_the_tree_reads_them(rows):
+    body = b"".join(
+        b'<row r="%d"%s' % (r, attrs) + (b"/>" if not cs and r % 2 else b">" + b"".join(cs) + b"</row>")
+        for r, attrs, cs in rows
+    )
+    data = sheet(body, b"", b' xmlns:x14ac="urn:x"')
+    scanned = by_scan(data)
+    assert scanned is not None
+    tree = by_tree(data)
+    assert cells(scanned) == cells(tree)
+    assert scanned.truncated == tree.truncated
+
+
+def _refusal(read) -> str | None:  # type: ignore[no-untyped-def]
+    try:
+        read()
+    except part_scan.UnreadableWorkbook as exc:
+        return str(exc)
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 12), _ROW_ATTRS, st.lists(_CELL, max_size=5)), max_size=8),
+    st.integers(1, 12),
+)
+def test_the_cell_cap_refuses_a_generated_sheet_exactly_when_the_tree_refuses_it(rows, cap):
+    # cells with no value, cells whose value is none (an index past the shared strings, an
+    # empty <v>) and cells met twice take no room: the scan counts what the tree counts
+    body = b"".join(b'<row r="%d"%s>' % (r, attrs) + b"".join(cs) + b"</row>" for r, attrs, cs in rows)
+    data = sheet(body, b"", b' xmlns:x14ac="urn:x"')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(part_scan.limits, "MAX_CELLS", cap)
+        by_tree_refused = _refusal(lambda: by_tree(data))
+        by_scan_refused = _refusal(lambda: by_scan(data))
+    assert by_scan_refused == by_tree_refused
+    if by_tree_refused is None:
+        assert cells(by_scan(data)) == cells(by_tree(data))

@@ -12,6 +12,7 @@ is parsed as a tree, exactly as before: what is read never differs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
 import xml.etree.ElementTree as plain_et
@@ -40,6 +41,13 @@ _CELL = re.compile(
     rb'(?:/>|>(?:<f(?:\s+[\w:]+="[^"<]*")*\s*(?:(/)>|(>)([^<]*)</f>))?(?:(<v>)([^<]*)</v>|<v(/)>)?'
     rb'(?:(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>))'
 )
+# The cells most rows are made of, whole: a styled blank, or a value that is one <v> or one
+# inline string, neither empty; column letters, s, t, the <v> text, the inline string. A row
+# they tile is read with less work than one that needs _CELL (a formula, <v/>, an empty text).
+_SIMPLE_CELL = re.compile(
+    rb'(<c r="([A-Z]{1,3})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+    rb'(?:/>|>(?:<v>([^<]+)</v>|<is><t(?: xml:space="preserve")?>([^<]+)</t></is>)?</c>))'
+)
 # a rich string's runs: <t> or <t xml:space="preserve"> with text (<t/> has none)
 _RUN_TEXT = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _T_START = re.compile(rb"<t[\s/>]")
@@ -53,7 +61,31 @@ _SI = re.compile(rb'(<si>(<t)(?: xml:space="preserve")?>([^<]*)</t></si>|<si>([^
 # The references text may hold once the part is known to be well-formed with no DTD: the five
 # predefined entities and character references (openpyxl writes every CJK character as one).
 _REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
-_COLUMNS: dict[bytes, int] = {}  # column letters → index (at most 26³ entries)
+
+
+class _Columns(dict[bytes, int]):
+    """Column letters → 0-based index, filled as met (at most 26³ entries)."""
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = col_index(letters.decode())
+        return col
+
+
+_COLUMNS = _Columns()
+
+
+class _StyleKinds(dict[bytes, str | None]):
+    """A cell's s attribute → its number format kind (``"percent"``, ``"date"`` or None), filled
+    as met: ``styles[int(s)]`` (``s="007"`` too), None past their end or with no s at all."""
+
+    def __init__(self, styles: Sequence[str | None]):
+        super().__init__({b"": None})
+        self.styles = styles
+
+    def __missing__(self, s: bytes) -> str | None:
+        i = int(s)
+        kind = self[s] = self.styles[i] if i < len(self.styles) else None
+        return kind
 
 
 class _Characters(dict[str, str]):
@@ -268,8 +300,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
         return False
     grid = fill.grid
     cells: dict[tuple[int, int], Cell] = {}
-    styles = fill.styles
-    by_s = {str(i).encode(): kind for i, kind in enumerate(styles)}
+    kinds = _StyleKinds(fill.styles)
+    columns = _COLUMNS
     shared, epoch = fill.shared, fill.epoch
     row_no = rows = 0
     truncated = False
@@ -283,20 +315,21 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             continue  # no cell of this row has a value (and no prefixed element could hide one)
         if references:
             content = _characters_as_utf8(content)
+        # every cell holds "<c ": while this row cannot take the cells past the cap, it is not
+        # checked cell by cell (and its cells are read by _simple_cells when they are simple)
+        near_the_cap = len(cells) + content.count(b"<c ") >= max_cells
+        if not near_the_cap:
+            simple = _SIMPLE_CELL.findall(content)
+            if sum(map(len, map(_WHOLE, simple))) == len(content):
+                _simple_cells(simple, row_no, cells, kinds, shared, epoch)
+                continue
         found = _CELL.findall(content)
         if sum(map(len, map(_WHOLE, found))) != len(content):
             return False
         for _, letters, s, t, f_closed, f_open, f_text, v_open, v_text, v_closed, is_open, inline in found:
             if not (v_open or f_open or f_closed or v_closed or is_open):
                 continue  # a styled blank
-            col = _COLUMNS.get(letters)
-            if col is None:
-                col = _COLUMNS[letters] = col_index(letters.decode())
-            style = None
-            if s:
-                style = by_s.get(s)
-                if style is None and s not in by_s and int(s) < len(styles):
-                    style = styles[int(s)]  # s="007"
+            style = kinds[s]
             formula = "" if f_closed else _text(f_text) if f_open else None
             value: object
             if (not t or t == b"n") and v_open and style != "date" and formula is None and v_text:
@@ -322,15 +355,59 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
                 )
                 if value is None and formula is None:
                     continue
-            if len(cells) >= max_cells:
+            if near_the_cap and len(cells) >= max_cells:
                 raise UnreadableWorkbook.at(
                     fill.name, grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
                 )
-            cells[(row_no, col)] = Cell(value, style == "percent", formula)
+            cells[(row_no, columns[letters])] = Cell(value, style == "percent", formula)
     grid.cells.update(cells)
     grid.truncated = grid.truncated or truncated
     fill.row_no, fill.rows = row_no, rows
     return True
+
+
+def _simple_cells(
+    found: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes]],
+    row_no: int,
+    cells: dict[tuple[int, int], Cell],
+    kinds: _StyleKinds,
+    shared: Sequence[str],
+    epoch: dt.datetime,
+) -> None:
+    """A row's cells as ``_SIMPLE_CELL`` found them into ``cells``: what _typed_value gives a
+    cell of one non-empty <v> or inline string and no formula (a blank one is no cell)."""
+    columns = _COLUMNS
+    for _, letters, s, t, v_text, inline in found:
+        if v_text:
+            style = kinds[s]
+            if not t or t == b"n":
+                if style != "date":
+                    try:  # a plain number (the commonest cell)
+                        value: object = float(v_text)
+                    except ValueError:
+                        value = _typed_value("n", _text(v_text), None, None, shared, epoch)
+                else:
+                    value = _typed_value("n", _text(v_text), None, style, shared, epoch)
+            elif t == b"s" and v_text.isdigit():
+                try:
+                    value = shared[int(v_text)]
+                except IndexError:
+                    continue
+            else:
+                value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
+                if value is None:
+                    continue
+        elif inline:
+            style = kinds[s]
+            if t == b"inlineStr":
+                value = _text(inline)
+            else:
+                value = _typed_value(t.decode() if t else "n", None, _text(inline), style, shared, epoch)
+                if value is None:
+                    continue
+        else:
+            continue  # a styled blank
+        cells[(row_no, columns[letters])] = Cell(value, style == "percent", None)
 
 
 class SharedStrings(Sequence[str]):
