@@ -111,6 +111,11 @@ NOT_PLAIN = [
     sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<extLst xmlns=""/>'),
     sheet(b'<row r="1"><c r="A1"><v>1</v></row>'),  # not well-formed: the tree reports it
     sheet(b'<row r="1"><c r="A1"><v>&undefined;</v></c></row>'),
+    # after the last row with a value (the rows there are read by a pattern of their own)
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"/><foo/><row r="3"></row>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><row r="3"></row></row>'),
+    sheet(b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2" s="1">text</row> x'),
+    sheet(b'<row r="2"/><bar/><row r="3"></row>'),  # no value anywhere
 ]
 
 
@@ -126,6 +131,21 @@ def test_the_row_cap_stops_the_scan_as_it_stops_the_tree(monkeypatch):
     scanned, tree = by_scan(data), by_tree(data)
     assert scanned is not None and scanned.truncated and tree.truncated
     assert cells(scanned) == cells(tree) == [((r, 0), repr(float(r)), False, None) for r in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("values", [b"", b'<c r="A1"><v>1</v></c>'])
+@pytest.mark.parametrize("tail", [[2, 3], [2, 3, 4], [2, 3, 4, 5], [9], [2, 9]])
+def test_the_row_cap_counts_rows_without_values_below_the_table(monkeypatch, values, tail):
+    # the rows after row 1 hold styled blanks only (as LibreOffice writes them below a table):
+    # counted all the same, so that the sheet is cut past the cap by number and by count
+    monkeypatch.setattr(part_scan.limits, "MAX_ROWS", 3)
+    monkeypatch.setattr("selfeval_xl.ooxml.sheet_cells.limits.MAX_ROWS", 3)
+    blank = b"".join(b'<row r="%d" ht="15"><c r="B%d" s="1"/></row>' % (r, r) for r in tail)
+    data = sheet(b'<row r="1">' + values + b"</row>" + blank)
+    scanned, tree = by_scan(data), by_tree(data)
+    assert scanned is not None
+    assert scanned.truncated == tree.truncated == (len(tail) > 2 or 9 in tail)
+    assert cells(scanned) == cells(tree)
 
 
 def sst(items: bytes) -> bytes:

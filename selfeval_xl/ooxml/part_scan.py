@@ -41,6 +41,10 @@ _CELL = re.compile(
     rb'(?:/>|>(?:<f(?:\s+[\w:]+="[^"<]*")*\s*(?:(/)>|(>)([^<]*)</f>))?(?:(<v>)([^<]*)</v>|<v(/)>)?'
     rb'(?:(<is>)<t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>))'
 )
+# A row as _rows takes it, whole, and its r: a start tag closing itself, or one with content up
+# to the first "</row>"
+_BLANK_ROW = re.compile(rb'(\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(?:/>|>[^<]*(?:<(?!/row>)[^<]*)*</row>))')
+_VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
 # The cells most rows are made of, whole: a styled blank, or a value that is one <v> or one
 # inline string, neither empty; column letters, s, t, the <v> text, the inline string. A row
 # they tile is read with less work than one that needs _CELL (a formula, <v/>, an empty text).
@@ -286,6 +290,16 @@ def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
     return out
 
 
+def _blank_rows(tail: bytes) -> list[bytes] | None:
+    """The r of every row of ``tail`` (rows holding no <v>, <f>, <is> or prefix): what _rows
+    gives for them, in C; None when anything but rows is there, as _rows gives None."""
+    tail = tail.rstrip()
+    found = _BLANK_ROW.findall(tail)
+    if sum(map(len, map(_WHOLE, found))) != len(tail):
+        return None
+    return [r for _, r in found]
+
+
 def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     """The rows of sheetData (``data[pos:end]``) into the grid; False when they are not plain.
     Every "<" in there must be inside a row read here (so nothing but rows is in sheetData),
@@ -293,6 +307,21 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     with no <v>, <f>, <is> or prefix at all holds no value whatever else is in it: it is only
     counted."""
     body = data[pos:end]
+    # the rows after the last that may hold a value (LibreOffice writes hundreds of styled blank
+    # rows below a table) are seen to be rows and counted by a pattern: _rows would give each of
+    # them, to be skipped below
+    blank_rows: list[bytes] = []
+    last_row = body.rfind(b"<row ")
+    if last_row >= 0 and not any(body.find(mark, last_row) >= 0 for mark in _VALUE_MARKS):
+        last = max(map(body.rfind, _VALUE_MARKS))
+        cut = body.find(b"</row>", last) + 6 if last >= 0 else 0
+    else:
+        cut = -1  # the last row may hold a value
+    if 6 <= cut < len(body) or cut == 0:
+        blank_rows_found = _blank_rows(body[cut:])
+        if blank_rows_found is None:
+            return False
+        body, blank_rows = body[:cut], blank_rows_found
     references = b"&#" in body  # then replaced row by row (a list of the pieces of a whole big
     # part would take ~8× its size): no "<" comes or goes, references to ASCII are kept
     rows_found = _rows(body)
@@ -360,6 +389,12 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
                     fill.name, grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
                 )
             cells[(row_no, columns[letters])] = Cell(value, style == "percent", formula)
+    else:
+        for r in blank_rows:  # counted as above, holding nothing
+            row_no, rows = int(r), rows + 1
+            if row_no > max_rows or rows > max_rows:
+                truncated = True
+                break
     grid.cells.update(cells)
     grid.truncated = grid.truncated or truncated
     fill.row_no, fill.rows = row_no, rows
