@@ -384,3 +384,44 @@ def test_the_cell_cap_refuses_a_generated_sheet_exactly_when_the_tree_refuses_it
     assert by_scan_refused == by_tree_refused
     if by_tree_refused is None:
         assert cells(by_scan(data)) == cells(by_tree(data))
+
+
+def _two_sheet_book(path: Path, rels_order: tuple[str, str], date1904: bool) -> Path:
+    """Sheets s and t; s's relationship points at the first of ``rels_order``'s parts."""
+    pr = b'<workbookPr date1904="1"/>' if date1904 else b""
+    rels = b"".join(
+        b'<Relationship Id="rId%d" Type="%s/worksheet" Target="worksheets/%s"/>' % (i, REL, target.encode())
+        for i, target in enumerate(rels_order, 1)
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", b"<Types/>")
+        zf.writestr(
+            "xl/workbook.xml",
+            b"<workbook " + NS + b' xmlns:r="' + REL + b'">' + pr + b'<sheets><sheet name="s" sheetId="1" r:id="rId1"/>'
+            b'<sheet name="t" sheetId="2" r:id="rId2"/></sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + rels
+            + b"</Relationships>",
+        )
+        for n in (1, 2):
+            zf.writestr(f"xl/worksheets/sheet{n}.xml", sheet(b'<row r="1"><c r="A1"><v>%d</v></c></row>' % n))
+    return path
+
+
+def test_workbooks_that_share_parts_and_workbooks_that_do_not_read_as_their_own(tmp_path):
+    # the workbook part and its relationships are kept by their bytes: a workbook whose
+    # relationships differ (s is sheet2.xml) or whose workbook part differs (date1904) is read as
+    # its own, before and after the others, however often
+    a = _two_sheet_book(tmp_path / "a.xlsx", ("sheet1.xml", "sheet2.xml"), False)
+    b = _two_sheet_book(tmp_path / "b.xlsx", ("sheet2.xml", "sheet1.xml"), False)
+    c = _two_sheet_book(tmp_path / "c.xlsx", ("sheet1.xml", "sheet2.xml"), True)
+    for _ in range(3):
+        for path, s_value, is_1904 in ((a, 1.0, False), (b, 2.0, False), (c, 1.0, True)):
+            opened = xlsx_book.XlsxBook(path, path.name)
+            book = opened.book()
+            assert book.sheet_names == ["s", "t"]
+            assert (book.sheet("s").value(1, 0), book.sheet("t").value(1, 0)) == (s_value, 3.0 - s_value)
+            assert opened.date1904 is is_1904

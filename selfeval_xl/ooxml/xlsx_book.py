@@ -46,6 +46,11 @@ _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _STYLE_KINDS: Recent[bytes, tuple[str | None, ...]] = Recent(32)  # styles parts
 _STYLE_BYTES_KEPT = 256 * 1024  # a bigger styles part is parsed every time
 _EXCEL_EPOCH_1904 = dt.datetime(1904, 1, 1)
+# What the workbook part and its relationships say, by the part as stored (and its name: targets
+# are relative to it): the same bytes in every workbook made from one template by one program
+_WORKBOOKS: Recent[bytes, tuple[bool, tuple[tuple[str, str], ...]]] = Recent(32)
+_RELS: Recent[tuple[str, bytes], dict[str, str]] = Recent(32)
+_PART_BYTES_KEPT = 64 * 1024  # a bigger one is parsed every time
 
 
 class XlsxBook:
@@ -136,30 +141,48 @@ class XlsxBook:
                 "not-a-workbook",
                 detail="zip 中没有 xl/workbook.xml",
             )
-        wb = self.xml("xl/workbook.xml")
+        self.date1904, sheets = self._workbook("xl/workbook.xml")
         rels = self._rels("xl/_rels/workbook.xml.rels")
-        self.date1904 = any(local_name(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in wb.iter())
         self.targets: dict[str, str] = {}
         order: list[str] = []
-        for e in wb.iter():
-            if local_name(e.tag) == "sheet":
-                # r:id in the transitional or the Strict (purl.oclc.org) relationships namespace
-                rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), None) or e.get("id") or ""
-                sname = e.get("name") or ""
-                target = rels.get(rid)
-                if target:
-                    self.targets[sname] = target
-                    order.append(sname)
+        for sname, rid in sheets:
+            target = rels.get(rid)
+            if target:
+                self.targets[sname] = target
+                order.append(sname)
         self.shared = self._shared_strings(rels)
         self.styles = self._styles(rels)
         return Book(self.path, order, self._sheet, stamp=file_stamp(self.zf.fp.fileno()) if self.zf.fp else None)
 
+    def _workbook(self, part: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
+        """The workbook part's date1904 and its sheets' (name, relationship id), in order."""
+        data = self.read(part)
+        kept = len(data) <= _PART_BYTES_KEPT
+        known = _WORKBOOKS.get(data) if kept else None
+        if known is not None:
+            return known
+        wb = self.xml(part, data)
+        date1904 = any(local_name(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in wb.iter())
+        sheets = []
+        for e in wb.iter():
+            if local_name(e.tag) == "sheet":
+                # r:id in the transitional or the Strict (purl.oclc.org) relationships namespace
+                rid = next((v for k, v in e.attrib.items() if k.endswith("}id")), None) or e.get("id") or ""
+                sheets.append((e.get("name") or "", rid))
+        found = (date1904, tuple(sheets))
+        return _WORKBOOKS.remember(data, found) if kept else found
+
     def _rels(self, part: str) -> dict[str, str]:
         if part not in self.names:
             return {}
+        data = self.read(part)
+        kept = len(data) <= _PART_BYTES_KEPT
+        known = _RELS.get((part, data)) if kept else None
+        if known is not None:
+            return dict(known)
         base = posixpath.dirname(posixpath.dirname(part))
         out = {}
-        for e in self.xml(part):
+        for e in self.xml(part, data):
             target = e.get("Target") or ""
             if target.startswith("/"):
                 full = target.lstrip("/")
@@ -167,6 +190,8 @@ class XlsxBook:
                 full = posixpath.normpath(posixpath.join(base, target))
             out[e.get("Id") or ""] = full
             out["type:" + (e.get("Type") or "").rsplit("/", 1)[-1]] = full
+        if kept:
+            _RELS.remember((part, data), dict(out))
         return out
 
     def _shared_strings(self, rels: dict[str, str]) -> Sequence[str]:
