@@ -425,3 +425,29 @@ def test_workbooks_that_share_parts_and_workbooks_that_do_not_read_as_their_own(
             assert book.sheet_names == ["s", "t"]
             assert (book.sheet("s").value(1, 0), book.sheet("t").value(1, 0)) == (s_value, 3.0 - s_value)
             assert opened.date1904 is is_1904
+
+
+def test_cells_of_rich_shared_strings_read_as_the_tree_reads_them():
+    # LibreOffice writes text mixing CJK and Latin as runs: such a string is kept unparsed until
+    # a cell asks for it, then parsed once; each cell reads what the tree gives for its string
+    data = sst(
+        b"<si><t>plain</t></si><si><r><rPr><sz/></rPr><t>1. </t></r><r><t>\xe5\x9c\xa8</t></r></si>"
+        b'<si><t>base</t><rPh sb="0"><t>p</t></rPh></si><si><r><t>&#8805;</t></r><r><t>90%</t></r></si>'
+    )
+    rich = part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
+    assert isinstance(rich, part_scan.SharedStrings)
+    rows = (
+        b"".join(
+            b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c><c r="C%d"><v>1</v></c></row>'
+            % (r, r, r % 4, r, (r + 1) % 4, r)
+            for r in range(1, 9)
+        )
+        + b'<row r="9"><c r="A9" t="s"><v>3</v></c><c r="B9" t="s"><f>x</f><v>1</v></c><c r="C9" t="s"><v>4</v></c></row>'
+    )
+    data_sheet = sheet(rows)
+    grid = Grid("s")
+    assert part_scan.scan_sheet(data_sheet, SheetFill(grid, rich, STYLES, EPOCH, "f.xlsx"))
+    tree = Grid("s")
+    SheetFill(tree, tree_strings(data), STYLES, EPOCH, "f.xlsx").whole(ET.fromstring(data_sheet))
+    assert cells(grid) == cells(tree)
+    assert grid.cells[(1, 0)].value == "1. 在" and grid.cells[(3, 0)].value == "≥90%"
