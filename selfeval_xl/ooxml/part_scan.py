@@ -317,7 +317,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     blank_rows: list[bytes] = []
     last_row = body.rfind(b"<row ")
     if last_row >= 0 and not any(body.find(mark, last_row) >= 0 for mark in _VALUE_MARKS):
-        last = max(map(body.rfind, _VALUE_MARKS))
+        last = body.rfind(b"<v")  # then the others looked for only after it
+        last = max(last, *(body.rfind(mark, max(last, 0)) for mark in _VALUE_MARKS[1:]))
         cut = body.find(b"</row>", last) + 6 if last >= 0 else 0
     else:
         cut = -1  # the last row may hold a value
@@ -349,9 +350,10 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             continue  # no cell of this row has a value (and no prefixed element could hide one)
         if references:
             content = _characters_as_utf8(content)
-        # every cell holds "<c ": while this row cannot take the cells past the cap, it is not
-        # checked cell by cell (and its cells are read by _simple_cells when they are simple)
-        near_the_cap = len(cells) + content.count(b"<c ") >= max_cells
+        # a cell takes 11 bytes at least (<c r="A1"/>): while this row cannot take the cells past
+        # the cap, it is not checked cell by cell (and its cells are read by _simple_cells when
+        # they are simple)
+        near_the_cap = len(cells) + len(content) // 11 >= max_cells
         if not near_the_cap:
             simple = _SIMPLE_CELL.findall(content)
             if sum(map(len, map(_WHOLE, simple))) == len(content):
