@@ -451,3 +451,10 @@ def test_cells_of_rich_shared_strings_read_as_the_tree_reads_them():
     SheetFill(tree, tree_strings(data), STYLES, EPOCH, "f.xlsx").whole(ET.fromstring(data_sheet))
     assert cells(grid) == cells(tree)
     assert grid.cells[(1, 0)].value == "1. 在" and grid.cells[(3, 0)].value == "≥90%"
+    # plain runs are kept by their bytes for the next workbook, a phonetic guide never (it is
+    # parsed as a tree, in its part's root); the next workbook's strings read the same
+    runs = b"<si><r><t>&#8805;</t></r><r><t>90%</t></r></si>"
+    assert part_scan._RICH[runs] == "≥90%"
+    assert not any(b"<rPh" in si for si in part_scan._RICH)
+    again = part_scan.scan_shared_strings(data, "g.xlsx", "xl/sharedStrings.xml")
+    assert [again[i] for i in range(4)] == tree_strings(data)

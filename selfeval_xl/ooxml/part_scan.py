@@ -119,6 +119,12 @@ class _Utf8(dict[bytes, bytes]):
 
 _UTF8 = _Utf8()
 _KEPT_REFERENCES = 1 << 16  # the tables above are emptied past this many entries
+# A rich shared string's text by the <si> element as stored, when its runs are plain (then its
+# text depends on nothing else): LibreOffice writes every text that mixes CJK and Latin (≥90%,
+# 1个, 2022年12月) as runs, the same bytes in every workbook it saved from one template
+_RICH: dict[bytes, str] = {}
+_RICH_KEPT = 4096  # emptied past this many
+_RICH_BYTES_KEPT = 2048  # a longer one (the 说明 sheet's paragraphs) is not kept
 _REPLACED_WHOLE = 1 << 20  # sheet data up to this size has its references replaced at once
 
 
@@ -483,9 +489,17 @@ class SharedStrings(Sequence[str]):
         """What ``text_of`` gives for the ``<si>`` element ``si``: its ``<t>`` texts joined.
         Only when some ``<t>`` is not a plain one, or a phonetic guide or a prefix is there, is it
         parsed as a tree (in the part's root, for its namespace declarations)."""
+        known = _RICH.get(si)
+        if known is not None:
+            return known
         texts = _RUN_TEXT.findall(si)
         if len(texts) == len(_T_START.findall(si)) and b"<rPh" not in si and not _PREFIXED.search(si):
-            return "".join(map(_text, texts))
+            text = "".join(map(_text, texts))
+            if len(si) <= _RICH_BYTES_KEPT:
+                if len(_RICH) >= _RICH_KEPT:
+                    _RICH.clear()
+                _RICH[si] = text
+            return text
         root = plain_et.fromstring(self._wrap[0] + si + self._wrap[1])
         return text_of(root[0])
 
