@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.ooxml import part_scan, xlsx_book
+from selfeval_xl.ooxml import part_scan, shared_strings, xlsx_book
 from selfeval_xl.ooxml.grid import Grid
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_cells import SheetFill, text_of
@@ -167,7 +167,7 @@ def tree_strings(data: bytes) -> list[str]:
 )
 def test_shared_strings_scanned_read_as_the_tree_reads_them(items):
     data = sst(items)
-    scanned = part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
+    scanned = shared_strings.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
     assert scanned is not None
     assert [scanned[i] for i in range(len(scanned))] == tree_strings(data)
     assert scanned[-1] == tree_strings(data)[-1]  # as a list indexes from the end
@@ -183,7 +183,7 @@ def test_shared_strings_scanned_read_as_the_tree_reads_them(items):
     ],
 )
 def test_shared_strings_that_are_not_plain_are_left_to_the_tree(data):
-    assert part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml") is None
+    assert shared_strings.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml") is None
 
 
 def _nested(depth: int) -> bytes:
@@ -243,7 +243,7 @@ _SI_PIECES = st.sampled_from(
 @given(st.lists(_SI_PIECES, max_size=10))
 def test_shared_strings_cut_at_each_end_tag_read_as_the_one_regex_pass_reads_them(pieces):
     content = b"".join(pieces).rstrip()
-    assert part_scan._si_items(content) == part_scan._si_items_regex(content)
+    assert shared_strings._si_items(content) == shared_strings._si_items_regex(content)
 
 
 def _book(path: Path, sheet_xml: bytes, sst_xml: bytes | None = None) -> Path:
@@ -306,7 +306,7 @@ def test_big_shared_strings_are_scanned_when_they_are_few(tmp_path, monkeypatch,
     data = sst(items)
     assert len(data) > 2 << 20
     book = _book(tmp_path / "串.xlsx", sheet(b'<row r="1"><c r="A1" t="s"><v>%d</v></c></row>' % (n - 1)), data)
-    scan, scanned = part_scan.scan_shared_strings, []
+    scan, scanned = shared_strings.scan_shared_strings, []
 
     def only_few(data: bytes, name: str, part: str):  # type: ignore[no-untyped-def]
         scanned.append(scan(data, name, part))
@@ -434,8 +434,8 @@ def test_cells_of_rich_shared_strings_read_as_the_tree_reads_them():
         b"<si><t>plain</t></si><si><r><rPr><sz/></rPr><t>1. </t></r><r><t>\xe5\x9c\xa8</t></r></si>"
         b'<si><t>base</t><rPh sb="0"><t>p</t></rPh></si><si><r><t>&#8805;</t></r><r><t>90%</t></r></si>'
     )
-    rich = part_scan.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
-    assert isinstance(rich, part_scan.SharedStrings)
+    rich = shared_strings.scan_shared_strings(data, "f.xlsx", "xl/sharedStrings.xml")
+    assert isinstance(rich, shared_strings.SharedStrings)
     rows = (
         b"".join(
             b'<row r="%d"><c r="A%d" t="s"><v>%d</v></c><c r="B%d" t="s"><v>%d</v></c><c r="C%d"><v>1</v></c></row>'
@@ -454,7 +454,7 @@ def test_cells_of_rich_shared_strings_read_as_the_tree_reads_them():
     # plain runs are kept by their bytes for the next workbook, a phonetic guide never (it is
     # parsed as a tree, in its part's root); the next workbook's strings read the same
     runs = b"<si><r><t>&#8805;</t></r><r><t>90%</t></r></si>"
-    assert part_scan._RICH[runs] == "≥90%"
-    assert not any(b"<rPh" in si for si in part_scan._RICH)
-    again = part_scan.scan_shared_strings(data, "g.xlsx", "xl/sharedStrings.xml")
+    assert shared_strings._RICH[runs] == "≥90%"
+    assert not any(b"<rPh" in si for si in shared_strings._RICH)
+    again = shared_strings.scan_shared_strings(data, "g.xlsx", "xl/sharedStrings.xml")
     assert [again[i] for i in range(4)] == tree_strings(data)

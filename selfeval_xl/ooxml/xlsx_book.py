@@ -20,8 +20,9 @@ from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Book, Grid, file_stamp
 from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
-from selfeval_xl.ooxml.part_scan import scan_shared_strings, scan_sheet
+from selfeval_xl.ooxml.part_scan import scan_sheet
 from selfeval_xl.ooxml.recent import Recent
+from selfeval_xl.ooxml.shared_strings import scan_shared_strings
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
 
