@@ -39,6 +39,26 @@ def patch(path: Path, member: str, edit: Callable[[bytes], bytes]) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    "row", [b'<row r="' + b"9" * 5000 + b'"/>', b'<row r="9"><c r="A9" s="' + b"9" * 5000 + b'"/></row>']
+)
+def test_numbers_longer_than_int_takes_are_read_not_a_program_error(tmp_path, template_path, row):
+    # a row number past int()'s 4,300 digits stopped the file with "处理该文件时程序出错
+    # (ValueError: Exceeds the limit …)": now it is a row past the cap (too many rows, said in
+    # Chinese at the sheet), and a style index that long is a style past the styles (scored)
+    path = patch(
+        good(tmp_path, "长数字.xlsx", template_path),
+        INDICATORS,
+        lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>", 1),
+    )
+    outcome = score_file(path)
+    if b"<c " in row:
+        assert outcome.error is None and outcome.card is not None
+    else:
+        assert outcome.error is not None and outcome.error.code == "too-many-rows"
+        assert "绩效指标" in str(outcome.error) and "ValueError" not in str(outcome.error)
+
+
 # --- 1. regex backtracking ------------------------------------------------------------------
 def test_run_of_unclosed_cell_tags_in_a_comment_reads_in_linear_time(tmp_path, template_path):
     # 100,000 "<c r=" with no ">" inside a comment: 1.3 MB (varied, so the compression ratio

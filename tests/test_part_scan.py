@@ -458,3 +458,36 @@ def test_cells_of_rich_shared_strings_read_as_the_tree_reads_them():
     assert not any(b"<rPh" in si for si in shared_strings._RICH)
     again = shared_strings.scan_shared_strings(data, "g.xlsx", "xl/sharedStrings.xml")
     assert [again[i] for i in range(4)] == tree_strings(data)
+
+
+_HUGE = b"9" * 5000  # int() refuses more than 4,300 digits
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="' + _HUGE + b'"><c r="A2"><v>2</v></c></row>',
+        b'<row r="1"><c r="A1"><v>1</v></c></row><row r="' + _HUGE + b'"><c r="B2" s="1"/></row>',
+        b'<row r="' + b"0" * 5000 + b'1"><c r="A1"><v>1</v></c></row>',  # row 1, written long
+        b'<row r="1"><c r="A1" s="' + _HUGE + b'"><v>1</v></c><c r="B1" s="' + b"0" * 5000 + b'1"><v>0.5</v></c></row>',
+        b'<row r="1"><c r="A1" t="s"><v>' + _HUGE + b'</v></c><c r="B1"><v>1</v></c></row>',
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>&#'
+        + b"0" * 5000
+        + b"65;&#x"
+        + b"0" * 5000
+        + b"42;</t></is></c></row>",
+    ],
+)
+def test_numbers_longer_than_int_takes_read_as_the_tree_reads_them(rows):
+    # a row number, style index or string index of thousands of digits (a hostile file) used to
+    # stop the read with a program error: the row is past the cap, the style past the styles,
+    # the string none, and a character reference with leading zeros its character
+    merge = b'<mergeCells count="1"><mergeCell ref="A1:B' + _HUGE + b'"/></mergeCells>'
+    data = sheet(rows, merge)
+    scanned, tree = by_scan(data), by_tree(data)
+    assert scanned is not None
+    assert cells(scanned) == cells(tree) and cells(tree)
+    assert scanned.truncated == tree.truncated == (b'r="' + _HUGE in rows)
+    assert scanned.merges == tree.merges == [(1, 0, 20_000, 1)]
+    if b"&#" in rows:
+        assert scanned.cells[(1, 0)].value == "AB"

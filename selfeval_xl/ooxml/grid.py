@@ -72,6 +72,20 @@ class Book:
         return self._cache[name]
 
 
+_DIGITS_READ = 4000  # int() refuses a number of more than 4,300 digits
+
+
+def as_number(digits: str | bytes) -> int:
+    """Decimal digits as written in a file (a row number, a style index), however many: a number
+    longer than int() takes (after its leading zeros) is far past every limit, 2**64."""
+    if len(digits) > _DIGITS_READ:
+        significant = len(digits.lstrip(b"0")) if isinstance(digits, bytes) else len(digits.lstrip("0"))
+        if significant > _DIGITS_READ:
+            return 1 << 64
+        digits = digits[len(digits) - significant :] or b"0"
+    return int(digits)
+
+
 def col_index(letters: str) -> int:
     n = 0
     for ch in letters:

@@ -21,7 +21,7 @@ from xml.parsers import expat
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.grid import Cell, col_index
+from selfeval_xl.ooxml.grid import Cell, as_number, col_index
 from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value
 from selfeval_xl.ooxml.xml_guard import DEPTH_BLOCK, MAX_DEPTH, check_depth
 
@@ -78,7 +78,7 @@ class _StyleKinds(dict[bytes, str | None]):
         self.styles = styles
 
     def __missing__(self, s: bytes) -> str | None:
-        i = int(s)
+        i = as_number(s)
         kind = self[s] = self.styles[i] if i < len(self.styles) else None
         return kind
 
@@ -88,7 +88,8 @@ class _Characters(dict[str, str]):
     character ever referenced, so that text is decoded by ``map`` in C, no Python call per reference."""
 
     def __missing__(self, body: str) -> str:
-        char = chr(int(body[2:], 16) if body.startswith("#x") else int(body[1:]))
+        # leading zeros dropped first: &#0000…65; is well-formed, and int() takes 4,300 digits
+        char = chr(int(body[2:].lstrip("0") or "0", 16) if body.startswith("#x") else int(body[1:].lstrip("0") or "0"))
         self[body] = char
         return char
 
@@ -103,7 +104,7 @@ class _Utf8(dict[bytes, bytes]):
     reference and the character itself are the same text to an XML parser."""
 
     def __missing__(self, body: bytes) -> bytes:
-        code = int(body[1:], 16) if body.startswith(b"x") else int(body)
+        code = int(body[1:].lstrip(b"0") or b"0", 16) if body.startswith(b"x") else int(body.lstrip(b"0") or b"0")
         utf8 = self[body] = chr(code).encode() if code >= 0x80 else b"&#" + body + b";"
         return utf8
 
@@ -249,7 +250,7 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     if not _scan_rows(data, content, end, fill):
         return False
     for c1, r1, c2, r2 in merges:
-        top, bottom = int(r1), int(r2)
+        top, bottom = as_number(r1), as_number(r2)
         if len(fill.grid.merges) < limits.MAX_MERGES and top <= limits.MAX_ROWS:
             fill.grid.merges.append((top, col_index(c1.decode()), min(bottom, limits.MAX_ROWS), col_index(c2.decode())))
     return True
@@ -333,7 +334,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     truncated = False
     max_cells, max_rows = limits.MAX_CELLS, limits.MAX_ROWS
     for r, content in rows_found:
-        row_no, rows = int(r), rows + 1
+        row_no, rows = int(r) if len(r) < 10 else as_number(r), rows + 1
         if row_no > max_rows or rows > max_rows:
             truncated = True
             break
@@ -367,7 +368,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             elif t == b"s" and v_open and v_text.isdigit() and formula is None:
                 try:
                     value = shared[int(v_text)]
-                except IndexError:
+                except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
                     continue
             elif t == b"inlineStr" and is_open:  # what _typed_value gives an inline string
                 value = _text(inline)
@@ -389,7 +390,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             cells[(row_no, columns[letters])] = Cell(value, style == "percent", formula)
     else:
         for r in blank_rows:  # counted as above, holding nothing
-            row_no, rows = int(r), rows + 1
+            row_no, rows = int(r) if len(r) < 10 else as_number(r), rows + 1
             if row_no > max_rows or rows > max_rows:
                 truncated = True
                 break
@@ -424,7 +425,7 @@ def _simple_cells(
             elif t == b"s" and v_text.isdigit():
                 try:
                     value = shared[int(v_text)]
-                except IndexError:
+                except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
                     continue
             else:
                 value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)

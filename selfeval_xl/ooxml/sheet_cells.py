@@ -10,7 +10,7 @@ from xml.etree.ElementTree import Element
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.grid import Cell, Grid, col_index
+from selfeval_xl.ooxml.grid import Cell, Grid, as_number, col_index
 from selfeval_xl.ooxml.xml_guard import stream_parse
 
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
@@ -36,7 +36,7 @@ class SheetFill:
     def row(self, e: Element) -> bool:
         """Start of a row; False once past the row cap (the grid is marked truncated)."""
         r = e.get("r")
-        self.row_no = int(r) if r and r.isdigit() else self.row_no + 1
+        self.row_no = as_number(r) if r and r.isdecimal() else self.row_no + 1
         self.col_no = -1
         self.rows += 1
         if self.row_no > limits.MAX_ROWS or self.rows > limits.MAX_ROWS:
@@ -67,8 +67,8 @@ class SheetFill:
     def _value(self, c: Element, col_no: int, v_text: str | None, formula: str | None, inline: str | None) -> None:
         style = None
         s = c.get("s")
-        if s and s.isdigit() and int(s) < len(self.styles):
-            style = self.styles[int(s)]
+        if s and s.isdecimal() and as_number(s) < len(self.styles):
+            style = self.styles[as_number(s)]
         value = _typed_value(c.get("t") or "n", v_text, inline, style, self.shared, self.epoch)
         if value is None and formula is None:
             return
@@ -83,7 +83,7 @@ class SheetFill:
         merges = self.grid.merges
         mm = _RANGE.match(mc.get("ref") or "")
         if mm and len(merges) < limits.MAX_MERGES:
-            r1, r2 = int(mm.group(2)), int(mm.group(4))
+            r1, r2 = as_number(mm.group(2)), as_number(mm.group(4))
             if r1 <= limits.MAX_ROWS:  # clipped to the rows that are read at all
                 merges.append((r1, col_index(mm.group(1)), min(r2, limits.MAX_ROWS), col_index(mm.group(3))))
 
