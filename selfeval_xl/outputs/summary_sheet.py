@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, Style, row_xml
 from selfeval_xl.ooxml.xml_text import escape
+from selfeval_xl.ooxml.zip_package import NS_REL
 from selfeval_xl.outputs.summary_kinds import summary_style
 from selfeval_xl.outputs.summary_xlsx import file_url
 
 # Excel keeps at most this many hyperlinks in a sheet; past them a file's name is plain text
 MAX_LINKS = 65_530
-HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+HYPERLINK = f"{NS_REL}/hyperlink"
 
 
 def link_target(target: str) -> str:

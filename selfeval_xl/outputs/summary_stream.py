@@ -17,6 +17,7 @@ from typing import IO
 
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
 from selfeval_xl.ooxml.styles import Style, StyleSheet
+from selfeval_xl.ooxml.xml_text import insert_before_close
 from selfeval_xl.ooxml.zip_package import NS_PKG_REL, rels_part
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 from selfeval_xl.outputs.summary_rows import STAND_IN, STREAM_STYLES
@@ -133,13 +134,10 @@ class _Spliced:
         self.rels: dict[str, bytes] = {}  # relationships part → its XML with the links
         for part, rows in (links or {}).items():
             name = rels_part(part)
-            known = pkg.text(name) if name in pkg.parts else f'<Relationships xmlns="{NS_PKG_REL}"></Relationships>'
+            known = pkg.text(name) if name in pkg.parts else _NO_RELATIONSHIPS
             used = [int(n) for n in re.findall(r'\bId="rId(\d+)"', known)]
             self.hyperlinks[part], added = rows.hyperlinks(max(used, default=0) + 1)
-            if not known.startswith("<?xml"):
-                known = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + known
-            cut = known.rindex("</Relationships>")
-            self.rels[name] = (known[:cut] + added + known[cut:]).encode("utf-8")
+            self.rels[name] = insert_before_close(known, "Relationships", added).encode("utf-8")
 
     def _head_tail(self, name: str, stream: RowStream) -> tuple[bytes, bytes]:
         """A streamed sheet's own XML (the header row) around where its rows go, its dimension
@@ -151,9 +149,10 @@ class _Spliced:
         head, tail = xml[:cut], xml[cut:]
         links = self.hyperlinks.get(name)
         if links is not None:
-            if "</hyperlinks>" in tail:
-                at = tail.index("</hyperlinks>")
-                tail = tail[:at] + links.removeprefix("<hyperlinks>").removesuffix("</hyperlinks>") + tail[at:]
+            if "<hyperlinks" in tail:
+                tail = insert_before_close(
+                    tail, "hyperlinks", links.removeprefix("<hyperlinks>").removesuffix("</hyperlinks>")
+                )
             else:  # where the schema puts them: before the first of what follows them
                 at = min((m.start() for m in (_AFTER_HYPERLINKS.search(tail),) if m), default=tail.rindex("</"))
                 tail = tail[:at] + links + tail[at:]
@@ -215,6 +214,10 @@ class _Spliced:
                 member.compress_type = zipfile.ZIP_DEFLATED
                 zf.writestr(member, self.rels[name])
 
+
+_NO_RELATIONSHIPS = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{NS_PKG_REL}"></Relationships>'
+)
 
 # What follows <hyperlinks> in a worksheet (ECMA-376 CT_Worksheet), the first of which they go before
 _AFTER_HYPERLINKS = re.compile(
