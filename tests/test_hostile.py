@@ -414,8 +414,9 @@ def _has_results(path: Path) -> bool:
 
 
 def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk, template_path):
-    # 10 workbooks (15 KB each) and the summary on a 512 KB disk filled to ~40 KB free: some
-    # write-backs fit, the rest fail whole (the original untouched), the summary cannot be
+    # 10 workbooks (~17 KB each, ~20 KB once written back) and the summary on a 512 KB disk
+    # filled to 24 KB free (one write-back's temp copy and a page to spare): some write-backs
+    # fit (each one's copy replaces its original), the rest fail whole (the original untouched), the summary cannot be
     # written; the run says 磁盘空间不足, counts only what was written, exits 1, and leaves no
     # temp file on the full disk.
     folder = small_disk / "收件箱"
@@ -424,7 +425,7 @@ def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk,
     before = {g.name: g.read_bytes() for g in goods}
     filler = small_disk / "占位"
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
-    filler.write_bytes(b"\0" * (free - 40 * 1024))
+    filler.write_bytes(b"\0" * (free - 24 * 1024))
     run = run_measured(selfeval("score", str(folder), "--summary", str(small_disk / "汇总.xlsx")))
     assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
     assert "磁盘空间不足" in run.stderr and "无法写入汇总表" in run.stderr

@@ -1,20 +1,23 @@
-"""``summary_rows.render`` (the fast path the workers take for 指标明细 and 问题清单) writes
+"""``summary_rows.render_rows`` (the fast path the workers take for 指标明细 and 问题清单) writes
 byte for byte what the cell-by-cell ``rows_xml`` writes of ``detail_values`` and
-``problem_values``, and measures the columns the same, whatever the cells hold."""
+``problem_values``, and measures the columns the same, whatever the cells hold; ``render``
+deflates exactly those rows."""
 
 from __future__ import annotations
+
+import zlib
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from selfeval_xl.outputs.summary_rows import (
-    _DETAIL_STAND_INS,
     DETAIL_CAPS,
-    ROW_MARK,
+    DETAIL_XF,
     detail_values,
     problem_rows_xml,
     problem_values,
     render,
+    render_rows,
     rows_xml,
 )
 from selfeval_xl.reading import contract as L
@@ -78,7 +81,7 @@ def objects(draw: st.DrawFn) -> dict:
 
 def cell_by_cell(obj: dict) -> tuple[list[bytes], list[bytes], list[int], list[int]]:
     dw, pw = [0] * len(L.DETAIL_HEADERS), [0] * len(L.PROBLEM_LIST_HEADERS)
-    detail = rows_xml(detail_values(obj), _DETAIL_STAND_INS, DETAIL_CAPS, dw) if obj["total"] is not None else []
+    detail = rows_xml(detail_values(obj), DETAIL_XF, DETAIL_CAPS, dw) if obj["total"] is not None else []
     found = problem_rows_xml((problem_values(obj["file"], p) for p in obj["problems"]), pw)
     return [x.encode() for x in detail], [x.encode() for x in found], dw, pw
 
@@ -118,18 +121,29 @@ def cell_by_cell(obj: dict) -> tuple[list[bytes], list[bytes], list[int], list[i
     }
 )
 def test_render_is_rows_xml(obj: dict) -> None:
-    assert render(obj) == cell_by_cell(obj)
+    rows = render_rows(obj)
+    assert rows == cell_by_cell(obj)
+    # the pieces a worker sends: the same rows deflated, their CRC-32, length and count
+    detail, problems, dw, pw = render(obj)
+    for piece, xml in ((detail, rows[0]), (problems, rows[1])):
+        data = b"".join(xml)
+        assert zlib.decompressobj(-15).decompress(piece.deflated) == data
+        assert (piece.crc, piece.size, piece.rows) == (zlib.crc32(data), len(data), len(xml))
+    assert (dw, pw) == (rows[2], rows[3])
 
 
-def test_rows_carry_the_mark_and_stand_ins() -> None:
-    # 得分差异 9.5 − 8 = 1.5; 完成率 80% → 0.8 in a 0.00% cell
+def test_rows_carry_no_references_and_fixed_styles() -> None:
+    # 得分差异 9.5 − 8 = 1.5; 完成率 80% → 0.8 in a 0.00% cell (cellXfs 3), the numbers in 0.00
+    # cells (2), texts wrapping (1); the file's blank 单位编码…评价年度 still take their columns
     ind = dict.fromkeys(("level1", "level2", "name", "operator", "target", "actual", "unit", "note"), "x")
     ind.update(points=10.0, score=8.0, claimed=9.5, rate=80.0, reviewed=None, review_note=None)
     obj = {"file": "f", "kind": None, "year": None, "unit": None, "unit_code": None, "project": None}
-    detail, _, _, _ = render({**obj, "total": 8.0, "indicators": [ind], "problems": []})
+    detail, _, _, _ = render_rows({**obj, "total": 8.0, "indicators": [ind], "problems": []})
     xml = detail[0].decode()
-    assert xml.startswith(f'<row r="{ROW_MARK}">') and f'<c r="R{ROW_MARK}"' in xml
-    assert "<v>1.5</v>" in xml and "<v>0.8</v>" in xml
+    assert ' r="' not in xml
+    assert xml.startswith('<row><c s="1" t="inlineStr"><is><t xml:space="preserve">f</t></is></c><c/><c/><c/><c/><c/>')
+    assert '<c s="3"><v>0.8</v></c><c s="2"><v>10.0</v></c>' in xml and '<c s="2"><v>1.5</v></c>' in xml
+    assert xml.count("<c") == len(L.DETAIL_HEADERS)
 
 
 def test_detail_cells_sit_under_their_headers() -> None:

@@ -1,8 +1,7 @@
-"""The summary's streamed sheets get their cell styles by name: worker processes render 指标明细 and
-问题清单 rows with stand-ins for the style names, and the splice interns the styles into the
-workbook XlsxWriter finished (its styles.xml) and puts their indices in. These tests fail if
-that meeting point breaks: a new XlsxWriter that names or shapes its styles part differently, a
-stand-in left in the sheet, or an index pointing at the wrong format."""
+"""The summary's streamed sheets' cell styles are fixed indices: worker processes render and
+deflate 指标明细 and 问题清单 rows with cells of cellXfs 1, 2 and 3, which the summary book
+reserves in XlsxWriter before anything else. These tests fail if that meeting point breaks: a
+new XlsxWriter that numbers its formats otherwise, or an index pointing at the wrong format."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ from conftest import base_rows, row, soffice
 
 from selfeval_xl.batch import BatchOptions, run_batch
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
-from selfeval_xl.outputs.summary_rows import STAND_IN
+from selfeval_xl.outputs.summary_kinds import STREAM_XF
 from selfeval_xl.reading import contract as L
 
 # 托养 84人 of ≥105人: 完成率 84 / 105 = 80%, 核定得分 10 × 0.8 = 8; the unit claimed 9.5, so
@@ -78,9 +77,14 @@ def test_every_style_index_is_in_the_finished_styles_part(summary):
         assert count == len(re.findall(r"<xf\b", xfs.group(1)))
         for name in (L.S_DETAIL, L.S_PROBLEMS):
             xml = pkg.parts[sheet_parts(pkg)[name]]
-            assert not any(s.encode() in xml for s in STAND_IN.values())  # every stand-in resolved
             used = {int(s) for s in re.findall(rb'<c [^>]*\bs="(\d+)"', xml)}
             assert used and max(used) < count
+        # the reserved entries are what the rows mean by them: 1 wraps, 2 is 0.00, 3 is 0.00%
+        xf = re.findall(r"<xf\b.*?(?:/>|</xf>)", xfs.group(1), re.S)
+        for kind, num_fmt, wrap in (("text", "0", True), ("num", "2", False), ("pct", "10", False)):
+            entry = xf[STREAM_XF[kind]]
+            assert f'numFmtId="{num_fmt}"' in entry and ('wrapText="1"' in entry) == wrap, (kind, entry)
+            assert 'fontId="0"' in entry and 'fillId="0"' in entry and 'borderId="0"' in entry
     finally:
         pkg.close()
     with zipfile.ZipFile(summary) as zf:

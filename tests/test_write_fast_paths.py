@@ -250,12 +250,12 @@ def test_summary_rows_with_odd_cells_are_the_cell_by_cell_rows(obj, odd, value):
     # bool or a None among texts sends the workbook's rows cell by cell: the same rows either way
     from test_summary_rows import cell_by_cell
 
-    from selfeval_xl.outputs.summary_rows import render
+    from selfeval_xl.outputs.summary_rows import render_rows
 
     for i, key in odd:
         if i < len(obj["indicators"]):
             obj["indicators"][i][key] = value
-    assert render(obj) == cell_by_cell(obj)
+    assert render_rows(obj) == cell_by_cell(obj)
 
 
 def _summary_objects():  # noqa: ANN202 - a hypothesis strategy

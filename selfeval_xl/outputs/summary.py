@@ -1,10 +1,10 @@
 """The district summary workbook 汇总.xlsx (SPEC §4.2), collected while the batch runs.
 
-Long sheets (指标明细, 问题清单) are streamed: their rows arrive rendered as sheet XML
-(``summary_rows.render``, done in the worker that scored the workbook, styles by name) and go
-to temp files, spliced into the finished workbook at the end (``summary_stream``), so memory
-does not grow with the indicator count and a cell costs ~1 µs here instead of ~15 through
-XlsxWriter (SPEC §8). Only one short row per workbook is kept for 汇总, which must be sorted by
+Long sheets (指标明细, 问题清单) are streamed: their rows arrive rendered as sheet XML and
+deflated (``summary_rows.render``, done in the worker that scored the workbook: rows without
+references, cell styles at fixed indices) and are appended to temp files as they are, spliced
+into the finished workbook at the end (``summary_stream``), so memory does not grow with the
+indicator count and this process does next to nothing per row (SPEC §8). Only one short row per workbook is kept for 汇总, which must be sorted by
 score before it is written: its rows are written by the same row writer when the streams are
 spliced (``summary_sheet``), XlsxWriter making the sheet around them. The short sheets go
 through XlsxWriter (``summary_xlsx``); every input text goes in as text: a cell that reads
@@ -30,14 +30,14 @@ from selfeval_xl.outputs.summary_ranking import SummaryRow, competition_ranks, w
 from selfeval_xl.outputs.summary_rows import (
     CAP_TEXT,
     CAPS,
-    ROW_MARK_BYTES,
     Rendered,
     detail_values,
     problem_rows_xml,
     problem_values,
     render,
+    render_rows,
 )
-from selfeval_xl.outputs.summary_stream import RowStream, splice
+from selfeval_xl.outputs.summary_stream import PieceStream, RowStream, splice
 from selfeval_xl.outputs.summary_xlsx import SummaryBook
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction
@@ -55,11 +55,6 @@ __all__ = [
     "problem_values",
     "render",
 ]
-
-
-def _numbered(rows: list[bytes], first: int) -> bytes:
-    """Rendered rows with their row numbers put in, ``first`` for the first."""
-    return b"".join([xml.replace(ROW_MARK_BYTES, b"%d" % r) for r, xml in enumerate(rows, first)])
 
 
 class SummaryWriter:
@@ -91,8 +86,8 @@ class SummaryWriter:
             L.S_UNSCORED: [0] * len(L.UNSCORED_HEADERS),
         }
         self.years: set[Any] = set()
-        self.detail = RowStream(self.scratch / "rows", "detail", len(L.DETAIL_HEADERS))
-        self.problems = RowStream(self.scratch / "rows", "problems", len(L.PROBLEM_LIST_HEADERS))
+        self.detail = PieceStream(self.scratch / "rows", "detail", len(L.DETAIL_HEADERS))
+        self.problems = PieceStream(self.scratch / "rows", "problems", len(L.PROBLEM_LIST_HEADERS))
         self.n_detail = self.n_problems = self.n_unscored = 0
         self.rows: list[SummaryRow] = []
         self.levels: list[str] = []  # 一级指标 columns in order of first appearance
@@ -117,14 +112,13 @@ class SummaryWriter:
         without its indicators and ``whole()`` gives them when they are needed after all."""
         file = obj["file"]
         rendered = rendered or render(obj)
-        for sheet, found in ((L.S_DETAIL, rendered[2]), (L.S_PROBLEMS, rendered[3])):
+        for sheet, found in ((L.S_DETAIL, rendered.detail_widest), (L.S_PROBLEMS, rendered.problem_widest)):
             widest = self.widest[sheet]
             widest[:] = [max(a, b) for a, b in zip(widest, found, strict=True)]
         if obj["year"]:
             self.years.add(obj["year"])
-        if rendered[1]:
-            self.problems.write(_numbered(rendered[1], self.n_problems + 2), len(rendered[1]))
-            self.n_problems += len(rendered[1])
+        self.problems.put(rendered.problems)
+        self.n_problems += rendered.problems.rows
         if obj["total"] is None:
             self.n_unscored += 1
             first = obj["problems"][0] if obj["problems"] else {"code": "", "message": ""}
@@ -136,14 +130,16 @@ class SummaryWriter:
         lead = (obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
         if obj.get("status") == BLANK:  # nothing executed was filled in: no rate to show
             obj = {**obj, "budget": {**(obj["budget"] or {}), "executed": None, "rate": None}}
-        rows = rendered[0]
-        fit = max(0, min(len(rows), self.detail_limit - self.n_detail))
-        if fit:
-            self.detail.write(_numbered(rows[:fit] if fit < len(rows) else rows, self.n_detail + 2), fit)
-            self.n_detail += fit
-        if fit < len(rows):  # past Excel's last row: the rest go to the CSV
-            if "indicators" not in obj and whole is not None:
-                obj = {**obj, "indicators": whole()["indicators"]}
+        rows = rendered.detail.rows
+        fit = max(0, min(rows, self.detail_limit - self.n_detail))
+        if fit < rows and ("indicators" not in obj and whole is not None):
+            obj = {**obj, "indicators": whole()["indicators"]}
+        if fit == rows:
+            self.detail.put(rendered.detail)
+        elif fit:  # the last rows Excel has room for: these rows again, the first ``fit`` of them
+            self.detail.write(b"".join(render_rows(obj)[0][:fit]), fit)
+        self.n_detail += fit
+        if fit < rows:  # past Excel's last row: the rest go to the CSV
             for values in list(detail_values(obj))[fit:]:
                 self.spill.write(values)
             self.csv_path = self.spill.path
@@ -192,7 +188,7 @@ class SummaryWriter:
         file = problem.where.file
         self.n_problems += 1
         xml = problem_rows_xml(iter([problem_values(file, problem.as_dict())]), self.widest[L.S_PROBLEMS])[0]
-        self.problems.write(_numbered([xml.encode()], self.n_problems + 1))
+        self.problems.write(xml.encode())
         for row in self.rows:
             if row.file == file:
                 if problem.is_error:

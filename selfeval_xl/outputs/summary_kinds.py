@@ -23,6 +23,9 @@ _KINDS: dict[str, Style] = {
     "provisional": Style(num_code='0.00"（暂算）"', color="FF9C0006"),
     "link": Style(color="FF0563C1", underline=True, wrap=True),
 }
+# The streamed sheets' (指标明细, 问题清单) cells' kinds and their fixed ``cellXfs`` indices: the
+# book reserves them first (``SummaryBook``), so that a worker can finish those rows for good
+STREAM_XF = {"text": 1, "num": 2, "pct": 3}
 # the header row (XlsxWriter's only: vertically centred, lines all round)
 HEAD = {"bold": True, "bg_color": "#D9D9D9", "text_wrap": True, "align": "center", "valign": "vcenter", "border": 1}
 

@@ -1,4 +1,4 @@
-"""指标明细 and 问题清单 rows: their cells, rendered to sheet XML by style name where the workbook was scored."""
+"""指标明细 and 问题清单 rows: their cells, rendered to sheet XML and deflated where the workbook was scored."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ import functools
 import math
 import operator
 from collections.abc import Iterator, Mapping
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, NamedTuple, cast
 
 from selfeval_xl.errors import SEVERITY_ZH, problem_title
-from selfeval_xl.ooxml.grid import col_letter
-from selfeval_xl.ooxml.sheet_writer import Style, row_xml
+from selfeval_xl.ooxml.deflate_pieces import Piece, deflate_piece
+from selfeval_xl.ooxml.sheet_writer import row_xml
 from selfeval_xl.ooxml.sheet_xml import text_xml as cell_text
 from selfeval_xl.outputs import pagesetup as P
+from selfeval_xl.outputs.summary_kinds import STREAM_XF
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up
 from selfeval_xl.scoring.scorecard import IndicatorJson
@@ -33,32 +34,35 @@ CAPS = {
 DETAIL_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.DETAIL_HEADERS]
 PROBLEM_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.PROBLEM_LIST_HEADERS]
 
-# The streamed sheets' cell styles, by name. A rendered row carries each name as a one-character
-# stand-in (a control character no cell text can hold: ``clean_text`` strips them); when the
-# workbook is finished, ``summary_stream.splice`` interns these styles into its styles.xml and
-# puts each one's index where its stand-in is. No writer's numbering reaches the workers.
-STREAM_STYLES: dict[str, Style] = {
-    "wrap": Style(wrap=True),  # text wraps at its column's cap
-    "num": Style(num_fmt=2),  # 0.00
-    "pct": Style(num_fmt=10),  # 0.00%
-}
-STAND_IN = {name: chr(1 + i) for i, name in enumerate(STREAM_STYLES)}
-ROW_MARK = "\x00"  # stands for the row number in rendered rows until they are placed
-
+# The streamed sheets' cells take the summary's cellXfs 1, 2 and 3 (``STREAM_XF``: the book
+# reserves them before anything else, ``SummaryBook``), so that their rows can be finished and
+# deflated where the workbook was scored. Their rows carry no row or cell references (``r``):
+# a row is the one after the row before, a cell the one after the cell before (a blank one is
+# ``<c/>``), so that no number is put in when they are placed.
 # 指标明细 columns whose numbers show as a percentage, and as plain numbers (2 decimals)
 DETAIL_PERCENT = ("完成率",)
 DETAIL_NUMBERS = ("分值", "核定得分", "申报得分", "得分差异")
-DETAIL_STYLE_NAMES = tuple(
-    "pct" if h in DETAIL_PERCENT else "num" if h in DETAIL_NUMBERS else "wrap" for h in L.DETAIL_HEADERS
+DETAIL_KINDS = tuple(
+    "pct" if h in DETAIL_PERCENT else "num" if h in DETAIL_NUMBERS else "text" for h in L.DETAIL_HEADERS
 )
-PROBLEM_STYLE_NAMES = ("wrap",) * len(L.PROBLEM_LIST_HEADERS)
-_DETAIL_STAND_INS = [STAND_IN[n] for n in DETAIL_STYLE_NAMES]
-_PROBLEM_STAND_INS = [STAND_IN[n] for n in PROBLEM_STYLE_NAMES]
+PROBLEM_KINDS = ("text",) * len(L.PROBLEM_LIST_HEADERS)
+DETAIL_XF = [STREAM_XF[kind] for kind in DETAIL_KINDS]
+PROBLEM_XF = [STREAM_XF[kind] for kind in PROBLEM_KINDS]
 
-# 指标明细 rows, 问题清单 rows (UTF-8 XML with ROW_MARK and style stand-ins: what the summary
-# writes as it is, the row number put in), then the widest text of each of their columns
-Rendered = tuple[list[bytes], list[bytes], list[int], list[int]]
-ROW_MARK_BYTES = ROW_MARK.encode()
+# 指标明细 rows and 问题清单 rows (UTF-8 sheet XML, as the summary writes them), then the
+# widest text of each of their columns
+Rows = tuple[list[bytes], list[bytes], list[int], list[int]]
+
+
+class Rendered(NamedTuple):
+    """A workbook's rows for the summary as a worker sends them: deflated pieces of the two
+    streamed sheets and the widest text of each of their columns."""
+
+    detail: Piece
+    problems: Piece
+    detail_widest: list[int]
+    problem_widest: list[int]
+
 
 # 指标明细: the file and its unit on every row (``_lead_cells``), then the indicator's own cells
 # (``_own_cells``), in the order of ``L.DETAIL_HEADERS``; 问题清单 in that of
@@ -103,10 +107,22 @@ def problem_values(file: str, p: Mapping[str, Any]) -> tuple[Any, ...]:
     return (file, p["sheet"], p["cell"], SEVERITY_ZH[p["severity"]], problem_title(p["code"]), p["code"], p["message"])
 
 
-def rows_xml(values: Iterator[tuple[Any, ...]], stand_ins: list[str], caps: list[int], widest: list[int]) -> list[str]:
+def _unreferenced_row(values: tuple[Any, ...], xf: list[int], height: float | None) -> str:
+    """One row as ``row_xml`` writes its cells, but without row and cell references: every
+    column a cell, a blank one ``<c/>``."""
+    cells = []
+    for c, v in enumerate(values):
+        one = row_xml(1, (v,), [xf[c]])  # '<row r="1"><c r="A1" …>…</c></row>', or '<row r="1"/>' for a blank
+        cells.append(
+            one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else "<c/>"
+        )
+    return _row_of("".join(cells), 1, height).decode()
+
+
+def rows_xml(values: Iterator[tuple[Any, ...]], xf: list[int], caps: list[int], widest: list[int]) -> list[str]:
     """Rows as XML, each as tall as its wrapped text needs (a cell longer than its column's
     cap wraps at the cap, which is then the column's width); ``widest`` is updated. (Cell by
-    cell through ``row_xml``; ``render`` makes the same rows faster.)"""
+    cell through ``row_xml``; ``render_rows`` makes the same rows faster.)"""
     out = []
     for v in values:
         lines = 1
@@ -124,32 +140,28 @@ def rows_xml(values: Iterator[tuple[Any, ...]], stand_ins: list[str], caps: list
                     lines = max(lines, P.lines_needed(x, caps[c]))
             elif w + P.PAD > caps[c]:
                 lines = max(lines, P.lines_needed(x, caps[c]))
-        out.append(row_xml(ROW_MARK, v, stand_ins, P.row_height(lines) if lines > 1 else None))
+        out.append(_unreferenced_row(v, xf, P.row_height(lines) if lines > 1 else None))
     return out
 
 
 def problem_rows_xml(values: Iterator[tuple[Any, ...]], widest: list[int]) -> list[str]:
     """问题清单 rows as XML (``rows_xml`` with that sheet's styles and caps)."""
-    return rows_xml(values, _PROBLEM_STAND_INS, PROBLEM_CAPS, widest)
+    return rows_xml(values, PROBLEM_XF, PROBLEM_CAPS, widest)
 
 
 # --- the same rows, fast (the worker renders ~60 rows of 19 cells per workbook) ---------------
 class _Columns:
-    """What every row of a streamed sheet shares, column by column: a cell's opening tags (the
-    row number as ``ROW_MARK``, the style as its stand-in: so they are the same on every row),
-    the column's cap; and each text as a cell holds it with its width, remembered (labels,
-    units and names repeat on every row and in every workbook)."""
+    """What every row of a streamed sheet shares, column by column: a cell's opening tags (its
+    style: the same on every row), the column's cap; and each text as a cell holds it with its
+    width, remembered (labels, units and names repeat on every row and in every workbook)."""
 
     _texts: ClassVar[dict[str, tuple[str, int]]] = {}  # shared by all sheets: text → (XML text, width)
 
-    def __init__(self, stand_ins: list[str], caps: list[int]):
-        self.stand_ins = stand_ins
+    def __init__(self, xf: list[int], caps: list[int]):
+        self.xf = xf
         self.caps = caps
-        self.text_open = [
-            f'<c r="{col_letter(c)}{ROW_MARK}" s="{s}" t="inlineStr"><is><t xml:space="preserve">'
-            for c, s in enumerate(stand_ins)
-        ]
-        self.num_open = [f'<c r="{col_letter(c)}{ROW_MARK}" s="{s}"><v>' for c, s in enumerate(stand_ins)]
+        self.text_open = [f'<c s="{s}" t="inlineStr"><is><t xml:space="preserve">' for s in xf]
+        self.num_open = [f'<c s="{s}"><v>' for s in xf]
 
     @classmethod
     def text(cls, x: str) -> tuple[str, int]:
@@ -161,7 +173,7 @@ class _Columns:
         return got
 
     def cells(self, values: tuple[Any, ...], first: int, widest: list[int]) -> tuple[list[str], int]:
-        """Cells ``first``, ``first`` + 1, … holding ``values`` as ``row_xml`` writes them, the
+        """Cells ``first``, ``first`` + 1, … holding ``values`` as ``rows_xml`` writes them, the
         lines the row needs for them; ``widest`` updated as ``rows_xml`` does."""
         parts = []
         lines = 1
@@ -169,6 +181,7 @@ class _Columns:
         for c, x in enumerate(values, first):
             if type(x) is str:
                 if not x:
+                    parts.append(_BLANK)
                     continue
                 xml, w = texts.get(x) or self.text(x)
                 if w > widest[c]:
@@ -177,29 +190,32 @@ class _Columns:
                     lines = max(lines, P.lines_needed(x, caps[c]))
                 parts.append(text_open[c] + xml + "</t></is></c>")
             elif x is None:
-                continue
+                parts.append(_BLANK)
             else:
                 if x == x:  # a number, shown with 2 decimals (and maybe ×100 %)
                     w = len(f"{x:.2f}") + 2
                     if w > widest[c]:
                         widest[c] = w
                 if type(x) is float:
-                    if x == x and x not in (math.inf, -math.inf):
-                        parts.append(num_open[c] + repr(x) + "</v></c>")
+                    finite = x == x and x not in (math.inf, -math.inf)
+                    parts.append(num_open[c] + repr(x) + "</v></c>" if finite else _BLANK)
                 else:  # an int (the year), bool or other: exactly as row_xml writes it
-                    cell = row_xml(ROW_MARK, (None,) * c + (x,), self.stand_ins)
-                    if not cell.endswith("/>"):
-                        parts.append(cell[len(f'<row r="{ROW_MARK}">') : -len("</row>")])
+                    cell = row_xml(1, (x,), [self.xf[c]])
+                    parts.append(
+                        cell[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1)
+                        if cell[-2:] != "/>"
+                        else _BLANK
+                    )
         return parts, lines
 
     def columns(
         self, rows: list[tuple[Any, ...]], first: int, widest: list[int], lead_lines: int
     ) -> tuple[list[tuple[str, ...]], list[int]] | None:
-        """``cells`` for many rows at once, column by column: each row's cells (a blank as "")
-        and the lines each row needs (at least ``lead_lines``); ``widest`` updated as ``cells``
-        does. None, with nothing updated, unless every column holds only texts (and None), or
-        only floats and None (what a scorecard's indicators and problems hold): ``cells`` row
-        by row does the rest."""
+        """``cells`` for many rows at once, column by column: each row's cells and the lines
+        each row needs (at least ``lead_lines``); ``widest`` updated as ``cells`` does. None,
+        with nothing updated, unless every column holds only texts (and None), or only floats
+        and None (what a scorecard's indicators and problems hold): ``cells`` row by row does
+        the rest."""
         columns = list(zip(*rows, strict=True))
         kinds = [set(map(type, col)) for col in columns]
         if not all(k <= _STR_OR_NONE or k <= _FLOAT_OR_NONE for k in kinds):
@@ -224,7 +240,7 @@ class _Columns:
                         if w + pad > cap and x:
                             lines[i] = max(lines[i], lines_needed(x, cap))
                 head = self.text_open[c]
-                out.append([f"{head}{xml}</t></is></c>" if x else "" for x, (xml, _) in zip(col, got, strict=True)])
+                out.append([f"{head}{xml}</t></is></c>" if x else _BLANK for x, (xml, _) in zip(col, got, strict=True)])
                 continue
             numbers = list(filter(_NOT_NONE, col))
             if numbers and all(map(math.isfinite, numbers)):  # (the usual: two formatted, not all)
@@ -236,36 +252,33 @@ class _Columns:
                 if shown and (w := max(shown)) > widest[c]:
                     widest[c] = w
             head = self.num_open[c]
-            out.append([f"{head}{x!r}</v></c>" if x is not None and x - x == 0 else "" for x in col])
+            out.append([f"{head}{x!r}</v></c>" if x is not None and x - x == 0 else _BLANK for x in col])
         return list(zip(*out, strict=True)), lines
 
 
+_BLANK = "<c/>"  # a blank cell: it still takes its column
 _STR_OR_NONE = {str, type(None)}
 _WIDTH = operator.itemgetter(1)  # of a (cell text, width) pair
 _NOT_NONE = functools.partial(operator.is_not, None)
 _FLOAT_OR_NONE = {float, type(None)}
 
 
-def _row(parts: list[str], lines: int) -> bytes:
-    return _row_of("".join(parts), lines)
+def _row_of(body: str, lines: int, height: float | None = None) -> bytes:
+    """A row of cells ``body``, as tall as ``lines`` lines of text need (or ``height``)."""
+    if height is None and lines > 1:
+        height = P.row_height(lines)
+    ht = f' ht="{height}" customHeight="1"' if height else ""
+    return f"<row{ht}>{body}</row>".encode() if body else f"<row{ht}/>".encode()
 
 
-def _row_of(body: str, lines: int) -> bytes:
-    ht = f' ht="{P.row_height(lines)}" customHeight="1"' if lines > 1 else ""
-    if not body:
-        return f'<row r="{ROW_MARK}"{ht}/>'.encode()
-    return f'<row r="{ROW_MARK}"{ht}>{body}</row>'.encode()
+_DETAIL = _Columns(DETAIL_XF, DETAIL_CAPS)
+_PROBLEMS = _Columns(PROBLEM_XF, PROBLEM_CAPS)
 
 
-_DETAIL = _Columns(_DETAIL_STAND_INS, DETAIL_CAPS)
-_PROBLEMS = _Columns(_PROBLEM_STAND_INS, PROBLEM_CAPS)
-
-
-def render(obj: Mapping[str, Any]) -> Rendered:
-    """A workbook's 指标明细 and 问题清单 rows as UTF-8 sheet XML, row numbers left as
-    ``ROW_MARK`` and styles as stand-ins for their names: the costly part of the summary, done
-    where the workbook was scored. Byte for byte what ``rows_xml`` makes of ``detail_values``
-    and ``problem_values`` (tests/test_summary_rows.py)."""
+def render_rows(obj: Mapping[str, Any]) -> Rows:
+    """A workbook's 指标明细 and 问题清单 rows as UTF-8 sheet XML, and the widest text of
+    each of their columns. Byte for byte what ``rows_xml`` makes of ``detail_values`` and
+    ``problem_values`` (tests/test_summary_rows.py), faster: column by column."""
     dw, pw = [0] * len(L.DETAIL_HEADERS), [0] * len(L.PROBLEM_LIST_HEADERS)
     detail = []
     indicators: list[IndicatorJson] = obj["indicators"]
@@ -281,12 +294,21 @@ def render(obj: Mapping[str, Any]) -> Rendered:
         else:
             for own_cells in own_values:
                 own, lines = _DETAIL.cells(own_cells, first, dw)
-                detail.append(_row(lead + own, max(lead_lines, lines)))
+                detail.append(_row_of("".join(lead + own), max(lead_lines, lines)))
     file = obj["file"]
     values = [problem_values(file, p) for p in obj["problems"]]
     found = _PROBLEMS.columns(values, 0, pw, 1) if values else None
     if found is not None:
         problems = [_row_of("".join(cells), lines) for cells, lines in zip(*found, strict=True)]
     else:
-        problems = [_row(*_PROBLEMS.cells(v, 0, pw)) for v in values]
+        problems = [_row_of("".join(cells), lines) for cells, lines in (_PROBLEMS.cells(v, 0, pw) for v in values)]
     return detail, problems, dw, pw
+
+
+def render(obj: Mapping[str, Any]) -> Rendered:
+    """``render_rows`` deflated, each sheet's rows one piece: the summary's costly part, all
+    done where the workbook was scored (the batch only appends the pieces)."""
+    detail, problems, dw, pw = render_rows(obj)
+    return Rendered(
+        deflate_piece(b"".join(detail), len(detail)), deflate_piece(b"".join(problems), len(problems)), dw, pw
+    )

@@ -1,4 +1,8 @@
-"""The streamed long sheets (指标明细, 问题清单): rows kept in temp files, spliced into the finished summary."""
+"""The streamed long sheets (指标明细, 问题清单, and 汇总's rows): rows kept in temp files, spliced into the finished summary.
+
+指标明细's and 问题清单's rows come deflated from where their workbooks were scored (``PieceStream``:
+the pieces are appended as they are, the sheet's own XML deflated around them); 汇总's, written
+once every workbook is in, are deflated at the splice on every core (``RowStream``)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import copy
 import mmap
 import os
 import re
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -15,12 +20,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+from selfeval_xl.ooxml.deflate_pieces import Piece, crc_join, deflate_piece, last_piece
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
 from selfeval_xl.ooxml.styles import Style, StyleSheet
 from selfeval_xl.ooxml.xml_text import insert_before_close
 from selfeval_xl.ooxml.zip_package import NS_PKG_REL, rels_part
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
-from selfeval_xl.outputs.summary_rows import STAND_IN, STREAM_STYLES
 from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.reading.contract import col_letter
 
@@ -28,14 +33,14 @@ from selfeval_xl.reading.contract import col_letter
 class RowStream:
     """Sheet rows as XML text in a temp file beside the summary."""
 
-    def __init__(self, beside: Path, name: str, ncols: int):
+    def __init__(self, beside: Path, name: str, ncols: int, suffix: str = ".xml"):
         self.ncols, self.last_row = ncols, 1  # row 1 is the header, written with the workbook
-        fd, path = tempfile.mkstemp(prefix=f".{beside.stem}.{name}.", suffix=".xml", dir=beside.parent)
+        fd, path = tempfile.mkstemp(prefix=f".{beside.stem}.{name}.", suffix=suffix, dir=beside.parent)
         self.path = Path(path)
         self.fh: IO[bytes] | None = os.fdopen(fd, "wb")
 
     def write(self, xml: bytes, rows: int = 1) -> None:
-        """``rows`` rows of sheet XML (UTF-8), numbered already."""
+        """``rows`` rows of sheet XML (UTF-8), numbered or without references."""
         assert self.fh is not None
         self.fh.write(xml)
         self.last_row += rows
@@ -51,36 +56,45 @@ class RowStream:
         self.path.unlink(missing_ok=True)
 
 
-def style_ids(
-    styles_xml: str, late: Iterable[SheetRows] = ()
-) -> tuple[str, dict[bytes, bytes], Callable[[Style | None], int]]:
-    """``styles_xml`` with the streamed sheets' styles and those of the ``late`` rows interned
-    (append-only, reused when an identical entry is there), each style's stand-in → its
-    ``cellXfs`` index as text, and the late rows' style → index."""
+class PieceStream(RowStream):
+    """Sheet rows without references (``summary_rows``), deflated, in a temp file beside the
+    summary: the pieces as the workers made them, one after the other, with the CRC-32 and
+    length of the rows they hold (``deflate_pieces``)."""
+
+    def __init__(self, beside: Path, name: str, ncols: int):
+        super().__init__(beside, name, ncols, suffix=".deflate")
+        self.crc = self.size = 0
+
+    def put(self, piece: Piece) -> None:
+        """The rows of a piece, after those so far."""
+        assert self.fh is not None
+        if piece.size:
+            self.fh.write(piece.deflated)
+            self.crc, self.size = crc_join(self.crc, piece.crc, piece.size), self.size + piece.size
+        self.last_row += piece.rows
+
+    def write(self, xml: bytes, rows: int = 1) -> None:
+        """``rows`` rows of sheet XML without references, deflated here."""
+        self.put(deflate_piece(xml, rows))
+
+
+def style_ids(styles_xml: str, late: Iterable[SheetRows] = ()) -> tuple[str, Callable[[Style | None], int]]:
+    """``styles_xml`` with the styles of the ``late`` rows interned (append-only, reused when an
+    identical entry is there), and the late rows' style → its ``cellXfs`` index."""
     sheet = StyleSheet(styles_xml)
-    ids = {STAND_IN[name].encode(): str(sheet.id(style)).encode() for name, style in STREAM_STYLES.items()}
     for rows in late:
         for styles in rows.styles:
             for style in styles:
                 sheet.id(style)
-    return sheet.xml, ids, sheet.id
-
-
-def _copy_resolved(src: IO[bytes], dst: IO[bytes], ids: dict[bytes, bytes]) -> None:
-    """Copy the rows, each style stand-in replaced by its index (one byte each: never split
-    between chunks)."""
-    while chunk := src.read(1 << 20):
-        for stand_in, index in ids.items():
-            chunk = chunk.replace(stand_in, index)
-        dst.write(chunk)
+    return sheet.xml, sheet.id
 
 
 def splice(xlsx: Path, streams: dict[str, RowStream], late: dict[str, SheetRows] | None = None) -> None:
-    """Put each stream's rows into its (header-only) sheet of ``xlsx``, in place, and the
-    streamed styles into its styles.xml; a sheet with ``late`` rows gets them written into
-    its stream first, with their styles and links. XlsxWriter's other parts are copied as they
-    are compressed; the streamed sheets (nearly all of the summary's bytes) are deflated on
-    every core (``_deflate``), the parts the same as one deflate stream would give."""
+    """Put each stream's rows into its (header-only) sheet of ``xlsx``, in place; a sheet with
+    ``late`` rows gets them written into its stream first, their styles into its styles.xml,
+    their links into the sheet. XlsxWriter's other parts are copied as they are compressed; a
+    ``PieceStream``'s pieces go in as they are, a ``RowStream``'s rows are deflated on every
+    core (``_deflate``), the parts the same as one deflate stream would give."""
     late = late or {}
     pkg = Package.read(xlsx)
     try:
@@ -88,7 +102,7 @@ def splice(xlsx: Path, streams: dict[str, RowStream], late: dict[str, SheetRows]
         styles_name = styles_part(pkg)
         if styles_name is None or styles_name not in pkg.parts:
             raise ValueError(f"{xlsx.name}: no styles part to add the streamed sheets' styles to")
-        styles_xml, ids, style_id = style_ids(pkg.text(styles_name), late.values())
+        styles_xml, style_id = style_ids(pkg.text(styles_name), late.values())
         links: dict[str, SheetRows] = {}
         for name, rows in late.items():
             stream = streams[name]
@@ -98,7 +112,7 @@ def splice(xlsx: Path, streams: dict[str, RowStream], late: dict[str, SheetRows]
             if rows.links and name in parts:
                 links[parts[name]] = rows
         by_part = {parts[name]: st for name, st in streams.items() if name in parts}
-        spliced = _Spliced(pkg, styles_name, styles_xml.encode("utf-8"), ids, by_part, links)
+        spliced = _Spliced(pkg, styles_name, styles_xml.encode("utf-8"), by_part, links)
         out = xlsx.with_name(xlsx.name + ".splice")
         try:
             try:
@@ -125,11 +139,10 @@ class _Spliced:
         pkg: Package,
         styles_name: str,
         styles: bytes,
-        ids: dict[bytes, bytes],
         by_part: dict[str, RowStream],
         links: dict[str, SheetRows] | None = None,
     ):
-        self.pkg, self.styles_name, self.styles, self.ids, self.by_part = pkg, styles_name, styles, ids, by_part
+        self.pkg, self.styles_name, self.styles, self.by_part = pkg, styles_name, styles, by_part
         self.hyperlinks: dict[str, str] = {}  # sheet part → its <hyperlinks>
         self.rels: dict[str, bytes] = {}  # relationships part → its XML with the links
         for part, rows in (links or {}).items():
@@ -174,7 +187,10 @@ class _Spliced:
                 elif (stream := self.by_part.get(info.filename)) is not None:
                     head, tail = self._head_tail(info.filename, stream)
                     with open(stream.close(), "rb") as rows, tempfile.TemporaryFile(dir=stream.path.parent) as deflated:
-                        crc, size = _deflate(_pieces(head, rows, self.ids, tail), deflated)
+                        if isinstance(stream, PieceStream):
+                            crc, size = _joined(head, stream, rows, tail, deflated)
+                        else:
+                            crc, size = _deflate(_pieces(head, rows, tail), deflated)
                         deflated.flush()
                         with mmap.mmap(deflated.fileno(), 0, access=mmap.ACCESS_READ) as data:
                             member = copy.copy(info)
@@ -207,7 +223,10 @@ class _Spliced:
                 with zf.open(member, "w", force_zip64=True) as fh:
                     fh.write(head)
                     with open(stream.close(), "rb") as rows:
-                        _copy_resolved(rows, fh, self.ids)
+                        if isinstance(stream, PieceStream):
+                            _inflate(rows, fh)
+                        else:
+                            shutil.copyfileobj(rows, fh)
                     fh.write(tail)
             for name in self._new_rels():
                 member = zipfile.ZipInfo(name, self.pkg.infos[0].date_time)
@@ -235,13 +254,29 @@ _CHUNK = 1 << 20  # bytes deflated by one task
 _WINDOW = 1 << 15  # deflate's window: each chunk starts with the last 32 KB of the one before
 
 
-def _pieces(head: bytes, rows: IO[bytes], ids: dict[bytes, bytes], tail: bytes) -> Iterator[bytes]:
+def _pieces(head: bytes, rows: IO[bytes], tail: bytes) -> Iterator[bytes]:
     yield head
     while chunk := rows.read(_CHUNK):
-        for stand_in, index in ids.items():
-            chunk = chunk.replace(stand_in, index)
         yield chunk
     yield tail
+
+
+def _joined(head: bytes, stream: PieceStream, pieces: IO[bytes], tail: bytes, out: IO[bytes]) -> tuple[int, int]:
+    """The sheet's own XML around the stream's pieces, as one raw deflate stream into ``out``:
+    (CRC-32, length) of the XML."""
+    first = deflate_piece(head)
+    out.write(first.deflated)
+    shutil.copyfileobj(pieces, out, _CHUNK)
+    out.write(last_piece(tail))
+    crc = crc_join(crc_join(first.crc, stream.crc, stream.size), zlib.crc32(tail), len(tail))
+    return crc, first.size + stream.size + len(tail)
+
+
+def _inflate(pieces: IO[bytes], out: IO[bytes]) -> None:
+    """The rows of a stream of pieces, inflated into ``out``."""
+    d = zlib.decompressobj(-15)
+    while chunk := pieces.read(_CHUNK):
+        out.write(d.decompress(chunk))
 
 
 def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = LEVEL) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
-from selfeval_xl.outputs.summary_kinds import HEAD, summary_style, xlsxwriter_format
+from selfeval_xl.outputs.summary_kinds import HEAD, STREAM_XF, summary_style, xlsxwriter_format
 
 FONT = {"font_name": "宋体", "font_size": 11, "valign": "top"}
 
@@ -35,6 +35,14 @@ class SummaryBook:
             },
         )
         self._formats: dict[str, Any] = {}
+        # the streamed sheets' rows are finished where their workbooks were scored, their cells'
+        # style indices fixed (STREAM_XF): XlsxWriter numbers its formats in the order they are
+        # first used when it writes the file, so theirs are used first, here (the one call
+        # outside XlsxWriter's public API: checked here, and the styles.xml it writes in
+        # tests/test_summary_styles.py)
+        for kind, index in sorted(STREAM_XF.items(), key=lambda item: item[1]):
+            if self.fmt(kind)._get_xf_index() != index:
+                raise RuntimeError(f"XlsxWriter gave the streamed style {kind!r} another index than {index}")
 
     def sheet(self, name: str) -> Any:
         return self.wb.add_worksheet(name)

@@ -1,0 +1,63 @@
+"""Deflate data piece by piece where it is made, and put the pieces together into one zip member.
+
+A piece is raw deflate ending on a byte boundary without the final-block bit (a sync flush), so
+pieces made apart (in different worker processes) joined in order are one deflate stream once a
+last piece ends it; each piece carries the CRC-32 and length of its data, and ``crc_join`` gives
+the CRC-32 of the data joined without the data (what a zip member's header needs)."""
+
+from __future__ import annotations
+
+import zlib
+from typing import NamedTuple
+
+# Pieces are deflated at level 1, as the write-back deflates its new parts: a 60-row 指标明细
+# piece (~70 KB of XML) in ~0.12 ms against ~0.17 at level 3, for ~5% more bytes.
+LEVEL = 1
+
+_ZEROS = memoryview(bytes(1 << 16))
+
+
+class Piece(NamedTuple):
+    """Raw deflate of some data (not final: more may follow), the data's CRC-32 and length, and
+    how many sheet rows it holds."""
+
+    deflated: bytes
+    crc: int
+    size: int
+    rows: int = 0
+
+
+EMPTY = Piece(b"", 0, 0, 0)
+
+
+def deflate_piece(data: bytes, rows: int = 0, level: int = LEVEL) -> Piece:
+    """``data`` deflated as a piece (nothing for no data: an empty piece adds nothing)."""
+    if not data:
+        return Piece(b"", 0, 0, rows)
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Piece(co.compress(data) + co.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(data), len(data), rows)
+
+
+def last_piece(data: bytes, level: int = LEVEL) -> bytes:
+    """``data`` deflated with the final-block bit: what ends a stream of pieces."""
+    co = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return co.compress(data) + co.flush(zlib.Z_FINISH)
+
+
+def _zeros_crc(crc: int, n: int) -> int:
+    """CRC-32 continued from ``crc`` over ``n`` zero bytes."""
+    while n:
+        k = min(n, len(_ZEROS))
+        crc = zlib.crc32(_ZEROS[:k], crc)
+        n -= k
+    return crc
+
+
+def crc_join(crc_a: int, crc_b: int, size_b: int) -> int:
+    """CRC-32 of data A followed by data B from A's and B's CRC-32 and B's length. CRC-32 is
+    affine over GF(2) in its start value and its data together, so continuing A's CRC over B is
+    continuing it over as many zeros, plus B's own CRC, minus (xor) the zeros' own CRC: two
+    passes of zlib's CRC over zeros (~10 µs per 20 KB), no data needed."""
+    if not size_b:
+        return crc_a
+    return _zeros_crc(crc_a, size_b) ^ _zeros_crc(0, size_b) ^ crc_b
