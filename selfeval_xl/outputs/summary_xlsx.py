@@ -1,4 +1,4 @@
-"""The one adapter around XlsxWriter (public API only): the summary workbook, its cell formats by kind, cell writing."""
+"""The one adapter around XlsxWriter (its public API, and one call that reserves the streamed sheets' formats): the summary workbook, its cell formats by kind, cell writing."""
 
 from __future__ import annotations
 
