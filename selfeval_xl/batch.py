@@ -131,14 +131,16 @@ def run_batch(
                 duplicates.add(result.identity, outcome.display, outcome.path)
             if outcome.write_problem is not None and outcome.written is None:
                 unwritten.add(outcome.display)  # not to be written later either (counted as such)
+            rendered = outcome.rendered is not None  # (its rows: what the JSON's lists are needed for)
             summary.call(
                 "add",
-                outcome.as_dict(indicators=outcome.rendered is None),
+                outcome.as_dict(indicators=not rendered, problems=not rendered),
                 result.subtotals if result else [],
                 result.grade_labels if result else (),
                 outcome.written or outcome.path,
                 outcome.rendered,
                 outcome.as_dict,  # the indicators too, for rows past Excel's last (the CSV)
+                outcome.counts(),
             )
             outcome.rendered = None
             if result is not None:

@@ -23,23 +23,28 @@ class Scored:
     """What a batch keeps of a scorecard: small and picklable (no workbook data, no frames),
     so it can come back from a worker process and be dropped once summarised.
 
-    Pickled (from a worker to the batch), the JSON object's indicators travel as one packed
-    blob, unpacked only when the whole object is asked for (``json()``: ``--json`` and the web
-    page do; the console lines and the summary, whose rows the worker rendered, do not): ~60
-    small dicts a workbook were a third of the batch's per-file work."""
+    Pickled (from a worker to the batch), the JSON object's indicators and the problems travel
+    as packed blobs, unpacked only when asked for (``json()``, ``all_problems()``: ``--json``,
+    ``--verbose`` and the web page do; the console lines, the counts and the summary, whose
+    rows the worker rendered, do not, ``n_errors`` and ``n_problems`` count them): ~60 small
+    dicts a workbook were a third of the batch's per-file work, a file's problems up to as much
+    again."""
 
     total: float
     grade: str | None  # None for needs-correction and blank (SPEC §3.12)
     claimed_total: float | None
     grade_labels: tuple[str, ...]
     subtotals: list[tuple[str, float, float]]
-    problems: list[Problem]
+    problems: list[Problem] | None  # None while packed (``all_problems()`` unpacks them)
     obj: ScorecardJson | None  # the SPEC §4.3 JSON object (None once summarised)
     status: str = ""  # a ``verdict`` status
     reviewed_total: float | None = None
     identity: tuple[Identity, Where] | None = None  # which submission this is (duplicates)
     n_rows: int = 0  # its indicator rows (what an outcome waiting in the pool weighs)
+    n_errors: int = 0  # of its problems, errors
+    n_problems: int = 0
     _packed: bytes | None = field(default=None, repr=False, compare=False)  # obj's indicators, pickled
+    _packed_problems: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, card: Scorecard) -> Scored:
@@ -55,7 +60,16 @@ class Scored:
             card.reviewed_total,
             identity(card),
             len(card.records),
+            sum(p.is_error for p in card.problems),
+            len(card.problems),
         )
+
+    def all_problems(self) -> list[Problem]:
+        """The problems (unpacked here if they came packed)."""
+        if self.problems is None:
+            self.problems = pickle.loads(self._packed_problems) if self._packed_problems else []
+            self._packed_problems = None
+        return self.problems
 
     def json(self) -> ScorecardJson | None:
         """The JSON object with its indicators (unpacked here if they came packed)."""
@@ -77,6 +91,9 @@ class Scored:
             # the problems go as ``problems`` (FileOutcome.as_dict makes their dicts again)
             state["obj"] = {k: v for k, v in obj.items() if k not in ("indicators", "problems")}
             state["_packed"] = pickle.dumps(obj["indicators"], protocol=pickle.HIGHEST_PROTOCOL)
+        if self.problems:
+            state["problems"] = None
+            state["_packed_problems"] = pickle.dumps(self.problems, protocol=pickle.HIGHEST_PROTOCOL)
         return state
 
 
@@ -114,12 +131,23 @@ class FileOutcome(HasProblems):
         elif self.card is not None:
             found = self.card.problems
         else:
-            found = self.scored.problems if self.scored else []
+            found = self.scored.all_problems() if self.scored else []
         return found + ([self.write_problem] if self.write_problem else [])
 
-    def as_dict(self, indicators: bool = True) -> dict[str, Any]:
+    def counts(self) -> tuple[int, int]:
+        """(errors, warnings) among ``problems``, without unpacking a summary's."""
+        if self.error is not None or self.card is not None or self.scored is None:
+            found = self.problems
+            errors = sum(p.is_error for p in found)
+            return errors, len(found) - errors
+        extra = self.write_problem
+        errors = self.scored.n_errors + (extra is not None and extra.is_error)
+        return errors, self.scored.n_problems + (extra is not None) - errors
+
+    def as_dict(self, indicators: bool = True, problems: bool = True) -> dict[str, Any]:
         """The JSON object of SPEC §4.3 (all keys present, null for an unscored file); without
-        ``indicators`` (a summary that has them rendered already), no ``indicators`` key."""
+        ``indicators`` (a summary that has them rendered already), no ``indicators`` key;
+        without ``problems`` (ditto), ``problems`` only for an unscored file."""
         result = self.result
         head = result.head() if result is not None and not indicators else None
         if head is not None:
@@ -132,12 +160,13 @@ class FileOutcome(HasProblems):
             obj = dict(unscored_json(self.display))
             if not indicators:
                 del obj["indicators"]
-        obj["problems"] = [p.as_dict() for p in self.problems]
+        if problems or result is None:
+            obj["problems"] = [p.as_dict() for p in self.problems]
         return obj
 
     @property
     def has_errors(self) -> bool:
-        return any(p.is_error for p in self.problems)
+        return self.counts()[0] > 0
 
 
 @dataclass

@@ -78,13 +78,11 @@ def file_lines(o: FileOutcome) -> tuple[str, str]:
         )
     else:
         verdict = f"{status_zh(r.status)}，核定总分 {r.total:.2f}（{r.grade}）{claimed}"
-    problems = o.problems
-    errors = sum(p.is_error for p in problems)
+    errors, warnings = o.counts()
     head, tail = (
         f"{o.display}：{verdict}，错误 {errors}，警告 ",
         f"；{o.write_problem.message}" if o.write_problem else "",
     )
-    warnings = len(problems) - errors
     return f"{head}{warnings}{tail}", f"{head}{warnings + 1}{tail}"
 
 

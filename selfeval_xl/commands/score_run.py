@@ -61,9 +61,8 @@ def score_and_report(paths: Iterable[Path], options: BatchOptions, as_json: bool
         elif lines_json is not None:
             lines_json.write(json.dumps(outcome.as_dict(), ensure_ascii=False) + "\n")
         if not outcome.skipped:
-            problems = outcome.problems
-            shown_lines = [problem_line(p) for p in problems] if verbose else []
-            record = [outcome.display, bool(problems), file_lines(outcome), shown_lines]
+            shown_lines = [problem_line(p) for p in outcome.problems] if verbose else []
+            record = [outcome.display, sum(outcome.counts()) > 0, file_lines(outcome), shown_lines]
             lines_text.write(json.dumps(record, ensure_ascii=False) + "\n")
         progress.step(outcome.display)
 

@@ -105,11 +105,13 @@ class SummaryWriter:
         link: Path | None,
         rendered: Rendered | None = None,
         whole: Callable[[], dict[str, Any]] | None = None,
+        counts: tuple[int, int] | None = None,
     ) -> None:
         """Add one workbook: its JSON object (SPEC §4.3, the single source of every number
         here), its 一级指标 subtotals, the grade labels of its rule set and the file to link;
         ``rendered`` is ``render(obj)`` when a worker process made it: then ``obj`` may come
-        without its indicators and ``whole()`` gives them when they are needed after all."""
+        without its indicators and ``whole()`` gives them when they are needed after all, and
+        a scored one without its problems, ``counts`` (errors, warnings) counting them."""
         file = obj["file"]
         rendered = rendered or render(obj)
         for sheet, found in ((L.S_DETAIL, rendered.detail_widest), (L.S_PROBLEMS, rendered.problem_widest)):
@@ -137,7 +139,7 @@ class SummaryWriter:
         if fit == rows:
             self.detail.put(rendered.detail)
         elif fit:  # the last rows Excel has room for: these rows again, the first ``fit`` of them
-            self.detail.write(b"".join(render_rows(obj)[0][:fit]), fit)
+            self.detail.write(b"".join(render_rows({**obj, "problems": ()})[0][:fit]), fit)
         self.n_detail += fit
         if fit < rows:  # past Excel's last row: the rest go to the CSV
             for values in list(detail_values(obj))[fit:]:
@@ -147,7 +149,9 @@ class SummaryWriter:
             if name not in self.levels:
                 self.levels.append(name)
         budget = obj["budget"] or {}
-        errors = sum(p["severity"] == "error" for p in obj["problems"])
+        if counts is None:
+            errors = sum(p["severity"] == "error" for p in obj["problems"])
+            counts = (errors, len(obj["problems"]) - errors)
         rel = None
         if link is not None:
             try:
@@ -161,8 +165,8 @@ class SummaryWriter:
                 total=obj["total"],
                 grade=obj["grade"],
                 claimed=obj["claimed_total"],
-                errors=errors,
-                warnings=len(obj["problems"]) - errors,
+                errors=counts[0],
+                warnings=counts[1],
                 file=file,
                 link=rel,
                 kind=obj["kind"] or "",
