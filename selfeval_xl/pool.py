@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import multiprocessing as mp
 import os
+import pickle
 import resource
 import selectors
 import signal
@@ -138,7 +139,7 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (``_Worker``)
         while True:
-            task = conn.recv()
+            task = _loads(conn.recv_bytes())
             if task is None:
                 return
             index, path, display = task
@@ -151,9 +152,19 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
                 outcome = _failed(path, display, "too-large", detail="处理时内存超出限制")
             finally:
                 watchdog.end()
-            conn.send((index, outcome))
+            conn.send_bytes(_dumps((index, outcome)))
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         return
+
+
+def _dumps(message: object) -> bytes:
+    """A message between the batch and a worker, pickled plainly: ``Connection.send`` makes a
+    multiprocessing pickler for every message, copying its table of reducers each time, for
+    objects (sockets, connections) these messages never hold."""
+    return pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+
+
+_loads = pickle.loads
 
 
 def _failed(path: Path, display: str, code: str, **fields: str) -> FileOutcome:
@@ -191,7 +202,7 @@ class _Worker:
 
     def send(self, task: Task) -> None:
         self.queued.append(task)
-        self.conn.send(task)
+        self.conn.send_bytes(_dumps(task))
 
     def watch(self, selector: selectors.BaseSelector) -> None:
         selector.register(self.conn, selectors.EVENT_READ)
@@ -241,7 +252,7 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
                         # a live worker's pipe: one outcome (the next select tells of another);
                         # a dead one's: whatever it sent before it went
                         while w.queued and (not dead or w.conn.poll()):
-                            index, outcome = w.conn.recv()
+                            index, outcome = _loads(w.conn.recv_bytes())
                             w.queued.popleft()
                             done[index] = outcome
                             waiting_rows += _rows(outcome)
@@ -282,7 +293,7 @@ def _stop(workers: list[_Worker]) -> None:
             if w.queued and w.proc.pid is not None:  # started, so it has one
                 os.kill(w.proc.pid, signal.SIGTERM)
             else:
-                w.conn.send(None)
+                w.conn.send_bytes(_dumps(None))
     deadline = time.monotonic() + 5
     for w in workers:
         w.proc.join(max(0.0, deadline - time.monotonic()))
