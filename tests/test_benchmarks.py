@@ -42,6 +42,7 @@ def test_bench_pipeline_runs_and_prints_every_figure():
     ):
         assert label in out, label
     assert "× floor+parse" in out and "× faster than openpyxl" in out and "peak RSS" in out
+    assert "all processes" in out and "the --jobs 1 run's for the same work" in out
 
 
 def test_bench_phases_finds_every_phase_it_times():
