@@ -6,10 +6,10 @@ references, cell styles at fixed indices) and are appended to temp files as they
 into the finished workbook at the end (``summary_stream``), so memory does not grow with the
 indicator count and this process does next to nothing per row (SPEC §8). Only one short row
 per workbook is kept for 汇总, which must be sorted by score before it is written: its rows
-are written by the same row writer when the streams are
-spliced (``summary_sheet``), XlsxWriter making the sheet around them. The short sheets go
-through XlsxWriter (``summary_xlsx``); every input text goes in as text: a cell that reads
-``=HYPERLINK(...)`` arrives as that literal text.
+are written by the same row writer when the streams are spliced (``summary_sheet``),
+XlsxWriter making the sheet around them. The short sheets go through XlsxWriter
+(``summary_xlsx``); every input text goes in as text: a cell that reads ``=HYPERLINK(...)``
+arrives as that literal text.
 """
 
 from __future__ import annotations
