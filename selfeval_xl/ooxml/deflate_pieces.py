@@ -80,12 +80,17 @@ def _zlib_combine() -> Callable[[int, int, int], int] | None:
 
     for name in ("libz.so.1", "libz.dylib"):
         try:
-            fn = ctypes.CDLL(name).crc32_combine
-        except (OSError, AttributeError):
+            lib = ctypes.CDLL(name)
+        except OSError:
             continue
-        fn.restype = ctypes.c_ulong
-        fn.argtypes = [ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long]
-        if fn(zlib.crc32(b"a"), zlib.crc32(b"b"), 1) != zlib.crc32(b"ab"):  # not the zlib we think it is
-            continue
-        return fn
+        # the 64-bit-length entry point where there is one (z_off_t may be 32 bits wide)
+        for symbol, length in (("crc32_combine64", ctypes.c_int64), ("crc32_combine", ctypes.c_long)):
+            fn = getattr(lib, symbol, None)
+            if fn is None:
+                continue
+            fn.restype = ctypes.c_ulong
+            fn.argtypes = [ctypes.c_ulong, ctypes.c_ulong, length]
+            a, b = zlib.crc32(b"selfeval"), zlib.crc32(b"_xl" * 1000)
+            if fn(a, b, 3000) == zlib.crc32(b"selfeval" + b"_xl" * 1000):  # the zlib we think it is
+                return fn
     return None
