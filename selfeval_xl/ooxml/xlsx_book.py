@@ -4,6 +4,8 @@ the workbook's sheet list, relationships, shared strings and number formats."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import posixpath
 import re
 import xml.etree.ElementTree as plain_et
@@ -18,13 +20,14 @@ from defusedxml import DefusedXmlException
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.grid import Book, Grid, file_stamp
+from selfeval_xl.ooxml.grid import Book, Grid, Stamp, file_stamp
 from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
 from selfeval_xl.ooxml.part_scan import scan_sheet
 from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.shared_strings import scan_shared_strings
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
+from selfeval_xl.ooxml.zip_package import IN_MEMORY, inflate_plain
 
 T = TypeVar("T")
 # Parts up to _WHOLE are parsed as one tree (at most ~40 MB of it) when they are not plain; plain
@@ -60,8 +63,11 @@ class XlsxBook:
     def __init__(self, path: Path, name: str):
         self.path = path
         self.name = name
+        self.raw: bytes | None = None  # the whole file, when it is small enough to hold
+        self.stamp: Stamp | None = None
         try:
-            self.zf = zipfile.ZipFile(path)
+            self.raw, self.stamp = _whole_file(path)
+            self.zf = zipfile.ZipFile(io.BytesIO(self.raw) if self.raw is not None else path)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise UnreadableWorkbook.at(
                 name,
@@ -78,6 +84,11 @@ class XlsxBook:
 
     def read(self, part: str) -> bytes:
         """Inflate one part, refusing to go past the limit whatever the header claims."""
+        if self.raw is not None:
+            info = self.zf.NameToInfo.get(part)
+            # (check_zip_sizes refused a declared size past the limit; no more is inflated)
+            if info is not None and (data := inflate_plain(self.raw, info)) is not None:
+                return data
         try:
             with self.zf.open(part) as fh:
                 data = fh.read(limits.MAX_PART_BYTES + 1)
@@ -153,7 +164,9 @@ class XlsxBook:
                 order.append(sname)
         self.shared = self._shared_strings(rels)
         self.styles = self._styles(rels)
-        return Book(self.path, order, self._sheet, stamp=file_stamp(self.zf.fp.fileno()) if self.zf.fp else None)
+        if self.raw is None:
+            self.stamp = file_stamp(self.zf.fp.fileno()) if self.zf.fp else None
+        return Book(self.path, order, self._sheet, stamp=self.stamp)
 
     def _workbook(self, part: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
         """The workbook part's date1904 and its sheets' (name, relationship id), in order."""
@@ -277,6 +290,25 @@ class XlsxBook:
         else:
             check_depth(data, self.name, grid.name)
             fill.whole(plain_et.fromstring(data))
+
+
+def _whole_file(path: Path) -> tuple[bytes | None, Stamp | None]:
+    """The file's bytes and which version of it they are (``file_stamp``), read in one go (a
+    part is then inflated from memory, no seek and read through zipfile's reader per part);
+    (None, None) for a file larger than ``IN_MEMORY``, read member by member."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        stamp = file_stamp(fd)
+        if stamp[2] > IN_MEMORY:
+            return None, None
+        chunks = []
+        size = 0
+        while size <= IN_MEMORY and (chunk := os.read(fd, stamp[2] + 1 - size if size < stamp[2] else 1 << 16)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return (b"".join(chunks), stamp) if size <= IN_MEMORY else (None, None)
 
 
 def _format_kind(fid: int, code: str | None) -> str | None:

@@ -61,6 +61,31 @@ def _local_name(data: bytes, info: zipfile.ZipInfo) -> str:
     return name.decode("utf-8") if flags & 0x800 else name.decode("cp437")
 
 
+def inflate_plain(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """A member's bytes straight from the whole file ``raw`` (one zlib call instead of
+    zipfile's reader) when it is a plain stored or deflated member whose local header, size and
+    CRC-32 all agree with the directory; inflated no further than the size the directory
+    declares (which the size limits checked), as zipfile's reader stops there. None for
+    anything else: ``zipfile`` reads it, checking and reporting as it does."""
+    if info.compress_type not in (0, 8) or info.flag_bits & ~_PLAIN_FLAGS:
+        return None
+    try:
+        local = _local_name(raw, info)
+        packed = raw_member(raw, info)
+        if info.compress_type == 8:
+            inflater = zlib.decompressobj(-15)
+            data = inflater.decompress(packed, info.file_size + 1)
+            if not inflater.eof:
+                return None  # cut short, or more than declared
+        else:
+            data = bytes(packed)
+    except (zipfile.BadZipFile, zlib.error, struct.error, UnicodeDecodeError):
+        return None
+    if local == info.orig_filename and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+        return data
+    return None
+
+
 class _Parts(Mapping[str, bytes]):
     """Member name → decompressed bytes, inflated on first use (most members are only copied)."""
 
@@ -85,16 +110,8 @@ class _Parts(Mapping[str, bytes]):
         call instead of zipfile's reader); anything else through ``zipfile``, which checks
         and reports as it does."""
         info = zf.getinfo(name)
-        if self.raw is not None and info.compress_type in (0, 8) and not info.flag_bits & ~_PLAIN_FLAGS:
-            try:
-                local = _local_name(self.raw, info)
-                packed = raw_member(self.raw, info)
-                data = zlib.decompress(packed, -15) if info.compress_type == 8 else bytes(packed)
-            except (zipfile.BadZipFile, zlib.error, struct.error, UnicodeDecodeError):
-                pass
-            else:
-                if local == info.orig_filename and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
-                    return data
+        if self.raw is not None and (data := inflate_plain(self.raw, info)) is not None:
+            return data
         return zf.read(name)
 
     def __contains__(self, name: object) -> bool:
