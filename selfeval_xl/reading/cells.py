@@ -70,6 +70,8 @@ def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: di
 def merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:
     """Values that merged ranges put into the given columns' hidden cells."""
     filled: dict[tuple[int, int], object] = {}
+    if not grid.merges:
+        return filled  # (most sheets: no need to find the last row)
     # Clipped to the rows that hold anything (a merge down to row 1,048,576 adds nothing below
     # them), and a budget of one fill per (row, column): merges that overlap past it are invalid
     # anyway, and ignoring them keeps a "merge bomb" from costing more than the table.
