@@ -34,8 +34,19 @@ def find_header(
     """The first row up to ``search_rows`` that holds every ``required`` header (after
     ``aliases``), with all the headers found on it; None when no row does."""
     need = tuple(required)
-    by_row = header_rows(grid, aliases, search_rows)
-    return next(((r, by_row[r]) for r in sorted(by_row) if all(h in by_row[r] for h in need)), None)
+    # what header_rows gives, row by row in order, up to the first row that holds them all: the
+    # rows below a table's header (its first rows of data) need not be read as headers
+    row, found = 0, dict[str, int]()
+    for (r, col), cell in sorted(item for item in grid.cells.items() if item[0][0] <= search_rows):
+        if r != row:
+            if found and all(h in found for h in need):
+                return row, found
+            row, found = r, {}
+        if isinstance(cell.value, str):
+            h = L.canonical_header(cell.value, aliases)
+            if h:
+                found.setdefault(h, col)
+    return (row, found) if found and all(h in found for h in need) else None
 
 
 def first_missing(
