@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import ctypes
+import gc
 import multiprocessing as mp
 import os
 import pickle
@@ -138,6 +139,7 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
     _limit_memory()
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (``_Worker``)
+        settled = False
         while True:
             task = _loads(conn.recv_bytes())
             if task is None:
@@ -153,6 +155,13 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
             finally:
                 watchdog.end()
             conn.send_bytes(_dumps((index, outcome)))
+            if not settled:
+                # after the first file, what stays (modules, rule sets, the caches) is set aside
+                # from the garbage collector: its passes then walk only what each file makes
+                del outcome
+                gc.collect()
+                gc.freeze()
+                settled = True
     except (KeyboardInterrupt, EOFError, BrokenPipeError):
         return
 
