@@ -269,7 +269,7 @@ def _joined(head: bytes, stream: PieceStream, pieces: IO[bytes], tail: bytes, ou
     out.write(first.deflated)
     shutil.copyfileobj(pieces, out, _CHUNK)
     out.write(last_piece(tail))
-    crc = crc_join(crc_join(first.crc, stream.crc, stream.size), zlib.crc32(tail), len(tail))
+    crc = zlib.crc32(tail, crc_join(first.crc, stream.crc, stream.size))  # (the tail is here: continued over)
     return crc, first.size + stream.size + len(tail)
 
 
