@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import posixpath
 import re
 import xml.etree.ElementTree as plain_et
@@ -27,7 +26,7 @@ from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.shared_strings import scan_shared_strings
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
-from selfeval_xl.ooxml.zip_package import IN_MEMORY, inflate_plain
+from selfeval_xl.ooxml.zip_package import inflate_plain, read_whole
 
 T = TypeVar("T")
 # Parts up to _WHOLE are parsed as one tree (at most ~40 MB of it) when they are not plain; plain
@@ -66,7 +65,8 @@ class XlsxBook:
         self.raw: bytes | None = None  # the whole file, when it is small enough to hold
         self.stamp: Stamp | None = None
         try:
-            self.raw, self.stamp = _whole_file(path)
+            self.raw, stamp = read_whole(path)
+            self.stamp = stamp if self.raw is not None else None  # (else taken once the parts are read)
             self.zf = zipfile.ZipFile(io.BytesIO(self.raw) if self.raw is not None else path)
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise UnreadableWorkbook.at(
@@ -290,25 +290,6 @@ class XlsxBook:
         else:
             check_depth(data, self.name, grid.name)
             fill.whole(plain_et.fromstring(data))
-
-
-def _whole_file(path: Path) -> tuple[bytes | None, Stamp | None]:
-    """The file's bytes and which version of it they are (``file_stamp``), read in one go (a
-    part is then inflated from memory, no seek and read through zipfile's reader per part);
-    (None, None) for a file larger than ``IN_MEMORY``, read member by member."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        stamp = file_stamp(fd)
-        if stamp[2] > IN_MEMORY:
-            return None, None
-        chunks = []
-        size = 0
-        while size <= IN_MEMORY and (chunk := os.read(fd, stamp[2] + 1 - size if size < stamp[2] else 1 << 16)):
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    return (b"".join(chunks), stamp) if size <= IN_MEMORY else (None, None)
 
 
 def _format_kind(fid: int, code: str | None) -> str | None:

@@ -61,6 +61,25 @@ def _local_name(data: bytes, info: zipfile.ZipInfo) -> str:
     return name.decode("utf-8") if flags & 0x800 else name.decode("cp437")
 
 
+def read_whole(path: Path) -> tuple[bytes | None, Stamp]:
+    """The file's bytes, read in one go, and which version of the file they are
+    (``file_stamp``); None instead of the bytes for a file larger than ``IN_MEMORY`` (or that
+    grows past it while read): it is read member by member."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        stamp = file_stamp(fd)
+        if stamp[2] > IN_MEMORY:
+            return None, stamp
+        chunks = []
+        size = 0
+        while size <= IN_MEMORY and (chunk := os.read(fd, stamp[2] + 1 - size if size < stamp[2] else 1 << 16)):
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    return (b"".join(chunks) if size <= IN_MEMORY else None), stamp
+
+
 def inflate_plain(raw: bytes, info: zipfile.ZipInfo) -> bytes | None:
     """A member's bytes straight from the whole file ``raw`` (one zlib call instead of
     zipfile's reader) when it is a plain stored or deflated member whose local header, size and
@@ -139,18 +158,8 @@ class Package:
         """The package at ``path``; only the parts asked for are inflated. A package larger
         than ``IN_MEMORY`` stays on disk: saving copies one member at a time, so memory follows
         the largest part, not the file (pictures, zip64)."""
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            stamp = file_stamp(fd)
-            size = stamp[2]
-            chunks = []
-            while size <= IN_MEMORY and (chunk := os.read(fd, size + 1)):
-                chunks.append(chunk)
-                size = sum(map(len, chunks))
-            data = b"".join(chunks) if size <= IN_MEMORY else b""
-        finally:
-            os.close(fd)
-        if size > IN_MEMORY:
+        data, stamp = read_whole(path)
+        if data is None:
             zf = zipfile.ZipFile(path)
             return cls(zf.infolist(), _Parts(zf), Path(path), stamp)
         zf = zipfile.ZipFile(io.BytesIO(data))
