@@ -110,13 +110,15 @@ def problem_values(file: str, p: Mapping[str, Any]) -> tuple[Any, ...]:
 def _unreferenced_row(values: tuple[Any, ...], xf: list[int], height: float | None) -> str:
     """One row as ``row_xml`` writes its cells, but without row and cell references: every
     column a cell, a blank one ``<c/>``."""
-    cells = []
-    for c, v in enumerate(values):
-        one = row_xml(1, (v,), [xf[c]])  # '<row r="1"><c r="A1" …>…</c></row>', or '<row r="1"/>' for a blank
-        cells.append(
-            one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else "<c/>"
-        )
+    cells = [_unreferenced_cell(v, xf[c]) for c, v in enumerate(values)]
     return _row_of("".join(cells), 1, height).decode()
+
+
+def _unreferenced_cell(value: object, xf: int) -> str:
+    """The cell ``row_xml`` writes for ``value`` in style ``xf``, without its reference; a
+    blank one ``<c/>``."""
+    one = row_xml(1, (value,), [xf])  # '<row r="1"><c r="A1" …>…</c></row>', or '<row r="1"/>' for a blank
+    return one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else _BLANK
 
 
 def rows_xml(values: Iterator[tuple[Any, ...]], xf: list[int], caps: list[int], widest: list[int]) -> list[str]:
@@ -200,12 +202,7 @@ class _Columns:
                     finite = x == x and x not in (math.inf, -math.inf)
                     parts.append(num_open[c] + repr(x) + "</v></c>" if finite else _BLANK)
                 else:  # an int (the year), bool or other: exactly as row_xml writes it
-                    cell = row_xml(1, (x,), [self.xf[c]])
-                    parts.append(
-                        cell[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1)
-                        if cell[-2:] != "/>"
-                        else _BLANK
-                    )
+                    parts.append(_unreferenced_cell(x, self.xf[c]))
         return parts, lines
 
     def columns(
