@@ -9,7 +9,7 @@ from pathlib import Path
 
 from selfeval_xl._fs import shown
 from selfeval_xl.errors import SelfevalError
-from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS, open_book
+from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import RESULT_SUFFIX
 
@@ -178,6 +178,8 @@ def is_own_summary(path: Path) -> bool:
 def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
     """A workbook holding all the sheets of one of ``sheet_sets`` (one of our outputs, perhaps
     renamed by the user) and no 基本信息 (so not a unit's workbook)."""
+    from selfeval_xl.ooxml.package import open_book  # the reader, once there is a file to look into
+
     try:
         names = open_book(path).sheet_names
     except SelfevalError:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
-from selfeval_xl.scoring.scorecard import Scorecard
+
+if TYPE_CHECKING:
+    from selfeval_xl.scoring.scorecard import Scorecard
 
 Identity = tuple[str, str, str, str]
 

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from selfeval_xl._fs import shown
 from selfeval_xl.duplicates import Identity, Where, identity
 from selfeval_xl.errors import HasProblems, Problem
-from selfeval_xl.scoring.scorecard import Scorecard, ScorecardJson, unscored_json
 from selfeval_xl.scoring.verdict import is_ranked
 
 if TYPE_CHECKING:
     from selfeval_xl.outputs.summary import Rendered
+    from selfeval_xl.scoring.scorecard import Scorecard, ScorecardJson
 
 
 @dataclass
@@ -157,6 +157,8 @@ class FileOutcome(HasProblems):
             obj = dict(result.json() or {})
             obj["file"] = self.display
         else:
+            from selfeval_xl.scoring.scorecard import unscored_json  # loaded with the engine
+
             obj = dict(unscored_json(self.display))
             if not indicators:
                 del obj["indicators"]

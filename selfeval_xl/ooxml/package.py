@@ -17,14 +17,10 @@ from pathlib import Path
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
+from selfeval_xl.ooxml.extensions import CALAMINE_EXTENSIONS, WORKBOOK_EXTENSIONS, WPS_EXTENSIONS
 from selfeval_xl.ooxml.grid import Book, Cell, Grid, col_index
 from selfeval_xl.ooxml.limits import check_file_size, check_zip_sizes, short_reason
 from selfeval_xl.ooxml.xlsx_book import XlsxBook
-
-ZIP_EXTENSIONS = {".xlsx", ".xlsm"}
-WPS_EXTENSIONS = {".et", ".ett"}  # WPS 表格's own: BIFF8 or OOXML inside, which calamine detects
-CALAMINE_EXTENSIONS = {".xls", ".ods", ".xlsb"} | WPS_EXTENSIONS
-WORKBOOK_EXTENSIONS = ZIP_EXTENSIONS | CALAMINE_EXTENSIONS
 
 
 def open_book(path: Path, display: str | None = None) -> Book:

@@ -16,9 +16,8 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from selfeval_xl.ooxml.deflate_pieces import Piece, crc_join, deflate_piece, last_piece
 from selfeval_xl.ooxml.sheet_writer import Package, sheet_parts, styles_part
@@ -28,6 +27,9 @@ from selfeval_xl.ooxml.zip_package import NS_PKG_REL, rels_part
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.reading.contract import col_letter
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 
 class RowStream:
@@ -306,7 +308,10 @@ def _deflate(pieces: Iterator[bytes], out: IO[bytes], level: int = LEVEL) -> tup
             if len(chunk) < _CHUNK:
                 continue
             crc, size = zlib.crc32(chunk, crc), size + len(chunk)
-            pool = pool or ThreadPoolExecutor(max_workers=cores)
+            if pool is None:
+                from concurrent.futures import ThreadPoolExecutor  # threads for a long sheet only
+
+                pool = ThreadPoolExecutor(max_workers=cores)
             pending.append(pool.submit(deflate, chunk, primer, False))
             primer, chunk = chunk[-_WINDOW:], b""
             while len(pending) > 2 * cores:  # memory: a few chunks in flight

@@ -16,7 +16,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS
+from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.web.guard import HostGuard
 from selfeval_xl.web.jobs import DISTRICT_NAME, ZIP_NAME, Batch, NotAvailable, Registry
 from selfeval_xl.web.uploads import BATCH_LIMIT, FILE_LIMIT, MB, Receiver, UploadRefused, place

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from selfeval_xl.ooxml.package import WORKBOOK_EXTENSIONS
+from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.zh_reason import zh_reason
 
 MB = 1024 * 1024
