@@ -3,7 +3,9 @@ its picklable summary ``Scored``, and the ``Tally`` a batch keeps instead of the
 
 from __future__ import annotations
 
+import functools
 import pickle
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,17 +86,110 @@ class Scored:
             return None
         return {k: v for k, v in self.obj.items() if k != "indicators"}
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        obj = self.obj
-        if obj is not None and self._packed is None and obj["indicators"]:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_scored_from_wire, self.wire())
+
+    def wire(self) -> tuple[Any, ...]:
+        """This summary as one flat tuple of plain values (``_scored_from_wire`` makes it again):
+        pickled as itself, field names, the JSON object's usual keys and the classes of its
+        parts would travel, and be looked up and set one by one, with every file."""
+        obj: Mapping[str, Any] | None = self.obj
+        packed, problems, packed_problems = self._packed, self.problems, self._packed_problems
+        if obj is not None and packed is None and obj["indicators"]:
             # the problems go as ``problems`` (FileOutcome.as_dict makes their dicts again)
-            state["obj"] = {k: v for k, v in obj.items() if k not in ("indicators", "problems")}
-            state["_packed"] = pickle.dumps(obj["indicators"], protocol=pickle.HIGHEST_PROTOCOL)
-        if self.problems:
-            state["problems"] = None
-            state["_packed_problems"] = pickle.dumps(self.problems, protocol=pickle.HIGHEST_PROTOCOL)
-        return state
+            packed = pickle.dumps(obj["indicators"], protocol=pickle.HIGHEST_PROTOCOL)
+            obj = {k: v for k, v in obj.items() if k not in ("indicators", "problems")}
+        if problems:
+            packed_problems = pickle.dumps(problems, protocol=pickle.HIGHEST_PROTOCOL)
+            problems = None
+        identity = self.identity
+        return (
+            self.total,
+            self.grade,
+            self.claimed_total,
+            self.grade_labels,
+            self.subtotals,
+            problems,
+            _obj_to_wire(obj),
+            self.status,
+            self.reviewed_total,
+            None if identity is None else (identity[0], identity[1].sheet, identity[1].cell),
+            self.n_rows,
+            self.n_errors,
+            self.n_problems,
+            packed,
+            packed_problems,
+        )
+
+
+@functools.cache
+def _wire_keys() -> tuple[tuple[str, ...], int, tuple[str, ...]]:
+    """The keys of a scored file's JSON object without its indicators and problems, where its
+    budget is among them, and the budget's keys, in the order ``Scorecard.as_dict`` makes
+    them: sent as their values alone."""
+    from selfeval_xl.scoring.scorecard import BudgetJson, ScorecardJson  # loaded with the engine
+
+    head = tuple(k for k in ScorecardJson.__annotations__ if k not in ("indicators", "problems"))
+    return head, head.index("budget"), tuple(BudgetJson.__annotations__)
+
+
+def _obj_to_wire(obj: Mapping[str, Any] | None) -> Any:
+    if obj is None:
+        return None
+    head, at, budget_keys = _wire_keys()
+    if tuple(obj) != head:
+        return obj  # as it is (one with its indicators still in)
+    values = list(obj.values())
+    budget = values[at]
+    if isinstance(budget, dict) and tuple(budget) == budget_keys:
+        values[at] = tuple(budget.values())
+    return tuple(values)
+
+
+def _obj_from_wire(wire: Any) -> Any:
+    if not isinstance(wire, tuple):
+        return wire
+    head, at, budget_keys = _wire_keys()
+    obj = dict(zip(head, wire))  # noqa: B905 - made from the same keys (_obj_to_wire)
+    if isinstance(wire[at], tuple):
+        obj["budget"] = dict(zip(budget_keys, wire[at]))  # noqa: B905
+    return obj
+
+
+def _scored_from_wire(
+    total: float,
+    grade: str | None,
+    claimed_total: float | None,
+    grade_labels: tuple[str, ...],
+    subtotals: list[tuple[str, float, float]],
+    problems: list[Problem] | None,
+    obj: Any,
+    status: str,
+    reviewed_total: float | None,
+    found: tuple[Identity, str | None, str | None] | None,
+    n_rows: int,
+    n_errors: int,
+    n_problems: int,
+    packed: bytes | None,
+    packed_problems: bytes | None,
+) -> Scored:
+    return Scored(
+        total,
+        grade,
+        claimed_total,
+        grade_labels,
+        subtotals,
+        problems,
+        _obj_from_wire(obj),
+        status,
+        reviewed_total,
+        None if found is None else (found[0], Where(found[1], found[2])),
+        n_rows,
+        n_errors,
+        n_problems,
+        packed,
+        packed_problems,
+    )
 
 
 @dataclass
@@ -111,6 +206,26 @@ class FileOutcome(HasProblems):
     skipped: bool = False  # one of our own summaries, found in the input folder
     scored: Scored | None = None
     rendered: Rendered | None = None  # its summary rows, made in the worker process
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """From a worker (slim): one flat tuple, the path as text and ``written`` as ``True``
+        when it is the file itself (the usual write-back), so no path's parts travel twice."""
+        if self.card is not None:  # a whole scorecard (never sent by the batch): as it is
+            return (_outcome_from_state, (self.__dict__.copy(),))
+        written, scored, rendered = self.written, self.scored, self.rendered
+        return (
+            _outcome_from_wire,
+            (
+                str(self.path),
+                self.display,
+                True if written == self.path else None if written is None else str(written),
+                self.error,
+                self.write_problem,
+                self.skipped,
+                None if scored is None else scored.wire(),
+                None if rendered is None else (*map(tuple, rendered[:2]), *rendered[2:]),
+            ),
+        )
 
     @property
     def result(self) -> Scored | None:
@@ -169,6 +284,41 @@ class FileOutcome(HasProblems):
     @property
     def has_errors(self) -> bool:
         return self.counts()[0] > 0
+
+
+def _outcome_from_state(state: dict[str, Any]) -> FileOutcome:
+    outcome = FileOutcome.__new__(FileOutcome)
+    outcome.__dict__.update(state)
+    return outcome
+
+
+def _outcome_from_wire(
+    path: str,
+    display: str,
+    written: bool | str | None,
+    error: Problem | None,
+    write_problem: Problem | None,
+    skipped: bool,
+    scored: tuple[Any, ...] | None,
+    rendered: tuple[Any, ...] | None,
+) -> FileOutcome:
+    file = Path(path)
+    if rendered is not None:  # made by a worker that rendered the summary's rows: loaded here
+        from selfeval_xl.ooxml.deflate_pieces import Piece
+        from selfeval_xl.outputs.summary_rows import Rendered
+
+        rendered = Rendered(Piece(*rendered[0]), Piece(*rendered[1]), rendered[2], rendered[3])
+    return FileOutcome(
+        file,
+        display,
+        None,
+        error,
+        file if written is True else Path(written) if isinstance(written, str) else None,
+        write_problem,
+        skipped,
+        None if scored is None else _scored_from_wire(*scored),
+        rendered,
+    )
 
 
 @dataclass

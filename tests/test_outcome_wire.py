@@ -34,3 +34,56 @@ def test_counts_and_lines_without_unpacking(make_workbook):
     assert "problems" not in obj and "indicators" not in obj
     assert sent.result.problems is None  # none of that unpacked them
     assert sent.problems == problems and sent.as_dict() == here.as_dict()
+
+
+def _fields(outcome):
+    """Everything an outcome holds, its summary's packed blobs unpacked (compared by value; the
+    JSON object's problems travel as the problems themselves)."""
+    scored = outcome.result
+    obj = None if scored is None else {k: v for k, v in (scored.json() or {}).items() if k != "problems"}
+    return (
+        outcome.path,
+        outcome.display,
+        outcome.written,
+        outcome.error,
+        outcome.write_problem,
+        outcome.skipped,
+        outcome.rendered,
+        None if scored is None else (obj, list(obj or ()), scored.all_problems(), {**scored.__dict__, "obj": None}),
+    )
+
+
+def test_flat_message_gives_back_the_same_outcome(make_workbook, tmp_path):
+    """The pool's message is one flat tuple of plain values: what arrives is what was sent, for
+    a file written back in place (``written`` is its own path), a file whose results went
+    elsewhere, a file that could not be written, and one that could not be scored."""
+    from selfeval_xl.errors import Problem
+    from selfeval_xl.outcome import FileOutcome
+    from selfeval_xl.outputs.summary_rows import render
+
+    here = score_file(make_workbook("乙.xlsx")).slim()
+    assert here.result is not None and here.result.identity is not None  # a unit code: it has one
+    here.written = here.path
+    here.rendered = render(here.as_dict())
+    elsewhere = score_file(make_workbook("丙.xlsx")).slim()
+    elsewhere.written = tmp_path / "out" / "丙.xlsx"
+    failed = score_file(make_workbook("丁.xlsx")).slim()
+    failed.write_problem = Problem.at("丁.xlsx", None, None, "write-failed", target="丁.xlsx", detail="磁盘已满")
+    unscored = FileOutcome(
+        tmp_path / "戊.xlsx",
+        "戊.xlsx",
+        error=Problem.at("戊.xlsx", None, None, "not-a-workbook", detail="不是 zip 文件"),
+    )
+    for outcome in (here, elsewhere, failed, unscored):
+        expected = _fields(outcome)
+        sent = pickle.loads(pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL))
+        assert _fields(sent) == expected
+        assert sent.as_dict() == outcome.as_dict()
+    sent = pickle.loads(pickle.dumps(here, pickle.HIGHEST_PROTOCOL))
+    assert sent.written is sent.path  # sent once, as text
+    assert type(sent.rendered.detail).__name__ == "Piece" and sent.rendered.detail == here.rendered.detail
+    # a JSON object of another shape than the usual (none today) travels as the dict it is
+    odd = score_file(make_workbook("己.xlsx")).slim()
+    assert odd.scored is not None and odd.scored.obj is not None
+    odd.scored.obj = {"extra": 1, **odd.scored.obj}
+    assert pickle.loads(pickle.dumps(odd)).as_dict() == odd.as_dict()
