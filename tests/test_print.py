@@ -173,6 +173,9 @@ def test_blank_template_prints_on_few_pages(tmp_path, kind, bound):
     assert_printable(pages, f"预算绩效自评表（{kind}）")
     flat = "".join(p["flat"] for p in pages)
     assert "可以合并单元格" not in flat and "不能合并单元格" in flat  # the sheet is protected
+    # no wrapped line holds a lone "。" (a 说明 point just over its merged width did, twice)
+    lines = [line for p in pages for line in p["text"].splitlines()]
+    assert not [line for line in lines if re.fullmatch(r"\s*[。，、；：）”]+\s*", line)]
 
 
 def test_prefilled_template_names_the_unit_on_every_page(tmp_path):

@@ -53,7 +53,7 @@ def _points_line(rules: RuleSet) -> str:
 
 def guide_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> None:
     ws = wb.add_worksheet(L.SHEET_GUIDE)
-    widths = P.widths_from([_EXAMPLE], L.INDICATOR_HEADERS, {L.I_NAME: 10, L.I_REASON: 16}, cap=20)
+    widths = P.widths_from([_EXAMPLE], L.INDICATOR_HEADERS, {L.I_NAME: 10, L.I_REASON: 24}, cap=24)
     P.print_xlsxwriter(ws, widths, "")
     ws.repeat_rows(0, 0)
     ws.set_row(0, P.row_height(1, 14) + 4)
