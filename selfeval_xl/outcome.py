@@ -69,7 +69,8 @@ class Scored:
     def all_problems(self) -> list[Problem]:
         """The problems (unpacked here if they came packed)."""
         if self.problems is None:
-            self.problems = pickle.loads(self._packed_problems) if self._packed_problems else []
+            packed = self._packed_problems
+            self.problems = [Problem.from_flat(flat) for flat in pickle.loads(packed)] if packed else []
             self._packed_problems = None
         return self.problems
 
@@ -100,7 +101,7 @@ class Scored:
             packed = pickle.dumps(obj["indicators"], protocol=pickle.HIGHEST_PROTOCOL)
             obj = {k: v for k, v in obj.items() if k not in ("indicators", "problems")}
         if problems:
-            packed_problems = pickle.dumps(problems, protocol=pickle.HIGHEST_PROTOCOL)
+            packed_problems = pickle.dumps([p.flat() for p in problems], protocol=pickle.HIGHEST_PROTOCOL)
             problems = None
         identity = self.identity
         return (

@@ -147,7 +147,7 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
             index, path, display = task
             watchdog.begin()
             try:
-                outcome = process(path, display)
+                outcome = process(Path(path), display)
             except TooSlow:
                 outcome = _failed(path, display, "too-slow", seconds=f"{CPU_SECONDS:g}")
             except MemoryError:
@@ -211,7 +211,8 @@ class _Worker:
 
     def send(self, task: Task) -> None:
         self.queued.append(task)
-        self.conn.send_bytes(_dumps(task))
+        index, path, display = task
+        self.conn.send_bytes(_dumps((index, str(path), display)))  # plain values: no Path to rebuild
 
     def watch(self, selector: selectors.BaseSelector) -> None:
         selector.register(self.conn, selectors.EVENT_READ)
