@@ -51,6 +51,11 @@ def same(a: float, b: float) -> bool:
 @example(0.000015, 6)  # a repr with an exponent (1.5e-05)
 @example(4.4999999999, 0)  # float noise below 1e-9 cleared first: 4.5 → 5
 @example(999999999999999.9, 2)
+# the near shortcut's edges: 0.49 from an integer at 10**places, a small negative to -0.0
+@example(1.0049, 2)
+@example(-1.0051, 2)
+@example(-0.0049, 2)
+@example(123456.4999994, 6)
 def test_shortcut_matches_decimal(x: float, places: int) -> None:
     assert same(round_half_up(x, places), reference(x, places))
 
