@@ -246,6 +246,58 @@ def test_shared_strings_cut_at_each_end_tag_read_as_the_one_regex_pass_reads_the
     assert shared_strings._si_items(content) == shared_strings._si_items_regex(content)
 
 
+# pieces of the rows below a table (as LibreOffice writes hundreds of them) and of what is not
+_ROW_PIECES = st.sampled_from(
+    [
+        b'<row r="7" ht="15" customHeight="false">',
+        b'<row r="12">',
+        b'<row r="130" x14ac:dyDescent="0.25">',
+        b'<row r="9"/>',
+        b'<row r="">',
+        b'<row r="8" a=">">',
+        b'<row r="5" 1="x">',
+        b'<c r="B7" s="17"/>',
+        b'<c r="C12" s="3"></c>',
+        b"</row>",
+        b"</row >",
+        b"<rowBreaks/>",
+        b' <row r="40"  >',
+        b"\n",
+        b"x",
+        b"<",
+    ]
+)
+
+
+# mostly whole rows (a start tag, cells, the end tag), so that the check once per kind is taken
+_ROWS = st.lists(
+    st.one_of(
+        st.tuples(_ROW_PIECES, st.lists(_ROW_PIECES, max_size=2)).map(lambda t: t[0] + b"".join(t[1]) + b"</row>"),
+        _ROW_PIECES,
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_ROWS, st.integers(1, 4))
+def test_blank_rows_checked_once_per_kind_read_as_the_one_regex_pass_reads_them(pieces, repeat):
+    tail = b"".join(pieces * repeat)
+    found = part_scan._BLANK_ROW.findall(tail.rstrip())
+    want = [r for _, r in found] if sum(len(whole) for whole, _ in found) == len(tail.rstrip()) else None
+    assert part_scan._blank_rows(tail) == want
+
+
+def test_the_rows_an_office_suite_writes_below_a_table_are_checked_once_per_kind():
+    rows = b"".join(
+        b'<row r="%d" customFormat="false" ht="15" hidden="false"><c r="B%d" s="17"/></row>' % (r, r)
+        for r in range(59, 260)
+    )
+    assert part_scan._same_rows(rows) == [b"%d" % r for r in range(59, 260)]
+    assert part_scan._same_rows(rows + b'<row r="260"/>') is None  # (left to the one regex pass)
+    assert part_scan._blank_rows(rows + b'<row r="260"/>') == [b"%d" % r for r in range(59, 261)]
+
+
 def _book(path: Path, sheet_xml: bytes, sst_xml: bytes | None = None) -> Path:
     """A workbook of one sheet "s" (and shared strings), as little as a reader needs."""
     rels = b'<Relationship Id="rId1" Type="%s/worksheet" Target="worksheets/sheet1.xml"/>' % REL

@@ -43,6 +43,11 @@ _CELL = re.compile(
 # A row as _rows takes it, whole, and its r: a start tag closing itself, or one with content up
 # to the first "</row>"
 _BLANK_ROW = re.compile(rb'(\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(?:/>|>[^<]*(?:<(?!/row>)[^<]*)*</row>))')
+# A row's start tag that is not closed by itself, at the start of a piece of rows (the rest
+# of the piece is its content); the r of each start tag; every digit made "0" (``_same_rows``)
+_ROW_OPEN = re.compile(rb'\s*<row r="[0-9]+"(?:\s+[\w:]+="[^"<]*")*\s*>')
+_ROW_R = re.compile(rb'<row r="([0-9]+)"')
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
 # The cells most rows are made of, whole: a styled blank, or a value that is one <v> or one
 # inline string, neither empty; column letters, s, t, the <v> text, the inline string. A row
@@ -285,12 +290,37 @@ def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
 
 def _blank_rows(tail: bytes) -> list[bytes] | None:
     """The r of every row of ``tail`` (rows holding no <v>, <f>, <is> or prefix): what _rows
-    gives for them, in C; None when anything but rows is there, as _rows gives None."""
+    gives for them, in C; None when anything but rows is there, as _rows gives None.
+
+    The rows an office suite writes below a table (hundreds) differ in their digits alone:
+    with every digit made "0" (which no pattern here tells apart from another digit), each
+    distinct row start is checked once (``_same_rows``) instead of every row by _BLANK_ROW."""
     tail = tail.rstrip()
+    if (rows := _same_rows(tail)) is not None:
+        return rows
     found = _BLANK_ROW.findall(tail)
     if sum(map(len, map(_WHOLE, found))) != len(tail):
         return None
     return [r for _, r in found]
+
+
+def _same_rows(tail: bytes) -> list[bytes] | None:
+    """``_blank_rows``' answer for rows that each end with "</row>" and hold no other "<row",
+    when every distinct start, digits aside, is a row's start tag (``_ROW_OPEN``); else None,
+    for _BLANK_ROW to decide. Cut at each "</row>", such rows are the pieces, each a start
+    tag and its content up to the first "</row>", which is what _BLANK_ROW matches (and the
+    only way it can match them), so its r are those of the "<row" in ``tail``, in order."""
+    if not tail.endswith(b"</row>"):
+        return None
+    pieces = tail.translate(_DIGITS_AS_ZERO).split(b"</row>")
+    rows = len(pieces) - 1  # (the last piece is empty)
+    if tail.count(b"<row") != rows:
+        return None
+    match = _ROW_OPEN.match
+    for piece in set(pieces[:-1]):
+        if match(piece) is None:
+            return None
+    return _ROW_R.findall(tail)
 
 
 def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
