@@ -256,6 +256,10 @@ _ROW_PIECES = st.sampled_from(
         b'<row r="">',
         b'<row r="8" a=">">',
         b'<row r="5" 1="x">',
+        b'<row r="6" spans="1:3"/>',
+        b'<row r="4" a="1" />',
+        b'<row r="3"" >',
+        b"<row r=\"2\" b='1'>",
         b'<c r="B7" s="17"/>',
         b'<c r="C12" s="3"></c>',
         b"</row>",
@@ -286,6 +290,36 @@ def test_blank_rows_checked_once_per_kind_read_as_the_one_regex_pass_reads_them(
     found = part_scan._BLANK_ROW.findall(tail.rstrip())
     want = [r for _, r in found] if sum(len(whole) for whole, _ in found) == len(tail.rstrip()) else None
     assert part_scan._blank_rows(tail) == want
+
+
+def _rows_one_regex(body: bytes) -> list[tuple[bytes, bytes]] | None:
+    """``part_scan._rows`` as it was, every start tag matched by _ROW_START."""
+    out: list[tuple[bytes, bytes]] = []
+    pieces = body.split(b"</row>")
+    for i, piece in enumerate(pieces):
+        at = 0
+        while True:
+            m = part_scan._ROW_START.match(piece, at)
+            if m is None:
+                if i != len(pieces) - 1 or piece[at:].strip():
+                    return None
+                break
+            if m.group(2):
+                out.append((m.group(1), b""))
+                at = m.end()
+                continue
+            if i == len(pieces) - 1:
+                return None
+            out.append((m.group(1), piece[m.end() :]))
+            break
+    return out
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_ROWS, st.integers(1, 3))
+def test_row_start_tags_checked_once_per_kind_read_as_one_regex_reads_them(pieces, repeat):
+    body = b"".join(pieces * repeat)
+    assert part_scan._rows(body) == _rows_one_regex(body)
 
 
 def test_the_rows_an_office_suite_writes_below_a_table_are_checked_once_per_kind():

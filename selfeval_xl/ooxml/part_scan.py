@@ -33,6 +33,11 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
 _ROOT_ATTRIBUTE_NAMES = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
 _ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
+# The same start tag found loosely (no ">" in an attribute value), its attributes after r
+# checked once per distinct text (``_ROW_ATTRIBUTES``): what _ROW_START matches, faster, when
+# the attributes are found valid; _ROW_START decides the rest
+_ROW_TAG = re.compile(rb'\s*<row r="([0-9]+)"([^<>]*)>')
+_ROW_ATTRIBUTES_VALID = re.compile(rb'(?:\s+[\w:]+="[^"<]*")*\s*(/?)')
 # A cell as every producer writes it, whole (so that a row's cells can be seen to tile it):
 # column letters, s, t; <f/> or <f>text</f>; <v>text</v> or <v/>; <is><t>text</t></is>
 _CELL = re.compile(
@@ -269,15 +274,22 @@ def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
     out: list[tuple[bytes, bytes]] = []
     pieces = body.split(b"</row>")
     last = len(pieces) - 1
+    tag, attributes = _ROW_TAG.match, _ROW_ATTRIBUTES
+    if len(attributes) > _KEPT_ATTRIBUTES:
+        attributes.clear()
     for i, piece in enumerate(pieces):
         at = 0
         while True:
-            m = _ROW_START.match(piece, at)
-            if m is None:
-                if i != last or piece[at:].strip():
-                    return None
-                break
-            if m.group(2):
+            m = tag(piece, at)
+            closed = attributes[m.group(2)] if m is not None else None
+            if m is None or closed is None:  # not found loosely, or attributes not valid: as it always was
+                m = _ROW_START.match(piece, at)
+                if m is None:
+                    if i != last or piece[at:].strip():
+                        return None
+                    break
+                closed = m.group(2)
+            if closed:
                 out.append((m.group(1), b""))
                 at = m.end()
                 continue
@@ -286,6 +298,21 @@ def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
             out.append((m.group(1), piece[m.end() :]))
             break
     return out
+
+
+class _RowAttributes(dict[bytes, bytes | None]):
+    """A row start tag's text after r (``_ROW_TAG``'s second group) → b"/" when the tag closes
+    itself, b"" when not, None when it is not a valid attribute list; filled as met (the rows of
+    a sheet share a handful of them)."""
+
+    def __missing__(self, text: bytes) -> bytes | None:
+        m = _ROW_ATTRIBUTES_VALID.fullmatch(text)
+        closed = self[text] = m.group(1) if m is not None else None
+        return closed
+
+
+_ROW_ATTRIBUTES = _RowAttributes()
+_KEPT_ATTRIBUTES = 4096  # emptied past this many
 
 
 def _blank_rows(tail: bytes) -> list[bytes] | None:
