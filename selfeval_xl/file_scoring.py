@@ -58,16 +58,18 @@ def score_file(
     debug: bool = False,
     layout: str = "auto",
     review_from: Path | None = None,
+    keep_package: bool = False,
 ) -> FileOutcome:
     """Read and score one file; an unreadable file becomes an outcome with ``error``. A bug of
     ours met in one file is reported for that file (``internal-error``) and the batch goes on;
     ``debug`` lets it raise with its traceback instead. ``review_from``: the file the results
     will be written to, when that is not ``path`` (a side file, an ``--out-dir`` copy); its
-    复核 entries count when ``path`` itself has none."""
+    复核 entries count when ``path`` itself has none. ``keep_package``: the file as read stays
+    with the scorecard's data for the write-back (``read_workbook``)."""
     rulebook = rulebook or RuleBook()
     display = display or path.name
     try:
-        return _score_file(path, display, rulebook, layout, review_from)
+        return _score_file(path, display, rulebook, layout, review_from, keep_package)
     except MemoryError:  # past a worker's memory budget (pool.MEMORY_BYTES)
         problem = Problem.at(display, None, None, "too-large", detail="处理时内存超出限制")
         return FileOutcome(path, display, error=problem)
@@ -82,10 +84,15 @@ def score_file(
 
 
 def _score_file(
-    path: Path, display: str, rulebook: RuleBook, layout: str = "auto", review_from: Path | None = None
+    path: Path,
+    display: str,
+    rulebook: RuleBook,
+    layout: str = "auto",
+    review_from: Path | None = None,
+    keep_package: bool = False,
 ) -> FileOutcome:
     try:
-        data = read_workbook(path, display, layout)
+        data = read_workbook(path, display, layout, keep_package)
         if data is None:  # one of our own summaries, put in the folder under another name
             return FileOutcome(path, display, skipped=True)
         if not data.review and review_from is not None and review_from != path and review_from.exists():
@@ -125,7 +132,8 @@ def _process(
     path: Path, display: str, rulebook: RuleBook, options: BatchOptions, extra: dict[str, Problem] | None = None
 ) -> FileOutcome:
     review_from = result_path(path, display, options.out_dir) if options.write_back else None
-    outcome = score_file(path, display, rulebook, options.debug, options.layout, review_from)
+    # written back, the file is copied from the reading of it that was scored (one reading)
+    outcome = score_file(path, display, rulebook, options.debug, options.layout, review_from, options.write_back)
     card = outcome.card
     if extra and display in extra and card is not None:
         card.problems = sorted([*card.problems, extra[display]], key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
@@ -142,6 +150,8 @@ def _process(
                 raise
             detail = f"{type(exc).__name__}: {exc}"[:200]
             outcome.write_problem = Problem.at(display, None, None, "internal-error", detail=detail)
+    if card is not None:
+        card.data.package = None  # (the file's bytes: not kept past its write-back)
     outcome.slim()
     if options.render_summary and not outcome.skipped:
         outcome.rendered = render(outcome.as_dict())

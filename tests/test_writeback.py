@@ -118,6 +118,39 @@ def test_rerun_replaces_the_sheet(rich):
     assert openpyxl.load_workbook(rich).sheetnames.count(L.SHEET_RESULTS) == 1
 
 
+def test_the_reading_that_was_scored_is_what_is_written_back(rich, monkeypatch):
+    """One reading of a file (issue 17): kept by the reader when asked, copied by the write-back
+    while the file is still that version, and let go of by it; the same bytes as a write-back
+    that reads the file itself."""
+    from selfeval_xl.ooxml import zip_package
+
+    afresh = shutil.copy(rich, rich.with_name("afresh.xlsx"))
+    card = score_file(rich, keep_package=True).card
+    assert card.data.package is not None and card.data.package.stamp == card.data.stamp
+    plain = score_file(rich).card  # (not asked: nothing held)
+    assert plain.data.package is None
+
+    def no_second_reading(path):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(zip_package.Package, "read", no_second_reading)
+    assert write_back(card, rich, rich.name, WHEN) == (rich, None)
+    assert card.data.package is None
+    monkeypatch.undo()
+    assert write_back(plain, afresh, rich.name, WHEN) == (afresh, None)
+    assert rich.read_bytes() == afresh.read_bytes()
+
+
+def test_a_file_changed_since_it_was_read_is_read_again_for_the_write_back(rich):
+    card = score_file(rich, keep_package=True).card
+    wb = openpyxl.load_workbook(rich)
+    wb.create_sheet("后来加的")  # the user saves the file again while the batch runs
+    wb.save(rich)
+    assert write_back(card, rich, rich.name, WHEN) == (rich, None)
+    # the results go into the file as it is now: the sheet added since is kept
+    assert openpyxl.load_workbook(rich).sheetnames[-2:] == ["后来加的", L.SHEET_RESULTS]
+
+
 def test_problems_link_to_their_cells(make_workbook):
     rows = base_rows()
     rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "约九成", 10)

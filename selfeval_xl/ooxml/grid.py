@@ -7,6 +7,10 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from selfeval_xl.ooxml.zip_package import Package
 
 
 @dataclass(slots=True)
@@ -56,6 +60,15 @@ def file_stamp(fd: int) -> Stamp:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def path_stamp(path: Path) -> Stamp | None:
+    """``file_stamp`` of the file at ``path`` now (None when it cannot be looked at)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 @dataclass
 class Book:
     """An opened workbook: sheet names in order and a way to parse one sheet on demand."""
@@ -65,6 +78,8 @@ class Book:
     _loader: Callable[[str], Grid]  # parses one sheet by name
     _cache: dict[str, Grid] = field(default_factory=dict)
     stamp: Stamp | None = None  # the file as it was opened (``file_stamp``), for an .xlsx
+    # the file as the write-back reads it, from what was read here (``XlsxBook.package``), for an .xlsx
+    package: Callable[[], Package | None] | None = None
 
     def sheet(self, name: str) -> Grid:
         if name not in self._cache:

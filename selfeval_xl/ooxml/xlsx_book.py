@@ -26,7 +26,7 @@ from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.shared_strings import scan_shared_strings
 from selfeval_xl.ooxml.sheet_cells import SheetFill, local_name, text_of
 from selfeval_xl.ooxml.xml_guard import check_depth, checked, stream_parse
-from selfeval_xl.ooxml.zip_package import inflate_plain, read_whole
+from selfeval_xl.ooxml.zip_package import BOOKKEEPING_PARTS, Package, inflate_plain, read_whole
 
 T = TypeVar("T")
 # Parts up to _WHOLE are parsed as one tree (at most ~40 MB of it) when they are not plain; plain
@@ -64,6 +64,7 @@ class XlsxBook:
         self.name = name
         self.raw: bytes | None = None  # the whole file, when it is small enough to hold
         self.stamp: Stamp | None = None
+        self.kept: dict[str, bytes] = {}  # the parts read that the write-back reads too (``package``)
         try:
             self.raw, stamp = read_whole(path)
             self.stamp = stamp if self.raw is not None else None  # (else taken once the parts are read)
@@ -84,6 +85,12 @@ class XlsxBook:
 
     def read(self, part: str) -> bytes:
         """Inflate one part, refusing to go past the limit whatever the header claims."""
+        data = self._inflated(part)
+        if part in BOOKKEEPING_PARTS:
+            self.kept[part] = data
+        return data
+
+    def _inflated(self, part: str) -> bytes:
         if self.raw is not None:
             info = self.zf.NameToInfo.get(part)
             # (check_zip_sizes refused a declared size past the limit; no more is inflated)
@@ -166,7 +173,15 @@ class XlsxBook:
         self.styles = self._styles(rels)
         if self.raw is None:
             self.stamp = file_stamp(self.zf.fp.fileno()) if self.zf.fp else None
-        return Book(self.path, order, self._sheet, stamp=self.stamp)
+        return Book(self.path, order, self._sheet, stamp=self.stamp, package=self.package)
+
+    def package(self) -> Package | None:
+        """The file as the write-back reads it (``Package.read``), from what was read here: its
+        bytes, its zip directory and the bookkeeping parts and styles inflated already; None for
+        a file too large to hold (read member by member)."""
+        if self.raw is None or self.stamp is None:
+            return None
+        return Package.held(self.zf, self.raw, self.stamp, self.kept)
 
     def _workbook(self, part: str) -> tuple[bool, tuple[tuple[str, str], ...]]:
         """The workbook part's date1904 and its sheets' (name, relationship id), in order."""
@@ -243,7 +258,7 @@ class XlsxBook:
         part = rels.get("type:styles", "xl/styles.xml")
         if part not in self.names:
             return []
-        data = self.read(part)
+        data = self.kept[part] = self.read(part)
         known = _STYLE_KINDS.get(data) if len(data) <= _STYLE_BYTES_KEPT else None
         if known is not None:
             return list(known)

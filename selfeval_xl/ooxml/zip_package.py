@@ -165,6 +165,13 @@ class Package:
         zf = zipfile.ZipFile(io.BytesIO(data))
         return cls(zf.infolist(), _Parts(zf, raw=data), data, stamp)
 
+    @classmethod
+    def held(cls, zf: zipfile.ZipFile, raw: bytes, stamp: Stamp, parts: dict[str, bytes]) -> Package:
+        """The package a reader holds: ``zf`` open on the file's bytes ``raw`` (``read_whole``,
+        which gave ``stamp``), ``parts`` the members it inflated already (one reading of the
+        file for the reader and the write-back)."""
+        return cls(zf.infolist(), _Parts(zf, parts, raw), raw, stamp)
+
     def close(self) -> None:
         if isinstance(self.parts, _Parts) and self.parts.zf is not None:
             self.parts.zf.close()

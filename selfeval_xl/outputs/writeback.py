@@ -14,6 +14,7 @@ from xml.etree.ElementTree import ParseError
 
 from selfeval_xl._fs import atomic_write, commit, shown, temp_prefix
 from selfeval_xl.errors import Problem, SelfevalError
+from selfeval_xl.ooxml.grid import path_stamp
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_writer import PackageError, SheetSpec, save_sheet
 from selfeval_xl.ooxml.xml_text import quoteattr
@@ -59,7 +60,7 @@ def write_back(
     try:
         if out_dir is not None:  # (beside the input, the folder is there)
             dst.parent.mkdir(parents=True, exist_ok=True)
-        pkg = Package.read(src) if in_package else blank_package()  # read once: looked into, then copied
+        pkg = _package(src, card.data) if in_package else blank_package()  # looked into, then copied
         try:
             if in_package:
                 sheet = _results_sheet_name(pkg, src, display, card.data)
@@ -75,6 +76,17 @@ def write_back(
     if sheet != L.SHEET_RESULTS:
         return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)
     return dst, None
+
+
+def _package(src: Path, data: WorkbookData) -> Package:
+    """``src`` as the reader read it (``data.package``, taken from it) while the file is still
+    that version; else read again."""
+    held, data.package = data.package, None
+    if held is not None:
+        if held.stamp is not None and path_stamp(src) == held.stamp:
+            return held
+        held.close()
+    return Package.read(src)
 
 
 def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec) -> None:

@@ -41,11 +41,15 @@ LAYOUTS = (
 )
 
 
-def read_workbook(path: Path | str, display: str | None = None, layout: str = AUTO) -> WorkbookData | None:
+def read_workbook(
+    path: Path | str, display: str | None = None, layout: str = AUTO, keep_package: bool = False
+) -> WorkbookData | None:
     """Read one workbook in ``layout`` (``auto``: whichever it is in). None for one of our own
     outputs (a summary or sample list, perhaps renamed), which is no submission and never read
     as a form. Raises ``UnreadableWorkbook`` only when the file cannot be read at all or is in
-    no layout (``missing-sheet`` for the template, ``no-form`` when a form was asked for)."""
+    no layout (``missing-sheet`` for the template, ``no-form`` when a form was asked for).
+    ``keep_package``: an .xlsx held in memory is kept as ``data.package`` for the write-back
+    (the file's bytes: whoever asks lets go of it)."""
     path = Path(path)
     file = display or path.name
     book = open_book(path, display)
@@ -63,5 +67,7 @@ def read_workbook(path: Path | str, display: str | None = None, layout: str = AU
             data.review = read_review_sheet(book, results)
             if book.stamp is not None:  # an .xlsx: write-back puts its results there (in this version)
                 data.results_sheet, data.stamp = results, book.stamp
+                if keep_package and book.package is not None:
+                    data.package = book.package()
             return data
     raise tried[0].absent(book, file)

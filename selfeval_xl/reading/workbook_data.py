@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas loads in ~0.4 s; only the DataFrame views need it
     import pandas as pd
+
+    from selfeval_xl.ooxml.zip_package import Package
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.grid import Stamp
 from selfeval_xl.reading import contract as L
@@ -91,6 +93,9 @@ class WorkbookData:
     # file was open, and which version of the file that was (``grid.file_stamp``)
     results_sheet: str | None = None
     stamp: Stamp | None = None
+    # that version of the file as the write-back reads it (``zip_package.Package``), when the
+    # reader was asked to keep it (``read_workbook``'s keep_package): it holds the file's bytes
+    package: Package | None = field(default=None, repr=False, compare=False)
 
     @property
     def indicators(self) -> pd.DataFrame:
