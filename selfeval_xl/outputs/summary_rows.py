@@ -111,14 +111,14 @@ def _unreferenced_row(values: tuple[Any, ...], xf: list[int], height: float | No
     """One row as ``row_xml`` writes its cells, but without row and cell references: every
     column a cell, a blank one ``<c/>``."""
     cells = [_unreferenced_cell(v, xf[c]) for c, v in enumerate(values)]
-    return _row_of("".join(cells), 1, height).decode()
+    return _row_of("".join(cells).encode(), 1, height).decode()
 
 
 def _unreferenced_cell(value: object, xf: int) -> str:
     """The cell ``row_xml`` writes for ``value`` in style ``xf``, without its reference; a
     blank one ``<c/>``."""
     one = row_xml(1, (value,), [xf])  # '<row r="1"><c r="A1" …>…</c></row>', or '<row r="1"/>' for a blank
-    return one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else _BLANK
+    return one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else "<c/>"
 
 
 def rows_xml(values: Iterator[tuple[Any, ...]], xf: list[int], caps: list[int], widest: list[int]) -> list[str]:
@@ -152,29 +152,33 @@ def problem_rows_xml(values: Iterator[tuple[Any, ...]], widest: list[int]) -> li
 
 
 # --- the same rows, fast (the worker renders ~60 rows of 19 cells per workbook) ---------------
+# Made as UTF-8 from the start: each text is encoded once (remembered), and rows are joined as
+# bytes; joined as text, the markup was widened to the Chinese texts' two bytes a character,
+# copied at each join, then encoded whole (a fifth of the worker's write-back and rendering).
 class _Columns:
     """What every row of a streamed sheet shares, column by column: a cell's opening tags (its
-    style: the same on every row), the column's cap; and each text as a cell holds it with its
-    width, remembered (labels, units and names repeat on every row and in every workbook)."""
+    style: the same on every row), the column's cap; and each text as a cell holds it (UTF-8)
+    with its width, remembered (labels, units and names repeat on every row and in every
+    workbook)."""
 
-    _texts: ClassVar[dict[str, tuple[str, int]]] = {}  # shared by all sheets: text → (XML text, width)
+    _texts: ClassVar[dict[str, tuple[bytes, int]]] = {}  # shared by all sheets: text → (XML text, width)
 
     def __init__(self, xf: list[int], caps: list[int]):
         self.xf = xf
         self.caps = caps
-        self.text_open = [f'<c s="{s}" t="inlineStr"><is><t xml:space="preserve">' for s in xf]
-        self.num_open = [f'<c s="{s}"><v>' for s in xf]
+        self.text_open = [f'<c s="{s}" t="inlineStr"><is><t xml:space="preserve">'.encode() for s in xf]
+        self.num_open = [f'<c s="{s}"><v>'.encode() for s in xf]
 
     @classmethod
-    def text(cls, x: str) -> tuple[str, int]:
+    def text(cls, x: str) -> tuple[bytes, int]:
         got = cls._texts.get(x)
         if got is None:
             if len(cls._texts) >= 50_000:  # bounded: a district's notes differ workbook by workbook
                 cls._texts.clear()
-            got = cls._texts[x] = (cell_text(x), P.text_width(x))
+            got = cls._texts[x] = (cell_text(x).encode(), P.text_width(x))
         return got
 
-    def cells(self, values: tuple[Any, ...], first: int, widest: list[int]) -> tuple[list[str], int]:
+    def cells(self, values: tuple[Any, ...], first: int, widest: list[int]) -> tuple[list[bytes], int]:
         """Cells ``first``, ``first`` + 1, … holding ``values`` as ``rows_xml`` writes them, the
         lines the row needs for them; ``widest`` updated as ``rows_xml`` does."""
         parts = []
@@ -190,7 +194,7 @@ class _Columns:
                     widest[c] = w
                 if w + P.PAD > caps[c]:
                     lines = max(lines, P.lines_needed(x, caps[c]))
-                parts.append(text_open[c] + xml + "</t></is></c>")
+                parts.append(text_open[c] + xml + _TEXT_CLOSE)
             elif x is None:
                 parts.append(_BLANK)
             else:
@@ -200,14 +204,14 @@ class _Columns:
                         widest[c] = w
                 if type(x) is float:
                     finite = x == x and x not in (math.inf, -math.inf)
-                    parts.append(num_open[c] + repr(x) + "</v></c>" if finite else _BLANK)
+                    parts.append(b"%s%a</v></c>" % (num_open[c], x) if finite else _BLANK)
                 else:  # an int (the year), bool or other: exactly as row_xml writes it
-                    parts.append(_unreferenced_cell(x, self.xf[c]))
+                    parts.append(_unreferenced_cell(x, self.xf[c]).encode())
         return parts, lines
 
     def columns(
         self, rows: list[tuple[Any, ...]], first: int, widest: list[int], lead_lines: int
-    ) -> tuple[list[tuple[str, ...]], list[int]] | None:
+    ) -> tuple[list[tuple[bytes, ...]], list[int]] | None:
         """``cells`` for many rows at once, column by column: each row's cells and the lines
         each row needs (at least ``lead_lines``); ``widest`` updated as ``cells`` does. None,
         with nothing updated, unless every column holds only texts (and None), or only floats
@@ -224,9 +228,9 @@ class _Columns:
             if str in kind:  # (None as blank as "")
                 found = list(map(texts.get, col))
                 got = (
-                    [texts.get(x) or self.text(x) if x else ("", 0) for x in col]
+                    [texts.get(x) or self.text(x) if x else (b"", 0) for x in col]
                     if None in found
-                    else cast(list[tuple[str, int]], found)
+                    else cast(list[tuple[bytes, int]], found)
                 )
                 w = max(map(_WIDTH, got))
                 if w > widest[c]:
@@ -237,7 +241,7 @@ class _Columns:
                         if w + pad > cap and x:
                             lines[i] = max(lines[i], lines_needed(x, cap))
                 head = self.text_open[c]
-                out.append([f"{head}{xml}</t></is></c>" if x else _BLANK for x, (xml, _) in zip(col, got, strict=True)])
+                out.append([head + xml + _TEXT_CLOSE if x else _BLANK for x, (xml, _) in zip(col, got, strict=True)])
                 continue
             numbers = list(filter(_NOT_NONE, col))
             if numbers and all(map(math.isfinite, numbers)):  # (the usual: two formatted, not all)
@@ -249,23 +253,26 @@ class _Columns:
                 if shown and (w := max(shown)) > widest[c]:
                     widest[c] = w
             head = self.num_open[c]
-            out.append([f"{head}{x!r}</v></c>" if x is not None and x - x == 0 else _BLANK for x in col])
+            out.append([b"%s%a</v></c>" % (head, x) if x is not None and x - x == 0 else _BLANK for x in col])
         return list(zip(*out, strict=True)), lines
 
 
-_BLANK = "<c/>"  # a blank cell: it still takes its column
+_BLANK = b"<c/>"  # a blank cell: it still takes its column
+_TEXT_CLOSE = b"</t></is></c>"
 _STR_OR_NONE = {str, type(None)}
 _WIDTH = operator.itemgetter(1)  # of a (cell text, width) pair
 _NOT_NONE = functools.partial(operator.is_not, None)
 _FLOAT_OR_NONE = {float, type(None)}
 
 
-def _row_of(body: str, lines: int, height: float | None = None) -> bytes:
+def _row_of(body: bytes, lines: int, height: float | None = None) -> bytes:
     """A row of cells ``body``, as tall as ``lines`` lines of text need (or ``height``)."""
     if height is None and lines > 1:
         height = P.row_height(lines)
-    ht = f' ht="{height}" customHeight="1"' if height else ""
-    return f"<row{ht}>{body}</row>".encode() if body else f"<row{ht}/>".encode()
+    if not height:
+        return b"<row>%s</row>" % body if body else b"<row/>"
+    ht = f' ht="{height}" customHeight="1"'.encode()
+    return b"<row%s>%s</row>" % (ht, body) if body else b"<row%s/>" % ht
 
 
 _DETAIL = _Columns(DETAIL_XF, DETAIL_CAPS)
@@ -285,20 +292,20 @@ def render_rows(obj: Mapping[str, Any]) -> Rows:
         own_values = [_own_cells(ind) for ind in indicators]
         found = _DETAIL.columns(own_values, first, dw, lead_lines)
         if found is not None:
-            lead_xml = "".join(lead)
+            lead_xml = b"".join(lead)
             for cells, lines in zip(*found, strict=True):
-                detail.append(_row_of(lead_xml + "".join(cells), lines))
+                detail.append(_row_of(lead_xml + b"".join(cells), lines))
         else:
             for own_cells in own_values:
                 own, lines = _DETAIL.cells(own_cells, first, dw)
-                detail.append(_row_of("".join(lead + own), max(lead_lines, lines)))
+                detail.append(_row_of(b"".join(lead + own), max(lead_lines, lines)))
     file = obj["file"]
     values = [problem_values(file, p) for p in obj["problems"]]
     found = _PROBLEMS.columns(values, 0, pw, 1) if values else None
     if found is not None:
-        problems = [_row_of("".join(cells), lines) for cells, lines in zip(*found, strict=True)]
+        problems = [_row_of(b"".join(cells), lines) for cells, lines in zip(*found, strict=True)]
     else:
-        problems = [_row_of("".join(cells), lines) for cells, lines in (_PROBLEMS.cells(v, 0, pw) for v in values)]
+        problems = [_row_of(b"".join(cells), lines) for cells, lines in (_PROBLEMS.cells(v, 0, pw) for v in values)]
     return detail, problems, dw, pw
 
 
