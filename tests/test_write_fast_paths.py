@@ -238,6 +238,48 @@ def test_rows_sharing_styles_lists_are_written_as_rows_of_their_own(path):
     assert sheet_xml(spec, xw.StyleSheet(styles).id) == sheet_xml(alone, xw.StyleSheet(styles).id)
 
 
+# cells of every kind sheet_xml writes, and columns of one kind (the indicator table's)
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", "产出指标", "≥95%", "a&b<c>", "x\x01y", " 前后 ", "行一\n行二", "说明" * 40]),
+    st.text(max_size=20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(-1e6, 1e6),
+    st.integers(-5, 10**6),
+    st.booleans(),
+    st.just(xw.STYLED_BLANK),
+)
+_COLUMN_KINDS = st.sampled_from(["any", "text", "number", "blank"])
+
+
+@st.composite
+def _blocks(draw: st.DrawFn) -> list[list[object]]:
+    kinds = draw(st.lists(_COLUMN_KINDS, min_size=1, max_size=6))
+    cell = {
+        "any": _CELLS,
+        "text": st.one_of(st.none(), st.sampled_from(["", "产出", "≥95%", "a&b"]), st.text(max_size=8)),
+        "number": st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.floats(-1e3, 1e3)),
+        "blank": st.just(xw.STYLED_BLANK),
+    }
+    n = draw(st.integers(4, 9))
+    return [[draw(cell[k]) for k in kinds] for _ in range(n)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=_blocks(), heights=st.dictionaries(st.integers(1, 12), st.sampled_from([20.9, 34.9, 49.0]), max_size=3))
+def test_a_block_of_rows_is_written_as_rows_of_their_own(rows, heights):
+    # rows sharing one styles list are written column by column (_block); each with its own
+    # list, cell by cell (_row): the same sheet either way, whatever the cells hold
+    from selfeval_xl.ooxml.sheet_xml import sheet_xml
+
+    styles = [xw.Style(bold=True), None, xw.Style(num_fmt=2), xw.Style(wrap=True), None, xw.Style(underline=True)]
+    shared = styles[: len(rows[0])]
+    spec = xw.SheetSpec(rows=[[*r] for r in rows], styles=[shared] * len(rows), heights=heights)
+    alone = dataclasses.replace(spec, styles=[list(shared) for _ in rows])
+    sheet = xw.StyleSheet(xw.blank_package().text("xl/styles.xml"))
+    assert sheet_xml(spec, sheet.id) == sheet_xml(alone, sheet.id)
+
+
 # --- summary rows, column by column ---------------------------------------------------------
 @settings(max_examples=100, deadline=None)
 @given(
