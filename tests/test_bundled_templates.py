@@ -19,7 +19,8 @@ from selfeval_xl.rules.ruleset import bundled  # noqa: E402
 
 def _shape(path: Path) -> dict:
     """What an accountant gets: sheets (and which are hidden), every cell value, the drop-down
-    lists and input messages, locked cells and the _meta sheet."""
+    lists and input messages, locked cells, the _meta sheet, and how it prints: column widths,
+    row heights and merged ranges."""
     wb = openpyxl.load_workbook(path)
     out = {}
     for ws in wb.worksheets:
@@ -29,7 +30,10 @@ def _shape(path: Path) -> dict:
             (str(dv.sqref), dv.type, dv.formula1, dv.prompt, dv.promptTitle)
             for dv in ws.data_validations.dataValidation
         )
-        out[ws.title] = (ws.sheet_state, cells, locks, validations, ws.protection.sheet)
+        widths = {k: d.width for k, d in ws.column_dimensions.items() if d.customWidth}
+        heights = {k: d.height for k, d in ws.row_dimensions.items() if d.height is not None}
+        merged = sorted(str(r) for r in ws.merged_cells.ranges)
+        out[ws.title] = (ws.sheet_state, cells, locks, validations, ws.protection.sheet, widths, heights, merged)
     return out
 
 
