@@ -144,10 +144,11 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
             task = _loads(conn.recv_bytes())
             if task is None:
                 return
-            index, path, display = task
+            index, text, display = task
+            path = Path(text)  # (sent as text: ``_Worker.send``)
             watchdog.begin()
             try:
-                outcome = process(Path(path), display)
+                outcome = process(path, display)
             except TooSlow:
                 outcome = _failed(path, display, "too-slow", seconds=f"{CPU_SECONDS:g}")
             except MemoryError:
