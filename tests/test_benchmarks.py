@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +61,20 @@ def test_bench_phases_finds_every_phase_it_times():
     )
     for label in ("whole run, in process", "read", "score", "write back", "summary: write the workbook at the end"):
         assert label in result.stdout, label
+
+
+def test_bench_instructions_counts_a_worker_per_workbook():
+    """The instruction count (valgrind) runs on the benchmark's workbooks and prints a count per
+    workbook for this checkout (a broken worker snippet would exit with valgrind's stderr)."""
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_instructions.py"), "--k", "1", "--made-by", "openpyxl"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    found = re.search(r"openpyxl\s+\S+\s+([\d.]+) M instructions per workbook", result.stdout)
+    assert found is not None, result.stdout
+    assert float(found.group(1)) > 1  # a workbook read, scored and written back is millions of instructions
