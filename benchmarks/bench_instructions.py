@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_pipeline import PRODUCERS, make_inputs  # noqa: E402
+from bench_pipeline import PRODUCERS, chosen_producers, make_inputs  # noqa: E402
 
 # what one worker does with each file (file_scoring._process and pool._worker's pickling)
 _WORKER = """
@@ -81,10 +81,7 @@ def main() -> None:
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (apt-get install valgrind): nothing measured")
     roots = [ROOT, *args.root]
-    producers = PRODUCERS if args.made_by == "all" else (args.made_by,)
-    if "office" in producers and shutil.which("soffice") is None and shutil.which("libreoffice") is None:
-        print("LibreOffice not installed: the office producer is skipped")
-        producers = tuple(p for p in producers if p != "office")
+    producers = chosen_producers(args.made_by)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         for made_by in producers:

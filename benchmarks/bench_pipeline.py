@@ -43,6 +43,16 @@ TARGET_ROWS = 60
 PRODUCERS = ("openpyxl", "xlsxwriter", "office")
 
 
+def chosen_producers(made_by: str) -> tuple[str, ...]:
+    """The producers ``--made-by`` names (``all``: every one), less LibreOffice when it is not
+    installed (said once)."""
+    producers = PRODUCERS if made_by == "all" else (made_by,)
+    if "office" in producers and shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        print("LibreOffice not installed: the office producer is skipped")
+        producers = tuple(p for p in producers if p != "office")
+    return producers
+
+
 def make_inputs(folder: Path, n: int, made_by: str = "openpyxl") -> list[Path]:
     """N workbooks: each sample's rows repeated to ≈60 indicator rows (points split so that they
     still add up), as ``made_by`` writes them (openpyxl fills the template; ``xlsxwriter`` rewrites
@@ -382,10 +392,7 @@ def main() -> None:
         help="also run `selfeval score --jobs 2` on this many workbooks for peak RSS (e.g. 10000)",
     )
     args = ap.parse_args()
-    producers = PRODUCERS if args.made_by == "all" else (args.made_by,)
-    if "office" in producers and shutil.which("soffice") is None and shutil.which("libreoffice") is None:
-        print("LibreOffice not installed: the office producer is skipped")
-        producers = tuple(p for p in producers if p != "office")
+    producers = chosen_producers(args.made_by)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         version, empty_run = startup(base)

@@ -13,24 +13,20 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_bench_pipeline_runs_and_prints_every_figure():
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_pipeline.py"),
-            "--n",
-            "20",
-            "--peer-n",
-            "4",
-            "--made-by",
-            "openpyxl",
-        ],
+def bench(script: str, *args: str) -> str:
+    """What ``benchmarks/<script>`` prints, run on tiny inputs (a failed run fails the test)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / script), *args],
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=300,
         check=True,
     )
-    out = result.stdout
+    return done.stdout
+
+
+def test_bench_pipeline_runs_and_prints_every_figure():
+    out = bench("bench_pipeline.py", "--n", "20", "--peer-n", "4", "--made-by", "openpyxl")
     for label in (
         "floor (inflate)",
         "floor (inflate + parse)",
@@ -52,15 +48,9 @@ def test_bench_pipeline_runs_and_prints_every_figure():
 def test_bench_phases_finds_every_phase_it_times():
     """Each phase it wraps still exists (a renamed function fails here, not in a reader's hands)
     and is called on a real run."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_phases.py"), "--n", "3", "--made-by", "openpyxl"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
+    out = bench("bench_phases.py", "--n", "3", "--made-by", "openpyxl")
     for label in ("whole run, in process", "read", "score", "write back", "summary: write the workbook at the end"):
-        assert label in result.stdout, label
+        assert label in out, label
 
 
 def test_bench_instructions_counts_a_worker_per_workbook():
@@ -68,13 +58,7 @@ def test_bench_instructions_counts_a_worker_per_workbook():
     workbook for this checkout (a broken worker snippet would exit with valgrind's stderr)."""
     if shutil.which("valgrind") is None:
         pytest.skip("valgrind is not installed")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bench_instructions.py"), "--k", "1", "--made-by", "openpyxl"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    found = re.search(r"openpyxl\s+\S+\s+([\d.]+) M instructions per workbook", result.stdout)
-    assert found is not None, result.stdout
+    out = bench("bench_instructions.py", "--k", "1", "--made-by", "openpyxl")
+    found = re.search(r"openpyxl\s+\S+\s+([\d.]+) M instructions per workbook", out)
+    assert found is not None, out
     assert float(found.group(1)) > 1  # a workbook read, scored and written back is millions of instructions
