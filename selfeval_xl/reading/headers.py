@@ -3,7 +3,7 @@ form's blocks and an earlier 评分结果 sheet."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from selfeval_xl.ooxml.package import Grid
 from selfeval_xl.reading import contract as L
@@ -16,13 +16,24 @@ def header_rows(
 ) -> dict[int, dict[str, int]]:
     """Canonical header → column (its first, leftmost column) for every row up to ``search_rows``
     that holds any text."""
-    by_row: dict[int, dict[str, int]] = {}
-    for (row, col), cell in sorted(item for item in grid.cells.items() if item[0][0] <= search_rows):
+    return dict(_headers_by_row(grid, aliases, search_rows))
+
+
+def _headers_by_row(grid: Grid, aliases: dict[str, str] | None, search_rows: int) -> Iterator[Header]:
+    """``header_rows``' rows in order, each made as it is asked for: a caller that stops at a
+    table's header row does not read the rows of data below it as headers."""
+    row, found = 0, dict[str, int]()
+    for (r, col), cell in sorted(item for item in grid.cells.items() if item[0][0] <= search_rows):
+        if r != row:
+            if found:
+                yield row, found
+            row, found = r, {}
         if isinstance(cell.value, str):
             h = L.canonical_header(cell.value, aliases)
             if h:
-                by_row.setdefault(row, {}).setdefault(h, col)
-    return by_row
+                found.setdefault(h, col)
+    if found:
+        yield row, found
 
 
 def find_header(
@@ -34,19 +45,9 @@ def find_header(
     """The first row up to ``search_rows`` that holds every ``required`` header (after
     ``aliases``), with all the headers found on it; None when no row does."""
     need = tuple(required)
-    # what header_rows gives, row by row in order, up to the first row that holds them all: the
-    # rows below a table's header (its first rows of data) need not be read as headers
-    row, found = 0, dict[str, int]()
-    for (r, col), cell in sorted(item for item in grid.cells.items() if item[0][0] <= search_rows):
-        if r != row:
-            if found and all(h in found for h in need):
-                return row, found
-            row, found = r, {}
-        if isinstance(cell.value, str):
-            h = L.canonical_header(cell.value, aliases)
-            if h:
-                found.setdefault(h, col)
-    return (row, found) if found and all(h in found for h in need) else None
+    return next(
+        ((r, found) for r, found in _headers_by_row(grid, aliases, search_rows) if all(h in found for h in need)), None
+    )
 
 
 def first_missing(
