@@ -56,16 +56,18 @@ Stamp = tuple[int, int, int, int]
 def file_stamp(fd: int) -> Stamp:
     """Which file, and which version of it, an open descriptor reads: device, inode, size and
     modification time. The same stamp twice means the file was not replaced or rewritten between."""
-    st = os.fstat(fd)
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    return _stamp(os.fstat(fd))
 
 
 def path_stamp(path: Path) -> Stamp | None:
     """``file_stamp`` of the file at ``path`` now (None when it cannot be looked at)."""
     try:
-        st = os.stat(path)
+        return _stamp(os.stat(path))
     except (OSError, ValueError):
         return None
+
+
+def _stamp(st: os.stat_result) -> Stamp:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
