@@ -38,7 +38,10 @@ def new_temp(path: Path) -> Path:
 def commit(tmp: Path, path: Path) -> None:
     """Move the finished ``tmp`` over ``path``, with the mode the user would expect (mkstemp
     makes 0600 files)."""
-    mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o666 & ~_umask()
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except (OSError, ValueError):  # none there (what os.path.exists says False to)
+        mode = 0o666 & ~_umask()
     with contextlib.suppress(OSError):
         os.chmod(tmp, mode)
     os.replace(tmp, path)
