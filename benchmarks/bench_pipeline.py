@@ -320,12 +320,12 @@ def measure_producer(base: Path, made_by: str, args: argparse.Namespace) -> dict
     peer_dir = base / made_by / "peer"
     shutil.copytree(inputs, peer_dir)
     peer_files = sorted(peer_dir.glob("*.xlsx"))[:peer_n]
-    # Two rounds, each the peer then every selfeval run, and the best of each measure: the same
-    # chance for both sides, and a drift of the machine's speed (this VM's swings by ±15% over
-    # minutes) falls on both sides of a ratio
+    # ``--rounds`` rounds, each the peer then every selfeval run, and the best of each measure:
+    # the same chance for both sides, and a drift of the machine's speed (this VM's swings by
+    # ±15–25% over minutes) falls on both sides of a ratio
     runs: dict[int, list[tuple[float, float, float, float]]] = {jobs: [] for jobs in sorted({1, args.jobs})}
     f_peer = float("inf")
-    for _ in range(2):
+    for _ in range(args.rounds):
         f_peer = min(f_peer, per_file(openpyxl_pipeline, peer_files))
         for jobs, found in runs.items():
             found.append(pipeline(inputs, jobs, base / made_by / f"work{jobs}"))
@@ -386,6 +386,12 @@ def main() -> None:
         help="who wrote the inputs: openpyxl, XlsxWriter, LibreOffice re-save (office), or all three in one run (default)",
     )
     ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds of the openpyxl peer and each selfeval run, best of each kept (default 3)",
+    )
+    ap.add_argument(
         "--rss-n",
         type=int,
         default=0,
@@ -443,7 +449,7 @@ def main() -> None:
             seconds, rss, *_ = pipeline(big[0].parent, 2, base / "rss" / "work")
             print(f"{args.rss_n} workbooks, --jobs 2: {seconds:.0f} s, peak RSS {rss:.0f} MB (target < 300 MB)")
         print(
-            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}; best of 3 for the in-process figures, best of 2 interleaved rounds for the openpyxl peer and each `selfeval score` run"
+            f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]} ({sys.executable}); best of 3 for the in-process figures, best of {args.rounds} interleaved rounds for the openpyxl peer and each `selfeval score` run"
         )
 
 

@@ -26,7 +26,7 @@ def bench(script: str, *args: str) -> str:
 
 
 def test_bench_pipeline_runs_and_prints_every_figure():
-    out = bench("bench_pipeline.py", "--n", "20", "--peer-n", "4", "--made-by", "openpyxl")
+    out = bench("bench_pipeline.py", "--n", "20", "--peer-n", "4", "--made-by", "openpyxl", "--rounds", "2")
     for label in (
         "floor (inflate)",
         "floor (inflate + parse)",
@@ -43,6 +43,7 @@ def test_bench_pipeline_runs_and_prints_every_figure():
         assert label in out, label
     assert "× floor+parse" in out and "× faster than openpyxl" in out and "peak RSS" in out
     assert "all processes" in out and "the --jobs 1 run's for the same work" in out
+    assert "best of 2 interleaved rounds" in out
 
 
 def test_bench_phases_finds_every_phase_it_times():
