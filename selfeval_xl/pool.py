@@ -10,7 +10,16 @@ new parent elsewhere), so a killed batch leaves no process behind writing files.
 
 Outcomes come back in file order through a bounded window: at most ``WINDOW_PER_JOB`` files per
 worker in flight or waiting, and no new file is sent while the outcomes waiting for an earlier
-one hold more than ``WINDOW_ROWS`` indicator rows, so memory does not grow with the batch."""
+one hold more than ``WINDOW_ROWS`` indicator rows, so memory does not grow with the batch.
+
+A worker sends each outcome as soon as its file is done, but wakes the batch only every few
+files (``BATCH``), when it has nothing more to do, or when the oldest outcome not yet announced
+has waited ``HOLD_SECONDS``: it rings its own doorbell (a second pipe, the one the batch
+watches) with the number of outcomes to read. Each wake of the batch's process costs it far more
+than the outcome itself (its caches then hold the workers' data: unpickling an outcome takes
+~40 µs warm and ~330 µs cold, ~110 µs each when four come together), and that process is the
+one every file goes through. Nothing is held back from a worker that dies: what it sent is in
+its pipe and read before its file in flight is reported."""
 
 from __future__ import annotations
 
@@ -45,9 +54,11 @@ def _seconds() -> float:
 CPU_SECONDS = _seconds()  # CPU time for one file (SELFEVAL_FILE_SECONDS for a slow machine)
 WALL_SECONDS = 60.0  # wall time for one file (a machine under load is slower, not stuck)
 MEMORY_BYTES = 256 * 1024 * 1024  # address space a worker may take beyond its start (~35 MB)
-WINDOW_PER_JOB = 4
+BATCH = 4  # outcomes a worker announces at once (its doorbell rings once for them)
+HOLD_SECONDS = 0.05  # the longest an outcome waits to be announced, once its worker has more to do
+QUEUED = BATCH + 1  # files sent to a worker ahead: it has the next one while its batch is read
+WINDOW_PER_JOB = 2 * QUEUED
 WINDOW_ROWS = 40_000
-QUEUED = 2  # files sent to a worker before it finishes the first (no idle round trip)
 
 _EXIT_SLOW = 97  # the watchdog ended a worker stuck on one file
 _EXIT_ORPHAN = 98  # the parent is gone
@@ -125,7 +136,32 @@ def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt()
 
 
-def _worker(conn: Connection, parent: int, process: Process) -> None:
+def _send_room(conn: Connection) -> int:
+    """Bytes a worker may send unannounced: a quarter of what its end of the connection (a
+    socket pair) holds unread, so that a send never waits for a batch that was not told to
+    read (a larger outcome is announced before it is sent, and the batch reads it as it comes)."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=conn.fileno())
+    except OSError:
+        return 8 * 1024
+    try:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)  # as far as the system lets it
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 4
+    except OSError:
+        return 8 * 1024
+    finally:
+        sock.detach()  # the connection's, not this object's, to close
+
+
+def _ring(bell: int, count: int) -> None:
+    """Tell the batch that ``count`` more outcomes are (or are being) sent."""
+    os.write(bell, bytes((count,)))
+
+
+def _worker(conn: Connection, bell: int, parent: int, process: Process) -> None:
     _die_with_parent(parent)
     # what a C library prints as it aborts (a Rust allocation failure, with a backtrace) is not
     # for the user: the parent reports the file in one Chinese line instead
@@ -137,6 +173,9 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
     watchdog = _Watchdog(parent)
     watchdog.start()
     _limit_memory()
+    room = _send_room(conn)
+    pending = pending_bytes = 0  # outcomes sent but not announced, and their size
+    first_sent = 0.0
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (``_Worker``)
         settled = False
@@ -155,7 +194,18 @@ def _worker(conn: Connection, parent: int, process: Process) -> None:
                 outcome = _failed(path, display, "too-large", detail="处理时内存超出限制")
             finally:
                 watchdog.end()
-            conn.send_bytes(_dumps((index, outcome)))
+            message = _dumps((index, outcome))
+            if pending_bytes + len(message) > room:  # it could fill the pipe: announced first
+                _ring(bell, pending + 1)
+                pending, pending_bytes = -1, -len(message)
+            conn.send_bytes(message)
+            pending += 1
+            pending_bytes += len(message)
+            if pending == 1:
+                first_sent = time.monotonic()
+            if pending and (pending >= BATCH or not conn.poll() or time.monotonic() - first_sent >= HOLD_SECONDS):
+                _ring(bell, pending)
+                pending = pending_bytes = 0
             if not settled:
                 # after the first file, what stays (modules, rule sets, the caches) is set aside
                 # from the garbage collector: its passes then walk only what each file makes
@@ -201,14 +251,30 @@ _HELD = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "S
 class _Worker:
     def __init__(self, ctx: mp.context.ForkContext, process: Process):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, os.getpid(), process), daemon=True)
+        self.bell, bell = os.pipe()  # the worker's doorbell: read here, rung there
+        os.set_blocking(self.bell, False)
+        self.proc = ctx.Process(target=_worker, args=(child, bell, os.getpid(), process), daemon=True)
         held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             self.proc.start()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            os.close(bell)
         child.close()
         self.queued: collections.deque[Task] = collections.deque()
+
+    def announced(self) -> int:
+        """How many outcomes the worker has rung for since the last call."""
+        count = 0
+        with contextlib.suppress(BlockingIOError):
+            while rung := os.read(self.bell, 4096):
+                count += sum(rung)
+        return count
+
+    def close(self) -> None:
+        for close in (self.conn.close, lambda: os.close(self.bell)):
+            with contextlib.suppress(OSError):
+                close()
 
     def send(self, task: Task) -> None:
         self.queued.append(task)
@@ -216,11 +282,11 @@ class _Worker:
         self.conn.send_bytes(_dumps((index, str(path), display)))  # plain values: no Path to rebuild
 
     def watch(self, selector: selectors.BaseSelector) -> None:
-        selector.register(self.conn, selectors.EVENT_READ)
+        selector.register(self.bell, selectors.EVENT_READ)
         selector.register(self.proc.sentinel, selectors.EVENT_READ)
 
     def unwatch(self, selector: selectors.BaseSelector) -> None:
-        selector.unregister(self.conn)
+        selector.unregister(self.bell)
         selector.unregister(self.proc.sentinel)
 
 
@@ -240,7 +306,7 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
     next_out = 0
     idle_deaths = 0
     # one selector for the whole run (``connection.wait`` and ``Connection.poll`` make one
-    # per call: three a file), watching each worker's pipe and its exit
+    # per call: three a file), watching each worker's doorbell and its exit
     selector = selectors.DefaultSelector()
     for w in workers:
         w.watch(selector)
@@ -258,17 +324,17 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
             ready = {key.fileobj for key, _ in selector.select()}
             for k, w in enumerate(workers):
                 dead = w.proc.sentinel in ready
-                if w.conn in ready or dead:
+                if w.bell in ready or dead:
                     try:
-                        # a live worker's pipe: one outcome (the next select tells of another);
-                        # a dead one's: whatever it sent before it went
-                        while w.queued and (not dead or w.conn.poll()):
+                        # a live worker's pipe: the outcomes it rang for; a dead one's: whatever
+                        # it sent before it went
+                        count = w.announced()
+                        while w.queued and (count > 0 if not dead else w.conn.poll()):
                             index, outcome = _loads(w.conn.recv_bytes())
                             w.queued.popleft()
                             done[index] = outcome
                             waiting_rows += _rows(outcome)
-                            if not dead:
-                                break
+                            count -= 1
                     except (EOFError, OSError):
                         dead = True
                 if dead:
@@ -283,7 +349,7 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
                         if idle_deaths > 3 and todo:  # workers cannot even start: no endless respawning
                             lost = todo.popleft()
                             done[lost[0]] = _death(lost, w.proc.exitcode)
-                    w.conn.close()
+                    w.close()
                     workers[k] = _Worker(ctx, process)
                     workers[k].watch(selector)
             while next_out in done:
@@ -311,5 +377,4 @@ def _stop(workers: list[_Worker]) -> None:
         if w.proc.is_alive():
             w.proc.kill()
             w.proc.join()
-        with contextlib.suppress(OSError):
-            w.conn.close()
+        w.close()

@@ -395,12 +395,12 @@ def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum
 # --- 8. the summary cannot be written -------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):  # type: ignore[no-untyped-def]
-    """A 512 KB tmpfs (mounting needs root; skipped otherwise), unmounted afterwards."""
+    """A 1 MB tmpfs (mounting needs root; skipped otherwise), unmounted afterwards."""
     import subprocess
 
     mnt = tmp_path / "小磁盘"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mnt)]).returncode:
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]).returncode:
         pytest.skip("needs root to mount a small tmpfs")
     try:
         yield mnt
@@ -414,14 +414,16 @@ def _has_results(path: Path) -> bool:
 
 
 def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk, template_path):
-    # 10 workbooks (~17 KB each, ~20 KB once written back) and the summary on a 512 KB disk
-    # filled to 24 KB free (one write-back's temp copy and a page to spare): some write-backs
-    # fit (each one's copy replaces its original), the rest fail whole (the original untouched), the summary cannot be
+    # 30 workbooks (~17 KB each, ~20 KB once written back: the same 4 KB pages) and the summary
+    # on a 1 MB disk filled to 24 KB free (one write-back's temp copy and a page to spare): the
+    # write-backs fit (each one's copy replaces its original) until the summary's rows, which
+    # arrive a few files behind the workers (a worker announces its outcomes a few at a time),
+    # take the rest; later ones fail whole (the original untouched), the summary cannot be
     # written; the run says 磁盘空间不足, counts only what was written, exits 1, and leaves no
     # temp file on the full disk.
     folder = small_disk / "收件箱"
     folder.mkdir()
-    goods = copies(folder, template_path, 10)
+    goods = copies(folder, template_path, 30)
     before = {g.name: g.read_bytes() for g in goods}
     filler = small_disk / "占位"
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
@@ -431,7 +433,7 @@ def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk,
     assert "磁盘空间不足" in run.stderr and "无法写入汇总表" in run.stderr
     written = [g for g in goods if _has_results(g)]
     untouched = [g for g in goods if g.read_bytes() == before[g.name]]
-    assert len(written) + len(untouched) == 10 and written and untouched
+    assert len(written) + len(untouched) == 30 and written and untouched
     assert f"评分结果：{len(written)} 个文件已写回原工作簿，{len(untouched)} 个未写回" in run.stdout
     assert sorted(p.name for p in small_disk.rglob("*")) == sorted(["收件箱", "占位", *before])
 
@@ -912,9 +914,37 @@ def test_the_pool_does_not_run_ahead_of_a_slow_file(tmp_path):
     for outcome in pool.supervised(files, 2, process):
         if not taken:
             started = len(log.read_text(encoding="utf-8").splitlines())
-            assert started <= 1 + 4 * 2, started  # WINDOW_PER_JOB 4 × 2 jobs past file 0 (not all 40)
+            assert started <= 1 + pool.WINDOW_PER_JOB * 2 < 40, started  # × 2 jobs past file 0 (not all 40)
         taken.append(outcome.display)
     assert taken == [str(i) for i in range(40)]  # in file order
+
+
+def test_outcomes_sent_but_not_yet_announced_survive_their_worker_and_the_right_file_is_blamed(tmp_path, monkeypatch):
+    # A worker sends each outcome at once but rings the batch only every few files (pool.BATCH).
+    # When it dies, what it sent and had not rung for must still arrive, and only the file it
+    # was on is reported as the one that ended it; the files queued behind it go to another.
+    import signal
+    import time
+
+    from selfeval_xl import pool
+    from selfeval_xl.errors import Problem
+    from selfeval_xl.outcome import FileOutcome
+
+    def process(path: Path, display: str) -> FileOutcome:
+        if display == "6":
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's OOM killer ends a worker
+        time.sleep(0.05)  # the batch has sent the next files by the time this one is done
+        return FileOutcome(path, display, error=Problem.at(display, None, None, "not-a-workbook", detail=display))
+
+    # announced four at a time, never for lack of time: 4 and 5 are sent, not rung for, when 6 kills
+    monkeypatch.setattr(pool, "HOLD_SECONDS", 60.0)
+    files = [(tmp_path / f"{i}.xlsx", str(i)) for i in range(12)]
+    got = list(pool.supervised(files, 1, process))  # one worker: files 0–5 come before 6 on it
+    assert [o.display for o in got] == [str(i) for i in range(12)]
+    codes = {o.display: o.error.code for o in got if o.error is not None}
+    assert codes["6"] == "too-large"  # killed by a signal: reported as running out of memory
+    assert all(codes[str(i)] == "not-a-workbook" for i in range(12) if i != 6), codes
+    assert [o.error.fields["detail"] for o in got if o.display != "6"] == [str(i) for i in range(12) if i != 6]
 
 
 def test_write_back_of_a_large_legal_workbook_copies_member_by_member(tmp_path, template_path):
