@@ -156,9 +156,33 @@ def _send_room(conn: Connection) -> int:
         sock.detach()  # the connection's, not this object's, to close
 
 
-def _ring(bell: int, count: int) -> None:
-    """Tell the batch that ``count`` more outcomes are (or are being) sent."""
-    os.write(bell, bytes((count,)))
+class _Outbox:
+    """A worker's outcomes: each sent as soon as it is made, announced a few at a time (the
+    doorbell rung with how many to read)."""
+
+    def __init__(self, conn: Connection, bell: int):
+        self.conn, self.bell = conn, bell
+        self.room = _send_room(conn)
+        self.pending = self.pending_bytes = 0  # sent but not announced, and their size
+        self.first_sent = 0.0  # when the oldest of them was sent
+
+    def send(self, message: bytes) -> None:
+        if self.pending_bytes + len(message) > self.room:  # it could fill the pipe: announced first
+            self._ring(self.pending + 1)
+            self.conn.send_bytes(message)
+            return
+        self.conn.send_bytes(message)
+        self.pending += 1
+        self.pending_bytes += len(message)
+        if self.pending == 1:
+            self.first_sent = time.monotonic()
+        # no next file waiting (the worker would wait for one with outcomes unannounced), or enough
+        if self.pending >= BATCH or not self.conn.poll() or time.monotonic() - self.first_sent >= HOLD_SECONDS:
+            self._ring(self.pending)
+
+    def _ring(self, count: int) -> None:
+        os.write(self.bell, bytes((count,)))
+        self.pending = self.pending_bytes = 0
 
 
 def _worker(conn: Connection, bell: int, parent: int, process: Process) -> None:
@@ -173,9 +197,7 @@ def _worker(conn: Connection, bell: int, parent: int, process: Process) -> None:
     watchdog = _Watchdog(parent)
     watchdog.start()
     _limit_memory()
-    room = _send_room(conn)
-    pending = pending_bytes = 0  # outcomes sent but not announced, and their size
-    first_sent = 0.0
+    outbox = _Outbox(conn, bell)
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (``_Worker``)
         settled = False
@@ -194,18 +216,7 @@ def _worker(conn: Connection, bell: int, parent: int, process: Process) -> None:
                 outcome = _failed(path, display, "too-large", detail="处理时内存超出限制")
             finally:
                 watchdog.end()
-            message = _dumps((index, outcome))
-            if pending_bytes + len(message) > room:  # it could fill the pipe: announced first
-                _ring(bell, pending + 1)
-                pending, pending_bytes = -1, -len(message)
-            conn.send_bytes(message)
-            pending += 1
-            pending_bytes += len(message)
-            if pending == 1:
-                first_sent = time.monotonic()
-            if pending and (pending >= BATCH or not conn.poll() or time.monotonic() - first_sent >= HOLD_SECONDS):
-                _ring(bell, pending)
-                pending = pending_bytes = 0
+            outbox.send(_dumps((index, outcome)))
             if not settled:
                 # after the first file, what stays (modules, rule sets, the caches) is set aside
                 # from the garbage collector: its passes then walk only what each file makes
