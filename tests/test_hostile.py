@@ -947,6 +947,37 @@ def test_outcomes_sent_but_not_yet_announced_survive_their_worker_and_the_right_
     assert [o.error.fields["detail"] for o in got if o.display != "6"] == [str(i) for i in range(12) if i != 6]
 
 
+_BIG_OUTCOMES = """
+import sys
+from pathlib import Path
+from selfeval_xl import pool
+from selfeval_xl.errors import Problem
+from selfeval_xl.outcome import FileOutcome
+
+def process(path, display):
+    detail = display + "x" * 3_000_000  # ~3 MB: more than a socket pair holds unread
+    return FileOutcome(path, display, error=Problem.at(display, None, None, "not-a-workbook", detail=detail))
+
+files = [(Path(sys.argv[1]) / f"{i}.xlsx", str(i)) for i in range(6)]
+got = list(pool.supervised(files, 2, process))
+assert [o.display for o in got] == [str(i) for i in range(6)]
+assert all(o.error.fields["detail"].startswith(o.display + "x") for o in got)
+print("ok")
+"""
+
+
+def test_an_outcome_too_big_to_wait_in_the_pipe_is_announced_before_it_is_sent(tmp_path):
+    # Unannounced outcomes must never fill the pipe: the worker would wait on a batch that was
+    # not told to read, for ever. Past its room, an outcome is announced first and read as it
+    # is sent. (In a child process, so that a hang fails the test instead of stopping the suite.)
+    import subprocess
+
+    run = subprocess.run(
+        [sys.executable, "-c", _BIG_OUTCOMES, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
+
+
 def test_write_back_of_a_large_legal_workbook_copies_member_by_member(tmp_path, template_path):
     # 180 MB of pictures (three 60 MB members, each under the 64 MB part limit): write-back
     # used to read the whole file into memory; now it copies one member at a time.
