@@ -314,6 +314,26 @@ def _normalize_label(text: str) -> str:
     return s
 
 
+# Every character besides a CJK unified ideograph itself whose compatibility decomposition
+# (NFKD, so NFKC) holds a unified ideograph: radicals, enclosed and squared ideographs,
+# compatibility ideographs (tests/test_contract_labels.py checks every code point)
+_IDEOGRAPH_SOURCES = re.compile(
+    "[\u2e80-\u2fdf\u3038-\u303a\u3190-\u319f\u3200-\u33ff\uf900-\ufaff\U0001f200-\U0001f2ff\U0002f800-\U0002fa1f]"
+)
+
+
+def is_label(text: object, label: str) -> bool:
+    """``normalize_label(text) == label``, without normalizing a text that cannot be ``label``:
+    when ``label`` starts with a CJK unified ideograph (no decomposition makes one, only
+    compatibility characters decompose to one), a text holding neither it nor such a
+    character cannot be it after NFKC. Indicator names are new in every workbook and NFKC of
+    one with a full-width bracket costs ~3 µs."""
+    if type(text) is str and "\u4e00" <= label[:1] <= "\u9fff" and label[0] not in text:
+        if _IDEOGRAPH_SOURCES.search(text) is None:
+            return False
+    return normalize_label(text) == label
+
+
 def item_key(name: object) -> str:
     """How data-item names are matched: NFKC, decoration stripped, quotes ignored
     (``“三公”经费`` = ``"三公"经费`` = ``三公经费``)."""

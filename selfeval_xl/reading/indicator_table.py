@@ -125,7 +125,7 @@ def is_budget_line(raw: CellsByHeader) -> bool:
     is computed), which does not make it a not-applicable row."""
     name = raw.get(L.I_NAME)
     return L.canonical_level1(raw.get(L.I_LEVEL1) or "") == L.LEVEL1_BUDGET or (
-        isinstance(name, str) and L.normalize_label(name) == L.LEVEL1_BUDGET
+        isinstance(name, str) and L.is_label(name, L.LEVEL1_BUDGET)
     )
 
 

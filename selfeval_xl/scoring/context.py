@@ -55,4 +55,4 @@ class ScoringContext:
     # rows -----------------------------------------------------------------------------
     def is_budget_row(self, level1: str, name: str) -> bool:
         ind = self.rules.budget_indicator
-        return level1_of(level1) == ind or label(name) == ind
+        return level1_of(level1) == ind or L.is_label(name, ind)
