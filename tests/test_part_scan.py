@@ -5,6 +5,7 @@ the ways producers write them and the ways they do not."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -577,3 +578,41 @@ def test_numbers_longer_than_int_takes_read_as_the_tree_reads_them(rows):
     assert scanned.merges == tree.merges == [(1, 0, 20_000, 1)]
     if b"&#" in rows:
         assert scanned.cells[(1, 0)].value == "AB"
+
+
+# _simple_row cuts a row at each '<c r="' instead of tiling it with one pattern per cell: the
+# rows it takes are exactly those this pattern (the one it replaced) tiles, read alike
+_SIMPLE_CELL = re.compile(
+    rb'(<c r="([A-Z]{1,3})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+    rb'(?:/>|>(?:<v>([^<]+)</v>|<is><t(?: xml:space="preserve")?>([^<]+)</t></is>)?</c>))'
+)
+_REF = st.sampled_from(
+    [b"A1", b"B12", b"K7", b"AB3", b"XFD9", b"ABCD1", b"a1", b"A", b"1", b"A1B", b"", b"A 1", b"A01"]
+)
+_REST = st.one_of(
+    st.tuples(_CELL_S, _CELL_T, _CELL_F, _CELL_V, _CELL_IS).map(
+        lambda c: b"%s%s" % c[:2] + (b"/>" if not any(c[2:]) and c[0] else b">" + b"".join(c[2:]) + b"</c>")
+    ),
+    st.sampled_from([b' t="s"><v>1</v></c> ', b"/>x", b' s="1" />', b"", b'>"</c>', b' t="s"><v>1</v></c><v>2</v>']),
+)
+_PIECE = st.tuples(_REF, _REST).map(lambda p: b'<c r="%s"%s' % p)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_PIECE, min_size=1, max_size=6), st.sampled_from([b"", b" ", b"<x/>"]))
+def test_simple_rows_are_those_one_pattern_per_cell_tiles(pieces, before):
+    content = before + b"".join(pieces)
+    found = _SIMPLE_CELL.findall(content)
+    tiled = sum(len(f[0]) for f in found) == len(content)
+    kinds = part_scan._StyleKinds(STYLES)
+    seen: dict = {}
+    got = part_scan._simple_row(content, 3, seen, kinds, SHARED, EPOCH)
+    assert (got is not None) == tiled
+    if tiled:
+        expected = []
+        for _, letters, s, t, v, inline in found:
+            cell = part_scan._simple_cell(s, t, v, inline, kinds, SHARED, EPOCH)
+            if cell is not None:
+                expected.append(((3, part_scan.col_index(letters.decode())), cell))
+        assert got == expected
+        assert part_scan._simple_row(content, 3, seen, kinds, SHARED, EPOCH) == got  # its cells remembered

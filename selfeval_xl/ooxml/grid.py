@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Cell:
-    """A cell's value as the file stores it (number, text, bool, datetime or None)."""
+    """A cell's value as the file stores it (number, text, bool, datetime or None). Read, never
+    changed: a scanned part puts one ``Cell`` in every place that holds the same cell text."""
 
     value: object
     percent: bool = False

@@ -17,6 +17,7 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Sequence
+from itertools import islice
 from xml.parsers import expat
 
 from selfeval_xl.errors import UnreadableWorkbook
@@ -54,13 +55,19 @@ _ROW_OPEN = re.compile(rb'\s*<row r="[0-9]+"(?:\s+[\w:]+="[^"<]*")*\s*>')
 _ROW_R = re.compile(rb'<row r="([0-9]+)"')
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
-# The cells most rows are made of, whole: a styled blank, or a value that is one <v> or one
-# inline string, neither empty; column letters, s, t, the <v> text, the inline string. A row
-# they tile is read with less work than one that needs _CELL (a formula, <v/>, an empty text).
-_SIMPLE_CELL = re.compile(
-    rb'(<c r="([A-Z]{1,3})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
-    rb'(?:/>|>(?:<v>([^<]+)</v>|<is><t(?: xml:space="preserve")?>([^<]+)</t></is>)?</c>))'
+# The cells most rows are made of: a styled blank, or a value that is one <v> or one inline
+# string, neither empty. A row they tile is read with less work than one that needs _CELL (a
+# formula, <v/>, an empty text). Such a cell is '<c r="' (which it holds nowhere else: its
+# texts and attribute values hold no "<"), its reference ([A-Z]{1,3}[0-9]+), '"', then what
+# this pattern matches whole: s, t, the <v> text, the inline string (``_simple_row``).
+_SIMPLE_REST = re.compile(
+    rb'(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
+    rb'(?:/>|>(?:<v>([^<]+)</v>|<is><t(?: xml:space="preserve")?>([^<]+)</t></is>)?</c>)'
 )
+_CELL_OPEN = b'<c r="'
+_REF_DIGITS = b"0123456789"
+_KEPT_REST = 64  # bytes: what follows a longer reference (a long text) is not remembered
+_UNSEEN = object()
 _WHOLE = operator.itemgetter(0)
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"\s*/>')
 # The references text may hold once the part is known to be well-formed with no DTD: the five
@@ -387,6 +394,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     kinds = _StyleKinds(fill.styles)
     columns = _COLUMNS
     shared, epoch = fill.shared, fill.epoch
+    seen: dict[bytes, Cell | None] = {}  # what follows a simple cell's reference → its cell (``_simple_row``)
     row_no = rows = 0
     truncated = False
     max_cells, max_rows = limits.MAX_CELLS, limits.MAX_ROWS
@@ -400,13 +408,13 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
         if references:
             content = _characters_as_utf8(content)
         # a cell takes 11 bytes at least (<c r="A1"/>): while this row cannot take the cells past
-        # the cap, it is not checked cell by cell (and its cells are read by _simple_cells when
+        # the cap, it is not checked cell by cell (and its cells are read by _simple_row when
         # they are simple)
         near_the_cap = len(cells) + len(content) // 11 >= max_cells
         if not near_the_cap:
-            simple = _SIMPLE_CELL.findall(content)
-            if sum(map(len, map(_WHOLE, simple))) == len(content):
-                _simple_cells(simple, row_no, cells, kinds, shared, epoch)
+            simple = _simple_row(content, row_no, seen, kinds, shared, epoch)
+            if simple is not None:
+                cells.update(simple)
                 continue
         found = _CELL.findall(content)
         if sum(map(len, map(_WHOLE, found))) != len(content):
@@ -457,45 +465,89 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     return True
 
 
-def _simple_cells(
-    found: list[tuple[bytes, bytes, bytes, bytes, bytes, bytes]],
+class _Letters(dict[bytes, int]):
+    """A reference's column letters → 0-based index, for letters that are ``[A-Z]{1,3}``
+    (at most 26³ entries, filled as met); -1 for any other text (not kept)."""
+
+    def __missing__(self, letters: bytes) -> int:
+        if not (len(letters) <= 3 and letters.isalpha() and letters.isupper()):  # (b"" is not alpha)
+            return -1
+        col = self[letters] = col_index(letters.decode())
+        return col
+
+
+_LETTERS = _Letters()
+
+
+def _simple_row(
+    content: bytes,
     row_no: int,
-    cells: dict[tuple[int, int], Cell],
+    seen: dict[bytes, Cell | None],
     kinds: _StyleKinds,
     shared: Sequence[str],
     epoch: dt.datetime,
-) -> None:
-    """A row's cells as ``_SIMPLE_CELL`` found them into ``cells``: what _typed_value gives a
-    cell of one non-empty <v> or inline string and no formula (a blank one is no cell)."""
-    columns = _COLUMNS
-    for _, letters, s, t, v_text, inline in found:
-        if v_text:
-            style = kinds[s]
-            if not t or t == b"n":
-                if style != "date":
-                    try:  # a plain number (the commonest cell)
-                        value: object = float(v_text)
-                    except ValueError:
-                        value = _typed_value("n", _text(v_text), None, None, shared, epoch)
-                else:
-                    value = _typed_value("n", _text(v_text), None, style, shared, epoch)
-            elif t == b"s" and v_text.isdigit():
-                try:
-                    value = shared[int(v_text)]
-                except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
-                    continue
+) -> list[tuple[tuple[int, int], Cell]] | None:
+    """The cells of a row's ``content`` (keyed by row and column, in order) when simple cells
+    tile it (see ``_SIMPLE_REST``), else None: cut at each '<c r="', every piece is a
+    reference, '"', and a simple cell's rest. What follows the reference is the same text in
+    many cells (a 一级指标, a 分值, a blank): its cell is made once per part (``seen``, the same
+    ``Cell`` then stands in each place) and only a text not met before is matched and read."""
+    pieces = content.split(_CELL_OPEN)
+    if pieces[0]:
+        return None  # something before the first cell
+    out = []
+    letters_col = _LETTERS
+    for piece in islice(pieces, 1, None):
+        ref, quote, rest = piece.partition(b'"')
+        letters = ref.rstrip(_REF_DIGITS)
+        col = letters_col[letters]
+        if col < 0 or len(letters) == len(ref) or not quote:
+            return None  # no [A-Z]{1,3}[0-9]+ reference
+        cell = seen.get(rest, _UNSEEN)
+        if cell is _UNSEEN:
+            m = _SIMPLE_REST.fullmatch(rest)
+            if m is None:
+                return None
+            cell = _simple_cell(*m.groups(b""), kinds, shared, epoch)
+            if len(rest) <= _KEPT_REST:
+                seen[rest] = cell
+        if cell is not None:
+            out.append(((row_no, col), cell))
+    return out
+
+
+def _simple_cell(
+    s: bytes, t: bytes, v_text: bytes, inline: bytes, kinds: _StyleKinds, shared: Sequence[str], epoch: dt.datetime
+) -> Cell | None:
+    """A simple cell (``_SIMPLE_REST``'s groups, b"" when absent) as what _typed_value gives a
+    cell of one non-empty <v> or inline string and no formula; None for a blank one (no cell)."""
+    if v_text:
+        style = kinds[s]
+        if not t or t == b"n":
+            if style != "date":
+                try:  # a plain number (the commonest cell)
+                    value: object = float(v_text)
+                except ValueError:
+                    value = _typed_value("n", _text(v_text), None, None, shared, epoch)
             else:
-                value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
-                if value is None:
-                    continue
-        elif inline:
-            style = kinds[s]
-            if t == b"inlineStr":
-                value = _text(inline)
-            else:
-                value = _typed_value(t.decode() if t else "n", None, _text(inline), style, shared, epoch)
-                if value is None:
-                    continue
+                value = _typed_value("n", _text(v_text), None, style, shared, epoch)
+        elif t == b"s" and v_text.isdigit():
+            try:
+                value = shared[int(v_text)]
+            except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
+                return None
         else:
-            continue  # a styled blank
-        cells[(row_no, columns[letters])] = Cell(value, style == "percent", None)
+            value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
+            if value is None:
+                return None
+    elif inline:
+        style = kinds[s]
+        if t == b"inlineStr":
+            value = _text(inline)
+        else:
+            value = _typed_value(t.decode() if t else "n", None, _text(inline), style, shared, epoch)
+            if value is None:
+                return None
+    else:
+        return None  # a styled blank
+    return Cell(value, style == "percent", None)
