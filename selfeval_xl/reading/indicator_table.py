@@ -3,10 +3,11 @@ merged and blank cells, skeleton and not-applicable rows left out, every cell pa
 
 from __future__ import annotations
 
+import functools
 import math
 
 from selfeval_xl.errors import UnreadableWorkbook
-from selfeval_xl.ooxml.package import Grid
+from selfeval_xl.ooxml.package import Cell, Grid
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.cells import constant_formula_text, is_blank, merge_fill
 from selfeval_xl.reading.rows import IndicatorRow
@@ -57,7 +58,8 @@ def read_indicator_table(
     content = tuple((h, c) for h, c in by_header if h != L.I_SEQ)
     merged_levels = tuple((h, cols[h]) for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols) if merged else ()
     records: dict[int, IndicatorRow] = {}
-    last: dict[str, object] = {L.I_LEVEL1: None, L.I_LEVEL2: None}
+    last1: object = None  # 一级 and 二级 carried down
+    last2: object = None
     row = header_row
     while True:
         row += 1
@@ -75,13 +77,18 @@ def read_indicator_table(
             break
         if len(records) >= L.MAX_INDICATOR_ROWS:
             raise too_many
-        # carry 一级/二级 down over blanks (merged or simply left empty under a heading)
-        for h in (L.I_LEVEL1, L.I_LEVEL2):
-            if is_blank(raw.get(h)):
-                raw[h] = last[h]
-            elif h == L.I_LEVEL1 and raw[h] != last[h]:
-                last[L.I_LEVEL2] = None
-            last[h] = raw.get(h)
+        # carry 一级/二级 down over blanks (merged or simply left empty under a heading); a new
+        # 一级 starts with no 二级
+        v = raw.get(L.I_LEVEL1)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raw[L.I_LEVEL1] = v = last1
+        elif v != last1:
+            last2 = None
+        last1 = v
+        v = raw.get(L.I_LEVEL2)
+        if v is None or (isinstance(v, str) and not v.strip()):
+            raw[L.I_LEVEL2] = v = last2
+        last2 = v
         if _skeleton(raw):
             continue  # an unused skeleton row (一级/二级 only) or one marked "/" as not applicable
         na = None if is_budget_line(raw) else not_applicable_mark(raw)
@@ -116,17 +123,17 @@ _NOT_APPLICABLE = {"/", "／", "—", "-", "－", "——", "无", "不适用", 
 _NONE_WORD = "无"
 
 
-def _not_applicable(v: object) -> bool:
-    return isinstance(v, str) and v.strip() in _NOT_APPLICABLE
-
-
 def is_budget_line(raw: CellsByHeader) -> bool:
     """The 预算执行率 line, by its 一级 or 三级指标: its 指标值 is often printed as “—” (the rate
     is computed), which does not make it a not-applicable row."""
     name = raw.get(L.I_NAME)
-    return L.canonical_level1(raw.get(L.I_LEVEL1) or "") == L.LEVEL1_BUDGET or (
-        isinstance(name, str) and L.is_label(name, L.LEVEL1_BUDGET)
-    )
+    return _budget_level1(raw.get(L.I_LEVEL1) or "") or (isinstance(name, str) and L.is_label(name, L.LEVEL1_BUDGET))
+
+
+@functools.lru_cache(maxsize=1024, typed=True)  # (typed: 1, 1.0 and True read as different texts)
+def _budget_level1(level1: object) -> bool:
+    """Whether a 一级指标 cell names the 预算执行率 line (the same few in every row)."""
+    return L.canonical_level1(level1) == L.LEVEL1_BUDGET
 
 
 def not_applicable_mark(raw: CellsByHeader) -> str | None:
@@ -134,19 +141,22 @@ def not_applicable_mark(raw: CellsByHeader) -> str | None:
     指标值 or 实际完成值. ``无`` is also an answer: 实际完成值 无 against a target of 无 or 0
     (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
     name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
+    t_none = a_none = False
     for v in (name, target, actual):
-        if isinstance(v, str) and _not_applicable(v) and (v.strip() != _NONE_WORD or v is name):
-            return v.strip()
-    t_none, a_none = _is_none(target), _is_none(actual)
+        if isinstance(v, str):
+            mark = v.strip()
+            if mark in _NOT_APPLICABLE:
+                if mark != _NONE_WORD or v is name:
+                    return mark
+                if v is target:
+                    t_none = True
+                if v is actual:
+                    a_none = True
     if t_none and not (a_none or _is_zero(actual)):
         return _NONE_WORD
     if a_none and not (t_none or _is_zero(target)):
         return _NONE_WORD
     return None
-
-
-def _is_none(v: object) -> bool:
-    return isinstance(v, str) and v.strip() == _NONE_WORD
 
 
 def _is_zero(v: object) -> bool:
@@ -175,83 +185,109 @@ def _indicator_record(
     na: str | None,
 ) -> IndicatorRow:
     """One row's cells parsed and checked; ``na``: the mark that says it does not apply (it is
-    then scored by the rule set's na_points, SPEC §3.13)."""
-    level2 = cell_text(raw.get(L.I_LEVEL2))
+    then scored by the rule set's na_points, SPEC §3.13). (~60 rows a workbook: the common
+    cells, a text or a plain number, are read inline; ``_value`` and ``_number`` do the rest.)"""
+    get = raw.get
+    level2 = "" if (v := get(L.I_LEVEL2)) is None else v.strip() if type(v) is str else cell_text(v)
     timely = "时效" in level2
     cells = grid.cells
-
-    def value_of(header: str) -> Value:
-        col = cols.get(header)
-        if col is None:
-            return _BLANK
-        cell = cells.get((row, col))
-        if cell is None:
-            return _BLANK
-        if cell.formula is not None:
-            # =100% typed into a 指标值 or 实际完成值 cell reads as that text
-            if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(cell.formula)):
-                return parse_value(typed, year=year, timely=timely)
-            if cell.formula_without_cache:
-                data.add(sheet, L.cell_name(row, col), "formula-no-cache", field=header)
-                return _BLANK
-        return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
-
-    def number_of(header: str) -> float:
-        col = cols.get(header)
-        if col is None:
-            return math.nan
-        cell = cells.get((row, col))
-        if cell is not None and type(cell.value) is float and not cell.percent:
-            x = cell.value
-            if abs(x) < MAX_MAGNITUDE and not 0 < abs(x) < MIN_MAGNITUDE:
-                return x  # a plain number: what parse_value and the checks below give for it
-        v = value_of(header)
-        if v.kind == BLANK:
-            return math.nan
-        if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
-            return v.number
-        data.add(
-            sheet,
-            L.cell_name(row, cols[header]),
-            "not-a-number",
-            field=header,
-            value=v.display,
-        )
-        return math.nan
-
-    operator = parse_operator_word(raw.get(L.I_OPERATOR))
+    operator = parse_operator_word(get(L.I_OPERATOR))
     if operator is None:
         data.add(
             sheet,
             L.cell_name(row, cols[L.I_OPERATOR]),
             "bad-operator",
-            value=raw.get(L.I_OPERATOR),
+            value=get(L.I_OPERATOR),
         )
         operator = BAD_OPERATOR
-    points = number_of(L.I_POINTS)
+    points = _number(data, cells, sheet, row, cols, L.I_POINTS, year, timely)
     if not math.isnan(points) and points <= 0:
         data.add(
             sheet,
             L.cell_name(row, cols[L.I_POINTS]),
             "bad-points",
-            value=cell_text(raw.get(L.I_POINTS)),
+            value=cell_text(get(L.I_POINTS)),
         )
         points = math.nan
+    unit = get(L.I_UNIT)
     return IndicatorRow(
-        level1=cell_text(raw.get(L.I_LEVEL1)),
-        level2=level2,
-        name=cell_text(raw.get(L.I_NAME)),
-        operator=operator,
-        target=value_of(L.I_TARGET),
-        unit=normalize_text(raw.get(L.I_UNIT)) if not is_blank(raw.get(L.I_UNIT)) else "",
-        actual=value_of(L.I_ACTUAL),
-        points=points,
-        claimed=number_of(L.I_CLAIMED),
-        reason=cell_text(raw.get(L.I_REASON)),
-        source=L.normalize_label(raw.get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
-        method=cell_text(raw.get(L.I_METHOD)),
-        na=na,
+        "" if (v := get(L.I_LEVEL1)) is None else v.strip() if type(v) is str else cell_text(v),
+        level2,
+        "" if (v := get(L.I_NAME)) is None else v.strip() if type(v) is str else cell_text(v),
+        operator,
+        _value(data, cells, sheet, row, cols, L.I_TARGET, year, timely),
+        normalize_text(unit) if not is_blank(unit) else "",
+        _value(data, cells, sheet, row, cols, L.I_ACTUAL, year, timely),
+        points,
+        _number(data, cells, sheet, row, cols, L.I_CLAIMED, year, timely),
+        "" if (v := get(L.I_REASON)) is None else v.strip() if type(v) is str else cell_text(v),
+        L.normalize_label(get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
+        "" if (v := get(L.I_METHOD)) is None else v.strip() if type(v) is str else cell_text(v),
+        na,
     )
+
+
+def _value(
+    data: WorkbookData,
+    cells: dict[tuple[int, int], Cell],
+    sheet: str,
+    row: int,
+    cols: dict[str, int],
+    header: str,
+    year: int | None,
+    timely: bool,
+) -> Value:
+    """The cell under ``header`` parsed (``parse_value``); blank when there is none, and a
+    formula never calculated reported."""
+    col = cols.get(header)
+    if col is None:
+        return _BLANK
+    cell = cells.get((row, col))
+    if cell is None:
+        return _BLANK
+    if cell.formula is not None:
+        # =100% typed into a 指标值 or 实际完成值 cell reads as that text
+        if header in (L.I_TARGET, L.I_ACTUAL) and (typed := constant_formula_text(cell.formula)):
+            return parse_value(typed, year=year, timely=timely)
+        if cell.formula_without_cache:
+            data.add(sheet, L.cell_name(row, col), "formula-no-cache", field=header)
+            return _BLANK
+    return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
+
+
+def _number(
+    data: WorkbookData,
+    cells: dict[tuple[int, int], Cell],
+    sheet: str,
+    row: int,
+    cols: dict[str, int],
+    header: str,
+    year: int | None,
+    timely: bool,
+) -> float:
+    """The number under ``header`` (分值, 申报得分); NaN when blank, and anything that is no
+    plain number reported."""
+    col = cols.get(header)
+    if col is None:
+        return math.nan
+    cell = cells.get((row, col))
+    if cell is not None and type(cell.value) is float and not cell.percent:
+        x = cell.value
+        if abs(x) < MAX_MAGNITUDE and not 0 < abs(x) < MIN_MAGNITUDE:
+            return x  # a plain number: what parse_value and the checks below give for it
+    v = _value(data, cells, sheet, row, cols, header, year, timely)
+    if v.kind == BLANK:
+        return math.nan
+    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+        return v.number
+    data.add(
+        sheet,
+        L.cell_name(row, cols[header]),
+        "not-a-number",
+        field=header,
+        value=v.display,
+    )
+    return math.nan
 
 
 def budget_line(points: float, claimed: float) -> IndicatorRow:
