@@ -610,8 +610,9 @@ def test_simple_rows_are_those_one_pattern_per_cell_tiles(pieces, before):
     assert (got is not None) == tiled
     if tiled:
         expected = []
-        for _, letters, s, t, v, inline in found:
-            cell = part_scan._simple_cell(s, t, v, inline, kinds, SHARED, EPOCH)
+        for whole, letters, *_ in found:
+            parts = part_scan._rest_parts(whole[len(b'<c r="') :].partition(b'"')[2])
+            cell = part_scan._cell_of(parts, kinds, SHARED, EPOCH)
             if cell is not None:
                 expected.append(((3, part_scan.col_index(letters.decode())), cell))
         assert got == expected

@@ -505,10 +505,10 @@ def _simple_row(
             return None  # no [A-Z]{1,3}[0-9]+ reference
         cell = seen.get(rest, _UNSEEN)
         if cell is _UNSEEN:
-            m = _SIMPLE_REST.fullmatch(rest)
-            if m is None:
+            parts = _RESTS.get(rest) or _rest_parts(rest)
+            if parts is None:
                 return None
-            cell = _simple_cell(*m.groups(b""), kinds, shared, epoch)
+            cell = _cell_of(parts, kinds, shared, epoch)
             if len(rest) <= _KEPT_REST:
                 seen[rest] = cell
         if cell is not None:
@@ -516,25 +516,64 @@ def _simple_row(
     return out
 
 
-def _simple_cell(
-    s: bytes, t: bytes, v_text: bytes, inline: bytes, kinds: _StyleKinds, shared: Sequence[str], epoch: dt.datetime
+# What follows a simple cell's reference → its parts (``_rest_parts``), in every workbook: the
+# same few texts (a shared string's index, a 分值, a styled blank) in the parts of every
+# workbook one program writes. Emptied past this many.
+_RESTS: dict[bytes, tuple[bytes, bytes, bytes, bytes, float | int | None]] = {}
+_KEPT_RESTS = 1 << 14
+
+
+def _rest_parts(rest: bytes) -> tuple[bytes, bytes, bytes, bytes, float | int | None] | None:
+    """What follows a simple cell's reference as (s, t, the <v> text, the inline string; b""
+    when absent) and what the text reads as where that depends on nothing but the text: the
+    number of a plain number cell (None when float() does not take it), a shared string's index
+    (-1 when int() does not take it); None when it is no simple cell's (``_SIMPLE_REST``)."""
+    m = _SIMPLE_REST.fullmatch(rest)
+    if m is None:
+        return None
+    s, t, v_text, inline = m.groups(b"")
+    read: float | int | None = None
+    if v_text and (not t or t == b"n"):
+        try:
+            read = float(v_text)
+        except ValueError:
+            read = None
+    elif v_text and t == b"s" and v_text.isdigit():
+        try:
+            read = int(v_text)
+        except ValueError:  # (int() takes 4,300 digits)
+            read = -1
+    parts = (s, t, v_text, inline, read)
+    if len(rest) <= _KEPT_REST:
+        if len(_RESTS) >= _KEPT_RESTS:
+            _RESTS.clear()
+        _RESTS[rest] = parts
+    return parts
+
+
+def _cell_of(
+    parts: tuple[bytes, bytes, bytes, bytes, float | int | None],
+    kinds: _StyleKinds,
+    shared: Sequence[str],
+    epoch: dt.datetime,
 ) -> Cell | None:
-    """A simple cell (``_SIMPLE_REST``'s groups, b"" when absent) as what _typed_value gives a
-    cell of one non-empty <v> or inline string and no formula; None for a blank one (no cell)."""
+    """The cell ``_rest_parts`` found: what _typed_value gives a cell of one non-empty <v> or
+    inline string and no formula; None for a blank one (no cell)."""
+    s, t, v_text, inline, read = parts
     if v_text:
         style = kinds[s]
         if not t or t == b"n":
             if style != "date":
-                try:  # a plain number (the commonest cell)
-                    value: object = float(v_text)
-                except ValueError:
-                    value = _typed_value("n", _text(v_text), None, None, shared, epoch)
+                # a plain number (the commonest cell)
+                value = read if read is not None else _typed_value("n", _text(v_text), None, None, shared, epoch)
             else:
                 value = _typed_value("n", _text(v_text), None, style, shared, epoch)
-        elif t == b"s" and v_text.isdigit():
+        elif read is not None:  # t="s" and an index
+            if read < 0:
+                return None  # none, as _typed_value gives
             try:
-                value = shared[int(v_text)]
-            except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
+                value = shared[read]
+            except (IndexError, ValueError):  # likewise
                 return None
         else:
             value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
