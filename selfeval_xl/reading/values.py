@@ -118,7 +118,7 @@ class Value:
     text: str = ""
     approx: bool = False
 
-    @property
+    @functools.cached_property  # (kept in the instance: the parsed texts are shared, ``_parse_text``)
     def display(self) -> str:
         """The value as a person wrote it (for results and messages)."""
         if self.raw is None:
