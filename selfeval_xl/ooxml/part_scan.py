@@ -18,6 +18,7 @@ import operator
 import re
 from collections.abc import Sequence
 from itertools import islice
+from typing import Any
 from xml.parsers import expat
 
 from selfeval_xl.errors import UnreadableWorkbook
@@ -67,7 +68,7 @@ _SIMPLE_REST = re.compile(
 _CELL_OPEN = b'<c r="'
 _REF_DIGITS = b"0123456789"
 _KEPT_REST = 64  # bytes: what follows a longer reference (a long text) is not remembered
-_UNSEEN = object()
+_UNSEEN: Any = object()  # (not a cell: not met yet)
 _WHOLE = operator.itemgetter(0)
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"\s*/>')
 # The references text may hold once the part is known to be well-formed with no DTD: the five
@@ -495,7 +496,7 @@ def _simple_row(
     pieces = content.split(_CELL_OPEN)
     if pieces[0]:
         return None  # something before the first cell
-    out = []
+    out: list[tuple[tuple[int, int], Cell]] = []
     letters_col = _LETTERS
     for piece in islice(pieces, 1, None):
         ref, quote, rest = piece.partition(b'"')
@@ -516,34 +517,38 @@ def _simple_row(
     return out
 
 
+# (s, t, <v> text, inline string, the text as a number, as a shared string's index)
+_Parts = tuple[bytes, bytes, bytes, bytes, float | None, int | None]
 # What follows a simple cell's reference → its parts (``_rest_parts``), in every workbook: the
 # same few texts (a shared string's index, a 分值, a styled blank) in the parts of every
 # workbook one program writes. Emptied past this many.
-_RESTS: dict[bytes, tuple[bytes, bytes, bytes, bytes, float | int | None]] = {}
+_RESTS: dict[bytes, _Parts] = {}
 _KEPT_RESTS = 1 << 14
 
 
-def _rest_parts(rest: bytes) -> tuple[bytes, bytes, bytes, bytes, float | int | None] | None:
+def _rest_parts(rest: bytes) -> _Parts | None:
     """What follows a simple cell's reference as (s, t, the <v> text, the inline string; b""
     when absent) and what the text reads as where that depends on nothing but the text: the
-    number of a plain number cell (None when float() does not take it), a shared string's index
-    (-1 when int() does not take it); None when it is no simple cell's (``_SIMPLE_REST``)."""
+    number of a plain number cell (None when float() does not take it or it is none), a shared
+    string's index (None when it is none, -1 when int() does not take it); None when it is no
+    simple cell's (``_SIMPLE_REST``)."""
     m = _SIMPLE_REST.fullmatch(rest)
     if m is None:
         return None
     s, t, v_text, inline = m.groups(b"")
-    read: float | int | None = None
+    number: float | None = None
+    index: int | None = None
     if v_text and (not t or t == b"n"):
         try:
-            read = float(v_text)
+            number = float(v_text)
         except ValueError:
-            read = None
+            number = None
     elif v_text and t == b"s" and v_text.isdigit():
         try:
-            read = int(v_text)
+            index = int(v_text)
         except ValueError:  # (int() takes 4,300 digits)
-            read = -1
-    parts = (s, t, v_text, inline, read)
+            index = -1
+    parts = (s, t, v_text, inline, number, index)
     if len(rest) <= _KEPT_REST:
         if len(_RESTS) >= _KEPT_RESTS:
             _RESTS.clear()
@@ -552,27 +557,27 @@ def _rest_parts(rest: bytes) -> tuple[bytes, bytes, bytes, bytes, float | int | 
 
 
 def _cell_of(
-    parts: tuple[bytes, bytes, bytes, bytes, float | int | None],
+    parts: _Parts,
     kinds: _StyleKinds,
     shared: Sequence[str],
     epoch: dt.datetime,
 ) -> Cell | None:
     """The cell ``_rest_parts`` found: what _typed_value gives a cell of one non-empty <v> or
     inline string and no formula; None for a blank one (no cell)."""
-    s, t, v_text, inline, read = parts
+    s, t, v_text, inline, number, index = parts
     if v_text:
         style = kinds[s]
         if not t or t == b"n":
             if style != "date":
                 # a plain number (the commonest cell)
-                value = read if read is not None else _typed_value("n", _text(v_text), None, None, shared, epoch)
+                value = number if number is not None else _typed_value("n", _text(v_text), None, None, shared, epoch)
             else:
                 value = _typed_value("n", _text(v_text), None, style, shared, epoch)
-        elif read is not None:  # t="s" and an index
-            if read < 0:
+        elif index is not None:  # t="s" and an index
+            if index < 0:
                 return None  # none, as _typed_value gives
             try:
-                value = shared[read]
+                value = shared[index]
             except (IndexError, ValueError):  # likewise
                 return None
         else:
