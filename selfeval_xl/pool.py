@@ -1,6 +1,6 @@
 """Worker processes that one bad file cannot take down with it (issue 18).
 
-Each worker takes one file at a time (two queued), under a budget: ``CPU_SECONDS`` of CPU and
+Each worker takes one file at a time (``QUEUED`` sent ahead), under a budget: ``CPU_SECONDS`` of CPU and
 ``WALL_SECONDS`` of wall time per file (a watchdog thread), ``MEMORY_BYTES`` of address space
 more than it started with (``RLIMIT_AS``). A file past its budget is reported at its name
 (``too-slow`` / ``too-large``); a worker that dies (the kernel's OOM killer, a crash in a C
