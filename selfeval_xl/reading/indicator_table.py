@@ -142,15 +142,15 @@ def not_applicable_mark(raw: CellsByHeader) -> str | None:
     (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
     name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
     t_none = a_none = False
-    for v in (name, target, actual):
+    for column, v in enumerate((name, target, actual)):  # by column: equal texts may be one object
         if isinstance(v, str):
             mark = v.strip()
             if mark in _NOT_APPLICABLE:
-                if mark != _NONE_WORD or v is name:
+                if mark != _NONE_WORD or column == 0:
                     return mark
-                if v is target:
+                if column == 1:
                     t_none = True
-                if v is actual:
+                else:
                     a_none = True
     if t_none and not (a_none or _is_zero(actual)):
         return _NONE_WORD
