@@ -189,8 +189,7 @@ def _indicator_record(
     cells, a text or a plain number, are read inline; ``_value`` and ``_number`` do the rest.)"""
     get = raw.get
     level2 = "" if (v := get(L.I_LEVEL2)) is None else v.strip() if type(v) is str else cell_text(v)
-    timely = "时效" in level2
-    cells = grid.cells
+    at: _RowAt = (data, grid.cells, sheet, row, cols, year, "时效" in level2)
     operator = parse_operator_word(get(L.I_OPERATOR))
     if operator is None:
         data.add(
@@ -200,7 +199,7 @@ def _indicator_record(
             value=get(L.I_OPERATOR),
         )
         operator = BAD_OPERATOR
-    points = _number(data, cells, sheet, row, cols, L.I_POINTS, year, timely)
+    points = _number(at, L.I_POINTS)
     if not math.isnan(points) and points <= 0:
         data.add(
             sheet,
@@ -215,11 +214,11 @@ def _indicator_record(
         level2,
         "" if (v := get(L.I_NAME)) is None else v.strip() if type(v) is str else cell_text(v),
         operator,
-        _value(data, cells, sheet, row, cols, L.I_TARGET, year, timely),
+        _value(at, L.I_TARGET),
         normalize_text(unit) if not is_blank(unit) else "",
-        _value(data, cells, sheet, row, cols, L.I_ACTUAL, year, timely),
+        _value(at, L.I_ACTUAL),
         points,
-        _number(data, cells, sheet, row, cols, L.I_CLAIMED, year, timely),
+        _number(at, L.I_CLAIMED),
         "" if (v := get(L.I_REASON)) is None else v.strip() if type(v) is str else cell_text(v),
         L.normalize_label(get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
         "" if (v := get(L.I_METHOD)) is None else v.strip() if type(v) is str else cell_text(v),
@@ -227,18 +226,16 @@ def _indicator_record(
     )
 
 
-def _value(
-    data: WorkbookData,
-    cells: dict[tuple[int, int], Cell],
-    sheet: str,
-    row: int,
-    cols: dict[str, int],
-    header: str,
-    year: int | None,
-    timely: bool,
-) -> Value:
+# A row as ``_value`` and ``_number`` read it: where its problems go (data, sheet, row), its
+# cells and columns, and what its values are parsed with (the year, whether it is a 时效
+# indicator). A plain tuple: one is made for every row.
+_RowAt = tuple[WorkbookData, dict[tuple[int, int], Cell], str, int, dict[str, int], int | None, bool]
+
+
+def _value(at: _RowAt, header: str) -> Value:
     """The cell under ``header`` parsed (``parse_value``); blank when there is none, and a
     formula never calculated reported."""
+    data, cells, sheet, row, cols, year, timely = at
     col = cols.get(header)
     if col is None:
         return _BLANK
@@ -255,18 +252,10 @@ def _value(
     return parse_value(cell.value, percent_format=cell.percent, year=year, timely=timely)
 
 
-def _number(
-    data: WorkbookData,
-    cells: dict[tuple[int, int], Cell],
-    sheet: str,
-    row: int,
-    cols: dict[str, int],
-    header: str,
-    year: int | None,
-    timely: bool,
-) -> float:
+def _number(at: _RowAt, header: str) -> float:
     """The number under ``header`` (分值, 申报得分); NaN when blank, and anything that is no
     plain number reported."""
+    data, cells, sheet, row, cols, _, _ = at
     col = cols.get(header)
     if col is None:
         return math.nan
@@ -275,7 +264,7 @@ def _number(
         x = cell.value
         if abs(x) < MAX_MAGNITUDE and not 0 < abs(x) < MIN_MAGNITUDE:
             return x  # a plain number: what parse_value and the checks below give for it
-    v = _value(data, cells, sheet, row, cols, header, year, timely)
+    v = _value(at, header)
     if v.kind == BLANK:
         return math.nan
     if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
