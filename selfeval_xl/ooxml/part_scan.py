@@ -77,9 +77,12 @@ _REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 
 
 class _Columns(dict[bytes, int]):
-    """Column letters → 0-based index, filled as met (at most 26³ entries)."""
+    """A reference's column letters → 0-based index, for letters that are ``[A-Z]{1,3}`` (at
+    most 26³ entries, filled as met); -1 for any other text (not kept)."""
 
     def __missing__(self, letters: bytes) -> int:
+        if not (len(letters) <= 3 and letters.isalpha() and letters.isupper()):  # (b"" is not alpha)
+            return -1
         col = self[letters] = col_index(letters.decode())
         return col
 
@@ -466,20 +469,6 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     return True
 
 
-class _Letters(dict[bytes, int]):
-    """A reference's column letters → 0-based index, for letters that are ``[A-Z]{1,3}``
-    (at most 26³ entries, filled as met); -1 for any other text (not kept)."""
-
-    def __missing__(self, letters: bytes) -> int:
-        if not (len(letters) <= 3 and letters.isalpha() and letters.isupper()):  # (b"" is not alpha)
-            return -1
-        col = self[letters] = col_index(letters.decode())
-        return col
-
-
-_LETTERS = _Letters()
-
-
 def _simple_row(
     content: bytes,
     row_no: int,
@@ -497,7 +486,7 @@ def _simple_row(
     if pieces[0]:
         return None  # something before the first cell
     out: list[tuple[tuple[int, int], Cell]] = []
-    letters_col = _LETTERS
+    letters_col = _COLUMNS
     for piece in islice(pieces, 1, None):
         ref, quote, rest = piece.partition(b'"')
         letters = ref.rstrip(_REF_DIGITS)
@@ -578,7 +567,7 @@ def _cell_of(
                 return None  # none, as _typed_value gives
             try:
                 value = shared[index]
-            except (IndexError, ValueError):  # likewise
+            except IndexError:  # likewise
                 return None
         else:
             value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
