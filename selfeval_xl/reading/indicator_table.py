@@ -80,13 +80,13 @@ def read_indicator_table(
         # carry 一级/二级 down over blanks (merged or simply left empty under a heading); a new
         # 一级 starts with no 二级
         v = raw.get(L.I_LEVEL1)
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if is_blank(v):
             raw[L.I_LEVEL1] = v = last1
         elif v != last1:
             last2 = None
         last1 = v
         v = raw.get(L.I_LEVEL2)
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if is_blank(v):
             raw[L.I_LEVEL2] = v = last2
         last2 = v
         if _skeleton(raw):
@@ -186,9 +186,9 @@ def _indicator_record(
 ) -> IndicatorRow:
     """One row's cells parsed and checked; ``na``: the mark that says it does not apply (it is
     then scored by the rule set's na_points, SPEC §3.13). (~60 rows a workbook: the common
-    cells, a text or a plain number, are read inline; ``_value`` and ``_number`` do the rest.)"""
+    cells, a text or a plain number, take the short way; ``_value`` and ``_number`` do the rest.)"""
     get = raw.get
-    level2 = "" if (v := get(L.I_LEVEL2)) is None else v.strip() if type(v) is str else cell_text(v)
+    level2 = cell_text(get(L.I_LEVEL2))
     at: _RowAt = (data, grid.cells, sheet, row, cols, year, "时效" in level2)
     operator = parse_operator_word(get(L.I_OPERATOR))
     if operator is None:
@@ -210,18 +210,18 @@ def _indicator_record(
         points = math.nan
     unit = get(L.I_UNIT)
     return IndicatorRow(
-        "" if (v := get(L.I_LEVEL1)) is None else v.strip() if type(v) is str else cell_text(v),
+        cell_text(get(L.I_LEVEL1)),
         level2,
-        "" if (v := get(L.I_NAME)) is None else v.strip() if type(v) is str else cell_text(v),
+        cell_text(get(L.I_NAME)),
         operator,
         _value(at, L.I_TARGET),
         normalize_text(unit) if not is_blank(unit) else "",
         _value(at, L.I_ACTUAL),
         points,
         _number(at, L.I_CLAIMED),
-        "" if (v := get(L.I_REASON)) is None else v.strip() if type(v) is str else cell_text(v),
+        cell_text(get(L.I_REASON)),
         L.normalize_label(get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
-        "" if (v := get(L.I_METHOD)) is None else v.strip() if type(v) is str else cell_text(v),
+        cell_text(get(L.I_METHOD)),
         na,
     )
 

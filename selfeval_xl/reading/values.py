@@ -438,6 +438,8 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
 
 def cell_text(v: object) -> str:
     """A cell's value as the text a person reads: stripped, a whole float without ``.0``."""
+    if type(v) is str:  # (the commonest: every text cell of every indicator row)
+        return v.strip()
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
