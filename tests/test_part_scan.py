@@ -181,6 +181,9 @@ def test_shared_strings_scanned_read_as_the_tree_reads_them(items):
         sst(b"<si><t>a</t></si> <si><t>b</t></si>"),
         sst(b"<!-- x --><si><t>a</t></si>"),
         sst(b"<si><t>a</t>"),  # not well-formed
+        # an end tag with a space ends an <si> too: two strings, not one (cut at "</si>" or by the regex)
+        sst(b"<si><r><t>a</t></r></si\t><si><t>b</t></si>"),
+        sst(b'<si><t>a</t><rPh sb="0" eb="1"><t>x</t></rPh></si ><si><t>b</t></si>'),
     ],
 )
 def test_shared_strings_that_are_not_plain_are_left_to_the_tree(data):

@@ -21,7 +21,8 @@ _PREFIXED = re.compile(rb"</?[A-Za-z_][\w.-]*:")
 # A shared string, whole (so that they can be seen to tile the part): "<t" and the text of a plain
 # one, the content of a rich one (runs, phonetic guides), or "/" for <si/>
 _PLAIN_SI = re.compile(rb'<si><t(?: xml:space="preserve")?>([^<]*)</t>')  # a piece cut before its "</si>"
-_SI = re.compile(rb'(<si>(<t)(?: xml:space="preserve")?>([^<]*)</t></si>|<si>([^<]*(?:<(?!/si>)[^<]*)*)</si>|<si(/)>)')
+# (a rich one holds no "</si" but its own end: ``</si\t>`` ends an <si> as well as "</si>" does)
+_SI = re.compile(rb'(<si>(<t)(?: xml:space="preserve")?>([^<]*)</t></si>|<si>([^<]*(?:<(?!/si\b)[^<]*)*)</si>|<si(/)>)')
 # A rich shared string's text by the <si> element as stored, when its runs are plain (then its
 # text depends on nothing else): LibreOffice writes every text that mixes CJK and Latin (≥90%,
 # 1个, 2022年12月) as runs, the same bytes in every workbook it saved from one template
@@ -114,7 +115,7 @@ def _si_items(content: bytes) -> tuple[list[str | bytes], int] | None:
         plain = _PLAIN_SI.fullmatch(piece)
         if plain is not None:
             items.append(_text(plain.group(1)))
-        elif piece.startswith(b"<si>"):
+        elif piece.startswith(b"<si>") and b"</si" not in piece:  # (no other end tag of an <si>)
             items.append(piece + b"</si>")
             not_plain += 1
         else:
