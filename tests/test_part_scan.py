@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.ooxml import part_scan, shared_strings, xlsx_book
+from selfeval_xl.ooxml import part_scan, shared_strings, xlsx_book, xml_guard
 from selfeval_xl.ooxml.grid import Grid
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_cells import SheetFill, text_of
@@ -209,10 +209,10 @@ def test_deep_nesting_is_refused_by_the_scan_exactly_when_the_depth_check_refuse
         rows = filler + b'<row r="2">' + b" " * (65_536 - len(head) - depth * 3 - 10) + b"<x>" * depth
         rows += b" " * 2000 + b"</x>" * depth + b"</row>"
     data = sheet(rows)
-    assert (len(data) > part_scan.DEPTH_BLOCK) == bool(pad)
+    assert (len(data) > xml_guard.DEPTH_BLOCK) == bool(pad)
     refused = False
     try:
-        part_scan.check_depth(data, "f.xlsx", "s")
+        xml_guard.check_depth(data, "f.xlsx", "s")
     except part_scan.UnreadableWorkbook:
         refused = True
     assert refused == (bool(pad) and depth + 3 > 256)

@@ -1,15 +1,15 @@
-"""Reading the plain worksheets and shared-string parts that every producer writes without
-building an element tree (issue 17: the tree and the Python walk over it were most of a read);
-the checks every scanned part passes, and the worksheets (``shared_strings`` scans the other).
+"""Reading the plain worksheets that every producer writes without building an element tree
+(issue 17: the tree and the Python walk over it were most of a read); ``shared_strings`` scans
+the shared strings the same way.
 
 A part is scanned only when it is *plain*: UTF-8, no comment, CDATA section, processing
 instruction or carriage return, no default namespace other than the root's, unprefixed
 elements, and inside ``<sheetData>`` (``<sst>``) nothing but the shapes every producer writes
 (``<row r="1" ...>``, ``<c r="A1" s="3" t="s">`` with an optional ``<f>``, ``<v>`` or ``<is><t>``;
-``<si><t>..</t></si>``), one after another. Expat (in C, no Python call per element) first checks
-that the whole part is well-formed, with the namespace processing the tree parser does, so the
-errors are the ones the tree parser would raise. Anything else returns None/False and the part
-is parsed as a tree, exactly as before: what is read never differs."""
+``<si><t>..</t></si>``), one after another. That the part is well-formed, as the tree parser
+would find it, is known by ``plain_check``: expat reads what lies around the rows, the rows'
+tags are the patterns' own, and their text is checked in C. Anything else returns None/False
+and the part is parsed as a tree, exactly as before: what is read never differs."""
 
 from __future__ import annotations
 
@@ -19,20 +19,13 @@ import re
 from collections.abc import Sequence
 from itertools import islice
 from typing import Any
-from xml.parsers import expat
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Cell, as_number, col_index
+from selfeval_xl.ooxml.plain_check import PartCheck, plain_root, xml_char
 from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value
-from selfeval_xl.ooxml.xml_guard import DEPTH_BLOCK, MAX_DEPTH, check_depth
 
-_DECLARATION = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*\?>\s*")
-_UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
-# the root's start tag, unprefixed; its name
-_ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
-_ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
-_ROOT_ATTRIBUTE_NAMES = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
 _ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
 # The same start tag found loosely (no ">" in an attribute value), its attributes after r
@@ -54,6 +47,15 @@ _BLANK_ROW = re.compile(rb'(\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(?:/>|
 # of the piece is its content); the r of each start tag; every digit made "0" (``_same_rows``)
 _ROW_OPEN = re.compile(rb'\s*<row r="[0-9]+"(?:\s+[\w:]+="[^"<]*")*\s*>')
 _ROW_R = re.compile(rb'<row r="([0-9]+)"')
+# What a row with no value holds when it is sure to be well-formed (``plain_check``): styled
+# blank cells; below a table, a row's start tag and those cells, its digits made "0"
+_STYLED_BLANKS = re.compile(rb'(?:<c r="[A-Z]{1,3}[0-9]+"(?: s="[0-9]+")?(?: t="[a-zA-Z]+")?(?:/>|></c>))*')
+_BLANK_ROW_PIECE = re.compile(
+    rb'\s*<row r="0+"((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*>(?:<c r="[A-Z]{1,3}0+"(?: s="0+")?(?: t="[a-zA-Z]+")?(?:/>|></c>))*'
+)
+_ATTRIBUTE_NAME = re.compile(rb'([A-Za-z_][\w.-]*)="')
+# a formula's start tag, for its attributes (``plain_check``)
+_FORMULA_TAG = re.compile(rb"<f[^<>]*>")
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
 # The cells most rows are made of: a styled blank, or a value that is one <v> or one inline
@@ -125,8 +127,10 @@ class _Utf8(dict[bytes, bytes]):
     reference and the character itself are the same text to an XML parser."""
 
     def __missing__(self, body: bytes) -> bytes:
-        code = int(body[1:].lstrip(b"0") or b"0", 16) if body.startswith(b"x") else int(body.lstrip(b"0") or b"0")
-        utf8 = self[body] = chr(code).encode() if code >= 0x80 else b"&#" + body + b";"
+        # a reference to no character XML takes (or of more digits than any needs: int() takes
+        # 4,300) is kept, for the check of the text (``plain_check.chars_ok``) to find
+        code = -1 if len(body) > 9 else int(body[1:], 16) if body.startswith(b"x") else int(body)
+        utf8 = self[body] = chr(code).encode() if code >= 0x80 and xml_char(code) else b"&#" + body + b";"
         return utf8
 
 
@@ -158,80 +162,6 @@ def _text(raw: bytes) -> str:
     return "".join(parts)
 
 
-def _plain_root(data: bytes) -> tuple[int, bytes, bytes] | None:
-    """(end of the root's start tag, the start tag, the root's name) of a part that may be
-    scanned; None when it must be parsed as a tree. What is checked only by reading the whole
-    part (no comment, CDATA, DOCTYPE or processing instruction, no default namespace declared
-    below the root) is checked by ``_checked``, in expat's pass."""
-    pos = 0
-    decl = _DECLARATION.match(data)
-    if decl:
-        if b"encoding" in decl.group(0) and not _UTF8_DECLARED.search(decl.group(0)):
-            return None
-        pos = decl.end()
-    if b"\r" in data:
-        return None
-    root = _ROOT.match(data, pos)
-    if root is None:
-        return None
-    return root.end(), root.group(0), root.group(1)
-
-
-class _NotPlain(Exception):
-    """Raised from expat's handlers: a comment, CDATA section, DOCTYPE or instruction."""
-
-
-def _not_plain(*_: object) -> None:
-    raise _NotPlain
-
-
-def _checked(data: bytes, name: str, part: str, root_tag: bytes) -> bool:
-    """Whether the part is well-formed and not too deeply nested (what the tree parser checks,
-    without building the tree: expat with the tree parser's namespace processing), and plain:
-    no comment, CDATA section, DOCTYPE or processing instruction (the declaration is none), and
-    no default namespace declared below the root (it would put unprefixed elements elsewhere).
-    Expat calls Python only when it meets one of those, or a namespace declaration. A part
-    that fails is left to the tree path, which reports it exactly as it always has.
-
-    Depth is checked only on a part longer than one of ``check_depth``'s blocks: on a plain part
-    (no comment, CDATA, DOCTYPE or instruction but the declaration) that expat found well-formed,
-    its one-block estimate is (start tags + empty tags) − end tags − "/>" ≤ 0, which never refuses."""
-    defaults = 0
-
-    def declared(prefix: str | None, uri: str | None) -> None:
-        nonlocal defaults
-        if prefix is None:
-            defaults += 1
-
-    parser = expat.ParserCreate(None, "}")
-    parser.CommentHandler = parser.ProcessingInstructionHandler = _not_plain
-    parser.StartCdataSectionHandler = parser.StartDoctypeDeclHandler = _not_plain
-    parser.StartNamespaceDeclHandler = declared
-    try:
-        parser.Parse(data, True)
-        if defaults != _ROOT_ATTRIBUTE_NAMES.findall(root_tag).count(b"xmlns"):
-            return False
-        if len(data) > DEPTH_BLOCK and _deep_at_a_block_end(data):
-            check_depth(data, name, part)  # exact, and refuses as the tree path does
-    except (expat.ExpatError, UnreadableWorkbook, _NotPlain):
-        return False
-    return True
-
-
-def _deep_at_a_block_end(data: bytes) -> bool:
-    """Whether ``check_depth``'s estimate passes ``MAX_DEPTH`` at the end of a block, on a part
-    that expat found well-formed and plain: there every "<?" is the declaration's, at the
-    start, and there is no "<!", so three counts per block give the estimate it takes with five;
-    and the last block is not counted, the whole part's estimate being ≤ 0."""
-    depth = -1 if data.startswith((b"<?", b"\xef\xbb\xbf<?")) else 0
-    for i in range(0, len(data) - DEPTH_BLOCK, DEPTH_BLOCK):
-        j = i + DEPTH_BLOCK
-        depth += data.count(b"<", i, j) - 2 * data.count(b"</", i, j) - data.count(b"/>", i, j)
-        if depth > MAX_DEPTH:
-            return True
-    return False
-
-
 def _at_depth_one(segment: bytes) -> bool:
     """Whether what follows ``segment`` (the root's content up to there) is a child of the root:
     every element opened in it is closed. Counted in C; a ">" in an attribute value or in text
@@ -244,12 +174,12 @@ def _at_depth_one(segment: bytes) -> bool:
 
 
 def scan_sheet(data: bytes, fill: SheetFill) -> bool:
-    """Fill ``fill``'s grid from a plain worksheet part (well-formedness checked first); False,
-    with the grid untouched, when the part is not plain."""
-    plain = _plain_root(data)
+    """Fill ``fill``'s grid from a plain worksheet part (known to be well-formed before anything
+    is put in the grid); False, with the grid untouched, when the part is not plain."""
+    plain = plain_root(data)
     if plain is None or b":mergeCell" in data:
         return False
-    body, root_tag, _ = plain
+    body, root_tag, root_name = plain
     start = data.find(b"<sheetData", body)
     if start < 0 or data.find(b"<sheetData", start + 1) >= 0 or not _at_depth_one(data[body:start]):
         return False
@@ -266,9 +196,8 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     merges = _MERGE.findall(data)
     if len(merges) != data.count(b"<mergeCell") - data.count(b"<mergeCells"):
         return False
-    if not _checked(data, fill.name, fill.grid.name, root_tag):
-        return False
-    if not _scan_rows(data, content, end, fill):
+    check = PartCheck(data, fill.name, fill.grid.name, root_tag, root_name)
+    if not check.outside(content, end) or not _scan_rows(data, content, end, fill, check):
         return False
     for c1, r1, c2, r2 in merges:
         top, bottom = as_number(r1), as_number(r2)
@@ -277,29 +206,32 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     return True
 
 
-def _rows(body: bytes) -> list[tuple[bytes, bytes]] | None:
+def _rows(body: bytes, texts: set[bytes] | None = None) -> list[tuple[bytes, bytes]] | None:
     """(r, content) of every row of a sheetData's content, in order (b"" for a row that closes
     itself); None when anything but rows is there. Cut at each "</row>" (in C); each piece is
     rows that close themselves, then at most one row's start tag and its content. An element
-    opened in a row's content and not closed there leaves a piece that is no row: None."""
+    opened in a row's content and not closed there leaves a piece that is no row: None. Each
+    start tag's text after r (up to its ">") is added to ``texts``, for the check of the part."""
     out: list[tuple[bytes, bytes]] = []
     pieces = body.split(b"</row>")
     last = len(pieces) - 1
     tag, attributes = _ROW_TAG.match, _ROW_ATTRIBUTES
+    seen = texts if texts is not None else set()
     if len(attributes) > _KEPT_ATTRIBUTES:
         attributes.clear()
     for i, piece in enumerate(pieces):
         at = 0
         while True:
             m = tag(piece, at)
-            closed = attributes[m.group(2)] if m is not None else None
+            closed = attributes[text := m.group(2)] if m is not None else None
             if m is None or closed is None:  # not found loosely, or attributes not valid: as it always was
                 m = _ROW_START.match(piece, at)
                 if m is None:
                     if i != last or piece[at:].strip():
                         return None
                     break
-                closed = m.group(2)
+                closed, text = m.group(2), piece[m.end(1) + 1 : m.end() - 1]
+            seen.add(text)
             if closed:
                 out.append((m.group(1), b""))
                 at = m.end()
@@ -326,28 +258,35 @@ _ROW_ATTRIBUTES = _RowAttributes()
 _KEPT_ATTRIBUTES = 4096  # emptied past this many
 
 
-def _blank_rows(tail: bytes) -> list[bytes] | None:
+def _blank_rows(tail: bytes, check: PartCheck | None = None) -> list[bytes] | None:
     """The r of every row of ``tail`` (rows holding no <v>, <f>, <is> or prefix): what _rows
     gives for them, in C; None when anything but rows is there, as _rows gives None.
 
     The rows an office suite writes below a table (hundreds) differ in their digits alone:
     with every digit made "0" (which no pattern here tells apart from another digit), each
-    distinct row start is checked once (``_same_rows``) instead of every row by _BLANK_ROW."""
+    distinct row start is checked once (``_same_rows``) instead of every row by _BLANK_ROW.
+    What _BLANK_ROW finds in a row's content is left to ``check`` to read whole."""
     tail = tail.rstrip()
-    if (rows := _same_rows(tail)) is not None:
+    if (rows := _same_rows(tail, check)) is not None:
         return rows
     found = _BLANK_ROW.findall(tail)
     if sum(map(len, map(_WHOLE, found))) != len(tail):
         return None
+    if check is not None:
+        check.unsure()
     return [r for _, r in found]
 
 
-def _same_rows(tail: bytes) -> list[bytes] | None:
+def _same_rows(tail: bytes, check: PartCheck | None = None) -> list[bytes] | None:
     """``_blank_rows``' answer for rows that each end with "</row>" and hold no other "<row",
     when every distinct start, digits aside, is a row's start tag (``_ROW_OPEN``); else None,
     for _BLANK_ROW to decide. Cut at each "</row>", such rows are the pieces, each a start
     tag and its content up to the first "</row>", which is what _BLANK_ROW matches (and the
-    only way it can match them), so its r are those of the "<row" in ``tail``, in order."""
+    only way it can match them), so its r are those of the "<row" in ``tail``, in order.
+
+    ``check`` learns whether each distinct piece is sure to be well-formed (``_BLANK_ROW_PIECE``,
+    attribute names distinct): a digit made "0" in a name or value turns no ill-formed piece into
+    a well-formed one when the names have no prefix (references are checked apart, unchanged)."""
     if not tail.endswith(b"</row>"):
         return None
     pieces = tail.translate(_DIGITS_AS_ZERO).split(b"</row>")
@@ -358,19 +297,35 @@ def _same_rows(tail: bytes) -> list[bytes] | None:
     for piece in set(pieces[:-1]):
         if match(piece) is None:
             return None
+        if check is not None and not _blank_row_sure(piece):
+            check.unsure()
     return _ROW_R.findall(tail)
 
 
-def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
-    """The rows of sheetData (``data[pos:end]``) into the grid; False when they are not plain.
-    Every "<" in there must be inside a row read here (so nothing but rows is in sheetData),
-    and the cells of a row with any value must tile it (nothing but cells in the row). A row
-    with no <v>, <f>, <is> or prefix at all holds no value whatever else is in it: it is only
-    counted."""
+def _blank_row_sure(piece: bytes) -> bool:
+    """Whether a blank row's start tag and content (its digits made "0") are sure to be
+    well-formed: attributes with distinct names, none prefixed, and styled blank cells only."""
+    m = _BLANK_ROW_PIECE.fullmatch(piece)
+    if m is None:
+        return False
+    names = _ATTRIBUTE_NAME.findall(m.group(1))
+    return b"r" not in names and len(set(names)) == len(names)
+
+
+def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartCheck) -> bool:
+    """The rows of sheetData (``data[pos:end]``) into the grid; False when they are not plain
+    or the part is not well-formed (``check``, told what the patterns leave open). Every "<" in
+    there must be inside a row read here (so nothing but rows is in sheetData), and the cells of
+    a row with any value must tile it (nothing but cells in the row). A row with no <v>, <f>,
+    <is> or prefix at all holds no value whatever else is in it: it is only counted."""
     body = data[pos:end]
     references = b"&#" in body  # openpyxl writes every CJK character of a text as one
     if references and len(body) <= _REPLACED_WHOLE:
         body, references = _characters_as_utf8(body), False  # at once: ~30% less than row by row
+    # no text is read before its characters are known to be XML's (a bigger part with references
+    # left in it is read by expat: checking each reference would cost as much)
+    if not (check.whole() if references else check.chars(body)):
+        return False
     # the rows after the last that may hold a value (LibreOffice writes hundreds of styled blank
     # rows below a table) are seen to be rows and counted by a pattern: _rows would give each of
     # them, to be skipped below
@@ -383,16 +338,19 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
     else:
         cut = -1  # the last row may hold a value
     if 6 <= cut < len(body) or cut == 0:
-        blank_rows_found = _blank_rows(body[cut:])
+        blank_rows_found = _blank_rows(body[cut:], check)
         if blank_rows_found is None:
             return False
         body, blank_rows = body[:cut], blank_rows_found
     # in a bigger part, replaced row by row below (a list of the pieces of the whole would take
     # ~8× its size). Either way no "<", ">", quote, space or ":" comes or goes (the characters
     # replaced are not ASCII), and references to ASCII are kept
-    rows_found = _rows(body)
+    starts: set[bytes] = set()
+    rows_found = _rows(body, starts)
     if rows_found is None:
         return False
+    # each row's start tag, r aside
+    check.fragments({b'<row r="1"' + text + (b">" if text.endswith(b"/") else b"></row>") for text in starts})
     grid = fill.grid
     cells: dict[tuple[int, int], Cell] = {}
     kinds = _StyleKinds(fill.styles)
@@ -408,6 +366,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             truncated = True
             break
         if not (b"<v" in content or b"<f" in content or b"<is" in content or b":" in content):
+            if _STYLED_BLANKS.fullmatch(content) is None:
+                check.unsure()
             continue  # no cell of this row has a value (and no prefixed element could hide one)
         if references:
             content = _characters_as_utf8(content)
@@ -423,6 +383,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
         found = _CELL.findall(content)
         if sum(map(len, map(_WHOLE, found))) != len(content):
             return False
+        if b"<f " in content or b"<f\t" in content or b"<f\n" in content:
+            check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in _FORMULA_TAG.findall(content)})  # attributes
         for _, letters, s, t, f_closed, f_open, f_text, v_open, v_text, v_closed, is_open, inline in found:
             if not (v_open or f_open or f_closed or v_closed or is_open):
                 continue  # a styled blank
@@ -453,6 +415,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
                 if value is None and formula is None:
                     continue
             if near_the_cap and len(cells) >= max_cells:
+                if not check.finish():
+                    return False  # (the tree reports what is wrong with the part first)
                 raise UnreadableWorkbook.at(
                     fill.name, grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
                 )
@@ -463,6 +427,10 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill) -> bool:
             if row_no > max_rows or rows > max_rows:
                 truncated = True
                 break
+    if truncated:
+        check.unsure()  # (the rows past the cap were not all looked at)
+    if not check.finish():
+        return False
     grid.cells.update(cells)
     grid.truncated = grid.truncated or truncated
     fill.row_no, fill.rows = row_no, rows

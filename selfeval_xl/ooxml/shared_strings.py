@@ -11,7 +11,8 @@ from typing import cast, overload
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.part_scan import _WHOLE, _checked, _plain_root, _text
+from selfeval_xl.ooxml.part_scan import _WHOLE, _text
+from selfeval_xl.ooxml.plain_check import PartCheck, plain_root
 from selfeval_xl.ooxml.sheet_cells import text_of
 
 # a rich string's runs: <t> or <t xml:space="preserve"> with text (<t/> has none)
@@ -124,9 +125,9 @@ def _si_items(content: bytes) -> tuple[list[str | bytes], int] | None:
 
 
 def scan_shared_strings(data: bytes, name: str, part: str) -> Sequence[str] | None:
-    """The strings of a plain sharedStrings part (well-formedness checked first); None when
-    the part is not plain."""
-    plain = _plain_root(data)
+    """The strings of a plain sharedStrings part (known to be well-formed before any is given);
+    None when the part is not plain."""
+    plain = plain_root(data)
     if plain is None:
         return None
     body, root_tag, root_name = plain
@@ -135,15 +136,22 @@ def scan_shared_strings(data: bytes, name: str, part: str) -> Sequence[str] | No
     end = data.rfind(b"</" + root_name + b">")
     if end < body or data[end:].rstrip() != b"</" + root_name + b">":
         return None
-    if not _checked(data, name, part, root_tag):
-        return None
+    check = PartCheck(data, name, part, root_tag, root_name)
     content = data[body:end]
     if content[:1].isspace():
         return None  # spaces before the first <si>
+    # expat reads the declaration and the root; the strings' characters are checked in C before
+    # any is read, and the rich ones (runs, phonetic guides) by expat, those not met before
+    if not check.outside(body, end) or not check.chars(content):
+        return None
     found = _si_items(content.rstrip()) if b"<r>" in content else _si_items_regex(content.rstrip())
     if found is None:
         return None  # something besides <si> elements (or spaces between them)
     items, not_plain = found
+    if not_plain:
+        check.fragments({item for item in items if isinstance(item, bytes)})
+    if not check.finish():
+        return None
     if len(items) > limits.MAX_SHARED:
         raise UnreadableWorkbook.at(name, None, None, "too-large", detail=f"共享字符串超过 {limits.MAX_SHARED:,} 条")
     if not_plain == 0:
