@@ -144,6 +144,26 @@ def test_fragments_not_met_before_are_read_by_expat_at_once_and_remembered(monke
     assert calls[1].count(b"<row") == 1 and calls[2] == spoiled
 
 
+def test_rich_strings_are_remembered_across_parts_whose_roots_differ_in_more_than_namespaces(monkeypatch):
+    # a sharedStrings part's root carries its counts, different in every workbook: the rich
+    # strings checked in one are not read again in the next (only what lies around them)
+    calls: list[bytes] = []
+    well_formed = plain_check._well_formed
+    monkeypatch.setattr(plain_check, "_well_formed", lambda data, root: calls.append(data) or well_formed(data, root))
+    monkeypatch.setattr(plain_check, "_FRAGMENTS", {})
+    first, second = sst(SST), sst(SST).replace(b'count="9"', b'count="12" uniqueCount="5"')
+    assert shared_strings.scan_shared_strings(first, "f.xlsx", "x") is not None
+    assert len(calls) == 2 and b"<rPh" in calls[1] and b"count" not in calls[1]
+    calls.clear()
+    assert shared_strings.scan_shared_strings(second, "f.xlsx", "x") is not None
+    assert len(calls) == 1 and b"uniqueCount" in calls[0]  # around the strings only
+    calls.clear()
+    # another namespace declared on the root: the strings are read again, in its scope
+    third = sst(SST).replace(b'count="9"', b'xmlns:q="urn:q" count="9"')
+    assert shared_strings.scan_shared_strings(third, "f.xlsx", "x") is not None
+    assert len(calls) == 2 and b'xmlns:q="urn:q"' in calls[1]
+
+
 @pytest.mark.parametrize(
     ("text", "ok"),
     [

@@ -179,7 +179,7 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     plain = plain_root(data)
     if plain is None or b":mergeCell" in data:
         return False
-    body, root_tag, root_name = plain
+    body, root_tag, _ = plain
     start = data.find(b"<sheetData", body)
     if start < 0 or data.find(b"<sheetData", start + 1) >= 0 or not _at_depth_one(data[body:start]):
         return False
@@ -196,7 +196,7 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     merges = _MERGE.findall(data)
     if len(merges) != data.count(b"<mergeCell") - data.count(b"<mergeCells"):
         return False
-    check = PartCheck(data, fill.name, fill.grid.name, root_tag, root_name)
+    check = PartCheck(data, fill.name, fill.grid.name, root_tag)
     if not check.outside(content, end) or not _scan_rows(data, content, end, fill, check):
         return False
     for c1, r1, c2, r2 in merges:

@@ -27,14 +27,16 @@ _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
 _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
 _ROOT_ATTRIBUTE_NAMES = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
+_ROOT_ATTRIBUTES = re.compile(rb"""([\w:.-]+)\s*=\s*("[^"<]*"|'[^'<]*')""")
 # Bytes XML 1.0 takes anywhere (deleted by translate; what is left is refused): all but the C0
 # controls other than tab, line feed and carriage return
 _XML_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in b"\t\n\r")
 # What follows an "&": a character reference (at most 10 digits: int() then never works hard,
 # and a longer one, zeros first, is left to expat) or one of the five predefined entities
 _REFERENCE_TAIL = re.compile(rb"(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|lt|gt|amp|quot|apos);")
-# Fragments expat found well-formed, by the root's start tag: the same few row attribute lists
-# and rich strings in every workbook one program saves from one template. Emptied past a size.
+# Fragments expat found well-formed, by the root's namespace declarations (``_scope``): the same
+# few row attribute lists and rich strings in every workbook one program saves from one template
+# (whose roots differ in their other attributes: a sharedStrings part's counts). Emptied past a size.
 _FRAGMENTS: dict[bytes, set[bytes]] = {}
 _KEPT_FRAGMENT_BYTES = 4 << 20
 _kept_bytes = 0
@@ -154,6 +156,17 @@ def _deep_at_a_block_end(data: bytes) -> bool:
     return False
 
 
+def _scope(root_tag: bytes) -> bytes:
+    """A start tag holding the root's namespace declarations alone: all that a fragment's
+    well-formedness takes from the root (the prefixes bound, the default namespace)."""
+    declared = [
+        name + b"=" + value
+        for name, value in _ROOT_ATTRIBUTES.findall(root_tag)
+        if name == b"xmlns" or name.startswith(b"xmlns:")
+    ]
+    return b" ".join([b"<x", *declared]) + b">"
+
+
 class PartCheck:
     """Whether one scanned part is well-formed and plain (what ``checked`` says), known piece
     by piece as the scanner reads it: ``outside`` (expat around the content), ``chars`` (the
@@ -161,9 +174,9 @@ class PartCheck:
     expat at once), ``unsure`` (a piece no check here covers); ``finish`` gives the answer,
     reading the whole part with expat only when some piece was left unsure."""
 
-    def __init__(self, data: bytes, name: str, part: str, root_tag: bytes, root_name: bytes):
+    def __init__(self, data: bytes, name: str, part: str, root_tag: bytes):
         self.data, self.name, self.part, self.root_tag = data, name, part, root_tag
-        self.close = b"</" + root_name + b">"
+        self.scope = _scope(root_tag)
         self.sure = True
         self.answer: bool | None = None
 
@@ -180,23 +193,24 @@ class PartCheck:
     def fragments(self, fragments: set[bytes]) -> None:
         """Check ``fragments``, each the part's own text of one element that closes where it
         ends (a row's start tag and end tag, a formula's tag, one ``<si>`` cut at its only
-        "</si>"). Those not met before are read by expat at once, side by side inside the
-        root's start tag: that is well-formed only when each of them is, as none can close
-        what another opened (an element left open in one would stay open to the end)."""
+        "</si>"). Those not met before are read by expat at once, side by side inside an
+        element that declares the root's namespaces: that is well-formed only when each of them
+        is, as none can close what another opened (an element left open in one would stay open
+        to the end)."""
         global _kept_bytes
-        known = _FRAGMENTS.get(self.root_tag)
+        known = _FRAGMENTS.get(self.scope)
         new = fragments - known if known is not None else fragments
         if not new or not self.sure:
             return
         new_bytes = b"".join(new)
-        if not _well_formed(self.root_tag + new_bytes + self.close, self.root_tag):
+        if not _well_formed(self.scope + new_bytes + b"</x>", self.scope):
             self.sure = False
             return
         _kept_bytes += len(new_bytes)
         if _kept_bytes > _KEPT_FRAGMENT_BYTES:
             _FRAGMENTS.clear()
             _kept_bytes = len(new_bytes)
-        _FRAGMENTS.setdefault(self.root_tag, set()).update(new)
+        _FRAGMENTS.setdefault(self.scope, set()).update(new)
 
     def unsure(self) -> None:
         """A piece no check here covered: expat reads the whole part."""

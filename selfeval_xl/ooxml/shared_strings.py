@@ -136,7 +136,7 @@ def scan_shared_strings(data: bytes, name: str, part: str) -> Sequence[str] | No
     end = data.rfind(b"</" + root_name + b">")
     if end < body or data[end:].rstrip() != b"</" + root_name + b">":
         return None
-    check = PartCheck(data, name, part, root_tag, root_name)
+    check = PartCheck(data, name, part, root_tag)
     content = data[body:end]
     if content[:1].isspace():
         return None  # spaces before the first <si>
