@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_part_scan import by_scan, by_tree, cells, sheet, sst, tree_strings
 
-from selfeval_xl.ooxml import plain_check, shared_strings
+from selfeval_xl.ooxml import part_scan, plain_check, shared_strings
 from selfeval_xl.ooxml.plain_check import chars_ok
 
 ROOT_ATTRS = b' xmlns:x14ac="urn:x"'
@@ -142,6 +142,43 @@ def test_fragments_not_met_before_are_read_by_expat_at_once_and_remembered(monke
     spoiled = data.replace(b'a50="1"', b'a50="1" a50="2"')
     assert by_scan(spoiled) is None and len(calls) == 3  # around, the new tag, the whole part
     assert calls[1].count(b"<row") == 1 and calls[2] == spoiled
+
+
+def test_a_part_of_very_many_references_or_kinds_of_row_is_read_by_expat_whole(monkeypatch):
+    # what a hostile part would make cost more than expat's one pass (a Python step per "&", a
+    # set of every kind of row start): past the limits the whole part goes to expat, and reads
+    # as before
+    calls: list[bytes] = []
+    checked = plain_check.checked
+    monkeypatch.setattr(plain_check, "checked", lambda *a: calls.append(a[0]) or checked(*a))
+    many_refs = sheet(b'<row r="1"><c r="A1" t="inlineStr"><is><t>' + b"&amp;" * 5000 + b"</t></is></c></row>")
+    scanned = by_scan(many_refs)
+    assert scanned is not None and cells(scanned) == cells(by_tree(many_refs)) and len(calls) == 1
+    calls.clear()
+    n = plain_check.MOST_FRAGMENTS + 1
+    many_kinds = sheet(
+        b"".join(b'<row r="%d" ht="%d"><c r="A%d"><v>1</v></c></row>' % (r, r, r) for r in range(1, n + 1))
+    )
+    scanned = by_scan(many_kinds)
+    assert scanned is not None and cells(scanned) == cells(by_tree(many_kinds)) and len(calls) == 1
+    calls.clear()
+    fewer = many_kinds.replace(b'<row r="%d" ht="%d">' % (n, n), b'<row r="%d" ht="1">' % n)
+    assert by_scan(fewer) is not None and calls == []  # (just under the limit)
+
+
+def test_a_sheet_past_the_cell_cap_and_broken_after_it_is_left_to_the_tree(monkeypatch):
+    # the cap is met before the rows after it are looked at: the tree refuses the part as not
+    # XML (what it meets first), so the scan must not refuse it as too large
+    monkeypatch.setattr(part_scan.limits, "MAX_CELLS", 3)
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d"><v>%d</v></c><c r="B%d"><f>A%d</f><v>1</v></c></row>' % ((r,) * 5) for r in (1, 2, 3)
+    )
+    broken = sheet(rows + b'<row r="4"><c r="A4"><x></c></row><row r="5"><c r="A5"><v>5</v></c></row>')
+    with pytest.raises(ET.ParseError):
+        by_tree(broken)
+    assert by_scan(broken) is None
+    with pytest.raises(part_scan.UnreadableWorkbook):  # whole, it is refused as too large
+        by_scan(sheet(rows))
 
 
 def test_rich_strings_are_remembered_across_parts_whose_roots_differ_in_more_than_namespaces(monkeypatch):

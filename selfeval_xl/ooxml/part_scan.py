@@ -23,7 +23,7 @@ from typing import Any
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Cell, as_number, col_index
-from selfeval_xl.ooxml.plain_check import PartCheck, plain_root, xml_char
+from selfeval_xl.ooxml.plain_check import MOST_FRAGMENTS, PartCheck, plain_root, xml_char
 from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value
 
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
@@ -231,7 +231,8 @@ def _rows(body: bytes, texts: set[bytes] | None = None) -> list[tuple[bytes, byt
                         return None
                     break
                 closed, text = m.group(2), piece[m.end(1) + 1 : m.end() - 1]
-            seen.add(text)
+            # past MOST_FRAGMENTS kinds, b"<" (no start tag's text) stands for the rest
+            seen.add(text if len(seen) < MOST_FRAGMENTS or text in seen else b"<")
             if closed:
                 out.append((m.group(1), b""))
                 at = m.end()
@@ -349,14 +350,18 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     rows_found = _rows(body, starts)
     if rows_found is None:
         return False
-    # each row's start tag, r aside
-    check.fragments({b'<row r="1"' + text + (b">" if text.endswith(b"/") else b"></row>") for text in starts})
+    # each row's start tag, r aside (too many kinds: expat reads the whole part)
+    if b"<" in starts:
+        check.unsure()
+    else:
+        check.fragments({b'<row r="1"' + text + (b">" if text.endswith(b"/") else b"></row>") for text in starts})
     grid = fill.grid
     cells: dict[tuple[int, int], Cell] = {}
     kinds = _StyleKinds(fill.styles)
     columns = _COLUMNS
     shared, epoch = fill.shared, fill.epoch
     seen: dict[bytes, Cell | None] = {}  # what follows a simple cell's reference → its cell (``_simple_row``)
+    formulas: set[bytes] = set()  # the formulas' start tags met
     row_no = rows = 0
     truncated = False
     max_cells, max_rows = limits.MAX_CELLS, limits.MAX_ROWS
@@ -384,7 +389,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
         if sum(map(len, map(_WHOLE, found))) != len(content):
             return False
         if b"<f " in content or b"<f\t" in content or b"<f\n" in content:
-            check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in _FORMULA_TAG.findall(content)})  # attributes
+            formulas.update(_FORMULA_TAG.findall(content))  # for their attributes, below
         for _, letters, s, t, f_closed, f_open, f_text, v_open, v_text, v_closed, is_open, inline in found:
             if not (v_open or f_open or f_closed or v_closed or is_open):
                 continue  # a styled blank
@@ -415,6 +420,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
                 if value is None and formula is None:
                     continue
             if near_the_cap and len(cells) >= max_cells:
+                check.unsure()  # (the rows after this one were not looked at)
                 if not check.finish():
                     return False  # (the tree reports what is wrong with the part first)
                 raise UnreadableWorkbook.at(
@@ -427,8 +433,10 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
             if row_no > max_rows or rows > max_rows:
                 truncated = True
                 break
-    if truncated:
-        check.unsure()  # (the rows past the cap were not all looked at)
+    if truncated or len(formulas) > MOST_FRAGMENTS:
+        check.unsure()  # rows past the row cap not looked at, or formulas of too many kinds
+    else:
+        check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in formulas})
     if not check.finish():
         return False
     grid.cells.update(cells)

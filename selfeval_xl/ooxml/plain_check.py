@@ -40,6 +40,11 @@ _REFERENCE_TAIL = re.compile(rb"(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|lt|gt|amp
 _FRAGMENTS: dict[bytes, set[bytes]] = {}
 _KEPT_FRAGMENT_BYTES = 4 << 20
 _kept_bytes = 0
+# Past this many "&" in a part's content, or distinct fragments in a part, expat reads the whole
+# part instead: a hostile part of millions of them costs what it always did, in time and memory
+# (a producer's part has a few dozen of each)
+MOST_REFERENCES = 4096
+MOST_FRAGMENTS = 1024
 
 
 def xml_char(code: int) -> bool:
@@ -52,7 +57,8 @@ def chars_ok(body: bytes) -> bool:
     patterns fixed) is one expat takes: no C0 control but tab, line feed and carriage return,
     valid UTF-8 with no U+FFFE or U+FFFF, no "]]>" (refused in text, allowed in an attribute
     value: a part that has one there is read by expat), and every "&" a reference to a
-    character XML allows or a predefined entity. False is not a refusal: expat decides."""
+    character XML allows or a predefined entity (at most ``MOST_REFERENCES`` of them). False is
+    not a refusal: expat decides."""
     if body.translate(None, _XML_BYTES) or b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body:
         return False
     if not body.isascii():
@@ -60,7 +66,9 @@ def chars_ok(body: bytes) -> bool:
             body.decode()
         except UnicodeDecodeError:
             return False
-    if b"&" in body:
+    if (references := body.count(b"&")) > MOST_REFERENCES:
+        return False
+    if references:
         match = _REFERENCE_TAIL.match
         for piece in body.split(b"&")[1:]:
             m = match(piece)
@@ -198,6 +206,9 @@ class PartCheck:
         is, as none can close what another opened (an element left open in one would stay open
         to the end)."""
         global _kept_bytes
+        if len(fragments) > MOST_FRAGMENTS:
+            self.sure = False
+            return
         known = _FRAGMENTS.get(self.scope)
         new = fragments - known if known is not None else fragments
         if not new or not self.sure:
