@@ -16,6 +16,7 @@ falls back to expat over the whole part (``PartCheck.unsure``): what is refused 
 from __future__ import annotations
 
 import re
+from itertools import islice
 from xml.parsers import expat
 
 from selfeval_xl.errors import UnreadableWorkbook
@@ -58,19 +59,24 @@ def chars_ok(body: bytes) -> bool:
     valid UTF-8 with no U+FFFE or U+FFFF, no "]]>" (refused in text, allowed in an attribute
     value: a part that has one there is read by expat), and every "&" a reference to a
     character XML allows or a predefined entity (at most ``MOST_REFERENCES`` of them). False is
-    not a refusal: expat decides."""
-    if body.translate(None, _XML_BYTES) or b"]]>" in body or b"\xef\xbf\xbe" in body or b"\xef\xbf\xbf" in body:
+    not a refusal: expat decides. Each search is one byte looked for in C (memchr) where it can
+    be: a search for three bytes takes ~25× as long."""
+    if body.translate(None, _XML_BYTES) or (b"]" in body and b"]]>" in body):
         return False
     if not body.isascii():
         try:
-            body.decode()
+            text = body.decode()
         except UnicodeDecodeError:
             return False
-    if (references := body.count(b"&")) > MOST_REFERENCES:
-        return False
-    if references:
+        if "\ufffe" in text or "\uffff" in text:
+            return False
+    if b"&" in body:
+        # cut at each "&", at most MOST_REFERENCES times (the last piece holds any more)
+        pieces = body.split(b"&", MOST_REFERENCES)
+        if b"&" in pieces[-1]:
+            return False
         match = _REFERENCE_TAIL.match
-        for piece in body.split(b"&")[1:]:
+        for piece in islice(pieces, 1, None):
             m = match(piece)
             if m is None:
                 return False
