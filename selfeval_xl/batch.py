@@ -116,7 +116,7 @@ def run_batch(
     found: dict[str, Problem] = {}
     unwritten: set[str] = set()
     summary = _Summary(options.summary, options.previous)
-    if summary.tmp is not None:
+    if summary.writer is not None:
         options = dataclasses.replace(options, render_summary=True)
     options = dataclasses.replace(options, previous=None)  # last year's table stays here, not in the workers
     try:
@@ -176,14 +176,10 @@ def run_batch(
 
 class _Summary:
     """The summary being written, or why it cannot be (a full disk, a read-only folder): then
-    it is given up, its temp parts removed, and the batch goes on scoring and writing back.
-
-    Its writer is made at first use (``_open``): making it loads XlsxWriter (~50 ms), and by
-    then the workers are scoring, so that this no longer comes before the first file."""
+    it is given up, its temp parts removed, and the batch goes on scoring and writing back."""
 
     def __init__(self, path: Path | None, previous: PreviousYear | None = None):
         self.path = path
-        self.previous = previous
         self.writer: SummaryWriter | None = None
         self.tmp: Path | None = None
         self.error: OSError | None = None
@@ -193,35 +189,26 @@ class _Summary:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = new_temp(path)
+            self.writer = SummaryWriter(self.tmp, path, previous)
         except OSError as exc:
             self.fail(exc)
 
-    def _open(self) -> SummaryWriter | None:
-        """The writer, made the first time it is asked for (None once the summary is given up)."""
-        if self.writer is None and self.tmp is not None and self.path is not None:
-            try:
-                self.writer = SummaryWriter(self.tmp, self.path, self.previous)
-            except OSError as exc:
-                self.fail(exc)
-        return self.writer
-
     def call(self, method: str, *args: object) -> None:
-        if (writer := self._open()) is not None:
+        if self.writer is not None:
             try:
-                getattr(writer, method)(*args)
+                getattr(self.writer, method)(*args)
             except OSError as exc:
                 self.fail(exc)
 
     def close(self) -> None:
-        writer = self._open()
-        if writer is not None and self.tmp is not None and self.path is not None:
+        if self.writer is not None and self.tmp is not None and self.path is not None:
             try:
-                writer.close()
+                self.writer.close()
                 commit(self.tmp, self.path)
-                self.csv_path = writer.csv_path
+                self.csv_path = self.writer.csv_path
             except OSError as exc:
-                if writer.csv_path is not None:  # moved into place before the summary failed
-                    writer.csv_path.unlink(missing_ok=True)
+                if self.writer.csv_path is not None:  # moved into place before the summary failed
+                    self.writer.csv_path.unlink(missing_ok=True)
                 self.fail(exc)
 
     def fail(self, exc: OSError) -> None:
