@@ -50,9 +50,7 @@ _ROW_R = re.compile(rb'<row r="([0-9]+)"')
 # What a row with no value holds when it is sure to be well-formed (``plain_check``): styled
 # blank cells; below a table, a row's start tag and those cells, its digits made "0"
 _STYLED_BLANKS = re.compile(rb'(?:<c r="[A-Z]{1,3}[0-9]+"(?: s="[0-9]+")?(?: t="[a-zA-Z]+")?(?:/>|></c>))*')
-_BLANK_ROW_PIECE = re.compile(
-    rb'\s*<row r="0+"((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*>(?:<c r="[A-Z]{1,3}0+"(?: s="0+")?(?: t="[a-zA-Z]+")?(?:/>|></c>))*'
-)
+_BLANK_ROW_PIECE = re.compile(rb'\s*<row r="0+"((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*>' + _STYLED_BLANKS.pattern)
 _ATTRIBUTE_NAME = re.compile(rb'([A-Za-z_][\w.-]*)="')
 # a formula's start tag, for its attributes (``plain_check``)
 _FORMULA_TAG = re.compile(rb"<f[^<>]*>")
@@ -420,8 +418,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
                 if value is None and formula is None:
                     continue
             if near_the_cap and len(cells) >= max_cells:
-                check.unsure()  # (the rows after this one were not looked at)
-                if not check.finish():
+                if not check.whole():  # (the rows after this one were not looked at)
                     return False  # (the tree reports what is wrong with the part first)
                 raise UnreadableWorkbook.at(
                     fill.name, grid.name, None, "too-large", detail=f"超过 {limits.MAX_CELLS:,} 个单元格"
@@ -433,10 +430,9 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
             if row_no > max_rows or rows > max_rows:
                 truncated = True
                 break
-    if truncated or len(formulas) > MOST_FRAGMENTS:
-        check.unsure()  # rows past the row cap not looked at, or formulas of too many kinds
-    else:
-        check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in formulas})
+    if truncated:
+        check.unsure()  # (the rows past the row cap were not all looked at)
+    check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in formulas})
     if not check.finish():
         return False
     grid.cells.update(cells)

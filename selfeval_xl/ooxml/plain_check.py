@@ -27,7 +27,7 @@ _UTF8_DECLARED = re.compile(rb"""encoding\s*=\s*["'](?i:utf-?8)["']""")
 # the root's start tag, unprefixed; its name
 _ATTRS = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
 _ROOT = re.compile(rb"<([A-Za-z_][\w.-]*)" + _ATTRS + rb"/?>")
-_ROOT_ATTRIBUTE_NAMES = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
+# each attribute of the root's start tag: its name, its quoted value
 _ROOT_ATTRIBUTES = re.compile(rb"""([\w:.-]+)\s*=\s*("[^"<]*"|'[^'<]*')""")
 # Bytes XML 1.0 takes anywhere (deleted by translate; what is left is refused): all but the C0
 # controls other than tab, line feed and carriage return
@@ -134,7 +134,7 @@ def _well_formed(data: bytes, root_tag: bytes) -> bool:
         parser.Parse(data, True)
     except (expat.ExpatError, _NotPlain):
         return False
-    return defaults == _ROOT_ATTRIBUTE_NAMES.findall(root_tag).count(b"xmlns")
+    return defaults == [name for name, _ in _ROOT_ATTRIBUTES.findall(root_tag)].count(b"xmlns")
 
 
 def checked(data: bytes, name: str, part: str, root_tag: bytes) -> bool:
@@ -212,12 +212,14 @@ class PartCheck:
         is, as none can close what another opened (an element left open in one would stay open
         to the end)."""
         global _kept_bytes
+        if not self.sure:
+            return  # (expat reads the whole part anyway)
         if len(fragments) > MOST_FRAGMENTS:
             self.sure = False
             return
         known = _FRAGMENTS.get(self.scope)
         new = fragments - known if known is not None else fragments
-        if not new or not self.sure:
+        if not new:
             return
         new_bytes = b"".join(new)
         if not _well_formed(self.scope + new_bytes + b"</x>", self.scope):
