@@ -53,6 +53,7 @@ def _seconds() -> float:
 
 CPU_SECONDS = _seconds()  # CPU time for one file (SELFEVAL_FILE_SECONDS for a slow machine)
 WALL_SECONDS = 60.0  # wall time for one file (a machine under load is slower, not stuck)
+TICK_SECONDS = min(0.2, CPU_SECONDS / 4)  # how often the watchdog looks: a small budget, closely
 MEMORY_BYTES = 256 * 1024 * 1024  # address space a worker may take beyond its start (~35 MB)
 BATCH = 4  # outcomes a worker announces at once (its doorbell rings once for them)
 HOLD_SECONDS = 0.1  # the longest an outcome waits to be announced, once its worker has more to do
@@ -113,7 +114,7 @@ class _Watchdog(threading.Thread):
 
     def run(self) -> None:
         while True:
-            time.sleep(0.2)
+            time.sleep(TICK_SECONDS)
             if os.getppid() != self.parent:
                 os._exit(_EXIT_ORPHAN)
             started = self.started

@@ -228,24 +228,26 @@ def test_a_file_that_kills_its_worker_is_reported_and_the_batch_goes_on(tmp_path
 
 
 def test_a_file_over_its_time_budget_is_reported_too_slow(tmp_path, template_path):
-    # A legal but long workbook (4,000 indicator rows) against a budget of 0.2 s of CPU
-    # (SELFEVAL_FILE_SECONDS, the setting for a slow machine): stopped at its name, the others
-    # scored.
+    # A legal but long workbook (9,600 indicator rows, just under the 10,000 cap: ~0.35 s of
+    # CPU on a fast machine) against the smallest budget, 0.1 s (SELFEVAL_FILE_SECONDS, the
+    # setting for a slow machine; the watchdog then looks every 0.025 s): stopped at its name,
+    # the others (a few ms each) scored.
     import os
 
     folder = tmp_path / "收件箱"
     folder.mkdir()
     copies(folder, template_path, 3)
-    rows = [dict(r, 三级指标=f"{r['三级指标']}{i}") for i in range(500) for r in base_rows()]
+    rows = [dict(r, 三级指标=f"{r['三级指标']}{i}") for i in range(1200) for r in base_rows()]
+    assert len(rows) == 9600
     fill_workbook(template_path, folder / "很长.xlsx", BASE_INFO, BASE_BUDGET, rows)
-    env = {**os.environ, "SELFEVAL_FILE_SECONDS": "0.2"}
+    env = {**os.environ, "SELFEVAL_FILE_SECONDS": "0.1"}
     run = run_measured(
         selfeval("score", str(folder), "--json", "--no-write-back", "--summary", str(tmp_path / "s.xlsx")), env=env
     )
     assert "Traceback" not in run.stderr
     objs = json_lines(run.stdout)
     assert [p["code"] for p in objs["很长.xlsx"]["problems"]] == ["too-slow"]
-    assert "很长.xlsx" in run.stderr and "0.2 秒" in run.stderr
+    assert "很长.xlsx" in run.stderr and "0.1 秒" in run.stderr
     assert all(objs[f"正常{i:02d}.xlsx"]["total"] == 100 for i in range(3))
 
 
@@ -270,6 +272,7 @@ def _start_batch(folder: Path, summary: Path):  # type: ignore[no-untyped-def]
     import subprocess
     import time
 
+    before = {f.name: f.stat().st_ino for f in folder.iterdir()}
     proc = subprocess.Popen(
         selfeval("score", str(folder), "--jobs", "2", "--summary", str(summary)),
         stdout=subprocess.DEVNULL,
@@ -279,8 +282,12 @@ def _start_batch(folder: Path, summary: Path):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + 30
     while len(_session(proc.pid)) < 3:  # the parent and its two workers
         assert time.monotonic() < deadline and proc.poll() is None, "workers never started"
-        time.sleep(0.02)
-    time.sleep(0.3)  # some files written, others in flight
+        time.sleep(0.01)
+    # some files written (a written-back file is a new file renamed over the old), others in
+    # flight: watched for, not slept for, so that a fast machine does not finish first
+    while not any(f.stat().st_ino != before[f.name] for f in folder.iterdir() if f.name in before):
+        assert time.monotonic() < deadline and proc.poll() is None, "nothing was written"
+        time.sleep(0.005)
     return proc
 
 
@@ -308,7 +315,7 @@ def test_workers_die_with_a_killed_parent_and_the_next_run_cleans_up(tmp_path, t
 
     folder = tmp_path / "收件箱"
     folder.mkdir()
-    copies(folder, template_path, 150)  # still scoring when killed (~2 s of work)
+    copies(folder, template_path, 600)  # still scoring when killed (~1 s of work on a fast machine)
     proc = _start_batch(folder, tmp_path / "汇总.xlsx")
     try:
         proc.kill()  # kill -9: no chance to clean up
@@ -375,7 +382,7 @@ def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum
 
     folder = tmp_path / "收件箱"
     folder.mkdir()
-    copies(folder, template_path, 150)  # still scoring when stopped (~2 s of work)
+    copies(folder, template_path, 600)  # still scoring when stopped (~1 s of work on a fast machine)
     proc = _start_batch(folder, tmp_path / "汇总.xlsx")
     sig = getattr(signal, signum)
     try:
