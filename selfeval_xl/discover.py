@@ -181,7 +181,7 @@ def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
     from selfeval_xl.ooxml.package import open_book  # the reader, once there is a file to look into
 
     try:
-        names = open_book(path).sheet_names
+        names = open_book(path, parts_read_only=True).sheet_names  # (a long 指标明细 is not read)
     except SelfevalError:
         return False
     return L.is_own_output(names, sheet_sets)

@@ -122,7 +122,7 @@ def _not_a_summary(path: Path) -> str:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return f"不是 .xlsx 工作簿（{path.suffix or '无扩展名'} 文件）"
     try:
-        open_book(path)
+        open_book(path, parts_read_only=True)
     except SelfevalError as exc:
         return f"无法读取（{exc.problem.message}）"
     return "" if is_own_summary(path) else "不是本工具生成的汇总表（没有“汇总”“问题清单”“未评分文件”工作表）"

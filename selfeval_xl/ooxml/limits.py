@@ -30,26 +30,31 @@ def short_reason(exc: BaseException) -> str:
     return zh_reason(exc)[:160]
 
 
+def check_member_size(info: zipfile.ZipInfo, name: str) -> None:
+    """One member's declared size and compression ratio, before it is inflated."""
+    if info.file_size > MAX_PART_BYTES:
+        raise UnreadableWorkbook.at(
+            name,
+            None,
+            None,
+            "too-large",
+            detail=f"{info.filename} 解压后 {info.file_size // 1048576} MB",
+        )
+    if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+        raise UnreadableWorkbook.at(
+            name,
+            None,
+            None,
+            "too-large",
+            detail=f"{info.filename} 压缩比异常",
+        )
+
+
 def check_zip_sizes(zf: zipfile.ZipFile, name: str) -> None:
     total = 0
     for info in zf.infolist():
         total += info.file_size
-        if info.file_size > MAX_PART_BYTES:
-            raise UnreadableWorkbook.at(
-                name,
-                None,
-                None,
-                "too-large",
-                detail=f"{info.filename} 解压后 {info.file_size // 1048576} MB",
-            )
-        if info.file_size > 1048576 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise UnreadableWorkbook.at(
-                name,
-                None,
-                None,
-                "too-large",
-                detail=f"{info.filename} 压缩比异常",
-            )
+        check_member_size(info, name)
     if total > MAX_TOTAL_BYTES:
         raise UnreadableWorkbook.at(
             name,

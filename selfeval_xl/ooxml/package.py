@@ -23,8 +23,9 @@ from selfeval_xl.ooxml.limits import check_file_size, check_zip_sizes, short_rea
 from selfeval_xl.ooxml.xlsx_book import XlsxBook
 
 
-def open_book(path: Path, display: str | None = None) -> Book:
-    """Open a workbook for reading; raise ``UnreadableWorkbook`` when it cannot be read."""
+def open_book(path: Path, display: str | None = None, *, parts_read_only: bool = False) -> Book:
+    """Open a workbook for reading; raise ``UnreadableWorkbook`` when it cannot be read.
+    ``parts_read_only``: the size limits apply only to the parts read (``XlsxBook``)."""
     name = display or path.name
     try:
         # the type first, without blocking: a FIFO or a device named .xlsx must not hang the batch
@@ -58,7 +59,7 @@ def open_book(path: Path, display: str | None = None) -> Book:
         return _open_calamine(path, name)
     if not head.startswith(b"PK"):
         raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail="文件不是 zip 格式的 .xlsx")
-    return XlsxBook(path, name).book()
+    return XlsxBook(path, name, parts_read_only=parts_read_only).book()
 
 
 def _folder(path: Path, name: str) -> None:

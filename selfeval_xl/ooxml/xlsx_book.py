@@ -20,7 +20,7 @@ from defusedxml import DefusedXmlException
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Book, Grid, Stamp, file_stamp
-from selfeval_xl.ooxml.limits import check_zip_sizes, short_reason
+from selfeval_xl.ooxml.limits import check_member_size, check_zip_sizes, short_reason
 from selfeval_xl.ooxml.part_scan import scan_sheet
 from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.shared_strings import scan_shared_strings
@@ -59,9 +59,14 @@ _PART_BYTES_KEPT = 64 * 1024  # a bigger one is parsed every time
 class XlsxBook:
     """Zip-level reader for .xlsx/.xlsm with size and XML-safety guards."""
 
-    def __init__(self, path: Path, name: str):
+    def __init__(self, path: Path, name: str, *, parts_read_only: bool = False):
+        """``parts_read_only``: the size limits apply to the parts read, not to every part of
+        the zip (for our own outputs, whose sheets are found without inflating the rest: a
+        district summary's 指标明细 passes 64 MB at ~1,000 workbooks of 60 indicator rows).
+        A submission is refused whole, as before, when any of its parts is past the limits."""
         self.path = path
         self.name = name
+        self.parts_read_only = parts_read_only
         self.raw: bytes | None = None  # the whole file, when it is small enough to hold
         self.stamp: Stamp | None = None
         self.kept: dict[str, bytes] = {}  # the parts read that the write-back reads too (``package``)
@@ -77,7 +82,8 @@ class XlsxBook:
                 "not-a-workbook",
                 detail=f"zip 文件损坏：{short_reason(exc)}",
             ) from None
-        check_zip_sizes(self.zf, name)
+        if not parts_read_only:
+            check_zip_sizes(self.zf, name)
         names = set(self.zf.namelist())
         if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
             raise UnreadableWorkbook.at(name, None, None, "not-a-workbook", detail="zip 中没有工作簿内容")
@@ -91,6 +97,8 @@ class XlsxBook:
         return data
 
     def _inflated(self, part: str) -> bytes:
+        if self.parts_read_only and (member := self.zf.NameToInfo.get(part)) is not None:
+            check_member_size(member, self.name)
         if self.raw is not None:
             info = self.zf.NameToInfo.get(part)
             # (check_zip_sizes refused a declared size past the limit; no more is inflated)

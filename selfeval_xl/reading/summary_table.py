@@ -29,26 +29,41 @@ def read_summary_table(path: Path, required: tuple[str, ...], what: str = "汇�
     import pandas as pd
 
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+        book = pd.ExcelFile(path, engine="calamine")
     except Exception as exc:  # calamine/pandas raise many types for a file that is not a workbook
-        reason = str(exc).strip().splitlines()[0][:80] if str(exc).strip() else type(exc).__name__
-        raise SummaryTableError(f"无法读取{what} {Path(path).name}（{reason}）") from None
-    for name in sorted(sheets, key=lambda n: n != L.S_SUMMARY):
-        raw = sheets[name]
-        for r in range(min(HEADER_SEARCH_ROWS, len(raw))):
-            labels = [L.normalize_label(v) if isinstance(v, str) else "" for v in raw.iloc[r]]
-            if all(h in labels for h in required):
-                keep = {}
-                for c, h in enumerate(labels):
-                    if h and h not in keep:
-                        keep[h] = c
-                body = raw.iloc[r + 1 :, list(keep.values())]
-                body.columns = list(keep)
-                return body.reset_index(drop=True)
+        raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc)}）") from None
+    with book:
+        # 汇总 first, then the others one by one: a district's 指标明细 (one row per indicator of
+        # every workbook, ~70 MB of XML at 1,000 workbooks) is read only when nothing else has the table
+        for name in sorted(book.sheet_names, key=lambda n: n != L.S_SUMMARY):
+            try:
+                raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
+            except Exception as exc:
+                raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc)}）") from None
+            if (found := _table_under_header(raw, required)) is not None:
+                return found
     heads = "”“".join(required)
     raise SummaryTableError(
         f"{what} {Path(path).name} 中找不到含“{heads}”表头的工作表（表头应在前 {HEADER_SEARCH_ROWS} 行）"
     )
+
+
+def _table_under_header(raw: pd.DataFrame, required: tuple[str, ...]) -> pd.DataFrame | None:
+    for r in range(min(HEADER_SEARCH_ROWS, len(raw))):
+        labels = [L.normalize_label(v) if isinstance(v, str) else "" for v in raw.iloc[r]]
+        if all(h in labels for h in required):
+            keep = {}
+            for c, h in enumerate(labels):
+                if h and h not in keep:
+                    keep[h] = c
+            body = raw.iloc[r + 1 :, list(keep.values())]
+            body.columns = list(keep)
+            return body.reset_index(drop=True)
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:80] if str(exc).strip() else type(exc).__name__
 
 
 def column(table: pd.DataFrame, header: str) -> pd.Series:
@@ -72,7 +87,7 @@ def file_links(path: Path) -> dict[str, str]:
     from selfeval_xl.ooxml.zip_package import rels_part
 
     try:
-        xb = XlsxBook(path, path.name)
+        xb = XlsxBook(path, path.name, parts_read_only=True)
         book = xb.book()
         part = xb.targets.get(L.S_SUMMARY)
         if part is None:
