@@ -402,12 +402,12 @@ def test_sigterm_and_sighup_take_the_ctrl_c_path(tmp_path, template_path, signum
 # --- 8. the summary cannot be written -------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):  # type: ignore[no-untyped-def]
-    """A 1 MB tmpfs (mounting needs root; skipped otherwise), unmounted afterwards."""
+    """A 3 MB tmpfs (mounting needs root; skipped otherwise), unmounted afterwards."""
     import subprocess
 
     mnt = tmp_path / "小磁盘"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)]).returncode:
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mnt)]).returncode:
         pytest.skip("needs root to mount a small tmpfs")
     try:
         yield mnt
@@ -421,16 +421,19 @@ def _has_results(path: Path) -> bool:
 
 
 def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk, template_path):
-    # 30 workbooks (~17 KB each, ~20 KB once written back: the same 4 KB pages) and the summary
-    # on a 1 MB disk filled to 24 KB free (one write-back's temp copy and a page to spare): the
-    # write-backs fit (each one's copy replaces its original) until the summary's rows, which
-    # arrive a few files behind the workers (a worker announces its outcomes a few at a time),
-    # take the rest; later ones fail whole (the original untouched), the summary cannot be
-    # written; the run says 磁盘空间不足, counts only what was written, exits 1, and leaves no
-    # temp file on the full disk.
+    # 80 workbooks (~17 KB each, ~20 KB once written back: the same 4 KB pages) and the summary
+    # on a small disk filled to 24 KB free (one write-back's temp copy and a page to spare): the
+    # write-backs fit (each one's copy replaces its original) until the summary's rows (~2 KB a
+    # workbook, deflated) take the rest; later ones fail whole (the original untouched), the
+    # summary cannot be written; the run says 磁盘空间不足, counts only what was written, exits
+    # 1, and leaves no temp file on the full disk. The rows arrive behind the workers, but never
+    # by more than the files the workers may have in flight (10 each) and what a write buffer
+    # holds (8 KB): the disk is full by the ~40th write-back however the processes are
+    # scheduled, with 40 to spare (15–17 are
+    # written here; with 30 workbooks a loaded machine once wrote every one first).
     folder = small_disk / "收件箱"
     folder.mkdir()
-    goods = copies(folder, template_path, 30)
+    goods = copies(folder, template_path, 80)
     before = {g.name: g.read_bytes() for g in goods}
     filler = small_disk / "占位"
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
@@ -440,7 +443,7 @@ def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk,
     assert "磁盘空间不足" in run.stderr and "无法写入汇总表" in run.stderr
     written = [g for g in goods if _has_results(g)]
     untouched = [g for g in goods if g.read_bytes() == before[g.name]]
-    assert len(written) + len(untouched) == 30 and written and untouched
+    assert len(written) + len(untouched) == 80 and written and untouched
     assert f"评分结果：{len(written)} 个文件已写回原工作簿，{len(untouched)} 个未写回" in run.stdout
     assert sorted(p.name for p in small_disk.rglob("*")) == sorted(["收件箱", "占位", *before])
 
