@@ -429,8 +429,8 @@ def test_disk_full_still_writes_what_fits_says_so_and_leaves_nothing(small_disk,
     # 1, and leaves no temp file on the full disk. The rows arrive behind the workers, but never
     # by more than the files the workers may have in flight (10 each) and what a write buffer
     # holds (8 KB): the disk is full by the ~40th write-back however the processes are
-    # scheduled, with 40 to spare (15–17 are
-    # written here; with 30 workbooks a loaded machine once wrote every one first).
+    # scheduled, with 40 to spare (15–17 are written here; with 30 workbooks a loaded machine
+    # once wrote every one first).
     folder = small_disk / "收件箱"
     folder.mkdir()
     goods = copies(folder, template_path, 80)
