@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.ooxml import part_scan, shared_strings, xlsx_book, xml_guard
-from selfeval_xl.ooxml.grid import Grid
+from selfeval_xl.ooxml import part_scan, shared_strings, simple_cells, xlsx_book, xml_guard
+from selfeval_xl.ooxml.grid import Grid, col_index
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.ooxml.sheet_cells import SheetFill, text_of
 
@@ -583,7 +583,7 @@ def test_numbers_longer_than_int_takes_read_as_the_tree_reads_them(rows):
         assert scanned.cells[(1, 0)].value == "AB"
 
 
-# _simple_row cuts a row at each '<c r="' instead of tiling it with one pattern per cell: the
+# simple_cells.simple_row cuts a row at each '<c r="' instead of tiling it with one pattern per cell: the
 # rows it takes are exactly those this pattern (the one it replaced) tiles, read alike
 _SIMPLE_CELL = re.compile(
     rb'(<c r="([A-Z]{1,3})[0-9]+"(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
@@ -607,16 +607,16 @@ def test_simple_rows_are_those_one_pattern_per_cell_tiles(pieces, before):
     content = before + b"".join(pieces)
     found = _SIMPLE_CELL.findall(content)
     tiled = sum(len(f[0]) for f in found) == len(content)
-    kinds = part_scan._StyleKinds(STYLES)
+    kinds = simple_cells.StyleKinds(STYLES)
     seen: dict = {}
-    got = part_scan._simple_row(content, 3, seen, kinds, SHARED, EPOCH)
+    got = simple_cells.simple_row(content, 3, seen, kinds, SHARED, EPOCH)
     assert (got is not None) == tiled
     if tiled:
         expected = []
         for whole, letters, *_ in found:
-            parts = part_scan._rest_parts(whole[len(b'<c r="') :].partition(b'"')[2])
-            cell = part_scan._cell_of(parts, kinds, SHARED, EPOCH)
+            parts = simple_cells.rest_parts(whole[len(b'<c r="') :].partition(b'"')[2])
+            cell = simple_cells.cell_of(parts, kinds, SHARED, EPOCH)
             if cell is not None:
-                expected.append(((3, part_scan.col_index(letters.decode())), cell))
+                expected.append(((3, col_index(letters.decode())), cell))
         assert got == expected
-        assert part_scan._simple_row(content, 3, seen, kinds, SHARED, EPOCH) == got  # its cells remembered
+        assert simple_cells.simple_row(content, 3, seen, kinds, SHARED, EPOCH) == got  # its cells remembered

@@ -13,18 +13,16 @@ and the part is parsed as a tree, exactly as before: what is read never differs.
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
 import re
-from collections.abc import Sequence
-from itertools import islice
-from typing import Any
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Cell, as_number, col_index
-from selfeval_xl.ooxml.plain_check import MOST_FRAGMENTS, PartCheck, plain_root, xml_char
+from selfeval_xl.ooxml.plain_check import MOST_FRAGMENTS, PartCheck, plain_root
+from selfeval_xl.ooxml.scanned_text import characters_as_utf8, element_text
 from selfeval_xl.ooxml.sheet_cells import SheetFill, _typed_value
+from selfeval_xl.ooxml.simple_cells import COLUMNS, StyleKinds, simple_row
 
 # A row's start tag (after any whitespace): r, and "/" when it closes itself
 _ROW_START = re.compile(rb'\s*<row r="([0-9]+)"(?:\s+[\w:]+="[^"<]*")*\s*(/?)>')
@@ -56,108 +54,9 @@ _ATTRIBUTE_NAME = re.compile(rb'([A-Za-z_][\w.-]*)="')
 _FORMULA_TAG = re.compile(rb"<f[^<>]*>")
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
-# The cells most rows are made of: a styled blank, or a value that is one <v> or one inline
-# string, neither empty. A row they tile is read with less work than one that needs _CELL (a
-# formula, <v/>, an empty text). Such a cell is '<c r="' (which it holds nowhere else: its
-# texts and attribute values hold no "<"), its reference ([A-Z]{1,3}[0-9]+), '"', then what
-# this pattern matches whole: s, t, the <v> text, the inline string (``_simple_row``).
-_SIMPLE_REST = re.compile(
-    rb'(?: s="([0-9]+)")?(?: t="([a-zA-Z]+)")?'
-    rb'(?:/>|>(?:<v>([^<]+)</v>|<is><t(?: xml:space="preserve")?>([^<]+)</t></is>)?</c>)'
-)
-_CELL_OPEN = b'<c r="'
-_REF_DIGITS = b"0123456789"
-_KEPT_REST = 64  # bytes: what follows a longer reference (a long text) is not remembered
-_UNSEEN: Any = object()  # (not a cell: not met yet)
 _WHOLE = operator.itemgetter(0)
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"\s*/>')
-# The references text may hold once the part is known to be well-formed with no DTD: the five
-# predefined entities and character references (openpyxl writes every CJK character as one).
-_REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
-
-
-class _Columns(dict[bytes, int]):
-    """A reference's column letters → 0-based index, for letters that are ``[A-Z]{1,3}`` (at
-    most 26³ entries, filled as met); -1 for any other text (not kept)."""
-
-    def __missing__(self, letters: bytes) -> int:
-        if not (len(letters) <= 3 and letters.isalpha() and letters.isupper()):  # (b"" is not alpha)
-            return -1
-        col = self[letters] = col_index(letters.decode())
-        return col
-
-
-_COLUMNS = _Columns()
-
-
-class _StyleKinds(dict[bytes, str | None]):
-    """A cell's s attribute → its number format kind (``"percent"``, ``"date"`` or None), filled
-    as met: ``styles[int(s)]`` (``s="007"`` too), None past their end or with no s at all."""
-
-    def __init__(self, styles: Sequence[str | None]):
-        super().__init__({b"": None})
-        self.styles = styles
-
-    def __missing__(self, s: bytes) -> str | None:
-        i = as_number(s)
-        kind = self[s] = self.styles[i] if i < len(self.styles) else None
-        return kind
-
-
-class _Characters(dict[str, str]):
-    """Reference body (``#35745``, ``#x8ba1``, ``amp``) → its character, filled as met: one per
-    character ever referenced, so that text is decoded by ``map`` in C, no Python call per reference."""
-
-    def __missing__(self, body: str) -> str:
-        # leading zeros dropped first: &#0000…65; is well-formed, and int() takes 4,300 digits
-        char = chr(int(body[2:].lstrip("0") or "0", 16) if body.startswith("#x") else int(body[1:].lstrip("0") or "0"))
-        self[body] = char
-        return char
-
-
-_CHARACTERS = _Characters(lt="<", gt=">", amp="&", quot='"', apos="'")
-_NUMERIC_REFERENCE = re.compile(rb"&#(x[0-9a-fA-F]+|[0-9]+);")
-
-
-class _Utf8(dict[bytes, bytes]):
-    """Numeric reference body → the character's UTF-8 bytes when it is not ASCII (so not
-    markup, and not a character that line-end or attribute normalisation treats apart): such a
-    reference and the character itself are the same text to an XML parser."""
-
-    def __missing__(self, body: bytes) -> bytes:
-        # a reference to no character XML takes (or of more digits than any needs: int() takes
-        # 4,300) is kept, for the check of the text (``plain_check.chars_ok``) to find
-        code = -1 if len(body) > 9 else int(body[1:], 16) if body.startswith(b"x") else int(body)
-        utf8 = self[body] = chr(code).encode() if code >= 0x80 and xml_char(code) else b"&#" + body + b";"
-        return utf8
-
-
-_UTF8 = _Utf8()
-_KEPT_REFERENCES = 1 << 16  # the tables above are emptied past this many entries
 _REPLACED_WHOLE = 1 << 20  # sheet data up to this size has its references replaced at once
-
-
-def _characters_as_utf8(body: bytes) -> bytes:
-    """``body`` with its non-ASCII character references (openpyxl writes each CJK character of
-    an inline string as one) replaced by the characters, all at once."""
-    if len(_UTF8) > _KEPT_REFERENCES:
-        _UTF8.clear()
-    parts = _NUMERIC_REFERENCE.split(body)
-    parts[1::2] = map(_UTF8.__getitem__, parts[1::2])
-    return b"".join(parts)
-
-
-def _text(raw: bytes) -> str:
-    """Element text as the parser gives it."""
-    s = raw.decode()
-    if "&" not in s:
-        return s
-    if len(_CHARACTERS) > _KEPT_REFERENCES:
-        _CHARACTERS.clear()
-        _CHARACTERS.update(lt="<", gt=">", amp="&", quot='"', apos="'")
-    parts = _REFERENCE.split(s)
-    parts[1::2] = map(_CHARACTERS.__getitem__, parts[1::2])
-    return "".join(parts)
 
 
 def _at_depth_one(segment: bytes) -> bool:
@@ -320,7 +219,7 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     body = data[pos:end]
     references = b"&#" in body  # openpyxl writes every CJK character of a text as one
     if references and len(body) <= _REPLACED_WHOLE:
-        body, references = _characters_as_utf8(body), False  # at once: ~30% less than row by row
+        body, references = characters_as_utf8(body), False  # at once: ~30% less than row by row
     # no text is read before its characters are known to be XML's (a bigger part with references
     # left in it is read by expat: checking each reference would cost as much)
     if not (check.whole() if references else check.chars(body)):
@@ -355,10 +254,12 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
         check.fragments({b'<row r="1"' + text + (b">" if text.endswith(b"/") else b"></row>") for text in starts})
     grid = fill.grid
     cells: dict[tuple[int, int], Cell] = {}
-    kinds = _StyleKinds(fill.styles)
-    columns = _COLUMNS
+    kinds = StyleKinds(fill.styles)
+    columns = COLUMNS
     shared, epoch = fill.shared, fill.epoch
-    seen: dict[bytes, Cell | None] = {}  # what follows a simple cell's reference → its cell (``_simple_row``)
+    seen: dict[
+        bytes, Cell | None
+    ] = {}  # what follows a simple cell's reference → its cell (``simple_cells.simple_row``)
     formulas: set[bytes] = set()  # the formulas' start tags met
     row_no = rows = 0
     truncated = False
@@ -373,13 +274,13 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
                 check.unsure()
             continue  # no cell of this row has a value (and no prefixed element could hide one)
         if references:
-            content = _characters_as_utf8(content)
+            content = characters_as_utf8(content)
         # a cell takes 11 bytes at least (<c r="A1"/>): while this row cannot take the cells past
-        # the cap, it is not checked cell by cell (and its cells are read by _simple_row when
+        # the cap, it is not checked cell by cell (and its cells are read by simple_row when
         # they are simple)
         near_the_cap = len(cells) + len(content) // 11 >= max_cells
         if not near_the_cap:
-            simple = _simple_row(content, row_no, seen, kinds, shared, epoch)
+            simple = simple_row(content, row_no, seen, kinds, shared, epoch)
             if simple is not None:
                 cells.update(simple)
                 continue
@@ -392,25 +293,25 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
             if not (v_open or f_open or f_closed or v_closed or is_open):
                 continue  # a styled blank
             style = kinds[s]
-            formula = "" if f_closed else _text(f_text) if f_open else None
+            formula = "" if f_closed else element_text(f_text) if f_open else None
             value: object
             if (not t or t == b"n") and v_open and style != "date" and formula is None and v_text:
                 try:  # a plain number (the commonest cell): what _typed_value does with it
                     value = float(v_text)
                 except ValueError:
-                    value = _typed_value("n", _text(v_text), None, None, shared, epoch)
+                    value = _typed_value("n", element_text(v_text), None, None, shared, epoch)
             elif t == b"s" and v_open and v_text.isdigit() and formula is None:
                 try:
                     value = shared[int(v_text)]
                 except (IndexError, ValueError):  # none, as _typed_value gives (int() takes 4,300 digits)
                     continue
             elif t == b"inlineStr" and is_open:  # what _typed_value gives an inline string
-                value = _text(inline)
+                value = element_text(inline)
             else:
                 value = _typed_value(
                     t.decode() if t else "n",
-                    _text(v_text) if v_open else "" if v_closed else None,
-                    _text(inline) if is_open else None,
+                    element_text(v_text) if v_open else "" if v_closed else None,
+                    element_text(inline) if is_open else None,
                     style,
                     shared,
                     epoch,
@@ -439,120 +340,3 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     grid.truncated = grid.truncated or truncated
     fill.row_no, fill.rows = row_no, rows
     return True
-
-
-def _simple_row(
-    content: bytes,
-    row_no: int,
-    seen: dict[bytes, Cell | None],
-    kinds: _StyleKinds,
-    shared: Sequence[str],
-    epoch: dt.datetime,
-) -> list[tuple[tuple[int, int], Cell]] | None:
-    """The cells of a row's ``content`` (keyed by row and column, in order) when simple cells
-    tile it (see ``_SIMPLE_REST``), else None: cut at each '<c r="', every piece is a
-    reference, '"', and a simple cell's rest. What follows the reference is the same text in
-    many cells (a 一级指标, a 分值, a blank): its cell is made once per part (``seen``, the same
-    ``Cell`` then stands in each place) and only a text not met before is matched and read."""
-    pieces = content.split(_CELL_OPEN)
-    if pieces[0]:
-        return None  # something before the first cell
-    out: list[tuple[tuple[int, int], Cell]] = []
-    letters_col = _COLUMNS
-    for piece in islice(pieces, 1, None):
-        ref, quote, rest = piece.partition(b'"')
-        letters = ref.rstrip(_REF_DIGITS)
-        col = letters_col[letters]
-        if col < 0 or len(letters) == len(ref) or not quote:
-            return None  # no [A-Z]{1,3}[0-9]+ reference
-        cell = seen.get(rest, _UNSEEN)
-        if cell is _UNSEEN:
-            parts = _RESTS.get(rest) or _rest_parts(rest)
-            if parts is None:
-                return None
-            cell = _cell_of(parts, kinds, shared, epoch)
-            if len(rest) <= _KEPT_REST:
-                seen[rest] = cell
-        if cell is not None:
-            out.append(((row_no, col), cell))
-    return out
-
-
-# (s, t, <v> text, inline string, the text as a number, as a shared string's index)
-_Parts = tuple[bytes, bytes, bytes, bytes, float | None, int | None]
-# What follows a simple cell's reference → its parts (``_rest_parts``), in every workbook: the
-# same few texts (a shared string's index, a 分值, a styled blank) in the parts of every
-# workbook one program writes. Emptied past this many.
-_RESTS: dict[bytes, _Parts] = {}
-_KEPT_RESTS = 1 << 14
-
-
-def _rest_parts(rest: bytes) -> _Parts | None:
-    """What follows a simple cell's reference as (s, t, the <v> text, the inline string; b""
-    when absent) and what the text reads as where that depends on nothing but the text: the
-    number of a plain number cell (None when float() does not take it or it is none), a shared
-    string's index (None when it is none, -1 when int() does not take it); None when it is no
-    simple cell's (``_SIMPLE_REST``)."""
-    m = _SIMPLE_REST.fullmatch(rest)
-    if m is None:
-        return None
-    s, t, v_text, inline = m.groups(b"")
-    number: float | None = None
-    index: int | None = None
-    if v_text and (not t or t == b"n"):
-        try:
-            number = float(v_text)
-        except ValueError:
-            number = None
-    elif v_text and t == b"s" and v_text.isdigit():
-        try:
-            index = int(v_text)
-        except ValueError:  # (int() takes 4,300 digits)
-            index = -1
-    parts = (s, t, v_text, inline, number, index)
-    if len(rest) <= _KEPT_REST:
-        if len(_RESTS) >= _KEPT_RESTS:
-            _RESTS.clear()
-        _RESTS[rest] = parts
-    return parts
-
-
-def _cell_of(
-    parts: _Parts,
-    kinds: _StyleKinds,
-    shared: Sequence[str],
-    epoch: dt.datetime,
-) -> Cell | None:
-    """The cell ``_rest_parts`` found: what _typed_value gives a cell of one non-empty <v> or
-    inline string and no formula; None for a blank one (no cell)."""
-    s, t, v_text, inline, number, index = parts
-    if v_text:
-        style = kinds[s]
-        if not t or t == b"n":
-            if style != "date":
-                # a plain number (the commonest cell)
-                value = number if number is not None else _typed_value("n", _text(v_text), None, None, shared, epoch)
-            else:
-                value = _typed_value("n", _text(v_text), None, style, shared, epoch)
-        elif index is not None:  # t="s" and an index
-            if index < 0:
-                return None  # none, as _typed_value gives
-            try:
-                value = shared[index]
-            except IndexError:  # likewise
-                return None
-        else:
-            value = _typed_value(t.decode(), _text(v_text), None, style, shared, epoch)
-            if value is None:
-                return None
-    elif inline:
-        style = kinds[s]
-        if t == b"inlineStr":
-            value = _text(inline)
-        else:
-            value = _typed_value(t.decode() if t else "n", None, _text(inline), style, shared, epoch)
-            if value is None:
-                return None
-    else:
-        return None  # a styled blank
-    return Cell(value, style == "percent", None)

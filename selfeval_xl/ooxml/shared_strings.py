@@ -4,6 +4,7 @@ parsed only when a cell asks for it."""
 
 from __future__ import annotations
 
+import operator
 import re
 import xml.etree.ElementTree as plain_et
 from collections.abc import Sequence
@@ -11,10 +12,11 @@ from typing import cast, overload
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
-from selfeval_xl.ooxml.part_scan import _WHOLE, _text
 from selfeval_xl.ooxml.plain_check import PartCheck, plain_root
+from selfeval_xl.ooxml.scanned_text import element_text
 from selfeval_xl.ooxml.sheet_cells import text_of
 
+_WHOLE = operator.itemgetter(0)  # a findall match's whole text
 # a rich string's runs: <t> or <t xml:space="preserve"> with text (<t/> has none)
 _RUN_TEXT = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>')
 _T_START = re.compile(rb"<t[\s/>]")
@@ -68,7 +70,7 @@ class SharedStrings(Sequence[str]):
             return known
         texts = _RUN_TEXT.findall(si)
         if len(texts) == len(_T_START.findall(si)) and b"<rPh" not in si and not _PREFIXED.search(si):
-            text = "".join(map(_text, texts))
+            text = "".join(map(element_text, texts))
             if len(si) <= _RICH_BYTES_KEPT:
                 if len(_RICH) >= _RICH_KEPT:
                     _RICH.clear()
@@ -89,9 +91,9 @@ def _si_items_regex(content: bytes) -> tuple[list[str | bytes], int] | None:
         return [], 0
     _, plain, texts, _, _ = zip(*found, strict=True)
     if plain.count(b"<t") == len(found):
-        return list(map(_text, texts)), 0
+        return list(map(element_text, texts)), 0
     items: list[str | bytes] = [
-        _text(text) if t else "" if empty else b"<si>" + rich + b"</si>" for _, t, text, rich, empty in found
+        element_text(text) if t else "" if empty else b"<si>" + rich + b"</si>" for _, t, text, rich, empty in found
     ]
     return items, len(found) - plain.count(b"<t")
 
@@ -115,7 +117,7 @@ def _si_items(content: bytes) -> tuple[list[str | bytes], int] | None:
             return (items, not_plain) if not piece else None
         plain = _PLAIN_SI.fullmatch(piece)
         if plain is not None:
-            items.append(_text(plain.group(1)))
+            items.append(element_text(plain.group(1)))
         elif piece.startswith(b"<si>") and b"</si" not in piece:  # (no other end tag of an <si>)
             items.append(piece + b"</si>")
             not_plain += 1
