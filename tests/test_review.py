@@ -387,3 +387,81 @@ def test_a_duplicates_out_dir_copy_keeps_its_entries(make_workbook, tmp_path):
     assert label_value(copy, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
     ws = openpyxl.load_workbook(copy)[L.SHEET_RESULTS]
     assert any(r and r[0] == "警告" and "同一单位" in str(r[2]) for r in ws.iter_rows(values_only=True))
+
+
+# --- a rerun of a file nobody touched (issue 17) ------------------------------------------------
+def _loaded_sheets(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the sheets parsed from now on."""
+    from selfeval_xl.ooxml.grid import Book
+
+    loaded: list[str] = []
+    sheet = Book.sheet
+
+    def spy(self, name):  # type: ignore[no-untyped-def]
+        loaded.append(name)
+        return sheet(self, name)
+
+    monkeypatch.setattr(Book, "sheet", spy)
+    return loaded
+
+
+def test_a_rerun_of_a_file_nobody_touched_does_not_read_its_results_sheet(scored, tmp_path, monkeypatch):
+    # a write-back with no reviewer's entry marks the zip (its comment: the members' hash); scoring
+    # the untouched file again knows there is no entry without reading 评分结果 (most of what a
+    # rerun cost beyond a first run), with the same outcome as reading it
+    import zipfile
+
+    from selfeval_xl.ooxml.ownership import is_ours, refusal, scored_unreviewed
+    from selfeval_xl.reading import review_columns
+
+    folder, path = scored
+    with zipfile.ZipFile(path) as zf:
+        assert scored_unreviewed(zf)
+    assert not is_ours(path) and refusal(path) is not None  # a unit's workbook: no output may replace it
+    with monkeypatch.context() as m:
+        m.setattr(review_columns, "_as_written_unreviewed", lambda book: False)
+        full = score_file(path).card.as_dict()
+    loaded = _loaded_sheets(monkeypatch)
+    quick = score_file(path).card.as_dict()
+    assert L.SHEET_RESULTS not in loaded and loaded  # (the others were read)
+    assert quick == full
+    run_batch([folder], BatchOptions(summary=tmp_path / "汇总.xlsx"))
+    assert L.SHEET_RESULTS not in loaded
+    assert openpyxl.load_workbook(path).sheetnames.count(L.SHEET_RESULTS) == 1
+
+
+def test_a_file_with_entries_is_written_without_the_mark_so_they_are_read_again(scored, tmp_path):
+    # the reviewer's save drops the mark; the rerun that carries the entries over must not put
+    # it back, or the next rerun would take the entries for none
+    import zipfile
+
+    from selfeval_xl.ooxml.ownership import scored_unreviewed
+
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    score_in_place(folder, tmp_path)
+    with zipfile.ZipFile(path) as zf:
+        assert not scored_unreviewed(zf)
+    assert score_file(path).card.reviewed_total == REVIEWED_TOTAL
+
+
+def test_a_marked_file_beside_a_users_own_results_sheet_is_looked_into(make_workbook, tmp_path, monkeypatch):
+    # the user's own 评分结果 sends ours to 评分结果(2); that write-back is marked as well, but the
+    # rerun must still find which sheet is ours (not take 评分结果 for it and replace the user's)
+    import zipfile
+
+    from selfeval_xl.ooxml.ownership import scored_unreviewed
+
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.create_sheet(L.SHEET_RESULTS)["A1"] = "本单位的说明"
+    wb.save(path)
+    for _ in range(2):
+        score_in_place(folder, tmp_path)
+        with zipfile.ZipFile(path) as zf:
+            assert scored_unreviewed(zf)
+        wb = openpyxl.load_workbook(path)
+        assert wb[L.SHEET_RESULTS]["A1"].value == "本单位的说明"
+        assert [n for n in wb.sheetnames if n.startswith(L.SHEET_RESULTS)] == [L.SHEET_RESULTS, f"{L.SHEET_RESULTS}(2)"]

@@ -83,6 +83,8 @@ class Book:
     stamp: Stamp | None = None  # the file as it was opened (``file_stamp``), for an .xlsx
     # the file as the write-back reads it, from what was read here (``XlsxBook.package``), for an .xlsx
     package: Callable[[], Package | None] | None = None
+    # as a write-back left it, with no reviewer's entry in its 评分结果 (``ownership.scored_unreviewed``)
+    unreviewed: bool = False
 
     def sheet(self, name: str) -> Grid:
         if name not in self._cache:

@@ -6,7 +6,10 @@ save (no comment, or parts that no longer match), so a template filled in place 
 edited by hand is no longer ours. A Markdown report ends with ``<!-- selfeval_xl:<sha256> -->``
 over the text above it; a chart beside it (``<stem>.图N.png``) carries, just before its IEND chunk,
 a ``tEXt`` chunk ``selfeval_xl`` whose text is the SHA-256 of every byte before that chunk (an image
-editor that saves it again drops or moves the chunk)."""
+editor that saves it again drops or moves the chunk).
+
+A workbook written back with no reviewer's entry in its 评分结果 carries ``selfeval_xl-scored:<sha256>``
+(the same hash): a rerun then knows there is no 复核 entry to read without reading the sheet."""
 
 from __future__ import annotations
 
@@ -15,17 +18,42 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 MARK = "selfeval_xl:"
+SCORED_MARK = "selfeval_xl-scored:"
+_SCORED_PREFIX = SCORED_MARK.encode()
 ZIP_SUFFIXES = {".xlsx", ".xlsm", ".docx"}
 
 
-def _zip_fingerprint(zf: zipfile.ZipFile) -> str:
+def _fingerprint(members: Iterable[tuple[str, int, int]]) -> str:
+    """The hash of every member's (name, CRC-32, size), in name order."""
     h = hashlib.sha256()
-    for info in sorted(zf.infolist(), key=lambda i: i.filename):
-        h.update(f"{info.filename}\0{info.CRC}\0{info.file_size}\n".encode())
+    for name, crc, size in sorted(members, key=lambda m: m[0]):
+        h.update(f"{name}\0{crc}\0{size}\n".encode())
     return h.hexdigest()
+
+
+def _members(zf: zipfile.ZipFile) -> Iterator[tuple[str, int, int]]:
+    return ((i.filename, i.CRC, i.file_size) for i in zf.infolist())
+
+
+def _zip_fingerprint(zf: zipfile.ZipFile) -> str:
+    return _fingerprint(_members(zf))
+
+
+def scored_mark(members: Iterable[tuple[str, int, int]]) -> bytes:
+    """The zip comment of a workbook written back whose 评分结果 holds no reviewer's entry
+    (``SCORED_MARK`` and the members' fingerprint). Never ours in ``is_ours``' sense: the file
+    is a unit's submission, which no output of ours may replace."""
+    return (SCORED_MARK + _fingerprint(members)).encode()
+
+
+def scored_unreviewed(zf: zipfile.ZipFile) -> bool:
+    """Whether the workbook is, member for member, as a write-back left it with no reviewer's
+    entry in its 评分结果 (``scored_mark``): a reviewer who types one saves the file anew."""
+    return zf.comment.startswith(_SCORED_PREFIX) and zf.comment == scored_mark(_members(zf))
 
 
 def _text_fingerprint(text: str) -> str:

@@ -383,8 +383,8 @@ def write_sheet(src: Path | None, dst: Path | io.BytesIO, name: str, spec: Sheet
         pkg.close()
 
 
-def save_sheet(pkg: Package, dst: Path | io.BytesIO | int, name: str, spec: SheetSpec) -> None:
+def save_sheet(pkg: Package, dst: Path | io.BytesIO | int, name: str, spec: SheetSpec, mark: bool = False) -> None:
     """Write ``pkg`` to ``dst`` (a path, a buffer or an open descriptor) with sheet ``name``
-    added or replaced."""
+    added or replaced; ``mark``: ``Package.save``'s."""
     changed, dropped = put_sheet(pkg, name, spec)
-    pkg.save(dst, changed, dropped)
+    pkg.save(dst, changed, dropped, mark)

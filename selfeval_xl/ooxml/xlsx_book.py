@@ -21,6 +21,7 @@ from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Book, Grid, Stamp, file_stamp
 from selfeval_xl.ooxml.limits import check_member_size, check_zip_sizes, short_reason
+from selfeval_xl.ooxml.ownership import scored_unreviewed
 from selfeval_xl.ooxml.part_scan import scan_sheet
 from selfeval_xl.ooxml.recent import Recent
 from selfeval_xl.ooxml.shared_strings import scan_shared_strings
@@ -181,7 +182,9 @@ class XlsxBook:
         self.styles = self._styles(rels)
         if self.raw is None:
             self.stamp = file_stamp(self.zf.fp.fileno()) if self.zf.fp else None
-        return Book(self.path, order, self._sheet, stamp=self.stamp, package=self.package)
+        return Book(
+            self.path, order, self._sheet, stamp=self.stamp, package=self.package, unreviewed=scored_unreviewed(self.zf)
+        )
 
     def package(self) -> Package | None:
         """The file as the write-back reads it (``Package.read``), from what was read here: its

@@ -185,23 +185,26 @@ class Package:
             return re.sub(r"""^(<\?xml[^>]*encoding=)["'][^"']*["']""", r'\1"UTF-8"', text)
         return data.decode("utf-8")
 
-    def save(self, path: Path | io.BytesIO | int, changed: dict[str, bytes], dropped: Iterable[str] = ()) -> None:
+    def save(
+        self, path: Path | io.BytesIO | int, changed: dict[str, bytes], dropped: Iterable[str] = (), mark: bool = False
+    ) -> None:
         """Write the package with ``changed`` parts replaced or added (new ones at the end);
         every other member keeps its compressed bytes. ``path`` may also be a file descriptor
-        open for writing (an empty temp file)."""
+        open for writing (an empty temp file). ``mark``: with ``ownership.scored_mark`` as its
+        comment (not when zip64 is needed: then read as any other file)."""
         dropped = set(dropped)
         known = {i.filename for i in self.infos}
         if isinstance(path, int):
             if isinstance(self.raw, Path):
                 raise ValueError("a package on disk is saved to a path")
             buf = io.BytesIO()
-            self._write(buf, changed, dropped, known)
+            self._write(buf, changed, dropped, known, mark)
             _write_all(path, buf.getbuffer())
             return
         try:
             if isinstance(path, Path | str) and not isinstance(self.raw, Path):
                 buf = io.BytesIO()  # a package held in memory is written with one call
-                self._write(buf, changed, dropped, known)
+                self._write(buf, changed, dropped, known, mark)
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o666)
                 try:
                     _write_all(fd, buf.getbuffer())
@@ -209,11 +212,11 @@ class Package:
                     os.close(fd)
                 return
             with open(path, "wb") if isinstance(path, Path | str) else contextlib.nullcontext(path) as fh:
-                self._write(fh, changed, dropped, known)
+                self._write(fh, changed, dropped, known, mark)
         except OverflowError:  # a package past the plain zip limits: let zipfile write zip64
             self._save_zip64(path, changed, dropped, known)
 
-    def _write(self, fh: BinaryIO, changed: dict[str, bytes], dropped: set[str], known: set[str]) -> None:
+    def _write(self, fh: BinaryIO, changed: dict[str, bytes], dropped: set[str], known: set[str], mark: bool) -> None:
         with open(self.raw, "rb") if isinstance(self.raw, Path) else contextlib.nullcontext(self.raw) as fraw:
             # a package in memory: its members sliced without copies
             raw = memoryview(fraw) if isinstance(fraw, bytes) else fraw
@@ -230,7 +233,7 @@ class Package:
             for name, data in changed.items():
                 if name not in known:
                     out.add(name, data)
-            out.close()
+            out.close(mark)
 
     def _save_zip64(
         self, path: Path | io.BytesIO, changed: dict[str, bytes], dropped: set[str], known: set[str]

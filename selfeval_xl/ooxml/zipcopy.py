@@ -14,6 +14,7 @@ import zipfile
 import zlib
 from typing import BinaryIO
 
+from selfeval_xl.ooxml.ownership import scored_mark
 from selfeval_xl.ooxml.recent import Recent
 
 _LOCAL = struct.Struct("<4s2B4HL2L2H")
@@ -82,6 +83,7 @@ class ZipOut:
         self.fh = fh
         self.offset = 0
         self.entries: list[bytes] = []
+        self.members: list[tuple[str, int, int]] = []  # (name, CRC-32, size), for ``close(mark=True)``
 
     def _member(
         self,
@@ -131,6 +133,7 @@ class ZipOut:
             + encoded
         )
         self.offset += len(header) + len(encoded) + len(raw)
+        self.members.append((name, crc, size))
 
     def copy(self, info: zipfile.ZipInfo, raw: bytes | memoryview) -> None:
         self._member(
@@ -151,7 +154,10 @@ class ZipOut:
         crc, raw = deflated(data)
         self._member(name, 0, zipfile.ZIP_DEFLATED, date_time, crc, raw, len(data), external, 3)
 
-    def close(self) -> None:
+    def close(self, mark: bool = False) -> None:
+        """The central directory and its end; ``mark``: with ``ownership.scored_mark`` as the
+        archive comment."""
+        comment = scored_mark(self.members) if mark else b""
         directory = b"".join(self.entries)
         if self.offset > LIMIT or self.offset + len(directory) > LIMIT:
             raise OverflowError("zip64 needed")
@@ -164,4 +170,5 @@ class ZipOut:
             self.fh.write(_END64.pack(b"PK\x06\x06", 44, 45, 45, 0, 0, n, n, len(directory), self.offset))
             self.fh.write(_LOCATOR64.pack(b"PK\x06\x07", 0, end64, 1))
         count = min(n, 0xFFFF)
-        self.fh.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), self.offset, 0))
+        self.fh.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(directory), self.offset, len(comment)))
+        self.fh.write(comment)

@@ -56,6 +56,7 @@ def write_back(
     if _read_only(dst):
         return None, Problem.at(display, None, None, "read-only")
     spec = results_sheet(card, scored_at, link_cells=in_package)
+    mark = _unreviewed(card)  # then a rerun need not read 评分结果 for entries (``ownership.scored_mark``)
     sheet = L.SHEET_RESULTS
     try:
         if out_dir is not None:  # (beside the input, the folder is there)
@@ -65,9 +66,9 @@ def write_back(
             if in_package:
                 sheet = _results_sheet_name(pkg, src, display, card.data)
             if isinstance(pkg.raw, Path):  # a package too large to hold: member by member
-                atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec))
+                atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec, mark))
             else:
-                _save_beside(pkg, dst, sheet, spec)
+                _save_beside(pkg, dst, sheet, spec, mark)
         finally:
             pkg.close()
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
@@ -89,14 +90,22 @@ def _package(src: Path, data: WorkbookData) -> Package:
     return Package.read(src)
 
 
-def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec) -> None:
+def _unreviewed(card: Scorecard) -> bool:
+    """Whether the 评分结果 written for ``card`` holds no reviewer's entry (none carried to a row,
+    none kept for an indicator that is gone)."""
+    return not card.data.review.orphans and all(
+        r.review_cells is None or r.review_cells == (None, None) for r in card.records
+    )
+
+
+def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec, mark: bool = False) -> None:
     """``atomic_write`` for a package held in memory: the temp file written through the
     descriptor that created it (no second open), then moved over ``dst``."""
     fd, name = tempfile.mkstemp(prefix=temp_prefix(dst), suffix=".tmp" + dst.suffix, dir=dst.parent)
     tmp = Path(name)
     try:
         try:
-            save_sheet(pkg, fd, sheet, spec)
+            save_sheet(pkg, fd, sheet, spec, mark)
         finally:
             os.close(fd)
         commit(tmp, dst)

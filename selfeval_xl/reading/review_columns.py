@@ -61,7 +61,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
     ``results_sheet_for`` finds it: 评分结果, or 评分结果(2) beside a user's own 评分结果); none when
     it has none yet, or one written before the 复核 columns existed. Headers are found by text."""
     sheet = sheet or results_sheet_for(book)
-    if sheet not in book.sheet_names:
+    if sheet not in book.sheet_names or _as_written_unreviewed(book):
         return Review()
     grid = book.sheet(sheet)
     found = find_header(grid, (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, *L.REVIEW_HEADERS), None, HEADER_SEARCH_ROWS)
@@ -92,11 +92,23 @@ def results_sheet_for(book: Book) -> str:
     and WPS saving. Only the sheets of those names are read (on a rerun 评分结果 is read for its
     复核 entries already)."""
     names = set(book.sheet_names)
+    if _as_written_unreviewed(book):
+        return L.SHEET_RESULTS
     name, k = L.SHEET_RESULTS, 1
     while name in names and not _is_ours(book.sheet(name)):
         k += 1
         name = f"{L.SHEET_RESULTS}({k})"
     return name
+
+
+def _as_written_unreviewed(book: Book) -> bool:
+    """A workbook as a write-back of ours left it, with no reviewer's entry (``Book.unreviewed``)
+    and its results in 评分结果 (no 评分结果(2) beside a user's own): that sheet is ours and holds
+    no entry, so neither question needs it read (a rerun of an untouched file: ~1.5 ms less)."""
+    if not book.unreviewed:
+        return False
+    names = book.sheet_names
+    return L.SHEET_RESULTS in names and not any(n.startswith(f"{L.SHEET_RESULTS}(") for n in names)
 
 
 def _is_ours(grid: Grid) -> bool:
