@@ -45,13 +45,22 @@ def _sheet(sheets: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return body.dropna(how="all").reset_index(drop=True)
 
 
+# What the report reads of 指标明细 (``level1_rates``): one row per indicator of every workbook,
+# 19 columns, ~60,000 rows at 1,000 workbooks; kept whole as a DataFrame it was most of the
+# report's memory (~300 MB there) and time
+DETAIL_COLUMNS = ("文件", "一级指标", "分值", "核定得分")
+
+
 def load(summary: Path) -> DistrictFrames:
-    """Read 汇总, 问题清单, 未评分文件 and 指标明细 in one pass over the file."""
+    """Read 汇总, 问题清单, 未评分文件, and the columns of 指标明细 the report uses."""
     import pandas as pd
 
-    wanted = (L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED, L.S_DETAIL)
-    sheets = pd.read_excel(summary, sheet_name=None, header=None, engine="calamine", dtype=object)
-    summary_df, problems, unscored, detail = (_sheet(sheets, name) for name in wanted)
+    wanted = (L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED)
+    with pd.ExcelFile(summary, engine="calamine") as book:
+        present = [name for name in wanted if name in book.sheet_names]
+        sheets = pd.read_excel(book, sheet_name=present, header=None, dtype=object) if present else {}
+        detail = _detail(summary) if L.S_DETAIL in book.sheet_names else pd.DataFrame()
+    summary_df, problems, unscored = (_sheet(sheets, name) for name in wanted)
     if "文件" in summary_df.columns:
         summary_df = summary_df[summary_df["文件"].notna()].reset_index(drop=True)
     if L.R_STATUS not in summary_df.columns:  # a summary made before statuses existed
@@ -63,6 +72,31 @@ def load(summary: Path) -> DistrictFrames:
     reviewed = _numbers(ranked, L.R_REVIEWED_TOTAL)
     ranked["final"] = reviewed.where(reviewed.notna(), _numbers(ranked, L.R_TOTAL))
     return DistrictFrames(summary_df, ranked, summary_df[~is_ranked], problems, unscored, detail)
+
+
+def _detail(summary: Path) -> pd.DataFrame:
+    """指标明细's ``DETAIL_COLUMNS`` (those of them it has), row by row, as pandas reads a sheet
+    for ``_sheet``: blank cells None, whole numbers ints, blank rows dropped."""
+    import pandas as pd
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(summary))
+    try:
+        rows = workbook.get_sheet_by_name(L.S_DETAIL).iter_rows()
+        header = [h if isinstance(h, str) else "" for h in next(rows, [])]
+        keep = [(h, header.index(h)) for h in DETAIL_COLUMNS if h in header]
+        cut = [[_as_pandas_reads(row[i]) for _, i in keep] for row in rows]
+    finally:
+        workbook.close()
+    return pd.DataFrame([r for r in cut if any(v is not None for v in r)], columns=[h for h, _ in keep], dtype=object)
+
+
+def _as_pandas_reads(value: object) -> object:
+    if value == "":
+        return None
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return value
 
 
 def _numbers(df: pd.DataFrame, col: str) -> pd.Series:
