@@ -465,3 +465,47 @@ def test_a_marked_file_beside_a_users_own_results_sheet_is_looked_into(make_work
         wb = openpyxl.load_workbook(path)
         assert wb[L.SHEET_RESULTS]["A1"].value == "本单位的说明"
         assert [n for n in wb.sheetnames if n.startswith(L.SHEET_RESULTS)] == [L.SHEET_RESULTS, f"{L.SHEET_RESULTS}(2)"]
+
+
+def _clear_column(ws, header: str) -> dict[int, object]:  # type: ignore[no-untyped-def]
+    """Empties the cells below the header cell ``header`` (the first in the sheet's first 20
+    rows whose text starts with it); their old values by row."""
+    top = next(
+        c for row in ws.iter_rows(max_row=20) for c in row if isinstance(c.value, str) and c.value.startswith(header)
+    )
+    old = {}
+    for r in range(top.row + 1, ws.max_row + 1):
+        old[r] = ws.cell(r, top.column).value
+        ws.cell(r, top.column).value = None
+    return old
+
+
+CLEARED = ((L.SHEET_INDICATORS, L.I_ACTUAL), (L.SHEET_BUDGET, L.B_EXECUTED))  # what makes a form 未填写
+
+
+def test_entries_outlast_a_form_cleared_and_filled_again(scored, tmp_path):
+    # after the review the unit clears its 实际完成值 and 全年执行数 (a blank form: 未填写, nothing
+    # counted); the entries stay in 评分结果 as typed and count again once the form is filled.
+    # Before, the blank run wrote 评分结果 without them and they were gone for good.
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    typed = review_cells(path)
+    wb = openpyxl.load_workbook(path)
+    cleared = {sheet: _clear_column(wb[sheet], header) for sheet, header in CLEARED}
+    wb.save(path)
+    for _ in range(2):
+        score_in_place(folder, tmp_path)
+        card = score_file(path).card
+        assert card.blank and card.reviewed_total is None
+        assert review_cells(path) == typed
+    wb = openpyxl.load_workbook(path)
+    for sheet, header in CLEARED:
+        ws = wb[sheet]
+        top = next(c for row in ws.iter_rows(max_row=20) for c in row if str(c.value).startswith(header))
+        for r, v in cleared[sheet].items():
+            ws.cell(r, top.column).value = v
+    wb.save(path)
+    score_in_place(folder, tmp_path)  # filled again as it was: the review's figures again
+    assert review_cells(path) == typed
+    assert label_value(path, L.R_TOTAL) == 100
+    assert label_value(path, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL

@@ -91,11 +91,9 @@ def _package(src: Path, data: WorkbookData) -> Package:
 
 
 def _unreviewed(card: Scorecard) -> bool:
-    """Whether the 评分结果 written for ``card`` holds no reviewer's entry (none carried to a row,
-    none kept for an indicator that is gone)."""
-    return not card.data.review.orphans and all(
-        r.review_cells is None or r.review_cells == (None, None) for r in card.records
-    )
+    """Whether the 评分结果 written for ``card`` holds no reviewer's entry: none was read (every
+    entry read is written again, on its row or one of its own)."""
+    return not card.data.review.entries
 
 
 def _save_beside(pkg: Package, dst: Path, sheet: str, spec: SheetSpec, mark: bool = False) -> None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.review_columns import Key, Review, row_key
+from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
 from selfeval_xl.reading.values import cell_text
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
@@ -44,23 +44,16 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
     ``review_cells``, the two cells as read) and return its problems. ``cell_of(i)`` is the
     复核得分 cell of record ``i`` in the new results sheet (orphans follow the records). Sets
     ``card.reviewed_total`` when at least one 复核得分 is a valid number."""
-    by_key: dict[Key, list[int]] = {}
-    for i, r in enumerate(card.records):
-        by_key.setdefault(row_key(r.level1, r.level2, r.name), []).append(i)
-    used: dict[Key, int] = {}
     problems: list[Problem] = []
     file, sheet = card.data.file, L.SHEET_RESULTS
     review.orphans = []
-    for entry in review.entries:
-        rows, k = by_key.get(entry.key, []), used.get(entry.key, 0)
-        if k >= len(rows):  # the indicator is gone (renamed or deleted) since the last scoring
+    for i, entry in _matched(card, review):
+        if i is None:  # the indicator is gone (renamed or deleted) since the last scoring
             review.orphans.append(entry)
             where = cell_of(len(card.records) + len(review.orphans) - 1)
             what = "／".join(x for x in (entry.level1, entry.level2, entry.name) if x)
             problems.append(Problem.at(file, sheet, where, "review-orphan", indicator=what))
             continue
-        used[entry.key] = k + 1
-        i = rows[k]
         r = card.records[i]
         r.review_cells = (entry.score, entry.note)
         r.review_note = None if entry.note is None else cell_text(entry.note)
@@ -80,6 +73,34 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
             r.reviewed = round_half_up(number)
     card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
     return problems
+
+
+def carry_review(card: Scorecard, review: Review) -> None:
+    """An unfilled form's entries (its 实际完成值 cleared after a review): kept on their rows
+    (or rows of their own) as they were typed, so that they are written back and count again
+    once the form is filled; nothing is checked or counted, and the file stays 未填写."""
+    review.orphans = []
+    for i, entry in _matched(card, review):
+        if i is None:
+            review.orphans.append(entry)
+        else:
+            card.records[i].review_cells = (entry.score, entry.note)
+
+
+def _matched(card: Scorecard, review: Review) -> Iterator[tuple[int | None, ReviewEntry]]:
+    """Each entry with the index of the record it belongs to, by 一级/二级/三级指标 (the n-th entry
+    of a name to the n-th row of it); None when there is no such row (left)."""
+    by_key: dict[Key, list[int]] = {}
+    for i, r in enumerate(card.records):
+        by_key.setdefault(row_key(r.level1, r.level2, r.name), []).append(i)
+    used: dict[Key, int] = {}
+    for entry in review.entries:
+        rows, k = by_key.get(entry.key, []), used.get(entry.key, 0)
+        if k >= len(rows):
+            yield None, entry
+            continue
+        used[entry.key] = k + 1
+        yield rows[k], entry
 
 
 def settle_review(card: Scorecard) -> None:
