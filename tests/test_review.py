@@ -367,6 +367,18 @@ def test_entries_in_our_sheet_beside_a_users_own_results_sheet_are_read(scored, 
     # 复核总分 88.5 as in the first test: 100 − (15 − 9) − (10 − 4.5)
     assert next(r[1] for r in ours.iter_rows(values_only=True) if r and r[0] == L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
 
+    # the user then deletes their own 评分结果: the results stay in ours, 评分结果(2), entries and
+    # all (before, a fresh 评分结果 was written without them and 评分结果(2) never read again)
+    wb = openpyxl.load_workbook(path)
+    del wb[L.SHEET_RESULTS]
+    wb.save(path)
+    score_in_place(folder, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert [n for n in wb.sheetnames if n.startswith(L.SHEET_RESULTS)] == [f"{L.SHEET_RESULTS}(2)"]
+    ours = wb[f"{L.SHEET_RESULTS}(2)"]
+    assert {ref: ours[ref].value for ref in ENTRIES} == ENTRIES
+    assert next(r[1] for r in ours.iter_rows(values_only=True) if r and r[0] == L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+
 
 def test_a_duplicates_out_dir_copy_keeps_its_entries(make_workbook, tmp_path):
     # two copies of one submission scored into --out-dir; the reviewer types into one copy's

@@ -118,8 +118,8 @@ def _results_sheet_name(pkg: Package, src: Path, display: str, data: WorkbookDat
     ``pkg`` is the version of the file it read (the one open of a file, issue 17), else looked up
     again in this version."""
     try:
-        if f"name={quoteattr(L.SHEET_RESULTS)}".encode() not in pkg.parts[WORKBOOK].replace(b"'", b'"'):
-            return L.SHEET_RESULTS  # the common first run: nothing to look into
+        if f"name={quoteattr(L.SHEET_RESULTS)[:-1]}".encode() not in pkg.parts[WORKBOOK].replace(b"'", b'"'):
+            return L.SHEET_RESULTS  # the common first run: no 评分结果 nor 评分结果(k) to look into
         if data.results_sheet is not None and data.stamp is not None and data.stamp == pkg.stamp:
             return data.results_sheet
         return results_sheet_for(open_book(src, display))

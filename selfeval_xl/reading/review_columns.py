@@ -7,6 +7,7 @@ that text), so they survive any number of reruns."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,18 +88,32 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
 def results_sheet_for(book: Book) -> str:
     """The sheet our results go to: 评分结果, unless the workbook has a sheet of that name that we
     did not write (the user's own, with their text): then 评分结果(2) (or the first free or ours
-    of (3), (4) …), so that only a sheet of ours is ever replaced. Ours is recognised by what we
-    put there: the results header row (一级指标 … 核定得分) in its first rows, which survives Excel
-    and WPS saving. Only the sheets of those names are read (on a rerun 评分结果 is read for its
-    复核 entries already)."""
-    names = set(book.sheet_names)
+    of (3), (4) …), so that only a sheet of ours is ever replaced. A sheet of ours that is there
+    comes before a free name: when the user's own 评分结果 is deleted or renamed later, the
+    results (and a reviewer's entries) stay in 评分结果(2). Ours is recognised by what we put
+    there: the results header row (一级指标 … 核定得分) in its first rows, which survives Excel and
+    WPS saving. Only the sheets of those names are read (on a rerun 评分结果 is read for its 复核
+    entries already)."""
     if _as_written_unreviewed(book):
         return L.SHEET_RESULTS
+    for _, name in sorted((k, name) for name in book.sheet_names if (k := _results_number(name))):
+        if _is_ours(book.sheet(name)):
+            return name
+    names = set(book.sheet_names)
     name, k = L.SHEET_RESULTS, 1
-    while name in names and not _is_ours(book.sheet(name)):
+    while name in names:
         k += 1
         name = f"{L.SHEET_RESULTS}({k})"
     return name
+
+
+_NUMBERED = re.compile(re.escape(L.SHEET_RESULTS) + r"(?:\(([2-9]|[1-9][0-9]{1,3})\))?")
+
+
+def _results_number(name: str) -> int:
+    """1 for 评分结果, k for 评分结果(k) (k ≥ 2, as we name them), 0 for any other sheet."""
+    m = _NUMBERED.fullmatch(name)
+    return 0 if m is None else int(m.group(1) or 1)
 
 
 def _as_written_unreviewed(book: Book) -> bool:
