@@ -141,7 +141,7 @@ def test_rows_carry_no_references_and_fixed_styles() -> None:
     detail, _, _, _ = render_rows({**obj, "total": 8.0, "indicators": [ind], "problems": []})
     xml = detail[0].decode()
     assert ' r="' not in xml
-    assert xml.startswith('<row><c s="1" t="inlineStr"><is><t xml:space="preserve">f</t></is></c><c/><c/><c/><c/><c/>')
+    assert xml.startswith('<row><c s="1" t="inlineStr"><is><t>f</t></is></c><c/><c/><c/><c/><c/>')
     assert '<c s="3"><v>0.8</v></c><c s="2"><v>10.0</v></c>' in xml and '<c s="2"><v>1.5</v></c>' in xml
     assert xml.count("<c") == len(L.DETAIL_HEADERS)
 

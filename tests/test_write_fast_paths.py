@@ -401,3 +401,44 @@ def test_recent_forgets_the_oldest_first():
     memo.get("a")  # a lookup does not make an entry younger: the order is that of remembering
     memo.remember("c", 3)  # full at 2: "a", remembered first, goes
     assert dict(memo) == {"b": 2, "c": 3}
+
+
+# texts that start or end with white space (a space, a line break, an ideographic space), and
+# some that only hold it inside; each written alone in a row, and as a column of a block
+_SPACED = [
+    "  缩进两格",
+    "末尾空格 ",
+    "中间 有 空格",
+    "第一行\n第二行",
+    "\n换行开头",
+    "结尾换行\n",
+    "\u3000全角空格",
+    "\t制表",
+]
+
+
+@pytest.mark.parametrize("block", [False, True])
+def test_white_space_at_a_texts_ends_is_kept_and_marked_only_there(tmp_path, block):
+    # <t xml:space="preserve"> only where a text starts or ends with white space (as openpyxl and
+    # XlsxWriter write it): openpyxl, LibreOffice-bound readers and ours read every text back whole
+    import re
+
+    import openpyxl
+
+    from selfeval_xl.ooxml.package import open_book
+
+    if block:  # one column, rows sharing a styles list: written column by column (``_block``)
+        shared: list = [None]
+        spec = xw.SheetSpec(rows=[[t] for t in _SPACED], styles=[shared] * len(_SPACED))
+    else:
+        spec = xw.SheetSpec(rows=[[t] for t in _SPACED], styles=[[None] for _ in _SPACED])
+    out = tmp_path / "空白.xlsx"
+    xw.write_sheet(None, out, "表", spec)
+    with zipfile.ZipFile(out) as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    tags = re.findall(r"<t(?: xml:space=\"preserve\")?>", xml)
+    kept = [t[0].isspace() or t[-1].isspace() for t in _SPACED]
+    assert tags == ['<t xml:space="preserve">' if k else "<t>" for k in kept]
+    assert [c.value for c in openpyxl.load_workbook(out)["表"]["A"]] == _SPACED
+    grid = open_book(out).sheet("表")
+    assert [grid.value(r, 0) for r in range(1, len(_SPACED) + 1)] == _SPACED

@@ -64,6 +64,17 @@ def text_xml(value: str) -> str:
 
 _PLAIN_TEXT = re.compile("[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*")
 
+# A text's start tag: xml:space="preserve" only when it starts or ends with white space, as
+# openpyxl and XlsxWriter write it (white space inside a text is kept either way). On every
+# text cell it was a fifth of a district summary's 指标明细.
+T_PLAIN = "<t>"
+T_KEPT = '<t xml:space="preserve">'
+
+
+def t_open(text: str) -> str:
+    """The ``<t>`` start tag for a cell text as written (cleaned and escaped)."""
+    return T_KEPT if text and (text[0].isspace() or text[-1].isspace()) else T_PLAIN
+
 
 def _plain(text: str) -> bool:
     """``text`` has nothing to escape or remove (``_PLAIN_TEXT``): printable text without
@@ -116,7 +127,8 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
                 if len(v) > _EXCEL_CELL_LIMIT or plain(v) is None:  # most texts: nothing to escape
                     v = text_xml(v)
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
-                parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is><t xml:space="preserve">{v}</t></is></c>')
+                t = T_KEPT if v and (v[0].isspace() or v[-1].isspace()) else T_PLAIN  # ("" once cleaned)
+                parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is>{t}{v}</t></is></c>')
             continue
         if type(v) is float:
             if v == v and v != _INF and v != -_INF:
@@ -135,14 +147,16 @@ def _cell(ref: str, v: object, sattr: str) -> str:
     if v is None or v == "":
         return ""
     if isinstance(v, str):
-        return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>'
+        text = text_xml(v)
+        return f'<c r="{ref}"{sattr} t="inlineStr"><is>{t_open(text)}{text}</t></is></c>'
     if isinstance(v, bool):
         return f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
         return f'<c r="{ref}"{sattr}><v>{v!r}</v></c>' if v == v and v not in (math.inf, -math.inf) else ""
     if v is STYLED_BLANK:
         return f'<c r="{ref}"{sattr}/>'
-    return f'<c r="{ref}"{sattr} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>'
+    text = text_xml(str(v))
+    return f'<c r="{ref}"{sattr} t="inlineStr"><is>{t_open(text)}{text}</t></is></c>'
 
 
 _BLOCK = 4  # rows sharing one styles list, at least this many, are written column by column
@@ -160,8 +174,19 @@ def _block(first: int, rows: Sequence[Sequence[object]], sattrs: Sequence[str], 
         if kinds <= _TEXT_KINDS:
             texts = cast(list[str], [v for v in col if v])
             if not texts or (max(map(len, texts)) <= _EXCEL_CELL_LIMIT and _plain(" ".join(texts))):
-                head, mid = f'<c r="{ref}', f'"{sattr} t="inlineStr"><is><t xml:space="preserve">'
-                columns.append([f"{head}{r}{mid}{v}</t></is></c>" if v else "" for r, v in zip(refs, col, strict=True)])
+                head, mid = f'<c r="{ref}', f'"{sattr} t="inlineStr"><is>'
+                if list(map(str.strip, texts)) == texts:  # (no text starts or ends with white space)
+                    mid += T_PLAIN
+                    columns.append(
+                        [f"{head}{r}{mid}{v}</t></is></c>" if v else "" for r, v in zip(refs, col, strict=True)]
+                    )
+                else:
+                    columns.append(
+                        [
+                            f"{head}{r}{mid}{t_open(v)}{v}</t></is></c>" if v else ""
+                            for r, v in zip(refs, col, strict=True)
+                        ]
+                    )
                 continue
         elif kinds <= _NUMBER_KINDS:
             if all(map(math.isfinite, [v for v in col if v is not None])):

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, NamedTuple, cast
 from selfeval_xl.errors import SEVERITY_ZH, problem_title
 from selfeval_xl.ooxml.deflate_pieces import Piece, deflate_piece
 from selfeval_xl.ooxml.sheet_writer import row_xml
+from selfeval_xl.ooxml.sheet_xml import t_open
 from selfeval_xl.ooxml.sheet_xml import text_xml as cell_text
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.summary_kinds import STREAM_XF
@@ -161,12 +162,13 @@ class _Columns:
     with its width, remembered (labels, units and names repeat on every row and in every
     workbook)."""
 
-    _texts: ClassVar[dict[str, tuple[bytes, int]]] = {}  # shared by all sheets: text → (XML text, width)
+    # shared by all sheets: text → (its <t> start tag and XML text, width)
+    _texts: ClassVar[dict[str, tuple[bytes, int]]] = {}
 
     def __init__(self, xf: list[int], caps: list[int]):
         self.xf = xf
         self.caps = caps
-        self.text_open = [f'<c s="{s}" t="inlineStr"><is><t xml:space="preserve">'.encode() for s in xf]
+        self.text_open = [f'<c s="{s}" t="inlineStr"><is>'.encode() for s in xf]  # (the <t> with the text)
         self.num_open = [f'<c s="{s}"><v>'.encode() for s in xf]
 
     @classmethod
@@ -175,7 +177,8 @@ class _Columns:
         if got is None:
             if len(cls._texts) >= 50_000:  # bounded: a district's notes differ workbook by workbook
                 cls._texts.clear()
-            got = cls._texts[x] = (cell_text(x).encode(), P.text_width(x))
+            xml = cell_text(x)
+            got = cls._texts[x] = ((t_open(xml) + xml).encode(), P.text_width(x))
         return got
 
     def cells(self, values: tuple[Any, ...], first: int, widest: list[int]) -> tuple[list[bytes], int]:
