@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.summary_table import column
@@ -14,6 +14,7 @@ from selfeval_xl.scoring.verdict import FINAL, REVIEWED, STATUS_ZH
 
 if TYPE_CHECKING:
     import pandas as pd
+    from python_calamine import CalamineWorkbook
 
 RANKED_ZH = (STATUS_ZH[FINAL], STATUS_ZH[REVIEWED])
 
@@ -59,7 +60,8 @@ def load(summary: Path) -> DistrictFrames:
     with pd.ExcelFile(summary, engine="calamine") as book:
         present = [name for name in wanted if name in book.sheet_names]
         sheets = pd.read_excel(book, sheet_name=present, header=None, dtype=object) if present else {}
-        detail = _detail(summary) if L.S_DETAIL in book.sheet_names else pd.DataFrame()
+        # (the workbook pandas opened with the calamine engine: the file is not opened twice)
+        detail = _detail(cast("CalamineWorkbook", book.book)) if L.S_DETAIL in book.sheet_names else pd.DataFrame()
     summary_df, problems, unscored = (_sheet(sheets, name) for name in wanted)
     if "文件" in summary_df.columns:
         summary_df = summary_df[summary_df["文件"].notna()].reset_index(drop=True)
@@ -74,20 +76,16 @@ def load(summary: Path) -> DistrictFrames:
     return DistrictFrames(summary_df, ranked, summary_df[~is_ranked], problems, unscored, detail)
 
 
-def _detail(summary: Path) -> pd.DataFrame:
+def _detail(workbook: CalamineWorkbook) -> pd.DataFrame:
     """指标明细's ``DETAIL_COLUMNS`` (those of them it has), row by row, as pandas reads a sheet
-    for ``_sheet``: blank cells None, whole numbers ints, blank rows dropped."""
+    for ``_sheet``: blank cells None, whole numbers ints, blank rows dropped. ``workbook``: the
+    one pandas opened."""
     import pandas as pd
-    from python_calamine import CalamineWorkbook
 
-    workbook = CalamineWorkbook.from_path(str(summary))
-    try:
-        rows = workbook.get_sheet_by_name(L.S_DETAIL).iter_rows()
-        header = [h if isinstance(h, str) else "" for h in next(rows, [])]
-        keep = [(h, header.index(h)) for h in DETAIL_COLUMNS if h in header]
-        cut = [[_as_pandas_reads(row[i]) for _, i in keep] for row in rows]
-    finally:
-        workbook.close()
+    rows = workbook.get_sheet_by_name(L.S_DETAIL).iter_rows()
+    header = [h if isinstance(h, str) else "" for h in next(rows, [])]
+    keep = [(h, header.index(h)) for h in DETAIL_COLUMNS if h in header]
+    cut = [[_as_pandas_reads(row[i]) for _, i in keep] for row in rows]
     return pd.DataFrame([r for r in cut if any(v is not None for v in r)], columns=[h for h, _ in keep], dtype=object)
 
 
