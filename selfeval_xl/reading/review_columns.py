@@ -122,8 +122,8 @@ def _as_written_unreviewed(book: Book) -> bool:
     no entry, so neither question needs it read (a rerun of an untouched file: ~1.5 ms less)."""
     if not book.unreviewed:
         return False
-    names = book.sheet_names
-    return L.SHEET_RESULTS in names and not any(n.startswith(f"{L.SHEET_RESULTS}(") for n in names)
+    numbers = [k for name in book.sheet_names if (k := _results_number(name))]
+    return numbers == [1]
 
 
 def _is_ours(grid: Grid) -> bool:
