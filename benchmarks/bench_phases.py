@@ -4,12 +4,17 @@ asserts nothing.
     python benchmarks/bench_phases.py --n 100 [--made-by office]
 
 Runs `selfeval score --jobs 1 --debug` in this process (no worker pool, so that every phase
-is seen) on the same workbooks `bench_pipeline.py` makes, with each phase's function wrapped
+is seen) on the same workbooks `bench_pipeline.py` makes (``--rows``: ≈ that many indicator rows
+each instead of ≈60), with each phase's function wrapped
 in a CPU-time counter (``time.process_time``: less disturbed than wall time when other work
 shares the cores). Phases nest (the indented ones are part of the line above), so the
 column does not add up to the total. The worker pool itself costs what
 `bench_pipeline.py`'s --jobs 1 figure adds to this one (and `--pool` below measures a pool
-round trip with no work)."""
+round trip with no work).
+
+``--split`` also runs the whole pipeline, unwrapped, on workbooks of ≈10 and ≈120 indicator rows
+and solves CPU = fixed + rows × per-row: what a workbook costs however short, and what each
+indicator row adds (at ≈60 rows the two were about even: the fixed cost is half the work)."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import contextlib
 import functools
 import importlib
 import io
+import shutil
 import sys
 import tempfile
 import time
@@ -86,11 +92,51 @@ def pool_round_trip(n: int = 1000) -> float:
     return (time.perf_counter() - t) / n * 1000
 
 
+def run_cpu(files: list[Path], summary: Path, rounds: int = 3) -> float:
+    """Best-of-``rounds`` CPU seconds of an in-process ``selfeval score --jobs 1`` over copies of
+    ``files`` (scoring writes into them)."""
+    from selfeval_xl.cli import cli
+
+    best = float("inf")
+    for k in range(rounds):
+        work = summary.parent / f"round{k}"
+        shutil.copytree(files[0].parent, work)
+        t = time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            with contextlib.suppress(SystemExit):
+                cli(["score", str(work), "--summary", str(summary), "--jobs", "1", "--debug"], prog_name="selfeval")
+        best = min(best, time.process_time() - t)
+        shutil.rmtree(work)
+    return best
+
+
+def split(n: int, made_by: str) -> None:
+    """Print the fixed CPU per workbook and the CPU per indicator row (two row counts, a line)."""
+    from bench_pipeline import make_inputs
+
+    from selfeval_xl.reading.layouts import read_workbook
+
+    points = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for rows in (10, 120):
+            files = make_inputs(Path(tmp) / f"in{rows}", n, made_by, rows=rows)
+            found = sum(len(read_workbook(f).records) for f in files) / len(files)
+            points.append((found, run_cpu(files, Path(tmp) / f"汇总{rows}.xlsx") / len(files) * 1000))
+    (r1, c1), (r2, c2) = points
+    per_row = (c2 - c1) / (r2 - r1)
+    print(
+        f"split: {c1:.2f} ms/wb at {r1:.0f} rows, {c2:.2f} at {r2:.0f} → fixed {c1 - per_row * r1:.2f} ms per "
+        f"workbook + {per_row * 1000:.0f} µs per indicator row"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=100, help="number of workbooks (default 100)")
     ap.add_argument("--made-by", choices=("openpyxl", "xlsxwriter", "office"), default="openpyxl")
+    ap.add_argument("--rows", type=int, default=60, help="≈ indicator rows per workbook (default 60)")
     ap.add_argument("--pool", action="store_true", help="also time a pool round trip with no work")
+    ap.add_argument("--split", action="store_true", help="also split CPU into per workbook and per row")
     args = ap.parse_args()
 
     t = time.process_time()
@@ -99,6 +145,9 @@ def main() -> None:
     imported = time.process_time() - t
     from bench_pipeline import make_inputs
 
+    if args.split:  # (before the phases are wrapped)
+        split(args.n, args.made_by)
+
     spent: dict[str, float] = collections.defaultdict(float)
     calls: collections.Counter = collections.Counter()
     for module, _, _ in PHASES:
@@ -106,7 +155,7 @@ def main() -> None:
     for module, attr, label in PHASES:
         _wrap(spent, calls, module, attr, label)
     with tempfile.TemporaryDirectory() as tmp:
-        files = make_inputs(Path(tmp) / "in", args.n, args.made_by)
+        files = make_inputs(Path(tmp) / "in", args.n, args.made_by, rows=args.rows)
         t = time.process_time()
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             with contextlib.suppress(SystemExit):

@@ -53,21 +53,22 @@ def chosen_producers(made_by: str) -> tuple[str, ...]:
     return producers
 
 
-def make_inputs(folder: Path, n: int, made_by: str = "openpyxl") -> list[Path]:
-    """N workbooks: each sample's rows repeated to ≈60 indicator rows (points split so that they
-    still add up), as ``made_by`` writes them (openpyxl fills the template; ``xlsxwriter`` rewrites
-    every sheet's values with XlsxWriter, as exporting systems do; ``office`` re-saves with
-    LibreOffice when it is installed), then copied round-robin."""
+def make_inputs(folder: Path, n: int, made_by: str = "openpyxl", rows: int = TARGET_ROWS) -> list[Path]:
+    """N workbooks: each sample's rows repeated to ≈``rows`` indicator rows (points split so that
+    they still add up; a sample keeps at least its own rows), as ``made_by`` writes them (openpyxl
+    fills the template; ``xlsxwriter`` rewrites every sheet's values with XlsxWriter, as exporting
+    systems do; ``office`` re-saves with LibreOffice when it is installed), then copied
+    round-robin."""
     folder.mkdir(parents=True, exist_ok=True)
     distinct = []
     with tempfile.TemporaryDirectory() as tmp:
         template = generate_template(Path(tmp) / "t.xlsx", load_rules())
         for s in SAMPLES:
-            rows = s["rows"]
-            k = max(1, TARGET_ROWS // len(rows))
+            own = s["rows"]
+            k = max(1, rows // len(own))
             big = []
             for copy in range(k):
-                for r in rows:
+                for r in own:
                     r2 = dict(r)
                     r2["三级指标"] = f"{r['三级指标']}（{copy + 1}）"
                     if isinstance(r2.get("分值"), int | float):

@@ -49,9 +49,13 @@ def test_bench_pipeline_runs_and_prints_every_figure():
 def test_bench_phases_finds_every_phase_it_times():
     """Each phase it wraps still exists (a renamed function fails here, not in a reader's hands)
     and is called on a real run."""
-    out = bench("bench_phases.py", "--n", "3", "--made-by", "openpyxl")
+    out = bench("bench_phases.py", "--n", "3", "--made-by", "openpyxl", "--split")
     for label in ("whole run, in process", "read", "score", "write back", "summary: write the workbook at the end"):
         assert label in out, label
+    # the split's two row counts are the ones asked for (a sample keeps at least its own rows)
+    found = re.search(r"split: [\d.]+ ms/wb at (\d+) rows, [\d.]+ at (\d+) → fixed -?[\d.]+ ms per workbook", out)
+    assert found is not None, out
+    assert int(found.group(1)) < 20 and 110 <= int(found.group(2)) <= 130
 
 
 def test_bench_instructions_counts_a_worker_per_workbook():
