@@ -107,6 +107,21 @@ def test_a_previous_file_that_is_not_a_summary_is_a_usage_error(years, monkeypat
         read_previous(years / "坏.xlsx")
 
 
+def test_last_years_summary_at_this_runs_summary_path_is_refused(years, monkeypatch):
+    # last year's summary kept under the default name, in the folder the run writes to: the run
+    # would replace it with this year's. Refused before any work (exit 2), the file unchanged,
+    # by its own path and by another spelling of it
+    monkeypatch.chdir(years)
+    (years / "上年汇总.xlsx").rename(years / "汇总.xlsx")
+    before = (years / "汇总.xlsx").read_bytes()
+    for args in (["--previous", "汇总.xlsx"], ["--previous", "./y2023/../汇总.xlsx", "--summary", "汇总.xlsx"]):
+        result = CliRunner().invoke(cli, ["score", "y2023", "--no-write-back", *args])
+        assert result.exit_code == 2, result.output
+        assert "就是本次要写的汇总表" in result.output
+    assert (years / "汇总.xlsx").read_bytes() == before
+    assert not list((years / "y2023").glob("*评分结果*"))
+
+
 def test_district_report_compares_with_last_year(years):
     from selfeval_xl.outputs.district import draft_district
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
+from selfeval_xl._fs import shown
 from selfeval_xl.batch import BatchOptions, Tally, score_paths
 from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import (
@@ -111,6 +113,11 @@ def score_cmd(
         raise click.UsageError(f"汇总表只能是 .xlsx 文件：{summary}；请用 --summary 指定以 .xlsx 结尾的文件名")
     last_year = None
     if previous is not None:
+        if _same_file(previous, summary):  # this run's summary would replace last year's
+            raise click.UsageError(
+                f"--previous 指定的上年汇总表 {shown(str(previous))} 就是本次要写的汇总表，评分会覆盖它；"
+                "请先把上年汇总表改名或移到别处，或用 --summary 给本次汇总表另起文件名"
+            )
         from selfeval_xl.outputs.previous_year import PreviousError, read_previous
 
         try:
@@ -130,3 +137,11 @@ def score_cmd(
     )
     result = score_and_report(paths, options, as_json=as_json, verbose=verbose)
     ctx.exit(1 if result.tally.with_errors or result.summary_error is not None else 0)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a link or another spelling of the same path too)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # (one of them is not there: not the same file)
+        return False
