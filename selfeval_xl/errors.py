@@ -185,6 +185,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "复核内容所属的指标“{indicator}”已不在绩效指标表中，未计入复核总分；核对后可删除此行",
     ),
     "review-unreadable": (WARNING, "无法读取已有的评分结果 {target}（{detail}），其中的复核内容未能保留"),
+    "review-other-year": (
+        WARNING,
+        "原评分结果是 {old} 年度的，其中 {n} 条复核得分/复核意见不适用于本次的 {year} 年度，未沿用（已从评分结果中去掉）；"
+        "本年度请复核人员重新填写",
+    ),
 }
 
 
@@ -257,6 +262,7 @@ TITLES = {
     "review-out-of-range": "复核得分超出分值",
     "review-orphan": "复核内容的指标已不存在",
     "review-unreadable": "已有的评分结果无法读取",
+    "review-other-year": "上一年度的复核内容未沿用",
 }
 
 

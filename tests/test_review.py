@@ -521,3 +521,32 @@ def test_entries_outlast_a_form_cleared_and_filled_again(scored, tmp_path):
     assert review_cells(path) == typed
     assert label_value(path, L.R_TOTAL) == 100
     assert label_value(path, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+
+
+def set_info(path, label, value):
+    """What a unit does reusing last year's workbook: change a 基本信息 value (beside its label)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INFO]
+    cell = next(r[0] for r in ws.iter_rows() if r[0].value == label)
+    ws.cell(cell.row, cell.column + 1, value)
+    wb.save(path)
+
+
+def test_last_years_review_is_not_carried_into_a_reused_workbook(scored, tmp_path):
+    # the 2023 workbook reviewed (88.5, 良), then reused as the 2024 submission with only its
+    # 评价年度 changed: last year's reviewer did not judge this year's figures. Not applied, one
+    # warning at the title line naming both years and the 3 rows that had entries (rows 1, 2, 3
+    # of ENTRIES); the file is scored on its own (核定总分 100, 优) and holds no entry afterwards
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    set_info(path, L.INFO_YEAR, 2024)
+    outcome = score_file(path)
+    card = outcome.card
+    found = [p for p in card.problems if p.code == "review-other-year"]
+    assert len(found) == 1 and (found[0].where.sheet, found[0].where.cell) == (L.SHEET_RESULTS, "A2")
+    assert "2023" in found[0].message and "2024" in found[0].message and " 3 条" in found[0].message
+    assert (card.reviewed_total, card.grade, card.status) == (None, "优", "final")
+    score_in_place(folder, tmp_path)
+    assert review_cells(path) == {}
+    assert label_value(path, L.R_TOTAL) == 100 and label_value(path, L.R_GRADE) == "优"
+    assert not [p for p in score_file(path).card.problems if p.code.startswith("review-")]  # said once

@@ -46,6 +46,7 @@ class Review:
 
     entries: list[ReviewEntry] = field(default_factory=list)
     orphans: list[ReviewEntry] = field(default_factory=list)
+    year: int | None = None  # the 评价年度 the sheet was written for (its title line), when it says
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -82,7 +83,21 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
         if level2 == SUBTOTAL or not (level1 or name):
             continue
         entries.append(ReviewEntry(level1, level2, name, score, note))
-    return Review(entries)
+    return Review(entries, year=_title_year(grid, header_row))
+
+
+_TITLE_YEAR = re.compile(r"评价年度：\s*(\d{4})\b")
+
+
+def _title_year(grid: Grid, header_row: int) -> int | None:
+    """The 评价年度 named in the title block above the header (``title_line`` of the results
+    sheet: "…评价年度：2023…"); None when no title line names one."""
+    for (row, _), cell in sorted(grid.cells.items()):
+        if row >= header_row:
+            break
+        if isinstance(cell.value, str) and (m := _TITLE_YEAR.search(cell.value)):
+            return int(m.group(1))
+    return None
 
 
 def results_sheet_for(book: Book) -> str:

@@ -75,6 +75,21 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
     return problems
 
 
+def other_year_review(card: Scorecard, review: Review) -> Problem:
+    """The warning for entries written for another 评价年度 than the workbook's (last year's file
+    reused): not applied, not carried; said at the results sheet's title line, which names the
+    year."""
+    return Problem.at(
+        card.data.file,
+        L.SHEET_RESULTS,
+        f"A{L.RESULT_TITLE_ROWS}",
+        "review-other-year",
+        old=review.year,
+        year=card.data.year,
+        n=len(review.entries),
+    )
+
+
 def carry_review(card: Scorecard, review: Review) -> None:
     """An unfilled form's entries (its 实际完成值 cleared after a review): kept on their rows
     (or rows of their own) as they were typed, so that they are written back and count again
