@@ -3,6 +3,9 @@ every pick explained, nothing drawn from files 待更正 or 未填写."""
 
 from __future__ import annotations
 
+import io
+import re
+
 import openpyxl
 import pytest
 import xlsxwriter
@@ -162,6 +165,28 @@ def test_not_a_summary_is_a_usage_error(make_workbook, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["sample", str(path)])
     assert result.exit_code == 2 and "找不到" in result.output
+
+
+@pytest.mark.parametrize("command", ["sample", "previous"])
+def test_an_encrypted_or_damaged_summary_is_told_in_chinese(summary, tmp_path, monkeypatch, command):
+    # a summary someone protected with a password (what Excel writes), and one cut short: the
+    # reason is the one a submission gets, with no library text ("Cannot detect file format")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    monkeypatch.chdir(tmp_path)
+    out = io.BytesIO()
+    with open(summary, "rb") as fh:
+        OOXMLFile(fh).encrypt("123456", out)
+    (tmp_path / "加密.xlsx").write_bytes(out.getvalue())
+    (tmp_path / "损坏.xlsx").write_bytes(summary.read_bytes()[:2000])
+    (tmp_path / "收件").mkdir()
+    for name, reason in (("加密.xlsx", "设置了打开密码"), ("损坏.xlsx", "不是有效的 Excel 工作簿")):
+        args = ["sample", name] if command == "sample" else ["score", "收件", "--previous", name]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, result.output
+        assert f"无法读取{'上年' if command == 'previous' else ''}汇总表 {name}（" in result.output
+        told = result.output.split(f"{name}（", 1)[1]
+        assert reason in told and not re.search(r"[A-Za-z]+ [A-Za-z]+", told)  # (no English sentence)
 
 
 def test_list_links_each_file_as_the_summary_does(make_workbook, tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ def read_summary_table(path: Path, required: tuple[str, ...], what: str = "汇�
     try:
         book = pd.ExcelFile(path, engine="calamine")
     except Exception as exc:  # calamine/pandas raise many types for a file that is not a workbook
-        raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc)}）") from None
+        raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc, path)}）") from None
     with book:
         # 汇总 first, then the others one by one: a district's 指标明细 (one row per indicator of
         # every workbook, ~70 MB of XML at 1,000 workbooks) is read only when nothing else has the table
@@ -39,7 +39,7 @@ def read_summary_table(path: Path, required: tuple[str, ...], what: str = "汇�
             try:
                 raw = pd.read_excel(book, sheet_name=name, header=None, dtype=object)
             except Exception as exc:
-                raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc)}）") from None
+                raise SummaryTableError(f"无法读取{what} {Path(path).name}（{_reason(exc, path)}）") from None
             if (found := _table_under_header(raw, required)) is not None:
                 return found
     heads = "”“".join(required)
@@ -62,8 +62,19 @@ def _table_under_header(raw: pd.DataFrame, required: tuple[str, ...]) -> pd.Data
     return None
 
 
-def _reason(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:80] if str(exc).strip() else type(exc).__name__
+def _reason(exc: Exception, path: Path) -> str:
+    """Why the file could not be read, in Chinese: as a submission's would be told (a password,
+    not a zip, a damaged part: ``open_book``), else the library's text in Chinese (``zh_reason``)."""
+    from selfeval_xl.ooxml.package import open_book
+    from selfeval_xl.zh_reason import zh_reason
+
+    try:
+        open_book(path, parts_read_only=True)
+    except SelfevalError as found:
+        return found.problem.message
+    except Exception:  # noqa: BLE001 - only asked for its reason; the library's is told instead
+        pass
+    return zh_reason(exc)[:120]
 
 
 def column(table: pd.DataFrame, header: str) -> pd.Series:
