@@ -133,8 +133,11 @@ def test_district_report_from_the_summary(samples, tmp_path):
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
     assert (
         "本次共收到文件 10 份，已评定等级 8 份（项目支出 6 份，部门整体支出 2 份），"
-        "待更正 2 份（暂不评定等级、不排名，见第六部分），未能评分 0 份。" in md
+        "待更正 2 份（暂不评定等级、不排名，见第七部分），未能评分 0 份。" in md
     )
+    # sections: 一 to 四 always; 五 复核情况 (the summary has the 复核总分 column, none entered);
+    # no 上年 section (made without --previous); 六 常见问题; 七 the files left out — as referred to
+    assert "## 五、复核情况" in md and "## 六、常见问题" in md and "## 七、待复核、待更正" in md
     assert "| 已评分 | 8 |" in md and "| 待更正 | 2 |" in md
     # 等级 of the 8 graded: 优 4 (100, 100, 99.11, 95.25) 4/8 = 50.00%, 良 2 (85.74, 83.81), 中 1
     # (64.37), 差 1 (39.58) 1/8 = 12.50%; the two 待更正 samples (77.64, 10 暂算) are not graded
@@ -148,7 +151,7 @@ def test_district_report_from_the_summary(samples, tmp_path):
     section = md.split("## 四、")[1].split("## 五、")[0]
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
     assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60.00 | 39.58 | 20.42 | 差 |")
-    section = md.split("## 六、")[1]
+    section = md.split("## 七、")[1]
     assert "待更正 2 份（有错误，退回单位更正后重新评分）：" in section
     assert (
         "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1 个" in section

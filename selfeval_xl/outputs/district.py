@@ -10,7 +10,7 @@ from typing import Any
 from selfeval_xl.errors import problem_title
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
-from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
+from selfeval_xl.outputs.district_review import heading, numeral, previous_blocks, review_blocks
 from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block, todo
 from selfeval_xl.reading import contract as L
@@ -40,6 +40,14 @@ def draft_district(summary: Path) -> list[Block]:
     years = sorted({_year(y) for y in f.every.get("评价年度", []) if not T.is_blank(y)})
     year = "、".join(years) if years else todo("年度")
     out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
+    # the sections on 复核 and on last year appear only when the summary has their columns: the
+    # numbers of those after them (named in the first paragraph) follow from that
+    n = 5
+    later: list[Block] = []
+    for section in (review_blocks, previous_blocks):
+        blocks = section(rows, n)
+        later += blocks
+        n += bool(blocks)
 
     out.append(Block("h1", "一、总体情况"))
     kinds = T.kind_counts(f)
@@ -55,7 +63,7 @@ def draft_district(summary: Path) -> list[Block]:
             "p",
             f"本次共收到文件 {len(f.every) + len(unscored)} 份，已评定等级 {len(rows)} 份"
             + (f"（{'，'.join(f'{k} {n} 份' for k, n in kinds.items())}）" if rows else "")
-            + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第六部分）" if others else "")
+            + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第{numeral(n + 1)}部分）" if others else "")
             + f"，未能评分 {len(unscored)} 份。已评定等级的平均得分 {fmt_num(round(mean, 2))} 分。"
             f"数据来源：{summary.name}。",
         )
@@ -131,11 +139,7 @@ def draft_district(summary: Path) -> list[Block]:
     else:
         out.append(Block("p", "各单位申报总分与核定总分一致（或未填写申报总分）。"))
 
-    n = 5  # the sections on 复核 and on last year appear only when the summary has their columns
-    for section in (review_blocks, previous_blocks):
-        blocks = section(rows, n)
-        out += blocks
-        n += bool(blocks)
+    out += later
     out.append(heading(n, "常见问题"))
     common = T.common_problems(f, 8)
     out.append(

@@ -18,8 +18,13 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
+def numeral(n: int) -> str:
+    """A section's number as the report writes it (一, 二, … 十, then 11, 12 …)."""
+    return NUMERALS[n - 1] if n <= len(NUMERALS) else str(n)
+
+
 def heading(n: int, text: str) -> Block:
-    return Block("h1", f"{NUMERALS[n - 1] if n <= len(NUMERALS) else n}、{text}")
+    return Block("h1", f"{numeral(n)}、{text}")
 
 
 def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
