@@ -169,10 +169,10 @@ def _key(rel: str) -> tuple[str, ...]:
     return tuple(os.path.normcase(part) for part in rel.split("/")) if rel else ()
 
 
-def is_own_summary(path: Path) -> bool:
-    """A workbook with our summary's (or sample list's) sheets, renamed by the user, then put
-    in the folder."""
-    return has_own_sheets(path, *L.OWN_OUTPUT_SHEETS)
+def is_summary(path: Path) -> bool:
+    """One of our summaries (its 汇总, 问题清单 and 未评分文件 sheets): what a summary may replace and
+    a district report is drafted from. A sample list is ours too, but not a summary."""
+    return has_own_sheets(path, L.SUMMARY_SHEETS)
 
 
 def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:

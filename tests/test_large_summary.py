@@ -11,7 +11,7 @@ from pathlib import Path
 from _measure import run_measured, selfeval
 from test_hostile import copies
 
-from selfeval_xl.discover import is_own_summary
+from selfeval_xl.discover import is_summary
 from selfeval_xl.ooxml import limits
 from selfeval_xl.reading import contract as L
 
@@ -52,7 +52,7 @@ def test_a_summary_with_a_details_sheet_past_64_mb_is_still_ours(tmp_path, templ
 
     # found ours without inflating 指标明细 (before, the whole file was refused as too large, so
     # a rerun stopped with “不是本工具生成的汇总表” and the summary could not be replaced)
-    assert is_own_summary(summary)
+    assert is_summary(summary)
     sample = run_measured(selfeval("sample", str(summary), "--count", "2", "--seed", "1"))
     assert sample.returncode == 0, sample.stderr
     with zipfile.ZipFile(tmp_path / "抽查名单.xlsx") as zf:

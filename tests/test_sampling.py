@@ -167,6 +167,22 @@ def test_not_a_summary_is_a_usage_error(make_workbook, tmp_path, monkeypatch):
     assert result.exit_code == 2 and "找不到" in result.output
 
 
+def test_a_sample_list_is_not_taken_for_a_summary(summary, monkeypatch):
+    # the list is ours, but not a summary: named as this run's --summary it is not replaced (a
+    # reviewer may have written on it), and no district report is drafted from it ("0 份")
+    monkeypatch.chdir(summary.parent)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sample", "汇总.xlsx", "--seed", "1", "-o", "名单.xlsx"]).exit_code == 0
+    before = (summary.parent / "名单.xlsx").read_bytes()
+    (summary.parent / "收件").mkdir()
+    result = runner.invoke(cli, ["score", "收件", "--summary", "名单.xlsx"])
+    assert result.exit_code == 2 and "不是本工具生成的汇总表" in result.output
+    result = runner.invoke(cli, ["report", "--summary", "名单.xlsx"])
+    assert result.exit_code == 2 and "不是本工具生成的汇总表" in result.output
+    assert (summary.parent / "名单.xlsx").read_bytes() == before
+    assert not list(summary.parent.glob("名单*.docx"))
+
+
 @pytest.mark.parametrize("command", ["sample", "previous"])
 def test_an_encrypted_or_damaged_summary_is_told_in_chinese(summary, tmp_path, monkeypatch, command):
     # a summary someone protected with a password (what Excel writes), and one cut short: the

@@ -10,7 +10,7 @@ import click
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.click_zh import ZhCommand
 from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
-from selfeval_xl.discover import is_own_summary
+from selfeval_xl.discover import is_summary
 from selfeval_xl.errors import SelfevalError
 from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.ooxml.ownership import refusal, stamped_png, stamped_text
@@ -59,7 +59,7 @@ def report_cmd(
     failed = False
     if summary is not None and (why := _not_a_summary(summary)):
         refuse(f"错误：{summary} {why}，无法起草汇总报告；请给出 selfeval score 生成的汇总表（{L.SUMMARY_FILE}）")
-    if workbook is not None and is_own_summary(workbook):
+    if workbook is not None and is_summary(workbook):
         refuse(
             f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：selfeval report --summary {workbook}"
         )
@@ -125,7 +125,7 @@ def _not_a_summary(path: Path) -> str:
         open_book(path, parts_read_only=True)
     except SelfevalError as exc:
         return f"无法读取（{exc.problem.message}）"
-    return "" if is_own_summary(path) else "不是本工具生成的汇总表（没有“汇总”“问题清单”“未评分文件”工作表）"
+    return "" if is_summary(path) else "不是本工具生成的汇总表（没有“汇总”“问题清单”“未评分文件”工作表）"
 
 
 def _font_notes(blocks: list[Block], out: Path) -> list[str]:

@@ -15,7 +15,7 @@ import click
 from selfeval_xl._fs import os_reason, shown
 from selfeval_xl.batch import BatchOptions, BatchResult, FileOutcome, Tally, run_batch
 from selfeval_xl.commands.common import NOTHING_FOUND, closing, echo_others, file_lines, problem_line
-from selfeval_xl.discover import is_own_summary
+from selfeval_xl.discover import is_summary
 from selfeval_xl.errors import Problem
 from selfeval_xl.outputs.result_files import lock_file
 from selfeval_xl.stopping import STOP_SIGNALS, Stopped, handling, raise_stopped
@@ -84,7 +84,7 @@ def score_and_report(paths: Iterable[Path], options: BatchOptions, as_json: bool
         lines_text.close()
 
     summary = options.summary
-    if summary is not None and summary.exists() and not is_own_summary(summary):
+    if summary is not None and summary.exists() and not is_summary(summary):
         # checked before any work: never replace a file selfeval did not write (SPEC §4.2)
         click.echo(
             f"错误：{summary} 不是本工具生成的汇总表，为免覆盖已停止，未评分任何文件；请用 --summary 指定其他文件名",

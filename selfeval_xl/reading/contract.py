@@ -244,7 +244,8 @@ PROBLEM_LIST_HEADERS = ("文件", "工作表", "单元格", "级别", "问题", 
 UNSCORED_HEADERS = ("文件", "问题", "代码", "原因")
 # The sheets that make a workbook one of ours (a summary or a sample list, perhaps renamed by
 # the user), never a unit's submission
-OWN_OUTPUT_SHEETS = ((S_SUMMARY, S_PROBLEMS, S_UNSCORED), (S_SAMPLE, S_SAMPLE_NOTES))
+SUMMARY_SHEETS = (S_SUMMARY, S_PROBLEMS, S_UNSCORED)
+OWN_OUTPUT_SHEETS = (SUMMARY_SHEETS, (S_SAMPLE, S_SAMPLE_NOTES))
 
 # --- the official single-sheet 项目支出绩效自评表 (财预〔2020〕10号 附件 and provincial variants) ---
 FORM_SEARCH_ROWS = 80  # labels and headers are looked for this far down
