@@ -52,6 +52,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "工作簿中已有名为“{name}”的工作表（不是本工具写的，未改动），评分结果写在“{renamed}”工作表",
     ),
+    "results-kept": (
+        WARNING,
+        "评分结果仍写在本工具以前写的“{renamed}”工作表（当初因已有同名的“{name}”而另起此名），复核内容照常从中读取",
+    ),
     "write-failed": (ERROR, "无法写入评分结果 {target}（{detail}），原文件未改动"),
     # 基本信息
     "missing-value": (ERROR, "{field}未填写"),
@@ -213,6 +217,7 @@ TITLES = {
     "locked": "文件被打开，未写回",
     "read-only": "文件只读，未写回",
     "results-renamed": "已有同名工作表，评分结果另写一表",
+    "results-kept": "评分结果写在以前另起名的表中",
     "write-failed": "写回失败",
     "missing-value": "必填项未填写",
     "bad-kind": "评价类型无法识别",

@@ -8,6 +8,7 @@ import json
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from conftest import base_rows, office_resave, row, soffice
 
 from selfeval_xl import score_file
@@ -207,8 +208,6 @@ def test_out_dir_copy_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
 
 
 def test_cli_json_carries_the_review(scored, tmp_path, monkeypatch):
-    from click.testing import CliRunner
-
     _, path = scored
     type_entries(path, ENTRIES)
     monkeypatch.chdir(tmp_path)
@@ -372,7 +371,10 @@ def test_entries_in_our_sheet_beside_a_users_own_results_sheet_are_read(scored, 
     wb = openpyxl.load_workbook(path)
     del wb[L.SHEET_RESULTS]
     wb.save(path)
-    score_in_place(folder, tmp_path)
+    result = CliRunner().invoke(cli, ["score", str(folder), "--summary", str(tmp_path / "汇总.xlsx"), "--json"])
+    told = [p for p in json.loads(result.stdout.splitlines()[0])["problems"] if p["code"].startswith("results-")]
+    # the warning says where the results are, not that a sheet of the user's is there
+    assert [p["code"] for p in told] == ["results-kept"] and "“评分结果(2)”" in told[0]["message"]
     wb = openpyxl.load_workbook(path)
     assert [n for n in wb.sheetnames if n.startswith(L.SHEET_RESULTS)] == [f"{L.SHEET_RESULTS}(2)"]
     ours = wb[f"{L.SHEET_RESULTS}(2)"]

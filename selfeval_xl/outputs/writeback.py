@@ -62,9 +62,11 @@ def write_back(
         if out_dir is not None:  # (beside the input, the folder is there)
             dst.parent.mkdir(parents=True, exist_ok=True)
         pkg = _package(src, card.data) if in_package else blank_package()  # looked into, then copied
+        beside_users = False  # a 评分结果 of the user's is there (ours went to 评分结果(k))
         try:
             if in_package:
                 sheet = _results_sheet_name(pkg, src, display, card.data)
+                beside_users = sheet != L.SHEET_RESULTS and _names_sheet(pkg, L.SHEET_RESULTS)
             if isinstance(pkg.raw, Path):  # a package too large to hold: member by member
                 atomic_write(dst, lambda tmp: save_sheet(pkg, tmp, sheet, spec, mark))
             else:
@@ -75,8 +77,18 @@ def write_back(
         detail = zh_reason(exc)
         return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
     if sheet != L.SHEET_RESULTS:
-        return dst, Problem.at(display, L.SHEET_RESULTS, None, "results-renamed", name=L.SHEET_RESULTS, renamed=sheet)
+        # beside the user's own 评分结果; or in ours of an earlier run, that sheet gone since
+        code = "results-renamed" if beside_users else "results-kept"
+        return dst, Problem.at(display, L.SHEET_RESULTS, None, code, name=L.SHEET_RESULTS, renamed=sheet)
     return dst, None
+
+
+def _names_sheet(pkg: Package, name: str) -> bool:
+    """Whether the package's workbook part names a sheet ``name`` (either quote)."""
+    try:
+        return f"name={quoteattr(name)}".encode() in pkg.parts[WORKBOOK].replace(b"'", b'"')
+    except KeyError:
+        return False
 
 
 def _package(src: Path, data: WorkbookData) -> Package:
