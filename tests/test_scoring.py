@@ -127,6 +127,41 @@ def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
     assert list(linear.rows.loc[3:7, "score"]) == [8, 10, 0, 5, 0]
 
 
+def test_within_a_time_limit_is_less_or_equal(make_workbook):
+    # 内 after a quantity and unit is 以内, ≤ (ratio: P × t ÷ a when late), never = with a unit 小时内
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "响应时限", "24小时内", "30小时", 10, reason="r"),  # 10 × 24 ÷ 30 = 8.00
+            row(
+                "产出指标", "时效指标", "办结时限", "10个工作日内", "12个工作日", 10, reason="r"
+            ),  # 10 × 10 ÷ 12 = 8.333 → 8.33
+            row("产出指标", "时效指标", "处置时限", "3日内", "4日", 10, reason="r"),  # 10 × 3 ÷ 4 = 7.50
+            row("产出指标", "时效指标", "整改时限", "1年内", "2年", 10, reason="r"),  # 10 × 1 ÷ 2 = 5.00
+            row("产出指标", "时效指标", "按时", "24小时内", "20小时", 5),  # 20 ≤ 24 → P = 5
+            # the actual written with 内 too: read as 30 小时, 10 × 24 ÷ 30 = 8.00
+            row("产出指标", "时效指标", "实际也写内", "24小时内", "30小时内", 10, reason="r"),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:8, "operator"]) == ["≤"] * 6
+    assert list(card.rows.loc[3:8, "score"]) == [8, 8.33, 7.5, 5, 5, 8]
+    assert codes(card, "over-achievement") == [] and codes(card, "equal-exceeded") == []
+
+
+def test_dates_with_within_score_as_dates(make_workbook):
+    # pinned as before the 内 rule: 2023年内 / 年内完成 / 12月底前 are the deadline 2023-12-31
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "a", "2023年内", "2023年11月30日", 5),  # on time → P = 5
+            row("产出指标", "时效指标", "b", "年内完成", "2024年1月15日", 5, reason="r"),  # late → 0
+            row("产出指标", "时效指标", "c", "12月底前", "2023年12月31日", 5),  # on the day → P = 5
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "score"]) == [5, 0, 5]
+    assert codes(card, "late") == ["H4"]
+
+
 def test_cost_level2_bare_number_means_less_or_equal(make_workbook):
     # under 成本指标 "15万元" with no operator means ≤: 14 ≤ 15 → full; under 数量指标 it means =
     rows = fill_to_90(

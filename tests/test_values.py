@@ -54,6 +54,54 @@ def test_dates(text, year, timely, date, operator):
     assert (v.kind, v.date, v.operator) == (DATE, date, operator)
 
 
+@pytest.mark.parametrize(
+    ("text", "number", "unit"),
+    [
+        # 内 right after a quantity and its unit means 以内: ≤ that quantity, 内 not in the unit
+        ("24小时内", 24, "小时"),
+        ("10个工作日内", 10, "个工作日"),
+        ("3日内", 3, "日"),
+        ("30天内", 30, "天"),
+        ("3个月内", 3, "个月"),
+        ("1年内", 1, "年"),  # one digit: a duration, not a year
+        ("5%内", 5, "%"),
+        ("5万元内", 5, "万元"),  # (was 50000 in the unit 元内)
+    ],
+)
+@pytest.mark.parametrize("timely", [False, True])
+def test_within_after_a_quantity_is_less_or_equal(text, number, unit, timely):
+    v = parse_value(text, year=2023, timely=timely)
+    assert (v.kind, v.number, v.unit, v.operator) == (NUMBER, pytest.approx(number), unit, "≤")
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # dates with 内 or a deadline word stay the dates they were: the period's last day, ≤
+        ("2023年内", dt.date(2023, 12, 31)),  # four digits and 年内: the year 2023, not ≤ 2023 年
+        ("2024年内", dt.date(2024, 12, 31)),  # its own year, not the 评价年度
+        ("年内", dt.date(2023, 12, 31)),
+        ("年内完成", dt.date(2023, 12, 31)),
+        ("当年内", dt.date(2023, 12, 31)),
+        ("12月内", dt.date(2023, 12, 31)),
+        ("10月内", dt.date(2023, 10, 31)),
+        ("12月底前", dt.date(2023, 12, 31)),
+        ("2023年12月底前", dt.date(2023, 12, 31)),
+        ("2023年12月31日内", dt.date(2023, 12, 31)),
+    ],
+)
+@pytest.mark.parametrize("timely", [False, True])
+def test_dates_with_within_stay_dates(text, date, timely):
+    v = parse_value(text, year=2023, timely=timely)
+    assert (v.kind, v.date, v.operator) == (DATE, date, "≤")
+
+
+@pytest.mark.parametrize("text", ["3-5天内", "规定时间内", "一年内", "资金执行在预算范围内"])
+def test_within_without_a_single_quantity_stays_text_without_an_operator(text):
+    v = parse_value(text, year=2023)
+    assert (v.kind, v.operator) == (TEXT, None)
+
+
 def test_bare_month_outside_timely_row_is_a_number():
     assert parse_value("10月", year=2021).kind == NUMBER
 

@@ -371,6 +371,11 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     unit = rest[m.end() :]
     if ")" in unit:
         unit = _TRAILING_NOTE.sub("", unit)  # ≥95%(含), 100%(全覆盖): a note, not the unit
+    # 24小时内, 10个工作日内: 内 right after a quantity and its unit is 以内, ≤ (a date such as
+    # 2023年内 or 12月内 was read above; a bare 3内 has no unit and is left as it was)
+    within = unit.endswith("内") and len(unit) > 1
+    if within:
+        unit = unit[:-1]
     approx = False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         for word in _APPROX:
@@ -386,7 +391,9 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         number *= 1e4 if unit[0] == "万" else 1e8
         unit = unit[1:]
     if not _looks_like_unit(unit) or out_of_range(number):
-        return _make(TEXT, raw, operator=operator, text=s)
+        return _make(TEXT, raw, operator=operator, text=s)  # (3-5天内 stays text, no ≤ of its own)
+    if within and operator is None:
+        operator = LE
     return _make(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
 
 
@@ -399,9 +406,9 @@ _COMMON_OPERATORS = {"≥": GE, "≤": LE, "": None}
 @functools.lru_cache(maxsize=1024)
 def _plain_unit(unit: str) -> bool:
     """Whether _parse_value's steps leave ``unit`` after such a number as it is and read the
-    whole as a number in that unit: no 以上/以下 (an operator), 年/月/季/旬 (a date), note in
+    whole as a number in that unit: no 以上/以下/内 (an operator), 年/月/季/旬 (a date), note in
     brackets, 余/多/左右 (approx), percent word or ‰, 万/亿 scale, and a unit by _looks_like_unit."""
-    if unit.endswith(_SUFFIX_TUPLE) or any(ch in unit for ch in "年月季旬)"):
+    if unit.endswith(_SUFFIX_TUPLE) or unit.endswith("内") or any(ch in unit for ch in "年月季旬)"):
         return False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         return False
