@@ -127,6 +127,21 @@ def test_less_or_equal_ratio_and_linear(make_workbook, tmp_path):
     assert list(linear.rows.loc[3:7, "score"]) == [8, 10, 0, 5, 0]
 
 
+def test_more_and_fewer_words_are_operators(make_workbook):
+    # < is scored as ≤ (a ≤ t → P, else P × t ÷ a), > as ≥ (a ≥ t → P, else P × a ÷ t)
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "不多于3次", "4次", 10, reason="r"),  # ≤: 10 × 3 ÷ 4 = 7.50
+            row("产出指标", "质量指标", "b", "少于5起", "6起", 10, reason="r"),  # <: 10 × 5 ÷ 6 = 8.333 → 8.33
+            row("产出指标", "数量指标", "c", "多于100人", "90人", 10, reason="r"),  # >: 10 × 90 ÷ 100 = 9.00
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "operator"]) == ["≤", "<", ">"]
+    assert list(card.rows.loc[3:5, "score"]) == [7.5, 8.33, 9]
+    assert codes(card, "needs-review") == [] and card.status == "final"
+
+
 def test_within_a_time_limit_is_less_or_equal(make_workbook):
     # 内 after a quantity and unit is 以内, ≤ (ratio: P × t ÷ a when late), never = with a unit 小时内
     rows = fill_to_90(

@@ -29,6 +29,9 @@ from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, 
         ("1.5万人", 15000, "人", None),
         ("5‰", 0.5, "%", None),
         (" 42 ", 42, "", None),
+        ("不多于3次", 3, "次", "≤"),  # 不多于 as 不超过
+        ("少于5起", 5, "起", "<"),  # 少于 as 低于
+        ("多于100人", 100, "人", ">"),  # 多于 as 高于
     ],
 )
 def test_numbers_in_text(text, number, unit, operator):
@@ -140,6 +143,11 @@ def test_blank_and_dash():
         ("", ""),
         (None, ""),
         ("大概", None),
+        # the 多/少 words and 超过, as 不超过/低于/高于 are read
+        ("不多于", "≤"),
+        ("少于", "<"),
+        ("多于", ">"),
+        ("超过", ">"),
     ],
 )
 def test_operator_words(word, op):

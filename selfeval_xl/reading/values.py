@@ -33,6 +33,8 @@ _OPERATOR_WORDS = {
     ">": GT,
     "大于": GT,
     "高于": GT,
+    "多于": GT,
+    "超过": GT,
     "=": EQ,
     "==": EQ,
     "等于": EQ,
@@ -44,17 +46,18 @@ _OPERATOR_WORDS = {
     "不高于": LE,
     "不超过": LE,
     "不大于": LE,
+    "不多于": LE,
     "<": LT,
     "小于": LT,
     "低于": LT,
+    "少于": LT,
     "定性": QUAL,
     "定量": "",
 }
 
 # Operator words written in front of a value (longest first so that 大于等于 beats 大于).
 _PREFIX_WORDS = sorted(
-    [w for w in _OPERATOR_WORDS if w not in ("正向", "反向", "定性", "定量")]
-    + ["至少", "达到", "超过", "最多", "约", "≈"],
+    [w for w in _OPERATOR_WORDS if w not in ("正向", "反向", "定性", "定量")] + ["至少", "达到", "最多", "约", "≈"],
     key=len,
     reverse=True,
 )
@@ -62,7 +65,7 @@ _PREFIX_WORDS = sorted(
 _PREFIX_BY_FIRST: dict[str, list[str]] = {}
 for _word in _PREFIX_WORDS:
     _PREFIX_BY_FIRST.setdefault(_word[0], []).append(_word)
-_PREFIX_OPERATOR = {**_OPERATOR_WORDS, "至少": GE, "达到": GE, "超过": GT, "最多": LE}
+_PREFIX_OPERATOR = {**_OPERATOR_WORDS, "至少": GE, "达到": GE, "最多": LE}
 _SUFFIX_OPERATOR = (
     ("及以上", GE),
     ("以上", GE),
