@@ -244,6 +244,24 @@ def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
     assert "共复核 1 份，复核后调减 1 份、调增 0 份、不变 0 份；复核总分与核定总分平均相差 -11.5 分" in text
 
 
+def test_district_report_keeps_a_reviewers_typo_apart_from_the_units_errors(scored, make_workbook, tmp_path):
+    # 项目A: clean, but a 复核得分 typed "约九分"; 项目B: the unit's 实际完成值 "约九成" (not a
+    # number). Both are 待更正; only 项目B goes back to the unit
+    from selfeval_xl.outputs.district import draft_district
+
+    folder, path = scored
+    type_entries(path, {at("L", 1): "约九分"})
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "约九成", 10)
+    make_workbook("收件/项目B.xlsx", {"项目名称": "项目B"}, None, rows)
+    score_in_place(folder, tmp_path)
+    text = "\n".join(b.text for b in draft_district(tmp_path / "汇总.xlsx"))
+    assert "待更正 1 份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）：" in text
+    assert "待更正 1 份（有错误，退回单位更正后重新评分）：" in text
+    theirs = text.split("不必退回单位）：")[1].split("待更正 1 份（有错误")[0]
+    assert "项目A.xlsx" in theirs and "项目B.xlsx" not in theirs
+
+
 @pytest.mark.office
 def test_side_file_of_an_ods_keeps_the_entries_typed_into_it(make_workbook, tmp_path):
     if soffice() is None:
@@ -306,6 +324,31 @@ def test_unit_report_states_the_reviewed_total(scored):
     text = "\n".join(b.text for b in draft(score_file(path).card))
     assert f"自评得分 100 分，经复核为 {REVIEWED_TOTAL} 分，等级为“良”" in text
     assert f"绩效自评得分 {REVIEWED_TOTAL} 分（复核后），等级“良”" in text
+
+
+def test_a_reviewers_typo_is_for_the_reviewer_to_fix_not_the_unit(scored, tmp_path):
+    # 复核得分 "约九分" (not a number) on an otherwise clean workbook: the file waits as 待更正,
+    # but the 更正清单 does not ask the unit to fix the bureau's cell; it names it for the reviewer
+    from selfeval_xl.outputs.report import draft
+
+    _, path = scored
+    type_entries(path, {at("L", 1): "约九分"})
+    blocks = draft(score_file(path).card)
+    text = "\n".join(b.text for b in blocks)
+    assert "自评表本身没有错误" in text and "请复核人员改正后重新评分，单位不必更正" in text
+    assert "请按下列清单逐项更正" not in text and "需要更正的问题" not in text
+    table = next(b for b in blocks if b.kind == "table")
+    assert [r[0] for r in table.rows] == [f"评分结果!{at('L', 1)}"]
+
+
+def test_report_of_a_reviewed_file_names_the_total_its_grade_goes_by(scored, tmp_path):
+    # 核定总分 100 (优), 复核总分 88.5 (良): the line says 复核总分 88.50, 良 — not 核定总分 with 良
+    _, path = scored
+    type_entries(path, ENTRIES)
+    out = tmp_path / "报告.md"
+    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"已起草报告（复核总分 {REVIEWED_TOTAL:.2f}，良）")
 
 
 def test_a_rerun_opens_each_file_once(scored, tmp_path, monkeypatch):

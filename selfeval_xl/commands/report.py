@@ -81,7 +81,9 @@ def report_cmd(
         else:
             out = output or workbook.with_name(workbook.stem + ".自评报告.docx")
             grade = card.grade if card.status != NEEDS_REVIEW else f"暂定 {card.grade}，待复核"
-            what = f"报告（核定总分 {card.total:.2f}，{grade}）"
+            # the grade goes by the 复核总分 once there is one: name the total it goes by
+            which = "复核总分" if card.reviewed_total is not None else "核定总分"
+            what = f"报告（{which} {card.final_total:.2f}，{grade}）"
     if out.suffix.lower() in (".md", ".docx") and (refused := refusal(out)):  # a draft edited by hand
         refuse(refused)
     if out.suffix.lower() == ".md":

@@ -163,6 +163,20 @@ def draft_district(summary: Path) -> list[Block]:
             (STATUS_ZH[BLANK], "未填写实际完成情况"),
         ):
             group = [r for r in waiting if r.get(L.R_STATUS) == zh]
+            if zh == STATUS_ZH[NEEDS_CORRECTION]:  # those whose only errors are a reviewer's come apart
+                reviewers = T.reviewer_only_errors(f)
+                theirs = [r for r in group if r.get("文件") in reviewers]
+                group = [r for r in group if r.get("文件") not in reviewers]
+                if theirs:
+                    out.append(
+                        Block(
+                            "p", f"{zh} {len(theirs)} 份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）："
+                        )
+                    )
+                    out += [
+                        Block("bullet", f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个")
+                        for r in theirs
+                    ]
             if group:
                 out.append(Block("p", f"{zh} {len(group)} 份（{what}）："))
                 out += [

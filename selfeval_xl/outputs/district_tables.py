@@ -206,3 +206,14 @@ def common_problems(f: DistrictFrames, top: int) -> pd.DataFrame:
     by = p.groupby("代码", sort=False)
     table = pd.DataFrame({"次数": by.size(), "涉及文件": by["文件"].nunique(), "示例": by["说明"].first()})
     return table.sort_values("次数", ascending=False, kind="stable").head(top)
+
+
+def reviewer_only_errors(f: DistrictFrames) -> set[str]:
+    """The files whose errors are all in the 评分结果 sheet (a reviewer's 复核得分 typed wrong):
+    待更正 for the bureau to fix, not the unit."""
+    p = f.problems
+    if p.empty or not {"文件", "工作表", "级别"} <= set(p.columns):
+        return set()
+    errors = p[p["级别"] == "错误"]
+    on_results = errors["工作表"] == L.SHEET_RESULTS
+    return set(errors["文件"][on_results]) - set(errors["文件"][~on_results])

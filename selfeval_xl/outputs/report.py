@@ -298,29 +298,49 @@ def draft_corrections(card: Scorecard) -> list[Block]:
                 "请填写后重新评分，再起草自评报告。",
             )
         )
-    else:
+    # a reviewer's 复核得分 typed wrong is the bureau's to fix, not the unit's (SPEC §4.4 makes it
+    # an error all the same, so the file waits as 待更正)
+    reviewers = [p for p in errors if p.where.sheet == L.SHEET_RESULTS]
+    units = [p for p in errors if p.where.sheet != L.SHEET_RESULTS]
+    if card.status != BLANK and units:
         out.append(
             Block(
                 "p",
-                f"自评表有 {len(errors)} 处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
+                f"自评表有 {len(units)} 处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
                 "请按下列清单逐项更正后重新评分。",
             )
         )
-    out.append(Block("h1", "一、需要更正的问题"))
-    out.append(
-        Block(
-            "table",
-            headers=("位置", "问题"),
-            widths=(4.0, 11.6),
-            rows=[(p.where.location or "（整个文件）", p.message) for p in errors],
+    elif card.status != BLANK:
+        out.append(
+            Block(
+                "p",
+                f"自评表本身没有错误；“{L.SHEET_RESULTS}”表中复核人员填写的内容有 {len(reviewers)} 处错误"
+                f"（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。请复核人员改正后重新评分，单位不必更正。",
+            )
         )
-    )
+    sections = []
+    if units or card.status == BLANK:
+        sections.append(("需要更正的问题", units))
+    if reviewers:
+        sections.append((f"复核人员需要改正的内容（“{L.SHEET_RESULTS}”表，单位不必处理）", reviewers))
+    for k, (title, found) in enumerate(sections):
+        out.append(Block("h1", f"{_NUMERALS[k]}、{title}"))
+        out.append(
+            Block(
+                "table",
+                headers=("位置", "问题"),
+                widths=(4.0, 11.6),
+                rows=[(p.where.location or "（整个文件）", p.message) for p in found],
+            )
+        )
+    n = len(sections)
     warnings = card.warnings
     if warnings:
-        out.append(Block("h1", "二、其他提示"))
+        out.append(Block("h1", f"{_NUMERALS[n]}、其他提示"))
         out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in warnings]
+        n += 1
     if card.status == NEEDS_CORRECTION:
-        out.append(Block("h1", f"{'三' if warnings else '二'}、暂算得分"))
+        out.append(Block("h1", f"{_NUMERALS[n]}、暂算得分"))
         out.append(
             Block(
                 "p",
@@ -328,6 +348,9 @@ def draft_corrections(card: Scorecard) -> list[Block]:
             )
         )
     return out
+
+
+_NUMERALS = "一二三四五"
 
 
 def _place(where: Any) -> str:
