@@ -189,6 +189,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "复核内容所属的指标“{indicator}”已不在绩效指标表中，未计入复核总分；核对后可删除此行",
     ),
     "review-unreadable": (WARNING, "无法读取已有的评分结果 {target}（{detail}），其中的复核内容未能保留"),
+    "review-renamed": (
+        WARNING,
+        "工作表“{renamed}”是本工具写的评分结果（改过名），其中 {n} 条复核得分/复核意见没有读取；"
+        "要沿用它们，请删掉新写的“评分结果”表，把“{renamed}”改回“评分结果”后重新评分",
+    ),
     "review-other-year": (
         WARNING,
         "原评分结果是 {old} 年度的，其中 {n} 条复核得分/复核意见不适用于本次的 {year} 年度，未沿用（已从评分结果中去掉）；"
@@ -268,6 +273,7 @@ TITLES = {
     "review-orphan": "复核内容的指标已不存在",
     "review-unreadable": "已有的评分结果无法读取",
     "review-other-year": "上一年度的复核内容未沿用",
+    "review-renamed": "改了名的评分结果中的复核内容未读取",
 }
 
 

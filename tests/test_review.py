@@ -425,6 +425,25 @@ def test_entries_in_our_sheet_beside_a_users_own_results_sheet_are_read(scored, 
     assert next(r[1] for r in ours.iter_rows(values_only=True) if r and r[0] == L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
 
 
+def test_entries_in_a_renamed_results_sheet_are_not_lost_unseen(scored, tmp_path):
+    # the reviewer renamed our sheet to 评分结果-已复核 and typed there: it is not read (only
+    # 评分结果 or our 评分结果(k) are), so the run says so, at that sheet, with the count (3 rows of
+    # ENTRIES carry something), and leaves the sheet as it is
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_RESULTS].title = "评分结果-已复核"
+    for ref, value in ENTRIES.items():
+        wb["评分结果-已复核"][ref] = value
+    wb.save(path)
+    card = score_file(path).card
+    found = [p for p in card.problems if p.code == "review-renamed"]
+    assert [(p.where.sheet, p.where.cell) for p in found] == [("评分结果-已复核", "A1")]
+    assert " 3 条" in found[0].message and card.reviewed_total is None
+    score_in_place(folder, tmp_path)
+    kept = openpyxl.load_workbook(path)["评分结果-已复核"]
+    assert {ref: kept[ref].value for ref in ENTRIES} == ENTRIES
+
+
 def test_a_duplicates_out_dir_copy_keeps_its_entries(make_workbook, tmp_path):
     # two copies of one submission scored into --out-dir; the reviewer types into one copy's
     # 评分结果 there. The rerun finds the pair and writes both again to say so: the entries stay

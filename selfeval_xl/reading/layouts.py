@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfeval_xl.errors import UnreadableWorkbook
+from selfeval_xl.errors import Problem, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.form_layout import find_form, no_form, read_form
 from selfeval_xl.reading.layout_names import AUTO, LAYOUT_NAMES
-from selfeval_xl.reading.review_columns import read_review_sheet, results_sheet_for
+from selfeval_xl.reading.review_columns import read_review_sheet, renamed_results, results_sheet_for
 from selfeval_xl.reading.template_layout import find_template, not_a_template, read_template
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
 
@@ -79,6 +79,8 @@ def read_workbook(
             candidate.read(book, data, found)
             results = results_sheet_for(book)
             data.review = read_review_sheet(book, results)
+            for name, n in renamed_results(book, results):  # (not read: said, so nothing is lost unseen)
+                data.problems.append(Problem.at(file, name, "A1", "review-renamed", renamed=name, n=n))
             if book.stamp is not None:  # an .xlsx: write-back puts its results there (in this version)
                 data.results_sheet, data.stamp = results, book.stamp
                 if keep_package and book.package is not None:

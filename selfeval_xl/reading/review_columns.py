@@ -125,6 +125,18 @@ def results_sheet_for(book: Book) -> str:
 _NUMBERED = re.compile(re.escape(L.SHEET_RESULTS) + r"(?:\(([2-9]|[1-9][0-9]{1,3})\))?")
 
 
+def renamed_results(book: Book, results: str) -> list[tuple[str, int]]:
+    """Sheets of ours renamed by a user (“评分结果-已复核”: 评分结果 in the name, but not as we
+    name it) that hold 复核 entries, with how many: those entries are not read (only ``results``
+    is), which the user is told."""
+    found = []
+    for name in book.sheet_names:
+        if L.SHEET_RESULTS in name and name != results and not _results_number(name) and _is_ours(book.sheet(name)):
+            if n := len(read_review_sheet(book, name).entries):
+                found.append((name, n))
+    return found
+
+
 def _results_number(name: str) -> int:
     """1 for 评分结果, k for 评分结果(k) (k ≥ 2, as we name them), 0 for any other sheet."""
     m = _NUMBERED.fullmatch(name)
