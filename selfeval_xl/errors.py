@@ -189,6 +189,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "复核内容所属的指标“{indicator}”已不在绩效指标表中，未计入复核总分；核对后可删除此行",
     ),
     "review-unreadable": (WARNING, "无法读取已有的评分结果 {target}（{detail}），其中的复核内容未能保留"),
+    "review-dropped": (
+        WARNING,
+        "评分结果中 {cells} 共 {n} 处填写的内容不是指标行上的复核得分、复核意见（小计行、自行插入的列），"
+        "重新评分时整张表重写，这些内容不再保留；请改填到对应指标行的“复核得分”“复核意见”",
+    ),
     "review-renamed": (
         WARNING,
         "工作表“{renamed}”是本工具写的评分结果（改过名），其中 {n} 条复核得分/复核意见没有读取；"
@@ -274,6 +279,7 @@ TITLES = {
     "review-unreadable": "已有的评分结果无法读取",
     "review-other-year": "上一年度的复核内容未沿用",
     "review-renamed": "改了名的评分结果中的复核内容未读取",
+    "review-dropped": "评分结果中指标行以外的填写未保留",
 }
 
 

@@ -425,6 +425,28 @@ def test_entries_in_our_sheet_beside_a_users_own_results_sheet_are_read(scored, 
     assert next(r[1] for r in ours.iter_rows(values_only=True) if r and r[0] == L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
 
 
+def test_what_a_reviewer_types_outside_the_entry_cells_is_not_dropped_unseen(scored, tmp_path):
+    # a 复核得分 on the 产出指标 小计 row, a note in a column the reviewer added (header 复核人) and
+    # a valid entry: the entry counts (100 − (15 − 9) = 94); the other two are named in one
+    # warning at the first of them, since the rewritten sheet cannot keep them
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    subtotal = next(r[0].row for r in ws.iter_rows() if r[1].value == "小计")
+    ws[f"L{subtotal}"] = 40
+    ws.cell(HEADER_ROW, 15, "复核人")  # column O, right of 复核意见 (M) and a blank N
+    ws.cell(indicator_row(2), 15, "李四")
+    ws[at("L", 1)] = 9
+    wb.save(path)
+    card = score_file(path).card
+    found = [p for p in card.problems if p.code == "review-dropped"]
+    assert len(found) == 1 and found[0].where.cell == f"L{subtotal}", [p.where.cell for p in found]
+    assert f"L{subtotal}、O{indicator_row(2)} 共 2 处" in found[0].message
+    assert card.reviewed_total == 94
+    score_in_place(folder, tmp_path)  # the sheet written anew: said once, not again
+    assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+
+
 def test_entries_in_a_renamed_results_sheet_are_not_lost_unseen(scored, tmp_path):
     # the reviewer renamed our sheet to 评分结果-已复核 and typed there: it is not read (only
     # 评分结果 or our 评分结果(k) are), so the run says so, at that sheet, with the count (3 rows of

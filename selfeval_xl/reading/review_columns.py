@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from selfeval_xl.ooxml.grid import col_letter
 from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.headers import find_header
@@ -47,6 +48,9 @@ class Review:
     entries: list[ReviewEntry] = field(default_factory=list)
     orphans: list[ReviewEntry] = field(default_factory=list)
     year: int | None = None  # the 评价年度 the sheet was written for (its title line), when it says
+    # cells a reviewer filled that are not an indicator row's 复核得分/复核意见 (a 小计 row's, a
+    # column inserted by the user): not carried, the user is told
+    dropped: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -71,6 +75,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
         return Review()
     header_row, cols = found
     entries = []
+    dropped = []
     last_row = grid.max_row
     for row in range(header_row + 1, last_row + 1):
         first = grid.value(row, 0)
@@ -81,9 +86,34 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
             continue
         level1, level2, name = (cell_text(grid.value(row, cols[h])) for h in (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME))
         if level2 == SUBTOTAL or not (level1 or name):
+            dropped += [
+                f"{col_letter(cols[h])}{row}"
+                for h, v in zip(L.REVIEW_HEADERS, (score, note), strict=True)
+                if v is not None
+            ]
             continue
         entries.append(ReviewEntry(level1, level2, name, score, note))
-    return Review(entries, year=_title_year(grid, header_row))
+    dropped += _in_columns_of_the_users(grid, header_row)
+    return Review(entries, year=_title_year(grid, header_row), dropped=dropped)
+
+
+_OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
+
+
+def _in_columns_of_the_users(grid: Grid, header_row: int) -> list[str]:
+    """The filled cells below the header in columns a user added (a header of theirs, or none,
+    with text below it, right of ours): what a rerun, writing the sheet anew, would not keep."""
+    ours = {
+        c for (r, c), cell in grid.cells.items() if r == header_row and L.normalize_label(cell.value) in _OUR_HEADERS
+    }
+    if not ours:
+        return []
+    last = max(ours)
+    return [
+        f"{col_letter(c)}{r}"
+        for (r, c), cell in sorted(grid.cells.items(), key=lambda item: (item[0][1], item[0][0]))
+        if r > header_row and c not in ours and (c > last or (header_row, c) in grid.cells) and cell_text(cell.value)
+    ]
 
 
 _TITLE_YEAR = re.compile(r"评价年度：\s*(\d{4})\b")

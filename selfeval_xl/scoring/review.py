@@ -90,6 +90,15 @@ def other_year_review(card: Scorecard, review: Review) -> Problem:
     )
 
 
+def dropped_review(card: Scorecard, review: Review) -> Problem:
+    """The warning for what a reviewer typed outside the 复核 cells of indicator rows (a 小计
+    row's, a column the user added): the results sheet is written anew without it; said at the
+    first such cell, naming a few."""
+    cells = review.dropped
+    shown = "、".join(cells[:5]) + (" 等" if len(cells) > 5 else "")
+    return Problem.at(card.data.file, L.SHEET_RESULTS, cells[0], "review-dropped", cells=shown, n=len(cells))
+
+
 def carry_review(card: Scorecard, review: Review) -> None:
     """An unfilled form's entries (its 实际完成值 cleared after a review): kept on their rows
     (or rows of their own) as they were typed, so that they are written back and count again

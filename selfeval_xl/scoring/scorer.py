@@ -12,6 +12,7 @@ import re
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import BLANK, Value
 from selfeval_xl.reading.workbook_data import WorkbookData
@@ -25,7 +26,7 @@ from selfeval_xl.scoring.budget import BudgetFigures
 from selfeval_xl.scoring.context import PROBLEM_SHEET_ORDER
 from selfeval_xl.scoring.plan import KIND_MISMATCH, M_DATE, M_INVALID, M_NA, M_QUAL, Resolver, RowPlan
 from selfeval_xl.scoring.qualitative import QualitativeRules
-from selfeval_xl.scoring.review import apply_review, carry_review, other_year_review, settle_review
+from selfeval_xl.scoring.review import apply_review, carry_review, dropped_review, other_year_review, settle_review
 from selfeval_xl.scoring.scorecard import Budget, Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import BLANK_CODE
 
@@ -226,16 +227,23 @@ def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
     """Score one workbook's data under a rule set (SPEC §3), with a reviewer's 复核 entries
     from an earlier 评分结果 when there are any (SPEC §4.4)."""
     card = _Scorer(data, rules).run()
-    if data.review and data.year is not None and data.review.year not in (None, data.year):
+    review = data.review
+    found: list[Problem] = []
+    if review and data.year is not None and review.year not in (None, data.year):
         # a workbook of an earlier year reused (its 评分结果 and that year's review with it): that
         # reviewer's entries are not this year's judgment (not carried, said once)
-        found = [other_year_review(card, data.review)]
+        found.append(other_year_review(card, review))
+        review = Review()
+    elif review.dropped and not card.blank:  # what a rerun cannot keep (said once)
+        found.append(dropped_review(card, review))
+    if review and card.blank:  # an unfilled form stays 未填写 whatever was typed beside it
+        carry_review(card, review)  # (its entries kept for when it is filled again)
+    elif review:
+        found += apply_review(card, review, L.review_cell)
+    if found or review:
         card.problems = sorted(card.problems + found, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-        card.settle()
-    elif data.review and card.blank:  # an unfilled form stays 未填写 whatever was typed beside it
-        carry_review(card, data.review)  # (its entries kept for when it is filled again)
-    elif data.review:
-        found = apply_review(card, data.review, L.review_cell)
-        card.problems = sorted(card.problems + found, key=lambda p: p.sort_key(PROBLEM_SHEET_ORDER))
-        settle_review(card)
+        if review and not card.blank:
+            settle_review(card)
+        else:
+            card.settle()
     return card
