@@ -27,6 +27,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工作簿中没有找到《项目支出绩效自评表》（按“一级指标”“三级指标”“分值”“实际完成值”等标签在各工作表中查找）",
     ),
     "missing-header": (ERROR, "在前 10 行找不到表头“{header}”"),
+    "form-missing-header": (
+        ERROR,
+        "自评表的绩效指标表头（第 {row} 行）中找不到“{header}”一列（可写作：{accepted}），无法评分",
+    ),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
     "bad-ruleset": (ERROR, "{detail}"),
@@ -219,6 +223,7 @@ TITLES = {
     "missing-sheet": "缺少工作表",
     "no-form": "没有找到自评表",
     "missing-header": "找不到表头",
+    "form-missing-header": "自评表缺少表头",
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",
     "internal-error": "程序内部错误",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from selfeval_xl import read_workbook, score_file
@@ -391,3 +392,86 @@ def test_each_file_is_opened_once_and_our_summary_is_never_read_as_a_form(tmp_pa
         outcome = score_file(summary, layout=layout)
         assert outcome.skipped and outcome.error is None
     assert opened == ["2023年汇总.xlsx"] * 3
+
+
+# --- the official form as published variants print it (a tester's cases, rebuilt by hand) ---
+
+FULL_ROWS = [  # every row met and claimed in full: 50 + 30 + 10 = 90 for the indicators
+    ("产出指标", "数量指标", "新建道路里程", "≥10公里", "10公里", 50, 50),
+    ("效益指标", "社会效益指标", "群众出行条件改善", "达成年度指标", "达成年度指标", 30, 30),
+    ("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "96%", 10, 10),
+]
+FULL_BUDGET = {"年度资金总额": (100, 100, 90), "当年财政拨款": (100, 100, 90)}
+
+
+def _respelled(tmp_path: Path, name: str, indicator: dict[str, str], budget: dict[str, str] | None = None) -> Path:
+    """FULL_ROWS on the official form (budget 100/100/90, 分值 10, 得分 9) with header cells
+    respelled: ``indicator`` on row 12 (G 分值, F 实际完成值, H 得分), ``budget`` on row 5
+    (G 分值, I 得分)."""
+    path = build_form(tmp_path / f"{name}.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for cell, text in indicator.items():
+        ws[cell] = text
+    for cell, text in (budget or {}).items():
+        ws[cell] = text
+    wb.save(path)
+    return path
+
+
+def test_published_header_spellings_are_read(tmp_path):
+    # each spelling alone, where the form has it (the 项目资金 block spelled the same way)
+    spellings = {
+        "标准分值": ({"G12": "标准分值"}, {"G5": "标准分值"}),
+        "指标分值": ({"G12": "指标分值"}, {"G5": "指标分值"}),
+        "分数": ({"G12": "分数"}, {"G5": "分数"}),
+        "全年实际完成值": ({"F12": "全年实际完成值"}, None),
+        "实际完成情况": ({"F12": "实际完成情况"}, None),
+        "自评分": ({"H12": "自评分"}, {"I5": "自评分"}),
+        "评分": ({"H12": "评分"}, {"I5": "评分"}),
+        "评价得分": ({"H12": "评价得分"}, {"I5": "评价得分"}),
+        "自评得分": ({"H12": "自评得分"}, {"I5": "自评得分"}),
+    }
+    for name, (indicator, budget) in spellings.items():
+        outcome = score_file(_respelled(tmp_path, name, indicator, budget))
+        assert outcome.error is None, (name, outcome.error)
+        card = outcome.card
+        # 10 × 90/100 = 9; 50 + 30 + 10 all met: 99, every claim (9, 50, 30, 10) read and equal
+        assert [r.points for r in card.records] == [10, 50, 30, 10], name
+        assert [r.claimed for r in card.records] == [9, 50, 30, 10], name
+        assert card.total == 99 and card.errors == [], name
+
+
+def test_a_bare_pingfen_or_fenshu_is_never_preferred_to_a_plain_header(tmp_path):
+    # 评分 alone is the score column (claims 9, 50, 30, 10 read)
+    card = score_file(_respelled(tmp_path, "评分", {"H12": "评分"}, {"I5": "评分"})).card
+    assert [r.claimed for r in card.records] == [9, 50, 30, 10]
+    # 评分 left of 得分 (a reviewer's column, say, all 0): the claims are 得分's (I), not 评分's (H)
+    path = _respelled(tmp_path, "评分和得分", {"H12": "评分", "I12": "得分"})
+    wb = openpyxl.load_workbook(path)
+    for r in (13, 14, 15):
+        ws = wb.active
+        ws[f"I{r}"], ws[f"H{r}"] = ws[f"H{r}"].value, 0
+    wb.save(path)
+    card = score_file(path).card
+    assert [r.claimed for r in card.records] == [9, 50, 30, 10]
+    # 分数 beside 分值 may be the score or the points: points stay 分值's, 分数 is not guessed
+    # to be 得分 (no claims read on the indicator rows)
+    card = score_file(_respelled(tmp_path, "分值和分数", {"H12": "分数"})).card
+    assert [r.points for r in card.records] == [10, 50, 30, 10]
+    assert [r.claimed for r in card.records][1:] == [pytest.approx(float("nan"), nan_ok=True)] * 3
+
+
+def test_a_form_missing_a_header_names_it_and_its_row(tmp_path):
+    # 分值 spelled 满分 (not a spelling we know): the sheet clearly is a form (title, 项目名称,
+    # 绩效指标), so the error names the header and the header row's first cell (一级指标 in B12),
+    # not "缺少工作表“基本信息”"
+    path = _respelled(tmp_path, "满分", {"G12": "满分"})
+    for layout in ("auto", "form"):
+        error = score_file(path, layout=layout).error
+        assert (error.code, error.where.sheet, error.where.cell) == ("form-missing-header", "自评表", "B12")
+        assert "“分值”" in error.message and "第 12 行" in error.message and "标准分值" in error.message
+        assert "基本信息" not in error.message
+    # 实际完成值 missing likewise
+    error = score_file(_respelled(tmp_path, "完成", {"F12": "完成数"})).error
+    assert (error.code, error.where.cell, error.fields["header"]) == ("form-missing-header", "B12", "实际完成值")

@@ -249,16 +249,42 @@ OWN_OUTPUT_SHEETS = (SUMMARY_SHEETS, (S_SAMPLE, S_SAMPLE_NOTES))
 
 # --- the official single-sheet 项目支出绩效自评表 (财预〔2020〕10号 附件 and provincial variants) ---
 FORM_SEARCH_ROWS = 80  # labels and headers are looked for this far down
-FORM_INDICATOR_ALIASES = {**INDICATOR_HEADER_ALIASES, "得分": I_CLAIMED, "年度目标值": I_TARGET}
+# Header spellings seen on published forms: 标准分值/指标分值 for 分值, 全年实际完成值 for
+# 实际完成值, 自评分 (广水: 自评分 | 复核分) and 评价得分 for 得分.
+FORM_INDICATOR_ALIASES = {
+    **INDICATOR_HEADER_ALIASES,
+    "得分": I_CLAIMED,
+    "自评分": I_CLAIMED,
+    "评价得分": I_CLAIMED,
+    "年度目标值": I_TARGET,
+    "全年实际完成值": I_ACTUAL,
+    "标准分值": I_POINTS,
+    "指标分值": I_POINTS,
+}
+# Spellings that name a column only on a row with no other header for it (``find_header``'s
+# ``weak``): 分数 beside 分值 may be the score, 评分 beside 得分 a reviewer's, 实际完成情况 is
+# also the 年度总体目标 block's heading. On such a row they are left unread, not guessed.
+FORM_INDICATOR_WEAK = {"分数": I_POINTS, "评分": I_CLAIMED, INFO_ACHIEVED: I_ACTUAL}
 FORM_INDICATOR_REQUIRED = (I_LEVEL1, I_NAME, I_POINTS, I_ACTUAL)
 FORM_SCORE = "得分"  # the 项目资金 block's score column: the 预算执行率 line's 申报得分
-FORM_BUDGET_ALIASES = {**BUDGET_HEADER_ALIASES, "自评得分": FORM_SCORE, "权重": I_POINTS}
+FORM_BUDGET_ALIASES = {
+    **BUDGET_HEADER_ALIASES,
+    "自评得分": FORM_SCORE,
+    "自评分": FORM_SCORE,
+    "评价得分": FORM_SCORE,
+    "权重": I_POINTS,
+    "标准分值": I_POINTS,
+    "指标分值": I_POINTS,
+    "预算执行率": B_RATE_DISPLAY,  # 宣城: 预算执行率(B/A×100%)
+}
+FORM_BUDGET_WEAK = {"分数": I_POINTS, "评分": FORM_SCORE}
 FORM_BUDGET_REQUIRED = (B_ADJUSTED, B_EXECUTED)  # 年初预算数 is optional
 # label → the fact it gives (the value is to its right)
 FORM_INFO_LABELS = {"项目名称": INFO_PROJECT, "主管部门": INFO_PARENT, "实施单位": INFO_UNIT, "预算单位": INFO_UNIT}
 FORM_UNIT_LABEL = "实施单位"  # named when the unit is missing
 FORM_TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
 FORM_INDICATOR_BLOCK = "绩效指标"
+FORM_TITLE_WORD = "自评表"  # in the form's title: 项目支出绩效自评表, 部门预算项目支出绩效自评表
 # besides the indicator table, a form has one of these on another row (a table with 项目名称 as a
 # column header, like our summary's 指标明细, is not a form)
 FORM_MARKERS = {B_TOTAL, "项目名称", *FORM_TOTAL_LABELS}
@@ -268,6 +294,8 @@ FORM_HEADINGS = {
     *FORM_INDICATOR_ALIASES.values(),
     *FORM_BUDGET_ALIASES,
     *FORM_BUDGET_ALIASES.values(),
+    *FORM_INDICATOR_WEAK,
+    *FORM_BUDGET_WEAK,
     *FORM_INFO_LABELS,
     *FORM_TOTAL_LABELS,
     INFO_GOAL,

@@ -6,7 +6,10 @@ Blocks looked for on any sheet: 项目名称 / 主管部门 / 实施单位 (valu
 the 项目资金 header (年初预算数, 全年预算数 or 调整后预算数, 全年执行数, 分值, 执行率, 得分) with
 rows 年度资金总额, 其中：当年财政拨款, 上年结转资金, 其他资金; 年度总体目标; the 绩效指标 header
 (一级/二级/三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施, optional 指标性质,
-度量单位) with merged 一级/二级 cells; and 总分."""
+度量单位) with merged 一级/二级 cells; and 总分. Headers may be spelled as published forms
+spell them (``contract.FORM_*_ALIASES``; the ambiguous ``FORM_*_WEAK`` ones only where nothing
+else names the column). A sheet that clearly is a form but lacks a required indicator header
+is not a form "missing 基本信息": ``form-missing-header`` names the header and its row."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.cells import budget_row, number_cell
-from selfeval_xl.reading.headers import Header, find_header
+from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
@@ -39,7 +42,13 @@ def _rows(grid: Grid) -> Rows:
 
 
 def _indicator_header(grid: Grid) -> Header | None:
-    return find_header(grid, L.FORM_INDICATOR_REQUIRED, L.FORM_INDICATOR_ALIASES, L.FORM_SEARCH_ROWS)
+    return find_header(
+        grid, L.FORM_INDICATOR_REQUIRED, L.FORM_INDICATOR_ALIASES, L.FORM_SEARCH_ROWS, L.FORM_INDICATOR_WEAK
+    )
+
+
+def _budget_header(grid: Grid) -> Header | None:
+    return find_header(grid, L.FORM_BUDGET_REQUIRED, L.FORM_BUDGET_ALIASES, L.FORM_SEARCH_ROWS, L.FORM_BUDGET_WEAK)
 
 
 def _is_form(grid: Grid) -> bool:
@@ -50,12 +59,37 @@ def _is_form(grid: Grid) -> bool:
     )
 
 
+def _is_title(v: object) -> bool:
+    """The form's title: ``项目支出绩效自评表``, ``…自评表(2023年度)`` (never a sentence that
+    mentions one)."""
+    return isinstance(v, str) and L.normalize_label(v).endswith(L.FORM_TITLE_WORD)
+
+
+def _incomplete_header(grid: Grid) -> Header | None:
+    """On a sheet that clearly is a form whose indicator header lacks a required column, the row
+    that comes closest to that header: it holds at least two of the required headers, and
+    another row holds the form's title (…自评表), the 绩效指标 block, 项目名称, 年度资金总额 or 总分."""
+    required = L.FORM_INDICATOR_REQUIRED
+    closest = closest_header(grid, required, L.FORM_INDICATOR_ALIASES, L.FORM_SEARCH_ROWS, L.FORM_INDICATOR_WEAK)
+    if closest is None or not 2 <= sum(h in closest[1] for h in required) < len(required):
+        return None
+    marks = {*L.FORM_MARKERS, L.FORM_INDICATOR_BLOCK}
+    for (r, _), cell in grid.cells.items():
+        if r != closest[0] and r <= L.FORM_SEARCH_ROWS and (_label(cell.value) in marks or _is_title(cell.value)):
+            return closest
+    return None
+
+
 def find_form(book: Book) -> Found | None:
     """The first sheet that holds a standard form (read as 基本信息, 预算执行 and 绩效指标 at
-    once), and the other sheets that hold one too; None when no sheet does."""
+    once), and the other sheets that hold one too; None when no sheet does. With none, the
+    first sheet that clearly is a form but lacks an indicator header: ``read_form`` says which
+    (rather than the template's "no 基本信息 sheet")."""
     forms = [name for name in book.sheet_names if _is_form(book.sheet(name))]
     if not forms:
-        return None
+        forms = [next((name for name in book.sheet_names if _incomplete_header(book.sheet(name))), "")]
+        if not forms[0]:
+            return None
     return Found(dict.fromkeys(L.TEMPLATE_SHEETS, forms[0]), tuple(forms[1:]))
 
 
@@ -68,13 +102,15 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     """The form on ``found``'s sheet into ``data``: facts, the 项目资金 block, the indicator rows
     (with the block's 预算执行率 line first, unless the table prints that line itself) and 总分."""
     grid = book.sheet(data.sheet(L.SHEET_INDICATORS))
+    header = _indicator_header(grid)
+    if header is None:
+        raise _missing_header(data, grid)
+    header_row, cols = header
+    budget_header = _budget_header(grid)
     rows = _rows(grid)
     data.info[L.INFO_KIND] = L.KIND_PROJECT
     _read_info(data, rows)
-    line = _read_budget(data, grid, rows)
-    header = _indicator_header(grid)
-    assert header is not None  # find_form found it
-    header_row, cols = header
+    line = _read_budget(data, grid, rows, budget_header)
     total_row = next(
         (r for r in sorted(rows) if r > header_row and any(_label(v) in L.FORM_TOTAL_LABELS for v in rows[r].values())),
         None,
@@ -84,6 +120,28 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     _read_total(data, grid, rows, cols)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))
+
+
+def _missing_header(data: WorkbookData, grid: Grid) -> UnreadableWorkbook:
+    """The error for a form whose indicator header lacks a required column: which one, at the
+    header row's first required header (``find_form`` found that row)."""
+    closest = _incomplete_header(grid)
+    assert closest is not None
+    row, found = closest
+    missing = next(h for h in L.FORM_INDICATOR_REQUIRED if h not in found)
+    col = min(found[h] for h in L.FORM_INDICATOR_REQUIRED if h in found)
+    spellings = [missing]
+    for aliases in (L.FORM_INDICATOR_ALIASES, L.FORM_INDICATOR_WEAK):
+        spellings += [text for text, header in aliases.items() if header == missing]
+    return UnreadableWorkbook.at(
+        data.file,
+        data.sheet(L.SHEET_INDICATORS),
+        L.cell_name(row, col),
+        "form-missing-header",
+        header=missing,
+        row=row,
+        accepted="、".join(spellings),
+    )
 
 
 @dataclass(frozen=True)
@@ -165,10 +223,9 @@ def _read_info(data: WorkbookData, rows: Rows) -> None:
         )
 
 
-def _read_budget(data: WorkbookData, grid: Grid, rows: Rows) -> _BudgetLine | None:
-    """The 项目资金 block into ``data.budget``; returns the 预算执行率 line built from its 分值
-    and 得分 (on the 年度资金总额 row)."""
-    header = find_header(grid, L.FORM_BUDGET_REQUIRED, L.FORM_BUDGET_ALIASES, L.FORM_SEARCH_ROWS)
+def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | None) -> _BudgetLine | None:
+    """The 项目资金 block under ``header`` into ``data.budget``; returns the 预算执行率 line built
+    from its 分值 and 得分 (on the 年度资金总额 row)."""
     if header is None:
         return None
     hr, found = header
@@ -198,7 +255,7 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: Rows) -> _BudgetLine | No
             claimed = number_cell(data, L.SHEET_BUDGET, grid, r, score_col, L.I_CLAIMED)
             placed = ((L.I_POINTS, points_col), (L.I_CLAIMED, score_col), (L.I_ACTUAL, found.get(L.B_RATE_DISPLAY)))
             # that line has no 偏差原因 cell: no reason is asked there (README 设计决定)
-            cells = {header: L.cell_name(r, col) for header, col in placed if col is not None}
+            cells = {h: L.cell_name(r, col) for h, col in placed if col is not None}
             line = _BudgetLine(r, budget_line(points, claimed), cells)
     return line
 

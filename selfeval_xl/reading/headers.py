@@ -12,28 +12,43 @@ Header = tuple[int, dict[str, int]]  # the header row (1-based), canonical heade
 
 
 def header_rows(
-    grid: Grid, aliases: dict[str, str] | None = None, search_rows: int = L.HEADER_SEARCH_ROWS
+    grid: Grid,
+    aliases: dict[str, str] | None = None,
+    search_rows: int = L.HEADER_SEARCH_ROWS,
+    weak: dict[str, str] | None = None,
 ) -> dict[int, dict[str, int]]:
     """Canonical header → column (its first, leftmost column) for every row up to ``search_rows``
     that holds any text."""
-    return dict(_headers_by_row(grid, aliases, search_rows))
+    return dict(_headers_by_row(grid, aliases, search_rows, weak))
 
 
-def _headers_by_row(grid: Grid, aliases: dict[str, str] | None, search_rows: int) -> Iterator[Header]:
+def _headers_by_row(
+    grid: Grid, aliases: dict[str, str] | None, search_rows: int, weak: dict[str, str] | None = None
+) -> Iterator[Header]:
     """``header_rows``' rows in order, each made as it is asked for: a caller that stops at a
-    table's header row does not read the rows of data below it as headers."""
-    row, found = 0, dict[str, int]()
+    table's header row does not read the rows of data below it as headers. A ``weak`` spelling
+    (normalised text → canonical header) names its column only on a row that has no other
+    header for it: an ambiguous word is never preferred to a plain one, wherever it stands."""
+    row, found, fallback = 0, dict[str, int](), dict[str, int]()
     for (r, col), cell in sorted(item for item in grid.cells.items() if item[0][0] <= search_rows):
         if r != row:
-            if found:
-                yield row, found
-            row, found = r, {}
+            if found or fallback:
+                yield row, _with_fallback(found, fallback)
+            row, found, fallback = r, {}, {}
         if isinstance(cell.value, str):
             h = L.canonical_header(cell.value, aliases)
-            if h:
+            if weak and h in weak:
+                fallback.setdefault(weak[h], col)
+            elif h:
                 found.setdefault(h, col)
-    if found:
-        yield row, found
+    if found or fallback:
+        yield row, _with_fallback(found, fallback)
+
+
+def _with_fallback(found: dict[str, int], fallback: dict[str, int]) -> dict[str, int]:
+    if not fallback:
+        return found
+    return {**{h: c for h, c in fallback.items() if h not in found}, **found}
 
 
 def find_header(
@@ -41,13 +56,34 @@ def find_header(
     required: Iterable[str],
     aliases: dict[str, str] | None = None,
     search_rows: int = L.HEADER_SEARCH_ROWS,
+    weak: dict[str, str] | None = None,
 ) -> Header | None:
     """The first row up to ``search_rows`` that holds every ``required`` header (after
-    ``aliases``), with all the headers found on it; None when no row does."""
+    ``aliases`` and ``weak``), with all the headers found on it; None when no row does."""
     need = tuple(required)
     return next(
-        ((r, found) for r, found in _headers_by_row(grid, aliases, search_rows) if all(h in found for h in need)), None
+        ((r, found) for r, found in _headers_by_row(grid, aliases, search_rows, weak) if all(h in found for h in need)),
+        None,
     )
+
+
+def closest_header(
+    grid: Grid,
+    required: Iterable[str],
+    aliases: dict[str, str] | None = None,
+    search_rows: int = L.HEADER_SEARCH_ROWS,
+    weak: dict[str, str] | None = None,
+) -> Header | None:
+    """The row that comes closest to holding every ``required`` header (holds the most of them;
+    the earliest such row), with the headers found on it; None when no row holds any."""
+    need = tuple(required)
+    by_row = header_rows(grid, aliases, search_rows, weak)
+    best: Header | None = None
+    for r in sorted(by_row):
+        count = sum(h in by_row[r] for h in need)
+        if count and (best is None or count > sum(h in best[1] for h in need)):
+            best = (r, by_row[r])
+    return best
 
 
 def first_missing(
@@ -55,13 +91,11 @@ def first_missing(
     required: Iterable[str],
     aliases: dict[str, str] | None = None,
     search_rows: int = L.HEADER_SEARCH_ROWS,
+    weak: dict[str, str] | None = None,
 ) -> str:
-    """The first ``required`` header missing from the row that comes closest (holds the most of
-    them; the earliest such row), to name in a ``missing-header`` problem."""
+    """The first ``required`` header missing from the row that comes closest
+    (``closest_header``), to name in a ``missing-header`` problem."""
     need = tuple(required)
-    by_row = header_rows(grid, aliases, search_rows)
-    best: dict[str, int] = {}
-    for r in sorted(by_row):
-        if sum(h in by_row[r] for h in need) > sum(h in best for h in need):
-            best = by_row[r]
+    closest = closest_header(grid, need, aliases, search_rows, weak)
+    best = {} if closest is None else closest[1]
     return next((h for h in need if h not in best), need[0])
