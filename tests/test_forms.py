@@ -404,6 +404,72 @@ FULL_ROWS = [  # every row met and claimed in full: 50 + 30 + 10 = 90 for the in
 FULL_BUDGET = {"年度资金总额": (100, 100, 90), "当年财政拨款": (100, 100, 90)}
 
 
+def _unmerged_form(path: Path, rows: list[dict], above: list[str], year_line: str) -> Path:
+    """An unmerged official form with ``above`` lines put over its title (附件2, blank rows) and
+    ``year_line`` as the line under the title."""
+    from official_form import build_official
+
+    build_official(
+        path, rows, FULL_BUDGET, budget_score=(10, 9), total=99, merge=False, parent="某市交通局", agency="某市公路中心"
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["A2"] = year_line or None
+    if above:
+        ws.insert_rows(1, len(above))
+        for i, text in enumerate(above, start=1):
+            ws[f"A{i}"] = text or None
+    wb.save(path)
+    return path
+
+
+def _rows_as_dicts(rows: list[tuple]) -> list[dict]:
+    keys = ("l1", "l2", "name", "target", "actual", "points", "score")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def test_year_in_full_width_digits_or_below_row_4(tmp_path):
+    rows = _rows_as_dicts(FULL_ROWS)
+    cases = {
+        "全角": ([], "（２０２３年度）"),  # NFKC: ２０２３ is 2023
+        "附件2": (["附件2"], "（2023年度）"),  # year line at row 3
+        "空行": (["附件2", "", ""], "（２０２３年度）"),  # year line at row 5, title at row 4
+    }
+    for name, (above, line) in cases.items():
+        data = read_workbook(_unmerged_form(tmp_path / f"{name}.xlsx", rows, above, line))
+        assert data.year == 2023, name
+        assert not [p for p in data.problems if p.code == "missing-value" and p.fields.get("field") == "评价年度"]
+
+
+def test_year_end_target_is_dated_with_a_full_width_year(tmp_path):
+    # 时效 row: 年底前 against 2023年11月. With the year (２０２３ in the title) 年底前 is
+    # 2023-12-31 and 2023年11月 is 2023-11-30: on time, 10 of 10. Without it the row was a
+    # needs-review text.
+    rows = _rows_as_dicts(FULL_ROWS)
+    rows[0] = dict(
+        l1="产出指标", l2="时效指标", name="完成时间", target="年底前", actual="2023年11月", points=50, score=50
+    )
+    card = score_file(_unmerged_form(tmp_path / "年底前.xlsx", rows, [], "（２０２３年度）")).card
+    assert [p.code for p in card.problems if p.code == "needs-review"] == []
+    # 10 × 90/100 = 9 (budget) + 50 + 30 + 10 = 99
+    assert [r.score for r in card.records] == [9, 50, 30, 10] and card.total == 99
+
+
+def test_a_form_without_a_year_says_so_at_its_title(tmp_path):
+    rows = _rows_as_dicts(FULL_ROWS)
+    # no year line; the title pushed to A2 by an 附件2 line: reported at the title, as the
+    # template reports a blank 评价年度 (missing-value, an error)
+    data = read_workbook(_unmerged_form(tmp_path / "无年度.xlsx", rows, ["附件2"], ""))
+    assert data.year is None
+    assert [(p.code, p.severity, p.where.sheet, p.where.cell) for p in data.problems if p.code == "missing-value"] == [
+        ("missing-value", "error", "自评表", "A2")
+    ]
+    # a date above the tables (填报日期) is no 评价年度: 2024年3月5日 is not taken as 2024
+    data = read_workbook(_unmerged_form(tmp_path / "填报日期.xlsx", rows, [], "填报日期：2024年3月5日"))
+    assert data.year is None
+    assert [p.where.cell for p in data.problems if p.code == "missing-value"] == ["A1"]
+
+
 def _respelled(tmp_path: Path, name: str, indicator: dict[str, str], budget: dict[str, str] | None = None) -> Path:
     """FULL_ROWS on the official form (budget 100/100/90, 分值 10, 得分 9) with header cells
     respelled: ``indicator`` on row 12 (G 分值, F 实际完成值, H 得分), ``budget`` on row 5

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from selfeval_xl.errors import WARNING, UnreadableWorkbook
@@ -24,6 +25,7 @@ from selfeval_xl.reading.cells import budget_row, number_cell
 from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
+from selfeval_xl.reading.values import parse_year
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
 
 Rows = dict[int, dict[int, object]]  # Excel row → 0-based column → value
@@ -109,7 +111,7 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     budget_header = _budget_header(grid)
     rows = _rows(grid)
     data.info[L.INFO_KIND] = L.KIND_PROJECT
-    _read_info(data, rows)
+    _read_info(data, rows, min(header_row, budget_header[0] if budget_header else header_row))
     line = _read_budget(data, grid, rows, budget_header)
     total_row = next(
         (r for r in sorted(rows) if r > header_row and any(_label(v) in L.FORM_TOTAL_LABELS for v in rows[r].values())),
@@ -192,12 +194,32 @@ def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
     ]
 
 
-def _read_info(data: WorkbookData, rows: Rows) -> None:
+# a year in a title: 2023年, （２０２３年度）; not the year of a date (填报日期：2024年3月5日)
+_TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?!\s*\d{1,2}\s*月)")
+
+
+def _year_in(text: str) -> int | None:
+    """The first plausible 评价年度 (1990–2100, as ``parse_year`` takes) written in ``text``,
+    full-width digits included."""
+    for m in _TITLE_YEAR.finditer(unicodedata.normalize("NFKC", text)):
+        if (year := parse_year(m.group(1))) is not None:
+            return year
+    return None
+
+
+def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
+    """The facts above and beside the blocks; the 评价年度 from the first plausible year in a
+    row above ``top`` (the first header row: 项目资金 or 绩效指标), wherever blank rows or an
+    附件 line pushed the title."""
+    title: str | None = None  # the form's title cell (…自评表), where a missing year is reported
     for r in sorted(rows)[: L.FORM_SEARCH_ROWS]:
         for c, v in sorted(rows[r].items()):
             text = v if isinstance(v, str) else ""
-            if L.INFO_YEAR not in data.info and (m := re.search(r"(20\d{2})\s*年", text)) and r <= 4:
-                data.info[L.INFO_YEAR] = int(m.group(1))
+            if r < top and text:
+                if title is None and _is_title(text):
+                    title = L.cell_name(r, c)
+                if L.INFO_YEAR not in data.info and (year := _year_in(text)) is not None:
+                    data.info[L.INFO_YEAR] = year
             label = L.FORM_INFO_LABELS.get(_label(v))
             if label and label not in data.info and (hit := _right_of(rows[r], c)):
                 data.info[label] = str(hit[1]).strip()
@@ -216,6 +238,10 @@ def _read_info(data: WorkbookData, rows: Rows) -> None:
                 if len(texts) > 1:
                     data.info[L.INFO_ACHIEVED] = texts[-1][1]
                     data.info_cells[L.INFO_ACHIEVED] = L.cell_name(vr, texts[-1][0])
+    if L.INFO_YEAR not in data.info:
+        # as the template reports a blank 评价年度: dates written without a year (年底前) and
+        # the duplicate check need it
+        data.add(L.SHEET_INFO, title or "A1", "missing-value", field=L.INFO_YEAR)
     if L.INFO_UNIT not in data.info:
         # the 主管部门 is not the unit (教育部 ≠ 北京大学): say it is missing, where it belongs
         data.add(
