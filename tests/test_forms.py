@@ -541,3 +541,27 @@ def test_a_form_missing_a_header_names_it_and_its_row(tmp_path):
     # 实际完成值 missing likewise
     error = score_file(_respelled(tmp_path, "完成", {"F12": "完成数"})).error
     assert (error.code, error.where.cell, error.fields["header"]) == ("form-missing-header", "B12", "实际完成值")
+
+
+def test_printed_execution_rate_is_compared_with_the_computed_one(tmp_path):
+    # 100/100/90: computed 90 / 100 = 90%. The 执行率 cell (H6) as typed:
+    typed = {
+        "95%": ("95%", None),  # 95 − 90 = 5 points > 0.01 → warning at H6
+        "90%": ("90%", None),  # equal
+        "0.9": (0.9, None),  # 0.9 × 100 = 90: equal (a ratio typed in a General cell)
+        "0.9格式": (0.9, "0.00%"),  # shown as 90.00%
+        "90": (90, None),
+        "90.004%": ("90.004%", None),  # 0.004 ≤ 0.01: within the tolerance
+    }
+    found = {}
+    for name, (value, fmt) in typed.items():
+        path = build_form(tmp_path / f"{name}.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99)
+        wb = openpyxl.load_workbook(path)
+        wb.active["H6"] = value
+        if fmt:
+            wb.active["H6"].number_format = fmt
+        wb.save(path)
+        card = score_file(path).card
+        found[name] = [p.where.cell for p in card.problems if p.code == "budget-rate-mismatch"]
+        assert card.records[0].score == 9  # scored by the computed rate whatever was printed
+    assert found == {"95%": ["H6"], "90%": [], "0.9": [], "0.9格式": [], "90": [], "90.004%": []}

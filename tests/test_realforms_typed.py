@@ -488,3 +488,26 @@ def test_budget_points_claims_and_total_typed_with_fen_or_in_words(tmp_path):
         ("not-a-number", "I6"),
         ("not-a-number", "H16"),
     ]
+
+
+def test_published_execution_rates_checked_against_the_amounts(tmp_path):
+    # the 执行率 each form printed, typed into H6 as a number shown with 0.00%:
+    # 16 宣城 46 / 148 = 31.081…% printed 31.00%: 0.08 points off (> 0.01) → warning at H6;
+    # 17 云南 9265.353442 / 10441 = 88.7401% printed 88.74%: 0.0001 off → none;
+    # 21 普陀 9034 / 20000 = 45.17% printed 45.17% → none
+    printed = {"16": 0.31, "17": 0.8874, "21": 0.4517}
+    paths = []
+    for f in sorted(REAL_FORMS.glob("*.json")):
+        if f.stem[:2] in printed:
+            path = build_real_form(tmp_path / f"{f.stem[:2]}.xlsx", json.loads(f.read_text()))
+            wb = openpyxl.load_workbook(path)
+            wb.active["H6"] = printed[f.stem[:2]]
+            wb.active["H6"].number_format = "0.00%"
+            wb.save(path)
+            paths.append(path)
+    out = score_json(*paths, tmp=tmp_path)
+    assert {k: codes(d, "budget-rate-mismatch") for k, d in out.items()} == {
+        "16": [("budget-rate-mismatch", "H6")],
+        "17": [],
+        "21": [],
+    }

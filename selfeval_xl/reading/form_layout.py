@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import budget_row, number_cell
+from selfeval_xl.reading.cells import budget_row, constant_formula_text, number_cell
 from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import parse_year
+from selfeval_xl.reading.values import BLANK, Value, parse_value, parse_year
 from selfeval_xl.reading.workbook_data import Found, WorkbookData
 
 Rows = dict[int, dict[int, object]]  # Excel row → 0-based column → value
@@ -251,7 +251,7 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
 
 def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | None) -> _BudgetLine | None:
     """The 项目资金 block under ``header`` into ``data.budget``; returns the 预算执行率 line built
-    from its 分值 and 得分 (on the 年度资金总额 row)."""
+    from its 分值, 得分 and 执行率 (on the 年度资金总额 row)."""
     if header is None:
         return None
     hr, found = header
@@ -277,13 +277,27 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | No
         data.budget.setdefault(category, budget_row(data, grid, r, category, found))
         if category == L.B_TOTAL and line is None:
             points_col, score_col = found.get(L.I_POINTS), found.get(L.FORM_SCORE)
+            rate_col = found.get(L.B_RATE_DISPLAY)
             points = number_cell(data, L.SHEET_BUDGET, grid, r, points_col, L.I_POINTS)
             claimed = number_cell(data, L.SHEET_BUDGET, grid, r, score_col, L.I_CLAIMED)
-            placed = ((L.I_POINTS, points_col), (L.I_CLAIMED, score_col), (L.I_ACTUAL, found.get(L.B_RATE_DISPLAY)))
+            placed = ((L.I_POINTS, points_col), (L.I_CLAIMED, score_col), (L.I_ACTUAL, rate_col))
             # that line has no 偏差原因 cell: no reason is asked there (README 设计决定)
             cells = {h: L.cell_name(r, col) for h, col in placed if col is not None}
-            line = _BudgetLine(r, budget_line(points, claimed), cells)
+            line = _BudgetLine(r, budget_line(points, claimed, _rate(grid, r, rate_col)), cells)
     return line
+
+
+def _rate(grid: Grid, row: int, col: int | None) -> Value:
+    """The 执行率 the form prints on the 年度资金总额 row (``90%``, 0.9 shown as 90%, ``90``), as
+    the 预算执行率 line's 实际完成值: the scorer compares it with the rate computed from the
+    amounts, as it does the template's. Blank when absent or a formula never calculated (the
+    rate is computed anyway, as the template's display-only 执行率 column is)."""
+    cell = None if col is None else grid.get(row, col)
+    if cell is None or cell.formula_without_cache:
+        return Value(BLANK)
+    if typed := constant_formula_text(cell.formula):  # =90% typed into a General cell
+        return parse_value(typed)
+    return parse_value(cell.value, percent_format=cell.percent)
 
 
 def _read_total(data: WorkbookData, grid: Grid, rows: Rows, found: dict[str, int]) -> None:

@@ -279,9 +279,10 @@ def _number(at: _RowAt, header: str) -> float:
     return math.nan
 
 
-def budget_line(points: float, claimed: float) -> IndicatorRow:
+def budget_line(points: float, claimed: float, rate: Value = _BLANK) -> IndicatorRow:
     """The 预算执行率 line of a form that keeps it in its 项目资金 block: its 分值 and 得分 are
-    there, its 实际完成值 is the 执行率 the scorer computes, its target 100%."""
+    there, its 实际完成值 the 执行率 printed there (``rate``: the scorer computes the rate and
+    warns when the printed one differs), its target 100%."""
     return IndicatorRow(
         level1=L.LEVEL1_BUDGET,
         level2="",
@@ -289,7 +290,7 @@ def budget_line(points: float, claimed: float) -> IndicatorRow:
         operator="",
         target=parse_value("100%"),
         unit="%",
-        actual=Value(BLANK),
+        actual=rate,
         points=points,
         claimed=claimed,
     )
