@@ -193,6 +193,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "复核内容所属的指标“{indicator}”已不在绩效指标表中，未计入复核总分；核对后可删除此行",
     ),
     "review-unreadable": (WARNING, "无法读取已有的评分结果 {target}（{detail}），其中的复核内容未能保留"),
+    "rows-after-blank": (
+        WARNING,
+        "第 {blank} 行整行空白，指标表到此为止；其下从第 {first} 行起还有 {n} 行指标未读取、未计分，删掉空行后重新评分",
+    ),
     "review-dropped": (
         WARNING,
         "评分结果中 {cells} 共 {n} 处填写的内容不是指标行上的复核得分、复核意见（小计行、自行插入的列），"
@@ -285,6 +289,7 @@ TITLES = {
     "review-other-year": "上一年度的复核内容未沿用",
     "review-renamed": "改了名的评分结果中的复核内容未读取",
     "review-dropped": "评分结果中指标行以外的填写未保留",
+    "rows-after-blank": "空行下面的指标未读取",
 }
 
 

@@ -313,3 +313,17 @@ def test_internal_error_is_reported_not_raised(tmp_path, template_path, monkeypa
     assert outcome.error.code == "internal-error" and "ZeroDivisionError" in outcome.error.message
     with pytest.raises(ZeroDivisionError):
         score_file(path, debug=True)
+
+
+def test_indicators_below_a_blank_row_are_pointed_at(mixed):
+    # the inserted blank row (row 5) ends the table after 预算执行率, 康复服务比例 and 托养服务人次数
+    # (rows 2-4); the six rows from 服务规范性 to 服务对象满意度 moved to rows 6-11 are not read, and
+    # the warning says so at the blank row, besides Σ分值 35 ≠ 100
+    folder, _, made_by = mixed
+    outcome = score_file(folder / made_by["inserted_blank_row"])
+    hits = [p for p in outcome.problems if p.code == "rows-after-blank"]
+    assert [p.where.location for p in hits] == ["绩效指标!A5"] and hits[0].severity == "warning"
+    assert "第 5 行整行空白" in hits[0].message and "从第 6 行起还有 6 行" in hits[0].message
+    assert any(p.code == "points-total" for p in outcome.problems)
+    # a table that simply ends (every good file) says nothing of the kind
+    assert not [p for p in score_file(folder / "正常0.xlsx").problems if p.code == "rows-after-blank"]

@@ -74,6 +74,7 @@ def read_indicator_table(
         ):
             if end_row is not None:
                 continue
+            _rows_below(data, grid, row, cols)
             break
         if len(records) >= L.MAX_INDICATOR_ROWS:
             raise too_many
@@ -96,6 +97,30 @@ def read_indicator_table(
             continue  # marked not applicable with no points: nothing counts
         records[row] = _indicator_record(data, grid, sheet, row, cols, raw, year, na or None)
     return records
+
+
+_LOOK_BELOW = 50  # rows under the blank one where indicators left below it would be
+
+
+def _rows_below(data: WorkbookData, grid: Grid, blank: int, cols: dict[str, int]) -> None:
+    """The table ends at its first fully blank row (SPEC §2.4); indicators typed below it (a 三级指标
+    or a 分值) are not read, and the unit is told where, not only that the points fall short."""
+    where = [c for h in (L.I_NAME, L.I_POINTS) if (c := cols.get(h)) is not None]
+
+    def filled(r: int) -> bool:
+        return any(not is_blank(grid.value(r, c)) for c in where)
+
+    # looked for in the rows just below first (every workbook's table ends at a blank row; the
+    # rows under it are the template's empty ones), then counted down to the sheet's last row
+    cells = grid.cells
+    if not any((r, c) in cells for r in range(blank + 1, blank + 1 + _LOOK_BELOW) for c in where):
+        return  # (no cell at all there: the usual end of a table)
+    if not any(map(filled, range(blank + 1, blank + 1 + _LOOK_BELOW))):
+        return
+    below = [r for r in range(blank + 1, min(grid.max_row, blank + L.MAX_INDICATOR_ROWS) + 1) if filled(r)]
+    if below:
+        cell = f"{L.col_letter(min(cols.values()))}{blank}"
+        data.add(L.SHEET_INDICATORS, cell, "rows-after-blank", blank=blank, first=below[0], n=len(below))
 
 
 def _all_blank(raw: CellsByHeader, content: tuple[tuple[str, int], ...]) -> bool:
