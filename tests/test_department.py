@@ -174,6 +174,33 @@ def test_missing_sheet_names_the_item(make_dept, tmp_path):
     assert card.total == 70
 
 
+def test_a_deleted_data_row_is_named_at_the_value_header(make_dept):
+    # the 在职人数 row deleted from 部门整体数据 (header on row 1: 数据项 | 数值, so 数值 is B1): the
+    # item is missing, said at B1 (not nowhere), and 在职人员控制率 (3 分) cannot be computed: 97
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPT_DATA]
+    assert ws["B1"].value == "数值"
+    ws.delete_rows(next(c.row for c in ws["A"] if c.value == "在职人数"))
+    wb.save(path)
+    card = score_file(path).card
+    assert ("data-item-missing", "部门.xlsx 部门整体数据!B1") in codes(card)
+    assert card.total == 97
+
+
+def test_a_data_formula_with_no_saved_result_is_one_error(make_dept):
+    # 在职人数 typed as =19 by a program that saves no result: formula-no-cache at its cell, and
+    # not "在职人数未填写" there as well (one error a cell)
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPT_DATA]
+    row = next(c.row for c in ws["A"] if c.value == "在职人数")
+    ws.cell(row, 2, "=19")
+    wb.save(path)
+    found = [(p.code, str(p.where)) for p in score_file(path).card.problems if p.where.cell == f"B{row}"]
+    assert found == [("formula-no-cache", f"部门.xlsx 部门整体数据!B{row}")]
+
+
 def test_changed_common_cells_are_errors_and_do_not_count(make_dept):
     path = make_dept(
         owned={

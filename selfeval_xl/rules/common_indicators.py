@@ -87,9 +87,10 @@ class DeptData:
                 self.reported.add(key)
                 sheet, cell = self.cell_of(exc.name)
                 if key in self.data.dept_data or key in _BUDGET_KEYS:
-                    self.report(sheet, cell, "missing-value", field=exc.name)
-                else:
-                    self.report(L.SHEET_DEPT_DATA, None, "data-item-missing", item=exc.name, indicator=common.name)
+                    if cell is None or not self.data.cell_has_error(sheet, cell):  # (one error a cell)
+                        self.report(sheet, cell, "missing-value", field=exc.name)
+                else:  # no row of it at all: said at the sheet's 数值 header
+                    self.report(sheet, cell, "data-item-missing", item=exc.name, indicator=common.name)
             return None, f"缺少{exc.name}，无法计算，计 0 分"
         except ZeroDenominator as exc:
             sheet, cell = self.cell_of(exc.names[0])
