@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,3 +69,19 @@ _PIECES = st.sampled_from(
 )
 def test_same_answer_as_normalising(text: str, label: str) -> None:
     assert L.is_label(text, label) == (L.normalize_label(text) == label)
+
+
+@pytest.mark.parametrize(
+    ("typed", "level1"),
+    [
+        ("一、产出指标", "产出指标"),  # a numbered list of 一级指标, as many forms print them
+        ("（二）效益指标", "效益指标"),
+        ("三.满意度指标（10分）", "满意度指标"),
+        ("2、效益", "效益指标"),
+        ("1.产出指标", "产出指标"),
+        ("一般性支出", "一般性支出"),  # 一 that is part of the word stays: not a standard name after it
+        ("十一、其他", "十一其他"),  # numbered but not a standard name: only normalised
+    ],
+)
+def test_a_numbered_level1_is_its_standard_name(typed, level1):
+    assert L.canonical_level1(typed) == level1

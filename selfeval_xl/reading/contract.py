@@ -385,11 +385,24 @@ def canonical_header(text: object, aliases: dict[str, str] | None = None) -> str
 
 
 def canonical_level1(text: object) -> str:
-    """``产出指标(50分)``, ``产出`` → ``产出指标``; other texts stay normalised."""
+    """``产出指标(50分)``, ``产出``, ``一、产出指标``, ``（二）效益指标`` → the standard name; other
+    texts stay normalised (a leading number is dropped only when what follows is a standard name:
+    ``一般性支出`` stays)."""
     s = normalize_label(text)
+    found = _standard_level1(s)
+    if found is None and (m := _ENUMERATED.match(s)) is not None:
+        found = _standard_level1(s[m.end() :])
+    return s if found is None else found
+
+
+# 一、 二、 / （一） / 1. 2、 — what a numbered list of 一级指标 starts with (normalize_label has taken 、)
+_ENUMERATED = re.compile(r"[(]?(?:[一二三四五六七八九十]{1,3}|\d{1,2})[)]?[.]?")
+
+
+def _standard_level1(s: str) -> str | None:
     for std in (LEVEL1_OUTPUT, LEVEL1_EFFECT, LEVEL1_SATISFACTION):
         if s == std or s == std[:-2]:
             return std
     if s in ("预算执行", "预算执行情况", LEVEL1_BUDGET):
         return LEVEL1_BUDGET
-    return s
+    return None
