@@ -61,6 +61,9 @@ def test_target_not_comparable_and_bad_amount_unit(make_workbook):
     rows[3] = row("产出指标", "时效指标", "项目完成时间", "2023年12月31日前", "95", 5)
     card = score(read_workbook(make_workbook(indicators=rows, info={"金额单位": "美元"})), load_rules())
     assert ("target-not-comparable", "项目A.xlsx 绩效指标!H6") in codes(card.problems)
+    # the message quotes the target as typed, not the word 日期
+    (told,) = [p.message for p in card.problems if p.code == "target-not-comparable"]
+    assert told.startswith("指标值“2023年12月31日前”与实际完成值“95”无法比较"), told
     assert ("bad-amount-unit", "项目A.xlsx 基本信息!B8") in codes(card.problems)
     assert card.rows.loc[6, "score"] == 0
 

@@ -104,7 +104,7 @@ class Resolver(ScoringContext):
             op = target.operator or ""
         if target.kind == DATE and op != QUAL:
             out.method, out.operator = M_DATE, LE
-            return self._need_actual(row, actual, out, date=True)
+            return self._need_actual(row, actual, out, date=True, target_text=target.display)
         if target.kind == NUMBER and op != QUAL:
             if op == "":
                 op = LE if label(r.level2) == self.rules.cost_level2 else EQ
@@ -161,7 +161,7 @@ class Resolver(ScoringContext):
                 )
         return out
 
-    def _need_actual(self, row: int, actual: Value, out: RowPlan, date: bool) -> RowPlan:
+    def _need_actual(self, row: int, actual: Value, out: RowPlan, date: bool, target_text: str = "") -> RowPlan:
         if actual.kind == BLANK:
             if not self.already_bad(row, L.I_ACTUAL):
                 self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
@@ -176,7 +176,7 @@ class Resolver(ScoringContext):
                     row,
                     L.I_ACTUAL,
                     "target-not-comparable",
-                    target="日期",
+                    target=target_text or "日期",
                     value=actual.display,
                     detail="指标值是日期，实际完成值应为日期",
                 )
