@@ -174,7 +174,11 @@ def draft_district(summary: Path) -> list[Block]:
                         )
                     )
                     out += [
-                        Block("bullet", f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个")
+                        Block(
+                            "bullet",
+                            f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0} 个，"
+                            f"警告 {r.get('警告数') or 0} 个",
+                        )
                         for r in theirs
                     ]
             if group:
