@@ -339,6 +339,8 @@ def test_a_reviewers_typo_is_for_the_reviewer_to_fix_not_the_unit(scored, tmp_pa
     assert "请按下列清单逐项更正" not in text and "需要更正的问题" not in text
     table = next(b for b in blocks if b.kind == "table")
     assert [r[0] for r in table.rows] == [f"评分结果!{at('L', 1)}"]
+    result = CliRunner().invoke(cli, ["report", str(path), "-o", str(tmp_path / "清单.md")])
+    assert "评分结果中 1 处复核内容需复核人员改正，单位不必更正" in result.stdout, result.output
 
 
 def test_report_of_a_reviewed_file_names_the_total_its_grade_goes_by(scored, tmp_path):
