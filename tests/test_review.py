@@ -341,6 +341,11 @@ def test_a_reviewers_typo_is_for_the_reviewer_to_fix_not_the_unit(scored, tmp_pa
     assert [r[0] for r in table.rows] == [f"评分结果!{at('L', 1)}"]
     result = CliRunner().invoke(cli, ["report", str(path), "-o", str(tmp_path / "清单.md")])
     assert "评分结果中 1 处复核内容需复核人员改正，单位不必更正" in result.stdout, result.output
+    # and the results sheet's 状态 line says who corrects it
+    score_in_place(path.parent, tmp_path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    status = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == L.R_STATUS)
+    assert status[1] == "待更正" and "需复核人员改正" in status[2] and "单位不必更正" in status[2]
 
 
 def test_report_of_a_reviewed_file_names_the_total_its_grade_goes_by(scored, tmp_path):

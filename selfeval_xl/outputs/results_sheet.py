@@ -14,7 +14,15 @@ from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up
 from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
-from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_HINT, compares_claim, status_zh
+from selfeval_xl.scoring.verdict import (
+    BLANK,
+    NEEDS_CORRECTION,
+    NEEDS_REVIEW,
+    REVIEWER_CORRECTION_HINT,
+    STATUS_HINT,
+    compares_claim,
+    status_zh,
+)
 
 ERROR_COLOR = "FFC00000"
 WARNING_COLOR = "FF9C5700"
@@ -144,7 +152,9 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     table_end = len(spec.rows)
     notes = {
         L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
-        L.R_STATUS: STATUS_HINT.get(status),
+        L.R_STATUS: REVIEWER_CORRECTION_HINT
+        if status == NEEDS_CORRECTION and card.errors and all(p.where.sheet == L.SHEET_RESULTS for p in card.errors)
+        else STATUS_HINT.get(status),
     }
     label_styles: dict[Style | None, list[Style | None]] = {}  # one list per style, shared
     for label, value, style in labels:

@@ -34,6 +34,8 @@ STATUS_HINT = {
     NEEDS_CORRECTION: "有错误需单位更正后重新评分，总分为暂算，不评等级、不排名",
     BLANK: "未填写实际完成情况，不评分、不评等级",
 }
+# 待更正 only for a reviewer's 复核得分 typed wrong: the bureau's to correct, not the unit's
+REVIEWER_CORRECTION_HINT = "复核得分填写有误需复核人员改正后重新评分（单位不必更正），总分为暂算，不评等级、不排名"
 
 RANKED = frozenset({FINAL, REVIEWED})  # get 排名 in 汇总 and count in 等级分布
 GRADED = frozenset({FINAL, REVIEWED, NEEDS_REVIEW})  # carry a grade (provisional for needs-review)
