@@ -169,3 +169,15 @@ def test_district_report_from_the_summary(samples, tmp_path):
     assert CliRunner().invoke(cli, ["report", "--summary", str(summary), "-o", str(out)]).exit_code == 0
     assert len(docx.Document(str(out)).inline_shapes) == 2
     assert CliRunner().invoke(cli, ["report"]).exit_code == 2
+
+
+def test_an_unmet_budget_rate_is_cited_where_it_comes_from(samples):
+    # 云南: 预算执行率 9,265.35 ÷ 10,441 = 88.74% < 100%, an unmet row; its 绩效指标 row leaves the
+    # 实际完成值 cell blank (the rate is computed), so the source named is 预算执行's 全年执行数
+    card = score_file(samples["云南省应急管理厅_航空消防租机补助经费.xlsx"]).card
+    md = to_markdown(draft(card))
+    assert "- 预算执行率：指标值 100%，实际 88.74%，得 8.87/10 分。" in md
+    sources = md.split("## 附：数据来源")[1]
+    assert "| 预算执行率 实际完成值 |" not in sources
+    budget_col = card.data.budget_columns["全年执行数"]
+    assert f"| 全年执行数 | 9,265.35 万元 | 预算执行 | {budget_col}" in sources

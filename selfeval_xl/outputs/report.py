@@ -201,9 +201,19 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     }
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
+        total = data.budget.get(L.B_TOTAL)
         for r in unmet:
             actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
-            where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
+            if (
+                L.canonical_level1(r.level1) == L.LEVEL1_BUDGET
+                and total is not None
+                and L.B_EXECUTED in data.budget_columns
+            ):
+                # the rate is computed from 预算执行 (its row here is left blank): cite 全年执行数 there
+                executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
+                where = cite(L.B_EXECUTED, f"{_money(card.budget.executed)} 万元", L.SHEET_BUDGET, executed_cell)
+            else:
+                where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
             reason = reasons.get(r.row) or ""
             text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。"
             reason_cell = data.indicator_cell(r.row, L.I_REASON)
