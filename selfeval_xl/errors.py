@@ -92,7 +92,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
     "budget-rate-mismatch": (
         WARNING,
-        "填写的预算执行率 {claimed} 与按预算执行表计算的 {computed} 不一致，已按计算值评分",
+        "填写的预算执行率 {claimed} 与按全年执行数 ÷ 全年预算数计算的 {computed} 不一致，已按计算值评分",
     ),
     # 部门整体支出 共性指标
     "common-changed": (
