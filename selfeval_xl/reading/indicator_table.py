@@ -99,7 +99,7 @@ def read_indicator_table(
     return records
 
 
-_LOOK_BELOW = 50  # rows under the blank one where indicators left below it would be
+_LOOK_BELOW = 10  # rows under the blank one looked at (the points total falls short however far down)
 
 
 def _rows_below(data: WorkbookData, grid: Grid, blank: int, cols: dict[str, int]) -> None:
