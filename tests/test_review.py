@@ -321,9 +321,21 @@ def test_unit_report_states_the_reviewed_total(scored):
 
     _, path = scored
     type_entries(path, ENTRIES)
-    text = "\n".join(b.text for b in draft(score_file(path).card))
+    blocks = draft(score_file(path).card)
+    text = "\n".join(b.text for b in blocks)
     assert f"自评得分 100 分，经复核为 {REVIEWED_TOTAL} 分，等级为“良”" in text
     assert f"绩效自评得分 {REVIEWED_TOTAL} 分（复核后），等级“良”" in text
+    # the tables show the reviewer's scores beside the 核定得分: 产出指标 (15 + 10 + 10 + 5 + 10 = 50
+    # 分) reviewed 50 − (15 − 9) − (10 − 4.5) = 38.5; the total 88.5; 康复服务比例 9 on its row
+    tables = [b for b in blocks if b.kind == "table"]
+    level1 = next(t for t in tables if t.headers[-1] == "复核后得分")
+    assert ("产出指标", "50.00", "50.00", "38.50") in level1.rows
+    assert level1.rows[-1] == ("合计", "100.00", "100.00", "88.50")
+    rows = next(t for t in tables if t.headers[-1] == "复核得分")
+    assert len(rows.widths) == len(rows.headers) == 9 and abs(sum(rows.widths) - 15.6) < 1e-9
+    by_name = {r[2]: r for r in rows.rows}
+    assert by_name["康复服务比例"][-4:] == ("15.00", "15.00", "", "9.00")  # 分值, 核定, 申报 (none), 复核
+    assert by_name["服务长效机制"][-1] == ""  # not reviewed
 
 
 def test_a_reviewers_typo_is_for_the_reviewer_to_fix_not_the_unit(scored, tmp_path):
@@ -356,6 +368,23 @@ def test_report_of_a_reviewed_file_names_the_total_its_grade_goes_by(scored, tmp
     result = CliRunner().invoke(cli, ["report", str(path), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"已起草报告（复核总分 {REVIEWED_TOTAL:.2f}，良）")
+
+
+def test_unit_report_gives_an_unmet_rows_review_and_its_note(make_workbook, tmp_path):
+    # 托养服务人次数 ≥105人 with 84人: 10 × 84 ÷ 105 = 8 分; the reviewer gives 9 with a note
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)
+    (tmp_path / "单").mkdir()
+    path = make_workbook("单/项目A.xlsx", None, None, rows)
+    score_in_place(path.parent, tmp_path)
+    type_entries(path, {at("L", 2): 9, at("M", 2): "核实台账后按 9 分"})
+    from selfeval_xl.outputs.report import draft
+
+    text = "\n".join(b.text for b in draft(score_file(path).card))
+    assert "托养服务人次数：指标值 ≥105人，实际 84人" in text, [t for t in text.splitlines() if "托养" in t]
+    assert "得 8/10 分，复核为 9 分（复核意见：核实台账后按 9 分）。" in text, [
+        t for t in text.splitlines() if "托养" in t
+    ]
 
 
 def test_a_rerun_opens_each_file_once(scored, tmp_path, monkeypatch):

@@ -149,14 +149,40 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             "上述得分和等级为暂定。"
         )
     out.append(Block("p", verdict))
-    out.append(
-        Block(
-            "table",
-            headers=("一级指标", "分值", "核定得分"),
-            rows=[(name, fmt_score(p), fmt_score(s)) for name, p, s in card.subtotals]
-            + [("合计", fmt_score(sum(p for _, p, _ in card.subtotals)), fmt_score(card.total))],
+    reviewed = card.reviewed_total is not None  # then the tables show the 复核得分 beside the 核定得分
+    if reviewed:
+        by_level1: dict[str, float] = {}
+        for r in card.records:
+            if not math.isnan(r.score) or r.reviewed is not None:
+                final = r.reviewed if r.reviewed is not None else r.score
+                by_level1[r.level1] = by_level1.get(r.level1, 0.0) + final
+        out.append(
+            Block(
+                "table",
+                headers=("一级指标", "分值", "核定得分", "复核后得分"),
+                rows=[
+                    (name, fmt_score(p), fmt_score(s), fmt_score(round_half_up(by_level1.get(name, s))))
+                    for name, p, s in card.subtotals
+                ]
+                + [
+                    (
+                        "合计",
+                        fmt_score(sum(p for _, p, _ in card.subtotals)),
+                        fmt_score(card.total),
+                        fmt_score(card.reviewed_total),
+                    )
+                ],
+            )
         )
-    )
+    else:
+        out.append(
+            Block(
+                "table",
+                headers=("一级指标", "分值", "核定得分"),
+                rows=[(name, fmt_score(p), fmt_score(s)) for name, p, s in card.subtotals]
+                + [("合计", fmt_score(sum(p for _, p, _ in card.subtotals)), fmt_score(card.total))],
+            )
+        )
     out += _budget(card, cite)
     if dept:
         out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
@@ -170,11 +196,14 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         out.append(Block("p", todo("资金管理、项目实施、制度执行情况")))
 
     out.append(Block("h1", "四、绩效目标完成情况"))
+    headers = ("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分")
+    # 15.6 cm: the GB/T 9704 text width; 10.00 fits 1.5 (a 复核得分 column takes from the text columns)
+    widths = (1.6, 2.0, 2.9, 2.1, 2.5, 1.5, 1.5, 1.5) if not reviewed else (1.6, 1.7, 2.4, 1.9, 2.0, 1.5, 1.5, 1.5, 1.5)
     out.append(
         Block(
             "table",
-            headers=("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分"),
-            widths=(1.6, 2.0, 2.9, 2.1, 2.5, 1.5, 1.5, 1.5),  # 15.6 cm: the GB/T 9704 text width; 10.00 fits 1.5
+            headers=headers + (("复核得分",) if reviewed else ()),
+            widths=widths,
             rows=[
                 (
                     r.level1,
@@ -186,6 +215,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                     fmt_score(r.score),
                     fmt_score(r.claimed),
                 )
+                + ((fmt_score(r.reviewed),) if reviewed else ())
                 for r in card.records
             ],
         )
@@ -215,7 +245,12 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             else:
                 where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
             reason = reasons.get(r.row) or ""
-            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。"
+            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分"
+            if r.reviewed is not None:  # the reviewer's judgment, and why, where given
+                text += f"，复核为 {fmt_num(r.reviewed)} 分" + (
+                    f"（复核意见：{r.review_note}）" if r.review_note else ""
+                )
+            text += "。"
             reason_cell = data.indicator_cell(r.row, L.I_REASON)
             if r.row in awaiting:
                 text += "完成程度待复核人员判断，得分为暂定。"
