@@ -198,7 +198,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(Block("h1", "四、绩效目标完成情况"))
     headers = ("一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值", "核定得分", "申报得分")
     # 15.6 cm: the GB/T 9704 text width; 10.00 fits 1.5 (a 复核得分 column takes from the text columns)
-    widths = (1.6, 2.0, 2.9, 2.1, 2.5, 1.5, 1.5, 1.5) if not reviewed else (1.6, 1.7, 2.4, 1.9, 2.0, 1.5, 1.5, 1.5, 1.5)
+    widths = (1.6, 2.0, 2.9, 2.1, 2.5, 1.5, 1.5, 1.5) if not reviewed else (1.6, 1.7, 2.2, 1.9, 2.2, 1.5, 1.5, 1.5, 1.5)
     out.append(
         Block(
             "table",
