@@ -327,3 +327,21 @@ def test_indicators_below_a_blank_row_are_pointed_at(mixed):
     assert any(p.code == "points-total" for p in outcome.problems)
     # a table that simply ends (every good file) says nothing of the kind
     assert not [p for p in score_file(folder / "正常0.xlsx").problems if p.code == "rows-after-blank"]
+
+
+def test_claims_below_a_blank_row_are_not_a_second_problem(make_workbook):
+    # every row claims its full points and 申报总分 is 100; a blank row after the 3rd data row
+    # cuts the table: Σ申报得分 of the rows read (10 + 15 + 10 = 35) differs from 100 only because
+    # of the cut, said by rows-after-blank (and points-total): no claimed-total-sum besides
+    from conftest import base_rows
+
+    rows = [{**r, "申报得分": r["分值"]} for r in base_rows()]
+    path = make_workbook(info={"申报总分": 100}, indicators=rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INDICATORS]
+    ws["J2"] = 10  # 预算执行率's claim (its row is the template's)
+    ws.insert_rows(5)
+    wb.save(path)
+    codes = [p.code for p in score_file(path).problems]
+    assert "rows-after-blank" in codes and "points-total" in codes
+    assert "claimed-total-sum" not in codes
