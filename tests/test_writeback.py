@@ -330,3 +330,21 @@ def test_result_cells_sit_under_their_headers():
         "得分差异": 1.0,
         "评分说明": "完成 80%",
     }
+
+
+def test_blank_cells_of_the_results_table_keep_their_borders(make_workbook):
+    # a qualitative row has no 完成率, the 预算执行率 row no 二级指标 and no 申报得分: those cells
+    # are written as styled blanks, so the printed table's lines go round them (before, no cell
+    # was written and neighbouring blanks looked merged); and the long title line wraps
+    path = make_workbook(info={"项目名称": "残疾人基本康复服务托养服务及机动轮椅车燃油补贴和残疾人辅助器具适配综合补助项目资金专项"})
+    card = score_file(path).card
+    written, problem = write_back(card, path, path.name, "2026-01-01 00:00")
+    assert problem is None
+    ws = openpyxl.load_workbook(written)[L.SHEET_RESULTS]
+    first = L.RESULT_HEADER_ROW + 1  # the 预算执行率 row, then the indicators in table order
+    qualitative = first + 3  # 服务规范性: 规范 / 达成年度指标
+    col = {h: openpyxl.utils.get_column_letter(i + 1) for i, h in enumerate(L.RESULT_HEADERS)}
+    for ref in (f"{col['二级指标']}{first}", f"{col['申报得分']}{first}", f"{col['完成率']}{qualitative}"):
+        cell = ws[ref]
+        assert cell.value is None and cell.border.left.style == "thin" and cell.border.bottom.style == "thin", ref
+    assert ws["A2"].alignment.wrap_text

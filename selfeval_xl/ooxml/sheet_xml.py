@@ -121,6 +121,8 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
     plain = _PLAIN_TEXT.fullmatch
     for c, v in enumerate(values):
         if v is None:
+            if sattrs[c]:  # a blank cell keeps its style (a table's borders go round it)
+                parts.append(f'<c r="{_COLS[c] if c < _NCOLS else col_letter(c)}{rs}"{sattrs[c]}/>')
             continue
         if type(v) is str:  # the common cases first, without the isinstance chain
             if v:
@@ -129,11 +131,15 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
                 ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 t = T_KEPT if v and (v[0].isspace() or v[-1].isspace()) else T_PLAIN  # ("" once cleaned)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]} t="inlineStr"><is>{t}{v}</t></is></c>')
+            elif sattrs[c]:
+                parts.append(f'<c r="{_COLS[c] if c < _NCOLS else col_letter(c)}{rs}"{sattrs[c]}/>')
             continue
         if type(v) is float:
+            ref = _COLS[c] if c < _NCOLS else col_letter(c)
             if v == v and v != _INF and v != -_INF:
-                ref = _COLS[c] if c < _NCOLS else col_letter(c)
                 parts.append(f'<c r="{ref}{rs}"{sattrs[c]}><v>{v!r}</v></c>')
+            elif sattrs[c]:
+                parts.append(f'<c r="{ref}{rs}"{sattrs[c]}/>')
             continue
         cell = _cell((_COLS[c] if c < _NCOLS else col_letter(c)) + rs, v, sattrs[c])
         if cell:
@@ -143,16 +149,18 @@ def _row(r: int | str, values: Sequence[object], sattrs: Sequence[str], height: 
 
 
 def _cell(ref: str, v: object, sattr: str) -> str:
-    """One ``<c>`` (``row_xml``'s rules, for any value), or "" for a blank."""
+    """One ``<c>`` (``row_xml``'s rules, for any value); a blank is its style alone, or "" with none."""
     if v is None or v == "":
-        return ""
+        return f'<c r="{ref}"{sattr}/>' if sattr else ""
     if isinstance(v, str):
         text = text_xml(v)
         return f'<c r="{ref}"{sattr} t="inlineStr"><is>{t_open(text)}{text}</t></is></c>'
     if isinstance(v, bool):
         return f'<c r="{ref}"{sattr} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, int | float):
-        return f'<c r="{ref}"{sattr}><v>{v!r}</v></c>' if v == v and v not in (math.inf, -math.inf) else ""
+        if v == v and v not in (math.inf, -math.inf):
+            return f'<c r="{ref}"{sattr}><v>{v!r}</v></c>'
+        return f'<c r="{ref}"{sattr}/>' if sattr else ""
     if v is STYLED_BLANK:
         return f'<c r="{ref}"{sattr}/>'
     text = text_xml(str(v))
@@ -177,23 +185,25 @@ def _block(first: int, rows: Sequence[Sequence[object]], sattrs: Sequence[str], 
                 head, mid = f'<c r="{ref}', f'"{sattr} t="inlineStr"><is>'
                 if list(map(str.strip, texts)) == texts:  # (no text starts or ends with white space)
                     mid += T_PLAIN
-                    columns.append(
-                        [f"{head}{r}{mid}{v}</t></is></c>" if v else "" for r, v in zip(refs, col, strict=True)]
-                    )
+                    made = [f"{head}{r}{mid}{v}</t></is></c>" if v else "" for r, v in zip(refs, col, strict=True)]
                 else:
-                    columns.append(
-                        [
-                            f"{head}{r}{mid}{t_open(v)}{v}</t></is></c>" if v else ""
-                            for r, v in zip(refs, col, strict=True)
-                        ]
-                    )
+                    made = [
+                        f"{head}{r}{mid}{t_open(v)}{v}</t></is></c>" if v else ""
+                        for r, v in zip(refs, col, strict=True)
+                    ]
+                if sattr and len(texts) < len(col):  # a blank keeps its style (a table's borders go round it)
+                    made = [x or f'{head}{r}"{sattr}/>' for r, x in zip(refs, made, strict=True)]
+                columns.append(made)
                 continue
         elif kinds <= _NUMBER_KINDS:
             if all(map(math.isfinite, [v for v in col if v is not None])):
                 head = f'<c r="{ref}'
+                blank_cell = f'"{sattr}/>' if sattr else ""
                 columns.append(
                     [
-                        f'{head}{r}"{sattr}><v>{v!r}</v></c>' if v is not None else ""
+                        f'{head}{r}"{sattr}><v>{v!r}</v></c>'
+                        if v is not None
+                        else blank_cell and f"{head}{r}{blank_cell}"
                         for r, v in zip(refs, col, strict=True)
                     ]
                 )

@@ -52,7 +52,7 @@ STATUS_STYLE = {
     BLANK: Style(bold=True, fill="FFE7E6E6", align="center"),
 }
 TITLE = Style(bold=True, size=16, align="center")
-SUBTITLE = Style()
+SUBTITLE = Style(wrap=True)  # a long 项目名称 wraps within the merged row (its height counts the lines)
 
 HEADER_ROW = L.RESULT_HEADER_ROW  # below the title block (SPEC §4.1)
 # Printed at ≥ 75 % (8.25 pt for an 11 pt workbook): long text columns wrap to make room.

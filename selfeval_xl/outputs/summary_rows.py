@@ -118,8 +118,11 @@ def _unreferenced_row(values: tuple[Any, ...], xf: list[int], height: float | No
 def _unreferenced_cell(value: object, xf: int) -> str:
     """The cell ``row_xml`` writes for ``value`` in style ``xf``, without its reference; a
     blank one ``<c/>``."""
-    one = row_xml(1, (value,), [xf])  # '<row r="1"><c r="A1" …>…</c></row>', or '<row r="1"/>' for a blank
-    return one[len('<row r="1">') : -len("</row>")].replace('<c r="A1"', "<c", 1) if one[-2:] != "/>" else "<c/>"
+    one = row_xml(1, (value,), [xf])  # '<row r="1"><c r="A1" …>…</c></row>'; a blank is '<c r="A1" s="…"/>'
+    body = one[len('<row r="1">') : -len("</row>")] if one[-2:] != "/>" else ""
+    if not body.endswith("</c>"):  # a blank (the long tables' blanks carry no style: ``_BLANK``)
+        return "<c/>"
+    return body.replace('<c r="A1"', "<c", 1)
 
 
 def rows_xml(values: Iterator[tuple[Any, ...]], xf: list[int], caps: list[int], widest: list[int]) -> list[str]:
