@@ -235,6 +235,18 @@ def test_report_page_and_type_follow_gbt_9704(drafted):
     assert "— " in footer and " PAGE " in footer and 'w:fldCharType="begin"' in footer and " —" in footer
 
 
+def test_report_tables_repeat_their_header_and_keep_rows_whole(drafted):
+    # a table running onto the next page repeats its header row there, and no row is split
+    # between pages (w:tblHeader, w:cantSplit: honoured by Word and LibreOffice)
+    d = docx.Document(str(drafted[0]))
+    assert d.tables
+    for table in d.tables:
+        rows = table.rows
+        assert rows[0]._tr.trPr is not None and rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        assert all(r._tr.trPr is not None and r._tr.trPr.find(qn("w:cantSplit")) is not None for r in rows)
+        assert all(r._tr.trPr.find(qn("w:tblHeader")) is None for r in rows[1:])
+
+
 def test_report_cites_cells_only_in_its_sources_table(drafted):
     cell_ref = re.compile(r"!\$?[A-Z]{1,3}\$?\d")
     plain, inline = (docx.Document(str(p)) for p in drafted)

@@ -170,6 +170,13 @@ def _table(doc: DocxDocument, b: Block) -> None:
     for row in b.rows:
         for cell, v in zip(table.add_row().cells, row, strict=True):
             _cell_text(cell.paragraphs[0], str(v), FANGSONG, size)
+    # printed: the header row repeats at the top of each page a table runs onto, and no row is
+    # split between two pages (Word and LibreOffice both honour these row properties)
+    for i, row in enumerate(table.rows):
+        tr_pr = row._tr.get_or_add_trPr()
+        tr_pr.append(OxmlElement("w:cantSplit"))
+        if i == 0:
+            tr_pr.append(OxmlElement("w:tblHeader"))
     if b.widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
         table.autofit = False
         for col, w in zip(table.columns, b.widths, strict=True):
