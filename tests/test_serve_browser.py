@@ -337,3 +337,58 @@ def _shot(browser, name):
     """A screenshot for a person to look at, when SELFEVAL_SHOTS names a folder."""
     if os.environ.get("SELFEVAL_SHOTS"):
         browser.save_screenshot(os.path.join(os.environ["SELFEVAL_SHOTS"], name))
+
+
+def test_a_reload_comes_back_to_the_batch(server, browser, expected):
+    """F5 (or Back) after a batch: the page follows the same batch again and shows its results,
+    instead of an empty page while the server keeps them."""
+    By = _by()
+    rows = _upload(browser, server.url, SAMPLES[:2])
+    before = [_cells(tr)[:3] for tr in rows]
+    browser.refresh()
+    again = wait_for(
+        lambda: (
+            browser.find_element(By.ID, "results").is_displayed()
+            and browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+        ),
+        60,
+        "the results again after a reload",
+    )
+    assert [_cells(tr)[:3] for tr in again] == before
+
+
+def test_a_file_changed_after_it_was_chosen_is_named_not_the_server(server, browser, tmp_path):
+    """A workbook saved again in Excel after it was chosen cannot be uploaded (the browser fails
+    the whole upload): the page names it and takes it off the list, instead of saying the
+    server is gone."""
+    import shutil
+
+    By = _by()
+    edited = tmp_path / "正在编辑.xlsx"
+    shutil.copyfile(SAMPLES[0], edited)
+    browser.get(server.url)
+    browser.find_element(By.ID, "files").send_keys(f"{edited}\n{SAMPLES[1]}")
+    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#chosen-table tbody tr")) == 2, 20, "two chosen")
+    edited.write_bytes(SAMPLES[2].read_bytes())  # saved again, another size and time
+    os.utime(edited, (1_900_000_000, 1_900_000_000))
+    browser.find_element(By.ID, "start").click()
+    message = wait_for(lambda: browser.find_element(By.ID, "message").text, 20, "a message")
+    assert "“正在编辑.xlsx”无法读取" in message and "无法连接到评分服务" not in message
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#chosen-table tbody td:first-child'), td => td.innerText)"
+    )
+    assert names == [SAMPLES[1].name]
+
+
+def test_a_download_that_fails_says_why_on_the_page(server, browser):
+    """A download link whose batch is gone (the server restarted) shows the server's Chinese
+    reason on the page rather than a failed “.json” in the browser's download list."""
+    By = _by()
+    _upload(browser, server.url, SAMPLES[:1])
+    link = _link(browser, "下载汇总表")
+    browser.execute_script(
+        "arguments[0].href = arguments[0].href.replace(/batches\\/[^/]+\\//, 'batches/0000gone/')", link
+    )
+    link.click()
+    message = wait_for(lambda: browser.find_element(By.ID, "message").text, 20, "a message")
+    assert "找不到这一批" in message

@@ -23,7 +23,39 @@ function link(href, text) {
   const a = el("a", text);
   a.href = href;
   a.setAttribute("download", "");
+  a.addEventListener("click", checkedDownload);
   return a;
+}
+
+// A download whose answer is an error (the batch gone after a restart, a report that could not
+// be drafted) would end in the browser's download list as a failed “.json”: the server's Chinese
+// reason is shown on the page instead. Asked first (HEAD), then downloaded as usual.
+async function checkedDownload(e) {
+  const a = e.currentTarget;
+  if (a.dataset.checked === "1") {
+    delete a.dataset.checked;
+    return; // the real click, below
+  }
+  e.preventDefault();
+  e.stopPropagation();
+  try {
+    const head = await fetch(a.href, { method: "HEAD", cache: "no-store" });
+    if (!head.ok) {
+      let reason = `下载失败（${head.status}）`;
+      try {
+        const r = await fetch(a.href, { cache: "no-store" });
+        reason = (await r.json()).error || reason;
+      } catch (ignored) {
+        // the status alone, then
+      }
+      return say(reason);
+    }
+  } catch (err) {
+    return say("与评分服务的连接中断：请确认启动它的窗口仍在运行");
+  }
+  say("");
+  a.dataset.checked = "1";
+  a.click();
 }
 
 function size(n) {
@@ -43,6 +75,28 @@ function ext(name) {
 }
 
 // --- choosing files ----------------------------------------------------------------------
+// A folder dropped on the page (Explorer, Finder) arrives as an entry to walk: its files are
+// taken one by one (a folder itself cannot be uploaded; the browser would fail the whole batch).
+async function droppedFiles(dt) {
+  const entries = Array.from(dt.items || [], (item) => (item.webkitGetAsEntry ? item.webkitGetAsEntry() : null));
+  if (!entries.length || entries.some((entry) => !entry)) return Array.from(dt.files);
+  const files = [];
+  const walk = async (entry) => {
+    if (entry.isFile) {
+      files.push(await new Promise((ok, fail) => entry.file(ok, fail)));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((ok, fail) => reader.readEntries(ok, fail));
+        if (!batch.length) break;
+        for (const child of batch) await walk(child);
+      }
+    }
+  };
+  for (const entry of entries) await walk(entry);
+  return files;
+}
+
 function addFiles(list) {
   for (const f of list) {
     if (!chosen.some((c) => c.name === f.name && c.size === f.size && c.lastModified === f.lastModified)) {
@@ -90,11 +144,40 @@ function showChosen() {
 }
 
 // --- running a batch -----------------------------------------------------------------------
-function start() {
+// Each chosen file read (its first byte) before the upload: one that changed on disk since it
+// was chosen (saved again in Excel), was moved away, or is a folder would make the browser fail
+// the whole upload without saying which.
+async function unreadable() {
+  const bad = [];
+  for (const f of chosen) {
+    try {
+      await f.slice(0, 1).arrayBuffer();
+    } catch (e) {
+      bad.push(f);
+    }
+  }
+  return bad;
+}
+
+async function start() {
   if (!chosen.length) return;
   const problem = problemWithChoice();
   if (problem) return say(problem);
+  if (polling && polling !== "upload") clearTimeout(polling); // (a batch resumed after a reload: left)
+  polling = null;
+  say("");
+  $("results").hidden = true; // the last batch's results go at once, not after the files are read
+  $("detail").hidden = true;
+  $("start").disabled = true;
+  const bad = await unreadable();
+  if (bad.length) {
+    chosen = chosen.filter((f) => !bad.includes(f));
+    showChosen();
+    const names = bad.slice(0, 3).map((f) => `“${f.name}”`).join("、") + (bad.length > 3 ? ` 等 ${bad.length} 个` : "");
+    return say(`${names}无法读取（选好之后被改动或移走了，或者是文件夹），已从列表中去掉；请重新选择这些文件后再评分`);
+  }
   const check = $("check-only").checked;
+  sessionStorage.removeItem(BATCH_KEY); // this tab follows the new batch from now on
   const form = new FormData();
   for (const f of chosen) form.append("files", f, f.name);
   const xhr = new XMLHttpRequest();
@@ -113,11 +196,20 @@ function start() {
     if (xhr.status !== 202) return finish(reply.error || `上传失败（${xhr.status}）`);
     follow(reply.url);
   };
-  xhr.onerror = () => finish("无法连接到评分服务：请确认启动它的窗口仍在运行");
-  say("");
-  $("results").hidden = true;
-  $("detail").hidden = true;
-  $("start").disabled = true;
+  xhr.onerror = async () => {
+    // the server still answering means the upload itself failed (a file changed while sent)
+    let up = false;
+    try {
+      up = (await fetch("/api/config", { cache: "no-store" })).ok;
+    } catch (e) {
+      up = false;
+    }
+    finish(
+      up
+        ? "上传没有完成：有文件在上传时被改动或移走了；请重新选择文件后再评分"
+        : "无法连接到评分服务：请确认启动它的窗口仍在运行",
+    );
+  };
   polling = "upload";
   progress(0, "正在上传…");
   xhr.send(form);
@@ -137,15 +229,22 @@ function finish(error) {
   if (error) say(error);
 }
 
-async function follow(url) {
+const BATCH_KEY = "selfeval-batch"; // the batch this tab follows (kept across a reload, per tab)
+
+async function follow(url, resumed) {
   let status;
   try {
     const r = await fetch(url, { cache: "no-store" });
     status = await r.json();
-    if (!r.ok) return finish(status.error || `出错了（${r.status}）`);
+    if (!r.ok) {
+      sessionStorage.removeItem(BATCH_KEY);
+      return finish(resumed ? "" : status.error || `出错了（${r.status}）`); // (a batch gone: nothing to resume)
+    }
   } catch (e) {
     return finish("与评分服务的连接中断：请确认启动它的窗口仍在运行");
   }
+  sessionStorage.setItem(BATCH_KEY, url);
+  if (resumed && status.state === "running") polling = "resumed";
   if (status.state === "running") {
     const pct = status.total ? (100 * status.done) / status.total : 0;
     const what = status.mode === "check" ? "正在检查" : "正在评分";
@@ -328,8 +427,10 @@ document.addEventListener("DOMContentLoaded", () => {
       drop.classList.remove("over");
     });
   }
-  drop.addEventListener("drop", (e) => addFiles(e.dataTransfer.files));
+  drop.addEventListener("drop", async (e) => addFiles(await droppedFiles(e.dataTransfer)));
   $("start").addEventListener("click", start);
+  const following = sessionStorage.getItem(BATCH_KEY);
+  if (following) follow(following, true); // a reload (or Back) during or after a batch: back to it
   $("clear").addEventListener("click", () => {
     chosen = [];
     showChosen();
