@@ -508,6 +508,8 @@ def test_rows_sorted_as_the_summary_sorts_them():
         "未填写",
         "无法读取",
     ]
+    # a 未填写 file is not scored: no total on the page (汇总 leaves its 核定总分 empty too)
+    assert rows[5].public("/b")["total"] is None and rows[2].public("/b")["total"] == "80.00"
 
 
 @pytest.mark.office

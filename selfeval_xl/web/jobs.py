@@ -129,7 +129,7 @@ class Row:
             "unit": self.unit,
             "project": self.project,
             "kind": self.kind,
-            "total": _two(self.total),
+            "total": None if self.status == BLANK else _two(self.total),  # 未填写: not scored (as 汇总)
             "provisional": self.status == NEEDS_CORRECTION,
             "reviewed_total": _two(self.reviewed_total),
             "grade": self.grade,
@@ -303,7 +303,7 @@ class Batch:
         row = self.row(n)
         obj = self._load_detail(n)
         obj["status_zh"] = row.status_zh
-        obj["total"] = _two(row.total)
+        obj["total"] = None if row.status == BLANK else _two(row.total)
         obj["reviewed_total"] = _two(row.reviewed_total)
         obj["provisional"] = row.status == NEEDS_CORRECTION
         obj["downloads"] = {
