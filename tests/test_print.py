@@ -163,6 +163,10 @@ def test_summary_prints_in_legible_blocks(tmp_path):
     assert by_sheet[L.S_SUMMARY] == 2 and by_sheet[L.S_GRADES] == 1
     # problems read by their Chinese titles
     assert any("得分低于分值但未说明偏差原因" in p["flat"] for p in pages)
+    # 问题清单's seven columns print one page wide: every page of it has 文件 and 说明 (no
+    # block of 说明 alone on pages of its own)
+    problem_pages = [p["flat"] for p in pages if f"自评汇总{L.S_PROBLEMS}第" in p["flat"]]
+    assert problem_pages and all("文件" in f and "说明" in f and "工作表" in f for f in problem_pages)
 
 
 @pytest.mark.parametrize(("kind", "bound"), [(L.KIND_PROJECT, 6), (L.KIND_DEPARTMENT, 6)])

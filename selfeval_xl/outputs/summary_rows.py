@@ -28,9 +28,9 @@ CAPS = {
     "三级指标": 22,
     "实际完成值": 22,
     "评分说明": 34,
-    "说明": 48,
-    "原因": 48,
-    "代码": 22,
+    "说明": 36,  # 问题清单 (7 columns) one landscape page wide at ≥ 8 pt (≤ 139.8 units): 28 + 20 + 2 × 6 + 20 + 16 + 36 = 132, each + 0.7
+    "原因": 36,
+    "代码": 16,
 }
 DETAIL_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.DETAIL_HEADERS]
 PROBLEM_CAPS = [CAPS.get(h, CAP_TEXT) for h in L.PROBLEM_LIST_HEADERS]
