@@ -336,7 +336,9 @@ def test_blank_cells_of_the_results_table_keep_their_borders(make_workbook):
     # a qualitative row has no 完成率, the 预算执行率 row no 二级指标 and no 申报得分: those cells
     # are written as styled blanks, so the printed table's lines go round them (before, no cell
     # was written and neighbouring blanks looked merged); and the long title line wraps
-    path = make_workbook(info={"项目名称": "残疾人基本康复服务托养服务及机动轮椅车燃油补贴和残疾人辅助器具适配综合补助项目资金专项"})
+    path = make_workbook(
+        info={"项目名称": "残疾人基本康复服务托养服务及机动轮椅车燃油补贴和残疾人辅助器具适配综合补助项目资金专项"}
+    )
     card = score_file(path).card
     written, problem = write_back(card, path, path.name, "2026-01-01 00:00")
     assert problem is None
