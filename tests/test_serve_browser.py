@@ -48,6 +48,19 @@ def _by():
     return By
 
 
+def _result_rows(browser, timeout=180, what="results table"):
+    """The results table's rows, once the page shows them."""
+    By = _by()
+    return wait_for(
+        lambda: (
+            browser.find_element(By.ID, "results").is_displayed()
+            and browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
+        ),
+        timeout,
+        what,
+    )
+
+
 def _upload(browser, url, paths, check=False):
     By = _by()
     browser.get(url)
@@ -57,13 +70,7 @@ def _upload(browser, url, paths, check=False):
     start = browser.find_element(By.ID, "start")
     assert start.text == "开始评分" and start.is_enabled()
     start.click()
-
-    def rows():
-        if not browser.find_element(By.ID, "results").is_displayed():
-            return None
-        return browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
-
-    return wait_for(rows, 180, "results table")
+    return _result_rows(browser)
 
 
 def _cells(tr):
@@ -262,14 +269,7 @@ def test_files_dropped_on_the_page_are_scored(server, browser, expected):
     wait_for(lambda: chosen() == [sample.name], 20, "the dropped file listed")
     assert chosen() == [sample.name]
     browser.find_element(By.ID, "start").click()
-    rows = wait_for(
-        lambda: (
-            browser.find_element(By.ID, "results").is_displayed()
-            and browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
-        ),
-        120,
-        "results",
-    )
+    rows = _result_rows(browser, 120)
     assert _cells(rows[0])[2].split()[0] == f"{expected[sample.name]['total']:.2f}"
 
 
@@ -342,18 +342,10 @@ def _shot(browser, name):
 def test_a_reload_comes_back_to_the_batch(server, browser, expected):
     """F5 (or Back) after a batch: the page follows the same batch again and shows its results,
     instead of an empty page while the server keeps them."""
-    By = _by()
     rows = _upload(browser, server.url, SAMPLES[:2])
     before = [_cells(tr)[:3] for tr in rows]
     browser.refresh()
-    again = wait_for(
-        lambda: (
-            browser.find_element(By.ID, "results").is_displayed()
-            and browser.find_elements(By.CSS_SELECTOR, "#results-table tbody tr")
-        ),
-        60,
-        "the results again after a reload",
-    )
+    again = _result_rows(browser, 60, "the results again after a reload")
     assert [_cells(tr)[:3] for tr in again] == before
 
 
