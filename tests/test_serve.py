@@ -599,3 +599,24 @@ def test_check_details_stay_bounded_in_memory(tmp_path, monkeypatch):
         assert older.status()["rows"]  # its results table is still there
     finally:
         registry.close()
+
+
+def test_closing_line_is_the_clis(server, tmp_path):
+    """The page's closing line is the one `selfeval score` prints for the same files: every
+    grade of the rule set named, in its order, 0 too (中 0、差 0)."""
+    import subprocess
+    import sys
+
+    names = ["镜湖区残联_残疾人事业发展补助资金.xlsx", "天长市水利局_水旱灾害防御经费.xlsx"]  # 优 and 优
+    done = server.run(sample_files(names))
+    for name, data in sample_files(names):
+        (tmp_path / name).write_bytes(data)
+    run = subprocess.run(
+        [sys.executable, "-m", "selfeval_xl", "score", "--no-write-back", *names],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    cli_line = next(line for line in run.stdout.splitlines() if line.startswith("共 "))
+    assert done["closing"] == cli_line and "中 0、差 0" in cli_line

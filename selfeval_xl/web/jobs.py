@@ -155,6 +155,7 @@ class Batch:
         self.state = "running"  # running | done | failed
         self.message = ""
         self.total = self.done = 0
+        self.grade_order: tuple[str, ...] = ()  # the rule sets' grades, in order (from the batch's tally)
         self.current = ""
         self.rows: list[Row] = []
         self.others: list[str] = []  # files in the uploaded folders that are not workbooks
@@ -196,6 +197,7 @@ class Batch:
 
         try:
             result = run_batch([self.uploads], options, on_start=started, on_outcome=arrived)
+            self.grade_order = tuple(result.tally.grade_order)  # (the closing line names each, 0 too)
             self._found_late(result.duplicates, result.others)
             if result.summary_error is not None:  # the workbooks were still scored and written
                 self.notices.append(f"汇总表未能写入（{os_reason(result.summary_error)}）")
@@ -257,7 +259,10 @@ class Batch:
         if self.others:
             text += f"；不是 Excel 工作簿 {len(self.others)}（未评分）"
         grades = Counter(r.grade for r in self.rows if r.grade and is_ranked(r.status))
-        return text + ("；等级：" + "、".join(f"{g} {c}" for g, c in grades.items()) if grades else "")
+        if not grades:
+            return text
+        order = [*self.grade_order, *(g for g in grades if g not in self.grade_order)]
+        return text + "；等级：" + "、".join(f"{g} {grades.get(g, 0)}" for g in order)
 
     def _found_late(self, duplicates: dict[str, Problem], others: list[str]) -> None:
         """What only the whole run knows: the same submission in two files (a warning on each,
