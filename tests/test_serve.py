@@ -183,6 +183,18 @@ def test_zip_slip_is_refused_and_other_files_still_score(server):
     assert not list(server.tmp.parent.glob("逃逸.xlsx")) and not list(server.tmp.glob("逃逸.xlsx"))
 
 
+def test_an_empty_zip_is_said_not_lost(server):
+    # an empty .zip, and one holding only what a Mac adds (__MACOSX/, ._ files): nothing to
+    # score, each named in a notice beside the workbook that scores
+    good = SAMPLES[2]
+    mac_only = zip_of({"__MACOSX/._甲.xlsx": b"x", "._乙.xlsx": b"y"})
+    done = server.run([("空.zip", zip_of({})), ("苹果.zip", mac_only), (good.name, good.read_bytes())])
+    assert [r["file"] for r in done["rows"]] == [good.name]
+    assert sorted(done["notices"]) == sorted(
+        f"压缩包“{name}”里没有文件（空的，或只有隐藏文件、系统文件），未评分" for name in ("空.zip", "苹果.zip")
+    )
+
+
 # --- sizes ------------------------------------------------------------------------------------
 
 

@@ -219,7 +219,10 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
             stem = safe_name(Path(r.name).stem, "压缩包")
             dest = unique_in(root, stem, taken)
             try:
-                placed.count += unzip(r.path, dest, r.name, placed, batch_limit)
+                found = unzip(r.path, dest, r.name, placed, batch_limit)
+                placed.count += found
+                if not found:  # (nothing to score or to list as not a workbook: said, not silent)
+                    placed.notices.append(f"压缩包“{r.name}”里没有文件（空的，或只有隐藏文件、系统文件），未评分")
             except UploadRefused as exc:
                 shutil.rmtree(dest, ignore_errors=True)
                 placed.notices.append(exc.message)
