@@ -27,6 +27,7 @@ from serve_support import (
     zip_slip,
 )
 
+from selfeval_xl.reading import contract as L
 from selfeval_xl.web.guard import allowed_hosts, host_name
 from selfeval_xl.web.uploads import MB, Placed, Receiver, UploadRefused, member_name, place, safe_name, unzip
 
@@ -193,6 +194,26 @@ def test_an_empty_zip_is_said_not_lost(server):
     assert sorted(done["notices"]) == sorted(
         f"压缩包“{name}”里没有文件（空的，或只有隐藏文件、系统文件），未评分" for name in ("空.zip", "苹果.zip")
     )
+
+
+def test_a_zip_inside_a_zip_is_said_to_be_one(server):
+    # a folder's .zip holding another unit's .zip: the inner one is not unpacked, and the notice
+    # and 未评分文件 say so (not "如是自评表，请另存为 .xlsx")
+    import openpyxl
+
+    good = SAMPLES[2]
+    outer = zip_of({f"收件/{good.name}": good.read_bytes(), "收件/其它单位.zip": zip_of({"乙.xlsx": b"x"})})
+    done = server.run([("文件夹.zip", outer)])
+    assert [r["file"] for r in done["rows"]] == [f"文件夹/收件/{good.name}"]
+    assert done["notices"] == [
+        "“文件夹/收件/其它单位.zip”是压缩包里的压缩包，没有解开，其中的文件未评分（请解开后上传）"
+    ]
+    status, _, body = server.request("GET", done["downloads"]["summary"])
+    assert status == 200
+    ws = openpyxl.load_workbook(io.BytesIO(body))[L.S_UNSCORED]
+    rows = [r for r in ws.iter_rows(values_only=True)]
+    (row,) = [r for r in rows[1:] if r[0] and str(r[0]).endswith("其它单位.zip")]
+    assert "other-zip" in row and not any("另存为 .xlsx" in str(v) for v in row)
 
 
 # --- sizes ------------------------------------------------------------------------------------

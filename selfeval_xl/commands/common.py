@@ -101,7 +101,10 @@ def closing(t: Tally) -> str:
 def echo_others(others: list[str]) -> None:
     """Name every file in the folders that is not a workbook: nothing is silently missed."""
     for display in others:
-        click.echo(f"{display}：不是 Excel 工作簿，未评分", err=True)
+        if display.lower().endswith(".zip"):  # (not unpacked: a submission may be inside)
+            click.echo(f"{display}：压缩包，没有解开，其中的文件未评分（请解开后再评分）", err=True)
+        else:
+            click.echo(f"{display}：不是 Excel 工作簿，未评分", err=True)
 
 
 def refuse(line: str) -> NoReturn:

@@ -204,7 +204,10 @@ class SummaryWriter:
     def add_other(self, file: str, suffix: str) -> None:
         """A file in a scored folder that is not a workbook (.docx, .pdf …): listed in 未评分文件
         so that no submission is silently missed (SPEC §4.2)."""
-        problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
+        if suffix.lower() == ".zip":  # (a .zip in a folder is not unpacked: a submission may be in it)
+            problem = Problem.at(file, None, None, "other-zip")
+        else:
+            problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
         self.n_unscored += 1
         self._unscored_row(file, problem.code, problem.message)
 

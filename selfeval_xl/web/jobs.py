@@ -280,7 +280,12 @@ class Batch:
             detail["problems"].append(problem.as_dict())
             self._keep_detail(row.n, detail)
         self.others = list(others)
-        self.notices.extend(f"“{d}”不是 Excel 工作簿，未评分" for d in others)
+        self.notices.extend(
+            f"“{d}”是压缩包里的压缩包，没有解开，其中的文件未评分（请解开后上传）"
+            if d.lower().endswith(".zip")
+            else f"“{d}”不是 Excel 工作簿，未评分"
+            for d in others
+        )
 
     def row(self, n: int) -> Row:
         found = next((r for r in self.rows if r.n == n), None)
