@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import docx
+import openpyxl
 import pypdf
 import pytest
 from click.testing import CliRunner
@@ -287,3 +288,21 @@ def test_fit_widths_narrows_the_widest_text_column_first_a_unit_at_a_time():
     assert fit_widths([40.0, 50.0], 60.5, [0], floor=10) == [10.5, 50.0]
     # never below the floor, even when the budget cannot be met: 40 → 10, 35 → 10
     assert fit_widths([40.0, 35.0, 50.0], 30.0, [0, 1], floor=10) == [10.0, 10.0, 50.0]
+
+
+def test_filled_rows_grow_to_their_text(tmp_path):
+    # a 年度总体目标 of 120 characters in the 内容 column (40 units wide: 39 usable, a Chinese
+    # character 1.85): 120 × 1.85 = 222 → 6 lines, so the row is at least row_height(6); a short
+    # value keeps the template's row as it was
+    from selfeval_xl import fill_workbook
+    from selfeval_xl.outputs import pagesetup as P
+
+    template = generate_template(tmp_path / "模板.xlsx", load_rules())
+    goal = "为有需求的困难残疾人提供基本康复托养服务" * 6
+    assert len(goal) == 120
+    path = fill_workbook(template, tmp_path / "填.xlsx", {"单位名称": "甲单位", "年度总体目标": goal})
+    ws = openpyxl.load_workbook(path)[L.SHEET_INFO]
+    before = openpyxl.load_workbook(template)[L.SHEET_INFO]
+    rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+    assert ws.row_dimensions[rows["年度总体目标"]].height >= P.row_height(6)
+    assert ws.row_dimensions[rows["单位名称"]].height == before.row_dimensions[rows["单位名称"]].height

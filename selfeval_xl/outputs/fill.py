@@ -53,6 +53,23 @@ def _owned(ws: Worksheet, row: int, cols: dict[str, int]) -> bool:
     return L.normalize_label(ws.cell(row, cols[L.I_NAME]).value) == L.LEVEL1_BUDGET
 
 
+def _fit_heights(ws: Worksheet, rows: Sequence[int] | range) -> None:
+    """Rows filled with longer text made as tall as their wrapped lines need (the template's
+    rows are sized for their hints; a filled-in 项目名称 or 年度总体目标 would print cut off)."""
+    from selfeval_xl.outputs import pagesetup as P
+
+    widths = dict.fromkeys(range(1, ws.max_column + 1), 8.43)  # (Excel's default width)
+    for dim in ws.column_dimensions.values():  # one entry may stand for a range of columns (min..max)
+        if dim.width and dim.min:
+            widths.update(dict.fromkeys(range(dim.min, (dim.max or dim.min) + 1), dim.width))
+    widths = {c: w for c, w in widths.items() if c <= ws.max_column}
+    for r in rows:
+        texts = [(c, v) for c in widths if isinstance(v := ws.cell(r, c).value, str) and v]
+        lines = max((P.lines_needed(v, widths[c]) for c, v in texts), default=1)
+        if lines > 1 and (ws.row_dimensions[r].height or 0) < (need := P.row_height(lines)):
+            ws.row_dimensions[r].height = need
+
+
 def put(cell: Cell, value: Any) -> None:
     """Write a value; text that starts with ``=`` stays text (openpyxl would make it a formula)."""
     cell.value = value
@@ -80,10 +97,13 @@ def fill_workbook(
 
     wb = openpyxl.load_workbook(template)
     ws = _sheet(wb, L.SHEET_INFO)
+    filled = []
     for r in range(1, ws.max_row + 1):
         label = L.normalize_label(ws.cell(r, 1).value)
         if label in info:
             put(_cell(ws, r, 2), info[label])
+            filled.append(r)
+    _fit_heights(ws, filled)
     ws = _sheet(wb, L.SHEET_BUDGET)
     header_row, cols = _header_map(ws)
     for r in range(header_row + 1, ws.max_row + 1):
@@ -116,6 +136,7 @@ def fill_workbook(
                 put(_cell(ws, first + i, cols[header]), value)
         if L.I_SEQ in cols and L.I_SEQ not in rec:
             ws.cell(first + i, cols[L.I_SEQ], first + i - header_row)
+    _fit_heights(ws, range(first, first + len(indicators)))
     out = Path(out)
 
     def write(tmp: Path) -> None:
