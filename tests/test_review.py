@@ -370,6 +370,21 @@ def test_report_of_a_reviewed_file_names_the_total_its_grade_goes_by(scored, tmp
     assert result.stdout.startswith(f"已起草报告（复核总分 {REVIEWED_TOTAL:.2f}，良）")
 
 
+def test_unit_report_sums_reviews_by_the_subtotals_level1_names(make_workbook, tmp_path):
+    # 一级指标 written “产出指标（50分）” is the subtotals' 产出指标: its reviewed sum counts the
+    # entry, 50 − (15 − 9) = 44, not the 核定得分's 50
+    from selfeval_xl.outputs.report import draft
+
+    rows = [{**r, "一级指标": "产出指标（50分）"} if r["一级指标"] == "产出指标" else r for r in base_rows()]
+    (tmp_path / "标").mkdir()
+    path = make_workbook("标/项目A.xlsx", None, None, rows)
+    score_in_place(path.parent, tmp_path)
+    type_entries(path, {at("L", 1): 9})
+    table = next(b for b in draft(score_file(path).card) if b.kind == "table" and b.headers[-1] == "复核后得分")
+    assert ("产出指标", "50.00", "50.00", "44.00") in table.rows
+    assert table.rows[-1] == ("合计", "100.00", "100.00", "94.00")
+
+
 def test_unit_report_gives_an_unmet_rows_review_and_its_note(make_workbook, tmp_path):
     # 托养服务人次数 ≥105人 with 84人: 10 × 84 ÷ 105 = 8 分; the reviewer gives 9 with a note
     rows = base_rows()

@@ -16,6 +16,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
+from selfeval_xl.scoring.context import level1_of
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
@@ -150,39 +151,24 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         )
     out.append(Block("p", verdict))
     reviewed = card.reviewed_total is not None  # then the tables show the 复核得分 beside the 核定得分
-    if reviewed:
-        by_level1: dict[str, float] = {}
-        for r in card.records:
-            if not math.isnan(r.score) or r.reviewed is not None:
-                final = r.reviewed if r.reviewed is not None else r.score
-                by_level1[r.level1] = by_level1.get(r.level1, 0.0) + final
-        out.append(
-            Block(
-                "table",
-                headers=("一级指标", "分值", "核定得分", "复核后得分"),
-                rows=[
-                    (name, fmt_score(p), fmt_score(s), fmt_score(round_half_up(by_level1.get(name, s))))
-                    for name, p, s in card.subtotals
-                ]
-                + [
-                    (
-                        "合计",
-                        fmt_score(sum(p for _, p, _ in card.subtotals)),
-                        fmt_score(card.total),
-                        fmt_score(card.reviewed_total),
-                    )
-                ],
-            )
+    after: dict[str, float] = {}  # 一级指标 (as the subtotals name it) → Σ(复核得分, else 核定得分)
+    for r in card.records if reviewed else ():
+        if not math.isnan(r.score) or r.reviewed is not None:
+            name = level1_of(r.level1)
+            after[name] = after.get(name, 0.0) + (r.reviewed if r.reviewed is not None else r.score)
+    points = fmt_score(sum(p for _, p, _ in card.subtotals))
+    out.append(
+        Block(
+            "table",
+            headers=("一级指标", "分值", "核定得分") + (("复核后得分",) if reviewed else ()),
+            rows=[
+                (name, fmt_score(p), fmt_score(s))
+                + ((fmt_score(round_half_up(after.get(name, s))),) if reviewed else ())
+                for name, p, s in card.subtotals
+            ]
+            + [("合计", points, fmt_score(card.total)) + ((fmt_score(card.reviewed_total),) if reviewed else ())],
         )
-    else:
-        out.append(
-            Block(
-                "table",
-                headers=("一级指标", "分值", "核定得分"),
-                rows=[(name, fmt_score(p), fmt_score(s)) for name, p, s in card.subtotals]
-                + [("合计", fmt_score(sum(p for _, p, _ in card.subtotals)), fmt_score(card.total))],
-            )
-        )
+    )
     out += _budget(card, cite)
     if dept:
         out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
