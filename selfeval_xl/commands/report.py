@@ -76,7 +76,7 @@ def report_cmd(
         blocks = draft(card, inline_cites=inline_cites)
         if card.status in (NEEDS_CORRECTION, BLANK):
             out = output or workbook.with_name(workbook.stem + ".更正清单.docx")
-            units = [p for p in card.errors if p.where.sheet != L.SHEET_RESULTS]
+            units = card.unit_errors
             if card.errors and not units:  # only a reviewer's 复核得分 typed wrong
                 what = f"更正清单（{status_zh(card.status)}：{L.SHEET_RESULTS}中 {len(card.errors)} 处复核内容需复核人员改正，单位不必更正）"
             else:

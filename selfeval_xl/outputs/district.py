@@ -10,9 +10,9 @@ from typing import Any
 from selfeval_xl.errors import problem_title
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
-from selfeval_xl.outputs.district_review import heading, numeral, previous_blocks, review_blocks
+from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
 from selfeval_xl.outputs.district_tables import unit_and_project
-from selfeval_xl.outputs.report import Block, todo
+from selfeval_xl.outputs.report import Block, numeral, todo
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH

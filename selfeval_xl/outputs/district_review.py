@@ -7,20 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from selfeval_xl.outputs.district_tables import unit_and_project
-from selfeval_xl.outputs.report import Block
+from selfeval_xl.outputs.report import Block, numeral
 from selfeval_xl.rounding import fmt_num, fmt_score, fmt_signed_score, round_half_up
 
 TOP = 5
-NUMERALS = "一二三四五六七八九十"
 
 
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
-def numeral(n: int) -> str:
-    """A section's number as the report writes it (一, 二, … 十, then 11, 12 …)."""
-    return NUMERALS[n - 1] if n <= len(NUMERALS) else str(n)
 
 
 def heading(n: int, text: str) -> Block:

@@ -320,7 +320,9 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     item with its cell; no 偏差原因 is asked for a typo."""
     unit, year, subject = _subject(card)
     out = [Block("title", f"{unit}{year}年度{subject}绩效自评表更正清单")]
-    errors = card.errors
+    # a reviewer's 复核得分 typed wrong is the bureau's to fix, not the unit's (SPEC §4.4 makes it
+    # an error all the same, so the file waits as 待更正)
+    reviewers, units = card.reviewer_errors, card.unit_errors
     if card.status == BLANK:
         out.append(
             Block(
@@ -329,11 +331,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
                 "请填写后重新评分，再起草自评报告。",
             )
         )
-    # a reviewer's 复核得分 typed wrong is the bureau's to fix, not the unit's (SPEC §4.4 makes it
-    # an error all the same, so the file waits as 待更正)
-    reviewers = [p for p in errors if p.where.sheet == L.SHEET_RESULTS]
-    units = [p for p in errors if p.where.sheet != L.SHEET_RESULTS]
-    if card.status != BLANK and units:
+    elif units:
         out.append(
             Block(
                 "p",
@@ -341,7 +339,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
                 "请按下列清单逐项更正后重新评分。",
             )
         )
-    elif card.status != BLANK:
+    else:
         out.append(
             Block(
                 "p",
@@ -355,7 +353,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     if reviewers:
         sections.append((f"复核人员需要改正的内容（“{L.SHEET_RESULTS}”表，单位不必处理）", reviewers))
     for k, (title, found) in enumerate(sections):
-        out.append(Block("h1", f"{_NUMERALS[k]}、{title}"))
+        out.append(Block("h1", f"{numeral(k + 1)}、{title}"))
         out.append(
             Block(
                 "table",
@@ -367,11 +365,11 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     n = len(sections)
     warnings = card.warnings
     if warnings:
-        out.append(Block("h1", f"{_NUMERALS[n]}、其他提示"))
+        out.append(Block("h1", f"{numeral(n + 1)}、其他提示"))
         out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in warnings]
         n += 1
     if card.status == NEEDS_CORRECTION:
-        out.append(Block("h1", f"{_NUMERALS[n]}、暂算得分"))
+        out.append(Block("h1", f"{numeral(n + 1)}、暂算得分"))
         out.append(
             Block(
                 "p",
@@ -381,7 +379,12 @@ def draft_corrections(card: Scorecard) -> list[Block]:
     return out
 
 
-_NUMERALS = "一二三四五"
+_NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(n: int) -> str:
+    """A section's number as a report writes it (一, 二, … 十, then 11, 12 …)."""
+    return _NUMERALS[n - 1] if n <= len(_NUMERALS) else str(n)
 
 
 def _place(where: Any) -> str:

@@ -153,7 +153,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     notes = {
         L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
         L.R_STATUS: REVIEWER_CORRECTION_HINT
-        if status == NEEDS_CORRECTION and card.errors and all(p.where.sheet == L.SHEET_RESULTS for p in card.errors)
+        if status == NEEDS_CORRECTION and card.errors and not card.unit_errors
         else STATUS_HINT.get(status),
     }
     label_styles: dict[Style | None, list[Style | None]] = {}  # one list per style, shared

@@ -179,6 +179,17 @@ class Scorecard(HasProblems):
     blank: bool = False  # no 实际完成值 in any 个性 row and no 全年执行数
 
     @property
+    def reviewer_errors(self) -> list[Problem]:
+        """The errors in the 评分结果 sheet: a reviewer's 复核得分 typed wrong, the bureau's to
+        correct (the file waits as 待更正 all the same), not the unit's."""
+        return [p for p in self.errors if p.where.sheet == L.SHEET_RESULTS]
+
+    @property
+    def unit_errors(self) -> list[Problem]:
+        """The errors the unit corrects: all but ``reviewer_errors``."""
+        return [p for p in self.errors if p.where.sheet != L.SHEET_RESULTS]
+
+    @property
     def final_total(self) -> float:
         """复核总分 where a reviewer gave one, else 核定总分."""
         return self.reviewed_total if self.reviewed_total is not None else self.total
