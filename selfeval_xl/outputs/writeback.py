@@ -83,12 +83,11 @@ def write_back(
     return dst, None
 
 
-def _names_sheet(pkg: Package, name: str) -> bool:
-    """Whether the package's workbook part names a sheet ``name`` (either quote)."""
-    try:
-        return f"name={quoteattr(name)}".encode() in pkg.parts[WORKBOOK].replace(b"'", b'"')
-    except KeyError:
-        return False
+def _names_sheet(pkg: Package, name: str, prefix: bool = False) -> bool:
+    """Whether the package's workbook part names a sheet ``name`` (either quote); with
+    ``prefix``, a sheet whose name starts with ``name``. Raises KeyError with no workbook part."""
+    attr = quoteattr(name)[:-1] if prefix else quoteattr(name)
+    return f"name={attr}".encode() in pkg.parts[WORKBOOK].replace(b"'", b'"')
 
 
 def _package(src: Path, data: WorkbookData) -> Package:
@@ -130,7 +129,7 @@ def _results_sheet_name(pkg: Package, src: Path, display: str, data: WorkbookDat
     ``pkg`` is the version of the file it read (the one open of a file, issue 17), else looked up
     again in this version."""
     try:
-        if f"name={quoteattr(L.SHEET_RESULTS)[:-1]}".encode() not in pkg.parts[WORKBOOK].replace(b"'", b'"'):
+        if not _names_sheet(pkg, L.SHEET_RESULTS, prefix=True):
             return L.SHEET_RESULTS  # the common first run: no 评分结果 nor 评分结果(k) to look into
         if data.results_sheet is not None and data.stamp is not None and data.stamp == pkg.stamp:
             return data.results_sheet
