@@ -105,6 +105,12 @@ class Row:
         return self.reviewed_total if self.reviewed_total is not None else self.total
 
     @property
+    def shown_total(self) -> str | None:
+        """The 核定总分 as the page shows it: two decimals; none for a file not scored (unread, or
+        未填写, whose summary row leaves it empty too)."""
+        return None if self.status == BLANK else _two(self.total)
+
+    @property
     def status_zh(self) -> str:
         return UNREAD if self.total is None else status_zh(self.status)
 
@@ -129,7 +135,7 @@ class Row:
             "unit": self.unit,
             "project": self.project,
             "kind": self.kind,
-            "total": None if self.status == BLANK else _two(self.total),  # 未填写: not scored (as 汇总)
+            "total": self.shown_total,
             "provisional": self.status == NEEDS_CORRECTION,
             "reviewed_total": _two(self.reviewed_total),
             "grade": self.grade,
@@ -313,7 +319,7 @@ class Batch:
         row = self.row(n)
         obj = self._load_detail(n)
         obj["status_zh"] = row.status_zh
-        obj["total"] = None if row.status == BLANK else _two(row.total)
+        obj["total"] = row.shown_total
         obj["reviewed_total"] = _two(row.reviewed_total)
         obj["provisional"] = row.status == NEEDS_CORRECTION
         obj["downloads"] = {
