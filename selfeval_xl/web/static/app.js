@@ -244,7 +244,6 @@ async function follow(url, resumed) {
     return finish("与评分服务的连接中断：请确认启动它的窗口仍在运行");
   }
   sessionStorage.setItem(BATCH_KEY, url);
-  if (resumed && status.state === "running") polling = "resumed";
   if (status.state === "running") {
     const pct = status.total ? (100 * status.done) / status.total : 0;
     const what = status.mode === "check" ? "正在检查" : "正在评分";
