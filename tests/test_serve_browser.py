@@ -384,3 +384,29 @@ def test_a_download_that_fails_says_why_on_the_page(server, browser):
     link.click()
     message = wait_for(lambda: browser.find_element(By.ID, "message").text, 20, "a message")
     assert "找不到这一批" in message
+
+
+def test_files_chosen_while_a_reload_resumes_are_kept(server, browser):
+    """A reload resumes the tab's last batch; files chosen before that answer arrives are a new
+    choice, not that batch's files: they stay listed (they were cleared when it came back done)."""
+    By = _by()
+    _upload(browser, server.url, SAMPLES[:1])
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 800, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    try:
+        browser.refresh()
+        browser.find_element(By.ID, "files").send_keys(str(SAMPLES[1]))
+        _result_rows(browser, 60, "the resumed batch's results")
+    finally:
+        browser.execute_cdp_cmd(
+            "Network.emulateNetworkConditions",
+            {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#chosen-table tbody td:first-child'), td => td.innerText)"
+    )
+    assert names == [SAMPLES[1].name]
+    assert browser.find_element(By.ID, "start").is_enabled()

@@ -194,6 +194,7 @@ async function start() {
       reply = { error: `服务返回了无法识别的内容（${xhr.status}）` };
     }
     if (xhr.status !== 202) return finish(reply.error || `上传失败（${xhr.status}）`);
+    uploaded = reply.url;
     follow(reply.url);
   };
   xhr.onerror = async () => {
@@ -230,6 +231,7 @@ function finish(error) {
 }
 
 const BATCH_KEY = "selfeval-batch"; // the batch this tab follows (kept across a reload, per tab)
+let uploaded = null; // the batch this page uploaded (its chosen files are done with when it is)
 
 async function follow(url, resumed) {
   let status;
@@ -253,8 +255,11 @@ async function follow(url, resumed) {
   }
   finish(status.state === "failed" ? status.message : "");
   if (status.state === "done") {
-    chosen = [];
-    showChosen();
+    if (url === uploaded) {
+      // the files chosen were this batch's (a batch resumed after a reload leaves a new choice be)
+      chosen = [];
+      showChosen();
+    }
     showResults(status);
   }
 }
