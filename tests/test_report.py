@@ -60,6 +60,12 @@ def test_seed_report_in_markdown(samples):
     assert "【请补充：“预算调整率”的偏差原因】" in md
     assert "组织应急演练次数：实际完成值为指标值的 125.00%" in md  # 15 of ≥12
     assert md.count("【请补充：") == 9
+    # numbers in prose at 2 decimals (the results sheet's 评分说明 keeps 4 for the hand check):
+    # 预算调整率 224.34 ÷ 2105.3 = 10.6560% against ≤10% → 0.6560 points over → 0.66; × 0.2 = 0.1312 → 0.13;
+    # 政府采购执行率 396.8 ÷ 420 = 94.4762% → 94.48 in "3 × 94.48 ÷ 100" (= 2.83, the score shown)
+    assert "超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分" in md
+    assert "3 × 94.48 ÷ 100，得 2.83/3 分" in md
+    assert not re.search(r"(?<![\d.])\d+\.\d{3,}(?![\d.])", md)
 
 
 def test_sources_in_a_closing_table_by_default(samples):

@@ -416,6 +416,17 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
     ]
 
 
+# a number written with more than two decimals (not part of a longer run of digits and dots)
+_LONG_DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d{3,})(?![\d.])")
+
+
+def two_decimals(text: str) -> str:
+    """A scoring note with its numbers at two decimals, as report prose rounds them (SPEC §4.5):
+    the results sheet keeps four in its 评分说明 so that the sum can be redone by hand
+    (``超出目标 4.5455 个百分点 × 0.5 = 扣 2.2727 分`` → ``超出目标 4.55 个百分点 × 0.5 = 扣 2.27 分``)."""
+    return _LONG_DECIMAL.sub(lambda m: fmt_num(round_half_up(float(m.group(0)), 2)), text)
+
+
 def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list[Block]:
     rows = [r for r in card.records if any(w in item_key(r.name) for w in words) and card.rules.common_for(r.name)]
     blocks = [Block("h2", title)]
@@ -423,7 +434,7 @@ def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list
         blocks.append(
             Block(
                 "bullet",
-                f"{r.name} {r.actual_text}：{r.note}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
+                f"{r.name} {r.actual_text}：{two_decimals(r.note)}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
             )
         )
     blocks.append(Block("p", todo("相关管理措施")))
