@@ -76,6 +76,7 @@ class BatchOptions:
     layout: str = "auto"  # auto | template | form
     isolate: bool = False  # score in supervised worker processes even for few files (the CLI does)
     previous: PreviousYear | None = None  # last year's summary (--previous), for the summary only
+    refused: tuple[Problem, ...] = ()  # files sent but refused before the batch (the page's uploads): 未评分文件
 
 
 @dataclass
@@ -118,7 +119,9 @@ def run_batch(
     summary = _Summary(options.summary, options.previous)
     if summary.writer is not None:
         options = dataclasses.replace(options, render_summary=True)
-    options = dataclasses.replace(options, previous=None)  # last year's table stays here, not in the workers
+    refused = options.refused
+    # last year's table and the refused uploads stay here, not in the workers
+    options = dataclasses.replace(options, previous=None, refused=())
     try:
         for outcome in _outcomes(files, options):
             if on_outcome:
@@ -157,6 +160,8 @@ def run_batch(
         for path, display in others:
             tally.add_other()
             summary.call("add_other", display, path.suffix)
+        for problem in refused:
+            summary.call("add_unscored", problem)
         summary.close()
     except BaseException:
         summary.abort()

@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "工作簿中另有 {count} 张自评表（{sheets}）未评分：每个工作簿只评第一张，请把每个项目存为单独的文件",
     ),
     "other-file": (WARNING, "不是 Excel 工作簿（{suffix} 文件），未评分；如是自评表，请另存为 .xlsx 后重新提交"),
+    "upload-refused": (WARNING, "上传时未接收：{reason}"),
     "other-zip": (
         WARNING,
         "压缩包，其中的文件未评分（文件夹里的压缩包不会解开）；请解开后把其中的工作簿放进来重新评分",
@@ -237,6 +238,7 @@ TITLES = {
     "internal-error": "程序内部错误",
     "other-file": "不是 Excel 工作簿",
     "other-zip": "压缩包未解开",
+    "upload-refused": "上传时未接收",
     "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
     "read-only": "文件只读，未写回",

@@ -216,6 +216,28 @@ def test_a_zip_inside_a_zip_is_said_to_be_one(server):
     assert "other-zip" in row and not any("另存为 .xlsx" in str(v) for v in row)
 
 
+def test_refused_uploads_are_listed_in_the_summary(server):
+    # the summary is the bureau's record of what it was sent: a refused .zip (one member escapes
+    # the folder), an empty .zip and a .docx are in 未评分文件 with the page's reason, as a .docx
+    # in a scored folder is; the closing line counts them (1 scored + 3 refused = 4 files)
+    import openpyxl
+
+    good = SAMPLES[2]
+    done = server.run(
+        [("提交.zip", zip_slip()), ("空.zip", zip_of({})), ("说明.docx", b"PK\x03\x04"), (good.name, good.read_bytes())]
+    )
+    assert [r["file"] for r in done["rows"]] == [good.name]
+    assert done["closing"].startswith("共 4 个文件：") and "；上传时未接收 3" in done["closing"]
+    status, _, body = server.request("GET", done["downloads"]["summary"])
+    assert status == 200
+    ws = openpyxl.load_workbook(io.BytesIO(body))[L.S_UNSCORED]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert set(rows) == {"提交.zip", "空.zip", "说明.docx"}
+    assert rows["提交.zip"][2] == "upload-refused" and "整个压缩包已拒绝" in rows["提交.zip"][3]
+    assert rows["空.zip"][2] == "upload-refused" and "里没有文件" in rows["空.zip"][3]
+    assert rows["说明.docx"][2] == "other-file" and ".docx" in rows["说明.docx"][3]
+
+
 # --- sizes ------------------------------------------------------------------------------------
 
 

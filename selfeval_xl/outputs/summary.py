@@ -208,8 +208,12 @@ class SummaryWriter:
             problem = Problem.at(file, None, None, "other-zip")
         else:
             problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
+        self.add_unscored(problem)
+
+    def add_unscored(self, problem: Problem) -> None:
+        """A file not scored for ``problem`` (in 未评分文件 under its ``where.file``)."""
         self.n_unscored += 1
-        self._unscored_row(file, problem.code, problem.message)
+        self._unscored_row(problem.where.file, problem.code, problem.message)
 
     def _unscored_row(self, file: str, code: str, message: str) -> None:
         """Row ``n_unscored`` of 未评分文件: the file, the problem's Chinese title, its code, why."""

@@ -133,7 +133,7 @@ async def _take_upload(request: Request, body: _Body) -> Response:
             raise UploadRefused("没有收到文件：请先选择工作簿或 .zip 压缩包", 400)
         placed = await anyio.to_thread.run_sync(place, receiver.files, folder / "上传的文件")
         shutil.rmtree(folder / "收到", ignore_errors=True)
-        batch = Batch(batch_id, folder, mode, placed.notices)
+        batch = Batch(batch_id, folder, mode, placed.notices, placed.refused)
         registry.start(batch)
     except UploadRefused as exc:
         receiver.close()

@@ -13,6 +13,7 @@ import threading
 import zipfile
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,9 +155,10 @@ class Batch:
     """One upload's scoring: ``mode`` "score" (write scored copies, the summary, reports) or
     "check" (validate only: the uploaded files are deleted as soon as they are read)."""
 
-    def __init__(self, batch_id: str, folder: Path, mode: str, notices: list[str]):
+    def __init__(self, batch_id: str, folder: Path, mode: str, notices: list[str], refused: Sequence[Problem] = ()):
         self.id, self.folder, self.mode = batch_id, folder, mode
         self.notices = list(notices)
+        self.refused = tuple(refused)  # uploads not taken (their notices are above): in 未评分文件 too
         self.uploads, self.scored, self.summary = folder / UPLOADS, folder / SCORED, folder / L.SUMMARY_FILE
         self.state = "running"  # running | done | failed
         self.message = ""
@@ -183,6 +185,7 @@ class Batch:
             summary=None if check else self.summary,
             jobs=jobs,
             isolate=True,  # uploads are untrusted: each file under the workers' time and memory budget
+            refused=self.refused,
         )
 
         def started(total: int) -> None:
@@ -257,13 +260,15 @@ class Batch:
     def closing(self) -> str:
         """The CLI's closing line: files per status, the files that could not be read, those
         that are not workbooks, the grades of the ranked files."""
-        text = f"共 {len(self.rows) + len(self.others)} 个文件："
+        text = f"共 {len(self.rows) + len(self.others) + len(self.refused)} 个文件："
         text += closing_counts(Counter(r.status for r in self.rows if r.total is not None and r.status is not None))
         unread = sum(r.total is None for r in self.rows)
         if unread:
             text += f"；无法读取 {unread}"
         if self.others:
             text += f"；不是 Excel 工作簿 {len(self.others)}（未评分）"
+        if self.refused:
+            text += f"；上传时未接收 {len(self.refused)}"
         grades = Counter(r.grade for r in self.rows if r.grade and is_ranked(r.status))
         if not grades:
             return text

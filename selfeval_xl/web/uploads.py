@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.zh_reason import zh_reason
 
@@ -202,6 +203,14 @@ class Placed:
     notices: list[str] = field(default_factory=list)
     unpacked: int = 0
     count: int = 0
+    refused: list[Problem] = field(default_factory=list)  # for the summary's 未评分文件
+
+    def refuse(self, name: str, notice: str, problem: Problem | None = None) -> None:
+        """An upload not scored: said on the page (``notice``) and listed in the summary's
+        未评分文件 (as ``problem``, else ``upload-refused`` with the notice as its reason), so that
+        the bureau's record of the batch names every file it was sent."""
+        self.notices.append(notice)
+        self.refused.append(problem or Problem.at(name, None, None, "upload-refused", reason=notice))
 
 
 def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) -> Placed:
@@ -222,14 +231,18 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
                 found = unzip(r.path, dest, r.name, placed, batch_limit)
                 placed.count += found
                 if not found:  # (nothing to score or to list as not a workbook: said, not silent)
-                    placed.notices.append(f"压缩包“{r.name}”里没有文件（空的，或只有隐藏文件、系统文件），未评分")
+                    placed.refuse(r.name, f"压缩包“{r.name}”里没有文件（空的，或只有隐藏文件、系统文件），未评分")
             except UploadRefused as exc:
                 shutil.rmtree(dest, ignore_errors=True)
-                placed.notices.append(exc.message)
+                placed.refuse(r.name, exc.message)
             r.path.unlink(missing_ok=True)
         else:
             r.path.unlink(missing_ok=True)
-            placed.notices.append(f"“{r.name}”不是 Excel 工作簿或 .zip 压缩包（可上传 {ACCEPTED}），未评分")
+            placed.refuse(
+                r.name,
+                f"“{r.name}”不是 Excel 工作簿或 .zip 压缩包（可上传 {ACCEPTED}），未评分",
+                Problem.at(r.name, None, None, "other-file", suffix=ext or "无扩展名"),
+            )
     return placed
 
 
