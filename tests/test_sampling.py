@@ -181,6 +181,10 @@ def test_a_sample_list_is_not_taken_for_a_summary(summary, monkeypatch):
     assert result.exit_code == 2 and "不是本工具生成的汇总表" in result.output
     assert (summary.parent / "名单.xlsx").read_bytes() == before
     assert not list(summary.parent.glob("名单*.docx"))
+    # nor is a sample drawn from it (the list's rows are files too: it would sample the sample)
+    result = runner.invoke(cli, ["sample", "名单.xlsx", "-o", "再抽.xlsx"])
+    assert result.exit_code == 2 and "是抽查名单，不是汇总表" in result.output
+    assert not (summary.parent / "再抽.xlsx").exists()
 
 
 @pytest.mark.parametrize("command", ["sample", "previous"])

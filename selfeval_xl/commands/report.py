@@ -177,6 +177,8 @@ def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int |
 
     if rate is not None and count is not None:
         raise click.UsageError("--rate 和 --count 只能给出一个")
+    if is_own_sample(summary):  # (its rows name files too: it would sample the sample)
+        raise click.UsageError(f"{summary} 是抽查名单，不是汇总表；请给出 selfeval score 生成的汇总表（如 汇总.xlsx）")
     out = output or summary.with_name(L.SAMPLE_FILE)
     if out.resolve() == summary.resolve() or (out.exists() and not is_own_sample(out)):
         raise click.UsageError(f"{out} 不是本工具生成的抽查名单，不会覆盖它；请用 -o 指定其他文件")
