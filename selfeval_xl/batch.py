@@ -157,9 +157,9 @@ def run_batch(
         # each duplicate's 评分结果 is written again to say so, in the workers as before
         for _ in _outcomes(again, dataclasses.replace(options, render_summary=False), found):
             pass
-        for path, display in others:
+        for _, display in others:
             tally.add_other()
-            summary.call("add_other", display, path.suffix)
+            summary.call("add_other", display)
         for problem in refused:
             summary.call("add_unscored", problem)
         summary.close()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from selfeval_xl._fs import shown
-from selfeval_xl.errors import SelfevalError
+from selfeval_xl.errors import Problem, SelfevalError
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import RESULT_SUFFIX
@@ -185,3 +185,13 @@ def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
     except SelfevalError:
         return False
     return L.is_own_output(names, sheet_sets)
+
+
+def other_file(display: str) -> Problem:
+    """Why a file found beside the workbooks was not scored: a .zip is not unpacked (a
+    submission may be inside: ``other-zip``), anything else is not a workbook (``other-file``).
+    One wording for the command line, the web page and the summary's 未评分文件."""
+    suffix = Path(display).suffix
+    if suffix.lower() == ".zip":
+        return Problem.at(display, None, None, "other-zip")
+    return Problem.at(display, None, None, "other-file", suffix=suffix or "无扩展名")

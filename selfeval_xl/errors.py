@@ -42,7 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "upload-refused": (WARNING, "上传时未接收：{reason}"),
     "other-zip": (
         WARNING,
-        "压缩包，其中的文件未评分（文件夹里的压缩包不会解开）；请解开后把其中的工作簿放进来重新评分",
+        "压缩包，没有解开，其中的文件未评分；请解开后把其中的工作簿放进来重新评分",
     ),
     "internal-error": (
         ERROR,

@@ -206,7 +206,7 @@ def test_a_zip_inside_a_zip_is_said_to_be_one(server):
     done = server.run([("文件夹.zip", outer)])
     assert [r["file"] for r in done["rows"]] == [f"文件夹/收件/{good.name}"]
     assert done["notices"] == [
-        "“文件夹/收件/其它单位.zip”是压缩包里的压缩包，没有解开，其中的文件未评分（请解开后上传）"
+        "“文件夹/收件/其它单位.zip”：压缩包，没有解开，其中的文件未评分；请解开后把其中的工作簿放进来重新评分"
     ]
     status, _, body = server.request("GET", done["downloads"]["summary"])
     assert status == 200

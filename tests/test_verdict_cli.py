@@ -86,8 +86,9 @@ def test_folder_as_departments_send_it(runner, make_workbook, tmp_path):
         "共 9 个文件：已评分 2、待复核 1、待更正 1、未填写 1；无法读取 1；不是 Excel 工作簿 3（未评分）；"
         "等级：优 2、良 0、中 0、差 0"
     )
-    for name in ("自评报告.docx", "扫描件.pdf", "说明.txt"):
-        assert f"{name}：不是 Excel 工作簿，未评分" in result.stderr.splitlines()
+    for name, suffix in (("自评报告.docx", ".docx"), ("扫描件.pdf", ".pdf"), ("说明.txt", ".txt")):
+        line = f"{name}：不是 Excel 工作簿（{suffix} 文件），未评分；如是自评表，请另存为 .xlsx 后重新提交"
+        assert line in result.stderr.splitlines()
 
     # 汇总: ranked first, then 待复核, 待更正, 未填写, each unranked, each group under a thick line
     head, *rows_ = _rows(summary, L.S_SUMMARY)

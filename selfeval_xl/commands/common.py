@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem, RuleSetError
 from selfeval_xl.outcome import FileOutcome, Tally
 from selfeval_xl.reading import contract as L
@@ -101,10 +102,7 @@ def closing(t: Tally) -> str:
 def echo_others(others: list[str]) -> None:
     """Name every file in the folders that is not a workbook: nothing is silently missed."""
     for display in others:
-        if display.lower().endswith(".zip"):  # (not unpacked: a submission may be inside)
-            click.echo(f"{display}：压缩包，没有解开，其中的文件未评分（请解开后再评分）", err=True)
-        else:
-            click.echo(f"{display}：不是 Excel 工作簿，未评分", err=True)
+        click.echo(f"{display}：{other_file(display).message}", err=True)
 
 
 def refuse(line: str) -> NoReturn:

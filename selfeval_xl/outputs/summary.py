@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from selfeval_xl._fs import scratch_dir, shown
+from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem, problem_title
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.previous_year import PreviousYear
@@ -201,14 +202,10 @@ class SummaryWriter:
                 else:
                     row.warnings += 1
 
-    def add_other(self, file: str, suffix: str) -> None:
-        """A file in a scored folder that is not a workbook (.docx, .pdf …): listed in 未评分文件
-        so that no submission is silently missed (SPEC §4.2)."""
-        if suffix.lower() == ".zip":  # (a .zip in a folder is not unpacked: a submission may be in it)
-            problem = Problem.at(file, None, None, "other-zip")
-        else:
-            problem = Problem.at(file, None, None, "other-file", suffix=suffix or "无扩展名")
-        self.add_unscored(problem)
+    def add_other(self, file: str) -> None:
+        """A file in a scored folder that is not a workbook (.docx, .pdf, a .zip …): listed in
+        未评分文件 so that no submission is silently missed (SPEC §4.2)."""
+        self.add_unscored(other_file(file))
 
     def add_unscored(self, problem: Problem) -> None:
         """A file not scored for ``problem`` (in 未评分文件 under its ``where.file``)."""

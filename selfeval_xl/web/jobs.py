@@ -20,6 +20,7 @@ from typing import Any
 
 from selfeval_xl._fs import atomic_write, os_reason
 from selfeval_xl.batch import BatchOptions, FileOutcome, run_batch
+from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem
 from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.reading import contract as L
@@ -291,12 +292,7 @@ class Batch:
             detail["problems"].append(problem.as_dict())
             self._keep_detail(row.n, detail)
         self.others = list(others)
-        self.notices.extend(
-            f"“{d}”是压缩包里的压缩包，没有解开，其中的文件未评分（请解开后上传）"
-            if d.lower().endswith(".zip")
-            else f"“{d}”不是 Excel 工作簿，未评分"
-            for d in others
-        )
+        self.notices.extend(f"“{d}”：{other_file(d).message}" for d in others)
 
     def row(self, n: int) -> Row:
         found = next((r for r in self.rows if r.n == n), None)
