@@ -326,6 +326,11 @@ def test_receiver_limits_stream_without_content_length(tmp_path):
     r = Receiver(tmp_path / "in2", boundary, file_limit=3000, batch_limit=10_000)
     with pytest.raises(UploadRefused, match="“一.xlsx”超过"):
         r.write(body)
+    # a folder's .zip over the per-file limit: split it (the bureau's whole inbox in one .zip)
+    zipped, zctype = multipart([("收件箱.zip", b"z" * 4000)])
+    r = Receiver(tmp_path / "in4", zctype.split("boundary=")[1].encode(), file_limit=3000, batch_limit=10_000)
+    with pytest.raises(UploadRefused, match="“收件箱.zip”超过 0 MB.*拆成几个不超过 0 MB 的压缩包"):
+        r.write(zipped)
     r = Receiver(tmp_path / "in3", boundary)
     r.write(body[:-10])
     with pytest.raises(UploadRefused, match="不完整"):

@@ -200,15 +200,19 @@ def test_hostile_files_get_chinese_messages_and_good_files_still_score(server, b
     assert [tr.get_attribute("data-file") for tr in rows][-2:] == ["乱码.xlsx", "大表.xlsx"]
 
 
-def test_file_over_the_limit_is_refused_on_the_page(server, browser, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [("很大的文件.xlsx", "请去掉它"), ("收件箱.zip", "拆成几个不超过 50 MB 的压缩包")],  # a folder's .zip: split it
+)
+def test_file_over_the_limit_is_refused_on_the_page(server, browser, tmp_path, name, advice):
     By = _by()
-    big = tmp_path / "很大的文件.xlsx"
+    big = tmp_path / name
     with open(big, "wb") as fh:
         fh.truncate(51 * 1024 * 1024)  # sparse: nothing is written
     browser.get(server.url)
     browser.find_element(By.ID, "files").send_keys(str(big))
     message = wait_for(lambda: browser.find_element(By.ID, "message").text, 10, "message")
-    assert "很大的文件.xlsx" in message and "50 MB" in message
+    assert name in message and "50 MB" in message and advice in message
     assert not browser.find_element(By.ID, "start").is_enabled()
 
 

@@ -176,10 +176,14 @@ class Receiver:
         self._current.size += n
         self.total += n
         if self._current.size > self.file_limit:
-            raise UploadRefused(
-                f"文件“{self._current.name}”超过 {self.file_limit // MB} MB，未上传任何文件。"
-                f"请去掉这个文件后重新上传（每个文件不超过 {self.file_limit // MB} MB）"
+            limit = self.file_limit // MB
+            name = self._current.name
+            what = (  # a folder's .zip is the usual way over the limit: split it, don't leave it out
+                f"请把它拆成几个不超过 {limit} MB 的压缩包（或直接选择其中的工作簿）后重新上传"
+                if name.lower().endswith(".zip")
+                else f"请去掉这个文件后重新上传（每个文件不超过 {limit} MB）"
             )
+            raise UploadRefused(f"文件“{name}”超过 {limit} MB，未上传任何文件。{what}")
         if self.total > self.batch_limit:
             raise UploadRefused(self.over_batch(self.batch_limit))
         self._fh.write(data[start:end])

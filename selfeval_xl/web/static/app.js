@@ -108,6 +108,8 @@ function addFiles(list) {
 
 function problemWithChoice() {
   const big = chosen.find((f) => f.size > FILE_LIMIT);
+  if (big && big.name.toLowerCase().endsWith(".zip"))
+    return `压缩包“${big.name}”超过 ${FILE_LIMIT / MB} MB，请把它拆成几个不超过 ${FILE_LIMIT / MB} MB 的压缩包（或直接选择其中的工作簿）`;
   if (big) return `文件“${big.name}”超过 ${FILE_LIMIT / MB} MB，请去掉它（每个文件不超过 ${FILE_LIMIT / MB} MB）`;
   const total = chosen.reduce((s, f) => s + f.size, 0);
   if (total > BATCH_LIMIT) return `这一批文件合计超过 ${BATCH_LIMIT / MB} MB，请分几批上传`;
