@@ -31,6 +31,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "自评表的绩效指标表头（第 {row} 行）中找不到“{header}”一列（可写作：{accepted}），无法评分",
     ),
+    "form-header-unread": (
+        WARNING,
+        "表头“{header}”与“{plain}”在同一行，不能确定它是分值还是得分，这一列没有读取，各行的申报得分也就没有读取；"
+        "如这一列是单位的自评得分，请把表头改为“得分”",
+    ),
     "too-many-rows": (ERROR, "指标行超过 {limit} 行，已拒绝评分"),
     "no-ruleset": (ERROR, "{detail}"),
     "bad-ruleset": (ERROR, "{detail}"),
@@ -233,6 +238,7 @@ TITLES = {
     "no-form": "没有找到自评表",
     "missing-header": "找不到表头",
     "form-missing-header": "自评表缺少表头",
+    "form-header-unread": "自评表表头未读取",
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",
     "internal-error": "程序内部错误",

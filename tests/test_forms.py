@@ -526,6 +526,12 @@ def test_a_bare_pingfen_or_fenshu_is_never_preferred_to_a_plain_header(tmp_path)
     card = score_file(_respelled(tmp_path, "分值和分数", {"H12": "分数"})).card
     assert [r.points for r in card.records] == [10, 50, 30, 10]
     assert [r.claimed for r in card.records][1:] == [pytest.approx(float("nan"), nan_ok=True)] * 3
+    # … and the unit is told so at that header cell, with the name that would be read
+    (unread,) = [p for p in card.problems if p.code == "form-header-unread"]
+    assert unread.where.cell == "H12" and "“分数”与“分值”" in unread.message and "改为“得分”" in unread.message
+    # not when the form has its 得分 too (评分 left of 得分 above: nothing was left unread that matters)
+    card = score_file(path).card
+    assert not [p for p in card.problems if p.code == "form-header-unread"]
 
 
 def test_a_form_missing_a_header_names_it_and_its_row(tmp_path):

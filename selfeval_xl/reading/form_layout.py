@@ -108,6 +108,7 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     if header is None:
         raise _missing_header(data, grid)
     header_row, cols = header
+    _weak_left_unread(data, grid, header_row, cols)
     budget_header = _budget_header(grid)
     rows = _rows(grid)
     data.info[L.INFO_KIND] = L.KIND_PROJECT
@@ -122,6 +123,23 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     _read_total(data, grid, rows, cols)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))
+
+
+def _weak_left_unread(data: WorkbookData, grid: Grid, header_row: int, cols: dict[str, int]) -> None:
+    """A form with no 得分 column whose header row has an ambiguous spelling left unread because
+    its plain header is there too (分值 | 分数): that column may well hold the unit's scores, so the
+    unit is told that no 申报得分 was read and how to name the column, not left to wonder."""
+    if L.I_CLAIMED in cols:
+        return
+    for (r, c), cell in sorted(grid.cells.items()):
+        if r != header_row or not isinstance(cell.value, str):
+            continue
+        target = L.FORM_INDICATOR_WEAK.get(L.canonical_header(cell.value, L.FORM_INDICATOR_ALIASES) or "")
+        if target == L.I_POINTS and cols.get(target, c) != c:  # (分数: the one that may be either)
+            plain = grid.value(header_row, cols[target])
+            data.add(
+                L.SHEET_INDICATORS, L.cell_name(r, c), "form-header-unread", header=cell.value.strip(), plain=plain
+            )
 
 
 def _missing_header(data: WorkbookData, grid: Grid) -> UnreadableWorkbook:
