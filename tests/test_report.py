@@ -125,6 +125,47 @@ def test_docx_renders_to_pdf(samples, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
 
 
+@pytest.mark.office
+def test_report_tables_print_figures_whole_and_words_unbroken(samples, tmp_path):
+    """Printed tables: a figure is never split over two lines (100.00 / % in the 2.2 cm 预算执行率
+    column: the column widens, from the 单位 column), narrow headers break between words (核定 /
+    得分, not 核定得 / 分), and a column of figures is right-aligned while one mixing figures and
+    words (指标值: ≤10%, 达成年度指标) stays left."""
+    import subprocess
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    for p in samples.values():
+        shutil.copyfile(p, inbox / p.name)
+    summary = tmp_path / "汇总.xlsx"
+    CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--no-write-back"])
+    out = tmp_path / "全区.docx"
+    assert CliRunner().invoke(cli, ["report", "--summary", str(summary), "-o", str(out)]).exit_code == 0
+    pdf = office_resave(out, tmp_path / "pdf", "pdf")
+    words = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    # 天长's 880 of 880 = 100.00% (the longest rate), whole on its line; no line is a lone %
+    assert "100.00%" in words and "%" not in [w.strip() for w in words.splitlines()]
+    report = tmp_path / "报告.docx"
+    assert CliRunner().invoke(cli, ["report", str(samples[SEED]), "-o", str(report)]).exit_code == 0
+    table = docx.Document(str(report)).tables[1]  # 一级指标 二级指标 三级指标 指标值 实际完成值 分值 核定得分 申报得分
+    assert [c.text for c in table.rows[0].cells] == [
+        "一级\n指标",
+        "二级指标",
+        "三级指标",
+        "指标值",
+        "实际完成值",
+        "分值",
+        "核定\n得分",
+        "申报\n得分",
+    ]
+    aligns = [c.paragraphs[0].alignment for c in table.rows[3].cells]
+    assert aligns[3] == WD_ALIGN_PARAGRAPH.LEFT and aligns[5:] == [WD_ALIGN_PARAGRAPH.RIGHT] * 3
+
+
 def test_district_report_from_the_summary(samples, tmp_path):
     inbox = tmp_path / "收件箱"
     inbox.mkdir()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from pathlib import Path
 
 from docx import Document
@@ -165,11 +166,21 @@ def _table(doc: DocxDocument, b: Block) -> None:
     table = doc.add_table(rows=1, cols=len(b.headers))
     table.style = "Table Grid"
     size = TABLE_PT if len(b.headers) <= 5 else 10.5
-    for cell, h in zip(table.rows[0].cells, b.headers, strict=True):
-        _cell_text(cell.paragraphs[0], h, HEITI, size)
-    for row in b.rows:
-        for cell, v in zip(table.add_row().cells, row, strict=True):
-            _cell_text(cell.paragraphs[0], str(v), FANGSONG, size)
+    texts = [[str(v) for v in row] for row in b.rows]
+    widths: tuple[float | None, ...] = _fit_figures(b.widths, texts, size) if b.widths else (None,) * len(b.headers)
+    for cell, h, w in zip(table.rows[0].cells, b.headers, widths, strict=True):
+        _cell_text(cell.paragraphs[0], _broken(h, w, size, header=True), HEITI, size, WD_ALIGN_PARAGRAPH.CENTER)
+    # a column of figures (every filled cell one number) is right-aligned; a column mixing
+    # figures and words (≥90% beside 达成年度指标) stays left, each cell like the next
+    aligns = [
+        WD_ALIGN_PARAGRAPH.RIGHT
+        if any(filled := [t for t in column if t.strip()]) and all(_NUMERIC.fullmatch(t) for t in filled)
+        else WD_ALIGN_PARAGRAPH.LEFT
+        for column in zip(*texts, strict=True)
+    ] or [WD_ALIGN_PARAGRAPH.LEFT] * len(b.headers)
+    for row_texts in texts:
+        for cell, text, w, align in zip(table.add_row().cells, row_texts, widths, aligns, strict=True):
+            _cell_text(cell.paragraphs[0], _broken(text, w, size), FANGSONG, size, align)
     # printed: the header row repeats at the top of each page a table runs onto, and no row is
     # split between two pages (Word and LibreOffice both honour these row properties)
     for i, row in enumerate(table.rows):
@@ -178,22 +189,88 @@ def _table(doc: DocxDocument, b: Block) -> None:
         if i == 0:
             tr_pr.append(OxmlElement("w:tblHeader"))
     if b.widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
+        fitted = [w or 0.0 for w in widths]
         table.autofit = False
-        for col, w in zip(table.columns, b.widths, strict=True):
+        for col, w in zip(table.columns, fitted, strict=True):
             col.width = Cm(w)
         for row in table.rows:
             for i, cell in enumerate(row.cells):
-                cell.width = Cm(b.widths[i])
+                cell.width = Cm(fitted[i])
 
 
-def _cell_text(p: Paragraph, text: str, font: str, size: float) -> None:
+def _cell_text(p: Paragraph, text: str, font: str, size: float, align: WD_ALIGN_PARAGRAPH) -> None:
     """A table cell's text in its first paragraph: no indent, 1.5 lines."""
     pf = p.paragraph_format
     pf.first_line_indent = Pt(0)
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Pt(round(size * 1.5))
-    pf.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    pf.alignment = align
     _runs(p, text, font, size)
+
+
+# a cell that is one number (a score, an amount, a rate, a change): right-aligned, as a column of
+# figures is read
+_NUMERIC = re.compile(r"[+-]?\d[\d,]*(?:\.\d+)?%?")
+CELL_PAD_CM = 0.38  # Word's and LibreOffice's default cell margins, 0.19 cm a side
+PT_CM = 2.54 / 72
+# where a narrow column's text is broken onto a second line: before these words (核定/得分,
+# 产出/指标, ≤150/万元), not wherever the line happens to end (核定得/分, 产出指/标)
+_TAIL_WORDS = ("指标", "得分", "分值", "完成值", "差异", "万元")
+
+
+# widths of the characters figures are made of, in ems, as LibreOffice sets them in the CJK
+# fonts' Latin (measured from its PDF at 12 pt: 100.00 41.9 pt, % 11.4 pt, 10,441.00 61.0 pt);
+# a digit or a letter 0.66
+_FIGURE_EM = {",": 0.3, ".": 0.3, "%": 0.95, "+": 0.84, "-": 0.36}
+
+
+def _em(text: str) -> float:
+    """The width of ``text`` in ems, on the wide side: a CJK character is one, anything else as
+    ``_FIGURE_EM``, and a quarter more where CJK meets anything else (the space LibreOffice and Word put
+    between 150 and 万元)."""
+    wide = [unicodedata.east_asian_width(ch) in "WF" for ch in text]
+    return sum(1.0 if w else _FIGURE_EM.get(ch, 0.66) for ch, w in zip(text, wide, strict=True)) + 0.25 * sum(
+        a != b for a, b in zip(wide, wide[1:], strict=False)
+    )
+
+
+def _fit_figures(widths: tuple[float, ...], texts: list[list[str]], size: float) -> tuple[float, ...]:
+    """``widths`` (cm) with each column of figures at least as wide as its widest figure (a
+    figure is never broken: 100.00 / % on two lines), the room taken from the widest column
+    that holds words; as given when nothing needs more room or there is none to take."""
+    need = [0.0] * len(widths)
+    for row in texts:
+        for i, t in enumerate(row):
+            if _NUMERIC.fullmatch(t):
+                need[i] = max(need[i], _em(t) * size * PT_CM + CELL_PAD_CM + 0.05)
+    out = list(widths)
+    short = sum(max(0.0, n - w) for n, w in zip(need, widths, strict=True))
+    if not short:
+        return widths
+    words = max((i for i in range(len(out)) if not need[i]), key=lambda i: out[i], default=None)
+    if words is None or out[words] - short < 2.0:
+        return widths
+    out[words] -= short
+    return tuple(round(max(n, w), 2) for n, w in zip(need, out, strict=True))
+
+
+def _broken(text: str, width_cm: float | None, size: float, header: bool = False) -> str:
+    """``text`` with a line break where a column ``width_cm`` wide would otherwise break it
+    mid-word: before a tail word (``_TAIL_WORDS``) when both lines then fit, else (a header) in
+    the middle; as it is when it fits, or when no such break makes it fit."""
+    if width_cm is None or "\n" in text:
+        return text
+    room = (width_cm - CELL_PAD_CM) / (size * PT_CM)  # ems
+    if _em(text) <= room:
+        return text
+    cuts = [len(text) - len(w) for w in _TAIL_WORDS if text.endswith(w) and len(text) > len(w)]
+    if header:
+        cuts.append((len(text) + 1) // 2)
+    for cut in cuts:
+        head, tail = text[:cut].rstrip(), text[cut:]
+        if _em(head) <= room and _em(tail) <= room:
+            return f"{head}\n{tail}"
+    return text
 
 
 def write_docx(blocks: list[Block], path: Path) -> Path:
