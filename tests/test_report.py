@@ -212,6 +212,10 @@ def test_district_report_from_the_summary(samples, tmp_path):
     pngs = sorted(tmp_path.glob("全区.图*.png"))
     assert [p.name for p in pngs] == ["全区.图1.png", "全区.图2.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in pngs) and "![图1 等级分布](全区.图1.png)" in md
+    # drawn as wide as they print (14 cm at 150 dpi = 14 ÷ 2.54 × 150 ≈ 827 px), long unit names
+    # included, so the 10 pt labels print at 10 pt (a wider image was shrunk: labels at ~7 pt)
+    widths = [int.from_bytes(p.read_bytes()[16:20], "big") for p in pngs]
+    assert all(abs(w - 827) <= 2 for w in widths), widths
     out = tmp_path / "全区.docx"
     assert CliRunner().invoke(cli, ["report", "--summary", str(summary), "-o", str(out)]).exit_code == 0
     assert len(docx.Document(str(out)).inline_shapes) == 2

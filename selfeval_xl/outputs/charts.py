@@ -30,6 +30,9 @@ CJK_FONTS = (
     "Noto Serif CJK JP",
 )
 BAR_COLORS = ("#63BE7B", "#5B9BD5", "#FFC000", "#F8696B")  # 优 良 中 差, as the summary's fills
+# The report prints a chart 14 cm wide: drawn that wide, labels and all (constrained layout),
+# its text prints at the size it is drawn (10 pt), not shrunk with the picture
+PRINT_WIDTH_IN = 14 / 2.54
 
 
 def cjk_font() -> str | None:
@@ -37,9 +40,12 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
+DPI = 150
+
+
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=150, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)
     return buf.getvalue()
 
@@ -54,7 +60,7 @@ def bar_chart(
         plt.rc_context({"font.sans-serif": [font] if font else [], "axes.unicode_minus": False}),
     ):
         warnings.simplefilter("ignore")  # missing-glyph warnings when no CJK font is installed
-        fig, ax = plt.subplots(figsize=(6, 3.2))
+        fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 3.0), layout="constrained")
         bars = ax.bar(list(labels), list(values), color=list(colors) or None)
         ax.bar_label(bars, labels=[f"{v:g}" for v in values], padding=2)
         ax.set_title(title)
@@ -74,7 +80,7 @@ def hbar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabe
         plt.rc_context({"font.sans-serif": [font] if font else [], "axes.unicode_minus": False}),
     ):
         warnings.simplefilter("ignore")
-        fig, ax = plt.subplots(figsize=(6, 0.5 + 0.45 * max(len(labels), 1)))
+        fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 0.7 + 0.4 * max(len(labels), 1)), layout="constrained")
         bars = ax.barh(list(labels)[::-1], list(values)[::-1], color="#5B9BD5")
         ax.bar_label(bars, labels=[fmt.format(v) for v in list(values)[::-1]], padding=2)
         ax.set_title(title)
