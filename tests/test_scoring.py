@@ -245,6 +245,28 @@ def test_qualitative_bands_and_claims(make_workbook):
     assert "J5" not in codes(card, "score-mismatch")
 
 
+def test_qualitative_negated_band_word_is_not_achieved(make_workbook):
+    # a negation in front of a 达成 word says the opposite: 未能完成 / 没有达到 / 不达标 / 未及时
+    # are the 未达成 band like the listed 未完成 / 未达到 / 不及时 (no claim → 0 each, not full
+    # points); "not fully" (未全部完成, 未完全达成) may be 部分达成 or 未达成: a person judges it
+    # (needs-review, provisional 申报得分 6 ≤ 10). Rows 3–8, 5 + 5 + 5 + 5 + 10 + 10 = 40 points;
+    # 满意度 50 full; budget 10. Total 10 + 0·4 + 6 + 0 + 50 = 66 → provisional 中, needs-review.
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "按期完成", "未能完成", 5, reason="r"),  # → 0
+            row("产出指标", "质量指标", "b", "合格", "没有达到", 5, reason="r"),  # → 0
+            row("产出指标", "质量指标", "c", "达标", "不达标", 5, reason="r"),  # → 0
+            row("产出指标", "时效指标", "d", "及时", "未及时", 5, reason="r"),  # → 0
+            row("效益指标", "社会效益指标", "e", "有效提升", "未全部完成", 10, claimed=6, reason="r"),  # review: 6
+            row("效益指标", "社会效益指标", "f", "有效提升", "未完全达成", 10, reason="r"),  # review: 0
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:8, "score"]) == [0, 0, 0, 0, 6, 0]
+    assert codes(card, "needs-review") == ["H7", "H8"]
+    assert (card.total, card.grade, card.status) == (66, "中", "needs-review")
+
+
 def test_qualitative_free_text_needs_review(make_workbook):
     # real form 14: target 效果显著, actual 改善学校的办学条件 — neither a band word nor the target:
     # a person must judge it (SPEC §3.6). Provisional score = 申报得分 13 (≤ 15);

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
@@ -51,8 +52,16 @@ class QualitativeRules(ScoringContext):
         # longer phrases: negatives first (未完成 contains 完成)
         for key in ("failed", "partial", "achieved"):
             band = self.rules.band(key)
-            if any(len(w) >= 2 and w in a for w in band.words):
-                return key
+            for w in band.words:
+                if len(w) < 2 or w not in a:
+                    continue
+                negation = None if key == "failed" else _negation_before(a, w)
+                if negation is None:
+                    return key
+                # 未能完成 / 没有达到 / 不达标 say the opposite of the word they contain: never
+                # 达成. A plain negation is the 未达成 band (as 未完成 / 未达到 / 不及时 are);
+                # "not fully" (未全部完成, 未完全达成) could be either lower band: a person judges.
+                return "failed" if negation == _NOT else None
         return None
 
     def score_qualitative(self, row: int, r: IndicatorRow, points: float) -> tuple[float, str]:
@@ -122,6 +131,22 @@ class QualitativeRules(ScoringContext):
             target=deadline.isoformat(),
         )
         return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
+
+
+# A negation right before a band word (未能完成, 没有达到, 不达标, 未如期完成): the words between
+# it and the band word that it may carry (能 / 够, a manner such as 按时, or "fully").
+_NEGATION = re.compile(r"(?:未|不|没有|没|无法)(?:能够|能|够)?(?P<q>按时|按期|如期|及时|完全|全部|全面|足额|都|均)?$")
+_FULLY = ("完全", "全部", "全面", "足额", "都", "均")
+_NOT, _NOT_FULLY = "not", "not-fully"
+
+
+def _negation_before(text: str, word: str) -> str | None:
+    """Whether the first ``word`` in ``text`` is negated: ``_NOT`` (未能完成), ``_NOT_FULLY``
+    (未全部完成, 未完全达成: not all of it, which is not all or nothing) or None."""
+    m = _NEGATION.search(text[: text.index(word)])
+    if m is None:
+        return None
+    return _NOT_FULLY if m.group("q") in _FULLY or word.startswith(_FULLY) else _NOT
 
 
 _SCALE_SUBJECTS = ("效果", "作用", "程度", "水平", "质量", "成效", "效益")
