@@ -267,6 +267,27 @@ def test_qualitative_negated_band_word_is_not_achieved(make_workbook):
     assert (card.total, card.grade, card.status) == (66, "中", "needs-review")
 
 
+def test_text_target_with_an_operator_word_is_qualitative(make_workbook):
+    # 指标性质 blank, 指标值 达到预期 / 达到国家标准 / 不低于上年: 达到 and 不低于 are operator words, but
+    # what follows is no number, so the target is text and the row is 定性 (not "指标值无法识别为数值")
+    #   达到预期 vs 达到预期 (the target's own text) → 达成 → 10
+    #   达到国家标准 vs 基本达到 → 部分达成 → 10 × 60% = 6
+    #   不低于上年 vs 高于上年 → free text → needs-review, no claim → provisional 0
+    # budget 10 + 10 + 6 + 0 + 满意度 60 = 86 → provisional 良, needs-review, no error
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "达到预期", "达到预期", 10),
+            row("产出指标", "质量指标", "b", "达到国家标准", "基本达到", 10, reason="r"),
+            row("效益指标", "社会效益指标", "c", "不低于上年", "高于上年", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "operator"]) == ["定性"] * 3
+    assert list(card.rows.loc[3:5, "score"]) == [10, 6, 0]
+    assert codes(card, "not-a-number") == [] and codes(card, "needs-review") == ["H5"]
+    assert (card.total, card.grade, card.status) == (86, "良", "needs-review")
+
+
 def test_qualitative_free_text_needs_review(make_workbook):
     # real form 14: target 效果显著, actual 改善学校的办学条件 — neither a band word nor the target:
     # a person must judge it (SPEC §3.6). Provisional score = 申报得分 13 (≤ 15);

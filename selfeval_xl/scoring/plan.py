@@ -100,7 +100,9 @@ class Resolver(ScoringContext):
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
-        if op == "":
+        if op == "" and target.kind in (NUMBER, DATE):
+            # the operator written in the 指标值 (≥95%, 2023年12月31日前); a text target keeps its
+            # words: 达到预期 / 不低于上年 is no "≥ a number" but text, i.e. 定性
             op = target.operator or ""
         if target.kind == DATE and op != QUAL:
             out.method, out.operator = M_DATE, LE
