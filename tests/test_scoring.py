@@ -423,3 +423,24 @@ def test_claimed_total_against_row_claims(make_workbook):
     assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
         "申报总分 97 与核定总分 100 不一致（差 -3）"
     ]
+
+
+@pytest.mark.parametrize("typed", ["97分", "９７分", "97 分"])
+def test_claimed_total_typed_with_its_unit(make_workbook, typed):
+    # 申报总分 typed 97分 as a row's 申报得分 may be (10分): the number 97, not 无法识别为数值.
+    # 核定 100 (all met) vs 申报 97 → one warning at B11, diff 97 − 100 = −3; no error, final, 优
+    card = card_for(make_workbook, info={"申报总分": typed})
+    assert codes(card, "not-a-number") == []
+    assert card.claimed_total == 97
+    assert [p.message for p in card.problems if p.code == "claimed-total-mismatch"] == [
+        "申报总分 97 与核定总分 100 不一致（差 -3）"
+    ]
+    assert (card.total, card.grade, card.status) == (100, "优", "final")
+
+
+def test_claimed_total_in_words_is_reported(make_workbook):
+    # 九十七 is no number: an error at the 申报总分 cell B11 (and 97万元 is no score either)
+    for typed in ("九十七", "97万元"):
+        card = card_for(make_workbook, info={"申报总分": typed})
+        assert codes(card, "not-a-number") == ["B11"]
+        assert card.status == "needs-correction"

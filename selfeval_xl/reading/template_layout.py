@@ -10,7 +10,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.cells import budget_row, cell_value, is_blank
 from selfeval_xl.reading.headers import Header, find_header, first_missing
 from selfeval_xl.reading.indicator_table import read_indicator_table
-from selfeval_xl.reading.values import BLANK, Value, cell_text, parse_amount, parse_value, parse_year
+from selfeval_xl.reading.values import BLANK, Value, cell_text, parse_points, parse_value, parse_year
 from selfeval_xl.reading.workbook_data import DataEntry, Found, WorkbookData
 
 
@@ -137,7 +137,7 @@ def _check_info(data: WorkbookData) -> None:
     claimed = info.get(L.INFO_CLAIMED_TOTAL)
     if claimed is not None:
         try:
-            info[L.INFO_CLAIMED_TOTAL] = parse_amount(claimed)
+            info[L.INFO_CLAIMED_TOTAL] = parse_points(claimed)  # 97, 97分 (as a row's 申报得分)
         except ValueError:
             data.add(
                 sheet,

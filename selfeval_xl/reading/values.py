@@ -446,6 +446,17 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
     raise ValueError(v.display)
 
 
+def parse_points(raw: object) -> float | None:
+    """A 分值 / 得分 / 总分 typed as people type scores: ``97``, ``97.5分``, ``９７``; ``None`` when
+    blank. Raises ``ValueError`` when the text is no score (``九十七``, ``≥90``, ``97万元``)."""
+    v = parse_value(raw)
+    if v.kind == BLANK:
+        return None
+    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+        return v.number
+    raise ValueError(v.display)
+
+
 def cell_text(v: object) -> str:
     """A cell's value as the text a person reads: stripped, a whole float without ``.0``."""
     if type(v) is str:  # (the commonest: every text cell of every indicator row)
