@@ -307,6 +307,16 @@ def test_qualitative_free_text_needs_review(make_workbook):
     )
     assert codes(card, "needs-review") == ["H3"] and codes(card, "missing-reason") == []
     assert (card.rows.loc[3, "score"], card.total, card.status) == (0, 85, "needs-review")
+    # a claim of 16 over the 15 points is an error of its own (J3) and is not what the row counts:
+    # provisional 0, said as 暂计 0 分 — not "暂按申报得分 0 分" (the 申报得分 is 16). Total 85, 待更正
+    card = card_for(
+        make_workbook,
+        fill_to_90([row("效益指标", "社会效益指标", "办学条件", "效果显著", "改善学校的办学条件", 15, claimed=16)]),
+    )
+    assert codes(card, "claim-over-points") == ["J3"]
+    assert (card.rows.loc[3, "score"], card.total, card.status) == (0, 85, "needs-correction")
+    assert card.rows.loc[3, "note"].endswith("暂计 0 分")
+    assert [p.message.endswith("（暂计 0 分）") for p in card.problems if p.code == "needs-review"] == [True]
 
 
 # --- §3.7 dates ------------------------------------------------------------------------

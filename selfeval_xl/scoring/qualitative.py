@@ -70,8 +70,10 @@ class QualitativeRules(ScoringContext):
             # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
             # Until then the row counts its 申报得分 when that is within the points, else 0.
             claimed = r.claimed
-            provisional = claimed if not math.isnan(claimed) and 0 <= claimed <= points + 1e-9 else 0.0
-            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if provisional or not math.isnan(claimed) else "暂计 0 分"
+            usable = not math.isnan(claimed) and 0 <= claimed <= points + 1e-9
+            provisional = claimed if usable else 0.0
+            # a claim over the points (an error of its own) is not what the row counts: 暂计 0 分
+            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if usable else "暂计 0 分"
             actual, target = r.actual, r.target
             if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
                 what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
