@@ -220,6 +220,16 @@ def test_over_achievement_threshold_real_form_04(make_workbook):
     assert codes(card, "over-achievement") == ["H3"]
 
 
+def test_over_achievement_at_the_threshold_says_reached(make_workbook):
+    # ≥100人 vs 120人: 120 = 1.2 × 100, at the threshold (inclusive) → full 10 and the warning;
+    # it must not read "120.00%，超过 120.00%" (120 does not exceed 120)
+    card = card_for(make_workbook, fill_to_90([row("产出指标", "数量指标", "人数", "≥100人", "120人", 10)]))
+    assert card.rows.loc[3, "score"] == 10
+    assert [p.message for p in card.problems if p.code == "over-achievement"] == [
+        "实际完成值为指标值的 120.00%，达到或超过 120.00%，指标值可能设置偏低，请在偏差原因中说明"
+    ]
+
+
 # --- §3.6 定性 ----------------------------------------------------------------------------
 def test_qualitative_bands_and_claims(make_workbook):
     rows = fill_to_90(
