@@ -428,6 +428,18 @@ def test_claims_reasons_and_bad_numbers(make_workbook):
     assert (card.status, card.grade) == ("needs-correction", None)
 
 
+def test_percent_scale_under_unit_column_baifenbi(make_workbook):
+    # 计量单位 written 百分比 (as the 四川版 form's 度量单位 column does), 指标值 ≥95, 实际完成值 0.98 in
+    # a General cell: the same slip as under “%”. Scored as typed, 10 × 0.98 ÷ 95 = 0.1032 → 0.10,
+    # with the percent-scale question at H3 (and no 偏差原因 request for the slip). Total
+    # 10 + 0.10 + 80 = 90.10
+    rows = fill_to_90([row("产出指标", "质量指标", "合格率", "≥95", 0.98, 10, unit="百分比")])
+    card = card_for(make_workbook, rows)
+    assert card.rows.loc[3, "score"] == 0.1
+    assert codes(card, "percent-scale") == ["H3"] and codes(card, "missing-reason") == []
+    assert card.total == 90.1
+
+
 def test_claimed_total_against_row_claims(make_workbook):
     # every row claims full points: Σ申报得分 = 10 (budget, J2) + 90 = 100, but 申报总分 says 97
     rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]

@@ -18,10 +18,10 @@ from selfeval_xl.reading.values import (
     NUMBER,
     Value,
     cell_text,
-    normalize_text,
     parse_amount,
     parse_operator_word,
     parse_value,
+    unit_word,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR, WorkbookData
 
@@ -240,7 +240,7 @@ def _indicator_record(
         cell_text(get(L.I_NAME)),
         operator,
         _value(at, L.I_TARGET),
-        normalize_text(unit) if not is_blank(unit) else "",
+        unit_word(unit) if not is_blank(unit) else "",
         _value(at, L.I_ACTUAL),
         points,
         _number(at, L.I_CLAIMED),

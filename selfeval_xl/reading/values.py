@@ -446,6 +446,13 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
     raise ValueError(v.display)
 
 
+def unit_word(raw: object) -> str:
+    """A 计量单位 cell: normalised text, the percent words (百分比, 百分点, ％) as ``%`` as in a value
+    (``≥100百分比`` is 100%), so that a number under 计量单位 百分比 is a percentage."""
+    text = normalize_text(raw)
+    return "%" if text in _PERCENT_UNITS else text
+
+
 def parse_points(raw: object) -> float | None:
     """A 分值 / 得分 / 总分 typed as people type scores: ``97``, ``97.5分``, ``９７``; ``None`` when
     blank. Raises ``ValueError`` when the text is no score (``九十七``, ``≥90``, ``97万元``)."""
