@@ -120,6 +120,48 @@ def test_results_sheet_prints_on_two_a4_pages_at_most(make_workbook, tmp_path):
     assert all(p["size"][0] > p["size"][1] for p in pages)  # landscape: 12 columns
 
 
+# the conclusion's labels (预算执行率, also an indicator and a 小计, left out)
+CONCLUSION = ("核定总分", "等级", "状态", "申报总分", "复核总分", "规则集", "评分时间", "错误数", "警告数")
+
+
+def test_conclusion_rows_print_on_one_page(make_workbook, tmp_path):
+    """12 indicators whose rows all wrap onto two lines: without a break, page 1 would end
+    between 核定总分 and 等级; a manual row break puts the whole conclusion on page 2.
+
+    Worked out by hand: the 13 columns are 135 width units; LibreOffice draws a unit 7.02 pt,
+    so 948 pt at 100 % on a 769.7 pt line (11.69 in − 2 × 0.5 in): fitted at 81 %. A page has
+    (8.27 − 0.6 − 0.7) in = 501.8 pt for rows, 501.8 / 0.81 = 619.5 pt of the sheet's. Rows 1–4
+    (title 30.2, subtitle 18.9, header 34.9, 预算执行率 50.9) = 134.9; 12 indicators × 34.9 =
+    418.8 → 553.7; two 小计 rows and the blank row, 15 each → 598.7; 核定总分 15 → 613.7 ≤
+    619.5, 等级 → 628.7 > 619.5: page 1 ended after 核定总分. With the fix row 20 (核定总分)
+    starts page 2, whose 34.9 + 11 × 15 + … holds the whole block."""
+    rows = [
+        row(
+            "产出指标",
+            "数量指标",
+            f"第{i}项困难残疾人基本康复服务覆盖率" if i % 2 else f"第{i}项服务人次",
+            "≥85%",
+            "95%",
+            7.5,
+        )
+        for i in range(1, 13)
+    ]
+    card = score_file(make_workbook(indicators=rows)).card
+    spec = results_sheet(card, "2026-11-27 09:00", False)
+    assert sum(spec.widths) == 135 and [spec.heights[r] for r in range(1, 5)] == [30.2, 18.9, 34.9, 50.9]
+    assert all(spec.heights[r] == 34.9 for r in range(5, 17)) and 17 not in spec.heights
+    assert [spec.rows[19][0], spec.rows[20][0]] == ["核定总分", "等级"]
+    write_sheet(None, tmp_path / "评分结果.xlsx", L.SHEET_RESULTS, spec)
+    pages = render(tmp_path / "评分结果.xlsx", tmp_path / "pdf")
+    assert_printable(pages, UNIT)
+    assert len(pages) == 2
+    on = {
+        label: [i for i, p in enumerate(pages, 1) if re.search(rf"^{label}", p["text"], re.M)] for label in CONCLUSION
+    }
+    assert on == {label: [2] for label in CONCLUSION}, on
+    assert "第12项服务人次" in pages[0]["flat"] and "小计" in pages[0]["flat"]  # the table stays on page 1
+
+
 def test_department_results_show_every_computed_actual(tmp_path):
     """The seed department's 共性 rows: 实际完成值 such as 93.33%（在职人数 28 ÷ 编制人数 30）
     printed whole (it was cut at 93.33%（在职人数), on at most 3 pages."""
@@ -306,3 +348,25 @@ def test_filled_rows_grow_to_their_text(tmp_path):
     rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
     assert ws.row_dimensions[rows["年度总体目标"]].height >= P.row_height(6)
     assert ws.row_dimensions[rows["单位名称"]].height == before.row_dimensions[rows["单位名称"]].height
+
+
+def test_page_starts_keep_rows_whole_and_repeat_the_header():
+    from selfeval_xl.outputs.pagesetup import page_starts
+
+    # pages of 100 pt, a 20 pt header repeated atop the later ones (80 pt left for rows):
+    # 30 + 30 + 30 = 90 fit page 1, the fourth row (30 → 120) starts page 2; there 30 + 30 = 60,
+    # + 30 = 90 > 80, so row 6 starts page 3; a row taller than a page has one to itself
+    assert page_starts([30.0] * 8, 100, 20) == [3, 5, 7]
+    assert page_starts([10.0, 150.0, 10.0], 100, 20) == [1, 2]
+    assert page_starts([30.0] * 8, 100, 20, until=5) == [3]
+
+
+def test_row_breaks_come_after_the_footer_and_before_column_breaks():
+    from selfeval_xl.ooxml.page import PagePlan
+    from selfeval_xl.ooxml.sheet_xml import page_setup_xml
+
+    xml = page_setup_xml(PagePlan(landscape=True, scale=80, breaks=(5,), row_breaks=(19,)), "&R第 &P 页")
+    # CT_Worksheet's order: pageMargins, pageSetup, headerFooter, rowBreaks, colBreaks
+    order = [xml.index(f"<{t}") for t in ("pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks")]
+    assert order == sorted(order)
+    assert '<rowBreaks count="1" manualBreakCount="1"><brk id="19" max="16383" man="1"/></rowBreaks>' in xml

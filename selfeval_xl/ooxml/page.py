@@ -16,12 +16,14 @@ class PagePlan:
     """A sheet's page setup. ``scale`` None means fit to one page wide (never below 8 pt, as
     the columns were checked to allow that); otherwise ``breaks`` are the 0-based columns
     each further printed block starts with, and the first ``repeat_cols`` columns print on
-    every block."""
+    every block. ``row_breaks`` are the 0-based rows a new page is made to start with (a block
+    of rows kept together), besides the pages the rows fill."""
 
     landscape: bool
     scale: int | None = None
     breaks: tuple[int, ...] = ()
     repeat_cols: int = 0
+    row_breaks: tuple[int, ...] = ()
 
     @property
     def orientation(self) -> Literal["portrait", "landscape"]:

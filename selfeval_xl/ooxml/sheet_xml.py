@@ -302,7 +302,7 @@ def sheet_xml(
 
 def page_setup_xml(page: PagePlan, footer: str) -> str:
     """``pageMargins`` to ``colBreaks``: A4, one page wide (or blocks of columns at a fixed
-    scale), the footer on every page (SPEC §4.5)."""
+    scale), the footer on every page, any rows made to start a page (SPEC §4.5)."""
     out = [
         f'<pageMargins left="{MARGIN_LR}" right="{MARGIN_LR}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"'
         f' header="{MARGIN_HF}" footer="{MARGIN_HF}"/>'
@@ -311,6 +311,11 @@ def page_setup_xml(page: PagePlan, footer: str) -> str:
     out.append(f'<pageSetup paperSize="9" {size} orientation="{page.orientation}"/>')
     if footer:
         out.append(f"<headerFooter><oddFooter>{escape(footer)}</oddFooter></headerFooter>")
+    if page.row_breaks:  # (before colBreaks: the schema's order)
+        n = len(page.row_breaks)
+        out.append(f'<rowBreaks count="{n}" manualBreakCount="{n}">')
+        out += [f'<brk id="{b}" max="16383" man="1"/>' for b in page.row_breaks]
+        out.append("</rowBreaks>")
     if page.breaks:
         out.append(f'<colBreaks count="{len(page.breaks)}" manualBreakCount="{len(page.breaks)}">')
         out += [f'<brk id="{b}" max="1048575" man="1"/>' for b in page.breaks]

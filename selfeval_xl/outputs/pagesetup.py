@@ -14,6 +14,7 @@ each block) at a fixed legible scale.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import math
@@ -303,6 +304,79 @@ def _breaks(widths: Sequence[float], repeat_cols: int, scale: int) -> tuple[int,
             used = lead
         used += widths[i]
     return tuple(breaks)
+
+
+# How LibreOffice paginates a sheet fitted to one page wide (measured with 宋体 11, which it
+# draws with Noto CJK): a width unit takes 7.02 pt at 100 % (135 units printed at 81 %), the
+# scale is a whole percent rounded down, and a row without a height of its own is 15 pt. The
+# estimate of where pages break allows for a little either way (another machine's fonts).
+FIT_UNIT_PT = (6.8, 7.02, 7.35)
+DEFAULT_ROW_PT = (14.25, 15.0, 15.75)
+
+
+def body_pt(landscape: bool) -> float:
+    """The height (points, on paper) an A4 page has for rows: between the top margin and the
+    bottom one (the footer prints in the bottom margin)."""
+    return ((A4_SHORT if landscape else A4_LONG) - MARGIN_TOP - MARGIN_BOTTOM) * 72
+
+
+def print_scales(widths: Sequence[float], plan: PagePlan) -> list[float]:
+    """The scales (1.0 = 100 %) the sheet may print at: ``plan``'s own, or, fitted to one page
+    wide, LibreOffice's whole percent for each width unit of ``FIT_UNIT_PT``."""
+    if plan.scale is not None:
+        return [plan.scale / 100]
+    room = ((A4_LONG if plan.landscape else A4_SHORT) - 2 * MARGIN_LR) * 72
+    total = max(sum(widths), 1.0)
+    return sorted({min(100, math.floor(100 * room / (total * unit))) / 100 for unit in FIT_UNIT_PT})
+
+
+def page_starts(heights: Sequence[float], body: float, repeat: float = 0.0, until: int | None = None) -> list[int]:
+    """The 0-based rows each printed page after the first starts with, rows of ``heights`` points
+    (at 100 %), on pages holding ``body`` points (at 100 %: the paper's divided by the scale), the
+    rows printed atop every later page taking ``repeat`` of them. A row is never split; one taller
+    than a page has one to itself. Only breaks before row ``until`` are found."""
+    end = len(heights) if until is None else min(until, len(heights))
+    sums = list(itertools.accumulate(heights[:end], initial=0.0))
+    starts: list[int] = []
+    first, room = 0, body
+    while True:
+        k = bisect.bisect_right(sums, sums[first] + room + 1e-6) - 1  # rows [first, k) fit
+        k = max(k, first + 1)
+        if k >= end:
+            return starts
+        starts.append(k)
+        first, room = k, body - repeat
+
+
+def keep_together_break(
+    heights: Sequence[float | None],
+    block: tuple[int, int],
+    widths: Sequence[float],
+    plan: PagePlan,
+    repeat: tuple[int, int] | None = None,
+    lead_from: int | None = None,
+) -> int | None:
+    """Where to put a manual page break (the 0-based row the new page starts with) so that the
+    rows ``block`` = [start, end) print on one page; None when no page break is expected inside
+    them. ``heights`` are the rows' points (None: a row of the default height), ``repeat`` the
+    1-based rows repeated atop every page. Every scale of ``print_scales`` and every default
+    row height of ``DEFAULT_ROW_PT`` is tried: when any of them splits the block, the break goes
+    before it — or, when one of them already starts a page among the rows from ``lead_from`` to
+    the block (a total row or two), before the first such row, so no page holds only those."""
+    start, end = block
+    starts_seen: list[int] = []
+    split = False
+    for default in DEFAULT_ROW_PT:
+        rows = [default if h is None else h for h in heights[:end]]
+        rep = sum(rows[repeat[0] - 1 : repeat[1]]) if repeat else 0.0
+        for scale in print_scales(widths, plan):
+            found = page_starts(rows, body_pt(plan.landscape) / scale, rep, until=end)
+            split = split or any(start < q < end for q in found)
+            starts_seen += found
+    if not split:
+        return None
+    lead = start if lead_from is None else lead_from
+    return min([q for q in starts_seen if lead <= q < start], default=start)
 
 
 def footer_text(*parts: str, codes: str = "") -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from typing import cast
@@ -337,6 +338,21 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
     spec.repeat_rows = (HEADER_ROW, HEADER_ROW)
     spec.footer = P.footer_text(*footer)
     spec.active = True
+    _keep_conclusion_together(spec, table_end, problems_from - 1)
+
+
+def _keep_conclusion_together(spec: SheetSpec, start: int, end: int) -> None:
+    """A page break before the conclusion rows [start, end) (核定总分, 等级, 状态 … 警告数) when a
+    page would otherwise end among them, so 核定总分 and 等级 print on one page (SPEC §4.5);
+    before the 小计 rows above them (and the blank row) instead when a page may already start
+    among those."""
+    lead = start - 1
+    while lead > HEADER_ROW and len(spec.rows[lead - 1]) > 1 and spec.rows[lead - 1][1] == "小计":
+        lead -= 1
+    heights = [spec.heights.get(r) for r in range(1, end + 1)]
+    at = P.keep_together_break(heights, (start, end), spec.widths, spec.page, spec.repeat_rows, lead)
+    if at is not None:
+        spec.page = dataclasses.replace(spec.page, row_breaks=(at,))
 
 
 def _shown(value: object, style: Style | None = None) -> object:
