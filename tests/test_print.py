@@ -212,6 +212,36 @@ def test_summary_prints_in_legible_blocks(tmp_path):
     assert problem_pages and all("文件" in f and "说明" in f and "工作表" in f for f in problem_pages)
 
 
+@pytest.fixture(scope="module")
+def scored_samples(tmp_path_factory):
+    """The bundled samples scored into 汇总.xlsx (2022 and 2023 files; 8 scored, 2 待更正)."""
+    root = tmp_path_factory.mktemp("samples")
+    inbox = root / "收件箱"
+    shutil.copytree(samples_dir(), inbox, ignore=shutil.ignore_patterns("*.pdf", "__*"))
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(root / "汇总.xlsx"), "--no-write-back"])
+    assert (root / "汇总.xlsx").exists(), result.output
+    return root / "汇总.xlsx"
+
+
+def test_sample_list_prints_one_page_wide_and_names_the_years(scored_samples, tmp_path):
+    """抽查名单's 13 columns were 205 width units at their fixed widths (抽取原因 46): more than the
+    139.8 a landscape A4 holds at 8 pt (10.69 in ÷ (0.102 in × 8/11) × 0.97), so it printed in two
+    blocks of columns (序号 … 申报总分, then 序号, 文件, 核定总分 … 抽取原因), 3 pages in all. Now the
+    long texts (文件, 单位名称, 项目名称, 抽取原因) wrap in narrower columns: the 8 picks on one page
+    with every column, 抽取说明 on a second; each page's footer names 2022、2023年度 as 汇总's do."""
+    out = tmp_path / "抽查名单.xlsx"
+    result = CliRunner().invoke(cli, ["sample", str(scored_samples), "--rate", "1", "--seed", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    pages = render(out, tmp_path / "pdf")
+    assert_printable(pages, "2022、2023年度预算绩效自评抽查名单")
+    assert len(pages) == 2 and all(p["size"][0] > p["size"][1] for p in pages)  # landscape
+    listing, notes = pages
+    assert "抽查名单第1页" in listing["flat"] and "抽取说明第2页" in notes["flat"]
+    for header in L.SAMPLE_HEADERS:  # one page wide: every column on the list's page
+        assert header in listing["flat"], header
+    assert listing["flat"].count("随机抽取") == 4 and "预算规模居前10%" in listing["flat"]
+
+
 @pytest.mark.parametrize(("kind", "bound"), [(L.KIND_PROJECT, 6), (L.KIND_DEPARTMENT, 6)])
 def test_blank_template_prints_on_few_pages(tmp_path, kind, bound):
     path = generate_template(tmp_path / "模板.xlsx", load_rules(None, kind))

@@ -128,6 +128,9 @@ def test_cli_writes_the_list_with_reasons_and_the_seed(summary, monkeypatch):
     assert all(r[-1] for r in rows[1:])  # every pick says why
     notes = dict(r[:2] for r in wb[L.S_SAMPLE_NOTES].iter_rows(values_only=True))
     assert "随机种子 11" in notes["随机抽取"]
+    # this summary has no 评价年度 column: the footers name no year (a real one's do: test_print.py)
+    assert wb[L.S_SAMPLE].oddFooter.left.text == L.S_SAMPLE
+    assert wb[L.S_SAMPLE_NOTES].oddFooter.left.text == f"{L.S_SAMPLE}  {L.S_SAMPLE_NOTES}"
     # a rerun replaces our own list; a file that is not ours is refused
     again = runner.invoke(cli, ["sample", "汇总.xlsx", "--count", "5", "--seed", "2"])
     assert again.exit_code == 0, again.output

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.discover import has_own_sheets
 from selfeval_xl.ooxml.sheet_writer import clean_text
+from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
@@ -56,10 +57,12 @@ class Sample:
     target: int  # files the rate or count asked for
     seed: int
     rule: str  # the rate or count as asked, in words
+    years: tuple[str, ...] = ()  # the summary's 评价年度 (for the printed footer)
 
 
-def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The rows of 汇总 with their status, and the count of rows held back by status."""
+def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int], tuple[str, ...]]:
+    """The rows of 汇总 with their status, the count of rows held back by status, and the
+    评价年度 of all its rows (as the summary's own footer names them)."""
     import pandas as pd
 
     try:
@@ -75,13 +78,21 @@ def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int]]:
     table["状态"] = status.where(status != "", fallback)
     ok = table["状态"].isin(SAMPLEABLE) & table["核定总分"].notna()
     held = table[~ok]["状态"].value_counts().to_dict()
-    return table[ok].reset_index(drop=True), {str(k): int(v) for k, v in held.items()}
+    years = tuple(sorted({y for v in column(table, L.INFO_YEAR) if (y := _year(v))}))
+    return table[ok].reset_index(drop=True), {str(k): int(v) for k, v in held.items()}, years
+
+
+def _year(value: object) -> str:
+    """A 评价年度 cell as the summary's footer writes it (2023, not 2023.0); "" for a blank."""
+    if isinstance(value, float):
+        return "" if value != value else str(int(value)) if value.is_integer() else str(value)
+    return "" if value is None else str(value).strip()
 
 
 def draw(summary: Path, rate: float | None = None, count: int | None = None, seed: int = 0) -> Sample:
     """The sample for ``summary``: must-picks, then random picks up to ``count`` files (or
     ``rate`` of the candidates, rounded up)."""
-    table, held = read_candidates(summary)
+    table, held, years = read_candidates(summary)
     n = len(table)
     if count is not None:
         target, rule = min(count, n), f"{count} 份"
@@ -116,7 +127,7 @@ def draw(summary: Path, rate: float | None = None, count: int | None = None, see
     for i in sorted(random.Random(seed).sample(rest, min(extra, len(rest)))):
         pick(i, RANDOM_REASON)
     ordered = sorted(picks.items(), key=lambda kv: (not kv[1].must, kv[0]))
-    return Sample([p for _, p in ordered], n, held, target, seed, rule)
+    return Sample([p for _, p in ordered], n, held, target, seed, rule, years)
 
 
 def is_own_sample(path: Path) -> bool:
@@ -143,40 +154,28 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     amount = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
     top = wb.add_format({"valign": "top"})
     ws = wb.add_worksheet(L.S_SAMPLE)
-    widths = (5, 26, 12, 24, 26, 10, 15, 9, 9, 9, 6, 8, 46)
     for c, h in enumerate(L.SAMPLE_HEADERS):
         ws.write_string(0, c, h, head)
-    fields = (  # the summary's columns shown from the second on (the first is 序号)
-        "文件",
-        "单位编码",
-        "单位名称",
-        "项目名称",
-        "评价类型",
-        "全年预算数",
-        "申报总分",
-        "核定总分",
-        "复核总分",
-        "等级",
-        "状态",
-    )
-    fmts = (top, wrap, top, wrap, wrap, top, amount, num, num, num, top, top)
+    fmts = (top, wrap, wrap, wrap, wrap, wrap, amount, num, num, num, top, top)
+    reasons = ["；".join(p.reasons) for p in sample.picks]
+    widths = _widths(sample, reasons)
     link = wb.add_format({"font_color": "#0563C1", "underline": 1, "text_wrap": True, "valign": "top"})
     links = _links_from(summary, out)
-    ws.set_row(0, 32)
+    ws.set_row(0, P.row_height(2))
     for i, p in enumerate(sample.picks, start=1):
         ws.write_number(i, 0, i, top)
-        for c, key in enumerate(fields, start=1):
+        for c, key in enumerate(FIELDS, start=1):
             _put(ws, i, c, p.row.get(key), fmts[c])
         if (target := links.get(str(p.row.get("文件")))) is not None:  # as 汇总's 文件 column
             ws.write_url(i, 1, file_url(target), link, string=clean_text(str(p.row["文件"])))
-        reasons = "；".join(p.reasons)
-        ws.write_string(i, len(fields) + 1, reasons, wrap)
-        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(fields, start=1) if fmts[c] is wrap]
-        texts.append((reasons, widths[-1]))
-        ws.set_row(i, 15 * max(_lines(str(v or ""), w) for v, w in texts))
+        ws.write_string(i, len(FIELDS) + 1, reasons[i - 1], wrap)
+        texts = [(p.row.get(k), widths[c]) for c, k in enumerate(FIELDS, start=1) if fmts[c] is wrap]
+        texts.append((reasons[i - 1], widths[-1]))
+        ws.set_row(i, P.row_height(max(_lines(_shown(v), w) for v, w in texts)))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(sample.picks), 1), len(L.SAMPLE_HEADERS) - 1)
-    print_xlsxwriter(ws, widths, footer_text(L.S_SAMPLE), repeat_cols=2)
+    title = f"{'、'.join(sample.years)}年度预算绩效自评{L.S_SAMPLE}" if sample.years else L.S_SAMPLE
+    print_xlsxwriter(ws, widths, footer_text(title), repeat_cols=2)
 
     notes = wb.add_worksheet(L.S_SAMPLE_NOTES)
     must = sum(p.must for p in sample.picks)
@@ -197,8 +196,52 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         notes.set_row(r, 15 * _lines(value, 90))
         notes.write_string(r, 0, label, head)
         notes.write_string(r, 1, value, wrap)
-    print_xlsxwriter(notes, (14, 90), footer_text(L.S_SAMPLE, L.S_SAMPLE_NOTES))
+    print_xlsxwriter(notes, (14, 90), footer_text(title, L.S_SAMPLE_NOTES))
     close_workbook(wb)  # a full disk: the OSError, not XlsxWriter's wrapper
+
+
+# 抽查名单's columns after 序号: the summary's, by header (抽取原因 comes last)
+FIELDS = (
+    "文件",
+    "单位编码",
+    "单位名称",
+    "项目名称",
+    "评价类型",
+    "全年预算数",
+    "申报总分",
+    "核定总分",
+    "复核总分",
+    "等级",
+    "状态",
+)
+# the widest each column of the list is (longer text wraps), 序号 first and 抽取原因 last
+CAPS = (5, 26, 14, 24, 26, 14, 15, 9, 9, 9, 6, 8, 46)
+# the long texts, narrowed (widest first, to 12 units) until the list prints one page wide at
+# ≥ 8 pt: 文件, 单位名称, 项目名称, 抽取原因
+NARROWED = (1, 3, 4, 12)
+ONE_PAGE = P.width_units(True, P.MIN_PT / P.FONT_PT) * 0.97  # units landscape A4 holds at 8 pt
+
+
+def _widths(sample: Sample, reasons: list[str]) -> list[float]:
+    """Column widths from the texts the list shows, the long ones narrowed to fit one page
+    wide (SPEC §4.5): 13 columns at their widest (205 units) would print in two blocks."""
+    columns = [[str(len(sample.picks))]]
+    columns += [[_shown(p.row.get(key), key) for p in sample.picks] for key in FIELDS]
+    columns.append(reasons)
+    widths = [
+        P.column_width(texts, h, cap=cap, floor=6)
+        for texts, h, cap in zip(columns, L.SAMPLE_HEADERS, CAPS, strict=True)
+    ]
+    return P.fit_widths(widths, ONE_PAGE, NARROWED, floor=12)
+
+
+def _shown(value: Any, key: str = "") -> str:
+    """A cell's text as the list shows it (amounts with thousands separators, scores 0.00)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:,.2f}" if key == "全年预算数" else f"{value:.2f}"
+    return str(value)
 
 
 def _links_from(summary: Path, out: Path) -> dict[str, str]:
