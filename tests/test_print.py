@@ -242,6 +242,20 @@ def test_sample_list_prints_one_page_wide_and_names_the_years(scored_samples, tm
     assert listing["flat"].count("随机抽取") == 4 and "预算规模居前10%" in listing["flat"]
 
 
+def test_empty_unscored_sheet_prints_a_page_that_says_so(scored_samples, tmp_path):
+    """Every sample is a workbook that reads, so 未评分文件 holds only its header row: its printed
+    page (the last) said nothing else. Now a page header says there are none; the sheet still has
+    no row under its header (tools read its rows as files)."""
+    from selfeval_xl.outputs.summary import NO_UNSCORED
+
+    assert [r for r in openpyxl.load_workbook(scored_samples)[L.S_UNSCORED].iter_rows(values_only=True)] == [
+        L.UNSCORED_HEADERS
+    ]
+    last = render(scored_samples, tmp_path / "pdf")[-1]
+    assert f"自评汇总{L.S_UNSCORED}第" in last["flat"]
+    assert re.sub(r"\s+", "", NO_UNSCORED) in last["flat"] and "文件问题代码原因" in last["flat"]
+
+
 @pytest.mark.parametrize(("kind", "bound"), [(L.KIND_PROJECT, 6), (L.KIND_DEPARTMENT, 6)])
 def test_blank_template_prints_on_few_pages(tmp_path, kind, bound):
     path = generate_template(tmp_path / "模板.xlsx", load_rules(None, kind))

@@ -118,6 +118,8 @@ def test_summary_equals_results_and_json(inbox, tmp_path):
     assert any(p["文件"] == "b.xlsx" and p["代码"] == "missing-reason" and p["单元格"] == "K4" for p in problems)
     unscored = as_dicts(sheet_rows(summary, L.S_UNSCORED))
     assert [(u["文件"], u["代码"]) for u in unscored] == [("坏.xlsx", "not-a-workbook")]
+    # the page note of an empty 未评分文件 (tests/test_print.py) is not printed above a listed file
+    assert openpyxl.load_workbook(summary)[L.S_UNSCORED].oddHeader.center.text is None
 
     grades = as_dicts(sheet_rows(summary, L.S_GRADES))
     assert [(g["等级"], g["全部数量"], g["全部占比"]) for g in grades] == [

@@ -46,6 +46,8 @@ from selfeval_xl.rounding import percent_fraction
 from selfeval_xl.scoring.verdict import BLANK
 
 EXCEL_MAX_ROWS = 1_048_576
+# what an empty 未评分文件 prints above its header row, so the page is not a bare table
+NO_UNSCORED = "没有未评分的文件：本次汇总的文件都已读取并评分"
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -251,6 +253,8 @@ class SummaryWriter:
         ):
             book.print(ws, self._widths(sheet, headers), title)
             book.filter(ws, last, len(headers))
+        if not self.n_unscored:  # its printed page says so (no row added: tools take its rows for files)
+            book.page_note(self.ws_unscored, NO_UNSCORED)
         self.spill.close()
         book.close()
         ranked = RowStream(self.scratch / "rows", "summary", table.ncols)

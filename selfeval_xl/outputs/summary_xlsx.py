@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from selfeval_xl.ooxml.page import MARGIN_HF
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.summary_kinds import HEAD, STREAM_XF, summary_style, xlsxwriter_format
@@ -84,6 +85,12 @@ class SummaryBook:
         columns split into printed blocks with the first ``repeat_cols`` on each; the footer
         names the summary and the sheet."""
         P.print_xlsxwriter(ws, widths, P.footer_text(title, ws.get_name()), repeat_cols)
+
+    @staticmethod
+    def page_note(ws: Any, text: str) -> None:
+        """``text`` printed atop each page of the sheet, centred, in 12 pt (a page header: in no
+        cell, so whatever reads the sheet's rows does not see it)."""
+        ws.set_header("&C&12" + text.replace("&", "&&"), {"margin": MARGIN_HF})
 
     def chart(self, spec: dict[str, Any]) -> Any:
         return self.wb.add_chart(spec)
