@@ -66,7 +66,7 @@ class Cites:
     def blocks(self) -> list[Block]:
         if self.inline or not self.rows:
             return []
-        table = Block("table", headers=SOURCES_HEADERS, rows=list(self.rows), widths=(5.0, 6.6, 2.4, 1.6))
+        table = Block("table", headers=SOURCES_HEADERS, rows=list(self.rows), widths=(5.0, 6.5, 2.4, 1.7))
         return [Block("h1", SOURCES_TITLE), table]
 
 
