@@ -336,7 +336,12 @@ def page_starts(heights: Sequence[float], body: float, repeat: float = 0.0, unti
     rows printed atop every later page taking ``repeat`` of them. A row is never split; one taller
     than a page has one to itself. Only breaks before row ``until`` are found."""
     end = len(heights) if until is None else min(until, len(heights))
-    sums = list(itertools.accumulate(heights[:end], initial=0.0))
+    return _starts(list(itertools.accumulate(heights[:end], initial=0.0)), body, repeat)
+
+
+def _starts(sums: list[float], body: float, repeat: float) -> list[int]:
+    """``page_starts`` from the rows' running sums (``sums[i]``: the height of rows [0, i))."""
+    end = len(sums) - 1
     starts: list[int] = []
     first, room = 0, body
     while True:
@@ -366,11 +371,15 @@ def keep_together_break(
     start, end = block
     starts_seen: list[int] = []
     split = False
-    for default in DEFAULT_ROW_PT:
+    scales, body = print_scales(widths, plan), body_pt(plan.landscape)
+    for default in DEFAULT_ROW_PT:  # (once a workbook: the running sums made once for its scales)
         rows = [default if h is None else h for h in heights[:end]]
+        sums = list(itertools.accumulate(rows, initial=0.0))
+        if sums[-1] <= body / scales[-1]:
+            continue  # all of it on the first page, however large the print (the short sheet)
         rep = sum(rows[repeat[0] - 1 : repeat[1]]) if repeat else 0.0
-        for scale in print_scales(widths, plan):
-            found = page_starts(rows, body_pt(plan.landscape) / scale, rep, until=end)
+        for scale in scales:
+            found = _starts(sums, body / scale, rep)
             split = split or any(start < q < end for q in found)
             starts_seen += found
     if not split:
