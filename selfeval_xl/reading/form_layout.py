@@ -131,14 +131,18 @@ def _weak_left_unread(data: WorkbookData, grid: Grid, header_row: int, cols: dic
     unit is told that no 申报得分 was read and how to name the column, not left to wonder."""
     if L.I_CLAIMED in cols:
         return
-    for (r, c), cell in sorted(grid.cells.items()):
-        if r != header_row or not isinstance(cell.value, str):
+    for c, cell in sorted((c, cell) for (r, c), cell in grid.cells.items() if r == header_row):
+        if not isinstance(cell.value, str):
             continue
         target = L.FORM_INDICATOR_WEAK.get(L.canonical_header(cell.value, L.FORM_INDICATOR_ALIASES) or "")
         if target == L.I_POINTS and cols.get(target, c) != c:  # (分数: the one that may be either)
             plain = grid.value(header_row, cols[target])
             data.add(
-                L.SHEET_INDICATORS, L.cell_name(r, c), "form-header-unread", header=cell.value.strip(), plain=plain
+                L.SHEET_INDICATORS,
+                L.cell_name(header_row, c),
+                "form-header-unread",
+                header=cell.value.strip(),
+                plain=plain,
             )
 
 
