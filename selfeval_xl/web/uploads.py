@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.zh_reason import zh_reason
@@ -245,7 +246,7 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
             placed.refuse(
                 r.name,
                 f"“{r.name}”不是 Excel 工作簿或 .zip 压缩包（可上传 {ACCEPTED}），未评分",
-                Problem.at(r.name, None, None, "other-file", suffix=ext or "无扩展名"),
+                other_file(r.name),  # as a .docx in a scored folder is listed
             )
     return placed
 
