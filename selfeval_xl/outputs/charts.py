@@ -19,6 +19,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+from selfeval_xl.outputs.report import CHART_WIDTH_CM  # noqa: E402
+
 CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Serif CJK SC",
@@ -30,9 +32,9 @@ CJK_FONTS = (
     "Noto Serif CJK JP",
 )
 BAR_COLORS = ("#63BE7B", "#5B9BD5", "#FFC000", "#F8696B")  # 优 良 中 差, as the summary's fills
-# The report prints a chart 14 cm wide: drawn that wide, labels and all (constrained layout),
-# its text prints at the size it is drawn (10 pt), not shrunk with the picture
-PRINT_WIDTH_IN = 14 / 2.54
+# The report prints a chart CHART_WIDTH_CM wide: drawn that wide, labels and all (constrained
+# layout), its text prints at the size it is drawn (10 pt), not shrunk with the picture
+PRINT_WIDTH_IN = CHART_WIDTH_CM / 2.54
 
 
 def cjk_font() -> str | None:

@@ -21,6 +21,7 @@ from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
+CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
 
 
 @dataclass
@@ -417,7 +418,7 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
 
 
 # a number written with more than two decimals (not part of a longer run of digits and dots)
-_LONG_DECIMAL = re.compile(r"(?<![\d.])(\d+)\.(\d{3,})(?![\d.])")
+_LONG_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d{3,}(?![\d.])")
 
 
 def two_decimals(text: str) -> str:

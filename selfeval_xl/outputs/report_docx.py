@@ -27,7 +27,7 @@ from docx.text.run import Run
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.ooxml.ownership import stamp
-from selfeval_xl.outputs.report import PLACEHOLDER, Block
+from selfeval_xl.outputs.report import CHART_WIDTH_CM, PLACEHOLDER, Block
 
 _TODO = re.compile(re.escape(PLACEHOLDER.split("{}")[0]) + r".*?" + re.escape(PLACEHOLDER.split("{}")[1]))
 
@@ -167,19 +167,13 @@ def _table(doc: DocxDocument, b: Block) -> None:
     table.style = "Table Grid"
     size = TABLE_PT if len(b.headers) <= 5 else 10.5
     texts = [[str(v) for v in row] for row in b.rows]
-    widths: tuple[float | None, ...] = _fit_figures(b.widths, texts, size) if b.widths else (None,) * len(b.headers)
-    for cell, h, w in zip(table.rows[0].cells, b.headers, widths, strict=True):
+    widths = _fit_figures(b.widths, texts, size) if b.widths else None
+    column_widths = widths or (None,) * len(b.headers)
+    for cell, h, w in zip(table.rows[0].cells, b.headers, column_widths, strict=True):
         _cell_text(cell.paragraphs[0], _broken(h, w, size, header=True), HEITI, size, WD_ALIGN_PARAGRAPH.CENTER)
-    # a column of figures (every filled cell one number) is right-aligned; a column mixing
-    # figures and words (≥90% beside 达成年度指标) stays left, each cell like the next
-    aligns = [
-        WD_ALIGN_PARAGRAPH.RIGHT
-        if any(filled := [t for t in column if t.strip()]) and all(_NUMERIC.fullmatch(t) for t in filled)
-        else WD_ALIGN_PARAGRAPH.LEFT
-        for column in zip(*texts, strict=True)
-    ] or [WD_ALIGN_PARAGRAPH.LEFT] * len(b.headers)
+    aligns = [_alignment(column) for column in zip(*texts, strict=True)] or [WD_ALIGN_PARAGRAPH.LEFT] * len(b.headers)
     for row_texts in texts:
-        for cell, text, w, align in zip(table.add_row().cells, row_texts, widths, aligns, strict=True):
+        for cell, text, w, align in zip(table.add_row().cells, row_texts, column_widths, aligns, strict=True):
             _cell_text(cell.paragraphs[0], _broken(text, w, size), FANGSONG, size, align)
     # printed: the header row repeats at the top of each page a table runs onto, and no row is
     # split between two pages (Word and LibreOffice both honour these row properties)
@@ -188,14 +182,13 @@ def _table(doc: DocxDocument, b: Block) -> None:
         tr_pr.append(OxmlElement("w:cantSplit"))
         if i == 0:
             tr_pr.append(OxmlElement("w:tblHeader"))
-    if b.widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
-        fitted = [w or 0.0 for w in widths]
+    if widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
         table.autofit = False
-        for col, w in zip(table.columns, fitted, strict=True):
+        for col, w in zip(table.columns, widths, strict=True):
             col.width = Cm(w)
         for row in table.rows:
             for i, cell in enumerate(row.cells):
-                cell.width = Cm(fitted[i])
+                cell.width = Cm(widths[i])
 
 
 def _cell_text(p: Paragraph, text: str, font: str, size: float, align: WD_ALIGN_PARAGRAPH) -> None:
@@ -232,6 +225,14 @@ def _em(text: str) -> float:
     return sum(1.0 if w else _FIGURE_EM.get(ch, 0.66) for ch, w in zip(text, wide, strict=True)) + 0.25 * sum(
         a != b for a, b in zip(wide, wide[1:], strict=False)
     )
+
+
+def _alignment(column: tuple[str, ...]) -> WD_ALIGN_PARAGRAPH:
+    """A column of figures (every filled cell one number) right-aligned; a column mixing figures
+    and words (≥90% beside 达成年度指标) left, each cell like the next."""
+    filled = [t for t in column if t.strip()]
+    figures = bool(filled) and all(_NUMERIC.fullmatch(t) for t in filled)
+    return WD_ALIGN_PARAGRAPH.RIGHT if figures else WD_ALIGN_PARAGRAPH.LEFT
 
 
 def _fit_figures(widths: tuple[float, ...], texts: list[list[str]], size: float) -> tuple[float, ...]:
@@ -301,7 +302,7 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             pic.paragraph_format.first_line_indent = Pt(0)
             pic.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
             pic.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            pic.add_run().add_picture(io.BytesIO(b.data), width=Cm(14))
+            pic.add_run().add_picture(io.BytesIO(b.data), width=Cm(CHART_WIDTH_CM))
             caption = doc.add_paragraph()
             caption.paragraph_format.first_line_indent = Pt(0)
             caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
