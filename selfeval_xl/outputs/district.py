@@ -14,6 +14,7 @@ from selfeval_xl.outputs.district_review import heading, previous_blocks, review
 from selfeval_xl.outputs.district_tables import unit_and_project
 from selfeval_xl.outputs.report import Block, numeral, todo
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.summary_table import year_text
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, STATUS_ZH
 
@@ -29,15 +30,11 @@ def _amount(x: Any) -> str:
     return f"{round_half_up(float(x), 2):,.2f}" if isinstance(x, int | float) else ""
 
 
-def _year(v: Any) -> str:
-    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-
 def draft_district(summary: Path) -> list[Block]:
     f = T.load(summary)
     rows, waiting = T.records(f.ranked), T.records(f.waiting)
     unscored = T.records(f.unscored)
-    years = sorted({_year(y) for y in f.every.get("评价年度", []) if not T.is_blank(y)})
+    years = sorted({y for v in f.every.get("评价年度", []) if (y := year_text(v))})
     year = "、".join(years) if years else todo("年度")
     out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
     # the sections on 复核 and on last year appear only when the summary has their columns: the

@@ -21,7 +21,7 @@ from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table
+from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table, year_text
 from selfeval_xl.rounding import fmt_num, round_half_up
 
 if TYPE_CHECKING:
@@ -78,15 +78,8 @@ def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int], tuple[
     table["状态"] = status.where(status != "", fallback)
     ok = table["状态"].isin(SAMPLEABLE) & table["核定总分"].notna()
     held = table[~ok]["状态"].value_counts().to_dict()
-    years = tuple(sorted({y for v in column(table, L.INFO_YEAR) if (y := _year(v))}))
+    years = tuple(sorted({y for v in column(table, L.INFO_YEAR) if (y := year_text(v))}))
     return table[ok].reset_index(drop=True), {str(k): int(v) for k, v in held.items()}, years
-
-
-def _year(value: object) -> str:
-    """A 评价年度 cell as the summary's footer writes it (2023, not 2023.0); "" for a blank."""
-    if isinstance(value, float):
-        return "" if value != value else str(int(value)) if value.is_integer() else str(value)
-    return "" if value is None else str(value).strip()
 
 
 def draw(summary: Path, rate: float | None = None, count: int | None = None, seed: int = 0) -> Sample:

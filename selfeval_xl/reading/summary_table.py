@@ -87,6 +87,13 @@ def column(table: pd.DataFrame, header: str) -> pd.Series:
 _REF = re.compile(r"([A-Z]{1,3})(\d+)")
 
 
+def year_text(value: object) -> str:
+    """A 评价年度 cell of the summary as a title names it (2023, not 2023.0); "" for a blank."""
+    if isinstance(value, float):
+        return "" if value != value else str(int(value)) if value.is_integer() else str(value)
+    return "" if value is None else str(value).strip()
+
+
 def file_links(path: Path) -> dict[str, str]:
     """The links of a summary's 汇总 sheet to the scored files, by the text of the linked cell (the
     文件 column): each target as a relative or absolute file path (``out/子/甲.xlsx``), relative to
