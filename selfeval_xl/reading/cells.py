@@ -10,7 +10,7 @@ import re
 
 from selfeval_xl.ooxml.package import Cell, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.values import BLANK, NUMBER, parse_amount, parse_value
+from selfeval_xl.reading.values import BLANK, parse_amount, parse_value, points_number
 from selfeval_xl.reading.workbook_data import BudgetRow, WorkbookData
 
 
@@ -35,8 +35,8 @@ def number_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int |
     v = parse_value(cell.value, percent_format=cell.percent)
     if v.kind == BLANK:
         return math.nan
-    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
-        return v.number
+    if (number := points_number(v)) is not None:
+        return number
     data.add(sheet, L.cell_name(row, col), "not-a-number", field=field, value=v.display)
     return math.nan
 

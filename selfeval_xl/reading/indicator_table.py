@@ -15,12 +15,12 @@ from selfeval_xl.reading.values import (
     BLANK,
     MAX_MAGNITUDE,
     MIN_MAGNITUDE,
-    NUMBER,
     Value,
     cell_text,
     parse_amount,
     parse_operator_word,
     parse_value,
+    points_number,
     unit_word,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR, WorkbookData
@@ -292,8 +292,8 @@ def _number(at: _RowAt, header: str) -> float:
     v = _value(at, header)
     if v.kind == BLANK:
         return math.nan
-    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
-        return v.number
+    if (number := points_number(v)) is not None:
+        return number
     data.add(
         sheet,
         L.cell_name(row, cols[header]),

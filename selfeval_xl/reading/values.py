@@ -453,15 +453,24 @@ def unit_word(raw: object) -> str:
     return "%" if text in _PERCENT_UNITS else text
 
 
+def points_number(v: Value) -> float | None:
+    """The score a parsed 分值 / 得分 / 总分 cell says: a plain number, in 分 or in nothing
+    (``97``, ``97.5分``); None when it is anything else (``≥90``, ``97万元``, text, blank)."""
+    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+        return v.number
+    return None
+
+
 def parse_points(raw: object) -> float | None:
     """A 分值 / 得分 / 总分 typed as people type scores: ``97``, ``97.5分``, ``９７``; ``None`` when
     blank. Raises ``ValueError`` when the text is no score (``九十七``, ``≥90``, ``97万元``)."""
     v = parse_value(raw)
     if v.kind == BLANK:
         return None
-    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
-        return v.number
-    raise ValueError(v.display)
+    number = points_number(v)
+    if number is None:
+        raise ValueError(v.display)
+    return number
 
 
 def cell_text(v: object) -> str:
