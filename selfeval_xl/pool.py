@@ -58,6 +58,7 @@ MEMORY_BYTES = 256 * 1024 * 1024  # address space a worker may take beyond its s
 BATCH = 4  # outcomes a worker announces at once (its doorbell rings once for them)
 HOLD_SECONDS = 0.1  # the longest an outcome waits to be announced, once its worker has more to do
 QUEUED = BATCH + 1  # files sent to a worker ahead: it has the next one while its batch is read
+TAIL_QUEUED = 2  # the last files: one in hand, one waiting
 WINDOW_PER_JOB = 2 * QUEUED
 WINDOW_ROWS = 40_000
 
@@ -331,10 +332,13 @@ def supervised(files: list[tuple[Path, str]], jobs: int, process: Process) -> It
     try:
         while next_out < len(files):
             window = WINDOW_PER_JOB * jobs
+            # near the end, queues kept short: files sent ahead all at once could leave one
+            # worker with several still to do while the other has none
+            depth = QUEUED if len(todo) >= QUEUED * jobs else TAIL_QUEUED
             for w in sorted(workers, key=lambda w: len(w.queued)):
                 while (
                     todo
-                    and len(w.queued) < QUEUED
+                    and len(w.queued) < depth
                     and todo[0][0] < next_out + window
                     and (waiting_rows < WINDOW_ROWS or todo[0][0] == next_out)
                 ):
