@@ -207,6 +207,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "第 {blank} 行整行空白，指标表到此为止；其下从第 {first} 行起还有 {n} 行指标未读取、未计分，删掉空行后重新评分",
     ),
+    "review-changed": (
+        WARNING,
+        "复核后单位改动了这一行（{changes}），复核得分 {score} 仍照原样计入；请复核人员核对，"
+        "需要时改填复核得分（本提示只在发现改动的这一次评分时出现）",
+    ),
     "review-dropped": (
         WARNING,
         "评分结果中 {cells} 共 {n} 处填写的内容不是指标行上的复核得分、复核意见（小计行、自行插入的列），"
@@ -301,6 +306,7 @@ TITLES = {
     "review-unreadable": "已有的评分结果无法读取",
     "review-other-year": "上一年度的复核内容未沿用",
     "review-renamed": "改了名的评分结果中的复核内容未读取",
+    "review-changed": "复核后指标行已改动",
     "review-dropped": "评分结果中指标行以外的填写未保留",
     "rows-after-blank": "空行下面的指标未读取",
 }

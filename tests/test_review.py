@@ -129,6 +129,8 @@ def test_entries_saved_by_libreoffice_survive_two_reruns(scored, tmp_path):
     resaved = office_resave(path, tmp_path / "复核后")
     typed = review_cells(resaved)
     assert typed == {ref: (v, type(v)) for ref, v in ENTRIES.items()}
+    # the rows' 指标值 and 实际完成值 as LibreOffice saved them read as the unit's, unchanged
+    assert "review-changed" not in [p.code for p in score_file(resaved).card.problems]
     for _ in range(2):
         score_in_place(resaved.parent, tmp_path)
         assert review_cells(resaved) == typed
@@ -687,3 +689,45 @@ def test_last_years_review_is_not_carried_into_a_reused_workbook(scored, tmp_pat
     assert review_cells(path) == {}
     assert label_value(path, L.R_TOTAL) == 100 and label_value(path, L.R_GRADE) == "优"
     assert not [p for p in score_file(path).card.problems if p.code.startswith("review-")]  # said once
+
+
+def _retype(path, name, header, value):
+    """The unit changes one cell of an indicator row in 绩效指标 and saves (openpyxl)."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INDICATORS]
+    col = next(c.column_letter for c in ws[1] if c.value == header)
+    row_no = next(c.row for c in ws["D"] if c.value == name)
+    ws[f"{col}{row_no}"] = value
+    wb.save(path)
+
+
+def test_a_row_the_unit_changed_after_the_review_is_pointed_out_once(scored, tmp_path):
+    folder, path = scored
+    # the reviewer judges 托养服务人次数 (10 分, 116人 against ≥105人) at 8 and 服务规范性 at 7
+    type_entries(path, {at("L", 2): 8, at("M", 2): "人次数据待核实", at("L", 3): 7})
+    # then the unit sends the workbook again with 116人 corrected to 90人 (服务规范性 untouched)
+    _retype(path, "托养服务人次数", L.I_ACTUAL, "90人")
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card  # (what the rerun wrote shows 90人 beside the 8 now)
+    assert not [p for p in card.problems if p.code == "review-changed"]
+    # the rerun itself told it, at the entry's 复核得分 cell of the new 评分结果, naming both texts
+    summary = openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_PROBLEMS]
+    found = [r for r in summary.iter_rows(values_only=True) if "review-changed" in r]
+    assert len(found) == 1
+    _, sheet, cell, severity, _, _, message = found[0]
+    assert (sheet, cell, severity) == ("评分结果", at("L", 2), "警告")
+    assert "实际完成值“116人”改为“90人”" in message and "复核得分 8 仍照原样计入" in message
+    # the entry still counts as typed: 90/105 × 10 = 8.57 核定, but 8 by review;
+    # 复核总分 = 100 − (10 − 8) − (10 − 7) = 95 (the 核定总分 lost 1.43 on the row: 98.57)
+    assert (card.total, card.reviewed_total) == (98.57, 95)
+    # both entries kept as typed
+    assert review_cells(path) == {at("L", 2): (8, int), at("M", 2): ("人次数据待核实", str), at("L", 3): (7, int)}
+
+
+def test_respacing_a_reviewed_row_is_no_change(scored):
+    _, path = scored
+    type_entries(path, {at("L", 1): 12})
+    _retype(path, "康复服务比例", L.I_TARGET, "≥ 85 ％")  # the same target, typed with spaces and a full-width %
+    card = score_file(path).card
+    assert [p.code for p in card.problems] == []
+    assert card.reviewed_total == 97  # 100 − (15 − 12): the entry was read and applied

@@ -34,6 +34,9 @@ class ReviewEntry:
     name: str
     score: object
     note: object
+    # the row's 指标值 and 实际完成值 as that sheet showed them beside the entry (what the reviewer
+    # judged); None for a sheet without those columns
+    seen: tuple[str, str] | None = None
 
     @property
     def key(self) -> Key:
@@ -74,6 +77,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
     if found is None:
         return Review()
     header_row, cols = found
+    shown = [cols[h] for h in (L.I_TARGET, L.I_ACTUAL) if h in cols]
     entries = []
     dropped = []
     last_row = grid.max_row
@@ -92,7 +96,8 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
                 if v is not None
             ]
             continue
-        entries.append(ReviewEntry(level1, level2, name, score, note))
+        seen = (cell_text(grid.value(row, shown[0])), cell_text(grid.value(row, shown[1]))) if len(shown) == 2 else None
+        entries.append(ReviewEntry(level1, level2, name, score, note, seen))
     dropped += _in_columns_of_the_users(grid, header_row)
     return Review(entries, year=_title_year(grid, header_row), dropped=dropped)
 

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from selfeval_xl.errors import Problem
+from selfeval_xl.ooxml.sheet_xml import clean_text
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
-from selfeval_xl.reading.values import cell_text
+from selfeval_xl.reading.values import cell_text, normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
@@ -71,8 +72,27 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
             )
         else:
             r.reviewed = round_half_up(number)
+            if (changes := _changed_since(entry, r)) is not None:
+                problems.append(
+                    Problem.at(file, sheet, cell_of(i), "review-changed", changes=changes, score=cell_text(entry.score))
+                )
     card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
     return problems
+
+
+def _changed_since(entry: ReviewEntry, r: ScoredRow) -> str | None:
+    """What the unit changed in the row since the reviewer judged it: its 指标值 and 实际完成值
+    as the sheet the entry was typed into showed them against those the new sheet shows (spaces
+    and full-width forms aside), said as “实际完成值“80%”改为“95%””; None when nothing changed
+    or the sheet did not show them."""
+    if entry.seen is None:
+        return None
+    said = [
+        f"{header}“{old}”改为“{new}”"
+        for header, old, new in zip((L.I_TARGET, L.I_ACTUAL), entry.seen, (r.target_text, r.actual_text), strict=True)
+        if normalize_text(old) != normalize_text(clean_text(new))
+    ]
+    return "，".join(said) or None
 
 
 def other_year_review(card: Scorecard, review: Review) -> Problem:
