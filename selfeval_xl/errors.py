@@ -123,6 +123,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "指标性质“{value}”无法识别，应为：≥ > = ≤ < 定性（或 正向/反向）",
     ),
     "bad-points": (ERROR, "分值“{value}”必须大于 0"),
+    "operator-conflict": (
+        WARNING,
+        "指标性质“{column}”与指标值“{target}”中的符号方向相反，已按指标性质“{column}”评分；请核对哪一个是对的，改正另一个",
+    ),
     "needs-review": (
         WARNING,
         "{what}，无法自动判断完成程度，待复核人员在“评分结果”表填写复核得分（{provisional}）",
@@ -278,6 +282,7 @@ TITLES = {
     "template-outdated": "模板版本与规则集不符",
     "bad-operator": "指标性质无法识别",
     "bad-points": "分值无效",
+    "operator-conflict": "指标性质与指标值的符号方向相反",
     "needs-review": "文字描述待人工复核",
     "not-applicable-rescaled": "不适用的行有分值，已折算",
     "not-applicable-points": "不适用的行有分值",

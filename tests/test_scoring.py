@@ -9,6 +9,7 @@ import pytest
 from conftest import base_rows, row
 
 from selfeval_xl import load_rules, read_workbook, score
+from selfeval_xl.outputs.report import draft, to_markdown
 from selfeval_xl.rounding import round_half_up
 from selfeval_xl.rules.ruleset import builtin_path
 
@@ -476,3 +477,35 @@ def test_claimed_total_in_words_is_reported(make_workbook):
         card = card_for(make_workbook, info={"申报总分": typed})
         assert codes(card, "not-a-number") == ["B11"]
         assert card.status == "needs-correction"
+
+
+def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
+    # 指标性质 decides the operator (SPEC §2.2), but ≤ chosen against ≥95% typed says the opposite:
+    # scored by the column all the same, with a warning at the 指标性质 cell (E3)
+    #   a: ≤ vs ≥95%, actual 98%: as ≤, 98 > 95 → 10 × 95 ÷ 98 = 9.6939 → 9.69, no 偏差原因 asked
+    #      (a slip to correct, not a shortfall to explain)
+    #   b: ≥ vs ≥95% → 10;  c: 正向 vs ≥95% → 10 (the same direction in words)
+    #   d: ≥ vs =100%, actual 98%: not opposite (= points neither way), no warning; as ≥ 98/100 → 9.8
+    # budget 10 + 9.69 + 10 + 10 + 9.8 + 满意度 50 = 99.49
+    rows = fill_to_90(
+        [
+            {**row("产出指标", "数量指标", "a", "≥95%", "98%", 10), "指标性质": "≤"},
+            {**row("产出指标", "数量指标", "b", "≥95%", "98%", 10), "指标性质": "≥"},
+            {**row("产出指标", "数量指标", "c", "≥95%", "98%", 10), "指标性质": "正向"},
+            {**row("产出指标", "质量指标", "d", "=100%", "98%", 10, reason="r"), "指标性质": "≥"},
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert codes(card, "operator-conflict") == ["E3"]
+    assert [p.message for p in card.problems if p.code == "operator-conflict"] == [
+        "指标性质“≤”与指标值“≥95%”中的符号方向相反，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
+    ]
+    assert list(card.rows.loc[3:6, "score"]) == [9.69, 10, 10, 9.8]
+    assert codes(card, "missing-reason") == []
+    assert card.total == 99.49
+    # the unit's report asks for the slip to be corrected, not for a reason the row lost points
+    text = to_markdown(draft(card))
+    assert (
+        "a：指标值 ≥95%，实际 98%" in text
+        and "指标性质与指标值中的符号方向相反，得分可能按错的方向计算，请先核对更正" in text
+    )

@@ -37,6 +37,11 @@ class Block:
     data: bytes = b""
 
 
+# what the report says of a row whose lost points follow a probable slip (``SLIP_CODES``), by its
+# code; the unit and percent slips share the default
+_SLIP_TEXT = {"operator-conflict": "指标性质与指标值中的符号方向相反，得分可能按错的方向计算，请先核对更正。"}
+
+
 def todo(what: str) -> str:
     return PLACEHOLDER.format(what)
 
@@ -210,8 +215,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     unmet = [r for r in card.records if not math.isnan(r.points) and r.score < r.points - 0.005]
     reasons = {row: rec.reason for row, rec in data.records.items()}
     awaiting = {r.row for r in card.records if r.note.startswith("待复核")}
-    slips = {  # rows whose value is probably mistyped (0.98 for 98%): to be corrected, not explained
-        int(m.group(1))
+    slips = {  # rows probably mistyped (0.98 for 98%, ≤ chosen for ≥95%): to be corrected, not explained
+        int(m.group(1)): p.code
         for p in card.problems
         if p.code in SLIP_CODES and p.where.sheet == data.sheet(L.SHEET_INDICATORS)
         if (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or ""))
@@ -242,7 +247,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             if r.row in awaiting:
                 text += "完成程度待复核人员判断，得分为暂定。"
             elif r.row in slips:
-                text += "指标值与实际完成值的单位或百分数可能填错，请先核对更正。"
+                text += _SLIP_TEXT.get(slips[r.row], "指标值与实际完成值的单位或百分数可能填错，请先核对更正。")
             elif gives_reason(reason):
                 text += f"原因：{reason}{cite(r.name + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
             else:

@@ -23,7 +23,7 @@ _NO_REASON = {"无", "/", "／", "—", "——", "-", "－", "无偏差", "不�
 
 
 # warnings that a value is probably mistyped: the row is to be corrected, not explained
-SLIP_CODES = ("percent-scale", "target-percent-scale", "unit-mismatch")
+SLIP_CODES = ("percent-scale", "target-percent-scale", "unit-mismatch", "operator-conflict")
 
 
 def gives_reason(text: object) -> bool:

@@ -17,7 +17,9 @@ from selfeval_xl.reading.values import (
     DATE,
     EQ,
     GE,
+    GT,
     LE,
+    LT,
     NUMBER,
     QUAL,
     TEXT,
@@ -56,6 +58,10 @@ class RowPlan:
     common: Common | None = None  # the 共性指标 the row is
     shown: str = ""  # a 共性 row: its formula with the inputs (or why it cannot be computed)
     actual_date: dt.date | None = None  # a date row's 实际完成值
+
+
+# which way an operator points: up (正向), down (反向); = and 定性 neither
+_DIRECTION = {GE: 1, GT: 1, LE: -1, LT: -1}
 
 
 class Resolver(ScoringContext):
@@ -100,6 +106,11 @@ class Resolver(ScoringContext):
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
+        if _DIRECTION.get(op, 0) * _DIRECTION.get(target.operator or "", 0) < 0:
+            # ≤ chosen, ≥95% typed (or the other way round): the column decides (SPEC §2.2), but
+            # the two say opposite things and the score turns on which is meant
+            self.add_row(row, L.I_OPERATOR, "operator-conflict", column=op, target=target.display)
+            self.suspect_rows.add(row)
         if op == "" and target.kind in (NUMBER, DATE):
             # the operator written in the 指标值 (≥95%, 2023年12月31日前); a text target keeps its
             # words: 达到预期 / 不低于上年 is no "≥ a number" but text, i.e. 定性
