@@ -509,3 +509,24 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
         "a：指标值 ≥95%，实际 98%" in text
         and "指标性质与指标值中的符号方向相反，得分可能按错的方向计算，请先核对更正" in text
     )
+
+
+def test_grade_words_and_shixian_are_judged_not_sent_to_review(make_workbook):
+    # SPEC §3.6's "obvious synonyms": 优秀/良好/中等 are the 优 > 良 > 中 > 差 scale's grades as
+    # written (§3.9 names them as grade labels), 实现 is 达成
+    #   优 vs 优秀 → at target → 达成 → 10;  优 vs 良好 → one step below → 部分达成 → 10 × 60% = 6
+    #   达成年度指标 vs 已实现 → 10;  vs 基本实现 → 部分达成 → 6;  vs 未实现 → 未达成 → 0
+    # budget 10 + 10 + 6 + 10 + 6 + 0 + 满意度 40 = 82 → 良, nothing awaiting review
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "优", "优秀", 10),
+            row("产出指标", "质量指标", "b", "优", "良好", 10, reason="r"),
+            row("效益指标", "社会效益指标", "c", "达成年度指标", "已实现", 10),
+            row("效益指标", "社会效益指标", "d", "达成年度指标", "基本实现", 10, reason="r"),
+            row("效益指标", "社会效益指标", "e", "达成年度指标", "未实现", 10, reason="r"),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:7, "score"]) == [10, 6, 10, 6, 0]
+    assert codes(card, "needs-review") == []
+    assert (card.total, card.grade, card.status) == (82, "良", "final")

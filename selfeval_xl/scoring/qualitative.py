@@ -154,7 +154,12 @@ def _negation_before(text: str, word: str) -> str | None:
 _SCALE_SUBJECTS = ("效果", "作用", "程度", "水平", "质量", "成效", "效益")
 
 
+# the 优/良/中 grades as they are also written (SPEC §3.9 names 优秀/良好/中等 as grade labels)
+_SCALE_ALIASES = {"优秀": "优", "良好": "良", "中等": "中"}
+
+
 def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
+    text = _SCALE_ALIASES.get(text, text)
     for i, word in _longest_first(scale):
         if text == word:
             return i
