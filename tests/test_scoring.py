@@ -530,3 +530,16 @@ def test_grade_words_and_shixian_are_judged_not_sent_to_review(make_workbook):
     assert list(card.rows.loc[3:7, "score"]) == [10, 6, 10, 6, 0]
     assert codes(card, "needs-review") == []
     assert (card.total, card.grade, card.status) == (82, "良", "final")
+
+
+def test_a_number_against_a_target_in_words_is_said_so(make_workbook):
+    # 指标值 合格, 实际完成值 100%: a person judges (needs-review, provisional 0 with no claim); the
+    # message says the target is in words, not that it "is no single number" (that is for 90%-100%)
+    rows = fill_to_90([row("产出指标", "质量指标", "验收", "合格", "100%", 10)])
+    card = card_for(make_workbook, rows)
+    assert codes(card, "needs-review") == ["H3"]
+    message = next(p.message for p in card.problems if p.code == "needs-review")
+    assert message.startswith("指标值“合格”是文字、实际完成值是数值 100%，无法直接比较")
+    assert card.rows.loc[3, "note"].startswith("待复核：指标值是文字、实际完成值是数值")
+    # budget 10 + 0 + 满意度 80 = 90 → provisional 优, awaiting review
+    assert (card.total, card.status) == (90, "needs-review")

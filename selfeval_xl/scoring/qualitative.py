@@ -75,9 +75,13 @@ class QualitativeRules(ScoringContext):
             # a claim over the points (an error of its own) is not what the row counts: 暂计 0 分
             basis = f"暂按申报得分 {fmt_num(provisional)} 分" if usable else "暂计 0 分"
             actual, target = r.actual, r.target
-            if actual.kind == "number":  # 95% against a target such as 90%-100%: the target is the text
+            if actual.kind == "number" and any(ch.isdigit() for ch in target.display):
+                # 95% against a target such as 90%-100%: the target is the text
                 what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
                 why = "指标值不是单一数值"
+            elif actual.kind == "number":  # 100% against 合格: a number for a target in words
+                what = f"指标值“{target.display}”是文字、实际完成值是数值 {actual.display}，无法直接比较"
+                why = "指标值是文字、实际完成值是数值"
             else:
                 what = f"实际完成值“{actual.display}”是文字描述"
                 why = "实际完成值是文字描述"
