@@ -543,3 +543,34 @@ def test_a_number_against_a_target_in_words_is_said_so(make_workbook):
     assert card.rows.loc[3, "note"].startswith("待复核：指标值是文字、实际完成值是数值")
     # budget 10 + 0 + 满意度 80 = 90 → provisional 优, awaiting review
     assert (card.total, card.status) == (90, "needs-review")
+
+
+def test_units_of_one_kind_are_converted_before_comparing(make_workbook):
+    # exact conversions only; the actual is put into the target's unit:
+    #   ≤2天 vs 36小时 → 1.5天 ≤ 2 → 10;  ≤24小时 vs 2天 → 48小时 > 24 → 10 × 24 ÷ 48 = 5
+    #   ≥5吨 vs 4000千克 → 4吨 → 10 × 4 ÷ 5 = 8;  ≥100亩 vs 6公顷 → 60000 m² ÷ 666.67 = 90亩 → 9
+    #   ≥100人 vs 120人次: different things, not converted → compared as typed, 120 ≥ 100 → 10
+    #   ≤3天 vs 3日: one unit by two names, nothing to convert or say → 10
+    # budget 10 + 10 + 5 + 8 + 9 + 10 + 10 + 满意度 30 = 92
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "a", "≤2天", "36小时", 10),
+            row("产出指标", "时效指标", "b", "≤24小时", "2天", 10, reason="r"),
+            row("产出指标", "数量指标", "c", "≥5吨", "4000千克", 10, reason="r"),
+            row("产出指标", "数量指标", "d", "≥100亩", "6公顷", 10, reason="r"),
+            row("产出指标", "数量指标", "e", "≥100人", "120人次", 10),
+            row("产出指标", "时效指标", "f", "≤3天", "3日", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:8, "score"]) == [10, 5, 8, 9, 10, 10]
+    assert card.total == 92
+    assert card.rows.loc[8, "note"] == "≤：实际 3，指标 3，得满分"
+    # the note says what was converted; the rate is in the target's unit (1.5 ÷ 2 = 75%)
+    assert list(card.rows.loc[3:6, "note"]) == [
+        "36小时按 1.5天 计；≤：实际 1.5，指标 2，得满分",
+        "2天按 48小时 计；≤：10 × 24 ÷ 48",
+        "4000千克按 4吨 计；≥：10 × 4 ÷ 5",
+        "6公顷按 90亩 计；≥：10 × 90 ÷ 100",
+    ]
+    assert list(card.rows.loc[3:7, "rate"]) == [75, 200, 80, 90, 120]

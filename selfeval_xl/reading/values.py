@@ -79,6 +79,32 @@ _APPROX = ("余", "多", "左右", "上下")
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
 _PERCENT_UNITS = {"%", "百分比", "百分点"}
 CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
+# units one converts into another exactly, by kind: a value in one is compared with a target in
+# another of its kind after converting (36小时 against ≤2天 is 1.5天); units of different kinds,
+# or not listed (人 and 人次, 个工作日), are compared by their numbers as typed
+UNIT_SCALE: dict[str, tuple[str, float]] = {
+    **{unit: ("money", scale) for unit, scale in CURRENCY_SCALE.items()},
+    **{
+        "分钟": ("time", 1 / 60),
+        "小时": ("time", 1.0),
+        "个小时": ("time", 1.0),
+        "天": ("time", 24.0),
+        "日": ("time", 24.0),
+    },
+    **{"克": ("mass", 1e-3), "千克": ("mass", 1.0), "公斤": ("mass", 1.0), "斤": ("mass", 0.5), "吨": ("mass", 1e3)},
+    **{"米": ("length", 1.0), "千米": ("length", 1e3), "公里": ("length", 1e3)},
+    **{"平方米": ("area", 1.0), "亩": ("area", 1e4 / 15), "公顷": ("area", 1e4), "平方公里": ("area", 1e6)},
+}
+
+
+def unit_factor(unit: str, into: str) -> float | None:
+    """What a number in ``unit`` is multiplied by to be in ``into`` (both of one kind of
+    ``UNIT_SCALE``, and different); None otherwise."""
+    a, b = UNIT_SCALE.get(unit), UNIT_SCALE.get(into)
+    if a is None or b is None or a[0] != b[0] or unit == into:
+        return None
+    return a[1] / b[1]
+
 
 _DATE_FILLER_BEFORE = r"(?:已于|已在|已|在|于|截至|截止|截止到|截止至)?"
 _DATE_FILLER_AFTER = r"(?:之前|以前|前|内|止|已完成|完成|全部完成|按时完成|底前|末前)*"

@@ -13,7 +13,6 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
-    CURRENCY_SCALE,
     DATE,
     EQ,
     GE,
@@ -25,6 +24,7 @@ from selfeval_xl.reading.values import (
     TEXT,
     Value,
     normalize_text,
+    unit_factor,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR
 from selfeval_xl.rounding import fmt_num, fmt_pct
@@ -58,6 +58,7 @@ class RowPlan:
     common: Common | None = None  # the 共性指标 the row is
     shown: str = ""  # a 共性 row: its formula with the inputs (or why it cannot be computed)
     actual_date: dt.date | None = None  # a date row's 实际完成值
+    converted: str = ""  # the actual put into the target's unit, as said (36小时按 1.5天 计)
 
 
 # which way an operator points: up (正向), down (反向); = and 定性 neither
@@ -198,9 +199,9 @@ class Resolver(ScoringContext):
             out.actual = 0.0  # 安全事故 ≤0起 → 无: nothing happened, as intended
         elif actual.kind == NUMBER and actual.number is not None:
             a = actual.number
-            t_unit, a_unit = out.unit, actual.unit
-            if t_unit in CURRENCY_SCALE and a_unit in CURRENCY_SCALE and t_unit != a_unit:
-                a = a * CURRENCY_SCALE[a_unit] / CURRENCY_SCALE[t_unit]
+            if (factor := unit_factor(actual.unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
+                a *= factor
+                out.converted = f"{fmt_num(actual.number)}{actual.unit}按 {fmt_num(a)}{out.unit} 计"
             out.actual = a
         else:
             self.add_row(row, L.I_ACTUAL, "not-a-number", field=L.I_ACTUAL, value=actual.display)

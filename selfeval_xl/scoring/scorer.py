@@ -150,6 +150,8 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             case = Case(p, t, a, plan.operator, self.rules, plan.unit or "", plan.common)
             score = kind.score(case)
             note = self.numeric_checks(row, r, kind, case, score)
+            if plan.converted:
+                note = f"{plan.converted}；{note}"
         else:
             note = plan.note or "无法评分，计 0 分"
         score = score if math.isnan(score) else round_half_up(score)
