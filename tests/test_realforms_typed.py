@@ -511,3 +511,21 @@ def test_published_execution_rates_checked_against_the_amounts(tmp_path):
         "17": [],
         "21": [],
     }
+
+
+def test_forms_heading_the_target_and_reason_columns_otherwise_are_read(tmp_path):
+    # other provinces' forms head 指标值 "全年指标值" and the reason "未完成原因分析及改进措施": read
+    # as the same columns, so the reason filled there is seen (no 偏差原因 prompt) and the target
+    # scored: ≥100人 against 80人 → 50 × 80 ÷ 100 = 40 (claimed 50: a 申报≠核定 warning at its 得分, H13;
+    # columns B 一级 … E 指标值, F 实际完成值, G 分值, H 得分, I the reason)
+    path = one_row(tmp_path, "人数", "数量指标", "≥100人", "80人", reason_for_first="受汛期影响，部分培训顺延至次年")
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    renamed = {"年度指标值": "全年指标值", "偏差原因分析及改进措施": "未完成原因分析及改进措施"}
+    for cell in ws[12]:
+        cell.value = renamed.get(cell.value, cell.value)
+    wb.save(path)
+    d = score_json(path, tmp=tmp_path)["人数"]
+    assert d["indicators"][1]["score"] == 40
+    assert codes(d, "missing-reason", "missing-value", "no-form") == []
+    assert ("score-mismatch", "H13") in codes(d)

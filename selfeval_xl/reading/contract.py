@@ -124,6 +124,10 @@ INDICATOR_OPTIONAL = (I_SEQ, I_SOURCE, I_METHOD)
 INDICATOR_HEADER_ALIASES = {
     "年度指标值": I_TARGET,
     "目标值": I_TARGET,
+    "全年指标值": I_TARGET,
+    "预期指标值": I_TARGET,
+    "绩效指标值": I_TARGET,
+    "年度预期目标值": I_TARGET,
     "度量单位": I_UNIT,
     "单位": I_UNIT,
     "完成值": I_ACTUAL,
@@ -134,6 +138,14 @@ INDICATOR_HEADER_ALIASES = {
     "偏差原因分析": I_REASON,
     "偏差原因": I_REASON,
     "未完成原因分析": I_REASON,
+    # the reason column as forms of other provinces and years head it
+    "未完成原因分析及改进措施": I_REASON,
+    "偏差原因分析和改进措施": I_REASON,
+    "偏差原因及改进措施": I_REASON,
+    "未完成原因及改进措施": I_REASON,
+    "原因分析及改进措施": I_REASON,
+    "偏差原因分析及整改措施": I_REASON,
+    "未完成原因": I_REASON,
 }
 # The template lays 指标 columns out in this order (序号 first).
 INDICATOR_TEMPLATE_COLUMNS = (I_SEQ, *INDICATOR_HEADERS)
