@@ -486,13 +486,15 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
     #      (a slip to correct, not a shortfall to explain)
     #   b: ≥ vs ≥95% → 10;  c: 正向 vs ≥95% → 10 (the same direction in words)
     #   d: ≥ vs =100%, actual 98%: not opposite (= points neither way), no warning; as ≥ 98/100 → 9.8
-    # budget 10 + 9.69 + 10 + 10 + 9.8 + 满意度 50 = 99.49
+    #   e: 正向 vs 2023年12月31日前 (a date is "on or before" whatever the column says): on time → 10
+    # budget 10 + 9.69 + 10 + 10 + 9.8 + 10 + 满意度 40 = 99.49
     rows = fill_to_90(
         [
             {**row("产出指标", "数量指标", "a", "≥95%", "98%", 10), "指标性质": "≤"},
             {**row("产出指标", "数量指标", "b", "≥95%", "98%", 10), "指标性质": "≥"},
             {**row("产出指标", "数量指标", "c", "≥95%", "98%", 10), "指标性质": "正向"},
             {**row("产出指标", "质量指标", "d", "=100%", "98%", 10, reason="r"), "指标性质": "≥"},
+            {**row("产出指标", "时效指标", "e", "2023年12月31日前", "2023年12月20日", 10), "指标性质": "正向"},
         ]
     )
     card = card_for(make_workbook, rows)
@@ -500,7 +502,7 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
     assert [p.message for p in card.problems if p.code == "operator-conflict"] == [
         "指标性质“≤”与指标值“≥95%”中的符号方向相反，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
     ]
-    assert list(card.rows.loc[3:6, "score"]) == [9.69, 10, 10, 9.8]
+    assert list(card.rows.loc[3:7, "score"]) == [9.69, 10, 10, 9.8, 10]
     assert codes(card, "missing-reason") == []
     assert card.total == 99.49
     # the unit's report asks for the slip to be corrected, not for a reason the row lost points

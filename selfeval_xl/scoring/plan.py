@@ -107,9 +107,10 @@ class Resolver(ScoringContext):
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
-        if _DIRECTION.get(op, 0) * _DIRECTION.get(target.operator or "", 0) < 0:
+        if target.kind == NUMBER and _DIRECTION.get(op, 0) * _DIRECTION.get(target.operator or "", 0) < 0:
             # ≤ chosen, ≥95% typed (or the other way round): the column decides (SPEC §2.2), but
-            # the two say opposite things and the score turns on which is meant
+            # the two say opposite things and the score turns on which is meant (a date target is
+            # "on or before" whatever the column says: no conflict there)
             self.add_row(row, L.I_OPERATOR, "operator-conflict", column=op, target=target.display)
             self.suspect_rows.add(row)
         if op == "" and target.kind in (NUMBER, DATE):
