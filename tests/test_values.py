@@ -24,6 +24,8 @@ from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, 
         (">=95", 95, "", "≥"),
         ("＜5次", 5, "次", "<"),
         ("≥100百分比", 100, "%", "≥"),
+        ("大于或等于95%", 95, "%", "≥"),  # the 或 people write in it: not 大于 and a text
+        ("小于或等于10天", 10, "天", "≤"),
         ("90%以上", 90, "%", "≥"),
         ("10天以内", 10, "天", "≤"),
         ("1.5万人", 15000, "人", None),
