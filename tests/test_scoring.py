@@ -576,3 +576,46 @@ def test_units_of_one_kind_are_converted_before_comparing(make_workbook):
         "6公顷按 90亩 计；≥：10 × 90 ÷ 100",
     ]
     assert list(card.rows.loc[3:7, "rate"]) == [75, 200, 80, 90, 120]
+
+
+def test_a_rule_sets_own_scale_of_youxiu_lianghao_is_kept(make_workbook, tmp_path):
+    # qualitative.scales is configurable: a province's own 优秀 > 良好 > 合格 > 不合格 is compared by its
+    # own words (the 优秀 → 优 reading of the default scale must not hide them):
+    #   良好 vs 合格 → one step below → 部分达成 → 10 × 60% = 6 (not 10 because 合格 is a 达成 word)
+    #   优秀 vs 合格 → two steps below → 未达成 → 0;  优秀 vs 良好 → 6;  良好 vs 优秀 → 达成 → 10
+    # budget 10 + 6 + 0 + 6 + 10 + 满意度 50 = 82
+    text = builtin_path("项目支出").read_text(encoding="utf-8")
+    own = tmp_path / "own_scale.toml"
+    own.write_text(text.replace('["优", "良", "中", "差"],', '["优秀", "良好", "合格", "不合格"],'), encoding="utf-8")
+    rules = load_rules(own)
+    assert ("优秀", "良好", "合格", "不合格") in rules.scales
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "良好", "合格", 10, reason="r"),
+            row("产出指标", "质量指标", "b", "优秀", "合格", 10, reason="r"),
+            row("产出指标", "质量指标", "c", "优秀", "良好", 10, reason="r"),
+            row("产出指标", "质量指标", "d", "良好", "优秀", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows, rules=rules)
+    assert list(card.rows.loc[3:6, "score"]) == [6, 0, 6, 10]
+    assert codes(card, "needs-review") == []
+    assert card.total == 82
+
+
+def test_grade_words_after_a_subject(make_workbook):
+    # 效果显著 is 显著 (a subject before a scale word); 效果良好 / 质量优秀 are likewise 良 / 优:
+    #   优 vs 效果良好 → one step below → 部分达成 → 10 × 60% = 6
+    #   效果良好 vs 良好 → 良 at 良 → 达成 → 10;  良 vs 质量优秀 → above → 达成 → 10
+    # budget 10 + 6 + 10 + 10 + 满意度 60 = 96, nothing awaiting review
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "优", "效果良好", 10, reason="r"),
+            row("效益指标", "社会效益指标", "b", "效果良好", "良好", 10),
+            row("效益指标", "社会效益指标", "c", "良", "质量优秀", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "score"]) == [6, 10, 10]
+    assert codes(card, "needs-review") == []
+    assert (card.total, card.status) == (96, "final")

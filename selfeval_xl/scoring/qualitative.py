@@ -163,7 +163,17 @@ _SCALE_ALIASES = {"优秀": "优", "良好": "良", "中等": "中"}
 
 
 def _scale_pos(text: str, scale: tuple[str, ...]) -> int | None:
-    text = _SCALE_ALIASES.get(text, text)
+    pos = _pos_on(text, scale)
+    if pos is None:
+        # 优秀/良好/中等 as the 优 > 良 > 中 grades, alone or after a subject (效果良好): only when
+        # the text is no word of the scale itself (a rule set's own 优秀 > 良好 > 合格 keeps them)
+        for long, short in _SCALE_ALIASES.items():
+            if text.endswith(long) and text[: -len(long)] in ("", *_SCALE_SUBJECTS):
+                return _pos_on(text[: -len(long)] + short, scale)
+    return pos
+
+
+def _pos_on(text: str, scale: tuple[str, ...]) -> int | None:
     for i, word in _longest_first(scale):
         if text == word:
             return i
