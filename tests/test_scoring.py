@@ -619,3 +619,26 @@ def test_grade_words_after_a_subject(make_workbook):
     assert list(card.rows.loc[3:5, "score"]) == [6, 10, 10]
     assert codes(card, "needs-review") == []
     assert (card.total, card.status) == (96, "final")
+
+
+def test_a_rate_named_in_words_or_nanyi_is_not_achieved(make_workbook):
+    # a band word that is part of a rate's name (实现率, 完成率, 合格率) says what was measured, not that
+    # it was achieved: 实现率60% is no 实现 → a person judges it (needs-review, provisional 申报得分 or 0);
+    # 难以 before a band word negates it as 无法 does (难以实现 → 未达成 → 0), never full points
+    #   a 实现率60% → review, 0;  b 完成率达到60% (申报 6) → review, 6;  c 合格率85% → review, 0
+    #   d 难以实现 → 0;  e 难以按期完成 → 0;  f 实现了预期目标 → 达成 → 10
+    # budget 10 + 0 + 6 + 0 + 0 + 0 + 10 + 满意度 30 = 56 → provisional 差, needs-review
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "达成年度指标", "实现率60%", 10),
+            row("产出指标", "质量指标", "b", "达成年度指标", "完成率达到60%", 10, claimed=6),
+            row("产出指标", "质量指标", "c", "达成年度指标", "合格率85%", 10),
+            row("效益指标", "社会效益指标", "d", "达成年度指标", "难以实现", 10, reason="r"),
+            row("产出指标", "时效指标", "e", "按期完成", "难以按期完成", 10, reason="r"),
+            row("效益指标", "社会效益指标", "f", "达成年度指标", "实现了预期目标", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:8, "score"]) == [0, 6, 0, 0, 0, 10]
+    assert codes(card, "needs-review") == ["H3", "H4", "H5"]
+    assert (card.total, card.grade, card.status) == (56, "差", "needs-review")

@@ -49,6 +49,10 @@ class QualitativeRules(ScoringContext):
         for band in self.rules.bands:
             if a in band.words:
                 return band.key
+        # a band word naming what was measured (实现率60%, 完成率达到60%, 合格率85%, 完成度): a figure
+        # a person judges against the target, not the word's band
+        if any(w + m in a for band in self.rules.bands for w in band.words if len(w) >= 2 for m in _MEASURE):
+            return None
         # longer phrases: negatives first (未完成 contains 完成)
         for key in ("failed", "partial", "achieved"):
             band = self.rules.band(key)
@@ -139,9 +143,13 @@ class QualitativeRules(ScoringContext):
         return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
 
 
+# what follows a band word that names a rate or a degree (完成率, 完成度), not a state
+_MEASURE = ("率", "度")
 # A negation right before a band word (未能完成, 没有达到, 不达标, 未如期完成): the words between
 # it and the band word that it may carry (能 / 够, a manner such as 按时, or "fully").
-_NEGATION = re.compile(r"(?:未|不|没有|没|无法)(?:能够|能|够)?(?P<q>按时|按期|如期|及时|完全|全部|全面|足额|都|均)?$")
+_NEGATION = re.compile(
+    r"(?:未|不|没有|没|无法|难以)(?:能够|能|够)?(?P<q>按时|按期|如期|及时|完全|全部|全面|足额|都|均)?$"
+)
 _FULLY = ("完全", "全部", "全面", "足额", "都", "均")
 _NOT, _NOT_FULLY = "not", "not-fully"
 
