@@ -642,3 +642,25 @@ def test_a_rate_named_in_words_or_nanyi_is_not_achieved(make_workbook):
     assert list(card.rows.loc[3:8, "score"]) == [0, 6, 0, 0, 0, 10]
     assert codes(card, "needs-review") == ["H3", "H4", "H5"]
     assert (card.total, card.grade, card.status) == (56, "差", "needs-review")
+
+
+def test_weeks_and_latin_unit_symbols_are_converted(make_workbook):
+    # 周 is exactly 7 天, km / m / kg are 公里 / 米 / 千克: converted like the Chinese names, not
+    # compared by their bare numbers (3周 against ≤14天 is 21 天, over the limit, not "3 ≤ 14")
+    #   ≤14天 vs 3周 → 21天 → 10 × 14 ÷ 21 = 6.6667 → 6.67
+    #   ≥1500米 vs 1.2km → 1200米 → 10 × 1200 ÷ 1500 = 8
+    #   ≥2吨 vs 1500kg → 1.5吨 → 10 × 1.5 ÷ 2 = 7.5
+    #   ≥2公里 vs 2500m → 2.5公里 ≥ 2 → 10
+    # budget 10 + 6.67 + 8 + 7.5 + 10 + 满意度 50 = 92.17
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "a", "≤14天", "3周", 10, reason="r"),
+            row("产出指标", "数量指标", "b", "≥1500米", "1.2km", 10, reason="r"),
+            row("产出指标", "数量指标", "c", "≥2吨", "1500kg", 10, reason="r"),
+            row("产出指标", "数量指标", "d", "≥2公里", "2500m", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:6, "score"]) == [6.67, 8, 7.5, 10]
+    assert card.rows.loc[3, "note"] == "3周按 21天 计；≤：10 × 14 ÷ 21"
+    assert card.total == 92.17

@@ -94,9 +94,19 @@ UNIT_SCALE: dict[str, tuple[str, float]] = {
         "个小时": ("time", 1.0),
         "天": ("time", 24.0),
         "日": ("time", 24.0),
+        "周": ("time", 168.0),
+        "星期": ("time", 168.0),
+        "个星期": ("time", 168.0),
     },
     **{"克": ("mass", 1e-3), "千克": ("mass", 1.0), "公斤": ("mass", 1.0), "斤": ("mass", 0.5), "吨": ("mass", 1e3)},
-    **{"米": ("length", 1.0), "千米": ("length", 1e3), "公里": ("length", 1e3)},
+    **{"kg": ("mass", 1.0)},  # (the symbols people type beside the Chinese names; ㎏ and ㎞ are these after NFKC)
+    **{
+        "米": ("length", 1.0),
+        "千米": ("length", 1e3),
+        "公里": ("length", 1e3),
+        "m": ("length", 1.0),
+        "km": ("length", 1e3),
+    },
     **{"平方米": ("area", 1.0), "亩": ("area", 1e4 / 15), "公顷": ("area", 1e4), "平方公里": ("area", 1e6)},
 }
 
