@@ -125,7 +125,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad-points": (ERROR, "分值“{value}”必须大于 0"),
     "operator-conflict": (
         WARNING,
-        "指标性质“{column}”与指标值“{target}”中的符号方向相反，已按指标性质“{column}”评分；请核对哪一个是对的，改正另一个",
+        "指标性质“{column}”与指标值“{target}”中的符号不一致，已按指标性质“{column}”评分；请核对哪一个是对的，改正另一个",
     ),
     "needs-review": (
         WARNING,
@@ -282,7 +282,7 @@ TITLES = {
     "template-outdated": "模板版本与规则集不符",
     "bad-operator": "指标性质无法识别",
     "bad-points": "分值无效",
-    "operator-conflict": "指标性质与指标值的符号方向相反",
+    "operator-conflict": "指标性质与指标值的符号不一致",
     "needs-review": "文字描述待人工复核",
     "not-applicable-rescaled": "不适用的行有分值，已折算",
     "not-applicable-points": "不适用的行有分值",

@@ -487,7 +487,9 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
     #   b: ≥ vs ≥95% → 10;  c: 正向 vs ≥95% → 10 (the same direction in words)
     #   d: ≥ vs =100%, actual 98%: not opposite (= points neither way), no warning; as ≥ 98/100 → 9.8
     #   e: 正向 vs 2023年12月31日前 (a date is "on or before" whatever the column says): on time → 10
-    # budget 10 + 9.69 + 10 + 10 + 9.8 + 10 + 满意度 40 = 99.49
+    #   f: = vs ≤5天, actual 3天: = scores below the target as ≥ does, ≤ would give full points: a
+    #      conflict too (E8); as =, 10 × 3 ÷ 5 = 6
+    # budget 10 + 9.69 + 10 + 10 + 9.8 + 10 + 6 + 满意度 30 = 95.49
     rows = fill_to_90(
         [
             {**row("产出指标", "数量指标", "a", "≥95%", "98%", 10), "指标性质": "≤"},
@@ -495,21 +497,22 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
             {**row("产出指标", "数量指标", "c", "≥95%", "98%", 10), "指标性质": "正向"},
             {**row("产出指标", "质量指标", "d", "=100%", "98%", 10, reason="r"), "指标性质": "≥"},
             {**row("产出指标", "时效指标", "e", "2023年12月31日前", "2023年12月20日", 10), "指标性质": "正向"},
+            {**row("产出指标", "时效指标", "f", "≤5天", "3天", 10, reason="r"), "指标性质": "="},
         ]
     )
     card = card_for(make_workbook, rows)
-    assert codes(card, "operator-conflict") == ["E3"]
-    assert [p.message for p in card.problems if p.code == "operator-conflict"] == [
-        "指标性质“≤”与指标值“≥95%”中的符号方向相反，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
-    ]
-    assert list(card.rows.loc[3:7, "score"]) == [9.69, 10, 10, 9.8, 10]
+    assert codes(card, "operator-conflict") == ["E3", "E8"]
+    assert [p.message for p in card.problems if p.code == "operator-conflict"][0] == (
+        "指标性质“≤”与指标值“≥95%”中的符号不一致，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
+    )
+    assert list(card.rows.loc[3:8, "score"]) == [9.69, 10, 10, 9.8, 10, 6]
     assert codes(card, "missing-reason") == []
-    assert card.total == 99.49
+    assert card.total == 95.49
     # the unit's report asks for the slip to be corrected, not for a reason the row lost points
     text = to_markdown(draft(card))
     assert (
         "a：指标值 ≥95%，实际 98%" in text
-        and "指标性质与指标值中的符号方向相反，得分可能按错的方向计算，请先核对更正" in text
+        and "指标性质与指标值中的符号不一致，得分可能按错的规则计算，请先核对更正" in text
     )
 
 

@@ -39,7 +39,7 @@ class Block:
 
 # what the report says of a row whose lost points follow a probable slip (``SLIP_CODES``), by its
 # code; the unit and percent slips share the default
-_SLIP_TEXT = {"operator-conflict": "指标性质与指标值中的符号方向相反，得分可能按错的方向计算，请先核对更正。"}
+_SLIP_TEXT = {"operator-conflict": "指标性质与指标值中的符号不一致，得分可能按错的规则计算，请先核对更正。"}
 
 
 def todo(what: str) -> str:

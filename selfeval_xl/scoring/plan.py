@@ -61,8 +61,16 @@ class RowPlan:
     converted: str = ""  # the actual put into the target's unit, as said (36小时按 1.5天 计)
 
 
-# which way an operator points: up (正向), down (反向); = and 定性 neither
-_DIRECTION = {GE: 1, GT: 1, LE: -1, LT: -1}
+# how an operator scores a number: up (正向: ≥ and >), down (反向: ≤ and <), or = (which scores
+# as ≥ does, but for a warning past the target)
+_FAMILY = {GE: "up", GT: "up", LE: "down", LT: "down", EQ: "="}
+
+
+def _conflict(column: str, written: str | None) -> bool:
+    """Whether the 指标性质 column's operator and the one written in the 指标值 score a number
+    differently: ≥ against ≤, or = against ≤ (= against ≥ scores alike)."""
+    pair = {_FAMILY.get(column), _FAMILY.get(written or "")}
+    return None not in pair and len(pair) == 2 and "down" in pair
 
 
 class Resolver(ScoringContext):
@@ -107,10 +115,10 @@ class Resolver(ScoringContext):
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
-        if target.kind == NUMBER and _DIRECTION.get(op, 0) * _DIRECTION.get(target.operator or "", 0) < 0:
-            # ≤ chosen, ≥95% typed (or the other way round): the column decides (SPEC §2.2), but
-            # the two say opposite things and the score turns on which is meant (a date target is
-            # "on or before" whatever the column says: no conflict there)
+        if target.kind == NUMBER and _conflict(op, target.operator):
+            # ≤ chosen, ≥95% typed (or = against ≤5天): the column decides (SPEC §2.2), but the two
+            # score differently and the score turns on which is meant (a date target is "on or
+            # before" whatever the column says: no conflict there)
             self.add_row(row, L.I_OPERATOR, "operator-conflict", column=op, target=target.display)
             self.suspect_rows.add(row)
         if op == "" and target.kind in (NUMBER, DATE):
