@@ -214,7 +214,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review-changed": (
         WARNING,
         "复核后单位改动了这一行（{changes}），复核得分 {score} 仍照原样计入；请复核人员核对，"
-        "需要时改填复核得分（本提示只在发现改动的这一次评分时出现）",
+        "需要时改填复核得分（写回的评分结果显示的已是改动后的内容，此后不再提示）",
     ),
     "review-dropped": (
         WARNING,

@@ -731,3 +731,18 @@ def test_respacing_a_reviewed_row_is_no_change(scored):
     card = score_file(path).card
     assert [p.code for p in card.problems] == []
     assert card.reviewed_total == 97  # 100 − (15 − 12): the entry was read and applied
+
+
+def test_points_changed_after_the_review_are_pointed_out(scored):
+    _, path = scored
+    # the reviewer gives 康复服务比例 (15 分, met) 12; then the unit makes it a 20-point row and
+    # takes 5 from 服务对象满意度 (10 → 5) so that the total stays 100
+    type_entries(path, {at("L", 1): 12})
+    _retype(path, "康复服务比例", L.I_POINTS, 20)
+    _retype(path, "服务对象满意度", L.I_POINTS, 5)
+    card = score_file(path).card  # (not written back: the old sheet still shows 15 beside the 12)
+    found = [p for p in card.problems if p.code == "review-changed"]
+    assert [(p.where.sheet, p.where.cell) for p in found] == [("评分结果", at("L", 1))]
+    assert "分值“15”改为“20”" in found[0].message and "复核得分 12 仍照原样计入" in found[0].message
+    # 复核总分 = 100 − (20 − 12) = 92: the entry counts as typed against the new 20 points
+    assert card.reviewed_total == 92

@@ -34,9 +34,9 @@ class ReviewEntry:
     name: str
     score: object
     note: object
-    # the row's 指标值 and 实际完成值 as that sheet showed them beside the entry (what the reviewer
-    # judged); None for a sheet without those columns
-    seen: tuple[str, str] | None = None
+    # the row's 指标值, 实际完成值 and 分值 as that sheet showed them beside the entry (what the
+    # reviewer judged; 分值 None when it was no number); None for a sheet without those columns
+    seen: tuple[str, str, float | None] | None = None
 
     @property
     def key(self) -> Key:
@@ -77,7 +77,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
     if found is None:
         return Review()
     header_row, cols = found
-    shown = [cols[h] for h in (L.I_TARGET, L.I_ACTUAL) if h in cols]
+    shown = [cols[h] for h in (L.I_TARGET, L.I_ACTUAL, L.I_POINTS) if h in cols]
     entries = []
     dropped = []
     last_row = grid.max_row
@@ -96,7 +96,11 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
                 if v is not None
             ]
             continue
-        seen = (cell_text(grid.value(row, shown[0])), cell_text(grid.value(row, shown[1]))) if len(shown) == 2 else None
+        seen = None
+        if len(shown) == 3:
+            target, actual, points = (grid.value(row, c) for c in shown)
+            number = float(points) if isinstance(points, int | float) and not isinstance(points, bool) else None
+            seen = (cell_text(target), cell_text(actual), number)
         entries.append(ReviewEntry(level1, level2, name, score, note, seen))
     dropped += _in_columns_of_the_users(grid, header_row)
     return Review(entries, year=_title_year(grid, header_row), dropped=dropped)

@@ -81,17 +81,20 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
 
 
 def _changed_since(entry: ReviewEntry, r: ScoredRow) -> str | None:
-    """What the unit changed in the row since the reviewer judged it: its 指标值 and 实际完成值
-    as the sheet the entry was typed into showed them against those the new sheet shows (spaces
-    and full-width forms aside), said as “实际完成值“80%”改为“95%””; None when nothing changed
-    or the sheet did not show them."""
+    """What the unit changed in the row since the reviewer judged it: its 指标值, 实际完成值 and
+    分值 as the sheet the entry was typed into showed them against those the new sheet shows
+    (spaces and full-width forms aside), said as “实际完成值“80%”改为“95%””; None when nothing
+    changed or the sheet did not show them."""
     if entry.seen is None:
         return None
+    target, actual, points = entry.seen
     said = [
         f"{header}“{old}”改为“{new}”"
-        for header, old, new in zip((L.I_TARGET, L.I_ACTUAL), entry.seen, (r.target_text, r.actual_text), strict=True)
+        for header, old, new in ((L.I_TARGET, target, r.target_text), (L.I_ACTUAL, actual, r.actual_text))
         if normalize_text(old) != normalize_text(clean_text(new))
     ]
+    if points is not None and not math.isnan(r.points) and abs(points - r.points) > 1e-9:
+        said.append(f"{L.I_POINTS}“{fmt_num(points)}”改为“{fmt_num(r.points)}”")
     return "，".join(said) or None
 
 
