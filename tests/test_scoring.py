@@ -667,3 +667,21 @@ def test_weeks_and_latin_unit_symbols_are_converted(make_workbook):
     assert list(card.rows.loc[3:6, "score"]) == [6.67, 8, 7.5, 10]
     assert card.rows.loc[3, "note"] == "3周按 21天 计；≤：10 × 14 ÷ 21"
     assert card.total == 92.17
+
+
+def test_a_done_word_with_a_share_below_all_goes_to_a_reviewer(make_workbook):
+    # 完成60% says done and how much: less than all, so not 达成 for containing 完成 (a person
+    # judges: needs-review, provisional 0 with no claim); 完成100% is 达成; 基本完成，完成85% is
+    # 部分达成 by its own word (10 × 60% = 6)
+    # budget 10 + 0 + 10 + 6 + 满意度 60 = 86
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "达成年度指标", "完成60%", 10, reason="r"),
+            row("产出指标", "质量指标", "b", "达成年度指标", "完成100%", 10),
+            row("产出指标", "质量指标", "c", "达成年度指标", "基本完成，完成85%", 10, reason="r"),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "score"]) == [0, 10, 6]
+    assert codes(card, "needs-review") == ["H3"]
+    assert (card.total, card.status) == (86, "needs-review")

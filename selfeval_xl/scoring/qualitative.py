@@ -61,7 +61,9 @@ class QualitativeRules(ScoringContext):
                     continue
                 negation = None if key == "failed" else _negation_before(a, w)
                 if negation is None:
-                    return key
+                    # 完成60% / 实现了预期目标的60%: the word says done, the figure says how much
+                    # (less than all): a person judges
+                    return None if key == "achieved" and _partial_share(a) else key
                 # 未能完成 / 没有达到 / 不达标 say the opposite of the word they contain: never
                 # 达成. A plain negation is the 未达成 band (as 未完成 / 未达到 / 不及时 are);
                 # "not fully" (未全部完成, 未完全达成) could be either lower band: a person judges.
@@ -145,6 +147,15 @@ class QualitativeRules(ScoringContext):
 
 # what follows a band word that names a rate or a degree (完成率, 完成度), not a state
 _MEASURE = ("率", "度")
+# a percentage in a text (NFKC has made ％ into %)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+def _partial_share(text: str) -> bool:
+    """Whether the text gives a percentage below 100 (完成60%, 实现预期的85%)."""
+    return any(float(x) < 100 for x in _PERCENT.findall(text))
+
+
 # A negation right before a band word (未能完成, 没有达到, 不达标, 未如期完成): the words between
 # it and the band word that it may carry (能 / 够, a manner such as 按时, or "fully").
 _NEGATION = re.compile(
