@@ -685,3 +685,20 @@ def test_a_done_word_with_a_share_below_all_goes_to_a_reviewer(make_workbook):
     assert list(card.rows.loc[3:5, "score"]) == [0, 10, 6]
     assert codes(card, "needs-review") == ["H3"]
     assert (card.total, card.status) == (86, "needs-review")
+
+
+def test_a_bare_actual_is_in_the_rows_unit_column(make_workbook):
+    # 计量单位 元 with 指标值 ≥10万元 and 实际完成值 95000 (no unit of its own): 95000 元 = 9.5 万元
+    # → 10 × 9.5 ÷ 10 = 9.5 (not 95000 ≥ 10, full points at 950000%); 计量单位 万元 with ≥10 and 12
+    # → one unit, 12 ≥ 10 → 10. Budget 10 + 9.5 + 10 + 满意度 70 = 99.5
+    rows = fill_to_90(
+        [
+            {**row("产出指标", "成本指标", "a", "≥10万元", "95000", 10, reason="r"), "计量单位": "元"},
+            {**row("产出指标", "数量指标", "b", "≥10", "12", 10), "计量单位": "万元"},
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "score"]) == [9.5, 10]
+    assert card.rows.loc[3, "note"] == "95000元按 9.5万元 计；≥：10 × 9.5 ÷ 10"
+    assert list(card.rows.loc[3:4, "rate"]) == [95, 120]
+    assert card.total == 99.5

@@ -134,7 +134,7 @@ class Resolver(ScoringContext):
             out.method, out.operator = rule_kinds.for_operator(op).name, op
             out.target = math.nan if target.number is None else target.number
             out.unit = target.unit or r.unit
-            return self._need_actual(row, actual, out, date=False)
+            return self._need_actual(row, actual, out, date=False, typed_unit=r.unit)
         if op in ("", QUAL):
             if actual.kind == BLANK:
                 if not self.already_bad(row, L.I_ACTUAL):
@@ -184,7 +184,11 @@ class Resolver(ScoringContext):
                 )
         return out
 
-    def _need_actual(self, row: int, actual: Value, out: RowPlan, date: bool, target_text: str = "") -> RowPlan:
+    def _need_actual(
+        self, row: int, actual: Value, out: RowPlan, date: bool, target_text: str = "", typed_unit: str = ""
+    ) -> RowPlan:
+        """The actual the row is scored on (``out.actual`` or its date), in the target's unit: a
+        number with no unit of its own is in the row's 计量单位 (``typed_unit``)."""
         if actual.kind == BLANK:
             if not self.already_bad(row, L.I_ACTUAL):
                 self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
@@ -208,9 +212,10 @@ class Resolver(ScoringContext):
             out.actual = 0.0  # 安全事故 ≤0起 → 无: nothing happened, as intended
         elif actual.kind == NUMBER and actual.number is not None:
             a = actual.number
-            if (factor := unit_factor(actual.unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
+            unit = actual.unit or typed_unit  # (计量单位 元, 指标值 ≥10万元, 实际 95000: 9.5万元)
+            if (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
-                out.converted = f"{fmt_num(actual.number)}{actual.unit}按 {fmt_num(a)}{out.unit} 计"
+                out.converted = f"{fmt_num(actual.number)}{unit}按 {fmt_num(a)}{out.unit} 计"
             out.actual = a
         else:
             self.add_row(row, L.I_ACTUAL, "not-a-number", field=L.I_ACTUAL, value=actual.display)
