@@ -25,6 +25,9 @@ from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, 
         ("＜5次", 5, "次", "<"),
         ("≥100百分比", 100, "%", "≥"),
         ("大于或等于95%", 95, "%", "≥"),  # the 或 people write in it: not 大于 and a text
+        ("1200㎡", 1200, "平方米", None),  # ㎡ and m² are m2 after NFKC: no digit left in the unit
+        ("1200m²", 1200, "平方米", None),
+        ("≥500m³", 500, "立方米", "≥"),
         ("小于或等于10天", 10, "天", "≤"),
         ("90%以上", 90, "%", "≥"),
         ("10天以内", 10, "天", "≤"),

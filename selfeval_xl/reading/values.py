@@ -419,6 +419,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     within = unit.endswith("内") and len(unit) > 1
     if within:
         unit = unit[:-1]
+    unit = _UNIT_SYMBOLS.get(unit, unit)  # (1200㎡: m2 once NFKC has made ㎡ and m² plain)
     approx = False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         for word in _APPROX:
@@ -463,6 +464,8 @@ def _plain_unit(unit: str) -> bool:
 
 
 _TRAILING_NOTE = re.compile(r"\([^()]*\)$")
+# units written with a power, as NFKC leaves them (㎡, m² → m2): their Chinese names
+_UNIT_SYMBOLS = {"m2": "平方米", "m3": "立方米", "km2": "平方公里"}
 _UNIT_CHARS = re.compile(r"^[^\d]{0,8}$")
 
 
