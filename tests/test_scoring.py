@@ -702,3 +702,21 @@ def test_a_bare_actual_is_in_the_rows_unit_column(make_workbook):
     assert card.rows.loc[3, "note"] == "95000元按 9.5万元 计；≥：10 × 9.5 ÷ 10"
     assert list(card.rows.loc[3:4, "rate"]) == [95, 120]
     assert card.total == 99.5
+
+
+def test_lengths_of_time_that_do_not_convert_are_flagged(make_workbook):
+    # ≤3个月 against 80天: no exact conversion (a month is no fixed number of days), so compared
+    # as typed, 80 > 3 → 10 × 3 ÷ 80 = 0.375 → 0.38, with the 单位不同 warning at H3 and, the row
+    # being a slip to correct, no 偏差原因 prompt; ≤5个工作日 against 4天 likewise: 4 ≤ 5 → 10, flagged
+    # budget 10 + 0.38 + 10 + 满意度 70 = 90.38
+    rows = fill_to_90(
+        [
+            row("产出指标", "时效指标", "a", "≤3个月", "80天", 10),
+            row("产出指标", "时效指标", "b", "≤5个工作日", "4天", 10),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "score"]) == [0.38, 10]
+    assert codes(card, "unit-mismatch") == ["H3", "H4"]
+    assert codes(card, "missing-reason") == []
+    assert card.total == 90.38

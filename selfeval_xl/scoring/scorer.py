@@ -14,7 +14,7 @@ from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import BLANK, Value
+from selfeval_xl.reading.values import BLANK, Value, unit_factor
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.rules import common_indicators as CM
@@ -202,8 +202,9 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             self.add_row(row, L.I_TARGET, "target-percent-scale", value=fmt_num(t), suggest=fmt_num(t * 100))
             self.suspect_rows.add(row)
             return f"{op}：实际 {fmt_num(a)}%，指标 {fmt_num(t)}（是否应为 {fmt_num(t * 100)}%？）"
-        elif _percent_against_count(unit, actual):
-            # ≥95% against 98人: a rate and a count; compared by their numbers, but flagged
+        elif _percent_against_count(unit, actual) or _times_apart(unit, actual.unit):
+            # ≥95% against 98人: a rate and a count; ≤3个月 against 80天: two lengths of time with no
+            # exact conversion. Compared by their numbers, but flagged
             self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=unit, actual_unit=actual.unit)
             self.suspect_rows.add(row)
         if kind.check is not None:
@@ -215,6 +216,38 @@ def _percent_against_count(target_unit: str, actual: Value) -> bool:
     """One side a percentage, the other a named unit that is not one (人, 个, 万元)."""
     a_unit = actual.unit or ""
     return bool(target_unit and a_unit) and ("%" in target_unit) != ("%" in a_unit)
+
+
+# units of time; those of them ``unit_factor`` converts exactly (小时, 天, 周) are compared converted
+_TIME_UNITS = frozenset(
+    (
+        "分钟",
+        "小时",
+        "个小时",
+        "天",
+        "日",
+        "周",
+        "星期",
+        "个星期",
+        "月",
+        "个月",
+        "季度",
+        "个季度",
+        "年",
+        "工作日",
+        "个工作日",
+    )
+)
+
+
+def _times_apart(target_unit: str, actual_unit: str) -> bool:
+    """Two different units of time that do not convert exactly (个月 and 天, 天 and 工作日)."""
+    return (
+        target_unit != actual_unit
+        and target_unit in _TIME_UNITS
+        and actual_unit in _TIME_UNITS
+        and unit_factor(actual_unit, target_unit) is None
+    )
 
 
 def _actual_text(v: Value, plan: RowPlan, budget: Budget) -> str:
