@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -65,3 +66,16 @@ def test_guide_names_the_rule_set_as_people_do(fresh):
         ]
         assert len(lines) == 1, name
         assert "（默认）" not in lines[0] and " v" not in lines[0], lines[0]
+
+
+def test_guide_steps_are_numbered_one_after_another(fresh):
+    """说明's numbered steps read 1, 2, 3 … with none skipped (a step once removed left 6 then 8)."""
+    for name, path in fresh.items():
+        guide = openpyxl.load_workbook(path)["说明"]
+        numbers = [
+            int(m.group(1))
+            for row in guide.iter_rows()
+            for c in row
+            if isinstance(c.value, str) and (m := re.match(r"(\d+)\. ", c.value))
+        ]
+        assert numbers == list(range(1, len(numbers) + 1)), (name, numbers)
