@@ -571,3 +571,68 @@ def test_printed_execution_rate_is_compared_with_the_computed_one(tmp_path):
         found[name] = [p.where.cell for p in card.problems if p.code == "budget-rate-mismatch"]
         assert card.records[0].score == 9  # scored by the computed rate whatever was printed
     assert found == {"95%": ["H6"], "90%": [], "0.9": [], "0.9格式": [], "90": [], "90.004%": []}
+
+
+def _split_header_form(path: Path, upper: dict[str, str], lower: dict[str, str], merges: list[str]) -> Path:
+    """The official form with its indicator header over rows 12–13 (``upper``, ``lower``: cell →
+    text; ``merges``: the header's merged ranges) and its rows from 14: 预算执行率 108/120, 产出 50,
+    效益 30 and 满意度 10, as budget systems export it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ws["A1"], ws["A2"] = "项目支出绩效自评表", "（2023年度）"
+    ws["A3"], ws["C3"] = "项目名称", "职业技能培训补助"
+    ws["A4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门", "某市人社局", "实施单位", "某市职业技能培训中心"
+    ws["A5"] = "项目资金（万元）"
+    for col, h in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"), strict=True):
+        ws[f"{col}5"] = h
+    ws["C6"], ws["D6"], ws["E6"], ws["F6"], ws["G6"], ws["H6"], ws["I6"] = "年度资金总额", 100, 120, 108, 10, "90%", 9
+    ws["A10"], ws["B10"], ws["F10"] = "年度总体目标", "预期目标", "实际完成情况"
+    ws["B11"], ws["F11"] = "全年培训500人次以上，学员满意度90%以上。", "全年培训520人次，满意度81%。"
+    ws["A12"] = "绩效指标"
+    for cell, text in (upper | lower).items():
+        ws[cell] = text
+    for rng in merges:
+        ws.merge_cells(rng)
+    rows = [
+        ("产出指标", "数量指标", "培训人次", "≥500人次", "520人次", 50, 50, None),
+        ("效益指标", "社会效益指标", "技能提升效果", "显著", "较显著", 30, 20, "部分学员提升有限"),
+        ("满意度指标", "服务对象满意度指标", "学员满意度", "≥90%", "81%", 10, 9, "培训时间安排不便"),
+    ]
+    for r, values in enumerate(rows, start=14):
+        for col, v in zip("BCDEFGHI", values, strict=True):
+            ws[f"{col}{r}"] = v
+    ws["A17"], ws["G17"], ws["H17"] = "总分", 100, 88
+    wb.save(path)
+    return path
+
+
+def test_an_indicator_header_split_over_two_rows_is_read(tmp_path):
+    """Budget systems export the header over two rows: 绩效指标 merged over 一级/二级/三级
+    指标 (the other headers merged down both rows), or 分值 and 得分 under a merged 自评情况 (the
+    other headers typed in the upper row only). Both are one header: the rows below it are read."""
+    names = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+    heads = dict(zip("BCDEFGHI", names, strict=True))
+    levels_below = _split_header_form(
+        tmp_path / "绩效指标在上.xlsx",
+        {"B12": "绩效指标", **{f"{c}12": h for c, h in heads.items() if c not in "BCD"}},
+        {f"{c}13": h for c, h in heads.items() if c in "BCD"},
+        ["B12:D12", *(f"{c}12:{c}13" for c in "EFGHI")],
+    )
+    scores_below = _split_header_form(
+        tmp_path / "自评情况.xlsx",
+        {"G12": "自评情况", **{f"{c}12": h for c, h in heads.items() if c not in "GH"}},
+        {"G13": "分值", "H13": "得分"},
+        ["G12:H12"],
+    )
+    for path in (levels_below, scores_below):
+        outcome = score_file(path)
+        assert outcome.error is None, (path.name, outcome.error)
+        card = outcome.card
+        assert [r.name for r in card.records] == ["预算执行率", "培训人次", "技能提升效果", "学员满意度"]
+        # 10 × 108/120 = 9; 520 ≥ 500 → 50; 较显著 one step below 显著 → 部分达成 [18, 24) of 30,
+        # claim 20 in the band → 20; 10 × 81/90 = 9: 9 + 50 + 20 + 9 = 88 (良), as claimed
+        assert [r.score for r in card.records] == [9, 50, 20, 9], path.name
+        assert [r.claimed for r in card.records] == [9, 50, 20, 9], path.name
+        assert (card.total, card.grade) == (88, "良")
+        assert card.problems == [], (path.name, [p.message for p in card.problems])

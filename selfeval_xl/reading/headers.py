@@ -67,6 +67,36 @@ def find_header(
     )
 
 
+def find_split_header(
+    grid: Grid,
+    required: Iterable[str],
+    aliases: dict[str, str] | None = None,
+    search_rows: int = L.HEADER_SEARCH_ROWS,
+    weak: dict[str, str] | None = None,
+) -> Header | None:
+    """A header split over two rows, as budget systems export the official form: 绩效指标 merged
+    over 一级/二级/三级指标 (the other headers merged down both rows), or 分值 | 得分 under a
+    merged 自评情况. The lower row's headers, and the upper row's where the cell below is blank
+    (merged or left empty), together hold every ``required`` header, which neither row holds
+    alone. Returns the lower row (the table's rows follow it); None when no two rows do."""
+    need = tuple(required)
+    by_row = header_rows(grid, aliases, search_rows, weak)
+    for r in sorted(by_row):
+        lower = by_row.get(r + 1)
+        upper = by_row[r]
+        if lower is None or all(h in upper for h in need) or all(h in lower for h in need):
+            continue
+        spanned = {h: c for h, c in upper.items() if h not in lower and _blank(grid.value(r + 1, c))}
+        combined = {**spanned, **lower}
+        if all(h in combined for h in need):
+            return r + 1, combined
+    return None
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def closest_header(
     grid: Grid,
     required: Iterable[str],
