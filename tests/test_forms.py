@@ -636,3 +636,26 @@ def test_an_indicator_header_split_over_two_rows_is_read(tmp_path):
         assert [r.claimed for r in card.records] == [9, 50, 20, 9], path.name
         assert (card.total, card.grade) == (88, "良")
         assert card.problems == [], (path.name, [p.message for p in card.problems])
+
+
+def test_budget_rows_labelled_caizheng_zijin_and_shangnian_jieyu(tmp_path):
+    """The 项目资金 block as 青神 (real form 11) and other counties label it: 其中：财政资金 and
+    上年结余 are the 当年财政拨款 and 上年结转资金 lines. Read so, the parts add up to the total: no
+    warning that 年度资金总额 differs from the sum of the one part recognised (其他资金)."""
+    budget = {
+        "年度资金总额": (100, 130, 117),
+        "当年财政拨款": (90, 100, 90),
+        "上年结转资金": (0, 10, 9),
+        "其他资金": (10, 20, 18),
+    }
+    path = build_form(tmp_path / "财政资金.xlsx", FULL_ROWS, budget, budget_score=(10, 9), total=99)
+    wb = openpyxl.load_workbook(path)
+    wb.active["C7"], wb.active["C8"] = "其中：财政资金", "上年结余"
+    wb.save(path)
+    data = read_workbook(path)
+    assert data.budget[L.B_CURRENT].row == 7 and data.budget[L.B_CARRYOVER].row == 8
+    card = score_file(path).card
+    # 90 + 9 + 18 = 117 = the total's 全年执行数 (100 + 10 + 20 = 130, 90 + 0 + 10 = 100): no mismatch;
+    # 10 × 117/130 = 9, then 50 + 30 + 10 all met: 99
+    assert [p.where.cell for p in card.problems if p.code == "budget-total-mismatch"] == []
+    assert card.total == 99

@@ -76,7 +76,10 @@ BUDGET_ROW_ALIASES = {
     "本年财政拨款": B_CURRENT,
     "财政拨款": B_CURRENT,
     "当年财政资金": B_CURRENT,
+    "财政资金": B_CURRENT,  # 青神 (real form 11): 其中：财政资金
     "上年结转": B_CARRYOVER,
+    "上年结余": B_CARRYOVER,
+    "上年结转结余": B_CARRYOVER,
     "结转资金": B_CARRYOVER,
     "其他": B_OTHER,
     "资金总额": B_TOTAL,
