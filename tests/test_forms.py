@@ -659,3 +659,22 @@ def test_budget_rows_labelled_caizheng_zijin_and_shangnian_jieyu(tmp_path):
     # 10 × 117/130 = 9, then 50 + 30 + 10 all met: 99
     assert [p.where.cell for p in card.problems if p.code == "budget-total-mismatch"] == []
     assert card.total == 99
+
+
+def test_signature_line_right_under_a_table_without_total_row_is_not_an_indicator(tmp_path):
+    """No 总分 row and no blank row: the line 填表人：… | 联系电话：… | 填报日期：… follows the last
+    indicator at once, its cells under 一级指标, 年度指标值 and 得分. It ends the table; it is not an
+    indicator row lacking 实际完成值 and 分值 with an unreadable 申报得分."""
+    path = build_form(tmp_path / "签字行.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    for rng in [str(r) for r in ws.merged_cells.ranges if r.min_row == 16]:
+        ws.unmerge_cells(rng)
+    for col in "ABCDEFGHI":
+        ws[f"{col}16"] = None  # the 总分 row gone
+    ws["B16"], ws["E16"], ws["H16"] = "填表人：张三", "联系电话：13800000000", "填报日期：2024年3月5日"
+    wb.save(path)
+    card = score_file(path).card
+    assert [r.name for r in card.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
+    # 10 × 90/100 = 9; 50 + 30 + 10 all met: 99; nothing to correct
+    assert (card.total, card.errors) == (99, [])

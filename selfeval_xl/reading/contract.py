@@ -299,6 +299,12 @@ FORM_INFO_LABELS = {"项目名称": INFO_PROJECT, "主管部门": INFO_PARENT, "
 FORM_UNIT_LABEL = "实施单位"  # named when the unit is missing
 FORM_TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
 FORM_INDICATOR_BLOCK = "绩效指标"
+# a line under the table that is signed and dated, not an indicator: 填表人：张三 | 联系电话：… (the
+# label and its colon start one of its cells)
+FORM_NOTE_LINE = re.compile(
+    r"\s*(?:填表人|填报人|联系人|联系电话|填报日期|填表日期|审核人|复核人|负责人|单位负责人|财务负责人|项目负责人|说明|注|备注)"
+    r"\s*[:：]"
+)
 FORM_TITLE_WORD = "自评表"  # in the form's title: 项目支出绩效自评表, 部门预算项目支出绩效自评表
 # besides the indicator table, a form has one of these on another row (a table with 项目名称 as a
 # column header, like our summary's 指标明细, is not a form)

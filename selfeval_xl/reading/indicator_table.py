@@ -76,6 +76,8 @@ def read_indicator_table(
                 continue
             _rows_below(data, grid, row, cols)
             break
+        if end_row is None and _note_line(raw):
+            break  # 填表人：… | 联系电话：… right under a table with no 总分 row: the table ended
         if len(records) >= L.MAX_INDICATOR_ROWS:
             raise too_many
         # carry 一级/二级 down over blanks (merged or simply left empty under a heading); a new
@@ -130,6 +132,14 @@ def _all_blank(raw: CellsByHeader, content: tuple[tuple[str, int], ...]) -> bool
         if v is not None and (not isinstance(v, str) or v.strip()):
             return False
     return True
+
+
+def _note_line(raw: CellsByHeader) -> bool:
+    """A signature line (``填表人：张三``, ``联系电话：…``, ``说明：…`` starting a cell) with no 分值."""
+    if not any(isinstance(v, str) and L.FORM_NOTE_LINE.match(v) for v in raw.values()):
+        return False
+    points = raw.get(L.I_POINTS)
+    return is_blank(points) or points_number(parse_value(points)) is None  # (10, "10分": an indicator's)
 
 
 def _skeleton(raw: CellsByHeader) -> bool:
