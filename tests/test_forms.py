@@ -678,3 +678,22 @@ def test_signature_line_right_under_a_table_without_total_row_is_not_an_indicato
     assert [r.name for r in card.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
     # 10 × 90/100 = 9; 50 + 30 + 10 all met: 99; nothing to correct
     assert (card.total, card.errors) == (99, [])
+
+
+def test_amount_unit_is_the_blocks_not_a_place_name_with_yuan(tmp_path):
+    """填报单位：元谋县… above a 项目资金（万元） block: the amounts are in 万元 (元谋 is a county,
+    not the unit). A written 金额单位：元 still says 元."""
+    path = build_form(
+        tmp_path / "元谋.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99, parent="元谋县水务局"
+    )
+    wb = openpyxl.load_workbook(path)
+    wb.active["A2"] = "（2022年度）    填报单位：元谋县水务局"
+    wb.save(path)
+    data = read_workbook(path)
+    # 全年预算数 100 stays 100 万元 (not 100 元 = 0.01 万元 in the summaries)
+    assert data.info[L.INFO_AMOUNT_UNIT] == "万元"
+    path = build_form(tmp_path / "金额单位.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99)
+    wb = openpyxl.load_workbook(path)
+    wb.active["A2"], wb.active["A5"] = "（2022年度）    金额单位：元", "项目资金"
+    wb.save(path)
+    assert read_workbook(path).info[L.INFO_AMOUNT_UNIT] == "元"

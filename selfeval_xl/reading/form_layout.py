@@ -217,6 +217,10 @@ def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
     ]
 
 
+# the amounts' unit: 项目资金（万元）, 项目资金(元), 金额单位：元, （单位：万元）; not the 元 of a place
+# (填报单位：元谋县…) or of an indicator (发放单位补贴1000元)
+_AMOUNT_UNIT = re.compile(r"项目资金[^元万]{0,8}?(万元|元)|单位\s*[:：(（]?\s*(万元|元)(?![\u4e00-\u9fff])")
+
 # a year in a title: 2023年, （２０２３年度）; not the year of a date (填报日期：2024年3月5日)
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?!\s*\d{1,2}\s*月)")
 
@@ -249,8 +253,8 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
                 data.info_cells[label] = L.cell_name(r, hit[0])
             elif label and label not in data.info_cells:
                 data.info_cells[label] = L.cell_name(r, c + 1)  # the empty cell beside the label
-            if "元" in text and ("项目资金" in text or "单位" in text) and L.INFO_AMOUNT_UNIT not in data.info:
-                data.info[L.INFO_AMOUNT_UNIT] = "万元" if "万元" in text else "元"
+            if "元" in text and L.INFO_AMOUNT_UNIT not in data.info and (unit := _AMOUNT_UNIT.search(text)):
+                data.info[L.INFO_AMOUNT_UNIT] = unit.group(1) or unit.group(2)
             if _label(v) == L.INFO_GOAL:
                 # the goal on the label's own row (A8 label, C8 text) wins; else the row below
                 # (the official form: 预期目标 / 实际完成情况 headers, texts underneath)
