@@ -697,3 +697,24 @@ def test_amount_unit_is_the_blocks_not_a_place_name_with_yuan(tmp_path):
     wb.active["A2"], wb.active["A5"] = "（2022年度）    金额单位：元", "项目资金"
     wb.save(path)
     assert read_workbook(path).info[L.INFO_AMOUNT_UNIT] == "元"
+
+
+def test_budget_amounts_typed_with_wan_yen_or_a_dash(tmp_path):
+    """The 项目资金 block as people type it: 120万 for 120万元, ￥1,200,000.00 in a 元 form, and
+    —, /, - in the lines that have no money (no 上年结转资金): amounts and blanks, not errors."""
+    typed = {
+        "年度资金总额": ("100万", "120万", "108万"),
+        "当年财政拨款": (100, 120, 108),
+        "上年结转资金": ("—", "/", "-"),
+        "其他资金": ("－", "——", "／"),
+    }
+    path = build_form(tmp_path / "万.xlsx", FULL_ROWS, typed, budget_score=(10, 9), total=99)
+    card = score_file(path).card
+    # 108 / 120 = 90% → 10 × 0.9 = 9; 50 + 30 + 10: 99; no cell unreadable
+    assert (card.budget.adjusted, card.budget.executed) == (120, 108)
+    assert card.errors == [] and card.total == 99
+    yuan = {"年度资金总额": ("¥1,000,000.00", "￥1,200,000.00", "1,080,000.00元"), "当年财政拨款": (1e6, 1.2e6, 1.08e6)}
+    path = build_form(tmp_path / "元.xlsx", FULL_ROWS, yuan, budget_score=(10, 9), total=99, unit="元")
+    card = score_file(path).card
+    # 1,080,000 / 1,200,000 = 90% → 9; total 99
+    assert card.errors == [] and card.total == 99

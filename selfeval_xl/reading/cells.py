@@ -50,8 +50,8 @@ def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: di
         if header not in cols:
             continue
         cell = cell_value(data, L.SHEET_BUDGET, grid, row, cols[header], header)
-        if cell is None:
-            continue
+        if cell is None or (isinstance(cell.value, str) and cell.value.strip() in _NO_AMOUNT):
+            continue  # (—, /: a line with no money, such as no 上年结转资金)
         try:
             amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
         except ValueError:
@@ -65,6 +65,10 @@ def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: di
             continue
         setattr(entry, attr, amount)
     return entry
+
+
+# what people type in a 项目资金 line that has no money: blank, not an unreadable amount
+_NO_AMOUNT = frozenset({"/", "／", "—", "——", "-", "－", "--", "无", "不适用", "不涉及"})
 
 
 def merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:

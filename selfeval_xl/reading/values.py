@@ -477,14 +477,17 @@ def _looks_like_unit(unit: str) -> bool:
 def parse_amount(raw: object, percent_format: bool = False, unit: str | None = None) -> float | None:
     """An amount cell (no operator): number or ``None`` when blank. With ``unit`` (the
     workbook's 金额单位, 元 or 万元), an amount written with its own currency unit is converted
-    to it (``23,296,400元`` in a 万元 workbook → 2329.64). Raises ``ValueError`` when the text is
-    not an amount."""
+    to it (``23,296,400元`` in a 万元 workbook → 2329.64); ``120万`` is 120万元 and a leading ``¥``
+    or ``￥`` is dropped (``￥1,200,000.00``). Raises ``ValueError`` when the text is not an amount."""
+    if isinstance(raw, str) and raw.lstrip().startswith(("¥", "￥")):
+        raw = raw.lstrip()[1:]
     v = parse_value(raw, percent_format=percent_format)
     if v.kind == BLANK:
         return None
-    if v.kind == NUMBER and v.operator is None and (v.unit in ("", *CURRENCY_SCALE)) and v.number is not None:
-        if unit in CURRENCY_SCALE and v.unit in CURRENCY_SCALE and v.unit != unit:
-            return v.number * CURRENCY_SCALE[v.unit] / CURRENCY_SCALE[unit]
+    money = "万元" if v.unit == "万" else v.unit
+    if v.kind == NUMBER and v.operator is None and (money in ("", *CURRENCY_SCALE)) and v.number is not None:
+        if unit in CURRENCY_SCALE and money in CURRENCY_SCALE and money != unit:
+            return v.number * CURRENCY_SCALE[money] / CURRENCY_SCALE[unit]
         return v.number
     raise ValueError(v.display)
 
