@@ -663,7 +663,7 @@ def test_budget_rows_labelled_caizheng_zijin_and_shangnian_jieyu(tmp_path):
 
 def test_signature_line_right_under_a_table_without_total_row_is_not_an_indicator(tmp_path):
     """No 总分 row and no blank row: the line 填表人：… | 联系电话：… | 填报日期：… follows the last
-    indicator at once, its cells under 一级指标, 年度指标值 and 得分. It ends the table; it is not an
+    indicator at once, its cells under 一级指标, 三级指标 and 得分. It ends the table; it is not an
     indicator row lacking 实际完成值 and 分值 with an unreadable 申报得分."""
     path = build_form(tmp_path / "签字行.xlsx", FULL_ROWS, FULL_BUDGET, budget_score=(10, 9), total=99)
     wb = openpyxl.load_workbook(path)
@@ -672,12 +672,17 @@ def test_signature_line_right_under_a_table_without_total_row_is_not_an_indicato
         ws.unmerge_cells(rng)
     for col in "ABCDEFGHI":
         ws[f"{col}16"] = None  # the 总分 row gone
-    ws["B16"], ws["E16"], ws["H16"] = "填表人：张三", "联系电话：13800000000", "填报日期：2024年3月5日"
+    ws["B16"], ws["D16"], ws["H16"] = "填表人：张三", "联系电话：13800000000", "填报日期：2024年3月5日"
     wb.save(path)
     card = score_file(path).card
     assert [r.name for r in card.records] == ["预算执行率", "新建道路里程", "群众出行条件改善", "满意度"]
     # 10 × 90/100 = 9; 50 + 30 + 10 all met: 99; nothing to correct
     assert (card.total, card.errors) == (99, [])
+    # one blank row between: the line is no indicator left unread below the table either
+    ws.insert_rows(16)
+    wb.save(path)
+    card = score_file(path).card
+    assert (card.total, card.problems) == (99, [])
 
 
 def test_amount_unit_is_the_blocks_not_a_place_name_with_yuan(tmp_path):

@@ -110,7 +110,9 @@ def _rows_below(data: WorkbookData, grid: Grid, blank: int, cols: dict[str, int]
     where = [c for h in (L.I_NAME, L.I_POINTS) if (c := cols.get(h)) is not None]
 
     def filled(r: int) -> bool:
-        return any(not is_blank(grid.value(r, c)) for c in where)
+        if not any(not is_blank(grid.value(r, c)) for c in where):
+            return False
+        return not _note_line({h: grid.value(r, c) for h, c in cols.items()})  # (填表人：… is no indicator)
 
     # looked for in the rows just below first (every workbook's table ends at a blank row; the
     # rows under it are the template's empty ones), then counted down to the sheet's last row
