@@ -22,7 +22,7 @@ from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.cells import budget_row, constant_formula_text, number_cell
-from selfeval_xl.reading.headers import Header, closest_header, find_header, find_split_header
+from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import BLANK, Value, parse_value, parse_year
@@ -46,8 +46,9 @@ def _rows(grid: Grid) -> Rows:
 def _indicator_header(grid: Grid) -> Header | None:
     """The indicator table's header row; one split over two rows (README 表头分两行) by its
     lower row."""
-    args = (grid, L.FORM_INDICATOR_REQUIRED, L.FORM_INDICATOR_ALIASES, L.FORM_SEARCH_ROWS, L.FORM_INDICATOR_WEAK)
-    return find_header(*args) or find_split_header(*args)
+    return find_header(
+        grid, L.FORM_INDICATOR_REQUIRED, L.FORM_INDICATOR_ALIASES, L.FORM_SEARCH_ROWS, L.FORM_INDICATOR_WEAK, split=True
+    )
 
 
 def _budget_header(grid: Grid) -> Header | None:

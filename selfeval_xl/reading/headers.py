@@ -57,30 +57,27 @@ def find_header(
     aliases: dict[str, str] | None = None,
     search_rows: int = L.HEADER_SEARCH_ROWS,
     weak: dict[str, str] | None = None,
+    split: bool = False,
 ) -> Header | None:
     """The first row up to ``search_rows`` that holds every ``required`` header (after
-    ``aliases`` and ``weak``), with all the headers found on it; None when no row does."""
+    ``aliases`` and ``weak``), with all the headers found on it; None when no row does. With
+    ``split``, when no row does, a header split over two rows (``_split_header``)."""
     need = tuple(required)
-    return next(
+    found = next(
         ((r, found) for r, found in _headers_by_row(grid, aliases, search_rows, weak) if all(h in found for h in need)),
         None,
     )
+    if found is None and split:
+        return _split_header(grid, need, header_rows(grid, aliases, search_rows, weak))
+    return found
 
 
-def find_split_header(
-    grid: Grid,
-    required: Iterable[str],
-    aliases: dict[str, str] | None = None,
-    search_rows: int = L.HEADER_SEARCH_ROWS,
-    weak: dict[str, str] | None = None,
-) -> Header | None:
+def _split_header(grid: Grid, need: tuple[str, ...], by_row: dict[int, dict[str, int]]) -> Header | None:
     """A header split over two rows, as budget systems export the official form: 绩效指标 merged
     over 一级/二级/三级指标 (the other headers merged down both rows), or 分值 | 得分 under a
     merged 自评情况. The lower row's headers, and the upper row's where the cell below is blank
-    (merged or left empty), together hold every ``required`` header, which neither row holds
+    (merged or left empty), together hold every header in ``need``, which neither row holds
     alone. Returns the lower row (the table's rows follow it); None when no two rows do."""
-    need = tuple(required)
-    by_row = header_rows(grid, aliases, search_rows, weak)
     for r in sorted(by_row):
         lower = by_row.get(r + 1)
         upper = by_row[r]
