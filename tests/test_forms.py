@@ -661,6 +661,30 @@ def test_budget_rows_labelled_caizheng_zijin_and_shangnian_jieyu(tmp_path):
     assert card.total == 99
 
 
+def test_budget_lines_of_other_labels_count_towards_the_total(tmp_path):
+    """转移支付 projects split the money as 其中：中央财政资金 / 省级财政资金, labels none of ours. The
+    total is checked against our lines or against all of them: 100 + 20 = 120 (全年预算数) and
+    90 + 18 = 108 (全年执行数) add up with the 中央财政资金 line, so no mismatch; a total that adds up
+    with neither is still told, against our lines' sum as before."""
+    budget = {"年度资金总额": (100, 120, 108), "当年财政拨款": (90, 100, 90), "其他资金": (10, 20, 18)}
+    path = build_form(tmp_path / "中央资金.xlsx", FULL_ROWS, budget, budget_score=(10, 9), total=99)
+    wb = openpyxl.load_workbook(path)
+    wb.active["C7"] = "其中：中央财政资金"
+    wb.save(path)
+    data = read_workbook(path)
+    assert L.B_CURRENT not in data.budget  # (the line is none of ours: not read as one)
+    card = score_file(path).card
+    # 10 × 108/120 = 9, then 50 + 30 + 10 all met: 99; nothing told
+    assert [p.code for p in card.problems] == []
+    assert card.total == 99
+    # the 全年预算数 total typed 130: neither 20 (ours) nor 120 (all) → told at E6, against 20
+    wb = openpyxl.load_workbook(path)
+    wb.active["E6"] = 130
+    wb.save(path)
+    found = [p for p in score_file(path).card.problems if p.code == "budget-total-mismatch"]
+    assert [p.where.cell for p in found] == ["E6"] and "20" in found[0].message
+
+
 def test_signature_line_right_under_a_table_without_total_row_is_not_an_indicator(tmp_path):
     """No 总分 row and no blank row: the line 填表人：… | 联系电话：… | 填报日期：… follows the last
     indicator at once, its cells under 一级指标, 三级指标 and 得分. It ends the table; it is not an

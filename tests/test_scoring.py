@@ -5,6 +5,7 @@ I 分值, J 申报得分, K 偏差原因. Row 2 is the 预算执行率 row; a te
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from conftest import base_rows, row
 
@@ -720,3 +721,20 @@ def test_lengths_of_time_that_do_not_convert_are_flagged(make_workbook):
     assert codes(card, "unit-mismatch") == ["H3", "H4"]
     assert codes(card, "missing-reason") == []
     assert card.total == 90.38
+
+
+def test_a_budget_line_the_unit_renamed_still_adds_up(make_workbook):
+    # 预算执行 with its 当年财政拨款 line relabelled 其中：中央资金 (a line the unit split out): the
+    # total 120 = 100 (中央资金) + 20 (其他资金), 108 = 90 + 18: no 与分项合计不一致 warning;
+    # 10 × 108 ÷ 120 = 9, the base rows all full (90): 99
+    path = make_workbook(
+        budget={"年度资金总额": (100, 120, 108), "当年财政拨款": (90, 100, 90), "其他资金": (10, 20, 18)}
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb["预算执行"]
+    cell = next(c for c in ws["A"] if c.value == "当年财政拨款")
+    cell.value = "其中：中央资金"
+    wb.save(path)
+    card = score(read_workbook(path), load_rules())
+    assert codes(card, "budget-total-mismatch") == []
+    assert card.total == 99

@@ -67,6 +67,24 @@ def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: di
     return entry
 
 
+def unlisted_amounts(data: WorkbookData, grid: Grid, row: int, cols: dict[str, int]) -> dict[str, float]:
+    """The amounts of a 项目资金 line whose label is none of ours (其中：中央财政资金), by attribute,
+    for the check of the total only: read quietly (a cell that is no amount is left out, not
+    reported: the line is not scored)."""
+    found: dict[str, float] = {}
+    for header, attr in L.BUDGET_AMOUNTS:
+        cell = grid.get(row, cols[header]) if header in cols else None
+        if cell is None or cell.value is None:
+            continue
+        try:
+            amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
+        except (TypeError, ValueError):
+            continue
+        if amount is not None:
+            found[attr] = amount
+    return found
+
+
 # what people type in a 项目资金 line that has no money: blank, not an unreadable amount
 _NO_AMOUNT = frozenset({"/", "／", "—", "——", "-", "－", "--", "无", "不适用", "不涉及"})
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from selfeval_xl.errors import WARNING, UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import budget_row, constant_formula_text, number_cell
+from selfeval_xl.reading.cells import budget_row, constant_formula_text, number_cell, unlisted_amounts
 from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
@@ -301,6 +301,8 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | No
         if category is None:
             if any(_label(v) in (L.INFO_GOAL, L.I_LEVEL1, L.FORM_INDICATOR_BLOCK) for v in row.values()):
                 break
+            if any(labels) and (amounts := unlisted_amounts(data, grid, r, found)):
+                data.budget_unlisted.append(amounts)
             continue
         data.budget.setdefault(category, budget_row(data, grid, r, category, found))
         if category == L.B_TOTAL and line is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import budget_row, cell_value, is_blank
+from selfeval_xl.reading.cells import budget_row, cell_value, is_blank, unlisted_amounts
 from selfeval_xl.reading.headers import Header, find_header, first_missing
 from selfeval_xl.reading.indicator_table import read_indicator_table
 from selfeval_xl.reading.values import BLANK, Value, cell_text, parse_points, parse_value, parse_year
@@ -174,6 +174,8 @@ def _read_budget(book: Book, data: WorkbookData) -> None:
             continue
         label = L.canonical_header(grid.value(row, cols[L.B_CATEGORY]), aliases)
         if label not in L.BUDGET_ROWS or label in data.budget:
+            if label and label not in L.BUDGET_ROWS and (amounts := unlisted_amounts(data, grid, row, cols)):
+                data.budget_unlisted.append(amounts)  # (a line the unit added: 其中：中央资金)
             continue
         data.budget[label] = budget_row(data, grid, row, label, cols)
         rate_col = cols.get(L.B_RATE_DISPLAY)

@@ -75,6 +75,9 @@ class WorkbookData:
     budget: dict[str, BudgetRow] = field(default_factory=dict)
     budget_columns: dict[str, str] = field(default_factory=dict)
     budget_header_row: int | None = None  # the 资金类别 | 年初预算数 | … header (a form's 项目资金 block)
+    # the amounts (attr → number) of the block's other funding lines, whose labels are none of
+    # ours (其中：中央财政资金, 省级资金): the total may be their sum rather than ours
+    budget_unlisted: list[dict[str, float]] = field(default_factory=list)
     records: dict[int, IndicatorRow] = field(default_factory=dict)  # Excel row → indicator
     columns: dict[str, str] = field(default_factory=dict)  # header → column letter
     indicator_header_row: int = 1

@@ -38,7 +38,7 @@ class BudgetFigures(ScoringContext):
                     column=header,
                     value=fmt_num(value),
                 )
-            elif filled and value is not None and abs(value - sum(filled)) > rules.sum_tolerance / data.amount_scale:
+            elif filled and value is not None and not self._adds_up(value, sum(filled), attr):
                 self.add(
                     sheet,
                     cell,
@@ -78,3 +78,13 @@ class BudgetFigures(ScoringContext):
                 )
                 self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
         return b
+
+    def _adds_up(self, total: float, parts: float, attr: str) -> bool:
+        """Whether a 年度资金总额 figure is the sum of its lines: ours (当年财政拨款, 上年结转资金,
+        其他资金), or ours and the block's lines of other labels (其中：中央财政资金, 省级资金:
+        ``budget_unlisted``), whose total may be theirs."""
+        tol = self.rules.sum_tolerance / self.data.amount_scale
+        if abs(total - parts) <= tol:
+            return True
+        other = [x[attr] for x in self.data.budget_unlisted if attr in x]
+        return bool(other) and abs(total - parts - sum(other)) <= tol
