@@ -490,7 +490,8 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
     #   e: 正向 vs 2023年12月31日前 (a date is "on or before" whatever the column says): on time → 10
     #   f: = vs ≤5天, actual 3天: = scores below the target as ≥ does, ≤ would give full points: a
     #      conflict too (E8); as =, 10 × 3 ÷ 5 = 6
-    # budget 10 + 9.69 + 10 + 10 + 9.8 + 10 + 6 + 满意度 30 = 95.49
+    #   g: 反向 vs ≥95%, actual 98%: as a: 9.69, the message quoting 反向 as typed (E9)
+    # budget 10 + 9.69 + 10 + 10 + 9.8 + 10 + 6 + 9.69 + 满意度 20 = 95.18
     rows = fill_to_90(
         [
             {**row("产出指标", "数量指标", "a", "≥95%", "98%", 10), "指标性质": "≤"},
@@ -499,16 +500,17 @@ def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
             {**row("产出指标", "质量指标", "d", "=100%", "98%", 10, reason="r"), "指标性质": "≥"},
             {**row("产出指标", "时效指标", "e", "2023年12月31日前", "2023年12月20日", 10), "指标性质": "正向"},
             {**row("产出指标", "时效指标", "f", "≤5天", "3天", 10, reason="r"), "指标性质": "="},
+            {**row("产出指标", "成本指标", "g", "≥95%", "98%", 10), "指标性质": "反向"},
         ]
     )
     card = card_for(make_workbook, rows)
-    assert codes(card, "operator-conflict") == ["E3", "E8"]
-    assert [p.message for p in card.problems if p.code == "operator-conflict"][0] == (
-        "指标性质“≤”与指标值“≥95%”中的符号不一致，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
-    )
-    assert list(card.rows.loc[3:8, "score"]) == [9.69, 10, 10, 9.8, 10, 6]
+    assert codes(card, "operator-conflict") == ["E3", "E8", "E9"]
+    messages = [p.message for p in card.problems if p.code == "operator-conflict"]
+    assert messages[0] == "指标性质“≤”与指标值“≥95%”中的符号不一致，已按指标性质“≤”评分；请核对哪一个是对的，改正另一个"
+    assert messages[2].startswith("指标性质“反向”与指标值“≥95%”中的符号不一致")
+    assert list(card.rows.loc[3:9, "score"]) == [9.69, 10, 10, 9.8, 10, 6, 9.69]
     assert codes(card, "missing-reason") == []
-    assert card.total == 95.49
+    assert card.total == 95.18
     # the unit's report asks for the slip to be corrected, not for a reason the row lost points
     text = to_markdown(draft(card))
     assert (

@@ -260,6 +260,7 @@ def _indicator_record(
         L.normalize_label(get(L.I_SOURCE)) if L.I_SOURCE in cols else "",
         cell_text(get(L.I_METHOD)),
         na,
+        cell_text(get(L.I_OPERATOR)),
     )
 
 

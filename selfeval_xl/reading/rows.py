@@ -27,6 +27,7 @@ class IndicatorRow:
     source: str = ""  # 数据来源 (canonical label)
     method: str = ""  # 评分方法 as typed
     na: str | None = None  # the mark that says the row does not apply (/, —, 不适用, 无)
+    operator_text: str = ""  # 指标性质 as typed (正向, 大于等于(≥)), for messages that quote it
 
     def as_dict(self) -> dict[str, object]:
         """The row as plain values (for the DataFrame view)."""

@@ -119,7 +119,7 @@ class Resolver(ScoringContext):
             # ≤ chosen, ≥95% typed (or = against ≤5天): the column decides (SPEC §2.2), but the two
             # score differently and the score turns on which is meant (a date target is "on or
             # before" whatever the column says: no conflict there)
-            self.add_row(row, L.I_OPERATOR, "operator-conflict", column=op, target=target.display)
+            self.add_row(row, L.I_OPERATOR, "operator-conflict", column=r.operator_text or op, target=target.display)
             self.suspect_rows.add(row)
         if op == "" and target.kind in (NUMBER, DATE):
             # the operator written in the 指标值 (≥95%, 2023年12月31日前); a text target keeps its
