@@ -112,6 +112,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "common-missing": (ERROR, "缺少共性指标“{name}”（{points} 分）：共性指标由规则集设定，不能删除"),
     "data-item-missing": (ERROR, "部门整体数据缺少“{item}”，无法计算{indicator}"),
     "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”为 0"),
+    "negative-data": (
+        ERROR,
+        "{field}“{value}”是负数：部门整体数据各项应为不小于 0 的人数或金额（追减、调减按绝对值计入）",
+    ),
     "computed-mismatch": (
         WARNING,
         "填写的{indicator} {claimed} 与按部门整体数据计算的 {computed} 不一致，已按计算值评分",
@@ -278,6 +282,7 @@ TITLES = {
     "common-missing": "共性指标被删除",
     "data-item-missing": "部门整体数据缺项",
     "zero-denominator": "共性指标分母为 0",
+    "negative-data": "部门整体数据为负数",
     "computed-mismatch": "填写值与计算值不一致",
     "template-outdated": "模板版本与规则集不符",
     "bad-operator": "指标性质无法识别",

@@ -68,11 +68,11 @@ def dept_template(tmp_path_factory):
 
 @pytest.fixture
 def make_dept(tmp_path, dept_template):
-    def make(data=None, owned=None, rows=None, name="部门.xlsx", budget=None):
+    def make(data=None, owned=None, rows=None, name="部门.xlsx", budget=None, info=None):
         return fill_workbook(
             dept_template,
             tmp_path / name,
-            INFO,
+            {**INFO, **(info or {})},
             budget or BUDGET,
             OWN_ROWS if rows is None else rows,
             dept_data={**FULL_DATA, **(data or {})},
@@ -145,6 +145,38 @@ def test_budget_figures_feed_formulas(make_dept):
     budget = {"年度资金总额": (400, 1000, 1000), "当年财政拨款": (400, 1000, 1000)}
     card = score_file(make_dept(budget=budget)).card
     assert score_of(card, "预算调整率") == 2.5
+
+
+def test_amounts_typed_with_wan_or_a_yuan_sign(make_dept):
+    # a workbook in 元 (1000万元 = 10,000,000元), 年末结转结余 typed 200万: 200万元, not 200元.
+    # 200 ÷ 1000 = 20% > 10% → 3 − (20 − 10) × 0.2 = 1 (read as 200元 it was 0.00%, full marks)
+    in_yuan = {k: v * 10000 for k, v in FULL_DATA.items() if k not in ("编制人数", "在职人数")}
+    budget = {"年度资金总额": (1e7, 1e7, 1e7), "当年财政拨款": (1e7, 1e7, 1e7)}
+    card = score_file(make_dept(info={"金额单位": "元"}, budget=budget, data={**in_yuan, "年末结转结余": "200万"})).card
+    assert card.rows.loc[ROW["结转结余率"], "rate"] == 20
+    assert score_of(card, "结转结余率") == 1
+    # as on 预算执行: a leading ￥ is dropped (￥50万 = 50万元: 50 ÷ 1000 = 5% ≤ 10%, full marks)
+    card = score_file(make_dept(data={"预算调整数": "￥50万"})).card
+    assert score_of(card, "预算调整率") == 3 and not card.errors
+
+
+def test_an_amount_with_a_unit_that_is_not_money_is_an_error(make_dept):
+    # “三公”经费预算数 typed 5.2% (a rate where the amount belongs): not read as 5.2万元 (which gave
+    # 8 ÷ 5.2 = 153.85% and 0 分 with no word why), but said at its cell (B4)
+    card = score_file(make_dept(data={"“三公”经费预算数": "5.2%"})).card
+    assert ("not-a-number", "部门.xlsx 部门整体数据!B4") in codes(card)
+    assert score_of(card, "“三公”经费控制率") == 0 and card.total == 97
+
+
+def test_a_negative_data_item_is_an_error(make_dept):
+    # 预算调整数 is the sum of the adjustments' absolute values; a 追减 typed −150 is no −15%
+    # (≤ 10%, full marks) but an error at its cell (B12), 预算调整率 not computed: 0 of 3.
+    # (Typed as 150: 15% → 3 − 5 × 0.2 = 2.)
+    card = score_file(make_dept(data={"预算调整数": -150})).card
+    assert ("negative-data", "部门.xlsx 部门整体数据!B12") in codes(card)
+    assert score_of(card, "预算调整率") == 0 and card.total == 97
+    assert card.rows.loc[ROW["预算调整率"], "note"] == "预算调整数填写有误，无法计算，计 0 分"
+    assert score_of(score_file(make_dept(data={"预算调整数": 150}, name="正数.xlsx")).card, "预算调整率") == 2
 
 
 def test_missing_and_zero_items_are_named_by_cell(make_dept):

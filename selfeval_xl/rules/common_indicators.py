@@ -10,7 +10,7 @@ from typing import Protocol
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value
+from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value, parse_value
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
@@ -47,17 +47,33 @@ class DeptData:
         if entry is None or entry.value.kind == BLANK:
             return None
         v: Value = entry.value
-        if v.kind != NUMBER or v.operator is not None or v.number is None:
-            if key not in self.reported:
-                self.reported.add(key)
-                self.report(L.SHEET_DEPT_DATA, entry.cell, "not-a-number", field=entry.name, value=v.display)
-            return None
         item = self.items.get(key)
-        if item is not None and item.money:
-            if v.unit in CURRENCY_SCALE:
-                return v.number * CURRENCY_SCALE[v.unit] / CURRENCY_SCALE["万元"]
-            return v.number * self.data.amount_scale
-        return v.number
+        money = item is not None and item.money
+        if money and isinstance(v.raw, str) and v.raw.lstrip().startswith(("¥", "￥")):
+            v = parse_value(v.raw.lstrip()[1:])  # ￥50万, as on 预算执行 (parse_amount)
+        unit = "万元" if money and v.unit == "万" else v.unit  # 120万 is 120万元
+        if (
+            v.kind != NUMBER
+            or v.operator is not None
+            or v.number is None
+            or (money and unit and unit not in CURRENCY_SCALE)  # 5.2% or 12人 where an amount belongs
+        ):
+            self._once(key, entry.cell, "not-a-number", field=entry.name, value=entry.value.display)
+            return None
+        if v.number < 0:  # every item is a count or an amount (预算调整数: Σ|调整|), as the template asks
+            self._once(key, entry.cell, "negative-data", field=entry.name, value=entry.value.display)
+            return None
+        if not money:
+            return v.number
+        if unit in CURRENCY_SCALE:
+            return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
+        return v.number * self.data.amount_scale
+
+    def _once(self, key: str, cell: str, code: str, **fields: str) -> None:
+        """Report a data item's problem at its cell, once however many formulas use it."""
+        if key not in self.reported:
+            self.reported.add(key)
+            self.report(L.SHEET_DEPT_DATA, cell, code, **fields)
 
     def cell_of(self, name: str) -> tuple[str, str | None]:
         key = item_key(name)
@@ -91,6 +107,9 @@ class DeptData:
                         self.report(sheet, cell, "missing-value", field=exc.name)
                 else:  # no row of it at all: said at the sheet's 数值 header
                     self.report(sheet, cell, "data-item-missing", item=exc.name, indicator=common.name)
+            entry = self.data.dept_data.get(key)
+            if entry is not None and entry.value.kind != BLANK:  # typed, but not a usable number
+                return None, f"{exc.name}填写有误，无法计算，计 0 分"
             return None, f"缺少{exc.name}，无法计算，计 0 分"
         except ZeroDenominator as exc:
             sheet, cell = self.cell_of(exc.names[0])
