@@ -179,6 +179,14 @@ def test_a_negative_data_item_is_an_error(make_dept):
     assert score_of(score_file(make_dept(data={"预算调整数": 150}, name="正数.xlsx")).card, "预算调整率") == 2
 
 
+def test_a_small_computed_rate_is_not_asked_about_its_scale(make_dept):
+    # 政府采购 0.4 of 50: 0.8%, computed, so "实际完成值 0.8 是否应为 80%？" at an empty H10 asks the
+    # unit about a number it never typed; scored as is: 3 × 0.8 ÷ 100 = 0.024 → 0.02
+    card = score_file(make_dept(data={"政府采购实际金额": 0.4})).card
+    assert score_of(card, "政府采购执行率") == 0.02
+    assert not [p for p in card.problems if p.code == "percent-scale"]
+
+
 def test_missing_and_zero_items_are_named_by_cell(make_dept):
     card = score_file(make_dept(data={"上年“三公”经费实际支出数": None, "政府采购预算数": 0})).card
     # 部门整体数据 rows follow the rule set's [[data]] order: 上年三公 is row 6, 政府采购预算数 row 9

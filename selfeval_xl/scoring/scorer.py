@@ -186,7 +186,9 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             return kind.explain(case, score)
         t, a, op, unit = case.target, case.actual, case.operator, case.unit
         actual: Value = r.actual
-        if (unit == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
+        if case.common is not None:
+            pass  # a 共性 rate computed from 部门整体数据: no typed scale or unit to have slipped
+        elif (unit == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
             self.add_row(
                 row,
                 L.I_ACTUAL,
