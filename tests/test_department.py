@@ -197,6 +197,24 @@ def test_missing_and_zero_items_are_named_by_cell(make_dept):
     assert card.rows.loc[ROW["政府采购执行率"], "note"] == "分母政府采购预算数为 0，无法计算，计 0 分"
 
 
+def test_no_sangong_this_year_or_last_is_full_marks(make_dept):
+    # a unit with no “三公”经费 at all (0 budgeted, 0 spent, 0 last year): (0 − 0) ÷ 0 is 较上年持平
+    # (the rule set: 持平或下降得满分) → 3, and 0 spent of 0 is within the budget (≤100%) → 3; the
+    # data are right, so no zero-denominator error the unit could not correct: 100, final
+    zero = {"“三公”经费预算数": 0, "“三公”经费实际支出数": 0, "上年“三公”经费实际支出数": 0}
+    card = score_file(make_dept(data=zero)).card
+    assert (score_of(card, "“三公”经费变动率"), score_of(card, "“三公”经费控制率")) == (3, 3)
+    assert not card.errors and card.total == 100 and card.status == "final"
+    assert card.rows.loc[ROW["“三公”经费控制率"], "actual_text"] == (
+        "0.00%（“三公”经费实际支出数 0 ÷ “三公”经费预算数 0，分子分母均为 0，按 0% 计）"
+    )
+    # spent with nothing budgeted is still the zero-denominator error (8 ÷ 0); a ≥ rate (政府采购 0 of
+    # 0) too: whether "nothing to buy" is met or not applicable is not the formula's to say
+    card = score_file(make_dept(data={"“三公”经费预算数": 0, "政府采购预算数": 0, "政府采购实际金额": 0})).card
+    assert ("zero-denominator", "部门.xlsx 部门整体数据!B4") in codes(card)
+    assert ("zero-denominator", "部门.xlsx 部门整体数据!B9") in codes(card)
+
+
 def test_text_in_a_data_cell(make_dept):
     card = score_file(make_dept(data={"编制人数": "约二十人"})).card
     assert ("not-a-number", "部门.xlsx 部门整体数据!B2") in codes(card)

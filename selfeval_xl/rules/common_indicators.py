@@ -10,7 +10,7 @@ from typing import Protocol
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, NUMBER, Value, parse_value
+from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, LE, LT, NUMBER, Value, parse_value
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
@@ -112,6 +112,9 @@ class DeptData:
                 return None, f"{exc.name}填写有误，无法计算，计 0 分"
             return None, f"缺少{exc.name}，无法计算，计 0 分"
         except ZeroDenominator as exc:
+            if exc.top and exc.numerator == 0 and common.operator in (LE, LT):
+                # 0 ÷ 0 where less is better: nothing spent of nothing, 0 this year as last (持平)
+                return 0.0, f"{common.formula.show(values)}，分子分母均为 0，按 0% 计"
             sheet, cell = self.cell_of(exc.names[0])
             self.report(sheet, cell, "zero-denominator", indicator=common.name, item="、".join(exc.names))
             return None, f"分母{'、'.join(exc.names)}为 0，无法计算，计 0 分"

@@ -28,9 +28,11 @@ class MissingValue(Exception):
 
 
 class ZeroDenominator(Exception):
-    def __init__(self, names: tuple[str, ...]):
+    def __init__(self, names: tuple[str, ...], numerator: float = 0.0, top: bool = False):
         super().__init__(", ".join(names))
         self.names = names
+        self.numerator = numerator  # what was to be divided by 0
+        self.top = top  # the formula's last step (so 0 ÷ 0 leaves nothing else to compute)
 
 
 # A node is a float, a name (str) or (op, left, right).
@@ -49,7 +51,7 @@ class Formula:
 
     def evaluate(self, lookup: Callable[[str], float | None]) -> float:
         """The value, with names resolved by ``lookup`` (``None`` = missing)."""
-        return _eval(self.tree, lookup)
+        return _eval(self.tree, lookup, top=True)
 
     def show(self, values: Mapping[str, float]) -> str:
         """The formula with each name followed by its value: ``在职人数 28 ÷ 编制人数 29``."""
@@ -127,7 +129,7 @@ def _names(node: Node) -> tuple[str, ...]:
     return ()
 
 
-def _eval(node: Node, lookup: Callable[[str], float | None]) -> float:
+def _eval(node: Node, lookup: Callable[[str], float | None], top: bool = False) -> float:
     if isinstance(node, float):
         return node
     if isinstance(node, str):
@@ -144,7 +146,7 @@ def _eval(node: Node, lookup: Callable[[str], float | None]) -> float:
     if op == "*":
         return a * b
     if b == 0:
-        raise ZeroDenominator(_names(right))
+        raise ZeroDenominator(_names(right), a, top)
     return a / b
 
 
