@@ -133,6 +133,14 @@ def test_each_method_by_hand(make_dept, data, indicator, expected):
     assert card.total == pytest.approx(100 - (card.rows.loc[ROW[indicator], "points"] - expected))
 
 
+def test_a_step_deducted_to_nothing_says_so(make_dept):
+    # 三公 10.8 against 9 last year: +20% → 20 × 0.5 = 10 off 3 points: 0, 扣完为止. The note was
+    # "超出目标 20 个百分点 × 0.5 = 扣 3 分", a sum that does not add up
+    card = score_file(make_dept(data={"“三公”经费实际支出数": 10.8})).card
+    assert score_of(card, "“三公”经费变动率") == 0
+    assert card.rows.loc[ROW["“三公”经费变动率"], "note"] == "超出目标 20 个百分点 × 0.5 = 10 分，扣完为止（扣 3 分）"
+
+
 def test_amounts_in_yuan_are_converted(make_dept):
     # 预算 in 万元 (workbook default), the 实际 written with its unit: 950000元 = 95万元 → 95%
     card = score_file(make_dept(data={"公用经费实际支出数": "950000元"})).card

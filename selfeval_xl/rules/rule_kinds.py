@@ -199,7 +199,10 @@ def _explain_step(c: Case, score: float) -> str:
     per_point = _common(c).per_point
     off = per_point * over
     side = "超出" if c.operator == LE else "低于"
-    return f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(per_point)} = 扣 {fmt_num(min(off, c.points))} 分"
+    how = f"{side}目标 {fmt_num(over)} 个百分点 × {fmt_num(per_point)}"
+    if off > c.points:  # 20 × 0.5 = 10 off 3 points: say the sum as it is, and where it stops
+        return f"{how} = {fmt_num(off)} 分，扣完为止（扣 {fmt_num(c.points)} 分）"
+    return f"{how} = 扣 {fmt_num(off)} 分"
 
 
 def _read_step(keys: TomlTable, operator: str, index: int) -> dict[str, Any]:
