@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.reading.values import EQ, GE, GT, LE, LT
-from selfeval_xl.rounding import fmt_num, fmt_pct
+from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 
 if TYPE_CHECKING:
     from selfeval_xl.rules.ruleset import Common, RuleSet
@@ -215,8 +215,11 @@ def _describe_step(c: Common) -> str:
 
 
 def _band(c: Case) -> tuple[float, float] | None:
+    # by the rate as the sheet shows it (2 decimals, SPEC §3.8): 89.995% shows as 90.00% and is in
+    # the ≥90% band, not in the one below beside a note that says 90.00%
+    shown = round_half_up(c.actual)
     for threshold, share in _common(c).bands:
-        if (c.actual >= threshold - 1e-9) if c.operator == GE else (c.actual <= threshold + 1e-9):
+        if (shown >= threshold - 1e-9) if c.operator == GE else (shown <= threshold + 1e-9):
             return threshold, share
     return None
 
