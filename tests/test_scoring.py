@@ -481,7 +481,7 @@ def test_claimed_total_in_words_is_reported(make_workbook):
 
 
 def test_operator_column_against_the_target_sign_is_pointed_out(make_workbook):
-    # 指标性质 decides the operator (SPEC §2.2), but ≤ chosen against ≥95% typed says the opposite:
+    # 指标性质 decides the operator (SPEC §2.4), but ≤ chosen against ≥95% typed says the opposite:
     # scored by the column all the same, with a warning at the 指标性质 cell (E3)
     #   a: ≤ vs ≥95%, actual 98%: as ≤, 98 > 95 → 10 × 95 ÷ 98 = 9.6939 → 9.69, no 偏差原因 asked
     #      (a slip to correct, not a shortfall to explain)

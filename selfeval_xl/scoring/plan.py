@@ -116,7 +116,7 @@ class Resolver(ScoringContext):
         if op == BAD_OPERATOR:  # reported by the reader
             return out
         if target.kind == NUMBER and _conflict(op, target.operator):
-            # ≤ chosen, ≥95% typed (or = against ≤5天): the column decides (SPEC §2.2), but the two
+            # ≤ chosen, ≥95% typed (or = against ≤5天): the column decides (SPEC §2.4), but the two
             # score differently and the score turns on which is meant (a date target is "on or
             # before" whatever the column says: no conflict there)
             self.add_row(row, L.I_OPERATOR, "operator-conflict", column=r.operator_text or op, target=target.display)
