@@ -218,7 +218,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review-changed": (
         WARNING,
         "复核后单位改动了这一行（{changes}），复核得分 {score} 仍照原样计入；请复核人员核对，"
-        "需要时改填复核得分（写回的评分结果显示的已是改动后的内容，此后不再提示）",
+        "需要时改填复核得分（评分结果写回后显示的就是改动后的内容，写回之后不再提示）",
     ),
     "review-dropped": (
         WARNING,
