@@ -725,6 +725,16 @@ def test_lengths_of_time_that_do_not_convert_are_flagged(make_workbook):
     assert card.total == 90.38
 
 
+def test_a_unit_of_time_with_and_without_ge_is_one_unit(make_workbook):
+    # ≤10个工作日 against 8工作日: one unit, written with and without 个 (the parser keeps 个工作日
+    # and 工作日 apart), so no 单位不同 warning: 8 ≤ 10 → 10; budget 10 + 10 + 满意度 80 = 100
+    rows = fill_to_90([row("产出指标", "质量指标", "a", "≤10个工作日", "8工作日", 10)])
+    card = card_for(make_workbook, rows)
+    assert card.rows.loc[3, "score"] == 10
+    assert codes(card, "unit-mismatch") == []
+    assert card.total == 100
+
+
 def test_a_budget_line_the_unit_renamed_still_adds_up(make_workbook):
     # 预算执行 with its 当年财政拨款 line relabelled 其中：中央资金 (a line the unit split out): the
     # total 120 = 100 (中央资金) + 20 (其他资金), 108 = 90 + 18: no 与分项合计不一致 warning;

@@ -243,9 +243,10 @@ _TIME_UNITS = frozenset(
 
 
 def _times_apart(target_unit: str, actual_unit: str) -> bool:
-    """Two different units of time that do not convert exactly (个月 and 天, 天 and 工作日)."""
+    """Two different units of time that do not convert exactly (个月 and 天, 天 and 工作日); one
+    written with and without 个 (个工作日 and 工作日) is one unit."""
     return (
-        target_unit != actual_unit
+        target_unit.removeprefix("个") != actual_unit.removeprefix("个")
         and target_unit in _TIME_UNITS
         and actual_unit in _TIME_UNITS
         and unit_factor(actual_unit, target_unit) is None
