@@ -85,7 +85,8 @@ _PERCENT_UNITS = {"%", "百分比", "百分点"}
 CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
 # units one converts into another exactly, by kind: a value in one is compared with a target in
 # another of its kind after converting (36小时 against ≤2天 is 1.5天); units of different kinds,
-# or not listed (人 and 人次, 个工作日), are compared by their numbers as typed
+# or not listed (人 and 人次, 个工作日), are compared by their numbers as typed (two units of time
+# among them with a unit-mismatch warning: ``scorer._times_apart``)
 UNIT_SCALE: dict[str, tuple[str, float]] = {
     **{unit: ("money", scale) for unit, scale in CURRENCY_SCALE.items()},
     **{

@@ -32,7 +32,7 @@ _BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
 
 class DeptData:
     """Looks formula names up in 部门整体数据 (or the budget), in 万元 for amounts, and reports
-    each missing, blank or non-numeric item once, at its cell."""
+    each missing, blank, non-numeric or negative item once, at its cell."""
 
     def __init__(self, data: WorkbookData, rules: RuleSet, budget: BudgetFigures, report: Report):
         self.data, self.rules, self.budget, self.report = data, rules, budget, report
