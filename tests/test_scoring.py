@@ -547,7 +547,7 @@ def test_a_number_against_a_target_in_words_is_said_so(make_workbook):
     card = card_for(make_workbook, rows)
     assert codes(card, "needs-review") == ["H3"]
     message = next(p.message for p in card.problems if p.code == "needs-review")
-    assert message.startswith("指标值“合格”是文字、实际完成值是数值 100%，无法直接比较")
+    assert message.startswith("指标值“合格”是文字、实际完成值是数值 100%，无法自动判断完成程度")
     assert card.rows.loc[3, "note"].startswith("待复核：指标值是文字、实际完成值是数值")
     # budget 10 + 0 + 满意度 80 = 90 → provisional 优, awaiting review
     assert (card.total, card.status) == (90, "needs-review")

@@ -86,7 +86,7 @@ class QualitativeRules(ScoringContext):
                 what = f"指标值“{target.display}”不是单一数值（实际完成值 {actual.display}）"
                 why = "指标值不是单一数值"
             elif actual.kind == "number":  # 100% against 合格: a number for a target in words
-                what = f"指标值“{target.display}”是文字、实际完成值是数值 {actual.display}，无法直接比较"
+                what = f"指标值“{target.display}”是文字、实际完成值是数值 {actual.display}"
                 why = "指标值是文字、实际完成值是数值"
             else:
                 what = f"实际完成值“{actual.display}”是文字描述"
