@@ -66,3 +66,21 @@ def test_district_report_shows_the_new_tables(tmp_path):
     kinds = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "评价类型")
     assert kinds.headers == ("评价类型", "优", "良", "合计")
     assert kinds.rows == [("项目支出", "1", "0", "1"), ("部门整体支出", "0", "1", "1")]
+
+
+def test_average_score_is_rounded_half_up(tmp_path):
+    """四舍五入 (SPEC §3.8, §4.5), as every other number: (95.25 + 60.00) / 2 = 77.625 → 77.63.
+    Python's round(77.625, 2) gives 77.62 (the float is a hair below .625 and ties go to even)."""
+    path = tmp_path / "汇总.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = L.S_SUMMARY
+    ws.append(SUMMARY)
+    ws.append(("甲单位", "项目支出", "甲项目", 2023, 95.25, "优", 95.25, 0, "甲.xlsx", "已评分"))
+    ws.append(("乙单位", "项目支出", "乙项目", 2023, 60, "中", 60, 0, "乙.xlsx", "已评分"))
+    wb.create_sheet(L.S_DETAIL).append(DETAIL)
+    wb.create_sheet(L.S_PROBLEMS).append(("文件", "工作表", "单元格", "级别", "问题", "代码", "说明"))
+    wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
+    wb.save(path)
+    text = "\n".join(b.text for b in draft_district(path))
+    assert "已评定等级的平均得分 77.63 分" in text
