@@ -309,6 +309,23 @@ def test_a_review_of_the_awaiting_row_makes_the_file_reviewed(awaiting, tmp_path
     assert (got["状态"], got["复核总分"], got["排名"]) == ("已复核", 96, 1)
 
 
+def test_unit_report_does_not_call_a_reviewed_row_provisional(awaiting, tmp_path):
+    # the reviewer judged 服务规范性 (6 of 10): the file is 已复核 (96 = 98 − 8 + 6), so its report must
+    # not go on saying that row awaits a reviewer and its score is 暂定; a row still awaiting does
+    from selfeval_xl.outputs.report import draft
+
+    folder, path = awaiting
+    type_entries(path, {at("L", 3): 6, at("M", 3): "核实后部分达成"})
+    card = score_file(path).card
+    assert (card.status, card.reviewed_total) == ("reviewed", 96)
+    line = next(b.text for b in draft(card) if "服务规范性：" in b.text)
+    assert "得 8/10 分，复核为 6 分（复核意见：核实后部分达成）。" in line, line
+    assert "待复核人员判断" not in line and "暂定" not in line, line
+    type_entries(path, {at("L", 3): None, at("M", 3): None, at("L", 1): 14})  # another row reviewed
+    line = next(b.text for b in draft(score_file(path).card) if "服务规范性：" in b.text)
+    assert line.endswith("完成程度待复核人员判断，得分为暂定。"), line
+
+
 def test_a_review_elsewhere_leaves_the_file_awaiting(awaiting):
     _, path = awaiting
     type_entries(path, {at("L", 1): 14})  # 康复服务比例, not the awaiting row

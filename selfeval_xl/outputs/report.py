@@ -214,7 +214,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     )
     unmet = [r for r in card.records if not math.isnan(r.points) and r.score < r.points - 0.005]
     reasons = {row: rec.reason for row, rec in data.records.items()}
-    awaiting = {r.row for r in card.records if r.note.startswith("待复核")}
+    # a row the reviewer has judged no longer awaits one (its 评分说明 still tells how it was held)
+    awaiting = {r.row for r in card.records if r.note.startswith("待复核") and r.reviewed is None}
     slips = {  # rows probably mistyped (0.98 for 98%, ≤ chosen for ≥95%): to be corrected, not explained
         int(m.group(1)): p.code
         for p in card.problems
