@@ -304,6 +304,9 @@ def test_a_review_of_the_awaiting_row_makes_the_file_reviewed(awaiting, tmp_path
     assert (card.status, card.total, card.reviewed_total, card.grade) == ("reviewed", 98, 96, "优")
     assert not [p for p in card.problems if p.code == "needs-review"]  # judged now
     assert label_value(path, L.R_STATUS) == "已复核"
+    # and its 评分说明 no longer says it awaits one (what it said before the review stays after 复核前)
+    note = openpyxl.load_workbook(path)[L.SHEET_RESULTS][f"K{indicator_row(3)}"].value
+    assert note.startswith("已复核，复核得分 6；复核前：实际完成值是文字描述") and "待复核" not in note
     header, *rows = list(openpyxl.load_workbook(tmp_path / "汇总.xlsx")[L.S_SUMMARY].iter_rows(values_only=True))
     got = dict(zip(header, rows[0], strict=True))
     assert (got["状态"], got["复核总分"], got["排名"]) == ("已复核", 96, 1)

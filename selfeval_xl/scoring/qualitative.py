@@ -15,7 +15,7 @@ from selfeval_xl.reading.values import Value
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import Band
 from selfeval_xl.scoring.context import ScoringContext, label
-from selfeval_xl.scoring.verdict import REVIEW_CODE
+from selfeval_xl.scoring.verdict import AWAITING_NOTE, REVIEW_CODE
 
 if TYPE_CHECKING:
     from selfeval_xl.scoring.plan import RowPlan
@@ -93,7 +93,7 @@ class QualitativeRules(ScoringContext):
                 why = "实际完成值是文字描述"
             self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=actual.display, provisional=basis)
             self.review_rows.add(row)
-            return provisional, f"待复核：{why}，需人工判断完成程度，{basis}"
+            return provisional, f"{AWAITING_NOTE}{why}，需人工判断完成程度，{basis}"
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
 

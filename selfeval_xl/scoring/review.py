@@ -17,7 +17,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
 from selfeval_xl.reading.values import cell_text, normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.scoring.verdict import NEEDS_REVIEW, REVIEW_CODE, REVIEWED
+from selfeval_xl.scoring.verdict import AWAITING_NOTE, NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
 if TYPE_CHECKING:  # scorecard imports the scorer's modules
     from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
@@ -163,6 +163,10 @@ def settle_review(card: Scorecard) -> None:
         return p.code == REVIEW_CODE and p.where.sheet == sheet and m is not None and int(m.group(1)) in judged
 
     card.problems = [p for p in card.problems if not judged_now(p)]
+    for r in card.records:
+        if r.reviewed is not None and r.note.startswith(AWAITING_NOTE):
+            # its 评分说明 no longer says it awaits a reviewer: what it said stays, as before the review
+            r.note = f"已复核，复核得分 {fmt_num(r.reviewed)}；复核前：{r.note[len(AWAITING_NOTE) :]}"
     card.settle()
     if card.status == REVIEWED and any(p.code == REVIEW_CODE for p in card.problems):
         card.status = NEEDS_REVIEW

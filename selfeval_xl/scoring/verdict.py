@@ -42,6 +42,7 @@ GRADED = frozenset({FINAL, REVIEWED, NEEDS_REVIEW})  # carry a grade (provisiona
 
 # The problem code that puts a row up for human judgment (a warning, SPEC §3.6).
 REVIEW_CODE = "needs-review"
+AWAITING_NOTE = "待复核："  # how the 评分说明 of a row awaiting a reviewer begins
 # The one problem an unfilled form gets (SPEC §3.12: not a list of its empty cells).
 BLANK_CODE = "blank-form"
 
