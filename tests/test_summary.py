@@ -351,3 +351,18 @@ def test_streamed_sheets_deflate_to_one_stream(size):
     crc, length = _deflate(iter(pieces), out)
     assert zlib.decompress(out.getvalue(), -15) == data
     assert (crc, length) == (zlib.crc32(data), len(data))
+
+
+def test_detail_names_a_level1_one_way_to_pivot_on(make_workbook, tmp_path):
+    # a form that writes its 一级指标 with the points, 产出指标(50分) / 效益指标（30分）: in 指标明细 the
+    # column holds the standard names, as 汇总's subtotal columns do, so a pivot does not split them
+    rows = base_rows()
+    rows[0] = {**rows[0], "一级指标": "产出指标(50分)"}
+    rows[5] = {**rows[5], "一级指标": "效益指标（30分）"}
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    make_workbook("收件/a.xlsx", indicators=rows)
+    summary = tmp_path / "汇总.xlsx"
+    run_batch([folder], BatchOptions(summary=summary))
+    detail = as_dicts(sheet_rows(summary, L.S_DETAIL))
+    assert sorted({d["一级指标"] for d in detail}) == sorted({"预算执行率", "产出指标", "效益指标", "满意度指标"})

@@ -78,7 +78,7 @@ def _lead_cells(obj: Mapping[str, Any]) -> tuple[Any, ...]:
 def _own_cells(ind: IndicatorJson) -> tuple[Any, ...]:
     claimed, score = ind["claimed"], ind["score"]
     return (
-        ind["level1"],
+        L.canonical_level1(ind["level1"]),  # (产出指标(50分) as 产出指标: one name a 一级指标 to pivot on)
         ind["level2"],
         ind["name"],
         ind["operator"],
