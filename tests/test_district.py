@@ -7,6 +7,7 @@ import openpyxl
 
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.district import draft_district
+from selfeval_xl.outputs.district_review import review_blocks
 from selfeval_xl.reading import contract as L
 
 SUMMARY = ("单位名称", "评价类型", "项目名称", "评价年度", "核定总分", "等级", "申报总分", "得分差异", "文件", "状态")
@@ -84,3 +85,15 @@ def test_average_score_is_rounded_half_up(tmp_path):
     wb.save(path)
     text = "\n".join(b.text for b in draft_district(path))
     assert "已评定等级的平均得分 77.63 分" in text
+
+
+def test_review_section_says_the_size_of_changes_apart_from_their_mean():
+    # two files reviewed, 90 → 92 and 90 → 88: the mean change is 0, the changes add up to 2 + 2 = 4
+    # in size, 2 a file; the signed mean alone would say the review changed nothing
+    rows = [
+        {"单位名称": "甲", "项目名称": "a", "核定总分": 90.0, "复核总分": 92.0, "等级": "优"},
+        {"单位名称": "乙", "项目名称": "b", "核定总分": 90.0, "复核总分": 88.0, "等级": "良"},
+    ]
+    text = review_blocks(rows, 5)[1].text
+    assert "调减 1 份、调增 1 份、不变 0 份" in text
+    assert "平均每份变动 0 分（正为调增、负为调减），变动幅度（不计增减）合计 4 分、平均每份 2 分" in text

@@ -243,7 +243,11 @@ def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
     score_in_place(folder, tmp_path)
     text = "\n".join(b.text for b in draft_district(tmp_path / "汇总.xlsx"))
     # one file reviewed: 88.5 − 100 = −11.5
-    assert "共复核 1 份，复核后调减 1 份、调增 0 份、不变 0 份；复核总分与核定总分平均相差 -11.5 分" in text
+    # one file, 100 → 88.5: −11.5 on average, 11.5 in size
+    assert (
+        "共复核 1 份，复核后调减 1 份、调增 0 份、不变 0 份；复核总分比核定总分平均每份变动 -11.5 分（正为调增、负为调减），"
+        "变动幅度（不计增减）合计 11.5 分、平均每份 11.5 分" in text
+    )
 
 
 def test_district_report_keeps_a_reviewers_typo_apart_from_the_units_errors(scored, make_workbook, tmp_path):

@@ -34,11 +34,14 @@ def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     down, up = sum(m < 0 for m in moves), sum(m > 0 for m in moves)
     mean = round_half_up(sum(moves) / len(moves))
     total_abs = round_half_up(sum(abs(m) for m in moves))
+    mean_abs = round_half_up(total_abs / len(moves))
+    # the signed mean alone says 0 for +2 and −2: the size of the changes is said apart from it
     out.append(
         Block(
             "p",
             f"共复核 {len(reviewed)} 份，复核后调减 {down} 份、调增 {up} 份、不变 {len(reviewed) - down - up} 份；"
-            f"复核总分与核定总分平均相差 {fmt_num(mean)} 分，变动合计 {fmt_num(total_abs)} 分。"
+            f"复核总分比核定总分平均每份变动 {'+' if mean > 0 else ''}{fmt_num(mean)} 分（正为调增、负为调减），"
+            f"变动幅度（不计增减）合计 {fmt_num(total_abs)} 分、平均每份 {fmt_num(mean_abs)} 分。"
             "复核过的单位按复核总分定级、排名。",
         )
     )
