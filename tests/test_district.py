@@ -64,6 +64,9 @@ def test_district_report_shows_the_new_tables(tmp_path):
         ("产出指标", "3", "100.00", "87.00", "87.00%", "2"),
         ("效益指标", "1", "30.00", "15.00", "50.00%", "1"),
     ]
+    # the grade beside the biggest differences is 汇总's 等级 (by 复核总分 once reviewed): not headed 核定等级
+    diffs = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[:2] == ("单位（项目）", "申报总分"))
+    assert diffs.headers[-1] == "等级"
     kinds = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "评价类型")
     assert kinds.headers == ("评价类型", "优", "良", "合计")
     assert kinds.rows == [("项目支出", "1", "0", "1"), ("部门整体支出", "0", "1", "1")]

@@ -119,7 +119,8 @@ def draft_district(summary: Path) -> list[Block]:
         out.append(
             Block(
                 "table",
-                headers=("单位（项目）", "申报总分", "核定总分", "差异", "核定等级"),
+                # 等级 as 汇总 gives it: by the 复核总分 once reviewed, so not headed 核定等级
+                headers=("单位（项目）", "申报总分", "核定总分", "差异", "等级"),
                 widths=(7.6, 2.0, 2.0, 2.0, 2.0),
                 rows=[
                     (
