@@ -618,5 +618,6 @@ def test_simple_rows_are_those_one_pattern_per_cell_tiles(pieces, before):
             cell = simple_cells.cell_of(parts, kinds, SHARED, EPOCH)
             if cell is not None:
                 expected.append(((3, col_index(letters.decode())), cell))
-        assert got == expected
-        assert simple_cells.simple_row(content, 3, seen, kinds, SHARED, EPOCH) == got  # its cells remembered
+        # (compared by repr: a <v>nan</v> cell holds NaN, which equals nothing, itself included)
+        assert repr(got) == repr(expected)
+        assert repr(simple_cells.simple_row(content, 3, seen, kinds, SHARED, EPOCH)) == repr(got)  # cells remembered
