@@ -18,7 +18,7 @@ from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
 from selfeval_xl.scoring.scorecard import Scorecard
-from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
+from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
 CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
@@ -214,8 +214,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     )
     unmet = [r for r in card.records if not math.isnan(r.points) and r.score < r.points - 0.005]
     reasons = {row: rec.reason for row, rec in data.records.items()}
-    # a row the reviewer has judged no longer awaits one (its 评分说明 still tells how it was held)
-    awaiting = {r.row for r in card.records if r.note.startswith("待复核") and r.reviewed is None}
+    # (a row the reviewer has judged says 已复核 instead: ``review.settle_review``)
+    awaiting = {r.row for r in card.records if r.note.startswith(AWAITING_NOTE)}
     slips = {  # rows probably mistyped (0.98 for 98%, ≤ chosen for ≥95%): to be corrected, not explained
         int(m.group(1)): p.code
         for p in card.problems
