@@ -220,37 +220,16 @@ def _percent_against_count(target_unit: str, actual: Value) -> bool:
     return bool(target_unit and a_unit) and ("%" in target_unit) != ("%" in a_unit)
 
 
-# units of time; those of them ``unit_factor`` converts exactly (小时, 天, 周) are compared converted
-_TIME_UNITS = frozenset(
-    (
-        "分钟",
-        "小时",
-        "个小时",
-        "天",
-        "日",
-        "周",
-        "星期",
-        "个星期",
-        "月",
-        "个月",
-        "季度",
-        "个季度",
-        "年",
-        "工作日",
-        "个工作日",
-    )
-)
+# units of time (each also written with 个: 个月, 个工作日); those ``unit_factor`` converts exactly
+# (小时, 天, 周) are compared converted
+_TIME_UNITS = frozenset(("分钟", "小时", "天", "日", "周", "星期", "月", "季度", "年", "工作日"))
 
 
 def _times_apart(target_unit: str, actual_unit: str) -> bool:
     """Two different units of time that do not convert exactly (个月 and 天, 天 and 工作日); one
     written with and without 个 (个工作日 and 工作日) is one unit."""
-    return (
-        target_unit.removeprefix("个") != actual_unit.removeprefix("个")
-        and target_unit in _TIME_UNITS
-        and actual_unit in _TIME_UNITS
-        and unit_factor(actual_unit, target_unit) is None
-    )
+    t, a = target_unit.removeprefix("个"), actual_unit.removeprefix("个")
+    return t != a and t in _TIME_UNITS and a in _TIME_UNITS and unit_factor(actual_unit, target_unit) is None
 
 
 def _actual_text(v: Value, plan: RowPlan, budget: Budget) -> str:
