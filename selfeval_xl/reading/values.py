@@ -480,17 +480,29 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
     workbook's 金额单位, 元 or 万元), an amount written with its own currency unit is converted
     to it (``23,296,400元`` in a 万元 workbook → 2329.64); ``120万`` is 120万元 and a leading ``¥``
     or ``￥`` is dropped (``￥1,200,000.00``). Raises ``ValueError`` when the text is not an amount."""
-    if isinstance(raw, str) and raw.lstrip().startswith(("¥", "￥")):
-        raw = raw.lstrip()[1:]
+    if isinstance(raw, str) and (bare := without_yen(raw)) is not None:
+        raw = bare
     v = parse_value(raw, percent_format=percent_format)
     if v.kind == BLANK:
         return None
-    money = "万元" if v.unit == "万" else v.unit
+    money = money_unit(v.unit)
     if v.kind == NUMBER and v.operator is None and (money in ("", *CURRENCY_SCALE)) and v.number is not None:
         if unit in CURRENCY_SCALE and money in CURRENCY_SCALE and money != unit:
             return v.number * CURRENCY_SCALE[money] / CURRENCY_SCALE[unit]
         return v.number
     raise ValueError(v.display)
+
+
+def without_yen(text: str) -> str | None:
+    """An amount typed with a leading ``¥`` or ``￥`` (``￥1,200,000.00``) without it; None when it
+    has none."""
+    stripped = text.lstrip()
+    return stripped[1:] if stripped.startswith(("¥", "￥")) else None
+
+
+def money_unit(unit: str) -> str:
+    """A parsed amount's unit as money: ``万`` alone is 万元 (``120万``)."""
+    return "万元" if unit == "万" else unit
 
 
 def unit_word(raw: object) -> str:

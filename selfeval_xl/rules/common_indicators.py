@@ -10,7 +10,17 @@ from typing import Protocol
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import BLANK, CURRENCY_SCALE, LE, LT, NUMBER, Value, parse_value
+from selfeval_xl.reading.values import (
+    BLANK,
+    CURRENCY_SCALE,
+    LE,
+    LT,
+    NUMBER,
+    Value,
+    money_unit,
+    parse_value,
+    without_yen,
+)
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
@@ -49,9 +59,9 @@ class DeptData:
         v: Value = entry.value
         item = self.items.get(key)
         money = item is not None and item.money
-        if money and isinstance(v.raw, str) and v.raw.lstrip().startswith(("¥", "￥")):
-            v = parse_value(v.raw.lstrip()[1:])  # ￥50万, as on 预算执行 (parse_amount)
-        unit = "万元" if money and v.unit == "万" else v.unit  # 120万 is 120万元
+        if money and isinstance(v.raw, str) and (bare := without_yen(v.raw)) is not None:
+            v = parse_value(bare)  # ￥50万, as on 预算执行 (parse_amount)
+        unit = money_unit(v.unit) if money else v.unit  # 120万 is 120万元
         if (
             v.kind != NUMBER
             or v.operator is not None
