@@ -135,7 +135,3 @@ def constant_formula_text(formula: str | None) -> str | None:
 def formula_of(grid: Grid, row: int, col: int) -> str | None:
     cell = grid.get(row, col)
     return None if cell is None else cell.formula
-
-
-def is_blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from selfeval_xl.ooxml.package import Grid
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.values import is_blank
 
 Header = tuple[int, dict[str, int]]  # the header row (1-based), canonical header → 0-based column
 
@@ -83,15 +84,11 @@ def _split_header(grid: Grid, need: tuple[str, ...], by_row: dict[int, dict[str,
         upper = by_row[r]
         if lower is None or all(h in upper for h in need) or all(h in lower for h in need):
             continue
-        spanned = {h: c for h, c in upper.items() if h not in lower and _blank(grid.value(r + 1, c))}
+        spanned = {h: c for h, c in upper.items() if h not in lower and is_blank(grid.value(r + 1, c))}
         combined = {**spanned, **lower}
         if all(h in combined for h in need):
             return r + 1, combined
     return None
-
-
-def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
 
 
 def closest_header(

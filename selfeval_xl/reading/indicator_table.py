@@ -9,7 +9,7 @@ import math
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Cell, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import constant_formula_text, is_blank, merge_fill
+from selfeval_xl.reading.cells import constant_formula_text, merge_fill
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
@@ -17,6 +17,7 @@ from selfeval_xl.reading.values import (
     MIN_MAGNITUDE,
     Value,
     cell_text,
+    is_blank,
     parse_amount,
     parse_operator_word,
     parse_value,

@@ -7,10 +7,10 @@ from __future__ import annotations
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Book, Grid
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.cells import budget_row, cell_value, is_blank, unlisted_amounts
+from selfeval_xl.reading.cells import budget_row, cell_value, unlisted_amounts
 from selfeval_xl.reading.headers import Header, find_header, first_missing
 from selfeval_xl.reading.indicator_table import read_indicator_table
-from selfeval_xl.reading.values import BLANK, Value, cell_text, parse_points, parse_value, parse_year
+from selfeval_xl.reading.values import BLANK, Value, cell_text, is_blank, parse_points, parse_value, parse_year
 from selfeval_xl.reading.workbook_data import DataEntry, Found, WorkbookData
 
 

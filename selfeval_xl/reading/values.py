@@ -532,6 +532,11 @@ def parse_points(raw: object) -> float | None:
     return number
 
 
+def is_blank(v: object) -> bool:
+    """A cell value that holds nothing: none, or only spaces."""
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def cell_text(v: object) -> str:
     """A cell's value as the text a person reads: stripped, a whole float without ``.0``."""
     if type(v) is str:  # (the commonest: every text cell of every indicator row)
