@@ -139,9 +139,11 @@ def _all_blank(raw: CellsByHeader, content: tuple[tuple[str, int], ...]) -> bool
 
 def _note_line(raw: CellsByHeader) -> bool:
     """A signature line (``填表人：张三``, ``联系电话：…``, ``说明：…`` starting a cell) with no 分值."""
+    points = raw.get(L.I_POINTS)
+    if type(points) is float and abs(points) < MAX_MAGNITUDE and not 0 < abs(points) < MIN_MAGNITUDE:
+        return False  # a plain number (as ``_number`` takes it): an indicator's 分值, no need to look
     if not any(isinstance(v, str) and L.FORM_NOTE_LINE.match(v) for v in raw.values()):
         return False
-    points = raw.get(L.I_POINTS)
     return is_blank(points) or points_number(parse_value(points)) is None  # (10, "10分": an indicator's)
 
 
