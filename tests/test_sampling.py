@@ -230,3 +230,18 @@ def test_list_links_each_file_as_the_summary_does(make_workbook, tmp_path, monke
         assert links == {"甲.xlsx": f"{up}副本\\甲.xlsx", "子/乙.xlsx": f"{up}副本\\子\\乙.xlsx"}
         for target in links.values():  # and they reach the scored copies
             assert ((tmp_path / out).parent / target.replace("\\", "/")).resolve().is_file()
+
+
+def test_cli_closing_line_names_the_list_apart_from_the_held_back_files(summary, monkeypatch):
+    """The last line ended "…；未参与抽取：待更正 1 份、未填写 1 份：抽查名单.xlsx", which reads as if
+    the list were the held-back files' list. Counts as in the test above: 18 candidates,
+    rate 0.5 → ceil(9) = 9 picks, 4 of them must-picks, 9 − 4 = 5 at random; held back f04
+    (待更正) and f05 (未填写)."""
+    monkeypatch.chdir(summary.parent)
+    result = CliRunner().invoke(cli, ["sample", "汇总.xlsx", "--rate", "0.5", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last == (
+        "已从 18 份中抽取 9 份（必抽 4，随机 5，随机种子 11）；未参与抽取：待更正 1 份、未填写 1 份；"
+        f"抽查名单：{L.SAMPLE_FILE}"
+    )

@@ -197,5 +197,5 @@ def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int |
     held = "、".join(f"{k} {v} 份" for k, v in sample.held_back.items())
     click.echo(
         f"已从 {sample.candidates} 份中抽取 {len(sample.picks)} 份（必抽 {must}，随机 {len(sample.picks) - must}，"
-        f"随机种子 {sample.seed}）" + (f"；未参与抽取：{held}" if held else "") + f"：{out}"
+        f"随机种子 {sample.seed}）" + (f"；未参与抽取：{held}" if held else "") + f"；抽查名单：{out}"
     )
