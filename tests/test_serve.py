@@ -535,6 +535,11 @@ def test_place_refuses_what_is_not_a_workbook(tmp_path):
     placed = place([Received("说明.docx", a), Received("单位.XLSX", b)], tmp_path / "out")
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["单位.XLSX"]
     assert len(placed.notices) == 1 and "说明.docx" in placed.notices[0]
+    # the accepted types are listed with the Chinese enumeration comma, as the page's own line
+    # under the drop zone lists them (they read ".et, .ett, .ods, …" in a Chinese sentence)
+    assert placed.notices[0] == (
+        "“说明.docx”不是 Excel 工作簿或 .zip 压缩包（可上传 .et、.ett、.ods、.xls、.xlsb、.xlsm、.xlsx、.zip），未评分"
+    )
 
 
 def test_rows_sorted_as_the_summary_sorts_them():

@@ -25,7 +25,7 @@ MB = 1024 * 1024
 FILE_LIMIT = 50 * MB  # one uploaded file, or one file inside an uploaded .zip
 BATCH_LIMIT = 500 * MB  # everything uploaded in one batch, and everything unpacked from its .zip files
 MAX_FILES = 20_000  # files in one batch (uploaded plus unpacked)
-ACCEPTED = ", ".join(sorted(WORKBOOK_EXTENSIONS)) + ", .zip"
+ACCEPTED = "、".join(sorted(WORKBOOK_EXTENSIONS)) + "、.zip"  # as the page lists them (app.js)
 
 
 class UploadRefused(Exception):
