@@ -182,7 +182,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "申报得分 {claimed} 与核定得分 {score} 不一致（差 {diff}）",
     ),
     "points-total": (ERROR, "分值合计 {total}，应为 100"),
-    "level1-points": (WARNING, "一级指标“{level1}”分值合计 {total}，应为 {expected}"),
+    # ``why``: how ``expected`` came about when it is not the rule set's own figure ("" otherwise)
+    "level1-points": (WARNING, "一级指标“{level1}”分值合计 {total}，应为 {expected}{why}"),
     "unknown-level1": (
         WARNING,
         "一级指标“{level1}”（分值合计 {total}）不是规则集中的一级指标，应为：{expected}",

@@ -400,6 +400,20 @@ def test_satisfaction_points_may_sit_in_output(make_workbook):
     assert card.total == 100
 
 
+def test_satisfaction_points_moved_to_output_are_explained(make_workbook):
+    """The sample 大英县司法局: budget 10 + one 产出 row of 90, no 效益 or 满意度 rows (Σ 100). 满意度's
+    10 points may sit in 产出, so 产出 is held to 50 + 10 = 60 and 效益 to 30. The warning said
+    "产出指标 分值合计 90，应为 60", which a unit reading "产出 50" in the rules cannot follow; it now
+    says where the 60 comes from. 效益's 30 is the rule set's own figure and needs no note."""
+    rows = [row("产出指标", "数量指标", "发放覆盖率", "=100%", "100%", 90)]
+    card = card_for(make_workbook, rows)
+    assert codes(card, "points-total") == []
+    assert sorted(p.message for p in card.problems if p.code == "level1-points") == [
+        "一级指标“产出指标”分值合计 90，应为 60（50 分，加上没有满意度指标时并入的 10 分）",
+        "一级指标“效益指标”分值合计 0，应为 30",
+    ]
+
+
 def test_claims_reasons_and_bad_numbers(make_workbook):
     rows = fill_to_90(
         [

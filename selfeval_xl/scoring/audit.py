@@ -132,9 +132,13 @@ class AuditChecks(ScoringContext):
             expected[rules.budget_level1] = rules.budget_points
         actual = {name: p for name, p, _ in subtotals}
         sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
+        why = {}
         if sat and sat not in actual and rules.satisfaction_fallback in expected:
-            # SPEC §3.10: with no 满意度 rows its points may sit in 产出
-            expected[rules.satisfaction_fallback] += expected.pop(sat)
+            # SPEC §3.10: with no 满意度 rows its points may sit in 产出; a unit told "应为 60"
+            # where the rule says 产出 50 is told why
+            own, moved = expected[rules.satisfaction_fallback], expected.pop(sat)
+            expected[rules.satisfaction_fallback] = own + moved
+            why[rules.satisfaction_fallback] = f"（{fmt_num(own)} 分，加上没有{sat}时并入的 {fmt_num(moved)} 分）"
         for name in list(expected) + [n for n in actual if n not in expected]:
             got, want = actual.get(name, 0.0), expected.get(name, 0.0)
             cell = f"{self.cols[L.I_LEVEL1]}{first_row[name]}" if name in first_row else header_cell
@@ -142,7 +146,15 @@ class AuditChecks(ScoringContext):
                 names = "、".join(f"{n}（{fmt_num(p)} 分）" for n, p in expected.items())
                 self.add(self.sheet, cell, "unknown-level1", level1=name, total=fmt_num(got), expected=names)
             elif abs(got - want) > 1e-9:
-                self.add(self.sheet, cell, "level1-points", level1=name, total=fmt_num(got), expected=fmt_num(want))
+                self.add(
+                    self.sheet,
+                    cell,
+                    "level1-points",
+                    level1=name,
+                    total=fmt_num(got),
+                    expected=fmt_num(want),
+                    why=why.get(name, ""),
+                )
         return subtotals
 
     def claim_checks(self, rows: list[ScoredRow], total: float, compare: bool = True) -> float | None:
