@@ -28,13 +28,23 @@ UNITS = {
     "丁.xlsx": ("D-04", "丁单位", "丁项目", SLIGHT, base_rows()),  # unit renamed: by code, 98 → 100: +2
 }
 THIS_YEAR_NAMES = {"丙.xlsx": ("丙单位", "丙项目（二期）"), "丁.xlsx": ("丁区丁单位", "丁项目")}
+# 实际完成值 “完成” against ≥105人 is no number: an error, 待更正, no grade
+WRONG = base_rows()
+WRONG[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "完成", 10)
+# free text against 效果显著, claiming 12 of 15: provisional 100 − 15 + 12 = 97, 待复核
+FREE_TEXT = base_rows()
+FREE_TEXT[5] = row("效益指标", "社会效益指标", "办学条件", "效果显著", "改善了学校的办学条件", 15, claimed=12)
+UNITS_MORE = {
+    "戊.xlsx": ("E-05", "戊单位", "戊项目", WRONG, base_rows()),  # in last year's summary, but 待更正 there
+    "己.xlsx": ("F-06", "己单位", "己项目", SLIGHT, FREE_TEXT),  # 待复核 this year: 98 last year, no 变化
+}
 
 
 @pytest.fixture
 def years(make_workbook, tmp_path):
     (tmp_path / "y2022").mkdir()
     (tmp_path / "y2023").mkdir()
-    for name, (code, unit, project, last, this) in UNITS.items():
+    for name, (code, unit, project, last, this) in {**UNITS, **UNITS_MORE}.items():
         make_workbook(
             f"y2022/{name}", {"评价年度": 2022, "单位编码": code, "单位名称": unit, "项目名称": project}, None, last
         )
@@ -85,6 +95,8 @@ def test_previous_matches_by_code_and_by_name_and_reports_the_renamed_project(ye
         "乙.xlsx": (100, "优", -2, "优"),  # 98 − 100, matched by 单位名称 (no code)
         "丙.xlsx": ("无上年记录", None, None, "优"),  # 丙项目 → 丙项目（二期）
         "丁.xlsx": (98, "优", 2, "优"),  # 100 − 98, matched by 单位编码 although the unit was renamed
+        "戊.xlsx": ("上年未定级", None, None, "优"),  # last year's row is there, 待更正: no total to compare
+        "己.xlsx": (98, "优", None, "优"),  # 待复核: its 97 is provisional, so no 变化 (as the report counts)
     }
 
 
@@ -133,8 +145,9 @@ def test_district_report_compares_with_last_year(years):
     heads = [b.text for b in blocks if b.kind == "h1"]
     assert "六、与上年比较" in heads and heads.index("六、与上年比较") == heads.index("五、复核情况") + 1
     text = "\n".join(b.text for b in blocks)
-    # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record; up 2, down 1
-    assert "与上年对应的有 3 份（无上年记录 1 份）：总分上升 2 份、下降 1 份、持平 0 份" in text
+    # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record, 戊 was not graded last year (己 is
+    # 待复核 this year: not among the graded files the section counts); up 2, down 1
+    assert "与上年对应的有 3 份（无上年记录 1 份，上年未定级 1 份）：总分上升 2 份、下降 1 份、持平 0 份" in text
     assert "甲单位（甲项目）：良 → 优（+12 分）" in text
     tables = [
         b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "单位（项目）" and "变化" in b.headers

@@ -71,16 +71,18 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
         return []
     matched = [r for r in rows if _num(r.get("变化")) is not None]
     missing = sum(1 for r in rows if r.get("上年核定总分") == "无上年记录")
+    ungraded = sum(1 for r in rows if r.get("上年核定总分") == "上年未定级")
+    apart = f"无上年记录 {missing} 份" + (f"，上年未定级 {ungraded} 份" if ungraded else "")
     out = [heading(n, "与上年比较")]
     if not matched:
-        out.append(Block("p", f"没有能与上年汇总表对应的单位（无上年记录 {missing} 份）。"))
+        out.append(Block("p", f"没有能与上年汇总表对应的单位（{apart}）。"))
         return out
     up = sorted((r for r in matched if r["变化"] > 0), key=lambda r: -r["变化"])
     down = sorted((r for r in matched if r["变化"] < 0), key=lambda r: r["变化"])
     out.append(
         Block(
             "p",
-            f"与上年对应的有 {len(matched)} 份（无上年记录 {missing} 份）：总分上升 {len(up)} 份、下降 {len(down)} 份、"
+            f"与上年对应的有 {len(matched)} 份（{apart}）：总分上升 {len(up)} 份、下降 {len(down)} 份、"
             f"持平 {len(matched) - len(up) - len(down)} 份。",
         )
     )

@@ -5,7 +5,9 @@ Last year's file is read by header text, not by position: one written by an olde
 edited by hand (a title row added, extra columns, sorted differently, 复核总分 missing) still
 matches. Rows match on 单位编码 + 项目名称; where either side has no 单位编码, on 单位名称 +
 项目名称. Keys are compared after NFKC and without spaces, so 全角/半角 and stray spaces do not
-break a match; a renamed project does not match (it is reported as 无上年记录)."""
+break a match; a renamed project does not match (it is reported as 无上年记录). A unit that is in
+last year's summary with no grade there (待更正, 未填写) is reported as 上年未定级: its total then
+was provisional, so there is nothing to compare with."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NO_RECORD = "无上年记录"
+NOT_GRADED = "上年未定级"
 TOTAL = L.SUMMARY_TAIL[0]  # 核定总分
 PREV_HEADERS = ("上年核定总分", "上年等级", "变化")
 _NOT_GRADED = {"待更正", "未填写", "未评分"}  # last year's rows with no final score
@@ -32,8 +35,8 @@ class PreviousError(Exception):
 
 @dataclass
 class PreviousYear:
-    """Last year's graded rows: columns ``code``, ``unit``, ``project`` (match keys), ``total``
-    (复核总分 where present, else 核定总分) and ``grade``."""
+    """Last year's rows: columns ``code``, ``unit``, ``project`` (match keys), ``total`` (复核总分
+    where present, else 核定总分; NaN for a row that had no grade) and ``grade``."""
 
     path: Path
     table: pd.DataFrame
@@ -68,14 +71,23 @@ def read_previous(path: Path) -> PreviousYear:
             "grade": column(raw, "等级").map(lambda v: None if v is None or v != v else str(v).strip() or None),
         }
     )
-    keep = table["total"].notna() & (table["unit"] != "") & ~status.isin(_NOT_GRADED)
-    return PreviousYear(Path(path), table[keep].reset_index(drop=True))
+    # graded: a total, no status saying otherwise, and a grade where the file has that column (a
+    # summary without 状态, older or edited, shows a 待更正 file's provisional total, no grade)
+    graded = table["total"].notna() & ~status.isin(_NOT_GRADED)
+    if "等级" in raw.columns:
+        graded &= table["grade"].notna()
+    table["total"] = table["total"].where(graded)
+    # graded rows first: where a unit's project is there twice, the graded one is matched
+    table = table[table["unit"] != ""]
+    table = table.iloc[table["total"].isna().argsort(kind="stable")]  # (else in file order)
+    return PreviousYear(Path(path), table.reset_index(drop=True))
 
 
 def match(previous: PreviousYear, current: pd.DataFrame) -> pd.DataFrame:
     """For this year's rows (columns ``code``, ``unit``, ``project`` as written, any index):
-    last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match) and
-    ``matched_by`` (``单位编码``, ``单位名称`` or None), on the same index."""
+    last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match, or the row
+    matched had no grade) and ``matched_by`` (``单位编码``, ``单位名称`` or None where there is no
+    match), on the same index."""
     import pandas as pd
 
     cur = pd.DataFrame(

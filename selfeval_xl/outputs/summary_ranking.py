@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from selfeval_xl.outputs import pagesetup as P
-from selfeval_xl.outputs.previous_year import NO_RECORD, PREV_HEADERS, PreviousYear, match
+from selfeval_xl.outputs.previous_year import NO_RECORD, NOT_GRADED, PREV_HEADERS, PreviousYear, match
 from selfeval_xl.outputs.summary_rows import CAP_NUM, CAP_TEXT, CAPS
 from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.outputs.summary_xlsx import SummaryBook
@@ -153,8 +153,9 @@ def _summary_widths(headers: list[str], rows: list[SummaryRow], levels: list[str
 
 def _previous(rows: list[SummaryRow], previous: PreviousYear | None) -> list[list[tuple[Any, str]]]:
     """上年核定总分, 上年等级, 变化 for each row (none without ``--previous``): matched with
-    last year's rows by ``previous.match``; an unmatched row says 无上年记录. 变化 only for
-    files with a grade this year (a 待更正 total is provisional)."""
+    last year's rows by ``previous.match``; an unmatched row says 无上年记录, one matched to a row
+    with no grade then 上年未定级. 变化 only for graded files (``is_ranked``: a 待复核 or 待更正
+    total is provisional), as the district report counts them."""
     if previous is None:
         return [[] for _ in rows]
     import pandas as pd
@@ -164,10 +165,12 @@ def _previous(rows: list[SummaryRow], previous: PreviousYear | None) -> list[lis
     out: list[list[tuple[Any, str]]] = []
     for row, (_, m) in zip(rows, found.iterrows(), strict=True):
         if pd.isna(m["prev_total"]):
-            out.append([(NO_RECORD, "text"), (None, "text"), (None, "text")])
+            out.append(
+                [(NO_RECORD if pd.isna(m["matched_by"]) else NOT_GRADED, "text"), (None, "text"), (None, "text")]
+            )
             continue
         prev = float(m["prev_total"])
         grade = None if pd.isna(m["prev_grade"]) else m["prev_grade"]
-        change = round_half_up(row.final_total - prev) if row.grade else None
+        change = round_half_up(row.final_total - prev) if is_ranked(row.status) else None
         out.append([(prev, "num"), (grade, "text"), (change, "change")])
     return out
