@@ -71,13 +71,24 @@ def _decimal_round(x: float, places: int) -> float:
 
 
 def fmt_num(x: float | None) -> str:
-    """A number for messages: no trailing zeros (95, 9.26)."""
+    """A number for messages: no trailing zeros (95, 9.26), 4 decimals, or 4 significant digits
+    below 0.1 (0.00005)."""
     if type(x) is float and x.is_integer() and -1e15 < x < 1e15:
         return f"{int(x)}"  # what the lines below make of it, sooner (points, targets, most scores)
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return ""
+    if 0 < abs(x) < 0.1 and math.isfinite(x):
+        return _fmt_small(x)
     r = round_half_up(x, 4)
     return f"{int(r)}" if float(r).is_integer() else f"{r:.4f}".rstrip("0").rstrip(".")
+
+
+def _fmt_small(x: float) -> str:
+    """A number below 0.1 with 4 significant digits (0.00005, 0.001235): four decimals would show
+    0.00005 as 0.0001 and 0.00012 as 0.0001, numbers the form does not hold."""
+    places = min(3 - math.floor(math.log10(abs(x))), 20)
+    d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{d:f}".rstrip("0").rstrip(".")
 
 
 def fmt_score(x: float | None) -> str:
