@@ -7,10 +7,14 @@ at row 3."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from conftest import row
 
 from selfeval_xl import load_rules, read_workbook, score
-from selfeval_xl.rounding import fmt_num
+from selfeval_xl.reading.values import EQ, GE, LE
+from selfeval_xl.rounding import fmt_num, round_half_up
+from selfeval_xl.rules.rule_kinds import KINDS, Case
 
 
 def card_for(make_workbook, rows, **kw):
@@ -35,3 +39,55 @@ def test_a_note_on_small_numbers_shows_them(make_workbook):
     card = card_for(make_workbook, [row("产出指标", "质量指标", "x", "≥0.00012", "0.00005", 10, reason="r")])
     assert card.rows.loc[3, "score"] == 4.17
     assert card.rows.loc[3, "note"] == "≥：10 × 0.00005 ÷ 0.00012"
+
+
+# --- the note's own arithmetic gives the score shown -----------------------------------------
+RULES = load_rules()
+LINEAR = dataclasses.replace(RULES, reverse_method="linear")
+
+
+def explained(name: str, case: Case) -> tuple[float, str]:
+    kind = KINDS[name]
+    s = kind.score(case)
+    return round_half_up(s), kind.explain(case, s)
+
+
+def test_a_budget_rate_at_a_half_is_shown_as_it_was_scored():
+    # 90145 ÷ 100000 = 90.145%: shown 90.15%, scored 10 × 0.90145 = 9.0145 → 9.01; the shown
+    # 10 × 90.15% = 9.015 would give 9.02, so the note's formula carries the rate scored
+    assert explained("budget", Case(10, 100, 90.145, GE, RULES)) == (
+        9.01,
+        "预算执行率 90.15%，10 × min(90.145%, 100%)",
+    )
+    # where the 2-decimal rate gives the score, the note stays as it was: 10 × 90.14% = 9.014 → 9.01
+    assert explained("budget", Case(10, 100, 90.1427, GE, RULES)) == (
+        9.01,
+        "预算执行率 90.14%，10 × min(90.14%, 100%)",
+    )
+
+
+def test_a_ratio_at_a_half_shows_the_digits_scored():
+    # 10 × 93.45675 ÷ 95 = 9.837552… → 9.84; with 4 decimals 10 × 93.4568 ÷ 95 = 9.837557… → 9.84 too
+    assert explained("ge", Case(10, 95, 93.45675, GE, RULES)) == (9.84, "≥：10 × 93.4568 ÷ 95")
+    # 3 × 8.33335 ÷ 10 = 2.500005 → 2.5; 4 decimals: 3 × 8.3334 ÷ 10 = 2.50002 → 2.5 (same)
+    # 10 × 0.12345 ÷ 1 = 1.2345 → 1.23; 4 decimals would show 0.1235 → 1.235 → 1.24: all digits
+    assert explained("ge", Case(10, 1, 0.12345, GE, RULES)) == (1.23, "≥：10 × 0.12345 ÷ 1")
+
+
+def test_linear_past_twice_the_target_says_zero_not_a_negative_product():
+    # ≤10天, 25天, linear: 10 × max(0, 1 − (25 − 10) ÷ 10) = 10 × max(0, −0.5) = 0
+    assert explained("le", Case(10, 10, 25, LE, LINEAR)) == (0, "≤：10 × max(0, 1 − (25 − 10) ÷ 10)")
+    # within 2t: 10 × (1 − (12 − 10) ÷ 10) = 8
+    assert explained("le", Case(10, 10, 12, LE, LINEAR)) == (8, "≤：10 × (1 − (12 − 10) ÷ 10)")
+
+
+def test_a_negative_actual_is_shown_as_typed_and_counted_as_zero():
+    # ≥95% against −5%: a < 0 counts as 0 → 10 × 0 ÷ 95 = 0; the note names the −5 typed
+    assert explained("ge", Case(10, 95, -5, GE, RULES)) == (0, "≥：10 × max(-5, 0) ÷ 95")
+
+
+def test_a_zero_target_missed_is_said_without_dividing_by_zero():
+    # t = 0: ≥ → P when a ≥ 0, else 0; ≤ and = → P when a ≤ 0, else 0 (SPEC §3.2–3.4)
+    assert explained("ge", Case(10, 0, -3, GE, RULES)) == (0, "≥：指标 0，实际 -3 低于 0，计 0 分")
+    assert explained("le", Case(10, 0, 1, LE, RULES)) == (0, "≤：指标 0，实际 1 超过 0，计 0 分")
+    assert explained("eq", Case(10, 0, 2, EQ, RULES)) == (0, "=：指标 0，实际 2 超过 0，计 0 分")

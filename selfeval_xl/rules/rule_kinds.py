@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -125,19 +126,47 @@ def _columns_eq(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
 def _full(c: Case, score: float) -> str | None:
     if score >= c.points - 1e-9:
         return f"{c.operator}：实际 {fmt_num(c.actual)}，指标 {fmt_num(c.target)}，得满分"
+    if c.target == 0:  # no ratio to show (÷ 0): the side of 0 the actual is on
+        side = "低于" if c.operator in (GE, GT) else "超过"
+        return f"{c.operator}：指标 0，实际 {fmt_num(c.actual)} {side} 0，计 0 分"
     return None
 
 
+def _all_digits(x: float) -> str:
+    """A number with every digit it was scored with (float noise past 10 decimals dropped)."""
+    if abs(x) < 0.1:
+        return fmt_num(x)
+    return f"{Decimal(repr(round(x, 10))).normalize():f}"
+
+
+def _figures(
+    score: float, formula: Callable[..., float], *xs: float, shown: Callable[[float], str] = fmt_num
+) -> list[str]:
+    """The numbers of a note's formula as it shows them (``shown``: 4 decimals), or with all their
+    digits where the shown ones would not give the score (2 decimals, half up): a reader who
+    works the note out gets the 核定得分."""
+    texts = [shown(x) for x in xs]
+    if round_half_up(formula(*(float(t) for t in texts))) == round_half_up(score):
+        return texts
+    return [_all_digits(x) for x in xs]
+
+
 def _explain_ratio(c: Case, score: float) -> str:
-    return _full(c, score) or f"{c.operator}：{fmt_num(c.points)} × {fmt_num(max(c.actual, 0))} ÷ {fmt_num(c.target)}"
+    if full := _full(c, score):
+        return full
+    p, a, t = _figures(score, lambda p, a, t: p * max(a, 0) / t, c.points, c.actual, c.target)
+    return f"{c.operator}：{p} × {a if c.actual >= 0 else f'max({a}, 0)'} ÷ {t}"
 
 
 def _explain_le(c: Case, score: float) -> str:
-    p, t, a = fmt_num(c.points), fmt_num(c.target), fmt_num(c.actual)
     if full := _full(c, score):
         return full
     if c.rules.reverse_method == "ratio":
+        p, t, a = _figures(score, lambda p, t, a: p * t / a, c.points, c.target, c.actual)
         return f"{c.operator}：{p} × {t} ÷ {a}"
+    p, a, t = _figures(score, lambda p, a, t: p * max(0, 1 - (a - t) / t), c.points, c.actual, c.target)
+    if score <= 0:  # at or past twice the target: the formula's own floor
+        return f"{c.operator}：{p} × max(0, 1 − ({a} − {t}) ÷ {t})"
     return f"{c.operator}：{p} × (1 − ({a} − {t}) ÷ {t})"
 
 
@@ -173,8 +202,11 @@ def _columns_budget(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
 
 
 def _explain_budget(c: Case, score: float) -> str:
-    a = fmt_pct(c.actual)
-    return f"预算执行率 {a}，{fmt_num(c.points)} × min({a}, 100%)"
+    # the rate as the sheet shows it (2 decimals) in the formula too, unless that would not give
+    # the score: 90.145% shows as 90.15%, and 10 × 90.15% = 9.015 → 9.02, not the 9.01 scored
+    p = c.points
+    (a,) = _figures(score, lambda a: p * min(max(a, 0), 100) / 100, c.actual, shown=lambda x: fmt_pct(x)[:-1])
+    return f"预算执行率 {fmt_pct(c.actual)}，{fmt_num(p)} × min({a}%, 100%)"
 
 
 # --- 共性指标 step and bands (SPEC §3.11) ----------------------------------------------------
