@@ -8,6 +8,7 @@ at row 3."""
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from conftest import row
 
@@ -15,6 +16,7 @@ from selfeval_xl import load_rules, read_workbook, score
 from selfeval_xl.reading.values import EQ, GE, LE
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.rules.rule_kinds import KINDS, Case
+from selfeval_xl.scoring.columnwise import score_cases
 
 
 def card_for(make_workbook, rows, **kw):
@@ -91,3 +93,26 @@ def test_a_zero_target_missed_is_said_without_dividing_by_zero():
     assert explained("ge", Case(10, 0, -3, GE, RULES)) == (0, "≥：指标 0，实际 -3 低于 0，计 0 分")
     assert explained("le", Case(10, 0, 1, LE, RULES)) == (0, "≤：指标 0，实际 1 超过 0，计 0 分")
     assert explained("eq", Case(10, 0, 2, EQ, RULES)) == (0, "=：指标 0，实际 2 超过 0，计 0 分")
+
+
+# --- negative targets (a reduction: 成本降低率 ≤-5%, 变动率) ------------------------------------
+def test_a_reduction_target_missed_scores_below_the_points():
+    # ≤-5% (cut by at least 5%), −3% achieved: a > t, not met. P × t ÷ a = 10 × −5 ÷ −3 = 16.67
+    # would exceed the 分值; the share of the cut achieved is a ÷ t = −3 ÷ −5 = 60% → 6
+    assert explained("le", Case(10, -5, -3, LE, RULES)) == (6, "≤：10 × -3 ÷ -5")
+    # no cut at all (+2%): a ÷ t < 0 → 0
+    assert explained("le", Case(10, -5, 2, LE, RULES)) == (0, "≤：10 × max(0, 2 ÷ -5)")
+    # met: −8% ≤ −5% → 10
+    assert explained("le", Case(10, -5, -8, LE, RULES)) == (10, "≤：实际 -8，指标 -5，得满分")
+    # linear: 1 − (a − t) ÷ |t| = 1 − (−3 + 5) ÷ 5 = 0.6 → 6 (not 1 − 2 ÷ −5 = 1.4 → 14)
+    assert explained("le", Case(10, -5, -3, LE, LINEAR)) == (6, "≤：10 × (1 − (-3 − (-5)) ÷ 5)")
+    # the column form agrees
+    cases = [Case(10, -5, -3, LE, RULES), Case(10, -5, 2, LE, RULES), Case(10, -5, -3, LE, LINEAR)]
+    assert [round_half_up(x) for x in score_cases([(KINDS["le"], c) for c in cases])] == [6, 0, 6]
+
+
+def test_a_zero_score_is_never_minus_zero(make_workbook):
+    # ≥-5% against −8%: a < 0 counts as 0 → 10 × 0 ÷ −5 = −0.0 in floats; shown and sent as 0
+    card = card_for(make_workbook, [row("产出指标", "质量指标", "x", "≥-5%", "-8%", 10, reason="r")])
+    s = card.rows.loc[3, "score"]
+    assert s == 0 and math.copysign(1, s) == 1

@@ -91,7 +91,11 @@ def _score_le(c: Case) -> float:
     if a <= t:
         return p
     if c.rules.reverse_method == "linear":
-        return p * max(0.0, 1 - (a - t) / t)
+        return p * max(0.0, 1 - (a - t) / abs(t))
+    if t < 0:
+        # a cut (≤-5%) short of the target: the share of it achieved, a ÷ t (−3 of −5: 60%);
+        # t ÷ a would exceed P (10 × −5 ÷ −3 = 16.67), and no cut at all (a ≥ 0) is 0
+        return p * max(0.0, a / t)
     return p * t / a if a else 0.0
 
 
@@ -100,9 +104,9 @@ def _columns_le(p: Any, t: Any, a: Any, rules: RuleSet) -> Any:
 
     with np.errstate(all="ignore"):  # the branch np.where discards may divide by 0
         if rules.reverse_method == "linear":
-            part = p * np.maximum(0.0, 1 - (a - t) / t)
+            part = p * np.maximum(0.0, 1 - (a - t) / np.abs(t))
         else:
-            part = np.where(a != 0, p * t / a, 0.0)
+            part = np.where(t < 0, p * np.maximum(0.0, a / t), np.where(a != 0, p * t / a, 0.0))
     return np.where(t == 0, np.where(a <= 0, p, 0.0), np.where(a <= t, p, part))
 
 
@@ -161,13 +165,17 @@ def _explain_ratio(c: Case, score: float) -> str:
 def _explain_le(c: Case, score: float) -> str:
     if full := _full(c, score):
         return full
+    if c.rules.reverse_method == "ratio" and c.target < 0:
+        p, a, t = _figures(score, lambda p, a, t: p * max(0, a / t), c.points, c.actual, c.target)
+        return f"{c.operator}：{p} × {a} ÷ {t}" if score > 0 else f"{c.operator}：{p} × max(0, {a} ÷ {t})"
     if c.rules.reverse_method == "ratio":
         p, t, a = _figures(score, lambda p, t, a: p * t / a, c.points, c.target, c.actual)
         return f"{c.operator}：{p} × {t} ÷ {a}"
-    p, a, t = _figures(score, lambda p, a, t: p * max(0, 1 - (a - t) / t), c.points, c.actual, c.target)
+    p, a, t = _figures(score, lambda p, a, t: p * max(0, 1 - (a - t) / abs(t)), c.points, c.actual, c.target)
+    within = f"1 − ({a} − {t}) ÷ {t}" if c.target > 0 else f"1 − ({a} − ({t})) ÷ {t.removeprefix('-')}"
     if score <= 0:  # at or past twice the target: the formula's own floor
-        return f"{c.operator}：{p} × max(0, 1 − ({a} − {t}) ÷ {t})"
-    return f"{c.operator}：{p} × (1 − ({a} − {t}) ÷ {t})"
+        return f"{c.operator}：{p} × max(0, {within})"
+    return f"{c.operator}：{p} × ({within})"
 
 
 def _warn_over(c: Case, warn: Warn) -> None:

@@ -154,7 +154,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
                 note = f"{plan.converted}；{note}"
         else:
             note = plan.note or "无法评分，计 0 分"
-        score = score if math.isnan(score) else round_half_up(score)
+        score = score if math.isnan(score) else round_half_up(score) + 0.0  # (+ 0.0: 0, never −0.0)
         if plan.common is not None or (kind is not None and kind.rate_is_actual):
             rate = a
         elif kind is not None and t != 0 and not math.isnan(t):
