@@ -32,7 +32,7 @@ from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, 
         ("90%以上", 90, "%", "≥"),
         ("10天以内", 10, "天", "≤"),
         ("1.5万人", 15000, "人", None),
-        ("5‰", 0.5, "%", None),
+        ("5‰", 5, "‰", None),  # ‰ is kept: notes show 5, not 0.5 (its percent)
         (" 42 ", 42, "", None),
         ("不多于3次", 3, "次", "≤"),  # 不多于 as 不超过
         ("少于5起", 5, "起", "<"),  # 少于 as 低于

@@ -84,11 +84,13 @@ _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
 _PERCENT_UNITS = {"%", "百分比", "百分点"}
 CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
 # units one converts into another exactly, by kind: a value in one is compared with a target in
-# another of its kind after converting (36小时 against ≤2天 is 1.5天); units of different kinds,
+# another of its kind after converting (36小时 against ≤2天 is 1.5天, 0.15% against ≤0.9‰ is
+# 1.5‰: ‰ stays the unit typed, so that notes show the form's numbers); units of different kinds,
 # or not listed (人 and 人次, 个工作日), are compared by their numbers as typed (two units of time
 # among them with a unit-mismatch warning: ``scorer._times_apart``)
 UNIT_SCALE: dict[str, tuple[str, float]] = {
     **{unit: ("money", scale) for unit, scale in CURRENCY_SCALE.items()},
+    **{"%": ("rate", 1.0), "‰": ("rate", 0.1)},
     **{
         "分钟": ("time", 1 / 60),
         "小时": ("time", 1.0),
@@ -430,8 +432,6 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
                 unit, approx = unit[: -len(word)], True
     if unit in _PERCENT_UNITS:
         unit = "%"
-    elif unit == "‰":
-        number, unit = number / 10, "%"
     elif unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
         number *= 1e4 if unit[0] == "万" else 1e8
         unit = unit[1:]
@@ -452,14 +452,14 @@ _COMMON_OPERATORS = {"≥": GE, "≤": LE, "": None}
 def _plain_unit(unit: str) -> bool:
     """Whether _parse_value's steps leave ``unit`` after such a number as it is and read the
     whole as a number in that unit: no 以上/以下/内 (an operator), 年/月/季/旬 (a date), note in
-    brackets, 余/多/左右 (approx), percent word or ‰, 万/亿 scale, and a unit by _looks_like_unit."""
+    brackets, 余/多/左右 (approx), percent word, 万/亿 scale, and a unit by _looks_like_unit."""
     if unit.endswith(_SUFFIX_TUPLE) or unit.endswith("内") or any(ch in unit for ch in "年月季旬)"):
         return False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         return False
     if unit in _PERCENT_UNITS:
         return unit == "%"
-    if unit == "‰" or (unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1):
+    if unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
         return False
     return _looks_like_unit(unit)
 

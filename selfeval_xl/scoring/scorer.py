@@ -215,9 +215,13 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
 
 
 def _percent_against_count(target_unit: str, actual: Value) -> bool:
-    """One side a percentage, the other a named unit that is not one (人, 个, 万元)."""
+    """One side a rate (%, ‰), the other a named unit that is not one (人, 个, 万元)."""
     a_unit = actual.unit or ""
-    return bool(target_unit and a_unit) and ("%" in target_unit) != ("%" in a_unit)
+    return bool(target_unit and a_unit) and _is_rate(target_unit) != _is_rate(a_unit)
+
+
+def _is_rate(unit: str) -> bool:
+    return "%" in unit or "‰" in unit
 
 
 # units of time (each also written with 个: 个月, 个工作日); those ``unit_factor`` converts exactly
