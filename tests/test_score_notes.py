@@ -149,3 +149,39 @@ def test_per_mille_is_shown_in_per_mille(make_workbook):
     assert messages[("H7", "equal-exceeded")] == "实际完成值 1.2‰ 超过指标值 1‰，与“=”指标存在偏差"
     assert ("H8", "unit-mismatch") in messages
     assert not {cell for cell, code in messages if code == "unit-mismatch"} - {"H8"}
+
+
+# --- 万人, 亿人次: the note in the scale typed ------------------------------------------------
+def test_ten_thousands_are_shown_as_typed(make_workbook):
+    # 家庭医生签约服务人数 ≥5万人, 4.6万人 (the 卫健委 sample): 10 × 4.6 ÷ 5 = 9.2, not
+    # "10 × 46000 ÷ 50000", numbers that are nowhere in the form
+    #   row 4: 46000人 against ≥5万人 is 4.6万人: 9.2, said so
+    #   row 5: 4.6万人 against ≥50000人 is 46000人: 9.2, said so
+    #   row 6: 4.6万亩 against ≥3000公顷 is 46000 ÷ 15 = 3066.67公顷 (1公顷 = 15亩):
+    #          met, 10; 完成率 3066.67 ÷ 3000 = 102.22%
+    #   rows 7, 8: a bare number is in the target's unit (4.6 is 4.6万人), unless it is a thousand
+    #          times the target's number or more: 46000 against 5万人 is the count, 4.6万人
+    rows = [
+        row("产出指标", "数量指标", "a", "≥5万人", "4.6万人", 10, reason="r"),
+        row("产出指标", "数量指标", "b", "≥5万人", "46000人", 10, reason="r"),
+        row("产出指标", "数量指标", "c", "≥50000人", "4.6万人", 10, reason="r"),
+        row("产出指标", "数量指标", "d", "≥3000公顷", "4.6万亩", 10),
+        row("产出指标", "数量指标", "e", "≥5万人", "4.6", 10, reason="r"),
+        row("产出指标", "数量指标", "f", "≥5万人", "46000", 10, reason="r"),
+    ]
+    card = card_for(make_workbook, rows)
+    got = card.rows.loc[3:8, ["score", "rate", "unit", "note"]].to_dict("records")
+    assert got == [
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "≥：10 × 4.6 ÷ 5"},
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "46000人按 4.6万人 计；≥：10 × 4.6 ÷ 5"},
+        {"score": 9.2, "rate": 92, "unit": "人", "note": "4.6万人按 46000人 计；≥：10 × 46000 ÷ 50000"},
+        {
+            "score": 10,
+            "rate": 102.22,
+            "unit": "公顷",
+            "note": "4.6万亩按 3066.6667公顷 计；≥：实际 3066.6667，指标 3000，得满分",
+        },
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "≥：10 × 4.6 ÷ 5"},
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "46000按 4.6万人 计；≥：10 × 4.6 ÷ 5"},
+    ]
+    assert not [p for p in card.problems if p.code in ("over-achievement", "unit-mismatch")]

@@ -31,7 +31,7 @@ from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, 
         ("小于或等于10天", 10, "天", "≤"),
         ("90%以上", 90, "%", "≥"),
         ("10天以内", 10, "天", "≤"),
-        ("1.5万人", 15000, "人", None),
+        ("1.5万人", 1.5, "万人", None),  # kept as typed: unit_factor converts it to 人
         ("5‰", 5, "‰", None),  # ‰ is kept: notes show 5, not 0.5 (its percent)
         (" 42 ", 42, "", None),
         ("不多于3次", 3, "次", "≤"),  # 不多于 as 不超过

@@ -136,7 +136,7 @@ def test_the_no_year_precheck_refuses_only_what_no_pattern_matches(text, allow_m
         ("1个", "number", 1.0, "个", None),
         ("2023.12", "date", None, "", None),  # four digits: a year, not the shortcut's
         ("90%以上", "number", 90.0, "%", "≥"),  # 以上 makes it ≥
-        ("1.5万人", "number", 15000.0, "人", None),  # 万 scales
+        ("1.5万人", "number", 1.5, "万人", None),  # 万人 is a unit of its own (converts to 人)
     ],
 )
 def test_worked_examples(text, kind, number, unit, operator):

@@ -116,11 +116,28 @@ UNIT_SCALE: dict[str, tuple[str, float]] = {
 
 def unit_factor(unit: str, into: str) -> float | None:
     """What a number in ``unit`` is multiplied by to be in ``into`` (both of one kind of
-    ``UNIT_SCALE``, and different); None otherwise."""
-    a, b = UNIT_SCALE.get(unit), UNIT_SCALE.get(into)
-    if a is None or b is None or a[0] != b[0] or unit == into:
+    ``UNIT_SCALE``, or one unit with and without 万/亿 (万人 and 人, 万亩 and 公顷), and
+    different); None otherwise."""
+    if unit == into:
         return None
-    return a[1] / b[1]
+    a, b = UNIT_SCALE.get(unit), UNIT_SCALE.get(into)
+    if a is not None and b is not None:
+        return a[1] / b[1] if a[0] == b[0] else None
+    (base, scale), (into_base, into_scale) = scaled_unit(unit), scaled_unit(into)
+    if scale == into_scale:
+        return None  # (neither has 万/亿 before it: no kind in common)
+    if base == into_base:
+        return scale / into_scale
+    factor = unit_factor(base, into_base)
+    return None if factor is None else factor * scale / into_scale
+
+
+def scaled_unit(unit: str) -> tuple[str, float]:
+    """A unit written with 万/亿 before it (万人, 亿人次; not 万元 and 亿元, money units of their
+    own) as its plain unit and that scale: (人, 10000)."""
+    if len(unit) > 1 and unit[0] in "万亿" and unit not in CURRENCY_SCALE:
+        return unit[1:], 1e4 if unit[0] == "万" else 1e8
+    return unit, 1.0
 
 
 _DATE_FILLER_BEFORE = r"(?:已于|已在|已|在|于|截至|截止|截止到|截止至)?"
@@ -432,9 +449,6 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
                 unit, approx = unit[: -len(word)], True
     if unit in _PERCENT_UNITS:
         unit = "%"
-    elif unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
-        number *= 1e4 if unit[0] == "万" else 1e8
-        unit = unit[1:]
     if not _looks_like_unit(unit) or out_of_range(number):
         return _make(TEXT, raw, operator=operator, text=s)  # (3-5天内 stays text, no ≤ of its own)
     if within and operator is None:
@@ -452,15 +466,13 @@ _COMMON_OPERATORS = {"≥": GE, "≤": LE, "": None}
 def _plain_unit(unit: str) -> bool:
     """Whether _parse_value's steps leave ``unit`` after such a number as it is and read the
     whole as a number in that unit: no 以上/以下/内 (an operator), 年/月/季/旬 (a date), note in
-    brackets, 余/多/左右 (approx), percent word, 万/亿 scale, and a unit by _looks_like_unit."""
+    brackets, 余/多/左右 (approx), percent word, and a unit by _looks_like_unit."""
     if unit.endswith(_SUFFIX_TUPLE) or unit.endswith("内") or any(ch in unit for ch in "年月季旬)"):
         return False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         return False
     if unit in _PERCENT_UNITS:
         return unit == "%"
-    if unit.startswith(("万", "亿")) and unit not in CURRENCY_SCALE and len(unit) > 1:
-        return False
     return _looks_like_unit(unit)
 
 

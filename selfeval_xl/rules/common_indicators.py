@@ -19,6 +19,7 @@ from selfeval_xl.reading.values import (
     Value,
     money_unit,
     parse_value,
+    scaled_unit,
     without_yen,
 )
 from selfeval_xl.reading.workbook_data import WorkbookData
@@ -74,7 +75,7 @@ class DeptData:
             self._once(key, entry.cell, "negative-data", field=entry.name, value=entry.value.display)
             return None
         if not money:
-            return v.number
+            return v.number * scaled_unit(unit)[1]  # 1.2万人 is 12000
         if unit in CURRENCY_SCALE:
             return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
         return v.number * self.data.amount_scale

@@ -24,6 +24,7 @@ from selfeval_xl.reading.values import (
     TEXT,
     Value,
     normalize_text,
+    scaled_unit,
     unit_factor,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR
@@ -216,6 +217,11 @@ class Resolver(ScoringContext):
             if (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
                 out.converted = f"{fmt_num(actual.number)}{unit}按 {fmt_num(a)}{out.unit} 计"
+            elif not unit and (scale := scaled_unit(out.unit)[1]) > 1 and 0 < out.target * scale / 10 <= a:
+                # a bare 46000 against ≥5万人 is the count itself (as 4.6 would be 4.6万人): a bare
+                # number a thousand times the target's is not in its 万
+                a /= scale
+                out.converted = f"{fmt_num(actual.number)}按 {fmt_num(a)}{out.unit} 计"
             out.actual = a
         else:
             self.add_row(row, L.I_ACTUAL, "not-a-number", field=L.I_ACTUAL, value=actual.display)
