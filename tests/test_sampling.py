@@ -245,3 +245,19 @@ def test_cli_closing_line_names_the_list_apart_from_the_held_back_files(summary,
         "已从 18 份中抽取 9 份（必抽 4，随机 5，随机种子 11）；未参与抽取：待更正 1 份、未填写 1 份；"
         f"抽查名单：{L.SAMPLE_FILE}"
     )
+
+
+def test_notes_say_who_corrects_a_held_back_file(summary, monkeypatch):
+    """抽取说明 told every 待更正 file to go back to the unit ("应先退回单位"); a file whose only
+    error is a reviewer's 复核得分 typed wrong (on its 评分结果 sheet) is the bureau's to correct.
+    The line now says both, and that 未填写 goes back to the unit. Held back as in the test
+    above: f04 (待更正) and f05 (未填写)."""
+    monkeypatch.chdir(summary.parent)
+    result = CliRunner().invoke(cli, ["sample", "汇总.xlsx", "--rate", "0.5", "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(summary.parent / L.SAMPLE_FILE)[L.S_SAMPLE_NOTES]
+    notes = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    assert notes["未参与抽取"] == (
+        "待更正 1 份、未填写 1 份（待更正的改正后再抽：单位填报的错误退回单位改正，只是复核得分填写有误的由复核人员改正；"
+        "未填写的退回单位）"
+    )
