@@ -258,6 +258,6 @@ def test_notes_say_who_corrects_a_held_back_file(summary, monkeypatch):
     ws = openpyxl.load_workbook(summary.parent / L.SAMPLE_FILE)[L.S_SAMPLE_NOTES]
     notes = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
     assert notes["未参与抽取"] == (
-        "待更正 1 份、未填写 1 份（待更正的改正后再抽：单位填报的错误退回单位改正，只是复核得分填写有误的由复核人员改正；"
+        "待更正 1 份、未填写 1 份（待更正的改正后再抽：单位填报有误的退回单位，只是复核得分填错的由复核人员改正；"
         "未填写的退回单位）"
     )

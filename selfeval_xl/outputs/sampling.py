@@ -178,8 +178,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         ("可抽取的文件", f"{sample.candidates} 份（已评分、已复核、待复核）"),
         (
             "未参与抽取",
-            f"{held}（待更正的改正后再抽：单位填报的错误退回单位改正，只是复核得分填写有误的由复核人员改正；"
-            "未填写的退回单位）",
+            f"{held}（待更正的改正后再抽：单位填报有误的退回单位，只是复核得分填错的由复核人员改正；未填写的退回单位）",
         ),
         ("抽取数量", f"按 {sample.rule} 应抽 {sample.target} 份，实抽 {len(sample.picks)} 份"),
         (
