@@ -57,11 +57,16 @@ class Duplicates:
     def problems(self) -> dict[str, tuple[Path, Problem]]:
         """For every file that shares its identity with another: its path and the warning."""
         out: dict[str, tuple[Path, Problem]] = {}
-        for files in self.seen.values():
+        for (_, _, _, kind), files in self.seen.items():
             if len(files) < 2:
                 continue
+            # (a department's evaluation has no project: the same unit and year)
+            same = "同一单位、同一年度的部门整体支出" if kind == L.KIND_DEPARTMENT else "同一单位、同一项目、同一年度的"
             for display, path, where in files:
                 names = [d for d, _, _ in files if d != display]
                 others = "、".join(names[:3]) + (f" 等 {len(names)} 个文件" if len(names) > 3 else "")
-                out[display] = (path, Problem.at(display, where.sheet, where.cell, "duplicate", other=others))
+                out[display] = (
+                    path,
+                    Problem.at(display, where.sheet, where.cell, "duplicate", other=others, same=same),
+                )
         return out

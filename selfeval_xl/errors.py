@@ -194,7 +194,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "duplicate": (
         WARNING,
-        "与 {other} 是同一单位、同一项目、同一年度的自评表（重复提交？），请确认以哪一份为准",
+        "与 {other} 是{same}自评表（重复提交？），请确认以哪一份为准",
     ),
     "claimed-total-sum": (
         WARNING,

@@ -479,3 +479,16 @@ def test_template_kind_and_rules_that_disagree_is_a_usage_error(tmp_path):
     # --rules alone picks its own kind; --kind agreeing with it is fine
     for args in (["--rules", "hubei-project"], ["--kind", "项目支出", "--rules", "hubei-project"]):
         assert CliRunner().invoke(cli, ["template", *args, "-o", str(out)]).exit_code == 0
+
+
+def test_a_duplicate_department_submission_is_not_called_the_same_project(make_dept):
+    """Two 部门整体支出 files of one unit and year are one submission twice; the warning called
+    them 同一项目 (a department's evaluation has no project). A project's stays as it was."""
+    from selfeval_xl.duplicates import Duplicates, identity
+
+    seen = Duplicates()
+    for name in ("部门.xlsx", "部门（副本）.xlsx"):
+        path = make_dept(name=name)
+        seen.add(identity(score_file(path).card), name, path)
+    message = seen.problems()["部门.xlsx"][1].message
+    assert message == "与 部门（副本）.xlsx 是同一单位、同一年度的部门整体支出自评表（重复提交？），请确认以哪一份为准"
