@@ -149,6 +149,25 @@ def test_the_row_cap_counts_rows_without_values_below_the_table(monkeypatch, val
     assert cells(scanned) == cells(tree)
 
 
+@pytest.mark.parametrize(
+    ("order", "read", "complete"),
+    [([1, 9, 2], [1, 2], 3), ([9, 1, 2], [1, 2], 3), ([1, 9, 2, 3], [1, 2], 0), ([1, 2, 3], [1, 2, 3], None)],
+)
+def test_a_row_numbered_past_the_cap_is_skipped_and_the_rows_after_it_read(monkeypatch, order, read, complete):
+    # with a cap of 3 rows: row 9's cells are not read, the others are while there are at most
+    # 3 rows in all (row 9 counted); the grid says up to which row it holds every cell (0:
+    # reading stopped)
+    monkeypatch.setattr(part_scan.limits, "MAX_ROWS", 3)
+    monkeypatch.setattr("selfeval_xl.ooxml.sheet_cells.limits.MAX_ROWS", 3)
+    data = sheet(b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in order))
+    scanned, tree = by_scan(data), by_tree(data)
+    assert scanned is not None
+    for grid in (scanned, tree):
+        assert cells(grid) == [((r, 0), repr(float(r)), False, None) for r in read]
+        assert grid.truncated == (complete is not None)
+        assert grid.complete_rows == (complete or 0)
+
+
 def sst(items: bytes) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n<sst ' + NS + b' count="9">' + items + b"</sst>"
 

@@ -35,6 +35,9 @@ class Grid:
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2
     truncated: bool = False
+    # when truncated: rows 1..complete_rows hold every cell the sheet has (only rows numbered
+    # past the row cap were left out); 0 when the reader stopped before the end of the sheet
+    complete_rows: int = 0
 
     @property
     def max_row(self) -> int:

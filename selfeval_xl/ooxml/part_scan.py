@@ -262,13 +262,17 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     ] = {}  # what follows a simple cell's reference → its cell (``simple_cells.simple_row``)
     formulas: set[bytes] = set()  # the formulas' start tags met
     row_no = rows = 0
-    truncated = False
+    truncated = False  # more rows than the cap: reading stopped
+    skipped = False  # a row numbered past the cap, its cells not read (``SheetFill.row``)
     max_cells, max_rows = limits.MAX_CELLS, limits.MAX_ROWS
     for r, content in rows_found:
         row_no, rows = int(r) if len(r) < 10 else as_number(r), rows + 1
-        if row_no > max_rows or rows > max_rows:
+        if rows > max_rows:
             truncated = True
             break
+        if row_no > max_rows:
+            skipped = True
+            continue
         if not (b"<v" in content or b"<f" in content or b"<is" in content or b":" in content):
             if _STYLED_BLANKS.fullmatch(content) is None:
                 check.unsure()
@@ -328,15 +332,17 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     else:
         for r in blank_rows:  # counted as above, holding nothing
             row_no, rows = int(r) if len(r) < 10 else as_number(r), rows + 1
-            if row_no > max_rows or rows > max_rows:
+            if rows > max_rows:
                 truncated = True
                 break
-    if truncated:
+            skipped = skipped or row_no > max_rows
+    if truncated or skipped:
         check.unsure()  # (the rows past the row cap were not all looked at)
     check.fragments({tag[:-1].rstrip(b"/") + b"/>" for tag in formulas})
     if not check.finish():
         return False
     grid.cells.update(cells)
-    grid.truncated = grid.truncated or truncated
+    if truncated or skipped:
+        grid.truncated, grid.complete_rows = True, 0 if truncated else max_rows
     fill.row_no, fill.rows = row_no, rows
     return True

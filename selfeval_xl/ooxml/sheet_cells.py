@@ -31,20 +31,31 @@ class SheetFill:
     def __init__(self, grid: Grid, shared: Sequence[str], styles: list[str | None], epoch: dt.datetime, name: str):
         self.grid, self.shared, self.styles, self.epoch, self.name = grid, shared, styles, epoch, name
         self.row_no = self.rows = 0
+        self.skip = False  # the current row is numbered past the row cap: its cells are not read
         self.col_no = -1
 
     def row(self, e: Element) -> bool:
-        """Start of a row; False once past the row cap (the grid is marked truncated)."""
+        """Start of a row; False once there are more rows than the row cap (reading stops: the
+        grid is marked truncated, complete to no row). A row numbered past the cap is skipped
+        (``skip``), its cells unread, and reading goes on: the rows above it are all read (the
+        grid is truncated, complete to the cap), so a stray cell or row height at row 1,048,576
+        costs nothing and hides nothing."""
         r = e.get("r")
         self.row_no = as_number(r) if r and r.isdecimal() else self.row_no + 1
         self.col_no = -1
         self.rows += 1
-        if self.row_no > limits.MAX_ROWS or self.rows > limits.MAX_ROWS:
-            self.grid.truncated = True
+        grid = self.grid
+        if self.rows > limits.MAX_ROWS:
+            grid.truncated, grid.complete_rows = True, 0
             return False
+        self.skip = self.row_no > limits.MAX_ROWS
+        if self.skip and not grid.truncated:
+            grid.truncated, grid.complete_rows = True, limits.MAX_ROWS
         return True
 
     def cell(self, c: Element) -> None:
+        if self.skip:
+            return
         ref = c.get("r")
         m = _CELL_REF.match(ref) if ref else None
         col_no = self.col_no = col_index(m.group(1)) if m else self.col_no + 1
@@ -95,6 +106,8 @@ class SheetFill:
         for row in sheet_data if sheet_data is not None else ():
             if not self.row(row):
                 break
+            if self.skip:
+                continue
             for c in row:
                 if c.tag != c_tag:
                     continue

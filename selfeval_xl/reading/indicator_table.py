@@ -46,10 +46,11 @@ def read_indicator_table(
     cols = {h: found[h] for h in wanted if h in found}
     data.columns = {h: L.col_letter(c) for h, c in cols.items()}
     data.indicator_header_row = header_row
-    # more rows than a table can hold (the grid stopped reading, or the rows go on): one error
+    # more rows than a table can hold (the rows go on, or past where the grid stopped reading):
+    # one error. A sheet read only in part is read well enough when its table ends above the
+    # part (a stray cell or a row height at row 1,048,576 is no ten thousand indicators).
     too_many = UnreadableWorkbook.at(data.file, data.sheet(sheet), None, "too-many-rows", limit=L.MAX_INDICATOR_ROWS)
-    if grid.truncated:
-        raise too_many
+    read_to = grid.complete_rows if grid.truncated else None
     level_cols = [cols[h] for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols]
     merged = merge_fill(grid, level_cols, header_row + 1)
     year = data.year
@@ -66,6 +67,8 @@ def read_indicator_table(
         row += 1
         if end_row is not None and row >= end_row:
             break
+        if read_to is not None and row > read_to:
+            raise too_many
         raw: CellsByHeader = {h: None if (cell := get((row, c))) is None else cell.value for h, c in by_header}
         for h, c in merged_levels:
             if (row, c) in merged:
