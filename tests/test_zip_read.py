@@ -8,10 +8,13 @@ import io
 import struct
 import tracemalloc
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
+from conftest import BASE_BUDGET, BASE_INFO, base_rows
 
+from selfeval_xl import fill_workbook, score_file
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.xlsx_book import XlsxBook
 from selfeval_xl.ooxml.zip_package import Package, inflate_plain
@@ -78,3 +81,61 @@ def test_every_member_of_the_samples_reads_as_zipfile_reads_it(compression, tmp_
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 assert inflate_plain(raw, info) == zf.read(info) == book.read(info.filename)
+
+
+def _rewritten(path: Path, member: str, method: int, tail: bytes = b"", flags: int = 0) -> Path:
+    """``path`` with ``member`` stored by ``method`` (its bytes followed by ``tail``, while the
+    local header and the directory declare the bytes alone, with their CRC-32), and ``flags``
+    set on it in both."""
+    with zipfile.ZipFile(path) as zf:
+        items = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in items:
+            zf.writestr(name, data + tail if name == member else data, method if name == member else None)
+    declared = dict(items)[member]
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
+        info, start = zf.getinfo(member), zf.start_dir
+    central = data.index(b"PK\x01\x02", start)
+    while data[central + 46 : central + 46 + len(member.encode())] != member.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    for flag_at, crc_at in ((info.header_offset + 6, info.header_offset + 14), (central + 8, central + 16)):
+        struct.pack_into("<H", data, flag_at, struct.unpack_from("<H", data, flag_at)[0] | flags)
+        struct.pack_into("<II", data, crc_at, zlib.crc32(declared), struct.unpack_from("<I", data, crc_at + 4)[0])
+        struct.pack_into("<I", data, crc_at + 8, len(declared))
+    path.write_bytes(bytes(data))
+    return path
+
+
+SHEET = "xl/worksheets/sheet4.xml"  # 绩效指标 in the generated template
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_part_compressed_as_no_office_suite_does_is_refused_before_it_is_inflated(tmp_path, template_path, method):
+    # bzip2 of the sheet and 64 MB of spaces is ~3 KB: zipfile inflated all of it in one call
+    # (a 16 KB file with 400 MB behind it peaked at 900 MB in `selfeval report`) and scored
+    # the sheet, its size and CRC-32 being what the directory declares
+    path = fill_workbook(template_path, tmp_path / "压缩方式.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
+    _rewritten(path, SHEET, method, b" " * (64 << 20) if method == zipfile.ZIP_BZIP2 else b"")
+    assert path.stat().st_size < 64 << 10
+    tracemalloc.start()
+    try:
+        outcome = score_file(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert outcome.error is not None and outcome.error.code == "not-a-workbook", outcome.card
+    name = "bzip2" if method == zipfile.ZIP_BZIP2 else "LZMA"
+    assert f"{SHEET} 使用了 Excel 不支持的压缩方式 {name}" in outcome.error.message
+    assert peak < 16 << 20
+
+
+@pytest.mark.parametrize("member", [SHEET, "xl/workbook.xml", "xl/theme/theme1.xml"])
+def test_a_part_under_a_zip_password_is_an_encrypted_workbook_not_a_program_error(tmp_path, template_path, member):
+    # the zip's own encryption flag (a file packed with a password and renamed): zipfile raised
+    # RuntimeError, reported as 处理该文件时程序出错 with its English text; a part not read
+    # (the theme) let the file be scored and written back, which Excel cannot open
+    path = fill_workbook(template_path, tmp_path / "压缩密码.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
+    _rewritten(path, member, zipfile.ZIP_DEFLATED, flags=0x1)
+    outcome = score_file(path)
+    assert outcome.error is not None and outcome.error.code == "encrypted", outcome.error or outcome.card
