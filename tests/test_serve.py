@@ -364,6 +364,36 @@ def test_unzip_does_not_trust_declared_sizes(tmp_path):
         unzip(src, tmp_path / "out2", "lie.zip", Placed(), batch_limit=5000)
 
 
+def test_unzip_refuses_what_zipfile_would_inflate_without_a_bound(tmp_path):
+    """A bzip2 member declaring 100 bytes that holds 64 MB (~50 bytes of bzip2): zipfile
+    inflates a whole block per read whatever the sizes say, so the server's own memory took it
+    all before the size checks saw a byte. Refused by its method, nothing inflated or left."""
+    import struct
+    import tracemalloc
+    import zlib
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("单位.xlsx", b"PK" + b"\0" * (64 * MB), zipfile.ZIP_BZIP2)
+    data = bytearray(buf.getvalue())
+    local, central = data.index(b"PK\x03\x04"), data.index(b"PK\x01\x02")
+    for crc_at in (local + 14, central + 16):  # the CRC-32 and size of the first 100 bytes
+        struct.pack_into("<I", data, crc_at, zlib.crc32(b"PK" + b"\0" * 98))
+        struct.pack_into("<I", data, crc_at + 8, 100)
+    src = tmp_path / "bz.zip"
+    src.write_bytes(bytes(data))
+    assert src.stat().st_size < 1024
+    tracemalloc.start()
+    try:
+        with pytest.raises(UploadRefused, match="bzip2"):
+            unzip(src, tmp_path / "out", "bz.zip", Placed())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * MB
+    assert not list((tmp_path / "out").rglob("*.xlsx"))
+
+
 def test_safe_names_and_zip_name_encodings():
     assert safe_name("../../a.xlsx") == "a.xlsx"
     assert safe_name("C:\\x\\单位.xlsx") == "单位.xlsx"

@@ -19,6 +19,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
+from selfeval_xl.ooxml.limits import PACKAGE_METHODS, method_name
 from selfeval_xl.zh_reason import zh_reason
 
 MB = 1024 * 1024
@@ -307,6 +308,12 @@ def unzip(zip_path: Path, dest: Path, display: str, placed: Placed, batch_limit:
                 continue
             if info.file_size > FILE_LIMIT:
                 raise UploadRefused(f"压缩包“{display}”中的“{name}”解压后超过 {FILE_LIMIT // MB} MB，整个压缩包已拒绝")
+            if info.compress_type not in PACKAGE_METHODS and not info.flag_bits & 0x1:
+                # zipfile inflates bzip2/LZMA blocks without a bound, whatever the sizes declared
+                raise UploadRefused(
+                    f"压缩包“{display}”中的“{name}”使用了不支持的压缩方式 {method_name(info)}，整个压缩包已拒绝；"
+                    "请用系统自带的“发送到→压缩(zipped)文件夹”重新打包"
+                )
             declared += info.file_size
             members.append((info, parts))
         if placed.unpacked + declared > batch_limit:
