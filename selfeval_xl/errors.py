@@ -49,6 +49,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "压缩包，没有解开，其中的文件未评分；请解开后把其中的工作簿放进来重新评分",
     ),
+    "worker-stopped": (
+        ERROR,
+        "处理这个文件的进程被外部终止（例如在任务管理器中结束、kill 命令），这个文件没有评分；请重新运行评分",
+    ),
     "internal-error": (
         ERROR,
         "处理该文件时程序出错（{detail}），已跳过此文件；请把文件发给技术支持（加 --debug 可看到详细信息）",
@@ -255,6 +259,7 @@ TITLES = {
     "form-header-unread": "自评表表头未读取",
     "too-many-rows": "指标行过多",
     "no-ruleset": "没有可用的规则集",
+    "worker-stopped": "处理被中断",
     "internal-error": "程序内部错误",
     "other-file": "不是 Excel 工作簿",
     "other-zip": "压缩包未解开",

@@ -250,6 +250,10 @@ def _death(task: Task, exitcode: int | None) -> FileOutcome:
         return _failed(path, display, "too-slow", seconds=f"{CPU_SECONDS:g}")
     if exitcode is not None and -exitcode in (signal.SIGKILL, signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS):
         return _failed(path, display, "too-large", detail="处理时内存不足，处理进程被系统终止")
+    if exitcode == 0 or (exitcode is not None and -exitcode in _HELD):
+        # stopped from outside (kill, a task manager): the worker unwinds as on Ctrl-C and exits 0
+        # with its file unfinished (or dies of the signal before its handler is set)
+        return _failed(path, display, "worker-stopped")
     detail = f"处理进程意外退出（退出码 {exitcode}）"
     return _failed(path, display, "internal-error", detail=detail)
 

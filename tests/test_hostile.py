@@ -993,6 +993,35 @@ def test_outcomes_sent_but_not_yet_announced_survive_their_worker_and_the_right_
     assert [o.error.fields["detail"] for o in got if o.display != "6"] == [str(i) for i in range(12) if i != 6]
 
 
+def test_a_worker_stopped_from_outside_is_not_blamed_on_its_file(tmp_path):
+    # kill (SIGTERM) on a worker, as a task manager or an administrator ends it: the worker
+    # unwinds like Ctrl-C and exits 0 with its file unfinished. The file was reported as
+    # internal-error, "处理进程意外退出（退出码 0）… 请把文件发给技术支持": nothing is wrong
+    # with it. It is now worker-stopped, asking for a rerun; the other files are scored.
+    import signal
+    import time
+
+    from selfeval_xl import pool
+    from selfeval_xl.errors import Problem
+    from selfeval_xl.outcome import FileOutcome
+
+    def process(path: Path, display: str) -> FileOutcome:
+        if display == "3":
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # (the handler unwinds before this ends)
+        return FileOutcome(path, display, error=Problem.at(display, None, None, "not-a-workbook", detail=display))
+
+    files = [(tmp_path / f"{i}.xlsx", str(i)) for i in range(6)]
+    got = {o.display: o.error for o in pool.supervised(files, 1, process)}
+    assert sorted(got) == [str(i) for i in range(6)]
+    assert got["3"].code == "worker-stopped"
+    assert (
+        got["3"].message
+        == "处理这个文件的进程被外部终止（例如在任务管理器中结束、kill 命令），这个文件没有评分；请重新运行评分"
+    )
+    assert all(got[str(i)].code == "not-a-workbook" for i in range(6) if i != 3)
+
+
 _BIG_OUTCOMES = """
 import sys
 from pathlib import Path
