@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import struct
 import tracemalloc
+import warnings
 import zipfile
 import zlib
 from pathlib import Path
@@ -139,3 +140,37 @@ def test_a_part_under_a_zip_password_is_an_encrypted_workbook_not_a_program_erro
     _rewritten(path, member, zipfile.ZIP_DEFLATED, flags=0x1)
     outcome = score_file(path)
     assert outcome.error is not None and outcome.error.code == "encrypted", outcome.error or outcome.card
+
+
+def test_a_file_changed_before_its_write_back_is_checked_as_it_is_read(tmp_path, template_path):
+    # the write-back reads the file again when it was saved since it was scored; that reading
+    # skipped the checks the reader makes: a part under a zip password there raised RuntimeError
+    # (reported as 程序出错). Now the write fails with the reason, the file left as it is
+    from selfeval_xl.outputs.writeback import write_back
+
+    path = fill_workbook(template_path, tmp_path / "改过.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
+    outcome = score_file(path, keep_package=True)
+    _rewritten(path, "xl/theme/theme1.xml", zipfile.ZIP_DEFLATED, flags=0x1)
+    before = path.read_bytes()
+    written, problem = write_back(outcome.card, path, path.name, "2026-01-01 00:00")
+    assert written is None and problem is not None and problem.code == "write-failed", problem
+    assert "密码" in problem.message
+    assert path.read_bytes() == before
+
+
+def test_two_parts_of_one_name_are_no_workbook(tmp_path, template_path):
+    # part names are unique in a package, whatever their case; a zip holding the sheet twice
+    # (or xl/Workbook.xml beside xl/workbook.xml) was scored from whichever zipfile kept
+    path = fill_workbook(template_path, tmp_path / "重名.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
+    with zipfile.ZipFile(path) as zf:
+        items = [(i.filename, zf.read(i)) for i in zf.infolist()]
+    for twin in (SHEET, "xl/Workbook.xml"):
+        copy = tmp_path / f"{len(twin)}.xlsx"
+        with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as zf, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (zipfile warns of the duplicate name it writes)
+            for name, data in items:
+                zf.writestr(name, data)
+            zf.writestr(twin, dict(items)[twin.replace("Workbook", "workbook")])
+        outcome = score_file(copy)
+        assert outcome.error is not None and outcome.error.code == "not-a-workbook", outcome.card
+        assert f"有两个名为 {twin} 的部件" in outcome.error.message

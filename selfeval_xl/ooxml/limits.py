@@ -74,10 +74,19 @@ def check_member_size(info: zipfile.ZipInfo, name: str) -> None:
 
 
 def check_zip_sizes(zf: zipfile.ZipFile, name: str) -> None:
+    """Every member's ``check_member_size``, their total size, and no two members of one name:
+    a package's part names are unique whatever their case (two copies of a sheet, or
+    xl/Workbook.xml beside xl/workbook.xml, would be read from whichever zipfile kept)."""
     total = 0
+    names: set[str] = set()
     for info in zf.infolist():
         total += info.file_size
         check_member_size(info, name)
+        if (key := info.filename.casefold()) in names:
+            raise UnreadableWorkbook.at(
+                name, None, None, "not-a-workbook", detail=f"压缩包里有两个名为 {info.filename} 的部件，文件已损坏"
+            )
+        names.add(key)
     if total > MAX_TOTAL_BYTES:
         raise UnreadableWorkbook.at(
             name,

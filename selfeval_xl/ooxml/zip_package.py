@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from selfeval_xl.ooxml.grid import Stamp, file_stamp
+from selfeval_xl.ooxml.limits import check_zip_sizes
 from selfeval_xl.ooxml.zipcopy import ZipOut, raw_member
 
 WORKBOOK = "xl/workbook.xml"
@@ -159,10 +160,14 @@ class Package:
         than ``IN_MEMORY`` stays on disk: saving copies one member at a time, so memory follows
         the largest part, not the file (pictures, zip64)."""
         data, stamp = read_whole(path)
+        zf = zipfile.ZipFile(path if data is None else io.BytesIO(data))
+        try:
+            check_zip_sizes(zf, Path(path).name)  # (the file may have been saved since it was read)
+        except BaseException:
+            zf.close()
+            raise
         if data is None:
-            zf = zipfile.ZipFile(path)
             return cls(zf.infolist(), _Parts(zf), Path(path), stamp)
-        zf = zipfile.ZipFile(io.BytesIO(data))
         return cls(zf.infolist(), _Parts(zf, raw=data), data, stamp)
 
     @classmethod

@@ -76,6 +76,9 @@ def write_back(
     except (OSError, zipfile.BadZipFile, PackageError, ParseError, ValueError) as exc:
         detail = zh_reason(exc)
         return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
+    except SelfevalError as exc:  # the file, saved again since it was scored, is no longer readable
+        detail = f"文件在评分后又被保存过，现在读不了：{exc.problem.message}"
+        return None, Problem.at(display, None, None, "write-failed", target=shown(dst.name), detail=detail)
     if sheet != L.SHEET_RESULTS:
         # beside the user's own 评分结果; or in ours of an earlier run, that sheet gone since
         code = "results-renamed" if beside_users else "results-kept"
