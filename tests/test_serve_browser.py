@@ -334,6 +334,15 @@ def test_reviewed_total_has_its_own_column(server, browser, make_workbook, tmp_p
         "4.50",
         "",
     )
+    # and the 复核意见 beside them, as typed (its line break kept; an opinion with no score too)
+    header = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#indicator-table thead th")]
+    assert header[-2:] == ["评分说明", "复核意见"]
+    assert (ind["康复服务比例"][11], ind["服务规范性"][11], ind["托养服务人次数"][11], ind["服务长效机制"][11]) == (
+        "抽查发现服务记录不全，扣 6 分",
+        "规范性\n证明材料不足",
+        "同意核定得分",
+        "",
+    )
     _shot(browser, "复核总分-明细.png")
 
 

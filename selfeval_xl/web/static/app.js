@@ -381,9 +381,12 @@ async function showDetail(tr) {
       el("td", num(i.claimed), "num"),
       el("td", num(i.reviewed), "num"),
       el("td", i.note),
+      el("td", i.review_note, "review-note"),
     );
     ind.append(tr);
   }
+  // 复核意见 as the reviewer typed it (line breaks kept); the column only when a reviewer wrote one
+  $("indicator-table").classList.toggle("no-review-notes", !(d.indicators || []).some((i) => i.review_note));
   const probs = $("problem-table").tBodies[0];
   probs.replaceChildren();
   for (const p of d.problems) {
