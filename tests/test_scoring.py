@@ -5,6 +5,8 @@ I 分值, J 申报得分, K 偏差原因. Row 2 is the 预算执行率 row; a te
 
 from __future__ import annotations
 
+import math
+
 import openpyxl
 import pytest
 from conftest import base_rows, row
@@ -721,22 +723,32 @@ def test_a_bare_actual_is_in_the_rows_unit_column(make_workbook):
     assert card.total == 99.5
 
 
-def test_lengths_of_time_that_do_not_convert_are_flagged(make_workbook):
-    # ≤3个月 against 80天: no exact conversion (a month is no fixed number of days), so compared
-    # as typed, 80 > 3 → 10 × 3 ÷ 80 = 0.375 → 0.38, with the 单位不同 warning at H3 and, the row
-    # being a slip to correct, no 偏差原因 prompt; ≤5个工作日 against 4天 likewise: 4 ≤ 5 → 10, flagged
-    # budget 10 + 0.38 + 10 + 满意度 70 = 90.38
+def test_lengths_of_time_that_do_not_convert_await_a_reviewer(make_workbook):
+    # ≤3个月 against 80天: a month is no fixed number of days; compared as typed (10 × 3 ÷ 80 =
+    # 0.38, with a 单位不同 warning) the file was 已评分 with a score nobody meant. Now a person
+    # judges: 待复核 at H3, 暂计 0 分 (no 申报得分). ≤5个工作日 against 4天 likewise, 暂按申报得分
+    # 10 at H4. Months, quarters and years convert among themselves exactly: ≤1年 against 10个月 is
+    # 10 ÷ 12 = 0.8333年 ≤ 1 → 10; ≥2个季度 against 7个月 is 7 ÷ 3 = 2.3333季度 ≥ 2 → 10.
+    # Budget 10 + 0 + 10 + 10 + 10 + 满意度 50 = 90, 待复核
     rows = fill_to_90(
         [
             row("产出指标", "时效指标", "a", "≤3个月", "80天", 10),
-            row("产出指标", "时效指标", "b", "≤5个工作日", "4天", 10),
+            row("产出指标", "时效指标", "b", "≤5个工作日", "4天", 10, claimed=10),
+            row("产出指标", "时效指标", "c", "≤1年", "10个月", 10),
+            row("产出指标", "时效指标", "d", "≥2个季度", "7个月", 10),
         ]
     )
     card = card_for(make_workbook, rows)
-    assert list(card.rows.loc[3:4, "score"]) == [0.38, 10]
-    assert codes(card, "unit-mismatch") == ["H3", "H4"]
-    assert codes(card, "missing-reason") == []
-    assert card.total == 90.38
+    assert list(card.rows.loc[3:6, "score"]) == [0, 10, 10, 10]
+    assert codes(card, "needs-review") == ["H3", "H4"]
+    assert codes(card, "unit-mismatch") == []
+    assert card.rows.loc[3, "note"] == "待复核：指标值与实际完成值的时间单位不能准确换算，需人工判断完成程度，暂计 0 分"
+    assert card.rows.loc[5, "note"] == "10个月按 0.8333年 计；≤：实际 0.8333，指标 1，得满分"
+    assert card.rows.loc[6, "note"] == "7个月按 2.3333个季度 计；≥：实际 2.3333，指标 2，得满分"
+    review = next(p for p in card.problems if p.code == "needs-review" and p.where.cell == "H3")
+    assert review.message.startswith("指标值“≤3个月”与实际完成值“80天”的时间单位不能准确换算")
+    assert math.isnan(card.rows.loc[3, "rate"])
+    assert (card.total, card.status) == (90, "needs-review")
 
 
 def test_a_unit_of_time_with_and_without_ge_is_one_unit(make_workbook):

@@ -101,6 +101,10 @@ UNIT_SCALE: dict[str, tuple[str, float]] = {
         "星期": ("time", 168.0),
         "个星期": ("time", 168.0),
     },
+    # calendar months, quarters and years (a month is no fixed number of days or hours: none of
+    # them converts to 天, ``scorer._times_apart``)
+    **{"月": ("months", 1.0), "个月": ("months", 1.0), "季度": ("months", 3.0), "个季度": ("months", 3.0)},
+    **{"年": ("months", 12.0)},
     **{"克": ("mass", 1e-3), "千克": ("mass", 1.0), "公斤": ("mass", 1.0), "斤": ("mass", 0.5), "吨": ("mass", 1e3)},
     **{"kg": ("mass", 1.0)},  # (the symbols people type beside the Chinese names; ㎏ and ㎞ are these after NFKC)
     **{

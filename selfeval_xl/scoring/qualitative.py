@@ -75,11 +75,6 @@ class QualitativeRules(ScoringContext):
         if key is None:
             # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
             # Until then the row counts its 申报得分 when that is within the points, else 0.
-            claimed = r.claimed
-            usable = not math.isnan(claimed) and 0 <= claimed <= points + 1e-9
-            provisional = claimed if usable else 0.0
-            # a claim over the points (an error of its own) is not what the row counts: 暂计 0 分
-            basis = f"暂按申报得分 {fmt_num(provisional)} 分" if usable else "暂计 0 分"
             actual, target = r.actual, r.target
             if actual.kind == "number" and any(ch.isdigit() for ch in target.display):
                 # 95% against a target such as 90%-100%: the target is the text
@@ -91,11 +86,21 @@ class QualitativeRules(ScoringContext):
             else:
                 what = f"实际完成值“{actual.display}”是文字描述"
                 why = "实际完成值是文字描述"
-            self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=actual.display, provisional=basis)
-            self.review_rows.add(row)
-            return provisional, f"{AWAITING_NOTE}{why}，需人工判断完成程度，{basis}"
+            return self.awaiting(row, r, points, what, why)
         band = self.rules.band(key)
         return self._band_score(row, r, points, band, f"定性：判为“{band.label}”")
+
+    def awaiting(self, row: int, r: IndicatorRow, points: float, what: str, why: str) -> tuple[float, str]:
+        """A row a person judges (``what`` the unit is told, ``why`` the 评分说明's reason): until
+        then it counts its 申报得分 when that is within the points, else 0."""
+        claimed = r.claimed
+        usable = not math.isnan(claimed) and 0 <= claimed <= points + 1e-9
+        provisional = claimed if usable else 0.0
+        # a claim over the points (an error of its own) is not what the row counts: 暂计 0 分
+        basis = f"暂按申报得分 {fmt_num(provisional)} 分" if usable else "暂计 0 分"
+        self.add_row(row, L.I_ACTUAL, REVIEW_CODE, what=what, value=r.actual.display, provisional=basis)
+        self.review_rows.add(row)
+        return provisional, f"{AWAITING_NOTE}{why}，需人工判断完成程度，{basis}"
 
     def _band_score(self, row: int, r: IndicatorRow, points: float, band: Band, note: str) -> tuple[float, str]:
         claimed = r.claimed

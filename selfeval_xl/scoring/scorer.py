@@ -146,6 +146,12 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             score, note = self.score_qualitative(row, r, p)
         elif method == M_DATE:
             score, note = self.score_date(row, r, plan, p)
+        elif kind is not None and kind.compares and _times_apart(plan.unit or "", r.actual.unit or r.unit):
+            # ≤3个月 against 80天, ≤5个工作日 against 4天: no exact conversion (a month is 28 to 31
+            # days); compared as typed, the score would mean nothing: a person judges
+            what = f"指标值“{r.target.display}”与实际完成值“{r.actual.display}”的时间单位不能准确换算"
+            score, note = self.awaiting(row, r, p, what, "指标值与实际完成值的时间单位不能准确换算")
+            kind = None  # (no 完成率)
         elif kind is not None and not math.isnan(a):
             case = Case(p, t, a, plan.operator, self.rules, plan.unit or "", plan.common)
             score = kind.score(case)
@@ -204,9 +210,8 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             self.add_row(row, L.I_TARGET, "target-percent-scale", value=fmt_num(t), suggest=fmt_num(t * 100))
             self.suspect_rows.add(row)
             return f"{op}：实际 {fmt_num(a)}%，指标 {fmt_num(t)}（是否应为 {fmt_num(t * 100)}%？）"
-        elif _percent_against_count(unit, actual) or _times_apart(unit, actual.unit):
-            # ≥95% against 98人: a rate and a count; ≤3个月 against 80天: two lengths of time with no
-            # exact conversion. Compared by their numbers, but flagged
+        elif _percent_against_count(unit, actual):
+            # ≥95% against 98人: a rate and a count. Compared by their numbers, but flagged
             self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=unit, actual_unit=actual.unit)
             self.suspect_rows.add(row)
         if kind.check is not None:
