@@ -100,3 +100,17 @@ def test_xls_and_ods_of_one_name_keep_both_results(tmp_path, make_workbook):
     again = run_batch([inbox], options)
     assert sorted(p.name for p in inbox.iterdir()) == names  # no new names, nothing scored twice
     assert again.tally.files == 2 and not again.others
+
+
+def test_an_ods_with_a_stray_cell_far_below_its_table_is_scored(tmp_path, make_workbook):
+    # a cell typed at row 25,000 of 绩效指标 (past the 20,000 rows a sheet is read to) under a
+    # finished table: the .xlsx reader skips such rows (the table ends well above them); the
+    # .ods/.xls one refused the file as 指标行超过 10000 行. Scored now: all rows full, 100
+    path = make_workbook("远处.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["绩效指标"].cell(25_000, 4, "备注")
+    wb.save(path)
+    ods = office_resave(path, tmp_path / "ods", "ods")
+    outcome = score_file(ods)
+    assert outcome.error is None, outcome.error
+    assert outcome.card.total == 100 and not outcome.card.errors

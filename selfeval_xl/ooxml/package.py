@@ -118,7 +118,9 @@ def _open_calamine(path: Path, name: str) -> Book:
             start_row, start_col = cs.start or (0, 0)
             for r, row in enumerate(cs.iter_rows()):
                 if r >= limits.MAX_ROWS:
-                    grid.truncated = True
+                    # rows are read in order: every cell above this row is in the grid (a table
+                    # that ends above it is read whole: a stray cell at row 25,000 refuses nothing)
+                    grid.truncated, grid.complete_rows = True, start_row + limits.MAX_ROWS
                     break
                 for c, v in enumerate(row):
                     if v == "" or v is None:
