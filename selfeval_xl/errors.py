@@ -115,6 +115,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "common-missing": (ERROR, "缺少共性指标“{name}”（{points} 分）：共性指标由规则集设定，不能删除"),
     "data-item-missing": (ERROR, "部门整体数据缺少“{item}”，无法计算{indicator}"),
+    "data-item-twice": (
+        WARNING,
+        "部门整体数据“{item}”填了两次（{first} 为 {first_value}，{second} 为 {second_value}），按第一处 {first_value} 计算；请删去多余的一行",
+    ),
     "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”为 0"),
     "negative-data": (
         ERROR,
@@ -287,6 +291,7 @@ TITLES = {
     "common-changed": "共性指标被修改",
     "common-missing": "共性指标被删除",
     "data-item-missing": "部门整体数据缺项",
+    "data-item-twice": "部门整体数据重复",
     "zero-denominator": "共性指标分母为 0",
     "negative-data": "部门整体数据为负数",
     "computed-mismatch": "填写值与计算值不一致",

@@ -492,3 +492,28 @@ def test_a_duplicate_department_submission_is_not_called_the_same_project(make_d
         seen.add(identity(score_file(path).card), name, path)
     message = seen.problems()["部门.xlsx"][1].message
     assert message == "与 部门（副本）.xlsx 是同一单位、同一年度的部门整体支出自评表（重复提交？），请确认以哪一份为准"
+
+
+def test_a_data_item_listed_twice_with_another_value_is_named(make_dept):
+    """部门整体数据 with 公用经费实际支出数 listed again below the table (95 on its own row, 80 on
+    the extra one): the first is used (公用经费控制率 95 ÷ 100 = 95%, full marks as before), and
+    the second row is named, so that the unit deletes the one it did not mean. The same value
+    twice is no question."""
+    path = make_dept()
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_DEPT_DATA]
+    last = ws.max_row
+    ws.cell(last + 1, 1, "公用经费实际支出数")
+    ws.cell(last + 1, 2, 80)
+    ws.cell(last + 2, 1, "公用经费预算数")
+    ws.cell(last + 2, 2, 100)  # (as on its own row)
+    wb.save(path)
+    card = score_file(path).card
+    twice = [p for p in card.problems if p.code == "data-item-twice"]
+    assert [(p.where.cell, p.severity) for p in twice] == [(f"B{last + 1}", "warning")]
+    first = next(e for e in card.data.dept_data.values() if e.name == "公用经费实际支出数").cell
+    assert (
+        twice[0].message
+        == f"部门整体数据“公用经费实际支出数”填了两次（{first} 为 95，B{last + 1} 为 80），按第一处 95 计算；请删去多余的一行"
+    )
+    assert score_of(card, "公用经费控制率") == 3 and card.total == 100  # (3 points in the rule set)

@@ -201,11 +201,23 @@ def _read_dept_data(book: Book, data: WorkbookData) -> None:
         if is_blank(name):
             continue
         key = L.item_key(name)
-        if key in data.dept_data:
-            continue
         cell = cell_value(data, sheet, grid, row, cols[L.D_VALUE], cell_text(name))
         value = Value(BLANK) if cell is None else parse_value(cell.value, percent_format=cell.percent)
-        data.dept_data[key] = DataEntry(cell_text(name), value, L.cell_name(row, cols[L.D_VALUE]))
+        where = L.cell_name(row, cols[L.D_VALUE])
+        if (first := data.dept_data.get(key)) is not None:
+            if value.display != first.value.display:  # (the same value twice is no question)
+                data.add(
+                    sheet,
+                    where,
+                    "data-item-twice",
+                    item=first.name,
+                    first=first.cell,
+                    first_value=first.value.display or "空白",
+                    second=where,
+                    second_value=value.display or "空白",
+                )
+            continue  # the first is used
+        data.dept_data[key] = DataEntry(cell_text(name), value, where)
 
 
 def _read_indicators(book: Book, data: WorkbookData) -> None:
