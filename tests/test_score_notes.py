@@ -120,12 +120,12 @@ def test_a_zero_score_is_never_minus_zero(make_workbook):
 
 # --- ‰: the note and warnings in the unit the form was typed in -------------------------------
 def test_per_mille_is_shown_in_per_mille(make_workbook):
-    # 森林火灾受害率 ≤0.9‰, 1.5‰ (the 云南 sample): 10 × 0.9 ÷ 1.5 = 6; 完成率 1.5 ÷ 0.9 = 166.67%.
+    # 森林火灾受害率 ≤0.9‰, 1.5‰ (the 云南 sample): 10 × 0.9 ÷ 1.5 = 6; 完成率 of a ceiling 0.9 ÷ 1.5 = 60%.
     # The note said "≤：10 × 0.09 ÷ 0.15", in percent, numbers that are nowhere in the form.
     #   row 4, a bare 1.5 in that row is 1.5‰, as a bare 93 against ≥95% is 93%: 6 (it was read as
     #     1.5% and scored 10 × 0.09 ÷ 1.5 = 0.6, 完成率 1666.67%)
     #   row 5, 0.15% against ≤0.9‰ is 1.5‰: 6, said so, no unit warning (‰ and % convert)
-    #   row 6, 0.6‰ against ≤0.5% is 0.06%: met, 10
+    #   row 6, 0.6‰ against ≤0.5% is 0.06%: met, 10; 完成率 0.5 ÷ 0.06 = 833.33% (= rows: actual ÷ target)
     #   row 7, =1‰ against 1.2‰: met (= scores as ≥) with the deviation said in ‰
     #   row 8, 2人 against ≤0.9‰: a rate and a count, flagged as before
     rows = [
@@ -139,10 +139,10 @@ def test_per_mille_is_shown_in_per_mille(make_workbook):
     card = card_for(make_workbook, rows)
     got = card.rows.loc[3:7, ["score", "rate", "unit", "note"]].to_dict("records")
     assert got == [
-        {"score": 6, "rate": 166.67, "unit": "‰", "note": "≤：10 × 0.9 ÷ 1.5"},
-        {"score": 6, "rate": 166.67, "unit": "‰", "note": "≤：10 × 0.9 ÷ 1.5"},
-        {"score": 6, "rate": 166.67, "unit": "‰", "note": "0.15%按 1.5‰ 计；≤：10 × 0.9 ÷ 1.5"},
-        {"score": 10, "rate": 12, "unit": "%", "note": "0.6‰按 0.06% 计；≤：实际 0.06，指标 0.5，得满分"},
+        {"score": 6, "rate": 60, "unit": "‰", "note": "≤：10 × 0.9 ÷ 1.5"},
+        {"score": 6, "rate": 60, "unit": "‰", "note": "≤：10 × 0.9 ÷ 1.5"},
+        {"score": 6, "rate": 60, "unit": "‰", "note": "0.15%按 1.5‰ 计；≤：10 × 0.9 ÷ 1.5"},
+        {"score": 10, "rate": 833.33, "unit": "%", "note": "0.6‰按 0.06% 计；≤：实际 0.06，指标 0.5，得满分"},
         {"score": 10, "rate": 120, "unit": "‰", "note": "=：实际 1.2，指标 1，得满分"},
     ]
     messages = {(p.where.cell, p.code): p.message for p in card.problems}

@@ -590,14 +590,15 @@ def test_units_of_one_kind_are_converted_before_comparing(make_workbook):
     assert list(card.rows.loc[3:8, "score"]) == [10, 5, 8, 9, 10, 10]
     assert card.total == 92
     assert card.rows.loc[8, "note"] == "≤：实际 3，指标 3，得满分"
-    # the note says what was converted; the rate is in the target's unit (1.5 ÷ 2 = 75%)
+    # the note says what was converted; the rate is in the target's unit, target ÷ actual for a
+    # ceiling (2 ÷ 1.5 = 133.33%, 24 ÷ 48 = 50%), actual ÷ target for the others (4 ÷ 5 = 80%)
     assert list(card.rows.loc[3:6, "note"]) == [
         "36小时按 1.5天 计；≤：实际 1.5，指标 2，得满分",
         "2天按 48小时 计；≤：10 × 24 ÷ 48",
         "4000千克按 4吨 计；≥：10 × 4 ÷ 5",
         "6公顷按 90亩 计；≥：10 × 90 ÷ 100",
     ]
-    assert list(card.rows.loc[3:7, "rate"]) == [75, 200, 80, 90, 120]
+    assert list(card.rows.loc[3:7, "rate"]) == [133.33, 50, 80, 90, 120]
 
 
 def test_a_rule_sets_own_scale_of_youxiu_lianghao_is_kept(make_workbook, tmp_path):

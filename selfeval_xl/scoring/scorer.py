@@ -14,7 +14,7 @@ from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import BLANK, Value, unit_factor
+from selfeval_xl.reading.values import BLANK, LE, LT, Value, unit_factor
 from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rounding import fmt_num, fmt_pct, round_half_up
 from selfeval_xl.rules import common_indicators as CM
@@ -164,7 +164,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         if plan.common is not None or (kind is not None and kind.rate_is_actual):
             rate = a
         elif kind is not None and t != 0 and not math.isnan(t):
-            rate = a / t * 100
+            rate = _rate(plan.operator or "", t, a)
         else:
             rate = math.nan
         claimed = r.claimed
@@ -217,6 +217,17 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         if kind.check is not None:
             kind.check(case, lambda code, **fields: self.add_row(row, L.I_ACTUAL, code, **fields))
         return kind.explain(case, score)
+
+
+def _rate(operator: str, t: float, a: float) -> float:
+    """完成率 (percent) of a computed row, read as the score reads it: above 100 better than the
+    target, below 100 short of it. Actual ÷ target, but for a ceiling (≤ 5天, ≤ 100万元) target ÷
+    actual: 120万元 against ≤100万元 is 83.33% (10 × 100 ÷ 120 = 8.33 points), not 120%, which
+    reads as over-achieved; none for an actual of 0 (nothing spent, no incident: no ratio). A
+    cut (≤ −5%) is actual ÷ target as its score is: −3% is 60% of it."""
+    if operator in (LE, LT) and t > 0:
+        return t / a * 100 if a > 0 else math.nan
+    return a / t * 100
 
 
 def _percent_against_count(target_unit: str, actual: Value) -> bool:
