@@ -185,3 +185,20 @@ def test_ten_thousands_are_shown_as_typed(make_workbook):
         {"score": 9.2, "rate": 92, "unit": "万人", "note": "46000按 4.6万人 计；≥：10 × 4.6 ÷ 5"},
     ]
     assert not [p for p in card.problems if p.code in ("over-achievement", "unit-mismatch")]
+
+
+def test_per_mille_against_a_percent_target_is_not_asked_about_its_scale(make_workbook):
+    # 出生缺陷发生率 ≥2% (a made-up ≥ to reach the check), 8‰ typed with its unit: 8‰ is 0.8%,
+    # 10 × 0.8 ÷ 2 = 4. The unit was typed, so "实际完成值 0.8 是否应为 80%？" asks about a slip
+    # nobody made (it came once ‰ stopped being turned into % on reading). ≤2% against 30‰:
+    # 30‰ is 3%, 10 × 2 ÷ 3 = 6.67; no question either. A bare 0.8 against ≥2% is still asked.
+    rows = [
+        row("产出指标", "质量指标", "a", "≥2%", "8‰", 10, reason="r"),
+        row("产出指标", "质量指标", "b", "≤2%", "30‰", 10, reason="r"),
+        row("产出指标", "质量指标", "c", "≥2%", "0.8", 10, reason="r"),
+    ]
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:5, "score"]) == [4, 6.67, 4]
+    assert card.rows.loc[3, "note"] == "8‰按 0.8% 计；≥：10 × 0.8 ÷ 2"
+    assert [p.where.cell for p in card.problems if p.code == "percent-scale"] == ["H5"]
+

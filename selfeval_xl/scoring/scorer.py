@@ -194,7 +194,8 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         actual: Value = r.actual
         if case.common is not None:
             pass  # a 共性 rate computed from 部门整体数据: no typed scale or unit to have slipped
-        elif (unit == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and actual.unit != "%":
+        elif (unit == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and not _is_rate(actual.unit or ""):
+            # (a rate typed with its unit, 8‰ against ≥2%, is 0.8% as typed: no slip to ask about)
             self.add_row(
                 row,
                 L.I_ACTUAL,
