@@ -202,3 +202,22 @@ def test_per_mille_against_a_percent_target_is_not_asked_about_its_scale(make_wo
     assert card.rows.loc[3, "note"] == "8‰按 0.8% 计；≥：10 × 0.8 ÷ 2"
     assert [p.where.cell for p in card.problems if p.code == "percent-scale"] == ["H5"]
 
+
+def test_a_bare_count_is_the_count_when_the_unit_column_says_wan(make_workbook):
+    # 服务人数 ≥5万人 with 计量单位 万人 (how the template is filled), 46000 typed: the count, as
+    # with the 计量单位 blank (test above): 46000 ÷ 10000 = 4.6万人, 10 × 4.6 ÷ 5 = 9.2. It was read
+    # as 46000万人: 10 of 10 and "实际完成值为指标值的 920000.00%". A bare 4.6 there is 4.6万人: 9.2.
+    rows = [
+        row("产出指标", "数量指标", "a", "≥5万人", "46000", 10, reason="r", unit="万人"),
+        row("产出指标", "数量指标", "b", "≥5", "46000", 10, reason="r", unit="万人"),
+        row("产出指标", "数量指标", "c", "≥5", "4.6", 10, reason="r", unit="万人"),
+    ]
+    card = card_for(make_workbook, rows)
+    got = card.rows.loc[3:5, ["score", "rate", "unit", "note"]].to_dict("records")
+    assert got == [
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "46000按 4.6万人 计；≥：10 × 4.6 ÷ 5"},
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "46000按 4.6万人 计；≥：10 × 4.6 ÷ 5"},
+        {"score": 9.2, "rate": 92, "unit": "万人", "note": "≥：10 × 4.6 ÷ 5"},
+    ]
+    assert not [p for p in card.problems if p.code == "over-achievement"]
+
