@@ -221,3 +221,17 @@ def test_a_bare_count_is_the_count_when_the_unit_column_says_wan(make_workbook):
     ]
     assert not [p for p in card.problems if p.code == "over-achievement"]
 
+
+def test_a_bare_count_against_yi_is_the_count_from_a_thousand_times_on(make_workbook):
+    # The rule (README): a bare number a thousand times the target's number or more is the count
+    # itself. ≥2亿人次 against a bare 3000: 3000 ≥ 2 × 1000, so 3000人次 = 0.00003亿人次,
+    # 10 × 0.00003 ÷ 2 = 0.00015 → 0. It was read as 3000亿人次 (the threshold was 2 × 10^7 for
+    # 亿): 10 of 10. A bare 1.5 is 1.5亿人次: 10 × 1.5 ÷ 2 = 7.5.
+    rows = [
+        row("产出指标", "数量指标", "a", "≥2亿人次", "3000", 10, reason="r"),
+        row("产出指标", "数量指标", "b", "≥2亿人次", "1.5", 10, reason="r"),
+    ]
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "score"]) == [0, 7.5]
+    assert card.rows.loc[3, "note"] == "3000按 0.00003亿人次 计；≥：10 × 0.00003 ÷ 2"
+

@@ -217,11 +217,11 @@ class Resolver(ScoringContext):
             if (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
                 out.converted = f"{fmt_num(actual.number)}{unit}按 {fmt_num(a)}{out.unit} 计"
-            elif not actual.unit and (scale := scaled_unit(out.unit)[1]) > 1 and 0 < out.target * scale / 10 <= a:
+            elif not actual.unit and scaled_unit(out.unit)[1] > 1 and 0 < out.target * 1000 <= a:
                 # a bare 46000 against ≥5万人 is the count itself (as 4.6 would be 4.6万人): a bare
-                # number a thousand times the target's is not in its 万, whether or not the
+                # number a thousand times the target's is not in its 万 or 亿, whether or not the
                 # 计量单位 column repeats the target's unit
-                a /= scale
+                a /= scaled_unit(out.unit)[1]
                 out.converted = f"{fmt_num(actual.number)}按 {fmt_num(a)}{out.unit} 计"
             out.actual = a
         else:
