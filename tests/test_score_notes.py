@@ -235,3 +235,8 @@ def test_a_bare_count_against_yi_is_the_count_from_a_thousand_times_on(make_work
     assert list(card.rows.loc[3:4, "score"]) == [0, 7.5]
     assert card.rows.loc[3, "note"] == "3000按 0.00003亿人次 计；≥：10 × 0.00003 ÷ 2"
 
+
+def test_a_negative_budget_rate_is_shown_counted_as_zero():
+    # 全年执行数 −1.48 of 29.6 (a refund booked against the year): −5%, counted as 0 → 0 points;
+    # "10 × min(-5.00%, 100%)" works out to −0.5, not the 0 scored
+    assert explained("budget", Case(10, 100, -5, GE, RULES)) == (0, "预算执行率 -5.00%，10 × min(max(-5.00%, 0), 100%)")

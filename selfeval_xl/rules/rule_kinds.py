@@ -214,7 +214,8 @@ def _explain_budget(c: Case, score: float) -> str:
     # the score: 90.145% shows as 90.15%, and 10 × 90.15% = 9.015 → 9.02, not the 9.01 scored
     p = c.points
     (a,) = _figures(score, lambda a: p * min(max(a, 0), 100) / 100, c.actual, shown=lambda x: fmt_pct(x)[:-1])
-    return f"预算执行率 {fmt_pct(c.actual)}，{fmt_num(p)} × min({a}%, 100%)"
+    rate = f"{a}%" if c.actual >= 0 else f"max({a}%, 0)"  # (a negative rate counts as 0)
+    return f"预算执行率 {fmt_pct(c.actual)}，{fmt_num(p)} × min({rate}, 100%)"
 
 
 # --- 共性指标 step and bands (SPEC §3.11) ----------------------------------------------------
