@@ -299,7 +299,7 @@ TITLES = {
     "bad-operator": "指标性质无法识别",
     "bad-points": "分值无效",
     "operator-conflict": "指标性质与指标值的符号不一致",
-    "needs-review": "文字描述待人工复核",
+    "needs-review": "待人工判断完成程度",
     "not-applicable-rescaled": "不适用的行有分值，已折算",
     "not-applicable-points": "不适用的行有分值",
     "unknown-level1": "一级指标名称不对",

@@ -152,7 +152,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     review = [p for p in card.problems if p.code == REVIEW_CODE]
     if review:
         verdict += (
-            f"其中 {len(review)} 项指标的实际完成值是文字描述，需复核人员判断（状态：{status_zh(card.status)}），"
+            f"其中 {len(review)} 项指标的完成程度需复核人员判断（状态：{status_zh(card.status)}），"
             "上述得分和等级为暂定。"
         )
     out.append(Block("p", verdict))
