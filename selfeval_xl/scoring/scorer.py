@@ -180,7 +180,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             points=p,
             score=score,
             claimed=claimed,
-            rate=round_half_up(rate),
+            rate=round_half_up(rate) + 0.0,  # (0 ÷ −5: 0, never −0.0)
             note=note,
             method=method,
             diff=round_half_up(claimed - score),
