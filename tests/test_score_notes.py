@@ -118,13 +118,13 @@ def test_a_zero_score_is_never_minus_zero(make_workbook):
     assert s == 0 and math.copysign(1, s) == 1
 
 
-
 def test_a_zero_completion_rate_is_never_minus_zero(make_workbook):
     # ≤-5% against 0% (no cut): 完成率 0 ÷ −5 × 100 = −0.0 in floats; the JSON said "rate": -0.0
     # and the results sheet held <v>-0.0</v>, as the score did before it was made 0
     card = card_for(make_workbook, [row("产出指标", "质量指标", "x", "≤-5%", "0%", 10, reason="r")])
     rate = card.rows.loc[3, "rate"]
     assert rate == 0 and math.copysign(1, rate) == 1
+
 
 # --- ‰: the note and warnings in the unit the form was typed in -------------------------------
 def test_per_mille_is_shown_in_per_mille(make_workbook):
