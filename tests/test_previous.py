@@ -37,6 +37,7 @@ FREE_TEXT[5] = row("效益指标", "社会效益指标", "办学条件", "效果
 UNITS_MORE = {
     "戊.xlsx": ("E-05", "戊单位", "戊项目", WRONG, base_rows()),  # in last year's summary, but 待更正 there
     "己.xlsx": ("F-06", "己单位", "己项目", SLIGHT, FREE_TEXT),  # 待复核 this year: 98 last year, no 变化
+    "庚.xlsx": ("G-07", "庚单位", "庚项目", FREE_TEXT, base_rows()),  # 待复核 last year: its 97 was provisional
 }
 
 
@@ -97,6 +98,9 @@ def test_previous_matches_by_code_and_by_name_and_reports_the_renamed_project(ye
         "丁.xlsx": (98, "优", 2, "优"),  # 100 − 98, matched by 单位编码 although the unit was renamed
         "戊.xlsx": ("上年未定级", None, None, "优"),  # last year's row is there, 待更正: no total to compare
         "己.xlsx": (98, "优", None, "优"),  # 待复核: its 97 is provisional, so no 变化 (as the report counts)
+        # last year's 97 awaited a reviewer: nothing settled to compare; a summary edited without
+        # its 状态 column no longer says so, and its 97 优 reads as graded: 100 − 97 = +3
+        "庚.xlsx": (97, "优", 3, "优") if edited else ("上年未定级", None, None, "优"),
     }
 
 
@@ -145,9 +149,9 @@ def test_district_report_compares_with_last_year(years):
     heads = [b.text for b in blocks if b.kind == "h1"]
     assert "六、与上年比较" in heads and heads.index("六、与上年比较") == heads.index("五、复核情况") + 1
     text = "\n".join(b.text for b in blocks)
-    # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record, 戊 was not graded last year (己 is
+    # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record, 戊 and 庚 were not graded last year (己 is
     # 待复核 this year: not among the graded files the section counts); up 2, down 1
-    assert "与上年对应的有 3 份（无上年记录 1 份，上年未定级 1 份）：总分上升 2 份、下降 1 份、持平 0 份" in text
+    assert "与上年对应的有 3 份（无上年记录 1 份，上年未定级 2 份）：总分上升 2 份、下降 1 份、持平 0 份" in text
     assert "甲单位（甲项目）：良 → 优（+12 分）" in text
     tables = [
         b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "单位（项目）" and "变化" in b.headers

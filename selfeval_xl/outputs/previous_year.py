@@ -6,8 +6,8 @@ edited by hand (a title row added, extra columns, sorted differently, 复核总�
 matches. Rows match on 单位编码 + 项目名称; where either side has no 单位编码, on 单位名称 +
 项目名称. Keys are compared after NFKC and without spaces, so 全角/半角 and stray spaces do not
 break a match; a renamed project does not match (it is reported as 无上年记录). A unit that is in
-last year's summary with no grade there (待更正, 未填写) is reported as 上年未定级: its total then
-was provisional, so there is nothing to compare with."""
+last year's summary with no settled grade there (待更正, 未填写, 待复核) is reported as 上年未定级:
+its total then was provisional, so there is nothing to compare with."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ NO_RECORD = "无上年记录"
 NOT_GRADED = "上年未定级"
 TOTAL = L.SUMMARY_TAIL[0]  # 核定总分
 PREV_HEADERS = ("上年核定总分", "上年等级", "变化")
-_NOT_GRADED = {"待更正", "未填写", "未评分"}  # last year's rows with no final score
+# last year's rows with no settled score: none at all, or one awaiting a reviewer (provisional, as
+# this year's 待复核 files get no 变化)
+_NOT_GRADED = {"待更正", "未填写", "未评分", "待复核"}
 
 
 class PreviousError(Exception):
