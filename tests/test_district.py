@@ -4,6 +4,7 @@ summary workbook written by hand so that every figure can be worked out on paper
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.district import draft_district
@@ -100,3 +101,36 @@ def test_review_section_says_the_size_of_changes_apart_from_their_mean():
     text = review_blocks(rows, 5)[1].text
     assert "调减 1 份、调增 1 份、不变 0 份" in text
     assert "平均每份变动 0 分（正为调增、负为调减），变动幅度（不计增减）合计 4 分、平均每份 2 分" in text
+
+
+def test_the_detail_sheet_is_read_as_a_stream_as_calamine_reads_it(tmp_path):
+    """指标明细 is read as a stream (memory flat however many workbooks: calamine held the whole
+    sheet, ~1 GB at 10,000); the table comes out as calamine's did: from the summary as written
+    by openpyxl (shared strings, references, a blank 核定得分), re-saved by LibreOffice, and one
+    with a formula in it (not streamed: read by calamine, the same table)."""
+    from conftest import office_resave
+    from python_calamine import CalamineWorkbook
+
+    from selfeval_xl.reading.sheet_stream import NotPlain
+
+    made = _summary(tmp_path / "汇总.xlsx")
+    expected = [
+        ["甲.xlsx", "产出指标", 20, 20],
+        ["甲.xlsx", "产出指标(50分)", 30, 27],
+        ["甲.xlsx", "效益指标", 30, 15],
+        ["甲.xlsx", "满意度指标", 10, None],
+        ["乙.xlsx", "产出指标", 50, 40],
+        ["丙.xlsx", "产出指标", 50, 0],
+    ]
+    resaved = office_resave(made, tmp_path / "lo")
+    for path in (made, resaved):
+        streamed = T._streamed_detail(path)
+        assert list(streamed.columns) == ["文件", "一级指标", "分值", "核定得分"]
+        assert streamed.values.tolist() == expected, path
+        assert streamed.equals(T._detail(CalamineWorkbook.from_path(str(path))))
+    wb = openpyxl.load_workbook(made)
+    wb[L.S_DETAIL]["D2"] = "=10+10"  # (a formula: not streamed)
+    wb.save(made)
+    with pytest.raises(NotPlain):
+        T._streamed_detail(made)
+    assert T.load(made).detail["分值"].tolist()[1:] == [30, 30, 10, 50, 50]

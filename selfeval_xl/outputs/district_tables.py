@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.sheet_stream import NotPlain, sheet_columns
 from selfeval_xl.reading.summary_table import column
 from selfeval_xl.scoring.verdict import FINAL, REVIEWED, STATUS_ZH
 
@@ -60,8 +61,14 @@ def load(summary: Path) -> DistrictFrames:
     with pd.ExcelFile(summary, engine="calamine") as book:
         present = [name for name in wanted if name in book.sheet_names]
         sheets = pd.read_excel(book, sheet_name=present, header=None, dtype=object) if present else {}
-        # (the workbook pandas opened with the calamine engine: the file is not opened twice)
-        detail = _detail(cast("CalamineWorkbook", book.book)) if L.S_DETAIL in book.sheet_names else pd.DataFrame()
+        if L.S_DETAIL not in book.sheet_names:
+            detail = pd.DataFrame()
+        else:
+            try:
+                detail = _streamed_detail(summary)
+            except NotPlain:  # (a summary saved by another program in a way not streamed)
+                # the workbook pandas opened with the calamine engine: the file is not opened twice
+                detail = _detail(cast("CalamineWorkbook", book.book))
     summary_df, problems, unscored = (_sheet(sheets, name) for name in wanted)
     if "文件" in summary_df.columns:
         summary_df = summary_df[summary_df["文件"].notna()].reset_index(drop=True)
@@ -74,6 +81,15 @@ def load(summary: Path) -> DistrictFrames:
     reviewed = _numbers(ranked, L.R_REVIEWED_TOTAL)
     ranked["final"] = reviewed.where(reviewed.notna(), _numbers(ranked, L.R_TOTAL))
     return DistrictFrames(summary_df, ranked, summary_df[~is_ranked], problems, unscored, detail)
+
+
+def _streamed_detail(summary: Path) -> pd.DataFrame:
+    """``_detail``, with the sheet read as a stream (``sheet_stream``): memory stays flat however
+    many workbooks the summary holds (calamine held the whole sheet: ~1 GB at 10,000)."""
+    import pandas as pd
+
+    found, rows = sheet_columns(summary, L.S_DETAIL, DETAIL_COLUMNS)
+    return pd.DataFrame([r for r in rows if any(v is not None for v in r)], columns=found, dtype=object)
 
 
 def _detail(workbook: CalamineWorkbook) -> pd.DataFrame:
