@@ -42,9 +42,9 @@ def method_name(info: zipfile.ZipInfo) -> str:
     return METHOD_NAMES.get(info.compress_type, f"方式 {info.compress_type}")
 
 
-def check_member_size(info: zipfile.ZipInfo, name: str) -> None:
-    """One member's encryption, compression method, declared size and compression ratio,
-    before it is inflated."""
+def check_member_method(info: zipfile.ZipInfo, name: str) -> None:
+    """One member's encryption and compression method, before anything of it is inflated (zipfile
+    asks for a password, and inflates bzip2/LZMA blocks without a bound)."""
     if info.flag_bits & 0x1:  # a zip password (WinRAR/7-Zip 加密压缩): zipfile asks for it
         raise UnreadableWorkbook.at(name, None, None, "encrypted")
     if info.compress_type not in PACKAGE_METHODS:
@@ -55,6 +55,12 @@ def check_member_size(info: zipfile.ZipInfo, name: str) -> None:
             "not-a-workbook",
             detail=f"{info.filename} 使用了 Excel 不支持的压缩方式 {method_name(info)}；请用 Excel 或 WPS 重新保存",
         )
+
+
+def check_member_size(info: zipfile.ZipInfo, name: str) -> None:
+    """One member's encryption, compression method, declared size and compression ratio,
+    before it is inflated."""
+    check_member_method(info, name)
     if info.file_size > MAX_PART_BYTES:
         raise UnreadableWorkbook.at(
             name,

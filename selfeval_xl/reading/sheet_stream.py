@@ -16,6 +16,7 @@ from pathlib import Path
 
 from selfeval_xl.errors import SelfevalError
 from selfeval_xl.ooxml.grid import col_index
+from selfeval_xl.ooxml.limits import check_member_method
 from selfeval_xl.ooxml.scanned_text import element_text
 from selfeval_xl.ooxml.xlsx_book import XlsxBook
 
@@ -40,10 +41,13 @@ def sheet_columns(path: Path, sheet: str, wanted: Sequence[str]) -> tuple[list[s
         xb.book()
         part = xb.targets.get(sheet)
         info = xb.zf.NameToInfo.get(part or "")
+        if info is None:
+            raise NotPlain(f"no sheet {sheet}")
+        # (a sheet of any size is streamed, in bounded memory; but not one zipfile would inflate
+        # without a bound, or ask a password for)
+        check_member_method(info, path.name)
     except SelfevalError as exc:
         raise NotPlain(str(exc)) from None
-    if info is None:
-        raise NotPlain(f"no sheet {sheet}")
     bodies = _row_bodies(xb, info.filename)
     header = next(bodies, None)
     texts = [v if isinstance(v, str) else "" for v in (_cells(header, xb.shared) if header is not None else [])]
