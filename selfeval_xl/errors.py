@@ -189,7 +189,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "申报得分 {claimed} 与核定得分 {score} 不一致（差 {diff}）",
     ),
-    "points-total": (ERROR, "分值合计 {total}，应为 100"),
+    # ``why``: a blank row that cut the table short, when one did ("" otherwise)
+    "points-total": (ERROR, "分值合计 {total}，应为 {expected}{why}"),
     # ``why``: how ``expected`` came about when it is not the rule set's own figure ("" otherwise)
     "level1-points": (WARNING, "一级指标“{level1}”分值合计 {total}，应为 {expected}{why}"),
     "unknown-level1": (

@@ -308,7 +308,24 @@ def test_deleted_common_row_is_an_error(make_dept):
     card = score_file(path).card
     assert ("common-missing", "部门.xlsx 绩效指标!D1") in codes(card)
     assert card.total == 97
-    assert any(p.code == "points-total" for p in card.errors)
+    # Σ分值 97 falls short by exactly the deleted row's 3 分: "缺少共性指标" is the one error (an
+    # extra "分值合计 97，应为 100" would send the unit to change a 分值 instead of restoring the row)
+    assert [p.code for p in card.errors] == ["common-missing"]
+
+
+def test_deleted_common_row_and_a_wrong_points_total(make_dept):
+    # 结转结余率 (3 分) deleted and 检查企业数 30 → 35: Σ分值 100 − 3 + 5 = 102 is not explained by
+    # the deleted row alone, so the total is reported besides it
+    rows = [dict(OWN_ROWS[0], 分值=35), *OWN_ROWS[1:]]
+    path = make_dept(rows=rows)
+    wb = openpyxl.load_workbook(path)
+    wb[L.SHEET_INDICATORS].delete_rows(ROW["结转结余率"])
+    wb.save(path)
+    card = score_file(path).card
+    assert [(p.code, p.message) for p in card.errors] == [
+        ("common-missing", "缺少共性指标“结转结余率”（3 分）：共性指标由规则集设定，不能删除"),
+        ("points-total", "分值合计 102，应为 100"),
+    ]
 
 
 def test_template_from_another_rule_set_version_warns(make_dept, tmp_path):

@@ -125,7 +125,18 @@ class AuditChecks(ScoringContext):
         points_total = round_half_up(sum(pts for pts, _ in sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
             # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
-            self.add(self.sheet, header_cell, "points-total", total=fmt_num(points_total))
+            deleted = {p.fields["name"] for p in self.problems if p.code == "common-missing"}
+            missing = sum(c.points for c in rules.common if c.name in deleted)
+            if missing and abs(points_total + missing - rules.total_points) <= 1e-9:
+                return subtotals  # short by exactly the deleted 共性 rows: "缺少共性指标" says it
+            self.add(
+                self.sheet,
+                header_cell,
+                "points-total",
+                total=fmt_num(points_total),
+                expected=fmt_num(rules.total_points),
+                why=self.cut_table_note(),
+            )
             return subtotals
         expected = {lv.name: lv.points for lv in rules.level1}
         if rules.budget_level1 not in expected:
@@ -156,6 +167,17 @@ class AuditChecks(ScoringContext):
                     why=why.get(name, ""),
                 )
         return subtotals
+
+    def cut_table_note(self) -> str:
+        """Why the 分值 fall short when a blank row ended the table early (``rows-after-blank``):
+        the fix is to delete that row, not to change a 分值."""
+        cut = next((p for p in self.data.problems if p.code == "rows-after-blank"), None)
+        if cut is None:
+            return ""
+        return (
+            f"（第 {cut.fields['blank']} 行整行空白，其下 {cut.fields['n']} 行指标未读取、未计入；"
+            "删掉空行后重新评分）"
+        )
 
     def claim_checks(self, rows: list[ScoredRow], total: float, compare: bool = True) -> float | None:
         data = self.data
