@@ -115,6 +115,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "common-missing": (ERROR, "缺少共性指标“{name}”（{points} 分）：共性指标由规则集设定，不能删除"),
     "data-item-missing": (ERROR, "部门整体数据缺少“{item}”，无法计算{indicator}"),
+    "data-sheet-missing": (
+        ERROR,
+        "缺少工作表“部门整体数据”：共性指标要用这张表里的数据计算，缺了它这些指标都计 0 分；"
+        "请从部门整体支出模板复制这张表（表名不能改）并填写",
+    ),
     "data-item-twice": (
         WARNING,
         "部门整体数据“{item}”填了两次（{first} 为 {first_value}，{second} 为 {second_value}），按第一处 {first_value} 计算；请删去多余的一行",
@@ -292,6 +297,7 @@ TITLES = {
     "common-changed": "共性指标被修改",
     "common-missing": "共性指标被删除",
     "data-item-missing": "部门整体数据缺项",
+    "data-sheet-missing": "缺少部门整体数据表",
     "data-item-twice": "部门整体数据重复",
     "zero-denominator": "共性指标分母为 0",
     "negative-data": "部门整体数据为负数",

@@ -238,7 +238,9 @@ def test_missing_sheet_names_the_item(make_dept, tmp_path):
     del wb[L.SHEET_DEPT_DATA]
     wb.save(path)
     card = score_file(path).card
-    assert ("data-item-missing", "部门.xlsx 部门整体数据") in codes(card)
+    # one slip (the whole sheet gone), one error that says so, not one "缺少某项" per 共性指标
+    assert [(p.code, str(p.where)) for p in card.errors] == [("data-sheet-missing", "部门.xlsx 部门整体数据")]
+    assert card.errors[0].message.startswith("缺少工作表“部门整体数据”")
     # every 共性 row except 预算执行率 needs the sheet: 100 − (3+3+4+3+3+3+3+3+5 = 30) = 70
     assert card.total == 70
 

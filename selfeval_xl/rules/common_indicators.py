@@ -116,6 +116,10 @@ class DeptData:
                 if key in self.data.dept_data or key in _BUDGET_KEYS:
                     if cell is None or not self.data.cell_has_error(sheet, cell):  # (one error a cell)
                         self.report(sheet, cell, "missing-value", field=exc.name)
+                elif cell is None:  # no 部门整体数据 sheet at all: said once, not once an item
+                    if "" not in self.reported:
+                        self.reported.add("")
+                        self.report(sheet, None, "data-sheet-missing")
                 else:  # no row of it at all: said at the sheet's 数值 header
                     self.report(sheet, cell, "data-item-missing", item=exc.name, indicator=common.name)
             entry = self.data.dept_data.get(key)
