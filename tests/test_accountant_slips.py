@@ -41,3 +41,53 @@ def test_points_total_names_the_rule_sets_total(tmp_path, template_path):
     path = fill_workbook(template_path, tmp_path / "甲.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
     found = [p.message for p in score_file(path, rulebook=RuleBook(load_rules(rules))).problems if p.code == "points-total"]
     assert found == ["分值合计 100，应为 120"]
+
+
+def _budget_codes(path):
+    return [(p.code, p.where.location, p.message) for p in score_file(path).problems]
+
+
+def test_a_blank_executed_figure_is_an_error_not_a_rate_of_zero(make_workbook):
+    # 全年预算数 29.6 filled, 全年执行数 left blank on every line, the indicators filled: the unit
+    # forgot the figure. Before: 执行率 0%, 预算执行率 0 of 10, 已评分 90 with "请填写偏差原因" at K2
+    # (an underspend to explain). Now: one error at the 年度资金总额 全年执行数 cell (D2), 待更正,
+    # the 预算执行率 row unscored (0) and no 偏差原因 asked for it
+    path = make_workbook(budget={"年度资金总额": (29.6, 29.6, None), "当年财政拨款": (29.6, 29.6, None)})
+    outcome = score_file(path)
+    assert _budget_codes(path) == [("missing-value", "预算执行!D2", "年度资金总额全年执行数未填写")]
+    assert outcome.card.status == "needs-correction" and outcome.card.total == 90
+
+
+def test_executed_zero_on_the_lines_is_nothing_spent(make_workbook):
+    # 当年财政拨款 全年执行数 typed 0, the total's left blank: nothing spent, 执行率 0% (0 of 10
+    # points), asked for a 偏差原因 like any underspend; not "未填写"
+    path = make_workbook(budget={"年度资金总额": (29.6, 29.6, None), "当年财政拨款": (29.6, 29.6, 0)})
+    assert [p.code for p in score_file(path).problems] == ["missing-reason"]
+    assert score_file(path).card.total == 90
+
+
+def test_an_unreadable_executed_figure_asks_no_reason(make_workbook):
+    # 全年执行数 typed as 二十九点六: the error at D2 is the one problem; the 预算执行率 row it leaves
+    # at 0 is not asked for a 偏差原因 (one slip, one problem), nor is the total rebuilt from the lines
+    path = make_workbook(budget={"年度资金总额": (29.6, 29.6, "二十九点六"), "当年财政拨款": (29.6, 29.6, 29.6)})
+    assert [(c, w) for c, w, _ in _budget_codes(path)] == [("not-a-number", "预算执行!D2")]
+
+
+def test_department_blank_executed_figure_is_not_graded(tmp_path):
+    # the seed department with its 全年执行数 wiped on every line: before, 已评分 85.25 (良) with its
+    # 预算执行率 (10 分) at 0; now 待更正 with the one error at D2 (and the other rows' warnings)
+    import shutil
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parent.parent / "samples" / "红谷滩区应急管理局_2022年部门整体支出.xlsx"
+    path = tmp_path / "部门.xlsx"
+    shutil.copy(src, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_BUDGET]
+    for r in range(2, 6):
+        ws.cell(r, 4).value = None
+    wb.save(path)
+    card = score_file(path).card
+    assert card.status == "needs-correction"
+    assert [(p.code, p.where.location) for p in card.errors] == [("missing-value", "预算执行!D2")]
+    assert not [p for p in card.problems if p.where.cell in ("J5", "K5")]  # the 预算执行率 row

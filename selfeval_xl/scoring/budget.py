@@ -29,7 +29,8 @@ class BudgetFigures(ScoringContext):
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
             cell = f"{cols[header]}{total.row}" if total and header in cols else None
-            if filled and sum(filled) and not value and not (cell and data.cell_has_error(L.SHEET_BUDGET, cell)):
+            bad = cell is not None and data.cell_has_error(L.SHEET_BUDGET, cell)
+            if filled and sum(filled) and not value and not bad:
                 value = sum(filled)
                 self.add(
                     sheet,
@@ -47,6 +48,8 @@ class BudgetFigures(ScoringContext):
                     total=fmt_num(value),
                     parts=fmt_num(sum(filled)),
                 )
+            if attr == "executed" and value is None and filled and not sum(filled) and not bad:
+                value = 0.0  # the lines' 全年执行数 typed 0 and the total's left blank: nothing spent
             figures[attr] = value
         scale = data.amount_scale
         b = Budget(*(None if (v := figures[k]) is None else v * scale for _, k in L.BUDGET_AMOUNTS))
@@ -60,8 +63,16 @@ class BudgetFigures(ScoringContext):
         elif not figures["adjusted"]:
             if adjusted_cell is None or not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
                 self.add(sheet, adjusted_cell, "budget-missing")
+        elif figures["executed"] is None:
+            # a blank 全年执行数 is a forgotten figure, not an execution rate of 0% (nothing spent
+            # is typed 0): one error at its cell, and no 偏差原因 asked for the row it leaves at 0
+            executed_cell = (
+                f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
+            )
+            if executed_cell is None or not data.cell_has_error(L.SHEET_BUDGET, executed_cell):
+                self.add(sheet, executed_cell, "missing-value", field=f"{L.B_TOTAL}{L.B_EXECUTED}")
         else:
-            b.rate = (figures["executed"] or 0.0) / figures["adjusted"] * 100
+            b.rate = figures["executed"] / figures["adjusted"] * 100
             cache = data.budget_rate_cache
             if cache is not None and abs(cache[1] - b.rate) > rules.rate_tolerance:
                 self.add(

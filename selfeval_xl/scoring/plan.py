@@ -93,7 +93,8 @@ class Resolver(ScoringContext):
             out.method, out.operator, out.target, out.unit = rule_kinds.BUDGET, GE, self.rules.budget_target, "%"
             if budget.rate is None:
                 out.method = M_INVALID
-                out.note = "全年预算数缺失，无法计算预算执行率"
+                missing = L.B_ADJUSTED if not budget.adjusted else L.B_EXECUTED
+                out.note = f"{missing}缺失或有误，无法计算预算执行率"
                 return out
             out.actual = budget.rate
             if actual.kind == NUMBER and actual.number is not None:
