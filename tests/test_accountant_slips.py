@@ -39,7 +39,9 @@ def test_points_total_names_the_rule_sets_total(tmp_path, template_path):
     rules = tmp_path / "120.toml"
     rules.write_text(text, encoding="utf-8")
     path = fill_workbook(template_path, tmp_path / "甲.xlsx", BASE_INFO, BASE_BUDGET, base_rows())
-    found = [p.message for p in score_file(path, rulebook=RuleBook(load_rules(rules))).problems if p.code == "points-total"]
+    found = [
+        p.message for p in score_file(path, rulebook=RuleBook(load_rules(rules))).problems if p.code == "points-total"
+    ]
     assert found == ["分值合计 100，应为 120"]
 
 

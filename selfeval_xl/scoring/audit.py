@@ -175,8 +175,7 @@ class AuditChecks(ScoringContext):
         if cut is None:
             return ""
         return (
-            f"（第 {cut.fields['blank']} 行整行空白，其下 {cut.fields['n']} 行指标未读取、未计入；"
-            "删掉空行后重新评分）"
+            f"（第 {cut.fields['blank']} 行整行空白，其下 {cut.fields['n']} 行指标未读取、未计入；删掉空行后重新评分）"
         )
 
     def claim_checks(self, rows: list[ScoredRow], total: float, compare: bool = True) -> float | None:
