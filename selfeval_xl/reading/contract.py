@@ -82,8 +82,15 @@ BUDGET_ROW_ALIASES = {
     "上年结转结余": B_CARRYOVER,
     "结转资金": B_CARRYOVER,
     "其他": B_OTHER,
-    "资金总额": B_TOTAL,
-    "总额": B_TOTAL,
+    # the total line as provinces' forms head it: 总额, 资金总额, 项目资金总额, 资金合计, 合计, 总计,
+    # 年度资金合计 … (a 资金类别 column's total, never an indicator table's 总分 row)
+    **{
+        f"{lead}{funds}{total}": B_TOTAL
+        for lead in ("", "年度", "全年", "本年")
+        for funds in ("", "资金", "项目资金", "预算资金")
+        for total in ("总额", "合计", "总计")
+        if not lead or funds
+    },
 }
 BUDGET_HEADER_ALIASES = {
     "调整后预算数": B_ADJUSTED,

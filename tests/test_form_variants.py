@@ -1,0 +1,121 @@
+"""The official 项目支出绩效自评表 laid out and worded as provinces' and cities' published forms
+are: the 年度资金总额 line called 项目资金总额 or 资金合计, the 总分 row called 自评得分, the
+年度总体目标 block under the indicators, one 偏差原因 cell merged down over several rows, a
+blank 实施单位 beside a 项目负责人 line. Each is read as the standard form with the same data
+(``_form``'s defaults) and scored alike: the hand total is in ``_form``'s docstring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from selfeval_xl import score_file
+from selfeval_xl.outputs.fill import put
+from selfeval_xl.reading import contract as L
+
+ROWS = [  # 一级, 二级, 三级, 年度指标值, 实际完成值, 分值, 得分, 偏差原因 — excel rows 13–18
+    ("产出指标", "数量指标", "培训人次", "≥500人", "520人", 20, 20, None),
+    ("产出指标", "质量指标", "培训合格率", "≥95%", "90%", 15, 14.21, "部分学员未通过考核"),
+    ("产出指标", "时效指标", "完成时间", "2022年12月31日前", "2022年11月30日", 5, 5, None),
+    ("产出指标", "成本指标", "培训成本", "≤120万元", "108万元", 10, 10, None),
+    ("效益指标", "社会效益指标", "技能提升效果", "显著", "较显著", 30, 20, "部分培训内容偏理论"),
+    ("满意度指标", "服务对象满意度指标", "学员满意度", "≥90%", "81%", 10, 9, "培训时间安排不便"),
+]
+NAMES = [L.LEVEL1_BUDGET, *(r[2] for r in ROWS)]
+SCORES = [9, 20, 14.21, 5, 10, 20, 9]
+
+
+def _form(
+    path: Path,
+    *,
+    total_line: str = "年度资金总额",
+    total_label: str | None = "总分",
+    goal_below: bool = False,
+    cells: dict[str, Any] | None = None,
+    merges: tuple[str, ...] = (),
+) -> Path:
+    """The 财预〔2020〕10号 附件 form, merged as printed: 项目资金 in rows 5–9 (年度资金总额 100 /
+    120 / 108, 分值 10, 得分 9), 年度总体目标 in rows 10–11 (or, ``goal_below``, under the table),
+    the indicator header in row 12 (B 一级 … I 偏差原因), ``ROWS`` in 13–18, ``total_label`` row
+    19 (分值 100, 得分 87.21); ``cells`` then typed over it, ``merges`` added.
+
+    By hand: 10 × 108/120 = 9; 520 ≥ 500 → 20; 15 × 90/95 = 14.21; on time → 5; 108 ≤ 120 → 10;
+    较显著 one step below 显著 → 部分达成 [18, 24) of 30, claim 20 in the band → 20; 10 × 81/90 = 9:
+    9 + 20 + 14.21 + 5 + 10 + 20 + 9 = 87.21 (良), as claimed."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "自评表"
+    ranges = ["A1:I1", "A2:I2", "A3:B3", "C3:I3", "A4:B4", "C4:E4", "G4:I4", "A5:B9"]
+    ws["A1"], ws["A2"] = "项目支出绩效自评表", "（2022年度）"
+    ws["A3"], ws["C3"] = "项目名称", "职业技能培训项目"
+    ws["A4"], ws["C4"], ws["F4"], ws["G4"] = "主管部门", "某市人社局", "实施单位", "某市职业技能培训中心"
+    ws["A5"] = "项目资金（万元）"
+    for col, h in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"), strict=True):
+        ws[f"{col}5"] = h
+    lines = ((total_line, (100, 120, 108, 10, "90%", 9)), ("其中：当年财政拨款", (100, 120, 108)))
+    for r, (label, values) in enumerate(lines, start=6):
+        ws[f"C{r}"] = label
+        for col, v in zip("DEFGHI", values, strict=False):
+            put(ws[f"{col}{r}"], v)
+    ws["C8"], ws["C9"] = "上年结转资金", "其他资金"
+
+    def goal(r: int) -> None:
+        ws[f"A{r}"], ws[f"B{r}"], ws[f"F{r}"] = "年度总体目标", "预期目标", "实际完成情况"
+        ws[f"B{r + 1}"], ws[f"F{r + 1}"] = "全年培训500人次，学员技能明显提升。", "全年培训520人次，合格率90%。"
+        ranges.extend([f"A{r}:A{r + 1}", f"B{r}:E{r}", f"F{r}:I{r}", f"B{r + 1}:E{r + 1}", f"F{r + 1}:I{r + 1}"])
+
+    header = 10 if goal_below else 12
+    if not goal_below:
+        goal(10)
+    ws[f"A{header}"] = "绩效指标"
+    heads = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施")
+    for col, h in zip("BCDEFGHI", heads, strict=True):
+        ws[f"{col}{header}"] = h
+    first = header + 1
+    for r, values in enumerate(ROWS, start=first):
+        for col, v in zip("BCDEFGHI", values, strict=True):
+            if col in "BC" and r > first and ws[f"{col}{r - 1}"].value == v:
+                continue  # merged below
+            put(ws[f"{col}{r}"], v)
+    last = first + len(ROWS) - 1
+    ranges += [f"B{first}:B{first + 3}", f"C{first + 4}:C{first + 4}", f"A{header}:A{last}"]
+    r = last + 1
+    if total_label is not None:
+        ws[f"A{r}"], ws[f"G{r}"], ws[f"H{r}"] = total_label, 100, 87.21
+        ranges.append(f"A{r}:F{r}")
+        r += 1
+    if goal_below:
+        goal(r)
+    for ref, v in (cells or {}).items():
+        put(ws[ref], v)
+    for rng in (*ranges, *merges):
+        if rng.split(":")[0] != rng.split(":")[1]:
+            ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+def _problems(card) -> list[tuple[str, str | None]]:
+    return [(p.code, p.where.cell) for p in card.problems]
+
+
+def test_the_standard_layout_reads_as_worked_out(tmp_path):
+    card = score_file(_form(tmp_path / "标准.xlsx")).card
+    assert [r.name for r in card.records] == NAMES and [r.score for r in card.records] == SCORES
+    assert (card.total, card.grade, card.claimed_total, _problems(card)) == (87.21, "良", 87.21, [])
+
+
+@pytest.mark.parametrize("label", ["项目资金总额", "资金合计", "合计", "总计", "年度资金合计"])
+def test_the_total_funds_line_spelled_otherwise(tmp_path, label):
+    """项目资金总额, 资金合计, 合计 head the 年度资金总额 line on other provinces' forms. Missed, the
+    预算执行率 line (10 points, claimed 9) was dropped: Σ分值 90 (an error), the total rebuilt
+    from 当年财政拨款 at the block's header row. Read, it is the standard form: 87.21."""
+    card = score_file(_form(tmp_path / f"{label}.xlsx", total_line=label)).card
+    total = card.data.budget[L.B_TOTAL]
+    assert (total.row, total.initial, total.adjusted, total.executed) == (6, 100, 120, 108)
+    assert [r.name for r in card.records] == NAMES and [r.score for r in card.records] == SCORES
+    assert card.records[0].claimed == 9
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
