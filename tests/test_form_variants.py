@@ -119,3 +119,35 @@ def test_the_total_funds_line_spelled_otherwise(tmp_path, label):
     assert [r.name for r in card.records] == NAMES and [r.score for r in card.records] == SCORES
     assert card.records[0].claimed == 9
     assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
+
+
+@pytest.mark.parametrize("label", ["自评得分", "自评总分", "得分合计", "总分合计", "自评得分合计"])
+def test_the_total_row_labelled_otherwise(tmp_path, label):
+    """A 总分 row labelled 自评得分 / 得分合计 was read as one more indicator (分值 100, 申报得分
+    87.21, no 三级指标): Σ分值 200, an error, and no 申报总分. It is the 总分 row: 87.21 claimed
+    at H19, 87.21 computed, nothing to tell."""
+    card = score_file(_form(tmp_path / f"{label}.xlsx", total_label=label)).card
+    assert [r.name for r in card.records] == NAMES and [r.score for r in card.records] == SCORES
+    assert (card.claimed_total, card.data.info_cells[L.INFO_CLAIMED_TOTAL]) == (87.21, "H19")
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
+
+
+def test_goal_block_under_the_indicators_ends_the_table(tmp_path):
+    """Some forms put 年度总体目标 (预期目标 | 实际完成情况 and their texts) under the indicator
+    table, with no 总分 row between. Its two rows were read as indicators with no 分值 (two
+    errors at G17, G18). The table ends at that block; the goal texts are still read."""
+    card = score_file(_form(tmp_path / "目标在下.xlsx", total_label=None, goal_below=True)).card
+    assert [r.name for r in card.records] == NAMES and [r.score for r in card.records] == SCORES
+    # no 总分 row: the 申报总分 is the claims' sum, 9 + 20 + 14.21 + 5 + 10 + 20 + 9 = 87.21 (良)
+    assert (card.total, card.grade, card.claimed_total, _problems(card)) == (87.21, "良", 87.21, [])
+    assert card.data.info[L.INFO_GOAL] == "全年培训500人次，学员技能明显提升。"
+    assert card.data.info[L.INFO_ACHIEVED] == "全年培训520人次，合格率90%。"
+
+
+def test_a_grade_line_under_the_table_is_no_indicator(tmp_path):
+    """自评等级 | … | 良 right under the last indicator (no 总分 row), 良 under 分值: the table ended
+    there; it is no indicator whose 分值 “良” is unreadable."""
+    path = _form(tmp_path / "等级.xlsx", total_label=None, cells={"A19": "自评等级", "G19": "良"}, merges=("A19:F19",))
+    card = score_file(path).card
+    assert [r.name for r in card.records] == NAMES
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])

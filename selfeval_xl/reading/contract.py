@@ -304,7 +304,23 @@ FORM_BUDGET_REQUIRED = (B_ADJUSTED, B_EXECUTED)  # 年初预算数 is optional
 # label → the fact it gives (the value is to its right)
 FORM_INFO_LABELS = {"项目名称": INFO_PROJECT, "主管部门": INFO_PARENT, "实施单位": INFO_UNIT, "预算单位": INFO_UNIT}
 FORM_UNIT_LABEL = "实施单位"  # named when the unit is missing
-FORM_TOTAL_LABELS = {"总分", "合计", "总计", "合计得分", "总得分", "综合得分"}
+# the 总分 row's label: 总分, 合计, 自评得分, 自评总分, 得分合计, 综合得分 … (below the indicator header only:
+# 自评得分 heads a column there)
+FORM_TOTAL_LABELS = {
+    "合计",
+    "总计",
+    "合计得分",
+    *(
+        f"{lead}{core}{tail}"
+        for lead in ("", "自评", "综合", "评价")
+        for core in ("总分", "得分", "总得分")
+        for tail in ("", "合计")
+        if lead or core != "得分" or tail
+    ),
+}
+# a label under the indicator rows, left of 分值, that starts another block: the table ended above
+# it (年度总体目标 printed under the table; 自评等级 | 良 with no 总分 row)
+FORM_TABLE_END = {INFO_GOAL, "总体目标", "自评等级", "评价等级", "评定等级", "等级", "自评结论"}
 FORM_INDICATOR_BLOCK = "绩效指标"
 # a line under the table that is signed and dated, not an indicator: 填表人：张三 | 联系电话：… (the
 # label and its colon start one of its cells)

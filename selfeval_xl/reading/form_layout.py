@@ -116,15 +116,22 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     data.info[L.INFO_KIND] = L.KIND_PROJECT
     _read_info(data, rows, min(header_row, budget_header[0] if budget_header else header_row))
     line = _read_budget(data, grid, rows, budget_header)
-    total_row = next(
-        (r for r in sorted(rows) if r > header_row and any(_label(v) in L.FORM_TOTAL_LABELS for v in rows[r].values())),
-        None,
-    )
-    table = read_indicator_table(data, grid, header_row, cols, end_row=total_row)
+    end_row = next((r for r in sorted(rows) if r > header_row and _ends_table(rows[r], cols)), None)
+    table = read_indicator_table(data, grid, header_row, cols, end_row=end_row)
     data.records, data.cell_overrides = _with_budget_line(table, line)
     _read_total(data, grid, rows, cols)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))
+
+
+def _ends_table(row: dict[int, object], cols: dict[str, int]) -> bool:
+    """The 总分 row (its label anywhere on the row), or a block's label left of 分值 (年度总体目标
+    or 自评等级 printed under the table): the indicator rows end above it."""
+    points = cols.get(L.I_POINTS, max(cols.values()) + 1)
+    return any(
+        (label := _label(v)) in L.FORM_TOTAL_LABELS or (c < points and label in L.FORM_TABLE_END)
+        for c, v in row.items()
+    )
 
 
 def _weak_left_unread(data: WorkbookData, grid: Grid, header_row: int, cols: dict[str, int]) -> None:
