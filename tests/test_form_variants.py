@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from conftest import office_resave
 
 from selfeval_xl import score_file
 from selfeval_xl.outputs.fill import put
@@ -151,3 +152,24 @@ def test_a_grade_line_under_the_table_is_no_indicator(tmp_path):
     card = score_file(path).card
     assert [r.name for r in card.records] == NAMES
     assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
+
+
+REASON = "培训合格率、技能提升和满意度未达预期：部分学员未通过考核，培训时间安排不便。"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_one_reason_merged_down_over_the_rows_it_explains(tmp_path, fmt):
+    """One 偏差原因分析及改进措施 cell merged down over all the indicator rows (I13:I18), as many
+    published forms print a single explanation, here also saved as .xls (WPS, LibreOffice): the
+    reason is every merged row's, as a merged 一级/二级 cell's value is. It was the first row's
+    only: three false “未填写偏差原因” warnings (I14, I17, I18: the rows scored below 分值)."""
+    cells = {"I13": REASON, **{f"I{r}": None for r in range(14, 19)}}
+    path = _form(tmp_path / "原因合并.xlsx", cells=cells, merges=("I13:I18",))
+    if fmt == "xls":
+        path = office_resave(path, tmp_path / "xls", "xls")
+    card = score_file(path).card
+    assert [r.score for r in card.records] == SCORES
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
+    # not merged, the same blank cells are still told (the rows below 分值: 14.21 < 15, 20 < 30, 9 < 10)
+    card = score_file(_form(tmp_path / "原因未合并.xlsx", cells=cells)).card
+    assert [c for code, c in _problems(card) if code == "missing-reason"] == ["I14", "I17", "I18"]

@@ -51,14 +51,16 @@ def read_indicator_table(
     # part (a stray cell or a row height at row 1,048,576 is no ten thousand indicators).
     too_many = UnreadableWorkbook.at(data.file, data.sheet(sheet), None, "too-many-rows", limit=L.MAX_INDICATOR_ROWS)
     read_to = grid.complete_rows if grid.truncated else None
-    level_cols = [cols[h] for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols]
-    merged = merge_fill(grid, level_cols, header_row + 1)
+    # merged cells read as if the value were in every merged row: 一级/二级 (SPEC §2.4), and one
+    # 偏差原因 cell printed over the several rows it explains
+    spread = tuple(h for h in (L.I_LEVEL1, L.I_LEVEL2, L.I_REASON) if h in cols)
+    merged = merge_fill(grid, [cols[h] for h in spread], header_row + 1)
     year = data.year
     cells = grid.cells
     get = cells.get
     by_header = tuple(cols.items())
     content = tuple((h, c) for h, c in by_header if h != L.I_SEQ)
-    merged_levels = tuple((h, cols[h]) for h in (L.I_LEVEL1, L.I_LEVEL2) if h in cols) if merged else ()
+    merged_levels = tuple((h, cols[h]) for h in spread) if merged else ()
     records: dict[int, IndicatorRow] = {}
     last1: object = None  # 一级 and 二级 carried down
     last2: object = None
