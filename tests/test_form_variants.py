@@ -37,11 +37,13 @@ def _form(
     goal_below: bool = False,
     cells: dict[str, Any] | None = None,
     merges: tuple[str, ...] = (),
+    unmerged: tuple[str, ...] = (),
 ) -> Path:
     """The 财预〔2020〕10号 附件 form, merged as printed: 项目资金 in rows 5–9 (年度资金总额 100 /
     120 / 108, 分值 10, 得分 9), 年度总体目标 in rows 10–11 (or, ``goal_below``, under the table),
     the indicator header in row 12 (B 一级 … I 偏差原因), ``ROWS`` in 13–18, ``total_label`` row
-    19 (分值 100, 得分 87.21); ``cells`` then typed over it, ``merges`` added.
+    19 (分值 100, 得分 87.21); ``cells`` then typed over it, ``merges`` added, ``unmerged`` left
+    unmerged.
 
     By hand: 10 × 108/120 = 9; 520 ≥ 500 → 20; 15 × 90/95 = 14.21; on time → 5; 108 ≤ 120 → 10;
     较显著 one step below 显著 → 部分达成 [18, 24) of 30, claim 20 in the band → 20; 10 × 81/90 = 9:
@@ -93,7 +95,7 @@ def _form(
     for ref, v in (cells or {}).items():
         put(ws[ref], v)
     for rng in (*ranges, *merges):
-        if rng.split(":")[0] != rng.split(":")[1]:
+        if rng.split(":")[0] != rng.split(":")[1] and rng not in unmerged:
             ws.merge_cells(rng)
     wb.save(path)
     return path
@@ -173,3 +175,32 @@ def test_one_reason_merged_down_over_the_rows_it_explains(tmp_path, fmt):
     # not merged, the same blank cells are still told (the rows below 分值: 14.21 < 15, 20 < 30, 9 < 10)
     card = score_file(_form(tmp_path / "原因未合并.xlsx", cells=cells)).card
     assert [c for code, c in _problems(card) if code == "missing-reason"] == ["I14", "I17", "I18"]
+
+
+def test_a_blank_unit_never_takes_the_next_label(tmp_path):
+    """主管部门 | 某市人社局 | 实施单位 | (blank) | 项目负责人 | 张三: the unit is not filled. It
+    was read as “项目负责人”; it is missing, told beside its label (G4), as when nothing follows."""
+    cells = {"G4": None, "H4": "项目负责人", "I4": "张三"}
+    card = score_file(_form(tmp_path / "负责人.xlsx", cells=cells, unmerged=("G4:I4",))).card
+    assert L.INFO_UNIT not in card.data.info
+    assert [(p.code, p.where.cell, p.severity) for p in card.problems] == [("missing-value", "G4", "warning")]
+    assert card.total == 87.21
+
+
+@pytest.mark.parametrize(
+    ("label", "field"),
+    [
+        ("项目实施单位", L.INFO_UNIT),
+        ("单位名称", L.INFO_UNIT),
+        ("项目单位", L.INFO_UNIT),
+        ("主管部门及代码", L.INFO_PARENT),
+    ],
+)
+def test_unit_and_parent_labels_as_forms_word_them(tmp_path, label, field):
+    """项目实施单位, 单位名称 and 项目单位 head the unit's line on other forms, 主管部门及代码 the
+    主管部门's (the 中央部门 form): read as 实施单位 and 主管部门. Missed, the unit was “未填写”."""
+    cell = "F4" if field == L.INFO_UNIT else "A4"
+    card = score_file(_form(tmp_path / f"{label}.xlsx", cells={cell: label})).card
+    assert card.data.info[field] == {L.INFO_UNIT: "某市职业技能培训中心", L.INFO_PARENT: "某市人社局"}[field]
+    assert card.data.info[L.INFO_UNIT] == "某市职业技能培训中心"
+    assert _problems(card) == []

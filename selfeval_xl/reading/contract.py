@@ -302,7 +302,16 @@ FORM_BUDGET_ALIASES = {
 FORM_BUDGET_WEAK = {"分数": I_POINTS, "评分": FORM_SCORE}
 FORM_BUDGET_REQUIRED = (B_ADJUSTED, B_EXECUTED)  # 年初预算数 is optional
 # label → the fact it gives (the value is to its right)
-FORM_INFO_LABELS = {"项目名称": INFO_PROJECT, "主管部门": INFO_PARENT, "实施单位": INFO_UNIT, "预算单位": INFO_UNIT}
+FORM_INFO_LABELS = {
+    "项目名称": INFO_PROJECT,
+    "主管部门": INFO_PARENT,
+    "主管部门及代码": INFO_PARENT,  # the 中央部门 form
+    "实施单位": INFO_UNIT,
+    "项目实施单位": INFO_UNIT,
+    "项目单位": INFO_UNIT,
+    "单位名称": INFO_UNIT,
+    "预算单位": INFO_UNIT,
+}
 FORM_UNIT_LABEL = "实施单位"  # named when the unit is missing
 # the 总分 row's label: 总分, 合计, 自评得分, 自评总分, 得分合计, 综合得分 … (below the indicator header only:
 # 自评得分 heads a column there)
@@ -324,10 +333,24 @@ FORM_TABLE_END = {INFO_GOAL, "总体目标", "自评等级", "评价等级", "�
 FORM_INDICATOR_BLOCK = "绩效指标"
 # a line under the table that is signed and dated, not an indicator: 填表人：张三 | 联系电话：… (the
 # label and its colon start one of its cells)
-FORM_NOTE_LINE = re.compile(
-    r"\s*(?:填表人|填报人|联系人|联系电话|填报日期|填表日期|审核人|复核人|负责人|单位负责人|财务负责人|项目负责人|说明|注|备注)"
-    r"\s*[:：]"
+FORM_NOTE_WORDS = (
+    "填表人",
+    "填报人",
+    "联系人",
+    "联系电话",
+    "填报日期",
+    "填表日期",
+    "审核人",
+    "复核人",
+    "负责人",
+    "单位负责人",
+    "财务负责人",
+    "项目负责人",
+    "说明",
+    "注",
+    "备注",
 )
+FORM_NOTE_LINE = re.compile(rf"\s*(?:{'|'.join(FORM_NOTE_WORDS)})\s*[:：]")
 FORM_TITLE_WORD = "自评表"  # in the form's title: 项目支出绩效自评表, 部门预算项目支出绩效自评表
 # besides the indicator table, a form has one of these on another row (a table with 项目名称 as a
 # column header, like our summary's 指标明细, is not a form)

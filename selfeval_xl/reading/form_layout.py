@@ -202,13 +202,14 @@ def _with_budget_line(
 
 
 def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
-    """The first value right of a label, up to the next label (``主管部门 | 教育部 | 实施单位 |``:
-    实施单位 has no value; it never takes the next label's)."""
+    """The first value right of a label, up to the next label (``主管部门 | 教育部 | 实施单位 |``,
+    ``实施单位 | | 项目负责人 | 张三``: 实施单位 has no value; it never takes the next label, nor
+    what follows it)."""
     for c in sorted(row):
         v = row[c]
         if c <= col or v is None or (isinstance(v, str) and not v.strip()):
             continue
-        if isinstance(v, str) and _label(v) in L.FORM_INFO_LABELS:
+        if isinstance(v, str) and ((label := _label(v)) in L.FORM_INFO_LABELS or label in L.FORM_NOTE_WORDS):
             return None
         return c, v
     return None
