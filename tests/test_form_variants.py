@@ -204,3 +204,18 @@ def test_unit_and_parent_labels_as_forms_word_them(tmp_path, label, field):
     assert card.data.info[field] == {L.INFO_UNIT: "某市职业技能培训中心", L.INFO_PARENT: "某市人社局"}[field]
     assert card.data.info[L.INFO_UNIT] == "某市职业技能培训中心"
     assert _problems(card) == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "header"),
+    [("F5", "实际执行数"), ("F5", "全年实际执行数"), ("F5", "实际支出数"), ("E5", "调整预算数"), ("E5", "全年预算")],
+)
+def test_budget_amount_headers_as_forms_word_them(tmp_path, cell, header):
+    """The 项目资金 block's 全年执行数 headed 实际执行数 / 全年实际执行数 / 实际支出数, its 全年预算数
+    调整预算数 or 全年预算: missed, the whole block was unread (the 预算执行率 line lost, Σ分值 90,
+    “找不到年度资金总额行” though it is there). Read, 10 × 108/120 = 9 and the form totals 87.21."""
+    card = score_file(_form(tmp_path / f"{header}.xlsx", cells={cell: header})).card
+    total = card.data.budget[L.B_TOTAL]
+    assert (total.initial, total.adjusted, total.executed) == (100, 120, 108)
+    assert [r.score for r in card.records] == SCORES
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])

@@ -94,8 +94,17 @@ BUDGET_ROW_ALIASES = {
 }
 BUDGET_HEADER_ALIASES = {
     "调整后预算数": B_ADJUSTED,
+    "调整预算数": B_ADJUSTED,
+    "全年调整预算数": B_ADJUSTED,
+    "全年预算": B_ADJUSTED,
     "预算数": B_ADJUSTED,
     "执行数": B_EXECUTED,
+    "全年执行": B_EXECUTED,
+    # what was spent, as forms of other provinces head it
+    "实际执行数": B_EXECUTED,
+    "全年实际执行数": B_EXECUTED,
+    "实际支出数": B_EXECUTED,
+    "全年实际支出数": B_EXECUTED,
 }
 
 # --- 部门整体数据 ----------------------------------------------------------------------------
