@@ -219,3 +219,23 @@ def test_budget_amount_headers_as_forms_word_them(tmp_path, cell, header):
     assert (total.initial, total.adjusted, total.executed) == (100, 120, 108)
     assert [r.score for r in card.records] == SCORES
     assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
+
+
+def test_label_and_value_typed_in_one_cell(tmp_path):
+    """项目名称：职业技能培训项目 in one cell (forms laid out in Word and pasted, or typed so): the
+    value follows the colon. It was not read at all: no 项目名称 or 主管部门, and 实施单位 told
+    as 未填写 with no cell."""
+    cells = {
+        "A3": "项目名称：职业技能培训项目",
+        "C3": None,
+        "A4": "主管部门：某市人社局",
+        "C4": None,
+        "F4": "实施单位（盖章）：某市职业技能培训中心",
+        "G4": None,
+    }
+    path = _form(tmp_path / "一格.xlsx", cells=cells, unmerged=("C3:I3", "C4:E4", "G4:I4"))
+    card = score_file(path).card
+    info, at = card.data.info, card.data.info_cells
+    assert (info[L.INFO_PROJECT], at[L.INFO_PROJECT]) == ("职业技能培训项目", "A3")
+    assert (info[L.INFO_PARENT], info[L.INFO_UNIT], at[L.INFO_UNIT]) == ("某市人社局", "某市职业技能培训中心", "F4")
+    assert (card.total, _problems(card)) == (87.21, [])

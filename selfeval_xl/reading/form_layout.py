@@ -215,6 +215,20 @@ def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
     return None
 
 
+# a label and its value in one cell: 项目名称：职业技能培训项目, 实施单位（盖章）：某中心
+_INLINE_INFO = re.compile(r"\s*([^:：]{2,16}?)\s*[:：]\s*(\S.*?)\s*", re.DOTALL)
+
+
+def _inline_info(text: str) -> tuple[str, str] | None:
+    """The fact and its value of a cell that holds both, label first (``主管部门：某市人社局``);
+    None for any other text."""
+    if ":" not in text and "：" not in text:
+        return None
+    m = _INLINE_INFO.fullmatch(text)
+    label = L.FORM_INFO_LABELS.get(_label(m.group(1))) if m else None
+    return None if m is None or label is None else (label, m.group(2))
+
+
 def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
     """The goal texts right of ``col`` on one row; none when the row is a header row."""
     if sum(_label(t) in L.FORM_HEADINGS for t in row.values()) >= 3:  # the indicator or budget header
@@ -257,7 +271,11 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
                 if L.INFO_YEAR not in data.info and (year := _year_in(text)) is not None:
                     data.info[L.INFO_YEAR] = year
             label = L.FORM_INFO_LABELS.get(_label(v))
-            if label and label not in data.info and (hit := _right_of(rows[r], c)):
+            if label is None and (inline := _inline_info(text)) is not None:
+                if inline[0] not in data.info:
+                    data.info[inline[0]] = inline[1]
+                    data.info_cells[inline[0]] = L.cell_name(r, c)
+            elif label and label not in data.info and (hit := _right_of(rows[r], c)):
                 data.info[label] = str(hit[1]).strip()
                 data.info_cells[label] = L.cell_name(r, hit[0])
             elif label and label not in data.info_cells:
