@@ -239,3 +239,18 @@ def test_label_and_value_typed_in_one_cell(tmp_path):
     assert (info[L.INFO_PROJECT], at[L.INFO_PROJECT]) == ("职业技能培训项目", "A3")
     assert (info[L.INFO_PARENT], info[L.INFO_UNIT], at[L.INFO_UNIT]) == ("某市人社局", "某市职业技能培训中心", "F4")
     assert (card.total, _problems(card)) == (87.21, [])
+
+
+def test_goal_under_a_section_title_and_its_headings(tmp_path):
+    """年度总体目标 as a section title on its own row (A9), 预期目标 | 实际完成情况 on the next (B10,
+    F10), the texts a row further down (B11, F11): those texts are the goal and what was achieved.
+    They were not read (only the label's row and the one below were looked at)."""
+    cells = {"C9": None, "A9": "年度总体目标", "A10": None}
+    merges = ("A10:A11", "B10:E10", "F10:I10", "B11:E11", "F11:I11", "A5:B9")
+    card = score_file(_form(tmp_path / "目标三行.xlsx", cells=cells, unmerged=merges)).card
+    assert (card.data.info[L.INFO_GOAL], card.data.info_cells[L.INFO_GOAL]) == (
+        "全年培训500人次，学员技能明显提升。",
+        "B11",
+    )
+    assert card.data.info[L.INFO_ACHIEVED] == "全年培训520人次，合格率90%。"
+    assert (card.total, _problems(card)) == (87.21, [])

@@ -229,6 +229,14 @@ def _inline_info(text: str) -> tuple[str, str] | None:
     return None if m is None or label is None else (label, m.group(2))
 
 
+def _goal_headings(row: dict[int, object]) -> bool:
+    """A row holding the goal block's headings (预期目标, 实际完成情况)."""
+    return any(_label(t) in _GOAL_HEADINGS for t in row.values())
+
+
+_GOAL_HEADINGS = frozenset({"预期目标", L.INFO_ACHIEVED})
+
+
 def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
     """The goal texts right of ``col`` on one row; none when the row is a header row."""
     if sum(_label(t) in L.FORM_HEADINGS for t in row.values()) >= 3:  # the indicator or budget header
@@ -284,8 +292,10 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
                 data.info[L.INFO_AMOUNT_UNIT] = unit.group(1) or unit.group(2)
             if _label(v) == L.INFO_GOAL:
                 # the goal on the label's own row (A8 label, C8 text) wins; else the row below
-                # (the official form: 预期目标 / 实际完成情况 headers, texts underneath)
-                vr, texts = next(((rr, t) for rr in (r, r + 1) if (t := _goal_texts(rows.get(rr, {}), c))), (r, []))
+                # (the official form: 预期目标 / 实际完成情况 headers, texts underneath); under a
+                # label that is a section title, the row below the 预期目标 headings
+                look = (r, r + 1, r + 2) if _goal_headings(rows.get(r + 1, {})) else (r, r + 1)
+                vr, texts = next(((rr, t) for rr in look if (t := _goal_texts(rows.get(rr, {}), c))), (r, []))
                 if texts:
                     data.info[L.INFO_GOAL] = texts[0][1]
                     data.info_cells[L.INFO_GOAL] = L.cell_name(vr, texts[0][0])
