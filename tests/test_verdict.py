@@ -341,3 +341,18 @@ def test_blank_template_points_at_the_first_personal_row(template_path, tmp_path
     dept = generate_template(tmp_path / "部门.xlsx", find_rules("cy2013-53-department"))
     card = score_file(dept).card
     assert (card.status, found(card)) == ("blank", [("blank-form", "H12")])
+
+
+def test_a_form_with_no_unit_label_is_told_at_its_title(tmp_path):
+    # no 实施单位 label at all (F4 and G4 cleared): the warning had no cell; it points at the title
+    # (A1), as the missing 评价年度 does, where a reader looks for the form's heading lines
+    path = build_form(tmp_path / "无单位.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)}, parent="教育部")
+    wb = openpyxl.load_workbook(path)
+    wb.active["F4"] = None
+    wb.active["G4"] = None
+    wb.save(path)
+    data = read_workbook(path, layout="form")
+    hits = [p for p in data.problems if p.code == "missing-value"]
+    assert [(p.severity, p.where.sheet, p.where.cell, p.message) for p in hits] == [
+        ("warning", "自评表", "A1", "实施单位未填写")
+    ]

@@ -307,10 +307,10 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
         # the duplicate check need it
         data.add(L.SHEET_INFO, title or "A1", "missing-value", field=L.INFO_YEAR)
     if L.INFO_UNIT not in data.info:
-        # the 主管部门 is not the unit (教育部 ≠ 北京大学): say it is missing, where it belongs
-        data.add(
-            L.SHEET_INFO, data.info_cells.get(L.INFO_UNIT), "missing-value", field=L.FORM_UNIT_LABEL, severity=WARNING
-        )
+        # the 主管部门 is not the unit (教育部 ≠ 北京大学): say it is missing, where it belongs (with no
+        # 实施单位 label at all, at the title, as a missing 评价年度 is)
+        where = data.info_cells.get(L.INFO_UNIT) or title or "A1"
+        data.add(L.SHEET_INFO, where, "missing-value", field=L.FORM_UNIT_LABEL, severity=WARNING)
 
 
 def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | None) -> _BudgetLine | None:
