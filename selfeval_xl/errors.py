@@ -103,6 +103,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "budget-missing": (ERROR, "全年预算数为 0 或未填写，无法计算预算执行率"),
     "budget-line-missing": (ERROR, "找不到“年度资金总额”行及其分项，无法计算预算执行率"),
+    "budget-header-missing": (
+        ERROR,
+        "项目资金一栏的表头中找不到“{column}”列（可写作 {spellings} 等），无法计算预算执行率",
+    ),
     "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
     "budget-rate-mismatch": (
         WARNING,
@@ -313,6 +317,7 @@ TITLES = {
     "blank-form": "自评表未填写",
     "duplicate": "重复提交",
     "budget-line-missing": "缺少年度资金总额行",
+    "budget-header-missing": "项目资金表头无法识别",
     "target-not-comparable": "指标值与实际值无法比较",
     "percent-scale": "百分数可能少乘了 100",
     "unit-mismatch": "指标值与实际完成值单位不同",

@@ -356,3 +356,22 @@ def test_a_form_with_no_unit_label_is_told_at_its_title(tmp_path):
     assert [(p.severity, p.where.sheet, p.where.cell, p.message) for p in hits] == [
         ("warning", "自评表", "A1", "实施单位未填写")
     ]
+
+
+def test_a_budget_block_with_an_unread_header_is_named_at_its_label(tmp_path):
+    # 项目资金 with its 全年执行数 column headed 支出数 (no spelling we read): the block was skipped
+    # and the form told "找不到年度资金总额行" at no cell, though the line is there. Now one error
+    # at the 项目资金 label (A5) naming the column not found; no budget-line-missing beside it
+    path = build_form(tmp_path / "支出数.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)})
+    wb = openpyxl.load_workbook(path)
+    wb.active["F5"] = "支出数"
+    wb.save(path)
+    card = score(read_workbook(path, layout="form"), load_rules())
+    found = [(p.code, p.where.cell, p.message) for p in card.problems if p.code.startswith("budget")]
+    assert found == [
+        (
+            "budget-header-missing",
+            "A5",
+            "项目资金一栏的表头中找不到“全年执行数”列（可写作 全年执行数、实际执行数、实际支出数 等），无法计算预算执行率",
+        )
+    ]

@@ -313,10 +313,41 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
         data.add(L.SHEET_INFO, where, "missing-value", field=L.FORM_UNIT_LABEL, severity=WARNING)
 
 
+# how a required 项目资金 column may be headed, for the message when it is not found
+_BUDGET_SPELLINGS = {
+    L.B_ADJUSTED: "全年预算数、调整后预算数、调整预算数",
+    L.B_EXECUTED: "全年执行数、实际执行数、实际支出数",
+}
+_BUDGET_LABELS = {"项目资金", "项目资金情况"}
+
+
+def _unread_budget_header(data: WorkbookData, rows: Rows) -> None:
+    """A 项目资金 block whose header is not read (a column headed some other way, 支出数): one
+    error at the block's label naming the column not found, instead of "no 年度资金总额 line"
+    at no cell (the line is there). Nothing when the form has no such block."""
+    for r in sorted(rows):
+        for c, v in rows[r].items():
+            if isinstance(v, str) and L.normalize_label(v) in _BUDGET_LABELS:
+                near = {
+                    L.canonical_header(x, L.FORM_BUDGET_ALIASES) for rr in (r, r + 1) for x in rows.get(rr, {}).values()
+                }
+                missing = [h for h in L.FORM_BUDGET_REQUIRED if h not in near] or list(L.FORM_BUDGET_REQUIRED)
+                data.add(
+                    L.SHEET_BUDGET,
+                    L.cell_name(r, c),
+                    "budget-header-missing",
+                    column="”“".join(missing),
+                    spellings="；".join(_BUDGET_SPELLINGS[h] for h in missing),
+                )
+                data.budget_unread = True
+                return
+
+
 def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | None) -> _BudgetLine | None:
     """The 项目资金 block under ``header`` into ``data.budget``; returns the 预算执行率 line built
     from its 分值, 得分 and 执行率 (on the 年度资金总额 row)."""
     if header is None:
+        _unread_budget_header(data, rows)
         return None
     hr, found = header
     amount_heads = [h for h, _ in L.BUDGET_AMOUNTS if h in found]

@@ -74,6 +74,7 @@ class WorkbookData:
     info_cells: dict[str, str] = field(default_factory=dict)
     budget: dict[str, BudgetRow] = field(default_factory=dict)
     budget_columns: dict[str, str] = field(default_factory=dict)
+    budget_unread: bool = False  # a form's 项目资金 block whose header was not read (reported there)
     budget_header_row: int | None = None  # the 资金类别 | 年初预算数 | … header (a form's 项目资金 block)
     # the amounts (attr → number) of the block's other funding lines, whose labels are none of
     # ours (其中：中央财政资金, 省级资金): the total may be their sum rather than ours

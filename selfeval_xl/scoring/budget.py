@@ -59,7 +59,8 @@ class BudgetFigures(ScoringContext):
         else:
             adjusted_cell = at_header(L.B_ADJUSTED)
         if total is None and not parts:
-            self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
+            if not data.budget_unread:  # (a form's block with an unread header: told at its label)
+                self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
         elif not figures["adjusted"]:
             if adjusted_cell is None or not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
                 self.add(sheet, adjusted_cell, "budget-missing")
