@@ -536,3 +536,21 @@ def test_a_data_item_listed_twice_with_another_value_is_named(make_dept):
         == f"部门整体数据“公用经费实际支出数”填了两次（{first} 为 95，B{last + 1} 为 80），按第一处 95 计算；请删去多余的一行"
     )
     assert score_of(card, "公用经费控制率") == 3 and card.total == 100  # (3 points in the rule set)
+
+
+def test_a_common_row_marked_not_applicable_is_still_computed(make_dept):
+    """A 共性 row is the rule set's: its 实际完成值 comes from 部门整体数据, so a “/” or 不适用
+    typed there does not take it out of the total. 在职 27 of 编制 20 = 135% → 3 − 35 × 0.5 < 0:
+    0 of 3, total 97. The mark made the row 不适用 and rescaled the rest (97 × 100 ÷ 97 = 100)
+    beside a “缺少共性指标” error at D1 for a row that was there; now it is scored as the data say,
+    with the typed mark named as a figure that disagrees with the computed one (a warning)."""
+    card = score_file(make_dept(data={"在职人数": 27}, owned={"在职人员控制率": {"实际完成值": "/"}})).card
+    assert score_of(card, "在职人员控制率") == 0 and card.total == 97
+    assert not card.errors and card.status == "final"
+    assert ("computed-mismatch", "部门.xlsx 绩效指标!H2") in codes(card)
+    assert not [p for p in card.problems if p.code.startswith("not-applicable")]
+    # 政府采购 none (0 of 0) and the row marked 不适用: still the zero-denominator error at the data
+    # (B9), not a rescaled 100 under a “缺少共性指标” error
+    data = {"政府采购预算数": 0, "政府采购实际金额": 0}
+    card = score_file(make_dept(data=data, owned={"政府采购执行率": {"实际完成值": "不适用"}}, name="采购.xlsx")).card
+    assert [p.code for p in card.errors] == ["zero-denominator"] and card.total == 97

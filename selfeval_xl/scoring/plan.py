@@ -82,6 +82,11 @@ class Resolver(ScoringContext):
         target: Value = r.target
         actual: Value = r.actual
         out = RowPlan(unit=r.unit)
+        # a 共性 row is the rule set's, computed from 部门整体数据: a “/” or 不适用 typed in it does not
+        # take it out of the total (that would rescale away a deduction the data call for)
+        common = self.rules.common_for(r.name) if self.rules.common else None
+        if common is not None:
+            return self.resolve_common(row, r, common)
         if r.na and self.rules.na_points == "rescale":
             out.method = M_NA
             return out
@@ -111,9 +116,6 @@ class Resolver(ScoringContext):
                         computed=fmt_pct(budget.rate),
                     )
             return out
-        common = self.rules.common_for(r.name) if self.rules.common else None
-        if common is not None:
-            return self.resolve_common(row, r, common)
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
@@ -175,15 +177,18 @@ class Resolver(ScoringContext):
         actual: Value = r.actual
         tol = self.rules.rate_tolerance
         if actual.kind == NUMBER and actual.number is not None:
-            if abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol:
-                self.add_row(
-                    row,
-                    L.I_ACTUAL,
-                    "computed-mismatch",
-                    indicator=common.name,
-                    claimed=actual.display,
-                    computed=fmt_pct(a),
-                )
+            differs = abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol
+        else:  # typed “/” or 不适用 there: the row still counts, by the data
+            differs = r.na is not None and actual.kind != BLANK and actual.display.strip() == r.na
+        if differs:
+            self.add_row(
+                row,
+                L.I_ACTUAL,
+                "computed-mismatch",
+                indicator=common.name,
+                claimed=actual.display,
+                computed=fmt_pct(a),
+            )
         return out
 
     def _need_actual(
