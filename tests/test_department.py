@@ -554,3 +554,21 @@ def test_a_common_row_marked_not_applicable_is_still_computed(make_dept):
     data = {"政府采购预算数": 0, "政府采购实际金额": 0}
     card = score_file(make_dept(data=data, owned={"政府采购执行率": {"实际完成值": "不适用"}}, name="采购.xlsx")).card
     assert [p.code for p in card.errors] == ["zero-denominator"] and card.total == 97
+
+
+def test_every_unusable_item_of_a_formula_is_named(make_dept):
+    """Both items of 政府采购执行率 typed “—” (B9 预算数, B10 实际金额): each is named at its cell. Only
+    the first the formula reached (the numerator, B10) was, so the unit fixed it, sent the file
+    again and was then told about B9. Likewise two blank items: both are missing-value."""
+    card = score_file(make_dept(data={"政府采购预算数": "—", "政府采购实际金额": "—"})).card
+    assert {c for c in codes(card) if c[0] == "not-a-number"} == {
+        ("not-a-number", "部门.xlsx 部门整体数据!B9"),
+        ("not-a-number", "部门.xlsx 部门整体数据!B10"),
+    }
+    assert score_of(card, "政府采购执行率") == 0 and card.total == 97
+    card = score_file(make_dept(data={"在用固定资产总额": None, "固定资产总额": None}, name="空.xlsx")).card
+    assert {c for c in codes(card) if c[0] == "missing-value"} == {
+        ("missing-value", "空.xlsx 部门整体数据!B13"),
+        ("missing-value", "空.xlsx 部门整体数据!B14"),
+    }
+    assert score_of(card, "固定资产利用率") == 0 and card.total == 95

@@ -86,6 +86,24 @@ class DeptData:
             self.reported.add(key)
             self.report(L.SHEET_DEPT_DATA, cell, code, **fields)
 
+    def _missing(self, name: str, common: Common) -> None:
+        """Say once, at its cell, that an item the formula needs is blank or absent (a typed one
+        that is not a usable number was said by ``value``)."""
+        key = item_key(name)
+        if key in self.reported:
+            return
+        self.reported.add(key)
+        sheet, cell = self.cell_of(name)
+        if key in self.data.dept_data or key in _BUDGET_KEYS:
+            if cell is None or not self.data.cell_has_error(sheet, cell):  # (one error a cell)
+                self.report(sheet, cell, "missing-value", field=name)
+        elif cell is None:  # no 部门整体数据 sheet at all: said once, not once an item
+            if "" not in self.reported:
+                self.reported.add("")
+                self.report(sheet, None, "data-sheet-missing")
+        else:  # no row of it at all: said at the sheet's 数值 header
+            self.report(sheet, cell, "data-item-missing", item=name, indicator=common.name)
+
     def cell_of(self, name: str) -> tuple[str, str | None]:
         key = item_key(name)
         if key in _BUDGET_KEYS:
@@ -106,23 +124,17 @@ class DeptData:
                 values[name] = v
             return v
 
+        # every item the formula names, each unusable one said at its cell: not only the first
+        # the evaluation reaches (the unit would fix that one and only then hear of the next)
+        missing = [name for name in common.formula.names if lookup(name) is None]
+        for name in missing:
+            self._missing(name, common)
         try:
+            if missing:
+                raise MissingValue(missing[0])
             result = common.formula.evaluate(lookup) * 100
         except MissingValue as exc:
-            key = item_key(exc.name)
-            if key not in self.reported:
-                self.reported.add(key)
-                sheet, cell = self.cell_of(exc.name)
-                if key in self.data.dept_data or key in _BUDGET_KEYS:
-                    if cell is None or not self.data.cell_has_error(sheet, cell):  # (one error a cell)
-                        self.report(sheet, cell, "missing-value", field=exc.name)
-                elif cell is None:  # no 部门整体数据 sheet at all: said once, not once an item
-                    if "" not in self.reported:
-                        self.reported.add("")
-                        self.report(sheet, None, "data-sheet-missing")
-                else:  # no row of it at all: said at the sheet's 数值 header
-                    self.report(sheet, cell, "data-item-missing", item=exc.name, indicator=common.name)
-            entry = self.data.dept_data.get(key)
+            entry = self.data.dept_data.get(item_key(exc.name))
             if entry is not None and entry.value.kind != BLANK:  # typed, but not a usable number
                 return None, f"{exc.name}填写有误，无法计算，计 0 分"
             return None, f"缺少{exc.name}，无法计算，计 0 分"
