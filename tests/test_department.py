@@ -572,3 +572,20 @@ def test_every_unusable_item_of_a_formula_is_named(make_dept):
         ("missing-value", "空.xlsx 部门整体数据!B14"),
     }
     assert score_of(card, "固定资产利用率") == 0 and card.total == 95
+
+
+def test_a_head_count_with_a_unit_that_is_not_a_count_is_an_error(make_dept):
+    """编制人数 typed 30% and 在职人数 28万元 (copied from the wrong column): neither is a number of
+    people. They were read as 30 and 28 people (28 ÷ 30 = 93.33%, full marks, no word); now each is
+    named at its cell (B2, B3) and 在职人员控制率 is not computed: 0 of 3, total 97. A count with
+    its own unit (28人, 1.2万人) or a bare number reads as before."""
+    card = score_file(make_dept(data={"编制人数": "30%", "在职人数": "28万元"})).card
+    assert {c for c in codes(card) if c[0] == "not-a-number"} == {
+        ("not-a-number", "部门.xlsx 部门整体数据!B2"),
+        ("not-a-number", "部门.xlsx 部门整体数据!B3"),
+    }
+    assert score_of(card, "在职人员控制率") == 0 and card.total == 97
+    # 28人 of 30 = 93.33%; 1.9万人 of 2万人 = 19000 ÷ 20000 = 95%: full marks
+    for i, data in enumerate(({"编制人数": "30", "在职人数": "28人"}, {"编制人数": "2万人", "在职人数": "1.9万人"})):
+        card = score_file(make_dept(data=data, name=f"人{i}.xlsx")).card
+        assert score_of(card, "在职人员控制率") == 3 and not card.errors

@@ -68,6 +68,7 @@ class DeptData:
             or v.operator is not None
             or v.number is None
             or (money and unit and unit not in CURRENCY_SCALE)  # 5.2% or 12人 where an amount belongs
+            or (not money and (unit == "%" or money_unit(unit) in CURRENCY_SCALE))  # 30% or 28万元 people
         ):
             self._once(key, entry.cell, "not-a-number", field=entry.name, value=entry.value.display)
             return None
