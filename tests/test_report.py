@@ -232,3 +232,28 @@ def test_an_unmet_budget_rate_is_cited_where_it_comes_from(samples):
     assert "| 预算执行率 实际完成值 |" not in sources
     budget_col = card.data.budget_columns["全年执行数"]
     assert f"| 全年执行数 | 9,265.35 万元 | 预算执行 | {budget_col}" in sources
+
+
+def test_common_figures_are_cited_from_the_department_data(samples):
+    """A 共性 row's 实际完成值 is computed from 部门整体数据 (its 绩效指标 cell is blank in the seed):
+    the sources named are the data cells the formula read, not 绩效指标!H4. 重点支出安排率 1486.2 ÷
+    1702.35 = 87.30% (unmet) is 部门整体数据 B15 and B16; 在职人员控制率 28 ÷ 30 (met, in 三、) is B3
+    and B2; 预算调整率's 年初预算数 2,105.30 万元 is 预算执行!B2."""
+    card = score_file(samples[SEED]).card
+    assert card.data.records[4].actual.kind == "blank"  # (H4: nothing typed there)
+    sources = draft(card)[-1].rows
+    assert not [r for r in sources if r[2] == "绩效指标" and r[3] in ("H4", "H6", "H10")]
+    for row in [
+        ("重点项目支出", "1486.2", "部门整体数据", "B15"),
+        ("项目总支出", "1702.35", "部门整体数据", "B16"),
+        ("在职人数", "28", "部门整体数据", "B3"),
+        ("编制人数", "30", "部门整体数据", "B2"),
+        ("年初预算数", "2,105.30 万元", "预算执行", "B2"),
+    ]:
+        assert row in sources
+    assert len(set(sources)) == len(sources)
+    md = to_markdown(draft(card, inline_cites=True))
+    assert (
+        "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得 3.2/4 分。"
+        in md
+    )

@@ -15,12 +15,14 @@ from typing import Any
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.rules.formula import item_key
+from selfeval_xl.rules.ruleset import BUDGET_NAMES
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
+_BUDGET_ATTRS = {item_key(name): attr for name, attr in BUDGET_NAMES.items()}  # 年初预算数 → initial …
 CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
 
 
@@ -177,11 +179,12 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     )
     out += _budget(card, cite)
     if dept:
-        out += _common_section(card, "（三）“三公”经费控制情况", ("三公",))
+        out += _common_section(card, "（三）“三公”经费控制情况", ("三公",), cite)
         out += _common_section(
             card,
             "（四）预算管理和资产管理情况",
             ("公用经费", "政府采购", "结转结余", "预算调整", "固定资产", "在职人员", "重点支出"),
+            cite,
         )
     else:
         out.append(Block("h2", "（三）项目支出管理情况"))
@@ -235,6 +238,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                 # the rate is computed from 预算执行 (its row here is left blank): cite 全年执行数 there
                 executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
                 where = cite(L.B_EXECUTED, f"{_money(card.budget.executed)} 万元", L.SHEET_BUDGET, executed_cell)
+            elif (used := _formula_cites(card, r, cite)) is not None:
+                where = used  # a 共性 row: computed from 部门整体数据, not from its 绩效指标 cell
             else:
                 where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
             reason = reasons.get(r.row) or ""
@@ -434,14 +439,35 @@ def two_decimals(text: str) -> str:
     return _LONG_DECIMAL.sub(lambda m: fmt_num(round_half_up(float(m.group(0)), 2)), text)
 
 
-def _common_section(card: Scorecard, title: str, words: tuple[str, ...]) -> list[Block]:
+def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
+    """Where a 共性 row's figures come from: each item its formula read, at its cell in 部门整体数据
+    (or 预算执行 for the budget figures); None for a row that is no 共性指标."""
+    common = card.rules.common_for(r.name) if card.rules.common else None
+    if common is None:
+        return None
+    data, total = card.data, card.data.budget.get(L.B_TOTAL)
+    out = ""
+    for name in common.formula.names:
+        attr = _BUDGET_ATTRS.get(item_key(name))
+        if attr is not None:
+            header = next(h for h, a in L.BUDGET_AMOUNTS if a == attr)
+            column = data.budget_columns.get(header)
+            cell = f"{column}{total.row}" if total and column else None
+            out += cite(header, f"{_money(getattr(card.budget, attr))} 万元", L.SHEET_BUDGET, cell)
+        elif (entry := data.dept_data.get(item_key(name))) is not None:
+            out += cite(entry.name, entry.value.display, L.SHEET_DEPT_DATA, entry.cell)
+    return out
+
+
+def _common_section(card: Scorecard, title: str, words: tuple[str, ...], cite: Cites) -> list[Block]:
     rows = [r for r in card.records if any(w in item_key(r.name) for w in words) and card.rules.common_for(r.name)]
     blocks = [Block("h2", title)]
     for r in rows:
+        where = _formula_cites(card, r, cite) or ""
         blocks.append(
             Block(
                 "bullet",
-                f"{r.name} {r.actual_text}：{two_decimals(r.note)}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
+                f"{r.name} {r.actual_text}{where}：{two_decimals(r.note)}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
             )
         )
     blocks.append(Block("p", todo("相关管理措施")))
