@@ -118,6 +118,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "共性指标“{name}”的{field}“{value}”与规则集规定的“{expected}”不符（共性指标由规则集设定，不能修改），已按规则集评分",
     ),
     "common-missing": (ERROR, "缺少共性指标“{name}”（{points} 分）：共性指标由规则集设定，不能删除"),
+    "common-twice": (ERROR, "共性指标“{name}”已在 {first} 列出，不能再列一次：请删去这一行"),
     "data-item-missing": (ERROR, "部门整体数据缺少“{item}”，无法计算{indicator}"),
     "data-sheet-missing": (
         ERROR,
@@ -300,6 +301,7 @@ TITLES = {
     "budget-rate-mismatch": "填写的预算执行率与计算值不一致",
     "common-changed": "共性指标被修改",
     "common-missing": "共性指标被删除",
+    "common-twice": "共性指标重复",
     "data-item-missing": "部门整体数据缺项",
     "data-sheet-missing": "缺少部门整体数据表",
     "data-item-twice": "部门整体数据重复",

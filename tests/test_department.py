@@ -589,3 +589,20 @@ def test_a_head_count_with_a_unit_that_is_not_a_count_is_an_error(make_dept):
     for i, data in enumerate(({"编制人数": "30", "在职人数": "28人"}, {"编制人数": "2万人", "在职人数": "1.9万人"})):
         card = score_file(make_dept(data=data, name=f"人{i}.xlsx")).card
         assert score_of(card, "在职人员控制率") == 3 and not card.errors
+
+
+def test_a_common_indicator_listed_twice_counts_once(make_dept):
+    """政府采购执行率 (3 分, 50 of 50 = 100%) typed again as a 个性 row under 产出指标 (row 13, 分值 3,
+    with 检查企业数 cut to 27 so that Σ分值 stays 100). It was scored from the data a second time:
+    3 more points the department's own duties never earned, total 100, final, no word. The second
+    one is an error at its 三级指标 (D13) and scores 0: 100 − 3 = 97 (暂算)."""
+    rows = [
+        dict(OWN_ROWS[0], 分值=27),
+        row("产出指标", "质量指标", "政府采购执行率", "≥100%", "100%", 3),
+        *OWN_ROWS[1:],
+    ]
+    card = score_file(make_dept(rows=rows)).card
+    assert [(p.code, str(p.where)) for p in card.errors] == [("common-twice", "部门.xlsx 绩效指标!D13")]
+    assert card.errors[0].message == "共性指标“政府采购执行率”已在 D10 列出，不能再列一次：请删去这一行"
+    assert card.rows.loc[13, "score"] == 0 and score_of(card, "政府采购执行率") == 3
+    assert card.total == 97 and card.status == "needs-correction"

@@ -34,6 +34,8 @@ class ScoringContext:
         self.suspect_rows: set[int] = set()
         # rows whose 申报得分 was already reported as outside its 定性 band (one problem per claim)
         self.band_rows: set[int] = set()
+        # 共性指标 (by key) → the row it was first found on: one listed again scores nothing
+        self.common_rows: dict[str, int] = {}
 
     # problems -------------------------------------------------------------------------
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:

@@ -86,7 +86,15 @@ class Resolver(ScoringContext):
         # take it out of the total (that would rescale away a deduction the data call for)
         common = self.rules.common_for(r.name) if self.rules.common else None
         if common is not None:
-            return self.resolve_common(row, r, common)
+            first = self.common_rows.setdefault(common.key, row)
+            if first == row:
+                return self.resolve_common(row, r, common)
+            # listed again (as a 个性 row, say): scored from the same data it would earn the same
+            # points twice, in place of an indicator of the department's own duties
+            where = self.data.indicator_cell(first, L.I_NAME)
+            self.add_row(row, L.I_NAME, "common-twice", name=common.name, first=where)
+            out.note = f"共性指标“{common.name}”重复列出，计 0 分"
+            return out
         if r.na and self.rules.na_points == "rescale":
             out.method = M_NA
             return out
