@@ -414,3 +414,51 @@ def test_row_breaks_come_after_the_footer_and_before_column_breaks():
     order = [xml.index(f"<{t}") for t in ("pageMargins", "pageSetup", "headerFooter", "rowBreaks", "colBreaks")]
     assert order == sorted(order)
     assert '<rowBreaks count="1" manualBreakCount="1"><brk id="19" max="16383" man="1"/></rowBreaks>' in xml
+
+
+# --- the district report's 复核 and 与上年比较 sections --------------------------------------
+def _reviewed_summary(path: Path) -> Path:
+    """A 汇总 made with --previous, one file reviewed (100 → 88.50, 优 → 良 against last year's
+    100 优) and one graded file 2 points up on last year."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = L.S_SUMMARY
+    ws.append(("单位名称", "评价类型", "项目名称", "评价年度", "核定总分", "等级", "申报总分", "得分差异",
+               "文件", "状态", "复核总分", "上年核定总分", "上年等级", "变化"))  # fmt: skip
+    ws.append(("芜湖市镜湖区教育局", "项目支出", "学前教育发展资金", 2023, 100, "良", None, None,
+               "教育局.xlsx", "已复核", 88.5, 100, "优", -11.5))  # fmt: skip
+    ws.append(("芜湖市镜湖区残疾人联合会", "项目支出", "残疾人事业发展补助资金", 2023, 99, "优", 99, 0,
+               "残联.xlsx", "已评分", None, 97, "优", 2))  # fmt: skip
+    wb.create_sheet(L.S_DETAIL).append(("文件", "一级指标", "三级指标", "分值", "核定得分"))
+    wb.create_sheet(L.S_PROBLEMS).append(("文件", "工作表", "单元格", "级别", "问题", "代码", "说明"))
+    wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
+    wb.save(path)
+    return path
+
+
+def test_district_review_and_last_year_tables_give_the_unit_its_width(tmp_path):
+    """The 复核 and 与上年比较 tables had no widths: six equal columns of 2.6 cm, so their header
+    printed 单位（项 / 目） and a unit's name ran over four lines while the figures sat in wide
+    columns. Now each is 15.6 cm, the unit's column what the figures leave (7.6 and 5.9 cm):
+    at 12 pt (five columns) 7.6 cm holds 17 characters a line, at 10.5 pt 5.9 cm holds 15, so
+    芜湖市镜湖区教育局（学前教育发展资金） (19) takes two lines, never four. The line leading into a
+    table (上升最多的单位：) keeps with it, so it never ends a page alone."""
+    from selfeval_xl.outputs.district import draft_district
+    from selfeval_xl.outputs.report_docx import write_docx
+
+    out = write_docx(draft_district(_reviewed_summary(tmp_path / "汇总.xlsx")), tmp_path / "汇总报告.docx")
+    d = docx.Document(str(out))
+    tables = [t for t in d.tables if t.rows[0].cells[0].text == "单位（项目）"]
+    assert len(tables) == 4  # 复核, 上升最多, 下降最多 (and the biggest differences, 四)
+    for t in tables:
+        widths = [round(c.width.cm, 2) for c in t.rows[0].cells]
+        assert round(sum(widths), 1) == 15.6 and widths[0] >= 5.9, widths
+    lead_ins = [p for p in d.paragraphs if p.text in ("上升最多的单位：", "下降最多的单位：")]
+    assert len(lead_ins) == 2 and all(p.paragraph_format.keep_with_next for p in lead_ins)
+    pages = pdf_pages(office_resave(out, tmp_path / "pdf", "pdf"))
+    lines = [line.replace(" ", "") for p in pages for line in p["text"].splitlines()]
+    assert sum("单位（项目）" in line for line in lines) == 4, [x for x in lines if "单位" in x]
+    # the unit's name, in the 复核 and 下降最多 tables, on at most two lines in each
+    name = "芜湖市镜湖区教育局（学前教育发展资金）"
+    pieces = [x for x in lines if x and x in name]
+    assert "".join(pieces) == name * 2 and len(pieces) <= 4, pieces

@@ -284,7 +284,7 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
     _style(doc, "Heading 2", KAITI, BODY_PT)
     fonts = {"title": (title_font(), TITLE_PT), "h1": (HEITI, BODY_PT), "h2": (KAITI, BODY_PT)}
     item = 0
-    for b in blocks:
+    for i, b in enumerate(blocks):
         if b.kind in fonts:
             style = {"title": "Title", "h1": "Heading 1", "h2": "Heading 2"}[b.kind]
             p = doc.add_paragraph(style=style)
@@ -294,7 +294,11 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             item += 1
             _runs(doc.add_paragraph(), f"{item}．{b.text}")
         elif b.kind == "p":
-            _runs(doc.add_paragraph(), b.text)
+            p = doc.add_paragraph()
+            _runs(p, b.text)
+            if i + 1 < len(blocks) and blocks[i + 1].kind in ("table", "bullet") and b.text.endswith("："):
+                # a line leading into its table or list (下降最多的单位：) never ends a page alone
+                p.paragraph_format.keep_with_next = True
         elif b.kind == "image":
             from docx.shared import Cm
 
