@@ -462,3 +462,20 @@ def test_district_review_and_last_year_tables_give_the_unit_its_width(tmp_path):
     name = "芜湖市镜湖区教育局（学前教育发展资金）"
     pieces = [x for x in lines if x and x in name]
     assert "".join(pieces) == name * 2 and len(pieces) <= 4, pieces
+
+
+def test_results_headers_print_whole_when_no_score_was_claimed_or_reviewed(make_workbook, tmp_path):
+    """With no 申报得分 typed and nothing reviewed yet, 申报得分, 得分差异 and 复核得分 had only their
+    headers to size them: 6 units, where LibreOffice fits three characters of 11 pt (6 × 7.02 pt =
+    42.1 pt, less the cell's margins, against 4 × 11 = 44 pt) and printed 复核得 / 分. Every number
+    column is now at least 7 units (49.1 pt), as 核定得分 beside its 10.00 always was."""
+    card = score_file(make_workbook()).card
+    spec = results_sheet(card, "2026-11-27 09:00", False)
+    headers = spec.rows[L.RESULT_HEADER_ROW - 1]
+    assert all(spec.widths[headers.index(h)] >= 7 for h in ("申报得分", "得分差异", "复核得分"))
+    write_sheet(None, tmp_path / "评分结果.xlsx", L.SHEET_RESULTS, spec)
+    pages = render(tmp_path / "评分结果.xlsx", tmp_path / "pdf")
+    assert_printable(pages, UNIT)
+    header_line = next(line for line in pages[0]["text"].splitlines() if line.startswith("一级指标"))
+    # every header on the header row's first line, none with a character left for a second
+    assert re.sub(r"\s+", "", header_line) == "".join((*L.RESULT_HEADERS, *L.REVIEW_HEADERS)), header_line

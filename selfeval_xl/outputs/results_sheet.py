@@ -59,6 +59,10 @@ HEADER_ROW = L.RESULT_HEADER_ROW  # below the title block (SPEC §4.1)
 # Printed at ≥ 75 % (8.25 pt for an 11 pt workbook): long text columns wrap to make room.
 PRINT_SCALE = 0.75
 TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
+# A number column is never narrower than its four-character header (申报得分, 得分差异, 复核得分)
+# on one line: at 6 units, as when no score was claimed or none reviewed yet, LibreOffice
+# printed 复核得 / 分; 7 holds it (as 核定得分 beside 10.00 always had)
+NUM_FLOOR = 7
 NO_PROBLEMS = "（未发现问题）"
 # The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type.
 REVIEW_NUM = Style(num_fmt=2, locked=False, border=True)
@@ -314,7 +318,9 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
     longest, wrapped = _longest(spec, runs, ncols)
     header = spec.rows[HEADER_ROW - 1]
     widths = [
-        P.width_for(longest[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else 6)
+        P.width_for(
+            longest[c], header[c], cap=TEXT_CAP if c in wrapped else 12, floor=10 if c in wrapped else NUM_FLOOR
+        )
         for c in range(ncols)
     ]
     # the problem rows' 位置 (a sheet name and cell) wraps in column B rather than widening it
