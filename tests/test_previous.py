@@ -160,3 +160,24 @@ def test_district_report_compares_with_last_year(years):
     assert [r[0] for r in rises.rows] == ["甲单位（甲项目）", "丁区丁单位（丁项目）"]
     # the tables' scores with 2 decimals as in 汇总 (0.00, +0.00;-0.00;0.00): 乙 100 last year, 98 now, 98 − 100 = −2
     assert falls.rows == [("乙单位（乙项目）", "100.00", "98.00", "-2.00", "优", "优")]
+
+
+def test_last_year_columns_are_wide_enough_for_their_words(years):
+    """上年核定总分 holds 100.00 or the words 上年未定级 / 无上年记录 (5 characters: 9.25 units on a
+    wrapped line, 1.85 each). It was sized by its header alone (上年核定总分 on two lines: 6 + 2 =
+    8 units, 8.71 as stored), where those words take two lines in a row of one (the row's height
+    comes from the name and file columns): the second line was cut. Now the words are measured:
+    10 units + 2 of padding = 12 (12.71 stored), one line."""
+    from selfeval_xl.outputs import pagesetup as P
+
+    run_batch(
+        [years / "y2023"],
+        BatchOptions(summary=years / "汇总.xlsx", write_back=False, previous=read_previous(years / "上年汇总.xlsx")),
+    )
+    ws = openpyxl.load_workbook(years / "汇总.xlsx")[L.S_SUMMARY]
+    header = [c.value for c in ws[1]]
+    col = openpyxl.utils.get_column_letter(header.index("上年核定总分") + 1)
+    width = ws.column_dimensions[col].width
+    words = {r["上年核定总分"] for r in summary_rows(years / "汇总.xlsx")} & {"上年未定级", "无上年记录"}
+    assert words == {"上年未定级", "无上年记录"}
+    assert all(P.lines_needed(w, width) == 1 for w in words), width

@@ -90,7 +90,7 @@ def write_summary_sheet(
     ]
     last_year = _previous(rows, previous)
     lead_fmt = ["text", "text", "text", "text", "int", "amount", "amount", "pct"]
-    widths = _summary_widths(headers, rows, levels)
+    widths = _summary_widths(headers, rows, levels, last_year)
     book.print(ws, widths, title, repeat_cols=2)
     out = SheetRows(len(headers), note=note)
     file_col = headers.index("文件")
@@ -126,8 +126,12 @@ def write_summary_sheet(
     return out
 
 
-def _summary_widths(headers: list[str], rows: list[SummaryRow], levels: list[str]) -> list[float]:
-    """汇总's widths from its cells; the name and file columns wrap to fit the page."""
+def _summary_widths(
+    headers: list[str], rows: list[SummaryRow], levels: list[str], last_year: list[list[tuple[Any, str]]]
+) -> list[float]:
+    """汇总's widths from its cells (with ``--previous``, 上年核定总分, 上年等级 and 变化 too: a
+    上年未定级 or 无上年记录 in a column sized by its header alone wrapped to a second line the
+    row has no room for); the name and file columns wrap to fit the page."""
     file_col = headers.index("文件")
     text_cols = (0, 1, 2, 3, file_col)
     columns: list[list[object]] = [[] for _ in headers]
@@ -143,6 +147,10 @@ def _summary_widths(headers: list[str], rows: list[SummaryRow], levels: list[str
         for k, v in enumerate((status_zh(r.status), r.reviewed), start=file_col + 1):
             if k < len(columns):  # 状态, 复核总分
                 columns[k].append(v)
+    first = len(headers) - len(PREV_HEADERS)
+    for cells in last_year:  # as their formats show them (变化: +0.00)
+        for k, (v, kind) in enumerate(cells, start=first):
+            columns[k].append(f"{v:+.2f}" if kind == "change" and isinstance(v, float) and v else v)
     widths = [
         P.column_width(col, h, cap=CAPS.get(h, CAP_TEXT) if c in text_cols else CAP_NUM, floor=6)
         for c, (h, col) in enumerate(zip(headers, columns, strict=True))
