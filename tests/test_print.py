@@ -479,3 +479,23 @@ def test_results_headers_print_whole_when_no_score_was_claimed_or_reviewed(make_
     header_line = next(line for line in pages[0]["text"].splitlines() if line.startswith("一级指标"))
     # every header on the header row's first line, none with a character left for a second
     assert re.sub(r"\s+", "", header_line) == "".join((*L.RESULT_HEADERS, *L.REVIEW_HEADERS)), header_line
+
+
+def test_sample_notes_labels_stand_beside_their_values_first_line(scored_samples, tmp_path):
+    """抽取说明's 未参与抽取 row is two lines tall (its value is 60-odd characters in a 90-unit
+    column). The label kept the cell's default bottom alignment, its value is at the top: the
+    label printed a line (15 pt) below the words it names. Now both are at the top of the row."""
+    out = tmp_path / "抽查名单.xlsx"
+    result = CliRunner().invoke(cli, ["sample", str(scored_samples), "--rate", "1", "--seed", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    pdf = office_resave(out, tmp_path / "pdf", "pdf")
+    heights: dict[str, float] = {}
+
+    def visit(text, cm, tm, font, size):  # type: ignore[no-untyped-def]
+        for key in ("未参与抽取", "待更正"):
+            if text.strip().startswith(key) and key not in heights:
+                heights[key] = _mul(list(tm), list(cm))[5]  # the baseline's height on the page
+
+    pypdf.PdfReader(str(pdf)).pages[-1].extract_text(visitor_text=visit)
+    assert set(heights) == {"未参与抽取", "待更正"}, heights
+    assert abs(heights["未参与抽取"] - heights["待更正"]) < 3, heights

@@ -188,9 +188,12 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
         ("随机抽取", f"{len(sample.picks) - must} 份，随机种子 {sample.seed}（用同一汇总表和同一种子可得到同一名单）"),
         ("生成时间", made_at),
     ]
-    for r, (label, value) in enumerate(lines):
+    # a label at the top of its row, beside its value's first line (a value over two lines left
+    # 未参与抽取 at the bottom, a line below what it names)
+    label = wb.add_format({"bold": True, "bg_color": "#D9D9D9", "align": "center", "valign": "top", "border": 1})
+    for r, (name, value) in enumerate(lines):
         notes.set_row(r, 15 * _lines(value, 90))
-        notes.write_string(r, 0, label, head)
+        notes.write_string(r, 0, name, label)
         notes.write_string(r, 1, value, wrap)
     print_xlsxwriter(notes, (14, 90), footer_text(title, L.S_SAMPLE_NOTES))
     close_workbook(wb)  # a full disk: the OSError, not XlsxWriter's wrapper
