@@ -499,3 +499,24 @@ def test_sample_notes_labels_stand_beside_their_values_first_line(scored_samples
     pypdf.PdfReader(str(pdf)).pages[-1].extract_text(visitor_text=visit)
     assert set(heights) == {"未参与抽取", "待更正"}, heights
     assert abs(heights["未参与抽取"] - heights["待更正"]) < 3, heights
+
+
+def test_each_list_under_its_own_lead_line_is_numbered_from_one(tmp_path):
+    """The district report's part 八 lists 待复核 files, then 待更正 files, each under its own
+    lead line; the numbers ran on from one list into the next (1., then 2.–4.)."""
+    import docx
+
+    from selfeval_xl.outputs.report import Block
+    from selfeval_xl.outputs.report_docx import write_docx
+
+    blocks = [
+        Block("h1", "八、待复核、待更正、未填写和未能评分的文件"),
+        Block("p", "待复核 1 份（有指标需人工判断，复核后定级）："),
+        Block("bullet", "甲"),
+        Block("p", "待更正 2 份（有错误，退回单位更正后重新评分）："),
+        Block("bullet", "乙"),
+        Block("bullet", "丙"),
+    ]
+    path = write_docx(blocks, tmp_path / "列表.docx")
+    texts = [p.text for p in docx.Document(str(path)).paragraphs if p.text[:1].isdigit()]
+    assert texts == ["1．甲", "1．乙", "2．丙"]

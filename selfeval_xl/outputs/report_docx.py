@@ -294,6 +294,7 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             item += 1
             _runs(doc.add_paragraph(), f"{item}．{b.text}")
         elif b.kind == "p":
+            item = 0  # (a list after a paragraph is a list of its own: 1. again)
             p = doc.add_paragraph()
             _runs(p, b.text)
             if i + 1 < len(blocks) and blocks[i + 1].kind in ("table", "bullet") and b.text.endswith("："):
