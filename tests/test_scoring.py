@@ -791,3 +791,18 @@ def test_a_budget_line_the_unit_renamed_still_adds_up(make_workbook):
     card = score(read_workbook(path), load_rules())
     assert codes(card, "budget-total-mismatch") == []
     assert card.total == 99
+
+
+def test_a_subtotals_score_difference_counts_the_claimed_rows_only(make_workbook):
+    # 产出指标 rows of base_rows: 15 + 10 + 10 + 5 + 10 = 50 points. 康复服务比例 at 17% of ≥85%
+    # scores 15 × 17 ÷ 85 = 3 and is claimed 15; the other four are full and not claimed: 核定 小计
+    # 3 + 10 + 10 + 5 + 10 = 38, 申报 小计 15 (the one claim). The 得分差异 小计 was 15 − 38 = −23,
+    # though the one claimed row differs by 15 − 3 = 12: it is now Σ of the claimed rows' differences
+    from selfeval_xl.outputs.results_sheet import results_sheet
+
+    rows = base_rows()
+    rows[0] = row("产出指标", "数量指标", "康复服务比例", "≥85%", "17%", 15, claimed=15, reason="名额未满")
+    card = card_for(make_workbook, rows)
+    spec = results_sheet(card, "2026-11-27 09:00", False)
+    sub = next(r for r in spec.rows if len(r) > 1 and r[0] == "产出指标" and r[1] == "小计")
+    assert sub[6:10] == [50, 38, 15, 12]

@@ -122,11 +122,11 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     if last >= first:
         for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
             spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
-    claimed_by_level = _claimed_by_level1(card)
+    claimed_by_level, diff_by_level = _claimed_by_level1(card)
     subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None]
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
-        diff = None if claimed is None else round_half_up(claimed - score)
+        diff = diff_by_level.get(level1)  # (of the claimed rows: the others have no difference)
         rows.append([level1, "小计", None, None, None, None, points, score, claimed, diff, None])
         styles.append(subtotal_styles)  # (shared, as the indicator rows' list)
     spec.add(())
@@ -400,10 +400,16 @@ def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
     return (STYLED_BLANK if score is None else score, STYLED_BLANK if note is None else note)
 
 
-def _claimed_by_level1(card: Scorecard) -> dict[str, float]:
+def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, float]]:
+    """By 一级指标: the sum of the 申报得分 typed, and of those rows' 得分差异 (申报 − 核定; a row
+    claimed but not scored, 不适用, has none): a 小计's 申报 − 核定 would count the rows nobody
+    claimed as differences."""
     sums: dict[str, float] = {}
+    diffs: dict[str, float] = {}
     for r in card.records:
         if not math.isnan(r.claimed):
             name = L.canonical_level1(r.level1)
             sums[name] = sums.get(name, 0.0) + r.claimed
-    return {name: round_half_up(v) for name, v in sums.items()}
+            if not math.isnan(r.score):
+                diffs[name] = diffs.get(name, 0.0) + r.claimed - r.score
+    return {name: round_half_up(v) for name, v in sums.items()}, {name: round_half_up(v) for name, v in diffs.items()}
