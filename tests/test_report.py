@@ -257,3 +257,35 @@ def test_common_figures_are_cited_from_the_department_data(samples):
         "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得 3.2/4 分。"
         in md
     )
+
+
+def test_one_reason_merged_over_rows_is_cited_at_its_cell_and_listed_once(make_workbook):
+    """A template's 偏差原因 (K) merged K3:K10 over all eight 个性 rows, two of them below 分值:
+    康复服务比例 80% of ≥85% → 15 × 80/85 = 14.12; 服务对象满意度 81% of ≥90% → 10 × 81/90 = 9.
+    Both rows take the one reason (no missing-reason warning); the sources table cites it at K3,
+    where it is typed (K10 is the merge's hidden, empty cell), and 五、 lists it once, not once a row."""
+    import openpyxl
+    from conftest import base_rows
+
+    rows = base_rows()
+    rows[0] = dict(rows[0], 实际完成值="80%", 偏差原因分析及改进措施="人员不足，明年增补")
+    rows[7] = dict(rows[7], 实际完成值="81%")
+    path = make_workbook(indicators=rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["绩效指标"]
+    assert (ws["D3"].value, ws["D10"].value, ws["K2"].value) == ("康复服务比例", "服务对象满意度", None)
+    ws.merge_cells("K3:K10")
+    wb.save(path)
+    card = score_file(path).card
+    assert [p.code for p in card.problems] == []
+    assert [(r.name, r.score) for r in card.records if r.score < r.points] == [
+        ("康复服务比例", 14.12),
+        ("服务对象满意度", 9),
+    ]
+    blocks = draft(card)
+    at = [b.text for b in blocks].index("五、偏离绩效目标的原因和改进措施")
+    end = next(i for i in range(at + 1, len(blocks)) if blocks[i].kind == "h1")
+    assert [b.text for b in blocks[at + 1 : end] if b.kind == "bullet"] == ["人员不足，明年增补"]
+    sources = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "数据")
+    reasons = [r for r in sources.rows if r[0].endswith("偏差原因")]
+    assert [r[3] for r in reasons] == ["K3", "K3"]

@@ -282,7 +282,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             out.append(Block("bullet", f"{name}：{p.message}{where}"))
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
-    given = [reasons[r.row] for r in unmet if gives_reason(reasons.get(r.row))]
+    # each once: one reason merged over several rows (or copied down) is one reason
+    given = list(dict.fromkeys(reasons[r.row] for r in unmet if gives_reason(reasons.get(r.row))))
     for reason in given:
         out.append(Block("bullet", reason))
     out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))

@@ -118,7 +118,8 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     line = _read_budget(data, grid, rows, budget_header)
     end_row = next((r for r in sorted(rows) if r > header_row and _ends_table(rows[r], cols)), None)
     table = read_indicator_table(data, grid, header_row, cols, end_row=end_row)
-    data.records, data.cell_overrides = _with_budget_line(table, line)
+    data.records, placed = _with_budget_line(table, line)
+    data.cell_overrides.update(placed)  # (besides a merged 偏差原因's, set by the table reader)
     _read_total(data, grid, rows, cols)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))

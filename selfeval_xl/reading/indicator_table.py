@@ -3,6 +3,7 @@ merged and blank cells, skeleton and not-applicable rows left out, every cell pa
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 
@@ -104,7 +105,21 @@ def read_indicator_table(
         if na and not _positive(raw.get(L.I_POINTS)):
             continue  # marked not applicable with no points: nothing counts
         records[row] = _indicator_record(data, grid, sheet, row, cols, raw, year, na or None)
+    if merged and L.I_REASON in cols:
+        _merged_reason_cells(data, grid, cols[L.I_REASON], records)
     return records
+
+
+def _merged_reason_cells(data: WorkbookData, grid: Grid, col: int, records: dict[int, IndicatorRow]) -> None:
+    """Where each row's 偏差原因 is typed when one cell is merged down over several rows: the
+    merge's first cell (the others are hidden and empty), so that a report cites it and a
+    missing reason is asked there."""
+    rows = sorted(records)  # (only the table's rows: a merge down to row 1,048,576 costs no more)
+    for r1, c1, r2, c2 in grid.merges:
+        if c1 <= col <= c2 and r2 > r1:
+            top = L.cell_name(r1, c1)
+            for r in rows[bisect.bisect_right(rows, r1) : bisect.bisect_right(rows, r2)]:
+                data.cell_overrides.setdefault((r, L.I_REASON), top)
 
 
 _LOOK_BELOW = 10  # rows under the blank one looked at (the points total falls short however far down)
