@@ -375,3 +375,20 @@ def test_a_budget_block_with_an_unread_header_is_named_at_its_label(tmp_path):
             "项目资金一栏的表头中找不到“全年执行数”列（可写作 全年执行数、实际执行数、实际支出数 等），无法计算预算执行率",
         )
     ]
+
+
+def test_an_unread_budget_header_is_not_also_a_points_total_error(tmp_path):
+    # the same form as above: with the 项目资金 header unread, its 预算执行率 line (分值 10, on the
+    # 年度资金总额 row) is not read either, and the indicator table alone holds 100 − 10 = 90 points.
+    # “分值合计 90，应为 100” asked the unit to change a 分值 for the header's slip: the
+    # budget-header-missing error says it, once. A table really short of points is still told.
+    path = build_form(tmp_path / "支出数.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)})
+    wb = openpyxl.load_workbook(path)
+    wb.active["F5"] = "支出数"
+    wb.save(path)
+    card = score(read_workbook(path, layout="form"), load_rules())
+    assert [p.code for p in card.errors if not p.code == "missing-value"] == ["budget-header-missing"]
+    wb.active["G15"] = 5  # a 10-point row typed 5: 85 in the table
+    wb.save(path)
+    card = score(read_workbook(path, layout="form"), load_rules())
+    assert [p.message for p in card.errors if p.code == "points-total"] == ["分值合计 85，应为 100"]

@@ -127,8 +127,12 @@ class AuditChecks(ScoringContext):
             # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
             deleted = {p.fields["name"] for p in self.problems if p.code == "common-missing"}
             missing = sum(c.points for c in rules.common if c.name in deleted)
+            if self.data.budget_unread and not any(self.is_budget_row(r.level1, r.name) for r in rows):
+                missing += rules.budget_points  # (the form's 预算执行率 line went with its unread header)
             if missing and abs(points_total + missing - rules.total_points) <= 1e-9:
-                return subtotals  # short by exactly the deleted 共性 rows: "缺少共性指标" says it
+                # short by exactly the deleted 共性 rows ("缺少共性指标" says it) or the 预算执行率 line of
+                # an unread 项目资金 header (budget-header-missing says it)
+                return subtotals
             self.add(
                 self.sheet,
                 header_cell,
