@@ -3,6 +3,9 @@ summary workbook written by hand so that every figure can be worked out on paper
 
 from __future__ import annotations
 
+import zipfile
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -134,3 +137,42 @@ def test_the_detail_sheet_is_read_as_a_stream_as_calamine_reads_it(tmp_path):
     with pytest.raises(NotPlain):
         T._streamed_detail(made)
     assert T.load(made).detail["分值"].tolist()[1:] == [30, 30, 10, 50, 50]
+
+
+def _tiny_book(path: Path, sheet: str, sheet_data: str) -> Path:
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{sheet}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in parts.items():
+            zf.writestr(name, text)
+    return path
+
+
+def test_a_streamed_detail_sheet_with_rich_or_phonetic_inline_text_reads_as_calamine_reads_it(tmp_path):
+    """指标明细 written with inline strings and no cell references (as a streaming writer does),
+    one 文件 cell rich text (a red run: ``<rPr><color …/>``), one with a phonetic guide (``<rPh>``).
+    The stream cut the red cell at ``<color`` as if it were a cell ``<c``: row 2 came out
+    [None, None, '产出指标', 20], every column shifted; and the phonetic reading was appended to the
+    file name (甲.xlsxコウ). As calamine reads them: 甲.xlsx | 产出指标 | 20 | 18 and
+    甲.xlsx | 效益指标 | 30 | 30."""
+    from python_calamine import CalamineWorkbook
+
+    def text(t: str) -> str:
+        return f'<c t="inlineStr"><is><t>{t}</t></is></c>'
+
+    head = "<row>" + "".join(text(h) for h in T.DETAIL_COLUMNS) + "</row>"
+    rich = '<c t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>甲.xlsx</t></r></is></c>'
+    phonetic = '<c t="inlineStr"><is><t>甲.xlsx</t><rPh sb="0" eb="1"><t>コウ</t></rPh></is></c>'
+    rows = (
+        f"<row>{rich}{text('产出指标')}<c><v>20</v></c><c><v>18</v></c></row>"
+        f"<row>{phonetic}{text('效益指标')}<c><v>30</v></c><c><v>30</v></c></row>"
+    )
+    path = _tiny_book(tmp_path / "汇总.xlsx", L.S_DETAIL, head + rows)
+    expected = [["甲.xlsx", "产出指标", 20, 18], ["甲.xlsx", "效益指标", 30, 30]]
+    assert T._detail(CalamineWorkbook.from_path(str(path))).values.tolist() == expected
+    assert T.load(path).detail.values.tolist() == expected

@@ -25,6 +25,8 @@ _SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
 _REF = re.compile(rb'\br="([A-Z]{1,3})[0-9]+"')
 _TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.DOTALL)
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what follows "<c" when the element is a cell
 
 
 class NotPlain(Exception):
@@ -53,7 +55,7 @@ def sheet_columns(path: Path, sheet: str, wanted: Sequence[str]) -> tuple[list[s
     texts = [v if isinstance(v, str) else "" for v in (_cells(header, xb.shared) if header is not None else [])]
     found = [h for h in wanted if h in texts]
     at = [texts.index(h) for h in found]
-    return found, ([_as_pandas_reads(v) for v in _cells(body, xb.shared, at)] for body in bodies)
+    return found, ([as_pandas_reads(v) for v in _cells(body, xb.shared, at)] for body in bodies)
 
 
 def _row_bodies(xb: XlsxBook, part: str) -> Iterator[bytes]:
@@ -119,6 +121,8 @@ def _cells(content: bytes, shared: Sequence[str], at: Sequence[int] | None = Non
     # own "/>" inside a cell, or another element, would upset the count: read another way)
     if pieces[0].strip() or content.count(b"</c>") + content.count(b"/>") != len(cells) or b"<f" in content:
         raise NotPlain("not a cell")
+    if any(cell[:1] not in _AFTER_NAME for cell in cells):
+        raise NotPlain("not a cell")  # <color …/> in a rich text run: another element starting "<c"
     if b' r="' in content:  # (an office suite's re-save): placed by reference
         placed: list[bytes | None] = []
         for cell in cells:
@@ -141,8 +145,8 @@ def _value(cell: bytes | None, shared: Sequence[str]) -> object:
         return None  # (no cell there, or a blank one)
     attrs, _, inner = cell.partition(b">")
     kind = t.group(1) if b" t=" in attrs and (t := _TYPE.search(attrs)) is not None else b"n"
-    if kind == b"inlineStr":
-        return "".join(element_text(t) for t in _TEXT.findall(inner))
+    if kind == b"inlineStr":  # (its runs' texts, not a phonetic guide's: <rPh><t>コウ</t></rPh>)
+        return "".join(element_text(t) for t in _TEXT.findall(_PHONETIC.sub(b"", inner)))
     start = inner.find(b"<v>")
     if start < 0:
         return None
@@ -162,7 +166,9 @@ def _value(cell: bytes | None, shared: Sequence[str]) -> object:
     return element_text(text)  # str (a formula's text), e (an error)
 
 
-def _as_pandas_reads(value: object) -> object:
+def as_pandas_reads(value: object) -> object:
+    """A cell's value as pandas reads it: "" None, a whole float an int (the stream's and calamine's
+    values alike)."""
     if value == "":
         return None
     if type(value) is float and value.is_integer():
