@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.sheet_stream import NotPlain, sheet_columns
+from selfeval_xl.reading.sheet_stream import NotPlain, as_pandas_reads, sheet_columns
 from selfeval_xl.reading.summary_table import column
 from selfeval_xl.scoring.verdict import FINAL, REVIEWED, STATUS_ZH
 
@@ -101,16 +101,8 @@ def _detail(workbook: CalamineWorkbook) -> pd.DataFrame:
     rows = workbook.get_sheet_by_name(L.S_DETAIL).iter_rows()
     header = [h if isinstance(h, str) else "" for h in next(rows, [])]
     keep = [(h, header.index(h)) for h in DETAIL_COLUMNS if h in header]
-    cut = [[_as_pandas_reads(row[i]) for _, i in keep] for row in rows]
+    cut = [[as_pandas_reads(row[i]) for _, i in keep] for row in rows]
     return pd.DataFrame([r for r in cut if any(v is not None for v in r)], columns=[h for h, _ in keep], dtype=object)
-
-
-def _as_pandas_reads(value: object) -> object:
-    if value == "":
-        return None
-    if type(value) is float and value.is_integer():
-        return int(value)
-    return value
 
 
 def _numbers(df: pd.DataFrame, col: str) -> pd.Series:
