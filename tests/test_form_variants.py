@@ -254,3 +254,22 @@ def test_goal_under_a_section_title_and_its_headings(tmp_path):
     )
     assert card.data.info[L.INFO_ACHIEVED] == "全年培训520人次，合格率90%。"
     assert (card.total, _problems(card)) == (87.21, [])
+
+
+def test_a_sub_total_labelled_hej_above_the_total_line_is_not_the_total(tmp_path):
+    """项目资金 by source: 中央资金 50/60/54, 省级资金 30/40/36, their 合计 80/100/90 (a sub-total),
+    then 年度资金总额 100/120/108 with the 预算执行率 line's 分值 10, 执行率 90%, 得分 9. The first
+    total-labelled line was taken: the sub-total (rate 90 ÷ 100) and a 预算执行率 line with no 分值
+    (an error at G8). The total is the block's largest line, 年度资金总额 (row 9): 108 ÷ 120 = 90%,
+    10 × 0.9 = 9, the standard 87.21 with no problem."""
+    cells = {
+        **{f"{c}6": v for c, v in zip("CDEFGHI", ("中央资金", 50, 60, 54, None, None, None), strict=True)},
+        **{f"{c}7": v for c, v in zip("CDEF", ("省级资金", 30, 40, 36), strict=True)},
+        **{f"{c}8": v for c, v in zip("CDEF", ("合计", 80, 100, 90), strict=True)},
+        **{f"{c}9": v for c, v in zip("CDEFGHI", ("年度资金总额", 100, 120, 108, 10, "90%", 9), strict=True)},
+    }
+    card = score_file(_form(tmp_path / "小计.xlsx", cells=cells)).card
+    assert card.data.budget[L.B_TOTAL].row == 9
+    assert (card.budget.adjusted, card.budget.executed) == (120, 108)
+    assert [r.score for r in card.records] == SCORES
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])

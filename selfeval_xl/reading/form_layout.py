@@ -26,7 +26,7 @@ from selfeval_xl.reading.headers import Header, closest_header, find_header
 from selfeval_xl.reading.indicator_table import budget_line, read_indicator_table
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import BLANK, Value, parse_value, parse_year
-from selfeval_xl.reading.workbook_data import Found, WorkbookData
+from selfeval_xl.reading.workbook_data import BudgetRow, Found, WorkbookData
 
 Rows = dict[int, dict[int, object]]  # Excel row → 0-based column → value
 
@@ -372,8 +372,13 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | No
             if any(labels) and (amounts := unlisted_amounts(data, grid, r, found)):
                 data.budget_unlisted.append(amounts)
             continue
-        data.budget.setdefault(category, budget_row(data, grid, r, category, found))
-        if category == L.B_TOTAL and line is None:
+        read = budget_row(data, grid, r, category, found)
+        if category == L.B_TOTAL and _larger(read, data.budget.get(category)):
+            # (合计 or 总计 may be a sub-total of some sources above the line that totals them all:
+            # the block's total is its largest total-labelled line, the first of equals)
+            data.budget[category], line = read, None
+        data.budget.setdefault(category, read)
+        if category == L.B_TOTAL and line is None and data.budget[category] is read:
             points_col, score_col = found.get(L.I_POINTS), found.get(L.FORM_SCORE)
             rate_col = found.get(L.B_RATE_DISPLAY)
             points = number_cell(data, L.SHEET_BUDGET, grid, r, points_col, L.I_POINTS)
@@ -383,6 +388,18 @@ def _read_budget(data: WorkbookData, grid: Grid, rows: Rows, header: Header | No
             cells = {h: L.cell_name(r, col) for h, col in placed if col is not None}
             line = _BudgetLine(r, budget_line(points, claimed, _rate(grid, r, rate_col)), cells)
     return line
+
+
+def _larger(read: BudgetRow, before: BudgetRow | None) -> bool:
+    """Whether a total-labelled line holds more than the one read before it (by 全年预算数, else
+    全年执行数)."""
+    if before is None:
+        return False
+    for attr in ("adjusted", "executed"):
+        new, old = getattr(read, attr), getattr(before, attr)
+        if new is not None or old is not None:
+            return new is not None and (old is None or new > old)
+    return False
 
 
 def _rate(grid: Grid, row: int, col: int | None) -> Value:
