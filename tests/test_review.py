@@ -770,3 +770,40 @@ def test_points_changed_after_the_review_are_pointed_out(scored):
     assert "分值“15”改为“20”" in found[0].message and "复核得分 12 仍照原样计入" in found[0].message
     # 复核总分 = 100 − (20 − 12) = 92: the entry counts as typed against the new 20 points
     assert card.reviewed_total == 92
+
+
+def test_a_formula_typed_as_an_entry_with_no_saved_result_is_read_not_lost(scored, tmp_path):
+    # a tool that saves no computed result (openpyxl here) leaves =9 and =4+4 as formulas without
+    # a cached value. =9 is the = sign typed before a number (as in 指标值, SPEC §3.13): 9 counts;
+    # =4+4 cannot be read as a number: an error at its cell, kept for the reviewer to correct.
+    # Before, both read as blank: dropped without a word and lost on the rerun.
+    folder, path = scored
+    type_entries(path, {at("L", 1): "=9", at("L", 2): "=4+4"})
+    card = score_file(path).card
+    found = [(p.code, p.where.cell) for p in card.problems if p.code.startswith("review")]
+    assert found == [("review-not-a-number", at("L", 2))]
+    assert card.reviewed_total == 94  # 100 − (15 − 9)
+    score_in_place(folder, tmp_path)
+    # kept as the text the reviewer sees in the formula bar, never written back as a formula
+    assert review_cells(path) == {at("L", 1): ("=9", str), at("L", 2): ("=4+4", str)}
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    assert ws[at("L", 1)].data_type == "s" and ws[at("L", 2)].data_type == "s"
+    assert score_file(path).card.reviewed_total == 94
+
+
+def test_an_entry_in_a_percent_formatted_cell_is_not_read_as_a_fraction(scored, tmp_path):
+    # the reviewer formatted the 复核得分 cell as a percentage and typed 8: Excel stores 0.08 and
+    # shows 8%. Read as 0.08 it silently made 托养服务人次数 (10 分) worth 0.08 and the 复核总分
+    # 100 − 10 + 0.08 = 90.08; it is an error at its cell like the text "8%", kept as shown
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    cell = wb[L.SHEET_RESULTS][at("L", 2)]
+    cell.value, cell.number_format = 0.08, "0%"
+    wb.save(path)
+    card = score_file(path).card
+    found = [(p.code, p.where.cell) for p in card.problems if p.code.startswith("review")]
+    assert found == [("review-not-a-number", at("L", 2))]
+    assert "“8%”" in next(p.message for p in card.problems if p.code == "review-not-a-number")
+    assert (card.status, card.reviewed_total) == ("needs-correction", None)
+    score_in_place(folder, tmp_path)
+    assert review_cells(path) == {at("L", 2): ("8%", str)}

@@ -16,6 +16,7 @@ from selfeval_xl.ooxml.package import Book, Grid, open_book
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.headers import find_header
 from selfeval_xl.reading.values import cell_text
+from selfeval_xl.rounding import fmt_num
 
 HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
 SUBTOTAL = "小计"
@@ -204,13 +205,20 @@ def read_review(path: Path, display: str | None = None) -> Review:
 
 
 def _value(grid: Grid, row: int, col: int) -> object:
-    """A cell as the reviewer left it; blank (or only spaces) is None."""
+    """A cell as the reviewer left it; blank (or only spaces) is None. A formula with no saved
+    result (a tool that does not compute, e.g. openpyxl) is its text ``=…`` as the formula bar
+    shows it, not blank; a number in a percent-formatted cell is the text it shows (``8%``), not
+    the fraction Excel stores (0.08), so that neither is lost or counted as other than it looks."""
     cell = grid.get(row, col)
     if cell is None:
         return None
+    if cell.formula_without_cache and (formula := cell.formula or "").strip():
+        return "=" + formula.strip().removeprefix("=")
     v = cell.value
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
+    if cell.percent and isinstance(v, int | float) and not isinstance(v, bool):
+        return f"{fmt_num(v * 100)}%"
     if isinstance(v, float) and v.is_integer():
         return int(v)  # written back as 8, not 8.0
     return v

@@ -28,13 +28,14 @@ _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 def parse_review_score(value: object) -> float | None:
     """A 复核得分 as a number: a number cell, or text that is only a number (全角 digits and
-    spaces allowed); None when it is not a number."""
+    spaces allowed, and a leading ``=``: the = sign typed before a number, SPEC §3.13); None when
+    it is not a number."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value) if math.isfinite(value) else None
     if isinstance(value, str):
-        s = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+        s = unicodedata.normalize("NFKC", value).strip().replace(" ", "").removeprefix("=")
         if _NUMBER.fullmatch(s):
             return float(s)
     return None
