@@ -807,3 +807,25 @@ def test_an_entry_in_a_percent_formatted_cell_is_not_read_as_a_fraction(scored, 
     assert (card.status, card.reviewed_total) == ("needs-correction", None)
     score_in_place(folder, tmp_path)
     assert review_cells(path) == {at("L", 2): ("8%", str)}
+
+
+def test_entries_typed_below_the_indicator_table_are_not_dropped_unseen(scored, tmp_path):
+    # the reviewer puts an overall 复核得分 95 and an overall 复核意见 on the 复核总分 line and a
+    # note on the 评分时间 line, in the 复核 columns, plus a valid entry: the entry counts
+    # (100 − (15 − 9) = 94); the three cells below the table cannot be kept by the rewrite, so one
+    # review-dropped warning names them (before: read as nothing and lost without a word)
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    rows = {r[0].value: r[0].row for r in ws.iter_rows() if r[0].value}
+    total, stamp = rows[L.R_REVIEWED_TOTAL], rows["评分时间"]
+    ws[f"L{total}"], ws[f"M{total}"], ws[f"M{stamp}"] = 95, "总体复核意见：材料齐全", "已核实"
+    ws[at("L", 1)] = 9
+    wb.save(path)
+    card = score_file(path).card
+    found = [p for p in card.problems if p.code == "review-dropped"]
+    assert len(found) == 1 and found[0].where.cell == f"L{total}", [p.where.cell for p in found]
+    assert f"L{total}、M{total}、M{stamp} 共 3 处" in found[0].message
+    assert card.reviewed_total == 94
+    score_in_place(folder, tmp_path)
+    assert label_value(path, L.R_REVIEWED_TOTAL) == 94

@@ -85,6 +85,15 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
     for row in range(header_row + 1, last_row + 1):
         first = grid.value(row, 0)
         if L.normalize_label(first) in _STOP_LABELS:
+            # below the table (the label block, the problem list) nothing of ours is in the 复核
+            # columns: what is there the reviewer typed (an overall score or opinion on the
+            # 复核总分 line), and the rewrite cannot keep it
+            dropped += [
+                f"{col_letter(cols[h])}{r}"
+                for r in range(row, last_row + 1)
+                for h in L.REVIEW_HEADERS
+                if _value(grid, r, cols[h]) is not None
+            ]
             break
         score, note = (_value(grid, row, cols[h]) for h in L.REVIEW_HEADERS)
         if score is None and note is None:
