@@ -829,3 +829,31 @@ def test_entries_typed_below_the_indicator_table_are_not_dropped_unseen(scored, 
     assert card.reviewed_total == 94
     score_in_place(folder, tmp_path)
     assert label_value(path, L.R_REVIEWED_TOTAL) == 94
+
+
+def test_entries_of_same_named_indicators_follow_their_row_when_sorted(make_workbook, tmp_path):
+    # two indicators named 产出指标／数量指标／服务人数 (15 分 ≥85人 and 10 分 ≥105人); the reviewer
+    # sorts 评分结果 so that the 10-分 row comes first and gives it 7. Matched by order alone the 7
+    # went to the 15-分 row: 100 − (15 − 7) = 92. It belongs to the row it was typed beside
+    # (≥105人, 116人, 10 分): 100 − (10 − 7) = 97, with nothing to say about a change
+    rows = base_rows()
+    rows[0] = row("产出指标", "数量指标", "服务人数", "≥85人", "100人", 15)
+    rows[1] = row("产出指标", "数量指标", "服务人数", "≥105人", "116人", 10)
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx", indicators=rows)
+    score_in_place(folder, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    first, second = ([c.value for c in ws[indicator_row(i)]] for i in (1, 2))
+    for i, values in ((1, second), (2, first)):  # what sorting by 分值 ascending does
+        for j, v in enumerate(values, start=1):
+            ws.cell(indicator_row(i), j).value = v
+    ws[at("L", 1)], ws[at("M", 1)] = 7, "第二个服务人数"
+    wb.save(path)
+    card = score_file(path).card
+    assert card.reviewed_total == 97
+    assert [(r.points, r.reviewed) for r in card.records[1:3]] == [(15, None), (10, 7)]
+    assert not [p for p in card.problems if p.code == "review-changed"]
+    score_in_place(folder, tmp_path)  # written back on the 10-分 row, which is record 2 again
+    assert review_cells(path) == {at("L", 2): (7, int), at("M", 2): ("第二个服务人数", str)}

@@ -136,19 +136,31 @@ def carry_review(card: Scorecard, review: Review) -> None:
 
 
 def _matched(card: Scorecard, review: Review) -> Iterator[tuple[int | None, ReviewEntry]]:
-    """Each entry with the index of the record it belongs to, by 一级/二级/三级指标 (the n-th entry
-    of a name to the n-th row of it); None when there is no such row (left)."""
+    """Each entry with the index of the record it belongs to, by 一级/二级/三级指标; None when
+    there is no such row (left). Of rows sharing those names, an entry goes first to the one that
+    shows what the entry's sheet showed beside it (指标值, 实际完成值, 分值: the reviewer may have
+    sorted 评分结果, the unit reordered its rows), the rest the n-th entry to the n-th free row."""
     by_key: dict[Key, list[int]] = {}
     for i, r in enumerate(card.records):
         by_key.setdefault(row_key(r.level1, r.level2, r.name), []).append(i)
-    used: dict[Key, int] = {}
-    for entry in review.entries:
-        rows, k = by_key.get(entry.key, []), used.get(entry.key, 0)
-        if k >= len(rows):
-            yield None, entry
-            continue
-        used[entry.key] = k + 1
-        yield rows[k], entry
+    place: dict[int, int] = {}  # entry → record
+    taken: set[int] = set()
+    for n, entry in enumerate(review.entries):
+        rows = by_key.get(entry.key, [])
+        if len(rows) > 1 and entry.seen is not None:
+            same = next((i for i in rows if i not in taken and _changed_since(entry, card.records[i]) is None), None)
+            if same is not None:
+                place[n] = same
+                taken.add(same)
+    for n, entry in enumerate(review.entries):
+        if n not in place:
+            free = next((i for i in by_key.get(entry.key, []) if i not in taken), None)
+            if free is None:
+                yield None, entry
+                continue
+            place[n] = free
+            taken.add(free)
+        yield place[n], entry
 
 
 def settle_review(card: Scorecard) -> None:
