@@ -857,3 +857,38 @@ def test_entries_of_same_named_indicators_follow_their_row_when_sorted(make_work
     assert not [p for p in card.problems if p.code == "review-changed"]
     score_in_place(folder, tmp_path)  # written back on the 10-分 row, which is record 2 again
     assert review_cells(path) == {at("L", 2): (7, int), at("M", 2): ("第二个服务人数", str)}
+
+
+@pytest.mark.parametrize("header", ["复核分", None])
+def test_entries_under_a_renamed_or_cleared_review_header_are_kept(scored, tmp_path, header):
+    # the reviewer retitles 复核得分 (L) as 复核分, or clears it, and types 9 and a note on
+    # 康复服务比例 (15 分). Found by header text only, the whole 复核 table was missed: no 复核总分,
+    # the entries gone on the rerun without a word. The column where 复核得分 was written (right
+    # of 评分说明) is read instead: 100 − (15 − 9) = 94, and nothing is said to be dropped
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    ws.cell(HEADER_ROW, 12).value = header
+    ws[at("L", 1)], ws[at("M", 1)] = 9, "抽查扣分"
+    wb.save(path)
+    card = score_file(path).card
+    assert card.reviewed_total == 94
+    assert not [p for p in card.problems if p.code.startswith("review")]
+    score_in_place(folder, tmp_path)
+    assert review_cells(path) == {at("L", 1): (9, int), at("M", 1): ("抽查扣分", str)}
+    assert label_value(path, L.R_REVIEWED_TOTAL) == 94
+
+
+def test_a_note_survives_its_score_column_being_deleted(scored, tmp_path):
+    # the reviewer deletes the 复核得分 column (L); 复核意见 moves to L and keeps its header: the
+    # note is read and kept (no score: no 复核总分), not lost with the whole table as before
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    ws.delete_cols(12)
+    ws[at("L", 1)] = "材料齐全"
+    wb.save(path)
+    card = score_file(path).card
+    assert (card.records[1].review_note, card.reviewed_total) == ("材料齐全", None)
+    score_in_place(folder, tmp_path)
+    assert review_cells(path) == {at("M", 1): ("材料齐全", str)}

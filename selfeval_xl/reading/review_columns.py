@@ -75,8 +75,10 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
         return Review()
     grid = book.sheet(sheet)
     found = find_header(grid, (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, *L.REVIEW_HEADERS), None, HEADER_SEARCH_ROWS)
-    if found is None:
-        return Review()
+    if found is None:  # a 复核 header retitled or cleared by the reviewer: the columns where we put them
+        found = _review_columns_by_place(grid)
+        if found is None:
+            return Review()
     header_row, cols = found
     shown = [cols[h] for h in (L.I_TARGET, L.I_ACTUAL, L.I_POINTS) if h in cols]
     entries = []
@@ -92,10 +94,10 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
                 f"{col_letter(cols[h])}{r}"
                 for r in range(row, last_row + 1)
                 for h in L.REVIEW_HEADERS
-                if _value(grid, r, cols[h]) is not None
+                if h in cols and _value(grid, r, cols[h]) is not None
             ]
             break
-        score, note = (_value(grid, row, cols[h]) for h in L.REVIEW_HEADERS)
+        score, note = (_value(grid, row, cols[h]) if h in cols else None for h in L.REVIEW_HEADERS)
         if score is None and note is None:
             continue
         level1, level2, name = (cell_text(grid.value(row, cols[h])) for h in (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME))
@@ -103,7 +105,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
             dropped += [
                 f"{col_letter(cols[h])}{row}"
                 for h, v in zip(L.REVIEW_HEADERS, (score, note), strict=True)
-                if v is not None
+                if v is not None and h in cols
             ]
             continue
         seen = None
@@ -112,17 +114,18 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
             number = float(points) if isinstance(points, int | float) and not isinstance(points, bool) else None
             seen = (cell_text(target), cell_text(actual), number)
         entries.append(ReviewEntry(level1, level2, name, score, note, seen))
-    dropped += _in_columns_of_the_users(grid, header_row)
+    dropped += _in_columns_of_the_users(grid, header_row, {cols[h] for h in L.REVIEW_HEADERS if h in cols})
     return Review(entries, year=_title_year(grid, header_row), dropped=dropped)
 
 
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
 
 
-def _in_columns_of_the_users(grid: Grid, header_row: int) -> list[str]:
+def _in_columns_of_the_users(grid: Grid, header_row: int, review: set[int]) -> list[str]:
     """The filled cells below the header in columns a user added (a header of theirs, or none,
-    with text below it, right of ours): what a rerun, writing the sheet anew, would not keep."""
-    ours = {
+    with text below it, right of ours; ``review``: the 复核 columns, read whatever their header
+    says now): what a rerun, writing the sheet anew, would not keep."""
+    ours = review | {
         c for (r, c), cell in grid.cells.items() if r == header_row and L.normalize_label(cell.value) in _OUR_HEADERS
     }
     if not ours:
@@ -133,6 +136,25 @@ def _in_columns_of_the_users(grid: Grid, header_row: int) -> list[str]:
         for (r, c), cell in sorted(grid.cells.items(), key=lambda item: (item[0][1], item[0][0]))
         if r > header_row and c not in ours and (c > last or (header_row, c) in grid.cells) and cell_text(cell.value)
     ]
+
+
+def _review_columns_by_place(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    """Our header row found by its other headers (一级指标 … 评分说明), with 复核得分 and 复核意见
+    where found by text, else in the places we write them, right after 评分说明, when no header
+    of ours is there now (the reviewer retitled or cleared it; one deleted is left out); None when
+    that row is not found or neither 复核 column is there."""
+    note = L.RESULT_HEADERS[-1]
+    found = find_header(grid, (L.I_LEVEL1, L.I_LEVEL2, L.I_NAME, note), None, HEADER_SEARCH_ROWS)
+    if found is None:
+        return None
+    header_row, cols = found
+    cols = dict(cols)
+    for k, h in enumerate(L.REVIEW_HEADERS, start=1):
+        if h not in cols:
+            c = cols[note] + k
+            if L.normalize_label(grid.value(header_row, c)) not in _OUR_HEADERS:
+                cols[h] = c
+    return (header_row, cols) if any(h in cols for h in L.REVIEW_HEADERS) else None
 
 
 _TITLE_YEAR = re.compile(r"评价年度：\s*(\d{4})\b")
