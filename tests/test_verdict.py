@@ -358,15 +358,20 @@ def test_a_form_with_no_unit_label_is_told_at_its_title(tmp_path):
     ]
 
 
-def test_a_budget_block_with_an_unread_header_is_named_at_its_label(tmp_path):
-    # 项目资金 with its 全年执行数 column headed 支出数 (no spelling we read): the block was skipped
-    # and the form told "找不到年度资金总额行" at no cell, though the line is there. Now one error
-    # at the 项目资金 label (A5) naming the column not found; no budget-line-missing beside it
+def _executed_headed_zhichu(tmp_path):
+    """The 天长 form with its 全年执行数 column headed 支出数 (F5), and the workbook to edit further."""
     path = build_form(tmp_path / "支出数.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)})
     wb = openpyxl.load_workbook(path)
     wb.active["F5"] = "支出数"
     wb.save(path)
-    card = score(read_workbook(path, layout="form"), load_rules())
+    return path, wb
+
+
+def test_a_budget_block_with_an_unread_header_is_named_at_its_label(tmp_path):
+    # 项目资金 with its 全年执行数 column headed 支出数 (no spelling we read): the block was skipped
+    # and the form told "找不到年度资金总额行" at no cell, though the line is there. Now one error
+    # at the 项目资金 label (A5) naming the column not found; no budget-line-missing beside it
+    card = score(read_workbook(_executed_headed_zhichu(tmp_path)[0], layout="form"), load_rules())
     found = [(p.code, p.where.cell, p.message) for p in card.problems if p.code.startswith("budget")]
     assert found == [
         (
@@ -382,10 +387,7 @@ def test_an_unread_budget_header_is_not_also_a_points_total_error(tmp_path):
     # 年度资金总额 row) is not read either, and the indicator table alone holds 100 − 10 = 90 points.
     # “分值合计 90，应为 100” asked the unit to change a 分值 for the header's slip: the
     # budget-header-missing error says it, once. A table really short of points is still told.
-    path = build_form(tmp_path / "支出数.xlsx", TIANCHANG_ROWS, {"年度资金总额": (880, 880, 880)})
-    wb = openpyxl.load_workbook(path)
-    wb.active["F5"] = "支出数"
-    wb.save(path)
+    path, wb = _executed_headed_zhichu(tmp_path)
     card = score(read_workbook(path, layout="form"), load_rules())
     assert [p.code for p in card.errors if not p.code == "missing-value"] == ["budget-header-missing"]
     wb.active["G15"] = 5  # a 10-point row typed 5: 85 in the table
