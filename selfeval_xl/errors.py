@@ -107,6 +107,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "项目资金一栏的表头中找不到“{column}”列（可写作 {spellings} 等），无法计算预算执行率",
     ),
+    "budget-executed-no-amount": (
+        ERROR,
+        "{field}填的是“{value}”，不是金额：请填写全年执行数（确实没有支出填 0）",
+    ),
     "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
     "budget-rate-mismatch": (
         WARNING,
@@ -297,6 +301,7 @@ TITLES = {
     "budget-total-rebuilt": "年度资金总额未填，按分项合计",
     "budget-total-mismatch": "年度资金总额与分项合计不一致",
     "budget-missing": "全年预算数缺失",
+    "budget-executed-no-amount": "全年执行数填的不是金额",
     "budget-over-executed": "预算执行率超过 100%",
     "budget-rate-mismatch": "填写的预算执行率与计算值不一致",
     "common-changed": "共性指标被修改",

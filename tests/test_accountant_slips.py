@@ -4,6 +4,7 @@ at the cell to change, with a message that says what to change and is not contra
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from conftest import BASE_BUDGET, BASE_INFO, base_rows
 
 from selfeval_xl import fill_workbook, load_rules, score_file
@@ -58,6 +59,23 @@ def test_a_blank_executed_figure_is_an_error_not_a_rate_of_zero(make_workbook):
     outcome = score_file(path)
     assert _budget_codes(path) == [("missing-value", "预算执行!D2", "年度资金总额全年执行数未填写")]
     assert outcome.card.status == "needs-correction" and outcome.card.total == 90
+
+
+@pytest.mark.parametrize("mark", ["—", "/", "无"])
+def test_a_no_amount_mark_in_the_executed_figure_is_quoted(make_workbook, mark):
+    # 全年执行数 typed "—" (or "/", "无") on the total and its line: the cell is not empty, so
+    # "未填写" would send the accountant looking for a blank; the one error at D2 quotes the mark
+    # and asks for the amount (nothing spent is 0), and the file is 待更正 at 90 as for a blank
+    path = make_workbook(budget={"年度资金总额": (29.6, 29.6, mark), "当年财政拨款": (29.6, 29.6, mark)})
+    assert _budget_codes(path) == [
+        (
+            "budget-executed-no-amount",
+            "预算执行!D2",
+            f"年度资金总额全年执行数填的是“{mark}”，不是金额：请填写全年执行数（确实没有支出填 0）",
+        )
+    ]
+    card = score_file(path).card
+    assert card.status == "needs-correction" and card.total == 90
 
 
 def test_executed_zero_on_the_lines_is_nothing_spent(make_workbook):

@@ -44,13 +44,16 @@ def number_cell(data: WorkbookData, sheet: str, grid: Grid, row: int, col: int |
 def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: dict[str, int]) -> BudgetRow:
     """The 资金类别 row ``category`` at ``row``: 年初预算数, 全年预算数 and 全年执行数 from the
     columns in ``cols`` that exist, in the workbook's 金额单位; a cell that is no amount is
-    reported and left blank."""
+    reported and left blank, a "no money" mark (—, /, 无) left blank and kept in ``typed``."""
     entry = BudgetRow(category, row)
     for header, attr in L.BUDGET_AMOUNTS:
         if header not in cols:
             continue
         cell = cell_value(data, L.SHEET_BUDGET, grid, row, cols[header], header)
-        if cell is None or (isinstance(cell.value, str) and cell.value.strip() in _NO_AMOUNT):
+        if cell is None:
+            continue
+        if isinstance(cell.value, str) and cell.value.strip() in _NO_AMOUNT:
+            entry.typed[attr] = cell.value.strip()
             continue  # (—, /: a line with no money, such as no 上年结转资金)
         try:
             amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")

@@ -44,6 +44,9 @@ class BudgetRow:
     initial: float | None = None
     adjusted: float | None = None
     executed: float | None = None
+    # what a cell of no amount holds ("—", "/", "无"), by attribute: read as blank, quoted when
+    # the figure is required (the 年度资金总额 全年执行数)
+    typed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

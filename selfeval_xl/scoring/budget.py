@@ -71,7 +71,13 @@ class BudgetFigures(ScoringContext):
                 f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
             )
             if executed_cell is None or not data.cell_has_error(L.SHEET_BUDGET, executed_cell):
-                self.add(sheet, executed_cell, "missing-value", field=f"{L.B_TOTAL}{L.B_EXECUTED}")
+                field = f"{L.B_TOTAL}{L.B_EXECUTED}"
+                # a "—" / "/" / "无" in the cell is not a blank to the person who typed it: say what
+                # it holds and that an amount is wanted there (nothing spent is 0)
+                if total is not None and (mark := total.typed.get("executed")):
+                    self.add(sheet, executed_cell, "budget-executed-no-amount", field=field, value=mark)
+                else:
+                    self.add(sheet, executed_cell, "missing-value", field=field)
         else:
             b.rate = figures["executed"] / figures["adjusted"] * 100
             cache = data.budget_rate_cache
