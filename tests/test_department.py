@@ -606,3 +606,30 @@ def test_a_common_indicator_listed_twice_counts_once(make_dept):
     assert card.errors[0].message == "共性指标“政府采购执行率”已在 D10 列出，不能再列一次：请删去这一行"
     assert card.rows.loc[13, "score"] == 0 and score_of(card, "政府采购执行率") == 3
     assert card.total == 97 and card.status == "needs-correction"
+
+
+@pytest.mark.parametrize("source_column", [True, False])
+def test_a_personal_copy_above_the_common_row_is_the_one_blamed(make_dept, source_column):
+    """The 个性 copy of 政府采购执行率 (产出指标/质量指标, 3 分; 检查企业数 cut to 27) typed in a row
+    inserted above the 共性 rows (row 2): the 共性 rows move down one, the rule set's own row
+    (过程/预算执行, 指标来源 共性) is now D11. Before, the first listing was kept, so the template's
+    row D11 got common-twice ("已在 D2 列出") and the copy was scored as the 共性 row. The row kept
+    is the one matching the rule set, by its 指标来源 共性 or, with that column deleted, by its
+    一级/二级指标: the error is at D2 and says D11; D2 scores 0, D11 its 3 (50 ÷ 50 = 100%), the
+    total 100 − 3 = 97."""
+    rows = [dict(OWN_ROWS[0], 分值=27), *OWN_ROWS[1:]]
+    path = make_dept(rows=rows)
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_INDICATORS]
+    ws.insert_rows(2)
+    copy = ("产出指标", "质量指标", "政府采购执行率", "≥", "≥100%", "%", "100%", 3, None, None, "个性")
+    for col, value in enumerate(copy, start=2):
+        ws.cell(2, col).value = value
+    if not source_column:
+        ws.delete_cols(12)  # 指标来源
+    wb.save(path)
+    card = score_file(path).card
+    assert [(p.code, str(p.where)) for p in card.errors] == [("common-twice", "部门.xlsx 绩效指标!D2")]
+    assert card.errors[0].message == "共性指标“政府采购执行率”已在 D11 列出，不能再列一次：请删去这一行"
+    assert card.rows.loc[2, "score"] == 0 and card.rows.loc[11, "score"] == 3
+    assert card.total == 97 and card.status == "needs-correction"

@@ -32,7 +32,7 @@ from selfeval_xl.rounding import fmt_num, fmt_pct
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.ruleset import Common
-from selfeval_xl.scoring.context import ScoringContext, label
+from selfeval_xl.scoring.context import ScoringContext, label, level1_of
 from selfeval_xl.scoring.scorecard import Budget
 
 # The scorer's own methods, for rows no computed rule kind (``rules.rule_kinds``) scores.
@@ -77,6 +77,30 @@ def _conflict(column: str, written: str | None) -> bool:
 class Resolver(ScoringContext):
     dept: CM.DeptData  # 部门整体数据 for the 共性 formulas (set when the table is scored)
 
+    def keep_common_rows(self, records: dict[int, IndicatorRow]) -> None:
+        """For a 共性指标 listed more than once, the row that stays the rule set's (``common_rows``):
+        the one its 指标来源 marks 共性, else the one under the rule set's 一级/二级指标, else the
+        first. A 个性 copy typed above the template's own row is the one to delete, not the
+        template's row (which would be scored as the copy and blamed)."""
+        if not self.rules.common:
+            return
+        listed: dict[str, list[tuple[int, IndicatorRow, Common]]] = {}
+        for row, r in records.items():
+            if (common := self.rules.common_for(r.name)) is not None:
+                listed.setdefault(common.key, []).append((row, r, common))
+        for key, rows in listed.items():
+            if len(rows) < 2:
+                continue
+            marked = [row for row, r, _ in rows if r.source == L.SOURCE_COMMON]
+            placed = [
+                row
+                for row, r, c in rows
+                if level1_of(r.level1) == level1_of(c.level1)
+                and label(r.level2) == label(c.level2)
+                and r.source != L.SOURCE_OWN
+            ]
+            self.common_rows[key] = (marked or placed or [rows[0][0]])[0]
+
     def resolve(self, row: int, r: IndicatorRow, budget: Budget) -> RowPlan:
         """Decide the rule for one row; returns method, target, actual, operator, unit and notes."""
         target: Value = r.target
@@ -89,8 +113,9 @@ class Resolver(ScoringContext):
             first = self.common_rows.setdefault(common.key, row)
             if first == row:
                 return self.resolve_common(row, r, common)
-            # listed again (as a 个性 row, say): scored from the same data it would earn the same
-            # points twice, in place of an indicator of the department's own duties
+            # listed again (as a 个性 row, say, above or below the rule set's row: keep_common_rows):
+            # scored from the same data it would earn the same points twice, in place of an
+            # indicator of the department's own duties
             where = self.data.indicator_cell(first, L.I_NAME)
             self.add_row(row, L.I_NAME, "common-twice", name=common.name, first=where)
             out.note = f"共性指标“{common.name}”重复列出，计 0 分"

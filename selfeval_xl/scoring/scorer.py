@@ -42,6 +42,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         budget = self.budget()
         self.dept = CM.DeptData(data, rules, budget, self.add_at)
         records = data.records
+        self.keep_common_rows(records)
         plans = {row: self.resolve(row, r, budget) for row, r in records.items()}
         self.common_checks(plans)
         out = [self.score_row(row, r, plans[row], budget) for row, r in records.items()]
