@@ -608,6 +608,19 @@ def test_a_common_indicator_listed_twice_counts_once(make_dept):
     assert card.total == 97 and card.status == "needs-correction"
 
 
+def test_a_common_row_added_again_is_one_error_not_two(make_dept):
+    """政府采购执行率 (3 分) added as a 个性 row under 产出指标 without cutting any other 分值: Σ分值
+    = 40 (共性) + 60 (个性) + 3 = 103. The repeated row is the one mistake (common-twice at D15:
+    共性 rows 2-11, the 个性 rows 12-14, the copy 15); deleting it brings Σ back to 100, so no
+    points-total "103，应为 100" besides (nor 产出指标 33 of 30). The total: 40 + 60 = 100 with
+    the copy at 0, 待更正."""
+    rows = [*OWN_ROWS, row("产出指标", "质量指标", "政府采购执行率", "≥100%", "100%", 3)]
+    card = score_file(make_dept(rows=rows)).card
+    assert [(p.code, str(p.where)) for p in card.errors] == [("common-twice", "部门.xlsx 绩效指标!D15")]
+    assert card.rows.loc[15, "score"] == 0
+    assert card.total == 100 and card.status == "needs-correction"
+
+
 @pytest.mark.parametrize("source_column", [True, False])
 def test_a_personal_copy_above_the_common_row_is_the_one_blamed(make_dept, source_column):
     """The 个性 copy of 政府采购执行率 (产出指标/质量指标, 3 分; 检查企业数 cut to 27) typed in a row

@@ -129,9 +129,11 @@ class AuditChecks(ScoringContext):
             missing = sum(c.points for c in rules.common if c.name in deleted)
             if self.data.budget_unread and not any(self.is_budget_row(r.level1, r.name) for r in rows):
                 missing += rules.budget_points  # (the form's 预算执行率 line went with its unread header)
-            if missing and abs(points_total + missing - rules.total_points) <= 1e-9:
+            # over by exactly the rows that list a 共性指标 again (common-twice says to delete them)
+            extra = sum(r.points for r in rows if r.row in self.common_twice and not math.isnan(r.points))
+            if (missing or extra) and abs(points_total + missing - extra - rules.total_points) <= 1e-9:
                 # short by exactly the deleted 共性 rows ("缺少共性指标" says it) or the 预算执行率 line of
-                # an unread 项目资金 header (budget-header-missing says it)
+                # an unread 项目资金 header (budget-header-missing says it), over by the repeated ones
                 return subtotals
             self.add(
                 self.sheet,

@@ -36,6 +36,8 @@ class ScoringContext:
         self.band_rows: set[int] = set()
         # 共性指标 (by key) → the row it was first found on: one listed again scores nothing
         self.common_rows: dict[str, int] = {}
+        # rows that list a 共性指标 again (common-twice): their 分值 are the duplicate's, not a slip
+        self.common_twice: set[int] = set()
 
     # problems -------------------------------------------------------------------------
     def add(self, sheet: str, cell: str | None, code: str, **fields: Any) -> None:

@@ -118,6 +118,7 @@ class Resolver(ScoringContext):
             # indicator of the department's own duties
             where = self.data.indicator_cell(first, L.I_NAME)
             self.add_row(row, L.I_NAME, "common-twice", name=common.name, first=where)
+            self.common_twice.add(row)
             out.note = f"共性指标“{common.name}”重复列出，计 0 分"
             return out
         if r.na and self.rules.na_points == "rescale":
