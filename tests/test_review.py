@@ -524,6 +524,26 @@ def test_what_a_reviewer_types_outside_the_entry_cells_is_not_dropped_unseen(sco
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
 
 
+@pytest.mark.parametrize("inserted", [18, 25])
+def test_entries_below_rows_a_reviewer_inserted_above_the_header_are_read(scored, tmp_path, inserted):
+    # the reviewer inserts 18 (or 25) blank rows above the title and types 9 for 康复服务比例
+    # (15 分): before, the sheet was no longer found ours (its header looked for in the first 15
+    # rows), the entry unread with no word (复核总分 none) and the results written to a new
+    # 评分结果(2). Now the header is found: 复核总分 100 − (15 − 9) = 94, and the rerun writes
+    # 评分结果 anew with the entry back in its place
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    ws[at("L", 1)] = 9
+    ws.insert_rows(1, inserted)
+    wb.save(path)
+    assert score_file(path).card.reviewed_total == 94
+    score_in_place(folder, tmp_path)
+    assert [n for n in openpyxl.load_workbook(path).sheetnames if n.startswith(L.SHEET_RESULTS)] == [L.SHEET_RESULTS]
+    assert review_cells(path) == {at("L", 1): (9, int)}
+    assert label_value(path, L.R_REVIEWED_TOTAL) == 94
+
+
 def test_entries_in_a_renamed_results_sheet_are_not_lost_unseen(scored, tmp_path):
     # the reviewer renamed our sheet to 评分结果-已复核 and typed there: it is not read (only
     # 评分结果 or our 评分结果(k) are), so the run says so, at that sheet, with the count (3 rows of

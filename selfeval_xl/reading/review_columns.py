@@ -18,7 +18,10 @@ from selfeval_xl.reading.headers import find_header
 from selfeval_xl.reading.values import cell_text
 from selfeval_xl.rounding import fmt_num
 
-HEADER_SEARCH_ROWS = 20  # the header sits below a title block of a few rows
+# The header sits below a title block of a few rows, but a reviewer may insert rows above it (a
+# cover note, a sign-off block): searched this deep, both to read the 复核 entries and to know
+# the sheet for ours. Bounded: a user's own sheet of that name is not read to its end.
+HEADER_SEARCH_ROWS = 200
 SUBTOTAL = "小计"
 _STOP_LABELS = {L.R_TOTAL, L.PROBLEM_HEADERS[0]}  # the label block and the problem list end the table
 
@@ -177,7 +180,7 @@ def results_sheet_for(book: Book) -> str:
     of (3), (4) …), so that only a sheet of ours is ever replaced. A sheet of ours that is there
     comes before a free name: when the user's own 评分结果 is deleted or renamed later, the
     results (and a reviewer's entries) stay in 评分结果(2). Ours is recognised by what we put
-    there: the results header row (一级指标 … 核定得分) in its first rows, which survives Excel and
+    there: the results header row (一级指标 … 核定得分) in its first ``HEADER_SEARCH_ROWS`` rows, which survives Excel and
     WPS saving. Only the sheets of those names are read (on a rerun 评分结果 is read for its 复核
     entries already)."""
     if _as_written_unreviewed(book):
@@ -226,7 +229,11 @@ def _as_written_unreviewed(book: Book) -> bool:
 
 def _is_ours(grid: Grid) -> bool:
     want = list(L.RESULT_HEADERS[:8])
-    return any([grid.value(r, c) for c in range(len(want))] == want for r in range(1, 16))
+    first = want[0]
+    return any(
+        grid.value(r, 0) == first and [grid.value(r, c) for c in range(len(want))] == want
+        for r in range(1, HEADER_SEARCH_ROWS + 1)
+    )
 
 
 def read_review(path: Path, display: str | None = None) -> Review:
