@@ -171,6 +171,22 @@ def test_full_width_number_text_and_negative_entry(scored):
     assert card.reviewed_total == 97  # 100 − (15 − 12)
 
 
+def test_an_entry_over_the_points_only_beyond_the_shown_decimals_counts(scored):
+    # 复核得分 10.004 on 托养服务人次数 (10 分) shows and counts as 10.00: within its points, no error;
+    # 4.996 on 项目完成时间 (5 分) counts as 5.00 (no change); 10.005 on 服务规范性 (10 分) rounds half
+    # up to 10.01, over its points: the one error (quoting what was typed). 复核总分 = 100 (every row at its 核定得分 or
+    # the same again), with the rejected entry left at its 核定得分 10
+    _, path = scored
+    type_entries(path, {at("L", 2): 10.004, at("L", 4): 4.996, at("L", 3): 10.005})
+    card = score_file(path).card
+    assert [(p.code, p.where.cell, p.message) for p in card.problems if p.code.startswith("review")] == [
+        ("review-out-of-range", at("L", 3), "复核得分 10.005 不在 0 到分值 10 之间")
+    ]
+    by_name = {i["name"]: i["reviewed"] for i in card.as_dict()["indicators"]}
+    assert (by_name["托养服务人次数"], by_name["项目完成时间"], by_name["服务规范性"]) == (10, 5, None)
+    assert card.reviewed_total == 100
+
+
 def test_entry_whose_indicator_was_renamed_is_reported_and_kept(scored, tmp_path):
     folder, path = scored
     type_entries(path, {at("L", 2): 8, at("M", 2): "人次数据待核实", at("L", 3): 7})

@@ -63,16 +63,18 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
             continue
         number = parse_review_score(entry.score)
         points = r.points
+        # compared as it counts and shows, rounded to 2 decimals (10.004 on a 10-point row is
+        # 10.00, within its points; 10.005 is 10.01, over them)
         if number is None:
             problems.append(Problem.at(file, sheet, cell_of(i), "review-not-a-number", value=cell_text(entry.score)))
-        elif number < 0 or (not math.isnan(points) and number > points + 1e-9):
+        elif (shown := round_half_up(number)) < 0 or (not math.isnan(points) and shown > round_half_up(points) + 1e-9):
             problems.append(
                 Problem.at(
                     file, sheet, cell_of(i), "review-out-of-range", value=fmt_num(number), points=fmt_num(points)
                 )
             )
         else:
-            r.reviewed = round_half_up(number)
+            r.reviewed = shown
             if (changes := _changed_since(entry, r)) is not None:
                 problems.append(
                     Problem.at(file, sheet, cell_of(i), "review-changed", changes=changes, score=cell_text(entry.score))
