@@ -751,6 +751,45 @@ def test_last_years_review_is_not_carried_into_a_reused_workbook(scored, tmp_pat
     assert not [p for p in score_file(path).card.problems if p.code.startswith("review-")]  # said once
 
 
+def _type_on_the_subtotal(path):
+    """A 复核得分 typed on the 产出指标 小计 row of 评分结果: not an indicator row's, not kept."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    subtotal = next(r[0].row for r in ws.iter_rows() if r[1].value == "小计")
+    ws[f"L{subtotal}"] = 40
+    wb.save(path)
+    return f"L{subtotal}"
+
+
+def test_a_reused_workbooks_dropped_cells_are_said(scored):
+    # last year's reviewed workbook reused for 2024, with a 40 typed on a 小计 row besides ENTRIES:
+    # the entries get review-other-year, and the 小计 cell, which the rewrite drops as for any
+    # workbook, its review-dropped at that cell (before: none, lost without a word)
+    _, path = scored
+    type_entries(path, ENTRIES)
+    cell = _type_on_the_subtotal(path)
+    set_info(path, L.INFO_YEAR, 2024)
+    card = score_file(path).card
+    assert sorted((p.code, p.where.cell) for p in card.problems if p.code.startswith("review-")) == [
+        ("review-dropped", cell),
+        ("review-other-year", "A2"),
+    ]
+
+
+def test_a_blank_workbooks_dropped_cells_are_said(scored):
+    # the form cleared (未填写) after a 40 was typed on a 小计 row: the file stays 未填写, and the
+    # 小计 cell, dropped by the rewrite, gets its review-dropped (before: none)
+    _, path = scored
+    cell = _type_on_the_subtotal(path)
+    wb = openpyxl.load_workbook(path)
+    for sheet, header in CLEARED:
+        _clear_column(wb[sheet], header)
+    wb.save(path)
+    card = score_file(path).card
+    assert card.blank and card.status == "blank"
+    assert [(p.code, p.where.cell) for p in card.problems if p.code.startswith("review-")] == [("review-dropped", cell)]
+
+
 def _retype(path, name, header, value):
     """The unit changes one cell of an indicator row in 绩效指标 and saves (openpyxl)."""
     wb = openpyxl.load_workbook(path)

@@ -268,13 +268,13 @@ def score(data: WorkbookData, rules: RuleSet) -> Scorecard:
     card = _Scorer(data, rules).run()
     review = data.review
     found: list[Problem] = []
+    if review.dropped:  # what a rerun cannot keep (said once): the sheet is written anew whatever
+        found.append(dropped_review(card, review))  # its year or the form's state
     if review and data.year is not None and review.year not in (None, data.year):
         # a workbook of an earlier year reused (its 评分结果 and that year's review with it): that
         # reviewer's entries are not this year's judgment (not carried, said once)
         found.append(other_year_review(card, review))
         review = Review()
-    elif review.dropped and not card.blank:  # what a rerun cannot keep (said once)
-        found.append(dropped_review(card, review))
     if review and card.blank:  # an unfilled form stays 未填写 whatever was typed beside it
         carry_review(card, review)  # (its entries kept for when it is filled again)
     elif review:
