@@ -14,15 +14,14 @@ from typing import Any
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
+from selfeval_xl.rules.common_indicators import budget_item
 from selfeval_xl.rules.formula import item_key
-from selfeval_xl.rules.ruleset import BUDGET_NAMES
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
-_BUDGET_ATTRS = {item_key(name): attr for name, attr in BUDGET_NAMES.items()}  # 年初预算数 → initial …
 CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
 
 
@@ -446,14 +445,11 @@ def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
     common = card.rules.common_for(r.name) if card.rules.common else None
     if common is None:
         return None
-    data, total = card.data, card.data.budget.get(L.B_TOTAL)
+    data = card.data
     out = ""
     for name in common.formula.names:
-        attr = _BUDGET_ATTRS.get(item_key(name))
-        if attr is not None:
-            header = next(h for h, a in L.BUDGET_AMOUNTS if a == attr)
-            column = data.budget_columns.get(header)
-            cell = f"{column}{total.row}" if total and column else None
+        if (budget := budget_item(data, name)) is not None:
+            attr, header, cell = budget
             out += cite(header, f"{_money(getattr(card.budget, attr))} 万元", L.SHEET_BUDGET, cell)
         elif (entry := data.dept_data.get(item_key(name))) is not None:
             out += cite(entry.name, entry.value.display, L.SHEET_DEPT_DATA, entry.cell)

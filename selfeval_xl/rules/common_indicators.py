@@ -41,6 +41,18 @@ class BudgetFigures(Protocol):
 _BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
 
 
+def budget_item(data: WorkbookData, name: str) -> tuple[str, str, str | None] | None:
+    """A formula name that is a 预算执行 figure (全年预算数, 全年执行数 …): its ``Budget`` attribute,
+    its column header and its cell on the 年度资金总额 line (None without that line or column);
+    None for a 部门整体数据 item."""
+    attr = _BUDGET_KEYS.get(item_key(name))
+    if attr is None:
+        return None
+    header = next(h for h, a in L.BUDGET_AMOUNTS if a == attr)
+    total, col = data.budget.get(L.B_TOTAL), data.budget_columns.get(header)
+    return attr, header, f"{col}{total.row}" if total and col else None
+
+
 class DeptData:
     """Looks formula names up in 部门整体数据 (or the budget), in 万元 for amounts, and reports
     each missing, blank, non-numeric or negative item once, at its cell."""
@@ -106,13 +118,9 @@ class DeptData:
             self.report(sheet, cell, "data-item-missing", item=name, indicator=common.name)
 
     def cell_of(self, name: str) -> tuple[str, str | None]:
-        key = item_key(name)
-        if key in _BUDGET_KEYS:
-            total = self.data.budget.get(L.B_TOTAL)
-            header = next(h for h, attr in L.BUDGET_AMOUNTS if attr == _BUDGET_KEYS[key])
-            col = self.data.budget_columns.get(header)
-            return L.SHEET_BUDGET, f"{col}{total.row}" if total and col else None
-        entry = self.data.dept_data.get(key)
+        if (budget := budget_item(self.data, name)) is not None:
+            return L.SHEET_BUDGET, budget[2]
+        entry = self.data.dept_data.get(item_key(name))
         return L.SHEET_DEPT_DATA, entry.cell if entry else self.data.dept_data_header
 
     def compute(self, common: Common) -> tuple[float | None, str]:
