@@ -26,7 +26,7 @@ _REF = re.compile(rb'\br="([A-Z]{1,3})[0-9]+"')
 _TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.DOTALL)
-_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what follows "<c" when the element is a cell
+_AFTER_NAME = (b" ", b">", b"/", b"\t", b"\n", b"\r")  # what follows "<c" or "<row" when the element is one
 
 
 class NotPlain(Exception):
@@ -96,7 +96,7 @@ def _rows_of(body: bytes) -> Iterator[bytes]:
     for i, piece in enumerate(pieces):
         piece = piece.strip()
         while piece:
-            if not piece.startswith(b"<row") or piece[4:5] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            if not piece.startswith(b"<row") or piece[4:5] not in _AFTER_NAME:
                 raise NotPlain("not a row")
             close = piece.find(b">")
             if close < 0:
