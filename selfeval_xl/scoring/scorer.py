@@ -243,7 +243,7 @@ def _is_rate(unit: str) -> bool:
 
 
 # units of time (each also written with 个: 个月, 个工作日); those ``unit_factor`` converts exactly
-# (小时, 天, 周) are compared converted
+# (小时, 天, 周 among themselves; 月, 季度, 年 among themselves) are compared converted
 _TIME_UNITS = frozenset(("分钟", "小时", "天", "日", "周", "星期", "月", "季度", "年", "工作日"))
 
 
