@@ -25,6 +25,10 @@ class BudgetFigures(ScoringContext):
             sheet where that line belongs (never at a form's title row)."""
             return f"{cols[header]}{header_row}" if header in cols and header_row else None
 
+        def total_cell(header: str) -> str | None:
+            """A figure's cell on the 年度资金总额 line, or where that line belongs (``at_header``)."""
+            return f"{cols[header]}{total.row}" if total and header in cols else at_header(header)
+
         for header, attr in L.BUDGET_AMOUNTS:
             value = getattr(total, attr) if total else None
             filled = [getattr(p, attr) for p in parts if getattr(p, attr) is not None]
@@ -54,10 +58,7 @@ class BudgetFigures(ScoringContext):
         scale = data.amount_scale
         b = Budget(*(None if (v := figures[k]) is None else v * scale for _, k in L.BUDGET_AMOUNTS))
         # (a standard form may have no 项目资金 block at all: no columns, the problem names the sheet)
-        if total is not None:
-            adjusted_cell = f"{cols[L.B_ADJUSTED]}{total.row}" if L.B_ADJUSTED in cols else None
-        else:
-            adjusted_cell = at_header(L.B_ADJUSTED)
+        adjusted_cell = total_cell(L.B_ADJUSTED)
         if total is None and not parts:
             if not data.budget_unread:  # (a form's block with an unread header: told at its label)
                 self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
@@ -67,9 +68,7 @@ class BudgetFigures(ScoringContext):
         elif figures["executed"] is None:
             # a blank 全年执行数 is a forgotten figure, not an execution rate of 0% (nothing spent
             # is typed 0): one error at its cell, and no 偏差原因 asked for the row it leaves at 0
-            executed_cell = (
-                f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
-            )
+            executed_cell = total_cell(L.B_EXECUTED)
             if executed_cell is None or not data.cell_has_error(L.SHEET_BUDGET, executed_cell):
                 field = f"{L.B_TOTAL}{L.B_EXECUTED}"
                 # a "—" / "/" / "无" in the cell is not a blank to the person who typed it: say what
@@ -91,10 +90,7 @@ class BudgetFigures(ScoringContext):
                     computed=fmt_pct(b.rate),
                 )
             if b.rate > 100 + 1e-9:
-                executed_cell = (
-                    f"{cols[L.B_EXECUTED]}{total.row}" if total and L.B_EXECUTED in cols else at_header(L.B_EXECUTED)
-                )
-                self.add(sheet, executed_cell, "budget-over-executed", rate=fmt_pct(b.rate))
+                self.add(sheet, total_cell(L.B_EXECUTED), "budget-over-executed", rate=fmt_pct(b.rate))
         return b
 
     def _adds_up(self, total: float, parts: float, attr: str) -> bool:
