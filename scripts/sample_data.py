@@ -367,8 +367,9 @@ DEPT_SAMPLES: list[dict[str, Any]] = [
         ],
     },
     {
-        # Invented; shows what errors look like: 上年“三公”经费 left blank, no 政府采购 budget
-        # (a zero denominator), and the 分值 of a 共性 row changed by hand from 5 to 8.
+        # Invented; shows what errors look like: 上年“三公”经费 left blank, 政府采购 bought with
+        # no 政府采购 budget (a zero denominator), and the 分值 of a 共性 row changed by hand from 5
+        # to 8.
         "file": "示例区卫生健康委员会_2023年部门整体支出.xlsx",
         "info": {
             "评价类型": "部门整体支出",
@@ -387,7 +388,7 @@ DEPT_SAMPLES: list[dict[str, Any]] = [
             "公用经费预算数": 260.00,
             "公用经费实际支出数": 275.60,
             "政府采购预算数": 0,
-            "政府采购实际金额": 0,
+            "政府采购实际金额": 36.00,
             "年末结转结余": 762.50,
             "预算调整数": 252.50,
             "在用固定资产总额": 1850.00,

@@ -134,6 +134,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "部门整体数据“{item}”填了两次（{first} 为 {first_value}，{second} 为 {second_value}），按第一处 {first_value} 计算；请删去多余的一行",
     ),
     "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”为 0"),
+    "zero-base-exceeded": (
+        WARNING,
+        "{indicator}：分母“{item}”为 0 而分子不为 0（{shown}），超出目标无法按百分比计算，计 0 分；如“{item}”漏填，请补填",
+    ),
+    "common-not-applicable": (
+        WARNING,
+        "{indicator}的分子分母均为 0（未发生），该指标不适用：分值 {points} 不计，总分按适用指标折算为 {scored} × {full} ÷ {applicable} = {total}",
+    ),
     "negative-data": (
         ERROR,
         "{field}“{value}”是负数：部门整体数据各项应为不小于 0 的人数或金额（追减、调减按绝对值计入）",
@@ -311,6 +319,8 @@ TITLES = {
     "data-sheet-missing": "缺少部门整体数据表",
     "data-item-twice": "部门整体数据重复",
     "zero-denominator": "共性指标分母为 0",
+    "zero-base-exceeded": "共性指标分母为 0 而分子不为 0",
+    "common-not-applicable": "共性指标不适用，已折算",
     "negative-data": "部门整体数据为负数",
     "computed-mismatch": "填写值与计算值不一致",
     "template-outdated": "模板版本与规则集不符",

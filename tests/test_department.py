@@ -15,6 +15,7 @@ from sample_data import DEPT_SAMPLES
 
 from selfeval_xl import RuleSetError, fill_workbook, generate_template, load_rules, score_file
 from selfeval_xl.cli import cli
+from selfeval_xl.file_scoring import RuleBook
 from selfeval_xl.outputs.writeback import write_back
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.formula import FormulaError, MissingValue, ZeroDenominator, parse_formula
@@ -219,11 +220,74 @@ def test_no_sangong_this_year_or_last_is_full_marks(make_dept):
     assert card.rows.loc[ROW["“三公”经费控制率"], "actual_text"] == (
         "0.00%（“三公”经费实际支出数 0 ÷ “三公”经费预算数 0，分子分母均为 0，按 0% 计）"
     )
-    # spent with nothing budgeted is still the zero-denominator error (8 ÷ 0); a ≥ rate (政府采购 0 of
-    # 0) too: whether "nothing to buy" is met or not applicable is not the formula's to say
-    card = score_file(make_dept(data={"“三公”经费预算数": 0, "政府采购预算数": 0, "政府采购实际金额": 0})).card
-    assert ("zero-denominator", "部门.xlsx 部门整体数据!B4") in codes(card)
-    assert ("zero-denominator", "部门.xlsx 部门整体数据!B9") in codes(card)
+
+
+def test_nothing_planned_nothing_done_is_not_applicable(make_dept):
+    """政府采购 0 of 0 (≥ 100%): no procurement budget and none bought. The data are right and say the
+    indicator does not apply; it was a zero-denominator error the department could not correct
+    (待更正 for good). Left out like a not-applicable row: with 在职 27 of 编制 20 (135% → 0 of 3)
+    the rest scores 100 − 3 (在职) − 3 (政府采购) = 94 of the 97 applicable points, so
+    94 × 100 ÷ 97 = 96.907… → 96.91; told at the row's 分值 cell (I10), no error, graded."""
+    card = score_file(make_dept(data={"政府采购预算数": 0, "政府采购实际金额": 0, "在职人数": 27})).card
+    assert not card.errors and card.status == "final"
+    assert card.total == 96.91 and card.grade == "优"
+    assert math.isnan(score_of(card, "政府采购执行率"))
+    assert card.rows.loc[ROW["政府采购执行率"], "note"] == (
+        "不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，分子分母均为 0），不计分，总分按适用指标分值折算"
+    )
+    (told,) = [p for p in card.problems if p.code == "common-not-applicable"]
+    assert str(told.where) == "部门.xlsx 绩效指标!I10" and told.severity == "warning"
+    assert told.message == (
+        "政府采购执行率的分子分母均为 0（未发生），该指标不适用：分值 3 不计，总分按适用指标折算为 94 × 100 ÷ 97 = 96.91"
+    )
+
+
+def test_nothing_planned_nothing_done_is_an_error_when_not_applicable_rows_are(make_dept, tmp_path):
+    # a rule set with na_points = "error" (not-applicable rows with points are errors): 0 of 0 stays
+    # the zero-denominator error at 政府采购预算数 (B9), 0 of 3: 97, 待更正
+    text = (
+        builtin_path("部门整体支出").read_text(encoding="utf-8").replace('na_points = "rescale"', 'na_points = "error"')
+    )
+    strict = tmp_path / "strict.toml"
+    strict.write_text(text, encoding="utf-8")
+    path = make_dept(data={"政府采购预算数": 0, "政府采购实际金额": 0})
+    card = score_file(path, rulebook=RuleBook(load_rules(strict))).card
+    assert [(p.code, str(p.where)) for p in card.errors] == [("zero-denominator", "部门.xlsx 部门整体数据!B9")]
+    assert (card.total, card.status) == (97, "needs-correction")
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "cell", "shown"),
+    [
+        # “三公” 8 spent of 0 budgeted: beyond the ≤100% ceiling however measured
+        ({"“三公”经费预算数": 0}, "“三公”经费控制率", "B4", "“三公”经费实际支出数 8 ÷ “三公”经费预算数 0"),
+        # none last year, 8 this year: grown past 持平 without a percentage
+        (
+            {"上年“三公”经费实际支出数": 0},
+            "“三公”经费变动率",
+            "B6",
+            "(“三公”经费实际支出数 8 − 上年“三公”经费实际支出数 0) ÷ 上年“三公”经费实际支出数 0",
+        ),
+    ],
+)
+def test_something_over_nothing_where_less_is_better_scores_0(make_dept, data, name, cell, shown):
+    """x ÷ 0 (x > 0) on a ≤ indicator is past the ceiling by any measure (ratio, step and linear all
+    reach 0 there): 0 of 3, total 100 − 3 = 97, a warning at the zero item (a budget left at 0 by
+    mistake is then corrected), not an error the data cannot clear; graded (97 优, 申报 100 differs)."""
+    card = score_file(make_dept(data=data)).card
+    assert score_of(card, name) == 0 and card.total == 97
+    assert not card.errors and card.status == "final" and card.grade == "优"
+    (told,) = [p for p in card.problems if p.code == "zero-base-exceeded"]
+    assert str(told.where) == f"部门.xlsx 部门整体数据!{cell}" and told.severity == "warning"
+    assert shown in told.message
+
+
+def test_something_over_nothing_where_more_is_better_is_an_error(make_dept):
+    # 政府采购 12 bought of 0 budgeted (≥): a rate of something done without a plan is no
+    # performance; the budget item is what is wrong: zero-denominator at B9, 0 of 3, 97, 待更正
+    card = score_file(make_dept(data={"政府采购预算数": 0, "政府采购实际金额": 12})).card
+    assert [(p.code, str(p.where)) for p in card.errors] == [("zero-denominator", "部门.xlsx 部门整体数据!B9")]
+    assert (card.total, card.status) == (97, "needs-correction")
 
 
 def test_text_in_a_data_cell(make_dept):
@@ -549,11 +613,14 @@ def test_a_common_row_marked_not_applicable_is_still_computed(make_dept):
     assert not card.errors and card.status == "final"
     assert ("computed-mismatch", "部门.xlsx 绩效指标!H2") in codes(card)
     assert not [p for p in card.problems if p.code.startswith("not-applicable")]
-    # 政府采购 none (0 of 0) and the row marked 不适用: still the zero-denominator error at the data
-    # (B9), not a rescaled 100 under a “缺少共性指标” error
+    # 政府采购 none (0 of 0) and the row marked 不适用: the data say so too, and they decide: left
+    # out as the data's (common-not-applicable at its 分值 cell I10), 97 × 100 ÷ 97 = 100, no
+    # “缺少共性指标” error for a row that is there
     data = {"政府采购预算数": 0, "政府采购实际金额": 0}
     card = score_file(make_dept(data=data, owned={"政府采购执行率": {"实际完成值": "不适用"}}, name="采购.xlsx")).card
-    assert [p.code for p in card.errors] == ["zero-denominator"] and card.total == 97
+    assert not card.errors and card.total == 100
+    # (the 个性 rows' 120家 of ≥100家 and 12% of ≥10% draw their over-achievement warnings as always)
+    assert [p.code for p in card.problems if p.code != "over-achievement"] == ["common-not-applicable"]
 
 
 def test_every_unusable_item_of_a_formula_is_named(make_dept):

@@ -61,6 +61,7 @@ class DeptData:
         self.data, self.rules, self.budget, self.report = data, rules, budget, report
         self.items = {item_key(d.name): d for d in rules.data_items}
         self.reported: set[str] = set()
+        self.not_applicable: set[str] = set()  # keys of 共性指标 whose data say they do not apply (0 ÷ 0)
 
     def value(self, name: str) -> float | None:
         key = item_key(name)
@@ -148,12 +149,28 @@ class DeptData:
                 return None, f"{exc.name}填写有误，无法计算，计 0 分"
             return None, f"缺少{exc.name}，无法计算，计 0 分"
         except ZeroDenominator as exc:
-            if exc.top and exc.numerator == 0 and common.operator in (LE, LT):
+            less_is_better = common.operator in (LE, LT)
+            item = "、".join(exc.names)
+            if exc.top and exc.numerator == 0 and less_is_better:
                 # 0 ÷ 0 where less is better: nothing spent of nothing, 0 this year as last (持平)
                 return 0.0, f"{common.formula.show(values)}，分子分母均为 0，按 0% 计"
+            if exc.top and exc.numerator == 0 and self.rules.na_points == "rescale":
+                # 0 ÷ 0 where more is better: nothing planned, nothing done (no 政府采购 at all): the
+                # data are right and say the indicator does not apply; an error here was one the
+                # unit could not correct. Left out like any not-applicable row (SPEC §3.13)
+                self.not_applicable.add(common.key)
+                return None, f"{common.formula.show(values)}，分子分母均为 0"
+            if exc.top and exc.numerator > 0 and less_is_better:
+                # x ÷ 0 where less is better (“三公” grown from 0 last year, spent with 0 budgeted):
+                # beyond any ceiling, as every method scores it at the limit: 0, told (a budget
+                # left at 0 by mistake is then corrected), not an error the data cannot clear
+                sheet, cell = self.cell_of(exc.names[0])
+                shown = common.formula.show(values)
+                self.report(sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown)
+                return None, f"{shown}，分母为 0 而分子不为 0，超出目标无法按百分比计，计 0 分"
             sheet, cell = self.cell_of(exc.names[0])
-            self.report(sheet, cell, "zero-denominator", indicator=common.name, item="、".join(exc.names))
-            return None, f"分母{'、'.join(exc.names)}为 0，无法计算，计 0 分"
+            self.report(sheet, cell, "zero-denominator", indicator=common.name, item=item)
+            return None, f"分母{item}为 0，无法计算，计 0 分"
         return result, common.formula.show(values)
 
 

@@ -206,6 +206,8 @@ class Resolver(ScoringContext):
         )
         if a is None:
             out.note = shown
+            if common.key in self.dept.not_applicable:
+                out.method = M_NA
             return out
         out.actual, out.method = a, common.kind.name
         actual: Value = r.actual

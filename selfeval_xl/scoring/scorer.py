@@ -89,11 +89,13 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         applicable = sum(r.points for r in rows if r.method != M_NA and not math.isnan(r.points))
         total = round_half_up(scored * self.rules.total_points / applicable) if applicable > 0 else 0.0
         for r in left_out:
+            # a 共性 row is left out only when its data say so (0 ÷ 0), whatever mark was typed
+            common = self.rules.common_for(r.name) if self.rules.common else None
             self.add_row(
                 r.row,
                 L.I_POINTS,
-                "not-applicable-rescaled",
-                mark=self.data.records[r.row].na,
+                "common-not-applicable" if common is not None else "not-applicable-rescaled",
+                **({"indicator": r.name} if common is not None else {"mark": self.data.records[r.row].na}),
                 points=fmt_num(r.points),
                 applicable=fmt_num(round_half_up(applicable)),
                 scored=fmt_num(round_half_up(scored)),
@@ -139,7 +141,8 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         kind = _KINDS.get(method)
         score, note = 0.0, ""
         if method == M_NA:
-            score, note = math.nan, f"不适用（“{r.na}”），不计分，总分按适用指标分值折算"
+            why = plan.shown if plan.common is not None else f"“{r.na}”"
+            score, note = math.nan, f"不适用（{why}），不计分，总分按适用指标分值折算"
         elif math.isnan(p):
             if not self.already_bad(row, L.I_POINTS):
                 self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
