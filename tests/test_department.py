@@ -167,6 +167,14 @@ def test_amounts_typed_with_wan_or_a_yuan_sign(make_dept):
     card = score_file(make_dept(info={"金额单位": "元"}, budget=budget, data={**in_yuan, "年末结转结余": "200万"})).card
     assert card.rows.loc[ROW["结转结余率"], "rate"] == 20
     assert score_of(card, "结转结余率") == 1
+    # the formula shows the amounts in the workbook's 元, as the unit typed them (2,000,000 ÷
+    # 10,000,000; it showed 200 ÷ 1000, the 万元 they are computed in, with no unit anywhere);
+    # 95 万元 of 100 is 950000 ÷ 1000000 元 = 95%; head counts stay counts (19 ÷ 20)
+    assert card.rows.loc[ROW["结转结余率"], "actual_text"] == "20.00%（年末结转结余 2000000 ÷ 全年预算数 10000000）"
+    assert card.rows.loc[ROW["公用经费控制率"], "actual_text"] == (
+        "95.00%（公用经费实际支出数 950000 ÷ 公用经费预算数 1000000）"
+    )
+    assert card.rows.loc[ROW["在职人员控制率"], "actual_text"] == "95.00%（在职人数 19 ÷ 编制人数 20）"
     # as on 预算执行: a leading ￥ is dropped (￥50万 = 50万元: 50 ÷ 1000 = 5% ≤ 10%, full marks)
     card = score_file(make_dept(data={"预算调整数": "￥50万"})).card
     assert score_of(card, "预算调整率") == 3 and not card.errors

@@ -94,6 +94,11 @@ class DeptData:
             return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
         return v.number * self.data.amount_scale
 
+    def is_amount(self, name: str) -> bool:
+        """Whether a formula name is an amount (read in 万元): a budget figure or a money item."""
+        key = item_key(name)
+        return key in _BUDGET_KEYS or ((item := self.items.get(key)) is not None and item.money)
+
     def _once(self, key: str, cell: str, code: str, **fields: str) -> None:
         """Report a data item's problem at its cell, once however many formulas use it."""
         if key not in self.reported:
@@ -126,12 +131,12 @@ class DeptData:
 
     def compute(self, common: Common) -> tuple[float | None, str]:
         """(the indicator in percent, the formula with its inputs) or (None, why not)."""
-        values: dict[str, float] = {}
+        values: dict[str, float] = {}  # as shown: amounts in the workbook's 金额单位, as typed there
 
         def lookup(name: str) -> float | None:
             v = self.value(name)
             if v is not None:
-                values[name] = v
+                values[name] = v / self.data.amount_scale if self.is_amount(name) else v
             return v
 
         # every item the formula names, each unusable one said at its cell: not only the first
