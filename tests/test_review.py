@@ -560,6 +560,30 @@ def test_entries_below_rows_a_reviewer_inserted_above_the_header_are_read(scored
     assert label_value(path, L.R_REVIEWED_TOTAL) == 94
 
 
+def test_what_a_reviewer_types_above_the_header_is_not_dropped_unseen(scored, tmp_path):
+    # the reviewer inserts 2 rows above the title and types an overall opinion (A1) and a name
+    # (D2), and one more between the title line and the header (B5): the rewrite keeps none of
+    # them, so they are named in one review-dropped at A1 (before: lost without a word); our own
+    # title lines (now A3, A4) are not named; the entry below still counts: 100 − (15 − 9) = 94
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    ws[at("L", 1)] = 9
+    ws.insert_rows(1, 2)
+    ws["A1"] = "复核意见：总体属实"
+    ws["D2"] = "复核人：王五"
+    ws.insert_rows(5, 1)  # below the title line (row 4 now), above the header (row 6 now)
+    ws["B5"] = "抽查"
+    wb.save(path)
+    card = score_file(path).card
+    found = [p for p in card.problems if p.code == "review-dropped"]
+    assert len(found) == 1 and found[0].where.cell == "A1"
+    assert "A1、D2、B5 共 3 处" in found[0].message
+    assert card.reviewed_total == 94
+    score_in_place(folder, tmp_path)  # the sheet written anew: said once, not again
+    assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+
+
 def test_entries_in_a_renamed_results_sheet_are_not_lost_unseen(scored, tmp_path):
     # the reviewer renamed our sheet to 评分结果-已复核 and typed there: it is not read (only
     # 评分结果 or our 评分结果(k) are), so the run says so, at that sheet, with the count (3 rows of

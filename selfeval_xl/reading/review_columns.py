@@ -118,7 +118,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
             seen = (cell_text(target), cell_text(actual), number)
         entries.append(ReviewEntry(level1, level2, name, score, note, seen))
     dropped += _in_columns_of_the_users(grid, header_row, {cols[h] for h in L.REVIEW_HEADERS if h in cols})
-    return Review(entries, year=_title_year(grid, header_row), dropped=dropped)
+    return Review(entries, year=_title_year(grid, header_row), dropped=_above_the_header(grid, header_row) + dropped)
 
 
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
@@ -138,6 +138,25 @@ def _in_columns_of_the_users(grid: Grid, header_row: int, review: set[int]) -> l
         f"{col_letter(c)}{r}"
         for (r, c), cell in sorted(grid.cells.items(), key=lambda item: (item[0][1], item[0][0]))
         if r > header_row and c not in ours and (c > last or (header_row, c) in grid.cells) and cell_text(cell.value)
+    ]
+
+
+# the two lines we write above the header (results_sheet: the title, then title_line's
+# "单位名称：…　　评价年度：…"), in column A
+_OUR_TITLE = "绩效自评评分结果"
+_OUR_TITLE_LINE = re.compile(r"单位名称：.*评价年度：")
+
+
+def _above_the_header(grid: Grid, header_row: int) -> list[str]:
+    """The filled cells above the header that are not our title lines: what a reviewer typed in
+    rows inserted there (an overall opinion, a signature) and a rerun, writing the sheet anew,
+    would not keep."""
+    return [
+        f"{col_letter(c)}{r}"
+        for (r, c), cell in sorted(grid.cells.items())
+        if r < header_row
+        and (text := cell_text(cell.value))
+        and not (c == 0 and (text == _OUR_TITLE or _OUR_TITLE_LINE.match(text)))
     ]
 
 
