@@ -126,15 +126,17 @@ CONCLUSION = ("核定总分", "等级", "状态", "申报总分", "复核总分"
 
 def test_conclusion_rows_print_on_one_page(make_workbook, tmp_path):
     """12 indicators whose rows all wrap onto two lines: without a break, page 1 would end
-    between 核定总分 and 等级; a manual row break puts the whole conclusion on page 2.
+    between 核定总分 and 等级. A break right before 核定总分 printed page 2 with the repeated header
+    and the conclusion only (no indicator row under the header); the break now goes before the
+    last indicator row, which prints on page 2 with the 小计 rows and the whole conclusion.
 
     Worked out by hand: the 13 columns are 135 width units; LibreOffice draws a unit 7.02 pt,
     so 948 pt at 100 % on a 769.7 pt line (11.69 in − 2 × 0.5 in): fitted at 81 %. A page has
     (8.27 − 0.6 − 0.7) in = 501.8 pt for rows, 501.8 / 0.81 = 619.5 pt of the sheet's. Rows 1–4
     (title 30.2, subtitle 18.9, header 34.9, 预算执行率 50.9) = 134.9; 12 indicators × 34.9 =
     418.8 → 553.7; two 小计 rows and the blank row, 15 each → 598.7; 核定总分 15 → 613.7 ≤
-    619.5, 等级 → 628.7 > 619.5: page 1 ended after 核定总分. With the fix row 20 (核定总分)
-    starts page 2, whose 34.9 + 11 × 15 + … holds the whole block."""
+    619.5, 等级 → 628.7 > 619.5: page 1 ended after 核定总分. With the fix row 16 (the 12th
+    indicator, rows 5–16) starts page 2: 34.9 (header) + 34.9 + 3 × 15 + 11 × 15 = 249.8 pt."""
     rows = [
         row(
             "产出指标",
@@ -159,7 +161,13 @@ def test_conclusion_rows_print_on_one_page(make_workbook, tmp_path):
         label: [i for i, p in enumerate(pages, 1) if re.search(rf"^{label}", p["text"], re.M)] for label in CONCLUSION
     }
     assert on == {label: [2] for label in CONCLUSION}, on
-    assert "第12项服务人次" in pages[0]["flat"] and "小计" in pages[0]["flat"]  # the table stays on page 1
+    assert spec.page.row_breaks == (15,)  # 0-based: row 16
+    assert "第11项困难残疾人基本康复服务覆盖率" in pages[0]["flat"] and "小计" not in pages[0]["flat"]
+    # page 2: the repeated header, then an indicator row under it, then the 小计 rows
+    lines = [line.split() for line in pages[1]["text"].splitlines() if line.strip() and UNIT not in line]
+    assert lines[0][:3] == ["一级指标", "二级指标", "三级指标"], lines[:2]  # (the footer left out)
+    assert lines[1][:2] == ["产出指标", "数量指标"], lines[:2]  # an indicator row, not a 小计
+    assert "第12项服务人次" in pages[1]["flat"] and "第12项服务人次" not in pages[0]["flat"]
 
 
 def test_department_results_show_every_computed_actual(tmp_path):

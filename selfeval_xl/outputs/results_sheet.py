@@ -348,15 +348,17 @@ def _lay_out(spec: SheetSpec, table_end: int, problems_from: int, footer: tuple[
 
 
 def _keep_conclusion_together(spec: SheetSpec, start: int, end: int) -> None:
-    """A page break before the conclusion rows [start, end) (核定总分, 等级, 状态 … 警告数) when a
-    page would otherwise end among them, so 核定总分 and 等级 print on one page (SPEC §4.5);
-    before the 小计 rows above them (and the blank row) instead when a page may already start
-    among those."""
-    lead = start - 1
+    """A page break before the last indicator row when a page would otherwise start after it
+    and before the end of the conclusion rows [start, end) (核定总分, 等级, 状态 … 警告数): the 小计
+    rows, the conclusion and the indicator row above them print on one page (SPEC §4.5). A break
+    right before 核定总分 (or the 小计 rows) printed a page holding only the repeated header and
+    the conclusion; now the header on that page stands over an indicator row."""
+    lead = start - 1  # the blank row above the conclusion
     while lead > HEADER_ROW and len(spec.rows[lead - 1]) > 1 and spec.rows[lead - 1][1] == "小计":
         lead -= 1
+    keep = lead - 1 if lead > HEADER_ROW else start  # the last indicator row (0-based), if any
     heights = [spec.heights.get(r) for r in range(1, end + 1)]
-    at = P.keep_together_break(heights, (start, end), spec.widths, spec.page, spec.repeat_rows, lead)
+    at = P.keep_together_break(heights, (keep, end), spec.widths, spec.page, spec.repeat_rows)
     if at is not None:
         spec.page = dataclasses.replace(spec.page, row_breaks=(at,))
 
