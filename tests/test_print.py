@@ -277,6 +277,24 @@ def test_blank_template_prints_on_few_pages(tmp_path, kind, bound):
     assert not [line for line in lines if re.fullmatch(r"\s*[。，、；：）”]+\s*", line)]
 
 
+def test_filled_indicators_print_without_a_page_of_empty_rows(make_workbook, tmp_path):
+    """The template's 绩效指标 had 9 skeleton and 40 spare rows, all ruled: LibreOffice (and Excel)
+    print a ruled empty cell, so a workbook filled with 8 indicators printed its 绩效指标 on two
+    pages, the second only empty grid (50 rows × 15 pt = 750 pt > one landscape page's 501.8 pt
+    at ≤ 100 %). Free rows are ruled only while they hold something: one page, and 预算执行率's
+    分值 shows 10.00 as the 分值 typed below it do (15 → 15.00), not 10 (a General cell)."""
+    path = make_workbook()
+    ws = openpyxl.load_workbook(path)[L.SHEET_INDICATORS]
+    header = [c.value for c in ws[1]]
+    points = ws.cell(2, header.index(L.I_POINTS) + 1)
+    assert (points.value, points.number_format) == (10, "0.00")
+    pages = render(path, tmp_path / "pdf")
+    assert_printable(pages, f"预算绩效自评表（{L.KIND_PROJECT}）")  # (the blank template's footer)
+    sheets = [p for p in pages if f"{L.SHEET_INDICATORS}{path.name}" in p["flat"]]
+    assert len(sheets) == 1, [p["flat"][-60:] for p in sheets]
+    assert "10.00" in sheets[0]["flat"] and "15.00" in sheets[0]["flat"]
+
+
 def test_prefilled_template_names_the_unit_on_every_page(tmp_path):
     prefill = {"单位名称": UNIT, "项目名称": "残疾人事业发展补助资金"}
     path = generate_template(tmp_path / "模板.xlsx", load_rules(), prefill)

@@ -84,7 +84,7 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
             if h in (L.I_CLAIMED, L.I_REASON):
                 ws.write_blank(r, ci[h], None, f.input)
             elif isinstance(v, int | float):
-                ws.write_number(r, ci[h], v, f.owned)
+                ws.write_number(r, ci[h], v, f.owned_points if h == L.I_POINTS else f.owned)
             else:
                 ws.write_string(r, ci[h], v or "", f.owned)
         ws.write_comment(r, ci[L.I_ACTUAL], how)
@@ -95,18 +95,24 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
         if lv.name in owned_level1:
             continue
         for lv2 in lv.level2 or ("",):
-            ws.write_string(r, ci[L.I_LEVEL1], lv.name, f.input)
-            ws.write_string(r, ci[L.I_LEVEL2], lv2, f.input)
+            ws.write_string(r, ci[L.I_LEVEL1], lv.name, f.spare)
+            ws.write_string(r, ci[L.I_LEVEL2], lv2, f.spare)
             if L.I_SOURCE in ci:
-                ws.write_string(r, ci[L.I_SOURCE], L.SOURCE_OWN, f.input)
+                ws.write_string(r, ci[L.I_SOURCE], L.SOURCE_OWN, f.spare)
             for h in cols:
                 if h not in (L.I_LEVEL1, L.I_LEVEL2, L.I_SOURCE):
-                    ws.write_blank(r, ci[h], None, _input_format(f, h))
+                    ws.write_blank(r, ci[h], None, _spare_format(f, h))
             r += 1
     last = r + EXTRA_ROWS
     for rr in range(r, last):
         for h in cols:
-            ws.write_blank(rr, ci[h], None, _input_format(f, h))
+            ws.write_blank(rr, ci[h], None, _spare_format(f, h))
+    # the skeleton's and the spare rows are ruled while they hold something (the whole row, as
+    # the rule set's rows above): a skeleton row a filled workbook cleared or a spare row left
+    # empty does not print
+    end, top = L.col_letter(len(cols) - 1), first_free + 1
+    rule = {"type": "formula", "criteria": f"=COUNTA($A{top}:${end}{top})>0", "format": f.ruled}
+    checked(ws.conditional_format(first_free, 0, last - 1, len(cols) - 1, rule), "the free rows' lines")
     own_levels = [lv for lv in rules.level1 if lv.name not in owned_level1]
     level2_all = [x for lv in own_levels for x in lv.level2]
     dv = [
@@ -193,7 +199,9 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
 TEXT_COLUMNS = (L.I_TARGET, L.I_UNIT, L.I_ACTUAL)
 
 
-def _input_format(f: Formats, header: str) -> Any:
+def _spare_format(f: Formats, header: str) -> Any:
+    """A free row's cell format: 分值 and 申报得分 as numbers with two decimals, the text columns as
+    text, no lines of its own (the conditional format draws them on a row that holds something)."""
     if header in (L.I_POINTS, L.I_CLAIMED):
-        return f.number
-    return f.input_text if header in TEXT_COLUMNS else f.input
+        return f.spare_number
+    return f.spare_text if header in TEXT_COLUMNS else f.spare

@@ -37,6 +37,16 @@ class Formats:
         self.number = wb.add_format(dict(base, locked=False, num_format="0.00"))
         self.owned = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", text_wrap=True))
         self.owned_pct = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", num_format="0.00%"))
+        # a rule-set row's 分值, shown as every other 分值 is (10.00, not 10)
+        self.owned_points = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", num_format="0.00"))
+        # the spare rows under a table: the input formats without their lines, which a
+        # conditional format draws once the row holds something (an empty ruled row prints;
+        # a filled workbook's spare rows printed as a page of empty grid)
+        spare = dict(FONT, valign="vcenter", locked=False)
+        self.spare = wb.add_format(dict(spare, text_wrap=True))
+        self.spare_text = wb.add_format(dict(spare, text_wrap=True, num_format="@"))
+        self.spare_number = wb.add_format(dict(spare, num_format="0.00"))
+        self.ruled = wb.add_format({"border": 1})
 
 
 def protect(ws: Any) -> None:
