@@ -289,3 +289,13 @@ def test_one_reason_merged_over_rows_is_cited_at_its_cell_and_listed_once(make_w
     sources = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "数据")
     reasons = [r for r in sources.rows if r[0].endswith("偏差原因")]
     assert [r[3] for r in reasons] == ["K3", "K3"]
+
+
+def test_prose_rounds_a_typed_claim_to_two_decimals(make_workbook):
+    """Scores in the prose are rounded to 2 decimals without trailing zeros (as the seed's
+    "自评得分97分"), the tables show 0.00: a typed 申报总分 96.555 read "单位申报 96.555 分".
+    Hand-worked: 96.555 → 96.56 (half up); all rows met, 核定 100; 100 − 96.555 = 3.445 → 3.45."""
+    path = make_workbook(info={"申报总分": 96.555})
+    prose = " ".join(b.text for b in draft(score_file(path).card) if b.kind in ("p", "bullet"))
+    assert "单位申报 96.56 分（优），比核定得分低 3.45 分" in prose
+    assert "96.555" not in prose

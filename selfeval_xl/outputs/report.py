@@ -143,8 +143,10 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     if claim is not None:
         diff = round_half_up(claim - card.total)
         claimed_grade = rules.grade(claim)
-        where = cite(L.INFO_CLAIMED_TOTAL, fmt_num(claim), L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
-        verdict += f"单位申报 {fmt_num(claim)} 分（{claimed_grade}）{where}，"
+        # a typed 申报总分 (96.555) as every score in the prose: rounded to 2 decimals, no trailing zeros
+        shown = fmt_num(round_half_up(claim))
+        where = cite(L.INFO_CLAIMED_TOTAL, shown, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
+        verdict += f"单位申报 {shown} 分（{claimed_grade}）{where}，"
         if abs(diff) <= rules.claim_tolerance:
             verdict += "与核定得分一致。"
         else:
@@ -242,9 +244,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             else:
                 where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
             reason = reasons.get(r.row) or ""
-            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分"
+            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分"
             if r.reviewed is not None:  # the reviewer's judgment, and why, where given
-                text += f"，复核为 {fmt_num(r.reviewed)} 分" + (
+                text += f"，复核为 {fmt_num(round_half_up(r.reviewed))} 分" + (
                     f"（复核意见：{r.review_note}）" if r.review_note else ""
                 )
             text += "。"
