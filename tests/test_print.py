@@ -546,3 +546,28 @@ def test_each_list_under_its_own_lead_line_is_numbered_from_one(tmp_path):
     path = write_docx(blocks, tmp_path / "列表.docx")
     texts = [p.text for p in docx.Document(str(path)).paragraphs if p.text[:1].isdigit()]
     assert texts == ["1．甲", "1．乙", "2．丙"]
+
+
+def test_summary_file_links_open_in_libreoffice(tmp_path):
+    """汇总's links to the scored files are relative with backslashes (``..\\收件箱\\乡 镇#2\\…``, as
+    Excel and XlsxWriter write them). LibreOffice on Linux reads them as paths: re-saved as .ods
+    (whose links are relative to the package, one ``../`` more), each link, %-decoded, names the
+    file that was scored, including a folder and a name with a space, ``#``, ``[ ]`` and ``%``."""
+    import urllib.parse
+
+    inbox = tmp_path / "收件箱"
+    (inbox / "乡 镇#2").mkdir(parents=True)
+    shutil.copy(samples_dir() / "镜湖区残联_残疾人事业发展补助资金.xlsx", inbox / "乡 镇#2" / "甲 #2 [终] 50%.xlsx")
+    shutil.copy(samples_dir() / "大英县司法局_安可替代补助资金.xlsx", inbox)
+    summary = tmp_path / "out" / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--no-write-back"])
+    assert summary.exists(), result.output
+    rels = zipfile.ZipFile(summary).read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+    assert "..\\收件箱\\乡%20镇%232\\甲%20%232%20%5b终%5d%2050%25.xlsx" in rels
+    ods = office_resave(summary, tmp_path / "ods", "ods")
+    hrefs = re.findall(r'xlink:href="([^"]+\.xlsx)"', zipfile.ZipFile(ods).read("content.xml").decode())
+    opened = {(ods / urllib.parse.unquote(h)).resolve() for h in hrefs}
+    assert opened == {
+        (inbox / "乡 镇#2" / "甲 #2 [终] 50%.xlsx").resolve(),
+        (inbox / "大英县司法局_安可替代补助资金.xlsx").resolve(),
+    }
