@@ -299,3 +299,46 @@ def test_prose_rounds_a_typed_claim_to_two_decimals(make_workbook):
     prose = " ".join(b.text for b in draft(score_file(path).card) if b.kind in ("p", "bullet"))
     assert "单位申报 96.56 分（优），比核定得分低 3.45 分" in prose
     assert "96.555" not in prose
+
+
+def test_a_row_awaiting_review_at_full_points_is_not_called_met(make_workbook):
+    """服务规范性 (10 分) has prose for its actual and claims 10: 待复核, counted at its claim for now,
+    so every row is at full points (总分 100 − 10 + 10 = 100, 暂定 优). The report must not say every
+    target was met, and 七、 (where the result is stated) must call the grade provisional."""
+    from conftest import base_rows, row
+
+    rows = base_rows()
+    rows[2] = row("产出指标", "质量指标", "服务规范性", "规范", "改善了服务对象的康复条件", 10, claimed=10)
+    card = score_file(make_workbook(indicators=rows)).card
+    assert (card.status, card.total, card.grade) == ("needs-review", 100, "优")
+    md = to_markdown(draft(card))
+    assert "各项指标均达到年度目标。" not in md.replace("其余各项指标均达到年度目标。", "")
+    assert "完成程度需复核人员判断的指标 1 项（得分暂定）：" in md
+    assert (
+        "- 服务规范性：指标值 规范，实际 改善了服务对象的康复条件，得 10/10 分，完成程度待复核人员判断，得分为暂定。"
+        in md
+    )
+    assert "其余各项指标均达到年度目标。" in md
+    closing = md.split("## 七、绩效自评结果拟应用和公开情况")[1]
+    assert "得分 100 分，暂定等级“优”（1 项指标待复核，得分和等级以复核结果为准）。" in closing
+
+
+def test_a_department_budget_rate_below_target_is_cited_at_the_budget_sheet(samples):
+    """示例区文化广电: its 预算执行率 row sits under 一级指标 过程 (a 部门整体支出 layout), 1,426 ÷
+    1,620.40 = 88.00% → 10 × 88% = 8.8, unmet. Its 绩效指标 H5 is blank (computed): the source
+    named must be 预算执行 D2 (全年执行数 1,426.00 万元), not the blank H5."""
+    card = score_file(samples["示例区文化广电旅游体育局_2023年部门整体支出.xlsx"]).card
+    assert card.data.records[5].actual.kind == "blank"
+    sources = draft(card)[-1].rows
+    assert not [r for r in sources if (r[2], r[3]) == ("绩效指标", "H5")]
+    assert ("全年执行数", "1,426.00 万元", "预算执行", "D2") in sources
+
+
+def test_nested_quotes_and_reason_sentences(samples):
+    """Chinese nests quotation marks “‘…’”: the placeholder for “三公”经费变动率's reason reads
+    “‘三公’经费变动率”的偏差原因, never ““三公”经费变动率”. A unit's reason typed without a final
+    full stop ends its sentence with one in the report (the next sentence must not run on)."""
+    md = to_markdown(draft(score_file(samples["示例区文化广电旅游体育局_2023年部门整体支出.xlsx"]).card))
+    assert "【请补充：“‘三公’经费变动率”的偏差原因】" in md
+    assert "““" not in md and "””" not in md
+    assert "原因：三季度极端天气影响，景区闭园 12 天。" in md

@@ -19,7 +19,7 @@ from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
 from selfeval_xl.scoring.scorecard import Scorecard
-from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, REVIEW_CODE, status_zh
+from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
 CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
@@ -91,7 +91,7 @@ def _subject(card: Scorecard) -> tuple[str, object, str]:
     subject = (
         "部门整体支出"
         if data.kind == L.KIND_DEPARTMENT
-        else f"“{info.get(L.INFO_PROJECT) or todo('项目名称')}”项目支出"
+        else f"“{quoted(str(info.get(L.INFO_PROJECT) or todo('项目名称')))}”项目支出"
     )
     return unit, data.year or todo("年度"), subject
 
@@ -216,10 +216,15 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             ],
         )
     )
-    unmet = [r for r in card.records if not math.isnan(r.points) and r.score < r.points - 0.005]
     reasons = {row: rec.reason for row, rec in data.records.items()}
     # (a row the reviewer has judged says 已复核 instead: ``review.settle_review``)
     awaiting = {r.row for r in card.records if r.note.startswith(AWAITING_NOTE)}
+    # rows below full points, and apart from them the rows awaiting a reviewer: their score is the
+    # unit's own claim for now, full points or not, so neither "达到" nor "未达到" can be said of them
+    unmet = [
+        r for r in card.records if r.row not in awaiting and not math.isnan(r.points) and r.score < r.points - 0.005
+    ]
+    pending = [r for r in card.records if r.row in awaiting]
     slips = {  # rows probably mistyped (0.98 for 98%, ≤ chosen for ≥95%): to be corrected, not explained
         int(m.group(1)): p.code
         for p in card.problems
@@ -228,40 +233,12 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     }
     if unmet:
         out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
-        total = data.budget.get(L.B_TOTAL)
-        for r in unmet:
-            actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
-            if (
-                L.canonical_level1(r.level1) == L.LEVEL1_BUDGET
-                and total is not None
-                and L.B_EXECUTED in data.budget_columns
-            ):
-                # the rate is computed from 预算执行 (its row here is left blank): cite 全年执行数 there
-                executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
-                where = cite(L.B_EXECUTED, f"{_money(card.budget.executed)} 万元", L.SHEET_BUDGET, executed_cell)
-            elif (used := _formula_cites(card, r, cite)) is not None:
-                where = used  # a 共性 row: computed from 部门整体数据, not from its 绩效指标 cell
-            else:
-                where = cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
-            reason = reasons.get(r.row) or ""
-            text = f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{where}，得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分"
-            if r.reviewed is not None:  # the reviewer's judgment, and why, where given
-                text += f"，复核为 {fmt_num(round_half_up(r.reviewed))} 分" + (
-                    f"（复核意见：{r.review_note}）" if r.review_note else ""
-                )
-            text += "。"
-            reason_cell = data.indicator_cell(r.row, L.I_REASON)
-            if r.row in awaiting:
-                text += "完成程度待复核人员判断，得分为暂定。"
-            elif r.row in slips:
-                text += _SLIP_TEXT.get(slips[r.row], "指标值与实际完成值的单位或百分数可能填错，请先核对更正。")
-            elif gives_reason(reason):
-                text += f"原因：{reason}{cite(r.name + ' 偏差原因', reason, L.SHEET_INDICATORS, reason_cell)}"
-            else:
-                text += todo(f"“{r.name}”的偏差原因")
-            out.append(Block("bullet", text))
-    else:
-        out.append(Block("p", "各项指标均达到年度目标。"))
+        out += [Block("bullet", _unmet_line(card, r, reasons, slips, cite)) for r in unmet]
+    if pending:
+        out.append(Block("p", f"完成程度需复核人员判断的指标 {len(pending)} 项（得分暂定）："))
+        out += [Block("bullet", _pending_line(card, r, reasons, cite)) for r in pending]
+    if not unmet:
+        out.append(Block("p", "其余各项指标均达到年度目标。" if pending else "各项指标均达到年度目标。"))
     over = [p for p in card.problems if p.code == "over-achievement"]
     if over:
         out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，请在来年细化："))
@@ -284,7 +261,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
     # each once: one reason merged over several rows (or copied down) is one reason
-    given = list(dict.fromkeys(reasons[r.row] for r in unmet if gives_reason(reasons.get(r.row))))
+    given = list(dict.fromkeys(reasons[r.row] for r in unmet + pending if gives_reason(reasons.get(r.row))))
     for reason in given:
         out.append(Block("bullet", reason))
     out.append(Block("p", todo("存在的问题和改进措施（如绩效目标细化、预算执行进度、考核频次）")))
@@ -322,7 +299,13 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             "p",
             f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)} 分"
             + ("（复核后）" if card.reviewed_total is not None else "")
-            + f"，等级“{card.grade}”。"
+            # a file awaiting a reviewer has a provisional total and grade (SPEC §3.12): said here
+            # too, where a reader looks for the result without reading 三、
+            + (
+                f"，暂定等级“{card.grade}”（{len(review)} 项指标待复核，得分和等级以复核结果为准）。"
+                if card.status == NEEDS_REVIEW
+                else f"，等级“{card.grade}”。"
+            )
             + todo("结果应用和公开安排"),
         )
     )
@@ -499,3 +482,72 @@ def to_markdown(blocks: list[Block], image_path: Callable[[int, Block], str] | N
             lines += ["| " + " | ".join(esc(v) for v in row) + " |" for row in b.rows]
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _actual_cite(card: Scorecard, r: Any, cite: Cites) -> str:
+    """Where a row's 实际完成值 comes from: 预算执行 for the 预算执行率 row (its 绩效指标 cell is
+    left blank: the rate is computed), 部门整体数据 for a 共性 row, else its own cell."""
+    data, total = card.data, card.data.budget.get(L.B_TOTAL)
+    ind = card.rules.budget_indicator
+    if (
+        (level1_of(r.level1) == ind or L.is_label(r.name, ind))
+        and total is not None
+        and L.B_EXECUTED in data.budget_columns
+    ):
+        executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
+        return cite(L.B_EXECUTED, f"{_money(card.budget.executed)} 万元", L.SHEET_BUDGET, executed_cell)
+    if (used := _formula_cites(card, r, cite)) is not None:
+        return used
+    actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
+    return cite(f"{r.name} 实际完成值", r.actual_text, L.SHEET_INDICATORS, actual_cell)
+
+
+def _reviewed_text(r: Any) -> str:
+    if r.reviewed is None:  # the reviewer's judgment, and why, where given
+        return ""
+    return f"，复核为 {fmt_num(round_half_up(r.reviewed))} 分" + (
+        f"（复核意见：{r.review_note}）" if r.review_note else ""
+    )
+
+
+def _reason(reason: str, where: str) -> str:
+    """The unit's 偏差原因 as a sentence of the report, its source (inline, when asked for) before
+    the full stop: typed without one (or with ``；`` ``.``), it would run into the next sentence."""
+    text = reason.strip().rstrip("。；;.，,")
+    return f"原因：{text}{where}" + ("" if text.endswith(("！", "？", "…", "!", "?")) and not where else "。")
+
+
+def _unmet_line(card: Scorecard, r: Any, reasons: dict[int, Any], slips: dict[int, str], cite: Cites) -> str:
+    """A row below full points: its figures, the reviewer's judgment, then why (the unit's
+    偏差原因, or a placeholder asking for it; a probable slip is to be corrected instead)."""
+    data = card.data
+    text = (
+        f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
+        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分{_reviewed_text(r)}。"
+    )
+    reason = reasons.get(r.row) or ""
+    if r.row in slips:
+        return text + _SLIP_TEXT.get(slips[r.row], "指标值与实际完成值的单位或百分数可能填错，请先核对更正。")
+    if gives_reason(reason):
+        where = cite(r.name + " 偏差原因", reason, L.SHEET_INDICATORS, data.indicator_cell(r.row, L.I_REASON))
+        return text + _reason(reason, where)
+    return text + todo(f"“{quoted(r.name)}”的偏差原因")
+
+
+def _pending_line(card: Scorecard, r: Any, reasons: dict[int, Any], cite: Cites) -> str:
+    """A row awaiting a reviewer: its figures and its provisional score (the unit's claim)."""
+    text = (
+        f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
+        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分，完成程度待复核人员判断，得分为暂定。"
+    )
+    reason = reasons.get(r.row) or ""
+    if gives_reason(reason) and r.score < r.points - 0.005:
+        where = cite(r.name + " 偏差原因", reason, L.SHEET_INDICATORS, card.data.indicator_cell(r.row, L.I_REASON))
+        text += _reason(reason, where)
+    return text
+
+
+def quoted(text: str) -> str:
+    """``text`` to stand inside “…”: its own double quotes become single ones, as Chinese nests
+    quotation marks (“‘三公’经费变动率”的偏差原因, not ““三公”经费变动率”的偏差原因)."""
+    return text.replace("“", "‘").replace("”", "’")
