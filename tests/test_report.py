@@ -64,7 +64,7 @@ def test_seed_report_in_markdown(samples):
     # 预算调整率 224.34 ÷ 2105.3 = 10.6560% against ≤10% → 0.6560 points over → 0.66; × 0.2 = 0.1312 → 0.13;
     # 政府采购执行率 396.8 ÷ 420 = 94.4762% → 94.48 in "3 × 94.48 ÷ 100" (= 2.83, the score shown)
     assert "超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分" in md
-    assert "3 × 94.48 ÷ 100，得 2.83/3 分" in md
+    assert "按 3 × 94.48 ÷ 100 计，得 2.83/3 分" in md
     assert not re.search(r"(?<![\d.])\d+\.\d{3,}(?![\d.])", md)
 
 
@@ -342,3 +342,21 @@ def test_nested_quotes_and_reason_sentences(samples):
     assert "【请补充：“‘三公’经费变动率”的偏差原因】" in md
     assert "““" not in md and "””" not in md
     assert "原因：三季度极端天气影响，景区闭园 12 天。" in md
+
+
+def test_common_rows_read_as_prose_and_a_claim_sum_that_disagrees_is_said(samples):
+    """示例区文化广电's 共性 rows in 三、 read without the 评分说明's operator label and with the score
+    said once: 政府采购执行率 260 ÷ 260 = 100% against ≥100% → full 3 points; 预算调整率 40.4 ÷ 1580 =
+    2.56% ≤10% → full 3. Its 申报总分 92 is not the sum of its rows' 申报得分: 3+3+4+9+3+3+3+3+3+4
+    (共性) + 10+8+6+6 (产出) + 9+9 (效益) + 10 (满意度) = 96 — said beside the 申报总分."""
+    md = to_markdown(draft(score_file(samples["示例区文化广电旅游体育局_2023年部门整体支出.xlsx"]).card))
+    assert (
+        "- 政府采购执行率 100.00%（政府采购实际金额 260 ÷ 政府采购预算数 260）：达到指标值 ≥100%，得满分（3 分）。"
+        in md
+    )
+    assert "- 预算调整率 2.56%（预算调整数 40.4 ÷ 年初预算数 1580）：≤10%，得满分（3 分）。" in md
+    assert "：≥：" not in md and "得满分，得" not in md
+    assert (
+        "单位申报 92 分（优），比核定得分高 8.19 分，等级应为“良”而非“优”。各行申报得分合计 96 分，与申报总分不一致。"
+        in md
+    )

@@ -152,6 +152,11 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         else:
             holds = "等级与核定一致" if claimed_grade == card.grade else f"等级应为“{card.grade}”而非“{claimed_grade}”"
             verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
+        if any(p.code == "claimed-total-sum" for p in card.problems):
+            # the unit's own figures disagree (a finding the bureau wants first, SPEC §3.10): the
+            # sum as the check took it, Σ of every row's 申报得分
+            row_sum = round_half_up(sum(r.claimed for r in card.records if not math.isnan(r.claimed)))
+            verdict += f"各行申报得分合计 {fmt_num(row_sum)} 分，与申报总分不一致。"
     review = [p for p in card.problems if p.code == REVIEW_CODE]
     if review:
         verdict += (
@@ -441,17 +446,35 @@ def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
     return out
 
 
+# a scoring note's operator label (``≥：``), and its way of saying a ratio row reached its target
+_OP_LABEL = re.compile(r"(^|；)[≥≤=<>]：")
+_RATIO_FULL = re.compile(r"[≥≤=<>]：实际 [^，；]+，指标 [^，；]+，得满分$")
+
+
+def _common_result(r: Any) -> str:
+    """How a 共性 row was scored, in report prose: the results sheet's 评分说明 without its
+    operator label (``≥：3 × 94.48 ÷ 100`` reads 按 3 × 94.48 ÷ 100 计), then the score once
+    (``≤0%，得满分（3 分）``, not ``≤0%，得满分，得 3/3 分``)."""
+    note = two_decimals(r.note)
+    if _RATIO_FULL.search(note):
+        note = _RATIO_FULL.sub(f"达到指标值 {r.target_text}，得满分", note)
+    elif "×" in note and _OP_LABEL.search(note):  # a ratio's formula
+        note = "按 " + _OP_LABEL.sub(r"\1", note) + " 计"
+    elif r.method == "bands":  # ≥80% 档，得 80% × 4
+        note = note.replace("档，得 ", "档，按 ", 1) + " 计"
+    else:
+        note = _OP_LABEL.sub(r"\1", note)
+    if note.endswith("得满分"):
+        return f"{note}（{fmt_num(r.points)} 分）"
+    return f"{note}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分"
+
+
 def _common_section(card: Scorecard, title: str, words: tuple[str, ...], cite: Cites) -> list[Block]:
     rows = [r for r in card.records if any(w in item_key(r.name) for w in words) and card.rules.common_for(r.name)]
     blocks = [Block("h2", title)]
     for r in rows:
         where = _formula_cites(card, r, cite) or ""
-        blocks.append(
-            Block(
-                "bullet",
-                f"{r.name} {r.actual_text}{where}：{two_decimals(r.note)}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分。",
-            )
-        )
+        blocks.append(Block("bullet", f"{r.name} {r.actual_text}{where}：{_common_result(r)}。"))
     blocks.append(Block("p", todo("相关管理措施")))
     return blocks
 
