@@ -360,3 +360,25 @@ def test_common_rows_read_as_prose_and_a_claim_sum_that_disagrees_is_said(sample
         "单位申报 92 分（优），比核定得分高 8.19 分，等级应为“良”而非“优”。各行申报得分合计 96 分，与申报总分不一致。"
         in md
     )
+
+
+def test_sources_table_prints_each_sheet_name_on_one_line(samples, tmp_path):
+    """附：数据来源's 工作表 column fits its longest name: the official form's 项目支出绩效自评表 is 9
+    characters × 12 pt = 108 pt = 3.81 cm, + 0.38 cm cell margins + 0.1 = 4.29 cm (it was 2.4 cm,
+    and printed 项目支出 / 绩效自评 / 表 on three lines); 数值 takes the rest: 15.6 − 5.0 − 4.29 − 1.7
+    = 4.61. The seed's 部门整体数据 (6 × 0.4233 + 0.48 = 3.02 cm) likewise."""
+    import subprocess
+
+    form = draft(score_file(samples["棠溪镇人民政府_村级补助及运转经费（自评表）.xlsx"]).card)[-1]
+    assert form.headers == ("数据", "数值", "工作表", "单元格") and form.widths == (5.0, 4.61, 4.29, 1.7)
+    assert draft(score_file(samples[SEED]).card)[-1].widths == (5.0, 5.88, 3.02, 1.7)
+    if soffice() is None:
+        pytest.skip("LibreOffice is not installed")
+    src = tmp_path / "表.xlsx"
+    shutil.copyfile(samples["棠溪镇人民政府_村级补助及运转经费（自评表）.xlsx"], src)
+    out = tmp_path / "报告.docx"
+    assert CliRunner().invoke(cli, ["report", str(src), "-o", str(out)]).exit_code == 0
+    pdf = office_resave(out, tmp_path / "pdf", "pdf")
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    sources = text.split("附：数据来源")[1]
+    assert sources.count("项目支出绩效自评表") == 6  # 目标, 完成情况, 申报总分 and the three budget figures
