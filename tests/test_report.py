@@ -58,7 +58,11 @@ def test_seed_report_in_markdown(samples):
     # unmet rows: with the unit's own reason and its cell, or a placeholder asking for one
     assert "原因：部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管（绩效指标!K17）" in md
     assert "【请补充：“预算调整率”的偏差原因】" in md
-    assert "组织应急演练次数：实际完成值为指标值的 125.00%" in md  # 15 of ≥12
+    # 15 of ≥12 = 125.00% (≥ 120%): the unit's reason for it is given, with its cell, not asked for
+    assert (
+        "- 组织应急演练次数：指标值 ≥12次，实际 15次（绩效指标!H13），为指标值的 125.00%。"
+        "原因：汛前和森林防火期加密演练（绩效指标!K13）。" in md
+    )
     assert md.count("【请补充：") == 9
     # numbers in prose at 2 decimals (the results sheet's 评分说明 keeps 4 for the hand check):
     # 预算调整率 224.34 ÷ 2105.3 = 10.6560% against ≤10% → 0.6560 points over → 0.66; × 0.2 = 0.1312 → 0.13;
@@ -382,3 +386,21 @@ def test_sources_table_prints_each_sheet_name_on_one_line(samples, tmp_path):
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     sources = text.split("附：数据来源")[1]
     assert sources.count("项目支出绩效自评表") == 6  # 目标, 完成情况, 申报总分 and the three budget figures
+
+
+def test_an_over_achieving_row_without_a_reason_asks_for_one(make_workbook):
+    """托养服务人次数 ≥105人, actual 130人: 130 ÷ 105 = 123.81% ≥ 120% → over-achievement (full 10
+    points, no reason typed). The report says the figures and asks for the reason in a placeholder;
+    the warning's own instruction (请在偏差原因中说明) is for the workbook, not for the report."""
+    from conftest import base_rows
+
+    rows = base_rows()
+    rows[1] = dict(rows[1], 实际完成值="130人")
+    card = score_file(make_workbook(indicators=rows)).card
+    assert [p.code for p in card.problems] == ["over-achievement"]
+    md = to_markdown(draft(card))
+    assert (
+        "- 托养服务人次数：指标值 ≥105人，实际 130人，为指标值的 123.81%。【请补充：“托养服务人次数”远超指标值的原因】"
+        in md
+    )
+    assert "请在偏差原因中说明" not in md

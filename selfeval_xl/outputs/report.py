@@ -250,23 +250,25 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         out.append(Block("p", "其余各项指标均达到年度目标。" if pending else "各项指标均达到年度目标。"))
     over = [p for p in card.problems if p.code == "over-achievement"]
     if over:
-        out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，请在来年细化："))
+        out.append(Block("p", "以下指标实际完成值远超指标值，年初目标可能设置偏低，来年应据实细化："))
         by_row = {r.row: r for r in card.records}
         for p in over:
             digits = "".join(ch for ch in (p.where.cell or "") if ch.isdigit())
             hit = by_row.get(int(digits)) if digits else None
-            name = hit.name if hit else ""
-            where = (
-                cite(
-                    f"{name} 实际完成值",
-                    hit.actual_text if hit else "",
-                    p.where.sheet or L.SHEET_INDICATORS,
-                    p.where.cell,
-                )
-                if p.where.sheet
-                else ""
-            )
-            out.append(Block("bullet", f"{name}：{p.message}{where}"))
+            if hit is None:
+                out.append(Block("bullet", _reason(p.message, "")))
+                continue
+            where = cite(f"{hit.name} 实际完成值", hit.actual_text, p.where.sheet or L.SHEET_INDICATORS, p.where.cell)
+            # the share as the warning worked it out (实际完成值为指标值的 125.00%)
+            share = m.group(1) if (m := re.search(r"指标值的 ([\d.,]+%)", p.message)) else fmt_pct(hit.rate)
+            text = f"{hit.name}：指标值 {hit.target_text}，实际 {hit.actual_text}{where}，为指标值的 {share}。"
+            reason = reasons.get(hit.row) or ""
+            if gives_reason(reason):  # the unit has said why: its words, not a request for them
+                cell = data.indicator_cell(hit.row, L.I_REASON)
+                text += _reason(reason, cite(hit.name + " 偏差原因", reason, L.SHEET_INDICATORS, cell))
+            else:
+                text += todo(f"“{quoted(hit.name)}”远超指标值的原因")
+            out.append(Block("bullet", text))
 
     out.append(Block("h1", "五、偏离绩效目标的原因和改进措施"))
     # each once: one reason merged over several rows (or copied down) is one reason
