@@ -191,7 +191,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "over-achievement": (
         WARNING,
-        "实际完成值为指标值的 {ratio}，达到或超过 {limit}，指标值可能设置偏低，请在偏差原因中说明",
+        "实际完成值为指标值的 {ratio}，达到或超过 {limit}，指标值可能设置偏低{ask}",
     ),
     "equal-exceeded": (
         WARNING,

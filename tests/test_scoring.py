@@ -232,6 +232,18 @@ def test_over_achievement_at_the_threshold_says_reached(make_workbook):
     assert [p.message for p in card.problems if p.code == "over-achievement"] == [
         "实际完成值为指标值的 120.00%，达到或超过 120.00%，指标值可能设置偏低，请在偏差原因中说明"
     ]
+    # with the reason given (K3), the warning stays (the target's level is the bureau's question)
+    # but no longer asks for a reason the unit has already written
+    rows = fill_to_90([row("产出指标", "数量指标", "人数", "≥100人", "120人", 10, reason="新增两个服务点")])
+    card = card_for(make_workbook, rows)
+    assert [p.message for p in card.problems if p.code == "over-achievement"] == [
+        "实际完成值为指标值的 120.00%，达到或超过 120.00%，指标值可能设置偏低（偏差原因已说明）"
+    ]
+    # a reason that says nothing (“无”) is none: asked for as before
+    card = card_for(
+        make_workbook, fill_to_90([row("产出指标", "数量指标", "人数", "≥100人", "120人", 10, reason="无")])
+    )
+    assert [p.message for p in card.problems if p.code == "over-achievement"][0].endswith("请在偏差原因中说明")
 
 
 # --- §3.6 定性 ----------------------------------------------------------------------------

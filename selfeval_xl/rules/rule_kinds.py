@@ -182,7 +182,8 @@ def _warn_over(c: Case, warn: Warn) -> None:
     """SPEC §3.5: an actual at or beyond ``over_achievement`` × the target is asked about."""
     limit = c.rules.over_achievement
     if c.target > 0 and c.actual >= limit * c.target * (1 - 1e-12):
-        warn("over-achievement", ratio=fmt_pct(c.actual / c.target * 100), limit=fmt_pct(limit * 100))
+        # (``ask``: how the unit is asked for its reason, filled in by the scorer, which sees it)
+        warn("over-achievement", ratio=fmt_pct(c.actual / c.target * 100), limit=fmt_pct(limit * 100), ask="")
 
 
 def _warn_eq(c: Case, warn: Warn) -> None:

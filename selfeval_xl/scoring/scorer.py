@@ -21,7 +21,7 @@ from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.rule_kinds import KINDS, Case, RuleKind
 from selfeval_xl.rules.ruleset import RuleSet
-from selfeval_xl.scoring.audit import AuditChecks
+from selfeval_xl.scoring.audit import AuditChecks, gives_reason
 from selfeval_xl.scoring.budget import BudgetFigures
 from selfeval_xl.scoring.context import PROBLEM_SHEET_ORDER
 from selfeval_xl.scoring.plan import KIND_MISMATCH, M_DATE, M_INVALID, M_NA, M_QUAL, Resolver, RowPlan
@@ -220,7 +220,14 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=unit, actual_unit=actual.unit)
             self.suspect_rows.add(row)
         if kind.check is not None:
-            kind.check(case, lambda code, **fields: self.add_row(row, L.I_ACTUAL, code, **fields))
+            # a row far above its target needs a reason (SPEC §3.5): asked for while there is none,
+            # and not asked again once the unit has given it (the warning stays: the target's level)
+            ask = "（偏差原因已说明）" if gives_reason(r.reason) else "，请在偏差原因中说明"
+
+            def warn(code: str, **fields: str) -> None:
+                self.add_row(row, L.I_ACTUAL, code, **(fields | {"ask": ask} if "ask" in fields else fields))
+
+            kind.check(case, warn)
         return kind.explain(case, score)
 
 
