@@ -991,3 +991,21 @@ def test_a_note_survives_its_score_column_being_deleted(scored, tmp_path):
     assert (card.records[1].review_note, card.reviewed_total) == ("材料齐全", None)
     score_in_place(folder, tmp_path)
     assert review_cells(path) == {at("M", 1): ("材料齐全", str)}
+
+
+def test_the_report_compares_the_claimed_grade_with_the_grade_after_review(make_workbook, tmp_path):
+    # 申报总分 95 (优: ≥ 90), 核定 100 (every row met), 复核总分 88.5 (ENTRIES: 100 − 6 − 5.5) → 良: the
+    # file is graded by its 复核总分, so the claimed 优 is compared with 良 “after review”; it said
+    # “等级与核定一致” (优 = 优 of the 核定 100) beside a grade of 良
+    from selfeval_xl.outputs.report import draft
+
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx", info={"申报总分": 95})
+    score_in_place(folder, tmp_path)
+    type_entries(path, ENTRIES)
+    card = score_file(path).card
+    assert (card.reviewed_total, card.grade) == (REVIEWED_TOTAL, "良")
+    verdict = next(b.text for b in draft(card) if b.kind == "p" and b.text.startswith("按“"))
+    # 95 − 100 = −5: 低 5 分
+    assert "单位申报 95 分（优）" in verdict and "比核定得分低 5 分，复核后等级应为“良”而非“优”。" in verdict
