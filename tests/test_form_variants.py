@@ -241,6 +241,40 @@ def test_label_and_value_typed_in_one_cell(tmp_path):
     assert (card.total, _problems(card)) == (87.21, [])
 
 
+@pytest.mark.parametrize(
+    ("cells", "unmerged", "unit", "where", "problems"),
+    [
+        # the unit's value then another label in the same cell, after a space or a full-width one
+        ({"F4": "实施单位：某中心 项目负责人：张三", "G4": None}, ("G4:I4",), "某中心", "F4", []),
+        ({"F4": "实施单位：某中心\u3000项目负责人：张三", "G4": None}, ("G4:I4",), "某中心", "F4", []),
+        # 主管部门 and 实施单位 on one line in one cell: both read (the unit was “未填写”, told at A1)
+        (
+            {"A4": "主管部门：某市人社局\u3000实施单位：某中心", "C4": None, "F4": None, "G4": None},
+            ("C4:E4", "G4:I4"),
+            "某中心",
+            "A4",
+            [],
+        ),
+        # the value right of the label goes on to another label
+        ({"G4": "某中心 项目负责人：张三"}, (), "某中心", "G4", []),
+        # nothing between the label and the next label typed with its colon: not filled, told there
+        ({"G4": None, "H4": "项目负责人：张三"}, ("G4:I4",), None, "G4", [("missing-value", "G4")]),
+        ({"F4": "实施单位：\u3000项目负责人：张三", "G4": None}, ("G4:I4",), None, "F4", [("missing-value", "F4")]),
+    ],
+)
+def test_a_cell_that_goes_on_to_the_next_label(tmp_path, cells, unmerged, unit, where, problems):
+    """``实施单位：某中心 项目负责人：张三`` in one cell: the unit is 某中心, not the whole rest of
+    the line (it was “某中心 项目负责人：张三”, printed so on every page and in the summary).
+    ``主管部门：某局　实施单位：某中心`` gives both. A label typed with its colon in the next cell
+    (``项目负责人：张三``) is that label, not the unit's value. The scores are the standard
+    form's: 87.21."""
+    card = score_file(_form(tmp_path / "同格.xlsx", cells=cells, unmerged=unmerged)).card
+    info = card.data.info
+    assert (info.get(L.INFO_UNIT), card.data.info_cells[L.INFO_UNIT]) == (unit, where)
+    assert info[L.INFO_PARENT] == "某市人社局"
+    assert (card.total, _problems(card)) == (87.21, problems)
+
+
 def test_goal_under_a_section_title_and_its_headings(tmp_path):
     """年度总体目标 as a section title on its own row (A9), 预期目标 | 实际完成情况 on the next (B10,
     F10), the texts a row further down (B11, F11): those texts are the goal and what was achieved.

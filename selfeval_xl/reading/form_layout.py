@@ -204,30 +204,47 @@ def _with_budget_line(
 
 def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
     """The first value right of a label, up to the next label (``主管部门 | 教育部 | 实施单位 |``,
-    ``实施单位 | | 项目负责人 | 张三``: 实施单位 has no value; it never takes the next label, nor
-    what follows it)."""
+    ``实施单位 | | 项目负责人 | 张三``, ``实施单位 | | 项目负责人：张三``: 实施单位 has no value; it
+    never takes the next label, nor what follows it). A value that goes on to another label
+    (``某中心 项目负责人：张三``) is cut before it."""
     for c in sorted(row):
         v = row[c]
         if c <= col or v is None or (isinstance(v, str) and not v.strip()):
             continue
-        if isinstance(v, str) and ((label := _label(v)) in L.FORM_INFO_LABELS or label in L.FORM_NOTE_WORDS):
-            return None
+        if isinstance(v, str):
+            if (label := _label(v)) in L.FORM_INFO_LABELS or label in L.FORM_NOTE_WORDS or _KNOWN_LABEL.match(v):
+                return None
+            v = _NEXT_LABEL.split(v.strip(), maxsplit=1)[0]
         return c, v
     return None
 
 
-# a label and its value in one cell: 项目名称：职业技能培训项目, 实施单位（盖章）：某中心
-_INLINE_INFO = re.compile(r"\s*([^:：]{2,16}?)\s*[:：]\s*(\S.*?)\s*", re.DOTALL)
+# a label with its colon at the start of a cell: 项目负责人：张三, 实施单位（盖章）：某中心
+_KNOWN_LABEL = re.compile(
+    rf"\s*(?:{'|'.join(sorted({*L.FORM_INFO_LABELS, *L.FORM_NOTE_WORDS}, key=len, reverse=True))})"
+    r"\s*(?:[(（][^)）]{0,8}[)）])?\s*[:：]"
+)
+# where a cell's text goes on to another label, after a space (full-width or not): 实施单位：某中心
+# 项目负责人：张三, 主管部门：某局　实施单位：某中心 (a label: Chinese words, maybe a bracketed note)
+_NEXT_LABEL = re.compile(r"\s+(?=[\u4e00-\u9fff（）()]{2,16}\s*[:：])")
+# a label and its value in one cell: 项目名称：职业技能培训项目, 实施单位（盖章）：某中心 (the value
+# may be blank: 实施单位：)
+_INLINE_INFO = re.compile(r"\s*([^:：]{2,16}?)\s*[:：]\s*(.*?)\s*", re.DOTALL)
 
 
-def _inline_info(text: str) -> tuple[str, str] | None:
-    """The fact and its value of a cell that holds both, label first (``主管部门：某市人社局``);
-    None for any other text."""
+def _inline_info(text: str) -> list[tuple[str, str]]:
+    """The facts and their values of a cell that holds both, label first (``主管部门：某市人社局``),
+    each label's value ending where the next label starts (``主管部门：某局 实施单位：某中心``,
+    ``实施单位：某中心　项目负责人：张三``: 某中心, and 项目负责人 is not a fact read); a value
+    may be "" (``实施单位：　项目负责人：张三``). Empty for any other text."""
     if ":" not in text and "：" not in text:
-        return None
-    m = _INLINE_INFO.fullmatch(text)
-    label = L.FORM_INFO_LABELS.get(_label(m.group(1))) if m else None
-    return None if m is None or label is None else (label, m.group(2))
+        return []
+    facts = []
+    for part in _NEXT_LABEL.split(text.strip()):
+        m = _INLINE_INFO.fullmatch(part)
+        if m is not None and (label := L.FORM_INFO_LABELS.get(_label(m.group(1)))) is not None:
+            facts.append((label, m.group(2)))
+    return facts
 
 
 def _goal_headings(row: dict[int, object]) -> bool:
@@ -280,10 +297,13 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
                 if L.INFO_YEAR not in data.info and (year := _year_in(text)) is not None:
                     data.info[L.INFO_YEAR] = year
             label = L.FORM_INFO_LABELS.get(_label(v))
-            if label is None and (inline := _inline_info(text)) is not None:
-                if inline[0] not in data.info:
-                    data.info[inline[0]] = inline[1]
-                    data.info_cells[inline[0]] = L.cell_name(r, c)
+            if label is None and (inline := _inline_info(text)):
+                for fact, value in inline:
+                    if value and fact not in data.info:
+                        data.info[fact] = value
+                        data.info_cells[fact] = L.cell_name(r, c)
+                    elif not value and fact not in data.info_cells:
+                        data.info_cells[fact] = L.cell_name(r, c)  # told blank where it was typed
             elif label and label not in data.info and (hit := _right_of(rows[r], c)):
                 data.info[label] = str(hit[1]).strip()
                 data.info_cells[label] = L.cell_name(r, hit[0])
