@@ -235,6 +235,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "申报总分 {claimed} 与核定总分 {total} 不一致（差 {diff}）",
     ),
+    "claimed-grade-mismatch": (
+        WARNING,
+        "自评等级“{claimed}”与核定总分 {total} 的等级“{grade}”不一致",
+    ),
     # 复核 (SPEC §4.4): cells of the 评分结果 sheet a reviewer filled in
     "review-not-a-number": (ERROR, "复核得分“{value}”不是数字，请填写 0 到分值之间的数字"),
     "review-out-of-range": (ERROR, "复核得分 {value} 不在 0 到分值 {points} 之间"),
@@ -350,6 +354,7 @@ TITLES = {
     "level1-points": "一级指标分值与规定不符",
     "claimed-total-sum": "申报总分与各行合计不一致",
     "claimed-total-mismatch": "申报总分与核定总分不一致",
+    "claimed-grade-mismatch": "自评等级与核定等级不一致",
     "review-not-a-number": "复核得分不是数字",
     "review-out-of-range": "复核得分超出分值",
     "review-orphan": "复核内容的指标已不存在",

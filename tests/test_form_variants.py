@@ -156,6 +156,41 @@ def test_a_grade_line_under_the_table_is_no_indicator(tmp_path):
     assert (card.total, card.grade, _problems(card)) == (87.21, "良", [])
 
 
+@pytest.mark.parametrize(
+    ("total_label", "cells", "merges", "problems"),
+    [
+        # no 总分 row: the grade line ends the table (row 19), its grade under 分值
+        (None, {"A19": "自评等级", "G19": "优"}, ("A19:F19",), [("claimed-grade-mismatch", "G19")]),
+        (None, {"A19": "自评等级", "G19": "良好"}, ("A19:F19",), []),
+        # on the 总分 row, label and grade in one cell
+        ("总分", {"I19": "自评等级：优"}, (), [("claimed-grade-mismatch", "I19")]),
+        # a line under the 总分 row, 优秀 for 优
+        ("总分", {"A20": "评价等级", "G20": "优秀"}, ("A20:F20",), [("claimed-grade-mismatch", "G20")]),
+        ("总分", {"A20": "评价等级", "G20": "良"}, ("A20:F20",), []),
+    ],
+)
+def test_the_forms_own_grade_is_compared_with_ours(tmp_path, total_label, cells, merges, problems):
+    """The form states its grade (自评等级 | 优) as it states its 总分: a claim. It was never read:
+    a unit could print 优 on a form whose rows give 87.21 and no one was told. By hand the form is
+    87.21, ≥ 80 and < 90 → 良: 优/优秀 is told at its cell, 良/良好 is not."""
+    path = _form(tmp_path / "等级.xlsx", total_label=total_label, cells=cells, merges=merges)
+    card = score_file(path).card
+    assert [r.score for r in card.records] == SCORES
+    assert (card.total, card.grade, _problems(card)) == (87.21, "良", problems)
+    if problems:
+        stated = cells[problems[0][1]].removeprefix("自评等级：")
+        assert card.problems[0].message == f"自评等级“{stated}”与核定总分 87.21 的等级“良”不一致"
+
+
+def test_a_stated_grade_is_not_compared_with_a_provisional_total(tmp_path):
+    """A form with an error (培训人次 typed 约五百) is 待更正: its total is 暂算 with no grade, so
+    the stated 优 is not compared with it (as the 总分 is not), only the error is told."""
+    cells = {"F13": "约五百", "A19": "自评等级", "G19": "优"}
+    card = score_file(_form(tmp_path / "暂算.xlsx", total_label=None, cells=cells, merges=("A19:F19",))).card
+    assert card.status == "needs-correction"
+    assert "claimed-grade-mismatch" not in [code for code, _ in _problems(card)]
+
+
 REASON = "培训合格率、技能提升和满意度未达预期：部分学员未通过考核，培训时间安排不便。"
 
 

@@ -40,6 +40,7 @@ INFO_AMOUNT_UNIT = "金额单位"
 INFO_GOAL = "年度总体目标"
 INFO_ACHIEVED = "实际完成情况"
 INFO_CLAIMED_TOTAL = "申报总分"
+INFO_CLAIMED_GRADE = "自评等级"  # the grade a form states (自评等级 | 良), not a template field
 INFO_CONTACT = "联系人"
 INFO_PHONE = "联系电话"
 INFO_LABELS = (
@@ -338,7 +339,9 @@ FORM_TOTAL_LABELS = {
 }
 # a label under the indicator rows, left of 分值, that starts another block: the table ended above
 # it (年度总体目标 printed under the table; 自评等级 | 良 with no 总分 row)
-FORM_TABLE_END = {INFO_GOAL, "总体目标", "自评等级", "评价等级", "评定等级", "等级", "自评结论"}
+# the form's own grade line: 自评等级 | 良, 评价等级：优秀 (under the table or on the 总分 row)
+FORM_GRADE_LABELS = frozenset({"自评等级", "评价等级", "评定等级", "等级", "自评结论"})
+FORM_TABLE_END = {INFO_GOAL, "总体目标", *FORM_GRADE_LABELS}
 FORM_INDICATOR_BLOCK = "绩效指标"
 # a line under the table that is signed and dated, not an indicator: 填表人：张三 | 联系电话：… (the
 # label and its colon start one of its cells)
@@ -458,6 +461,21 @@ def canonical_header(text: object, aliases: dict[str, str] | None = None) -> str
     if aliases and s in aliases:
         return aliases[s]
     return s
+
+
+# a grade as people write it → the grade it is: 优秀/良好/中等 are 优/良/中 (rule sets label them
+# either way); 优（92分）, 良好等级 the same; anything else is no grade we can compare
+_GRADE_WORDS = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "差": "差", "较差": "差"}
+_GRADE_TEXT = re.compile(r"(优秀|良好|中等|较差|优|良|中|差)(?:等级|等|级)?(?:[(（][^)）]*[)）])?")
+
+
+def canonical_grade(text: object) -> str | None:
+    """The grade (优, 良, 中, 差) a cell or a rule set's label states, or None when it states none
+    of them."""
+    if not isinstance(text, str):
+        return None
+    m = _GRADE_TEXT.fullmatch(re.sub(r"\s", "", unicodedata.normalize("NFKC", text)))
+    return _GRADE_WORDS[m.group(1)] if m else None
 
 
 def canonical_level1(text: object) -> str:

@@ -121,6 +121,7 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     data.records, placed = _with_budget_line(table, line)
     data.cell_overrides.update(placed)  # (besides a merged 偏差原因's, set by the table reader)
     _read_total(data, grid, rows, cols)
+    _read_grade(data, rows, end_row)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))
 
@@ -433,6 +434,30 @@ def _rate(grid: Grid, row: int, col: int | None) -> Value:
     if typed := constant_formula_text(cell.formula):  # =90% typed into a General cell
         return parse_value(typed)
     return parse_value(cell.value, percent_format=cell.percent)
+
+
+def _read_grade(data: WorkbookData, rows: Rows, end_row: int | None) -> None:
+    """The grade the form states for itself (自评等级 | 良, 评价等级：优秀), on or below the row that
+    ends the indicator table (the 总分 row, or the grade line itself): kept only when it is one of
+    优/良/中/差 (or 优秀/良好/中等), which the scorer compares with the grade of the 核定总分."""
+    if end_row is None:
+        return
+    for r in sorted(rows):
+        if r < end_row:
+            continue
+        for c, v in sorted(rows[r].items()):
+            if not isinstance(v, str):
+                continue
+            if _label(v) in L.FORM_GRADE_LABELS:
+                hit = _right_of(rows[r], c)
+            elif (m := _INLINE_INFO.fullmatch(v)) and _label(m.group(1)) in L.FORM_GRADE_LABELS:
+                hit = (c, m.group(2))
+            else:
+                continue
+            if hit is not None and L.canonical_grade(hit[1]) is not None:
+                data.info[L.INFO_CLAIMED_GRADE] = str(hit[1]).strip()
+                data.info_cells[L.INFO_CLAIMED_GRADE] = L.cell_name(r, hit[0])
+            return
 
 
 def _read_total(data: WorkbookData, grid: Grid, rows: Rows, found: dict[str, int]) -> None:

@@ -230,4 +230,25 @@ class AuditChecks(ScoringContext):
                 total=fmt_num(total),
                 diff=fmt_num(round_half_up(claimed_total - total)),
             )
+        if compare:
+            self.grade_check(total)
         return claimed_total
+
+    def grade_check(self, total: float) -> None:
+        """The grade a form states for itself (自评等级 | 优) against the grade of the 核定总分: a
+        claim like the 申报总分, told at its cell when they differ (优秀 and 优 are the same grade;
+        a rule set whose labels are none of 优/良/中/差 is not compared)."""
+        stated = self.data.info.get(L.INFO_CLAIMED_GRADE)
+        ours = self.rules.grade(total)
+        mine = L.canonical_grade(ours)
+        if stated is None or mine is None or L.canonical_grade(stated) == mine:
+            return
+        cell = self.data.info_cells.get(L.INFO_CLAIMED_GRADE)
+        self.add(
+            self.data.sheet(L.SHEET_INFO),
+            cell,
+            "claimed-grade-mismatch",
+            claimed=stated,
+            total=fmt_num(total),
+            grade=ours,
+        )
