@@ -21,7 +21,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unreadable-folder": (ERROR, "文件夹无法读取（{detail}），其中的文件未评分"),
     "too-slow": (ERROR, "处理该文件超过 {seconds} 秒仍未完成，已停止处理（文件结构异常或过于复杂）"),
     "unsafe-xml": (ERROR, "工作簿包含不安全的 XML 结构（{detail}），已拒绝读取"),
-    "missing-sheet": (ERROR, "缺少工作表“{name}”"),
+    # ``sheets``: the sheets the workbook has, each quoted (“基本信息”、“Sheet1”)
+    "missing-sheet": (ERROR, "缺少工作表“{name}”；工作簿中的工作表有：{sheets}。若其中一张就是它，请改名为“{name}”"),
     "no-form": (
         ERROR,
         "工作簿中没有找到《项目支出绩效自评表》（按“一级指标”“三级指标”“分值”“实际完成值”等标签在各工作表中查找）",

@@ -200,7 +200,11 @@ def test_missing_sheet_and_header(make_workbook, tmp_path):
     with pytest.raises(UnreadableWorkbook) as exc:
         read_workbook(path)
     assert exc.value.code == "missing-sheet"
-    assert str(exc.value) == "项目A.xlsx：缺少工作表“预算执行”"
+    # the template's sheets are 说明, 基本信息, 预算执行, 绩效指标 and the hidden _meta (not named)
+    assert str(exc.value) == (
+        "项目A.xlsx：缺少工作表“预算执行”；工作簿中的工作表有：“说明”、“基本信息”、“绩效指标”。"
+        "若其中一张就是它，请改名为“预算执行”"
+    )
 
     path = make_workbook("b.xlsx")
     wb = openpyxl.load_workbook(path)
@@ -210,6 +214,24 @@ def test_missing_sheet_and_header(make_workbook, tmp_path):
         read_workbook(path)
     assert exc.value.code == "missing-header"
     assert str(exc.value) == "b.xlsx 绩效指标：在前 10 行找不到表头“三级指标”"
+
+
+@pytest.mark.parametrize("renamed", ["绩效指标表", "Sheet1"])
+def test_a_renamed_sheet_is_named_in_the_message(make_workbook, renamed):
+    """绩效指标 renamed 绩效指标表 or Sheet1: the error said only “缺少工作表‘绩效指标’”, and the
+    accountant, who sees a sheet of indicators, could not tell what was wrong. It names the sheets
+    the workbook has, in their order, so the one to rename is plain to see."""
+    path = make_workbook()
+    wb = openpyxl.load_workbook(path)
+    wb["绩效指标"].title = renamed
+    wb.save(path)
+    with pytest.raises(UnreadableWorkbook) as exc:
+        read_workbook(path)
+    assert (exc.value.code, exc.value.problem.where.sheet) == ("missing-sheet", None)
+    assert str(exc.value) == (
+        f"项目A.xlsx：缺少工作表“绩效指标”；工作簿中的工作表有：“说明”、“基本信息”、“预算执行”、“{renamed}”。"
+        "若其中一张就是它，请改名为“绩效指标”"
+    )
 
 
 def test_not_a_workbook(tmp_path):

@@ -25,11 +25,20 @@ def find_template(book: Book) -> Found | None:
     return Found(sheets) if all(name in sheets for name in L.TEMPLATE_SHEETS) else None
 
 
+_SHEETS_NAMED = 12  # sheets named in a missing-sheet message; more are counted
+
+
 def not_a_template(book: Book, file: str) -> UnreadableWorkbook:
-    """The error for a workbook read as our template that is not one: its first missing sheet."""
+    """The error for a workbook read as our template that is not one: its first missing sheet,
+    and the sheets it has (a renamed 绩效指标表 or Sheet1 is then plain to see), but for our hidden
+    ``_meta``."""
     names = {L.normalize_label(n) for n in book.sheet_names}
     missing = next((name for name in L.TEMPLATE_SHEETS if name not in names), L.SHEET_INFO)
-    return UnreadableWorkbook.at(file, None, None, "missing-sheet", name=missing)
+    shown = [n for n in book.sheet_names if n != L.SHEET_META]
+    sheets = "、".join(f"“{n}”" for n in shown[:_SHEETS_NAMED]) or "无"
+    if len(shown) > _SHEETS_NAMED:
+        sheets += f" 等 {len(shown)} 张"
+    return UnreadableWorkbook.at(file, None, None, "missing-sheet", name=missing, sheets=sheets)
 
 
 def read_template(book: Book, data: WorkbookData, found: Found) -> None:
