@@ -55,6 +55,43 @@ def test_numbers_longer_than_int_takes_are_read_not_a_program_error(tmp_path, te
     assert outcome.error is None and outcome.card is not None and outcome.card.total == 100
 
 
+BAD_REFERENCES = {
+    # (what is typed over the generated 绩效指标 sheet, the reference the message names)
+    "表头行0": ((b'<row r="1"', b'<row r="0"'), "行号“0”"),
+    "行号-1": ((b'<row r="2"', b'<row r="-1"'), "行号“-1”"),
+    "单元格D0": ((b'r="D2"', b'r="D0"'), "单元格引用“D0”"),
+    "单元格D-1": ((b'r="D2"', b'r="D-1"'), "单元格引用“D-1”"),
+}
+
+
+@pytest.mark.parametrize("how", ["scanned", "tree", "streamed"])
+@pytest.mark.parametrize("bad", BAD_REFERENCES, ids=list(BAD_REFERENCES))
+def test_a_row_or_cell_numbered_0_or_minus_1_refuses_the_file(tmp_path, template_path, monkeypatch, bad, how):
+    """<row r="0">, <row r="-1">, <c r="D0">, <c r="D-1">: no cell a spreadsheet has. They were put
+    on real cells: the header row numbered 0 made “在前 10 行找不到表头”, a row numbered 0 was
+    read as a blank row 2 ending the table (分值合计 0), D0 landed on D2 and D-1 on the next
+    column, silently. The file is damaged: not-a-workbook naming the sheet and the reference, the
+    same whichever way the part is read (scanned, parsed as a tree, parsed incrementally)."""
+    (old, new), named = BAD_REFERENCES[bad]
+    comment = b"" if how == "scanned" else b"<!-- x -->"  # a comment: not scanned
+
+    def edit(xml: bytes) -> bytes:
+        return xml.replace(old, new, 1).replace(b"<sheetData>", comment + b"<sheetData>", 1)
+
+    if how == "streamed":
+        from selfeval_xl.ooxml import xlsx_book
+
+        monkeypatch.setattr(xlsx_book, "_WHOLE", 0)
+    path = patch(good(tmp_path, "引用.xlsx", template_path), INDICATORS, edit)
+    outcome = score_file(path)
+    assert outcome.card is None and outcome.error is not None
+    assert (outcome.error.code, outcome.error.where.sheet) == ("not-a-workbook", "绩效指标")
+    assert str(outcome.error) == (
+        f"引用.xlsx 绩效指标：不是有效的 Excel 工作簿（{named}无效，行号应从 1 开始，文件已损坏；"
+        "请用 Excel 或 WPS 打开、另存后再提交）"
+    )
+
+
 FAR_ROWS = {
     # Ctrl+End lands there: a row height, a styled blank, a value typed at the sheet's last cell
     "行高": b'<row r="1048576" ht="20" customHeight="1"/>',

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_part_scan import by_scan, by_tree, cells, sheet, sst, tree_strings
 
+from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml import part_scan, plain_check, shared_strings
 from selfeval_xl.ooxml.plain_check import chars_ok
 
@@ -55,10 +56,11 @@ def _spoil(data: bytes, at: list[tuple[int, int]], start: bytes, end: bytes) -> 
 
 
 def _read_only_as_the_tree_reads_it(data: bytes) -> None:
-    """The scan declines a sheet the tree refuses; a sheet it reads, it reads as the tree does."""
+    """The scan declines a sheet the tree refuses (not XML, or a reference that is no cell, such
+    as ``<c r="]]>B10">``); a sheet it reads, it reads as the tree does."""
     try:
         tree = by_tree(data)
-    except ET.ParseError:
+    except (ET.ParseError, UnreadableWorkbook):
         tree = None
     scanned = by_scan(data)
     if tree is None:

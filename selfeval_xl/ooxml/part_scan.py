@@ -56,6 +56,9 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _VALUE_MARKS = (b"<v", b"<f", b"<is", b":")  # what a row that holds a value holds (or a prefix)
 _WHOLE = operator.itemgetter(0)
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)([0-9]+):([A-Z]+)([0-9]+)"\s*/>')
+# a row's or cell's reference with row number 0 (<row r="0">, <c r="A0">), which the patterns
+# above take (a text that only looks like one costs the scan, nothing more)
+_ZERO_REFERENCE = re.compile(rb'\sr="[A-Z]{0,3}0+"')
 _REPLACED_WHOLE = 1 << 20  # sheet data up to this size has its references replaced at once
 
 
@@ -217,6 +220,8 @@ def _scan_rows(data: bytes, pos: int, end: int, fill: SheetFill, check: PartChec
     a row with any value must tile it (nothing but cells in the row). A row with no <v>, <f>,
     <is> or prefix at all holds no value whatever else is in it: it is only counted."""
     body = data[pos:end]
+    if _ZERO_REFERENCE.search(body):
+        return False  # a row or cell numbered 0: refused by the tree's reading, which names it
     references = b"&#" in body  # openpyxl writes every CJK character of a text as one
     if references and len(body) <= _REPLACED_WHOLE:
         body, references = characters_as_utf8(body), False  # at once: ~30% less than row by row

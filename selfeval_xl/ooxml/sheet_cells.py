@@ -13,7 +13,9 @@ from selfeval_xl.ooxml import limits
 from selfeval_xl.ooxml.grid import Cell, Grid, as_number, col_index
 from selfeval_xl.ooxml.xml_guard import stream_parse
 
-_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+# a cell's reference: column letters (to XFD) and a row number from 1 (leading zeros aside);
+# anything else (A0, A-1, A, 1) is no cell at all: ``bad_reference``
+_CELL_REF = re.compile(r"([A-Z]{1,3})0*[1-9][0-9]*")
 _RANGE = re.compile(r"([A-Z]+)(\d+):([A-Z]+)(\d+)")
 
 
@@ -41,7 +43,12 @@ class SheetFill:
         grid is truncated, complete to the cap), so a stray cell or row height at row 1,048,576
         costs nothing and hides nothing."""
         r = e.get("r")
-        self.row_no = as_number(r) if r and r.isdecimal() else self.row_no + 1
+        if r is None:
+            self.row_no += 1  # (r may be left out: the row after the last)
+        elif r.isdecimal() and r.strip("0"):
+            self.row_no = as_number(r)
+        else:
+            raise bad_reference(self.name, self.grid.name, "行号", r)
         self.col_no = -1
         self.rows += 1
         grid = self.grid
@@ -57,7 +64,7 @@ class SheetFill:
         if self.skip:
             return
         ref = c.get("r")
-        m = _CELL_REF.match(ref) if ref else None
+        m = (_CELL_REF.fullmatch(ref) or _CELL_REF.fullmatch(ref.upper())) if ref is not None else None
         col_no = self.col_no = col_index(m.group(1)) if m else self.col_no + 1
         v = f = inline_e = None
         for child in c:
@@ -69,7 +76,9 @@ class SheetFill:
             elif t == "is":
                 inline_e = child
         if v is None and f is None and inline_e is None:
-            return
+            return  # (a styled blank holds nothing, whatever its reference: as when it is dropped unread)
+        if ref is not None and m is None:
+            raise bad_reference(self.name, self.grid.name, "单元格引用", ref)
         v_text = (v.text or "") if v is not None else None
         formula = (f.text or "") if f is not None else None
         inline = text_of(inline_e) if inline_e is not None else None
@@ -111,7 +120,7 @@ class SheetFill:
             for c in row:
                 if c.tag != c_tag:
                     continue
-                if len(c) == 1 and (ref := c.get("r")) and (m := _CELL_REF.match(ref)):
+                if len(c) == 1 and (ref := c.get("r")) and (m := _CELL_REF.fullmatch(ref)):
                     # the usual cells, <c r=".."><v>..</v></c> and <c r=".."><is>..</is></c>: what
                     # cell() does, without its walk over the children
                     child = c[0]
@@ -139,6 +148,15 @@ class SheetFill:
 
         # a cell keeps its children until it closes; rows and above are dropped
         stream_parse(data, on_end, self.name, "", 4, on_start, self.grid.name)
+
+
+def bad_reference(file: str, sheet: str, what: str, ref: str) -> UnreadableWorkbook:
+    """A row numbered 0 or -1, a cell referenced A0 or A-1: no cell a spreadsheet has, so the
+    file is damaged (Excel repairs it, dropping what it cannot place). Never put on a real cell
+    (where it would be read as something it is not): the file is refused, the reference named."""
+    shown = ref if len(ref) <= 20 else ref[:20] + "…"
+    detail = f"{what}“{shown}”无效，行号应从 1 开始，文件已损坏；请用 Excel 或 WPS 打开、另存后再提交"
+    return UnreadableWorkbook.at(file, sheet, None, "not-a-workbook", detail=detail)
 
 
 def text_of(e: Element) -> str:
