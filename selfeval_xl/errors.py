@@ -180,11 +180,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "percent-scale": (
         WARNING,
-        "实际完成值 {value} 是否应为 {suggest}%？（指标值为 {target}%）",
+        "实际完成值 {value} 是否应为 {suggest}{unit}？（指标值为 {target}{unit}）",
     ),
     "target-percent-scale": (
         WARNING,
-        "指标值 {value} 是否应为 {suggest}%？（实际完成值是百分数；暂按所填数值评分）",
+        "指标值 {value} 是否应为 {suggest}{unit}？（实际完成值是{kind}；暂按所填数值评分）",
     ),
     "unit-mismatch": (
         WARNING,
@@ -341,9 +341,9 @@ TITLES = {
     "budget-line-missing": "缺少年度资金总额行",
     "budget-header-missing": "项目资金表头无法识别",
     "target-not-comparable": "指标值与实际值无法比较",
-    "percent-scale": "百分数可能少乘了 100",
+    "percent-scale": "百分数、千分数可能填成了小数",
     "unit-mismatch": "指标值与实际完成值单位不同",
-    "target-percent-scale": "指标值的百分数可能少乘了 100",
+    "target-percent-scale": "指标值的百分数、千分数可能填成了小数",
     "over-achievement": "超额完成，指标值可能偏低",
     "equal-exceeded": "“=”指标超出目标",
     "late": "未按时完成",

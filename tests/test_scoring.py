@@ -470,6 +470,43 @@ def test_percent_scale_under_unit_column_baifenbi(make_workbook):
     assert card.total == 90.1
 
 
+@pytest.mark.parametrize(
+    ("target", "unit"),
+    [("≥5‰", None), ("≥5", "‰")],  # the unit in the target, or in the 计量单位 column
+)
+def test_per_mille_typed_as_a_fraction_is_asked_about(make_workbook, target, unit):
+    # 指标值 5‰, 实际完成值 0.003 in a General cell: 0.003 is 3‰ written as a fraction, the slip
+    # “0.98 against ≥95%” is asked about. It got no question. Scored as typed, 10 × 0.003 ÷ 5 =
+    # 0.006 → 0.01, with “是否应为 3‰？” at H3 (0.003 × 1000 = 3) and no 偏差原因 request for the
+    # slip. Total 10 + 0.01 + 80 = 90.01
+    rows = fill_to_90([row("产出指标", "质量指标", "事故发生率", target, 0.003, 10, unit=unit)])
+    card = card_for(make_workbook, rows)
+    assert card.rows.loc[3, "score"] == 0.01
+    assert codes(card, "percent-scale") == ["H3"] and codes(card, "missing-reason") == []
+    assert [p.message for p in card.problems if p.code == "percent-scale"] == [
+        "实际完成值 0.003 是否应为 3‰？（指标值为 5‰）"
+    ]
+    assert card.total == 90.01
+
+
+def test_per_mille_typed_with_its_unit_or_in_the_target_as_a_fraction(make_workbook):
+    # 3‰ typed with its unit against ≥5‰: no slip, 10 × 3 ÷ 5 = 6 (a 偏差原因 is asked). The
+    # mirror: 指标值 0.005 in a General cell (5‰ as a fraction) against 3‰: scored as typed, 3 ≥
+    # 0.005 → 10, with “是否应为 5‰？” at the 指标值 cell F4 (0.005 × 1000 = 5)
+    rows = fill_to_90(
+        [
+            row("产出指标", "质量指标", "a", "≥5‰", "3‰", 10),
+            row("产出指标", "质量指标", "b", 0.005, "3‰", 10, reason="r"),
+        ]
+    )
+    card = card_for(make_workbook, rows)
+    assert list(card.rows.loc[3:4, "score"]) == [6, 10]
+    assert codes(card, "percent-scale") == [] and codes(card, "missing-reason") == ["K3"]
+    assert [(p.where.cell, p.message) for p in card.problems if p.code == "target-percent-scale"] == [
+        ("F4", "指标值 0.005 是否应为 5‰？（实际完成值是千分数；暂按所填数值评分）")
+    ]
+
+
 def test_claimed_total_against_row_claims(make_workbook):
     # every row claims full points: Σ申报得分 = 10 (budget, J2) + 90 = 100, but 申报总分 says 97
     rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]

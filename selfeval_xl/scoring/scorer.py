@@ -198,23 +198,29 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         actual: Value = r.actual
         if case.common is not None:
             pass  # a 共性 rate computed from 部门整体数据: no typed scale or unit to have slipped
-        elif (unit == "%" or r.unit == "%") and t > 1 and 0 < a <= 1 and not _is_rate(actual.unit or ""):
+        elif (rate := _rate_unit(unit, r.unit)) and t > 1 and 0 < a <= 1 and not _is_rate(actual.unit or ""):
+            # a fraction typed for a rate: 0.98 against ≥95%, 0.003 against ≥5‰ (0.003 = 3‰)
             # (a rate typed with its unit, 8‰ against ≥2%, is 0.8% as typed: no slip to ask about)
             self.add_row(
                 row,
                 L.I_ACTUAL,
                 "percent-scale",
                 value=fmt_num(a),
-                suggest=fmt_num(a * 100),
+                suggest=fmt_num(a * _RATE_SCALE[rate]),
                 target=fmt_num(t),
+                unit=rate,
             )
             self.suspect_rows.add(row)
-        elif not unit and actual.unit == "%" and 0 < t <= 1 < a:
+        elif not unit and (typed := actual.unit or "") in _RATE_SCALE and 0 < t <= 1 < a:
             # the mirror slip: 95% typed as 0.95 (or 100% as 1) in a General target cell, the
             # actual 98%: not "实际完成值为指标值的 10316%" and a deviation, but the question
-            self.add_row(row, L.I_TARGET, "target-percent-scale", value=fmt_num(t), suggest=fmt_num(t * 100))
+            suggest = fmt_num(t * _RATE_SCALE[typed])
+            kind_zh = "百分数" if typed == "%" else "千分数"
+            self.add_row(
+                row, L.I_TARGET, "target-percent-scale", value=fmt_num(t), suggest=suggest, unit=typed, kind=kind_zh
+            )
             self.suspect_rows.add(row)
-            return f"{op}：实际 {fmt_num(a)}%，指标 {fmt_num(t)}（是否应为 {fmt_num(t * 100)}%？）"
+            return f"{op}：实际 {fmt_num(a)}{typed}，指标 {fmt_num(t)}（是否应为 {suggest}{typed}？）"
         elif _percent_against_count(unit, actual):
             # ≥95% against 98人: a rate and a count. Compared by their numbers, but flagged
             self.add_row(row, L.I_ACTUAL, "unit-mismatch", target_unit=unit, actual_unit=actual.unit)
@@ -246,6 +252,18 @@ def _percent_against_count(target_unit: str, actual: Value) -> bool:
     """One side a rate (%, ‰), the other a named unit that is not one (人, 个, 万元)."""
     a_unit = actual.unit or ""
     return bool(target_unit and a_unit) and _is_rate(target_unit) != _is_rate(a_unit)
+
+
+# a rate's unit → how many of it make 1: a fraction typed for 98% is 0.98, for 3‰ 0.003
+_RATE_SCALE = {"%": 100, "‰": 1000}
+
+
+def _rate_unit(unit: str, column_unit: str | None) -> str | None:
+    """The rate (%, ‰) a row's target is in, by its own unit or else its 计量单位 column."""
+    for u in (unit, column_unit):
+        if u in _RATE_SCALE:
+            return u
+    return None
 
 
 def _is_rate(unit: str) -> bool:
