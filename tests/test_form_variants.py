@@ -310,6 +310,26 @@ def test_a_cell_that_goes_on_to_the_next_label(tmp_path, cells, unmerged, unit, 
     assert (card.total, _problems(card)) == (87.21, problems)
 
 
+@pytest.mark.parametrize(
+    ("cells", "unmerged", "where"),
+    [
+        ({"F4": "实施单位　某中心", "G4": None}, ("G4:I4",), "F4"),
+        ({"F4": "实施单位（盖章） 某中心", "G4": None}, ("G4:I4",), "F4"),
+        ({"F4": "实施单位 某中心 联系电话 0791-1234567", "G4": None}, ("G4:I4",), "F4"),
+        ({"A4": "主管部门 某市人社局　实施单位 某中心", "C4": None, "F4": None, "G4": None}, ("C4:E4", "G4:I4"), "A4"),
+    ],
+)
+def test_label_and_value_in_one_cell_with_only_a_space(tmp_path, cells, unmerged, where):
+    """``实施单位　某中心`` with no colon (forms typed in Word, a full-width space for the gap): the
+    unit was “未填写”, told at the title A1 though its label is there. The value follows the
+    label, up to the next label the form knows (联系电话, 实施单位); the standard 87.21."""
+    card = score_file(_form(tmp_path / "空格.xlsx", cells=cells, unmerged=unmerged)).card
+    info = card.data.info
+    assert (info.get(L.INFO_UNIT), card.data.info_cells[L.INFO_UNIT]) == ("某中心", where)
+    assert info[L.INFO_PARENT] == "某市人社局"
+    assert (card.total, _problems(card)) == (87.21, [])
+
+
 def test_goal_under_a_section_title_and_its_headings(tmp_path):
     """年度总体目标 as a section title on its own row (A9), 预期目标 | 实际完成情况 on the next (B10,
     F10), the texts a row further down (B11, F11): those texts are the goal and what was achieved.

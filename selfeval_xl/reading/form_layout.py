@@ -220,32 +220,43 @@ def _right_of(row: dict[int, object], col: int) -> tuple[int, object] | None:
     return None
 
 
-# a label with its colon at the start of a cell: 项目负责人：张三, 实施单位（盖章）：某中心
-_KNOWN_LABEL = re.compile(
-    rf"\s*(?:{'|'.join(sorted({*L.FORM_INFO_LABELS, *L.FORM_NOTE_WORDS}, key=len, reverse=True))})"
-    r"\s*(?:[(（][^)）]{0,8}[)）])?\s*[:：]"
+# the labels a line of the form may hold besides its facts' (项目负责人, 联系电话 …; not 注 alone)
+_LABEL_WORDS = "|".join(
+    sorted({*L.FORM_INFO_LABELS, *(w for w in L.FORM_NOTE_WORDS if len(w) > 1)}, key=len, reverse=True)
 )
+_NOTE = r"(?:\s*[(（][^)）]{0,8}[)）])?"  # 实施单位（盖章）
+# a label with its colon at the start of a cell: 项目负责人：张三, 实施单位（盖章）：某中心
+_KNOWN_LABEL = re.compile(rf"\s*(?:{_LABEL_WORDS}){_NOTE}\s*[:：]")
 # where a cell's text goes on to another label, after a space (full-width or not): 实施单位：某中心
-# 项目负责人：张三, 主管部门：某局　实施单位：某中心 (a label: Chinese words, maybe a bracketed note)
-_NEXT_LABEL = re.compile(r"\s+(?=[\u4e00-\u9fff（）()]{2,16}\s*[:：])")
+# 项目负责人：张三, 主管部门：某局　实施单位：某中心 (a label: Chinese words, maybe a bracketed note,
+# and a colon), 主管部门 某局 实施单位 某中心 (a label the form knows, and a space)
+_NEXT_LABEL = re.compile(rf"\s+(?=[\u4e00-\u9fff（）()]{{2,16}}\s*[:：]|(?:{_LABEL_WORDS}){_NOTE}\s)")
 # a label and its value in one cell: 项目名称：职业技能培训项目, 实施单位（盖章）：某中心 (the value
 # may be blank: 实施单位：)
 _INLINE_INFO = re.compile(r"\s*([^:：]{2,16}?)\s*[:：]\s*(.*?)\s*", re.DOTALL)
+# the same with no colon, only a space between (实施单位　某中心): for the labels this form reads
+# only, never a text that merely starts with a word
+_SPACED_INFO = re.compile(
+    rf"\s*({'|'.join(sorted(L.FORM_INFO_LABELS, key=len, reverse=True))}){_NOTE}\s+(\S.*?)\s*", re.DOTALL
+)
 
 
 def _inline_info(text: str) -> list[tuple[str, str]]:
-    """The facts and their values of a cell that holds both, label first (``主管部门：某市人社局``),
-    each label's value ending where the next label starts (``主管部门：某局 实施单位：某中心``,
-    ``实施单位：某中心　项目负责人：张三``: 某中心, and 项目负责人 is not a fact read); a value
-    may be "" (``实施单位：　项目负责人：张三``). Empty for any other text."""
-    if ":" not in text and "：" not in text:
+    """The facts and their values of a cell that holds both, label first (``主管部门：某市人社局``,
+    ``实施单位　某中心``), each label's value ending where the next label starts (``主管部门：某局
+    实施单位：某中心``, ``实施单位：某中心　项目负责人：张三``: 某中心, and 项目负责人 is not a fact
+    read); a value may be "" (``实施单位：　项目负责人：张三``). Empty for any other text."""
+    if not text or len(text) > _INLINE_LONGEST:
         return []
     facts = []
     for part in _NEXT_LABEL.split(text.strip()):
-        m = _INLINE_INFO.fullmatch(part)
+        m = _INLINE_INFO.fullmatch(part) or _SPACED_INFO.fullmatch(part)
         if m is not None and (label := L.FORM_INFO_LABELS.get(_label(m.group(1)))) is not None:
             facts.append((label, m.group(2)))
     return facts
+
+
+_INLINE_LONGEST = 200  # a cell longer than this is prose (a goal), not a line of facts
 
 
 def _goal_headings(row: dict[int, object]) -> bool:
