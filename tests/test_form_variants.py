@@ -292,6 +292,9 @@ def test_label_and_value_typed_in_one_cell(tmp_path):
         ),
         # the value right of the label goes on to another label
         ({"G4": "某中心 项目负责人：张三"}, (), "某中心", "G4", []),
+        ({"G4": "某中心 经办人：李四 电话：0791-1234567"}, (), "某中心", "G4", []),
+        # a value's own words and colon are not a label the form knows: not cut
+        ({"G4": "某中心 第二分中心：东区"}, (), "某中心 第二分中心：东区", "G4", []),
         # nothing between the label and the next label typed with its colon: not filled, told there
         ({"G4": None, "H4": "项目负责人：张三"}, ("G4:I4",), None, "G4", [("missing-value", "G4")]),
         ({"F4": "实施单位：\u3000项目负责人：张三", "G4": None}, ("G4:I4",), None, "F4", [("missing-value", "F4")]),

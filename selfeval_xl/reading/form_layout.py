@@ -227,10 +227,11 @@ _LABEL_WORDS = "|".join(
 _NOTE = r"(?:\s*[(（][^)）]{0,8}[)）])?"  # 实施单位（盖章）
 # a label with its colon at the start of a cell: 项目负责人：张三, 实施单位（盖章）：某中心
 _KNOWN_LABEL = re.compile(rf"\s*(?:{_LABEL_WORDS}){_NOTE}\s*[:：]")
-# where a cell's text goes on to another label, after a space (full-width or not): 实施单位：某中心
-# 项目负责人：张三, 主管部门：某局　实施单位：某中心 (a label: Chinese words, maybe a bracketed note,
-# and a colon), 主管部门 某局 实施单位 某中心 (a label the form knows, and a space)
-_NEXT_LABEL = re.compile(rf"\s+(?=[\u4e00-\u9fff（）()]{{2,16}}\s*[:：]|(?:{_LABEL_WORDS}){_NOTE}\s)")
+# where a cell's text goes on to another label the form knows, after a space (full-width or not):
+# 实施单位：某中心 项目负责人：张三, 主管部门：某局　实施单位：某中心 (with its colon), 主管部门 某局
+# 实施单位 某中心 (with a space). Only a known label: a value's own words and colon (项目名称：某项目
+# 二期：东段) are not cut
+_NEXT_LABEL = re.compile(rf"\s+(?=(?:{_LABEL_WORDS}){_NOTE}(?:\s*[:：]|\s))")
 # a label and its value in one cell: 项目名称：职业技能培训项目, 实施单位（盖章）：某中心 (the value
 # may be blank: 实施单位：)
 _INLINE_INFO = re.compile(r"\s*([^:：]{2,16}?)\s*[:：]\s*(.*?)\s*", re.DOTALL)
