@@ -155,11 +155,11 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             verdict += "与核定得分一致。"
         else:
             # the grade goes by the 复核总分 once a reviewer has scored (card.grade is that grade)
-            after = "复核后" if card.reviewed_total is not None else ""
+            by_review = "复核后" if card.reviewed_total is not None else ""
             holds = (
-                f"等级与{after or '核定'}{'等级' if after else ''}一致"
+                f"等级与{by_review or '核定'}{'等级' if by_review else ''}一致"
                 if claimed_grade == card.grade
-                else f"{after}等级应为“{card.grade}”而非“{claimed_grade}”"
+                else f"{by_review}等级应为“{card.grade}”而非“{claimed_grade}”"
             )
             verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
         if any(p.code == "claimed-total-sum" for p in card.problems):
