@@ -423,3 +423,27 @@ def test_files_chosen_while_a_reload_resumes_are_kept(server, browser):
     )
     assert names == [SAMPLES[1].name]
     assert browser.find_element(By.ID, "start").is_enabled()
+
+
+def test_enter_on_a_rows_download_link_downloads_without_opening_the_row(server, browser, downloads):
+    """Keyboard only: Tab to a row's 下载 link and press Enter. The workbook downloads and the
+    row's details stay closed, as with a mouse click on the link (the Enter also reached the
+    row, which opened its details under the download)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    By = _by()
+    name = "镜湖区残联_残疾人事业发展补助资金.xlsx"
+    rows = _upload(browser, server.url, [p for p in SAMPLES if p.name == name])
+    link = rows[0].find_element(By.CSS_SELECTOR, "td:last-child a[download]")
+    browser.execute_script("arguments[0].focus()", link)
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wb = openpyxl.load_workbook(downloaded(downloads, name), read_only=True)
+    assert "评分结果" in wb.sheetnames
+    wb.close()
+    assert not browser.find_element(By.ID, "detail").is_displayed()
+    # Enter on the row itself still opens it
+    browser.execute_script("arguments[0].focus()", rows[0])
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: browser.find_element(By.ID, "detail").is_displayed(), 30, "detail")
+    assert browser.find_element(By.ID, "detail-title").text == name

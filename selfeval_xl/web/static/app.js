@@ -310,7 +310,7 @@ function showResults(s) {
     const open = () => showDetail(tr);
     tr.addEventListener("click", open);
     tr.addEventListener("keydown", (e) => {
-      if (e.key === "Enter") open();
+      if (e.key === "Enter" && e.target === tr) open(); // (Enter on the row's 下载 link only downloads)
     });
     body.append(tr);
   }
