@@ -447,3 +447,46 @@ def test_enter_on_a_rows_download_link_downloads_without_opening_the_row(server,
     ActionChains(browser).send_keys(Keys.ENTER).perform()
     wait_for(lambda: browser.find_element(By.ID, "detail").is_displayed(), 30, "detail")
     assert browser.find_element(By.ID, "detail-title").text == name
+
+
+def _emulate_width(browser, width):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
+
+
+def test_a_phone_wide_page_stays_readable(server, browser, tmp_path):
+    """At 390 px (a phone; a narrow window): the page never scrolls sideways (only the wide
+    tables do, inside their own box), 单位 and 项目 keep a readable width instead of one or
+    two characters a line, and each 移除 button is one line."""
+    By = _by()
+    (tmp_path / "说明.docx").write_bytes(b"PK\x03\x04")  # its notice lists the accepted types
+    name = "镜湖区残联_残疾人事业发展补助资金.xlsx"
+    good = next(p for p in SAMPLES if p.name == name)
+    _emulate_width(browser, 390)
+    try:
+        browser.get(server.url)
+        browser.find_element(By.ID, "files").send_keys(f"{good}\n{tmp_path / '说明.docx'}")
+        # 移除 at 13 px with line-height 1.6 is one 20.8 px line + 2 px padding + 2 px border
+        # ≈ 25 px; it wrapped to 移/除 (two lines, ≈ 46 px)
+        heights = browser.execute_script(
+            "return Array.from(document.querySelectorAll('#chosen-table button'), b => b.getBoundingClientRect().height)"
+        )
+        assert len(heights) == 2 and all(h < 35 for h in heights), heights
+        browser.find_element(By.ID, "start").click()
+        rows = _result_rows(browser)
+        assert browser.find_element(By.ID, "notices").text.startswith("“说明.docx”不是 Excel 工作簿")
+        widths = browser.execute_script(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1] == 390, widths
+        # 单位 and 项目 at least 7 characters of 15 px (105 px) plus 2 × 8 px padding: 芜湖市镜湖区残疾人联合会
+        # (12 characters) takes two lines, not six
+        unit, project = (
+            browser.execute_script("return arguments[0].getBoundingClientRect().width", td)
+            for td in rows[0].find_elements(By.TAG_NAME, "td")[:2]
+        )
+        assert unit >= 121 and project >= 121, (unit, project)
+        _shot(browser, "手机宽度.png")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
