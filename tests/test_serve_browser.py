@@ -490,3 +490,22 @@ def test_a_phone_wide_page_stays_readable(server, browser, tmp_path):
         _shot(browser, "手机宽度.png")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_batch_with_no_workbook_shows_no_empty_table(server, browser, tmp_path):
+    """Only files that are not workbooks: the closing line and the notice say so, 汇总.xlsx
+    (with its 未评分文件) is offered, and no empty results table with “点击一行” under it."""
+    By = _by()
+    (tmp_path / "说明.docx").write_bytes(b"PK\x03\x04")
+    browser.get(server.url)
+    browser.find_element(By.ID, "files").send_keys(str(tmp_path / "说明.docx"))
+    browser.find_element(By.ID, "start").click()
+    closing = wait_for(lambda: browser.find_element(By.ID, "closing").text, 60, "closing line")
+    # one file, taken by nobody: 已评分 0 …, 上传时未接收 1
+    assert closing == "共 1 个文件：已评分 0、待复核 0、待更正 0、未填写 0；上传时未接收 1"
+    assert [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#downloads a")] == ["下载汇总表（汇总.xlsx）"]
+    assert not browser.find_element(By.ID, "results-table").is_displayed()
+    assert not browser.find_element(By.ID, "results-hint").is_displayed()
+    # and a batch with rows afterwards shows the table again
+    rows = _upload(browser, server.url, SAMPLES[:1])
+    assert len(rows) == 1 and browser.find_element(By.ID, "results-hint").is_displayed()

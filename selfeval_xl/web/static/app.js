@@ -285,6 +285,8 @@ function showResults(s) {
   for (const [href, text] of items) if (href) downloads.append(li(link(href, text)));
   downloads.hidden = downloads.children.length === 0;
 
+  // a batch of files none of which is a workbook: its notices and closing line, no empty table
+  $("results-scroll").hidden = $("results-hint").hidden = s.rows.length === 0;
   const body = $("results-table").tBodies[0];
   body.replaceChildren();
   for (const r of s.rows) {
