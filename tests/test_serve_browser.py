@@ -509,3 +509,26 @@ def test_a_batch_with_no_workbook_shows_no_empty_table(server, browser, tmp_path
     # and a batch with rows afterwards shows the table again
     rows = _upload(browser, server.url, SAMPLES[:1])
     assert len(rows) == 1 and browser.find_element(By.ID, "results-hint").is_displayed()
+
+
+def test_a_reviewed_total_with_errors_is_marked_provisional(server, browser, make_workbook, tmp_path):
+    """A reviewer's 复核得分 that is not a number or exceeds 分值 is an error: the file is 待更正 and
+    its 复核总分 leaves those entries out, so it will change once they are corrected. Like the 核定总分
+    beside it, it is shown as 暂算 (it was shown as a plain figure, as if final)."""
+    from test_review import at, score_in_place, type_entries
+
+    By = _by()
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/复核有误.xlsx")
+    score_in_place(folder, tmp_path)
+    # 托养服务人次数 has 10 分: 12 is out of range; 约九分 is not a number; 项目完成时间 5 → 3 counts
+    type_entries(path, {at("L", 1): "约九分", at("L", 2): 12, at("L", 4): 3})
+    rows = _upload(browser, server.url, [path])
+    unit, project, total, reviewed, grade, status, errors, *_ = _cells(rows[0])
+    # 核定总分 100 (every row full); 复核总分 = 100 − (5 − 3) = 98; two errors → 待更正, no grade
+    assert (total, reviewed, grade, status, errors) == ("100.00 暂算", "98.00 暂算", "—", "待更正", "2")
+    rows[0].click()
+    wait_for(lambda: browser.find_element(By.ID, "detail").is_displayed(), 30, "detail")
+    summary = browser.find_element(By.ID, "detail-summary").text
+    assert "核定总分 100.00（暂算），复核总分 98.00（暂算），待更正" in summary, summary

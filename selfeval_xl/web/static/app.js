@@ -297,11 +297,14 @@ function showResults(s) {
     tr.title = "点击查看指标得分和问题";
     const total = el("td", r.total === null ? "—" : r.total, "num total");
     if (r.provisional) total.append(el("small", " 暂算"));
+    const reviewed = el("td", r.reviewed_total, "num total"); // blank until a reviewer has typed 复核得分
+    // a 待更正 file's 复核总分 leaves its faulty entries out: provisional as its 核定总分
+    if (r.provisional && r.reviewed_total !== null) reviewed.append(el("small", " 暂算"));
     tr.append(
       el("td", r.unit || (r.total === null ? r.message : "")),
       el("td", r.project || (r.kind === "部门整体支出" ? "（部门整体支出）" : "")),
       total,
-      el("td", r.reviewed_total, "num total"), // blank until a reviewer has typed 复核得分
+      reviewed,
       grade(r),
       el("td", r.status_zh, "status s-" + (r.status || (r.total === null ? "unread" : "final"))),
       el("td", r.errors, "num" + (r.errors ? " bad" : "")),
@@ -355,7 +358,7 @@ async function showDetail(tr) {
   $("detail-title").textContent = d.file;
   const parts = [d.unit, d.project].filter(Boolean).join(" · ");
   const total = d.total === null ? "" : `核定总分 ${d.total}${d.provisional ? "（暂算）" : ""}`;
-  const reviewed = d.reviewed_total === null ? "" : `复核总分 ${d.reviewed_total}`;
+  const reviewed = d.reviewed_total === null ? "" : `复核总分 ${d.reviewed_total}${d.provisional ? "（暂算）" : ""}`;
   const g = d.grade ? `等级 ${d.grade}${d.status === "needs-review" ? "（暂定）" : ""}` : "";
   $("detail-summary").textContent = [parts, total, reviewed, g, d.status_zh].filter(Boolean).join("，");
   const downloads = $("detail-downloads");
