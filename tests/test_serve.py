@@ -238,6 +238,46 @@ def test_refused_uploads_are_listed_in_the_summary(server):
     assert rows["说明.docx"][2] == "other-file" and ".docx" in rows["说明.docx"][3]
 
 
+def test_uploads_named_like_our_own_files_are_not_lost(server):
+    """Files that ``selfeval score`` skips in a folder by their name alone, chosen one by one on
+    the page, vanished without a word (not in the table, not counted, no notice): a unit's
+    workbook called 汇总.xlsx, a reviewed ``X.xls.评分结果.xlsx`` sent back without its X.xls, and
+    Excel's ``~$`` lock file. The workbook is scored under another name; the others are named
+    with the reason, counted and listed in 未评分文件."""
+    jinghu = next(p for p in SAMPLES if p.name.startswith("镜湖区残联"))  # 核定总分 99.11
+    tianchang = next(p for p in SAMPLES if p.name.startswith("天长市水利局"))  # 核定总分 100
+    lock = b"\x0bAdministrator" + b"\x00" * 150  # what Excel leaves beside an open workbook
+    done = server.run(
+        [
+            ("汇总.xlsx", jinghu.read_bytes()),
+            ("乙.xls.评分结果.xlsx", tianchang.read_bytes()),
+            ("~$甲.xlsx", lock),
+            ("甲.xlsx", tianchang.read_bytes()),
+        ]
+    )
+    # 汇总.xlsx is the name of this batch's own summary: the unit's workbook is scored as 汇总（2）.xlsx
+    assert [(r["file"], r["total"]) for r in done["rows"]] == [("甲.xlsx", "100.00"), ("汇总（2）.xlsx", "99.11")]
+    assert sorted(done["notices"]) == sorted(
+        [
+            "“汇总.xlsx”与本工具的汇总表同名，按“汇总（2）.xlsx”评分",
+            "“乙.xls.评分结果.xlsx”是本工具为“乙.xls”写的评分结果，不能单独评分；"
+            "复核后重新评分，请把它和原文件“乙.xls”一起上传",
+            "“~$甲.xlsx”是 Excel 打开工作簿时生成的临时锁定文件，不是工作簿，未评分",
+        ]
+    )
+    # 4 files sent: 2 scored (已评分), 2 not taken
+    assert done["closing"].startswith("共 4 个文件：已评分 2、") and "；上传时未接收 2" in done["closing"]
+
+
+def test_a_reviewed_results_file_sent_with_its_original_is_read_not_refused(server, tmp_path):
+    """``X.xls.评分结果.xlsx`` uploaded together with X.xls: it is where the reviewer typed 复核得分,
+    read when X.xls is scored (as in a folder), so no notice and nothing refused."""
+    jinghu = next(p for p in SAMPLES if p.name.startswith("镜湖区残联"))
+    done = server.run([("丙.xlsx", jinghu.read_bytes()), ("丙.xlsx.评分结果.xlsx", jinghu.read_bytes())])
+    assert [r["file"] for r in done["rows"]] == ["丙.xlsx"]
+    assert done["notices"] == [] and "上传时未接收" not in done["closing"]
+
+
 # --- sizes ------------------------------------------------------------------------------------
 
 

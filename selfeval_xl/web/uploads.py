@@ -20,6 +20,7 @@ from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.ooxml.limits import PACKAGE_METHODS, method_name
+from selfeval_xl.reading import contract as L
 from selfeval_xl.zh_reason import zh_reason
 
 MB = 1024 * 1024
@@ -219,16 +220,44 @@ class Placed:
         self.refused.append(problem or Problem.at(name, None, None, "upload-refused", reason=notice))
 
 
+# Names that scoring a folder skips as our own files (``discover``): a file chosen by name on the
+# page is one the user means, so it is scored under another name (汇总.xlsx → 汇总（2）.xlsx; one of
+# our summaries is still known by its sheets and skipped with a notice) or refused with the reason.
+_OURS_BY_NAME = {L.SUMMARY_FILE.lower(): "汇总表", L.SAMPLE_FILE.lower(): "抽查名单"}
+
+
+def _not_a_submission(name: str, uploaded: set[str]) -> str | None:
+    """Why a workbook uploaded as ``name`` would not be scored, or None. ``X.xls.评分结果.xlsx``
+    sent with X.xls is where a reviewer typed 复核得分: read beside X.xls, as in a folder."""
+    if name.startswith("~$"):
+        return f"“{name}”是 Excel 打开工作簿时生成的临时锁定文件，不是工作簿，未评分"
+    if name.endswith(L.RESULT_SUFFIX) and name[: -len(L.RESULT_SUFFIX)].lower() not in uploaded:
+        original = name[: -len(L.RESULT_SUFFIX)]
+        return (
+            f"“{name}”是本工具为“{original}”写的评分结果，不能单独评分；"
+            f"复核后重新评分，请把它和原文件“{original}”一起上传"
+        )
+    return None
+
+
 def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) -> Placed:
     """Move each upload into ``root`` under its safe, unique name; unpack each .zip into a
-    folder named after it. A file that is neither is refused with a notice."""
+    folder named after it. A file that is neither is refused with a notice, and so is one that
+    scoring would pass over by its name (``_not_a_submission``)."""
     root.mkdir(parents=True, exist_ok=True)
-    taken: set[str] = set()
+    taken: set[str] = set(_OURS_BY_NAME)
+    uploaded = {r.name.lower() for r in received}
     placed = Placed()
     for r in received:
         ext = Path(r.name).suffix.lower()
-        if ext in WORKBOOK_EXTENSIONS:
-            r.path.replace(unique_in(root, r.name, taken))
+        if ext in WORKBOOK_EXTENSIONS and (why := _not_a_submission(r.name, uploaded)) is not None:
+            r.path.unlink(missing_ok=True)
+            placed.refuse(r.name, why)
+        elif ext in WORKBOOK_EXTENSIONS:
+            target = unique_in(root, r.name, taken)
+            if (ours := _OURS_BY_NAME.get(r.name.lower())) is not None:
+                placed.notices.append(f"“{r.name}”与本工具的{ours}同名，按“{target.name}”评分")
+            r.path.replace(target)
             placed.count += 1
         elif ext == ".zip":
             stem = safe_name(Path(r.name).stem, "压缩包")
