@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -287,6 +288,27 @@ def test_file_over_50_mb_is_refused_with_nothing_left(server):
     assert status == 413
     assert "大文件.xlsx" in reply["error"] and "50 MB" in reply["error"] and "未上传任何文件" in reply["error"]
     assert files_under(server.temp_roots()[0]) == before  # no partial batch
+
+
+def test_a_page_closed_mid_upload_leaves_no_traceback_in_the_server_window(tmp_path):
+    # half of a 2-file upload sent, then the connection closed (the page reloaded): the batch's
+    # folder goes, as before, and the window a person keeps open shows no “Exception in ASGI
+    # application” traceback (it printed one from ClientDisconnect)
+    own = Server(tmp_path)
+    try:
+        body, ctype = multipart(
+            [(SAMPLES[0].name, SAMPLES[0].read_bytes()), (SAMPLES[1].name, SAMPLES[1].read_bytes())]
+        )
+        with socket.create_connection((own.host, own.port), timeout=20) as s:
+            head = f"POST /api/batches HTTP/1.1\r\nHost: {own.host}:{own.port}\r\n"
+            head += f"Content-Type: {ctype}\r\nX-Selfeval: 1\r\nContent-Length: {len(body)}\r\n\r\n"
+            s.sendall(head.encode() + body[: len(body) // 2])
+            time.sleep(0.5)
+        assert wait_until(lambda: not files_under(own.temp_roots()[0]), 20)
+        time.sleep(1)  # (the server has taken the disconnect in by now)
+    finally:
+        _, printed = own.stop()
+    assert "Traceback" not in printed and "Exception in ASGI" not in printed, printed
 
 
 def test_batch_over_500_mb_is_refused_before_reading(server):

@@ -139,7 +139,11 @@ async def _take_upload(request: Request, body: _Body) -> Response:
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
         return _error(exc.message, exc.status)
-    except BaseException:  # the browser went away (ClientDisconnect), the server is stopping, a bug
+    except ClientDisconnect:  # the page reloaded or closed mid-upload: nothing to answer, nothing kept
+        receiver.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        return Response(status_code=400)  # (to no one: not a traceback in the server's window)
+    except BaseException:  # the server is stopping, a bug
         receiver.close()
         shutil.rmtree(folder, ignore_errors=True)
         raise
