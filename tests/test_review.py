@@ -159,6 +159,16 @@ def test_a_non_number_and_an_over_points_entry_are_errors_at_their_cells(scored,
         r[2] for r in openpyxl.load_workbook(path)[L.SHEET_RESULTS].iter_rows(values_only=True) if r[0] == "错误"
     ]
     assert any("约九分" in m for m in messages) and any("12" in m and "10" in m for m in messages)
+    # the file is 待更正 (two bad entries), so its 复核总分 98 is no more final than its 核定总分: both
+    # are marked 暂算, on 评分结果 (the note beside the value) and in 汇总 (the cell's format); the
+    # 复核总分 was shown as a plain 98.00 beside “100.00（暂算）”
+    rows = {r[0]: r for r in openpyxl.load_workbook(path)[L.SHEET_RESULTS].iter_rows(values_only=True) if r}
+    assert rows[L.R_REVIEWED_TOTAL][1:3] == (98, "暂算") and rows[L.R_TOTAL][2] == "暂算"
+    ws = openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"]
+    header = next(r for r in ws.iter_rows() if any(c.value == "复核总分" for c in r))
+    col = next(c.column for c in header if c.value == "复核总分")
+    cell = ws.cell(header[0].row + 1, col)
+    assert (cell.value, cell.number_format) == (98, '0.00"（暂算）"')
 
 
 def test_full_width_number_text_and_negative_entry(scored):

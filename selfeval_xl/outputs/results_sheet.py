@@ -155,8 +155,12 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         ("警告数", len(card.warnings), None),
     ]
     table_end = len(spec.rows)
+    provisional = "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None
     notes = {
-        L.R_TOTAL: "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None,
+        L.R_TOTAL: provisional,
+        # a reviewer's total of a file still to be corrected (or with rows still awaiting) is no
+        # more final than the 核定总分 beside it
+        L.R_REVIEWED_TOTAL: provisional if card.reviewed_total is not None else None,
         L.R_STATUS: REVIEWER_CORRECTION_HINT
         if status == NEEDS_CORRECTION and card.errors and not card.unit_errors
         else STATUS_HINT.get(status),

@@ -116,7 +116,7 @@ def write_summary_sheet(
             (row.warnings, "text"),
             (row.file, "link" if linked else "text"),
             (status_zh(row.status), f"status:{row.status}"),
-            (row.reviewed, "num"),
+            (row.reviewed, total_kind),  # a 待更正 file's 复核总分 is as provisional as its 核定总分
             *last_year[i - 1],
         ]
         out.add(cells, top, P.row_height(lines) if lines > 1 else None)
@@ -144,7 +144,10 @@ def _summary_widths(
             columns[c].append(v)
             c += 1
         columns[file_col].append(r.file)
-        for k, v in enumerate((status_zh(r.status), r.reviewed), start=file_col + 1):
+        reviewed = (
+            f"{r.reviewed:.2f}（暂算）" if r.status == NEEDS_CORRECTION and r.reviewed is not None else r.reviewed
+        )
+        for k, v in enumerate((status_zh(r.status), reviewed), start=file_col + 1):
             if k < len(columns):  # 状态, 复核总分
                 columns[k].append(v)
     first = len(headers) - len(PREV_HEADERS)
