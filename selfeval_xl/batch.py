@@ -158,7 +158,7 @@ def run_batch(
         for _ in _outcomes(again, dataclasses.replace(options, render_summary=False), found):
             pass
         for _, display in others:
-            tally.add_other()
+            tally.add_other(display)
             summary.call("add_other", display)
         for problem in refused:
             summary.call("add_unscored", problem)

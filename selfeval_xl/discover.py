@@ -74,7 +74,9 @@ def find_files(
                 add(p, p.name, os.path.islink(p))
             continue
         top = _absolute(p)
-        for f, rel, kind, link in _walk(p):
+        walked = _walk(p)
+        present: set[tuple[str, ...]] | None = None  # every name found, for a results file's original
+        for f, rel, kind, link in walked:
             name = rel.rpartition("/")[2]
             if excluded(os.path.join(top, rel) if rel else top):
                 continue
@@ -82,15 +84,27 @@ def find_files(
                 add(f, (rel or p.name) + "/", link)
             elif _candidate(name):
                 add(f, rel, link)
-            elif not (
-                name.startswith((".", "~$"))
-                or kind != _FILE
-                or name.endswith(RESULT_SUFFIX)
-                or name in (L.SUMMARY_FILE, L.SAMPLE_FILE)
-                or _OWN_OUTPUT.search(name)
-            ):
+            elif name.startswith((".", "~$")) or kind != _FILE:
+                continue
+            elif name.endswith(RESULT_SUFFIX):
+                # beside its original it is where a reviewer typed 复核得分, read with it; alone
+                # (sent back without the original) it is named, not passed over in silence
+                if present is None:
+                    present = {_key(r) for _, r, _, _ in walked}
+                if not any(_key(r) in present for r in _originals(rel)):
+                    others.append((f, shown(rel)))
+            elif not (name in (L.SUMMARY_FILE, L.SAMPLE_FILE) or _OWN_OUTPUT.search(name)):
                 others.append((f, shown(rel)))
     return workbooks, others
+
+
+def _originals(rel: str) -> list[str]:
+    """Where the workbook a results file ``rel`` was written for would be: ``X.xls`` for
+    ``X.xls.评分结果.xlsx``; for an older version's ``X.评分结果.xlsx``, X with any workbook extension."""
+    stem = rel[: -len(RESULT_SUFFIX)]
+    if os.path.splitext(stem)[1].lower() in WORKBOOK_EXTENSIONS:
+        return [stem]
+    return [stem + ext for ext in sorted(WORKBOOK_EXTENSIONS)]
 
 
 def _absolute(p: Path) -> str:
@@ -189,9 +203,36 @@ def has_own_sheets(path: Path, *sheet_sets: tuple[str, ...]) -> bool:
 
 def other_file(display: str) -> Problem:
     """Why a file found beside the workbooks was not scored: a .zip is not unpacked (a
-    submission may be inside: ``other-zip``), anything else is not a workbook (``other-file``).
-    One wording for the command line, the web page and the summary's 未评分文件."""
+    submission may be inside: ``other-zip``), a results file of ours has no original beside it
+    (``results-alone``), anything else is not a workbook (``other-file``). One wording for the
+    command line, the web page and the summary's 未评分文件."""
     suffix = Path(display).suffix
     if suffix.lower() == ".zip":
         return Problem.at(display, None, None, "other-zip")
+    if display.endswith(RESULT_SUFFIX):
+        return results_alone(display)
     return Problem.at(display, None, None, "other-file", suffix=suffix or "无扩展名")
+
+
+def others_counted(displays: Iterable[str]) -> str:
+    """The closing line's part for the files listed, not scored (``find_files``' others):
+    ``；不是 Excel 工作簿 2（未评分）；评分结果缺原文件 1（未评分）``, each only when there are any."""
+    names = list(displays)
+    alone = sum(d.endswith(RESULT_SUFFIX) for d in names)
+    other = len(names) - alone
+    return (f"；不是 Excel 工作簿 {other}（未评分）" if other else "") + (
+        f"；评分结果缺原文件 {alone}（未评分）" if alone else ""
+    )
+
+
+def results_alone(display: str, uploaded: bool = False) -> Problem:
+    """``X.xls.评分结果.xlsx`` (the results we wrote for X.xls, perhaps with a reviewer's 复核得分)
+    found without X.xls: in a folder, or (``uploaded``) chosen on the web page without it."""
+    name = display.rpartition("/")[2]
+    stem = name[: -len(RESULT_SUFFIX)]
+    if os.path.splitext(stem)[1].lower() in WORKBOOK_EXTENSIONS:
+        original = f"“{stem}”"
+    else:  # an older version's X.评分结果.xlsx: the original's extension is not in the name
+        original = f"“{stem}”（.xls、.ods 等工作簿）"
+    where, together = ("这一批上传的文件中", "一起上传") if uploaded else ("同一文件夹里", "放在同一文件夹")
+    return Problem.at(display, None, None, "results-alone", original=original, where=where, together=together)

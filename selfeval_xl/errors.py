@@ -46,6 +46,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "other-file": (WARNING, "不是 Excel 工作簿（{suffix} 文件），未评分；如是自评表，请另存为 .xlsx 后重新提交"),
     "upload-refused": (WARNING, "上传时未接收：{reason}"),
+    "results-alone": (
+        WARNING,
+        "本工具为{original}写的评分结果，{where}没有原文件，不能单独评分；复核后要重新评分，请把它和原文件{together}",
+    ),
     "other-zip": (
         WARNING,
         "压缩包，没有解开，其中的文件未评分；请解开后把其中的工作簿放进来重新评分",
@@ -296,6 +300,7 @@ TITLES = {
     "other-file": "不是 Excel 工作簿",
     "other-zip": "压缩包未解开",
     "upload-refused": "上传时未接收",
+    "results-alone": "评分结果缺原文件",
     "more-forms": "一个文件里有多张自评表",
     "locked": "文件被打开，未写回",
     "read-only": "文件只读，未写回",

@@ -335,7 +335,8 @@ class Tally:
     statuses: dict[str, int] = field(default_factory=dict)  # verdict status → files
     grades: dict[str, int] = field(default_factory=dict)  # graded and ranked files only
     grade_order: tuple[str, ...] = ()
-    others: int = 0  # files in a scored folder that are not workbooks (listed, not scored)
+    others: int = 0  # files in a scored folder listed, not scored (not workbooks; results files alone)
+    other_names: list[str] = field(default_factory=list)  # their names, for the closing line's counts
 
     def add(self, o: FileOutcome) -> None:
         self.files += 1
@@ -353,9 +354,10 @@ class Tally:
             if is_ranked(result.status) and result.grade is not None:
                 self.grades[result.grade] = self.grades.get(result.grade, 0) + 1
 
-    def add_other(self) -> None:
+    def add_other(self, display: str) -> None:
         self.files += 1
         self.others += 1
+        self.other_names.append(display)
 
     @property
     def unreadable(self) -> int:

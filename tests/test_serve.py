@@ -261,13 +261,39 @@ def test_uploads_named_like_our_own_files_are_not_lost(server):
     assert sorted(done["notices"]) == sorted(
         [
             "“汇总.xlsx”与本工具的汇总表同名，按“汇总（2）.xlsx”评分",
-            "“乙.xls.评分结果.xlsx”是本工具为“乙.xls”写的评分结果，不能单独评分；"
-            "复核后重新评分，请把它和原文件“乙.xls”一起上传",
+            "“乙.xls.评分结果.xlsx”：本工具为“乙.xls”写的评分结果，这一批上传的文件中没有原文件，不能单独评分；"
+            "复核后要重新评分，请把它和原文件一起上传",
             "“~$甲.xlsx”是 Excel 打开工作簿时生成的临时锁定文件，不是工作簿，未评分",
         ]
     )
-    # 4 files sent: 2 scored (已评分), 2 not taken
-    assert done["closing"].startswith("共 4 个文件：已评分 2、") and "；上传时未接收 2" in done["closing"]
+    # 4 files sent: 2 scored (已评分), the results file counted as a scored folder counts it, the lock file not taken
+    assert done["closing"].startswith("共 4 个文件：已评分 2、")
+    assert "；评分结果缺原文件 1（未评分）；上传时未接收 1" in done["closing"]
+
+
+def test_a_results_file_alone_in_a_zip_is_named_as_when_uploaded_loose(server):
+    """A folder's .zip holding a reviewer's ``X.xls.评分结果.xlsx`` without X.xls: unpacked, it was
+    passed over without a word (the same file chosen on its own was named). Now the notice, the
+    closing count and 未评分文件 say what it is, as ``selfeval score`` says it for a folder."""
+    jinghu = next(p for p in SAMPLES if p.name.startswith("镜湖区残联"))  # 核定总分 99.11, 优
+    tianchang = next(p for p in SAMPLES if p.name.startswith("天长市水利局"))
+    folder = zip_of({"收件/甲.xlsx": jinghu.read_bytes(), "收件/复核/乙.xls.评分结果.xlsx": tianchang.read_bytes()})
+    done = server.run([("文件夹.zip", folder)])
+    assert [(r["file"], r["total"]) for r in done["rows"]] == [("文件夹/收件/甲.xlsx", "99.11")]
+    why = (
+        "本工具为“乙.xls”写的评分结果，同一文件夹里没有原文件，不能单独评分；"
+        "复核后要重新评分，请把它和原文件放在同一文件夹"
+    )
+    assert done["notices"] == [f"“文件夹/收件/复核/乙.xls.评分结果.xlsx”：{why}"]
+    # 2 files: 甲 scored (优), the results file listed
+    assert done["closing"] == (
+        "共 2 个文件：已评分 1、待复核 0、待更正 0、未填写 0；评分结果缺原文件 1（未评分）；等级：优 1、良 0、中 0、差 0"
+    )
+    status, _, body = server.request("GET", done["downloads"]["summary"])
+    assert status == 200
+    ws = openpyxl.load_workbook(io.BytesIO(body))[L.S_UNSCORED]
+    rows = [r for r in ws.iter_rows(min_row=2, values_only=True) if r[0]]
+    assert rows == [("文件夹/收件/复核/乙.xls.评分结果.xlsx", "评分结果缺原文件", "results-alone", why)]
 
 
 def test_a_reviewed_results_file_sent_with_its_original_is_read_not_refused(server, tmp_path):

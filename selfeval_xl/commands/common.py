@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from selfeval_xl.discover import other_file
+from selfeval_xl.discover import other_file, others_counted
 from selfeval_xl.errors import Problem, RuleSetError
 from selfeval_xl.outcome import FileOutcome, Tally
 from selfeval_xl.reading import contract as L
@@ -92,15 +92,15 @@ def closing(t: Tally) -> str:
     text = f"共 {t.files} 个文件：{closing_counts(t.statuses)}"
     if t.unreadable:
         text += f"；无法读取 {t.unreadable}"
-    if t.others:
-        text += f"；不是 Excel 工作簿 {t.others}（未评分）"
+    text += others_counted(t.other_names)
     if t.grades:
         text += "；等级：" + "、".join(f"{g} {t.grades.get(g, 0)}" for g in t.grade_order)
     return text
 
 
 def echo_others(others: list[str]) -> None:
-    """Name every file in the folders that is not a workbook: nothing is silently missed."""
+    """Name every file in the folders not scored (not a workbook, a results file without its
+    original): nothing is silently missed."""
     for display in others:
         click.echo(f"{display}：{other_file(display).message}", err=True)
 

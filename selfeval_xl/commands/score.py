@@ -55,8 +55,8 @@ def validate_cmd(ctx: click.Context, paths: tuple[Path, ...], rules_path: str | 
             click.echo(text, err=True)
         click.echo(line if extra is None else line_with_duplicate)
     others = [display for _, display in find_other_files(paths)]
-    for _ in others:
-        tally.add_other()
+    for display in others:
+        tally.add_other(display)
     echo_others(others)
     if not tally.files:
         click.echo(NOTHING_FOUND, err=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 from selfeval_xl._fs import atomic_write, os_reason
 from selfeval_xl.batch import BatchOptions, FileOutcome, run_batch
-from selfeval_xl.discover import other_file
+from selfeval_xl.discover import other_file, others_counted
 from selfeval_xl.errors import Problem
 from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.reading import contract as L
@@ -266,10 +266,11 @@ class Batch:
         unread = sum(r.total is None for r in self.rows)
         if unread:
             text += f"；无法读取 {unread}"
-        if self.others:
-            text += f"；不是 Excel 工作簿 {len(self.others)}（未评分）"
-        if self.refused:
-            text += f"；上传时未接收 {len(self.refused)}"
+        # a results file without its original is counted as one, uploaded alone or in a .zip
+        alone = [p.where.file for p in self.refused if p.code == "results-alone"]
+        text += others_counted([*self.others, *alone])
+        if len(self.refused) > len(alone):
+            text += f"；上传时未接收 {len(self.refused) - len(alone)}"
         grades = Counter(r.grade for r in self.rows if r.grade and is_ranked(r.status))
         if not grades:
             return text

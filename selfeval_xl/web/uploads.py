@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from selfeval_xl.discover import other_file
+from selfeval_xl.discover import other_file, results_alone
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.ooxml.limits import PACKAGE_METHODS, method_name
@@ -226,17 +226,16 @@ class Placed:
 _OURS_BY_NAME = {L.SUMMARY_FILE.lower(): "汇总表", L.SAMPLE_FILE.lower(): "抽查名单"}
 
 
-def _not_a_submission(name: str, uploaded: set[str]) -> str | None:
-    """Why a workbook uploaded as ``name`` would not be scored, or None. ``X.xls.评分结果.xlsx``
-    sent with X.xls is where a reviewer typed 复核得分: read beside X.xls, as in a folder."""
+def _not_a_submission(name: str, uploaded: set[str]) -> tuple[str, Problem | None] | None:
+    """Why a workbook uploaded as ``name`` would not be scored (the notice, and the problem for
+    未评分文件 when it is not ``upload-refused``), or None. ``X.xls.评分结果.xlsx`` sent with X.xls
+    is where a reviewer typed 复核得分: read beside X.xls, as in a folder; sent alone it is named
+    as a scored folder or .zip names it (``results-alone``)."""
     if name.startswith("~$"):
-        return f"“{name}”是 Excel 打开工作簿时生成的临时锁定文件，不是工作簿，未评分"
+        return f"“{name}”是 Excel 打开工作簿时生成的临时锁定文件，不是工作簿，未评分", None
     if name.endswith(L.RESULT_SUFFIX) and name[: -len(L.RESULT_SUFFIX)].lower() not in uploaded:
-        original = name[: -len(L.RESULT_SUFFIX)]
-        return (
-            f"“{name}”是本工具为“{original}”写的评分结果，不能单独评分；"
-            f"复核后重新评分，请把它和原文件“{original}”一起上传"
-        )
+        problem = results_alone(name, uploaded=True)
+        return f"“{name}”：{problem.message}", problem
     return None
 
 
@@ -252,7 +251,7 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
         ext = Path(r.name).suffix.lower()
         if ext in WORKBOOK_EXTENSIONS and (why := _not_a_submission(r.name, uploaded)) is not None:
             r.path.unlink(missing_ok=True)
-            placed.refuse(r.name, why)
+            placed.refuse(r.name, *why)
         elif ext in WORKBOOK_EXTENSIONS:
             target = unique_in(root, r.name, taken)
             if (ours := _OURS_BY_NAME.get(r.name.lower())) is not None:
