@@ -20,11 +20,12 @@ def is_candidate(path: Path) -> bool:
 
 
 def _candidate(name: str) -> bool:
+    """A workbook by its name. 汇总.xlsx and 抽查名单.xlsx are among them: a unit may well call
+    its workbook so; one of ours is known by its sheets when read, and skipped with a word."""
     return (
         os.path.splitext(name)[1].lower() in WORKBOOK_EXTENSIONS
         and not name.startswith(("~$", "."))
         and not name.endswith(RESULT_SUFFIX)
-        and name not in (L.SUMMARY_FILE, L.SAMPLE_FILE)
     )
 
 
@@ -45,7 +46,7 @@ def find_other_files(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> lis
     return find_files(paths, exclude)[1]
 
 
-# What selfeval itself writes beside the inputs (besides 评分结果 side files, 汇总.xlsx, 抽查名单.xlsx).
+# What selfeval itself writes beside the inputs besides workbooks (汇总.xlsx, 抽查名单.xlsx: known by their sheets).
 _OWN_OUTPUT = re.compile(r"\.(自评报告|汇总报告|更正清单)(\.图\d+\.png|\.docx|\.md)$|_指标明细\.csv$")
 
 
@@ -93,7 +94,7 @@ def find_files(
                     present = {_key(r) for _, r, _, _ in walked}
                 if not any(_key(r) in present for r in _originals(rel)):
                     others.append((f, shown(rel)))
-            elif not (name in (L.SUMMARY_FILE, L.SAMPLE_FILE) or _OWN_OUTPUT.search(name)):
+            elif not _OWN_OUTPUT.search(name):
                 others.append((f, shown(rel)))
     return workbooks, others
 

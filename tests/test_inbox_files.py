@@ -86,3 +86,44 @@ def test_a_results_file_sent_back_without_its_original_is_named_not_skipped(runn
     checked = runner.invoke(cli, ["validate", str(inbox)])
     assert f"复核/乙.xlsm.评分结果.xlsx：{alone}" in checked.stderr.splitlines()
     assert "；评分结果缺原文件 1（未评分）" in checked.output
+
+
+def ours(make_workbook, tmp_path, runner) -> tuple[bytes, bytes]:
+    """A summary and a sample list as selfeval writes them (from an earlier run elsewhere)."""
+    (tmp_path / "上次").mkdir()
+    make_workbook("上次/庚.xlsx", info={"单位名称": "庚单位", "单位编码": "G-7"})
+    summary, sample = tmp_path / "上次汇总.xlsx", tmp_path / "上次抽查.xlsx"
+    assert runner.invoke(cli, ["score", str(tmp_path / "上次"), "--summary", str(summary)]).exit_code == 0
+    assert runner.invoke(cli, ["sample", str(summary), "-o", str(sample)]).exit_code == 0
+    return summary.read_bytes(), sample.read_bytes()
+
+
+def test_a_units_workbook_called_like_our_summary_is_scored_ours_are_skipped_with_a_word(
+    runner, make_workbook, tmp_path
+):
+    """汇总.xlsx and 抽查名单.xlsx were passed over by their names alone, anywhere in the folder: a
+    unit's workbook that happened to be called so (a department's 汇总.xlsx in its subfolder) was
+    lost without a word, and an old summary of ours under that name was skipped silently while a
+    renamed one was named. Now the content decides, the same for any name."""
+    old_summary, old_sample = ours(make_workbook, tmp_path, runner)
+    inbox = tmp_path / "收件箱"
+    (inbox / "乡镇").mkdir(parents=True)
+    make_workbook("收件箱/甲.xlsx", info={"单位名称": "甲单位", "单位编码": "A-1"})  # all met: 100 (优)
+    make_workbook("收件箱/乡镇/汇总.xlsx", info={"单位名称": "乙单位", "单位编码": "B-2"})  # 100 (优)
+    make_workbook("收件箱/乡镇/抽查名单.xlsx", info={"单位名称": "丙单位", "单位编码": "C-3"})  # 100 (优)
+    (inbox / "汇总.xlsx").write_bytes(old_summary)
+    (inbox / "旧").mkdir()
+    (inbox / "旧" / "抽查名单.xlsx").write_bytes(old_sample)
+
+    summary = tmp_path / "本次汇总.xlsx"
+    result = runner.invoke(cli, ["score", str(inbox), "--no-write-back", "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "跳过本工具生成的文件：汇总.xlsx" in lines and "跳过本工具生成的文件：旧/抽查名单.xlsx" in lines
+    # 3 workbooks scored, all 100 (优); our two files are not submissions: not counted
+    assert "共 3 个文件：已评分 3、待复核 0、待更正 0、未填写 0；等级：优 3、良 0、中 0、差 0" in result.stdout
+    ws = openpyxl.load_workbook(summary)[L.S_SUMMARY]
+    header = [c.value for c in ws[1]]
+    files = sorted(r[header.index("文件")] for r in ws.iter_rows(min_row=2, values_only=True) if r[0])
+    assert files == ["乡镇/抽查名单.xlsx", "乡镇/汇总.xlsx", "甲.xlsx"]
+    assert unscored_rows(summary) == {}

@@ -296,6 +296,32 @@ def test_a_results_file_alone_in_a_zip_is_named_as_when_uploaded_loose(server):
     assert rows == [("文件夹/收件/复核/乙.xls.评分结果.xlsx", "评分结果缺原文件", "results-alone", why)]
 
 
+def test_our_own_summary_uploaded_under_its_name_gets_one_notice(server, tmp_path):
+    """Our summary uploaded under its own name 汇总.xlsx got two notices: “按‘汇总（2）.xlsx’评分”,
+    then “‘汇总（2）.xlsx’是本工具生成的汇总表，已跳过”. Now one, naming the file as uploaded; and a
+    sample list is called a sample list (it was called a 汇总表 too)."""
+    from click.testing import CliRunner
+
+    from selfeval_xl.cli import cli
+
+    jinghu = next(p for p in SAMPLES if p.name.startswith("镜湖区残联"))  # 核定总分 99.11
+    (tmp_path / "上次").mkdir()
+    (tmp_path / "上次" / "甲.xlsx").write_bytes(jinghu.read_bytes())
+    summary, sample = tmp_path / "s.xlsx", tmp_path / "l.xlsx"
+    assert CliRunner().invoke(cli, ["score", str(tmp_path / "上次"), "--summary", str(summary)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["sample", str(summary), "-o", str(sample)]).exit_code == 0
+    done = server.run(
+        [("汇总.xlsx", summary.read_bytes()), ("抽查名单.xlsx", sample.read_bytes()), ("甲.xlsx", jinghu.read_bytes())]
+    )
+    assert [(r["file"], r["total"]) for r in done["rows"]] == [("甲.xlsx", "99.11")]
+    assert done["notices"] == [  # in file order, as the folder is scored
+        "“抽查名单.xlsx”是本工具生成的抽查名单，不是单位提交的工作簿，已跳过",
+        "“汇总.xlsx”是本工具生成的汇总表，不是单位提交的工作簿，已跳过",
+    ]
+    # the batch's own summary is still there under its name, of the one workbook scored
+    assert done["closing"].startswith("共 1 个文件：已评分 1、")
+
+
 def test_a_reviewed_results_file_sent_with_its_original_is_read_not_refused(server, tmp_path):
     """``X.xls.评分结果.xlsx`` uploaded together with X.xls: it is where the reviewer typed 复核得分,
     read when X.xls is scored (as in a folder), so no notice and nothing refused."""

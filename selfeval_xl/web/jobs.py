@@ -20,7 +20,7 @@ from typing import Any
 
 from selfeval_xl._fs import atomic_write, os_reason
 from selfeval_xl.batch import BatchOptions, FileOutcome, run_batch
-from selfeval_xl.discover import other_file, others_counted
+from selfeval_xl.discover import is_summary, other_file, others_counted
 from selfeval_xl.errors import Problem
 from selfeval_xl.file_scoring import RuleBook, score_file
 from selfeval_xl.reading import contract as L
@@ -198,7 +198,8 @@ class Batch:
             self.done += 1
             self.current = outcome.display
             if outcome.skipped:
-                self.notices.append(f"“{outcome.display}”是本工具生成的汇总表，已跳过")
+                what = "汇总表" if is_summary(outcome.path) else "抽查名单"  # (the two kinds the reader skips)
+                self.notices.append(f"“{outcome.display}”是本工具生成的{what}，不是单位提交的工作簿，已跳过")
                 return
             obj = outcome.as_dict()
             row = Row.of(len(self.rows), outcome, obj)

@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from selfeval_xl.discover import other_file, results_alone
+from selfeval_xl.discover import has_own_sheets, other_file, results_alone
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.ooxml.limits import PACKAGE_METHODS, method_name
@@ -245,6 +245,7 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
     scoring would pass over by its name (``_not_a_submission``)."""
     root.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set(_OURS_BY_NAME)
+    kept: set[str] = set()  # our own summaries or sample lists placed under their own names
     uploaded = {r.name.lower() for r in received}
     placed = Placed()
     for r in received:
@@ -253,8 +254,17 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
             r.path.unlink(missing_ok=True)
             placed.refuse(r.name, *why)
         elif ext in WORKBOOK_EXTENSIONS:
+            ours = _OURS_BY_NAME.get(r.name.lower())
+            if ours is not None and has_own_sheets(r.path, *L.OWN_OUTPUT_SHEETS):
+                # one of our own summaries or sample lists: kept under its name, to be skipped
+                # with one notice when scored (as one renamed is), not renamed and noticed twice
+                target = root / r.name if r.name.lower() not in kept else unique_in(root, r.name, taken)
+                kept.add(r.name.lower())
+                r.path.replace(target)
+                placed.count += 1
+                continue
             target = unique_in(root, r.name, taken)
-            if (ours := _OURS_BY_NAME.get(r.name.lower())) is not None:
+            if ours is not None:
                 placed.notices.append(f"“{r.name}”与本工具的{ours}同名，按“{target.name}”评分")
             r.path.replace(target)
             placed.count += 1
