@@ -686,6 +686,37 @@ def test_place_refuses_what_is_not_a_workbook(tmp_path):
     )
 
 
+def test_a_symbolic_link_in_a_zip_is_named_not_dropped(tmp_path):
+    """A .zip made with ``zip -y`` stores a symbolic link as a link: it was left out without a word.
+    It is still not followed (it points outside the upload), but named, and listed in 未评分文件."""
+    import stat
+
+    from selfeval_xl.web.uploads import Received
+
+    link = zipfile.ZipInfo("收件/链接.xlsx")
+    link.create_system = 3  # Unix: the mode is in the high 16 bits
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("收件/甲.xlsx", SAMPLES[0].read_bytes())
+        zf.writestr(link, "../../别处/丁.xlsx")
+    (tmp_path / "r").mkdir()
+    upload = tmp_path / "r" / "0"
+    upload.write_bytes(buf.getvalue())
+    placed = place([Received("文件夹.zip", upload)], tmp_path / "out")
+    assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.xlsx")) == [
+        "文件夹/收件/甲.xlsx"
+    ]
+    why = (
+        "压缩包“文件夹.zip”中的“收件/链接.xlsx”是符号链接（指向别处的文件），没有解压，未评分；"
+        "请把它指向的文件本身放进压缩包后重新上传"
+    )
+    assert placed.notices == [why]
+    assert [(p.where.file, p.code, p.message) for p in placed.refused] == [
+        ("文件夹/收件/链接.xlsx", "upload-refused", f"上传时未接收：{why}")
+    ]
+
+
 def test_rows_sorted_as_the_summary_sorts_them():
     """Ranked by final total (复核总分 where present), then 待复核 by total, then 待更正 and 未填写
     in file order, then the unreadable files (SPEC §4.2)."""

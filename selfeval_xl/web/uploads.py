@@ -332,6 +332,7 @@ def unzip(zip_path: Path, dest: Path, display: str, placed: Placed, batch_limit:
         raise UploadRefused(f"“{display}”不是有效的 .zip 压缩包，未评分") from None
     with zf:
         members: list[tuple[zipfile.ZipInfo, list[str]]] = []
+        links: list[str] = []  # symbolic links (zip -y): not followed, named once the zip is taken
         declared = 0
         for info in zf.infolist():
             name = member_name(info)
@@ -339,10 +340,13 @@ def unzip(zip_path: Path, dest: Path, display: str, placed: Placed, batch_limit:
                 raise UploadRefused(
                     f"压缩包“{display}”中的“{name}”指向压缩包以外的位置（含 .. 或绝对路径），整个压缩包已拒绝"
                 )
-            if info.is_dir() or stat.S_ISLNK(info.external_attr >> 16):
+            if info.is_dir():
                 continue
             parts = [p for p in name.replace("\\", "/").split("/") if p]
             if not parts or _skipped(parts):
+                continue
+            if stat.S_ISLNK(info.external_attr >> 16):
+                links.append("/".join(parts))
                 continue
             if info.file_size > FILE_LIMIT:
                 raise UploadRefused(f"压缩包“{display}”中的“{name}”解压后超过 {FILE_LIMIT // MB} MB，整个压缩包已拒绝")
@@ -366,7 +370,13 @@ def unzip(zip_path: Path, dest: Path, display: str, placed: Placed, batch_limit:
             target = unique_in(folder, safe_name(parts[-1]), taken.setdefault(folder, set()))
             folder.mkdir(parents=True, exist_ok=True)
             placed.unpacked += _inflate(zf, info, target, display, lambda n: _over(placed, n, batch_limit, display))
-        return len(members)
+        for link in links:
+            placed.refuse(
+                f"{dest.name}/{link}",
+                f"压缩包“{display}”中的“{link}”是符号链接（指向别处的文件），没有解压，未评分；"
+                "请把它指向的文件本身放进压缩包后重新上传",
+            )
+        return len(members) + len(links)
 
 
 def _over(placed: Placed, n: int, batch_limit: int, display: str) -> None:
