@@ -25,6 +25,17 @@ class Typed:
     formula: bool = False
 
 
+@dataclass
+class PrintedLine:
+    """One line of the 项目资金 block as a form prints it: its label (``其中：本年财政拨款``,
+    ``总额``, ``地方资金``), its 年初预算数 / 全年预算数 / 全年执行数 and the 执行率 it prints (a
+    ``Typed`` number shown as a percentage, or text such as ``31.00%``; None: left blank)."""
+
+    label: str
+    amounts: tuple
+    rate: Any = None
+
+
 def _write(cell, v: Any) -> None:
     if isinstance(v, Typed):
         if v.formula:
@@ -40,7 +51,7 @@ def _write(cell, v: Any) -> None:
 def build_official(
     path: Path,
     rows: list[dict[str, Any]],
-    budget: dict[str, tuple],
+    budget: dict[str, tuple] | list[PrintedLine],
     *,
     budget_score: tuple[Any, Any] = (10, None),
     total: Any = "absent",
@@ -54,7 +65,9 @@ def build_official(
     merge: bool = True,
 ) -> Path:
     """``rows``: dicts with l1, l2, name, target, actual, points, score, and optional reason,
-    nature (指标性质), unit (度量单位). ``total``: "absent" (no 总分 row), None (row, blank), or the
+    nature (指标性质), unit (度量单位). ``budget``: amounts by our 资金类别 (printed under our
+    labels), or the lines as a form prints them (``PrintedLine``: its own labels, in its order,
+    with the 执行率 it prints). ``total``: "absent" (no 总分 row), None (row, blank), or the
     claimed total."""
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -69,12 +82,21 @@ def build_official(
             ws.merge_cells(rng)
     for col, h in zip("DEFGHI", ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"), strict=True):
         ws[f"{col}5"] = h
-    labels = ("年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金")
-    keys = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
-    for r, (label, key) in enumerate(zip(labels, keys, strict=True), start=6):
-        ws[f"C{r}"] = label
-        for col, v in zip("DEF", budget.get(key, (None, None, None)), strict=True):
+    if isinstance(budget, dict):
+        labels = ("年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金")
+        keys = ("年度资金总额", "当年财政拨款", "上年结转资金", "其他资金")
+        lines = [
+            PrintedLine(label, budget.get(key, (None, None, None))) for label, key in zip(labels, keys, strict=True)
+        ]
+    else:
+        lines = budget
+    assert len(lines) <= 4, "the official block has four lines (rows 6-9)"
+    for r, line in enumerate(lines, start=6):
+        ws[f"C{r}"] = line.label
+        for col, v in zip("DEF", line.amounts, strict=True):
             _write(ws[f"{col}{r}"], v)
+        if line.rate is not None:
+            _write(ws[f"H{r}"], line.rate)
     _write(ws["G6"], budget_score[0])
     _write(ws["I6"], budget_score[1])
     ws["A10"], ws["B10"], ws["F10"] = "年度总体目标", "预期目标", "实际完成情况"
@@ -178,13 +200,37 @@ def real_form_budget(form: dict[str, Any]) -> dict[str, tuple]:
     return out
 
 
+def _printed_rate(line: dict[str, Any]) -> Any:
+    """The 执行率 a 项目资金 line prints: the text transcribed (``31.00%``), else the rate as a
+    number shown as a percentage (0.4517 → 45.17%); None when the form prints none."""
+    if line.get("rate_published") is not None:
+        return line["rate_published"]
+    rate = line.get("rate")
+    return None if rate is None else Typed(rate, "0.00%")
+
+
+def real_form_budget_lines(form: dict[str, Any]) -> list[PrintedLine]:
+    """The 项目资金 block as the form prints it: each line under its own label (其中：本年财政拨款,
+    总额, 财政专户管理资金, 地方资金), in its order, with the 执行率 it prints. A form that prints
+    no 总额 line (云南: 中央转移支付, 省级配套) gets its published totals on a 年度资金总额 line
+    above its own lines (the official sheet has one)."""
+    b = form["budget"]
+    rows = b.get("rows") or [{"name": "年度资金总额", **b}]
+    amounts = lambda r: (r.get("initial"), r.get("adjusted"), r.get("executed"))  # noqa: E731
+    lines = [PrintedLine(r["name"], amounts(r), _printed_rate(r)) for r in rows]
+    if not any("总额" in r["name"] for r in rows):
+        lines.insert(0, PrintedLine("年度资金总额", amounts(b), _printed_rate(b)))
+    return lines
+
+
 def build_real_form(path: Path, form: dict[str, Any], rows: list[dict[str, Any]] | None = None) -> Path:
-    """A published form on the official sheet as printed: its own 项目资金 分值/得分 and 总分."""
+    """A published form on the official sheet as printed: its own 项目资金 lines (labels, amounts,
+    执行率), 分值/得分 and 总分."""
     b = form["budget"]
     return build_official(
         path,
         real_form_rows(form) if rows is None else rows,
-        real_form_budget(form),
+        real_form_budget_lines(form),
         budget_score=(b.get("points"), b.get("score")),
         total=form.get("total_score"),
         unit=b.get("unit") or "万元",

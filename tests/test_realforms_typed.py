@@ -146,9 +146,10 @@ def test_budget_line_printed_in_the_table_counts_once(tmp_path):
 # The twelve published forms as printed, scored by hand from SPEC §3 (all 待更正: every page was
 # cut off or left unscored, and the engine must say where):
 PUBLISHED = {
-    # budget total line all 0 → rebuilt from 当年财政拨款 132.912/132.912 → 10 (published 0);
-    # 8 + 8 + 8×3 (达成预期指标) + 10 (132.9 ≤ 202.6) + 10 + 10 = 70; Σ分值 80 → points-total
-    "02": (80, [("points-total", "G12"), ("score-mismatch", "I6")]),
+    # budget total line all 0 → rebuilt from 其中：本年财政拨款 132.912/132.912 → 10 (published 0,
+    # and its printed 执行率 0% differs from the 100% computed); 8 + 8 + 8×3 (达成预期指标) + 10
+    # (132.9 ≤ 202.6) + 10 + 10 = 70; Σ分值 80 → points-total
+    "02": (80, [("points-total", "G12"), ("score-mismatch", "I6"), ("budget-rate-mismatch", "H6")]),
     # 10 + 1=1 → 10 + 10 + six rows with no 实际完成值 (0, errors) + 100% vs "90%" (=, a > t) 10
     "03": (40, [("missing-value", "F15"), ("missing-value", "F21"), ("equal-exceeded", "F22")]),
     # 55/55 → 10; 200余人 = 200 → 10; 600余人 vs 500 → 10; 100% → 10; 99.12 ≥ 95 → 10; 10月 before 11月底 → 5 + 5
@@ -163,8 +164,9 @@ PUBLISHED = {
     "13": (15, [("missing-value", "G6"), ("needs-review", "F19")]),
     # see test_budget_line_printed_in_the_table_counts_once
     "14": (61, [("points-total", "G12"), ("needs-review", "F27")]),
-    # narrative transfer-payment forms: no 分值 anywhere, nothing scores
-    "16": (0, [("missing-value", "G6")]),
+    # narrative transfer-payment forms: no 分值 anywhere, nothing scores; 16 prints 执行率 31.00%
+    # for 46 / 148 = 31.08%
+    "16": (0, [("missing-value", "G6"), ("budget-rate-mismatch", "H6")]),
     "17": (0, [("missing-value", "G6"), ("missing-value", "G13"), ("missing-value", "G14")]),
     "18": (0, [("missing-value", "G6"), ("not-a-number", "F17")]),
     # 9034 / 20000 元 = 45.17% → 10 × 0.4517 = 4.517 → 4.52 (as published); the rows were cut off
@@ -189,7 +191,21 @@ def test_twelve_published_forms_as_printed(tmp_path):
     folder.mkdir()
     for f in sorted(REAL_FORMS.glob("*.json")):
         build_real_form(folder / f"{f.stem[:2]}.xlsx", json.loads(f.read_text()))
-    check_published(score_json(folder, tmp=tmp_path))
+    got = score_json(folder, tmp=tmp_path)
+    check_published(got)
+    # the 项目资金 lines under the forms' own labels: 11 青神 总额 / 其中：财政资金 / 财政专户管理资金 /
+    # 单位资金 (251.89 = 251.89 + 0 + 0, printed 100.00%), 16 宣城 年度资金总额 / 其中：中央财政资金 /
+    # 地方资金 (148 = 102 + 46, 46 = 0 + 46), 17 云南 (our 年度资金总额 line over 中央转移支付 and
+    # 省级配套: 10441 = 8353 + 2088, 9265.353442 = 7177.373442 + 2087.98, printed 88.74% for
+    # 88.7401%): the totals read, and no line disagrees with them
+    budgets = {k: (got[k]["budget"]["adjusted"], got[k]["budget"]["executed"]) for k in ("11", "16", "17")}
+    assert budgets == {"11": (251.89, 251.89), "16": (148, 46), "17": (10441, 9265.353442)}
+    in_block = {k: [c for c in codes(got[k]) if c[1][1:] in ("5", "6", "7", "8", "9")] for k in budgets}
+    assert in_block == {
+        "11": [],
+        "16": [("missing-value", "G6"), ("budget-rate-mismatch", "H6")],  # (no 分值 printed; 31.00%)
+        "17": [("missing-value", "G6")],
+    }
 
 
 def _equals_style(form: dict) -> list[dict]:
