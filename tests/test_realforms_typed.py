@@ -545,3 +545,71 @@ def test_forms_heading_the_target_and_reason_columns_otherwise_are_read(tmp_path
     assert d["indicators"][1]["score"] == 40
     assert codes(d, "missing-reason", "missing-value", "no-form") == []
     assert ("score-mismatch", "H13") in codes(d)
+
+
+def _numbered_slots(rows: list[dict]) -> list[dict]:
+    """The rows as the official form (财预〔2020〕10号 附件, 安徽版) prints its 三级指标 column:
+    numbered slots under each 二级指标 (``指标1：…``, ``指标2：…``), an empty ``指标2：`` slot where
+    only one was used, and a ``……`` line closing each group."""
+    out: list[dict] = []
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["l1"], r["l2"]), []).append(r)
+    for (l1, l2), group in groups.items():
+        out += [r | {"name": f"指标{i}：{r['name']}"} for i, r in enumerate(group, start=1)]
+        if len(group) == 1:
+            out.append(dict(l1=l1, l2=l2, name="指标2："))
+        out.append(dict(l1=l1, l2=l2, name="……"))
+    return out
+
+
+def test_form_03_as_published_with_numbered_slots(tmp_path):
+    """天长市水利局 2022 (form 03) as its page prints it: 指标1：/指标2：/…… slots in 三级指标, the
+    unused ones left empty; 年度资金总额： with a colon; “—” in the sub-lines' 分值 and 得分;
+    全年预算数（A）, 全年执行数（B）, 执行率（B/A）; 主管部门 blank. The empty slots are the form's
+    print, not rows the unit left unfilled: the verdict is the one of the rows as transcribed."""
+    form = json.loads((REAL_FORMS / "03_tianchang_shuili_fangyu_2022.json").read_text())
+    rows = _numbered_slots(real_form_rows(form))
+    path = build_official(
+        tmp_path / "天长.xlsx",
+        rows,
+        {"年度资金总额": (880, 880, 880), "当年财政拨款": (880, 880, 880)},
+        budget_score=(10, 10),
+        total=100,
+        parent="",
+        agency="天长市水利局",
+        project="水旱灾害防御经费",
+    )
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws["C4"] = None
+    ws["C6"], ws["C7"] = "年度资金总额：", "其中：本年财政拨款"
+    ws["E5"], ws["F5"], ws["H5"] = "全年预算数（A）", "全年执行数（B）", "执行率（B/A）"
+    for r in (7, 8, 9):
+        ws[f"G{r}"] = ws[f"I{r}"] = "—"
+    wb.save(path)
+    # rows 13-39: 数量 指标1, 指标2, …… (13-15); then 指标1, 指标2：, …… for 质量 (16-18), 时效
+    # (19-21), 成本 (22-24), 经济 (25-27), 社会 (28-30), 生态 “指标1：/ / /” (31-33), 可持续
+    # (34-36), 满意度 (37-39); 总分 at row 40
+    assert (ws["D17"].value, ws["D18"].value, ws["D31"].value, ws["A40"].value) == ("指标2：", "……", "指标1：/", "总分")
+    d = score_json(path, tmp=tmp_path)["天长"]
+    # 10 (880/880) + 10 + 10 (1 = 1) + 0 × 6 (分值 and 得分 but no 指标值/实际完成值: one error
+    # each, at 实际完成值) + 10 (100% vs “90%”: “=”, a > t → P) = 40, 暂算
+    assert (d["status"], d["total"], d["claimed_total"]) == ("needs-correction", 40, 100)
+    # budget line + the nine rows with a name; the “/” row and the 16 empty slots are no rows
+    assert len(d["indicators"]) == 10
+    assert codes(d) == [
+        *(("missing-value", f"F{r}") for r in (16, 19, 22, 25, 28, 34)),
+        ("equal-exceeded", "F37"),
+    ]
+
+
+def test_numbered_slot_marked_not_applicable(tmp_path):
+    # “指标1：/” is the printed slot with “/” typed after it: a not-applicable row like “/”. Its 50
+    # points are left out: (10 + 30 + 10) × 100 ÷ (100 − 50) = 100, warned at its 分值 (G13)
+    first = dict(l1="产出指标", l2="数量指标", name="指标1：/", target=None, actual=None, points=50, score=None)
+    budget = {"年度资金总额": (100, 100, 100)}
+    path = build_official(tmp_path / "槽.xlsx", [first, *FRAME], budget, total=100, parent="某局", agency="某局某中心")
+    d = score_json(path, tmp=tmp_path)["槽"]
+    assert (d["status"], d["total"]) == ("final", 100)
+    assert codes(d) == [("not-applicable-rescaled", "G13")]

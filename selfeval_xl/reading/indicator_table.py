@@ -6,6 +6,8 @@ from __future__ import annotations
 import bisect
 import functools
 import math
+import re
+import unicodedata
 
 from selfeval_xl.errors import UnreadableWorkbook
 from selfeval_xl.ooxml.package import Cell, Grid
@@ -168,14 +170,38 @@ def _note_line(raw: CellsByHeader) -> bool:
 
 
 def _skeleton(raw: CellsByHeader) -> bool:
-    """Nothing but blanks or not-applicable marks in 三级指标, 指标值, 实际完成值, 分值, 申报得分."""
+    """Nothing but blanks or not-applicable marks in 三级指标, 指标值, 实际完成值, 分值, 申报得分
+    (a 三级指标 that is only the form's printed slot, ``指标2：`` or ``……``, counts as blank)."""
     for h in _SKELETON_HEADERS:
         v = raw.get(h)
         if v is None:
             continue
-        if not isinstance(v, str) or (v.strip() and v.strip() not in _NOT_APPLICABLE):
+        if not isinstance(v, str):
+            return False
+        text = slot_free(v) if h == L.I_NAME else v.strip()
+        if text and text not in _NOT_APPLICABLE:
             return False
     return True
+
+
+# the numbered slots the official form prints in its 三级指标 column (财预〔2020〕10号 附件:
+# 指标1：, 指标2：, …… under each 二级指标), after NFKC (１ → 1, ： → :, …… → ......)
+# (with its colon: a name typed 指标3 is a name)
+_SLOT_LABEL = re.compile(r"\s*指标\s*(?:\d+|[一二三四五六七八九十]+)\s*:\s*")
+_ELLIPSIS = re.compile(r"[.。·・⋯]+")
+_SLOT_STARTS = frozenset("指…⋯.．。·・")  # (the first character of a slot, before NFKC)
+
+
+def slot_free(name: str) -> str:
+    """A 三级指标 without the slot label the form printed before it (``指标1：/`` → ``/``); ""
+    for a slot left unused (``指标2：``, ``……``, ``...``)."""
+    text = name.strip()
+    if text[:1] not in _SLOT_STARTS:
+        return text  # (most names: no slot, no need to normalise)
+    text = unicodedata.normalize("NFKC", text)
+    if (m := _SLOT_LABEL.match(text)) is not None:
+        text = text[m.end() :]
+    return "" if _ELLIPSIS.fullmatch(text) else text.strip()
 
 
 _SKELETON_HEADERS = (L.I_NAME, L.I_TARGET, L.I_ACTUAL, L.I_POINTS, L.I_CLAIMED)
@@ -204,7 +230,7 @@ def not_applicable_mark(raw: CellsByHeader) -> str | None:
     t_none = a_none = False
     for column, v in enumerate((name, target, actual)):  # by column: equal texts may be one object
         if isinstance(v, str):
-            mark = v.strip()
+            mark = slot_free(v) if column == 0 else v.strip()  # (指标1：/ is marked “/”)
             if mark in _NOT_APPLICABLE:
                 if mark != _NONE_WORD or column == 0:
                     return mark
