@@ -85,8 +85,8 @@ def find_files(
                 add(f, (rel or p.name) + "/", link)
             elif _candidate(name):
                 add(f, rel, link)
-            elif name.startswith((".", "~$")) or kind != _FILE:
-                continue
+            elif name.startswith((".", "~$")) or name.lower().endswith(".tmp") or kind != _FILE:
+                continue  # (.tmp: what Word/WPS leave while saving, ~WRL0001.tmp: no one's submission)
             elif name.endswith(RESULT_SUFFIX):
                 # beside its original it is where a reviewer typed 复核得分, read with it; alone
                 # (sent back without the original) it is named, not passed over in silence

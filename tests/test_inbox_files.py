@@ -127,3 +127,18 @@ def test_a_units_workbook_called_like_our_summary_is_scored_ours_are_skipped_wit
     files = sorted(r[header.index("文件")] for r in ws.iter_rows(min_row=2, values_only=True) if r[0])
     assert files == ["乡镇/抽查名单.xlsx", "乡镇/汇总.xlsx", "甲.xlsx"]
     assert unscored_rows(summary) == {}
+
+
+def test_office_temp_files_are_passed_over_a_units_other_files_are_listed(runner, make_workbook, tmp_path):
+    # an inbox with a workbook, Word's save-time ~WRL0001.tmp and a 说明.docx: the .tmp is no one's
+    # submission and was listed as “不是 Excel 工作簿（.tmp 文件）…请另存为 .xlsx”; the .docx still is
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    make_workbook("收件箱/甲.xlsx")
+    (inbox / "~WRL0001.tmp").write_bytes(b"\0" * 64)
+    (inbox / "说明.docx").write_bytes(b"PK\x03\x04 not really a document")
+    summary = tmp_path / "汇总.xlsx"
+    result = runner.invoke(cli, ["score", str(inbox), "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    assert "~WRL0001.tmp" not in result.output
+    assert list(unscored_rows(summary)) == ["说明.docx"]
