@@ -17,6 +17,7 @@ from selfeval_xl.ooxml.ownership import refusal, stamped_png, stamped_text
 from selfeval_xl.ooxml.package import open_book
 from selfeval_xl.outputs.result_files import lock_file
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.summary_table import SummaryTableError
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, status_zh
 
 if TYPE_CHECKING:
@@ -64,7 +65,10 @@ def report_cmd(
             f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：selfeval report --summary {workbook}"
         )
     if summary is not None:
-        blocks = draft_district(summary)
+        try:
+            blocks = draft_district(summary)
+        except SummaryTableError as exc:  # (a summary edited so that it no longer reads as one)
+            refuse(f"错误：{exc}；无法起草汇总报告")
         out = output or summary.with_name(summary.stem + ".汇总报告.docx")
         what = "汇总报告"
     else:

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.sheet_stream import NotPlain, as_pandas_reads, sheet_columns
-from selfeval_xl.reading.summary_table import column
-from selfeval_xl.scoring.verdict import FINAL, REVIEWED, STATUS_ZH
+from selfeval_xl.reading.summary_table import (
+    HEADER_SEARCH_ROWS,
+    SummaryTableError,
+    check_formulas,
+    check_one_per_row,
+    column,
+    numbers,
+    read_raw_sheet,
+    table_under_header,
+)
+from selfeval_xl.scoring.verdict import FINAL, NEEDS_CORRECTION, REVIEWED, STATUS_ZH
 
 if TYPE_CHECKING:
     import pandas as pd
-    from python_calamine import CalamineWorkbook
 
 RANKED_ZH = (STATUS_ZH[FINAL], STATUS_ZH[REVIEWED])
 
@@ -34,18 +42,21 @@ class DistrictFrames:
     detail: pd.DataFrame
 
 
-def _sheet(sheets: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
-    import pandas as pd
-
-    raw = sheets.get(name)
-    if raw is None or raw.empty:
-        return pd.DataFrame()
-    header = [str(h) if isinstance(h, str) else "" for h in raw.iloc[0]]
-    body = raw.iloc[1:].copy()
-    body.columns = header
-    body = body.loc[:, [h != "" for h in header]]
-    return body.dropna(how="all").reset_index(drop=True)
-
+# the headers each sheet must have for the report to read it (an edited summary may have a title
+# row above them, columns moved, added or missing; not these)
+REQUIRED = {L.S_SUMMARY: ("文件", L.R_TOTAL), L.S_PROBLEMS: ("文件", "代码"), L.S_UNSCORED: ("文件",)}
+# 汇总's numbers the report uses (read as numbers even when typed as text; other text refused)
+NUMERIC = (
+    L.R_TOTAL,
+    L.R_REVIEWED_TOTAL,
+    "申报总分",
+    "得分差异",
+    "全年预算数(万元)",
+    "全年执行数(万元)",
+    "错误数",
+    "警告数",
+)
+RATE = "预算执行率"
 
 # What the report reads of 指标明细 (``level1_rates``): one row per indicator of every workbook,
 # 19 columns, ~60,000 rows at 1,000 workbooks; kept whole as a DataFrame it was most of the
@@ -53,28 +64,62 @@ def _sheet(sheets: dict[str, pd.DataFrame], name: str) -> pd.DataFrame:
 DETAIL_COLUMNS = ("文件", "一级指标", "分值", "核定得分")
 
 
-def load(summary: Path) -> DistrictFrames:
-    """Read 汇总, 问题清单, 未评分文件, and the columns of 指标明细 the report uses."""
+def _header_text(v: object) -> str:
+    return v.strip() if isinstance(v, str) else ""
+
+
+def _table(summary: Path, book: pd.ExcelFile, name: str) -> pd.DataFrame:
+    """One of 汇总, 问题清单, 未评分文件 by its header (in the first 10 rows), blank rows dropped;
+    an empty frame when the summary has no such sheet."""
     import pandas as pd
 
-    wanted = (L.S_SUMMARY, L.S_PROBLEMS, L.S_UNSCORED)
+    if name not in book.sheet_names:
+        return pd.DataFrame()
+    raw = read_raw_sheet(summary, book, name, "汇总表")
+    table = table_under_header(raw, REQUIRED[name], _header_text)
+    if table is None:
+        heads = "”“".join(REQUIRED[name])
+        raise SummaryTableError(
+            f"汇总表 {summary.name} 的“{name}”工作表前 {HEADER_SEARCH_ROWS} 行中没有含“{heads}”的表头"
+            "（列名被改动或删除了？）；请恢复这些列名，或重新评分生成汇总表"
+        )
+    table.attrs["sheet"] = name
+    check_formulas(summary, table, list(table.columns))
+    if name == L.S_SUMMARY:
+        check_one_per_row(table, "文件", summary)
+    return table.dropna(how="all")
+
+
+def load(summary: Path) -> DistrictFrames:
+    """Read 汇总, 问题清单, 未评分文件, and the columns of 指标明细 the report uses. Raises
+    ``SummaryTableError`` (in Chinese, naming the sheet and cell) for a summary edited so that it
+    cannot be read as one: a required column renamed or deleted, a number that is no number."""
+    import pandas as pd
+
     with pd.ExcelFile(summary, engine="calamine") as book:
-        present = [name for name in wanted if name in book.sheet_names]
-        sheets = pd.read_excel(book, sheet_name=present, header=None, dtype=object) if present else {}
+        summary_df, problems, unscored = (_table(summary, book, name) for name in REQUIRED)
         if L.S_DETAIL not in book.sheet_names:
             detail = pd.DataFrame()
         else:
             try:
                 detail = _streamed_detail(summary)
             except NotPlain:  # (a summary saved by another program in a way not streamed)
-                # the workbook pandas opened with the calamine engine: the file is not opened twice
-                detail = _detail(cast("CalamineWorkbook", book.book))
-    summary_df, problems, unscored = (_sheet(sheets, name) for name in wanted)
-    if "文件" in summary_df.columns:
-        summary_df = summary_df[summary_df["文件"].notna()].reset_index(drop=True)
-    if L.R_STATUS not in summary_df.columns:  # a summary made before statuses existed
-        summary_df[L.R_STATUS] = STATUS_ZH[FINAL]
-    summary_df[L.R_STATUS] = summary_df[L.R_STATUS].fillna(STATUS_ZH[FINAL])
+                detail = calamine_detail(summary, book)
+    if "文件" in summary_df.columns:  # (a summary with no 汇总 sheet at all: none)
+        summary_df = summary_df[summary_df["文件"].notna()]
+    for h in NUMERIC:
+        if h in summary_df.columns:
+            summary_df[h] = numbers(summary_df, h, summary).map(as_pandas_reads).astype(object)
+    if RATE in summary_df.columns:
+        summary_df[RATE] = numbers(summary_df, RATE, summary, percent=True).astype(object)
+    summary_df = summary_df.reset_index(drop=True)
+    # a summary made before statuses existed (or a 状态 cell cleared): a file with errors, or with
+    # a total but no grade, was not graded (as ``sample`` and ``--previous`` take it)
+    errors = _numbers(summary_df, "错误数")
+    ungraded = (errors > 0) | (summary_df[L.R_GRADE].isna() if L.R_GRADE in summary_df.columns else False)
+    fallback = pd.Series(STATUS_ZH[FINAL], index=summary_df.index).where(~ungraded, STATUS_ZH[NEEDS_CORRECTION])
+    status = column(summary_df, L.R_STATUS).map(lambda v: v.strip() if isinstance(v, str) else "")
+    summary_df[L.R_STATUS] = status.where(status != "", fallback)
     total = _numbers(summary_df, L.R_TOTAL)
     is_ranked = summary_df[L.R_STATUS].isin(RANKED_ZH) & total.notna()
     ranked = summary_df[is_ranked].copy()
@@ -92,17 +137,32 @@ def _streamed_detail(summary: Path) -> pd.DataFrame:
     return pd.DataFrame([r for r in rows if any(v is not None for v in r)], columns=found, dtype=object)
 
 
-def _detail(workbook: CalamineWorkbook) -> pd.DataFrame:
-    """指标明细's ``DETAIL_COLUMNS`` (those of them it has), row by row, as pandas reads a sheet
-    for ``_sheet``: blank cells None, whole numbers ints, blank rows dropped. ``workbook``: the
-    one pandas opened."""
+def calamine_detail(summary: Path, book: pd.ExcelFile | None = None) -> pd.DataFrame:
+    """``_streamed_detail``, read by calamine (``book``: the summary opened with that engine, else
+    opened here): merged cells filled, the header found under a title row, a formula with no
+    cached value in the columns read refused."""
     import pandas as pd
 
-    rows = workbook.get_sheet_by_name(L.S_DETAIL).iter_rows()
-    header = [h if isinstance(h, str) else "" for h in next(rows, [])]
-    keep = [(h, header.index(h)) for h in DETAIL_COLUMNS if h in header]
-    cut = [[as_pandas_reads(row[i]) for _, i in keep] for row in rows]
-    return pd.DataFrame([r for r in cut if any(v is not None for v in r)], columns=[h for h, _ in keep], dtype=object)
+    if book is None:
+        with pd.ExcelFile(summary, engine="calamine") as opened:
+            return calamine_detail(summary, opened)
+    raw = read_raw_sheet(summary, book, L.S_DETAIL, "汇总表")
+    found = table_under_header(raw, ("文件",), _header_text)
+    if found is None:
+        return pd.DataFrame()
+    found.attrs["sheet"] = L.S_DETAIL
+    check_formulas(summary, found, DETAIL_COLUMNS)
+    return _detail(found)
+
+
+def _detail(table: pd.DataFrame) -> pd.DataFrame:
+    """指标明细's ``DETAIL_COLUMNS`` (those of them it has), read by ``table_under_header``, as
+    ``_streamed_detail`` gives them: blank cells None, whole numbers ints, blank rows dropped."""
+    import pandas as pd
+
+    keep = [h for h in DETAIL_COLUMNS if h in table.columns]
+    cut = [[as_pandas_reads(None if v != v else v) for v in row] for row in table[keep].itertuples(index=False)]
+    return pd.DataFrame([r for r in cut if any(v is not None for v in r)], columns=keep, dtype=object)
 
 
 def _numbers(df: pd.DataFrame, col: str) -> pd.Series:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.summary_table import SummaryTableError, column, read_summary_table
+from selfeval_xl.reading.summary_table import SummaryTableError, column, numbers, read_summary_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,10 +59,10 @@ def read_previous(path: Path) -> PreviousYear:
 
     try:
         raw = read_summary_table(path, (L.INFO_UNIT, TOTAL), "上年汇总表")
+        total = numbers(raw, TOTAL, path, "上年汇总表")
+        reviewed = numbers(raw, L.R_REVIEWED_TOTAL, path, "上年汇总表")
     except SummaryTableError as exc:
         raise PreviousError(str(exc)) from None
-    total = pd.to_numeric(column(raw, TOTAL), errors="coerce")
-    reviewed = pd.to_numeric(column(raw, L.R_REVIEWED_TOTAL), errors="coerce")
     status = column(raw, "状态").map(key_text)
     table = pd.DataFrame(
         {

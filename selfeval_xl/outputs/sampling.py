@@ -21,7 +21,15 @@ from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
 from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
-from selfeval_xl.reading.summary_table import SummaryTableError, column, file_links, read_summary_table, year_text
+from selfeval_xl.reading.summary_table import (
+    SummaryTableError,
+    check_one_per_row,
+    column,
+    file_links,
+    numbers,
+    read_summary_table,
+    year_text,
+)
 from selfeval_xl.rounding import fmt_num, round_half_up
 
 if TYPE_CHECKING:
@@ -63,15 +71,18 @@ class Sample:
 def read_candidates(summary: Path) -> tuple[pd.DataFrame, dict[str, int], tuple[str, ...]]:
     """The rows of 汇总 with their status, the count of rows held back by status, and the
     评价年度 of all its rows (as the summary's own footer names them)."""
-    import pandas as pd
 
     try:
         table = read_summary_table(summary, ("文件", "核定总分"))
+        check_one_per_row(table, "文件", summary)
     except SummaryTableError as exc:
         raise SampleError(str(exc)) from None
     table = table[column(table, "文件").map(lambda v: isinstance(v, str) and bool(v.strip()))].copy()
-    for h in ("核定总分", "复核总分", "申报总分", "全年预算数", "错误数"):
-        table[h] = pd.to_numeric(column(table, h), errors="coerce")
+    try:
+        for h in ("核定总分", "复核总分", "申报总分", "全年预算数", "错误数"):
+            table[h] = numbers(table, h, summary)
+    except SummaryTableError as exc:
+        raise SampleError(str(exc)) from None
     # a summary from before statuses existed: a file with errors would now be 待更正
     status = column(table, "状态").map(lambda v: str(v).strip() if isinstance(v, str) else "")
     fallback = table["错误数"].map(lambda n: "待更正" if n == n and n > 0 else "已评分")

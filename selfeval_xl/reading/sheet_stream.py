@@ -21,8 +21,9 @@ from selfeval_xl.ooxml.scanned_text import element_text
 from selfeval_xl.ooxml.xlsx_book import XlsxBook
 
 CHUNK = 1 << 20  # bytes inflated at a time
+HEADER_SEARCH_ROWS = 10  # (as summary_table)
 _SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
-_REF = re.compile(rb'\br="([A-Z]{1,3})[0-9]+"')
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 _PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.DOTALL)
@@ -51,8 +52,16 @@ def sheet_columns(path: Path, sheet: str, wanted: Sequence[str]) -> tuple[list[s
     except SelfevalError as exc:
         raise NotPlain(str(exc)) from None
     bodies = _row_bodies(xb, info.filename)
-    header = next(bodies, None)
-    texts = [v if isinstance(v, str) else "" for v in (_cells(header, xb.shared) if header is not None else [])]
+    # the header: the first of the first rows with most of ``wanted`` (a title row may be above it)
+    texts: list[str] = []
+    for _ in range(HEADER_SEARCH_ROWS):
+        if (header := next(bodies, None)) is None:
+            break
+        texts = [v.strip() if isinstance(v, str) else "" for v in _cells(header, xb.shared)]
+        if sum(h in texts for h in wanted) * 2 > len(wanted):
+            break
+    else:
+        texts = []  # (no header: none of the columns)
     found = [h for h in wanted if h in texts]
     at = [texts.index(h) for h in found]
     return found, ([as_pandas_reads(v) for v in _cells(body, xb.shared, at)] for body in bodies)
@@ -77,7 +86,17 @@ def _row_bodies(xb: XlsxBook, part: str) -> Iterator[bytes]:
                     return  # <sheetData/>
             end = buffer.find(b"</sheetData>")
             if end >= 0:
-                body, buffer, ended = buffer[:end], b"", True
+                body, ended = buffer[:end], True
+                # merged cells (after the rows) hold their value in each row they cover: read
+                # another way (the rows before are only yielded to the caller's list; so is the
+                # rest, whole or not at all)
+                tail = buffer[end:]
+                while b"mergeCell" not in tail and (more := fh.read(CHUNK)):
+                    tail = tail[-16:] + more
+                if b"mergeCell" in tail:
+                    yield from _rows_of(body.strip())
+                    raise NotPlain("merged cells")
+                buffer = b""
             elif not chunk:
                 raise NotPlain("sheetData not closed")
             else:
@@ -127,6 +146,8 @@ def _cells(content: bytes, shared: Sequence[str], at: Sequence[int] | None = Non
         placed: list[bytes | None] = []
         for cell in cells:
             if (ref := _REF.search(cell, 0, cell.find(b">"))) is not None:
+                if ref.group(2).lstrip(b"0") == b"":
+                    raise NotPlain("a reference to row 0")  # (A0: no cell of a sheet; refused there)
                 col = col_index(ref.group(1).decode())
                 if col < len(placed):
                     raise NotPlain("cells out of order")
