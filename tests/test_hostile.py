@@ -61,6 +61,12 @@ BAD_REFERENCES = {
     "行号-1": ((b'<row r="2"', b'<row r="-1"'), "行号“-1”"),
     "单元格D0": ((b'r="D2"', b'r="D0"'), "单元格引用“D0”"),
     "单元格D-1": ((b'r="D2"', b'r="D-1"'), "单元格引用“D-1”"),
+    # a merged range reaching row 0 (it was taken as rows 0–2, its value filled over rows that are
+    # not its own): refused like a cell A0
+    "合并A0": (
+        (b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A0:B2"/></mergeCells>'),
+        "合并单元格“A0:B2”",
+    ),
 }
 
 

@@ -96,6 +96,8 @@ def scan_sheet(data: bytes, fill: SheetFill) -> bool:
     merges = _MERGE.findall(data)
     if len(merges) != data.count(b"<mergeCell") - data.count(b"<mergeCells"):
         return False
+    if any(as_number(r1) == 0 or as_number(r2) == 0 for _, r1, _, r2 in merges):
+        return False  # (a range in row 0: the tree parse refuses the file, naming it)
     check = PartCheck(data, fill.name, fill.grid.name, root_tag)
     if not check.outside(content, end) or not _scan_rows(data, content, end, fill, check):
         return False

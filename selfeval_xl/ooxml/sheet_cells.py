@@ -104,6 +104,8 @@ class SheetFill:
         mm = _RANGE.match(mc.get("ref") or "")
         if mm and len(merges) < limits.MAX_MERGES:
             r1, r2 = as_number(mm.group(2)), as_number(mm.group(4))
+            if r1 == 0 or r2 == 0:  # A0:B2 spans no rows a sheet has, as a cell A0 is none
+                raise bad_reference(self.name, self.grid.name, "合并单元格", mm.group(0))
             if r1 <= limits.MAX_ROWS:  # clipped to the rows that are read at all
                 merges.append((r1, col_index(mm.group(1)), min(r2, limits.MAX_ROWS), col_index(mm.group(3))))
 
