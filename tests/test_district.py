@@ -181,3 +181,52 @@ def test_a_streamed_detail_sheet_with_rich_or_phonetic_inline_text_reads_as_cala
     expected = [["甲.xlsx", "产出指标", 20, 18], ["甲.xlsx", "效益指标", 30, 30]]
     assert T.calamine_detail(path).values.tolist() == expected
     assert T.load(path).detail.values.tolist() == expected
+
+
+def test_two_submissions_of_one_unit_and_project_are_told_apart_by_their_file(tmp_path):
+    """甲单位 sent 甲项目 twice (甲.xlsx and 甲 - 副本.xlsx): in every table the report names a file
+    by 单位（项目）, those two rows would read alike; they carry their file name, 乙 (alone) does not.
+    复核: 甲 95 → 93 (−2), 副本 90 → 92 (+2), 乙 85 → 85 (0): largest change first, the tie in file
+    order. 预算执行率 lowest first: 副本 80 ÷ 100 = 80.00%, 甲 90.00%, 乙 19 ÷ 20 = 95.00%."""
+    path = tmp_path / "汇总.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = L.S_SUMMARY
+    ws.append((*SUMMARY, "复核总分", "预算执行率", "全年预算数(万元)", "全年执行数(万元)"))
+    ws.append(("甲单位", "项目支出", "甲项目", 2023, 95, "优", 97, 2, "甲.xlsx", "已复核", 93, 0.9, 100, 90))
+    ws.append(("甲单位", "项目支出", "甲项目", 2023, 90, "优", 95, 5, "甲 - 副本.xlsx", "已复核", 92, 0.8, 100, 80))
+    ws.append(("乙单位", "项目支出", "乙项目", 2023, 85, "良", 90, 5, "乙.xlsx", "已复核", 85, 0.95, 20, 19))
+    wb.create_sheet(L.S_DETAIL).append(DETAIL)
+    wb.create_sheet(L.S_PROBLEMS).append(("文件", "工作表", "单元格", "级别", "问题", "代码", "说明"))
+    wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
+    wb.save(path)
+    blocks = draft_district(path)
+    tables = [b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "单位（项目）"]
+    rate, diffs, review = tables
+    first, copy, other = "甲单位（甲项目）（甲.xlsx）", "甲单位（甲项目）（甲 - 副本.xlsx）", "乙单位（乙项目）"
+    assert [r[0] for r in rate.rows] == [copy, first, other]
+    assert [r[:4] for r in review.rows] == [
+        (first, "95.00", "93.00", "-2.00"),
+        (copy, "90.00", "92.00", "+2.00"),
+        (other, "85.00", "85.00", "0.00"),
+    ]
+    # 申报 − 核定: 副本 5, 乙 5, 甲 2 (ties in file order)
+    assert [r[0] for r in diffs.rows] == [copy, other, first]
+
+
+def test_bars_that_read_alike_are_each_drawn(monkeypatch):
+    """Two submissions of one unit and project have the same (shortened) label in the chart of the
+    lowest 预算执行率; drawn as categories they shared one bar and the second rate was lost. Three
+    values, two labels alike → three bars, labels top to bottom as given."""
+    from selfeval_xl.outputs import charts
+
+    drawn = []
+    monkeypatch.setattr(charts, "_png", lambda fig: drawn.append(fig) or b"")
+    charts.hbar_chart(["甲单位（甲项目）", "甲单位（甲项目）", "乙单位"], [80.0, 90.0, 95.0], "t", "x")
+    ax = drawn[0].axes[0]
+    # barh draws from the bottom: the first label is the top bar
+    assert sorted(round(p.get_width()) for p in ax.patches) == [80, 90, 95]
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1] == ["甲单位（甲项目）", "甲单位（甲项目）", "乙单位"]
+    import matplotlib.pyplot as plt
+
+    plt.close(drawn[0])

@@ -75,7 +75,8 @@ def bar_chart(
 
 
 def hbar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str, fmt: str = "{:.2f}%") -> bytes:
-    """A horizontal bar chart, first label on top."""
+    """A horizontal bar chart, first label on top; one bar per value, even where two labels read
+    alike (two submissions of one unit and project: as categories they shared one bar)."""
     font = cjk_font()
     with (
         warnings.catch_warnings(),
@@ -83,7 +84,9 @@ def hbar_chart(labels: Sequence[str], values: Sequence[float], title: str, xlabe
     ):
         warnings.simplefilter("ignore")
         fig, ax = plt.subplots(figsize=(PRINT_WIDTH_IN, 0.7 + 0.4 * max(len(labels), 1)), layout="constrained")
-        bars = ax.barh(list(labels)[::-1], list(values)[::-1], color="#5B9BD5")
+        places = range(len(values))
+        bars = ax.barh(places, list(values)[::-1], color="#5B9BD5")
+        ax.set_yticks(places, list(labels)[::-1])
         ax.bar_label(bars, labels=[fmt.format(v) for v in list(values)[::-1]], padding=2)
         ax.set_title(title)
         ax.set_xlabel(xlabel)

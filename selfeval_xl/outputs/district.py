@@ -11,7 +11,7 @@ from selfeval_xl.errors import problem_title
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
 from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
-from selfeval_xl.outputs.district_tables import unit_and_project
+from selfeval_xl.outputs.district_tables import namer, unit_and_project
 from selfeval_xl.outputs.report import Block, numeral, todo
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.summary_table import year_text
@@ -34,6 +34,7 @@ def draft_district(summary: Path) -> list[Block]:
     f = T.load(summary)
     rows, waiting = T.records(f.ranked), T.records(f.waiting)
     unscored = T.records(f.unscored)
+    name = namer(T.records(f.every))  # 单位（项目）, and the file where two rows share that
     years = sorted({y for v in f.every.get("评价年度", []) if (y := year_text(v))})
     year = "、".join(years) if years else todo("年度")
     out = [Block("title", f"{year}年度预算绩效自评结果汇总报告")]
@@ -42,7 +43,7 @@ def draft_district(summary: Path) -> list[Block]:
     n = 5
     later: list[Block] = []
     for section in (review_blocks, previous_blocks):
-        blocks = section(rows, n)
+        blocks = section(rows, n, name)
         later += blocks
         n += bool(blocks)
 
@@ -89,7 +90,7 @@ def draft_district(summary: Path) -> list[Block]:
     if with_rate:
         worst = with_rate[:TOP]
         png = hbar_chart(
-            [_short(unit_and_project(r)) for r in worst],
+            [_short(name(r)) for r in worst],
             [r["预算执行率"] * 100 for r in worst],
             "预算执行率最低的单位",
             "预算执行率（%）",
@@ -102,7 +103,7 @@ def draft_district(summary: Path) -> list[Block]:
             widths=(6.2, 2.6, 2.6, 2.2, 2.0),
             rows=[
                 (
-                    unit_and_project(r),
+                    name(r),
                     _amount(r.get("全年预算数(万元)")),
                     _amount(r.get("全年执行数(万元)")),
                     fmt_pct(r["预算执行率"] * 100),
@@ -124,7 +125,7 @@ def draft_district(summary: Path) -> list[Block]:
                 widths=(7.6, 2.0, 2.0, 2.0, 2.0),
                 rows=[
                     (
-                        unit_and_project(r),
+                        name(r),
                         fmt_score(r.get("申报总分")),
                         fmt_score(r["核定总分"]),
                         fmt_score(r["得分差异"]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from selfeval_xl.outputs.district_tables import unit_and_project
+from selfeval_xl.outputs.district_tables import Namer, unit_and_project
 from selfeval_xl.outputs.report import Block, numeral
 from selfeval_xl.rounding import fmt_num, fmt_score, fmt_signed_score, round_half_up
 
@@ -21,8 +21,9 @@ def heading(n: int, text: str) -> Block:
     return Block("h1", f"{numeral(n)}、{text}")
 
 
-def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
-    """Section ``n``: 复核情况 (nothing when the summary has no 复核总分 column)."""
+def review_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_project) -> list[Block]:
+    """Section ``n``: 复核情况 (nothing when the summary has no 复核总分 column); each file named by
+    ``name`` (``district_tables.namer``)."""
     if not rows or "复核总分" not in rows[0]:
         return []
     reviewed = [r for r in rows if _num(r.get("复核总分")) is not None and _num(r.get("核定总分")) is not None]
@@ -53,7 +54,7 @@ def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
             widths=(7.6, 2.0, 2.0, 2.0, 2.0),  # as 四's table: the text width, 15.6 cm
             rows=[
                 (
-                    unit_and_project(r),
+                    name(r),
                     fmt_score(r["核定总分"]),
                     fmt_score(r["复核总分"]),
                     fmt_signed_score(m),
@@ -66,8 +67,9 @@ def review_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     return out
 
 
-def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
-    """Section ``n``: 与上年比较 (nothing unless the summary has the 变化 column)."""
+def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_project) -> list[Block]:
+    """Section ``n``: 与上年比较 (nothing unless the summary has the 变化 column); each file named
+    by ``name``."""
     if not rows or "变化" not in rows[0]:
         return []
     matched = [r for r in rows if _num(r.get("变化")) is not None]
@@ -95,7 +97,7 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     def table_rows(items: list[dict[str, Any]]) -> list[tuple[str, ...]]:
         return [
             (
-                unit_and_project(r),
+                name(r),
                 fmt_score(r.get("上年核定总分")),
                 fmt_score(r["上年核定总分"] + r["变化"]),
                 fmt_signed_score(r["变化"]),
@@ -113,8 +115,7 @@ def previous_blocks(rows: list[dict[str, Any]], n: int) -> list[Block]:
     if changed:
         out.append(Block("p", f"等级变化 {len(changed)} 份："))
         out += [
-            Block("bullet", f"{unit_and_project(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])} 分）")
-            for r in changed
+            Block("bullet", f"{name(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])} 分）") for r in changed
         ]
     else:
         out.append(Block("p", "与上年相比，各单位等级均无变化。"))

@@ -4,6 +4,8 @@ DataFrame per sheet, read by header text, then counts, distributions and rates b
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,6 +183,23 @@ def unit_and_project(r: dict[str, Any]) -> str:
     """How a 汇总 row is named in the report: 单位名称（项目名称）, or the unit alone."""
     unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
     return f"{unit}（{project}）" if project else str(unit)
+
+
+Namer = Callable[[dict[str, Any]], str]
+
+
+def namer(rows: list[dict[str, Any]]) -> Namer:
+    """How the report names a 汇总 row among ``rows`` (every file the summary lists): 单位（项目）
+    (``unit_and_project``), followed by its file name where another row bears the same name (the
+    same unit and project submitted twice, or in two years) — there the name alone cannot say
+    which submission a line is about; elsewhere the file name would only crowd the table."""
+    seen = Counter(unit_and_project(r) for r in rows)
+
+    def name(r: dict[str, Any]) -> str:
+        shown = unit_and_project(r)
+        return f"{shown}（{r['文件']}）" if seen[shown] > 1 and r.get("文件") else shown
+
+    return name
 
 
 def is_blank(v: object) -> bool:
