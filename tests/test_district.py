@@ -60,8 +60,8 @@ def test_level1_rates_and_grades_by_kind(tmp_path):
 def test_district_report_shows_the_new_tables(tmp_path):
     blocks = draft_district(_summary(tmp_path / "汇总.xlsx"))
     text = "\n".join(b.text for b in blocks)
-    assert "已评定等级 2 份（项目支出 1 份，部门整体支出 1 份），待更正 1 份" in text
-    assert "平均得分 90 分" in text  # (95 + 85) / 2
+    assert "已评定等级 2份（项目支出 1份，部门整体支出 1份），待更正 1份" in text
+    assert "平均得分 90分" in text  # (95 + 85) / 2
     assert "得分率最低的是效益指标（50.00%）" in text
     level1 = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "一级指标")
     # as worked out in test_level1_rates_and_grades_by_kind; 分值 and 得分 with 2 decimals, as 汇总 shows scores
@@ -92,7 +92,7 @@ def test_average_score_is_rounded_half_up(tmp_path):
     wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
     wb.save(path)
     text = "\n".join(b.text for b in draft_district(path))
-    assert "已评定等级的平均得分 77.63 分" in text
+    assert "已评定等级的平均得分 77.63分" in text
 
 
 def test_review_section_says_the_size_of_changes_apart_from_their_mean():
@@ -103,8 +103,8 @@ def test_review_section_says_the_size_of_changes_apart_from_their_mean():
         {"单位名称": "乙", "项目名称": "b", "核定总分": 90.0, "复核总分": 88.0, "等级": "良"},
     ]
     text = review_blocks(rows, 5)[1].text
-    assert "调减 1 份、调增 1 份、不变 0 份" in text
-    assert "平均每份变动 0 分（正为调增、负为调减），变动幅度（不计增减）合计 4 分、平均每份 2 分" in text
+    assert "调减 1份、调增 1份、不变 0份" in text
+    assert "平均每份变动 0分（正为调增、负为调减），变动幅度（不计增减）合计 4分、平均每份 2分" in text
 
 
 def test_the_detail_sheet_is_read_as_a_stream_as_calamine_reads_it(tmp_path):

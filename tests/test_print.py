@@ -371,7 +371,7 @@ def test_report_cites_cells_only_in_its_sources_table(drafted):
     assert plain.paragraphs[-1].text == "" and [p.text for p in plain.paragraphs if p.text == "附：数据来源"]
     sources = plain.tables[-1]
     assert [c.text for c in sources.rows[0].cells] == ["数据", "数值", "工作表", "单元格"]
-    assert ["全年预算数", "2,329.64 万元", "预算执行", "C2"] in [[c.text for c in r.cells] for r in sources.rows]
+    assert ["全年预算数", "2,329.64万元", "预算执行", "C2"] in [[c.text for c in r.cells] for r in sources.rows]
     assert [p.text for p in inline.paragraphs if cell_ref.search(p.text)]  # --inline-cites: the old way
     assert "附：数据来源" not in [p.text for p in inline.paragraphs]
 
@@ -537,9 +537,9 @@ def test_each_list_under_its_own_lead_line_is_numbered_from_one(tmp_path):
 
     blocks = [
         Block("h1", "八、待复核、待更正、未填写和未能评分的文件"),
-        Block("p", "待复核 1 份（有指标需人工判断，复核后定级）："),
+        Block("p", "待复核 1份（有指标需人工判断，复核后定级）："),
         Block("bullet", "甲"),
-        Block("p", "待更正 2 份（有错误，退回单位更正后重新评分）："),
+        Block("p", "待更正 2份（有错误，退回单位更正后重新评分）："),
         Block("bullet", "乙"),
         Block("bullet", "丙"),
     ]

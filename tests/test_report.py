@@ -13,7 +13,7 @@ from conftest import office_resave, soffice
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
-from selfeval_xl.outputs.report import draft, to_markdown
+from selfeval_xl.outputs.report import Block, draft, to_markdown
 
 SEED = "红谷滩区应急管理局_2022年部门整体支出.xlsx"
 PROJECT = "镜湖区残联_残疾人事业发展补助资金.xlsx"
@@ -42,10 +42,10 @@ def test_seed_report_in_markdown(samples):
     assert headings == SECTIONS
     # figures and where they come from (hand-checked in test_samples_roundtrip: 95.25 vs claimed 97)
     assert (
-        "绩效自评得分 95.25 分，等级为“优”。单位申报 97 分（优）（基本信息!B11），比核定得分高 1.75 分，等级与核定一致。"
+        "绩效自评得分 95.25分，等级为“优”。单位申报 97分（优）（基本信息!B11），比核定得分高 1.75分，等级与核定一致。"
         in md
     )
-    assert "全年预算数 2,329.64 万元（预算执行!C2）" in md and "预算执行率 100.00%" in md
+    assert "全年预算数 2,329.64万元（预算执行!C2）" in md and "预算执行率 100.00%" in md
     assert "“三公”经费控制率 82.17%（“三公”经费实际支出数 9.86 ÷ “三公”经费预算数 12）" in md
     # scores in the tables with 2 decimals, as the results sheet and the summary show them: 重点支出安排率
     # (4 分) falls in the ≥80% band → 4 × 80% = 3.2 → 3.20; claimed 4 → 4.00; 4 − 3.2 = 0.80
@@ -53,7 +53,7 @@ def test_seed_report_in_markdown(samples):
     # 一级指标 table's last row: the points add up to 100, the total is the 95.25 above
     assert re.search(r"\| 合计 \| 100\.00 \| 95\.25 \|", md)
     # the rule set as a report names it: no "（默认）" (the tool's default, not the rules') and no file version
-    assert "按“财预〔2013〕53号 部门整体支出”评分规则核定，2022年度部门整体支出绩效自评得分 95.25 分" in md
+    assert "按“财预〔2013〕53号 部门整体支出”评分规则核定，2022年度部门整体支出绩效自评得分 95.25分" in md
     assert "（默认）" not in md and " v1.0" not in md
     # unmet rows: with the unit's own reason and its cell, or a placeholder asking for one
     assert "原因：部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管（绩效指标!K17）" in md
@@ -63,12 +63,15 @@ def test_seed_report_in_markdown(samples):
         "- 组织应急演练次数：指标值 ≥12次，实际 15次（绩效指标!H13），为指标值的 125.00%。"
         "原因：汛前和森林防火期加密演练（绩效指标!K13）。" in md
     )
-    assert md.count("【请补充：") == 9
+    # 二、 organisation, （二） budget practice, the measures of （三） “三公” and of （四） 投入：预算配置,
+    # （五） 过程：预算执行, （六） 过程：资产管理, the reasons of the three unmet 共性 rows, 五、 and 七、,
+    # and the notice named in the opening sentence: 1 + 1 + 4 + 3 + 1 + 1 + 1 = 12
+    assert md.count("【请补充：") == 12
     # numbers in prose at 2 decimals (the results sheet's 评分说明 keeps 4 for the hand check):
     # 预算调整率 224.34 ÷ 2105.3 = 10.6560% against ≤10% → 0.6560 points over → 0.66; × 0.2 = 0.1312 → 0.13;
     # 政府采购执行率 396.8 ÷ 420 = 94.4762% → 94.48 in "3 × 94.48 ÷ 100" (= 2.83, the score shown)
-    assert "超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分" in md
-    assert "按 3 × 94.48 ÷ 100 计，得 2.83/3 分" in md
+    assert "超出目标 0.66个百分点 × 0.2 = 扣 0.13分" in md
+    assert "按 3 × 94.48 ÷ 100 计，得 2.83/3分" in md
     assert not re.search(r"(?<![\d.])\d+\.\d{3,}(?![\d.])", md)
 
 
@@ -78,13 +81,13 @@ def test_sources_in_a_closing_table_by_default(samples):
     blocks = draft(score_file(samples[SEED]).card)
     prose = [b.text for b in blocks if b.kind in ("p", "bullet")]
     assert not [t for t in prose if re.search(r"!\$?[A-Z]{1,3}\$?\d", t)]
-    assert "单位申报 97 分（优），比核定得分高 1.75 分" in " ".join(prose)
-    assert "全年预算数 2,329.64 万元，全年执行数" in " ".join(prose)
+    assert "单位申报 97分（优），比核定得分高 1.75分" in " ".join(prose)
+    assert "全年预算数 2,329.64万元，全年执行数" in " ".join(prose)
     assert [b.text for b in blocks if b.kind == "h1"][-1] == "附：数据来源"
     sources = blocks[-1]
     assert sources.kind == "table" and sources.headers == ("数据", "数值", "工作表", "单元格")
     assert ("申报总分", "97", "基本信息", "B11") in sources.rows
-    assert ("全年预算数", "2,329.64 万元", "预算执行", "C2") in sources.rows
+    assert ("全年预算数", "2,329.64万元", "预算执行", "C2") in sources.rows
     reason = "部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管"
     assert ("生产安全事故起数同比降幅 偏差原因", reason[:29] + "…", "绩效指标", "K17") in sources.rows
     assert len(set(sources.rows)) == len(sources.rows)
@@ -103,7 +106,7 @@ def test_docx_reads_back(samples, tmp_path):
     out = tmp_path / "报告.docx"
     result = CliRunner().invoke(cli, ["report", str(src), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith(f"已起草报告（核定总分 95.25，优）：{out}（待人工补充 9 处）")
+    assert result.stdout.startswith(f"已起草报告（核定总分 95.25，优）：{out}（待人工补充 12 处）")
     d = docx.Document(str(out))
     heads = [(p.style.name, p.text) for p in d.paragraphs if p.style.name.startswith(("Heading", "Title"))]
     assert heads[0] == ("Title", "南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告")
@@ -112,7 +115,7 @@ def test_docx_reads_back(samples, tmp_path):
     assert len(indicators.rows) == 1 + 19 and indicators.rows[3].cells[2].text == "重点支出安排率"
     assert [c.text for c in indicators.rows[3].cells[4:]] == ["87.30%", "4.00", "3.20", "4.00"]  # 4 × 80% = 3.2
     marked = [r for p in d.paragraphs for r in p.runs if r.text.startswith("【请补充")]
-    assert len(marked) == 9 and all(r.bold and r.font.highlight_color is not None for r in marked)
+    assert len(marked) == 12 and all(r.bold and r.font.highlight_color is not None for r in marked)
     assert d.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋"
     # .md works too; anything else is a usage error
     assert CliRunner().invoke(cli, ["report", str(src), "-o", str(tmp_path / "r.md")]).exit_code == 0
@@ -183,8 +186,8 @@ def test_district_report_from_the_summary(samples, tmp_path):
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
     assert (
-        "本次共收到文件 10 份，已评定等级 8 份（项目支出 6 份，部门整体支出 2 份），"
-        "待更正 2 份（暂不评定等级、不排名，见第七部分），未能评分 0 份。" in md
+        "本次共收到文件 10份，已评定等级 8份（项目支出 6份，部门整体支出 2份），"
+        "待更正 2份（暂不评定等级、不排名，见第七部分），未能评分 0份。" in md
     )
     # sections: 一 to 四 always; 五 复核情况 (the summary has the 复核总分 column, none entered);
     # no 上年 section (made without --previous); 六 常见问题; 七 the files left out — as referred to
@@ -203,10 +206,8 @@ def test_district_report_from_the_summary(samples, tmp_path):
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
     assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60.00 | 39.58 | 20.42 | 差 |")
     section = md.split("## 七、")[1]
-    assert "待更正 2 份（有错误，退回单位更正后重新评分）：" in section
-    assert (
-        "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1 个" in section
-    )
+    assert "待更正 2份（有错误，退回单位更正后重新评分）：" in section
+    assert "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1个" in section
     # problems by their Chinese titles, never the internal codes
     assert "| 得分低于分值但未说明偏差原因 |" in md and "missing-reason" not in md
     # amounts rounded to 2 decimals: 普陀 executed 0.9034 万元 of 2 → 0.90, 45.17%
@@ -231,11 +232,11 @@ def test_an_unmet_budget_rate_is_cited_where_it_comes_from(samples):
     # 实际完成值 cell blank (the rate is computed), so the source named is 预算执行's 全年执行数
     card = score_file(samples["云南省应急管理厅_航空消防租机补助经费.xlsx"]).card
     md = to_markdown(draft(card))
-    assert "- 预算执行率：指标值 100%，实际 88.74%，得 8.87/10 分。" in md
+    assert "- 预算执行率：指标值 100%，实际 88.74%，得 8.87/10分。" in md
     sources = md.split("## 附：数据来源")[1]
     assert "| 预算执行率 实际完成值 |" not in sources
     budget_col = card.data.budget_columns["全年执行数"]
-    assert f"| 全年执行数 | 9,265.35 万元 | 预算执行 | {budget_col}" in sources
+    assert f"| 全年执行数 | 9,265.35万元 | 预算执行 | {budget_col}" in sources
 
 
 def test_common_figures_are_cited_from_the_department_data(samples):
@@ -252,13 +253,13 @@ def test_common_figures_are_cited_from_the_department_data(samples):
         ("项目总支出", "1702.35", "部门整体数据", "B16"),
         ("在职人数", "28", "部门整体数据", "B3"),
         ("编制人数", "30", "部门整体数据", "B2"),
-        ("年初预算数", "2,105.30 万元", "预算执行", "B2"),
+        ("年初预算数", "2,105.30万元", "预算执行", "B2"),
     ]:
         assert row in sources
     assert len(set(sources)) == len(sources)
     md = to_markdown(draft(card, inline_cites=True))
     assert (
-        "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得 3.2/4 分。"
+        "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得 3.2/4分。"
         in md
     )
 
@@ -301,7 +302,7 @@ def test_prose_rounds_a_typed_claim_to_two_decimals(make_workbook):
     Hand-worked: 96.555 → 96.56 (half up); all rows met, 核定 100; 100 − 96.555 = 3.445 → 3.45."""
     path = make_workbook(info={"申报总分": 96.555})
     prose = " ".join(b.text for b in draft(score_file(path).card) if b.kind in ("p", "bullet"))
-    assert "单位申报 96.56 分（优），比核定得分低 3.45 分" in prose
+    assert "单位申报 96.56分（优），比核定得分低 3.45分" in prose
     assert "96.555" not in prose
 
 
@@ -317,14 +318,14 @@ def test_a_row_awaiting_review_at_full_points_is_not_called_met(make_workbook):
     assert (card.status, card.total, card.grade) == ("needs-review", 100, "优")
     md = to_markdown(draft(card))
     assert "各项指标均达到年度目标。" not in md.replace("其余各项指标均达到年度目标。", "")
-    assert "完成程度需复核人员判断的指标 1 项（得分暂定）：" in md
+    assert "完成程度需复核人员判断的指标 1项（得分暂定）：" in md
     assert (
-        "- 服务规范性：指标值 规范，实际 改善了服务对象的康复条件，得 10/10 分，完成程度待复核人员判断，得分为暂定。"
+        "- 服务规范性：指标值 规范，实际 改善了服务对象的康复条件，得 10/10分，完成程度待复核人员判断，得分为暂定。"
         in md
     )
     assert "其余各项指标均达到年度目标。" in md
     closing = md.split("## 七、绩效自评结果拟应用和公开情况")[1]
-    assert "得分 100 分，暂定等级“优”（1 项指标待复核，得分和等级以复核结果为准）。" in closing
+    assert "得分 100分，暂定等级“优”（1项指标待复核，得分和等级以复核结果为准）。" in closing
 
 
 def test_a_department_budget_rate_below_target_is_cited_at_the_budget_sheet(samples):
@@ -335,7 +336,7 @@ def test_a_department_budget_rate_below_target_is_cited_at_the_budget_sheet(samp
     assert card.data.records[5].actual.kind == "blank"
     sources = draft(card)[-1].rows
     assert not [r for r in sources if (r[2], r[3]) == ("绩效指标", "H5")]
-    assert ("全年执行数", "1,426.00 万元", "预算执行", "D2") in sources
+    assert ("全年执行数", "1,426.00万元", "预算执行", "D2") in sources
 
 
 def test_nested_quotes_and_reason_sentences(samples):
@@ -355,13 +356,12 @@ def test_common_rows_read_as_prose_and_a_claim_sum_that_disagrees_is_said(sample
     (共性) + 10+8+6+6 (产出) + 9+9 (效益) + 10 (满意度) = 96 — said beside the 申报总分."""
     md = to_markdown(draft(score_file(samples["示例区文化广电旅游体育局_2023年部门整体支出.xlsx"]).card))
     assert (
-        "- 政府采购执行率 100.00%（政府采购实际金额 260 ÷ 政府采购预算数 260）：达到指标值 ≥100%，得满分（3 分）。"
-        in md
+        "- 政府采购执行率 100.00%（政府采购实际金额 260 ÷ 政府采购预算数 260）：达到指标值 ≥100%，得满分（3分）。" in md
     )
-    assert "- 预算调整率 2.56%（预算调整数 40.4 ÷ 年初预算数 1580）：≤10%，得满分（3 分）。" in md
+    assert "- 预算调整率 2.56%（预算调整数 40.4 ÷ 年初预算数 1580）：≤10%，得满分（3分）。" in md
     assert "：≥：" not in md and "得满分，得" not in md
     assert (
-        "单位申报 92 分（优），比核定得分高 8.19 分，等级应为“良”而非“优”。各行申报得分合计 96 分，与申报总分不一致。"
+        "单位申报 92分（优），比核定得分高 8.19分，等级应为“良”而非“优”。各行申报得分合计 96分，与申报总分不一致。"
         in md
     )
 
@@ -385,7 +385,9 @@ def test_sources_table_prints_each_sheet_name_on_one_line(samples, tmp_path):
     pdf = office_resave(out, tmp_path / "pdf", "pdf")
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     sources = text.split("附：数据来源")[1]
-    assert sources.count("项目支出绩效自评表") == 6  # 目标, 完成情况, 申报总分 and the three budget figures
+    # 目标, 完成情况, 申报总分, the three budget figures, and the 全年预算数 and 全年执行数 of its one
+    # filled 资金类别 line (当年财政拨款 E7, F7): 3 + 3 + 2 = 8
+    assert sources.count("项目支出绩效自评表") == 8
 
 
 def test_an_over_achieving_row_without_a_reason_asks_for_one(make_workbook):
@@ -404,3 +406,127 @@ def test_an_over_achieving_row_without_a_reason_asks_for_one(make_workbook):
         in md
     )
     assert "请在偏差原因中说明" not in md
+
+
+def _budget_paragraph(blocks) -> str:
+    heads = [b.text for b in blocks]
+    return blocks[heads.index("（二）预算编制和执行情况") + 1].text
+
+
+def test_the_budget_split_is_stated_with_its_sources(make_workbook):
+    """预算执行 in 元 with three 资金类别 lines (年初预算数 / 全年预算数 / 全年执行数): 年度资金总额
+    21,053,000 / 23,296,400 / 21,500,000; 当年财政拨款 20,000,000 / 21,000,000 / 20,500,000; 上年结转资金
+    1,053,000 / 1,053,000 / 1,000,000; 其他资金 0 / 1,243,400 / 0. In 万元 (÷ 10,000): totals 2,105.30 /
+    2,329.64 / 2,150.00, rate 2,150 ÷ 2,329.64 = 92.29%; 全年预算数 2,100.00 + 105.30 + 124.34 = 2,329.64,
+    全年执行数 2,050.00 + 100.00 + 0 = 2,150.00 (其他资金's 0 spent of its 124.34 is said). Rows: the
+    template's 年度资金总额 is row 2, then 当年财政拨款 3, 上年结转资金 4, 其他资金 5; columns B C D."""
+    path = make_workbook(
+        info={"金额单位": "元"},
+        budget={
+            "年度资金总额": (21053000, 23296400, 21500000),
+            "当年财政拨款": (20000000, 21000000, 20500000),
+            "上年结转资金": (1053000, 1053000, 1000000),
+            "其他资金": (0, 1243400, 0),
+        },
+    )
+    blocks = draft(score_file(path).card)
+    assert _budget_paragraph(blocks) == (
+        "年初预算数 2,105.30万元，全年预算数 2,329.64万元，全年执行数 2,150.00万元，预算执行率 92.29%"
+        "（全年执行数 ÷ 全年预算数）。全年预算数中，当年财政拨款 2,100.00万元、上年结转资金 105.30万元、"
+        "其他资金 124.34万元；全年执行数中，当年财政拨款 2,050.00万元、上年结转资金 100.00万元、其他资金 0.00万元。"
+    )
+    sources = blocks[-1].rows
+    for row in [
+        ("当年财政拨款 全年预算数", "2,100.00万元", "预算执行", "C3"),
+        ("上年结转资金 全年预算数", "105.30万元", "预算执行", "C4"),
+        ("其他资金 全年预算数", "124.34万元", "预算执行", "C5"),
+        ("当年财政拨款 全年执行数", "2,050.00万元", "预算执行", "D3"),
+        ("上年结转资金 全年执行数", "100.00万元", "预算执行", "D4"),
+        ("其他资金 全年执行数", "0.00万元", "预算执行", "D5"),
+    ]:
+        assert row in sources
+    # inline, each figure names its own cell
+    inline = _budget_paragraph(draft(score_file(path).card, inline_cites=True))
+    assert "上年结转资金 105.30万元（预算执行!C4）" in inline and "其他资金 0.00万元（预算执行!D5）" in inline
+
+
+def test_a_budget_line_left_blank_or_all_zero_is_not_stated(make_workbook):
+    """Only 当年财政拨款 holds money (29.6 each); 上年结转资金 is blank and 其他资金 typed 0, 0, 0:
+    neither is a source of funds, neither is named."""
+    path = make_workbook(
+        budget={"年度资金总额": (29.6, 29.6, 29.6), "当年财政拨款": (29.6, 29.6, 29.6), "其他资金": (0, 0, 0)}
+    )
+    blocks = draft(score_file(path).card)
+    assert _budget_paragraph(blocks).endswith(
+        "全年预算数中，当年财政拨款 29.60万元；全年执行数中，当年财政拨款 29.60万元。"
+    )
+    assert not [r for r in blocks[-1].rows if r[0].startswith(("上年结转资金", "其他资金"))]
+
+
+def test_numbers_and_their_units_are_written_together_but_quoted_text_is_kept(make_workbook):
+    """What the report writes puts no space between a number and the unit after it (2,329.64万元,
+    95.25分, 3项), as the seed (自评得分97分, 2329.64万元) and GB/T 15835 do; what it quotes from the
+    workbook stays as typed, spaces included. 托养服务人次数 ≥105人 typed 84 人 with reason
+    "缺 21 人，已补报": 84 ÷ 105 × 10 = 8 分 (unmet); 燃油补贴标准 target typed "≤260 元/辆"."""
+    from conftest import base_rows
+
+    rows = base_rows()
+    rows[1] = dict(rows[1], 实际完成值="84 人", 偏差原因分析及改进措施="缺 21 人，已补报")
+    rows[4] = dict(rows[4], 指标值="≤260 元/辆")
+    blocks = draft(score_file(make_workbook(indicators=rows)).card)
+    text = "\n".join(b.text for b in blocks if b.kind != "table")
+    # 100 − 10 + 8 = 98
+    assert "绩效自评得分 98分，等级为“优”。" in text
+    assert "未完全达到目标的指标 1项：" in text
+    assert "托养服务人次数：指标值 ≥105人，实际 84 人，得 8/10分。原因：缺 21 人，已补报。" in text
+    table = next(b for b in blocks if b.kind == "table" and "指标值" in b.headers)
+    assert ("≤260 元/辆", "260元/辆") in [(r[3], r[4]) for r in table.rows]
+    # nothing the report writes itself leaves a space before a unit (the spaced ones above are 人,
+    # quoted from the workbook)
+    assert not re.findall(r"\d (?:分|万元|项|个|份|处|%|个百分点)", text)
+
+
+def test_common_rows_stand_under_headings_that_name_them(samples):
+    """The seed's 共性 rows: “三公” ones in （三） (their names say so), the others by the rule set's
+    一级/二级 (department_cy2013_53.toml): 投入/预算配置 在职人员控制率, 重点支出安排率; 过程/预算执行
+    预算调整率, 结转结余率, 公用经费控制率, 政府采购执行率; 过程/资产管理 固定资产利用率. 在职人员控制率
+    and 重点支出安排率 stood under （四）预算管理和资产管理情况, which names neither."""
+    blocks = draft(score_file(samples[SEED]).card)
+    sections: dict[str, list[str]] = {}
+    for b in blocks[: [x.text for x in blocks].index("四、绩效目标完成情况")]:
+        if b.kind == "h2":
+            sections[b.text] = []
+        elif b.kind == "bullet" and sections:
+            sections[list(sections)[-1]].append(b.text.split(" ")[0])
+    assert sections == {
+        "（一）得分情况": [],
+        "（二）预算编制和执行情况": [],
+        "（三）“三公”经费控制情况": ["“三公”经费变动率", "“三公”经费控制率"],
+        "（四）投入：预算配置情况": ["在职人员控制率", "重点支出安排率"],
+        "（五）过程：预算执行情况": ["预算调整率", "结转结余率", "公用经费控制率", "政府采购执行率"],
+        "（六）过程：资产管理情况": ["固定资产利用率"],
+    }
+    # each section asks for what was done in its own field (four identical requests read as one)
+    asks = [b.text for b in blocks if b.kind == "p" and b.text.endswith("方面的主要做法和措施】")]
+    assert asks == [
+        "【请补充：“三公”经费管理方面的主要做法和措施】",
+        "【请补充：预算配置方面的主要做法和措施】",
+        "【请补充：预算执行方面的主要做法和措施】",
+        "【请补充：资产管理方面的主要做法和措施】",
+    ]
+
+
+def test_the_report_opens_as_such_reports_do(samples):
+    """The seed opens 根据《…通知》要求，我局对2022年度部门整体支出开展了绩效自评，现将情况汇报如下：
+    unit, year and subject come from the workbook; the notice is asked for."""
+    notice = "【请补充：布置本次绩效自评的通知名称，如《××财政局关于开展××年度绩效自评工作的通知》】"
+    seed = draft(score_file(samples[SEED]).card)
+    assert seed[1] == Block(
+        "p",
+        f"根据{notice}要求，南昌市红谷滩区应急管理局对2022年度部门整体支出开展了绩效自评，现将有关情况报告如下：",
+    )
+    project = draft(score_file(samples[PROJECT]).card)
+    assert project[1].text == (
+        f"根据{notice}要求，芜湖市镜湖区残疾人联合会对2023年度“残疾人事业发展补助资金”项目支出开展了绩效自评，"
+        "现将有关情况报告如下："
+    )

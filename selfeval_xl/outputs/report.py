@@ -22,6 +22,8 @@ from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEW_CODE, status_zh
 
 PLACEHOLDER = "【请补充：{}】"
+# what the opening sentence cites: the bureau's notice that called for this self-evaluation
+NOTICE = "布置本次绩效自评的通知名称，如《××财政局关于开展××年度绩效自评工作的通知》"
 CHART_WIDTH_CM = 14.0  # a figure's printed width (charts are drawn that wide, report_docx places them so)
 
 
@@ -111,6 +113,9 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     dept = data.kind == L.KIND_DEPARTMENT
     unit, year, subject = _subject(card)
     out = [Block("title", f"{unit}{year}年度{subject}绩效自评报告")]
+    # the opening as such reports have it (the seed: 根据《…通知》要求，我局对2022年度部门整体支出开展了
+    # 绩效自评，现将情况汇报如下：); the notice is in no workbook: the one placeholder
+    out.append(Block("p", f"根据{todo(NOTICE)}要求，{unit}对{year}年度{subject}开展了绩效自评，现将有关情况报告如下："))
 
     out.append(Block("h1", "一、基本情况"))
     goal = info.get(L.INFO_GOAL)
@@ -140,8 +145,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(Block("h2", "（一）得分情况"))
     claim = card.claimed_total
     verdict = (
-        f"按“{rules.title}”评分规则核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)} 分，"
-        + (f"经复核为 {fmt_num(card.reviewed_total)} 分，" if card.reviewed_total is not None else "")
+        f"按“{rules.title}”评分规则核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)}分，"
+        + (f"经复核为 {fmt_num(card.reviewed_total)}分，" if card.reviewed_total is not None else "")
         + f"等级为“{card.grade}”。"
     )
     if claim is not None:
@@ -150,7 +155,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         # a typed 申报总分 (96.555) as every score in the prose: rounded to 2 decimals, no trailing zeros
         shown = fmt_num(round_half_up(claim))
         where = cite(L.INFO_CLAIMED_TOTAL, shown, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
-        verdict += f"单位申报 {shown} 分（{claimed_grade}）{where}，"
+        verdict += f"单位申报 {shown}分（{claimed_grade}）{where}，"
         if abs(diff) <= rules.claim_tolerance:
             verdict += "与核定得分一致。"
         else:
@@ -161,16 +166,16 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                 if claimed_grade == card.grade
                 else f"{by_review}等级应为“{card.grade}”而非“{claimed_grade}”"
             )
-            verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))} 分，{holds}。"
+            verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))}分，{holds}。"
         if any(p.code == "claimed-total-sum" for p in card.problems):
             # the unit's own figures disagree (a finding the bureau wants first, SPEC §3.10): the
             # sum as the check took it, Σ of every row's 申报得分
             row_sum = round_half_up(sum(r.claimed for r in card.records if not math.isnan(r.claimed)))
-            verdict += f"各行申报得分合计 {fmt_num(row_sum)} 分，与申报总分不一致。"
+            verdict += f"各行申报得分合计 {fmt_num(row_sum)}分，与申报总分不一致。"
     review = [p for p in card.problems if p.code == REVIEW_CODE]
     if review:
         verdict += (
-            f"其中 {len(review)} 项指标的完成程度需复核人员判断（状态：{status_zh(card.status)}），"
+            f"其中 {len(review)}项指标的完成程度需复核人员判断（状态：{status_zh(card.status)}），"
             "上述得分和等级为暂定。"
         )
     out.append(Block("p", verdict))
@@ -195,13 +200,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     )
     out += _budget(card, cite)
     if dept:
-        out += _common_section(card, "（三）“三公”经费控制情况", ("三公",), cite)
-        out += _common_section(
-            card,
-            "（四）预算管理和资产管理情况",
-            ("公用经费", "政府采购", "结转结余", "预算调整", "固定资产", "在职人员", "重点支出"),
-            cite,
-        )
+        out += _common_sections(card, cite)
     else:
         out.append(Block("h2", "（三）项目支出管理情况"))
         out.append(Block("p", todo("资金管理、项目实施、制度执行情况")))
@@ -247,10 +246,10 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         if (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or ""))
     }
     if unmet:
-        out.append(Block("p", f"未完全达到目标的指标 {len(unmet)} 项："))
+        out.append(Block("p", f"未完全达到目标的指标 {len(unmet)}项："))
         out += [Block("bullet", _unmet_line(card, r, reasons, slips, cite)) for r in unmet]
     if pending:
-        out.append(Block("p", f"完成程度需复核人员判断的指标 {len(pending)} 项（得分暂定）："))
+        out.append(Block("p", f"完成程度需复核人员判断的指标 {len(pending)}项（得分暂定）："))
         out += [Block("bullet", _pending_line(card, r, reasons, cite)) for r in pending]
     if not unmet:
         out.append(Block("p", "其余各项指标均达到年度目标。" if pending else "各项指标均达到年度目标。"))
@@ -307,19 +306,19 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         out.append(Block("p", "各行申报得分与核定得分一致（或未填写申报得分）。"))
     errors = card.errors
     if errors:
-        out.append(Block("p", f"另有 {len(errors)} 个错误需要更正后重新评分："))
+        out.append(Block("p", f"另有 {len(errors)}个错误需要更正后重新评分："))
         out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in errors]
 
     out.append(Block("h1", "七、绩效自评结果拟应用和公开情况"))
     out.append(
         Block(
             "p",
-            f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)} 分"
+            f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)}分"
             + ("（复核后）" if card.reviewed_total is not None else "")
             # a file awaiting a reviewer has a provisional total and grade (SPEC §3.12): said here
             # too, where a reader looks for the result without reading 三、
             + (
-                f"，暂定等级“{card.grade}”（{len(review)} 项指标待复核，得分和等级以复核结果为准）。"
+                f"，暂定等级“{card.grade}”（{len(review)}项指标待复核，得分和等级以复核结果为准）。"
                 if card.status == NEEDS_REVIEW
                 else f"，等级“{card.grade}”。"
             )
@@ -349,7 +348,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"自评表有 {len(units)} 处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
+                f"自评表有 {len(units)}处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
                 "请按下列清单逐项更正后重新评分。",
             )
         )
@@ -357,7 +356,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"自评表本身没有错误；“{L.SHEET_RESULTS}”表中复核人员填写的内容有 {len(reviewers)} 处错误"
+                f"自评表本身没有错误；“{L.SHEET_RESULTS}”表中复核人员填写的内容有 {len(reviewers)}处错误"
                 f"（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。请复核人员改正后重新评分，单位不必更正。",
             )
         )
@@ -387,7 +386,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"按现有数据暂算 {fmt_num(card.total)} 分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
+                f"按现有数据暂算 {fmt_num(card.total)}分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
             )
         )
     return out
@@ -409,20 +408,39 @@ def _place(where: Any) -> str:
 
 
 def _budget(card: Scorecard, cite: Cites) -> list[Block]:
+    """（二）: the 年度资金总额 figures and the rate, then what each filled 资金类别 line (当年财政拨款,
+    上年结转资金, 其他资金) makes of the 全年预算数 and the 全年执行数, each figure sourced."""
     data, b = card.data, card.budget
     total = data.budget.get(L.B_TOTAL)
     cols = data.budget_columns
 
-    def at(header: str) -> str:
-        value = {L.B_INITIAL: b.initial, L.B_ADJUSTED: b.adjusted, L.B_EXECUTED: b.executed}[header]
-        cell = f"{cols.get(header, '')}{total.row}" if total else None
-        return cite(header, f"{_money(value)} 万元", L.SHEET_BUDGET, cell)
+    def figure(header: str, value: float | None, line: Any, what: str | None = None) -> str:
+        """``全年预算数 2,329.64万元`` with its source, or ``全年预算数未填写``."""
+        if value is None:
+            return f"{what or header}未填写"
+        cell = f"{cols[header]}{line.row}" if line is not None and header in cols else None
+        source = cite(f"{line.category} {header}" if what else header, f"{_money(value)}万元", L.SHEET_BUDGET, cell)
+        return f"{what or header} {_money(value)}万元{source}"
 
     text = (
-        f"年初预算数 {_money(b.initial)} 万元{at(L.B_INITIAL)}，全年预算数 {_money(b.adjusted)} 万元{at(L.B_ADJUSTED)}，"
-        f"全年执行数 {_money(b.executed)} 万元{at(L.B_EXECUTED)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
+        f"{figure(L.B_INITIAL, b.initial, total)}，{figure(L.B_ADJUSTED, b.adjusted, total)}，"
+        f"{figure(L.B_EXECUTED, b.executed, total)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
         "（全年执行数 ÷ 全年预算数）。"
     )
+    # the 资金类别 lines that hold money (a line left blank or all 0 is no source of funds), each
+    # figure as filled (a 0 spent of a budget is said), in the workbook's 金额单位 → 万元
+    lines = [
+        line
+        for c in L.BUDGET_ROWS[1:]
+        if (line := data.budget.get(c)) is not None and any(getattr(line, a) for _, a in L.BUDGET_AMOUNTS)
+    ]
+    parts = []
+    for header, attr in ((L.B_ADJUSTED, "adjusted"), (L.B_EXECUTED, "executed")):
+        filled = [(line, v * data.amount_scale) for line in lines if (v := getattr(line, attr)) is not None]
+        if filled:
+            parts.append(f"{header}中，" + "、".join(figure(header, v, line, line.category) for line, v in filled))
+    if parts:
+        text += "；".join(parts) + "。"
     return [
         Block("h2", "（二）预算编制和执行情况"),
         Block("p", text),
@@ -452,10 +470,22 @@ def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
     for name in common.formula.names:
         if (budget := budget_item(data, name)) is not None:
             attr, header, cell = budget
-            out += cite(header, f"{_money(getattr(card.budget, attr))} 万元", L.SHEET_BUDGET, cell)
+            out += cite(header, f"{_money(getattr(card.budget, attr))}万元", L.SHEET_BUDGET, cell)
         elif (entry := data.dept_data.get(item_key(name))) is not None:
             out += cite(entry.name, entry.value.display, L.SHEET_DEPT_DATA, entry.cell)
     return out
+
+
+# in a scoring note (written for the results sheet, where it is read beside its figures): a number
+# and the unit after it, 分 or 个百分点 (``扣 0.13 分``, ``0.66 个百分点``)
+_NOTE_UNIT = re.compile(r"(\d) (?=分(?![母值数])|个百分点)")
+
+
+def tight_units(note: str) -> str:
+    """A 共性 row's scoring note with no space between a number and its unit, as the report writes
+    numbers (``超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分`` → ``超出目标 0.66个百分点 × 0.2 = 扣 0.13分``).
+    Only for notes the scorer wrote of rule-set figures: never for text quoted from a workbook."""
+    return _NOTE_UNIT.sub(r"\1", note)
 
 
 # a scoring note's operator label (``≥：``), and its way of saying a ratio row reached its target
@@ -466,8 +496,8 @@ _RATIO_FULL = re.compile(r"[≥≤=<>]：实际 [^，；]+，指标 [^，；]+�
 def _common_result(r: Any) -> str:
     """How a 共性 row was scored, in report prose: the results sheet's 评分说明 without its
     operator label (``≥：3 × 94.48 ÷ 100`` reads 按 3 × 94.48 ÷ 100 计), then the score once
-    (``≤0%，得满分（3 分）``, not ``≤0%，得满分，得 3/3 分``)."""
-    note = two_decimals(r.note)
+    (``≤0%，得满分（3分）``, not ``≤0%，得满分，得 3/3分``)."""
+    note = tight_units(two_decimals(r.note))  # (before 指标值 as typed is put in)
     if _RATIO_FULL.search(note):
         note = _RATIO_FULL.sub(f"达到指标值 {r.target_text}，得满分", note)
     elif "×" in note and _OP_LABEL.search(note):  # a ratio's formula
@@ -477,17 +507,35 @@ def _common_result(r: Any) -> str:
     else:
         note = _OP_LABEL.sub(r"\1", note)
     if note.endswith("得满分"):
-        return f"{note}（{fmt_num(r.points)} 分）"
-    return f"{note}，得 {fmt_num(r.score)}/{fmt_num(r.points)} 分"
+        return f"{note}（{fmt_num(r.points)}分）"
+    return f"{note}，得 {fmt_num(r.score)}/{fmt_num(r.points)}分"
 
 
-def _common_section(card: Scorecard, title: str, words: tuple[str, ...], cite: Cites) -> list[Block]:
-    rows = [r for r in card.records if any(w in item_key(r.name) for w in words) and card.rules.common_for(r.name)]
+def _common_sections(card: Scorecard, cite: Cites) -> list[Block]:
+    """（三） on the “三公” rows as the seed reports them (their names say “三公”), then a section per
+    一级/二级 of the rule set for the other 共性 rows (（四）投入：预算配置情况 …), so that every
+    row stands under a heading that names it. The 预算执行率 row is in （二）."""
+    common = [(r, c) for r in card.records if (c := card.rules.common_for(r.name)) is not None]
+    sanggong = [r for r, c in common if "三公" in c.key]
+    blocks = _common_section(card, "（三）“三公”经费控制情况", sanggong, "“三公”经费管理", cite)
+    groups: dict[tuple[str, str], list[Any]] = {(c.level1, c.level2): [] for c in card.rules.common}
+    for r, c in common:
+        if "三公" not in c.key:
+            groups[(c.level1, c.level2)].append(r)
+    filled = [(levels, rows) for levels, rows in groups.items() if rows]
+    for n, ((level1, level2), rows) in enumerate(filled, start=4):
+        blocks += _common_section(card, f"（{numeral(n)}）{level1}：{level2}情况", rows, level2, cite)
+    return blocks
+
+
+def _common_section(card: Scorecard, title: str, rows: list[Any], topic: str, cite: Cites) -> list[Block]:
+    """A heading, a line per 共性 row (its figures, sourced, and how it scored), then a placeholder
+    for what was done about ``topic`` (each section's own: the four read apart in the draft)."""
     blocks = [Block("h2", title)]
     for r in rows:
         where = _formula_cites(card, r, cite) or ""
         blocks.append(Block("bullet", f"{r.name} {r.actual_text}{where}：{_common_result(r)}。"))
-    blocks.append(Block("p", todo("相关管理措施")))
+    blocks.append(Block("p", todo(f"{topic}方面的主要做法和措施")))
     return blocks
 
 
@@ -530,7 +578,7 @@ def _actual_cite(card: Scorecard, r: Any, cite: Cites) -> str:
         and L.B_EXECUTED in data.budget_columns
     ):
         executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
-        return cite(L.B_EXECUTED, f"{_money(card.budget.executed)} 万元", L.SHEET_BUDGET, executed_cell)
+        return cite(L.B_EXECUTED, f"{_money(card.budget.executed)}万元", L.SHEET_BUDGET, executed_cell)
     if (used := _formula_cites(card, r, cite)) is not None:
         return used
     actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
@@ -540,7 +588,7 @@ def _actual_cite(card: Scorecard, r: Any, cite: Cites) -> str:
 def _reviewed_text(r: Any) -> str:
     if r.reviewed is None:  # the reviewer's judgment, and why, where given
         return ""
-    return f"，复核为 {fmt_num(round_half_up(r.reviewed))} 分" + (
+    return f"，复核为 {fmt_num(round_half_up(r.reviewed))}分" + (
         f"（复核意见：{r.review_note}）" if r.review_note else ""
     )
 
@@ -558,7 +606,7 @@ def _unmet_line(card: Scorecard, r: Any, reasons: dict[int, Any], slips: dict[in
     data = card.data
     text = (
         f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
-        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分{_reviewed_text(r)}。"
+        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分{_reviewed_text(r)}。"
     )
     reason = reasons.get(r.row) or ""
     if r.row in slips:
@@ -573,7 +621,7 @@ def _pending_line(card: Scorecard, r: Any, reasons: dict[int, Any], cite: Cites)
     """A row awaiting a reviewer: its figures and its provisional score (the unit's claim)."""
     text = (
         f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
-        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))} 分，完成程度待复核人员判断，得分为暂定。"
+        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分，完成程度待复核人员判断，得分为暂定。"
     )
     reason = reasons.get(r.row) or ""
     if gives_reason(reason) and r.score < r.points - 0.005:
