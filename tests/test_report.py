@@ -385,9 +385,10 @@ def test_sources_table_prints_each_sheet_name_on_one_line(samples, tmp_path):
     pdf = office_resave(out, tmp_path / "pdf", "pdf")
     text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     sources = text.split("附：数据来源")[1]
-    # 目标, 完成情况, 申报总分, the three budget figures, and the 全年预算数 and 全年执行数 of its one
-    # filled 资金类别 line (当年财政拨款 E7, F7): 3 + 3 + 2 = 8
-    assert sources.count("项目支出绩效自评表") == 8
+    # 目标, 完成情况, 申报总分, and the three budget figures: its 年度资金总额 line is typed 0 and rebuilt
+    # from its one filled line, so they are 当年财政拨款's D7, E7, F7 (the 全年预算数 and 全年执行数 of
+    # the split are those same cells, listed once): 3 + 3 = 6
+    assert sources.count("项目支出绩效自评表") == 6
 
 
 def test_an_over_achieving_row_without_a_reason_asks_for_one(make_workbook):
@@ -530,3 +531,23 @@ def test_the_report_opens_as_such_reports_do(samples):
         f"根据{notice}要求，芜湖市镜湖区残疾人联合会对2023年度“残疾人事业发展补助资金”项目支出开展了绩效自评，"
         "现将有关情况报告如下："
     )
+
+
+def test_a_rebuilt_total_is_cited_at_the_lines_it_was_built_from(make_workbook):
+    """年度资金总额 left blank, 当年财政拨款 20 / 25 / 24 and 上年结转资金 5 / 5 / 5: the scorer rebuilds
+    the total as 25 / 30 / 29 (budget-total-rebuilt) and the rate is 29 ÷ 30 = 96.67%. Row 2 holds
+    nothing, so no figure may be sourced there: each total names the lines' cells (rows 3 and 4)."""
+    path = make_workbook(budget={"当年财政拨款": (20, 25, 24), "上年结转资金": (5, 5, 5)})
+    card = score_file(path).card
+    assert sorted(p.where.cell for p in card.problems if p.code == "budget-total-rebuilt") == ["B2", "C2", "D2"]
+    inline = _budget_paragraph(draft(card, inline_cites=True))
+    assert inline.startswith(
+        "年初预算数 25.00万元（预算执行!B3）（预算执行!B4），全年预算数 30.00万元（预算执行!C3）（预算执行!C4），"
+        "全年执行数 29.00万元（预算执行!D3）（预算执行!D4），预算执行率 96.67%"
+    )
+    sources = draft(card)[-1].rows
+    assert not [r for r in sources if r[2] == "预算执行" and r[3].endswith("2")]
+    assert ("上年结转资金 年初预算数", "5.00万元", "预算执行", "B4") in sources
+    # the 预算执行率 row (96.67% < 100%, unmet) names the same cells for its 实际完成值
+    md = to_markdown(draft(card, inline_cites=True))
+    assert "- 预算执行率：指标值 100%，实际 96.67%（预算执行!D3）（预算执行!D4），得 9.67/10分。" in md

@@ -411,20 +411,20 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
     """（二）: the 年度资金总额 figures and the rate, then what each filled 资金类别 line (当年财政拨款,
     上年结转资金, 其他资金) makes of the 全年预算数 and the 全年执行数, each figure sourced."""
     data, b = card.data, card.budget
-    total = data.budget.get(L.B_TOTAL)
     cols = data.budget_columns
 
-    def figure(header: str, value: float | None, line: Any, what: str | None = None) -> str:
-        """``全年预算数 2,329.64万元`` with its source, or ``全年预算数未填写``."""
-        if value is None:
-            return f"{what or header}未填写"
-        cell = f"{cols[header]}{line.row}" if line is not None and header in cols else None
-        source = cite(f"{line.category} {header}" if what else header, f"{_money(value)}万元", L.SHEET_BUDGET, cell)
-        return f"{what or header} {_money(value)}万元{source}"
+    def figure(header: str, value: float, line: Any) -> str:
+        """``当年财政拨款 2,100.00万元`` with its source."""
+        cell = f"{cols[header]}{line.row}" if header in cols else None
+        source = cite(f"{line.category} {header}", f"{_money(value)}万元", L.SHEET_BUDGET, cell)
+        return f"{line.category} {_money(value)}万元{source}"
+
+    def whole(header: str, value: float | None) -> str:
+        return f"{header}未填写" if value is None else f"{header} {_money(value)}万元{_total_cite(card, header, cite)}"
 
     text = (
-        f"{figure(L.B_INITIAL, b.initial, total)}，{figure(L.B_ADJUSTED, b.adjusted, total)}，"
-        f"{figure(L.B_EXECUTED, b.executed, total)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
+        f"{whole(L.B_INITIAL, b.initial)}，{whole(L.B_ADJUSTED, b.adjusted)}，"
+        f"{whole(L.B_EXECUTED, b.executed)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
         "（全年执行数 ÷ 全年预算数）。"
     )
     # the 资金类别 lines that hold money (a line left blank or all 0 is no source of funds), each
@@ -438,7 +438,7 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
     for header, attr in ((L.B_ADJUSTED, "adjusted"), (L.B_EXECUTED, "executed")):
         filled = [(line, v * data.amount_scale) for line in lines if (v := getattr(line, attr)) is not None]
         if filled:
-            parts.append(f"{header}中，" + "、".join(figure(header, v, line, line.category) for line, v in filled))
+            parts.append(f"{header}中，" + "、".join(figure(header, v, line) for line, v in filled))
     if parts:
         text += "；".join(parts) + "。"
     return [
@@ -459,6 +459,29 @@ def two_decimals(text: str) -> str:
     return _LONG_DECIMAL.sub(lambda m: fmt_num(round_half_up(float(m.group(0)), 2)), text)
 
 
+def _total_cite(card: Scorecard, header: str, cite: Cites) -> str:
+    """Where a 年度资金总额 figure (``header``: 年初预算数, 全年预算数, 全年执行数) comes from: its cell on
+    that line; or, when the line was left blank or 0 and the scorer rebuilt the figure as the sum of
+    the 资金类别 lines (``budget-total-rebuilt``), each line's cell — the total's own cell holds 0."""
+    data, cols = card.data, card.data.budget_columns
+    attr = dict(L.BUDGET_AMOUNTS)[header]
+    total, value = data.budget.get(L.B_TOTAL), getattr(card.budget, attr)
+    if value and not (getattr(total, attr) if total is not None else None) and header in cols:
+        lines = [data.budget.get(c) for c in L.BUDGET_ROWS[1:]]
+        return "".join(
+            cite(
+                f"{line.category} {header}",
+                f"{_money(v * data.amount_scale)}万元",
+                L.SHEET_BUDGET,
+                f"{cols[header]}{line.row}",
+            )
+            for line in lines
+            if line is not None and (v := getattr(line, attr)) is not None
+        )
+    cell = f"{cols[header]}{total.row}" if total is not None and header in cols else None
+    return cite(header, f"{_money(value)}万元", L.SHEET_BUDGET, cell)
+
+
 def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
     """Where a 共性 row's figures come from: each item its formula read, at its cell in 部门整体数据
     (or 预算执行 for the budget figures); None for a row that is no 共性指标."""
@@ -469,8 +492,7 @@ def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
     out = ""
     for name in common.formula.names:
         if (budget := budget_item(data, name)) is not None:
-            attr, header, cell = budget
-            out += cite(header, f"{_money(getattr(card.budget, attr))}万元", L.SHEET_BUDGET, cell)
+            out += _total_cite(card, budget[1], cite)
         elif (entry := data.dept_data.get(item_key(name))) is not None:
             out += cite(entry.name, entry.value.display, L.SHEET_DEPT_DATA, entry.cell)
     return out
@@ -577,8 +599,7 @@ def _actual_cite(card: Scorecard, r: Any, cite: Cites) -> str:
         and total is not None
         and L.B_EXECUTED in data.budget_columns
     ):
-        executed_cell = f"{data.budget_columns[L.B_EXECUTED]}{total.row}"
-        return cite(L.B_EXECUTED, f"{_money(card.budget.executed)}万元", L.SHEET_BUDGET, executed_cell)
+        return _total_cite(card, L.B_EXECUTED, cite)
     if (used := _formula_cites(card, r, cite)) is not None:
         return used
     actual_cell = data.indicator_cell(r.row, L.I_ACTUAL)
