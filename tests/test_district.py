@@ -60,8 +60,8 @@ def test_level1_rates_and_grades_by_kind(tmp_path):
 def test_district_report_shows_the_new_tables(tmp_path):
     blocks = draft_district(_summary(tmp_path / "汇总.xlsx"))
     text = "\n".join(b.text for b in blocks)
-    assert "已评定等级 2份（项目支出 1份，部门整体支出 1份），待更正 1份" in text
-    assert "平均得分 90分" in text  # (95 + 85) / 2
+    assert "已评定等级2份（项目支出1份，部门整体支出1份），待更正1份" in text
+    assert "平均得分90分" in text  # (95 + 85) / 2
     assert "得分率最低的是效益指标（50.00%）" in text
     level1 = next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "一级指标")
     # as worked out in test_level1_rates_and_grades_by_kind; 分值 and 得分 with 2 decimals, as 汇总 shows scores
@@ -92,7 +92,7 @@ def test_average_score_is_rounded_half_up(tmp_path):
     wb.create_sheet(L.S_UNSCORED).append(("文件", "问题", "代码", "原因"))
     wb.save(path)
     text = "\n".join(b.text for b in draft_district(path))
-    assert "已评定等级的平均得分 77.63分" in text
+    assert "已评定等级的平均得分77.63分" in text
 
 
 def test_review_section_says_the_size_of_changes_apart_from_their_mean():
@@ -103,8 +103,8 @@ def test_review_section_says_the_size_of_changes_apart_from_their_mean():
         {"单位名称": "乙", "项目名称": "b", "核定总分": 90.0, "复核总分": 88.0, "等级": "良"},
     ]
     text = review_blocks(rows, 5)[1].text
-    assert "调减 1份、调增 1份、不变 0份" in text
-    assert "平均每份变动 0分（正为调增、负为调减），变动幅度（不计增减）合计 4分、平均每份 2分" in text
+    assert "调减1份、调增1份、不变0份" in text
+    assert "平均每份变动0分（正为调增、负为调减），变动幅度（不计增减）合计4分、平均每份2分" in text
 
 
 def test_the_detail_sheet_is_read_as_a_stream_as_calamine_reads_it(tmp_path):
@@ -187,7 +187,7 @@ def test_two_submissions_of_one_unit_and_project_are_told_apart_by_their_file(tm
     """甲单位 sent 甲项目 twice (甲.xlsx and 甲 - 副本.xlsx): in every table the report names a file
     by 单位（项目）, those two rows would read alike; they carry their file name, 乙 (alone) does not.
     复核: 甲 95 → 93 (−2), 副本 90 → 92 (+2), 乙 85 → 85 (0): largest change first, the tie in file
-    order. 预算执行率 lowest first: 副本 80 ÷ 100 = 80.00%, 甲 90.00%, 乙 19 ÷ 20 = 95.00%."""
+    order. 预算执行率 lowest first: 副本 80 ÷ 100 = 80.00%, 甲90.00%, 乙 19 ÷ 20 = 95.00%."""
     path = tmp_path / "汇总.xlsx"
     wb = openpyxl.Workbook()
     ws = wb.active

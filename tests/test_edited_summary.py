@@ -57,16 +57,16 @@ def _text(path: Path) -> str:
 
 def test_a_title_row_typed_above_the_header_is_read_past(tmp_path):
     """A title typed in row 1 pushed 汇总's header to row 2: the report took the title as the
-    header and drafted “已评定等级 0 份”, every file ungraded. Now as without it: 甲 95 and 乙 85
+    header and drafted “已评定等级0份”, every file ungraded. Now as without it: 甲 95 and 乙 85
     graded → 2 份, mean (95 + 85) / 2 = 90; 丙 待更正."""
     text = _text(_summary(tmp_path / "汇总.xlsx", title="2023年度自评汇总（局内部）"))
-    assert "已评定等级 2 份（项目支出 1 份，部门整体支出 1 份），待更正 1 份" in text
-    assert "平均得分 90 分" in text
+    assert "已评定等级2份（项目支出1份，部门整体支出1份），待更正1份" in text
+    assert "平均得分90分" in text
 
 
 @pytest.mark.parametrize(("renamed", "to"), [("文件", "文件名"), ("核定总分", "核定总分（分）")])
 def test_a_renamed_column_the_report_needs_is_refused_by_name(tmp_path, monkeypatch, renamed, to):
-    """文件 renamed: a traceback (KeyError '文件'); 核定总分 renamed: “已评定等级 0 份” drafted
+    """文件 renamed: a traceback (KeyError '文件'); 核定总分 renamed: “已评定等级0份” drafted
     as if nobody had a score. Now one line naming the file and sheet, exit 2, nothing drafted."""
     head = tuple(to if h == renamed else h for h in SUMMARY)
     _summary(tmp_path / "汇总.xlsx", head=head)
@@ -88,8 +88,8 @@ def test_an_older_summary_without_status_counts_files_with_errors_as_not_graded(
         ("丙单位", "项目支出", "丙项目", 2023, 40, None, 90, 2, "丙.xlsx"),
     ]
     text = _text(_summary(tmp_path / "汇总.xlsx", rows=rows, head=head))
-    assert "已评定等级 2 份（项目支出 1 份，部门整体支出 1 份），待更正 1 份" in text
-    assert "平均得分 90 分" in text
+    assert "已评定等级2份（项目支出1份，部门整体支出1份），待更正1份" in text
+    assert "平均得分90分" in text
 
 
 def test_scores_typed_as_text_are_read_as_people_type_them_and_other_text_is_named(tmp_path, monkeypatch):
@@ -102,7 +102,7 @@ def test_scores_typed_as_text_are_read_as_people_type_them_and_other_text_is_nam
         ("乙单位", "部门整体支出", "乙项目", 2023, "85分", "良", 90, 0, "乙.xlsx", "已评分"),
     ]
     path = _summary(tmp_path / "汇总.xlsx", rows=rows)
-    assert "平均得分 90 分" in _text(path)
+    assert "平均得分90分" in _text(path)
     sample = draw(path, count=1, seed=0)
     assert sample.candidates == 2
     assert [p.row["文件"] for p in sample.picks if p.must] == ["乙.xlsx"]
@@ -132,7 +132,7 @@ def test_a_formula_with_no_value_is_named_not_read_as_blank(tmp_path):
 
 def test_merged_cells(tmp_path):
     """评价类型 merged down over 甲 and 乙 (both 项目支出): the report counted 乙 as 未注明. Now a
-    merged range holds its value in each cell: 项目支出 2 份. 文件 merged over two rows of 汇总
+    merged range holds its value in each cell: 项目支出2份. 文件 merged over two rows of 汇总
     would give 乙's row 甲's file (the sample then picked 甲 for 乙's difference): refused, named.
     In 指标明细, 文件 merged over 甲's two rows: 甲's 效益指标 row had no file and was left out of
     the rates. Now 效益指标 15 of 30 → 50.00%, 产出指标 (20 + 40) of (20 + 50) → 85.71%."""
@@ -144,7 +144,7 @@ def test_merged_cells(tmp_path):
     wb[L.S_DETAIL].merge_cells("A2:A3")
     wb.save(path)
     text = _text(path)
-    assert "已评定等级 2 份（项目支出 2 份），待更正 1 份" in text
+    assert "已评定等级2份（项目支出2份），待更正1份" in text
     assert "得分率最低的是效益指标（50.00%）" in text
     assert T.load(path).detail.values.tolist() == [
         ["甲.xlsx", "产出指标", 20, 20],

@@ -42,10 +42,10 @@ def test_seed_report_in_markdown(samples):
     assert headings == SECTIONS
     # figures and where they come from (hand-checked in test_samples_roundtrip: 95.25 vs claimed 97)
     assert (
-        "绩效自评得分 95.25分，等级为“优”。单位申报 97分（优）（基本信息!B11），比核定得分高 1.75分，等级与核定一致。"
+        "绩效自评得分95.25分，等级为“优”。单位申报97分（优）（基本信息!B11），比核定得分高1.75分，等级与核定一致。"
         in md
     )
-    assert "全年预算数 2,329.64万元（预算执行!C2）" in md and "预算执行率 100.00%" in md
+    assert "全年预算数2,329.64万元（预算执行!C2）" in md and "预算执行率100.00%" in md
     assert "“三公”经费控制率 82.17%（“三公”经费实际支出数 9.86 ÷ “三公”经费预算数 12）" in md
     # scores in the tables with 2 decimals, as the results sheet and the summary show them: 重点支出安排率
     # (4 分) falls in the ≥80% band → 4 × 80% = 3.2 → 3.20; claimed 4 → 4.00; 4 − 3.2 = 0.80
@@ -53,14 +53,14 @@ def test_seed_report_in_markdown(samples):
     # 一级指标 table's last row: the points add up to 100, the total is the 95.25 above
     assert re.search(r"\| 合计 \| 100\.00 \| 95\.25 \|", md)
     # the rule set as a report names it: no "（默认）" (the tool's default, not the rules') and no file version
-    assert "按“财预〔2013〕53号 部门整体支出”评分规则核定，2022年度部门整体支出绩效自评得分 95.25分" in md
+    assert "按“财预〔2013〕53号 部门整体支出”评分规则核定，2022年度部门整体支出绩效自评得分95.25分" in md
     assert "（默认）" not in md and " v1.0" not in md
     # unmet rows: with the unit's own reason and its cell, or a placeholder asking for one
     assert "原因：部分新兴行业领域事故起数下降不及预期，已纳入2023年重点监管（绩效指标!K17）" in md
     assert "【请补充：“预算调整率”的偏差原因】" in md
     # 15 of ≥12 = 125.00% (≥ 120%): the unit's reason for it is given, with its cell, not asked for
     assert (
-        "- 组织应急演练次数：指标值 ≥12次，实际 15次（绩效指标!H13），为指标值的 125.00%。"
+        "- 组织应急演练次数：指标值 ≥12次，实际 15次（绩效指标!H13），为指标值的125.00%。"
         "原因：汛前和森林防火期加密演练（绩效指标!K13）。" in md
     )
     # 二、 organisation, （二） budget practice, the measures of （三） “三公” and of （四） 投入：预算配置,
@@ -70,8 +70,8 @@ def test_seed_report_in_markdown(samples):
     # numbers in prose at 2 decimals (the results sheet's 评分说明 keeps 4 for the hand check):
     # 预算调整率 224.34 ÷ 2105.3 = 10.6560% against ≤10% → 0.6560 points over → 0.66; × 0.2 = 0.1312 → 0.13;
     # 政府采购执行率 396.8 ÷ 420 = 94.4762% → 94.48 in "3 × 94.48 ÷ 100" (= 2.83, the score shown)
-    assert "超出目标 0.66个百分点 × 0.2 = 扣 0.13分" in md
-    assert "按 3 × 94.48 ÷ 100 计，得 2.83/3分" in md
+    assert "超出目标0.66个百分点 × 0.2 = 扣0.13分" in md
+    assert "按 3 × 94.48 ÷ 100 计，得2.83/3分" in md
     assert not re.search(r"(?<![\d.])\d+\.\d{3,}(?![\d.])", md)
 
 
@@ -81,8 +81,8 @@ def test_sources_in_a_closing_table_by_default(samples):
     blocks = draft(score_file(samples[SEED]).card)
     prose = [b.text for b in blocks if b.kind in ("p", "bullet")]
     assert not [t for t in prose if re.search(r"!\$?[A-Z]{1,3}\$?\d", t)]
-    assert "单位申报 97分（优），比核定得分高 1.75分" in " ".join(prose)
-    assert "全年预算数 2,329.64万元，全年执行数" in " ".join(prose)
+    assert "单位申报97分（优），比核定得分高1.75分" in " ".join(prose)
+    assert "全年预算数2,329.64万元，全年执行数" in " ".join(prose)
     assert [b.text for b in blocks if b.kind == "h1"][-1] == "附：数据来源"
     sources = blocks[-1]
     assert sources.kind == "table" and sources.headers == ("数据", "数值", "工作表", "单元格")
@@ -186,8 +186,8 @@ def test_district_report_from_the_summary(samples, tmp_path):
     md = out.read_text(encoding="utf-8")
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
     assert (
-        "本次共收到文件 10份，已评定等级 8份（项目支出 6份，部门整体支出 2份），"
-        "待更正 2份（暂不评定等级、不排名，见第七部分），未能评分 0份。" in md
+        "本次共收到文件10份，已评定等级8份（项目支出6份，部门整体支出2份），"
+        "待更正2份（暂不评定等级、不排名，见第七部分），未能评分0份。" in md
     )
     # sections: 一 to 四 always; 五 复核情况 (the summary has the 复核总分 column, none entered);
     # no 上年 section (made without --previous); 六 常见问题; 七 the files left out — as referred to
@@ -206,8 +206,8 @@ def test_district_report_from_the_summary(samples, tmp_path):
     first = [line for line in section.splitlines() if line.startswith("| ") and "单位（项目）" not in line][0]
     assert first.startswith("| 上海市普陀区体育事业管理中心") and first.endswith("| 60.00 | 39.58 | 20.42 | 差 |")
     section = md.split("## 七、")[1]
-    assert "待更正 2份（有错误，退回单位更正后重新评分）：" in section
-    assert "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误 1个" in section
+    assert "待更正2份（有错误，退回单位更正后重新评分）：" in section
+    assert "- 大英县司法局（2023年全县安可替代补助资金项目）（大英县司法局_安可替代补助资金.xlsx）：错误1个" in section
     # problems by their Chinese titles, never the internal codes
     assert "| 得分低于分值但未说明偏差原因 |" in md and "missing-reason" not in md
     # amounts rounded to 2 decimals: 普陀 executed 0.9034 万元 of 2 → 0.90, 45.17%
@@ -232,7 +232,7 @@ def test_an_unmet_budget_rate_is_cited_where_it_comes_from(samples):
     # 实际完成值 cell blank (the rate is computed), so the source named is 预算执行's 全年执行数
     card = score_file(samples["云南省应急管理厅_航空消防租机补助经费.xlsx"]).card
     md = to_markdown(draft(card))
-    assert "- 预算执行率：指标值 100%，实际 88.74%，得 8.87/10分。" in md
+    assert "- 预算执行率：指标值 100%，实际 88.74%，得8.87/10分。" in md
     sources = md.split("## 附：数据来源")[1]
     assert "| 预算执行率 实际完成值 |" not in sources
     budget_col = card.data.budget_columns["全年执行数"]
@@ -259,14 +259,14 @@ def test_common_figures_are_cited_from_the_department_data(samples):
     assert len(set(sources)) == len(sources)
     md = to_markdown(draft(card, inline_cites=True))
     assert (
-        "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得 3.2/4分。"
+        "- 重点支出安排率：指标值 ≥90%，实际 87.30%（重点项目支出 1486.2 ÷ 项目总支出 1702.35）（部门整体数据!B15）（部门整体数据!B16），得3.2/4分。"
         in md
     )
 
 
 def test_one_reason_merged_over_rows_is_cited_at_its_cell_and_listed_once(make_workbook):
     """A template's 偏差原因 (K) merged K3:K10 over all eight 个性 rows, two of them below 分值:
-    康复服务比例 80% of ≥85% → 15 × 80/85 = 14.12; 服务对象满意度 81% of ≥90% → 10 × 81/90 = 9.
+    康复服务比例80% of ≥85% → 15 × 80/85 = 14.12; 服务对象满意度81% of ≥90% → 10 × 81/90 = 9.
     Both rows take the one reason (no missing-reason warning); the sources table cites it at K3,
     where it is typed (K10 is the merge's hidden, empty cell), and 五、 lists it once, not once a row."""
     import openpyxl
@@ -302,7 +302,7 @@ def test_prose_rounds_a_typed_claim_to_two_decimals(make_workbook):
     Hand-worked: 96.555 → 96.56 (half up); all rows met, 核定 100; 100 − 96.555 = 3.445 → 3.45."""
     path = make_workbook(info={"申报总分": 96.555})
     prose = " ".join(b.text for b in draft(score_file(path).card) if b.kind in ("p", "bullet"))
-    assert "单位申报 96.56分（优），比核定得分低 3.45分" in prose
+    assert "单位申报96.56分（优），比核定得分低3.45分" in prose
     assert "96.555" not in prose
 
 
@@ -318,14 +318,14 @@ def test_a_row_awaiting_review_at_full_points_is_not_called_met(make_workbook):
     assert (card.status, card.total, card.grade) == ("needs-review", 100, "优")
     md = to_markdown(draft(card))
     assert "各项指标均达到年度目标。" not in md.replace("其余各项指标均达到年度目标。", "")
-    assert "完成程度需复核人员判断的指标 1项（得分暂定）：" in md
+    assert "完成程度需复核人员判断的指标1项（得分暂定）：" in md
     assert (
-        "- 服务规范性：指标值 规范，实际 改善了服务对象的康复条件，得 10/10分，完成程度待复核人员判断，得分为暂定。"
+        "- 服务规范性：指标值 规范，实际 改善了服务对象的康复条件，得10/10分，完成程度待复核人员判断，得分为暂定。"
         in md
     )
     assert "其余各项指标均达到年度目标。" in md
     closing = md.split("## 七、绩效自评结果拟应用和公开情况")[1]
-    assert "得分 100分，暂定等级“优”（1项指标待复核，得分和等级以复核结果为准）。" in closing
+    assert "得分100分，暂定等级“优”（1项指标待复核，得分和等级以复核结果为准）。" in closing
 
 
 def test_a_department_budget_rate_below_target_is_cited_at_the_budget_sheet(samples):
@@ -361,8 +361,7 @@ def test_common_rows_read_as_prose_and_a_claim_sum_that_disagrees_is_said(sample
     assert "- 预算调整率 2.56%（预算调整数 40.4 ÷ 年初预算数 1580）：≤10%，得满分（3分）。" in md
     assert "：≥：" not in md and "得满分，得" not in md
     assert (
-        "单位申报 92分（优），比核定得分高 8.19分，等级应为“良”而非“优”。各行申报得分合计 96分，与申报总分不一致。"
-        in md
+        "单位申报92分（优），比核定得分高8.19分，等级应为“良”而非“优”。各行申报得分合计96分，与申报总分不一致。" in md
     )
 
 
@@ -403,7 +402,7 @@ def test_an_over_achieving_row_without_a_reason_asks_for_one(make_workbook):
     assert [p.code for p in card.problems] == ["over-achievement"]
     md = to_markdown(draft(card))
     assert (
-        "- 托养服务人次数：指标值 ≥105人，实际 130人，为指标值的 123.81%。【请补充：“托养服务人次数”远超指标值的原因】"
+        "- 托养服务人次数：指标值 ≥105人，实际 130人，为指标值的123.81%。【请补充：“托养服务人次数”远超指标值的原因】"
         in md
     )
     assert "请在偏差原因中说明" not in md
@@ -432,9 +431,9 @@ def test_the_budget_split_is_stated_with_its_sources(make_workbook):
     )
     blocks = draft(score_file(path).card)
     assert _budget_paragraph(blocks) == (
-        "年初预算数 2,105.30万元，全年预算数 2,329.64万元，全年执行数 2,150.00万元，预算执行率 92.29%"
-        "（全年执行数 ÷ 全年预算数）。全年预算数中，当年财政拨款 2,100.00万元、上年结转资金 105.30万元、"
-        "其他资金 124.34万元；全年执行数中，当年财政拨款 2,050.00万元、上年结转资金 100.00万元、其他资金 0.00万元。"
+        "年初预算数2,105.30万元，全年预算数2,329.64万元，全年执行数2,150.00万元，预算执行率92.29%"
+        "（全年执行数 ÷ 全年预算数）。全年预算数中，当年财政拨款2,100.00万元、上年结转资金105.30万元、"
+        "其他资金124.34万元；全年执行数中，当年财政拨款2,050.00万元、上年结转资金100.00万元、其他资金0.00万元。"
     )
     sources = blocks[-1].rows
     for row in [
@@ -448,7 +447,7 @@ def test_the_budget_split_is_stated_with_its_sources(make_workbook):
         assert row in sources
     # inline, each figure names its own cell
     inline = _budget_paragraph(draft(score_file(path).card, inline_cites=True))
-    assert "上年结转资金 105.30万元（预算执行!C4）" in inline and "其他资金 0.00万元（预算执行!D5）" in inline
+    assert "上年结转资金105.30万元（预算执行!C4）" in inline and "其他资金0.00万元（预算执行!D5）" in inline
 
 
 def test_a_budget_line_left_blank_or_all_zero_is_not_stated(make_workbook):
@@ -459,7 +458,7 @@ def test_a_budget_line_left_blank_or_all_zero_is_not_stated(make_workbook):
     )
     blocks = draft(score_file(path).card)
     assert _budget_paragraph(blocks).endswith(
-        "全年预算数中，当年财政拨款 29.60万元；全年执行数中，当年财政拨款 29.60万元。"
+        "全年预算数中，当年财政拨款29.60万元；全年执行数中，当年财政拨款29.60万元。"
     )
     assert not [r for r in blocks[-1].rows if r[0].startswith(("上年结转资金", "其他资金"))]
 
@@ -477,9 +476,9 @@ def test_numbers_and_their_units_are_written_together_but_quoted_text_is_kept(ma
     blocks = draft(score_file(make_workbook(indicators=rows)).card)
     text = "\n".join(b.text for b in blocks if b.kind != "table")
     # 100 − 10 + 8 = 98
-    assert "绩效自评得分 98分，等级为“优”。" in text
-    assert "未完全达到目标的指标 1项：" in text
-    assert "托养服务人次数：指标值 ≥105人，实际 84 人，得 8/10分。原因：缺 21 人，已补报。" in text
+    assert "绩效自评得分98分，等级为“优”。" in text
+    assert "未完全达到目标的指标1项：" in text
+    assert "托养服务人次数：指标值 ≥105人，实际 84 人，得8/10分。原因：缺 21 人，已补报。" in text
     table = next(b for b in blocks if b.kind == "table" and "指标值" in b.headers)
     assert ("≤260 元/辆", "260元/辆") in [(r[3], r[4]) for r in table.rows]
     # nothing the report writes itself leaves a space before a unit (the spaced ones above are 人,
@@ -542,12 +541,12 @@ def test_a_rebuilt_total_is_cited_at_the_lines_it_was_built_from(make_workbook):
     assert sorted(p.where.cell for p in card.problems if p.code == "budget-total-rebuilt") == ["B2", "C2", "D2"]
     inline = _budget_paragraph(draft(card, inline_cites=True))
     assert inline.startswith(
-        "年初预算数 25.00万元（预算执行!B3）（预算执行!B4），全年预算数 30.00万元（预算执行!C3）（预算执行!C4），"
-        "全年执行数 29.00万元（预算执行!D3）（预算执行!D4），预算执行率 96.67%"
+        "年初预算数25.00万元（预算执行!B3）（预算执行!B4），全年预算数30.00万元（预算执行!C3）（预算执行!C4），"
+        "全年执行数29.00万元（预算执行!D3）（预算执行!D4），预算执行率96.67%"
     )
     sources = draft(card)[-1].rows
     assert not [r for r in sources if r[2] == "预算执行" and r[3].endswith("2")]
     assert ("上年结转资金 年初预算数", "5.00万元", "预算执行", "B4") in sources
     # the 预算执行率 row (96.67% < 100%, unmet) names the same cells for its 实际完成值
     md = to_markdown(draft(card, inline_cites=True))
-    assert "- 预算执行率：指标值 100%，实际 96.67%（预算执行!D3）（预算执行!D4），得 9.67/10分。" in md
+    assert "- 预算执行率：指标值 100%，实际 96.67%（预算执行!D3）（预算执行!D4），得9.67/10分。" in md

@@ -271,8 +271,8 @@ def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
     # one file reviewed: 88.5 − 100 = −11.5
     # one file, 100 → 88.5: −11.5 on average, 11.5 in size
     assert (
-        "共复核 1份，复核后调减 1份、调增 0份、不变 0份；复核总分比核定总分平均每份变动 -11.5分（正为调增、负为调减），"
-        "变动幅度（不计增减）合计 11.5分、平均每份 11.5分" in text
+        "共复核1份，复核后调减1份、调增0份、不变0份；复核总分比核定总分平均每份变动-11.5分（正为调增、负为调减），"
+        "变动幅度（不计增减）合计11.5分、平均每份11.5分" in text
     )
 
 
@@ -288,9 +288,9 @@ def test_district_report_keeps_a_reviewers_typo_apart_from_the_units_errors(scor
     make_workbook("收件/项目B.xlsx", {"项目名称": "项目B"}, None, rows)
     score_in_place(folder, tmp_path)
     text = "\n".join(b.text for b in draft_district(tmp_path / "汇总.xlsx"))
-    assert "待更正 1份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）：" in text
-    assert "待更正 1份（有错误，退回单位更正后重新评分）：" in text
-    theirs = text.split("不必退回单位）：")[1].split("待更正 1份（有错误")[0]
+    assert "待更正1份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）：" in text
+    assert "待更正1份（有错误，退回单位更正后重新评分）：" in text
+    theirs = text.split("不必退回单位）：")[1].split("待更正1份（有错误")[0]
     assert "项目A.xlsx" in theirs and "项目B.xlsx" not in theirs
 
 
@@ -352,7 +352,7 @@ def test_unit_report_does_not_call_a_reviewed_row_provisional(awaiting, tmp_path
     card = score_file(path).card
     assert (card.status, card.reviewed_total) == ("reviewed", 96)
     line = next(b.text for b in draft(card) if "服务规范性：" in b.text)
-    assert "得 8/10分，复核为 6分（复核意见：核实后部分达成）。" in line, line
+    assert "得8/10分，复核为6分（复核意见：核实后部分达成）。" in line, line
     assert "待复核人员判断" not in line and "暂定" not in line, line
     type_entries(path, {at("L", 3): None, at("M", 3): None, at("L", 1): 14})  # another row reviewed
     line = next(b.text for b in draft(score_file(path).card) if "服务规范性：" in b.text)
@@ -375,8 +375,8 @@ def test_unit_report_states_the_reviewed_total(scored):
     type_entries(path, ENTRIES)
     blocks = draft(score_file(path).card)
     text = "\n".join(b.text for b in blocks)
-    assert f"自评得分 100分，经复核为 {REVIEWED_TOTAL}分，等级为“良”" in text
-    assert f"绩效自评得分 {REVIEWED_TOTAL}分（复核后），等级“良”" in text
+    assert f"自评得分100分，经复核为{REVIEWED_TOTAL}分，等级为“良”" in text
+    assert f"绩效自评得分{REVIEWED_TOTAL}分（复核后），等级“良”" in text
     # the tables show the reviewer's scores beside the 核定得分: 产出指标 (15 + 10 + 10 + 5 + 10 = 50
     # 分) reviewed 50 − (15 − 9) − (10 − 4.5) = 38.5; the total 88.5; 康复服务比例 9 on its row
     tables = [b for b in blocks if b.kind == "table"]
@@ -449,9 +449,7 @@ def test_unit_report_gives_an_unmet_rows_review_and_its_note(make_workbook, tmp_
 
     text = "\n".join(b.text for b in draft(score_file(path).card))
     assert "托养服务人次数：指标值 ≥105人，实际 84人" in text, [t for t in text.splitlines() if "托养" in t]
-    assert "得 8/10分，复核为 9分（复核意见：核实台账后按 9 分）。" in text, [
-        t for t in text.splitlines() if "托养" in t
-    ]
+    assert "得8/10分，复核为9分（复核意见：核实台账后按 9 分）。" in text, [t for t in text.splitlines() if "托养" in t]
 
 
 def test_a_rerun_opens_each_file_once(scored, tmp_path, monkeypatch):
@@ -1018,4 +1016,4 @@ def test_the_report_compares_the_claimed_grade_with_the_grade_after_review(make_
     assert (card.reviewed_total, card.grade) == (REVIEWED_TOTAL, "良")
     verdict = next(b.text for b in draft(card) if b.kind == "p" and b.text.startswith("按“"))
     # 95 − 100 = −5: 低 5 分
-    assert "单位申报 95分（优）" in verdict and "比核定得分低 5分，复核后等级应为“良”而非“优”。" in verdict
+    assert "单位申报95分（优）" in verdict and "比核定得分低5分，复核后等级应为“良”而非“优”。" in verdict

@@ -809,9 +809,9 @@ def test_a_length_of_time_awaiting_a_reviewer_is_not_called_text(make_workbook):
 
     card = card_for(make_workbook, fill_to_90([row("产出指标", "时效指标", "办结时限", "≤3个月", "80天", 10)]))
     assert card.status == "needs-review"
-    verdict = next(b.text for b in draft(card) if "其中 1项指标" in b.text)
+    verdict = next(b.text for b in draft(card) if "其中1项指标" in b.text)
     assert "文字描述" not in verdict, verdict
-    assert "其中 1项指标的完成程度需复核人员判断（状态：待复核），上述得分和等级为暂定。" in verdict
+    assert "其中1项指标的完成程度需复核人员判断（状态：待复核），上述得分和等级为暂定。" in verdict
     assert "文字描述" not in problem_title("needs-review")
 
 

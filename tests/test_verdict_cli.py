@@ -135,7 +135,7 @@ def test_folder_as_departments_send_it(runner, make_workbook, tmp_path):
     assert runner.invoke(cli, ["report", "--summary", str(summary), "-o", str(out)]).exit_code == 0
     md = out.read_text(encoding="utf-8")
     assert "| 待复核 | 1 |" in md and "| 待更正 | 1 |" in md and "| 未填写 | 1 |" in md
-    assert "- 单位4（项目4）（丁.xlsx）：错误 1个，警告 0个" in md
+    assert "- 单位4（项目4）（丁.xlsx）：错误1个，警告0个" in md
 
 
 def test_unfilled_form(runner, make_workbook):
@@ -241,7 +241,7 @@ def test_report_for_a_file_to_correct_lists_what_to_fix(runner, make_workbook):
     assert result.stdout.startswith("已起草更正清单（待更正，1 处需更正；")
     md = out.read_text(encoding="utf-8")
     assert "| 绩效指标!H4 | 实际完成值“约九成”无法识别为数值 |" in md
-    assert "偏差原因" not in md and "按现有数据暂算 90分" in md
+    assert "偏差原因" not in md and "按现有数据暂算90分" in md
 
 
 def test_duplicate_counts_in_the_terminal_line_as_in_the_workbook(runner, make_workbook, tmp_path):

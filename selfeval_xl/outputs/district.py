@@ -52,17 +52,17 @@ def draft_district(summary: Path) -> list[Block]:
     mean = f.ranked["final"].mean() if rows else 0
     statuses = T.status_counts(f)
     others = [
-        f"{zh} {statuses[zh]}份"
+        f"{zh}{statuses[zh]}份"
         for zh in (STATUS_ZH[NEEDS_REVIEW], STATUS_ZH[NEEDS_CORRECTION], STATUS_ZH[BLANK])
         if statuses.get(zh, 0)
     ]
     out.append(
         Block(
             "p",
-            f"本次共收到文件 {len(f.every) + len(unscored)}份，已评定等级 {len(rows)}份"
-            + (f"（{'，'.join(f'{k} {n}份' for k, n in kinds.items())}）" if rows else "")
+            f"本次共收到文件{len(f.every) + len(unscored)}份，已评定等级{len(rows)}份"
+            + (f"（{'，'.join(f'{k}{n}份' for k, n in kinds.items())}）" if rows else "")
             + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第{numeral(n + 1)}部分）" if others else "")
-            + f"，未能评分 {len(unscored)}份。已评定等级的平均得分 {fmt_num(round_half_up(mean))}分。"
+            + f"，未能评分{len(unscored)}份。已评定等级的平均得分{fmt_num(round_half_up(mean))}分。"
             f"数据来源：{summary.name}。",
         )
     )
@@ -168,29 +168,27 @@ def draft_district(summary: Path) -> list[Block]:
                 group = [r for r in group if r.get("文件") not in reviewers]
                 if theirs:
                     out.append(
-                        Block(
-                            "p", f"{zh} {len(theirs)}份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）："
-                        )
+                        Block("p", f"{zh}{len(theirs)}份（复核得分填写有误，由复核人员改正后重新评分，不必退回单位）：")
                     )
                     out += [
                         Block(
                             "bullet",
-                            f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0}个，"
-                            f"警告 {r.get('警告数') or 0}个",
+                            f"{unit_and_project(r)}（{r.get('文件')}）：错误{r.get('错误数') or 0}个，"
+                            f"警告{r.get('警告数') or 0}个",
                         )
                         for r in theirs
                     ]
             if group:
-                out.append(Block("p", f"{zh} {len(group)}份（{what}）："))
+                out.append(Block("p", f"{zh}{len(group)}份（{what}）："))
                 out += [
                     Block(
                         "bullet",
-                        f"{unit_and_project(r)}（{r.get('文件')}）：错误 {r.get('错误数') or 0}个，警告 {r.get('警告数') or 0}个",
+                        f"{unit_and_project(r)}（{r.get('文件')}）：错误{r.get('错误数') or 0}个，警告{r.get('警告数') or 0}个",
                     )
                     for r in group
                 ]
         if unscored:
-            out.append(Block("p", f"未能评分 {len(unscored)}份："))
+            out.append(Block("p", f"未能评分{len(unscored)}份："))
             out += [Block("bullet", f"{u.get('文件')}：{u.get('原因')}") for u in unscored]
     return out
 

@@ -40,9 +40,9 @@ def review_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_pro
     out.append(
         Block(
             "p",
-            f"共复核 {len(reviewed)}份，复核后调减 {down}份、调增 {up}份、不变 {len(reviewed) - down - up}份；"
-            f"复核总分比核定总分平均每份变动 {'+' if mean > 0 else ''}{fmt_num(mean)}分（正为调增、负为调减），"
-            f"变动幅度（不计增减）合计 {fmt_num(total_abs)}分、平均每份 {fmt_num(mean_abs)}分。"
+            f"共复核{len(reviewed)}份，复核后调减{down}份、调增{up}份、不变{len(reviewed) - down - up}份；"
+            f"复核总分比核定总分平均每份变动{'+' if mean > 0 else ''}{fmt_num(mean)}分（正为调增、负为调减），"
+            f"变动幅度（不计增减）合计{fmt_num(total_abs)}分、平均每份{fmt_num(mean_abs)}分。"
             "复核过的单位按复核总分定级、排名。",
         )
     )
@@ -75,7 +75,7 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
     matched = [r for r in rows if _num(r.get("变化")) is not None]
     missing = sum(1 for r in rows if r.get("上年核定总分") == "无上年记录")
     ungraded = sum(1 for r in rows if r.get("上年核定总分") == "上年未定级")
-    apart = f"无上年记录 {missing}份" + (f"，上年未定级 {ungraded}份" if ungraded else "")
+    apart = f"无上年记录{missing}份" + (f"，上年未定级{ungraded}份" if ungraded else "")
     out = [heading(n, "与上年比较")]
     if not matched:
         out.append(Block("p", f"没有能与上年汇总表对应的单位（{apart}）。"))
@@ -85,8 +85,8 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
     out.append(
         Block(
             "p",
-            f"与上年对应的有 {len(matched)}份（{apart}）：总分上升 {len(up)}份、下降 {len(down)}份、"
-            f"持平 {len(matched) - len(up) - len(down)}份。",
+            f"与上年对应的有{len(matched)}份（{apart}）：总分上升{len(up)}份、下降{len(down)}份、"
+            f"持平{len(matched) - len(up) - len(down)}份。",
         )
     )
     headers = ("单位（项目）", "上年总分", "本年总分", "变化", "上年等级", "本年等级")
@@ -113,7 +113,7 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
             out.append(Block("table", headers=headers, rows=table_rows(items), widths=widths))
     changed = [r for r in matched if r.get("上年等级") and r.get("等级") and r["上年等级"] != r["等级"]]
     if changed:
-        out.append(Block("p", f"等级变化 {len(changed)}份："))
+        out.append(Block("p", f"等级变化{len(changed)}份："))
         out += [Block("bullet", f"{name(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])}分）") for r in changed]
     else:
         out.append(Block("p", "与上年相比，各单位等级均无变化。"))

@@ -145,8 +145,8 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     out.append(Block("h2", "（一）得分情况"))
     claim = card.claimed_total
     verdict = (
-        f"按“{rules.title}”评分规则核定，{year}年度{subject}绩效自评得分 {fmt_num(card.total)}分，"
-        + (f"经复核为 {fmt_num(card.reviewed_total)}分，" if card.reviewed_total is not None else "")
+        f"按“{rules.title}”评分规则核定，{year}年度{subject}绩效自评得分{fmt_num(card.total)}分，"
+        + (f"经复核为{fmt_num(card.reviewed_total)}分，" if card.reviewed_total is not None else "")
         + f"等级为“{card.grade}”。"
     )
     if claim is not None:
@@ -155,7 +155,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         # a typed 申报总分 (96.555) as every score in the prose: rounded to 2 decimals, no trailing zeros
         shown = fmt_num(round_half_up(claim))
         where = cite(L.INFO_CLAIMED_TOTAL, shown, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
-        verdict += f"单位申报 {shown}分（{claimed_grade}）{where}，"
+        verdict += f"单位申报{shown}分（{claimed_grade}）{where}，"
         if abs(diff) <= rules.claim_tolerance:
             verdict += "与核定得分一致。"
         else:
@@ -166,17 +166,16 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                 if claimed_grade == card.grade
                 else f"{by_review}等级应为“{card.grade}”而非“{claimed_grade}”"
             )
-            verdict += f"比核定得分{'高' if diff > 0 else '低'} {fmt_num(abs(diff))}分，{holds}。"
+            verdict += f"比核定得分{'高' if diff > 0 else '低'}{fmt_num(abs(diff))}分，{holds}。"
         if any(p.code == "claimed-total-sum" for p in card.problems):
             # the unit's own figures disagree (a finding the bureau wants first, SPEC §3.10): the
             # sum as the check took it, Σ of every row's 申报得分
             row_sum = round_half_up(sum(r.claimed for r in card.records if not math.isnan(r.claimed)))
-            verdict += f"各行申报得分合计 {fmt_num(row_sum)}分，与申报总分不一致。"
+            verdict += f"各行申报得分合计{fmt_num(row_sum)}分，与申报总分不一致。"
     review = [p for p in card.problems if p.code == REVIEW_CODE]
     if review:
         verdict += (
-            f"其中 {len(review)}项指标的完成程度需复核人员判断（状态：{status_zh(card.status)}），"
-            "上述得分和等级为暂定。"
+            f"其中{len(review)}项指标的完成程度需复核人员判断（状态：{status_zh(card.status)}），上述得分和等级为暂定。"
         )
     out.append(Block("p", verdict))
     reviewed = card.reviewed_total is not None  # then the tables show the 复核得分 beside the 核定得分
@@ -246,10 +245,10 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         if (m := re.fullmatch(r"[A-Z]+(\d+)", p.where.cell or ""))
     }
     if unmet:
-        out.append(Block("p", f"未完全达到目标的指标 {len(unmet)}项："))
+        out.append(Block("p", f"未完全达到目标的指标{len(unmet)}项："))
         out += [Block("bullet", _unmet_line(card, r, reasons, slips, cite)) for r in unmet]
     if pending:
-        out.append(Block("p", f"完成程度需复核人员判断的指标 {len(pending)}项（得分暂定）："))
+        out.append(Block("p", f"完成程度需复核人员判断的指标{len(pending)}项（得分暂定）："))
         out += [Block("bullet", _pending_line(card, r, reasons, cite)) for r in pending]
     if not unmet:
         out.append(Block("p", "其余各项指标均达到年度目标。" if pending else "各项指标均达到年度目标。"))
@@ -266,7 +265,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
             where = cite(f"{hit.name} 实际完成值", hit.actual_text, p.where.sheet or L.SHEET_INDICATORS, p.where.cell)
             # the share as the warning worked it out (实际完成值为指标值的 125.00%)
             share = m.group(1) if (m := re.search(r"指标值的 ([\d.,]+%)", p.message)) else fmt_pct(hit.rate)
-            text = f"{hit.name}：指标值 {hit.target_text}，实际 {hit.actual_text}{where}，为指标值的 {share}。"
+            text = f"{hit.name}：指标值 {hit.target_text}，实际 {hit.actual_text}{where}，为指标值的{share}。"
             reason = reasons.get(hit.row) or ""
             if gives_reason(reason):  # the unit has said why: its words, not a request for them
                 cell = data.indicator_cell(hit.row, L.I_REASON)
@@ -306,14 +305,14 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         out.append(Block("p", "各行申报得分与核定得分一致（或未填写申报得分）。"))
     errors = card.errors
     if errors:
-        out.append(Block("p", f"另有 {len(errors)}个错误需要更正后重新评分："))
+        out.append(Block("p", f"另有{len(errors)}个错误需要更正后重新评分："))
         out += [Block("bullet", f"{_place(p.where) or p.where.file}：{p.message}") for p in errors]
 
     out.append(Block("h1", "七、绩效自评结果拟应用和公开情况"))
     out.append(
         Block(
             "p",
-            f"{year}年度{subject}绩效自评得分 {fmt_num(card.final_total)}分"
+            f"{year}年度{subject}绩效自评得分{fmt_num(card.final_total)}分"
             + ("（复核后）" if card.reviewed_total is not None else "")
             # a file awaiting a reviewer has a provisional total and grade (SPEC §3.12): said here
             # too, where a reader looks for the result without reading 三、
@@ -348,7 +347,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"自评表有 {len(units)}处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
+                f"自评表有{len(units)}处错误（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。"
                 "请按下列清单逐项更正后重新评分。",
             )
         )
@@ -356,7 +355,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"自评表本身没有错误；“{L.SHEET_RESULTS}”表中复核人员填写的内容有 {len(reviewers)}处错误"
+                f"自评表本身没有错误；“{L.SHEET_RESULTS}”表中复核人员填写的内容有{len(reviewers)}处错误"
                 f"（状态：{status_zh(card.status)}），暂不能评定等级、起草自评报告。请复核人员改正后重新评分，单位不必更正。",
             )
         )
@@ -386,7 +385,7 @@ def draft_corrections(card: Scorecard) -> list[Block]:
         out.append(
             Block(
                 "p",
-                f"按现有数据暂算 {fmt_num(card.total)}分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
+                f"按现有数据暂算{fmt_num(card.total)}分，仅供核对，不评定等级；更正后以重新评分的结果为准。",
             )
         )
     return out
@@ -417,14 +416,14 @@ def _budget(card: Scorecard, cite: Cites) -> list[Block]:
         """``当年财政拨款 2,100.00万元`` with its source."""
         cell = f"{cols[header]}{line.row}" if header in cols else None
         source = cite(f"{line.category} {header}", f"{_money(value)}万元", L.SHEET_BUDGET, cell)
-        return f"{line.category} {_money(value)}万元{source}"
+        return f"{line.category}{_money(value)}万元{source}"
 
     def whole(header: str, value: float | None) -> str:
-        return f"{header}未填写" if value is None else f"{header} {_money(value)}万元{_total_cite(card, header, cite)}"
+        return f"{header}未填写" if value is None else f"{header}{_money(value)}万元{_total_cite(card, header, cite)}"
 
     text = (
         f"{whole(L.B_INITIAL, b.initial)}，{whole(L.B_ADJUSTED, b.adjusted)}，"
-        f"{whole(L.B_EXECUTED, b.executed)}，预算执行率 {fmt_pct(b.rate) or '无法计算'}"
+        f"{whole(L.B_EXECUTED, b.executed)}，预算执行率{fmt_pct(b.rate) or '无法计算'}"
         "（全年执行数 ÷ 全年预算数）。"
     )
     # the 资金类别 lines that hold money (a line left blank or all 0 is no source of funds), each
@@ -501,13 +500,15 @@ def _formula_cites(card: Scorecard, r: Any, cite: Cites) -> str | None:
 # in a scoring note (written for the results sheet, where it is read beside its figures): a number
 # and the unit after it, 分 or 个百分点 (``扣 0.13 分``, ``0.66 个百分点``)
 _NOTE_UNIT = re.compile(r"(\d) (?=分(?![母值数])|个百分点)")
+# and no space between the words and a number that has its unit (``扣 0.13分`` → ``扣0.13分``)
+_NOTE_LEAD = re.compile(r"(?<=[\u4e00-\u9fff]) (?=\d[\d.,]*(?:分(?![母值数])|个百分点))")
 
 
 def tight_units(note: str) -> str:
     """A 共性 row's scoring note with no space between a number and its unit, as the report writes
-    numbers (``超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分`` → ``超出目标 0.66个百分点 × 0.2 = 扣 0.13分``).
+    numbers (``超出目标 0.66 个百分点 × 0.2 = 扣 0.13 分`` → ``超出目标0.66个百分点 × 0.2 = 扣0.13分``).
     Only for notes the scorer wrote of rule-set figures: never for text quoted from a workbook."""
-    return _NOTE_UNIT.sub(r"\1", note)
+    return _NOTE_LEAD.sub("", _NOTE_UNIT.sub(r"\1", note))
 
 
 # a scoring note's operator label (``≥：``), and its way of saying a ratio row reached its target
@@ -530,7 +531,7 @@ def _common_result(r: Any) -> str:
         note = _OP_LABEL.sub(r"\1", note)
     if note.endswith("得满分"):
         return f"{note}（{fmt_num(r.points)}分）"
-    return f"{note}，得 {fmt_num(r.score)}/{fmt_num(r.points)}分"
+    return f"{note}，得{fmt_num(r.score)}/{fmt_num(r.points)}分"
 
 
 def _common_sections(card: Scorecard, cite: Cites) -> list[Block]:
@@ -609,7 +610,7 @@ def _actual_cite(card: Scorecard, r: Any, cite: Cites) -> str:
 def _reviewed_text(r: Any) -> str:
     if r.reviewed is None:  # the reviewer's judgment, and why, where given
         return ""
-    return f"，复核为 {fmt_num(round_half_up(r.reviewed))}分" + (
+    return f"，复核为{fmt_num(round_half_up(r.reviewed))}分" + (
         f"（复核意见：{r.review_note}）" if r.review_note else ""
     )
 
@@ -627,7 +628,7 @@ def _unmet_line(card: Scorecard, r: Any, reasons: dict[int, Any], slips: dict[in
     data = card.data
     text = (
         f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
-        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分{_reviewed_text(r)}。"
+        f"得{fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分{_reviewed_text(r)}。"
     )
     reason = reasons.get(r.row) or ""
     if r.row in slips:
@@ -642,7 +643,7 @@ def _pending_line(card: Scorecard, r: Any, reasons: dict[int, Any], cite: Cites)
     """A row awaiting a reviewer: its figures and its provisional score (the unit's claim)."""
     text = (
         f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
-        f"得 {fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分，完成程度待复核人员判断，得分为暂定。"
+        f"得{fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分，完成程度待复核人员判断，得分为暂定。"
     )
     reason = reasons.get(r.row) or ""
     if gives_reason(reason) and r.score < r.points - 0.005:
