@@ -31,6 +31,9 @@ _INFO_NOTES = {
 
 def info_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet, values: Mapping[str, Any]) -> None:
     ws = wb.add_worksheet(L.SHEET_INFO)
+    money_message = (
+        "预算执行表" + ("和部门整体数据表" if rules.data_items else "") + "中金额的单位；写了元、万元的数按所写单位换算"
+    )
     headers = ("项目", "内容", "填写说明")
     rows = [
         (label, values.get(label), f"{_INFO_NOTES[label][0]}；{_INFO_NOTES[label][1]}".rstrip("；"))
@@ -83,7 +86,7 @@ def info_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet, values: Mapp
                         "validate": "list",
                         "source": list(L.AMOUNT_UNITS),
                         "input_title": "金额单位",
-                        "input_message": "预算执行表金额的单位",
+                        "input_message": money_message,
                     },
                 ),
                 "金额单位 list",
@@ -98,10 +101,12 @@ def info_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet, values: Mapp
                     {
                         "validate": "integer",
                         "criteria": "between",
-                        "minimum": 2000,
+                        "minimum": 1990,  # the years parse_year accepts
                         "maximum": 2100,
                         "input_title": "评价年度",
                         "input_message": "四位年份，如 2022",
+                        # a warning, not a stop: 2022年 and 2022年度 are read as 2022 too
+                        "error_type": "warning",
                         "error_message": "请填写四位年份",
                     },
                 ),
@@ -183,7 +188,7 @@ def dept_data_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> None
                 "criteria": ">=",
                 "value": 0,
                 "input_title": "数值",
-                "input_message": "填写数字；金额单位见基本信息（默认万元）",
+                "input_message": "填写数字，没有的填 0，不要空着；金额单位见基本信息（默认万元）",
                 "error_type": "warning",
                 "error_message": "应为不小于 0 的数字",
             },

@@ -159,7 +159,8 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
             {
                 "validate": "any",
                 "input_title": "实际完成值",
-                "input_message": "实际完成情况，如 96%、8天、200余人、2022年11月20日；定性指标填 达成年度指标 / 部分达成年度指标并具有一定效果 / 未达成年度指标且效果较差",
+                "input_message": "实际完成情况，如 96%、8天、200余人、2022年11月20日；定性指标填 达成年度指标 / 部分达成年度指标并具有一定效果 / "
+                "未达成年度指标且效果较差，指标值是等级（好、优）的填同一序列的等级；本年度不适用填 /",
             },
         ),
         (
@@ -169,7 +170,9 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
                 "criteria": ">",
                 "value": 0,
                 "input_title": "分值",
-                "input_message": "该指标的分值，所有行合计 100",
+                "input_message": f"该指标的分值，所有行合计 {rules.total_points:g}；不适用的指标分值照填",
+                # a warning, not a stop: the scorer reads 10分 and full-width digits as well
+                "error_type": "warning",
                 "error_message": "分值应为大于 0 的数字",
             },
         ),
@@ -177,17 +180,30 @@ def indicators_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> Non
             L.I_CLAIMED,
             {
                 "validate": "decimal",
-                "criteria": ">=",
-                "value": 0,
+                "criteria": "between",
+                "minimum": 0,
+                "maximum": f"=${L.col_letter(ci[L.I_POINTS])}2",  # this row's 分值: relative to row 2, where it starts
                 "input_title": "申报得分",
-                "input_message": "本单位自评得分，不超过分值",
-                "error_message": "申报得分应为不小于 0 的数字",
+                "input_message": "本单位自评得分，不超过分值（超过是错误）",
+                "error_type": "warning",
+                "error_message": "申报得分应在 0 到该行分值之间",
+            },
+        ),
+        (
+            L.I_REASON,
+            {
+                "validate": "any",
+                "input_title": "偏差原因分析及改进措施",
+                "input_message": "实际完成值未达到指标值（得分低于分值）时必填；达到指标值的 "
+                f"{rules.over_achievement * 100:g}% 及以上时也请说明。只写“无”“/”的等于没写",
             },
         ),
     ]
     for header, opts in dv:
         c = ci[header]
-        checked(ws.data_validation(first_free, c, last + 200, c, opts), f"{header} validation")
+        # 申报得分 and 偏差原因 are the unit's on the rule set's rows too
+        top = 1 if header in (L.I_CLAIMED, L.I_REASON) else first_free
+        checked(ws.data_validation(top, c, last + 200, c, opts), f"{header} validation")
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, last - 1, len(cols) - 1)
     P.print_xlsxwriter(ws, widths[:printed], "", columns_only=True)
