@@ -125,7 +125,8 @@ def test_template_has_contract_sheets(template_path):
     assert ws.freeze_panes == "A2" and ws.protection.sheet
     assert ws["B2"].value == "预算执行率" and ws["B2"].protection.locked and not ws["D3"].protection.locked
     assert ws["B2"].font.name == "宋体"
-    assert len(ws.data_validations.dataValidation) == 7
+    # 指标性质, 一级, 二级, 指标值, 实际完成值, 分值, 申报得分, 偏差原因 (the last added by audit 61)
+    assert len(ws.data_validations.dataValidation) == 8
 
 
 @pytest.mark.office
