@@ -442,9 +442,7 @@ def test_report_draft_asks_to_correct_a_slip_and_for_a_real_reason(tmp_path):
     # 10 + 20 × 0.98 ÷ 95 = 0.206 → 0.21 + 20 × 164 ÷ 180 = 18.22 + 10 + 30 + 10 = 78.43 → 中
     assert result.exit_code == 0 and "核定总分 78.43，中" in result.output
     text = out.read_text(encoding="utf-8")
-    assert (
-        "覆盖率：指标值 ≥95%，实际 0.98（自评表!F13），得0.21/20分。指标值与实际完成值的单位或百分数可能填错" in text
-    )
+    assert "覆盖率：指标值 ≥95%，实际 0.98（自评表!F13），得0.21/20分。指标值与实际完成值的单位或百分数可能填错" in text
     assert "人次：指标值 ≥180人，实际 164人（自评表!F14），得18.22/20分。【请补充：“人次”的偏差原因】" in text
     assert "原因：无" not in text
 
