@@ -85,8 +85,10 @@ def test_not_applicable_row_with_points_is_rescaled(make_workbook):
     assert card.rows.loc[8, "points"] == 15 and card.as_dict()["indicators"][6]["score"] is None
     assert (card.total, card.grade, card.status) == (97.65, "优", "final")
     assert "83 × 100 ÷ 85 = 97.65" in card.problems[0].message
-    # the 效益指标 subtotal keeps its 30 points (the “/” row's 15 included) and scores 15
-    assert ("效益指标", 30, 15) in card.subtotals
+    # the 效益指标 subtotal leaves the “/” row out as the total does: 30 − 15 = 15 applicable
+    # points, 15 scored (15 of 15, not 15 of 30 for an indicator that did not apply); the 分值
+    # still add up to 100 for the points check (no points-total / level1-points problem above)
+    assert ("效益指标", 15, 15) in card.subtotals
 
 
 def test_not_applicable_points_as_error_when_configured(make_workbook, tmp_path):

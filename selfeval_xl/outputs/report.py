@@ -184,19 +184,44 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         if not math.isnan(r.score) or r.reviewed is not None:
             name = level1_of(r.level1)
             after[name] = after.get(name, 0.0) + (r.reviewed if r.reviewed is not None else r.score)
-    points = fmt_score(sum(p for _, p, _ in card.subtotals))
-    out.append(
-        Block(
-            "table",
-            headers=("一级指标", "分值", "核定得分") + (("复核后得分",) if reviewed else ()),
-            rows=[
-                (name, fmt_score(p), fmt_score(s))
-                + ((fmt_score(round_half_up(after.get(name, s))),) if reviewed else ())
-                for name, p, s in card.subtotals
-            ]
-            + [("合计", points, fmt_score(card.total)) + ((fmt_score(card.reviewed_total),) if reviewed else ())],
+    # the 小计 as 评分结果 shows them: a not-applicable row (left out of the total) in neither its
+    # 一级指标's 分值 nor its score, so the rows add up to the applicable 分值 and the score that
+    # the rescaled total comes from (83 of 85 → 83 × 100 ÷ 85 = 97.65)
+    left_out = [r for r in card.records if r.method == "na"]
+    table = [
+        (name, fmt_score(p), fmt_score(s) if s == s else "不适用")
+        + ((fmt_score(round_half_up(after.get(name, s))) if name in after or s == s else "不适用",) if reviewed else ())
+        for name, p, s in card.subtotals
+    ]
+    points = round_half_up(sum(p for _, p, _ in card.subtotals))
+    if left_out:
+        scored = round_half_up(sum(s for _, _, s in card.subtotals if s == s))
+        table.append(
+            ("适用指标合计", fmt_score(points), fmt_score(scored))
+            + ((fmt_score(round_half_up(sum(after.values()))),) if reviewed else ())
         )
+        table.append(
+            ("折算后总分", fmt_score(rules.total_points), fmt_score(card.total))
+            + ((fmt_score(card.reviewed_total),) if reviewed else ())
+        )
+    else:
+        table.append(
+            ("合计", fmt_score(points), fmt_score(card.total)) + ((fmt_score(card.reviewed_total),) if reviewed else ())
+        )
+    out.append(
+        Block("table", headers=("一级指标", "分值", "核定得分") + (("复核后得分",) if reviewed else ()), rows=table)
     )
+    if left_out:
+        names = "、".join(f"“{r.name}”（{fmt_num(r.points)}分）" for r in left_out)
+        out.append(
+            Block(
+                "p",
+                f"不适用的指标{len(left_out)}项：{names}，不计分，分值不计入上表；"
+                f"适用指标分值合计{fmt_num(points)}分，核定得分{fmt_num(scored)}分，"
+                f"折算后总分为{fmt_num(scored)} × {fmt_num(rules.total_points)} ÷ {fmt_num(points)}"
+                f" = {fmt_num(card.total)}分。",
+            )
+        )
     out += _budget(card, cite)
     if dept:
         out += _common_sections(card, cite)
@@ -221,7 +246,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                     r.target_text,
                     r.actual_text.split("（")[0],  # the formula and its inputs are in 三、
                     fmt_score(r.points),
-                    fmt_score(r.score),
+                    "不适用" if r.method == "na" else fmt_score(r.score),  # (left out of the total)
                     fmt_score(r.claimed),
                 )
                 + ((fmt_score(r.reviewed),) if reviewed else ())
@@ -534,6 +559,13 @@ def _common_result(r: Any) -> str:
     return f"{note}，得{fmt_num(r.score)}/{fmt_num(r.points)}分"
 
 
+def _left_out_result(r: Any) -> str:
+    """A 共性 row left out (0 ÷ 0), in report prose: 不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，
+    分子分母均为 0），分值3分不计，总分按适用指标分值折算."""
+    why = r.note.split("，不计分")[0]
+    return f"{why}，分值{fmt_num(r.points)}分不计，总分按适用指标分值折算"
+
+
 def _common_sections(card: Scorecard, cite: Cites) -> list[Block]:
     """（三） on the “三公” rows as the seed reports them (their names say “三公”), then a section per
     一级/二级 of the rule set for the other 共性 rows (（四）投入：预算配置情况 …), so that every
@@ -557,6 +589,9 @@ def _common_section(card: Scorecard, title: str, rows: list[Any], topic: str, ci
     blocks = [Block("h2", title)]
     for r in rows:
         where = _formula_cites(card, r, cite) or ""
+        if r.method == "na":  # 0 ÷ 0: the data say the indicator did not apply (no figure to show)
+            blocks.append(Block("bullet", f"{r.name}{where}：{_left_out_result(r)}。"))
+            continue
         blocks.append(Block("bullet", f"{r.name} {r.actual_text}{where}：{_common_result(r)}。"))
     blocks.append(Block("p", todo(f"{topic}方面的主要做法和措施")))
     return blocks

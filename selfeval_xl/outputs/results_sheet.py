@@ -13,7 +13,8 @@ from selfeval_xl.ooxml.sheet_writer import STYLED_BLANK, SheetSpec, Style
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.reading import contract as L
-from selfeval_xl.rounding import percent_fraction, round_half_up
+from selfeval_xl.rounding import fmt_num, percent_fraction, round_half_up
+from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import (
     BLANK,
@@ -124,10 +125,12 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
             spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
     claimed_by_level, diff_by_level = _claimed_by_level1(card)
     subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None]
+    left_out = left_out_by_level1(card.records)
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
         diff = diff_by_level.get(level1)  # (of the claimed rows: the others have no difference)
-        rows.append([level1, "小计", None, None, None, None, points, score, claimed, diff, None])
+        note = left_out_note(left_out.get(level1, []))
+        rows.append([level1, "小计", None, None, None, None, points, _num(score), claimed, diff, note])
         styles.append(subtotal_styles)  # (shared, as the indicator rows' list)
     spec.add(())
     grades = card.rules.grade_labels
@@ -156,8 +159,9 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     ]
     table_end = len(spec.rows)
     provisional = "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None
+    rescaled = rescale_note(card)
     notes = {
-        L.R_TOTAL: provisional,
+        L.R_TOTAL: "；".join(n for n in (provisional, rescaled) if n) or None,
         # a reviewer's total of a file still to be corrected (or with rows still awaiting) is no
         # more final than the 核定总分 beside it
         L.R_REVIEWED_TOTAL: provisional if card.reviewed_total is not None else None,
@@ -409,13 +413,41 @@ def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
 def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, float]]:
     """By 一级指标: the sum of the 申报得分 typed, and of those rows' 得分差异 (申报 − 核定; a row
     claimed but not scored, 不适用, has none): a 小计's 申报 − 核定 would count the rows nobody
-    claimed as differences."""
+    claimed as differences. A not-applicable row, left out of the 小计's 分值, is left out here too."""
     sums: dict[str, float] = {}
     diffs: dict[str, float] = {}
     for r in card.records:
-        if not math.isnan(r.claimed):
+        if not math.isnan(r.claimed) and r.method != M_NA:  # (a left-out row is in no 小计)
             name = L.canonical_level1(r.level1)
             sums[name] = sums.get(name, 0.0) + r.claimed
             if not math.isnan(r.score):
                 diffs[name] = diffs.get(name, 0.0) + r.claimed - r.score
     return {name: round_half_up(v) for name, v in sums.items()}, {name: round_half_up(v) for name, v in diffs.items()}
+
+
+def left_out_by_level1(records: Sequence[ScoredRow]) -> dict[str, list[ScoredRow]]:
+    """The not-applicable rows (left out of the total and of their 一级指标's 小计), by 一级指标."""
+    out: dict[str, list[ScoredRow]] = {}
+    for r in records:
+        if r.method == M_NA:
+            out.setdefault(L.canonical_level1(r.level1), []).append(r)
+    return out
+
+
+def left_out_note(rows: Sequence[ScoredRow]) -> str | None:
+    """A 小计's 评分说明 naming what it leaves out: 不含不适用的“生态环境改善”（分值 15）."""
+    if not rows:
+        return None
+    names = "、".join(f"“{r.name}”" for r in rows)
+    points = fmt_num(round_half_up(sum(r.points for r in rows if not math.isnan(r.points))))
+    return f"不含不适用的{names}（分值 {points}），总分按适用指标分值折算"
+
+
+def rescale_note(card: Scorecard) -> str | None:
+    """How a total with not-applicable rows was rescaled: 按适用指标分值折算：83 × 100 ÷ 85."""
+    applicable = [r for r in card.records if r.method != M_NA]
+    if len(applicable) == len(card.records):
+        return None
+    scored = round_half_up(sum(r.score for r in applicable if not math.isnan(r.score)))
+    points = round_half_up(sum(r.points for r in applicable if not math.isnan(r.points)))
+    return f"按适用指标分值折算：{fmt_num(scored)} × {fmt_num(card.rules.total_points)} ÷ {fmt_num(points)}"

@@ -165,7 +165,7 @@ class SummaryWriter:
         self.rows.append(
             SummaryRow(
                 lead=(*lead, budget.get("adjusted"), budget.get("executed"), percent_fraction(budget.get("rate"))),
-                subtotals={name: score for name, _, score in subtotals},
+                subtotals={name: score for name, _, score in subtotals if score == score},  # (nan: all 不适用)
                 total=obj["total"],
                 grade=obj["grade"],
                 claimed=obj["claimed_total"],

@@ -13,6 +13,7 @@ from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.context import ScoringContext, level1_of
+from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.scorecard import ScoredRow
 
 if TYPE_CHECKING:
@@ -106,23 +107,29 @@ class AuditChecks(ScoringContext):
         return math.isnan(typed) or claimed <= typed + 1e-9
 
     def level_checks(self, rows: list[ScoredRow], check: bool = True) -> list[tuple[str, float, float]]:
-        """Subtotals per 一级指标 (a not-applicable row's points count, its score does not);
-        with ``check``, the 分值 sums against the rule set (skipped while a 分值 is in error:
-        the sums would only repeat that error)."""
+        """Subtotals per 一级指标 as shown (评分结果's 小计, the report's table, 汇总's columns): the
+        applicable rows' 分值 and scores, a not-applicable row (left out of the total) in neither,
+        so that a 小计 reads as the rescaled total does (15 of 15, not 15 of 30 for an indicator that
+        did not apply); a 一级指标 whose rows are all left out: 分值 0, score nan (none). With
+        ``check``, every row's 分值 (the left-out ones too: the form's 分值 still make 100) against
+        the rule set (skipped while a 分值 is in error: the sums would only repeat that error)."""
         rules = self.rules
-        sums: dict[str, list[float]] = {}
+        sums: dict[str, list[float]] = {}  # 一级指标 → [Σ 分值 of every row, Σ 分值 applicable, Σ score]
         first_row: dict[str, int] = {}
         for r in rows:
             name = level1_of(r.level1)
-            acc = sums.setdefault(name, [0.0, 0.0])
-            acc[0] += 0.0 if math.isnan(r.points) else r.points
-            acc[1] += 0.0 if math.isnan(r.score) else r.score
+            acc = sums.setdefault(name, [0.0, 0.0, math.nan])
+            pts = 0.0 if math.isnan(r.points) else r.points
+            acc[0] += pts
+            if r.method != M_NA:
+                acc[1] += pts
+                acc[2] = (0.0 if math.isnan(acc[2]) else acc[2]) + (0.0 if math.isnan(r.score) else r.score)
             first_row.setdefault(name, r.row)
-        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (pts, sc) in sums.items()]
+        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (_, pts, sc) in sums.items()]
         if not check:
             return subtotals
         header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
-        points_total = round_half_up(sum(pts for pts, _ in sums.values()))
+        points_total = round_half_up(sum(acc[0] for acc in sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
             # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
             deleted = {p.fields["name"] for p in self.problems if p.code == "common-missing"}
@@ -147,7 +154,7 @@ class AuditChecks(ScoringContext):
         expected = {lv.name: lv.points for lv in rules.level1}
         if rules.budget_level1 not in expected:
             expected[rules.budget_level1] = rules.budget_points
-        actual = {name: p for name, p, _ in subtotals}
+        actual = {name: round_half_up(acc[0]) for name, acc in sums.items()}
         sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
         why = {}
         if sat and sat not in actual and rules.satisfaction_fallback in expected:

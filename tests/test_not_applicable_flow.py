@@ -1,0 +1,134 @@
+# ruff: noqa: F811  (the fixtures imported from test_department are parameters below)
+"""A not-applicable row (SPEC §3.13: marked “/”, 不适用 … with 分值; or a ≥ 共性 row whose data
+are 0 ÷ 0) is left out of the total, which is rescaled. Every place that shows the row or counts
+it must agree with that rescaled total: the 小计 of its 一级指标 (评分结果, the unit report's
+table, 汇总's columns), the conclusion lines and the report's prose."""
+
+from __future__ import annotations
+
+import math
+
+import openpyxl
+from click.testing import CliRunner
+from conftest import base_rows, row
+from test_department import OWN_ROWS, dept_template, make_dept  # noqa: F401 (fixtures)
+
+from selfeval_xl import score_file
+from selfeval_xl.cli import cli
+from selfeval_xl.outputs.report import draft, to_markdown
+from selfeval_xl.outputs.results_sheet import results_sheet
+
+
+def _project(make_workbook):
+    """效益指标 生态环境改善 (15) marked 不适用; 托养服务人次数 84 of ≥105人 → 10 × 84 ÷ 105 = 8.
+    Applicable 分值 100 − 15 = 85; scored 85 − 2 = 83; total 83 × 100 ÷ 85 = 97.647… → 97.65."""
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10, reason="名额未满")
+    rows[5] = row("效益指标", "生态效益指标", "生态环境改善", "有所改善", "不适用", 15)
+    return make_workbook(indicators=rows)
+
+
+def _department(make_dept):
+    """个性 效益指标 事故起数下降 (20, its only row) marked “/”, 政府采购 0 of 0 (3, ≥: not applicable),
+    检查企业数 80 of ≥100家 → 30 × 80 ÷ 100 = 24. Applicable 100 − 20 − 3 = 77; scored 77 − 6 = 71;
+    total 71 × 100 ÷ 77 = 92.207… → 92.21."""
+    own = list(OWN_ROWS)
+    own[0] = row("产出指标", "数量指标", "检查企业数", "≥100家", "80家", 30, reason="人手不足")
+    own[1] = row("效益指标", "社会效益指标", "事故起数下降", "/", "/", 20)
+    return make_dept(data={"政府采购预算数": 0, "政府采购实际金额": 0}, rows=own)
+
+
+def _sheet_rows(card):
+    return [list(r) for r in results_sheet(card, "2024-01-01 00:00").rows]
+
+
+def test_subtotals_leave_out_what_the_total_leaves_out(make_workbook, make_dept):
+    card = score_file(_project(make_workbook)).card
+    assert card.total == 97.65 and card.status == "final"
+    # 产出 15 + 10 + 10 + 5 + 10 = 50 points, 15 + 8 + 10 + 5 + 10 = 48; 效益 30 − 15 (不适用) = 15
+    # of 15: the subtotals add up to 85 and 83, the figures the total is rescaled from
+    assert card.subtotals == [
+        ("预算执行率", 10, 10),
+        ("产出指标", 50, 48),
+        ("效益指标", 15, 15),
+        ("满意度指标", 10, 10),
+    ]
+    assert sum(p for _, p, _ in card.subtotals) == 85 and sum(s for _, _, s in card.subtotals) == 83
+    # the form's 分值 still make 100 (the 不适用 row's 15 included): no points-total / level1-points
+    assert [p.code for p in card.problems] == ["not-applicable-rescaled"]
+
+    card = score_file(_department(make_dept)).card
+    assert card.total == 92.21 and not card.errors
+    sub = {name: (p, s) for name, p, s in card.subtotals}
+    # 投入 3 + 3 + 4 = 10 of 10; 过程 10 + 3 × 5 + 5 = 30 less 政府采购 3 = 27 of 27; 产出 24 of 30;
+    # 效益 has only the “/” row: no applicable points and no score (not 0 of 20)
+    assert sub["投入"] == (10, 10) and sub["过程"] == (27, 27) and sub["产出指标"] == (30, 24)
+    assert sub["效益指标"][0] == 0 and math.isnan(sub["效益指标"][1])
+    assert sub["满意度指标"] == (10, 10)
+    # 10 + 27 + 30 + 0 + 10 = 77 applicable, 10 + 27 + 24 + 10 = 71 scored
+    assert sum(p for p, _ in sub.values()) == 77
+    assert sum(s for _, s in sub.values() if not math.isnan(s)) == 71
+    assert not [p for p in card.problems if p.code in ("points-total", "level1-points")]
+
+
+def test_results_sheet_says_what_a_subtotal_leaves_out_and_how_the_total_was_rescaled(make_workbook, make_dept):
+    rows = _sheet_rows(score_file(_project(make_workbook)).card)
+    (benefit,) = [r for r in rows if r[:2] == ["效益指标", "小计"]]
+    assert benefit[6:8] == [15, 15]
+    assert benefit[10] == "不含不适用的“生态环境改善”（分值 15），总分按适用指标分值折算"
+    (total,) = [r for r in rows if r[:1] == ["核定总分"]]
+    assert total == ["核定总分", 97.65, "按适用指标分值折算：83 × 100 ÷ 85"]
+
+    rows = _sheet_rows(score_file(_department(make_dept)).card)
+    (benefit,) = [r for r in rows if r[:2] == ["效益指标", "小计"]]
+    assert benefit[6:8] == [0, None]  # no applicable row: 分值 0, no score (not 0.00)
+    (process,) = [r for r in rows if r[:2] == ["过程", "小计"]]
+    assert process[6:8] == [27, 27] and "“政府采购执行率”（分值 3）" in process[10]
+    (total,) = [r for r in rows if r[:1] == ["核定总分"]]
+    assert total == ["核定总分", 92.21, "按适用指标分值折算：71 × 100 ÷ 77"]
+
+
+def test_results_sheet_subtotal_claims_leave_out_the_left_out_row(make_workbook):
+    # the 不适用 row claimed 15 (a unit that counted it): the 效益 小计's 申报得分 is of its
+    # applicable rows only, 15 (服务长效机制 claimed 15), beside 分值 15, not 30 of 15
+    rows = base_rows()
+    rows[5] = row("效益指标", "生态效益指标", "生态环境改善", "有所改善", "不适用", 15, claimed=15)
+    rows[6] = row("效益指标", "可持续影响指标", "服务长效机制", "长期", "达成年度指标", 15, claimed=15)
+    sheet = _sheet_rows(score_file(make_workbook(indicators=rows)).card)
+    (benefit,) = [r for r in sheet if r[:2] == ["效益指标", "小计"]]
+    assert benefit[6:10] == [15, 15, 15, 0]
+
+
+def test_unit_report_table_adds_up_to_the_rescaled_total(make_workbook, make_dept):
+    md = to_markdown(draft(score_file(_project(make_workbook)).card))
+    assert "| 效益指标 | 15.00 | 15.00 |" in md
+    assert "| 适用指标合计 | 85.00 | 83.00 |\n| 折算后总分 | 100.00 | 97.65 |" in md
+    assert "| 合计 | 100.00 | 97.65 |" not in md
+    assert "折算后总分为83 × 100 ÷ 85 = 97.65分" in md
+    # the row itself: 不适用, not a blank score; and not among the unmet (only 托养服务人次数 is)
+    assert "| 生态环境改善 | 有所改善 | 不适用 | 15.00 | 不适用 |" in md
+    assert "未完全达到目标的指标1项：" in md
+
+    md = to_markdown(draft(score_file(_department(make_dept)).card))
+    assert "| 效益指标 | 0.00 | 不适用 |" in md
+    assert "| 适用指标合计 | 77.00 | 71.00 |\n| 折算后总分 | 100.00 | 92.21 |" in md
+    assert "不适用的指标2项：“政府采购执行率”（3分）、“事故起数下降”（20分）" in md
+    # the 0 ÷ 0 共性 row in prose: no empty figure before the colon, no “得/3分”
+    assert (
+        "- 政府采购执行率：不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，分子分母均为 0），"
+        "分值3分不计，总分按适用指标分值折算。"
+    ) in md
+    assert "得/3分" not in md
+
+
+def test_summary_columns_leave_a_wholly_not_applicable_level_blank(tmp_path, make_dept):
+    path = _department(make_dept)
+    out = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(path), "--summary", str(out), "-j", "1", "--no-write-back"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["汇总"]
+    header = next(r for r in ws.iter_rows(values_only=True) if "核定总分" in r)
+    values = next(r for r in ws.iter_rows(values_only=True) if "部门.xlsx" in [str(v) for v in r] or "测试局" in r)
+    got = dict(zip(header, values, strict=False))
+    # 效益指标得分: its only row not applicable, no score (blank, not 0); 过程 27 (政府采购 left out)
+    assert got["效益指标得分"] is None and got["过程得分"] == 27 and got["核定总分"] == 92.21
