@@ -132,3 +132,19 @@ def test_summary_columns_leave_a_wholly_not_applicable_level_blank(tmp_path, mak
     got = dict(zip(header, values, strict=False))
     # 效益指标得分: its only row not applicable, no score (blank, not 0); 过程 27 (政府采购 left out)
     assert got["效益指标得分"] is None and got["过程得分"] == 27 and got["核定总分"] == 92.21
+
+
+def test_reviewed_total_states_its_rescaling_too(make_dept, tmp_path):
+    """A reviewer gives 检查企业数 27 (核定 24): 复核总分 = (71 − 24 + 27) × 100 ÷ 77 = 74 × 100 ÷ 77
+    = 96.103… → 96.10; its line says so as the 核定总分's does (71 × 100 ÷ 77)."""
+    path = _department(make_dept)
+    assert CliRunner().invoke(cli, ["score", str(path), "--summary", str(tmp_path / "s1.xlsx")]).exit_code == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["评分结果"]
+    (cells,) = [r for r in ws.iter_rows() if r[2].value == "检查企业数"]
+    cells[11].value = 27
+    wb.save(path)
+    assert CliRunner().invoke(cli, ["score", str(path), "--summary", str(tmp_path / "s2.xlsx")]).exit_code == 0
+    labels = {r[0]: r[1:3] for r in openpyxl.load_workbook(path)["评分结果"].iter_rows(values_only=True) if r[0]}
+    assert labels["复核总分"] == (96.1, "按适用指标分值折算：74 × 100 ÷ 77")
+    assert labels["核定总分"] == (92.21, "按适用指标分值折算：71 × 100 ÷ 77")

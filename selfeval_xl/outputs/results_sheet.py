@@ -164,7 +164,9 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         L.R_TOTAL: "；".join(n for n in (provisional, rescaled) if n) or None,
         # a reviewer's total of a file still to be corrected (or with rows still awaiting) is no
         # more final than the 核定总分 beside it
-        L.R_REVIEWED_TOTAL: provisional if card.reviewed_total is not None else None,
+        L.R_REVIEWED_TOTAL: "；".join(n for n in (provisional, rescale_note(card, reviewed=True)) if n) or None
+        if card.reviewed_total is not None
+        else None,
         L.R_STATUS: REVIEWER_CORRECTION_HINT
         if status == NEEDS_CORRECTION and card.errors and not card.unit_errors
         else STATUS_HINT.get(status),
@@ -443,11 +445,14 @@ def left_out_note(rows: Sequence[ScoredRow]) -> str | None:
     return f"不含不适用的{names}（分值 {points}），总分按适用指标分值折算"
 
 
-def rescale_note(card: Scorecard) -> str | None:
-    """How a total with not-applicable rows was rescaled: 按适用指标分值折算：83 × 100 ÷ 85."""
-    applicable = [r for r in card.records if r.method != M_NA]
+def rescale_note(card: Scorecard, reviewed: bool = False) -> str | None:
+    """How a total with not-applicable rows was rescaled: 按适用指标分值折算：83 × 100 ÷ 85. With
+    ``reviewed``, the 复核总分's (``review.reviewed_total``): each row's 复核得分 where given, else its
+    核定得分; a left-out row that a reviewer scored counts again."""
+    applicable = [r for r in card.records if r.method != M_NA or (reviewed and r.reviewed is not None)]
     if len(applicable) == len(card.records):
         return None
-    scored = round_half_up(sum(r.score for r in applicable if not math.isnan(r.score)))
+    pick = lambda r: r.reviewed if reviewed and r.reviewed is not None else r.score  # noqa: E731
+    scored = round_half_up(sum(x for r in applicable if not math.isnan(x := pick(r))))
     points = round_half_up(sum(r.points for r in applicable if not math.isnan(r.points)))
     return f"按适用指标分值折算：{fmt_num(scored)} × {fmt_num(card.rules.total_points)} ÷ {fmt_num(points)}"
