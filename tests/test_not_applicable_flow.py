@@ -148,3 +148,12 @@ def test_reviewed_total_states_its_rescaling_too(make_dept, tmp_path):
     labels = {r[0]: r[1:3] for r in openpyxl.load_workbook(path)["评分结果"].iter_rows(values_only=True) if r[0]}
     assert labels["复核总分"] == (96.1, "按适用指标分值折算：74 × 100 ÷ 77")
     assert labels["核定总分"] == (92.21, "按适用指标分值折算：71 × 100 ÷ 77")
+
+
+def test_a_subtotal_note_wraps_inside_the_table(make_workbook):
+    # the 小计's 评分说明 (K) wraps within its bordered cell, as an indicator row's does; unstyled,
+    # it ran over 复核得分/复核意见 and off the printed page
+    spec = results_sheet(score_file(_project(make_workbook)).card, "2024-01-01 00:00")
+    (i,) = [n for n, r in enumerate(spec.rows) if list(r[:2]) == ["效益指标", "小计"]]
+    style = spec.styles[i][10]
+    assert style is not None and style.wrap and style.border

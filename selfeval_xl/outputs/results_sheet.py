@@ -124,7 +124,8 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
             spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
     claimed_by_level, diff_by_level = _claimed_by_level1(card)
-    subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, None]
+    # (评分说明 wraps within the table: a 小计 names the not-applicable rows it leaves out)
+    subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, TEXT]
     left_out = left_out_by_level1(card.records)
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
