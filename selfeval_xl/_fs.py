@@ -17,14 +17,31 @@ from pathlib import Path
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temp path beside ``path``; when the block succeeds, move it over ``path``. On any
     failure (including Ctrl-C) the temp file is removed and ``path`` is untouched."""
-    tmp = new_temp(path)
+    try:
+        tmp = new_temp(path)
+    except OSError as exc:
+        raise _named(exc, path) from None
     try:
         yield tmp
         commit(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if (
+            isinstance(exc, OSError)
+            and isinstance(exc.filename, str | os.PathLike)
+            and os.fspath(exc.filename) == str(tmp)
+        ):
+            raise _named(exc, path) from None
         raise
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """``exc`` naming ``path``, the file the user asked for, rather than our hidden temp file
+    beside it (``.t.1234.ab12cd34.tmp.xlsx`` means nothing to them)."""
+    exc.filename = str(path)
+    exc.filename2 = None
+    return exc
 
 
 def new_temp(path: Path) -> Path:

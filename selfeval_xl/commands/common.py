@@ -105,6 +105,22 @@ def echo_others(others: list[str]) -> None:
         click.echo(f"{display}：{other_file(display).message}", err=True)
 
 
+def output_ready(out: Path, suffixes: tuple[str, ...], what: str) -> None:
+    """Before a command writes ``out`` (``-o``): its name ends as the file it will be (an Excel
+    workbook named .txt or .csv opens in nothing), it is not open in Excel/WPS, it is not the
+    user's own file, and its folder is there (made, as ``--summary`` and ``--out-dir`` make theirs)."""
+    from selfeval_xl.ooxml.ownership import refusal
+    from selfeval_xl.outputs.result_files import lock_file
+
+    if out.suffix.lower() not in suffixes:
+        raise click.UsageError(f"{out}：{what}的文件名须以 {' 或 '.join(suffixes)} 结尾，请用 -o 指定这样的文件名")
+    if (lock := lock_file(out)) is not None:
+        raise click.ClickException(f"{out} 正在被 Excel/WPS 打开（发现锁文件 {lock.name}），请关闭后重试")
+    if why := refusal(out):
+        refuse(why)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
 def refuse(line: str) -> NoReturn:
     """One Chinese line on stderr and exit 2: the input is not what the command reads."""
     click.echo(line, err=True)

@@ -9,7 +9,7 @@ import click
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.click_zh import ZhCommand
-from selfeval_xl.commands.common import refuse, rules_opt, rules_or_usage
+from selfeval_xl.commands.common import output_ready, refuse, rules_opt, rules_or_usage
 from selfeval_xl.discover import is_summary
 from selfeval_xl.errors import SelfevalError
 from selfeval_xl.file_scoring import RuleBook, score_file
@@ -92,8 +92,7 @@ def report_cmd(
             # the grade goes by the 复核总分 once there is one: name the total it goes by
             which = "复核总分" if card.reviewed_total is not None else "核定总分"
             what = f"报告（{which} {card.final_total:.2f}，{grade}）"
-    if out.suffix.lower() in (".md", ".docx") and (refused := refusal(out)):  # a draft edited by hand
-        refuse(refused)
+    output_ready(out, (".docx", ".md"), "报告")  # a draft edited by hand is not replaced
     if out.suffix.lower() == ".md":
         # the charts beside a .md draft are outputs too: a picture of the user's own with that name is
         # never replaced, and nothing is written when one is in the way
@@ -109,10 +108,8 @@ def report_cmd(
 
         text = stamped_text(to_markdown(blocks, image))
         atomic_write(out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    elif out.suffix.lower() == ".docx":
-        write_docx(blocks, out)
     else:
-        raise click.UsageError("报告只能输出为 .docx 或 .md")
+        write_docx(blocks, out)
     todo_count = sum(b.text.count("【请补充") for b in blocks)
     click.echo(f"已起草{what}：{out}" + ("" if failed else f"（待人工补充 {todo_count} 处）"))
     if failed:  # SPEC §5: a file with errors → 1
@@ -184,6 +181,8 @@ def sample_cmd(summary: Path, rate: float | None, count: int | None, seed: int |
     if is_own_sample(summary):  # (its rows name files too: it would sample the sample)
         raise click.UsageError(f"{summary} 是抽查名单，不是汇总表；请给出 selfeval score 生成的汇总表（如 汇总.xlsx）")
     out = output or summary.with_name(L.SAMPLE_FILE)
+    if out.suffix.lower() != ".xlsx":  # (the list is an Excel workbook whatever it is called)
+        raise click.UsageError(f"{out}：抽查名单的文件名须以 .xlsx 结尾，请用 -o 指定这样的文件名")
     if out.resolve() == summary.resolve() or (out.exists() and not is_own_sample(out)):
         raise click.UsageError(f"{out} 不是本工具生成的抽查名单，不会覆盖它；请用 -o 指定其他文件")
     if (lock := lock_file(out)) is not None:

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from selfeval_xl.click_zh import ZhCommand
-from selfeval_xl.commands.common import refuse, rules_for, rules_opt
+from selfeval_xl.commands.common import output_ready, refuse, rules_for, rules_opt
 from selfeval_xl.errors import SelfevalError
-from selfeval_xl.ooxml.ownership import refusal
 from selfeval_xl.outputs.roster import RosterClash, RosterError, make_roster_templates
 from selfeval_xl.outputs.template import generate_template
 from selfeval_xl.reading import contract as L
@@ -61,8 +60,7 @@ def template_cmd(
         click.echo(f"已按名单生成 {len(made)} 份模板：{out_dir}（规则集：{rules.label}）")
         return
     out = output or Path(f"自评模板_{rules.kind}.xlsx")
-    if why := refusal(out):  # a template filled in place is the accountant's work
-        refuse(why)
+    output_ready(out, (".xlsx",), "模板")  # a template filled in place is the accountant's work
     generate_template(out, rules)
     click.echo(f"已生成模板：{out}（规则集：{rules.label}）")
 
@@ -80,8 +78,7 @@ def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None
 
     rules = rules_for(rules_path, L.KIND_PROJECT)
     out = output or form.with_name(form.stem + ".模板.xlsx")
-    if why := refusal(out):
-        refuse(why)
+    output_ready(out, (".xlsx",), "模板")
     try:
         _, n = form_to_template(form, out, rules)
     except SelfevalError as exc:
