@@ -35,6 +35,12 @@ def samples(tmp_path_factory):
     return {p.name: p for p in make_samples(tmp_path_factory.mktemp("samples"))}
 
 
+def assert_cited(sources, *rows):
+    """Each (数据, 值, 工作表, 单元格) row is in the 附：数据来源 table."""
+    missing = [row for row in rows if row not in sources]
+    assert not missing, missing
+
+
 def test_seed_report_in_markdown(samples):
     md = to_markdown(draft(score_file(samples[SEED]).card, inline_cites=True))
     assert md.startswith("# 南昌市红谷滩区应急管理局2022年度部门整体支出绩效自评报告\n")
@@ -248,14 +254,14 @@ def test_common_figures_are_cited_from_the_department_data(samples):
     assert card.data.records[4].actual.kind == "blank"  # (H4: nothing typed there)
     sources = draft(card)[-1].rows
     assert not [r for r in sources if r[2] == "绩效指标" and r[3] in ("H4", "H6", "H10")]
-    for row in [
+    assert_cited(
+        sources,
         ("重点项目支出", "1486.2", "部门整体数据", "B15"),
         ("项目总支出", "1702.35", "部门整体数据", "B16"),
         ("在职人数", "28", "部门整体数据", "B3"),
         ("编制人数", "30", "部门整体数据", "B2"),
         ("年初预算数", "2,105.30万元", "预算执行", "B2"),
-    ]:
-        assert row in sources
+    )
     assert len(set(sources)) == len(sources)
     md = to_markdown(draft(card, inline_cites=True))
     assert (
@@ -436,15 +442,15 @@ def test_the_budget_split_is_stated_with_its_sources(make_workbook):
         "其他资金124.34万元；全年执行数中，当年财政拨款2,050.00万元、上年结转资金100.00万元、其他资金0.00万元。"
     )
     sources = blocks[-1].rows
-    for row in [
+    assert_cited(
+        sources,
         ("当年财政拨款 全年预算数", "2,100.00万元", "预算执行", "C3"),
         ("上年结转资金 全年预算数", "105.30万元", "预算执行", "C4"),
         ("其他资金 全年预算数", "124.34万元", "预算执行", "C5"),
         ("当年财政拨款 全年执行数", "2,050.00万元", "预算执行", "D3"),
         ("上年结转资金 全年执行数", "100.00万元", "预算执行", "D4"),
         ("其他资金 全年执行数", "0.00万元", "预算执行", "D5"),
-    ]:
-        assert row in sources
+    )
     # inline, each figure names its own cell
     inline = _budget_paragraph(draft(score_file(path).card, inline_cites=True))
     assert "上年结转资金105.30万元（预算执行!C4）" in inline and "其他资金0.00万元（预算执行!D5）" in inline
