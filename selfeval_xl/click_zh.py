@@ -77,10 +77,32 @@ ZH_WORDS = {
     "path": "路径",
     "integer range": "整数",
     "float range": "数字",
+    "text": "文字",
 }
-# section headings click writes at the start of a help line
-_HEADINGS = {"Usage:": "用法：", "Options:": "选项:", "Commands:": "命令:", "Positional arguments:": "参数:"}
-_METAVARS = re.compile(r"(?<=[ =])(INTEGER RANGE|FLOAT RANGE|INTEGER|FLOAT|FILE|DIRECTORY|PATH)(?=[ .\]\n]|$)", re.M)
+# section headings click writes at the start of a help line (a full-width colon, as Chinese text
+# writes it; "Usage: " loses its space after one)
+_HEADINGS = {
+    "Usage: ": "用法：",
+    "Usage:": "用法：",
+    "Options:": "选项：",
+    "Commands:": "命令：",
+    "Positional arguments:": "参数：",
+}
+_METAVARS = re.compile(
+    r"(?<=[ =])(INTEGER RANGE|FLOAT RANGE|INTEGER|FLOAT|FILE|DIRECTORY|PATH|TEXT)(?=[ .\]\n]|$)", re.M
+)
+# what click writes in a usage line for the parts of a command, and the arguments' names (usage
+# lines, "Missing argument 'PATHS...'"): in Chinese
+_USAGE_WORDS = {
+    "[OPTIONS]": "[选项]",
+    "COMMAND [ARGS]...": "子命令 [参数]...",
+    "PATHS...": "路径...",
+    "[DIRECTORY]": "[文件夹]",
+    "[WORKBOOK]": "[工作簿]",
+    "SUMMARY": "汇总表",
+    "FORM": "自评表",
+}
+_USAGE = re.compile(r"(?<![A-Za-z])(" + "|".join(re.escape(w) for w in _USAGE_WORDS) + r")(?![A-Za-z])")
 
 
 _REPR = r"""(?:'[^'\n]*'|"[^"\n]*")"""  # a field click formats with !r: a quoted string
@@ -149,7 +171,9 @@ def translate(text: str) -> str:
     for en, zh in _PHRASES:
         text = text.replace(en, zh)
     text = re.sub(r"(?<=[\[; ])required(?=[\];])", ZH["required"], text)
-    return text
+    text = _USAGE.sub(lambda m: _USAGE_WORDS[m.group(1)], text)
+    # click ends "Missing argument 'PATHS...'" with an ASCII full stop
+    return re.sub(r"(?m)^(错误：缺少(?:参数|选项|子命令)[^\n]*?)\.$", r"\1。", text)
 
 
 def translate_help(text: str) -> str:

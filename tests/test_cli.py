@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import click
 import openpyxl
@@ -225,12 +226,13 @@ def test_output_problems_are_one_line(runner, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["score"], "错误：缺少参数 'PATHS...'."),
+        (["score"], "错误：缺少参数 '路径...'。"),
+        (["sample"], "错误：缺少参数 '汇总表'。"),
         (["score", "--nope", "x"], "错误：没有选项 '--nope'。"),
         (["score", "--jobs", "x", "."], "错误：'-j' / '--jobs' 的值无效：'x' 不是有效的整数。"),
         (["template", "--kind", "错"], "错误：'--kind' 的值无效：'错' 不是 '项目支出', '部门整体支出' 之一。"),
         (["frob"], "错误：没有子命令 'frob'。"),
-        (["score", "不存在的文件夹"], "错误：'PATHS...' 的值无效：路径 '不存在的文件夹' 不存在。"),
+        (["score", "不存在的文件夹"], "错误：'路径...' 的值无效：路径 '不存在的文件夹' 不存在。"),
         (["score", ".", "--summary"], "错误：选项 '--summary' 需要一个值。"),
     ],
 )
@@ -242,14 +244,26 @@ def test_click_usage_errors_are_chinese(runner, args, message):
     assert message in lines, result.output
     assert not [line for line in lines if line.startswith(("Error", "Usage", "Try "))]
     if args != ["score", ".", "--summary"]:
-        assert lines[0].startswith("用法： ") and "查看帮助。" in lines[1]
+        assert lines[0].startswith("用法：") and lines[0][3] != " " and "查看帮助。" in lines[1]
 
 
 def test_help_words_are_chinese(runner):
-    out = runner.invoke(cli, ["score", "--help"]).output
+    out = runner.invoke(cli, ["score", "--help"], prog_name="selfeval").output
     assert (
-        out.startswith("用法： ")
-        and " score " in out.splitlines()[0]
-        and "显示此帮助并退出。" in out
-        and "Show this" not in out
+        out.startswith("用法：selfeval score [选项] 路径...") and "显示此帮助并退出。" in out and "Show this" not in out
     )
+    # no English left in the usage lines, headings or metavars (it showed [OPTIONS], COMMAND
+    # [ARGS]..., PATHS..., [DIRECTORY], TEXT, and 选项:/命令: with ASCII colons)
+    pages = [
+        runner.invoke(cli, [*c, "--help"], prog_name="selfeval").output
+        for c in ([], ["score"], ["demo"], ["report"], ["convert"])
+    ]
+    assert pages[0].startswith("用法：selfeval [选项] 子命令 [参数]...") and "\n命令：\n" in pages[0]
+    assert "\n选项：\n" in pages[1] and "--rules 文字" in pages[1]
+    assert pages[2].startswith("用法：selfeval demo [选项] [文件夹]")
+    assert pages[3].startswith("用法：selfeval report [选项] [工作簿]")
+    assert pages[4].startswith("用法：selfeval convert [选项] 自评表")
+    for page in pages:
+        assert not re.search(
+            r"\[OPTIONS\]|COMMAND|ARGS|PATHS|DIRECTORY|WORKBOOK|\bFORM\b|\bTEXT\b|选项:|命令:", page
+        ), page

@@ -82,7 +82,7 @@ def test_os_error_reasons_in_chinese():
         ),
         (
             "Error: Invalid value for 'FORM': File 'a.xlsx' is a directory.",
-            "错误：'FORM' 的值无效：文件 'a.xlsx' 是文件夹，应为文件。",
+            "错误：'自评表' 的值无效：文件 'a.xlsx' 是文件夹，应为文件。",
         ),
         ("  --out FILE  输出  [default: x.xlsx; required]", "  --out 文件  输出  [默认：x.xlsx; 必填]"),
         ("Error: No such option '--nope'. Did you mean '--note'?", "错误：没有选项 '--nope'。 是否想用 '--note'？"),
