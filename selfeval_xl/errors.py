@@ -261,6 +261,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "复核后单位改动了这一行（{changes}），复核得分 {score} 仍照原样计入；请复核人员核对，"
         "需要时改填复核得分（评分结果写回后显示的就是改动后的内容，写回之后不再提示）",
     ),
+    "review-not-applicable": (
+        WARNING,
+        "该行不适用（未计入核定总分），复核得分 {score} 使其计入复核总分：分值 {points} 与复核得分一并计入，"
+        "复核总分按此折算；复核人员认定该指标不适用的，请清空这一格",
+    ),
     "review-dropped": (
         WARNING,
         "评分结果中 {cells} 共 {n} 处填写的内容不是指标行上的复核得分、复核意见（小计行、总分等结论行、自行插入的列），"
@@ -368,6 +373,7 @@ TITLES = {
     "review-other-year": "上一年度的复核内容未沿用",
     "review-renamed": "改了名的评分结果中的复核内容未读取",
     "review-changed": "复核后指标行已改动",
+    "review-not-applicable": "复核得分使不适用的行计入复核总分",
     "review-dropped": "评分结果中指标行以外的填写未保留",
     "rows-after-blank": "空行下面的指标未读取",
 }

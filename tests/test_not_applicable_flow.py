@@ -157,3 +157,98 @@ def test_a_subtotal_note_wraps_inside_the_table(make_workbook):
     (i,) = [n for n, r in enumerate(spec.rows) if list(r[:2]) == ["效益指标", "小计"]]
     style = spec.styles[i][10]
     assert style is not None and style.wrap and style.border
+
+
+def _reviewed(path, tmp_path, scores):
+    """``path`` scored, the reviewer's 复核得分 typed on the named rows of 评分结果 (column L), saved,
+    and scored again: the card of the reviewed file."""
+    assert CliRunner().invoke(cli, ["score", str(path), "--summary", str(tmp_path / "s1.xlsx")]).exit_code == 0
+    wb = openpyxl.load_workbook(path)
+    for cells in wb["评分结果"].iter_rows():
+        if cells[2].value in scores:
+            cells[11].value = scores[cells[2].value]
+    wb.save(path)
+    return score_file(path).card
+
+
+def _project_slash(make_workbook):
+    """As ``_project``, the 15-point 生态环境改善 marked “/” (what a unit types to escape a failed
+    indicator's deduction): 核定总分 83 × 100 ÷ 85 = 97.65 as there."""
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10, reason="名额未满")
+    rows[5] = row("效益指标", "生态效益指标", "生态环境改善", "有所改善", "/", 15)
+    return make_workbook(indicators=rows)
+
+
+def test_a_review_score_brings_a_left_out_row_back_everywhere(make_workbook, tmp_path):
+    """The reviewer gives the “/” row 6 of 15: judged applicable, it counts in the 复核总分 with its
+    分值. Every row now counts: 分值 85 + 15 = 100, scored 83 + 6 = 89, nothing to rescale:
+    复核总分 89 (良: 80 ≤ 89 < 90), while the 核定总分 stays 97.65 (83 × 100 ÷ 85). 效益 after
+    review: 分值 15 + 15 = 30, score 15 + 6 = 21 (not 21 of 15)."""
+    path = _project_slash(make_workbook)
+    card = _reviewed(path, tmp_path, {"生态环境改善": 6})
+    assert (card.total, card.reviewed_total, card.grade, card.status) == (97.65, 89, "良", "reviewed")
+    (warned,) = [p for p in card.problems if p.code == "review-not-applicable"]
+    sheet = [list(r) for r in results_sheet(card, "2024-01-01 00:00").rows]
+    (i,) = [n for n, r in enumerate(sheet) if r[2:3] == ["生态环境改善"]]
+    # at the entry itself (评分结果 column L of that row: the sheet's rows are 1-based)
+    assert warned.severity == "warning" and (warned.where.sheet, warned.where.cell) == ("评分结果", f"L{i + 1}")
+    assert "该行不适用（未计入核定总分），复核得分 6 使其计入复核总分：分值 15" in warned.message
+    assert sheet[i][10] == "不适用（“/”），不计分，总分按适用指标分值折算；复核得分 6，计入复核总分"
+    (benefit,) = [r for r in sheet if r[:2] == ["效益指标", "小计"]]
+    assert benefit[6:8] == [15, 15]  # the 核定 小计 as before: the row is still out of the 核定总分
+    assert benefit[10] == (
+        "不含不适用的“生态环境改善”（分值 15），总分按适用指标分值折算；“生态环境改善”复核得分 6，计入复核总分"
+    )
+    labels = {r[0]: r[1:3] for r in sheet if r and r[0] in ("核定总分", "复核总分")}
+    assert labels["核定总分"] == [97.65, "按适用指标分值折算：83 × 100 ÷ 85"]
+    assert labels["复核总分"] == [89, "含复核计入的不适用指标“生态环境改善”，各行分值均计入，不折算"]
+
+    md = to_markdown(draft(card))
+    assert (
+        "| 一级指标 | 分值 | 核定得分 | 复核后分值 | 复核后得分 |\n|---|---|---|---|---|\n"
+        "| 预算执行率 | 10.00 | 10.00 | 10.00 | 10.00 |\n"
+        "| 产出指标 | 50.00 | 48.00 | 50.00 | 48.00 |\n"
+        "| 效益指标 | 15.00 | 15.00 | 30.00 | 21.00 |\n"
+        "| 满意度指标 | 10.00 | 10.00 | 10.00 | 10.00 |\n"
+        "| 适用指标合计 | 85.00 | 83.00 | 100.00 | 89.00 |\n"
+        "| 折算后总分 | 100.00 | 97.65 | 100.00 | 89.00 |"
+    ) in md
+    assert (
+        "复核人员对其中1项给出复核得分（“生态环境改善”6分），认定其适用，计入复核后得分，分值一并计入："
+        "各项指标分值均计入，复核总分为89分，不折算。"
+    ) in md
+
+    # 汇总: graded by the 复核总分 89 (良); the 效益 column is the 核定 小计, 15
+    out = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(path), "--summary", str(out), "-j", "1", "--no-write-back"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(out)["汇总"]
+    header = next(r for r in ws.iter_rows(values_only=True) if "核定总分" in r)
+    values = next(r for r in ws.iter_rows(values_only=True) if r[header.index("核定总分")] == 97.65)
+    got = dict(zip(header, values, strict=False))
+    assert (got["复核总分"], got["等级"], got["效益指标得分"]) == (89, "良", 15)
+
+
+def test_a_review_score_on_a_zero_by_zero_common_row_counts_it_and_the_rest_stays_rescaled(make_dept, tmp_path):
+    """政府采购执行率 (3, 0 ÷ 0, left out) given 2; 事故起数下降 (20, “/”) still left out. Counted:
+    77 + 3 = 80 分值, 71 + 2 = 73 scored: 复核总分 73 × 100 ÷ 80 = 91.25. 过程 after review: 27 + 3
+    = 30 分值, 27 + 2 = 29; 效益 (only the “/” row): still 0 and none."""
+    card = _reviewed(_department(make_dept), tmp_path, {"政府采购执行率": 2})
+    assert (card.total, card.reviewed_total, card.status) == (92.21, 91.25, "reviewed")
+    assert [p.fields["score"] for p in card.problems if p.code == "review-not-applicable"] == ["2"]
+    sheet = [list(r) for r in results_sheet(card, "2024-01-01 00:00").rows]
+    (process,) = [r for r in sheet if r[:2] == ["过程", "小计"]]
+    assert process[6:8] == [27, 27] and process[10].endswith("；“政府采购执行率”复核得分 2，计入复核总分")
+    labels = {r[0]: r[1:3] for r in sheet if r and r[0] == "复核总分"}
+    assert labels["复核总分"] == [91.25, "按适用指标分值折算：73 × 100 ÷ 80（含复核计入的“政府采购执行率”）"]
+
+    md = to_markdown(draft(card))
+    assert "| 过程 | 27.00 | 27.00 | 30.00 | 29.00 |" in md
+    assert "| 效益指标 | 0.00 | 不适用 | 0.00 | 不适用 |" in md
+    assert "| 适用指标合计 | 77.00 | 71.00 | 80.00 | 73.00 |\n| 折算后总分 | 100.00 | 92.21 | 100.00 | 91.25 |" in md
+    assert "复核总分为73 × 100 ÷ 80 = 91.25分。" in md
+    assert (
+        "- 政府采购执行率：不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，分子分母均为 0），"
+        "分值3分不计，总分按适用指标分值折算；复核为2分，计入复核总分。"
+    ) in md

@@ -18,6 +18,7 @@ from selfeval_xl.rules.common_indicators import budget_item
 from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
+from selfeval_xl.scoring.review import brought_back, reviewed_subtotals
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEW_CODE, status_zh
 
@@ -179,49 +180,67 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         )
     out.append(Block("p", verdict))
     reviewed = card.reviewed_total is not None  # then the tables show the 复核得分 beside the 核定得分
-    after: dict[str, float] = {}  # 一级指标 (as the subtotals name it) → Σ(复核得分, else 核定得分)
-    for r in card.records if reviewed else ():
-        if not math.isnan(r.score) or r.reviewed is not None:
-            name = level1_of(r.level1)
-            after[name] = after.get(name, 0.0) + (r.reviewed if r.reviewed is not None else r.score)
     # the 小计 as 评分结果 shows them: a not-applicable row (left out of the total) in neither its
     # 一级指标's 分值 nor its score, so the rows add up to the applicable 分值 and the score that
     # the rescaled total comes from (83 of 85 → 83 × 100 ÷ 85 = 97.65)
     left_out = [r for r in card.records if r.method == "na"]
+    # a reviewer's score brings a left-out row back into the 复核总分 with its 分值: the 复核 figures
+    # then stand on 分值 of their own (复核后分值), so that no 复核后得分 exceeds its 分值
+    back = brought_back(card.records) if reviewed else []
+    after = reviewed_subtotals(card.records) if reviewed else {}
+
+    def review_cells(name: str) -> tuple[str, ...]:
+        if not reviewed:
+            return ()
+        p, s = after.get(name, (0.0, math.nan))
+        return ((fmt_score(p),) if back else ()) + (fmt_score(s) if s == s else "不适用",)
+
     table = [
-        (name, fmt_score(p), fmt_score(s) if s == s else "不适用")
-        + ((fmt_score(round_half_up(after.get(name, s))) if name in after or s == s else "不适用",) if reviewed else ())
-        for name, p, s in card.subtotals
+        (name, fmt_score(p), fmt_score(s) if s == s else "不适用") + review_cells(name) for name, p, s in card.subtotals
     ]
     points = round_half_up(sum(p for _, p, _ in card.subtotals))
+    after_points = round_half_up(sum(p for p, _ in after.values()))
+    after_scored = round_half_up(sum(s for _, s in after.values() if s == s))
+    full = fmt_score(rules.total_points)
     if left_out:
         scored = round_half_up(sum(s for _, _, s in card.subtotals if s == s))
         table.append(
             ("适用指标合计", fmt_score(points), fmt_score(scored))
-            + ((fmt_score(round_half_up(sum(after.values()))),) if reviewed else ())
+            + (((fmt_score(after_points),) if back else ()) + (fmt_score(after_scored),) if reviewed else ())
         )
         table.append(
-            ("折算后总分", fmt_score(rules.total_points), fmt_score(card.total))
-            + ((fmt_score(card.reviewed_total),) if reviewed else ())
+            ("折算后总分", full, fmt_score(card.total))
+            + (((full,) if back else ()) + (fmt_score(card.reviewed_total),) if reviewed else ())
         )
     else:
         table.append(
             ("合计", fmt_score(points), fmt_score(card.total)) + ((fmt_score(card.reviewed_total),) if reviewed else ())
         )
-    out.append(
-        Block("table", headers=("一级指标", "分值", "核定得分") + (("复核后得分",) if reviewed else ()), rows=table)
+    headers = ("一级指标", "分值", "核定得分") + (
+        (("复核后分值",) if back else ()) + ("复核后得分",) if reviewed else ()
     )
+    out.append(Block("table", headers=headers, rows=table))
     if left_out:
         names = "、".join(f"“{r.name}”（{fmt_num(r.points)}分）" for r in left_out)
-        out.append(
-            Block(
-                "p",
-                f"不适用的指标{len(left_out)}项：{names}，不计分，分值不计入上表；"
-                f"适用指标分值合计{fmt_num(points)}分，核定得分{fmt_num(scored)}分，"
-                f"折算后总分为{fmt_num(scored)} × {fmt_num(rules.total_points)} ÷ {fmt_num(points)}"
-                f" = {fmt_num(card.total)}分。",
-            )
+        text = (
+            f"不适用的指标{len(left_out)}项：{names}，不计分，分值不计入上表；"
+            f"适用指标分值合计{fmt_num(points)}分，核定得分{fmt_num(scored)}分，"
+            f"折算后总分为{fmt_num(scored)} × {fmt_num(rules.total_points)} ÷ {fmt_num(points)}"
+            f" = {fmt_num(card.total)}分。"
         )
+        if back and card.reviewed_total is not None:
+            scores = "、".join(f"“{r.name}”{fmt_num(r.reviewed)}分" for r in back)
+            text += (
+                f"复核人员对其中{len(back)}项给出复核得分（{scores}），认定其适用，计入复核后得分，分值一并计入："
+                + (
+                    f"复核后分值合计{fmt_num(after_points)}分，得分{fmt_num(after_scored)}分，"
+                    f"复核总分为{fmt_num(after_scored)} × {fmt_num(rules.total_points)} ÷ {fmt_num(after_points)}"
+                    f" = {fmt_num(card.reviewed_total)}分。"
+                    if len(back) < len(left_out)
+                    else f"各项指标分值均计入，复核总分为{fmt_num(card.reviewed_total)}分，不折算。"
+                )
+            )
+        out.append(Block("p", text))
     out += _budget(card, cite)
     if dept:
         out += _common_sections(card, cite)
@@ -563,7 +582,9 @@ def _left_out_result(r: Any) -> str:
     """A 共性 row left out (0 ÷ 0), in report prose: 不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，
     分子分母均为 0），分值3分不计，总分按适用指标分值折算."""
     why = r.note.split("，不计分")[0]
-    return f"{why}，分值{fmt_num(r.points)}分不计，总分按适用指标分值折算"
+    # (a reviewer who scored it judged it applicable: it counts in the 复核总分)
+    back = f"；{_reviewed_text(r).removeprefix('，')}，计入复核总分" if r.reviewed is not None else ""
+    return f"{why}，分值{fmt_num(r.points)}分不计，总分按适用指标分值折算{back}"
 
 
 def _common_sections(card: Scorecard, cite: Cites) -> list[Block]:

@@ -15,6 +15,7 @@ from selfeval_xl.outputs.grade_colours import GRADE_FILLS
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, percent_fraction, round_half_up
 from selfeval_xl.scoring.plan import M_NA
+from selfeval_xl.scoring.review import brought_back
 from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 from selfeval_xl.scoring.verdict import (
     BLANK,
@@ -443,7 +444,10 @@ def left_out_note(rows: Sequence[ScoredRow]) -> str | None:
         return None
     names = "、".join(f"“{r.name}”" for r in rows)
     points = fmt_num(round_half_up(sum(r.points for r in rows if not math.isnan(r.points))))
-    return f"不含不适用的{names}（分值 {points}），总分按适用指标分值折算"
+    note = f"不含不适用的{names}（分值 {points}），总分按适用指标分值折算"
+    # a reviewer's score brings a row back into the 复核总分 (``review.reviewed_total``)
+    back = "、".join(f"“{r.name}”复核得分 {fmt_num(r.reviewed)}" for r in rows if r.reviewed is not None)
+    return f"{note}；{back}，计入复核总分" if back else note
 
 
 def rescale_note(card: Scorecard, reviewed: bool = False) -> str | None:
@@ -451,9 +455,13 @@ def rescale_note(card: Scorecard, reviewed: bool = False) -> str | None:
     ``reviewed``, the 复核总分's (``review.reviewed_total``): each row's 复核得分 where given, else its
     核定得分; a left-out row that a reviewer scored counts again."""
     applicable = [r for r in card.records if r.method != M_NA or (reviewed and r.reviewed is not None)]
+    back = "、".join(f"“{r.name}”" for r in brought_back(card.records)) if reviewed else ""
     if len(applicable) == len(card.records):
-        return None
+        # every left-out row brought back: nothing rescaled, but the 核定总分 beside it was
+        return f"含复核计入的不适用指标{back}，各行分值均计入，不折算" if back else None
     pick = lambda r: r.reviewed if reviewed and r.reviewed is not None else r.score  # noqa: E731
     scored = round_half_up(sum(x for r in applicable if not math.isnan(x := pick(r))))
     points = round_half_up(sum(r.points for r in applicable if not math.isnan(r.points)))
-    return f"按适用指标分值折算：{fmt_num(scored)} × {fmt_num(card.rules.total_points)} ÷ {fmt_num(points)}"
+    return f"按适用指标分值折算：{fmt_num(scored)} × {fmt_num(card.rules.total_points)} ÷ {fmt_num(points)}" + (
+        f"（含复核计入的{back}）" if back else ""
+    )

@@ -17,6 +17,8 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
 from selfeval_xl.reading.values import cell_text, normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
+from selfeval_xl.scoring.context import level1_of
+from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
 if TYPE_CHECKING:  # scorecard imports the scorer's modules
@@ -75,12 +77,29 @@ def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str])
             )
         else:
             r.reviewed = shown
+            if r.method == M_NA:  # left out of the 核定总分; the reviewer judged it applicable
+                problems.append(_brought_back(r, file, cell_of(i)))
             if (changes := _changed_since(entry, r)) is not None:
                 problems.append(
                     Problem.at(file, sheet, cell_of(i), "review-changed", changes=changes, score=cell_text(entry.score))
                 )
     card.reviewed_total = reviewed_total(card.records, card.rules.total_points)
     return problems
+
+
+def _brought_back(r: ScoredRow, file: str, cell: str) -> Problem:
+    """A 复核得分 on a not-applicable row (marked “/”, 不适用 …, or a 共性 row whose data are
+    0 ÷ 0): the reviewer judged the indicator applicable (a unit may mark a failed indicator “/”
+    to escape its deduction), so it counts in the 复核总分 with its 分值; said at the entry and in
+    the row's 评分说明, which keeps what it said (the 核定总分 still leaves the row out)."""
+    score, points = fmt_num(r.reviewed), fmt_num(r.points)
+    if not r.note.endswith(REVIEW_BACK_END):
+        r.note = f"{r.note}；复核得分 {score}{REVIEW_BACK_END}"
+    return Problem.at(file, L.SHEET_RESULTS, cell, "review-not-applicable", score=score, points=points)
+
+
+# how a not-applicable row's 评分说明 ends when a reviewer scored it
+REVIEW_BACK_END = "，计入复核总分"
 
 
 def _changed_since(entry: ReviewEntry, r: ScoredRow) -> str | None:
@@ -189,8 +208,10 @@ def settle_review(card: Scorecard) -> None:
 
 def reviewed_total(records: list[ScoredRow], full_points: float) -> float | None:
     """复核总分 = Σ(复核得分 where given, else 核定得分), each row already rounded (SPEC §3.8);
-    None when no row has a valid 复核得分. Rows left out of the 核定总分 (not applicable, no
-    score) stay out, and the sum is rescaled to the full points as the 核定总分 is."""
+    None when no row has a valid 复核得分. A row left out of the 核定总分 (not applicable, no
+    score) stays out unless a reviewer scored it: then it counts, its 分值 too (the reviewer judged
+    it applicable); with rows still left out the sum is rescaled to the full points as the
+    核定总分 is (Σ × 100 ÷ Σ 分值 of the rows counted)."""
     if not any(r.reviewed is not None for r in records):
         return None
     kept = [r for r in records if r.reviewed is not None or not _nan(r.score)]
@@ -199,6 +220,28 @@ def reviewed_total(records: list[ScoredRow], full_points: float) -> float | None
         return round_half_up(scored)
     applicable = sum(r.points for r in kept if not _nan(r.points))
     return round_half_up(scored * full_points / applicable) if applicable > 0 else 0.0
+
+
+def reviewed_subtotals(records: list[ScoredRow]) -> dict[str, tuple[float, float]]:
+    """By 一级指标 (as ``audit.level_checks`` names them): the 分值 and the score the 复核总分 is
+    made of, each row's 复核得分 where given, else its 核定得分. A not-applicable row is in them
+    only when a reviewer scored it (``reviewed_total``), so a 一级指标's 复核后得分 never exceeds
+    its 复核后分值; one whose rows are all still left out: 分值 0, score nan."""
+    sums: dict[str, list[float]] = {}
+    for r in records:
+        acc = sums.setdefault(level1_of(r.level1), [0.0, math.nan])
+        if r.method == M_NA and r.reviewed is None:
+            continue
+        acc[0] += 0.0 if _nan(r.points) else r.points
+        x = r.reviewed if r.reviewed is not None else r.score
+        acc[1] = (0.0 if math.isnan(acc[1]) else acc[1]) + (0.0 if _nan(x) else x)
+    return {name: (round_half_up(p), round_half_up(s)) for name, (p, s) in sums.items()}
+
+
+def brought_back(records: list[ScoredRow]) -> list[ScoredRow]:
+    """The not-applicable rows (left out of the 核定总分) that a reviewer scored: they count in
+    the 复核总分."""
+    return [r for r in records if r.method == M_NA and r.reviewed is not None]
 
 
 def _nan(x: object) -> bool:
