@@ -151,6 +151,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "{field}“{value}”是负数：部门整体数据各项应为不小于 0 的人数或金额（追减、调减按绝对值计入）",
     ),
+    "fractional-count": (
+        WARNING,
+        "{field}“{value}”不是整数：{unit}数应为整数；已按所填的数计算，请核对是否笔误",
+    ),
     "computed-mismatch": (
         WARNING,
         "填写的{indicator} {claimed} 与按部门整体数据计算的 {computed} 不一致，已按计算值评分",
@@ -337,6 +341,7 @@ TITLES = {
     "zero-base-exceeded": "共性指标分母为 0 而分子不为 0",
     "common-not-applicable": "共性指标不适用，已折算",
     "negative-data": "部门整体数据为负数",
+    "fractional-count": "人数等计数不是整数",
     "computed-mismatch": "填写值与计算值不一致",
     "template-outdated": "模板版本与规则集不符",
     "bad-operator": "指标性质无法识别",

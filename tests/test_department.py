@@ -666,6 +666,27 @@ def test_a_head_count_with_a_unit_that_is_not_a_count_is_an_error(make_dept):
         assert score_of(card, "在职人员控制率") == 3 and not card.errors
 
 
+def test_a_head_count_with_a_fraction_is_told_at_its_cell(make_dept):
+    """在职人数 19.5 of 编制人数 20.5: people come whole, yet it was scored with no word. A usable
+    number (a half for a part-timer is plausible), so it is scored as typed: 19.5 ÷ 20.5 = 95.12%
+    ≤ 100%, full 3, total 100, no error; but each is a warning at its cell (编制 B2, 在职 B3). Whole
+    counts (20, 19; 1.9万人 = 19000) are not told."""
+    card = score_file(make_dept(data={"编制人数": 20.5, "在职人数": "19.5人"})).card
+    told = {(p.code, str(p.where)): p for p in card.problems if p.code == "fractional-count"}
+    assert set(told) == {
+        ("fractional-count", "部门.xlsx 部门整体数据!B2"),
+        ("fractional-count", "部门.xlsx 部门整体数据!B3"),
+    }
+    assert told["fractional-count", "部门.xlsx 部门整体数据!B2"].severity == "warning"
+    assert told["fractional-count", "部门.xlsx 部门整体数据!B3"].message == (
+        "在职人数“19.5人”不是整数：人数应为整数；已按所填的数计算，请核对是否笔误"
+    )
+    assert score_of(card, "在职人员控制率") == 3 and card.total == 100 and not card.errors
+    assert card.rows.loc[ROW["在职人员控制率"], "actual_text"] == "95.12%（在职人数 19.5 ÷ 编制人数 20.5）"
+    card = score_file(make_dept(data={"编制人数": "2万人", "在职人数": "1.9万人"}, name="整.xlsx")).card
+    assert not [p for p in card.problems if p.code == "fractional-count"]
+
+
 def test_a_common_indicator_listed_twice_counts_once(make_dept):
     """政府采购执行率 (3 分, 50 of 50 = 100%) typed again as a 个性 row under 产出指标 (row 13, 分值 3,
     with 检查企业数 cut to 27 so that Σ分值 stays 100). It was scored from the data a second time:

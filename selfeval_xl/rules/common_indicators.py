@@ -38,6 +38,9 @@ class BudgetFigures(Protocol):
     executed: float | None
 
 
+# a 部门整体数据 item in one of these units is a count of whole things (编制人数、在职人数 in 人)
+COUNT_UNITS = frozenset({"人", "个", "户", "家", "辆", "台", "套", "件", "处"})
+
 _BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
 
 
@@ -89,7 +92,14 @@ class DeptData:
             self._once(key, entry.cell, "negative-data", field=entry.name, value=entry.value.display)
             return None
         if not money:
-            return v.number * scaled_unit(unit)[1]  # 1.2万人 is 12000
+            count = v.number * scaled_unit(unit)[1]  # 1.2万人 is 12000
+            if item is not None and item.unit in COUNT_UNITS and abs(count - round(count)) > 1e-9:
+                # 在职人数 19.5: people come whole. A usable number, so scored as typed (a 0.5 for a
+                # part-timer is plausible), but told at the cell: 195 or 20 may have been meant
+                self._once(
+                    key, entry.cell, "fractional-count", field=entry.name, value=entry.value.display, unit=item.unit
+                )
+            return count
         if unit in CURRENCY_SCALE:
             return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
         return v.number * self.data.amount_scale
