@@ -508,6 +508,17 @@ def test_template_lists_exactly_the_rule_set_items(dept_template):
     assert meta["common_fingerprint"] == rules.fingerprint and meta["ruleset_id"] == "cy2013-53-department"
 
 
+def test_head_counts_show_as_whole_numbers_and_amounts_with_two_decimals(dept_template, make_dept):
+    """编制人数 and 在职人数 (B2, B3, in 人) were formatted 0.00 like the amounts, so 20 people
+    showed as 20.00. They are General now (20 shows as 20, a slip such as 19.5 still shows), and
+    their check asks for a whole number; amounts keep #,##0.00 and the decimal check."""
+    for path in (dept_template, make_dept()):
+        ws = openpyxl.load_workbook(path)[L.SHEET_DEPT_DATA]
+        assert [ws[c].number_format for c in ("B2", "B3", "B4", "B16")] == ["General", "General", *["#,##0.00"] * 2]
+    checks = {str(dv.sqref): (dv.type, dv.operator, dv.formula1) for dv in ws.data_validations.dataValidation}
+    assert checks == {"B2:B3": ("whole", "greaterThanOrEqual", "0"), "B4:B16": ("decimal", "greaterThanOrEqual", "0")}
+
+
 def test_seed_department_results_tell_which_claims_hold(tmp_path):
     seed = DEPT_SAMPLES[0]
     path = next(p for p in make_samples(tmp_path) if p.name == seed["file"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -172,28 +173,35 @@ def dept_data_sheet(wb: xlsxwriter.Workbook, f: Formats, rules: RuleSet) -> None
     P.print_xlsxwriter(ws, widths, "")
     P.fit_rows(ws, [headers, *rows], widths, first=0)
     ws.write_row(0, 0, headers, f.header)
-    for i, (item, row) in enumerate(zip(rules.data_items, rows, strict=True), 1):
+    counts = [item.count for item in rules.data_items]
+    for i, (item, row, count) in enumerate(zip(rules.data_items, rows, counts, strict=True), 1):
         ws.write_string(i, 0, item.name, f.label)
-        ws.write_blank(i, 1, None, f.money if item.money else f.number)
+        ws.write_blank(i, 1, None, f.money if item.money else f.count if count else f.number)
         ws.write_string(i, 2, row[2], f.note)
         ws.write_string(i, 3, row[3], f.note)
-    checked(
-        ws.data_validation(
-            1,
-            1,
-            len(rules.data_items),
-            1,
-            {
-                "validate": "decimal",
-                "criteria": ">=",
-                "value": 0,
-                "input_title": "数值",
-                "input_message": "填写数字，没有的填 0，不要空着；金额单位见基本信息（默认万元）",
-                "error_type": "warning",
-                "error_message": "应为不小于 0 的数字",
-            },
-        ),
-        "dept data check",
-    )
+    first = 1
+    for count, run in itertools.groupby(counts):  # each run of counts or of other items, in order
+        last = first + len(list(run)) - 1
+        what = "人数等计数，填写整数" if count else "填写数字"
+        checked(
+            ws.data_validation(
+                first,
+                1,
+                last,
+                1,
+                {
+                    "validate": "integer" if count else "decimal",
+                    "criteria": ">=",
+                    "value": 0,
+                    "input_title": "数值",
+                    "input_message": f"{what}，没有的填 0，不要空着"
+                    + ("" if count else "；金额单位见基本信息（默认万元）"),
+                    "error_type": "warning",
+                    "error_message": "应为不小于 0 的整数" if count else "应为不小于 0 的数字",
+                },
+            ),
+            "dept data check",
+        )
+        first = last + 1
     ws.freeze_panes(1, 1)
     protect(ws)

@@ -35,6 +35,8 @@ class Formats:
         self.input_text = wb.add_format(dict(base, locked=False, text_wrap=True, num_format="@"))
         self.money = wb.add_format(dict(base, locked=False, num_format="#,##0.00"))
         self.number = wb.add_format(dict(base, locked=False, num_format="0.00"))
+        # a count (编制人数, 在职人数): 20 shows as 20, and a slip such as 19.5 still shows as typed
+        self.count = wb.add_format(dict(base, locked=False, num_format="General"))
         self.owned = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", text_wrap=True))
         self.owned_pct = wb.add_format(dict(base, locked=True, bg_color="#EDEDED", num_format="0.00%"))
         # a rule-set row's 分值, shown as every other 分值 is (10.00, not 10)

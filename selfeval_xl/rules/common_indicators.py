@@ -38,9 +38,6 @@ class BudgetFigures(Protocol):
     executed: float | None
 
 
-# a 部门整体数据 item in one of these units is a count of whole things (编制人数、在职人数 in 人)
-COUNT_UNITS = frozenset({"人", "个", "户", "家", "辆", "台", "套", "件", "处"})
-
 _BUDGET_KEYS = {item_key(k): v for k, v in BUDGET_NAMES.items()}
 
 
@@ -93,7 +90,7 @@ class DeptData:
             return None
         if not money:
             count = v.number * scaled_unit(unit)[1]  # 1.2万人 is 12000
-            if item is not None and item.unit in COUNT_UNITS and abs(count - round(count)) > 1e-9:
+            if item is not None and item.count and abs(count - round(count)) > 1e-9:
                 # 在职人数 19.5: people come whole. A usable number, so scored as typed (a 0.5 for a
                 # part-timer is plausible), but told at the cell: 195 or 20 may have been meant
                 self._once(

@@ -80,6 +80,10 @@ class Level1:
     level2: tuple[str, ...]
 
 
+# a 部门整体数据 item in one of these units counts whole things (编制人数、在职人数 in 人)
+COUNT_UNITS = frozenset({"人", "个", "户", "家", "辆", "台", "套", "件", "处"})
+
+
 @dataclass(frozen=True)
 class DataItem:
     """One 部门整体数据 item the rule set's formulas need."""
@@ -88,6 +92,11 @@ class DataItem:
     unit: str
     note: str
     money: bool  # an amount: bare numbers are in the workbook's 金额单位
+
+    @property
+    def count(self) -> bool:
+        """A count of whole things (编制人数、在职人数 in 人), not an amount."""
+        return not self.money and self.unit in COUNT_UNITS
 
 
 @dataclass(frozen=True)
