@@ -6,6 +6,7 @@ table, 汇总's columns), the conclusion lines and the report's prose."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import openpyxl
@@ -252,3 +253,30 @@ def test_a_review_score_on_a_zero_by_zero_common_row_counts_it_and_the_rest_stay
         "- 政府采购执行率：不适用（政府采购实际金额 0 ÷ 政府采购预算数 0，分子分母均为 0），"
         "分值3分不计，总分按适用指标分值折算；复核为2分，计入复核总分。"
     ) in md
+
+
+def test_a_zero_over_zero_common_row_shows_its_figures_as_its_actual(tmp_path, make_dept):
+    """政府采购执行率 with 政府采购实际金额 0 and 政府采购预算数 0 is left out (不适用). Its 实际完成值 was
+    blank in 评分结果, the JSON, 汇总's 指标明细 and the unit report's table; it now says why, as a row
+    marked “/” shows its mark: 不适用（政府采购实际金额 0 ÷ 政府采购预算数 0）. The report's table keeps
+    only what precedes the bracket (不适用), as it does for a rate: the figures are in its text."""
+    why = "不适用（政府采购实际金额 0 ÷ 政府采购预算数 0）"
+    path = _department(make_dept)
+    card = score_file(path).card
+    (sheet_row,) = [r for r in _sheet_rows(card) if r[2:3] == ["政府采购执行率"]]
+    assert sheet_row[3:5] == ["≥100%", why] and sheet_row[7] is None  # (no 核定得分)
+    md = to_markdown(draft(card))
+    assert "| 过程 | 预算执行 | 政府采购执行率 | ≥100% | 不适用 | 3.00 | 不适用 |  |" in md
+
+    out = tmp_path / "汇总.xlsx"
+    args = ["score", str(path), "--summary", str(out), "-j", "1", "--no-write-back", "--json"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    obj = json.loads(next(line for line in result.stdout.splitlines() if line.startswith("{")))
+    (ind,) = [i for i in obj["indicators"] if i["name"] == "政府采购执行率"]
+    assert (ind["actual"], ind["score"]) == (why, None)
+    ws = openpyxl.load_workbook(out)["指标明细"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = next(r for r in rows if "实际完成值" in r)
+    (detail,) = [dict(zip(header, r, strict=False)) for r in rows if "政府采购执行率" in r]
+    assert detail["实际完成值"] == why

@@ -28,6 +28,7 @@ from selfeval_xl.rules.formula import MissingValue, ZeroDenominator, item_key
 from selfeval_xl.rules.ruleset import BUDGET_NAMES, Common, RuleSet
 
 Report = Callable[..., None]  # report(sheet, cell, code, **fields)
+BOTH_ZERO = "，分子分母均为 0"  # said after the formula of a 共性指标 whose data are 0 ÷ 0
 
 
 class BudgetFigures(Protocol):
@@ -171,7 +172,7 @@ class DeptData:
                 # data are right and say the indicator does not apply; an error here was one the
                 # unit could not correct. Left out like any not-applicable row (SPEC §3.13)
                 self.not_applicable.add(common.key)
-                return None, f"{common.formula.show(values)}，分子分母均为 0"
+                return None, f"{common.formula.show(values)}{BOTH_ZERO}"
             if exc.top and exc.numerator > 0 and less_is_better:
                 # x ÷ 0 where less is better (“三公” grown from 0 last year, spent with 0 budgeted):
                 # beyond any ceiling, as every method scores it at the limit: 0, told (a budget
@@ -214,6 +215,10 @@ def check_row(common: Common, r: IndicatorRow, row: int, cols: dict[str, str], r
         changed(L.I_METHOD, r.method, common.describe())
 
 
-def actual_text(a: float | None, shown: str) -> str:
-    """What the results show as 实际完成值: ``96.55%（在职人数 28 ÷ 编制人数 29）``."""
+def actual_text(a: float | None, shown: str, not_applicable: bool = False) -> str:
+    """What the results show as 实际完成值: ``96.55%（在职人数 28 ÷ 编制人数 29）``; for a row whose
+    data are 0 ÷ 0 (left out) ``不适用（政府采购实际金额 0 ÷ 政府采购预算数 0）``, so that the reader
+    sees why, as a row marked “/” shows its mark."""
+    if not_applicable:
+        return f"不适用（{shown.removesuffix(BOTH_ZERO)}）"
     return f"{fmt_pct(a)}（{shown}）" if a is not None else ""

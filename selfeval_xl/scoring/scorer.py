@@ -284,7 +284,7 @@ def _times_apart(target_unit: str, actual_unit: str) -> bool:
 
 def _actual_text(v: Value, plan: RowPlan, budget: Budget) -> str:
     if plan.common is not None:
-        return CM.actual_text(None if math.isnan(plan.actual) else plan.actual, plan.shown)
+        return CM.actual_text(None if math.isnan(plan.actual) else plan.actual, plan.shown, plan.method == M_NA)
     if plan.method == rule_kinds.BUDGET and budget.rate is not None:
         return fmt_pct(budget.rate)
     return v.display
