@@ -212,3 +212,43 @@ def test_the_stream_finds_the_header_under_a_title_and_leaves_row_zero_to_the_re
             z.writestr(name, data)
     with pytest.raises(NotPlain):
         list(sheet_columns(bad, L.S_DETAIL, T.DETAIL_COLUMNS)[1])
+
+
+def _edited(path: Path, edit) -> Path:
+    wb = openpyxl.load_workbook(path)
+    edit(wb)
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (lambda wb: wb.remove(wb[L.S_DETAIL]), "汇总表中没有“指标明细”工作表（或它的表头中没有“文件”列）"),
+        (
+            lambda wb: wb[L.S_DETAIL].cell(1, 5, "核定得分（分）"),  # E1 of DETAIL is 核定得分
+            "汇总表的“指标明细”工作表前 10 行中没有“核定得分”列（列名被改动或删除了？）",
+        ),
+    ],
+    ids=["sheet-deleted", "column-renamed"],
+)
+def test_the_level1_rates_left_out_are_said_to_be(tmp_path, edit, why):
+    """甲 and 乙 are graded, so the report has 一级指标 rates to give; with 指标明细 deleted (or its
+    核定得分 renamed) the paragraph and table were left out without a word. Now a 【请补充】 line
+    says why; the rest of the report as before (2 graded, mean (95 + 85) / 2 = 90)."""
+    text = _text(_edited(_summary(tmp_path / "汇总.xlsx"), edit))
+    assert f"【请补充：各一级指标的得分率（{why}，无法计算；" in text
+    assert "得分率最低的是" not in text and "平均得分90分" in text
+
+
+def test_a_summary_without_its_unit_column_names_the_files(tmp_path):
+    """单位名称 deleted from 汇总: 丙 (待更正) was listed as “（丙项目）（丙.xlsx）” — no unit.
+    Now the file stands in for the unit, named once, and a 【请补充】 line says the column is gone.
+    With the column, as before: 丙单位（丙项目）（丙.xlsx）."""
+    path = _edited(_summary(tmp_path / "汇总.xlsx"), lambda wb: wb[L.S_SUMMARY].delete_cols(1))
+    text = _text(path)
+    assert "丙.xlsx（丙项目）：错误2个，警告0个" in text
+    assert "（丙项目）（丙.xlsx）" not in text
+    assert "【请补充：单位名称（汇总表的“汇总”工作表中没有“单位名称”列，下文以文件名称代替单位名称）】" in text
+    kept = _text(_summary(tmp_path / "有单位.xlsx"))
+    assert "丙单位（丙项目）（丙.xlsx）：错误2个，警告0个" in kept and "没有“单位名称”列" not in kept

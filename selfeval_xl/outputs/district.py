@@ -11,7 +11,7 @@ from selfeval_xl.errors import problem_title
 from selfeval_xl.outputs import district_tables as T
 from selfeval_xl.outputs.charts import BAR_COLORS, bar_chart, hbar_chart
 from selfeval_xl.outputs.district_review import heading, previous_blocks, review_blocks
-from selfeval_xl.outputs.district_tables import namer, unit_and_project
+from selfeval_xl.outputs.district_tables import namer, with_file
 from selfeval_xl.outputs.report import Block, numeral, todo
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.summary_table import year_text
@@ -70,6 +70,8 @@ def draft_district(summary: Path) -> list[Block]:
     if unscored:
         status_rows.append(("未能评分", str(len(unscored))))
     out.append(Block("table", headers=("状态", "数量"), rows=status_rows))
+    if "单位名称" not in f.every.columns:  # (deleted from 汇总: the file names stand in)
+        out.append(Block("p", todo("单位名称（汇总表的“汇总”工作表中没有“单位名称”列，下文以文件名称代替单位名称）")))
     out.append(Block("p", todo("本次自评工作的组织和复核情况")))
 
     out.append(Block("h1", "二、等级分布"))
@@ -173,8 +175,7 @@ def draft_district(summary: Path) -> list[Block]:
                     out += [
                         Block(
                             "bullet",
-                            f"{unit_and_project(r)}（{r.get('文件')}）：错误{r.get('错误数') or 0}个，"
-                            f"警告{r.get('警告数') or 0}个",
+                            f"{with_file(r)}：错误{r.get('错误数') or 0}个，警告{r.get('警告数') or 0}个",
                         )
                         for r in theirs
                     ]
@@ -183,7 +184,7 @@ def draft_district(summary: Path) -> list[Block]:
                 out += [
                     Block(
                         "bullet",
-                        f"{unit_and_project(r)}（{r.get('文件')}）：错误{r.get('错误数') or 0}个，警告{r.get('警告数') or 0}个",
+                        f"{with_file(r)}：错误{r.get('错误数') or 0}个，警告{r.get('警告数') or 0}个",
                     )
                     for r in group
                 ]
@@ -213,7 +214,12 @@ def _by_level1(f: T.DistrictFrames) -> list[Block]:
     """得分率 per 一级指标 over the graded files: where the district loses its points."""
     table = T.level1_rates(f)
     if table.empty:
-        return []
+        why = T.level1_unsaid(f)
+        return (
+            [Block("p", todo(f"各一级指标的得分率（{why}，无法计算；请恢复后重新起草，或重新评分生成汇总表）"))]
+            if why
+            else []
+        )
     weakest, lowest = table["得分率"].idxmin(), float(table["得分率"].min())
     return [
         Block(

@@ -180,9 +180,18 @@ def records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def unit_and_project(r: dict[str, Any]) -> str:
-    """How a 汇总 row is named in the report: 单位名称（项目名称）, or the unit alone."""
-    unit, project = r.get("单位名称") or "", r.get("项目名称") or ""
+    """How a 汇总 row is named in the report: 单位名称（项目名称）, or the unit alone. Where there
+    is no 单位名称 (the column deleted from an edited summary, or the cell cleared) the file name
+    stands in for it: “（甲项目）” alone would name no one."""
+    unit, project = r.get("单位名称") or r.get("文件") or "", r.get("项目名称") or ""
     return f"{unit}（{project}）" if project else str(unit)
+
+
+def with_file(r: dict[str, Any]) -> str:
+    """``unit_and_project`` followed by the file name (the file is named once, not twice, where it
+    already stands in for the unit)."""
+    shown = unit_and_project(r)
+    return shown if not r.get("单位名称") or not r.get("文件") else f"{shown}（{r['文件']}）"
 
 
 Namer = Callable[[dict[str, Any]], str]
@@ -196,8 +205,7 @@ def namer(rows: list[dict[str, Any]]) -> Namer:
     seen = Counter(unit_and_project(r) for r in rows)
 
     def name(r: dict[str, Any]) -> str:
-        shown = unit_and_project(r)
-        return f"{shown}（{r['文件']}）" if seen[shown] > 1 and r.get("文件") else shown
+        return with_file(r) if seen[unit_and_project(r)] > 1 else unit_and_project(r)
 
     return name
 
@@ -266,6 +274,21 @@ def level1_rates(f: DistrictFrames) -> pd.DataFrame:
     )
     table["得分率"] = table["核定得分"] / table["分值"] * 100
     return table
+
+
+def level1_unsaid(f: DistrictFrames) -> str | None:
+    """Why ``level1_rates`` is empty although files were graded (the report says so rather than
+    leave its 一级指标 paragraph out): 指标明细 deleted, a column it needs renamed or deleted, or
+    none of its rows for a graded file; None when there is nothing to say."""
+    if f.ranked.empty or not level1_rates(f).empty:
+        return None
+    if f.detail.columns.empty:
+        return f"汇总表中没有“{L.S_DETAIL}”工作表（或它的表头中没有“文件”列）"
+    missing = [h for h in DETAIL_COLUMNS if h not in f.detail.columns]
+    if missing:
+        heads = "”“".join(missing)
+        return f"汇总表的“{L.S_DETAIL}”工作表前 {HEADER_SEARCH_ROWS} 行中没有“{heads}”列（列名被改动或删除了？）"
+    return f"汇总表的“{L.S_DETAIL}”工作表中没有已评定等级文件的指标得分"
 
 
 def lowest_rate(f: DistrictFrames, top: int) -> pd.DataFrame:
