@@ -860,3 +860,22 @@ def test_closing_line_is_the_clis(server, tmp_path):
     )
     cli_line = next(line for line in run.stdout.splitlines() if line.startswith("共 "))
     assert done["closing"] == cli_line and "中 0、差 0" in cli_line
+
+
+def test_a_libreoffice_lock_file_is_named_as_one(tmp_path):
+    """``.~lock.甲.xlsx#`` (what LibreOffice leaves beside an open 甲.xlsx) chosen on the page was
+    refused as “不是 Excel 工作簿或 .zip 压缩包”, as if a workbook saved in a wrong format. Now it is
+    named as the lock file it is, naming the workbook that was open; still not scored, still
+    listed in 未评分文件 (upload-refused), and the workbook beside it scored."""
+    from selfeval_xl.web.uploads import Received
+
+    (tmp_path / "r").mkdir()
+    lock, book = tmp_path / "r" / "0", tmp_path / "r" / "1"
+    lock.write_bytes(",张三,PC/张三,01.06.2024 09:30,file:///C:/Users/zhang/AppData/Roaming/LibreOffice/4;".encode())
+    book.write_bytes(SAMPLES[0].read_bytes())
+    placed = place([Received(safe_name(".~lock.甲.xlsx#"), lock), Received("甲.xlsx", book)], tmp_path / "out")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["甲.xlsx"]
+    why = "“.~lock.甲.xlsx#”是 LibreOffice 打开工作簿“甲.xlsx”时生成的锁定文件，不是工作簿，未评分；请上传工作簿本身"
+    assert placed.notices == [why]
+    assert [(p.where.file, p.code) for p in placed.refused] == [(".~lock.甲.xlsx#", "upload-refused")]
+    assert not lock.exists()

@@ -239,6 +239,21 @@ def _not_a_submission(name: str, uploaded: set[str]) -> tuple[str, Problem | Non
     return None
 
 
+# LibreOffice's lock beside an open workbook, ``.~lock.甲.xlsx#``, as ``safe_name`` leaves it (no leading dot)
+_LIBREOFFICE_LOCK = re.compile(r"~lock\.(.+)#")
+
+
+def _lock_file(name: str) -> str | None:
+    """The notice for an office program's lock file uploaded as ``name`` (it names the workbook
+    that was open, not itself a workbook: refused as “.xlsx# 文件” it read as if it were one
+    saved in a wrong format), or None."""
+    if (lock := _LIBREOFFICE_LOCK.fullmatch(name)) is not None:
+        return (
+            f"“.{name}”是 LibreOffice 打开工作簿“{lock.group(1)}”时生成的锁定文件，不是工作簿，未评分；请上传工作簿本身"
+        )
+    return None
+
+
 def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) -> Placed:
     """Move each upload into ``root`` under its safe, unique name; unpack each .zip into a
     folder named after it. A file that is neither is refused with a notice, and so is one that
@@ -250,7 +265,10 @@ def place(received: list[Received], root: Path, batch_limit: int = BATCH_LIMIT) 
     placed = Placed()
     for r in received:
         ext = Path(r.name).suffix.lower()
-        if ext in WORKBOOK_EXTENSIONS and (why := _not_a_submission(r.name, uploaded)) is not None:
+        if (lock := _lock_file(r.name)) is not None:
+            r.path.unlink(missing_ok=True)
+            placed.refuse(f".{r.name}", lock)  # (as the user chose it)
+        elif ext in WORKBOOK_EXTENSIONS and (why := _not_a_submission(r.name, uploaded)) is not None:
             r.path.unlink(missing_ok=True)
             placed.refuse(r.name, *why)
         elif ext in WORKBOOK_EXTENSIONS:
