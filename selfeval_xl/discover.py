@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from selfeval_xl._fs import _OURS as _OUR_TEMP
 from selfeval_xl._fs import shown
 from selfeval_xl.errors import Problem, SelfevalError
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
@@ -15,17 +17,21 @@ from selfeval_xl.reading.contract import RESULT_SUFFIX
 
 
 def is_candidate(path: Path) -> bool:
-    """A workbook to score: not a lock file, hidden file, temp file or one of our outputs."""
+    """A workbook to score: not a lock file, temp file or one of our outputs."""
     return _candidate(path.name)
 
 
 def _candidate(name: str) -> bool:
     """A workbook by its name. 汇总.xlsx and 抽查名单.xlsx are among them: a unit may well call
-    its workbook so; one of ours is known by its sheets when read, and skipped with a word."""
+    its workbook so; one of ours is known by its sheets when read, and skipped with a word. So is
+    ``.甲.xlsx``: on Windows a leading dot hides nothing, and the web page scores the same file
+    uploaded (as 甲.xlsx). Not ``._甲.xlsx`` (what macOS copies beside 甲.xlsx to a USB disk or a
+    .zip: its Finder data, no workbook) nor the temp file we write a workbook through."""
     return (
         os.path.splitext(name)[1].lower() in WORKBOOK_EXTENSIONS
-        and not name.startswith(("~$", "."))
+        and not name.startswith(("~$", "._"))
         and not name.endswith(RESULT_SUFFIX)
+        and not (name.startswith(".") and _OUR_TEMP.match(name))
     )
 
 
@@ -94,9 +100,25 @@ def find_files(
                     present = {_key(r) for _, r, _, _ in walked}
                 if not any(_key(r) in present for r in _originals(rel)):
                     others.append((f, shown(rel)))
-            elif not _OWN_OUTPUT.search(name):
+            elif not _OWN_OUTPUT.search(name) or not _own_content(f, name):
+                # (a unit's own 甲.自评报告.docx is listed as any .docx is: only ours is skipped)
                 others.append((f, shown(rel)))
     return workbooks, others
+
+
+def _own_content(f: Path, name: str) -> bool:
+    """Whether a file named as one of our outputs is ours by its content: a report or chart as we
+    wrote it (``ownership.is_ours``: a report since edited by hand is listed, not passed over), a
+    ``_指标明细.csv`` beginning with our header line."""
+    from selfeval_xl.ooxml.ownership import is_ours
+
+    if name.endswith(".csv"):
+        try:
+            with open(f, encoding="utf-8-sig", newline="") as fh:
+                return next(csv.reader([fh.readline()]), None) == list(L.DETAIL_HEADERS)
+        except (OSError, UnicodeDecodeError):
+            return False
+    return is_ours(f)
 
 
 def _originals(rel: str) -> list[str]:

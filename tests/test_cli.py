@@ -94,7 +94,7 @@ def test_batch_goes_on_past_unreadable_file(runner, make_workbook, tmp_path):
     make_workbook("a.xlsx")
     (tmp_path / "坏文件.xlsx").write_bytes(b"not a zip")
     (tmp_path / "~$a.xlsx").write_bytes(b"lock")
-    (tmp_path / ".hidden.xlsx").write_bytes(b"hidden")
+    (tmp_path / "._a.xlsx").write_bytes(b"\x00\x05\x16\x07")  # macOS Finder data beside a.xlsx
     result = runner.invoke(cli, ["score", str(tmp_path), "--json", "-v"])
     assert result.exit_code == 1
     files = [json.loads(line)["file"] for line in result.stdout.splitlines()]

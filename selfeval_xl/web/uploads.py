@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from selfeval_xl.discover import has_own_sheets, other_file, results_alone
+from selfeval_xl.discover import has_own_sheets, is_candidate, other_file, results_alone
 from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.extensions import WORKBOOK_EXTENSIONS
 from selfeval_xl.ooxml.limits import PACKAGE_METHODS, method_name
@@ -334,8 +334,12 @@ def _escapes(name: str) -> bool:
 
 
 def _skipped(parts: list[str]) -> bool:
-    """Not unpacked: macOS resource forks and hidden files (never scored anyway)."""
-    return any(p.startswith(".") or p == "__MACOSX" for p in parts)
+    """Not unpacked: macOS resource forks, hidden folders and hidden files (never scored anyway),
+    except a workbook named ``.甲.xlsx``: scored as 甲.xlsx, as a scored folder scores it (on
+    Windows a leading dot hides nothing; ``._甲.xlsx`` is macOS's, not a workbook)."""
+    if any(p.startswith(".") or p == "__MACOSX" for p in parts[:-1]):
+        return True
+    return parts[-1].startswith(".") and not is_candidate(Path(parts[-1]))
 
 
 def unzip(zip_path: Path, dest: Path, display: str, placed: Placed, batch_limit: int = BATCH_LIMIT) -> int:
