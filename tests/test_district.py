@@ -230,3 +230,83 @@ def test_bars_that_read_alike_are_each_drawn(monkeypatch):
     import matplotlib.pyplot as plt
 
     plt.close(drawn[0])
+
+
+def _spilled_summary(tmp_path, make_workbook, monkeypatch) -> Path:
+    """A summary whose 指标明细 spilled past the row limit (lowered to 10 rows) into the CSV:
+    +甲.xlsx all met, 9 rows (预算执行率 10; 产出 15 + 10 + 10 + 5 + 10 = 50; 效益 15 + 15 = 30;
+    满意度 10); -乙.xlsx (after it: "+" sorts before "-") the same but 托养 84人 of ≥105人: 10 × 84 ÷ 105 = 8 (named with a leading
+    “-”, which the CSV writes as '-乙.xlsx so that Excel takes it as text). The sheet holds +甲's
+    9 rows and -乙's first (预算执行率); its 8 产出/效益/满意度 rows are only in the CSV."""
+    from conftest import base_rows, row
+
+    from selfeval_xl.batch import BatchOptions, run_batch
+    from selfeval_xl.outputs.summary import SummaryWriter
+
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    make_workbook("a.xlsx").rename(inbox / "+甲.xlsx")
+    rows = base_rows()
+    rows[1] = row("产出指标", "数量指标", "托养服务人次数", "≥105人", "84人", 10)
+    make_workbook("b.xlsx", indicators=rows).rename(inbox / "-乙.xlsx")
+    monkeypatch.setattr(SummaryWriter, "detail_limit", 10)
+    summary = tmp_path / "汇总.xlsx"
+    result = run_batch([inbox], BatchOptions(write_back=False, summary=summary))
+    assert result.detail_csv == tmp_path / "汇总_指标明细.csv"
+    assert result.detail_csv.read_text(encoding="utf-8-sig").count("'-乙.xlsx") == 8
+    return summary
+
+
+def _level1_table(blocks) -> list[tuple]:
+    return next(b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "一级指标").rows
+
+
+# the whole district, sheet and CSV: 预算执行率 2 × 10 = 20 of 20; 产出 2 × 5 indicators, 分值
+# 2 × 50 = 100, 得分 50 + (50 − 10 + 8) = 98 → 98%, 1 short (托养 8 < 10); 效益 4, 60 of 60;
+# 满意度 2, 20 of 20. (From the sheet alone 产出 was 5 indicators, 50 of 50, 100%: -乙's missing.)
+WHOLE_DISTRICT = [
+    ("预算执行率", "2", "20.00", "20.00", "100.00%", "0"),
+    ("产出指标", "10", "100.00", "98.00", "98.00%", "1"),
+    ("效益指标", "4", "60.00", "60.00", "100.00%", "0"),
+    ("满意度指标", "2", "20.00", "20.00", "100.00%", "0"),
+]
+
+
+def test_level1_rates_count_the_rows_spilled_into_the_csv(tmp_path, make_workbook, monkeypatch):
+    summary = _spilled_summary(tmp_path, make_workbook, monkeypatch)
+    blocks = draft_district(summary)
+    assert _level1_table(blocks) == WHOLE_DISTRICT
+    text = "\n".join(b.text for b in blocks)
+    assert "得分率最低的是产出指标（98.00%）" in text and "请补充：各一级指标的得分率只计入" not in text
+    # the summary renamed since: its note still names the CSV beside it
+    summary.rename(tmp_path / "2023年汇总.xlsx")
+    assert _level1_table(draft_district(tmp_path / "2023年汇总.xlsx")) == WHOLE_DISTRICT
+
+
+def test_a_missing_or_changed_spill_csv_is_said_not_passed_over(tmp_path, make_workbook, monkeypatch):
+    summary = _spilled_summary(tmp_path, make_workbook, monkeypatch)
+    csv_path = tmp_path / "汇总_指标明细.csv"
+    ours = csv_path.read_text(encoding="utf-8-sig")
+    # from the sheet alone: 预算执行率 +甲 10 + -乙 10 = 20 of 20; the rest +甲's only
+    sheet_only = [
+        ("预算执行率", "2", "20.00", "20.00", "100.00%", "0"),
+        ("产出指标", "5", "50.00", "50.00", "100.00%", "0"),
+        ("效益指标", "2", "30.00", "30.00", "100.00%", "0"),
+        ("满意度指标", "1", "10.00", "10.00", "100.00%", "0"),
+    ]
+    lead = "【请补充：各一级指标的得分率只计入了汇总表“指标明细”工作表中的指标：超出 Excel 行数上限的指标在 汇总_指标明细.csv 中，但"
+    for why, content in (
+        ("汇总表所在文件夹中没有这个文件", None),
+        ("它的表头与本工具写出的不同（文件被改动或另存过？）", ours.replace("核定得分", "得分", 1)),
+        ("它第 2 行的文件“丙.xlsx”不在汇总表中（不是这份汇总表的明细？）", ours.replace("'-乙.xlsx", "丙.xlsx")),
+        ("它无法按本工具写出的格式（UTF-8 的 CSV）读取（文件被改动或另存过？）", "GBK"),
+    ):
+        csv_path.unlink(missing_ok=True)
+        if content == "GBK":  # (as Excel on Chinese Windows saves a CSV)
+            csv_path.write_bytes(ours.encode("gbk"))
+        elif content is not None:
+            csv_path.write_text(content, encoding="utf-8-sig")
+        blocks = draft_district(summary)
+        assert _level1_table(blocks) == sheet_only
+        text = "\n".join(b.text for b in blocks)
+        assert lead + why + "，这部分指标未计入；" in text

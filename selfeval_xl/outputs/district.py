@@ -213,15 +213,29 @@ def _by_kind(f: T.DistrictFrames) -> list[Block]:
 def _by_level1(f: T.DistrictFrames) -> list[Block]:
     """得分率 per 一级指标 over the graded files: where the district loses its points."""
     table = T.level1_rates(f)
+    gap = (
+        [
+            Block(
+                "p",
+                todo(
+                    f"各一级指标的得分率只计入了汇总表“{L.S_DETAIL}”工作表中的指标：超出 Excel 行数上限的指标在"
+                    f" {f.spill_name} 中，但{f.detail_gap}，这部分指标未计入；请把评分时与汇总表一同写出的"
+                    f" {f.spill_name} 原样放在汇总表旁后重新起草"
+                ),
+            )
+        ]
+        if f.detail_gap
+        else []
+    )
     if table.empty:
         why = T.level1_unsaid(f)
         return (
             [Block("p", todo(f"各一级指标的得分率（{why}，无法计算；请恢复后重新起草，或重新评分生成汇总表）"))]
             if why
             else []
-        )
+        ) + gap
     weakest, lowest = table["得分率"].idxmin(), float(table["得分率"].min())
-    return [
+    return gap + [
         Block(
             "p",
             f"各一级指标的得分率（已评定等级文件的核定得分合计 ÷ 分值合计）如下，得分率最低的是{weakest}"

@@ -4,12 +4,14 @@ DataFrame per sheet, read by header text, then counts, distributions and rates b
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from selfeval_xl.outputs.summary_csv import SPILL_NOTE, csv_unsafe
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.sheet_stream import NotPlain, as_pandas_reads, sheet_columns
 from selfeval_xl.reading.summary_table import (
@@ -42,6 +44,10 @@ class DistrictFrames:
     problems: pd.DataFrame
     unscored: pd.DataFrame
     detail: pd.DataFrame
+    # 指标明细 spilled into a CSV (汇总's note names it) that could not be read with it: why (the
+    # file missing, changed, not this summary's); ``detail`` then holds the sheet's rows alone
+    detail_gap: str | None = None
+    spill_name: str = ""
 
 
 # the headers each sheet must have for the report to read it (an edited summary may have a title
@@ -107,8 +113,15 @@ def load(summary: Path) -> DistrictFrames:
                 detail = _streamed_detail(summary)
             except NotPlain:  # (a summary saved by another program in a way not streamed)
                 detail = calamine_detail(summary, book)
+    spill, gap = _spill_name(summary_df), None
     if "文件" in summary_df.columns:  # (a summary with no 汇总 sheet at all: none)
         summary_df = summary_df[summary_df["文件"].notna()]
+    if spill and not detail.empty:  # the rows past Excel's limit are in the CSV the note names
+        found = _spilled(summary, spill, set(column(summary_df, "文件")))
+        if isinstance(found, str):
+            gap = found
+        else:
+            detail = pd.concat([detail, found[[h for h in detail.columns if h in found.columns]]], ignore_index=True)
     for h in NUMERIC:
         if h in summary_df.columns:
             summary_df[h] = numbers(summary_df, h, summary).map(as_pandas_reads).astype(object)
@@ -127,7 +140,61 @@ def load(summary: Path) -> DistrictFrames:
     ranked = summary_df[is_ranked].copy()
     reviewed = _numbers(ranked, L.R_REVIEWED_TOTAL)
     ranked["final"] = reviewed.where(reviewed.notna(), _numbers(ranked, L.R_TOTAL))
-    return DistrictFrames(summary_df, ranked, summary_df[~is_ranked], problems, unscored, detail)
+    return DistrictFrames(summary_df, ranked, summary_df[~is_ranked], problems, unscored, detail, gap, spill)
+
+
+def _spill_name(summary_df: pd.DataFrame) -> str:
+    """The CSV 汇总's note (below its table, where 文件 is blank) says 指标明细 spilled into; ""
+    when it says none. Only a bare file name counts: the CSV is written beside the summary."""
+    rest = summary_df[summary_df["文件"].isna()] if "文件" in summary_df.columns else summary_df
+    for row in rest.itertuples(index=False):
+        for v in row:
+            if isinstance(v, str) and v.startswith(SPILL_NOTE):
+                name = v[len(SPILL_NOTE) :].strip()
+                return name if name and Path(name).name == name and name.endswith(".csv") else ""
+    return ""
+
+
+def _spilled(summary: Path, name: str, files: set[Any]) -> pd.DataFrame | str:
+    """``DETAIL_COLUMNS`` of the spill CSV ``name`` beside the summary, as ``_streamed_detail``
+    gives the sheet's (whole numbers ints, blanks None, ``csv_safe``'s apostrophe taken off); or
+    why it cannot be taken as this summary's: missing, its header not ours, a row cut short, or a
+    file that 汇总 does not list (the CSV of another summary)."""
+    import pandas as pd
+
+    at = [L.DETAIL_HEADERS.index(h) for h in DETAIL_COLUMNS]
+    rows: list[list[Any]] = []
+    try:
+        with open(summary.with_name(name), encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            if next(reader, None) != list(L.DETAIL_HEADERS):
+                return "它的表头与本工具写出的不同（文件被改动或另存过？）"
+            for rec in reader:
+                if not any(rec):
+                    continue
+                if len(rec) != len(L.DETAIL_HEADERS):
+                    return f"它的第 {reader.line_num} 行列数与表头不同（文件被改动过？）"
+                cut = [_csv_value(h, rec[i]) for h, i in zip(DETAIL_COLUMNS, at, strict=True)]
+                if cut[0] not in files:
+                    return f"它第 {reader.line_num} 行的文件“{cut[0]}”不在汇总表中（不是这份汇总表的明细？）"
+                rows.append(cut)
+    except FileNotFoundError:
+        return "汇总表所在文件夹中没有这个文件"
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return "它无法按本工具写出的格式（UTF-8 的 CSV）读取（文件被改动或另存过？）"
+    return pd.DataFrame(rows, columns=list(DETAIL_COLUMNS), dtype=object)
+
+
+def _csv_value(header: str, text: str) -> object:
+    """A spill CSV cell as the sheet's cell reads: 分值 and 核定得分 numbers where they are."""
+    if text == "":
+        return None
+    if header in ("分值", "核定得分"):
+        try:
+            return as_pandas_reads(float(text))
+        except ValueError:
+            return text
+    return csv_unsafe(text)
 
 
 def _streamed_detail(summary: Path) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from selfeval_xl.discover import other_file
 from selfeval_xl.errors import Problem, problem_title
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.previous_year import PreviousYear
-from selfeval_xl.outputs.summary_csv import DetailSpill, csv_safe
+from selfeval_xl.outputs.summary_csv import SPILL_NOTE, DetailSpill, csv_safe
 from selfeval_xl.outputs.summary_grades import write_grades_sheet
 from selfeval_xl.outputs.summary_ranking import SummaryRow, competition_ranks, write_summary_sheet
 from selfeval_xl.outputs.summary_rows import (
@@ -241,7 +241,7 @@ class SummaryWriter:
         """Write 汇总 and 等级分布, close the workbook, splice in the streamed sheets and move
         the spill CSV (if any) into place."""
         book, title = self.book, self._title()
-        note = f"指标明细超过 Excel 行数上限，超出部分见 {self.csv_path.name}" if self.csv_path is not None else ""
+        note = SPILL_NOTE + self.csv_path.name if self.csv_path is not None else ""
         table = write_summary_sheet(
             book, self.ws_summary, self.rows, self.levels, self.grades, title, self.previous, note
         )

@@ -10,6 +10,9 @@ from typing import IO, Any
 from selfeval_xl.reading import contract as L
 
 _FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
+# the line 汇总 gets two rows below its table when 指标明细 spilled, followed by the CSV's file name
+# (the district report finds the CSV by it: the summary may have been renamed since)
+SPILL_NOTE = "指标明细超过 Excel 行数上限，超出部分见 "
 
 
 def csv_safe(value: Any) -> Any:
@@ -20,6 +23,12 @@ def csv_safe(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_LEAD):
         return "'" + value
     return value
+
+
+def csv_unsafe(value: str) -> str:
+    """The text ``csv_safe`` was given: its apostrophe taken off again (for the district report
+    matching the CSV's 文件 and 一级指标 to the summary's)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_LEAD) else value
 
 
 class DetailSpill:
