@@ -182,6 +182,13 @@ def _table(doc: DocxDocument, b: Block) -> None:
         tr_pr.append(OxmlElement("w:cantSplit"))
         if i == 0:
             tr_pr.append(OxmlElement("w:tblHeader"))
+    # and a table is not broken anywhere: a short one stays whole on one page, a long one keeps its
+    # header with its first rows and never leaves its last row alone (keep-with-next on a row's
+    # paragraphs holds the row to the next one, in Word and in LibreOffice)
+    for i in held_rows(len(table.rows)):
+        for cell in table.rows[i].cells:
+            for para in cell.paragraphs:
+                para.paragraph_format.keep_with_next = True
     if widths:  # LibreOffice follows the grid columns, Word the cell widths: set both
         table.autofit = False
         for col, w in zip(table.columns, widths, strict=True):
@@ -189,6 +196,21 @@ def _table(doc: DocxDocument, b: Block) -> None:
         for row in table.rows:
             for i, cell in enumerate(row.cells):
                 cell.width = Cm(widths[i])
+
+
+# a table of at most this many rows (its header included) is kept whole on one page; a longer one
+# keeps its header with its first KEEP_HEAD data rows and its last KEEP_TAIL rows together
+KEEP_WHOLE_ROWS, KEEP_HEAD, KEEP_TAIL = 12, 3, 2
+
+
+def held_rows(n: int) -> list[int]:
+    """Of a table of ``n`` rows (its header row 0), the rows held to the row after them
+    (keep-with-next): every row but the last when ``n`` ≤ KEEP_WHOLE_ROWS; else rows 0 to
+    KEEP_HEAD − 1 (the header and its first KEEP_HEAD data rows on one page) and the last
+    KEEP_TAIL − 1 but the very last (the last KEEP_TAIL rows on one page)."""
+    if n <= KEEP_WHOLE_ROWS:
+        return list(range(n - 1))
+    return sorted(set(range(KEEP_HEAD)) | set(range(n - KEEP_TAIL, n - 1)))
 
 
 def _cell_text(p: Paragraph, text: str, font: str, size: float, align: WD_ALIGN_PARAGRAPH) -> None:
@@ -297,8 +319,10 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             item = 0  # (a list after a paragraph is a list of its own: 1. again)
             p = doc.add_paragraph()
             _runs(p, b.text)
-            if i + 1 < len(blocks) and blocks[i + 1].kind in ("table", "bullet") and b.text.endswith("："):
-                # a line leading into its table or list (下降最多的单位：) never ends a page alone
+            after = blocks[i + 1].kind if i + 1 < len(blocks) else None
+            if after == "table" or (after == "bullet" and b.text.endswith("：")):
+                # a paragraph leading into its table (下降最多的单位：, or the 得分 paragraph above
+                # the 一级指标 table) or its list never ends a page without it
                 p.paragraph_format.keep_with_next = True
         elif b.kind == "image":
             from docx.shared import Cm
