@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import docx
@@ -158,3 +159,24 @@ def test_held_rows_hold_a_short_table_whole_and_a_long_ones_ends():
     # 30 rows: 0, 1, 2 held (header + data rows 1–3 together), and 28 held to 29 (the last two)
     assert held_rows(30) == [0, 1, 2, 28]
     assert held_rows(1) == []  # a header alone holds nothing
+
+
+def test_a_chart_keeps_its_caption_on_its_page(tmp_path):
+    """17 one-line paragraphs leave 5 × 28.95 = 144.8 pt of page 1: room for a 4.5 cm (127.6 pt)
+    chart but not for its one-line caption under it as well (127.6 + 28.95 = 156.5 pt), which
+    printed alone at the top of page 2. Now the chart goes to page 2 with its caption."""
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (1400, 450), "white").save(png, format="PNG")  # 14 × 4.5 cm at 100 px/cm
+    blocks = [*filler(17), Block("image", "图 1 等级分布", data=png.getvalue()), Block("p", "以上。")]
+    pdf = office_resave(write_docx(blocks, tmp_path / "图.docx"), tmp_path / "pdf", "pdf")
+    pages = pypdf.PdfReader(str(pdf)).pages
+    if shutil.which("pdfimages") is None:
+        pytest.skip("poppler-utils (pdfimages) is not installed")
+    listed = subprocess.run(["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True).stdout
+    with_image = [int(line.split()[0]) for line in listed.splitlines()[2:]]  # (pypdf lists shared resources)
+    with_caption = [n for n, p in enumerate(pages, 1) if "图1等级分布" in p.extract_text().replace(" ", "")]
+    assert with_image == with_caption == [2], (with_image, with_caption)

@@ -331,6 +331,7 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             pic.paragraph_format.first_line_indent = Pt(0)
             pic.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
             pic.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            pic.paragraph_format.keep_with_next = True  # a chart and its caption on one page
             pic.add_run().add_picture(io.BytesIO(b.data), width=Cm(CHART_WIDTH_CM))
             caption = doc.add_paragraph()
             caption.paragraph_format.first_line_indent = Pt(0)
