@@ -23,7 +23,7 @@ from docx.text.paragraph import Paragraph
 from selfeval_xl.cli import cli
 from selfeval_xl.demo import samples_dir
 from selfeval_xl.outputs.report import Block
-from selfeval_xl.outputs.report_docx import write_docx
+from selfeval_xl.outputs.report_docx import LEAD_IN_CHARS, write_docx
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.contract import result_indicator_row
 
@@ -145,9 +145,16 @@ def test_sample_reports_break_no_short_table(tmp_path):
             else:
                 assert len(set(pages[:4])) == 1, (src.name, tables)
         d = docx.Document(str(out))
-        for t in d.tables:  # the paragraph (or heading) leading into each table keeps with it
+        for t in d.tables:  # the lead-in (or heading) before each table keeps with it; prose does not
             before = Paragraph(t._tbl.getprevious(), d._body)
-            assert before.paragraph_format.keep_with_next or before.style.paragraph_format.keep_with_next, before.text
+            kept = before.paragraph_format.keep_with_next or before.style.paragraph_format.keep_with_next
+            lead_in = before.text.endswith("：") or len(before.text) <= LEAD_IN_CHARS or before.style.name != "Normal"
+            assert bool(kept) == lead_in, before.text
+        if src == seed:
+            # the 得分 verdict (a paragraph of prose, ~5 lines) and 三、 stay on page 1 under 二、: kept
+            # with the 一级指标 table they all moved to page 2, leaving a third of page 1 blank
+            first = pypdf.PdfReader(str(out.parent / "pdf" / "tagged.pdf")).pages[0].extract_text().replace(" ", "")
+            assert "三、综合评价结论" in first, first
 
 
 def test_held_rows_hold_a_short_table_whole_and_a_long_ones_ends():

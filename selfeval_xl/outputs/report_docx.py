@@ -41,6 +41,11 @@ SERIF_FALLBACKS = ("Noto Serif CJK SC", "Source Han Serif SC", "Source Han Serif
 BLACK = RGBColor(0, 0, 0)
 
 
+# a paragraph this short (two lines of 3号 text on a GB/T 9704 page, 28 characters a line) is a
+# lead-in that keeps with the table after it
+LEAD_IN_CHARS = 56
+
+
 def title_font() -> str:
     """The font for the title: a 小标宋 installed here, else a CJK serif, else 宋体."""
     from matplotlib import font_manager  # already a dependency (charts); finds fonts on every OS
@@ -320,9 +325,13 @@ def write_docx(blocks: list[Block], path: Path) -> Path:
             p = doc.add_paragraph()
             _runs(p, b.text)
             after = blocks[i + 1].kind if i + 1 < len(blocks) else None
-            if after == "table" or (after == "bullet" and b.text.endswith("：")):
-                # a paragraph leading into its table (下降最多的单位：, or the 得分 paragraph above
-                # the 一级指标 table) or its list never ends a page without it
+            if (after == "table" and (b.text.endswith("：") or len(b.text) <= LEAD_IN_CHARS)) or (
+                after == "bullet" and b.text.endswith("：")
+            ):
+                # a lead-in (下降最多的单位：, a line or two above its table) or its list never ends a
+                # page without it; a longer paragraph (the 得分 verdict above the 一级指标 table) is
+                # prose of its own: kept with its table, LibreOffice moved it whole and left a third
+                # of page 1 blank
                 p.paragraph_format.keep_with_next = True
         elif b.kind == "image":
             from docx.shared import Cm
