@@ -18,6 +18,7 @@ from selfeval_xl.rules.common_indicators import budget_item
 from selfeval_xl.rules.formula import item_key
 from selfeval_xl.scoring.audit import SLIP_CODES, gives_reason
 from selfeval_xl.scoring.context import level1_of
+from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.review import brought_back, reviewed_subtotals
 from selfeval_xl.scoring.scorecard import Scorecard
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, BLANK, NEEDS_CORRECTION, NEEDS_REVIEW, REVIEW_CODE, status_zh
@@ -183,7 +184,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     # the 小计 as 评分结果 shows them: a not-applicable row (left out of the total) in neither its
     # 一级指标's 分值 nor its score, so the rows add up to the applicable 分值 and the score that
     # the rescaled total comes from (83 of 85 → 83 × 100 ÷ 85 = 97.65)
-    left_out = [r for r in card.records if r.method == "na"]
+    left_out = [r for r in card.records if r.method == M_NA]
     # a reviewer's score brings a left-out row back into the 复核总分 with its 分值: the 复核 figures
     # then stand on 分值 of their own (复核后分值), so that no 复核后得分 exceeds its 分值
     back = brought_back(card.records) if reviewed else []
@@ -265,7 +266,7 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
                     r.target_text,
                     r.actual_text.split("（")[0],  # the formula and its inputs are in 三、
                     fmt_score(r.points),
-                    "不适用" if r.method == "na" else fmt_score(r.score),  # (left out of the total)
+                    "不适用" if r.method == M_NA else fmt_score(r.score),  # (left out of the total)
                     fmt_score(r.claimed),
                 )
                 + ((fmt_score(r.reviewed),) if reviewed else ())
@@ -610,7 +611,7 @@ def _common_section(card: Scorecard, title: str, rows: list[Any], topic: str, ci
     blocks = [Block("h2", title)]
     for r in rows:
         where = _formula_cites(card, r, cite) or ""
-        if r.method == "na":  # 0 ÷ 0: the data say the indicator did not apply (no figure to show)
+        if r.method == M_NA:  # 0 ÷ 0: the data say the indicator did not apply (no figure to show)
             blocks.append(Block("bullet", f"{r.name}{where}：{_left_out_result(r)}。"))
             continue
         blocks.append(Block("bullet", f"{r.name} {r.actual_text}{where}：{_common_result(r)}。"))

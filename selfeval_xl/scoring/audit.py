@@ -12,7 +12,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.scoring.context import ScoringContext, level1_of
+from selfeval_xl.scoring.context import ScoringContext, level1_of, level1_sums
 from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.scorecard import ScoredRow
 
@@ -114,22 +114,18 @@ class AuditChecks(ScoringContext):
         ``check``, every row's 分值 (the left-out ones too: the form's 分值 still make 100) against
         the rule set (skipped while a 分值 is in error: the sums would only repeat that error)."""
         rules = self.rules
-        sums: dict[str, list[float]] = {}  # 一级指标 → [Σ 分值 of every row, Σ 分值 applicable, Σ score]
+        shown = level1_sums(rows, lambda r: None if r.method == M_NA else r.score)
+        subtotals = [(name, pts, sc) for name, (pts, sc) in shown.items()]
+        if not check:
+            return subtotals
+        sums: dict[str, float] = {}  # 一级指标 → Σ 分值 of every row (the left-out ones too)
         first_row: dict[str, int] = {}
         for r in rows:
             name = level1_of(r.level1)
-            acc = sums.setdefault(name, [0.0, 0.0, math.nan])
-            pts = 0.0 if math.isnan(r.points) else r.points
-            acc[0] += pts
-            if r.method != M_NA:
-                acc[1] += pts
-                acc[2] = (0.0 if math.isnan(acc[2]) else acc[2]) + (0.0 if math.isnan(r.score) else r.score)
+            sums[name] = sums.get(name, 0.0) + (0.0 if math.isnan(r.points) else r.points)
             first_row.setdefault(name, r.row)
-        subtotals = [(name, round_half_up(pts), round_half_up(sc)) for name, (_, pts, sc) in sums.items()]
-        if not check:
-            return subtotals
         header_cell = f"{self.cols.get(L.I_POINTS, 'A')}{self.data.indicator_header_row}"
-        points_total = round_half_up(sum(acc[0] for acc in sums.values()))
+        points_total = round_half_up(sum(sums.values()))
         if abs(points_total - rules.total_points) > 1e-9:
             # the total is wrong: that one error says it; the 一级指标 sums would only repeat it
             deleted = {p.fields["name"] for p in self.problems if p.code == "common-missing"}
@@ -154,7 +150,7 @@ class AuditChecks(ScoringContext):
         expected = {lv.name: lv.points for lv in rules.level1}
         if rules.budget_level1 not in expected:
             expected[rules.budget_level1] = rules.budget_points
-        actual = {name: round_half_up(acc[0]) for name, acc in sums.items()}
+        actual = {name: round_half_up(pts) for name, pts in sums.items()}
         sat = next((lv.name for lv in rules.level1 if lv.name == L.LEVEL1_SATISFACTION), None)
         why = {}
         if sat and sat not in actual and rules.satisfaction_fallback in expected:

@@ -5,12 +5,18 @@ base class of the scorer's parts (budget, resolution, qualitative rules, audit c
 from __future__ import annotations
 
 import functools
-from typing import Any
+import math
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from selfeval_xl.errors import Problem
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.workbook_data import WorkbookData
+from selfeval_xl.rounding import round_half_up
 from selfeval_xl.rules.ruleset import RuleSet
+
+if TYPE_CHECKING:  # (the scorecard imports the scorer's parts)
+    from selfeval_xl.scoring.scorecard import ScoredRow
 
 # Problems are listed in the order of the workbook's sheets (then row, column).
 PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_INDICATORS)
@@ -19,6 +25,24 @@ PROBLEM_SHEET_ORDER = (L.SHEET_INFO, L.SHEET_BUDGET, L.SHEET_DEPT_DATA, L.SHEET_
 # table repeats its 一级/二级指标 on every row and a district's tables repeat each other's.
 label = functools.lru_cache(maxsize=16384)(L.normalize_label)
 level1_of = functools.lru_cache(maxsize=4096)(L.canonical_level1)
+
+
+def level1_sums(
+    rows: Iterable[ScoredRow], score_of: Callable[[ScoredRow], float | None]
+) -> dict[str, tuple[float, float]]:
+    """By 一级指标 (``level1_of``), in the order first met: Σ 分值 and Σ score of the rows that
+    ``score_of`` counts (None: the row is left out), each rounded half up; a 一级指标 none of whose
+    rows count: 分值 0, score nan. The 核定 小计 (``audit.level_checks``) and the 复核 ones
+    (``review.reviewed_subtotals``) are this sum with their own ``score_of``."""
+    sums: dict[str, list[float]] = {}
+    for r in rows:
+        acc = sums.setdefault(level1_of(r.level1), [0.0, math.nan])
+        x = score_of(r)
+        if x is None:
+            continue
+        acc[0] += 0.0 if math.isnan(r.points) else r.points
+        acc[1] = (0.0 if math.isnan(acc[1]) else acc[1]) + (0.0 if math.isnan(x) else x)
+    return {name: (round_half_up(p), round_half_up(s)) for name, (p, s) in sums.items()}
 
 
 class ScoringContext:

@@ -17,7 +17,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
 from selfeval_xl.reading.values import cell_text, normalize_text
 from selfeval_xl.rounding import fmt_num, round_half_up
-from selfeval_xl.scoring.context import level1_of
+from selfeval_xl.scoring.context import level1_sums
 from selfeval_xl.scoring.plan import M_NA
 from selfeval_xl.scoring.verdict import AWAITING_NOTE, NEEDS_REVIEW, REVIEW_CODE, REVIEWED
 
@@ -227,15 +227,9 @@ def reviewed_subtotals(records: list[ScoredRow]) -> dict[str, tuple[float, float
     made of, each row's 复核得分 where given, else its 核定得分. A not-applicable row is in them
     only when a reviewer scored it (``reviewed_total``), so a 一级指标's 复核后得分 never exceeds
     its 复核后分值; one whose rows are all still left out: 分值 0, score nan."""
-    sums: dict[str, list[float]] = {}
-    for r in records:
-        acc = sums.setdefault(level1_of(r.level1), [0.0, math.nan])
-        if r.method == M_NA and r.reviewed is None:
-            continue
-        acc[0] += 0.0 if _nan(r.points) else r.points
-        x = r.reviewed if r.reviewed is not None else r.score
-        acc[1] = (0.0 if math.isnan(acc[1]) else acc[1]) + (0.0 if _nan(x) else x)
-    return {name: (round_half_up(p), round_half_up(s)) for name, (p, s) in sums.items()}
+    return level1_sums(
+        records, lambda r: r.reviewed if r.reviewed is not None else None if r.method == M_NA else r.score
+    )
 
 
 def brought_back(records: list[ScoredRow]) -> list[ScoredRow]:
