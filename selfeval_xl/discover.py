@@ -121,13 +121,18 @@ def _own_content(f: Path, name: str) -> bool:
     return is_ours(f)
 
 
+def _original(name: str) -> tuple[str, bool]:
+    """The workbook a results file ``name`` was written for, less its suffix: ``X.xls`` for
+    ``X.xls.评分结果.xlsx`` (True: the name says its extension), ``X`` for an older version's
+    ``X.评分结果.xlsx`` (False: any workbook extension)."""
+    stem = name[: -len(RESULT_SUFFIX)]
+    return stem, os.path.splitext(stem)[1].lower() in WORKBOOK_EXTENSIONS
+
+
 def _originals(rel: str) -> list[str]:
-    """Where the workbook a results file ``rel`` was written for would be: ``X.xls`` for
-    ``X.xls.评分结果.xlsx``; for an older version's ``X.评分结果.xlsx``, X with any workbook extension."""
-    stem = rel[: -len(RESULT_SUFFIX)]
-    if os.path.splitext(stem)[1].lower() in WORKBOOK_EXTENSIONS:
-        return [stem]
-    return [stem + ext for ext in sorted(WORKBOOK_EXTENSIONS)]
+    """Where the workbook a results file ``rel`` was written for would be (``_original``)."""
+    stem, named = _original(rel)
+    return [stem] if named else [stem + ext for ext in sorted(WORKBOOK_EXTENSIONS)]
 
 
 def _absolute(p: Path) -> str:
@@ -251,11 +256,8 @@ def others_counted(displays: Iterable[str]) -> str:
 def results_alone(display: str, uploaded: bool = False) -> Problem:
     """``X.xls.评分结果.xlsx`` (the results we wrote for X.xls, perhaps with a reviewer's 复核得分)
     found without X.xls: in a folder, or (``uploaded``) chosen on the web page without it."""
-    name = display.rpartition("/")[2]
-    stem = name[: -len(RESULT_SUFFIX)]
-    if os.path.splitext(stem)[1].lower() in WORKBOOK_EXTENSIONS:
-        original = f"“{stem}”"
-    else:  # an older version's X.评分结果.xlsx: the original's extension is not in the name
-        original = f"“{stem}”（.xls、.ods 等工作簿）"
+    stem, named = _original(display.rpartition("/")[2])
+    # (an older version's X.评分结果.xlsx: the original's extension is not in the name)
+    original = f"“{stem}”" if named else f"“{stem}”（.xls、.ods 等工作簿）"
     where, together = ("这一批上传的文件中", "一起上传") if uploaded else ("同一文件夹里", "放在同一文件夹")
     return Problem.at(display, None, None, "results-alone", original=original, where=where, together=together)
