@@ -164,6 +164,7 @@ class DeptData:
         except ZeroDenominator as exc:
             less_is_better = common.operator in (LE, LT)
             item = "、".join(exc.names)
+            sheet, cell = self.cell_of(exc.names[0])  # where a zero denominator is told
             if exc.top and exc.numerator == 0 and less_is_better:
                 # 0 ÷ 0 where less is better: nothing spent of nothing, 0 this year as last (持平)
                 return 0.0, f"{common.formula.show(values)}，分子分母均为 0，按 0% 计"
@@ -177,11 +178,9 @@ class DeptData:
                 # x ÷ 0 where less is better (“三公” grown from 0 last year, spent with 0 budgeted):
                 # beyond any ceiling, as every method scores it at the limit: 0, told (a budget
                 # left at 0 by mistake is then corrected), not an error the data cannot clear
-                sheet, cell = self.cell_of(exc.names[0])
                 shown = common.formula.show(values)
                 self.report(sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown)
                 return None, f"{shown}，分母为 0 而分子不为 0，超出目标无法按百分比计，计 0 分"
-            sheet, cell = self.cell_of(exc.names[0])
             self.report(sheet, cell, "zero-denominator", indicator=common.name, item=item)
             return None, f"分母{item}为 0，无法计算，计 0 分"
         return result, common.formula.show(values)
