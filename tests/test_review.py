@@ -69,6 +69,13 @@ def label_value(path, label):
     return next(r[1] for r in ws.iter_rows(values_only=True) if r and r[0] == label)
 
 
+def assert_dropped_once(card, *cells):
+    """One review-dropped, at the first of ``cells``, naming them all in order (“L9、O5 共 2 处”)."""
+    found = [p for p in card.problems if p.code == "review-dropped"]
+    assert len(found) == 1 and found[0].where.cell == cells[0], [p.where.cell for p in found]
+    assert f"{'、'.join(cells)} 共 {len(cells)} 处" in found[0].message, found[0].message
+
+
 @pytest.fixture
 def scored(make_workbook, tmp_path):
     folder = tmp_path / "收件"
@@ -540,9 +547,7 @@ def test_what_a_reviewer_types_outside_the_entry_cells_is_not_dropped_unseen(sco
     ws[at("L", 1)] = 9
     wb.save(path)
     card = score_file(path).card
-    found = [p for p in card.problems if p.code == "review-dropped"]
-    assert len(found) == 1 and found[0].where.cell == f"L{subtotal}", [p.where.cell for p in found]
-    assert f"L{subtotal}、O{indicator_row(2)} 共 2 处" in found[0].message
+    assert_dropped_once(card, f"L{subtotal}", f"O{indicator_row(2)}")
     assert card.reviewed_total == 94
     score_in_place(folder, tmp_path)  # the sheet written anew: said once, not again
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
@@ -584,9 +589,7 @@ def test_what_a_reviewer_types_above_the_header_is_not_dropped_unseen(scored, tm
     ws["B5"] = "抽查"
     wb.save(path)
     card = score_file(path).card
-    found = [p for p in card.problems if p.code == "review-dropped"]
-    assert len(found) == 1 and found[0].where.cell == "A1"
-    assert "A1、D2、B5 共 3 处" in found[0].message
+    assert_dropped_once(card, "A1", "D2", "B5")
     assert card.reviewed_total == 94
     score_in_place(folder, tmp_path)  # the sheet written anew: said once, not again
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
@@ -930,9 +933,7 @@ def test_entries_typed_below_the_indicator_table_are_not_dropped_unseen(scored, 
     ws[at("L", 1)] = 9
     wb.save(path)
     card = score_file(path).card
-    found = [p for p in card.problems if p.code == "review-dropped"]
-    assert len(found) == 1 and found[0].where.cell == f"L{total}", [p.where.cell for p in found]
-    assert f"L{total}、M{total}、M{stamp} 共 3 处" in found[0].message
+    assert_dropped_once(card, f"L{total}", f"M{total}", f"M{stamp}")
     assert card.reviewed_total == 94
     score_in_place(folder, tmp_path)
     assert label_value(path, L.R_REVIEWED_TOTAL) == 94
