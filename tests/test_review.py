@@ -553,6 +553,48 @@ def test_what_a_reviewer_types_outside_the_entry_cells_is_not_dropped_unseen(sco
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
 
 
+def _conclusion_row(ws, label):
+    return next(r[0].row for r in ws.iter_rows() if r[0].value == label)
+
+
+def test_what_a_reviewer_types_on_the_conclusion_lines_is_not_dropped_unseen(scored, tmp_path):
+    # no 复核得分 on any row; on the conclusion lines the reviewer types an overall total over
+    # “未复核” (B of 复核总分), a conclusion beside it (D of 复核总分), a remark right of 等级 (C,
+    # where we write no note) and a name far right on 评分时间 (K): the rewrite keeps none of them
+    # (the 复核总分 is Σ of the rows' 复核得分, never read from that line), so they are named in
+    # one review-dropped, in row order (before: lost without a word). Our own notes are not
+    # named: C of 状态 (评分完成, written by us). Nothing counts as reviewed: 复核总分 none.
+    folder, path = scored
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SHEET_RESULTS]
+    grade, reviewed, scored_at = (_conclusion_row(ws, x) for x in (L.R_GRADE, L.R_REVIEWED_TOTAL, L.R_SCORED_AT))
+    status = _conclusion_row(ws, L.R_STATUS)
+    assert ws[f"C{status}"].value  # (our note, which must not be named)
+    ws[f"C{grade}"] = "等级无异议"
+    ws[f"B{reviewed}"] = 92
+    ws[f"D{reviewed}"] = "复核结论：基本属实"
+    ws[f"K{scored_at}"] = "复核人：王五"
+    wb.save(path)
+    card = score_file(path).card
+    assert_dropped_once(card, f"C{grade}", f"B{reviewed}", f"D{reviewed}", f"K{scored_at}")
+    assert card.reviewed_total is None
+    score_in_place(folder, tmp_path)  # the sheet written anew: said once, not again
+    assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+
+
+def test_the_reviewed_total_we_wrote_is_not_taken_for_a_reviewers(scored, tmp_path):
+    # entries typed and rescored: B of 复核总分 now holds our 88.5 (ENTRIES' arithmetic above);
+    # the reviewer saves again without touching the conclusion: nothing is dropped
+    folder, path = scored
+    type_entries(path, ENTRIES)
+    score_in_place(folder, tmp_path)
+    assert label_value(path, L.R_REVIEWED_TOTAL) == REVIEWED_TOTAL
+    type_entries(path, {})  # saved again by the reviewer (the mark of our write is gone)
+    card = score_file(path).card
+    assert card.reviewed_total == REVIEWED_TOTAL
+    assert not [p for p in card.problems if p.code == "review-dropped"]
+
+
 @pytest.mark.parametrize("inserted", [18, 25])
 def test_entries_below_rows_a_reviewer_inserted_above_the_header_are_read(scored, tmp_path, inserted):
     # the reviewer inserts 18 (or 25) blank rows above the title and types 9 for 康复服务比例

@@ -84,7 +84,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
             return Review()
     header_row, cols = found
     shown = [cols[h] for h in (L.I_TARGET, L.I_ACTUAL, L.I_POINTS) if h in cols]
-    entries = []
+    entries: list[ReviewEntry] = []
     dropped = []
     last_row = grid.max_row
     for row in range(header_row + 1, last_row + 1):
@@ -99,6 +99,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
                 for h in L.REVIEW_HEADERS
                 if h in cols and _value(grid, r, cols[h]) is not None
             ]
+            dropped += _in_the_conclusion(grid, row, cols, bool(entries))
             break
         score, note = (_value(grid, row, cols[h]) if h in cols else None for h in L.REVIEW_HEADERS)
         if score is None and note is None:
@@ -122,6 +123,41 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
 
 
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
+# the conclusion lines (核定总分 … 警告数) on which we write a note in column C (results_sheet)
+_NOTED_LABELS = frozenset((L.R_TOTAL, L.R_REVIEWED_TOTAL, L.R_STATUS))
+_NOT_REVIEWED = "未复核"  # what the 复核总分 line says with no 复核得分 (results_sheet)
+
+
+def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries: bool) -> list[str]:
+    """The cells of the conclusion lines (from ``start``, the 核定总分 line, to the problem
+    list's header) that a reviewer filled and a rerun would not keep: text right of the label and
+    value (column C where we write no note, D up to our last column; the 复核 columns and those
+    right of ours are told elsewhere), and a 复核总分 typed over “未复核” when no row has a
+    复核得分 (the total is Σ of the rows' 复核得分, never read from that line)."""
+    review = {cols[h] for h in L.REVIEW_HEADERS if h in cols}
+    last = max(cols.values())
+    out = []
+    label, row = None, -1
+    for (r, c), cell in sorted(grid.cells.items()):
+        if r < start:
+            continue
+        if r != row:
+            label, row = None, r
+        if c == 0:
+            label = L.normalize_label(cell.value)
+            if label == L.PROBLEM_HEADERS[0]:
+                break  # the problem list: our rows, one message merged across
+            continue
+        if c in review or c > last or not cell_text(cell.value):
+            continue
+        if c == 1:
+            typed_total = label == L.R_REVIEWED_TOTAL and not has_entries and cell_text(cell.value) != _NOT_REVIEWED
+            if not typed_total:
+                continue
+        elif c == 2 and label in _NOTED_LABELS:
+            continue
+        out.append(f"{col_letter(c)}{r}")
+    return out
 
 
 def _in_columns_of_the_users(grid: Grid, header_row: int, review: set[int]) -> list[str]:
