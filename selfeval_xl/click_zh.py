@@ -172,6 +172,9 @@ def translate(text: str) -> str:
         text = text.replace(en, zh)
     text = re.sub(r"(?<=[\[; ])required(?=[\];])", ZH["required"], text)
     text = _USAGE.sub(lambda m: _USAGE_WORDS[m.group(1)], text)
+    # an optional argument is named by its usage-line metavar, brackets and all ('[工作簿]' 的值无效):
+    # the brackets mean "may be left out" in a usage line, and only puzzle in a message about its value
+    text = re.sub(r"'\[([^\]'\n]+)\]'(?= 的值无效)", r"'\1'", text)
     # click ends "Missing argument 'PATHS...'" with an ASCII full stop
     return re.sub(r"(?m)^(错误：缺少(?:参数|选项|子命令)[^\n]*?)\.$", r"\1。", text)
 

@@ -234,6 +234,8 @@ def test_output_problems_are_one_line(runner, tmp_path):
         (["frob"], "错误：没有子命令 'frob'。"),
         (["score", "不存在的文件夹"], "错误：'路径...' 的值无效：路径 '不存在的文件夹' 不存在。"),
         (["score", ".", "--summary"], "错误：选项 '--summary' 需要一个值。"),
+        # an optional argument is named without its usage-line brackets (it read '[工作簿]' 的值无效)
+        (["report", "没有这个.xlsx"], "错误：'工作簿' 的值无效：文件 '没有这个.xlsx' 不存在。"),
     ],
 )
 def test_click_usage_errors_are_chinese(runner, args, message):

@@ -261,3 +261,31 @@ def test_notes_say_who_corrects_a_held_back_file(summary, monkeypatch):
         "待更正 1 份、未填写 1 份（待更正的改正后再抽：单位填报有误的退回单位，只是复核得分填错的由复核人员改正；"
         "未填写的退回单位）"
     )
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        # a bare 20 meant as 20%: said so, with the reading it probably meant (20 ÷ 100 = 0.2);
+        # it was "20.0 不在范围 0<x<=1 内"
+        ("20", "错误：'--rate' 的值无效：抽取比例 20 不在 0 到 1 之间（不含 0）；20 是否应为 0.2（即 20%）？"),
+        ("150", "错误：'--rate' 的值无效：抽取比例 150 不在 0 到 1 之间（不含 0）"),  # no reading fits
+        ("0", "错误：'--rate' 的值无效：抽取比例 0 不在 0 到 1 之间（不含 0）"),
+        ("两成", "错误：'--rate' 的值无效：“两成”不是抽取比例；请写 0 到 1 之间的小数（如 0.2）或百分数（如 20%）"),
+    ],
+)
+def test_a_rate_outside_0_to_1_is_told_how_to_write_it(summary, monkeypatch, rate, message):
+    monkeypatch.chdir(summary.parent)
+    result = CliRunner().invoke(cli, ["sample", "汇总.xlsx", "--rate", rate, "--seed", "11"])
+    assert result.exit_code == 2 and message in result.output.splitlines(), result.output
+    assert not (summary.parent / L.SAMPLE_FILE).exists()
+
+
+@pytest.mark.parametrize("rate", ["50%", "５０％", " 50 % "])
+def test_a_rate_written_as_a_percentage_is_that_fraction(summary, monkeypatch, rate):
+    """50% is 0.5: the same list as --rate 0.5 with the same seed (ceil(18 × 0.5) = 9 files)."""
+    monkeypatch.chdir(summary.parent)
+    result = CliRunner().invoke(cli, ["sample", "汇总.xlsx", "--rate", rate, "--seed", "11"])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(summary.parent / L.SAMPLE_FILE)[L.S_SAMPLE].iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == files(draw(summary, rate=0.5, seed=11))

@@ -155,6 +155,27 @@ def _font_notes(blocks: list[Block], out: Path) -> list[str]:
     return notes
 
 
+class SampleRate(click.ParamType):
+    """``--rate`` as a bureau writes it: ``0.2`` or ``20%``. A bare ``20`` (meant as 20%) is refused
+    with the reading it probably meant, rather than click's ``20.0 不在范围 0<x<=1 内``."""
+
+    name = "float"  # shown as 数字 in --help, as click's own FloatRange is
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, float):
+            return value
+        text = str(value).strip().replace("％", "%")
+        percent = text.endswith("%")
+        try:
+            rate = float(text.removesuffix("%")) / (100 if percent else 1)
+        except ValueError:
+            self.fail(f"“{value}”不是抽取比例；请写 0 到 1 之间的小数（如 0.2）或百分数（如 20%）", param, ctx)
+        if not 0 < rate <= 1:
+            hint = f"；{text} 是否应为 {rate / 100:g}（即 {text}%）？" if 1 < rate <= 100 and not percent else ""
+            self.fail(f"抽取比例 {value} 不在 0 到 1 之间（不含 0）{hint}", param, ctx)
+        return rate
+
+
 @click.command(
     cls=ZhCommand,
     name="sample",
@@ -162,7 +183,7 @@ def _font_notes(blocks: list[Block], out: Path) -> list[str]:
     "全年预算数居前 10% 的文件，其余按随机种子随机抽取；名单写明每份的抽取原因。",
 )
 @click.argument("summary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rate", type=click.FloatRange(0, 1, min_open=True), help="抽取比例（0–1），默认 0.2")
+@click.option("--rate", type=SampleRate(), help="抽取比例（0–1，也可写 20%），默认 0.2")
 @click.option("--count", type=click.IntRange(min=1), help="抽取份数（与 --rate 二选一）")
 @click.option(
     "--seed", type=click.IntRange(min=0), help="随机种子；同一汇总表和种子得到同一名单（默认随机生成并记入名单）"
