@@ -138,6 +138,15 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     # 99.11, 95.25; 良 85.74, 83.81; 中 64.37; 差 39.58
     assert "共 10 个文件：已评分 8、待复核 0、待更正 2、未填写 0；等级：优 4、良 2、中 1、差 1" in result.stdout
     assert (target / "汇总.xlsx").exists()
+    # the closing lines say where the folder is and what to try next on its summary (they said
+    # "已写回" twice and then stopped, leaving a new user to find report/sample/serve in the README)
+    closing = result.stdout.splitlines()
+    assert closing[-3] == f"样例工作簿（各有“评分结果”工作表）和汇总表在：{target.resolve()}"
+    summary = str(target / "汇总.xlsx")  # (no space in it: typed as it is)
+    assert closing[-1] == (
+        f"接着可以试：selfeval report --summary {summary}（起草全区汇总报告）；"
+        f"selfeval sample {summary}（抽查名单）；selfeval serve（在浏览器里评分）"
+    )
     # the summary equals the JSON of the same files (scored again, nothing written)
     again = runner.invoke(
         cli, ["score", str(target), "--json", "--no-write-back", "--summary", str(tmp_path / "s.xlsx")]
@@ -172,6 +181,14 @@ def test_demo_scores_the_bundled_samples(runner, tmp_path):
     # rerunning the demo starts from fresh copies and gives the same summary
     assert runner.invoke(cli, ["demo", str(target)]).exit_code == 0
     assert list(openpyxl.load_workbook(target / "汇总.xlsx")["汇总"].iter_rows(values_only=True)) == rows
+
+
+def test_demo_next_steps_quote_a_folder_with_a_space(runner, tmp_path):
+    """A folder with a space is typed in double quotes (cmd.exe and a Unix shell both take them)."""
+    target = tmp_path / "演示 目录"
+    result = runner.invoke(cli, ["demo", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f'selfeval sample "{target / "汇总.xlsx"}"（抽查名单）' in result.stdout.splitlines()[-1]
 
 
 def test_progress_bar_only_on_a_terminal(monkeypatch):

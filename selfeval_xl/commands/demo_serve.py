@@ -23,12 +23,26 @@ def demo_cmd(directory: Path | None) -> None:
     click.echo(f"已复制 {len(copies)} 个样例工作簿到 {target}")
     options = BatchOptions(summary=target / L.SUMMARY_FILE)
     result = score_and_report([target], options, as_json=False, verbose=False)
-    click.echo(f"每个工作簿已写回“{L.SHEET_RESULTS}”工作表：{target.resolve()}")
+    # (score_and_report has said how many were written back and where the summary is: what is left
+    # to say is where the folder is, and what a bureau does next with it)
+    click.echo(f"样例工作簿（各有“{L.SHEET_RESULTS}”工作表）和汇总表在：{target.resolve()}")
     if result.tally.with_errors:
         names = "、".join(result.tally.with_errors)
         click.echo(f"样例 {names} 故意含错误，用来演示问题清单；演示本身已完成。")
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
+    summary = _typed(result.summary)
+    click.echo(
+        f"接着可以试：selfeval report --summary {summary}（起草全区汇总报告）；"
+        f"selfeval sample {summary}（抽查名单）；selfeval serve（在浏览器里评分）"
+    )
+
+
+def _typed(path: Path) -> str:
+    """A path as typed on a command line: in double quotes when it has a space (as both cmd.exe
+    and a Unix shell take it)."""
+    text = str(path)
+    return f'"{text}"' if any(c.isspace() for c in text) else text
 
 
 @click.command(
