@@ -116,7 +116,8 @@ def test_a_previous_file_that_is_not_a_summary_is_a_usage_error(years, monkeypat
     monkeypatch.chdir(years)
     result = CliRunner().invoke(cli, ["score", "y2023", "--no-write-back", "--previous", "y2023/甲.xlsx"])
     assert result.exit_code == 2
-    assert "找不到" in result.output and "核定总分" in result.output
+    # a unit's workbook is named as one, rather than told it lacks the 单位名称/核定总分 headers
+    assert "甲.xlsx 是单位的自评工作簿（有“绩效指标”工作表），不是上年汇总表" in result.output
     assert not (years / "汇总.xlsx").exists()  # refused before any work
     (years / "坏.xlsx").write_bytes(b"not a zip")
     with pytest.raises(PreviousError, match="无法读取上年汇总表"):

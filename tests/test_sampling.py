@@ -164,10 +164,23 @@ def test_sample_from_a_real_summary_holds_back_files_with_errors(make_workbook, 
 
 
 def test_not_a_summary_is_a_usage_error(make_workbook, tmp_path, monkeypatch):
+    # a unit's workbook is named as one (it has 绩效指标), not told it lacks the 文件/核定总分
+    # headers; after scoring, its 评分结果 says the same of a 自评表
     path = make_workbook()
     monkeypatch.chdir(tmp_path)
+    said = "错误：项目A.xlsx 是单位的自评工作簿（有“绩效指标”工作表），不是汇总表；请给出 selfeval score 生成的汇总表（如 汇总.xlsx）"
     result = CliRunner().invoke(cli, ["sample", str(path)])
-    assert result.exit_code == 2 and "找不到" in result.output
+    assert result.exit_code == 2 and said in result.output.splitlines(), result.output
+    book = openpyxl.Workbook()
+    book.active.title = "评分结果(2)"
+    book.save(tmp_path / "乙.xlsx")
+    result = CliRunner().invoke(cli, ["sample", "乙.xlsx"])
+    assert result.exit_code == 2 and "乙.xlsx 是单位的自评工作簿（有“评分结果(2)”工作表）" in result.output
+    # a workbook of some other kind still hears which headers it lacks
+    book.active.title = "台账"
+    book.save(tmp_path / "台账.xlsx")
+    result = CliRunner().invoke(cli, ["sample", "台账.xlsx"])
+    assert result.exit_code == 2 and "中找不到含“文件”“核定总分”表头的工作表" in result.output
 
 
 def test_a_sample_list_is_not_taken_for_a_summary(summary, monkeypatch):

@@ -45,10 +45,24 @@ def read_summary_table(path: Path, required: tuple[str, ...], what: str = "汇�
                 found.attrs["sheet"] = name
                 check_formulas(path, found, list(found.columns), what)
                 return found
+        sheets = [str(n) for n in book.sheet_names]
+    if unit_sheet := next((n for n in sheets if _is_unit_sheet(n)), None):
+        # a unit's workbook given for the summary (sample 甲.xlsx, --previous 甲.xlsx): said so,
+        # rather than that some headers are missing from it
+        raise SummaryTableError(
+            f"{Path(path).name} 是单位的自评工作簿（有“{unit_sheet}”工作表），不是{what}；"
+            f"请给出 selfeval score 生成的汇总表（如 {L.SUMMARY_FILE}）"
+        )
     heads = "”“".join(required)
     raise SummaryTableError(
         f"{what} {Path(path).name} 中找不到含“{heads}”表头的工作表（表头应在前 {HEADER_SEARCH_ROWS} 行）"
     )
+
+
+def _is_unit_sheet(name: str) -> bool:
+    """A sheet only a unit's workbook has: the template's 绩效指标, or the 评分结果 (or 评分结果(2) …)
+    that scoring writes into every workbook, template or 自评表 alike."""
+    return name == L.SHEET_INDICATORS or re.fullmatch(re.escape(L.SHEET_RESULTS) + r"(\(\d+\))?", name) is not None
 
 
 def read_raw_sheet(path: Path, book: pd.ExcelFile, name: str, what: str) -> pd.DataFrame:
