@@ -182,3 +182,54 @@ def test_last_year_columns_are_wide_enough_for_their_words(years):
     words = {r["上年核定总分"] for r in summary_rows(years / "汇总.xlsx")} & {"上年未定级", "无上年记录"}
     assert words == {"上年未定级", "无上年记录"}
     assert all(P.lines_needed(w, width) == 1 for w in words), width
+
+
+def test_this_years_own_summary_given_as_last_years_compares_nothing(years):
+    # the bureau picks this year's 汇总 by mistake: every file would match itself and show 变化 0
+    # (the district report: 持平 7份). Each row is of 2023 as this year's is, none earlier: all
+    # seven say 非上年度（2023年）, none gets a 变化, and the report counts them apart: 6, the
+    # graded files its section counts (己 is 待复核 this year)
+    from selfeval_xl.outputs.district import draft_district
+
+    run_batch([years / "y2023"], BatchOptions(summary=years / "本年汇总.xlsx", write_back=False))
+    options = BatchOptions(
+        summary=years / "汇总.xlsx", write_back=False, previous=read_previous(years / "本年汇总.xlsx")
+    )
+    run_batch([years / "y2023"], options)
+    got = [(r["上年核定总分"], r["上年等级"], r["变化"]) for r in summary_rows(years / "汇总.xlsx")]
+    assert got == [("非上年度（2023年）", None, None)] * 7
+    text = "\n".join(b.text for b in draft_district(years / "汇总.xlsx"))
+    assert (
+        "没有能与上年汇总表对应的单位（无上年记录0份，上年汇总表中是本年度或以后年度的记录、未作比较的6份）。" in text
+    )
+
+
+def test_a_summary_of_several_years_is_matched_with_the_year_before(years):
+    # the bureau keeps one sheet of every year: 2022's rows and 2023's below them. Scoring 2023
+    # against it matches each file with its 2022 row (never with itself): the same as against
+    # 2022's summary alone (test_previous_matches_by_code_and_by_name…): 甲 100 − 88 = +12 …
+    run_batch([years / "y2023"], BatchOptions(summary=years / "本年汇总.xlsx", write_back=False))
+    rows = list(openpyxl.load_workbook(years / "上年汇总.xlsx")[L.S_SUMMARY].iter_rows(values_only=True))
+    header = rows[0]
+    this = list(openpyxl.load_workbook(years / "本年汇总.xlsx")[L.S_SUMMARY].iter_rows(values_only=True))
+    assert this[0] == header
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = L.S_SUMMARY
+    for r in [header, *(r for r in rows[1:] + this[1:] if r[0] is not None or r[1] is not None)]:
+        ws.append(r)
+    wb.save(years / "历年汇总.xlsx")
+    options = BatchOptions(
+        summary=years / "汇总.xlsx", write_back=False, previous=read_previous(years / "历年汇总.xlsx")
+    )
+    run_batch([years / "y2023"], options)
+    got = {r["文件"]: (r["上年核定总分"], r["上年等级"], r["变化"]) for r in summary_rows(years / "汇总.xlsx")}
+    assert got == {
+        "甲.xlsx": (88, "良", 12),
+        "乙.xlsx": (100, "优", -2),
+        "丙.xlsx": ("非上年度（2023年）", None, None),  # 丙项目（二期）: only its own 2023 row matches
+        "丁.xlsx": (98, "优", 2),
+        "戊.xlsx": ("上年未定级", None, None),
+        "己.xlsx": (98, "优", None),
+        "庚.xlsx": ("上年未定级", None, None),  # 2022 awaited a reviewer; 2023's 100 is this year's own
+    }

@@ -75,7 +75,13 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
     matched = [r for r in rows if _num(r.get("变化")) is not None]
     missing = sum(1 for r in rows if r.get("上年核定总分") == "无上年记录")
     ungraded = sum(1 for r in rows if r.get("上年核定总分") == "上年未定级")
-    apart = f"无上年记录{missing}份" + (f"，上年未定级{ungraded}份" if ungraded else "")
+    # (previous_year.NOT_EARLIER: last year's summary held this year's row, or a later one)
+    not_earlier = sum(1 for r in rows if str(r.get("上年核定总分") or "").startswith("非上年度"))
+    apart = (
+        f"无上年记录{missing}份"
+        + (f"，上年未定级{ungraded}份" if ungraded else "")
+        + (f"，上年汇总表中是本年度或以后年度的记录、未作比较的{not_earlier}份" if not_earlier else "")
+    )
     out = [heading(n, "与上年比较")]
     if not matched:
         out.append(Block("p", f"没有能与上年汇总表对应的单位（{apart}）。"))

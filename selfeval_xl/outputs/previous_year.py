@@ -7,7 +7,9 @@ matches. Rows match on 单位编码 + 项目名称; where either side has no 单
 项目名称. Keys are compared after NFKC and without spaces, so 全角/半角 and stray spaces do not
 break a match; a renamed project does not match (it is reported as 无上年记录). A unit that is in
 last year's summary with no settled grade there (待更正, 未填写, 待复核) is reported as 上年未定级:
-its total then was provisional, so there is nothing to compare with."""
+its total then was provisional, so there is nothing to compare with. Where both sides name their
+评价年度, a row matches only one of an earlier year (the latest of them): this year's own summary
+given as last year's compares nothing (非上年度), where it would say 变化 0 for every file."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 
 NO_RECORD = "无上年记录"
 NOT_GRADED = "上年未定级"
+NOT_EARLIER = "非上年度（{year}年）"  # the row matched is of this year or a later one
 TOTAL = L.SUMMARY_TAIL[0]  # 核定总分
 PREV_HEADERS = ("上年核定总分", "上年等级", "变化")
 # last year's rows with no settled score: none at all, or one awaiting a reviewer (provisional, as
@@ -71,6 +74,7 @@ def read_previous(path: Path) -> PreviousYear:
             "project": column(raw, L.INFO_PROJECT).map(key_text),
             "total": reviewed.where(reviewed.notna(), total),
             "grade": column(raw, "等级").map(lambda v: None if v is None or v != v else str(v).strip() or None),
+            "year": column(raw, L.INFO_YEAR).map(_year),
         }
     )
     # graded: a total, no status saying otherwise, and a grade where the file has that column (a
@@ -85,39 +89,57 @@ def read_previous(path: Path) -> PreviousYear:
     return PreviousYear(Path(path), table.reset_index(drop=True))
 
 
+def _year(value: object) -> float:
+    """A 评价年度 cell as a number (2022, "2022", "2022年"); NaN when it names no year."""
+    text = key_text(value).removesuffix("年")
+    return float(text) if text.isdigit() and len(text) == 4 else float("nan")
+
+
 def match(previous: PreviousYear, current: pd.DataFrame) -> pd.DataFrame:
-    """For this year's rows (columns ``code``, ``unit``, ``project`` as written, any index):
-    last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match, or the row
-    matched had no grade) and ``matched_by`` (``单位编码``, ``单位名称`` or None where there is no
-    match), on the same index."""
+    """For this year's rows (columns ``code``, ``unit``, ``project`` and ``year`` as written, any
+    index): last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match, or the
+    row matched had no grade), ``matched_by`` (``单位编码``, ``单位名称`` or None where there is no
+    match) and ``later_year`` (the year of the rows that matched but are not of an earlier year
+    than this row's, when only such rows matched; else NaN), on the same index."""
     import pandas as pd
 
     cur = pd.DataFrame(
         {c: current[c].map(key_text) for c in ("code", "unit", "project")}, index=current.index
     ).rename_axis("row")
+    cur["year"] = current["year"].map(_year) if "year" in current else float("nan")
     cur = cur.reset_index()
-    prev = previous.table
-    keep = ["prev_total", "prev_grade"]
-    prev = prev.rename(columns={"total": "prev_total", "grade": "prev_grade"})
+    prev = previous.table.rename(columns={"total": "prev_total", "grade": "prev_grade", "year": "prev_year"})
+    prev = prev.assign(rank=range(len(prev)))  # (graded rows first: read_previous's order)
+    keep = ["prev_total", "prev_grade", "prev_year", "rank"]
 
     # 1. by 单位编码 + 项目名称, where both sides have a code
-    with_code = prev[prev["code"] != ""].drop_duplicates(["code", "project"])
-    by_code = cur[cur["code"] != ""].merge(with_code[["code", "project", *keep]], on=["code", "project"], how="inner")
+    by_code = cur[cur["code"] != ""].merge(prev[prev["code"] != ""][["code", "project", *keep]], on=["code", "project"])
     by_code["matched_by"] = L.INFO_UNIT_CODE
     # 2. by 单位名称 + 项目名称, where either side has no code
     rest = cur[~cur["row"].isin(by_code["row"])]
-    no_code_prev = prev[prev["code"] == ""].drop_duplicates(["unit", "project"])
-    any_prev = prev.drop_duplicates(["unit", "project"])
     by_name = pd.concat(
         [
-            rest[rest["code"] == ""].merge(any_prev[["unit", "project", *keep]], on=["unit", "project"], how="inner"),
+            rest[rest["code"] == ""].merge(prev[["unit", "project", *keep]], on=["unit", "project"]),
             rest[rest["code"] != ""].merge(
-                no_code_prev[["unit", "project", *keep]], on=["unit", "project"], how="inner"
+                prev[prev["code"] == ""][["unit", "project", *keep]], on=["unit", "project"]
             ),
         ]
     )
     by_name["matched_by"] = L.INFO_UNIT
-    found = pd.concat([by_code, by_name]).set_index("row")[[*keep, "matched_by"]]
-    out = found.reindex(cur["row"])
+    found = pd.concat([by_code, by_name])
+    # a row of this year or later is no last year's (where both name a year): kept aside, to say so
+    later = found["year"].notna() & found["prev_year"].notna() & (found["prev_year"] >= found["year"])
+    # of several earlier years the latest (a summary holding more years than one), graded rows first
+    latest = found[~later].groupby("row")["prev_year"].max()
+    earlier = (
+        found[~later]
+        .assign(latest=lambda f: f["row"].map(latest))
+        .loc[lambda f: f["prev_year"].isna() | (f["prev_year"] == f["latest"]) | f["latest"].isna()]
+        .sort_values(["row", "rank"])
+        .drop_duplicates("row")
+    )
+    out = earlier.set_index("row")[["prev_total", "prev_grade", "matched_by"]].reindex(cur["row"])
+    only_later = found[later & ~found["row"].isin(earlier["row"])].groupby("row")["prev_year"].min()
+    out["later_year"] = only_later.reindex(cur["row"]).to_numpy()
     out.index = current.index
     return out

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from selfeval_xl.outputs import pagesetup as P
-from selfeval_xl.outputs.previous_year import NO_RECORD, NOT_GRADED, PREV_HEADERS, PreviousYear, match
+from selfeval_xl.outputs.previous_year import NO_RECORD, NOT_EARLIER, NOT_GRADED, PREV_HEADERS, PreviousYear, match
 from selfeval_xl.outputs.summary_rows import CAP_NUM, CAP_TEXT, CAPS
 from selfeval_xl.outputs.summary_sheet import SheetRows
 from selfeval_xl.outputs.summary_xlsx import SummaryBook
@@ -171,14 +171,18 @@ def _previous(rows: list[SummaryRow], previous: PreviousYear | None) -> list[lis
         return [[] for _ in rows]
     import pandas as pd
 
-    current = pd.DataFrame([(r.lead[0], r.lead[1], r.lead[3]) for r in rows], columns=["code", "unit", "project"])
+    current = pd.DataFrame(
+        [(r.lead[0], r.lead[1], r.lead[3], r.lead[4]) for r in rows], columns=["code", "unit", "project", "year"]
+    )
     found = match(previous, current)
     out: list[list[tuple[Any, str]]] = []
     for row, (_, m) in zip(rows, found.iterrows(), strict=True):
         if pd.isna(m["prev_total"]):
-            out.append(
-                [(NO_RECORD if pd.isna(m["matched_by"]) else NOT_GRADED, "text"), (None, "text"), (None, "text")]
-            )
+            if pd.notna(m["later_year"]):
+                said = NOT_EARLIER.format(year=int(m["later_year"]))
+            else:
+                said = NO_RECORD if pd.isna(m["matched_by"]) else NOT_GRADED
+            out.append([(said, "text"), (None, "text"), (None, "text")])
             continue
         prev = float(m["prev_total"])
         grade = None if pd.isna(m["prev_grade"]) else m["prev_grade"]
