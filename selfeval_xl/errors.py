@@ -116,6 +116,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         ERROR,
         "{field}填的是“{value}”，不是金额：请填写全年执行数（确实没有支出填 0）",
     ),
+    "budget-no-amount": (ERROR, "{field}填的是“{value}”，不是金额：{indicator}要用它计算，请填写金额"),
     "budget-over-executed": (WARNING, "预算执行率 {rate} 超过 100%，请核实全年执行数"),
     "budget-rate-mismatch": (
         WARNING,
@@ -138,7 +139,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         WARNING,
         "部门整体数据“{item}”填了两次（{first} 为 {first_value}，{second} 为 {second_value}），按第一处 {first_value} 计算；请删去多余的一行",
     ),
-    "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”为 0"),
+    "zero-denominator": (ERROR, "{indicator}无法计算：分母“{item}”{zero}"),
+    "data-none-mark": (
+        WARNING,
+        "{field}填的是“{value}”，按 0（本年没有这项）计算；部门整体数据没有的项请填 0",
+    ),
+    "data-count-none": (
+        ERROR,
+        "{field}填的是“{value}”，不是人数：部门都有编制和在职人员，请填写{field}",
+    ),
     "zero-base-exceeded": (
         WARNING,
         "{indicator}：分母“{item}”为 0 而分子不为 0（{shown}），超出目标无法按百分比计算，计 0 分；如“{item}”漏填，请补填",
@@ -329,6 +338,7 @@ TITLES = {
     "budget-total-mismatch": "年度资金总额与分项合计不一致",
     "budget-missing": "全年预算数缺失",
     "budget-executed-no-amount": "全年执行数填的不是金额",
+    "budget-no-amount": "预算数填的不是金额",
     "budget-over-executed": "预算执行率超过 100%",
     "budget-rate-mismatch": "填写的预算执行率与计算值不一致",
     "common-changed": "共性指标被修改",
@@ -338,6 +348,8 @@ TITLES = {
     "data-sheet-missing": "缺少部门整体数据表",
     "data-item-twice": "部门整体数据重复",
     "zero-denominator": "共性指标分母为 0",
+    "data-none-mark": "部门整体数据填了“无”“—”等记号",
+    "data-count-none": "人数填了“无”“—”等记号",
     "zero-base-exceeded": "共性指标分母为 0 而分子不为 0",
     "common-not-applicable": "共性指标不适用，已折算",
     "negative-data": "部门整体数据为负数",

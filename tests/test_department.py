@@ -643,10 +643,11 @@ def test_a_common_row_marked_not_applicable_is_still_computed(make_dept):
 
 
 def test_every_unusable_item_of_a_formula_is_named(make_dept):
-    """Both items of 政府采购执行率 typed “—” (B9 预算数, B10 实际金额): each is named at its cell. Only
-    the first the formula reached (the numerator, B10) was, so the unit fixed it, sent the file
-    again and was then told about B9. Likewise two blank items: both are missing-value."""
-    card = score_file(make_dept(data={"政府采购预算数": "—", "政府采购实际金额": "—"})).card
+    """Both items of 政府采购执行率 typed as words that are no amount (B9 预算数, B10 实际金额): each is
+    named at its cell. Only the first the formula reached (the numerator, B10) was, so the unit
+    fixed it, sent the file again and was then told about B9. Likewise two blank items: both are
+    missing-value. (Both typed “—” is no procurement at all: test_department_marks.)"""
+    card = score_file(make_dept(data={"政府采购预算数": "约五十", "政府采购实际金额": "约五十"})).card
     assert {c for c in codes(card) if c[0] == "not-a-number"} == {
         ("not-a-number", "部门.xlsx 部门整体数据!B9"),
         ("not-a-number", "部门.xlsx 部门整体数据!B10"),

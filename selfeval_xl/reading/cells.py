@@ -52,8 +52,8 @@ def budget_row(data: WorkbookData, grid: Grid, row: int, category: str, cols: di
         cell = cell_value(data, L.SHEET_BUDGET, grid, row, cols[header], header)
         if cell is None:
             continue
-        if isinstance(cell.value, str) and cell.value.strip() in _NO_AMOUNT:
-            entry.typed[attr] = cell.value.strip()
+        if (mark := no_amount_mark(cell.value)) is not None:
+            entry.typed[attr] = mark
             continue  # (—, /: a line with no money, such as no 上年结转资金)
         try:
             amount = parse_amount(cell.value, cell.percent, data.info.get(L.INFO_AMOUNT_UNIT) or "万元")
@@ -88,8 +88,16 @@ def unlisted_amounts(data: WorkbookData, grid: Grid, row: int, cols: dict[str, i
     return found
 
 
-# what people type in a 项目资金 line that has no money: blank, not an unreadable amount
-_NO_AMOUNT = frozenset({"/", "／", "—", "——", "-", "－", "--", "无", "不适用", "不涉及"})
+# what people type for "none" where an amount belongs (a 项目资金 line with no money, no 政府采购 on
+# 部门整体数据): a mark that says so, not an unreadable amount
+NO_AMOUNT = frozenset({"/", "／", "—", "——", "-", "－", "--", "无", "不适用", "不涉及", "无此项", "未发生"})
+
+
+def no_amount_mark(value: object) -> str | None:
+    """The "none" mark typed in a cell (``—``, ``/``, ``无``, ``不适用`` …), stripped; None otherwise."""
+    if isinstance(value, str) and (mark := value.strip()) in NO_AMOUNT:
+        return mark
+    return None
 
 
 def merge_fill(grid: Grid, cols: list[int], first_row: int) -> dict[tuple[int, int], object]:

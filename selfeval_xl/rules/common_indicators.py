@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.cells import no_amount_mark
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
@@ -63,6 +64,7 @@ class DeptData:
         self.items = {item_key(d.name): d for d in rules.data_items}
         self.reported: set[str] = set()
         self.not_applicable: set[str] = set()  # keys of 共性指标 whose data say they do not apply (0 ÷ 0)
+        self.marks: dict[str, str] = {}  # item key → the "none" mark typed for it (—, /, 无), read as 0
 
     def value(self, name: str) -> float | None:
         key = item_key(name)
@@ -73,6 +75,8 @@ class DeptData:
             return None
         v: Value = entry.value
         item = self.items.get(key)
+        if (mark := no_amount_mark(v.raw)) is not None:
+            return self._none_mark(key, entry.name, entry.cell, mark, item is not None and item.count)
         money = item is not None and item.money
         if money and isinstance(v.raw, str) and (bare := without_yen(v.raw)) is not None:
             v = parse_value(bare)  # ￥50万, as on 预算执行 (parse_amount)
@@ -102,6 +106,20 @@ class DeptData:
             return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
         return v.number * self.data.amount_scale
 
+    def _none_mark(self, key: str, name: str, cell: str, mark: str, count: bool) -> float | None:
+        """A "none" mark (—, /, 无, 不适用) typed for an item. For an amount it means what the template
+        asks to be typed as 0 (no 政府采购, no 预算调整, no “三公” last year): read as 0, told at the
+        cell, and the zero rules decide the rows (0 ÷ 0 where more is better: not applicable and
+        rescaled, or an error under na_points = "error"; 0 ÷ 0 where less is better: 0%; x ÷ 0
+        where less is better: 0 分, warned). Reading it as "the row does not apply" instead would
+        drop a 预算调整数 无 (0%, full marks) from the total, and let 上年“三公” — escape the 0 that
+        a typed 0 gets. A head count has no "none": a department always has 编制 and staff."""
+        if count:
+            self._once(key, cell, "data-count-none", field=name, value=mark)
+            return None
+        self.marks[key] = mark  # told by ``compute`` once the row's outcome is known
+        return 0.0
+
     def is_amount(self, name: str) -> bool:
         """Whether a formula name is an amount (read in 万元): a budget figure or a money item."""
         key = item_key(name)
@@ -121,7 +139,12 @@ class DeptData:
             return
         self.reported.add(key)
         sheet, cell = self.cell_of(name)
-        if key in self.data.dept_data or key in _BUDGET_KEYS:
+        if _said_by_budget(name):
+            return  # (a 全年预算数 blank or 0 is budget-missing at the same cell: one error a cell)
+        if (mark := self._budget_mark(name)) is not None:
+            # 年初预算数 “—” on the 年度资金总额 line: typed, so not “未填写”; an amount is wanted
+            self.report(sheet, cell, "budget-no-amount", field=f"{L.B_TOTAL}{name}", value=mark, indicator=common.name)
+        elif key in self.data.dept_data or key in _BUDGET_KEYS:
             if cell is None or not self.data.cell_has_error(sheet, cell):  # (one error a cell)
                 self.report(sheet, cell, "missing-value", field=name)
         elif cell is None:  # no 部门整体数据 sheet at all: said once, not once an item
@@ -131,6 +154,11 @@ class DeptData:
         else:  # no row of it at all: said at the sheet's 数值 header
             self.report(sheet, cell, "data-item-missing", item=name, indicator=common.name)
 
+    def _budget_mark(self, name: str) -> str | None:
+        """The mark (—, /, 无) typed for a 预算执行 figure on the 年度资金总额 line, if any."""
+        budget, total = budget_item(self.data, name), self.data.budget.get(L.B_TOTAL)
+        return total.typed.get(budget[0]) if budget is not None and total is not None else None
+
     def cell_of(self, name: str) -> tuple[str, str | None]:
         if (budget := budget_item(self.data, name)) is not None:
             return L.SHEET_BUDGET, budget[2]
@@ -139,12 +167,29 @@ class DeptData:
 
     def compute(self, common: Common) -> tuple[float | None, str]:
         """(the indicator in percent, the formula with its inputs) or (None, why not)."""
-        values: dict[str, float] = {}  # as shown: amounts in the workbook's 金额单位, as typed there
+        self.zero_told: str | None = None  # the cell a zero denominator of this row was told at
+        out = self._compute(common)
+        for name in common.formula.names:
+            # each "none" mark read as 0, told once at its cell (cell and item named), unless the
+            # row's zero-denominator problem was told there: it quotes the mark already
+            key = item_key(name)
+            if key in self.marks and key not in self.reported:
+                self.reported.add(key)
+                entry = self.data.dept_data[key]
+                if entry.cell != self.zero_told:
+                    self.report(
+                        L.SHEET_DEPT_DATA, entry.cell, "data-none-mark", field=entry.name, value=self.marks[key]
+                    )
+        return out
+
+    def _compute(self, common: Common) -> tuple[float | None, str]:
+        values: dict[str, float | str] = {}  # as shown: amounts in the workbook's 金额单位, as typed there
 
         def lookup(name: str) -> float | None:
             v = self.value(name)
             if v is not None:
-                values[name] = v / self.data.amount_scale if self.is_amount(name) else v
+                shown = v / self.data.amount_scale if self.is_amount(name) else v
+                values[name] = self.marks.get(item_key(name), shown)  # a mark shown as typed
             return v
 
         # every item the formula names, each unusable one said at its cell: not only the first
@@ -165,6 +210,8 @@ class DeptData:
             less_is_better = common.operator in (LE, LT)
             item = "、".join(exc.names)
             sheet, cell = self.cell_of(exc.names[0])  # where a zero denominator is told
+            if _said_by_budget(exc.names[0]):
+                cell = None  # 全年预算数 0: budget-missing at its cell already, the row still scores 0
             if exc.top and exc.numerator == 0 and less_is_better:
                 # 0 ÷ 0 where less is better: nothing spent of nothing, 0 this year as last (持平)
                 return 0.0, f"{common.formula.show(values)}，分子分母均为 0，按 0% 计"
@@ -179,11 +226,22 @@ class DeptData:
                 # beyond any ceiling, as every method scores it at the limit: 0, told (a budget
                 # left at 0 by mistake is then corrected), not an error the data cannot clear
                 shown = common.formula.show(values)
-                self.report(sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown)
+                if cell is not None:
+                    self.zero_told = cell
+                    self.report(sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown)
                 return None, f"{shown}，分母为 0 而分子不为 0，超出目标无法按百分比计，计 0 分"
-            self.report(sheet, cell, "zero-denominator", indicator=common.name, item=item)
-            return None, f"分母{item}为 0，无法计算，计 0 分"
+            mark = self.marks.get(item_key(exc.names[0]))
+            zero = f"填的是“{mark}”（按 0 计）" if mark else "为 0"
+            if cell is not None:
+                self.zero_told = cell
+                self.report(sheet, cell, "zero-denominator", indicator=common.name, item=item, zero=zero)
+            return None, f"分母{item}{zero}，无法计算，计 0 分"
         return result, common.formula.show(values)
+
+
+def _said_by_budget(name: str) -> bool:
+    """Whether a formula name is 全年预算数, which the budget check reports when blank or 0."""
+    return _BUDGET_KEYS.get(item_key(name)) == "adjusted"
 
 
 def check_row(common: Common, r: IndicatorRow, row: int, cols: dict[str, str], report: Report) -> None:

@@ -53,7 +53,7 @@ class Formula:
         """The value, with names resolved by ``lookup`` (``None`` = missing)."""
         return _eval(self.tree, lookup, top=True)
 
-    def show(self, values: Mapping[str, float]) -> str:
+    def show(self, values: Mapping[str, float | str]) -> str:
         """The formula with each name followed by its value: ``在职人数 28 ÷ 编制人数 29``."""
         return _show(self.tree, values, top=True)
 
@@ -153,11 +153,14 @@ def _eval(node: Node, lookup: Callable[[str], float | None], top: bool = False) 
 _SHOW = {"+": " + ", "-": " − ", "*": " × ", "/": " ÷ "}
 
 
-def _show(node: Node, values: Mapping[str, float], top: bool = False) -> str:
+def _show(node: Node, values: Mapping[str, float | str], top: bool = False) -> str:
     if isinstance(node, float):
         return fmt_num(node)
     if isinstance(node, str):
-        return f"{node} {fmt_num(values[node])}" if node in values else node
+        if node not in values:
+            return node
+        v = values[node]
+        return f"{node} {v if isinstance(v, str) else fmt_num(v)}"  # (a typed mark, — or /, as is)
     op, left, right = node
     if op == "-" and left == 0.0:
         return "−" + _show(right, values)

@@ -64,7 +64,12 @@ class BudgetFigures(ScoringContext):
                 self.add(sheet, at_header(L.B_CATEGORY) or adjusted_cell, "budget-line-missing")
         elif not figures["adjusted"]:
             if adjusted_cell is None or not data.cell_has_error(L.SHEET_BUDGET, adjusted_cell):
-                self.add(sheet, adjusted_cell, "budget-missing")
+                if total is not None and (mark := total.typed.get("adjusted")):
+                    # “—” typed for the 全年预算数: not “未填写” to the person who typed it
+                    field, rate = f"{L.B_TOTAL}{L.B_ADJUSTED}", rules.budget_indicator
+                    self.add(sheet, adjusted_cell, "budget-no-amount", field=field, value=mark, indicator=rate)
+                else:
+                    self.add(sheet, adjusted_cell, "budget-missing")
         elif figures["executed"] is None:
             # a blank 全年执行数 is a forgotten figure, not an execution rate of 0% (nothing spent
             # is typed 0): one error at its cell, and no 偏差原因 asked for the row it leaves at 0
