@@ -76,7 +76,8 @@ class DeptData:
         v: Value = entry.value
         item = self.items.get(key)
         if (mark := no_amount_mark(v.raw)) is not None:
-            return self._none_mark(key, entry.name, entry.cell, mark, item is not None and item.count)
+            heads = item is not None and item.count and item.unit == "人"  # (辆, 个 may be none)
+            return self._none_mark(key, entry.name, entry.cell, mark, heads)
         money = item is not None and item.money
         if money and isinstance(v.raw, str) and (bare := without_yen(v.raw)) is not None:
             v = parse_value(bare)  # ￥50万, as on 预算执行 (parse_amount)
@@ -106,15 +107,15 @@ class DeptData:
             return v.number * CURRENCY_SCALE[unit] / CURRENCY_SCALE["万元"]
         return v.number * self.data.amount_scale
 
-    def _none_mark(self, key: str, name: str, cell: str, mark: str, count: bool) -> float | None:
+    def _none_mark(self, key: str, name: str, cell: str, mark: str, heads: bool) -> float | None:
         """A "none" mark (—, /, 无, 不适用) typed for an item. For an amount it means what the template
         asks to be typed as 0 (no 政府采购, no 预算调整, no “三公” last year): read as 0, told at the
         cell, and the zero rules decide the rows (0 ÷ 0 where more is better: not applicable and
         rescaled, or an error under na_points = "error"; 0 ÷ 0 where less is better: 0%; x ÷ 0
         where less is better: 0 分, warned). Reading it as "the row does not apply" instead would
         drop a 预算调整数 无 (0%, full marks) from the total, and let 上年“三公” — escape the 0 that
-        a typed 0 gets. A head count has no "none": a department always has 编制 and staff."""
-        if count:
+        a typed 0 gets. A head count (in 人) has no "none": a department always has 编制 and staff."""
+        if heads:
             self._once(key, cell, "data-count-none", field=name, value=mark)
             return None
         self.marks[key] = mark  # told by ``compute`` once the row's outcome is known
