@@ -6,7 +6,15 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-__all__ = ["fmt_num", "fmt_pct", "fmt_score", "fmt_signed_score", "percent_fraction", "round_half_up"]
+__all__ = [
+    "differs_by_more",
+    "fmt_num",
+    "fmt_pct",
+    "fmt_score",
+    "fmt_signed_score",
+    "percent_fraction",
+    "round_half_up",
+]
 
 _SCALE = [10**k for k in range(16)]
 # The near shortcut (``round_half_up``). With T the exact x × 10**places and S the decimal the
@@ -59,6 +67,14 @@ def round_half_up(x: float, places: int = 2) -> float:
             q = int(s[:i] + s[i + 1 : cut]) + (s[cut] >= "5")
             return q / _SCALE[places]
     return _decimal_round(x, places)
+
+
+def differs_by_more(a: float, b: float, tol: float) -> bool:
+    """Whether ``a`` and ``b`` differ by more than ``tol`` as the numbers are written: 90.51 against
+    90.5 (or 100.01 against 100) differs by exactly 0.01, not by the 0.01000000000000512 that float
+    subtraction gives, so it is within a tolerance of 0.01. Only float noise is ignored (1e-9, or
+    1e-12 of the numbers' size for amounts past 1000), never a difference that can be typed."""
+    return abs(a - b) > tol + max(1e-9, 1e-12 * max(abs(a), abs(b)))
 
 
 def _decimal_round(x: float, places: int) -> float:

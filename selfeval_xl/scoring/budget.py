@@ -4,7 +4,7 @@ its sub-lines, the rate computed and set against a cached formula value. A part 
 from __future__ import annotations
 
 from selfeval_xl.reading import contract as L
-from selfeval_xl.rounding import fmt_num, fmt_pct
+from selfeval_xl.rounding import differs_by_more, fmt_num, fmt_pct
 from selfeval_xl.scoring.context import ScoringContext
 from selfeval_xl.scoring.scorecard import Budget
 
@@ -85,7 +85,7 @@ class BudgetFigures(ScoringContext):
         else:
             b.rate = figures["executed"] / figures["adjusted"] * 100
             cache = data.budget_rate_cache
-            if cache is not None and abs(cache[1] - b.rate) > rules.rate_tolerance:
+            if cache is not None and differs_by_more(cache[1], b.rate, rules.rate_tolerance):
                 self.add(
                     sheet,
                     cache[0],
@@ -103,7 +103,8 @@ class BudgetFigures(ScoringContext):
         其他资金), or ours and the block's lines of other labels (其中：中央财政资金, 省级资金:
         ``budget_unlisted``), whose total may be theirs."""
         tol = self.rules.sum_tolerance / self.data.amount_scale
-        if abs(total - parts) <= tol:
+        # (exactly 0.01 apart adds up: 100.01 against 100 differs by 0.01, not by float noise more)
+        if not differs_by_more(total, parts, tol):
             return True
         other = [x[attr] for x in self.data.budget_unlisted if attr in x]
-        return bool(other) and abs(total - parts - sum(other)) <= tol
+        return bool(other) and not differs_by_more(total, parts + sum(other), tol)

@@ -28,7 +28,7 @@ from selfeval_xl.reading.values import (
     unit_factor,
 )
 from selfeval_xl.reading.workbook_data import BAD_OPERATOR
-from selfeval_xl.rounding import fmt_num, fmt_pct
+from selfeval_xl.rounding import differs_by_more, fmt_num, fmt_pct
 from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.ruleset import Common
@@ -138,10 +138,9 @@ class Resolver(ScoringContext):
             out.actual = budget.rate
             if actual.kind == NUMBER and actual.number is not None:
                 filled = actual.number
-                if (
-                    abs(filled - budget.rate) > self.rules.rate_tolerance
-                    and abs(filled * 100 - budget.rate) > self.rules.rate_tolerance
-                ):
+                # (exactly 0.01 apart is within 0.01: 90.51% typed for 90.5%, SPEC §2.4)
+                tol = self.rules.rate_tolerance
+                if differs_by_more(filled, budget.rate, tol) and differs_by_more(filled * 100, budget.rate, tol):
                     self.add_row(
                         row,
                         L.I_ACTUAL,
@@ -213,7 +212,7 @@ class Resolver(ScoringContext):
         actual: Value = r.actual
         tol = self.rules.rate_tolerance
         if actual.kind == NUMBER and actual.number is not None:
-            differs = abs(actual.number - a) > tol and abs(actual.number * 100 - a) > tol
+            differs = differs_by_more(actual.number, a, tol) and differs_by_more(actual.number * 100, a, tol)
         else:  # typed “/” or 不适用 there: the row still counts, by the data
             differs = r.na is not None and actual.kind != BLANK and actual.display.strip() == r.na
         if differs:
