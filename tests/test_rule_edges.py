@@ -160,3 +160,19 @@ def test_hubei_bands_80_50_at_their_edges(template_path, tmp_path):
     card = scored(fill(template_path, tmp_path, "hubei", rows=rows), find_rules("hubei-project"))
     assert list(card.rows.loc[3:7, "score"]) == [5, 5, 4.99, 0, 5]
     assert codes(card, "claim-out-of-band") == ["J4", "J6"]
+
+
+# --- 是/否 against a yes/no target (SPEC §3.6) ---------------------------------------------------
+def test_yes_no_answer_is_compared_with_its_target(template_path, tmp_path):
+    # 是否发生重大安全事故, target 否: actual 否 is the target's text → 达成 10; actual 是 (one happened)
+    # misses it → 未达成 0, not the 达成 that 是 means against a target of 是. Target 是: 是 → 10,
+    # 否 → 0 as before; against a target in words (达成年度指标) 是 still means 达成 → 10.
+    rows = [
+        row("产出指标", "质量指标", "无事故", "否", "否", 10),
+        row("产出指标", "质量指标", "发生事故", "否", "是", 10),
+        row("产出指标", "质量指标", "按标准", "是", "是", 10),
+        row("产出指标", "质量指标", "未按标准", "是", "否", 10),
+        row("产出指标", "质量指标", "达成是", "达成年度指标", "是", 10),
+    ]
+    card = scored(fill(template_path, tmp_path, "yesno", rows=rows))
+    assert list(card.rows.loc[3:7, "score"]) == [10, 0, 10, 0, 10]
