@@ -176,3 +176,24 @@ def test_yes_no_answer_is_compared_with_its_target(template_path, tmp_path):
     ]
     card = scored(fill(template_path, tmp_path, "yesno", rows=rows))
     assert list(card.rows.loc[3:7, "score"]) == [10, 0, 10, 0, 10]
+
+
+def test_have_or_have_not_answer_is_scored_not_left_out(template_path, tmp_path):
+    # 重大安全事故 target 无: actual 无 → the target's text → 达成 10; actual 有 (one happened) and
+    # 发生1起 are answers that miss it. Before, 无 in 指标值 marked both rows not applicable: left
+    # out and the total rescaled, sparing a unit that admits the accident. Now 有 → 未达成 0; 发生1起
+    # is prose the bands do not know → 待复核, provisional 0 (no 申报得分). Target 有 (长效机制):
+    # actual 无 → 未达成 0 (before: 无 in 实际完成值, not applicable). A target 无 with nothing
+    # typed beside it still marks the row not applicable (rescaled), as a row of marks does.
+    rows = [
+        row("产出指标", "质量指标", "无事故", "无", "无", 10),
+        row("产出指标", "质量指标", "发生事故", "无", "有", 10),
+        row("产出指标", "质量指标", "发生一起", "无", "发生1起", 10),
+        row("效益指标", "可持续影响指标", "长效机制", "有", "无", 10),
+        row("效益指标", "可持续影响指标", "未填", "无", None, 10),
+    ]
+    card = scored(fill(template_path, tmp_path, "havenot", rows=rows))
+    assert list(card.rows.loc[3:6, "score"]) == [10, 0, 0, 0]
+    assert list(card.rows.loc[3:7, "method"])[:4] == ["qual"] * 4
+    assert card.rows.loc[7, "method"] == "na"
+    assert codes(card, "needs-review") == ["H5"]

@@ -225,7 +225,9 @@ def _budget_level1(level1: object) -> bool:
 def not_applicable_mark(raw: CellsByHeader) -> str | None:
     """The mark (``/``, ``—``, ``不适用``, ``无``) that says a row does not apply, if any: in 三级指标,
     指标值 or 实际完成值. ``无`` is also an answer: 实际完成值 无 against a target of 无 or 0
-    (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such."""
+    (重大安全事故 无 → 无) means nothing happened, as intended, and is scored as such; a target
+    无 answered (有, 发生1起) and 无 against a target 有 are scored too (未达成). 无 is a mark
+    only in a row whose other value is blank, or (实际完成值 无) against any other target."""
     name, target, actual = raw.get(L.I_NAME), raw.get(L.I_TARGET), raw.get(L.I_ACTUAL)
     t_none = a_none = False
     for column, v in enumerate((name, target, actual)):  # by column: equal texts may be one object
@@ -238,11 +240,20 @@ def not_applicable_mark(raw: CellsByHeader) -> str | None:
                     t_none = True
                 else:
                     a_none = True
-    if t_none and not (a_none or _is_zero(actual)):
+    # an answer to 有/无 is no mark: 实际完成值 有 (or 发生1起) against 无, 无 against 有, is scored
+    # (未达成), where leaving the row out would spare a unit that admits the target was missed
+    if t_none and is_blank(actual):
         return _NONE_WORD
-    if a_none and not (t_none or _is_zero(target)):
+    if a_none and not (t_none or _is_zero(target)) and _text(target) != _YES_WORD:
         return _NONE_WORD
     return None
+
+
+_YES_WORD = "有"
+
+
+def _text(v: object) -> str:
+    return v.strip() if isinstance(v, str) else ""
 
 
 def _is_zero(v: object) -> bool:

@@ -41,9 +41,10 @@ class QualitativeRules(ScoringContext):
             return None
         if a == t:
             return "achieved"
-        if a in _YES_NO and t in _YES_NO:
-            # a yes/no question answered against its target (是否发生安全事故：否, actual 是): the
-            # other answer misses it. 是 means 达成 (SPEC §3.6) where the target asks for 是, not here
+        if frozenset((a, t)) in _OPPOSITES:
+            # a yes/no question answered against its target (是否发生安全事故：否, actual 是; 安全事故
+            # 无, actual 有): the other answer misses it. 是 means 达成 (SPEC §3.6) where the target
+            # asks for 是, not here
             return "failed"
         for scale in self.rules.scales:
             pa, pt = _scale_pos(a, scale), _scale_pos(t, scale)
@@ -154,8 +155,8 @@ class QualitativeRules(ScoringContext):
         return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
 
 
-# the answers of a yes/no indicator (是否…): each misses a target that is the other
-_YES_NO = frozenset(("是", "否"))
+# the answers of a yes/no indicator (是否…, 有无…): each misses a target that is the other
+_OPPOSITES = frozenset((frozenset(("是", "否")), frozenset(("有", "无"))))
 # what follows a band word that names a rate or a degree (完成率, 完成度), not a state
 _MEASURE = ("率", "度")
 # a percentage in a text (NFKC has made ％ into %)
