@@ -210,8 +210,12 @@ def test_summary_prints_in_legible_blocks(tmp_path):
             if f"自评汇总{s}第" in p["flat"]
         )
         by_sheet[sheet] = by_sheet.get(sheet, 0) + 1
-    # 汇总's 22 columns: two blocks of one page each (10 files), never one page at 5 pt
-    assert by_sheet[L.S_SUMMARY] == 2 and by_sheet[L.S_GRADES] == 1
+    # 汇总's 24 columns: blocks of one page each (10 files), never one page at 5 pt. Three blocks
+    # since every header prints whole on one line (tests/test_print_headers.py): the columns take
+    # 279 units; at the 8 pt floor (74 %) a block holds 137.4 and each after the first repeats
+    # 单位编码 and 单位名称 (26), so two blocks hold at most 137.4 + 111.4 = 248.8 < 279 (they held
+    # the 229 units of headers broken mid-word)
+    assert by_sheet[L.S_SUMMARY] == 3 and by_sheet[L.S_GRADES] == 1
     # problems read by their Chinese titles
     assert any("得分低于分值但未说明偏差原因" in p["flat"] for p in pages)
     # 问题清单's seven columns print one page wide: every page of it has 文件 and 说明 (no

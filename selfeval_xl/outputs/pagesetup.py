@@ -215,17 +215,48 @@ def _row_height(lines: int, font_pt: float) -> float:
 _HEIGHTS = [_row_height(n, FONT_PT) for n in range(64)]  # row_height(n), worked out once
 
 
-def column_width(values: Iterable[object], header: object = None, cap: float = 40, floor: float = 4) -> float:
+def column_width(
+    values: Iterable[object], header: object = None, cap: float = 40, floor: float = 4, whole_header: bool = False
+) -> float:
     """A column's width: its longest value plus padding, at most ``cap`` (longer text wraps),
-    at least ``floor``; the header may wrap onto two lines."""
-    return width_for(max((text_width(v) for v in values), default=0), header, cap, floor)
+    at least ``floor``; the header may wrap onto two lines (with ``whole_header``: it prints
+    on one line, ``header_width``)."""
+    return width_for(max((text_width(v) for v in values), default=0), header, cap, floor, whole_header)
 
 
-def width_for(longest: int, header: object = None, cap: float = 40, floor: float = 4) -> float:
+def width_for(
+    longest: int, header: object = None, cap: float = 40, floor: float = 4, whole_header: bool = False
+) -> float:
     """``column_width`` from the width of the column's longest value (already measured)."""
+    if whole_header:
+        one_line = header_width(header)
+        if one_line <= max(cap, HEADER_MAX):
+            return float(max(min(cap, max(floor, longest + PAD)), one_line))
     head = text_width(header)
     head_need = math.ceil(head / 2) if head > 4 else head
     return float(min(cap, max(floor, longest + PAD, head_need + PAD)))
+
+
+# The widest (units) a header is kept on one line: a longer one (a rule set's own long 一级指标
+# name, say) wraps where its column ends, as any text does.
+HEADER_MAX = 20
+
+
+def header_width(header: object) -> float:
+    """The narrowest whole-unit width a header prints on one line in (``lines_needed`` 1).
+    A Chinese header wraps between any two characters: a column one character short printed
+    自评得 / 分, 主管部 / 门. Excel, LibreOffice and a header cell's text offer no way to choose
+    where it breaks (a line break in the cell would change the header tools read the table by),
+    so a header of up to ``HEADER_MAX`` units is not broken at all."""
+    if header is None or header == "":
+        return 0.0
+    text = header if isinstance(header, str) else _text(header)
+    return float(max(math.ceil(_line_width(line)) for line in text.split("\n")) + 1)
+
+
+def header_lines(headers: Sequence[object], widths: Sequence[float]) -> int:
+    """Lines the header row needs: the most any of its headers takes in its column."""
+    return max((lines_needed(h, w) for h, w in zip(headers, widths, strict=False)), default=1) or 1
 
 
 def fit_widths(widths: Sequence[float], budget: float, shrinkable: Sequence[int], floor: float = 10) -> list[float]:

@@ -19,6 +19,7 @@ from selfeval_xl.discover import has_own_sheets
 from selfeval_xl.ooxml.sheet_writer import clean_text
 from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.pagesetup import footer_text, lines_needed, print_xlsxwriter
+from selfeval_xl.outputs.summary_kinds import HEAD
 from selfeval_xl.outputs.summary_xlsx import close_workbook, file_url
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.summary_table import (
@@ -152,7 +153,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
             "default_format_properties": {"font_name": "宋体", "font_size": 11},
         },
     )
-    head = wb.add_format({"bold": True, "bg_color": "#D9D9D9", "text_wrap": True, "align": "center", "border": 1})
+    head = wb.add_format(HEAD)  # as 汇总's header row
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     num = wb.add_format({"num_format": "0.00", "valign": "top"})
     amount = wb.add_format({"num_format": "#,##0.00", "valign": "top"})
@@ -165,7 +166,7 @@ def write_sample(sample: Sample, summary: Path, out: Path, made_at: str) -> None
     widths = _widths(sample, reasons)
     link = wb.add_format({"font_color": "#0563C1", "underline": 1, "text_wrap": True, "valign": "top"})
     links = _links_from(summary, out)
-    ws.set_row(0, P.row_height(2))
+    ws.set_row(0, P.row_height(P.header_lines(L.SAMPLE_HEADERS, widths)))
     for i, p in enumerate(sample.picks, start=1):
         ws.write_number(i, 0, i, top)
         for c, key in enumerate(FIELDS, start=1):
@@ -239,7 +240,7 @@ def _widths(sample: Sample, reasons: list[str]) -> list[float]:
     columns += [[_shown(p.row.get(key), key) for p in sample.picks] for key in FIELDS]
     columns.append(reasons)
     widths = [
-        P.column_width(texts, h, cap=cap, floor=6)
+        P.column_width(texts, h, cap=cap, floor=6, whole_header=True)
         for texts, h, cap in zip(columns, L.SAMPLE_HEADERS, CAPS, strict=True)
     ]
     return P.fit_widths(widths, ONE_PAGE, NARROWED, floor=12)

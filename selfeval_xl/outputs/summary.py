@@ -233,7 +233,13 @@ class SummaryWriter:
 
     def _widths(self, sheet: str, headers: tuple[str, ...]) -> list[float]:
         return [
-            P.column_width((), h, cap=CAPS.get(h, CAP_TEXT), floor=max(6, min(w + P.PAD, CAPS.get(h, CAP_TEXT))))
+            P.column_width(
+                (),
+                h,
+                cap=CAPS.get(h, CAP_TEXT),
+                floor=max(6, min(w + P.PAD, CAPS.get(h, CAP_TEXT))),
+                whole_header=True,
+            )
             for h, w in zip(headers, self.widest[sheet], strict=True)
         ]
 

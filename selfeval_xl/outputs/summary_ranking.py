@@ -155,7 +155,7 @@ def _summary_widths(
         for k, (v, kind) in enumerate(cells, start=first):
             columns[k].append(f"{v:+.2f}" if kind == "change" and isinstance(v, float) and v else v)
     widths = [
-        P.column_width(col, h, cap=CAPS.get(h, CAP_TEXT) if c in text_cols else CAP_NUM, floor=6)
+        P.column_width(col, h, cap=CAPS.get(h, CAP_TEXT) if c in text_cols else CAP_NUM, floor=6, whole_header=True)
         for c, (h, col) in enumerate(zip(headers, columns, strict=True))
     ]
     budget = P.width_units(True, P.MIN_PT / P.FONT_PT) * 0.97

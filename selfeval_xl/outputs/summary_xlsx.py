@@ -36,6 +36,7 @@ class SummaryBook:
             },
         )
         self._formats: dict[str, Any] = {}
+        self._headers: dict[str, tuple[str, ...]] = {}  # sheet name → its header row
         # the streamed sheets' rows are finished where their workbooks were scored, their cells'
         # style indices fixed (STREAM_XF): XlsxWriter numbers its formats in the order they are
         # first used when it writes the file, so theirs are used first, here (the one call
@@ -57,7 +58,9 @@ class SummaryBook:
         return self._formats[kind]
 
     def header(self, ws: Any, headers: tuple[str, ...] | list[str]) -> None:
-        """Row 1: the headers (wrapping onto at most two lines), frozen and printed on every page."""
+        """Row 1: the headers, frozen and printed on every page (its height is set with the
+        widths, ``print``: the lines its headers take)."""
+        self._headers[ws.get_name()] = tuple(headers)
         ws.set_row(0, P.row_height(2))
         for c, h in enumerate(headers):
             ws.write_string(0, c, h, self.fmt("head"))
@@ -79,11 +82,13 @@ class SummaryBook:
     def filter(ws: Any, last_row: int, ncols: int) -> None:
         ws.autofilter(0, 0, max(last_row, 0), ncols - 1)
 
-    @staticmethod
-    def print(ws: Any, widths: list[float], title: str, repeat_cols: int = 1) -> None:
+    def print(self, ws: Any, widths: list[float], title: str, repeat_cols: int = 1) -> None:
         """Column widths and the page setup (SPEC §4.5): A4, one page wide at ≥ 8 pt, or the
         columns split into printed blocks with the first ``repeat_cols`` on each; the footer
-        names the summary and the sheet."""
+        names the summary and the sheet. The header row is as tall as its headers' lines."""
+        headers = self._headers.get(ws.get_name())
+        if headers is not None:
+            ws.set_row(0, P.row_height(P.header_lines(headers, widths)))
         P.print_xlsxwriter(ws, widths, P.footer_text(title, ws.get_name()), repeat_cols)
 
     @staticmethod
