@@ -187,7 +187,7 @@ def test_last_year_columns_are_wide_enough_for_their_words(years):
 def test_this_years_own_summary_given_as_last_years_compares_nothing(years):
     # the bureau picks this year's 汇总 by mistake: every file would match itself and show 变化 0
     # (the district report: 持平 7份). Each row is of 2023 as this year's is, none earlier: all
-    # seven say 非上年度（2023年）, none gets a 变化, and the report counts them apart: 6, the
+    # seven say 非上年记录, none gets a 变化, and the report counts them apart: 6, the
     # graded files its section counts (己 is 待复核 this year)
     from selfeval_xl.outputs.district import draft_district
 
@@ -197,7 +197,7 @@ def test_this_years_own_summary_given_as_last_years_compares_nothing(years):
     )
     run_batch([years / "y2023"], options)
     got = [(r["上年核定总分"], r["上年等级"], r["变化"]) for r in summary_rows(years / "汇总.xlsx")]
-    assert got == [("非上年度（2023年）", None, None)] * 7
+    assert got == [("非上年记录", None, None)] * 7
     text = "\n".join(b.text for b in draft_district(years / "汇总.xlsx"))
     assert (
         "没有能与上年汇总表对应的单位（无上年记录0份，上年汇总表中是本年度或以后年度的记录、未作比较的6份）。" in text
@@ -227,7 +227,7 @@ def test_a_summary_of_several_years_is_matched_with_the_year_before(years):
     assert got == {
         "甲.xlsx": (88, "良", 12),
         "乙.xlsx": (100, "优", -2),
-        "丙.xlsx": ("非上年度（2023年）", None, None),  # 丙项目（二期）: only its own 2023 row matches
+        "丙.xlsx": ("非上年记录", None, None),  # 丙项目（二期）: only its own 2023 row matches
         "丁.xlsx": (98, "优", 2),
         "戊.xlsx": ("上年未定级", None, None),
         "己.xlsx": (98, "优", None),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from selfeval_xl.outputs.district_tables import Namer, unit_and_project
+from selfeval_xl.outputs.previous_year import NOT_EARLIER
 from selfeval_xl.outputs.report import Block, numeral
 from selfeval_xl.rounding import fmt_num, fmt_score, fmt_signed_score, round_half_up
 
@@ -75,8 +76,8 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
     matched = [r for r in rows if _num(r.get("变化")) is not None]
     missing = sum(1 for r in rows if r.get("上年核定总分") == "无上年记录")
     ungraded = sum(1 for r in rows if r.get("上年核定总分") == "上年未定级")
-    # (previous_year.NOT_EARLIER: last year's summary held this year's row, or a later one)
-    not_earlier = sum(1 for r in rows if str(r.get("上年核定总分") or "").startswith("非上年度"))
+    # last year's summary held only this year's row, or a later one
+    not_earlier = sum(1 for r in rows if r.get("上年核定总分") == NOT_EARLIER)
     apart = (
         f"无上年记录{missing}份"
         + (f"，上年未定级{ungraded}份" if ungraded else "")

@@ -9,7 +9,7 @@ break a match; a renamed project does not match (it is reported as 无上年记�
 last year's summary with no settled grade there (待更正, 未填写, 待复核) is reported as 上年未定级:
 its total then was provisional, so there is nothing to compare with. Where both sides name their
 评价年度, a row matches only one of an earlier year (the latest of them): this year's own summary
-given as last year's compares nothing (非上年度), where it would say 变化 0 for every file."""
+given as last year's compares nothing (非上年记录), where it would say 变化 0 for every file."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 NO_RECORD = "无上年记录"
 NOT_GRADED = "上年未定级"
-NOT_EARLIER = "非上年度（{year}年）"  # the row matched is of this year or a later one
+NOT_EARLIER = "非上年记录"  # the rows matched are of this year or a later one (as short as 无上年记录: one line)
 TOTAL = L.SUMMARY_TAIL[0]  # 核定总分
 PREV_HEADERS = ("上年核定总分", "上年等级", "变化")
 # last year's rows with no settled score: none at all, or one awaiting a reviewer (provisional, as

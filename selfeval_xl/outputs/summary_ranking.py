@@ -178,8 +178,8 @@ def _previous(rows: list[SummaryRow], previous: PreviousYear | None) -> list[lis
     out: list[list[tuple[Any, str]]] = []
     for row, (_, m) in zip(rows, found.iterrows(), strict=True):
         if pd.isna(m["prev_total"]):
-            if pd.notna(m["later_year"]):
-                said = NOT_EARLIER.format(year=int(m["later_year"]))
+            if pd.notna(m["later_year"]):  # only rows of this year or later matched
+                said = NOT_EARLIER
             else:
                 said = NO_RECORD if pd.isna(m["matched_by"]) else NOT_GRADED
             out.append([(said, "text"), (None, "text"), (None, "text")])
