@@ -150,7 +150,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "zero-base-exceeded": (
         WARNING,
-        "{indicator}：分母“{item}”为 0 而分子不为 0（{shown}），超出目标无法按百分比计算，计 0 分；如“{item}”漏填，请补填",
+        "{indicator}：分母“{item}”{zero}而分子不为 0（{shown}），超出目标无法按百分比计算，计 0 分；如“{item}”漏填，请补填",
     ),
     "common-not-applicable": (
         WARNING,

@@ -130,6 +130,9 @@ def test_no_sangong_last_year_marked_gets_what_0_gets(make_dept):
     card = score_file(make_dept(data={"上年“三公”经费实际支出数": "—"})).card
     assert score_of(card, "“三公”经费变动率") == 0 and card.total == 97 and card.status == "final"
     assert _quiet(card) == [("zero-base-exceeded", "部门.xlsx 部门整体数据!B6")]
+    # the warning quotes what was typed, as the zero-denominator error does (it said “为 0”)
+    (told,) = [p for p in card.problems if p.code == "zero-base-exceeded"]
+    assert "分母“上年“三公”经费实际支出数”填的是“—”（按 0 计）而分子不为 0" in told.message
 
 
 @pytest.mark.parametrize(("item", "cell"), [("编制人数", "B2"), ("在职人数", "B3")])

@@ -222,6 +222,8 @@ class DeptData:
                 # unit could not correct. Left out like any not-applicable row (SPEC §3.13)
                 self.not_applicable.add(common.key)
                 return None, f"{common.formula.show(values)}{BOTH_ZERO}"
+            mark = self.marks.get(item_key(exc.names[0]))
+            zero = f"填的是“{mark}”（按 0 计）" if mark else "为 0"
             if exc.top and exc.numerator > 0 and less_is_better:
                 # x ÷ 0 where less is better (“三公” grown from 0 last year, spent with 0 budgeted):
                 # beyond any ceiling, as every method scores it at the limit: 0, told (a budget
@@ -229,10 +231,10 @@ class DeptData:
                 shown = common.formula.show(values)
                 if cell is not None:
                     self.zero_told = cell
-                    self.report(sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown)
+                    self.report(
+                        sheet, cell, "zero-base-exceeded", indicator=common.name, item=item, shown=shown, zero=zero
+                    )
                 return None, f"{shown}，分母为 0 而分子不为 0，超出目标无法按百分比计，计 0 分"
-            mark = self.marks.get(item_key(exc.names[0]))
-            zero = f"填的是“{mark}”（按 0 计）" if mark else "为 0"
             if cell is not None:
                 self.zero_told = cell
                 self.report(sheet, cell, "zero-denominator", indicator=common.name, item=item, zero=zero)
