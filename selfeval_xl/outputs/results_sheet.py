@@ -152,7 +152,11 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
             None if claimed_total is None or not compares_claim(status) else round_half_up(claimed_total - card.total),
             PLAIN_NUM,
         ),
-        (L.R_REVIEWED_TOTAL, card.reviewed_total if card.reviewed_total is not None else "未复核", PLAIN_BOLD_NUM),
+        (
+            L.R_REVIEWED_TOTAL,
+            card.reviewed_total if card.reviewed_total is not None else L.R_NOT_REVIEWED,
+            PLAIN_BOLD_NUM,
+        ),
         ("预算执行率", percent_fraction(card.budget.rate), PLAIN_PCT),
         (L.R_RULESET, card.rules.label, None),
         (L.R_SCORED_AT, scored_at, None),

@@ -218,6 +218,7 @@ R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"
 R_STATUS = "状态"
 R_REVIEWED_TOTAL = "复核总分"
+R_NOT_REVIEWED = "未复核"  # the 复核总分 line with no 复核得分 on any row
 R_RULESET = "规则集"
 R_SCORED_AT = "评分时间"
 PROBLEM_HEADERS = ("级别", "位置", "说明")

@@ -125,7 +125,6 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
 # the conclusion lines (核定总分 … 警告数) on which we write a note in column C (results_sheet)
 _NOTED_LABELS = frozenset((L.R_TOTAL, L.R_REVIEWED_TOTAL, L.R_STATUS))
-_NOT_REVIEWED = "未复核"  # what the 复核总分 line says with no 复核得分 (results_sheet)
 
 
 def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries: bool) -> list[str]:
@@ -151,7 +150,7 @@ def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries
         if c in review or c > last or not cell_text(cell.value):
             continue
         if c == 1:
-            typed_total = label == L.R_REVIEWED_TOTAL and not has_entries and cell_text(cell.value) != _NOT_REVIEWED
+            typed_total = label == L.R_REVIEWED_TOTAL and not has_entries and cell_text(cell.value) != L.R_NOT_REVIEWED
             if not typed_total:
                 continue
         elif c == 2 and label in _NOTED_LABELS:
