@@ -213,6 +213,16 @@ def review_cell(i: int) -> str:
     return f"{col_letter(len(RESULT_HEADERS))}{result_indicator_row(i)}"
 
 
+# 评分结果, or 评分结果(k) beside a user's own sheet of that name (review_columns.results_sheet_for)
+_RESULTS_NUMBERED = re.compile(re.escape(SHEET_RESULTS) + r"(?:\(([2-9]|[1-9][0-9]{1,3})\))?")
+
+
+def results_number(name: str) -> int:
+    """1 for 评分结果, k for 评分结果(k) (k ≥ 2, as we name them), 0 for any other sheet."""
+    m = _RESULTS_NUMBERED.fullmatch(name)
+    return 0 if m is None else int(m.group(1) or 1)
+
+
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"

@@ -239,7 +239,7 @@ def results_sheet_for(book: Book) -> str:
     entries already)."""
     if _as_written_unreviewed(book):
         return L.SHEET_RESULTS
-    for _, name in sorted((k, name) for name in book.sheet_names if (k := _results_number(name))):
+    for _, name in sorted((k, name) for name in book.sheet_names if (k := L.results_number(name))):
         if _is_ours(book.sheet(name)):
             return name
     names = set(book.sheet_names)
@@ -250,25 +250,16 @@ def results_sheet_for(book: Book) -> str:
     return name
 
 
-_NUMBERED = re.compile(re.escape(L.SHEET_RESULTS) + r"(?:\(([2-9]|[1-9][0-9]{1,3})\))?")
-
-
 def renamed_results(book: Book, results: str) -> list[tuple[str, int]]:
     """Sheets of ours renamed by a user (“评分结果-已复核”: 评分结果 in the name, but not as we
     name it) that hold 复核 entries, with how many: those entries are not read (only ``results``
     is), which the user is told."""
     found = []
     for name in book.sheet_names:
-        if L.SHEET_RESULTS in name and name != results and not _results_number(name) and _is_ours(book.sheet(name)):
+        if L.SHEET_RESULTS in name and name != results and not L.results_number(name) and _is_ours(book.sheet(name)):
             if n := len(read_review_sheet(book, name).entries):
                 found.append((name, n))
     return found
-
-
-def _results_number(name: str) -> int:
-    """1 for 评分结果, k for 评分结果(k) (k ≥ 2, as we name them), 0 for any other sheet."""
-    m = _NUMBERED.fullmatch(name)
-    return 0 if m is None else int(m.group(1) or 1)
 
 
 def _as_written_unreviewed(book: Book) -> bool:
@@ -277,7 +268,7 @@ def _as_written_unreviewed(book: Book) -> bool:
     no entry, so neither question needs it read (a rerun of an untouched file: ~1.5 ms less)."""
     if not book.unreviewed:
         return False
-    numbers = [k for name in book.sheet_names if (k := _results_number(name))]
+    numbers = [k for name in book.sheet_names if (k := L.results_number(name))]
     return numbers == [1]
 
 

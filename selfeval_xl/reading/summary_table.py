@@ -62,7 +62,7 @@ def read_summary_table(path: Path, required: tuple[str, ...], what: str = "汇�
 def _is_unit_sheet(name: str) -> bool:
     """A sheet only a unit's workbook has: the template's 绩效指标, or the 评分结果 (or 评分结果(2) …)
     that scoring writes into every workbook, template or 自评表 alike."""
-    return name == L.SHEET_INDICATORS or re.fullmatch(re.escape(L.SHEET_RESULTS) + r"(\(\d+\))?", name) is not None
+    return name == L.SHEET_INDICATORS or L.results_number(name) > 0
 
 
 def read_raw_sheet(path: Path, book: pd.ExcelFile, name: str, what: str) -> pd.DataFrame:
