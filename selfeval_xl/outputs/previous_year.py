@@ -90,17 +90,18 @@ def read_previous(path: Path) -> PreviousYear:
 
 
 def _year(value: object) -> float:
-    """A 评价年度 cell as a number (2022, "2022", "2022年"); NaN when it names no year."""
-    text = key_text(value).removesuffix("年")
-    return float(text) if text.isdigit() and len(text) == 4 else float("nan")
+    """A 评价年度 cell as a number (``parse_year``: 2022, "2022年", "２０２２"); NaN when it names none."""
+    from selfeval_xl.reading.values import parse_year
+
+    year = parse_year(value)
+    return float("nan") if year is None else float(year)
 
 
 def match(previous: PreviousYear, current: pd.DataFrame) -> pd.DataFrame:
     """For this year's rows (columns ``code``, ``unit``, ``project`` and ``year`` as written, any
     index): last year's ``prev_total`` and ``prev_grade`` (NaN/None where there is no match, or the
     row matched had no grade), ``matched_by`` (``单位编码``, ``单位名称`` or None where there is no
-    match) and ``later_year`` (the year of the rows that matched but are not of an earlier year
-    than this row's, when only such rows matched; else NaN), on the same index."""
+    match) and ``not_earlier`` (only rows of this year or a later one matched), on the same index."""
     import pandas as pd
 
     cur = pd.DataFrame(
@@ -129,17 +130,15 @@ def match(previous: PreviousYear, current: pd.DataFrame) -> pd.DataFrame:
     found = pd.concat([by_code, by_name])
     # a row of this year or later is no last year's (where both name a year): kept aside, to say so
     later = found["year"].notna() & found["prev_year"].notna() & (found["prev_year"] >= found["year"])
+    candidates = found[~later]
     # of several earlier years the latest (a summary holding more years than one), graded rows first
-    latest = found[~later].groupby("row")["prev_year"].max()
+    latest = candidates["row"].map(candidates.groupby("row")["prev_year"].max())
     earlier = (
-        found[~later]
-        .assign(latest=lambda f: f["row"].map(latest))
-        .loc[lambda f: f["prev_year"].isna() | (f["prev_year"] == f["latest"]) | f["latest"].isna()]
+        candidates[candidates["prev_year"].isna() | (candidates["prev_year"] == latest)]
         .sort_values(["row", "rank"])
         .drop_duplicates("row")
     )
     out = earlier.set_index("row")[["prev_total", "prev_grade", "matched_by"]].reindex(cur["row"])
-    only_later = found[later & ~found["row"].isin(earlier["row"])].groupby("row")["prev_year"].min()
-    out["later_year"] = only_later.reindex(cur["row"]).to_numpy()
+    out["not_earlier"] = (cur["row"].isin(found.loc[later, "row"]) & ~cur["row"].isin(earlier["row"])).to_numpy()
     out.index = current.index
     return out

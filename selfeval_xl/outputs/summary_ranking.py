@@ -178,7 +178,7 @@ def _previous(rows: list[SummaryRow], previous: PreviousYear | None) -> list[lis
     out: list[list[tuple[Any, str]]] = []
     for row, (_, m) in zip(rows, found.iterrows(), strict=True):
         if pd.isna(m["prev_total"]):
-            if pd.notna(m["later_year"]):  # only rows of this year or later matched
+            if m["not_earlier"]:  # only rows of this year or later matched
                 said = NOT_EARLIER
             else:
                 said = NO_RECORD if pd.isna(m["matched_by"]) else NOT_GRADED
