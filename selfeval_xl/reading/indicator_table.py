@@ -244,16 +244,12 @@ def not_applicable_mark(raw: CellsByHeader) -> str | None:
     # (未达成), where leaving the row out would spare a unit that admits the target was missed
     if t_none and is_blank(actual):
         return _NONE_WORD
-    if a_none and not (t_none or _is_zero(target)) and _text(target) != _YES_WORD:
+    if a_none and not (t_none or _is_zero(target)) and cell_text(target) != _YES_WORD:
         return _NONE_WORD
     return None
 
 
 _YES_WORD = "有"
-
-
-def _text(v: object) -> str:
-    return v.strip() if isinstance(v, str) else ""
 
 
 def _is_zero(v: object) -> bool:
