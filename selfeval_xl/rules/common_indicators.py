@@ -65,6 +65,7 @@ class DeptData:
         self.reported: set[str] = set()
         self.not_applicable: set[str] = set()  # keys of 共性指标 whose data say they do not apply (0 ÷ 0)
         self.marks: dict[str, str] = {}  # item key → the "none" mark typed for it (—, /, 无), read as 0
+        self.zero_told: str | None = None  # the cell a zero denominator of the row computed was told at
 
     def value(self, name: str) -> float | None:
         key = item_key(name)
@@ -168,7 +169,7 @@ class DeptData:
 
     def compute(self, common: Common) -> tuple[float | None, str]:
         """(the indicator in percent, the formula with its inputs) or (None, why not)."""
-        self.zero_told: str | None = None  # the cell a zero denominator of this row was told at
+        self.zero_told = None
         out = self._compute(common)
         for name in common.formula.names:
             # each "none" mark read as 0, told once at its cell (cell and item named), unless the
