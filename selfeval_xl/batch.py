@@ -137,7 +137,7 @@ def run_batch(
             rendered = outcome.rendered is not None  # (its rows: what the JSON's lists are needed for)
             summary.call(
                 "add",
-                outcome.as_dict(indicators=not rendered, problems=not rendered),
+                outcome.as_dict(indicators=not rendered, problems=not rendered, for_summary=True),
                 result.subtotals if result else [],
                 result.grade_labels if result else (),
                 outcome.written or outcome.path,

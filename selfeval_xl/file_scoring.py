@@ -154,7 +154,7 @@ def _process(
         card.data.package = None  # (the file's bytes: not kept past its write-back)
     outcome.slim()
     if options.render_summary and not outcome.skipped:
-        outcome.rendered = render(outcome.as_dict())
+        outcome.rendered = render(outcome.as_dict(for_summary=True))
     return outcome
 
 

@@ -45,6 +45,10 @@ class Scored:
     n_rows: int = 0  # its indicator rows (what an outcome waiting in the pool weighs)
     n_errors: int = 0  # of its problems, errors
     n_problems: int = 0
+    # the positions in ``obj["indicators"]`` of the rows with an input error, whose 得分差异 is
+    # none (``Scorecard.errored``): not in the JSON, which has no such key; the summary's
+    # 指标明细 is told by ``FileOutcome.as_dict(for_summary=True)``
+    errored: tuple[int, ...] = ()
     _packed: bytes | None = field(default=None, repr=False, compare=False)  # obj's indicators, pickled
     _packed_problems: bytes | None = field(default=None, repr=False, compare=False)
 
@@ -64,6 +68,7 @@ class Scored:
             len(card.records),
             sum(p.is_error for p in card.problems),
             len(card.problems),
+            tuple(i for i, r in enumerate(card.records) if r.row in card.errored) if card.errored else (),
         )
 
     def all_problems(self) -> list[Problem]:
@@ -118,6 +123,7 @@ class Scored:
             self.n_rows,
             self.n_errors,
             self.n_problems,
+            self.errored,
             packed,
             packed_problems,
         )
@@ -171,6 +177,7 @@ def _scored_from_wire(
     n_rows: int,
     n_errors: int,
     n_problems: int,
+    errored: tuple[int, ...],
     packed: bytes | None,
     packed_problems: bytes | None,
 ) -> Scored:
@@ -188,6 +195,7 @@ def _scored_from_wire(
         n_rows,
         n_errors,
         n_problems,
+        errored,
         packed,
         packed_problems,
     )
@@ -260,10 +268,12 @@ class FileOutcome(HasProblems):
         errors = self.scored.n_errors + (extra is not None and extra.is_error)
         return errors, self.scored.n_problems + (extra is not None) - errors
 
-    def as_dict(self, indicators: bool = True, problems: bool = True) -> dict[str, Any]:
+    def as_dict(self, indicators: bool = True, problems: bool = True, for_summary: bool = False) -> dict[str, Any]:
         """The JSON object of SPEC §4.3 (all keys present, null for an unscored file); without
         ``indicators`` (a summary that has them rendered already), no ``indicators`` key;
-        without ``problems`` (ditto), ``problems`` only for an unscored file."""
+        without ``problems`` (ditto), ``problems`` only for an unscored file. ``for_summary``:
+        for the summary's rows (never printed), with ``ERRORED_KEY``, the rows whose 得分差异 is
+        none, where there are any."""
         result = self.result
         head = result.head() if result is not None and not indicators else None
         if head is not None:
@@ -280,6 +290,10 @@ class FileOutcome(HasProblems):
                 del obj["indicators"]
         if problems or result is None:
             obj["problems"] = [p.as_dict() for p in self.problems]
+        if for_summary and result is not None and result.errored:
+            from selfeval_xl.scoring.scorecard import ERRORED_KEY
+
+            obj[ERRORED_KEY] = result.errored
         return obj
 
     @property

@@ -10,6 +10,7 @@ from conftest import base_rows, row
 
 from selfeval_xl.batch import Tally, score_file
 from selfeval_xl.commands.common import file_lines
+from selfeval_xl.reading import contract as L
 
 
 def test_counts_and_lines_without_unpacking(make_workbook):
@@ -87,3 +88,23 @@ def test_flat_message_gives_back_the_same_outcome(make_workbook, tmp_path):
     assert odd.scored is not None and odd.scored.obj is not None
     odd.scored.obj = {"extra": 1, **odd.scored.obj}
     assert pickle.loads(pickle.dumps(odd)).as_dict() == odd.as_dict()
+
+
+def test_errored_rows_travel_beside_the_json(make_workbook):
+    """Which rows have an input error (their 得分差异 blank in 指标明细, as in 评分结果) crosses
+    from the worker with the outcome, for the summary only: the JSON (``--json``) has no such key."""
+    from selfeval_xl.outputs.summary_rows import detail_values
+    from selfeval_xl.scoring.scorecard import ERRORED_KEY
+
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    # 实际完成值 “完成” against ≤30万元: not-a-number, the row scores 0 (申报 10 − 核定 0 would be 10)
+    rows[4] = row("产出指标", "成本指标", "成本控制数", "≤30万元", "完成", 10, claimed=10)
+    here = score_file(make_workbook("甲.xlsx", indicators=rows)).slim()
+    sent = pickle.loads(pickle.dumps(here, pickle.HIGHEST_PROTOCOL))
+    # the indicators in the table's order: the template's 预算执行率 first, then base_rows: 0 + 1 + 4
+    assert sent.result is not None and sent.result.errored == (5,)
+    assert ERRORED_KEY not in sent.as_dict() and ERRORED_KEY not in sent.as_dict(indicators=False)
+    names = L.DETAIL_HEADERS.index("三级指标"), L.DETAIL_HEADERS.index("得分差异")
+    diffs = {v[names[0]]: v[names[1]] for v in detail_values(sent.as_dict(for_summary=True))}
+    assert (diffs["成本控制数"], diffs["托养服务人次数"]) == (None, 0)  # 托养服务人次数: 10 − 10
+    assert sent.as_dict(indicators=False, for_summary=True)[ERRORED_KEY] == (5,)  # (the rows rendered already)

@@ -21,6 +21,7 @@ from selfeval_xl.outputs.summary_rows import (
     rows_xml,
 )
 from selfeval_xl.reading import contract as L
+from selfeval_xl.scoring.scorecard import ERRORED_KEY
 
 # texts as cells hold them: Chinese, XML specials, control characters (removed), line breaks,
 # long ones that wrap at their column's cap
@@ -65,7 +66,9 @@ problems = st.fixed_dictionaries(
 
 @st.composite
 def objects(draw: st.DrawFn) -> dict:
-    return {
+    # the rows with an input error (whose 得分差异 is blank), as the summary is handed them
+    errored = draw(st.lists(st.integers(0, 5), max_size=2, unique=True))
+    return ({ERRORED_KEY: tuple(errored)} if errored else {}) | {
         "file": draw(st.text(min_size=1, max_size=30)),
         "kind": draw(st.sampled_from([None, "项目支出", "部门整体支出"])),
         # info cells come as read: a code may be a number, a year an int

@@ -330,6 +330,89 @@ def test_no_score_difference_against_a_provisional_total(make_workbook, tmp_path
     assert (labels["申报总分"], labels["得分差异"]) == (102, None)
 
 
+def test_an_errored_row_shows_no_score_difference(make_workbook, tmp_path):
+    # as real form 10 (大英县): 成本控制数 ≤30万元 with 实际完成值 “完成”, claimed 10: not-a-number
+    # at H7, the row scores 0. Its 申报 − 核定 = 10 − 0 = 10 is no audit finding but follows from the
+    # typo: 评分结果 and 指标明细 leave its 得分差异 blank. The other rows keep theirs: 康复服务比例
+    # 68% of ≥85% scores 15 × 68 ÷ 85 = 12, claimed 15: 3; 服务对象满意度 81% of ≥90% scores
+    # 10 × 81 ÷ 90 = 9, claimed 10: 1. 小计: 产出 (the errored row's) 申报 15 + 10 + 10 + 5 + 10 = 50,
+    # its 得分差异 blank (3 + 10 = 13 before); 效益 30 − 30 = 0; 满意度 10 − 9 = 1.
+    # 核定总分 10 + 12 + 10 + 10 + 5 + 0 + 15 + 15 + 9 = 86, 暂算: 待更正
+    from click.testing import CliRunner
+
+    from selfeval_xl.cli import cli
+    from selfeval_xl.reading import contract as L
+    from selfeval_xl.scoring.scorecard import unscored_json
+
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[0] = row("产出指标", "数量指标", "康复服务比例", "≥85%", "68%", 15, claimed=15, reason="名额未满")
+    rows[4] = row("产出指标", "成本指标", "成本控制数", "≤30万元", "完成", 10, claimed=10)
+    rows[7] = row("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", "81%", 10, claimed=10, reason="回访少")
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    make_workbook(indicators=rows).rename(inbox / "甲.xlsx")
+    summary = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--json"])
+    assert result.exit_code == 1, result.output  # a file with an error
+    sheet = [r for r in openpyxl.load_workbook(inbox / "甲.xlsx")[L.SHEET_RESULTS].iter_rows(values_only=True) if r]
+    head = sheet[L.RESULT_HEADER_ROW - 1]
+    lines = {(r[0], r[2] or r[1]): dict(zip(head, r, strict=False)) for r in sheet[L.RESULT_HEADER_ROW :] if r[0]}
+    got = {k: (v["核定得分"], v["申报得分"], v["得分差异"]) for k, v in lines.items() if "得分差异" in v}
+    assert got[("产出指标", "成本控制数")] == (0, 10, None)
+    assert got[("产出指标", "康复服务比例")] == (12, 15, 3)
+    assert got[("满意度指标", "服务对象满意度")] == (9, 10, 1)
+    assert got[("产出指标", "小计")] == (37, 50, None)  # 15 + 10 + 10 + 5 + 10 − 13 = 37
+    assert got[("效益指标", "小计")] == (30, 30, 0)
+    assert got[("满意度指标", "小计")] == (9, 10, 1)
+    labels = {r[0]: r[1] for r in sheet}
+    assert (labels["核定总分"], labels["状态"]) == (86, "待更正")
+
+    book = openpyxl.load_workbook(summary)
+    head, *body = [r for r in book[L.S_DETAIL].iter_rows(values_only=True) if any(r)]
+    detail = {r[head.index("三级指标")]: dict(zip(head, r, strict=True)) for r in body}
+    assert detail["成本控制数"]["申报得分"] == 10 and detail["成本控制数"]["得分差异"] is None
+    assert detail["康复服务比例"]["得分差异"] == 3 and detail["服务对象满意度"]["得分差异"] == 1
+    head, *body = [r for r in book[L.S_SUMMARY].iter_rows(values_only=True) if any(r)]
+    assert dict(zip(head, body[0], strict=False))["状态"] == "待更正"
+    # the JSON keeps its keys (SPEC §4.3): the row's claim and score as they are, nothing added
+    (obj,) = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    (ind,) = [i for i in obj["indicators"] if i["name"] == "成本控制数"]
+    assert (ind["claimed"], ind["score"]) == (10, 0)
+    assert list(obj) == list(unscored_json("")) and all(list(i) == INDICATOR_KEYS for i in obj["indicators"])
+
+
+def test_a_claim_over_its_points_shows_no_score_difference(make_workbook):
+    # 托养服务人次数 (row 4, 分值 10, met: 10) claimed 12: claim-over-points at J4, an error of the
+    # row's own 申报得分; 12 − 10 = 2 would follow from it: blank. 康复服务比例 (row 3) claimed 15, met:
+    # 15 − 15 = 0
+    from selfeval_xl.outputs.results_sheet import result_cells
+
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[1]["申报得分"] = 12
+    card = card_for(make_workbook, rows)
+    assert found(card) == [("claim-over-points", "J4")]
+    cells = {r.row: result_cells(r)[7:10] for r in card.records}
+    assert (cells[4], cells[3]) == ((10, 12, None), (15, 15, 0))
+
+
+INDICATOR_KEYS = [  # SPEC §4.3, in its order
+    "level1",
+    "level2",
+    "name",
+    "operator",
+    "target",
+    "actual",
+    "unit",
+    "points",
+    "score",
+    "claimed",
+    "reviewed",
+    "review_note",
+    "rate",
+    "note",
+]
+
+
 def test_blank_template_points_at_the_first_personal_row(template_path, tmp_path):
     # a template as generated: row 2 is the rule set's 预算执行率, rows 3… carry only 一级/二级 (no
     # 三级指标 yet). The one blank-form problem points where the first 个性指标's 实际完成值 goes:

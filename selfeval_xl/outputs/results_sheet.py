@@ -421,16 +421,25 @@ def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
 def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, float]]:
     """By 一级指标: the sum of the 申报得分 typed, and of those rows' 得分差异 (申报 − 核定; a row
     claimed but not scored, 不适用, has none): a 小计's 申报 − 核定 would count the rows nobody
-    claimed as differences. A not-applicable row, left out of the 小计's 分值, is left out here too."""
+    claimed as differences. A not-applicable row, left out of the 小计's 分值, is left out here too.
+    A claimed row with an input error has no 得分差异 (``Scorecard.errored``): its 一级指标 has none
+    either (its 申报得分 still in the sum: what the unit claimed), as a file still to be corrected
+    shows no 得分差异 beside its 申报总分."""
     sums: dict[str, float] = {}
     diffs: dict[str, float] = {}
+    unsettled: set[str] = set()  # 一级指标 with a claimed row in error
     for r in card.records:
         if not math.isnan(r.claimed) and r.method != M_NA:  # (a left-out row is in no 小计)
             name = L.canonical_level1(r.level1)
             sums[name] = sums.get(name, 0.0) + r.claimed
-            if not math.isnan(r.score):
+            if r.row in card.errored:
+                unsettled.add(name)
+            elif not math.isnan(r.score):
                 diffs[name] = diffs.get(name, 0.0) + r.claimed - r.score
-    return {name: round_half_up(v) for name, v in sums.items()}, {name: round_half_up(v) for name, v in diffs.items()}
+    return (
+        {name: round_half_up(v) for name, v in sums.items()},
+        {name: round_half_up(v) for name, v in diffs.items() if name not in unsettled},
+    )
 
 
 def left_out_by_level1(records: Sequence[ScoredRow]) -> dict[str, list[ScoredRow]]:

@@ -17,7 +17,7 @@ from selfeval_xl.outputs import pagesetup as P
 from selfeval_xl.outputs.summary_kinds import STREAM_XF
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import percent_fraction, round_half_up
-from selfeval_xl.scoring.scorecard import IndicatorJson
+from selfeval_xl.scoring.scorecard import ERRORED_KEY, IndicatorJson
 
 # Widest a column gets (units) before its text wraps; numbers never wrap.
 CAP_TEXT, CAP_NUM = 20, 12
@@ -75,7 +75,8 @@ def _lead_cells(obj: Mapping[str, Any]) -> tuple[Any, ...]:
     return (obj["file"], obj["unit_code"], obj["unit"], obj["kind"], obj["project"], obj["year"])
 
 
-def _own_cells(ind: IndicatorJson) -> tuple[Any, ...]:
+def _own_cells(ind: IndicatorJson, errored: bool = False) -> tuple[Any, ...]:
+    """``errored``: the row has an input error, its 得分差异 none (as in 评分结果)."""
     claimed, score = ind["claimed"], ind["score"]
     return (
         L.canonical_level1(ind["level1"]),  # (产出指标(50分) as 产出指标: one name a 一级指标 to pivot on)
@@ -89,18 +90,19 @@ def _own_cells(ind: IndicatorJson) -> tuple[Any, ...]:
         ind["points"],
         score,
         claimed,
-        None if claimed is None or score is None else round_half_up(claimed - score),
+        None if errored or claimed is None or score is None else round_half_up(claimed - score),
         ind["note"],
     )
 
 
 def detail_values(obj: Mapping[str, Any]) -> Iterator[tuple[Any, ...]]:
     """The 指标明细 cells (``L.DETAIL_HEADERS``) for each indicator of a JSON object (a
-    ``ScorecardJson``)."""
+    ``ScorecardJson``, with ``ERRORED_KEY`` beside its keys where rows have an input error)."""
     lead = _lead_cells(obj)
     indicators: list[IndicatorJson] = obj["indicators"]
-    for ind in indicators:
-        yield lead + _own_cells(ind)
+    errored = set(obj.get(ERRORED_KEY, ()))
+    for i, ind in enumerate(indicators):
+        yield lead + _own_cells(ind, i in errored)
 
 
 def problem_values(file: str, p: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -295,7 +297,8 @@ def render_rows(obj: Mapping[str, Any]) -> Rows:
     if obj["total"] is not None and indicators:
         lead, lead_lines = _DETAIL.cells(_lead_cells(obj), 0, dw)  # the same on every row
         first = _LEAD_COLUMNS
-        own_values = [_own_cells(ind) for ind in indicators]
+        errored = set(obj.get(ERRORED_KEY, ()))
+        own_values = [_own_cells(ind, i in errored) for i, ind in enumerate(indicators)]
         found = _DETAIL.columns(own_values, first, dw, lead_lines)
         if found is not None:
             lead_xml = b"".join(lead)

@@ -62,7 +62,7 @@ class ScoredRow:
     rate: float  # 完成率, percent, rounded
     note: str  # 评分说明
     method: str  # the rule kind (``rules.rule_kinds``) or the scorer's own: qual, date, na, invalid
-    diff: float  # 申报得分 − 核定得分
+    diff: float  # 申报得分 − 核定得分; none for a row with an input error (``Scorecard.errored``)
     reviewed: float | None = None  # 复核得分 from an earlier 评分结果 (SPEC §4.4)
     review_note: str | None = None  # 复核意见 likewise, as text
     review_cells: tuple[object, object] | None = None  # the reviewer's two cells exactly as read
@@ -134,6 +134,12 @@ class ScorecardJson(TypedDict):
     problems: list[dict[str, Any]]
 
 
+# Not a key of the JSON: what the summary's 指标明细 is handed beside it (``FileOutcome.as_dict``
+# with ``for_summary``), the positions in ``indicators`` of the rows with an input error, whose
+# 得分差异 (申报 − 核定, which the JSON leaves to its reader) is none, as in 评分结果.
+ERRORED_KEY = "_errored"
+
+
 def unscored_json(file: str) -> ScorecardJson:
     """The JSON object of a file that could not be scored: every key present, null or empty."""
     return ScorecardJson(
@@ -177,6 +183,9 @@ class Scorecard(HasProblems):
     status: str = ""
     reviewed_total: float | None = None
     blank: bool = False  # no 实际完成值 in any 个性 row and no 全年执行数
+    # the Excel rows of the indicator rows with an input error (an error at one of their cells, or
+    # unscorable): their 得分差异 is none, it follows from the error (SPEC §3.12)
+    errored: frozenset[int] = frozenset()
 
     @property
     def reviewer_errors(self) -> list[Problem]:

@@ -53,6 +53,12 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         left_out = {r.row for r in out if r.method == M_NA}
         settled = {r.row for r in out} - errored - self.review_rows - left_out - self.suspect_rows
         self.row_checks(out, records, settled)
+        # nor a 得分差异 (申报 − 核定): it would follow from the error as that warning would, and
+        # read as an over-claim. Found again: a 申报得分 over its 分值, just reported, is such an error
+        in_error = frozenset(self.errored_rows(out))
+        for r in out:
+            if r.row in in_error:
+                r.diff = math.nan
         total = self.total(out)
         points_known = not any(math.isnan(r.points) for r in out)
         subtotals = self.level_checks(out, check=points_known)
@@ -68,7 +74,9 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         blank = not wrong_rules and self.is_blank(out)
         if blank:  # an unfilled form: one problem saying so, not a list of its empty cells
             problems = [self.blank_problem(out)]
-        card = Scorecard(data, rules, out, subtotals, total, None, claimed_total, budget, problems, blank=blank)
+        card = Scorecard(
+            data, rules, out, subtotals, total, None, claimed_total, budget, problems, blank=blank, errored=in_error
+        )
         return card.settle()
 
     def errored_rows(self, rows: list[ScoredRow]) -> set[int]:
