@@ -147,6 +147,21 @@ def test_checks_warn_rather_than_refuse_what_the_scorer_reads(template_path, mak
     assert [c for c, _ in _codes(card)] == ["score-mismatch"]
 
 
+def test_an_approximate_score_is_no_score(make_workbook):
+    """申报得分 约8分, 8分左右, ≈8 or 8余分 says the score only roughly: it was taken as 8 (a
+    score-mismatch against 核定 10, as if 8 had been claimed); like 8分以上 it is now not a number,
+    at its cell. 分值 约10分 the same: not 10 points. (托养服务人次数 is on row 4: 分值 I4, 申报得分 J4)"""
+    for claimed in ("约8分", "8分左右", "≈8", "8余分", "8分以上"):
+        card = score_file(make_workbook(indicators=_rows(托养服务人次数={"申报得分": claimed}))).card
+        assert _codes(card) == [("not-a-number", "绩效指标!J4")], claimed
+        assert f"申报得分“{claimed}”无法识别为数值" in card.problems[0].message
+    card = score_file(make_workbook(indicators=_rows(托养服务人次数={"分值": "约10分"}))).card
+    assert ("not-a-number", "绩效指标!I4") in _codes(card)
+    # while ９分 (full-width) still reads as 9: 申报 9 against 核定 10 (116人 ≥ 105人), one mismatch
+    card = score_file(make_workbook(indicators=_rows(托养服务人次数={"申报得分": "９分"}))).card
+    assert _codes(card) == [("score-mismatch", "绩效指标!J4")] and _row(card, "托养服务人次数").claimed == 9
+
+
 def test_the_claim_check_is_the_rows_points(template_path, make_workbook):
     """申报得分 > 分值 is an error when scored; the template's check compares with the same row's 分值
     (relative to row 2, where the check starts: the rule set's rows are covered too)."""

@@ -420,6 +420,8 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         op, number, unit = common.groups()
         return _make(NUMBER, raw, number=float(number), unit=unit, operator=_COMMON_OPERATORS[op], text=s)
     operator, rest = _split_operator(s)
+    # 约 and ≈ are the prefix words that give no operator: they say the number is approximate
+    approx = operator is None and rest is not s
     if rest.endswith(_SUFFIX_TUPLE):
         for suffix, op in _SUFFIX_OPERATOR:
             if rest.endswith(suffix) and len(rest) > len(suffix):
@@ -444,7 +446,6 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     if within:
         unit = unit[:-1]
     unit = _UNIT_SYMBOLS.get(unit, unit)  # (1200㎡: m2 once NFKC has made ㎡ and m² plain)
-    approx = False
     if unit.startswith(_APPROX) or unit.endswith(_APPROX):
         for word in _APPROX:
             if unit.startswith(word):
@@ -530,15 +531,16 @@ def unit_word(raw: object) -> str:
 
 def points_number(v: Value) -> float | None:
     """The score a parsed 分值 / 得分 / 总分 cell says: a plain number, in 分 or in nothing
-    (``97``, ``97.5分``); None when it is anything else (``≥90``, ``97万元``, text, blank)."""
-    if v.kind == NUMBER and v.operator is None and v.unit in ("", "分") and v.number is not None:
+    (``97``, ``97.5分``); None when it is anything else (``≥90``, ``97万元``, ``约97分``,
+    ``97分左右``, text, blank): a score is exact, an approximate one is not taken as its number."""
+    if v.kind == NUMBER and v.operator is None and not v.approx and v.unit in ("", "分") and v.number is not None:
         return v.number
     return None
 
 
 def parse_points(raw: object) -> float | None:
     """A 分值 / 得分 / 总分 typed as people type scores: ``97``, ``97.5分``, ``９７``; ``None`` when
-    blank. Raises ``ValueError`` when the text is no score (``九十七``, ``≥90``, ``97万元``)."""
+    blank. Raises ``ValueError`` when the text is no score (``九十七``, ``≥90``, ``97万元``, ``约97``)."""
     v = parse_value(raw)
     if v.kind == BLANK:
         return None
