@@ -188,6 +188,29 @@ def test_full_width_number_text_and_negative_entry(scored):
     assert card.reviewed_total == 97  # 100 − (15 − 12)
 
 
+def test_an_entry_with_the_unit_fen_reads_as_a_claim_does(scored, tmp_path):
+    # people type the unit in a 复核得分 as in a 申报得分 (9.5分 is read there): 8分 on 康复服务比例
+    # (15 分) and full-width ８分 on 托养服务人次数 (10 分) are 8, where they were “不是数字”. What a
+    # 申报得分 refuses stays refused, at its cell: 约8分 on 服务规范性, 8分以上 on 燃油补贴标准.
+    # 复核总分 = 100 − (15 − 8) − (10 − 8) = 100 − 7 − 2 = 91 (the refused rows at their 核定得分)
+    folder, path = scored
+    entries = {at("L", 1): "8分", at("L", 2): "８分", at("L", 3): "约8分", at("L", 5): "8分以上"}
+    type_entries(path, entries)
+    card = score_file(path).card
+    found = [(p.code, p.where.sheet, p.where.cell) for p in card.problems if p.code.startswith("review")]
+    assert found == [
+        ("review-not-a-number", "评分结果", at("L", 3)),
+        ("review-not-a-number", "评分结果", at("L", 5)),
+    ]
+    assert "复核得分“约8分”不是数字" in next(p.message for p in card.problems if p.where.cell == at("L", 3))
+    assert card.reviewed_total == 91
+    by_name = {r.name: r.reviewed for r in card.records}
+    assert (by_name["康复服务比例"], by_name["托养服务人次数"], by_name["服务规范性"]) == (8, 8, None)
+    score_in_place(folder, tmp_path)  # written back as typed, and the total on the sheet
+    assert review_cells(path) == {ref: (v, str) for ref, v in entries.items()}
+    assert label_value(path, L.R_REVIEWED_TOTAL) == 91
+
+
 def test_an_entry_over_the_points_only_beyond_the_shown_decimals_counts(scored):
     # 复核得分 10.004 on 托养服务人次数 (10 分) shows and counts as 10.00: within its points, no error;
     # 4.996 on 项目完成时间 (5 分) counts as 5.00 (no change); 10.005 on 服务规范性 (10 分) rounds half

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,7 @@ from selfeval_xl.errors import Problem
 from selfeval_xl.ooxml.sheet_xml import clean_text
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
-from selfeval_xl.reading.values import cell_text, normalize_text
+from selfeval_xl.reading.values import cell_text, normalize_text, parse_points
 from selfeval_xl.rounding import fmt_num, round_half_up
 from selfeval_xl.scoring.context import level1_sums
 from selfeval_xl.scoring.plan import M_NA
@@ -24,23 +23,20 @@ from selfeval_xl.scoring.verdict import AWAITING_NOTE, NEEDS_REVIEW, REVIEW_CODE
 if TYPE_CHECKING:  # scorecard imports the scorer's modules
     from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
 
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 
 def parse_review_score(value: object) -> float | None:
-    """A 复核得分 as a number: a number cell, or text that is only a number (全角 digits and
-    spaces allowed, and a leading ``=``: the = sign typed before a number, SPEC §3.13); None when
-    it is not a number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
+    """A 复核得分 as a number, read as a 申报得分 is (``parse_points``): a number cell, or text
+    such as ``8``, ``8分``, ``８分``, ``8.5 分``, after dropping one leading ``=`` (the = sign typed
+    before a number, or a formula with no saved result as the formula bar shows it, SPEC §3.13);
+    None when it is no score (``约8分``, ``8分以上``, ``8%``, ``八分``, a 是/否 cell)."""
     if isinstance(value, str):
-        s = unicodedata.normalize("NFKC", value).strip().replace(" ", "").removeprefix("=")
-        if _NUMBER.fullmatch(s):
-            return float(s)
-    return None
+        value = normalize_text(value).removeprefix("=")
+    try:
+        return parse_points(value)
+    except ValueError:
+        return None
 
 
 def apply_review(card: Scorecard, review: Review, cell_of: Callable[[int], str]) -> list[Problem]:
