@@ -100,7 +100,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # 预算执行
     "budget-total-rebuilt": (
         WARNING,
-        "年度资金总额{column}未填或为 0，已按分项合计 {value} 计算",
+        "年度资金总额{column}{state}，已按分项合计 {value} 计算",
     ),
     "budget-total-mismatch": (
         WARNING,

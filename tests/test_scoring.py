@@ -72,6 +72,25 @@ def test_budget_total_rebuilt_from_parts(make_workbook):
     )
     assert codes(card, "budget-total-rebuilt") == ["B2", "C2", "D2"]
     assert card.rows.loc[2, "score"] == 9.32
+    said = {p.where.cell: p.message for p in card.problems if p.code == "budget-total-rebuilt"}
+    assert said["B2"] == "年度资金总额年初预算数未填或为 0，已按分项合计 29.6 计算"
+
+
+def test_budget_total_rebuilt_says_the_none_mark_typed_on_the_total_line(make_workbook):
+    # the same lines (29.6 budget, 27.6 spent → 93.24% → 9.32) under a total line that holds
+    # “—”, “无” and 0: the marks were typed, not left blank, and the message quotes them (as
+    # budget-no-amount and data-none-mark do); a 0 keeps the wording for a blank or 0 total
+    card = card_for(
+        make_workbook,
+        budget={"年度资金总额": ("—", "无", 0), "当年财政拨款": (20, 20, 18), "上年结转资金": (9.6, 9.6, 9.6)},
+    )
+    said = {p.where.cell: p.message for p in card.problems if p.code == "budget-total-rebuilt"}
+    assert said == {
+        "B2": "年度资金总额年初预算数填的是“—”，已按分项合计 29.6 计算",
+        "C2": "年度资金总额全年预算数填的是“无”，已按分项合计 29.6 计算",
+        "D2": "年度资金总额全年执行数未填或为 0，已按分项合计 27.6 计算",
+    }
+    assert card.rows.loc[2, "score"] == 9.32
 
 
 def test_budget_total_mismatch_warns(make_workbook):

@@ -36,11 +36,14 @@ class BudgetFigures(ScoringContext):
             bad = cell is not None and data.cell_has_error(L.SHEET_BUDGET, cell)
             if filled and sum(filled) and not value and not bad:
                 value = sum(filled)
+                # a “—” / “/” / “无” on the total line was typed, not left blank: say what it holds
+                mark = total.typed.get(attr) if total else None
                 self.add(
                     sheet,
                     cell or at_header(header),
                     "budget-total-rebuilt",
                     column=header,
+                    state=f"填的是“{mark}”" if mark else "未填或为 0",
                     value=fmt_num(value),
                 )
             elif filled and value is not None and not self._adds_up(value, sum(filled), attr):
