@@ -136,7 +136,8 @@ def test_budget_line_printed_in_the_table_counts_once(tmp_path):
     assert codes(d, "not-applicable-rescaled") == []
     # rows with a value: 10 (64.8/64.8) + 保障人数 10 + 公用经费标准 5 (same text → 达成, claim 5 in band)
     # + 完成时间 5 + 成本 4 + 3 + 3 + 办学条件 13 (free text: its 申报得分, 待复核) + 办学环境 8
-    # (same text → 达成, claim 8 in [8, 10]) = 61; seven 项目决策/管理 rows carry no 实际完成值 (errors)
+    # (same text → 达成, claim 8 in [8, 10]) = 61; seven 项目决策/管理 rows carry no 实际完成值 (errors:
+    # each has a 指标值, so it was left unfilled, not judged without values as 广水's rows are)
     assert d["total"] == 61 and d["status"] == "needs-correction"
     # Σ分值 = 10 + 4+2+2+2 + 7+2+6 + 10+5+5+4+3+3 + 15+10 = 90 (the 满意度 row was cut off the page)
     assert codes(d, "points-total") == [("points-total", "G12")]
@@ -158,10 +159,13 @@ PUBLISHED = {
     "10": (10, [("points-total", "G12")]),
     # 251.89/251.89 → 10; both =100% rows unfilled (the published form was never scored)
     "11": (10, [("missing-value", "F13"), ("missing-value", "F14")]),
-    # the 项目资金 block has no 分值 (0, error); 决策/管理 rows have no values; 300公里 = 300公里 → 15
-    "12": (15, [("missing-value", "G6"), ("missing-value", "F13")]),
-    # as 12: 10台套 → 15; 便捷、快速运用 vs 便于信息化应用 awaits a reviewer, no claim → 0
-    "13": (15, [("missing-value", "G6"), ("needs-review", "F19")]),
+    # the 项目资金 block has no 分值 (0, error: still 待更正); the 决策/管理 rows have only 分值 and
+    # 得分 (no place for values on this form): they await a reviewer at their 申报得分, 2 + 3 + 2 +
+    # 4 + 4 = 15 provisional; 300公里 = 300公里 → 15; 0 + 15 + 15 = 30
+    "12": (30, [("missing-value", "G6"), ("needs-review", "F13"), ("needs-review", "F17")]),
+    # as 12: 决策/管理 2 + 3 + 2 + 3 + 4 = 14 provisional; 10台套 → 15; 便捷、快速运用 vs 便于信息化应用
+    # awaits a reviewer, no claim → 0; 0 + 14 + 15 + 0 = 29
+    "13": (29, [("missing-value", "G6"), ("needs-review", "F13"), ("needs-review", "F19")]),
     # see test_budget_line_printed_in_the_table_counts_once
     "14": (61, [("points-total", "G12"), ("needs-review", "F27")]),
     # narrative transfer-payment forms: no 分值 anywhere, nothing scores; 16 prints 执行率 31.00%

@@ -398,6 +398,27 @@ def test_a_review_elsewhere_leaves_the_file_awaiting(awaiting):
     assert [p.code for p in card.problems if p.code == "needs-review"] == ["needs-review"]
 
 
+def test_a_review_settles_a_row_with_only_points_and_a_claim(make_workbook, tmp_path):
+    # 服务规范性 (10 分) replaced by a 项目管理 row with no 指标值 and no 实际完成值, claiming 8 (as
+    # 湖北's forms print their 决策/管理 rows): 待复核, 100 − 10 + 8 = 98 for now. The reviewer's 7
+    # settles it as for free text: 已复核, 复核总分 98 − 8 + 7 = 97
+    rows = base_rows()
+    rows[2] = row("项目管理", "财务制度", "财务制度健全性", None, None, 10, claimed=8)
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    path = make_workbook("收件/项目A.xlsx", indicators=rows)
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card
+    assert (card.status, card.total) == ("needs-review", 98)
+    type_entries(path, {at("L", 3): 7, at("M", 3): "制度健全，执行有疏漏"})
+    score_in_place(folder, tmp_path)
+    card = score_file(path).card
+    assert (card.status, card.total, card.reviewed_total, card.grade) == ("reviewed", 98, 97, "优")
+    assert [p for p in card.problems if p.code == "needs-review"] == []
+    note = openpyxl.load_workbook(path)[L.SHEET_RESULTS][f"K{indicator_row(3)}"].value
+    assert note.startswith("已复核，复核得分 7；复核前：没有指标值和实际完成值"), note
+
+
 def test_unit_report_states_the_reviewed_total(scored):
     from selfeval_xl.outputs.report import draft
 

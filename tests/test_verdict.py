@@ -63,6 +63,69 @@ def test_unfilled_form_is_blank_with_one_problem(make_workbook):
     assert card.status == "needs-correction" and ("blank-form", "H3") not in found(card)
 
 
+def _judged(target=None, actual=None, claimed=8, l1="项目管理", l2="财务制度"):
+    """Row 5 (服务规范性, 10 分) replaced by a row with 分值 10 and, by default, only a 申报得分 of 8:
+    a 项目管理 row as 湖北's single-sheet forms print them (no 指标值, no 实际完成值)."""
+    rows = base_rows()
+    rows[2] = row(l1, l2, "财务制度健全性", target, actual, 10, claimed=claimed)
+    return rows
+
+
+def test_row_with_only_points_and_a_claim_awaits_a_reviewer(make_workbook):
+    # nothing to measure and nothing the unit can correct: 待复核 at the row's 实际完成值 (H5), the
+    # row counting its 申报得分 for now: 100 − 10 + 8 = 98, a provisional 优. (项目管理 is no 一级指标
+    # of the rule set and 产出 is now 40: warnings, which leave the status alone)
+    card = card_for(make_workbook, _judged())
+    assert found(card, "needs-review") == [("needs-review", "H5")] and found(card, "missing-value") == []
+    assert (card.status, card.total, card.grade) == ("needs-review", 98, "优")
+    assert not any(p.is_error for p in card.problems)
+    p = next(p for p in card.problems if p.code == "needs-review")
+    assert p.message == (
+        "本行只有分值和申报得分，没有指标值和实际完成值，无法自动判断完成程度，"
+        "待复核人员在“评分结果”表填写复核得分（暂按申报得分 8 分）"
+    )
+    judged = card.records[3]  # (record 0 is the 预算执行率 line)
+    assert (judged.name, judged.score) == ("财务制度健全性", 8)
+    assert judged.note == "待复核：没有指标值和实际完成值，需人工判断完成程度，暂按申报得分 8 分"
+    # awaiting judgment, it is not asked to explain 8 < 10 (no 偏差原因, no 申报≠核定)
+    assert found(card, "missing-reason") == found(card, "score-mismatch") == []
+
+
+def test_rows_missing_values_that_stay_errors(make_workbook):
+    # a 指标值 and no 实际完成值: the unit forgot to fill it (today's error at H5, 待更正)
+    card = card_for(make_workbook, _judged(target="财务制度健全"))
+    assert (found(card, "missing-value"), found(card, "needs-review")) == ([("missing-value", "H5")], [])
+    assert (card.status, card.total) == ("needs-correction", 90)  # 100 − 10
+    # neither value and no 申报得分: nothing to judge (实际完成值未填写 at H5)
+    card = card_for(make_workbook, _judged(claimed=None))
+    assert (found(card, "missing-value"), found(card, "needs-review")) == ([("missing-value", "H5")], [])
+    assert card.status == "needs-correction"
+    # a 申报得分 of 12 over the 分值 10: its own error at J5, and the row stays unfilled at H5
+    card = card_for(make_workbook, _judged(claimed=12))
+    assert sorted(found(card, "missing-value") + found(card, "claim-over-points")) == [
+        ("claim-over-points", "J5"),
+        ("missing-value", "H5"),
+    ]
+    assert found(card, "needs-review") == [] and card.status == "needs-correction"
+    # 指标性质 ≥ promises a number: with neither value the 指标值 is what is missing (F5)
+    rows = _judged()
+    rows[2]["指标性质"] = "≥"
+    card = card_for(make_workbook, rows)
+    assert (found(card, "missing-value"), found(card, "needs-review")) == ([("missing-value", "F5")], [])
+    # under 产出指标 a row is measured whatever the form prints: no values is unfilled, not judged
+    card = card_for(make_workbook, _judged(l1="产出指标", l2="质量指标"))
+    assert (found(card, "missing-value"), found(card, "needs-review")) == ([("missing-value", "H5")], [])
+    assert (card.status, card.total) == ("needs-correction", 90)
+
+
+def test_unfilled_form_with_claims_only_stays_blank(make_workbook):
+    # no 实际完成值 in any row and no 全年执行数, but every row claims its points and row 5 is a
+    # 项目管理 row with only 分值 and 申报得分: still 未填写 with its one problem at H3, not 待复核
+    rows = [dict(r, 实际完成值=None, 申报得分=r["分值"]) for r in _judged(claimed=10)]
+    card = card_for(make_workbook, rows, budget={"年度资金总额": (29.6, 29.6, None)})
+    assert (card.status, card.grade, found(card)) == ("blank", None, [("blank-form", "H3")])
+
+
 def test_points_adding_to_266_get_no_grade(make_workbook):
     # each of the 8 rows' points × 2.8444… would be fussy: double every row (90 → 180) and add a
     # 76-point row: Σ分值 = 10 + 180 + 76 = 266, all met → total 266, error on the 分值 header I1

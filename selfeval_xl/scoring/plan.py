@@ -39,8 +39,13 @@ from selfeval_xl.scoring.scorecard import Budget
 M_QUAL = "qual"  # judged by its words (SPEC §3.6)
 M_DATE = "date"  # a date against a deadline (SPEC §3.7)
 M_NA = "na"  # a not-applicable row that still carries points, left out of the total (SPEC §3.13)
+M_JUDGED = "judged"  # only 分值 and 申报得分, nothing measured: a person judges it (``judged_only``)
 M_INVALID = "invalid"  # cannot be scored: 0 points, the reason reported at its cell
 KIND_MISMATCH = "kind-mismatch"  # the file's 评价类型 is not the rule set's (added by the batch)
+
+# what a 一级 / 二级指标 of the measured part says (产出指标, 项目产出, 社会效益指标, 服务对象满意度):
+# its rows have a 指标值 and a 实际完成值, whatever a form prints beside them
+_MEASURED = ("产出", "效益", "满意")
 
 _ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
 
@@ -152,6 +157,9 @@ class Resolver(ScoringContext):
         op = r.operator
         if op == BAD_OPERATOR:  # reported by the reader
             return out
+        if op in ("", QUAL) and self.judged_only(row, r):
+            out.method = M_JUDGED
+            return out
         if target.kind == NUMBER and _conflict(op, target.operator):
             # ≤ chosen, ≥95% typed (or = against ≤5天): the column decides (SPEC §2.4), but the two
             # score differently and the score turns on which is meant (a date target is "on or
@@ -190,6 +198,24 @@ class Resolver(ScoringContext):
         else:
             self.add_row(row, L.I_TARGET, "not-a-number", field=L.I_TARGET, value=target.display)
         return out
+
+    def judged_only(self, row: int, r: IndicatorRow) -> bool:
+        """A row judged, not measured: neither 指标值 nor 实际完成值, 分值 > 0 and a 申报得分 within
+        them, outside 产出 / 效益 / 满意度 (the 项目决策 / 项目管理 rows of 湖北's single-sheet forms,
+        决策依据 2 分 得 2 分, have no place for values). Like free text (SPEC §3.6) it awaits a
+        reviewer, counting its 申报得分 until then: there is nothing for the unit to correct. With
+        either value filled, no claim, a claim over the 分值, or under 产出 / 效益 / 满意度 (measured
+        by definition: 工程质量合格 with no values is unfilled), the row stays the error it was
+        (实际完成值未填写)."""
+        if r.target.kind != BLANK or r.actual.kind != BLANK:
+            return False
+        if any(w in label(r.level1) or w in label(r.level2) for w in _MEASURED):
+            return False
+        p, c = r.points, r.claimed
+        if math.isnan(p) or p <= 0 or math.isnan(c) or not 0 <= c <= p + 1e-9:
+            return False
+        # a cell that failed to read (#N/A, a formula with no cached value) is blank here: its error stands
+        return not any(self.already_bad(row, h) for h in (L.I_TARGET, L.I_ACTUAL, L.I_CLAIMED, L.I_POINTS))
 
     def resolve_common(self, row: int, r: IndicatorRow, common: Common) -> RowPlan:
         """A 共性 row: the rule set's points and method, 实际完成值 computed from the data."""

@@ -24,7 +24,7 @@ from selfeval_xl.rules.ruleset import RuleSet
 from selfeval_xl.scoring.audit import AuditChecks, gives_reason
 from selfeval_xl.scoring.budget import BudgetFigures
 from selfeval_xl.scoring.context import PROBLEM_SHEET_ORDER
-from selfeval_xl.scoring.plan import KIND_MISMATCH, M_DATE, M_INVALID, M_NA, M_QUAL, Resolver, RowPlan
+from selfeval_xl.scoring.plan import KIND_MISMATCH, M_DATE, M_INVALID, M_JUDGED, M_NA, M_QUAL, Resolver, RowPlan
 from selfeval_xl.scoring.qualitative import QualitativeRules
 from selfeval_xl.scoring.review import apply_review, carry_review, dropped_review, other_year_review, settle_review
 from selfeval_xl.scoring.scorecard import Budget, Scorecard, ScoredRow
@@ -158,6 +158,9 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             score, note = self.score_qualitative(row, r, p)
         elif method == M_DATE:
             score, note = self.score_date(row, r, plan, p)
+        elif method == M_JUDGED:
+            what = "本行只有分值和申报得分，没有指标值和实际完成值"
+            score, note = self.awaiting(row, r, p, what, "没有指标值和实际完成值")
         elif kind is not None and kind.compares and _times_apart(plan.unit or "", r.actual.unit or r.unit):
             # ≤3个月 against 80天, ≤5个工作日 against 4天: no exact conversion (a month is 28 to 31
             # days); compared as typed, the score would mean nothing: a person judges
