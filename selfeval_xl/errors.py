@@ -334,7 +334,7 @@ TITLES = {
     "out-of-range": "数值超出范围",
     "formula-no-cache": "公式没有计算结果",
     "formula-cache-mismatch": "公式结果与输入不符",
-    "budget-total-rebuilt": "年度资金总额未填，按分项合计",
+    "budget-total-rebuilt": "年度资金总额没有金额，按分项合计",
     "budget-total-mismatch": "年度资金总额与分项合计不一致",
     "budget-missing": "全年预算数缺失",
     "budget-executed-no-amount": "全年执行数填的不是金额",
