@@ -503,6 +503,54 @@ def test_unit_report_gives_an_unmet_rows_review_and_its_note(make_workbook, tmp_
     assert "得8/10分，复核为9分（复核意见：核实台账后按 9 分）。" in text, [t for t in text.splitlines() if "托养" in t]
 
 
+def _judged_rows():
+    """服务规范性 (10 分) and 项目完成时间 (5 分) replaced by 项目管理/项目决策 rows with only 分值 and a
+    申报得分 (8 and 5), as 湖北's single-sheet forms print them: 绩效指标 rows 5 and 6, records 3 and 4."""
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[2] = row("项目管理", "财务制度", "财务制度健全性", None, None, 10, claimed=8)
+    rows[3] = row("项目决策", "决策依据", "立项依据充分性", None, None, 5, claimed=5)
+    return rows
+
+
+def test_unit_report_says_a_judged_row_has_no_values_and_cites_its_claim(make_workbook):
+    # both rows await a reviewer at their 申报得分 (100 − 10 + 8 − 5 + 5 = 98, 暂定). The report said
+    # “指标值 ，实际 ，得8/10分” and listed the blank H5 as a data source with no value; it says
+    # there are no values and cites the 申报得分 the provisional score is (J5: 8, J6: 5)
+    from selfeval_xl.outputs.report import draft
+
+    card = score_file(make_workbook(indicators=_judged_rows())).card
+    assert (card.status, card.total) == ("needs-review", 98)
+    blocks = draft(card)
+    text = "\n".join(b.text for b in blocks)
+    assert (
+        "财务制度健全性：没有指标值和实际完成值，得8/10分（暂按申报得分），完成程度待复核人员判断，得分为暂定。" in text
+    )
+    assert "立项依据充分性：没有指标值和实际完成值，得5/5分（暂按申报得分），完成程度待复核人员判断" in text
+    assert "指标值 ，" not in text and "实际 ，" not in text
+    sources = blocks[-1].rows
+    assert ("财务制度健全性 申报得分", "8", "绩效指标", "J5") in sources
+    assert ("立项依据充分性 申报得分", "5", "绩效指标", "J6") in sources
+    assert not [r for r in sources if r[3] in ("H5", "H6")]
+
+
+def test_unit_report_lists_a_row_the_reviewer_cut_as_not_fully_met(make_workbook, tmp_path):
+    # the reviewer gives 8 to 财务制度健全性 (8/10) and 4 to 立项依据充分性, scored 5/5 at its claim:
+    # 已复核, 复核总分 98 − 5 + 4 = 97. 立项依据充分性 fell short by the reviewer's judgment (4 < 5)
+    # and was left out of 未完全达到目标的指标 (listed only when the machine's score was short)
+    from selfeval_xl.outputs.report import draft
+
+    (tmp_path / "判").mkdir()
+    path = make_workbook("判/项目A.xlsx", None, None, _judged_rows())
+    score_in_place(path.parent, tmp_path)
+    type_entries(path, {at("L", 3): "8分", at("L", 4): "4分", at("M", 4): "论证材料缺需求调研"})
+    card = score_file(path).card
+    assert (card.status, card.reviewed_total) == ("reviewed", 97)
+    text = "\n".join(b.text for b in draft(card))
+    assert "未完全达到目标的指标2项：" in text
+    assert "立项依据充分性：没有指标值和实际完成值，得5/5分，复核为4分（复核意见：论证材料缺需求调研）。" in text
+    assert "财务制度健全性：没有指标值和实际完成值，得8/10分，复核为8分。" in text
+
+
 def test_a_rerun_opens_each_file_once(scored, tmp_path, monkeypatch):
     # write-back puts the results where the reader found ours (评分结果, read for its 复核 entries
     # anyway) instead of opening the workbook again to look (issue 17: a rerun cost ~2× a first run)

@@ -279,8 +279,14 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
     awaiting = {r.row for r in card.records if r.note.startswith(AWAITING_NOTE)}
     # rows below full points, and apart from them the rows awaiting a reviewer: their score is the
     # unit's own claim for now, full points or not, so neither "达到" nor "未达到" can be said of them
+    # below full points by the machine's score or by the reviewer's (a row scored in full that the
+    # reviewer cut, 5 → 4, fell short as much as one scored 4)
     unmet = [
-        r for r in card.records if r.row not in awaiting and not math.isnan(r.points) and r.score < r.points - 0.005
+        r
+        for r in card.records
+        if r.row not in awaiting
+        and not math.isnan(r.points)
+        and min(r.score, r.points if r.reviewed is None else r.reviewed) < r.points - 0.005
     ]
     pending = [r for r in card.records if r.row in awaiting]
     slips = {  # rows probably mistyped (0.98 for 98%, ≤ chosen for ≥95%): to be corrected, not explained
@@ -679,12 +685,24 @@ def _reason(reason: str, where: str) -> str:
     return f"原因：{text}{where}" + ("" if text.endswith(("！", "？", "…", "!", "?")) and not where else "。")
 
 
+def _figures(card: Scorecard, r: Any, cite: Cites) -> str:
+    """指标值 ≥85%，实际 68% (its source cited); a value the form leaves blank is said to be
+    missing (a 项目决策/项目管理 row judged by its 分值 and 申报得分 has neither), not printed as
+    an empty “指标值 ，实际 ，” with an empty cell cited as the source of nothing."""
+    target, actual = r.target_text.strip(), r.actual_text.strip()
+    if not target and not actual:
+        return "没有指标值和实际完成值"
+    return (f"指标值 {target}" if target else "没有指标值") + (
+        f"，实际 {actual}{_actual_cite(card, r, cite)}" if actual else "，没有实际完成值"
+    )
+
+
 def _unmet_line(card: Scorecard, r: Any, reasons: dict[int, Any], slips: dict[int, str], cite: Cites) -> str:
     """A row below full points: its figures, the reviewer's judgment, then why (the unit's
     偏差原因, or a placeholder asking for it; a probable slip is to be corrected instead)."""
     data = card.data
     text = (
-        f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
+        f"{r.name}：{_figures(card, r, cite)}，"
         f"得{fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分{_reviewed_text(r)}。"
     )
     reason = reasons.get(r.row) or ""
@@ -699,14 +717,25 @@ def _unmet_line(card: Scorecard, r: Any, reasons: dict[int, Any], slips: dict[in
 def _pending_line(card: Scorecard, r: Any, reasons: dict[int, Any], cite: Cites) -> str:
     """A row awaiting a reviewer: its figures and its provisional score (the unit's claim)."""
     text = (
-        f"{r.name}：指标值 {r.target_text}，实际 {r.actual_text}{_actual_cite(card, r, cite)}，"
-        f"得{fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分，完成程度待复核人员判断，得分为暂定。"
+        f"{r.name}：{_figures(card, r, cite)}，"
+        f"得{fmt_num(r.score)}/{fmt_num(round_half_up(r.points))}分{_claim_basis(card, r, cite)}，"
+        "完成程度待复核人员判断，得分为暂定。"
     )
     reason = reasons.get(r.row) or ""
     if gives_reason(reason) and r.score < r.points - 0.005:
         where = cite(r.name + " 偏差原因", reason, L.SHEET_INDICATORS, card.data.indicator_cell(r.row, L.I_REASON))
         text += _reason(reason, where)
     return text
+
+
+def _claim_basis(card: Scorecard, r: Any, cite: Cites) -> str:
+    """For a row awaiting judgment with no values at all: its provisional score is the unit's
+    申报得分 — said so, and that cell cited as the figure's source."""
+    if r.target_text.strip() or r.actual_text.strip() or math.isnan(r.claimed) or abs(r.claimed - r.score) > 0.005:
+        return ""
+    shown = fmt_num(round_half_up(r.claimed))
+    cell = card.data.indicator_cell(r.row, L.I_CLAIMED)
+    return f"（暂按申报得分{cite(f'{r.name} 申报得分', shown, L.SHEET_INDICATORS, cell)}）"
 
 
 def quoted(text: str) -> str:
