@@ -16,7 +16,7 @@ import openpyxl
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import office_resave, row, soffice
+from conftest import base_rows, office_resave, row, soffice
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
@@ -222,6 +222,32 @@ def test_summary_prints_in_legible_blocks(tmp_path):
     # block of 说明 alone on pages of its own)
     problem_pages = [p["flat"] for p in pages if f"自评汇总{L.S_PROBLEMS}第" in p["flat"]]
     assert problem_pages and all("文件" in f and "说明" in f and "工作表" in f for f in problem_pages)
+
+
+def test_summary_prints_a_pending_files_total_and_grade_as_provisional(make_workbook, tmp_path):
+    """A 待复核 file's 核定总分 and 等级 printed as 98.00 and 优 on 汇总's second block of columns,
+    where no 状态 column stands: read as a final grade (SPEC §3.12: provisional, not ranked). They
+    print 98.00（暂定） 优（暂定） now, the cells still the number and the letter grade.
+    Hand-worked: base rows, 服务规范性 (10 分) replaced by a 项目管理 row with only 分值 10 and a
+    申报得分 of 8: 待复核, 100 − 10 + 8 = 98 → 优 (≥ 90). The other file, all rows met: 100, 优, final."""
+    inbox = tmp_path / "收件箱"
+    inbox.mkdir()
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[2] = row("项目管理", "财务制度", "财务制度健全性", None, None, 10, claimed=8)
+    make_workbook(indicators=rows, info={"单位编码": "1"}).rename(inbox / "乙.xlsx")
+    make_workbook(info={"单位编码": "2"}).rename(inbox / "甲.xlsx")
+    summary = tmp_path / "汇总.xlsx"
+    CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary), "--no-write-back"])
+    ws = openpyxl.load_workbook(summary)[L.S_SUMMARY]
+    head = [c.value for c in ws[1]]
+    cells = {ws.cell(r, head.index("文件") + 1).value: r for r in (2, 3)}
+    pending = {h: ws.cell(cells["乙.xlsx"], c + 1) for c, h in enumerate(head)}
+    assert (pending["状态"].value, pending["核定总分"].value, pending["等级"].value) == ("待复核", 98, "优")
+    final = {h: ws.cell(cells["甲.xlsx"], c + 1) for c, h in enumerate(head)}
+    assert (final["核定总分"].value, final["等级"].value) == (100, "优")
+    flat = "".join(p["flat"] for p in render(summary, tmp_path / "pdf"))
+    assert "98.00（暂定）" in flat and "优（暂定）" in flat
+    assert flat.count("（暂定）") == 2  # the final file's 100.00 and 优 say nothing
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,8 @@ from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW
 
 # 状态 cell fills: what waits on someone stands out (待复核 amber, 待更正 red, 未填写 grey)
 STATUS_FILLS = {NEEDS_REVIEW: "FFFFEB9C", NEEDS_CORRECTION: "FFFFC7CE", BLANK: "FFE7E6E6"}
+# a text cell's format adding a word after its text: 优 shows as 优（暂定）
+TENTATIVE_TEXT = '@"（暂定）"'
 _KINDS: dict[str, Style] = {
     "text": Style(wrap=True),
     "int": Style(num_fmt=1),  # 0
@@ -21,6 +23,9 @@ _KINDS: dict[str, Style] = {
     "num": Style(num_fmt=2),  # 0.00
     "change": Style(num_code="+0.00;-0.00;0.00"),
     "provisional": Style(num_code='0.00"（暂算）"', color="FF9C0006"),
+    # a 待复核 file's total, its grade too: provisional until a reviewer settles it (SPEC §3.12);
+    # the cell still holds the number (the grade's text), the format adds the word
+    "tentative": Style(num_code='0.00"（暂定）"', color="FF9C5700"),
     "link": Style(color="FF0563C1", underline=True, wrap=True),
 }
 # The streamed sheets' (指标明细, 问题清单) cells' kinds and their fixed ``cellXfs`` indices: the
@@ -32,11 +37,14 @@ HEAD = {"bold": True, "bg_color": "#D9D9D9", "text_wrap": True, "align": "center
 
 @functools.cache
 def summary_style(kind: str, top: bool = False) -> Style:
-    """The style of a summary cell of ``kind`` (``grade:<i>``, ``status:<status>`` or one of
-    ``_KINDS``; anything else is the default); ``top``: with the thick line above the first
-    row of a group."""
+    """The style of a summary cell of ``kind`` (``grade:<i>``, ``grade:<i>:tentative`` for a
+    待复核 file's grade, ``status:<status>`` or one of ``_KINDS``; anything else is the default);
+    ``top``: with the thick line above the first row of a group."""
     if kind.startswith("grade:"):
-        style = Style(bold=True, align="center", fill=GRADE_FILLS[min(int(kind[6:]), len(GRADE_FILLS) - 1)])
+        index, _, tentative = kind[6:].partition(":")
+        style = Style(bold=True, align="center", fill=GRADE_FILLS[min(int(index), len(GRADE_FILLS) - 1)])
+        if tentative:
+            style = style._replace(num_code=TENTATIVE_TEXT)
     elif kind.startswith("status:"):
         style = Style(bold=True, align="center", fill=STATUS_FILLS.get(kind[7:]))
     else:

@@ -15,6 +15,7 @@ from selfeval_xl.rounding import round_half_up
 from selfeval_xl.scoring.verdict import (
     BLANK,
     NEEDS_CORRECTION,
+    NEEDS_REVIEW,
     compares_claim,
     group_index,
     is_ranked,
@@ -102,9 +103,14 @@ def write_summary_sheet(
         cells: list[tuple[object, str]] = list(zip(row.lead, lead_fmt, strict=True))
         blank = row.status == BLANK
         cells += [(None if blank else row.subtotals.get(name), "num") for name in levels]
-        grade_kind = f"grade:{grade_index(grades, row.grade)}" if row.grade else "text"
+        # a 待复核 file's total and grade print as 98.00（暂定） 优（暂定）: on the pages without the
+        # 状态 column they read as final otherwise (a 待更正 one's total says 暂算 and it has no grade)
+        tentative = row.status == NEEDS_REVIEW
+        grade_kind = (
+            f"grade:{grade_index(grades, row.grade)}" + (":tentative" if tentative else "") if row.grade else "text"
+        )
         diff = None if row.claimed is None or not compares_claim(row.status) else round_half_up(row.claimed - row.total)
-        total_kind = "provisional" if row.status == NEEDS_CORRECTION else "num"
+        total_kind = "provisional" if row.status == NEEDS_CORRECTION else "tentative" if tentative else "num"
         linked = bool(row.link) and out.room_for_link
         cells += [
             (None if blank else row.total, total_kind),
@@ -126,6 +132,9 @@ def write_summary_sheet(
     return out
 
 
+_PROVISIONAL_WORD = {NEEDS_CORRECTION: "暂算", NEEDS_REVIEW: "暂定"}
+
+
 def _summary_widths(
     headers: list[str], rows: list[SummaryRow], levels: list[str], last_year: list[list[tuple[Any, str]]]
 ) -> list[float]:
@@ -139,14 +148,14 @@ def _summary_widths(
         for c, v in enumerate(r.lead):
             columns[c].append(f"{v:,.2f}" if c in (5, 6) and isinstance(v, float) else v)
         c = len(r.lead)
-        total = f"{r.total:.2f}（暂算）" if r.status == NEEDS_CORRECTION else r.total  # as its format shows it
-        for v in (*(r.subtotals.get(n) for n in levels), total, r.grade, r.claimed, r.total):
+        word = _PROVISIONAL_WORD.get(r.status)  # as the formats show them: 90.00（暂算）, 98.00（暂定）
+        total = f"{r.total:.2f}（{word}）" if word else r.total
+        grade = f"{r.grade}（{word}）" if word and r.grade else r.grade
+        for v in (*(r.subtotals.get(n) for n in levels), total, grade, r.claimed, r.total):
             columns[c].append(v)
             c += 1
         columns[file_col].append(r.file)
-        reviewed = (
-            f"{r.reviewed:.2f}（暂算）" if r.status == NEEDS_CORRECTION and r.reviewed is not None else r.reviewed
-        )
+        reviewed = f"{r.reviewed:.2f}（{word}）" if word and r.reviewed is not None else r.reviewed
         for k, v in enumerate((status_zh(r.status), reviewed), start=file_col + 1):
             if k < len(columns):  # 状态, 复核总分
                 columns[k].append(v)
