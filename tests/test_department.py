@@ -298,8 +298,10 @@ def test_something_over_nothing_where_more_is_better_is_an_error(make_dept):
     assert (card.total, card.status) == (97, "needs-correction")
 
 
-def test_text_in_a_data_cell(make_dept):
-    card = score_file(make_dept(data={"编制人数": "约二十人"})).card
+@pytest.mark.parametrize("text", ["约二十人", "约20人", "20余人"])
+def test_text_in_a_data_cell(make_dept, text):
+    # an approximate headcount is no figure to compute a rate from (as an approximate score is none)
+    card = score_file(make_dept(data={"编制人数": text})).card
     assert ("not-a-number", "部门.xlsx 部门整体数据!B2") in codes(card)
     assert score_of(card, "在职人员控制率") == 0
 

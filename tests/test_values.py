@@ -8,7 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.reading.values import BLANK, DATE, NUMBER, TEXT, parse_amount, parse_operator_word, parse_value
+from selfeval_xl.reading.values import (
+    BLANK,
+    DATE,
+    NUMBER,
+    TEXT,
+    parse_amount,
+    parse_operator_word,
+    parse_value,
+    unit_factor,
+)
 
 
 @pytest.mark.parametrize(
@@ -157,6 +166,84 @@ def test_blank_and_dash():
 )
 def test_operator_words(word, op):
     assert parse_operator_word(word) == op
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "unit", "operator", "approx"),
+    [
+        ("三个", 3, "个", None, False),
+        ("两个", 2, "个", None, False),
+        ("十二次", 12, "次", None, False),  # 十 then 二: 10 + 2
+        ("二十人", 20, "人", None, False),  # 二 × 十
+        ("一百零五人", 105, "人", None, False),  # 1 × 100 + 零 + 5
+        ("两千人次", 2000, "人次", None, False),
+        ("三万人次", 3, "万人次", None, False),  # 万 stays in the unit, as after 3
+        ("不少于十二次", 12, "次", "≥", False),
+        ("≥三个", 3, "个", "≥", False),
+        ("五个工作日内", 5, "个工作日", "≤", False),  # 内 after the unit, as 5个工作日内
+        ("两百余人", 200, "人", None, True),  # as 200余人
+        ("零起", 0, "起", None, False),
+        ("百分之百", 100, "%", None, False),
+        ("百分之九十五", 95, "%", None, False),  # 9 × 10 + 5
+        ("百分之九十五点五", 95.5, "%", None, False),
+        ("百分之九十以上", 90, "%", "≥", False),
+    ],
+)
+def test_chinese_numerals_with_a_measure_word(text, number, unit, operator, approx):
+    # an outside checker reads 三个 as 3个; each number worked out from the numerals above
+    v = parse_value(text, year=2023)
+    assert (v.kind, v.number, v.unit, v.operator, v.approx) == (NUMBER, number, unit, operator, approx)
+
+
+@pytest.mark.parametrize(
+    "text",
+    # words that begin with a numeral, a numeral with no measure word (a score 八分 or 十 is
+    # refused as before), a list of numerals, a Chinese year, a month or a day that may be a date,
+    # 一年内 ("within the year"), an amount in words (amounts are typed in figures)
+    [
+        "一般",
+        "一致",
+        "十分满意",
+        "一次性",
+        "三公经费",
+        "八分",
+        "十",
+        "一二",
+        "二〇二三年",
+        "三月",
+        "十日内",
+        "一年内",
+        "五万元",
+        "百分之",
+        "百分之一二",
+    ],
+)
+def test_chinese_numerals_without_a_measure_word_stay_text(text):
+    assert parse_value(text, year=2023).kind == TEXT
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("2023年上半年", dt.date(2023, 6, 30)),
+        ("2023年下半年", dt.date(2023, 12, 31)),
+        ("下半年", dt.date(2023, 12, 31)),  # the 评价年度's
+        ("2023年第三季度", dt.date(2023, 9, 30)),
+        ("2023年4季度", dt.date(2023, 12, 31)),
+        ("2023年度第一季度末", dt.date(2023, 3, 31)),
+    ],
+)
+def test_half_years_and_quarters_with_a_year_are_dates(text, date):
+    # as 上半年 and 第三季度 without the year were: the period's last day
+    v = parse_value(text, year=2023)
+    assert (v.kind, v.date) == (DATE, date)
+
+
+def test_qian_yuan_is_a_thousand_yuan():
+    # 5千元 = 5000元 = 0.5万元
+    assert unit_factor("千元", "元") == 1000
+    assert unit_factor("千元", "万元") == pytest.approx(0.1)
+    assert parse_amount("5千元", unit="万元") == pytest.approx(0.5)
 
 
 def test_amounts():

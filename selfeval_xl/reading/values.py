@@ -82,7 +82,8 @@ _APPROX = ("余", "多", "左右", "上下")
 
 _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
 _PERCENT_UNITS = {"%", "百分比", "百分点"}
-CURRENCY_SCALE = {"元": 1.0, "万元": 1e4, "亿元": 1e8}
+# (千元 is the unit of many finance tables: 5千元 is 5000元, 0.5万元)
+CURRENCY_SCALE = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
 # units one converts into another exactly, by kind: a value in one is compared with a target in
 # another of its kind after converting (36小时 against ≤2天 is 1.5天, 0.15% against ≤0.9‰ is
 # 1.5‰: ‰ stays the unit typed, so that notes show the form's numbers); units of different kinds,
@@ -157,17 +158,20 @@ _DATE_PATTERNS = [
     re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年{_M}月(?:底|末|份)?{_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}[-/.]{_M}{_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年(?:底|末|度|内)?{_DATE_FILLER_AFTER}$"),
+    # 2023年上半年 / 2023年下半年, 2023年第四季度 / 2023年4季度: the period's last day, as without the year
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年度?(?P<half>[上下])半年{_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年度?第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
 ]
 _DATE_PATTERNS_NO_YEAR = [
     re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月{_D}日{_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月(?P<end>底|末|份)?{_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<ye>年底|年末|年内|本年度|当年){_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<half>上半年){_DATE_FILLER_AFTER}$"),
+    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<half>[上下])半年{_DATE_FILLER_AFTER}$"),
     re.compile(rf"^{_DATE_FILLER_BEFORE}第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
 ]
 # What each pattern of _DATE_PATTERNS_NO_YEAR needs in the text, one of them at least: 月 (the
 # first two), its 年 words (the third, the fourth), 季度 (the fifth)
-_NO_YEAR_HINT = re.compile("月|年底|年末|年内|本年度|当年|上半年|季度")
+_NO_YEAR_HINT = re.compile("月|年底|年末|年内|本年度|当年|半年|季度")
 _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _DEADLINE_WORDS = ("前", "之前", "以前", "截止", "截至", "底", "末", "内")
 
@@ -290,6 +294,11 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+def _half_year_end(year: int, half: str) -> dt.date:
+    """The last day of 上半年 (30 June) or 下半年 (31 December)."""
+    return dt.date(year, 6, 30) if half == "上" else dt.date(year, 12, 31)
+
+
 # Every date pattern below needs a digit, 年 or 季 (季度): text with none of them is no date
 _MAYBE_DATE = re.compile(r"\d|年|季")
 _FOUR_DIGITS = re.compile(r"\d{4}")  # the year every pattern of _DATE_PATTERNS starts with
@@ -310,6 +319,10 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
             g = m.groupdict()
             try:
                 y = int(g["y"])
+                if g.get("half"):
+                    return _half_year_end(y, g["half"])
+                if g.get("q"):
+                    return _month_end(y, _QUARTER[g["q"]] * 3)
                 if g.get("d"):
                     return dt.date(y, int(g["m"]), int(g["d"]))
                 if g.get("m"):
@@ -328,7 +341,7 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
             if g.get("ye"):
                 return dt.date(year, 12, 31)
             if g.get("half"):
-                return dt.date(year, 6, 30)
+                return _half_year_end(year, g["half"])
             if g.get("q"):
                 return _month_end(year, _QUARTER[g["q"]] * 3)
             if g.get("d"):
@@ -434,10 +447,15 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
             operator = LE
         return _make(DATE, raw, date=date, operator=operator, text=s)
     m = _NUMBER.match(rest)
-    if not m:
+    if m:
+        number = float(m.group(1).replace(",", ""))
+        unit = rest[m.end() :]
+    elif (counted := _chinese_count(rest)) is not None:
+        number, unit = counted  # 三个, 两次, 十二人: a count in Chinese numerals
+    elif (share := _chinese_percent(rest)) is not None:
+        number, unit = share, "%"  # 百分之百, 百分之九十五
+    else:
         return _make(TEXT, raw, operator=operator, text=s)
-    number = float(m.group(1).replace(",", ""))
-    unit = rest[m.end() :]
     if ")" in unit:
         unit = _TRAILING_NOTE.sub("", unit)  # ≥95%(含), 100%(全覆盖): a note, not the unit
     # 24小时内, 10个工作日内: 内 right after a quantity and its unit is 以内, ≤ (a date such as
@@ -459,6 +477,83 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     if within and operator is None:
         operator = LE
     return _make(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
+
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_POWERS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL = re.compile("^[零〇一二两三四五六七八九十百千]+")
+# What a count in Chinese numerals is a count of (三个, 两次, 十二人, 五个工作日, 三万人次): measure
+# words only, so that words that begin with a numeral (一般, 一致, 十分, 一次性, 三公经费) stay
+# text; not 分 (a score is typed as a number, 八分 is no score), not 元 (an amount neither), not 月,
+# 日 or 年 alone (三月, 十日 may be dates, 一年内 is often "within the year"; 三个月 is a count)
+_CN_MEASURES = frozenset(
+    "个 人 人次 户 户次 名 位 次 项 家 所 台 台套 套 辆 架 艘 座 条 篇 期 场 场次 批 件 起 例 处 间 张 份 本 册 "
+    "块 栋 幢 支 种 类 组 队 村 镇 乡 校 只 头 株 棵 亩 吨 公里 千米 米 平方米 天 周 个月 个季度 小时 个小时 "
+    "课时 学时 工作日 个工作日 轮".split()
+)
+
+
+def _chinese_numeral(text: str) -> int | None:
+    """三 → 3, 十二 → 12, 二十 → 20, 一百零五 → 105, 两千 → 2000; None for what is no numeral
+    (一二, 十十, 百千)."""
+    total, digit, last_power = 0, None, 10_000
+    for ch in text:
+        if ch in _CN_DIGITS:
+            if digit is not None and digit != 0:
+                return None  # two digits in a row (一二): a list, not a number
+            digit = _CN_DIGITS[ch]
+        else:
+            power = _CN_POWERS[ch]
+            if power >= last_power:
+                return None
+            total += (1 if digit is None else digit) * power
+            digit, last_power = None, power
+    return total + (digit or 0)
+
+
+def _chinese_count(rest: str) -> tuple[float, str] | None:
+    """A count written in Chinese numerals with its measure word (``三个``, ``两百余人``,
+    ``五个工作日内``): (number, the rest as a unit to read as after digits); None otherwise."""
+    m = _CN_NUMERAL.match(rest)
+    if m is None or (number := _chinese_numeral(m.group())) is None:
+        return None
+    unit = rest[m.end() :]
+    core = _TRAILING_NOTE.sub("", unit).removesuffix("内")
+    for word in _APPROX:
+        core = core.removeprefix(word).removesuffix(word)
+    core = core[1:] if core[:1] in ("万", "亿") else core
+    return (float(number), unit) if core in _CN_MEASURES else None
+
+
+_PER_HUNDRED = re.compile(
+    r"^百分之(?P<int>[零〇一二两三四五六七八九十百]+|\d+)(?:点(?P<dec>[零〇一二三四五六七八九]+))?$"
+)
+
+
+def _chinese_percent(rest: str) -> float | None:
+    """百分之百 → 100, 百分之九十五 → 95, 百分之九十五点五 → 95.5 (a percentage in words); None otherwise."""
+    m = _PER_HUNDRED.match(rest)
+    if m is None:
+        return None
+    whole = m.group("int")
+    number = int(whole) if whole.isdigit() else _chinese_numeral(whole)
+    if number is None:
+        return None
+    decimals = "".join(str(_CN_DIGITS[ch]) for ch in m.group("dec") or "")
+    return float(f"{number}.{decimals}") if decimals else float(number)
 
 
 # The commonest values, ≥/≤ or nothing, a number of at most three digits before and after the

@@ -86,6 +86,7 @@ class DeptData:
         if (
             v.kind != NUMBER
             or v.operator is not None
+            or v.approx  # 约20人, 200余人: a figure is exact (as a score is, ``points_number``)
             or v.number is None
             or (money and unit and unit not in CURRENCY_SCALE)  # 5.2% or 12人 where an amount belongs
             or (not money and (unit == "%" or money_unit(unit) in CURRENCY_SCALE))  # 30% or 28万元 people
