@@ -13,6 +13,7 @@ from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.values import (
     BLANK,
+    CURRENCY_SCALE,
     DATE,
     EQ,
     GE,
@@ -48,6 +49,20 @@ KIND_MISMATCH = "kind-mismatch"  # the file's 评价类型 is not the rule set's
 _MEASURED = ("产出", "效益", "满意")
 
 _ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
+
+# 万 or 亿 typed alone after an actual's number (1.2万, 52万): that many of the unit compared in
+_BARE_SCALE = {"万": 1e4, "亿": 1e8}
+
+
+def _bare_scale_unit(scale: str, unit: str) -> str:
+    """The unit a bare ``万``/``亿`` stands for against ``unit``: 万 of its money (48万 against
+    ≤500000元 is 48万元), of its plain unit (1.2万 against ≥10000人 is 1.2万人, against ≥5万人
+    too); itself against no unit or a rate (1.2万 against 95% is no count of percent)."""
+    if unit in CURRENCY_SCALE:
+        return scale + "元"
+    if not unit or unit in ("%", "‰"):
+        return scale
+    return scale + scaled_unit(unit)[0]
 
 
 @dataclass(slots=True)
@@ -280,10 +295,15 @@ class Resolver(ScoringContext):
             out.actual = 0.0  # 安全事故 ≤0起 → 无: nothing happened, as intended
         elif actual.kind == NUMBER and actual.number is not None:
             a = actual.number
-            unit = actual.unit or typed_unit  # (计量单位 元, 指标值 ≥10万元, 实际 95000: 9.5万元)
-            if (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
+            typed = unit = actual.unit or typed_unit  # (计量单位 元, 指标值 ≥10万元, 实际 95000: 9.5万元)
+            if unit in _BARE_SCALE:
+                unit = _bare_scale_unit(unit, out.unit)
+            if unit in _BARE_SCALE and not out.unit:  # 1.2万 against ≥10000, no unit on either side
+                a *= _BARE_SCALE[unit]
+                out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)} 计"
+            elif (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
-                out.converted = f"{fmt_num(actual.number)}{unit}按 {fmt_num(a)}{out.unit} 计"
+                out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)}{out.unit} 计"
             elif not actual.unit and scaled_unit(out.unit)[1] > 1 and 0 < out.target * 1000 <= a:
                 # a bare 46000 against ≥5万人 is the count itself (as 4.6 would be 4.6万人): a bare
                 # number a thousand times the target's is not in its 万 or 亿, whether or not the

@@ -46,6 +46,10 @@ class QualitativeRules(ScoringContext):
             # 无, actual 有): the other answer misses it. 是 means 达成 (SPEC §3.6) where the target
             # asks for 是, not here
             return "failed"
+        if t in NONE_ANSWERS and a in NONE_ANSWERS:
+            return "achieved"  # 安全事故 无 → 没有 / 未发生; 是否发生事故 否 → 无: the same answer
+        if (t in _YES_ANSWERS and a in NONE_ANSWERS) or (t in NONE_ANSWERS and a == "有"):
+            return "failed"  # 有应急预案 → 没有; 违规情况 无 → 有 (as 有 against 无 above)
         for scale in self.rules.scales:
             pa, pt = _scale_pos(a, scale), _scale_pos(t, scale)
             if pa is not None and pt is not None:
@@ -157,6 +161,9 @@ class QualitativeRules(ScoringContext):
 
 # the answers of a yes/no indicator (是否…, 有无…): each misses a target that is the other
 _OPPOSITES = frozenset((frozenset(("是", "否")), frozenset(("有", "无"))))
+# the ways of saying "none, it did not happen" (安全事故：无 / 没有 / 未发生; 是否发生：否): one answer
+NONE_ANSWERS = frozenset(("无", "否", "零", "没有", "未发生", "无发生"))
+_YES_ANSWERS = frozenset(("是", "有"))
 # what follows a band word that names a rate or a degree (完成率, 完成度), not a state
 _MEASURE = ("率", "度")
 # a percentage in a text (NFKC has made ％ into %)
