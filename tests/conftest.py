@@ -203,3 +203,22 @@ def rich_workbook(path: Path, indicators: Sequence[Mapping[str, Any]] | None = N
                 data = data.replace(b"</worksheet>", X14_VALIDATION.encode() + b"</worksheet>")
             zf.writestr(info_, data)
     return path
+
+
+# The keys of each `--json` indicator object, in SPEC §4.3's order (a contract: tools read them)
+JSON_INDICATOR_KEYS = [
+    "level1",
+    "level2",
+    "name",
+    "operator",
+    "target",
+    "actual",
+    "unit",
+    "points",
+    "score",
+    "claimed",
+    "reviewed",
+    "review_note",
+    "rate",
+    "note",
+]

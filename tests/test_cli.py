@@ -9,7 +9,7 @@ import click
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import base_rows, row
+from conftest import JSON_INDICATOR_KEYS, base_rows, row
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
@@ -57,22 +57,7 @@ def test_score_json_equals_library(runner, make_workbook):
         "problems",
     }
     assert set(obj["budget"]) == {"initial", "adjusted", "executed", "rate"}
-    assert set(obj["indicators"][0]) == {
-        "level1",
-        "level2",
-        "name",
-        "operator",
-        "target",
-        "actual",
-        "unit",
-        "points",
-        "score",
-        "claimed",
-        "reviewed",
-        "review_note",
-        "rate",
-        "note",
-    }
+    assert list(obj["indicators"][0]) == JSON_INDICATOR_KEYS
     assert obj == json.loads(json.dumps(score_file(path).card.as_dict(), ensure_ascii=False))
     assert (obj["status"], obj["total"], obj["grade"], obj["budget"]["rate"]) == ("final", 100, "优", 100)
     assert obj["reviewed_total"] is None and obj["indicators"][0]["reviewed"] is None

@@ -12,7 +12,7 @@ import json
 
 import openpyxl
 import pytest
-from conftest import base_rows, row
+from conftest import JSON_INDICATOR_KEYS, base_rows, row
 from test_forms import TIANCHANG_ROWS, build_form
 
 from selfeval_xl import load_rules, read_workbook, score, score_file
@@ -441,7 +441,7 @@ def test_an_errored_row_shows_no_score_difference(make_workbook, tmp_path):
     (obj,) = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     (ind,) = [i for i in obj["indicators"] if i["name"] == "成本控制数"]
     assert (ind["claimed"], ind["score"]) == (10, 0)
-    assert list(obj) == list(unscored_json("")) and all(list(i) == INDICATOR_KEYS for i in obj["indicators"])
+    assert list(obj) == list(unscored_json("")) and all(list(i) == JSON_INDICATOR_KEYS for i in obj["indicators"])
 
 
 def test_a_claim_over_its_points_shows_no_score_difference(make_workbook):
@@ -456,24 +456,6 @@ def test_a_claim_over_its_points_shows_no_score_difference(make_workbook):
     assert found(card) == [("claim-over-points", "J4")]
     cells = {r.row: result_cells(r)[7:10] for r in card.records}
     assert (cells[4], cells[3]) == ((10, 12, None), (15, 15, 0))
-
-
-INDICATOR_KEYS = [  # SPEC §4.3, in its order
-    "level1",
-    "level2",
-    "name",
-    "operator",
-    "target",
-    "actual",
-    "unit",
-    "points",
-    "score",
-    "claimed",
-    "reviewed",
-    "review_note",
-    "rate",
-    "note",
-]
 
 
 def test_blank_template_points_at_the_first_personal_row(template_path, tmp_path):
