@@ -707,6 +707,32 @@ def test_entries_below_rows_a_reviewer_inserted_above_the_header_are_read(scored
     assert label_value(path, L.R_REVIEWED_TOTAL) == 94
 
 
+def test_our_note_beside_a_blank_score_difference_is_not_taken_for_a_reviewers(make_workbook, tmp_path):
+    # 燃油补贴标准 (record 5) typed 完成 against 260元/辆: not-a-number, the file 待更正 with a 申报总分
+    # of 100, so the 得分差异 line is blank and says why in C (待更正后计算), as 核定总分 says 暂算. A
+    # reviewer types 8分 for 托养服务人次数 (record 2, 10 分) and saves: our note is not named as a
+    # cell the rewrite would drop (before, C of 得分差异 held nothing to name; the label now noted).
+    # The 8分 is kept as typed, right-aligned as a number typed there would be
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[4] = row("产出指标", "成本指标", "燃油补贴标准", "260元/辆", "完成", 10, claimed=10)
+    path = make_workbook("收件/项目A.xlsx", indicators=rows, info={"申报总分": 100})
+    score_in_place(folder, tmp_path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    diff = _conclusion_row(ws, L.R_DIFF)
+    assert (ws[f"B{diff}"].value, ws[f"C{diff}"].value) == (None, "待更正后计算")
+    assert ws[f"C{_conclusion_row(ws, L.R_TOTAL)}"].value == "暂算"
+    type_entries(path, {at("L", 2): "8分"})
+    card = score_file(path).card
+    assert not [p for p in card.problems if p.code == "review-dropped"]
+    score_in_place(folder, tmp_path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    assert ws[at("L", 2)].value == "8分"
+    assert {ws[at("L", i)].alignment.horizontal for i in (1, 2)} == {"right"}  # (1: a blank one, as styled)
+    assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+
+
 def test_what_a_reviewer_types_above_the_header_is_not_dropped_unseen(scored, tmp_path):
     # the reviewer inserts 2 rows above the title and types an overall opinion (A1) and a name
     # (D2), and one more between the title line and the header (B5): the rewrite keeps none of

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import pytest
 from conftest import row
 
 from selfeval_xl import load_rules, read_workbook, score
@@ -248,3 +249,31 @@ def test_a_negative_budget_rate_is_shown_counted_as_zero():
     # 全年执行数 −1.48 of 29.6 (a refund booked against the year): −5%, counted as 0 → 0 points;
     # "10 × min(-5.00%, 100%)" works out to −0.5, not the 0 scored
     assert explained("budget", Case(10, 100, -5, GE, RULES)) == (0, "预算执行率 -5.00%，10 × min(max(-5.00%, 0), 100%)")
+
+
+# --- a row that cannot be scored says why, in a few characters -------------------------------
+@pytest.mark.parametrize(
+    ("target", "actual", "points", "op", "note"),
+    [
+        # real form 10 (大英县): 成本 ≤30万元 done, 完成 typed (before: 无法评分，计 0 分)
+        ("≤30万元", "完成", 10, None, "实际完成值“完成”不是数值，计 0 分"),
+        # a long text cut to its first 7 characters and …: 已完成全部康复服务任务并验收 is 14
+        ("≥85%", "已完成全部康复服务任务并验收", 10, None, "实际完成值“已完成全部康复…”不是数值，计 0 分"),
+        ("≥95%", None, 10, None, "实际完成值未填写，计 0 分"),
+        ("2023年12月31日前", "98", 10, None, "实际完成值“98”不是日期，计 0 分"),
+        ("≥100", "100", 10, "大约", "指标性质“大约”无法识别，计 0 分"),
+        ("较上年提高", "提高", 10, "≥", "指标值“较上年提高”不是数值，计 0 分"),
+        # no 分值 the row cannot score, whatever else is wrong: the 分值 is named (before: a blank note)
+        ("≤30万元", "完成", "约十分", None, "分值“约十分”不是数值，计 0 分"),
+        ("≥95%", "98%", None, None, "分值未填写，计 0 分"),
+    ],
+)
+def test_a_row_that_cannot_be_scored_names_its_error(make_workbook, target, actual, points, op, note):
+    rows = [
+        row("产出指标", "数量指标", "x", target, actual, points, op=op),
+        row("满意度指标", "服务对象满意度指标", "满意度", "≥90%", "95%", 80),
+    ]
+    card = score(read_workbook(make_workbook(indicators=rows)), load_rules())
+    assert card.rows.loc[3, "score"] == 0
+    assert card.rows.loc[3, "note"] == note
+    assert card.status == "needs-correction"

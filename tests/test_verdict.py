@@ -444,6 +444,40 @@ def test_an_errored_row_shows_no_score_difference(make_workbook, tmp_path):
     assert list(obj) == list(unscored_json("")) and all(list(i) == JSON_INDICATOR_KEYS for i in obj["indicators"])
 
 
+def test_each_blank_score_difference_of_a_file_to_be_corrected_says_why(make_workbook, tmp_path):
+    # as above: 成本控制数 ≤30万元 with 实际完成值 “完成”, claimed 10, the file 待更正 with a 申报总分 of
+    # 100. Blank, each with its reason beside it: the row's 得分差异 (its 评分说明 names the error,
+    # not only 无法评分), 产出指标's 小计 (评分说明: a row under it has an error; 效益/满意度 小计 keep
+    # theirs, 0, and no note) and the 得分差异 line under 申报总分 (C: 待更正后计算, as 核定总分's 暂算).
+    # 指标明细 carries the row's note too
+    from click.testing import CliRunner
+
+    from selfeval_xl.cli import cli
+    from selfeval_xl.reading import contract as L
+
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[4] = row("产出指标", "成本指标", "成本控制数", "≤30万元", "完成", 10, claimed=10)
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    make_workbook(indicators=rows, info={"申报总分": 100}).rename(inbox / "甲.xlsx")
+    summary = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(cli, ["score", str(inbox), "--summary", str(summary)])
+    assert result.exit_code == 1, result.output
+    sheet = [r for r in openpyxl.load_workbook(inbox / "甲.xlsx")[L.SHEET_RESULTS].iter_rows(values_only=True) if r]
+    head = sheet[L.RESULT_HEADER_ROW - 1]
+    lines = {(r[0], r[2] or r[1]): dict(zip(head, r, strict=False)) for r in sheet[L.RESULT_HEADER_ROW :] if r[0]}
+    got = {k: (v["得分差异"], v["评分说明"]) for k, v in lines.items() if "评分说明" in v}
+    assert got[("产出指标", "成本控制数")] == (None, "实际完成值“完成”不是数值，计 0 分")
+    assert got[("产出指标", "小计")] == (None, "含填写有误的指标，得分差异待更正后计算")
+    assert got[("效益指标", "小计")] == (0, None) and got[("满意度指标", "小计")] == (0, None)
+    conclusion = {r[0]: r[1:3] for r in sheet if r[0] in (L.R_TOTAL, L.R_CLAIMED_TOTAL, L.R_DIFF)}
+    # 核定总分 100 − 10 = 90 (the row scores 0)
+    assert conclusion == {L.R_TOTAL: (90, "暂算"), L.R_CLAIMED_TOTAL: (100, None), L.R_DIFF: (None, "待更正后计算")}
+    head, *body = [r for r in openpyxl.load_workbook(summary)[L.S_DETAIL].iter_rows(values_only=True) if any(r)]
+    detail = {r[head.index("三级指标")]: dict(zip(head, r, strict=True)) for r in body}
+    assert detail["成本控制数"]["评分说明"] == "实际完成值“完成”不是数值，计 0 分"
+
+
 def test_a_claim_over_its_points_shows_no_score_difference(make_workbook):
     # 托养服务人次数 (row 4, 分值 10, met: 10) claimed 12: claim-over-points at J4, an error of the
     # row's own 申报得分; 12 − 10 = 2 would follow from it: blank. 康复服务比例 (row 3) claimed 15, met:

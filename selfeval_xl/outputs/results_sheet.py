@@ -66,10 +66,12 @@ TEXT_CAP = 40  # no text column is wider than this many units; longer text wraps
 # printed 复核得 / 分; 7 holds it (as 核定得分 beside 10.00 always had)
 NUM_FLOOR = 7
 NO_PROBLEMS = "（未发现问题）"
-# The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type.
-REVIEW_NUM = Style(num_fmt=2, locked=False, border=True)
+# The reviewer's cells (SPEC §4.4): unlocked, with an input message saying what to type. The
+# 复核得分 right-aligned: a score typed as text (8分, read as 8) lines up with the numbers typed
+# beside it instead of standing at the left (the value is kept as typed)
+REVIEW_NUM = Style(num_fmt=2, locked=False, border=True, align="right")
 REVIEW_TEXT = Style(wrap=True, locked=False, border=True)
-REVIEW_COLUMN_NUM = Style(num_fmt=2, locked=False)
+REVIEW_COLUMN_NUM = Style(num_fmt=2, locked=False, align="right")
 REVIEW_COLUMN_TEXT = Style(wrap=True, locked=False)
 REVIEW_PROMPTS = (
     (
@@ -78,6 +80,10 @@ REVIEW_PROMPTS = (
     ),
     ("复核意见", "复核时填写复核意见（文字）。重新评分时原样保留。"),
 )
+# why a 得分差异 is blank: the 总分's on a 待更正 file (notes of the conclusion lines are read back
+# as ours: review_columns._NOTED_LABELS), a 小计's when a claimed row under it has an input error
+DIFF_UNSETTLED = "待更正后计算"
+SUBTOTAL_UNSETTLED = "含填写有误的指标，得分差异待更正后计算"
 ORPHAN_NOTE = "该指标已不在绩效指标表中，复核内容未计入复核总分；核对后可删除此行"
 
 
@@ -124,14 +130,16 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
     if last >= first:
         for c, (title, prompt) in enumerate(REVIEW_PROMPTS, start=ncols):
             spec.prompts.append((f"{L.col_letter(c)}{first}:{L.col_letter(c)}{last}", title, prompt))
-    claimed_by_level, diff_by_level = _claimed_by_level1(card)
-    # (评分说明 wraps within the table: a 小计 names the not-applicable rows it leaves out)
+    claimed_by_level, diff_by_level, unsettled_levels = _claimed_by_level1(card)
+    # (评分说明 wraps within the table: a 小计 names the not-applicable rows it leaves out, and
+    # says why its 得分差异 is blank when a claimed row under it has an input error)
     subtotal_styles = [BOLD, BOLD, None, None, None, None, BOLD_NUM, BOLD_NUM, BOLD_NUM, BOLD_NUM, TEXT]
     left_out = left_out_by_level1(card.records)
     for level1, points, score in card.subtotals:
         claimed = claimed_by_level.get(level1)
         diff = diff_by_level.get(level1)  # (of the claimed rows: the others have no difference)
-        note = left_out_note(left_out.get(level1, []))
+        unsettled = SUBTOTAL_UNSETTLED if level1 in unsettled_levels else None
+        note = "；".join(n for n in (left_out_note(left_out.get(level1, [])), unsettled) if n) or None
         rows.append([level1, "小计", None, None, None, None, points, _num(score), claimed, diff, note])
         styles.append(subtotal_styles)  # (shared, as the indicator rows' list)
     spec.add(())
@@ -148,7 +156,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         (L.R_STATUS, status_zh(status), STATUS_STYLE.get(status, LABEL)),
         (L.R_CLAIMED_TOTAL, claimed_total if claimed_total is not None else "未填写", PLAIN_BOLD_NUM),
         (
-            "得分差异",
+            L.R_DIFF,
             None if claimed_total is None or not compares_claim(status) else round_half_up(claimed_total - card.total),
             PLAIN_NUM,
         ),
@@ -173,6 +181,8 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         L.R_REVIEWED_TOTAL: "；".join(n for n in (provisional, rescale_note(card, reviewed=True)) if n) or None
         if card.reviewed_total is not None
         else None,
+        # the 申报总分 above it is shown; the total it is set against is not final yet
+        L.R_DIFF: DIFF_UNSETTLED if status == NEEDS_CORRECTION and claimed_total is not None else None,
         L.R_STATUS: REVIEWER_CORRECTION_HINT
         if status == NEEDS_CORRECTION and card.errors and not card.unit_errors
         else STATUS_HINT.get(status),
@@ -418,13 +428,13 @@ def _entry_cells(cells: tuple[object, object] | None) -> tuple[object, object]:
     return (STYLED_BLANK if score is None else score, STYLED_BLANK if note is None else note)
 
 
-def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, float]]:
+def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, float], set[str]]:
     """By 一级指标: the sum of the 申报得分 typed, and of those rows' 得分差异 (申报 − 核定; a row
     claimed but not scored, 不适用, has none): a 小计's 申报 − 核定 would count the rows nobody
     claimed as differences. A not-applicable row, left out of the 小计's 分值, is left out here too.
     A claimed row with an input error has no 得分差异 (``Scorecard.errored``): its 一级指标 has none
     either (its 申报得分 still in the sum: what the unit claimed), as a file still to be corrected
-    shows no 得分差异 beside its 申报总分."""
+    shows no 得分差异 beside its 申报总分. Third, those 一级指标 (their 小计 says why it is blank)."""
     sums: dict[str, float] = {}
     diffs: dict[str, float] = {}
     unsettled: set[str] = set()  # 一级指标 with a claimed row in error
@@ -439,6 +449,7 @@ def _claimed_by_level1(card: Scorecard) -> tuple[dict[str, float], dict[str, flo
     return (
         {name: round_half_up(v) for name, v in sums.items()},
         {name: round_half_up(v) for name, v in diffs.items() if name not in unsettled},
+        unsettled,
     )
 
 

@@ -226,6 +226,7 @@ def results_number(name: str) -> int:
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
 R_CLAIMED_TOTAL = "申报总分"
+R_DIFF = "得分差异"  # the conclusion line: 申报总分 − 核定总分
 R_STATUS = "状态"
 R_REVIEWED_TOTAL = "复核总分"
 R_NOT_REVIEWED = "未复核"  # the 复核总分 line with no 复核得分 on any row

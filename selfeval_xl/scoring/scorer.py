@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from selfeval_xl.errors import Problem
+from selfeval_xl.errors import Problem, problem_title
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
@@ -33,11 +33,44 @@ from selfeval_xl.scoring.verdict import BLANK_CODE
 __all__ = ["PROBLEM_SHEET_ORDER", "Scorecard", "score"]
 
 _KINDS = dict(KINDS)  # a plain dict: looked up on every row
+# where the error that leaves a row unscored is (``unscored_note``), in the order they are checked
+_CAUSE_HEADERS = (L.I_OPERATOR, L.I_TARGET, L.I_ACTUAL, L.I_POINTS)
+_QUOTED = 8  # a typed value longer than this is cut (…) in a row's 评分说明
+
+
+def short_cause(p: Problem) -> str:
+    """An input error in a few characters, for the 评分说明 cell of the row it leaves unscored
+    (the column wraps: the full message is in the problem list): 实际完成值“完成”不是数值."""
+    field, value = str(p.fields.get("field") or ""), str(p.fields.get("value") or "")
+    typed = f"“{value if len(value) <= _QUOTED else value[: _QUOTED - 1] + '…'}”" if value else ""
+    if p.code == "missing-value":
+        return f"{field}未填写"
+    if p.code == "not-a-number":
+        return f"{field}{typed}不是数值"
+    if p.code == "out-of-range":
+        return f"{field}{typed}超出范围"
+    if p.code == "formula-no-cache":
+        return f"{field}是没有计算结果的公式"
+    if p.code == "bad-operator":
+        return f"指标性质{typed}无法识别"
+    if p.code == "bad-points":
+        return f"分值{typed}不大于 0"
+    if p.code == "target-not-comparable":
+        return f"实际完成值{typed}不是日期"
+    return problem_title(p.code)
+
+
 _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 
 class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
+    # the first error at each cell of the indicator sheet (``unscored_note``), taken from
+    # ``problems[:_indexed]``
+    _errors_at: dict[str, Problem]
+    _indexed: int = 0
+
     def run(self) -> Scorecard:
+        self._errors_at = {}
         data, rules = self.data, self.rules
         budget = self.budget()
         self.dept = CM.DeptData(data, rules, budget, self.add_at)
@@ -154,6 +187,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         elif math.isnan(p):
             if not self.already_bad(row, L.I_POINTS):
                 self.add_row(row, L.I_POINTS, "missing-value", field=L.I_POINTS)
+            note = self.unscored_note(row, (L.I_POINTS, *_CAUSE_HEADERS))
         elif method == M_QUAL:
             score, note = self.score_qualitative(row, r, p)
         elif method == M_DATE:
@@ -174,7 +208,7 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             if plan.converted:
                 note = f"{plan.converted}；{note}"
         else:
-            note = plan.note or "无法评分，计 0 分"
+            note = plan.note or self.unscored_note(row, _CAUSE_HEADERS)
         score = score if math.isnan(score) else round_half_up(score) + 0.0  # (+ 0.0: 0, never −0.0)
         if plan.common is not None or (kind is not None and kind.rate_is_actual):
             rate = a
@@ -200,6 +234,20 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
             method=method,
             diff=round_half_up(claimed - score),
         )
+
+    def unscored_note(self, row: int, headers: tuple[str, ...]) -> str:
+        """The 评分说明 of a row that cannot be scored: the row's own error in a few characters
+        (实际完成值“完成”不是数值，计 0 分), the first found at ``headers``' cells in their order;
+        the full message stays in the problem list."""
+        index = self._errors_at
+        for p in self.problems[self._indexed :]:
+            if p.is_error and p.where.sheet == self.sheet and p.where.cell:
+                index.setdefault(p.where.cell, p)
+        self._indexed = len(self.problems)
+        for h in headers:
+            if (found := index.get(self.data.indicator_cell(row, h))) is not None:
+                return f"{short_cause(found)}，计 0 分"
+        return "无法评分，计 0 分"
 
     def numeric_checks(self, row: int, r: IndicatorRow, kind: RuleKind, case: Case, score: float) -> str:
         """The warnings on a computed row (a mistyped scale or unit, the kind's own) and its 评分说明."""
