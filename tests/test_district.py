@@ -104,7 +104,37 @@ def test_review_section_says_the_size_of_changes_apart_from_their_mean():
     ]
     text = review_blocks(rows, 5)[1].text
     assert "调减1份、调增1份、不变0份" in text
-    assert "平均每份变动0分（正为调增、负为调减），变动幅度（不计增减）合计4分、平均每份2分" in text
+    assert "平均每份变动0分，变动幅度（不计增减）合计4分、平均每份2分" in text
+
+
+def test_review_section_says_which_way_the_mean_moved_in_words():
+    # 90 → 88 and 90 → 89: (−2 − 1) ÷ 2 = −1.5, said 调减1.5分; 80 → 83: +3, 调增3分. Before:
+    # 变动-1.5分, whose “-” Word and LibreOffice set apart from the figure (变动-1.5 分)
+    down = [
+        {"单位名称": "甲", "项目名称": "a", "核定总分": 90.0, "复核总分": 88.0, "等级": "优"},
+        {"单位名称": "乙", "项目名称": "b", "核定总分": 90.0, "复核总分": 89.0, "等级": "良"},
+    ]
+    assert (
+        "复核总分比核定总分平均每份调减1.5分，变动幅度（不计增减）合计3分、平均每份1.5分"
+        in review_blocks(down, 5)[1].text
+    )
+    up = [{"单位名称": "丙", "项目名称": "c", "核定总分": 80.0, "复核总分": 83.0, "等级": "良"}]
+    assert "平均每份调增3分，" in review_blocks(up, 5)[1].text
+
+
+def test_the_status_table_adds_up_to_the_files_received(tmp_path):
+    # _summary: 甲、乙 已评分, 丙 待更正; one file 未能评分 in 未评分文件: 2 + 1 + 1 = 4, as the first
+    # paragraph's 共收到文件4份 (the 等级 table has its 合计 too: 优 1 + 良 1 = 2)
+    path = _summary(tmp_path / "汇总.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb[L.S_UNSCORED].append(("丁.xlsx", "不是有效的工作簿", "not-a-workbook", "文件损坏"))
+    wb.save(path)
+    blocks = draft_district(path)
+    assert "本次共收到文件4份" in blocks[2].text
+    status = next(b for b in blocks if b.kind == "table" and b.headers == ("状态", "数量"))
+    assert status.rows == [("已评分", "2"), ("待更正", "1"), ("未能评分", "1"), ("合计", "4")]
+    grades = next(b for b in blocks if b.kind == "table" and b.headers == ("等级", "数量", "占比"))
+    assert grades.rows[-1] == ("合计", "2", "100.00%")
 
 
 def test_the_detail_sheet_is_read_as_a_stream_as_calamine_reads_it(tmp_path):

@@ -153,7 +153,7 @@ def test_district_report_compares_with_last_year(years):
     # 3 matched (甲 +12, 乙 −2, 丁 +2), 丙 has no record, 戊 and 庚 were not graded last year (己 is
     # 待复核 this year: not among the graded files the section counts); up 2, down 1
     assert "与上年对应的有3份（无上年记录1份，上年未定级2份）：总分上升2份、下降1份、持平0份" in text
-    assert "甲单位（甲项目）：良 → 优（+12分）" in text
+    assert "甲单位（甲项目）：良 → 优（上升12分）" in text
     tables = [
         b for b in blocks if b.kind == "table" and b.headers and b.headers[0] == "单位（项目）" and "变化" in b.headers
     ]

@@ -301,7 +301,7 @@ def test_district_report_says_how_far_review_moved_the_totals(scored, tmp_path):
     # one file reviewed: 88.5 − 100 = −11.5
     # one file, 100 → 88.5: −11.5 on average, 11.5 in size
     assert (
-        "共复核1份，复核后调减1份、调增0份、不变0份；复核总分比核定总分平均每份变动-11.5分（正为调增、负为调减），"
+        "共复核1份，复核后调减1份、调增0份、不变0份；复核总分比核定总分平均每份调减11.5分，"
         "变动幅度（不计增减）合计11.5分、平均每份11.5分" in text
     )
 

@@ -69,6 +69,8 @@ def draft_district(summary: Path) -> list[Block]:
     status_rows: list[tuple[str, ...]] = [(str(zh), str(n)) for zh, n in statuses.items()]
     if unscored:
         status_rows.append(("未能评分", str(len(unscored))))
+    # as the 等级 table: the counts add up to the files received (the first paragraph's 共收到)
+    status_rows.append(("合计", str(sum(int(n) for _, n in status_rows))))
     out.append(Block("table", headers=("状态", "数量"), rows=status_rows))
     if "单位名称" not in f.every.columns:  # (deleted from 汇总: the file names stand in)
         out.append(Block("p", todo("单位名称（汇总表的“汇总”工作表中没有“单位名称”列，下文以文件名称代替单位名称）")))

@@ -42,7 +42,7 @@ def review_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_pro
         Block(
             "p",
             f"共复核{len(reviewed)}份，复核后调减{down}份、调增{up}份、不变{len(reviewed) - down - up}份；"
-            f"复核总分比核定总分平均每份变动{'+' if mean > 0 else ''}{fmt_num(mean)}分（正为调增、负为调减），"
+            f"复核总分比核定总分平均每份{_moved(mean, '调增', '调减')}，"
             f"变动幅度（不计增减）合计{fmt_num(total_abs)}分、平均每份{fmt_num(mean_abs)}分。"
             "复核过的单位按复核总分定级、排名。",
         )
@@ -121,11 +121,18 @@ def previous_blocks(rows: list[dict[str, Any]], n: int, name: Namer = unit_and_p
     changed = [r for r in matched if r.get("上年等级") and r.get("等级") and r["上年等级"] != r["等级"]]
     if changed:
         out.append(Block("p", f"等级变化{len(changed)}份："))
-        out += [Block("bullet", f"{name(r)}：{r['上年等级']} → {r['等级']}（{_signed(r['变化'])}分）") for r in changed]
+        out += [
+            Block("bullet", f"{name(r)}：{r['上年等级']} → {r['等级']}（{_moved(r['变化'], '上升', '下降')}）")
+            for r in changed
+        ]
     else:
         out.append(Block("p", "与上年相比，各单位等级均无变化。"))
     return out
 
 
-def _signed(x: float) -> str:
-    return ("+" if x > 0 else "") + fmt_num(x)
+def _moved(x: float, up: str, down: str) -> str:
+    """A change in prose, its direction in words as the report's other prose numbers are unsigned:
+    调减1分, 上升12分, 变动0分. (A sign did not read as part of the number: Word and LibreOffice put
+    their space between CJK and a figure after the 1 of “变动-1分” but not before its “-”.)"""
+    r = round_half_up(x)
+    return f"{up if r > 0 else down if r < 0 else '变动'}{fmt_num(abs(r))}分"
