@@ -591,14 +591,22 @@ def parse_amount(raw: object, percent_format: bool = False, unit: str | None = N
     """An amount cell (no operator): number or ``None`` when blank. With ``unit`` (the
     workbook's 金额单位, 元 or 万元), an amount written with its own currency unit is converted
     to it (``23,296,400元`` in a 万元 workbook → 2329.64); ``120万`` is 120万元 and a leading ``¥``
-    or ``￥`` is dropped (``￥1,200,000.00``). Raises ``ValueError`` when the text is not an amount."""
+    or ``￥`` is dropped (``￥1,200,000.00``). Raises ``ValueError`` when the text is not an amount,
+    an approximate one among them (``约29.6万元``, ``29.6万元左右``, ``30余万元``): an amount in a
+    budget table is exact, as a score is (``points_number``)."""
     if isinstance(raw, str) and (bare := without_yen(raw)) is not None:
         raw = bare
     v = parse_value(raw, percent_format=percent_format)
     if v.kind == BLANK:
         return None
     money = money_unit(v.unit)
-    if v.kind == NUMBER and v.operator is None and (money in ("", *CURRENCY_SCALE)) and v.number is not None:
+    if (
+        v.kind == NUMBER
+        and v.operator is None
+        and not v.approx
+        and (money in ("", *CURRENCY_SCALE))
+        and v.number is not None
+    ):
         if unit in CURRENCY_SCALE and money in CURRENCY_SCALE and money != unit:
             return v.number * CURRENCY_SCALE[money] / CURRENCY_SCALE[unit]
         return v.number
