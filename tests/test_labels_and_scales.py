@@ -3,17 +3,72 @@ on real workbooks (the conftest base form; the official single-sheet form where 
 same cells):
 
 - an approximate amount in a budget table (``约29.6万元``, ``26.6万元左右``): ``not-a-number`` at its
-  cell, where it was read as 29.6 without a word."""
+  cell, where it was read as 29.6 without a word;
+- a bare 万/亿 in the 指标值 (``≥1万`` against ``12000人``): 万 of the unit compared in, as a bare
+  ``1.2万`` in the 实际完成值 already was (it compared 1 with 12000)."""
 
 from __future__ import annotations
 
 import math
 
 import pytest
+from conftest import base_rows, row
 from official_form import build_official
 
 from selfeval_xl import score_file
 from selfeval_xl.reading.values import parse_amount
+
+R = "已说明原因"  # a 偏差原因 given, so that a row below its points asks for none
+
+# the slot of base_rows() a case replaces: (index, 一级指标, 分值 of the slot)
+N, C = 0, 4  # 数量 15, 成本 10
+
+# (id, slot, 二级指标, 三级指标, 指标值, 计量单位, 实际完成值, 分值, 偏差原因,
+#  expected 核定得分, expected problem codes, expected status)
+CASES = [
+    # --- a bare 万/亿 in the 指标值 ---------------------------------------------------------------
+    # ≥1万 against 11000人: 1万人 against 1.1万人, 1.1 ≥ 1 → 15; 1.1 < 1.2 × 1: no over-achievement
+    # (was 11000 against 1: 15 and “实际完成值为指标值的 1100000%”)
+    ("target_wan", N, "数量指标", "受益人数", "≥1万", None, "11000人", 15, None, 15, set(), "final"),
+    # 计量单位 人, 8000 typed bare: 0.8万人 against 1万人, 15 × 0.8 ÷ 1 = 12 (was 15)
+    ("target_wan_unit", N, "数量指标", "受益人数", "≥1万", "人", "8000", 15, R, 12, set(), "final"),
+    # both sides bare: 0.8万 against 1万, 15 × 0.8 ÷ 1 = 12 (was 0.8 × 10000 against 1: 15)
+    ("both_wan", N, "数量指标", "受益人数", "≥1万", None, "0.8万", 15, R, 12, set(), "final"),
+    # money: ≤50万 is 50万元, 520000元 is 52万元 > 50: 10 × 50 ÷ 52 = 9.615 → 9.62 (was 10 × 50 ÷ 520000 = 0)
+    ("target_wan_money", C, "成本指标", "项目总成本", "≤50万", None, "520000元", 10, R, 9.62, set(), "final"),
+    # 亿: ≤0.5亿 is 0.5亿元, 4800万元 is 0.48亿元 ≤ 0.5 → 10 (was 4800 against 0.5)
+    ("target_yi_money", C, "成本指标", "项目总成本", "≤0.5亿", None, "4800万元", 10, None, 10, set(), "final"),
+    # a percent target is untouched: ≥90% against 92% → 15
+    ("pct_untouched", N, "数量指标", "覆盖率", "≥90%", None, "92%", 15, None, 15, set(), "final"),
+    # and 万 against a rate is no count of percent: compared as typed, 95 ≥ 1 → 15, flagged twice
+    (
+        "wan_against_rate",
+        N,
+        "数量指标",
+        "受益率",
+        "≥1万",
+        None,
+        "95%",
+        15,
+        R,
+        15,
+        {"unit-mismatch", "over-achievement"},
+        "final",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_a_row_as_typed(make_workbook, case):
+    cid, slot, l2, name, target, unit, actual, points, reason, score, codes, status = case
+    rows = base_rows()
+    rows[slot] = row(rows[slot]["一级指标"], l2, name, target, actual, points, reason=reason, unit=unit)
+    card = score_file(make_workbook(f"{cid}.xlsx", indicators=rows)).card
+    got = next(r for r in card.records if r.name == name)
+    assert got.score == score, got.note
+    assert {p.code for p in card.problems} == codes, [str(p) for p in card.problems]
+    assert card.status == status
+
 
 # --- an approximate amount in a budget table ---------------------------------------------------------
 

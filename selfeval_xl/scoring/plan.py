@@ -60,9 +60,14 @@ def _bare_scale_unit(scale: str, unit: str) -> str:
     too); itself against no unit or a rate (1.2万 against 95% is no count of percent)."""
     if unit in CURRENCY_SCALE:
         return scale + "元"
-    if not unit or unit in ("%", "‰"):
+    if not unit or unit in ("%", "‰") or unit in _BARE_SCALE:  # (1.2万 against ≥1万: both in 万)
         return scale
     return scale + scaled_unit(unit)[0]
+
+
+def _scale_of(unit: str) -> float:
+    """How many a unit's 万 or 亿 counts: 万人 and 万 alone 10000, 亿人次 10^8, 人 (and 万元) 1."""
+    return _BARE_SCALE.get(unit) or scaled_unit(unit)[1]
 
 
 @dataclass(slots=True)
@@ -194,6 +199,11 @@ class Resolver(ScoringContext):
             out.method, out.operator = rule_kinds.for_operator(op).name, op
             out.target = math.nan if target.number is None else target.number
             out.unit = target.unit or r.unit
+            if out.unit in _BARE_SCALE:
+                # ≥1万 against 12000人 (or 计量单位 人): 1万人, as ≥1万人 would be; ≤50万 against
+                # 480000元: 50万元 (the mirror of a bare 1.2万 in 实际完成值, ``_bare_scale_unit``)
+                other = actual.unit if actual.kind == NUMBER and actual.unit else r.unit
+                out.unit = _bare_scale_unit(out.unit, other)
             return self._need_actual(row, actual, out, date=False, typed_unit=r.unit)
         if op in ("", QUAL):
             if actual.kind == BLANK:
@@ -304,11 +314,11 @@ class Resolver(ScoringContext):
             elif (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
                 out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)}{out.unit} 计"
-            elif not actual.unit and scaled_unit(out.unit)[1] > 1 and 0 < out.target * 1000 <= a:
-                # a bare 46000 against ≥5万人 is the count itself (as 4.6 would be 4.6万人): a bare
-                # number a thousand times the target's is not in its 万 or 亿, whether or not the
-                # 计量单位 column repeats the target's unit
-                a /= scaled_unit(out.unit)[1]
+            elif not actual.unit and _scale_of(out.unit) > 1 and 0 < out.target * 1000 <= a:
+                # a bare 46000 against ≥5万人 (or ≥5万) is the count itself (as 4.6 would be 4.6万人):
+                # a bare number a thousand times the target's is not in its 万 or 亿, whether or not
+                # the 计量单位 column repeats the target's unit
+                a /= _scale_of(out.unit)
                 out.converted = f"{fmt_num(actual.number)}按 {fmt_num(a)}{out.unit} 计"
             out.actual = a
         else:
