@@ -1,7 +1,9 @@
-"""Readings an outside checker found wrong (audit 77), each scored by hand before the tool ran,
-on real workbooks (the conftest base form; the official single-sheet form where it reads the
-same cells):
+"""Three readings an outside checker found wrong (audit 77), each scored by hand before the tool
+ran, on real workbooks (the conftest base form; the official single-sheet form where it reads
+the same cells):
 
+- a figure typed after its label (实际完成值 ``满意度95%`` on the row 服务对象满意度, ``完成率100%``,
+  ``达标率为98%``): the figure, where it was ``not-a-number``; a word alone stays that error;
 - an approximate amount in a budget table (``约29.6万元``, ``26.6万元左右``): ``not-a-number`` at its
   cell, where it was read as 29.6 without a word;
 - a bare 万/亿 in the 指标值 (``≥1万`` against ``12000人``): 万 of the unit compared in, as a bare
@@ -16,17 +18,111 @@ from conftest import base_rows, row
 from official_form import build_official
 
 from selfeval_xl import score_file
-from selfeval_xl.reading.values import parse_amount
+from selfeval_xl.reading.values import GE, LE, NUMBER, TEXT, labelled_figure, parse_amount, parse_value
 
 R = "已说明原因"  # a 偏差原因 given, so that a row below its points asks for none
 
 # the slot of base_rows() a case replaces: (index, 一级指标, 分值 of the slot)
-N, C = 0, 4  # 数量 15, 成本 10
+N, Q, T, C, S = 0, 2, 3, 4, 7  # 数量 15, 质量 10, 时效 5, 成本 10, 满意度 10
 
 # (id, slot, 二级指标, 三级指标, 指标值, 计量单位, 实际完成值, 分值, 偏差原因,
 #  expected 核定得分, expected problem codes, expected status)
 CASES = [
-    # --- a bare 万/亿 in the 指标值 ---------------------------------------------------------------
+    # --- 1. a labelled figure -------------------------------------------------------------------
+    # 满意度 (a word ending in 度) then 95%: 95 ≥ 90 → 10
+    ("sat_label", S, "服务对象满意度指标", "服务对象满意度", "≥90%", None, "满意度95%", 10, None, 10, set(), "final"),
+    # 完成率 then 100% against 100% (=): 100 = 100 → 15
+    ("done_label", N, "数量指标", "完成率", "100%", None, "完成率100%", 15, None, 15, set(), "final"),
+    # 达标率 为 98%: 98 ≥ 95 → 15
+    ("rate_wei", N, "数量指标", "达标率", "≥95%", None, "达标率为98%", 15, None, 15, set(), "final"),
+    # 覆盖率 达到 96%: 96 ≥ 95 → 15
+    ("cover_dadao", N, "数量指标", "覆盖率", "≥95%", None, "覆盖率达到96%", 15, None, 15, set(), "final"),
+    # a full-width colon (NFKC ：→ :): 76 < 95, 15 × 76 ÷ 95 = 12
+    ("colon_short", N, "数量指标", "覆盖率", "≥95%", None, "覆盖率：76%", 15, R, 12, set(), "final"),
+    # the row's own 三级指标 as the label: 15 × 900 ÷ 1000 = 13.5
+    ("name_label", N, "数量指标", "受益人数", "≥1000人", None, "受益人数900人", 15, R, 13.5, set(), "final"),
+    # the word the 三级指标 ends in (人数 of 受益人数): 1000 ≥ 1000 → 15
+    ("core_word", N, "数量指标", "受益人数", "≥1000人", None, "人数1000人", 15, None, 15, set(), "final"),
+    # the target's label keeps its operator: 满意度≥90% is ≥ 90, 85 < 90: 10 × 85 ÷ 90 = 9.444 → 9.44
+    ("target_ge", S, "服务对象满意度指标", "服务对象满意度", "满意度≥90%", None, "85%", 10, R, 9.44, set(), "final"),
+    # 满意度达到90% as a target is ≥ (as 达到90% is): 95 ≥ 90 → 10 with no “=” deviation warning
+    (
+        "target_dadao",
+        S,
+        "服务对象满意度指标",
+        "服务对象满意度",
+        "满意度达到90%",
+        None,
+        "95%",
+        10,
+        None,
+        10,
+        set(),
+        "final",
+    ),
+    # ≤ after the label, both sides labelled: 8 > 5, 10 × 5 ÷ 8 = 6.25
+    ("target_le", Q, "质量指标", "投诉率", "投诉率≤5%", None, "投诉率8%", 10, R, 6.25, set(), "final"),
+    # a word alone, or a label with no number, against a number: still an error to retype, 0 (SPEC §3.10)
+    (
+        "label_no_number",
+        S,
+        "服务对象满意度指标",
+        "服务对象满意度",
+        "≥90%",
+        None,
+        "满意度高",
+        10,
+        None,
+        0,
+        {"not-a-number"},
+        "needs-correction",
+    ),
+    (
+        "words_for_number",
+        S,
+        "服务对象满意度指标",
+        "服务对象满意度",
+        "≥90%",
+        None,
+        "达成年度指标",
+        10,
+        None,
+        0,
+        {"not-a-number"},
+        "needs-correction",
+    ),
+    # after the row's 三级指标 (or its word), a date: 2024-03-20 is after 2023-12-31, late → 0 (SPEC
+    # §3.7; judged by its words it was 达成 for the 完成 in it: 5 of 5)
+    (
+        "label_date_late",
+        T,
+        "时效指标",
+        "项目完成时间",
+        "2023年12月31日前",
+        None,
+        "完成时间2024年3月20日",
+        5,
+        R,
+        0,
+        {"late"},
+        "final",
+    ),
+    # 2023-12-20 is on or before 2023-12-31 → 5
+    (
+        "label_date_on_time",
+        T,
+        "时效指标",
+        "项目完成时间",
+        "2023年12月31日前",
+        None,
+        "完成时间：2023年12月20日",
+        5,
+        None,
+        5,
+        set(),
+        "final",
+    ),
+    # --- 3. a bare 万/亿 in the 指标值 ---------------------------------------------------------------
     # ≥1万 against 11000人: 1万人 against 1.1万人, 1.1 ≥ 1 → 15; 1.1 < 1.2 × 1: no over-achievement
     # (was 11000 against 1: 15 and “实际完成值为指标值的 1100000%”)
     ("target_wan", N, "数量指标", "受益人数", "≥1万", None, "11000人", 15, None, 15, set(), "final"),
@@ -70,7 +166,37 @@ def test_a_row_as_typed(make_workbook, case):
     assert card.status == status
 
 
-# --- an approximate amount in a budget table ---------------------------------------------------------
+def test_labelled_figure_is_shown_as_typed(make_workbook):
+    # the figure is read, the cell still shows what the unit typed (评分结果, messages)
+    rows = base_rows()
+    rows[S] = row("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥90%", "满意度 95%", 10)
+    card = score_file(make_workbook(indicators=rows)).card
+    got = next(r for r in card.records if r.name == "服务对象满意度")
+    assert (got.actual_text, got.score) == ("满意度 95%", 10)
+
+
+@pytest.mark.parametrize(
+    ("typed", "name", "number", "unit", "operator"),
+    [
+        ("满意度95%", "服务对象满意度", 95, "%", None),
+        ("满意度:≥90%", "服务对象满意度", 90, "%", GE),
+        ("合格率达98%", "", 98, "%", GE),
+        ("投诉率不超过5%", "", 5, "%", LE),
+        ("受益人数是1200人", "受益人数（人）", 1200, "人", None),
+        ("满意度约95%", "服务对象满意度", 95, "%", None),
+    ],
+)
+def test_labelled_figure_reads(typed, name, number, unit, operator):
+    v = labelled_figure(parse_value(typed), name)
+    assert (v.kind, v.number, v.unit, v.operator) == (NUMBER, number, unit, operator)
+
+
+@pytest.mark.parametrize("typed", ["满意", "满意度高", "达成年度指标", "年度内完成", "完成率较上年提高5%", "满意度"])
+def test_no_figure_after_the_label_stays_text(typed):
+    assert labelled_figure(parse_value(typed), "服务对象满意度").kind == TEXT
+
+
+# --- 2. an approximate amount in a budget table ---------------------------------------------------
 
 # (cell, 资金类别, its amounts as typed, expected 预算执行率 score): 当年财政拨款 29.6/29.6/26.6 万元
 # throughout. A blank or unreadable 年度资金总额 全年预算数/全年执行数 leaves no rate: 0 of 10. Otherwise
@@ -101,7 +227,7 @@ def test_approximate_amount_on_the_budget_sheet_is_an_error_at_its_cell(make_wor
 
 def test_approximate_amount_in_the_official_forms_funds_block(tmp_path):
     # 项目资金 D6:F9 (年初预算数, 全年预算数, 全年执行数); 全年预算数 of 年度资金总额 约100万元: no rate,
-    # the line 0 of 10; the rows 50 + 30 + 10 = 90 (96 ≥ 90)
+    # the line 0 of 10; the rows 50 + 30 + 10 = 90 (满意度96% read as 96 ≥ 90)
     rows = [
         dict(l1="产出指标", l2="数量指标", name="新建道路里程", target="≥10公里", actual="10公里", points=50, score=50),
         dict(
@@ -118,7 +244,7 @@ def test_approximate_amount_in_the_official_forms_funds_block(tmp_path):
             l2="服务对象满意度指标",
             name="群众满意度",
             target="≥90%",
-            actual="96%",
+            actual="满意度96%",
             points=10,
             score=10,
         ),

@@ -18,9 +18,11 @@ from selfeval_xl.reading.values import (
     BLANK,
     MAX_MAGNITUDE,
     MIN_MAGNITUDE,
+    TEXT,
     Value,
     cell_text,
     is_blank,
+    labelled_figure,
     parse_amount,
     parse_operator_word,
     parse_value,
@@ -282,7 +284,8 @@ def _indicator_record(
     cells, a text or a plain number, take the short way; ``_value`` and ``_number`` do the rest.)"""
     get = raw.get
     level2 = cell_text(get(L.I_LEVEL2))
-    at: _RowAt = (data, grid.cells, sheet, row, cols, year, "时效" in level2)
+    timely = "时效" in level2
+    at: _RowAt = (data, grid.cells, sheet, row, cols, year, timely)
     operator = parse_operator_word(get(L.I_OPERATOR))
     if operator is None:
         data.add(
@@ -302,14 +305,19 @@ def _indicator_record(
         )
         points = math.nan
     unit = get(L.I_UNIT)
+    name = cell_text(get(L.I_NAME))
+    target, actual = _value(at, L.I_TARGET), _value(at, L.I_ACTUAL)
+    if target.kind == TEXT or actual.kind == TEXT:
+        # 满意度95%, 完成率100% (the unit repeated the indicator's name): the figure after the label
+        target, actual = labelled_figure(target, name, year, timely), labelled_figure(actual, name, year, timely)
     return IndicatorRow(
         cell_text(get(L.I_LEVEL1)),
         level2,
-        cell_text(get(L.I_NAME)),
+        name,
         operator,
-        _value(at, L.I_TARGET),
+        target,
         unit_word(unit) if not is_blank(unit) else "",
-        _value(at, L.I_ACTUAL),
+        actual,
         points,
         _number(at, L.I_CLAIMED),
         cell_text(get(L.I_REASON)),

@@ -587,6 +587,69 @@ def _looks_like_unit(unit: str) -> bool:
     return bool(_UNIT_CHARS.match(unit)) and not unit.startswith((".", "-", "~", "至", "/"))
 
 
+# A figure typed after its label, as an accountant reads it (the unit repeated the indicator's
+# name): 满意度95%, 完成率100%, 达标率为98%, 覆盖率达到96%, 满意度：≥90%. The label is the row's
+# 三级指标 (受益人数1200人), the word it ends in (人数1200人), or any word ending in 率 or 度;
+# then 为 / 达到 / 达 / 是 and a colon, each optional; then a number as ``parse_value`` reads one
+# (after the 三级指标 or its word, a date too: 完成时间2023年12月20日 in the row 项目完成时间).
+# A word alone (满意, 达成年度指标) has no number after it and stays text.
+_RATE_LABEL = re.compile(r"[\u4e00-\u9fff]{1,9}[率度]")
+_CJK_TAIL = re.compile(r"[\u4e00-\u9fff]{2,}$")
+_LABEL_LINK = re.compile(r"(为|达到|达|是)?:?")
+
+
+def labelled_figure(v: Value, name: str, year: int | None = None, timely: bool = False) -> Value:
+    """A text value that is a figure after its label (``满意度95%`` in the row 服务对象满意度,
+    ``覆盖率达到96%``) as that figure, shown as typed; ``v`` itself otherwise. ``name``: the
+    row's 三级指标. ``达``/``达到`` between label and number is ≥ (``满意度达到90%`` as a target),
+    as ``达到90%`` is; an operator written after the label is kept (``满意度≥90%``)."""
+    if v.kind != TEXT or type(v.raw) is not str or len(v.raw) > _CACHED_TEXT:
+        return v
+    found = _labelled(v.raw, normalize_text(name) if name else "", year, timely)
+    return v if found is None else found
+
+
+@functools.lru_cache(maxsize=1024)
+def _labelled(raw: str, name: str, year: int | None, timely: bool) -> Value | None:
+    s = normalize_text(raw)
+    rate = _RATE_LABEL.match(s)
+    named = _labels(name)
+    for label in (*named, rate.group() if rate else ""):
+        if not label or not s.startswith(label):
+            continue
+        rest = s[len(label) :]
+        link = _LABEL_LINK.match(rest)  # (always matches, perhaps nothing)
+        figure = rest[link.end() :] if link else rest
+        v = parse_value(figure, year=year, timely=timely) if figure else None
+        if v is not None and v.kind == DATE and label in named:
+            # 完成时间2024年3月20日 in the row 项目完成时间: that date (judged by its words it was
+            # 达成 for the 完成 in it, however late)
+            return _make(DATE, raw, date=v.date, operator=v.operator, text=s)
+        if v is None or v.kind != NUMBER:
+            continue
+        operator = v.operator
+        if operator is None and link is not None and link.group(1) in ("达", "达到"):
+            operator = GE
+        return _make(NUMBER, raw, number=v.number, unit=v.unit, operator=operator, text=s, approx=v.approx)
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _labels(name: str) -> tuple[str, ...]:
+    """The labels a row's 三级指标 gives, longest first: the name without a note in brackets
+    (服务对象满意度(%)), and each ending of its last run of Chinese characters of two or more
+    (对象满意度, 满意度, 意度: the word it ends in, 满意度 or 人数)."""
+    while name.endswith(")") and (bare := _TRAILING_NOTE.sub("", name)) != name:
+        name = bare
+    if not name:
+        return ()
+    labels = [name]
+    if (tail := _CJK_TAIL.search(name)) is not None:
+        word = tail.group()
+        labels += [word[i:] for i in range(len(word) - 1) if word[i:] != name]
+    return tuple(labels)
+
+
 def parse_amount(raw: object, percent_format: bool = False, unit: str | None = None) -> float | None:
     """An amount cell (no operator): number or ``None`` when blank. With ``unit`` (the
     workbook's 金额单位, 元 or 万元), an amount written with its own currency unit is converted
