@@ -80,7 +80,9 @@ def convert_cmd(form: Path, output: Path | None, rules_path: str | None) -> None
     out = output or form.with_name(form.stem + ".模板.xlsx")
     output_ready(out, (".xlsx",), "模板")
     try:
-        _, n = form_to_template(form, out, rules)
+        _, n, lost = form_to_template(form, out, rules)
     except SelfevalError as exc:
         raise click.ClickException(f"无法转换：{exc.problem}") from None
     click.echo(f"已转换：{out}（{n} 个指标；规则集：{rules.label}）")
+    for line in lost:  # (what was typed but unreadable is carried over as typed: no line here)
+        click.echo(f"注意：{line}", err=True)

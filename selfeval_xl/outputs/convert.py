@@ -12,7 +12,12 @@ from selfeval_xl.outputs.fill import fill_workbook
 from selfeval_xl.outputs.template import generate_template
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.layouts import read_workbook
+from selfeval_xl.reading.workbook_data import WorkbookData
 from selfeval_xl.rules.ruleset import RuleSet
+
+# what the form's reader reports at a cell it read but could not take as a number, keeping what
+# was typed (``value``): 约100万元, 九十, 1e24
+_UNREAD_CODES = ("not-a-number", "out-of-range")
 
 
 def _cell_text(v: Any) -> Any:
@@ -21,19 +26,66 @@ def _cell_text(v: Any) -> Any:
     return v
 
 
-def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
-    """Write ``out`` (a filled template) from the form in ``form``; returns it and the number
-    of indicator rows carried over."""
+def _unread(data: WorkbookData) -> tuple[dict[str, Any], set[str]]:
+    """The form's cells that hold what is no number (``约100万元``), by cell, with what was typed
+    there; and the cells that hold a formula with no result, whose value cannot be carried."""
+    typed: dict[str, Any] = {}
+    formulas: set[str] = set()
+    for p in data.problems:
+        if p.where.cell is None:
+            continue
+        if p.code in _UNREAD_CODES and p.fields.get("value") not in (None, ""):
+            typed.setdefault(p.where.cell, p.fields["value"])
+        elif p.code == "formula-no-cache":
+            formulas.add(p.where.cell)
+    return typed, formulas
+
+
+def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, list[str]]:
+    """Write ``out`` (a filled template) from the form in ``form``; returns it, the number of
+    indicator rows carried over and what could not be carried (in Chinese, for the person
+    converting: a 项目资金 amount that is a formula with no result, at its cell of the form).
+
+    A cell the form's reader could not take as a number (an amount ``约100万元``, a 分值 ``十``)
+    is carried over as typed, not left blank: scoring the template then reports it at its cell
+    as scoring the form does, where a blank would say nothing (an amount) or 未填写 (a 分值)."""
     data = read_workbook(form, layout="form")
     if data is None:  # one of our own outputs
         raise UnreadableWorkbook.at(form.name, None, None, "no-form")
+    typed, formulas = _unread(data)
     info = {k: v for k, v in data.info.items() if k in L.INFO_LABELS}
-    budget = {cat: (row.initial, row.adjusted, row.executed) for cat, row in data.budget.items()}
+    budget, lost = {}, []
+    columns = data.budget_columns
+    for cat, line in data.budget.items():
+        amounts = []
+        for header, attr in L.BUDGET_AMOUNTS:
+            value = getattr(line, attr)
+            column = columns.get(header)
+            if header == L.B_INITIAL and column == columns.get(L.B_ADJUSTED):
+                column = None  # a form without 年初预算数 (the reader stands 全年预算数 in for it)
+            cell = f"{column}{line.row}" if column else None
+            if value is None and cell in typed:
+                value = typed[cell]
+            elif value is None and cell in formulas:
+                lost.append(
+                    f"{data.sheet(L.SHEET_BUDGET)}!{cell}（{cat}{header}）是公式但没有计算结果，未转入模板："
+                    f"请在 Excel/WPS 中打开并保存自评表后重新转换，或在模板“{L.SHEET_BUDGET}”表{cat}一行的"
+                    f"{header}填写"
+                )
+            amounts.append(value)
+        budget[cat] = tuple(amounts)
     rows, owned = [], {}
-    for rec in data.records.values():
+    for row, rec in data.records.items():
+
+        def score_cell(header: str, number: float, row: int = row) -> Any:
+            """A 分值 / 申报得分 as read, or as typed when it was no number (``十``, ``约8分``)."""
+            if math.isnan(number):
+                return typed.get(data.indicator_cell(row, header))
+            return number
+
         if rec.name == rules.budget_indicator:
-            if not math.isnan(rec.claimed):
-                owned[rules.budget_indicator] = {L.I_CLAIMED: rec.claimed}
+            if (claimed := score_cell(L.I_CLAIMED, rec.claimed)) is not None:
+                owned[rules.budget_indicator] = {L.I_CLAIMED: claimed}
             continue
         rows.append(
             {
@@ -44,12 +96,12 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int]:
                 L.I_TARGET: rec.target.display or None,
                 L.I_UNIT: rec.unit or None,
                 L.I_ACTUAL: rec.actual.display or None,
-                L.I_POINTS: _cell_text(rec.points),
-                L.I_CLAIMED: _cell_text(rec.claimed),
+                L.I_POINTS: _cell_text(score_cell(L.I_POINTS, rec.points)),
+                L.I_CLAIMED: _cell_text(score_cell(L.I_CLAIMED, rec.claimed)),
                 L.I_REASON: rec.reason or None,
             }
         )
     with tempfile.TemporaryDirectory() as tmp:
         template = generate_template(Path(tmp) / "t.xlsx", rules)
         fill_workbook(template, out, info, budget, rows, owned=owned, ours=True)
-    return out, len(rows)
+    return out, len(rows), lost
