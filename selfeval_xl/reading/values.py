@@ -354,6 +354,33 @@ def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> d
     return None
 
 
+# A date inside a sentence (已于2024年3月完成验收, 完成时间2024年3月, 项目于12月20日通过验收), as the
+# patterns above write one: a year (19xx/20xx) with a month and perhaps a day, ISO-like 2024-03-20,
+# a month with a day, a 旬 or 底/末/份, a quarter or half of a year, a year alone, 年底/年末. Digits
+# are never taken from inside a longer number (1200.5万元 is no 1200年5月; 3个月 is no 3月).
+_DATE_IN_TEXT = re.compile(
+    r"(?<![\d.])(?:"
+    r"(?:19|20)\d{2}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?![\d.])"
+    r"|(?:(?:19|20)\d{2}年度?)?"
+    r"(?:第?[一二三四1-4]季度(?:末|底)?|[上下]半年|\d{1,2}月(?:\d{1,2}日|[上中下]旬|底|末|份)?)"
+    r"|(?:19|20)\d{2}年(?:底|末|度)?"
+    r")"
+    r"|年底|年末"
+)
+
+
+def dates_in(text: str, year: int | None) -> list[dt.date]:
+    """The dates written inside a text (``已于2024年3月完成验收``: 2024-03-31), each once, in the
+    order written, as ``parse_date`` reads each alone in a 时效 row (a month is its last day; one
+    without a year is in ``year``, the 评价年度, or none without it)."""
+    found: list[dt.date] = []
+    for m in _DATE_IN_TEXT.finditer(normalize_text(text)):
+        date = parse_date(m.group(), year, allow_month_only=True)
+        if date is not None and date not in found:
+            found.append(date)
+    return found
+
+
 def _split_operator(s: str) -> tuple[str | None, str]:
     for word in _PREFIX_BY_FIRST.get(s[:1], ()):
         if s.startswith(word) and len(s) > len(word):

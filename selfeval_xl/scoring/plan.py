@@ -34,6 +34,7 @@ from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.ruleset import Common
 from selfeval_xl.scoring.context import ScoringContext, label, level1_of
+from selfeval_xl.scoring.qualitative import prose_date
 from selfeval_xl.scoring.scorecard import Budget
 
 # The scorer's own methods, for rows no computed rule kind (``rules.rule_kinds``) scores.
@@ -192,7 +193,7 @@ class Resolver(ScoringContext):
             op = target.operator or ""
         if target.kind == DATE and op != QUAL:
             out.method, out.operator = M_DATE, LE
-            return self._need_actual(row, actual, out, date=True, target_text=target.display)
+            return self._need_actual(row, actual, out, date=True, target_text=target.display, deadline=target.date)
         if target.kind == NUMBER and op != QUAL:
             if op == "":
                 op = LE if label(r.level2) == self.rules.cost_level2 else EQ
@@ -202,8 +203,11 @@ class Resolver(ScoringContext):
             if out.unit in _BARE_SCALE:
                 # ≥1万 against 12000人 (or 计量单位 人): 1万人, as ≥1万人 would be; ≤50万 against
                 # 480000元: 50万元 (the mirror of a bare 1.2万 in 实际完成值, ``_bare_scale_unit``)
-                other = actual.unit if actual.kind == NUMBER and actual.unit else r.unit
-                out.unit = _bare_scale_unit(out.unit, other)
+                # (≥0.5亿 against 5500万 with 计量单位 人: 亿人, the actual's bare 万 saying no unit)
+                other = actual.unit if actual.kind == NUMBER and actual.unit else ""
+                if other in _BARE_SCALE and r.unit:
+                    other = r.unit
+                out.unit = _bare_scale_unit(out.unit, other or r.unit)
             return self._need_actual(row, actual, out, date=False, typed_unit=r.unit)
         if op in ("", QUAL):
             if actual.kind == BLANK:
@@ -278,10 +282,18 @@ class Resolver(ScoringContext):
         return out
 
     def _need_actual(
-        self, row: int, actual: Value, out: RowPlan, date: bool, target_text: str = "", typed_unit: str = ""
+        self,
+        row: int,
+        actual: Value,
+        out: RowPlan,
+        date: bool,
+        target_text: str = "",
+        typed_unit: str = "",
+        deadline: dt.date | None = None,
     ) -> RowPlan:
         """The actual the row is scored on (``out.actual`` or its date), in the target's unit: a
-        number with no unit of its own is in the row's 计量单位 (``typed_unit``)."""
+        number with no unit of its own is in the row's 计量单位 (``typed_unit``); against a date
+        ``deadline``, the one date in a text (``prose_date``)."""
         if actual.kind == BLANK:
             if not self.already_bad(row, L.I_ACTUAL):
                 self.add_row(row, L.I_ACTUAL, "missing-value", field=L.I_ACTUAL)
@@ -290,7 +302,15 @@ class Resolver(ScoringContext):
             if actual.kind == DATE:
                 out.actual_date = actual.date
             elif actual.kind == TEXT:
-                out.method = M_QUAL  # 按时完成 / 在规定时间内完成: judged by words
+                # the one date in a sentence (已于2024年3月完成验收: late, whatever its 完成 says);
+                # else 按时完成 / 在规定时间内完成: judged by words (or, with dates that cannot be
+                # taken at their word, by a person: ``score_qualitative``)
+                found = prose_date(actual, deadline, self.data.year)[0] if deadline else None
+                if found is None:
+                    out.method = M_QUAL
+                else:
+                    out.actual_date = found
+                    out.converted = f"实际完成值中的日期按 {found.isoformat()} 计"
             else:
                 self.add_row(
                     row,
@@ -311,6 +331,10 @@ class Resolver(ScoringContext):
             if unit in _BARE_SCALE and not out.unit:  # 1.2万 against ≥10000, no unit on either side
                 a *= _BARE_SCALE[unit]
                 out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)} 计"
+            elif unit in _BARE_SCALE and out.unit in _BARE_SCALE and unit != out.unit:
+                # both bare, in two scales: 0.5亿 against ≥1万 is 5000万 (it compared 0.5 with 1)
+                a *= _BARE_SCALE[unit] / _BARE_SCALE[out.unit]
+                out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)}{out.unit} 计"
             elif (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
                 out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)}{out.unit} 计"

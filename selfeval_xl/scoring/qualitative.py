@@ -4,6 +4,7 @@ dates against a deadline. A part of the scorer."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
-from selfeval_xl.reading.values import Value
+from selfeval_xl.reading.values import DATE, QUAL, TEXT, Value, dates_in
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import Band
 from selfeval_xl.scoring.context import ScoringContext, label
@@ -80,6 +81,13 @@ class QualitativeRules(ScoringContext):
         return None
 
     def score_qualitative(self, row: int, r: IndicatorRow, points: float) -> tuple[float, str]:
+        if r.target.kind == DATE and r.target.date is not None and r.operator != QUAL:
+            # a date target against prose with dates in it that were not taken as the date done
+            # (``prose_date``): 2023年10月开工，2024年3月完成 is not judged by its 完成
+            _, why = prose_date(r.actual, r.target.date, self.data.year)
+            # (2023年12月延期完成: its words say 未达成, as 延期完成 alone does; 未能在…前完成 they miss)
+            if why and not (why == _NOT_KEPT_WHY and self.classify(r.target, r.actual) == "failed"):
+                return self.awaiting(row, r, points, f"实际完成值“{r.actual.display}”{why}", f"实际完成值{why}")
         key = self.classify(r.target, r.actual)
         if key is None:
             # free prose (改善了学校的办学条件): nobody can fix it by retyping; a person judges it.
@@ -137,17 +145,18 @@ class QualitativeRules(ScoringContext):
     def score_date(self, row: int, r: IndicatorRow, plan: RowPlan, points: float) -> tuple[float, str]:
         a_date, deadline = plan.actual_date, r.target.date
         assert a_date is not None and deadline is not None  # a date row has both (``Resolver``)
+        read = f"{plan.converted}；" if plan.converted else ""  # (a date read from prose: said so)
         if a_date <= deadline:
             return (
                 points,
-                f"时效：{a_date.isoformat()} 不晚于 {deadline.isoformat()}",
+                f"{read}时效：{a_date.isoformat()} 不晚于 {deadline.isoformat()}",
             )
         failed = self.rules.band("failed")
         claimed = r.claimed
         if not math.isnan(claimed) and points > 0 and failed.contains(claimed / points):
             return (
                 claimed,
-                f"时效：晚于 {deadline.isoformat()}，申报得分在未达成档内",
+                f"{read}时效：晚于 {deadline.isoformat()}，申报得分在未达成档内",
             )
         self.add_row(
             row,
@@ -156,7 +165,33 @@ class QualitativeRules(ScoringContext):
             actual=a_date.isoformat(),
             target=deadline.isoformat(),
         )
-        return 0.0, f"时效：晚于 {deadline.isoformat()}，计 0 分"
+        return 0.0, f"{read}时效：晚于 {deadline.isoformat()}，计 0 分"
+
+
+# what says a date was not kept (未能在2023年12月31日前完成, 延期至…, 没有按时): beside a date on
+# time, the sentence does not say it was done by then
+_NOT_KEPT = ("未", "没", "不能", "不及", "不按", "无法", "难以", "延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
+
+_NOT_KEPT_WHY = "含日期，又有“未”“延期”等字样"
+
+
+def prose_date(actual: Value, deadline: dt.date, year: int | None) -> tuple[dt.date | None, str]:
+    """The date done that a text in 实际完成值 gives against a date target (SPEC §3.7): the one
+    date written in it (``已于2024年3月完成验收``, ``完成时间2024年3月``; one without a year in the
+    评价年度 ``year``), or None and why a person is to judge instead: two dates or more (开工 and
+    完成: which one is meant is not guessed), or one on time beside words saying it was not kept
+    (a late date is late whatever the words). ``(None, "")``: no date in it, judged by its words
+    (按时完成)."""
+    if actual.kind != TEXT:
+        return None, ""
+    found = dates_in(actual.text or actual.display, year)
+    if not found:
+        return None, ""
+    if len(found) > 1:
+        return None, f"含 {len(found)} 个日期"
+    if found[0] <= deadline and any(w in actual.text for w in _NOT_KEPT):
+        return None, _NOT_KEPT_WHY
+    return found[0], ""
 
 
 # the answers of a yes/no indicator (是否…, 有无…): each misses a target that is the other
