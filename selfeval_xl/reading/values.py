@@ -630,17 +630,22 @@ def labelled_figure(v: Value, name: str, year: int | None = None, timely: bool =
     ``覆盖率达到96%``) as that figure, shown as typed; ``v`` itself otherwise. ``name``: the
     row's 三级指标. ``达``/``达到`` between label and number is ≥ (``满意度达到90%`` as a target),
     as ``达到90%`` is; an operator written after the label is kept (``满意度≥90%``)."""
-    if v.kind != TEXT or type(v.raw) is not str or len(v.raw) > _CACHED_TEXT:
+    if v.kind != TEXT or type(v.raw) is not str or len(v.raw) > _CACHED_TEXT or not _MAY_HOLD_FIGURE.search(v.raw):
         return v
-    found = _labelled(v.raw, normalize_text(name) if name else "", year, timely)
+    found = _labelled(v.raw, name, year, timely)
     return v if found is None else found
+
+
+# What a figure parse_value reads holds at least one of (a digit, a Chinese numeral, 年 or 季 of a
+# date such as 上半年): most texts (达成, 良好, 按时完成) have none and are no labelled figure
+_MAY_HOLD_FIGURE = re.compile(r"[\d零〇一二两三四五六七八九十百千年季]")
 
 
 @functools.lru_cache(maxsize=1024)
 def _labelled(raw: str, name: str, year: int | None, timely: bool) -> Value | None:
     s = normalize_text(raw)
     rate = _RATE_LABEL.match(s)
-    named = _labels(name)
+    named = _labels(normalize_text(name) if name else "")
     for label in (*named, rate.group() if rate else ""):
         if not label or not s.startswith(label):
             continue
