@@ -556,3 +556,45 @@ def test_a_rebuilt_total_is_cited_at_the_lines_it_was_built_from(make_workbook):
     # the 预算执行率 row (96.67% < 100%, unmet) names the same cells for its 实际完成值
     md = to_markdown(draft(card, inline_cites=True))
     assert "- 预算执行率：指标值 100%，实际 96.67%（预算执行!D3）（预算执行!D4），得9.67/10分。" in md
+
+
+def test_a_claim_summed_from_the_rows_is_cited_at_the_rows_not_an_empty_total_cell(make_workbook, template_path):
+    """No 申报总分 typed (基本信息!B11 blank): the scorer takes Σ of the rows' 申报得分 as the claim.
+    The report cited it at 基本信息!B11, a cell holding nothing; it says the total is a sum and cites
+    the rows' 申报得分 cells (绩效指标 J3:J10: the 8 rows under the 预算执行率 row 2).
+    Hand-worked: every row met, 核定 10 + 90 = 100; claims 分值 on each row but 托养服务人次数 8 of 10:
+    88. The 预算执行率 row left blank counts at its 核定得分 10 → 98; 98 − 100 = −2 (低2分), 98 ≥ 90 优."""
+    from conftest import BASE_BUDGET, BASE_INFO, base_rows
+
+    from selfeval_xl.outputs.fill import fill_workbook
+
+    rows = [dict(r, 申报得分=8 if r["三级指标"] == "托养服务人次数" else r["分值"]) for r in base_rows()]
+    card = score_file(make_workbook(indicators=rows)).card
+    assert (card.total, card.claimed_total) == (100, 98)
+    blocks = draft(card)
+    prose = " ".join(b.text for b in blocks if b.kind == "p")
+    assert (
+        "单位未填写申报总分，各行申报得分合计（预算执行率一行未填，按核定得分计）为98分（优），比核定得分低2分，"
+        "等级与核定一致。" in prose
+    )
+    sources = blocks[-1].rows
+    assert ("各行申报得分合计", "98", "绩效指标", "J3:J10") in sources
+    assert not [r for r in sources if r[2] == "基本信息" and r[3] == "B11"]
+    # the 预算执行率 row claimed too (10): Σ 10 + 88 = 98 from J2:J10, nothing counted at its 核定得分
+    path = fill_workbook(
+        template_path,
+        make_workbook().parent / "乙.xlsx",
+        BASE_INFO,
+        BASE_BUDGET,
+        rows,
+        owned={"预算执行率": {"申报得分": 10}},
+    )
+    card = score_file(path).card
+    assert card.claimed_total == 98
+    blocks = draft(card, inline_cites=True)
+    prose = " ".join(b.text for b in blocks if b.kind == "p")
+    assert "单位未填写申报总分，各行申报得分合计为98分（优）（绩效指标!J2:J10），比核定得分低2分" in prose
+    # a typed 申报总分 is still cited at its own cell
+    card = score_file(make_workbook("丙.xlsx", info={"申报总分": 98}, indicators=rows)).card
+    prose = " ".join(b.text for b in draft(card, inline_cites=True) if b.kind == "p")
+    assert "单位申报98分（优）（基本信息!B11），比核定得分低2分" in prose

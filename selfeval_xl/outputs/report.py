@@ -156,8 +156,11 @@ def draft(card: Scorecard, inline_cites: bool = False) -> list[Block]:
         claimed_grade = rules.grade(claim)
         # a typed 申报总分 (96.555) as every score in the prose: rounded to 2 decimals, no trailing zeros
         shown = fmt_num(round_half_up(claim))
-        where = cite(L.INFO_CLAIMED_TOTAL, shown, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
-        verdict += f"单位申报{shown}分（{claimed_grade}）{where}，"
+        if data.info.get(L.INFO_CLAIMED_TOTAL) is not None:
+            where = cite(L.INFO_CLAIMED_TOTAL, shown, L.SHEET_INFO, data.info_cells.get(L.INFO_CLAIMED_TOTAL))
+            verdict += f"单位申报{shown}分（{claimed_grade}）{where}，"
+        else:
+            verdict += _summed_claim(card, shown, claimed_grade, cite)
         if abs(diff) <= rules.claim_tolerance:
             verdict += "与核定得分一致。"
         else:
@@ -736,6 +739,32 @@ def _claim_basis(card: Scorecard, r: Any, cite: Cites) -> str:
     shown = fmt_num(round_half_up(r.claimed))
     cell = card.data.indicator_cell(r.row, L.I_CLAIMED)
     return f"（暂按申报得分{cite(f'{r.name} 申报得分', shown, L.SHEET_INDICATORS, cell)}）"
+
+
+def _summed_claim(card: Scorecard, shown: str, grade: str, cite: Cites) -> str:
+    """The claim when no 申报总分 was typed: the scorer took Σ of the rows' 申报得分 (the
+    预算执行率 row, when left blank, at its 核定得分), so the report says so and cites those
+    cells, not the empty 申报总分 cell beside its label (it cited 基本信息!B11 holding nothing)."""
+    claimed = [r for r in card.records if not math.isnan(r.claimed)]
+    budget_at_score = len(claimed) < len(card.records)
+    basis = "各行申报得分合计" + ("（预算执行率一行未填，按核定得分计）" if budget_at_score else "")
+    cells = [card.data.indicator_cell(r.row, L.I_CLAIMED) for r in claimed]
+    where = cite("各行申报得分合计", shown, L.SHEET_INDICATORS, _cell_span(cells))
+    return f"单位未填写申报总分，{basis}为{shown}分（{grade}）{where}，"
+
+
+def _cell_span(cells: Sequence[str]) -> str | None:
+    """Cells as ranges, one per column: ``J3:J10`` (a form whose 预算执行率 得分 stands in its
+    项目资金 block: ``I6、H13:H22``)."""
+    rows: dict[str, list[int]] = {}
+    for cell in cells:
+        m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
+        if m:
+            rows.setdefault(m.group(1), []).append(int(m.group(2)))
+    spans = sorted(
+        ((min(rs), f"{c}{min(rs)}" + (f":{c}{max(rs)}" if max(rs) > min(rs) else "")) for c, rs in rows.items())
+    )
+    return "、".join(s for _, s in spans) or None
 
 
 def quoted(text: str) -> str:
