@@ -107,6 +107,36 @@ def test_usage_errors_exit_2(runner, tmp_path):
     assert "bad.toml [scoring] reverse_method：未知的方法“cube”" in result.output
 
 
+def test_demo_suggests_the_next_commands_as_the_user_ran_it(runner, tmp_path, monkeypatch):
+    """The README's first command runs ``.venv/bin/selfeval demo`` with no venv activated, where a
+    bare ``selfeval`` is not on PATH: the closing line's “selfeval report --summary …” failed when
+    pasted (command not found). It names the program as it was run; ``selfeval`` once that name on
+    PATH is the program run; ``python -m selfeval_xl`` with the interpreter running it."""
+    import sys
+
+    script = tmp_path / ".venv" / "bin" / "selfeval"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setattr(sys, "argv", [".venv/bin/selfeval", "demo"])
+    result = runner.invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "接着可以试：.venv/bin/selfeval report --summary selfeval-demo/汇总.xlsx（起草全区汇总报告）；"
+        ".venv/bin/selfeval sample selfeval-demo/汇总.xlsx（抽查名单）；.venv/bin/selfeval serve（在浏览器里评分）"
+    )
+    from selfeval_xl.commands.common import typed_command
+
+    # the venv activated: the same program is `selfeval` on PATH
+    monkeypatch.setenv("PATH", f"{script.parent}:/usr/bin:/bin")
+    assert typed_command() == "selfeval"
+    # `python -m selfeval_xl demo`: the interpreter (outside the working folder: its full path)
+    monkeypatch.setattr(sys, "argv", [str(tmp_path / "lib" / "selfeval_xl" / "__main__.py"), "demo"])
+    assert typed_command() == f"{sys.executable} -m selfeval_xl"
+
+
 def test_template_command(runner, tmp_path):
     out = tmp_path / "模板.xlsx"
     result = runner.invoke(cli, ["template", "-o", str(out)])

@@ -20,6 +20,43 @@ if TYPE_CHECKING:
 
 NOTHING_FOUND = "没有找到可评分的工作簿（.xlsx/.xlsm/.xls/.ods）"
 
+
+def typed_command() -> str:
+    """This program as the user ran it, for a next command we suggest to work when pasted: the
+    README's first command runs ``.venv/bin/selfeval demo`` with no venv activated, where a bare
+    ``selfeval`` is “command not found”. ``selfeval`` when that name on PATH is this program (or
+    when run some other way, as under a test runner); else the path typed (``.venv/bin/selfeval``);
+    ``python -m selfeval_xl`` with the interpreter that runs it."""
+    import os
+    import shutil
+    import sys
+
+    argv0 = sys.argv[0] if sys.argv else ""
+    name = os.path.basename(argv0)
+    if name == "__main__.py" and os.path.basename(os.path.dirname(argv0)) == "selfeval_xl":
+        python = sys.executable
+        try:
+            here = os.path.relpath(python)
+            python = here if not here.startswith("..") else python
+        except ValueError:  # (another drive on Windows)
+            pass
+        return f"{_quoted(python)} -m selfeval_xl"
+    if os.path.splitext(name)[0].lower() not in ("selfeval", "selfeval-script"):
+        return "selfeval"
+    on_path = shutil.which("selfeval")
+    try:
+        if on_path and os.path.samefile(on_path, argv0):
+            return "selfeval"
+    except OSError:
+        pass
+    return _quoted(argv0)
+
+
+def _quoted(text: str) -> str:
+    """A path as typed on a command line: in double quotes when it has a space."""
+    return f'"{text}"' if any(c.isspace() for c in text) else text
+
+
 paths_arg = click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 rules_opt = click.option(
     "--rules",

@@ -8,6 +8,7 @@ import click
 
 from selfeval_xl.batch import BatchOptions
 from selfeval_xl.click_zh import ZhCommand
+from selfeval_xl.commands.common import typed_command
 from selfeval_xl.commands.score_run import score_and_report
 from selfeval_xl.demo import copy_samples
 from selfeval_xl.reading import contract as L
@@ -32,9 +33,10 @@ def demo_cmd(directory: Path | None) -> None:
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
     summary = _typed(result.summary)
+    me = typed_command()  # (.venv/bin/selfeval as the README's first command runs it: pasted, it works)
     click.echo(
-        f"接着可以试：selfeval report --summary {summary}（起草全区汇总报告）；"
-        f"selfeval sample {summary}（抽查名单）；selfeval serve（在浏览器里评分）"
+        f"接着可以试：{me} report --summary {summary}（起草全区汇总报告）；"
+        f"{me} sample {summary}（抽查名单）；{me} serve（在浏览器里评分）"
     )
 
 
