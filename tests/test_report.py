@@ -193,7 +193,7 @@ def test_district_report_from_the_summary(samples, tmp_path):
     assert md.startswith("# 2022、2023年度预算绩效自评结果汇总报告")
     assert (
         "本次共收到文件10份，已评定等级8份（项目支出6份，部门整体支出2份），"
-        "待更正2份（暂不评定等级、不排名，见第七部分），未能评分0份。" in md
+        "待更正2份（暂无正式等级、不排名，见第七部分），未能评分0份。" in md
     )
     # sections: 一 to 四 always; 五 复核情况 (the summary has the 复核总分 column, none entered);
     # no 上年 section (made without --previous); 六 常见问题; 七 the files left out — as referred to

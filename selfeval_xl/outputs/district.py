@@ -61,7 +61,7 @@ def draft_district(summary: Path) -> list[Block]:
             "p",
             f"本次共收到文件{len(f.every) + len(unscored)}份，已评定等级{len(rows)}份"
             + (f"（{'，'.join(f'{k}{n}份' for k, n in kinds.items())}）" if rows else "")
-            + (f"，{'、'.join(others)}（暂不评定等级、不排名，见第{numeral(n + 1)}部分）" if others else "")
+            + (f"，{'、'.join(others)}（暂无正式等级、不排名，见第{numeral(n + 1)}部分）" if others else "")
             + f"，未能评分{len(unscored)}份。已评定等级的平均得分{fmt_num(round_half_up(mean))}分。"
             f"数据来源：{summary.name}。",
         )
