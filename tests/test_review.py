@@ -733,6 +733,25 @@ def test_our_note_beside_a_blank_score_difference_is_not_taken_for_a_reviewers(m
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
 
 
+def test_a_provisional_grade_says_so_beside_it_and_is_not_taken_for_a_reviewers(make_workbook, tmp_path):
+    # 社会效益 (record 5, 10 分) typed as prose (改善了群众出行条件) with 申报得分 8: it awaits a
+    # reviewer, the file is 待复核 with total 100 − 10 + 8 = 98, a provisional 优. Its 等级 line says
+    # 暂定 in C as the 核定总分 line does (before: 优 alone, while 汇总 and the page said 暂定); a
+    # rerun after a reviewer's save does not take our note for a reviewer's text
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    rows = [dict(r, 申报得分=r["分值"]) for r in base_rows()]
+    rows[4] = row("效益指标", "社会效益指标", "社会效益", "明显改善", "改善了群众出行条件", 10, claimed=8)
+    path = make_workbook("收件/项目B.xlsx", indicators=rows)
+    score_in_place(folder, tmp_path)
+    ws = openpyxl.load_workbook(path)[L.SHEET_RESULTS]
+    grade = _conclusion_row(ws, L.R_GRADE)
+    assert (ws[f"B{grade}"].value, ws[f"C{grade}"].value) == ("优", "暂定")
+    assert ws[f"B{_conclusion_row(ws, L.R_TOTAL)}"].value == 98
+    type_entries(path, {at("M", 1): "属实"})  # (a 复核意见 alone: no 复核得分, the file stays 待复核)
+    assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+
+
 def test_what_a_reviewer_types_above_the_header_is_not_dropped_unseen(scored, tmp_path):
     # the reviewer inserts 2 rows above the title and types an overall opinion (A1) and a name
     # (D2), and one more between the title line and the header (B5): the rewrite keeps none of

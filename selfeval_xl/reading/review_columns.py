@@ -124,7 +124,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
 
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
 # the conclusion lines (核定总分 … 警告数) on which we write a note in column C (results_sheet)
-_NOTED_LABELS = frozenset((L.R_TOTAL, L.R_DIFF, L.R_REVIEWED_TOTAL, L.R_STATUS))
+_NOTED_LABELS = frozenset((L.R_TOTAL, L.R_GRADE, L.R_DIFF, L.R_REVIEWED_TOTAL, L.R_STATUS))
 
 
 def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries: bool) -> list[str]:
