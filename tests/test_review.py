@@ -750,6 +750,9 @@ def test_a_provisional_grade_says_so_beside_it_and_is_not_taken_for_a_reviewers(
     assert ws[f"B{_conclusion_row(ws, L.R_TOTAL)}"].value == 98
     type_entries(path, {at("M", 1): "属实"})  # (a 复核意见 alone: no 复核得分, the file stays 待复核)
     assert not [p for p in score_file(path).card.problems if p.code == "review-dropped"]
+    # a reviewer's own words there (anything but our 暂定) are still named, as beside a final grade
+    type_entries(path, {f"C{grade}": "等级无异议"})
+    assert_dropped_once(score_file(path).card, f"C{grade}")
 
 
 def test_what_a_reviewer_types_above_the_header_is_not_dropped_unseen(scored, tmp_path):

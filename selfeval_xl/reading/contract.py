@@ -225,6 +225,9 @@ def results_number(name: str) -> int:
 
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
+# the note results_sheet writes right of a 待复核 file's 等级 (its grade is provisional); a
+# reviewer's own text there is told apart by being anything else (review_columns)
+R_GRADE_PROVISIONAL = "暂定"
 R_CLAIMED_TOTAL = "申报总分"
 R_DIFF = "得分差异"  # the conclusion line: 申报总分 − 核定总分
 R_STATUS = "状态"

@@ -124,7 +124,7 @@ def read_review_sheet(book: Book, sheet: str | None = None) -> Review:
 
 _OUR_HEADERS = frozenset(L.normalize_label(h) for h in (*L.RESULT_HEADERS, *L.REVIEW_HEADERS))
 # the conclusion lines (核定总分 … 警告数) on which we write a note in column C (results_sheet)
-_NOTED_LABELS = frozenset((L.R_TOTAL, L.R_GRADE, L.R_DIFF, L.R_REVIEWED_TOTAL, L.R_STATUS))
+_NOTED_LABELS = frozenset((L.R_TOTAL, L.R_DIFF, L.R_REVIEWED_TOTAL, L.R_STATUS))
 
 
 def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries: bool) -> list[str]:
@@ -153,8 +153,10 @@ def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries
             typed_total = label == L.R_REVIEWED_TOTAL and not has_entries and cell_text(cell.value) != L.R_NOT_REVIEWED
             if not typed_total:
                 continue
-        elif c == 2 and label in _NOTED_LABELS:
-            continue
+        elif c == 2 and (
+            label in _NOTED_LABELS or (label == L.R_GRADE and cell_text(cell.value) == L.R_GRADE_PROVISIONAL)
+        ):
+            continue  # (our note; beside 等级 only the one we write: a final file's has none)
         out.append(f"{col_letter(c)}{r}")
     return out
 
