@@ -214,8 +214,8 @@ CASES = [
         {"needs-review"},
         "needs-review",
     ),
-    # an on-time date said not to have been kept (未能…完成): not full marks on the date but a
-    # reviewer, 暂计 0 (no 申报得分; was 5: the 完成 after 日前 has no negation right before it)
+    # an on-time date said not to have been all kept (未能…全部完成): not full marks on the date but
+    # a reviewer, 暂计 0 (no 申报得分; was 5: the 完成 after 日前 has no negation right before it)
     (
         "date_not_kept",
         T,
@@ -223,12 +223,27 @@ CASES = [
         "验收及时性",
         "2023年12月31日前",
         None,
-        "未能在2023年12月31日前完成验收",
+        "未能于2023年12月31日前全部完成验收",
         5,
         None,
         0,
         {"needs-review"},
         "needs-review",
+    ),
+    # … and one whose words say 未达成 (未能 reaches over 在…前 to 完成, audit 80): 0 of 5, no reviewer
+    (
+        "date_negated",
+        T,
+        "时效指标",
+        "验收及时性",
+        "2023年12月31日前",
+        None,
+        "未能在2023年12月31日前完成验收",
+        5,
+        R,
+        0,
+        set(),
+        "final",
     ),
     # … unless its words already say 未达成: 2023年12月延期完成 is 未达成 as 延期完成 alone is, 0 of 5
     (

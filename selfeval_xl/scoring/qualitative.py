@@ -74,9 +74,11 @@ class QualitativeRules(ScoringContext):
                     # 完成60% / 实现了预期目标的60%: the word says done, the figure says how much
                     # (less than all): a person judges
                     return None if key == "achieved" and _partial_share(a) else key
-                # 未能完成 / 没有达到 / 不达标 say the opposite of the word they contain: never
-                # 达成. A plain negation is the 未达成 band (as 未完成 / 未达到 / 不及时 are);
-                # "not fully" (未全部完成, 未完全达成) could be either lower band: a person judges.
+                # 未能完成 / 没有达到 / 不达标 / 未能在…前完成 say the opposite of the word they
+                # contain: never 达成. A plain negation is the 未达成 band (as 未完成 / 未达到 /
+                # 不及时 are); "not fully" (未全部完成, 未完全达成) could be either lower band, and a
+                # negation that may be another clause's (未在检查中发现问题按时完成) either band:
+                # a person judges.
                 return "failed" if negation == _NOT else None
         return None
 
@@ -85,7 +87,7 @@ class QualitativeRules(ScoringContext):
             # a date target against prose with dates in it that were not taken as the date done
             # (``prose_date``): 2023年10月开工，2024年3月完成 is not judged by its 完成
             _, why = prose_date(r.actual, r.target.date, self.data.year)
-            # (2023年12月延期完成: its words say 未达成, as 延期完成 alone does; 未能在…前完成 they miss)
+            # (2023年12月延期完成 and 未能在…前完成: their words say 未达成; 未能于…前全部完成 not)
             if why and not (why == _NOT_KEPT_WHY and self.classify(r.target, r.actual) == "failed"):
                 return self.awaiting(row, r, points, f"实际完成值“{r.actual.display}”{why}", f"实际完成值{why}")
         key = self.classify(r.target, r.actual)
@@ -210,22 +212,45 @@ def _partial_share(text: str) -> bool:
     return any(float(x) < 100 for x in _PERCENT.findall(text))
 
 
-# A negation right before a band word (未能完成, 没有达到, 不达标, 未如期完成): the words between
-# it and the band word that it may carry (能 / 够, a manner such as 按时, or "fully").
-_NEGATION = re.compile(
-    r"(?:未|不|没有|没|无法|难以)(?:能够|能|够)?(?P<q>按时|按期|如期|及时|完全|全部|全面|足额|都|均)?$"
+# A negation before a band word (未能完成, 没有达到, 不达标, 未如期完成), reaching over what it
+# may carry between them: 能 / 够, then at most three short phrases that say when or how the
+# thing was (not) done — a time phrase after 在 / 于 (未能在2023年12月31日前完成, 不能在规定时间内
+# 完成, 未能于年底前全部完成) or without one (未能年底前完成, 未当年完成), 按 / 依 and a plan or
+# time (未按计划时间完成), a manner (按时, 如期, 及时, 顺利) or "fully" (全部, 完全). The words of a
+# time phrase are a closed list (dates, 年底, 规定, 计划, 时间, 期限, 工期 …) and none is a verb, so
+# a negation of another clause stays with it (未发生安全事故按时完成, 未超出预算、按期完成: the
+# 、 and the spaces are gone from the text matched), as it does across a , 。 ; (按时完成，未发生…).
+_TIME_WORD = (
+    r"(?:\d|[〇零一二三四五六七八九十]|以前|之前|以内|之内|年度|季度|月份|期限|期间|期内|工期|日期|预期"
+    r"|时间|时限|时点|节点|规定|计划|合同|约定|要求|预定|既定|进度|截止|[年月日号底末初前内当本今上下半全季的个天周旬止])"
 )
+_TIME_END = r"(?:前|内|底|末|年|月|日|号|年度|期限|期间|期内|工期|时间|时限|节点)"
+_MANNER = r"(?:按时|按期|如期|及时|准时|顺利|如数|按质按量|保质保量|完全|全部|全面|足额|都|均)"
+_PHRASE = (
+    rf"(?:(?:在|于){_TIME_WORD}{{1,16}}"  # 在2023年12月31日前, 于年底前, 在规定时间内
+    rf"|(?:按照|依照|按|依){_TIME_WORD}{{0,8}}"  # 按计划时间, 按合同约定
+    rf"|{_MANNER}"
+    rf"|{_TIME_WORD}{{1,12}}{_TIME_END})"  # 年底前, 当年 (not 不日: a word before the end)
+)
+_NEGATOR = r"(?:未|不|没有|没|无法|难以)(?:能够|能|够|曾)?"
+_NEGATION = re.compile(rf"{_NEGATOR}(?P<q>{_PHRASE}{{0,3}})$")
+# what 在 / 于 / 按 after a negation brings that is no time phrase of the list (未能在资金到位后完成,
+# 未在检查中发现问题按时完成): whose action is denied is not guessed, a person judges
+_UNSURE_NEGATION = re.compile(rf"{_NEGATOR}(?:在|于|按照|依照|按|依)[^,.;!?。…]{{1,20}}$")
 _FULLY = ("完全", "全部", "全面", "足额", "都", "均")
-_NOT, _NOT_FULLY = "not", "not-fully"
+_NOT, _NOT_FULLY, _UNSURE = "not", "not-fully", "unsure"
 
 
 def _negation_before(text: str, word: str) -> str | None:
-    """Whether the first ``word`` in ``text`` is negated: ``_NOT`` (未能完成), ``_NOT_FULLY``
-    (未全部完成, 未完全达成: not all of it, which is not all or nothing) or None."""
-    m = _NEGATION.search(text[: text.index(word)])
+    """Whether the first ``word`` in ``text`` is negated: ``_NOT`` (未能完成, 未能在2023年12月31日前
+    完成), ``_NOT_FULLY`` (未全部完成, 未能于年底前全部完成: not all of it, which is not all or
+    nothing), ``_UNSURE`` (未能在资金到位后完成: a negation whose reach is not known) or None."""
+    before = text[: text.index(word)]
+    m = _NEGATION.search(before)
     if m is None:
-        return None
-    return _NOT_FULLY if m.group("q") in _FULLY or word.startswith(_FULLY) else _NOT
+        return _UNSURE if _UNSURE_NEGATION.search(before) else None
+    fully = any(f in m.group("q") for f in _FULLY) or word.startswith(_FULLY)
+    return _NOT_FULLY if fully else _NOT
 
 
 _SCALE_SUBJECTS = ("效果", "作用", "程度", "水平", "质量", "成效", "效益")
