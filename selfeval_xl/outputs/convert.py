@@ -44,7 +44,8 @@ def _unread(data: WorkbookData) -> tuple[dict[str, Any], set[str]]:
 def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, list[str]]:
     """Write ``out`` (a filled template) from the form in ``form``; returns it, the number of
     indicator rows carried over and what could not be carried (in Chinese, for the person
-    converting: a 项目资金 amount that is a formula with no result, at its cell of the form).
+    converting: a 项目资金 amount, a 指标值 / 实际完成值 or a 分值 / 申报得分 that is a formula with
+    no result, at its cell of the form).
 
     A cell the form's reader could not take as a number (an amount ``约100万元``, a 分值 ``十``)
     is carried over as typed, not left blank: scoring the template then reports it at its cell
@@ -75,6 +76,7 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
             amounts.append(value)
         budget[cat] = tuple(amounts)
     rows, owned = [], {}
+    indicators = data.sheet(L.SHEET_INDICATORS)
     for row, rec in data.records.items():
 
         def score_cell(header: str, number: float, row: int = row) -> Any:
@@ -83,8 +85,23 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
                 return typed.get(data.indicator_cell(row, header))
             return number
 
+        def carried(header: str, value: Any, row: int = row, name: str = rec.name) -> Any:
+            """``value`` for the template's cell under ``header``; a blank where the form's
+            cell is a formula with no result is told (``=SUM(…)`` never calculated: its value is
+            not known, and the template's blank would say only 未填写). A constant typed as a
+            formula (``=100%``) was read as that text (SPEC §3.13) and is carried as such."""
+            cell = data.indicator_cell(row, header)
+            if value is None and cell in formulas:
+                which = f"三级指标“{name}”" if name else f"第{row}行"
+                lost.append(
+                    f"{indicators}!{cell}（{which}的{header}）是公式但没有计算结果，未转入模板："
+                    f"请在 Excel/WPS 中打开并保存自评表后重新转换，或在模板“{L.SHEET_INDICATORS}”表"
+                    f"{which}一行的{header}填写"
+                )
+            return value
+
         if rec.name == rules.budget_indicator:
-            if (claimed := score_cell(L.I_CLAIMED, rec.claimed)) is not None:
+            if (claimed := carried(L.I_CLAIMED, score_cell(L.I_CLAIMED, rec.claimed))) is not None:
                 owned[rules.budget_indicator] = {L.I_CLAIMED: claimed}
             continue
         rows.append(
@@ -93,11 +110,11 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
                 L.I_LEVEL2: rec.level2,
                 L.I_NAME: rec.name,
                 L.I_OPERATOR: rec.operator or None,
-                L.I_TARGET: rec.target.display or None,
+                L.I_TARGET: carried(L.I_TARGET, rec.target.display or None),
                 L.I_UNIT: rec.unit or None,
-                L.I_ACTUAL: rec.actual.display or None,
-                L.I_POINTS: _cell_text(score_cell(L.I_POINTS, rec.points)),
-                L.I_CLAIMED: _cell_text(score_cell(L.I_CLAIMED, rec.claimed)),
+                L.I_ACTUAL: carried(L.I_ACTUAL, rec.actual.display or None),
+                L.I_POINTS: carried(L.I_POINTS, _cell_text(score_cell(L.I_POINTS, rec.points))),
+                L.I_CLAIMED: carried(L.I_CLAIMED, _cell_text(score_cell(L.I_CLAIMED, rec.claimed))),
                 L.I_REASON: rec.reason or None,
             }
         )
