@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval_xl.reading import values
+from selfeval_xl.reading import dates, values
 from selfeval_xl.reading.values import parse_date, parse_value
 
 REAL_FORMS = Path(__file__).resolve().parent / "real_forms"
@@ -30,7 +30,7 @@ def general_path() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(values, "_parse_text", values._parse_text.__wrapped__)
         mp.setattr(values, "_COMMON", re.compile(r"(?!)"))
-        mp.setattr(values, "_NO_YEAR_HINT", re.compile(""))
+        mp.setattr(dates, "_NO_YEAR_HINT", re.compile(""))
         yield
 
 

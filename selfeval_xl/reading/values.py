@@ -1,16 +1,21 @@
 """Parsing what people type into value cells: ``≥95%``, ``200余人``, ``2,329.64万元``,
-``2022年12月31日前``, ``11月底前``, ``达成年度指标``. Never raises: text that is not a number or a
-date stays text and the scoring decides whether that is a problem."""
+``2022年12月31日前``, ``11月底前``, ``三个``, ``达成年度指标``. ``parse_value`` never raises: text
+that is not a number or a date stays text and the scoring decides whether that is a problem
+(``parse_amount`` and ``parse_points``, for a cell that must hold an amount or a score, raise
+``ValueError`` instead). Dates are read by ``dates``, Chinese numerals by ``numerals``."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from selfeval_xl.reading.dates import DEADLINE_WORDS, parse_date
+from selfeval_xl.reading.dates import dates_in as dates_in  # (read from here by the scorer too)
+from selfeval_xl.reading.numerals import LEADING_NUMERAL, NUMERAL_CHARS, chinese_numeral, chinese_percent
+from selfeval_xl.reading.text import normalize_text
 
 BLANK = "blank"
 NUMBER = "number"
@@ -145,37 +150,6 @@ def scaled_unit(unit: str) -> tuple[str, float]:
     return unit, 1.0
 
 
-_DATE_FILLER_BEFORE = r"(?:已于|已在|已|在|于|截至|截止|截止到|截止至)?"
-_DATE_FILLER_AFTER = r"(?:之前|以前|前|内|止|已完成|完成|全部完成|按时完成|底前|末前)*"
-# 上旬 / 中旬 / 下旬 of a month: by the 10th, the 20th, the month's end
-_TEN_DAYS = [(re.compile(r"(\d{1,2})月上旬"), r"\1月10日"), (re.compile(r"(\d{1,2})月中旬"), r"\1月20日")]
-_LATE_MONTH = re.compile(r"(\d{1,2})月下旬")
-_Y = r"(?P<y>\d{4})"
-_M = r"(?P<m>\d{1,2})"
-_D = r"(?P<d>\d{1,2})"
-_DATE_PATTERNS = [
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}[-/.年]{_M}[-/.月]{_D}日?{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年{_M}月(?:底|末|份)?{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}[-/.]{_M}{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年(?:底|末|度|内)?{_DATE_FILLER_AFTER}$"),
-    # 2023年上半年 / 2023年下半年, 2023年第四季度 / 2023年4季度: the period's last day, as without the year
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年度?(?P<half>[上下])半年{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_Y}年度?第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
-]
-_DATE_PATTERNS_NO_YEAR = [
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月{_D}日{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}{_M}月(?P<end>底|末|份)?{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<ye>年底|年末|年内|本年度|当年){_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}(?P<half>[上下])半年{_DATE_FILLER_AFTER}$"),
-    re.compile(rf"^{_DATE_FILLER_BEFORE}第?(?P<q>[一二三四1-4])季度(?:末|底)?{_DATE_FILLER_AFTER}$"),
-]
-# What each pattern of _DATE_PATTERNS_NO_YEAR needs in the text, one of them at least: 月 (the
-# first two), its 年 words (the third, the fourth), 季度 (the fifth)
-_NO_YEAR_HINT = re.compile("月|年底|年末|年内|本年度|当年|半年|季度")
-_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
-_DEADLINE_WORDS = ("前", "之前", "以前", "截止", "截至", "底", "末", "内")
-
-
 @dataclass(frozen=True)
 class Value:
     """One parsed cell: a number with unit, a date, text, or blank."""
@@ -237,19 +211,6 @@ def _fmt(x: float | None) -> str:
     return f"{x:.10g}"
 
 
-_SIGN_VARIANTS = str.maketrans({"≧": "≥", "⩾": "≥", "≦": "≤", "⩽": "≤"})
-
-
-def normalize_text(text: object) -> str:
-    """NFKC (full-width digits and signs become ASCII), trimmed, inner spaces removed; the
-    other ≥/≤ signs Chinese input methods offer (≧ ≦ ⩾ ⩽, which NFKC keeps) become ≥/≤."""
-    s = str(text)
-    if not s.isascii():  # NFKC leaves ASCII as it is, and the sign variants are not ASCII
-        s = unicodedata.normalize("NFKC", s).translate(_SIGN_VARIANTS)
-    parts = s.split()  # str.split() and the pattern \s split at the same (str.isspace) characters
-    return parts[0] if len(parts) == 1 else "".join(parts)
-
-
 _YEAR = re.compile(r"(\d{4})(?:\.0+)?(?:年度?)?")
 
 
@@ -288,97 +249,6 @@ def _operator_word(text: object) -> str | None:
     parts = [p for p in re.split(r"[()]", s) if p]
     found = {_OPERATOR_WORDS.get(p.removesuffix("指标")) for p in parts}
     return found.pop() if len(found) == 1 and None not in found else None
-
-
-def _month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _half_year_end(year: int, half: str) -> dt.date:
-    """The last day of 上半年 (30 June) or 下半年 (31 December)."""
-    return dt.date(year, 6, 30) if half == "上" else dt.date(year, 12, 31)
-
-
-# Every date pattern below needs a digit, 年 or 季 (季度): text with none of them is no date
-_MAYBE_DATE = re.compile(r"\d|年|季")
-_FOUR_DIGITS = re.compile(r"\d{4}")  # the year every pattern of _DATE_PATTERNS starts with
-
-
-def parse_date(text: str, year: int | None, allow_month_only: bool = False) -> dt.date | None:
-    """A date written the Chinese way (``2022年12月31日前``, ``11月底``) or ISO. Month and year
-    precision become the last day of that period. ``None`` when it is not a date."""
-    if not _MAYBE_DATE.search(text):
-        return None
-    if "旬" in text:
-        for pattern, day in _TEN_DAYS:
-            text = pattern.sub(day, text)
-        text = _LATE_MONTH.sub(r"\1月底", text)
-    for pattern in _DATE_PATTERNS if _FOUR_DIGITS.search(text) else ():
-        m = pattern.match(text)
-        if m:
-            g = m.groupdict()
-            try:
-                y = int(g["y"])
-                if g.get("half"):
-                    return _half_year_end(y, g["half"])
-                if g.get("q"):
-                    return _month_end(y, _QUARTER[g["q"]] * 3)
-                if g.get("d"):
-                    return dt.date(y, int(g["m"]), int(g["d"]))
-                if g.get("m"):
-                    return _month_end(y, int(g["m"]))
-                return dt.date(y, 12, 31)
-            except ValueError:
-                return None
-    if year is None or not _NO_YEAR_HINT.search(text):
-        return None  # (年度, 全年: no pattern below can match)
-    for pattern in _DATE_PATTERNS_NO_YEAR:
-        m = pattern.match(text)
-        if not m:
-            continue
-        g = m.groupdict()
-        try:
-            if g.get("ye"):
-                return dt.date(year, 12, 31)
-            if g.get("half"):
-                return _half_year_end(year, g["half"])
-            if g.get("q"):
-                return _month_end(year, _QUARTER[g["q"]] * 3)
-            if g.get("d"):
-                return dt.date(year, int(g["m"]), int(g["d"]))
-            # A bare "10月" is a date only in a 时效 row or with a deadline word.
-            if g.get("end") or allow_month_only or any(w in text for w in _DEADLINE_WORDS):
-                return _month_end(year, int(g["m"]))
-        except ValueError:
-            return None
-    return None
-
-
-# A date inside a sentence (已于2024年3月完成验收, 完成时间2024年3月, 项目于12月20日通过验收), as the
-# patterns above write one: a year (19xx/20xx) with a month and perhaps a day, ISO-like 2024-03-20,
-# a month with a day, a 旬 or 底/末/份, a quarter or half of a year, a year alone, 年底/年末. Digits
-# are never taken from inside a longer number (1200.5万元 is no 1200年5月; 3个月 is no 3月).
-_DATE_IN_TEXT = re.compile(
-    r"(?<![\d.])(?:"
-    r"(?:19|20)\d{2}[-/.]\d{1,2}(?:[-/.]\d{1,2})?(?![\d.])"
-    r"|(?:(?:19|20)\d{2}年度?)?"
-    r"(?:第?[一二三四1-4]季度(?:末|底)?|[上下]半年|\d{1,2}月(?:\d{1,2}日|[上中下]旬|底|末|份)?)"
-    r"|(?:19|20)\d{2}年(?:底|末|度)?"
-    r")"
-    r"|年底|年末"
-)
-
-
-def dates_in(text: str, year: int | None) -> list[dt.date]:
-    """The dates written inside a text (``已于2024年3月完成验收``: 2024-03-31), each once, in the
-    order written, as ``parse_date`` reads each alone in a 时效 row (a month is its last day; one
-    without a year is in ``year``, the 评价年度, or none without it)."""
-    found: list[dt.date] = []
-    for m in _DATE_IN_TEXT.finditer(normalize_text(text)):
-        date = parse_date(m.group(), year, allow_month_only=True)
-        if date is not None and date not in found:
-            found.append(date)
-    return found
 
 
 def _split_operator(s: str) -> tuple[str | None, str]:
@@ -470,7 +340,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
                 break
     date = parse_date(rest, year, allow_month_only=timely)
     if date is not None:
-        if operator is None and any(w in rest for w in _DEADLINE_WORDS):
+        if operator is None and any(w in rest for w in DEADLINE_WORDS):
             operator = LE
         return _make(DATE, raw, date=date, operator=operator, text=s)
     m = _NUMBER.match(rest)
@@ -479,7 +349,7 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
         unit = rest[m.end() :]
     elif (counted := _chinese_count(rest)) is not None:
         number, unit = counted  # 三个, 两次, 十二人: a count in Chinese numerals
-    elif (share := _chinese_percent(rest)) is not None:
+    elif (share := chinese_percent(rest)) is not None:
         number, unit = share, "%"  # 百分之百, 百分之九十五
     else:
         return _make(TEXT, raw, operator=operator, text=s)
@@ -506,22 +376,6 @@ def _parse_value(raw: object, percent_format: bool, year: int | None, timely: bo
     return _make(NUMBER, raw, number=number, unit=unit, operator=operator, text=s, approx=approx)
 
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_POWERS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMERAL = re.compile("^[零〇一二两三四五六七八九十百千]+")
 # What a count in Chinese numerals is a count of (三个, 两次, 十二人, 五个工作日, 三万人次): measure
 # words only, so that words that begin with a numeral (一般, 一致, 十分, 一次性, 三公经费) stay
 # text; not 分 (a score is typed as a number, 八分 is no score), not 元 (an amount neither), not 月,
@@ -533,29 +387,11 @@ _CN_MEASURES = frozenset(
 )
 
 
-def _chinese_numeral(text: str) -> int | None:
-    """三 → 3, 十二 → 12, 二十 → 20, 一百零五 → 105, 两千 → 2000; None for what is no numeral
-    (一二, 十十, 百千)."""
-    total, digit, last_power = 0, None, 10_000
-    for ch in text:
-        if ch in _CN_DIGITS:
-            if digit is not None and digit != 0:
-                return None  # two digits in a row (一二): a list, not a number
-            digit = _CN_DIGITS[ch]
-        else:
-            power = _CN_POWERS[ch]
-            if power >= last_power:
-                return None
-            total += (1 if digit is None else digit) * power
-            digit, last_power = None, power
-    return total + (digit or 0)
-
-
 def _chinese_count(rest: str) -> tuple[float, str] | None:
     """A count written in Chinese numerals with its measure word (``三个``, ``两百余人``,
     ``五个工作日内``): (number, the rest as a unit to read as after digits); None otherwise."""
-    m = _CN_NUMERAL.match(rest)
-    if m is None or (number := _chinese_numeral(m.group())) is None:
+    m = LEADING_NUMERAL.match(rest)
+    if m is None or (number := chinese_numeral(m.group())) is None:
         return None
     unit = rest[m.end() :]
     core = _TRAILING_NOTE.sub("", unit).removesuffix("内")
@@ -563,24 +399,6 @@ def _chinese_count(rest: str) -> tuple[float, str] | None:
         core = core.removeprefix(word).removesuffix(word)
     core = core[1:] if core[:1] in ("万", "亿") else core
     return (float(number), unit) if core in _CN_MEASURES else None
-
-
-_PER_HUNDRED = re.compile(
-    r"^百分之(?P<int>[零〇一二两三四五六七八九十百]+|\d+)(?:点(?P<dec>[零〇一二三四五六七八九]+))?$"
-)
-
-
-def _chinese_percent(rest: str) -> float | None:
-    """百分之百 → 100, 百分之九十五 → 95, 百分之九十五点五 → 95.5 (a percentage in words); None otherwise."""
-    m = _PER_HUNDRED.match(rest)
-    if m is None:
-        return None
-    whole = m.group("int")
-    number = int(whole) if whole.isdigit() else _chinese_numeral(whole)
-    if number is None:
-        return None
-    decimals = "".join(str(_CN_DIGITS[ch]) for ch in m.group("dec") or "")
-    return float(f"{number}.{decimals}") if decimals else float(number)
 
 
 # The commonest values, ≥/≤ or nothing, a number of at most three digits before and after the
@@ -638,7 +456,7 @@ def labelled_figure(v: Value, name: str, year: int | None = None, timely: bool =
 
 # What a figure parse_value reads holds at least one of (a digit, a Chinese numeral, 年 or 季 of a
 # date such as 上半年): most texts (达成, 良好, 按时完成) have none and are no labelled figure
-_MAY_HOLD_FIGURE = re.compile(r"[\d零〇一二两三四五六七八九十百千年季]")
+_MAY_HOLD_FIGURE = re.compile(rf"[\d{NUMERAL_CHARS}年季]")
 
 
 @functools.lru_cache(maxsize=1024)
