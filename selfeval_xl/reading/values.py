@@ -89,6 +89,9 @@ _NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)")
 _PERCENT_UNITS = {"%", "百分比", "百分点"}
 # (千元 is the unit of many finance tables: 5千元 is 5000元, 0.5万元)
 CURRENCY_SCALE = {"元": 1.0, "千元": 1e3, "万元": 1e4, "亿元": 1e8}
+# 万 and 亿, how many they count: before a unit (万人, 亿人次: ``scaled_unit``), after a Chinese
+# numeral (三万人次), or alone after a number (1.2万: ``scoring.plan``)
+SCALE_WORDS = {"万": 1e4, "亿": 1e8}
 # units one converts into another exactly, by kind: a value in one is compared with a target in
 # another of its kind after converting (36小时 against ≤2天 is 1.5天, 0.15% against ≤0.9‰ is
 # 1.5‰: ‰ stays the unit typed, so that notes show the form's numbers); units of different kinds,
@@ -145,8 +148,8 @@ def unit_factor(unit: str, into: str) -> float | None:
 def scaled_unit(unit: str) -> tuple[str, float]:
     """A unit written with 万/亿 before it (万人, 亿人次; not 万元 and 亿元, money units of their
     own) as its plain unit and that scale: (人, 10000)."""
-    if len(unit) > 1 and unit[0] in "万亿" and unit not in CURRENCY_SCALE:
-        return unit[1:], 1e4 if unit[0] == "万" else 1e8
+    if len(unit) > 1 and unit[0] in SCALE_WORDS and unit not in CURRENCY_SCALE:
+        return unit[1:], SCALE_WORDS[unit[0]]
     return unit, 1.0
 
 
@@ -397,7 +400,7 @@ def _chinese_count(rest: str) -> tuple[float, str] | None:
     core = _TRAILING_NOTE.sub("", unit).removesuffix("内")
     for word in _APPROX:
         core = core.removeprefix(word).removesuffix(word)
-    core = core[1:] if core[:1] in ("万", "亿") else core
+    core = core[1:] if core[:1] in SCALE_WORDS else core
     return (float(number), unit) if core in _CN_MEASURES else None
 
 

@@ -22,6 +22,7 @@ from selfeval_xl.reading.values import (
     LT,
     NUMBER,
     QUAL,
+    SCALE_WORDS,
     TEXT,
     Value,
     normalize_text,
@@ -51,9 +52,6 @@ _MEASURED = ("产出", "效益", "满意")
 
 _ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
 
-# 万 or 亿 typed alone after an actual's number (1.2万, 52万): that many of the unit compared in
-_BARE_SCALE = {"万": 1e4, "亿": 1e8}
-
 
 def _bare_scale_unit(scale: str, unit: str) -> str:
     """The unit a bare ``万``/``亿`` stands for against ``unit``: 万 of its money (48万 against
@@ -61,14 +59,14 @@ def _bare_scale_unit(scale: str, unit: str) -> str:
     too); itself against no unit or a rate (1.2万 against 95% is no count of percent)."""
     if unit in CURRENCY_SCALE:
         return scale + "元"
-    if not unit or unit in ("%", "‰") or unit in _BARE_SCALE:  # (1.2万 against ≥1万: both in 万)
+    if not unit or unit in ("%", "‰") or unit in SCALE_WORDS:  # (1.2万 against ≥1万: both in 万)
         return scale
     return scale + scaled_unit(unit)[0]
 
 
 def _scale_of(unit: str) -> float:
     """How many a unit's 万 or 亿 counts: 万人 and 万 alone 10000, 亿人次 10^8, 人 (and 万元) 1."""
-    return _BARE_SCALE.get(unit) or scaled_unit(unit)[1]
+    return SCALE_WORDS.get(unit) or scaled_unit(unit)[1]
 
 
 @dataclass(slots=True)
@@ -200,12 +198,12 @@ class Resolver(ScoringContext):
             out.method, out.operator = rule_kinds.for_operator(op).name, op
             out.target = math.nan if target.number is None else target.number
             out.unit = target.unit or r.unit
-            if out.unit in _BARE_SCALE:
+            if out.unit in SCALE_WORDS:
                 # ≥1万 against 12000人 (or 计量单位 人): 1万人, as ≥1万人 would be; ≤50万 against
                 # 480000元: 50万元 (the mirror of a bare 1.2万 in 实际完成值, ``_bare_scale_unit``)
                 # (≥0.5亿 against 5500万 with 计量单位 人: 亿人, the actual's bare 万 saying no unit)
                 other = actual.unit if actual.kind == NUMBER and actual.unit else ""
-                if other in _BARE_SCALE and r.unit:
+                if other in SCALE_WORDS and r.unit:
                     other = r.unit
                 out.unit = _bare_scale_unit(out.unit, other or r.unit)
             return self._need_actual(row, actual, out, date=False, typed_unit=r.unit)
@@ -326,14 +324,14 @@ class Resolver(ScoringContext):
         elif actual.kind == NUMBER and actual.number is not None:
             a = actual.number
             typed = unit = actual.unit or typed_unit  # (计量单位 元, 指标值 ≥10万元, 实际 95000: 9.5万元)
-            if unit in _BARE_SCALE:
+            if unit in SCALE_WORDS:
                 unit = _bare_scale_unit(unit, out.unit)
-            if unit in _BARE_SCALE and not out.unit:  # 1.2万 against ≥10000, no unit on either side
-                a *= _BARE_SCALE[unit]
+            if unit in SCALE_WORDS and not out.unit:  # 1.2万 against ≥10000, no unit on either side
+                a *= SCALE_WORDS[unit]
                 out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)} 计"
-            elif unit in _BARE_SCALE and out.unit in _BARE_SCALE and unit != out.unit:
+            elif unit in SCALE_WORDS and out.unit in SCALE_WORDS and unit != out.unit:
                 # both bare, in two scales: 0.5亿 against ≥1万 is 5000万 (it compared 0.5 with 1)
-                a *= _BARE_SCALE[unit] / _BARE_SCALE[out.unit]
+                a *= SCALE_WORDS[unit] / SCALE_WORDS[out.unit]
                 out.converted = f"{fmt_num(actual.number)}{typed}按 {fmt_num(a)}{out.unit} 计"
             elif (factor := unit_factor(unit, out.unit)) not in (None, 1.0):  # (天 and 日: the same)
                 a *= factor
