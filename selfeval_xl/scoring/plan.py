@@ -35,7 +35,7 @@ from selfeval_xl.rules import common_indicators as CM
 from selfeval_xl.rules import rule_kinds
 from selfeval_xl.rules.ruleset import Common
 from selfeval_xl.scoring.context import ScoringContext, label, level1_of
-from selfeval_xl.scoring.qualitative import prose_date
+from selfeval_xl.scoring.qualitative import NONE_ANSWERS, prose_date
 from selfeval_xl.scoring.scorecard import Budget
 
 # The scorer's own methods, for rows no computed rule kind (``rules.rule_kinds``) scores.
@@ -50,7 +50,9 @@ KIND_MISMATCH = "kind-mismatch"  # the file's 评价类型 is not the rule set's
 # its rows have a 指标值 and a 实际完成值, whatever a form prints beside them
 _MEASURED = ("产出", "效益", "满意")
 
-_ZERO_WORDS = {"无", "零", "没有", "未发生", "无发生"}
+# what answers a target of 0 (安全事故 ≤0起 → 无 / 没有 / 未发生): the none answers the
+# qualitative rules take as one, but 否, which answers a yes/no question, not how many
+_ZERO_WORDS = NONE_ANSWERS - {"否"}
 
 
 def _bare_scale_unit(scale: str, unit: str) -> str:
