@@ -23,6 +23,7 @@ from selfeval_xl.scoring.verdict import (
     NEEDS_REVIEW,
     REVIEWER_CORRECTION_HINT,
     STATUS_HINT,
+    UNSETTLED_WORD,
     compares_claim,
     status_zh,
 )
@@ -172,7 +173,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         ("警告数", len(card.warnings), None),
     ]
     table_end = len(spec.rows)
-    provisional = "暂算" if status == NEEDS_CORRECTION else "暂定" if status == NEEDS_REVIEW else None
+    provisional = UNSETTLED_WORD.get(status)
     rescaled = rescale_note(card)
     notes = {
         L.R_TOTAL: "；".join(n for n in (provisional, rescaled) if n) or None,
@@ -183,7 +184,7 @@ def results_sheet(card: Scorecard, scored_at: str, link_cells: bool = True) -> S
         else None,
         # a grade awaiting a reviewer is as provisional as the total it comes from (汇总 and the
         # page say 暂定 beside it too); a 待更正 file's 等级 line says so in its value
-        L.R_GRADE: L.R_GRADE_PROVISIONAL if status == NEEDS_REVIEW else None,
+        L.R_GRADE: L.R_TENTATIVE if status == NEEDS_REVIEW else None,
         # the 申报总分 above it is shown; the total it is set against is not final yet
         L.R_DIFF: DIFF_UNSETTLED if status == NEEDS_CORRECTION and claimed_total is not None else None,
         L.R_STATUS: REVIEWER_CORRECTION_HINT

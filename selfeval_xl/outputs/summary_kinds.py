@@ -9,12 +9,13 @@ from typing import Any
 
 from selfeval_xl.ooxml.styles import Style
 from selfeval_xl.outputs.grade_colours import GRADE_FILLS
+from selfeval_xl.reading import contract as L
 from selfeval_xl.scoring.verdict import BLANK, NEEDS_CORRECTION, NEEDS_REVIEW
 
 # 状态 cell fills: what waits on someone stands out (待复核 amber, 待更正 red, 未填写 grey)
 STATUS_FILLS = {NEEDS_REVIEW: "FFFFEB9C", NEEDS_CORRECTION: "FFFFC7CE", BLANK: "FFE7E6E6"}
 # a text cell's format adding a word after its text: 优 shows as 优（暂定）
-TENTATIVE_TEXT = '@"（暂定）"'
+TENTATIVE_TEXT = f'@"（{L.R_TENTATIVE}）"'
 _KINDS: dict[str, Style] = {
     "text": Style(wrap=True),
     "int": Style(num_fmt=1),  # 0
@@ -22,10 +23,10 @@ _KINDS: dict[str, Style] = {
     "pct": Style(num_fmt=10),  # 0.00%
     "num": Style(num_fmt=2),  # 0.00
     "change": Style(num_code="+0.00;-0.00;0.00"),
-    "provisional": Style(num_code='0.00"（暂算）"', color="FF9C0006"),
+    "provisional": Style(num_code=f'0.00"（{L.R_PROVISIONAL}）"', color="FF9C0006"),
     # a 待复核 file's total, its grade too: provisional until a reviewer settles it (SPEC §3.12);
     # the cell still holds the number (the grade's text), the format adds the word
-    "tentative": Style(num_code='0.00"（暂定）"', color="FF9C5700"),
+    "tentative": Style(num_code=f'0.00"（{L.R_TENTATIVE}）"', color="FF9C5700"),
     "link": Style(color="FF0563C1", underline=True, wrap=True),
 }
 # The streamed sheets' (指标明细, 问题清单) cells' kinds and their fixed ``cellXfs`` indices: the

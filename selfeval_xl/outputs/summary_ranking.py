@@ -16,6 +16,7 @@ from selfeval_xl.scoring.verdict import (
     BLANK,
     NEEDS_CORRECTION,
     NEEDS_REVIEW,
+    UNSETTLED_WORD,
     compares_claim,
     group_index,
     is_ranked,
@@ -132,9 +133,6 @@ def write_summary_sheet(
     return out
 
 
-_PROVISIONAL_WORD = {NEEDS_CORRECTION: "暂算", NEEDS_REVIEW: "暂定"}
-
-
 def _summary_widths(
     headers: list[str], rows: list[SummaryRow], levels: list[str], last_year: list[list[tuple[Any, str]]]
 ) -> list[float]:
@@ -148,7 +146,7 @@ def _summary_widths(
         for c, v in enumerate(r.lead):
             columns[c].append(f"{v:,.2f}" if c in (5, 6) and isinstance(v, float) else v)
         c = len(r.lead)
-        word = _PROVISIONAL_WORD.get(r.status)  # as the formats show them: 90.00（暂算）, 98.00（暂定）
+        word = UNSETTLED_WORD.get(r.status)  # as the formats show them: 90.00（暂算）, 98.00（暂定）
         total = f"{r.total:.2f}（{word}）" if word else r.total
         grade = f"{r.grade}（{word}）" if word and r.grade else r.grade
         for v in (*(r.subtotals.get(n) for n in levels), total, grade, r.claimed, r.total):

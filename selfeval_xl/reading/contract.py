@@ -225,9 +225,12 @@ def results_number(name: str) -> int:
 
 R_TOTAL = "核定总分"
 R_GRADE = "等级"
-# the note results_sheet writes right of a 待复核 file's 等级 (its grade is provisional); a
-# reviewer's own text there is told apart by being anything else (review_columns)
-R_GRADE_PROVISIONAL = "暂定"
+# the words beside a figure that is not final, as our outputs write them (评分结果's column C,
+# 汇总's number formats) and read them back as ours: 暂算, a total of a file still to be
+# corrected; 暂定, a 待复核 file's total and grade, until a reviewer settles them (beside 等级 a
+# reviewer's own text is told apart by being anything else: review_columns)
+R_PROVISIONAL = "暂算"
+R_TENTATIVE = "暂定"
 R_CLAIMED_TOTAL = "申报总分"
 R_DIFF = "得分差异"  # the conclusion line: 申报总分 − 核定总分
 R_STATUS = "状态"

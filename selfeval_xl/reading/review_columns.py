@@ -153,9 +153,7 @@ def _in_the_conclusion(grid: Grid, start: int, cols: dict[str, int], has_entries
             typed_total = label == L.R_REVIEWED_TOTAL and not has_entries and cell_text(cell.value) != L.R_NOT_REVIEWED
             if not typed_total:
                 continue
-        elif c == 2 and (
-            label in _NOTED_LABELS or (label == L.R_GRADE and cell_text(cell.value) == L.R_GRADE_PROVISIONAL)
-        ):
+        elif c == 2 and (label in _NOTED_LABELS or (label == L.R_GRADE and cell_text(cell.value) == L.R_TENTATIVE)):
             continue  # (our note; beside 等级 only the one we write: a final file's has none)
         out.append(f"{col_letter(c)}{r}")
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from selfeval_xl.errors import Problem
+from selfeval_xl.reading import contract as L
 
 FINAL = "final"
 REVIEWED = "reviewed"
@@ -34,6 +35,8 @@ STATUS_HINT = {
     NEEDS_CORRECTION: "有错误需单位更正后重新评分，总分为暂算，不评等级、不排名",
     BLANK: "未填写实际完成情况，不评分、不评等级",
 }
+# the word beside a total that is not final, by status (评分结果, 汇总)
+UNSETTLED_WORD = {NEEDS_CORRECTION: L.R_PROVISIONAL, NEEDS_REVIEW: L.R_TENTATIVE}
 # 待更正 only for a reviewer's 复核得分 typed wrong: the bureau's to correct, not the unit's
 REVIEWER_CORRECTION_HINT = "复核得分填写有误需复核人员改正后重新评分（单位不必更正），总分为暂算，不评等级、不排名"
 
