@@ -84,8 +84,10 @@ class RowPlan:
     points: float | None = None  # a 共性 row scores on the rule set's 分值
     common: Common | None = None  # the 共性指标 the row is
     shown: str = ""  # a 共性 row: its formula with the inputs (or why it cannot be computed)
-    actual_date: dt.date | None = None  # a date row's 实际完成值
-    converted: str = ""  # the actual put into the target's unit, as said (36小时按 1.5天 计)
+    actual_date: dt.date | None = None  # a date row's 实际完成值 (or the one date in its sentence)
+    # how the actual was read, as said: put into the target's unit (36小时按 1.5天 计), or the
+    # date taken from a sentence (实际完成值中的日期按 2024-03-31 计)
+    converted: str = ""
 
 
 # how an operator scores a number: up (正向: ≥ and >), down (反向: ≤ and <), or = (which scores

@@ -61,7 +61,7 @@ class ScoredRow:
     claimed: float  # 申报得分
     rate: float  # 完成率, percent, rounded
     note: str  # 评分说明
-    method: str  # the rule kind (``rules.rule_kinds``) or the scorer's own: qual, date, na, invalid
+    method: str  # the rule kind (``rules.rule_kinds``) or the scorer's own: qual, date, na, judged, invalid
     diff: float  # 申报得分 − 核定得分; none for a row with an input error (``Scorecard.errored``)
     reviewed: float | None = None  # 复核得分 from an earlier 评分结果 (SPEC §4.4)
     review_note: str | None = None  # 复核意见 likewise, as text
