@@ -40,7 +40,7 @@ def typed_command() -> str:
             python = here if not here.startswith("..") else python
         except ValueError:  # (another drive on Windows)
             pass
-        return f"{_quoted(python)} -m selfeval_xl"
+        return f"{as_typed(python)} -m selfeval_xl"
     if os.path.splitext(name)[0].lower() not in ("selfeval", "selfeval-script"):
         return "selfeval"
     on_path = shutil.which("selfeval")
@@ -49,11 +49,13 @@ def typed_command() -> str:
             return "selfeval"
     except OSError:
         pass
-    return _quoted(argv0)
+    return as_typed(argv0)
 
 
-def _quoted(text: str) -> str:
-    """A path as typed on a command line: in double quotes when it has a space."""
+def as_typed(path: str | Path) -> str:
+    """A path as typed on a command line: in double quotes when it has a space (as both cmd.exe
+    and a Unix shell take it)."""
+    text = str(path)
     return f'"{text}"' if any(c.isspace() for c in text) else text
 
 

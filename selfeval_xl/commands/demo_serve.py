@@ -8,7 +8,7 @@ import click
 
 from selfeval_xl.batch import BatchOptions
 from selfeval_xl.click_zh import ZhCommand
-from selfeval_xl.commands.common import typed_command
+from selfeval_xl.commands.common import as_typed, typed_command
 from selfeval_xl.commands.score_run import score_and_report
 from selfeval_xl.demo import copy_samples
 from selfeval_xl.reading import contract as L
@@ -32,19 +32,12 @@ def demo_cmd(directory: Path | None) -> None:
         click.echo(f"样例 {names} 故意含错误，用来演示问题清单；演示本身已完成。")
     if result.summary is None:  # pragma: no cover - demo always writes one
         raise click.ClickException("未生成汇总表")
-    summary = _typed(result.summary)
+    summary = as_typed(result.summary)
     me = typed_command()  # (.venv/bin/selfeval as the README's first command runs it: pasted, it works)
     click.echo(
         f"接着可以试：{me} report --summary {summary}（起草全区汇总报告）；"
         f"{me} sample {summary}（抽查名单）；{me} serve（在浏览器里评分）"
     )
-
-
-def _typed(path: Path) -> str:
-    """A path as typed on a command line: in double quotes when it has a space (as both cmd.exe
-    and a Unix shell take it)."""
-    text = str(path)
-    return f'"{text}"' if any(c.isspace() for c in text) else text
 
 
 @click.command(
