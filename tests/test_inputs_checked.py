@@ -77,6 +77,15 @@ def test_report_of_a_summary_without_the_option_suggests_it(runner, summary):
     assert "None" not in line
 
 
+def test_the_suggested_report_command_quotes_a_path_with_a_space(runner, summary):
+    # 区 汇总.xlsx: the suggestion is to be pasted, so the path stands in double quotes there (as
+    # the demo's suggestions do); unquoted the shell would pass 区 and 汇总.xlsx as two arguments
+    spaced = summary.with_name("区 汇总.xlsx")
+    summary.rename(spaced)
+    line = _one_line(runner.invoke(cli, ["report", str(spaced)]))
+    assert f'selfeval report --summary "{spaced}"' in line
+
+
 def test_report_summary_of_our_summary_still_drafts(runner, summary):
     result = runner.invoke(cli, ["report", "--summary", str(summary)])
     assert result.exit_code == 0, result.output

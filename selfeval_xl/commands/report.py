@@ -9,7 +9,7 @@ import click
 
 from selfeval_xl._fs import atomic_write
 from selfeval_xl.click_zh import ZhCommand
-from selfeval_xl.commands.common import output_ready, refuse, rules_opt, rules_or_usage, typed_command
+from selfeval_xl.commands.common import as_typed, output_ready, refuse, rules_opt, rules_or_usage, typed_command
 from selfeval_xl.discover import is_summary
 from selfeval_xl.errors import SelfevalError
 from selfeval_xl.file_scoring import RuleBook, score_file
@@ -62,7 +62,7 @@ def report_cmd(
         refuse(f"错误：{summary} {why}，无法起草汇总报告；请给出 selfeval score 生成的汇总表（{L.SUMMARY_FILE}）")
     if workbook is not None and is_summary(workbook):
         refuse(
-            f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：{typed_command()} report --summary {workbook}"
+            f"错误：{workbook} 是本工具生成的汇总表，不是单位的自评工作簿；起草全区汇总报告请用：{typed_command()} report --summary {as_typed(workbook)}"
         )
     if summary is not None:
         try:
