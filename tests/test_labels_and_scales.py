@@ -267,3 +267,19 @@ def test_parse_amount_still_reads_exact_amounts():
     # 296000元 in a 万元 workbook: 296000 ÷ 10000 = 29.6
     assert [parse_amount(t, unit="万元") for t in ("29.6", "29.6万元", "296000元", "￥29.6万")] == [29.6] * 4
     assert math.isclose(parse_amount("5千元", unit="万元"), 0.5)
+
+
+def test_a_bare_yi_amount_is_yi_yuan_as_a_bare_wan_is_wan_yuan():
+    # 120万 was 120万元 but 1.2亿 no amount, though a bare 亿 against an amount target is 亿元
+    # (scoring.plan): 1.2亿 in a 万元 workbook is 1.2 × 10^8 ÷ 10^4 = 12000, in a 元 one 1.2 × 10^8
+    assert parse_amount("1.2亿", unit="万元") == 12000
+    assert parse_amount("1.2亿", unit="元") == 1.2e8
+
+
+def test_a_bare_yi_amount_on_the_budget_sheet(make_workbook):
+    # 年度资金总额 1.2亿 / 1.2亿 / 1.08亿 typed (当年财政拨款 the same in 万元): 10800 ÷ 12000 = 90%,
+    # 10 × 0.90 = 9 of the 预算执行率's 10, no error (it was not-a-number at C2 and D2, the rate 0)
+    budget = {"年度资金总额": ("1.2亿", "1.2亿", "1.08亿"), "当年财政拨款": (12000, 12000, 10800)}
+    card = score_file(make_workbook(budget=budget)).card
+    assert [p.code for p in card.errors] == []
+    assert next(r.score for r in card.records if r.name == "预算执行率") == 9

@@ -537,8 +537,9 @@ def without_yen(text: str) -> str | None:
 
 
 def money_unit(unit: str) -> str:
-    """A parsed amount's unit as money: ``万`` alone is 万元 (``120万``)."""
-    return "万元" if unit == "万" else unit
+    """A parsed amount's unit as money: ``万`` alone is 万元 (``120万``), ``亿`` alone 亿元
+    (``1.2亿``), as a bare 万/亿 against an amount target is (``scoring.plan``)."""
+    return unit + "元" if unit in SCALE_WORDS else unit
 
 
 def unit_word(raw: object) -> str:
