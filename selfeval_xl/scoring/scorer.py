@@ -38,26 +38,28 @@ _CAUSE_HEADERS = (L.I_OPERATOR, L.I_TARGET, L.I_ACTUAL, L.I_POINTS)
 _QUOTED = 8  # a typed value longer than this is cut (…) in a row's 评分说明
 
 
+# An input error in a few characters, by code: {field} the cell's field, {typed} what was typed
+# there, quoted (empty when nothing was)
+_SHORT_CAUSES = {
+    "missing-value": "{field}未填写",
+    "not-a-number": "{field}{typed}不是数值",
+    "out-of-range": "{field}{typed}超出范围",
+    "formula-no-cache": "{field}是没有计算结果的公式",
+    "bad-operator": "指标性质{typed}无法识别",
+    "bad-points": "分值{typed}不大于 0",
+    "target-not-comparable": "实际完成值{typed}不是日期",
+}
+
+
 def short_cause(p: Problem) -> str:
     """An input error in a few characters, for the 评分说明 cell of the row it leaves unscored
     (the column wraps: the full message is in the problem list): 实际完成值“完成”不是数值."""
+    template = _SHORT_CAUSES.get(p.code)
+    if template is None:
+        return problem_title(p.code)
     field, value = str(p.fields.get("field") or ""), str(p.fields.get("value") or "")
     typed = f"“{value if len(value) <= _QUOTED else value[: _QUOTED - 1] + '…'}”" if value else ""
-    if p.code == "missing-value":
-        return f"{field}未填写"
-    if p.code == "not-a-number":
-        return f"{field}{typed}不是数值"
-    if p.code == "out-of-range":
-        return f"{field}{typed}超出范围"
-    if p.code == "formula-no-cache":
-        return f"{field}是没有计算结果的公式"
-    if p.code == "bad-operator":
-        return f"指标性质{typed}无法识别"
-    if p.code == "bad-points":
-        return f"分值{typed}不大于 0"
-    if p.code == "target-not-comparable":
-        return f"实际完成值{typed}不是日期"
-    return problem_title(p.code)
+    return template.format(field=field, typed=typed)
 
 
 _CELL_ROW = re.compile(r"[A-Z]+(\d+)")
