@@ -26,6 +26,12 @@ def _cell_text(v: Any) -> Any:
     return v
 
 
+def _in_wan(amount: float, scale: float) -> float:
+    """``amount`` times ``scale`` (what turns the form's unit into 万元), without the float noise
+    of the product (1110.6 × 0.1 is 111.06000000000002): a 万元 amount has at most 6 decimals (1分 is 0.000001万元)."""
+    return round(amount * scale, 6)
+
+
 def _unread(data: WorkbookData) -> tuple[dict[str, Any], set[str]]:
     """The form's cells that hold what is no number (``约100万元``), by cell, with what was typed
     there; and the cells that hold a formula with no result, whose value cannot be carried."""
@@ -55,6 +61,11 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
         raise UnreadableWorkbook.at(form.name, None, None, "no-form")
     typed, formulas = _unread(data)
     info = {k: v for k, v in data.info.items() if k in L.INFO_LABELS}
+    # a form's 项目资金 in 千元 is no 金额单位 the template takes (万元 or 元): its amounts go over
+    # in 万元 (1,234千元 → 123.4), as scoring the form itself counts them
+    per_wan = info.get(L.INFO_AMOUNT_UNIT) not in (None, *L.AMOUNT_UNITS)
+    if per_wan:
+        info[L.INFO_AMOUNT_UNIT] = "万元"
     budget, lost = {}, []
     columns = data.budget_columns
     for cat, line in data.budget.items():
@@ -65,7 +76,9 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
             if header == L.B_INITIAL and column == columns.get(L.B_ADJUSTED):
                 column = None  # a form without 年初预算数 (the reader stands 全年预算数 in for it)
             cell = f"{column}{line.row}" if column else None
-            if value is None and cell in typed:
+            if value is not None and per_wan:
+                value = _in_wan(value, data.amount_scale)
+            elif value is None and cell in typed:
                 value = typed[cell]
             elif value is None and cell in formulas:
                 lost.append(

@@ -127,7 +127,7 @@ class WorkbookData:
     @property
     def amount_scale(self) -> float:
         """Multiply an amount by this to get 万元."""
-        return L.AMOUNT_UNITS.get(self.info.get(L.INFO_AMOUNT_UNIT) or "万元", 1.0)
+        return L.AMOUNT_SCALE.get(self.info.get(L.INFO_AMOUNT_UNIT) or "万元", 1.0)
 
     def sheet(self, contract_name: str) -> str:
         return self.sheet_names.get(contract_name, contract_name)
