@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.rows import IndicatorRow
+from selfeval_xl.reading.text import normalize_text
 from selfeval_xl.reading.values import DATE, QUAL, TEXT, Value, dates_in
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import Band
@@ -175,6 +176,28 @@ class QualitativeRules(ScoringContext):
 _NOT_KEPT = ("未", "没", "不能", "不及", "不按", "无法", "难以", "延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
 
 _NOT_KEPT_WHY = "含日期，又有“未”“延期”等字样"
+# of those, the ones that speak of time whatever clause they stand in (因疫情延期，2023年12月20日完成)
+_DELAYED = ("延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
+# what makes a negation in a clause without the date one about the date kept (未按期完成，2023年
+# 12月20日完成初验), where 未发生安全事故 beside 2023年12月20日完成 is another matter
+_TIMELY = ("完成", "完工", "竣工", "按时", "按期", "如期", "及时", "准时", "期限", "工期", "进度", "时间")
+# the punctuation that ends a clause (NFKC has made ，；！？ into , ; ! ?); not the . of 2023.12.20
+_CLAUSE_END = re.compile(r"[,;!?。]")
+
+
+def _not_kept(text: str, year: int | None) -> bool:
+    """Whether ``text`` says its date was not kept: a word of ``_NOT_KEPT`` in the clause that
+    holds the date (2023年12月20日未完成, 延期至…), or in another clause about time (因疫情延期，…;
+    未按期完成，…); not a negation of something else (2023年12月20日完成，未发生安全事故)."""
+    for clause in _CLAUSE_END.split(text):
+        if dates_in(clause, year):
+            if any(w in clause for w in _NOT_KEPT):
+                return True
+        elif any(w in clause for w in _DELAYED) or (
+            any(w in clause for w in _NOT_KEPT) and any(w in clause for w in _TIMELY)
+        ):
+            return True
+    return False
 
 
 def prose_date(actual: Value, deadline: dt.date, year: int | None) -> tuple[dt.date | None, str]:
@@ -182,8 +205,8 @@ def prose_date(actual: Value, deadline: dt.date, year: int | None) -> tuple[dt.d
     date written in it (``已于2024年3月完成验收``, ``完成时间2024年3月``; one without a year in the
     评价年度 ``year``), or None and why a person is to judge instead: two dates or more (开工 and
     完成: which one is meant is not guessed), or one on time beside words saying it was not kept
-    (a late date is late whatever the words). ``(None, "")``: no date in it, judged by its words
-    (按时完成)."""
+    (``_not_kept``: in the date's clause, or in another about time; a late date is late whatever
+    the words). ``(None, "")``: no date in it, judged by its words (按时完成)."""
     if actual.kind != TEXT:
         return None, ""
     found = dates_in(actual.text or actual.display, year)
@@ -191,7 +214,7 @@ def prose_date(actual: Value, deadline: dt.date, year: int | None) -> tuple[dt.d
         return None, ""
     if len(found) > 1:
         return None, f"含 {len(found)} 个日期"
-    if found[0] <= deadline and any(w in actual.text for w in _NOT_KEPT):
+    if found[0] <= deadline and _not_kept(normalize_text(actual.text or actual.display), year):
         return None, _NOT_KEPT_WHY
     return found[0], ""
 
