@@ -61,6 +61,17 @@ def test_a_form_in_qian_yuan_counts_its_amounts_in_wan_yuan(tmp_path):
     assert got["全年预算数(万元)"] == pytest.approx(123.4) and got["全年执行数(万元)"] == pytest.approx(111.06)
 
 
+def test_a_form_in_yi_yuan_counts_its_amounts_in_wan_yuan(tmp_path):
+    # 项目资金（亿元）: 全年预算数 1.2 亿元 = 12,000 万元, 全年执行数 1.08 亿元 = 10,800 万元 (was read as 元:
+    # 0.00012 and 0.000108 万元, silently); 1.08 ÷ 1.2 = 90% → 9; 9 + 50 + 30 + 10 = 99
+    yi = {"年度资金总额": (1, 1.2, 1.08), "当年财政拨款": (1, 1.2, 1.08)}
+    form = build_official(tmp_path / "亿元.xlsx", FORM_ROWS, yi, budget_score=(10, 9), unit="亿元")
+    card = score_file(form).card
+    assert card.data.info[L.INFO_AMOUNT_UNIT] == "亿元" and card.errors == []
+    assert card.budget.adjusted == pytest.approx(12000) and card.budget.executed == pytest.approx(10800)
+    assert card.total == 99
+
+
 def test_a_unit_line_in_qian_yuan_and_an_amount_typed_in_yuan(tmp_path):
     # the unit on a line of its own above the block (（单位：千元）, I2), 项目资金 with none; the 全年
     # 预算数 typed with its own unit: 1,234,000元 = 1,234千元

@@ -59,8 +59,9 @@ INFO_LABELS = (
 )
 # the template's 金额单位 (SPEC §2.1: 万元 or 元), by what turns one of its amounts into 万元
 AMOUNT_UNITS = {"万元": 1.0, "元": 0.0001}
-# any workbook's: an official form may also print its 项目资金 in 千元 (1千元 = 0.1万元)
-AMOUNT_SCALE = {**AMOUNT_UNITS, "千元": 0.1}
+# any workbook's: an official form may also print its 项目资金 in 千元 (1千元 = 0.1万元) or 亿元
+# (1亿元 = 10,000万元)
+AMOUNT_SCALE = {**AMOUNT_UNITS, "千元": 0.1, "亿元": 1e4}
 
 # --- 预算执行 --------------------------------------------------------------------------------
 B_CATEGORY = "资金类别"

@@ -281,7 +281,9 @@ def _goal_texts(row: dict[int, object], col: int) -> list[tuple[int, str]]:
 
 # the amounts' unit: 项目资金（万元）, 项目资金(元), 项目资金（千元）, 金额单位：元, （单位：万元）,
 # （单位：千元）; not the 元 of a place (填报单位：元谋县…) or of an indicator (发放单位补贴1000元)
-_AMOUNT_UNIT = re.compile(r"项目资金[^元万千]{0,8}?(万元|千元|元)|单位\s*[:：(（]?\s*(万元|千元|元)(?![\u4e00-\u9fff])")
+_AMOUNT_UNIT = re.compile(
+    r"项目资金[^元万千亿]{0,8}?(亿元|万元|千元|元)|单位\s*[:：(（]?\s*(亿元|万元|千元|元)(?![\u4e00-\u9fff])"
+)
 
 # a year in a title: 2023年, （２０２３年度）; not the year of a date (填报日期：2024年3月5日)
 _TITLE_YEAR = re.compile(r"(?<!\d)(\d{4})\s*年(?!\s*\d{1,2}\s*月)")
