@@ -21,7 +21,7 @@ from official_form import Typed, build_official
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
 from selfeval_xl.outputs.convert import form_to_template
-from selfeval_xl.reading.values import dates_in
+from selfeval_xl.reading.dates import dates_in
 from selfeval_xl.rules.ruleset import load_rules
 
 R = "已说明原因"  # a 偏差原因 given, so that a row below its points asks for none

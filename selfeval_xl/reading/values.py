@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 
 from selfeval_xl.reading.dates import DEADLINE_WORDS, parse_date
-from selfeval_xl.reading.dates import dates_in as dates_in  # (read from here by the scorer too)
 from selfeval_xl.reading.numerals import LEADING_NUMERAL, NUMERAL_CHARS, chinese_numeral, chinese_percent
 from selfeval_xl.reading.text import normalize_text
 

@@ -11,9 +11,10 @@ import re
 from typing import TYPE_CHECKING
 
 from selfeval_xl.reading import contract as L
+from selfeval_xl.reading.dates import dates_in
 from selfeval_xl.reading.rows import IndicatorRow
 from selfeval_xl.reading.text import normalize_text
-from selfeval_xl.reading.values import DATE, QUAL, TEXT, Value, dates_in
+from selfeval_xl.reading.values import DATE, QUAL, TEXT, Value
 from selfeval_xl.rounding import fmt_num
 from selfeval_xl.rules.ruleset import Band
 from selfeval_xl.scoring.context import ScoringContext, label
