@@ -222,3 +222,19 @@ JSON_INDICATOR_KEYS = [
     "rate",
     "note",
 ]
+
+
+def check_typed_row(make_workbook: Callable[..., Path], case: Sequence[Any]) -> None:
+    """One row as typed, on the base form (``base_rows``) with one slot replaced, scored and
+    checked: ``case`` is (id, slot, 二级指标, 三级指标, 指标值, 计量单位, 实际完成值, 分值, 偏差原因,
+    the row's expected score, the file's problem codes, its status), each worked out by hand."""
+    from selfeval_xl import score_file
+
+    cid, slot, l2, name, target, unit, actual, points, reason, score, codes, status = case
+    rows = base_rows()
+    rows[slot] = row(rows[slot]["一级指标"], l2, name, target, actual, points, reason=reason, unit=unit)
+    card = score_file(make_workbook(f"{cid}.xlsx", indicators=rows)).card
+    got = next(r for r in card.records if r.name == name)
+    assert got.score == score, got.note
+    assert {p.code for p in card.problems} == codes, [str(p) for p in card.problems]
+    assert card.status == status

@@ -15,7 +15,7 @@ import datetime as dt
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import base_rows, row
+from conftest import base_rows, check_typed_row, row
 from official_form import Typed, build_official
 
 from selfeval_xl import score_file
@@ -267,14 +267,7 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_a_row_as_typed(make_workbook, case):
-    cid, slot, l2, name, target, unit, actual, points, reason, score, codes, status = case
-    rows = base_rows()
-    rows[slot] = row(rows[slot]["一级指标"], l2, name, target, actual, points, reason=reason, unit=unit)
-    card = score_file(make_workbook(f"{cid}.xlsx", indicators=rows)).card
-    got = next(r for r in card.records if r.name == name)
-    assert got.score == score, got.note
-    assert {p.code for p in card.problems} == codes, [str(p) for p in card.problems]
-    assert card.status == status
+    check_typed_row(make_workbook, case)
 
 
 def test_mixed_scales_are_said_in_the_note(make_workbook):
