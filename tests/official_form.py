@@ -239,3 +239,29 @@ def build_real_form(path: Path, form: dict[str, Any], rows: list[dict[str, Any]]
         agency=form["unit"],
         year=form["year"],
     )
+
+
+def three_rows() -> list[dict]:
+    """A small form's indicator rows, all met: 产出 50 + 效益 30 + 满意度 10 = 90 points (the
+    预算执行率 line's 10 makes 100), as fresh dicts a test may change."""
+    return [
+        dict(l1="产出指标", l2="数量指标", name="新建道路里程", target="≥10公里", actual="10公里", points=50, score=50),
+        dict(
+            l1="效益指标",
+            l2="社会效益指标",
+            name="出行条件改善",
+            target="达成年度指标",
+            actual="达成年度指标",
+            points=30,
+            score=30,
+        ),
+        dict(
+            l1="满意度指标",
+            l2="服务对象满意度指标",
+            name="群众满意度",
+            target="≥90%",
+            actual="96%",
+            points=10,
+            score=10,
+        ),
+    ]

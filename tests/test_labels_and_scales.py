@@ -15,7 +15,7 @@ import math
 
 import pytest
 from conftest import base_rows, check_typed_row, row
-from official_form import build_official
+from official_form import build_official, three_rows
 
 from selfeval_xl import score_file
 from selfeval_xl.reading.values import GE, LE, NUMBER, TEXT, labelled_figure, parse_amount, parse_value
@@ -221,27 +221,8 @@ def test_approximate_amount_on_the_budget_sheet_is_an_error_at_its_cell(make_wor
 def test_approximate_amount_in_the_official_forms_funds_block(tmp_path):
     # 项目资金 D6:F9 (年初预算数, 全年预算数, 全年执行数); 全年预算数 of 年度资金总额 约100万元: no rate,
     # the line 0 of 10; the rows 50 + 30 + 10 = 90 (满意度96% read as 96 ≥ 90)
-    rows = [
-        dict(l1="产出指标", l2="数量指标", name="新建道路里程", target="≥10公里", actual="10公里", points=50, score=50),
-        dict(
-            l1="效益指标",
-            l2="社会效益指标",
-            name="出行条件改善",
-            target="达成年度指标",
-            actual="达成年度指标",
-            points=30,
-            score=30,
-        ),
-        dict(
-            l1="满意度指标",
-            l2="服务对象满意度指标",
-            name="群众满意度",
-            target="≥90%",
-            actual="满意度96%",
-            points=10,
-            score=10,
-        ),
-    ]
+    rows = three_rows()
+    rows[2]["actual"] = "满意度96%"
     budget = {"年度资金总额": (100, "约100万元", 90), "当年财政拨款": (100, 100, 90)}
     path = build_official(tmp_path / "form.xlsx", rows, budget, budget_score=(10, 9))
     card = score_file(path).card

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
-from official_form import Typed, build_official
+from official_form import Typed, build_official, three_rows
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
@@ -99,27 +99,7 @@ NOTICE = "是公式但没有计算结果，未转入模板"
 
 def _form_rows(changed):
     """Three rows, 50 + 30 + 10 points, with the cells ``changed`` by (row index, key)."""
-    rows = [
-        dict(l1="产出指标", l2="数量指标", name="新建道路里程", target="≥10公里", actual="10公里", points=50, score=50),
-        dict(
-            l1="效益指标",
-            l2="社会效益指标",
-            name="出行条件改善",
-            target="达成年度指标",
-            actual="达成年度指标",
-            points=30,
-            score=30,
-        ),
-        dict(
-            l1="满意度指标",
-            l2="服务对象满意度指标",
-            name="群众满意度",
-            target="≥90%",
-            actual="96%",
-            points=10,
-            score=10,
-        ),
-    ]
+    rows = three_rows()
     for (i, key), value in changed.items():
         rows[i][key] = value
     return rows

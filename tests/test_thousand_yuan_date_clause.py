@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import base_rows, row
-from official_form import build_official
+from official_form import build_official, three_rows
 
 from selfeval_xl import score_file
 from selfeval_xl.cli import cli
@@ -23,19 +23,7 @@ from selfeval_xl.outputs.convert import form_to_template
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rules.ruleset import load_rules
 
-FORM_ROWS = [  # 50 + 30 + 10 = 90, all met; the 预算执行率 line's 10 makes 100
-    dict(l1="产出指标", l2="数量指标", name="新建道路里程", target="≥10公里", actual="10公里", points=50, score=50),
-    dict(
-        l1="效益指标",
-        l2="社会效益指标",
-        name="出行条件改善",
-        target="达成年度指标",
-        actual="达成年度指标",
-        points=30,
-        score=30,
-    ),
-    dict(l1="满意度指标", l2="服务对象满意度指标", name="群众满意度", target="≥90%", actual="96%", points=10, score=10),
-]
+FORM_ROWS = three_rows()  # 50 + 30 + 10 = 90, all met; the 预算执行率 line's 10 makes 100
 
 # in 千元: 年初预算数 1,000, 全年预算数 1,234, 全年执行数 1,110.6 (1,234 × 0.9 = 1,110.6: 90%)
 QIAN = {"年度资金总额": (1000, 1234, 1110.6), "当年财政拨款": (1000, 1234, 1110.6)}
