@@ -1,0 +1,185 @@
+"""An outside checker's official single-sheet forms (项目支出绩效自评表) varied the ways real forms
+vary and not covered elsewhere: header wording, the 项目资金 block (其中：财政拨款 / 其他资金 lines,
+执行率 printed as ``95%`` text or 0.95 in a General cell, amounts in 元), a merged 一级/二级 cell,
+项目决策/项目管理 rows with only 分值 and 得分, 满意度 written with its name, dates and Chinese
+numerals, a blank 得分 column, a typed 总分 that disagrees. Each goes through the real CLI
+(``selfeval score --json``); the expected status, total, grade and problems were worked out by hand
+before running it (arithmetic in the comments)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from official_form import PrintedLine, build_official
+
+from selfeval_xl.cli import cli
+
+
+def _row(l1, l2, name, target, actual, points, score, reason=None) -> dict:
+    return dict(l1=l1, l2=l2, name=name, target=target, actual=actual, points=points, score=score, reason=reason)
+
+
+OUT = _row("产出指标", "数量指标", "培训人数", "≥100人", "100人", 50, 50)
+EFF = _row("效益指标", "社会效益指标", "技能提升", "效果显著", "达成", 30, 30)
+SAT = _row("满意度指标", "服务对象满意度指标", "学员满意度", "≥90%", "95%", 10, 10)
+SHORT = _row("产出指标", "数量指标", "培训人数", "≥100人", "90人", 50, 45, "受汛期影响部分培训顺延")
+FULL = {"年度资金总额": (100, 100, 100)}
+
+
+def _edit(path: Path, fn) -> Path:
+    wb = openpyxl.load_workbook(path)
+    fn(wb.active)
+    wb.save(path)
+    return path
+
+
+def _headers_reworded(path: Path) -> Path:
+    # 指标值 / 全年实际值 / 自评得分 / 未完成原因 for 年度指标值 / 实际完成值 / 得分 / 偏差原因分析及改进措施
+    renamed = {
+        "年度指标值": "指标值",
+        "实际完成值": "全年实际值",
+        "得分": "自评得分",
+        "偏差原因分析及改进措施": "未完成原因",
+    }
+
+    def fn(ws):
+        for cell in ws[12]:
+            cell.value = renamed.get(cell.value, cell.value)
+
+    return _edit(path, fn)
+
+
+def _satisfaction_merged_across(path: Path) -> Path:
+    # the 满意度 row (15) prints 满意度指标 once over the 一级 and 二级 columns (B15:C15 merged)
+    def fn(ws):
+        ws["C15"] = None
+        ws.merge_cells("B15:C15")
+
+    return _edit(path, fn)
+
+
+def f1(p):  # reworded headers; 50 × 90 ÷ 100 = 45 with a reason; 10 + 45 + 30 + 10 = 95 → 优
+    return _headers_reworded(
+        build_official(p, [SHORT, EFF, SAT], FULL, budget_score=(10, 10), total=95, agency="单位1")
+    )
+
+
+def f2(p):  # 元 block, 其中：财政拨款 / 其他资金 lines, 执行率 as text 95%: 1,900,000 ÷ 2,000,000 = 95%
+    # → 10 × 95% = 9.5; 9.5 + 50 + 30 + 10 = 99.5 → 优; the text 95% agrees with the amounts
+    lines = [
+        PrintedLine("年度资金总额", (2000000, 2000000, 1900000), "95%"),
+        PrintedLine("其中：财政拨款", (1500000, 1500000, 1450000)),
+        PrintedLine("其他资金", (500000, 500000, 450000)),
+    ]
+    return build_official(p, [OUT, EFF, SAT], lines, budget_score=(10, 9.5), total=99.5, unit="元", agency="单位2")
+
+
+def f3(p):  # 执行率 0.95 in a General cell (not a percent format): 95 ÷ 100 = 95%, agrees → 99.5
+    lines = [PrintedLine("年度资金总额", (100, 100, 95), 0.95)]
+    return build_official(p, [OUT, EFF, SAT], lines, budget_score=(10, 9.5), total=99.5, agency="单位3")
+
+
+def f4(p):  # 满意度指标 merged over 一级 and 二级: still the 满意度 row → all full, 100
+    return _satisfaction_merged_across(
+        build_official(p, [OUT, EFF, SAT], FULL, budget_score=(10, 10), total=100, agency="单位4")
+    )
+
+
+def f5(p):  # 项目决策 5/5 and 项目管理 5/4 with only 分值 and 得分: 待复核 at their 实际完成值 (F13, F14),
+    # counted at the claim; 10 + 5 + 4 + 40 + 30 + 10 = 99 → 优 (暂定); 产出 40 ≠ 50 and two
+    # 一级指标 outside the rule set are warnings
+    rows = [
+        _row("项目决策", "决策依据", "决策依据", None, None, 5, 5),
+        _row("项目管理", "资金管理", "资金使用合规性", None, None, 5, 4),
+        {**OUT, "points": 40, "score": 40},
+        EFF,
+        SAT,
+    ]
+    return build_official(p, rows, FULL, budget_score=(10, 10), total=99, agency="单位5")
+
+
+def f6(p):  # the same kind of row under 产出指标 is not 待复核: 实际完成值未填写 (error, F13), 0 points
+    # → 10 + 0 + 40 + 30 + 10 = 90 暂算, no grade
+    rows = [_row("产出指标", "质量指标", "工程质量", None, None, 10, 10), {**OUT, "points": 40, "score": 40}, EFF, SAT]
+    return build_official(p, rows, FULL, budget_score=(10, 10), total=100, agency="单位6")
+
+
+def f7(p):  # 满意度≥95% against 群众满意度98.5%: 98.5 ≥ 95 → full, 100
+    sat = _row("满意度指标", "服务对象满意度指标", "群众满意度", "满意度≥95%", "群众满意度98.5%", 10, 10)
+    return build_official(p, [OUT, EFF, sat], FULL, budget_score=(10, 10), total=100, agency="单位7")
+
+
+def f8(p):  # (2023年度): 2023年12月底前 vs 2023年11月20日 on time 10; ≥三场 vs 4场 full 20 (4 ÷ 3 =
+    # 133% ≥ 120%: over-achievement warning at F14); 两百人 vs 一百五十人: 20 × 150 ÷ 200 = 15 with a
+    # reason; 10 + 10 + 20 + 15 + 30 + 10 = 95 → 优
+    rows = [
+        _row("产出指标", "时效指标", "项目完成时间", "2023年12月底前", "2023年11月20日", 10, 10),
+        _row("产出指标", "数量指标", "培训场次", "≥三场", "4场", 20, 20),
+        _row("产出指标", "数量指标", "受益人数", "两百人", "一百五十人", 20, 15, "部分人员外出务工"),
+        EFF,
+        SAT,
+    ]
+    return build_official(p, rows, FULL, budget_score=(10, 10), total=95, year=2023, agency="单位8")
+
+
+def f9(p):  # no 得分 anywhere (the unit claimed nothing), 总分 blank: scored as computed, 100, no claim
+    rows = [{**r, "score": None} for r in (OUT, EFF, SAT)]
+    return build_official(p, rows, FULL, budget_score=(10, None), total=None, agency="单位9")
+
+
+def f10(p):  # 总分 typed 98 over claims 10 + 45 + 30 + 10 = 95 = 核定: both total warnings at H16
+    return build_official(p, [SHORT, EFF, SAT], FULL, budget_score=(10, 10), total=98, agency="单位10")
+
+
+def f11(p):  # 一、产出指标（50分）… numbered 一级 with their points: the standard ones, 100
+    rows = [
+        {**OUT, "l1": "一、产出指标（50分）"},
+        {**EFF, "l1": "二、效益指标（30分）"},
+        {**SAT, "l1": "三、满意度指标（10分）"},
+    ]
+    return build_official(p, rows, FULL, budget_score=(10, 10), total=100, agency="单位11")
+
+
+CASES = [  # (builder, status, total, grade, claimed total, year, problems as (code, cell))
+    (f1, "final", 95, "优", 95, 2022, []),
+    (f2, "final", 99.5, "优", 99.5, 2022, []),
+    (f3, "final", 99.5, "优", 99.5, 2022, []),
+    (f4, "final", 100, "优", 100, 2022, []),
+    (
+        f5,
+        "needs-review",
+        99,
+        "优",
+        99,
+        2022,
+        [
+            ("unknown-level1", "B13"),
+            ("needs-review", "F13"),
+            ("unknown-level1", "B14"),
+            ("needs-review", "F14"),
+            ("level1-points", "B15"),
+        ],
+    ),
+    (f6, "needs-correction", 90, None, 100, 2022, [("missing-value", "F13")]),
+    (f7, "final", 100, "优", 100, 2022, []),
+    (f8, "final", 95, "优", 95, 2023, [("over-achievement", "F14")]),
+    (f9, "final", 100, "优", None, 2022, []),
+    (f10, "final", 95, "优", 98, 2022, [("claimed-total-mismatch", "H16"), ("claimed-total-sum", "H16")]),
+    (f11, "final", 100, "优", 100, 2022, []),
+]
+
+
+@pytest.mark.parametrize(("build", "status", "total", "grade", "claimed", "year", "problems"), CASES)
+def test_outside_forms(tmp_path, build, status, total, grade, claimed, year, problems):
+    path = build(tmp_path / f"{build.__name__}.xlsx")
+    result = CliRunner().invoke(
+        cli, ["score", "--json", "--no-write-back", "-j", "1", "--summary", str(tmp_path / "汇总.xlsx"), str(path)]
+    )
+    d = next(json.loads(line) for line in result.output.splitlines() if line.startswith("{"))
+    got = (d["status"], d["total"], d["grade"], d["claimed_total"], d["year"])
+    assert got == (status, total, grade, claimed, year)
+    assert [(p["code"], p["cell"]) for p in d["problems"]] == problems
