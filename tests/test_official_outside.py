@@ -183,3 +183,38 @@ def test_outside_forms(tmp_path, build, status, total, grade, claimed, year, pro
     got = (d["status"], d["total"], d["grade"], d["claimed_total"], d["year"])
     assert got == (status, total, grade, claimed, year)
     assert [(p["code"], p["cell"]) for p in d["problems"]] == problems
+
+
+def _score(tmp_path: Path, path: Path) -> dict:
+    args = ["score", "--json", "--no-write-back", "-j", "1", "--summary", str(tmp_path / "汇总.xlsx"), str(path)]
+    result = CliRunner().invoke(cli, args)
+    return next(json.loads(line) for line in result.output.splitlines() if line.startswith("{"))
+
+
+def test_level1_printed_under_its_block_with_a_slash(tmp_path):
+    # 广水 prints 一级指标 under the block that groups them: 项目绩效(85分)/产出指标(40分). The part
+    # after the slash is the 一级指标: 产出, 效益, 满意度 are found, so no "产出指标分值合计 0，应为 60
+    # (没有满意度指标)" nor "not a 一级指标 of the rule set" for them.
+    g = "项目绩效(90分)/"
+    rows = [
+        {**OUT, "l1": g + "产出指标(50分)"},
+        {**EFF, "l1": g + "效益指标(30分)"},
+        {**SAT, "l1": g + "满意度指标(10分)"},
+    ]
+    path = build_official(tmp_path / "a.xlsx", rows, FULL, budget_score=(10, 10), total=100, agency="单位A")
+    d = _score(tmp_path, path)
+    # 10 + 50 + 30 + 10 = 100 → 优, nothing to report
+    assert (d["status"], d["total"], d["grade"], d["problems"]) == ("final", 100, "优", [])
+    # with a 项目决策(5分) row holding only 分值 and 得分 (待复核 at F13, outside the rule set's 一级
+    # at B13) and 产出 45: 10 + 5 + 45 + 30 + 10 = 100 → 优 (暂定); 产出 45 ≠ 50 at its first row B14
+    rows = [
+        _row("项目决策(5分)", "决策依据", "决策依据", None, None, 5, 5),
+        {**OUT, "l1": "项目绩效(85分)/产出指标(45分)", "points": 45, "score": 45},
+        {**EFF, "l1": "项目绩效(85分)/效益指标(30分)"},
+        {**SAT, "l1": "项目绩效(85分)/满意度指标(10分)"},
+    ]
+    path = build_official(tmp_path / "b.xlsx", rows, FULL, budget_score=(10, 10), total=100, agency="单位B")
+    d = _score(tmp_path, path)
+    assert (d["status"], d["total"], d["grade"]) == ("needs-review", 100, "优")
+    problems = [(p["code"], p["cell"]) for p in d["problems"]]
+    assert problems == [("unknown-level1", "B13"), ("needs-review", "F13"), ("level1-points", "B14")]

@@ -504,14 +504,24 @@ def canonical_grade(text: object) -> str | None:
 
 
 def canonical_level1(text: object) -> str:
-    """``产出指标(50分)``, ``产出``, ``一、产出指标``, ``（二）效益指标`` → the standard name; other
-    texts stay normalised (a leading number is dropped only when what follows is a standard name:
+    """``产出指标(50分)``, ``产出``, ``一、产出指标``, ``（二）效益指标``, ``项目绩效(85分)/产出指标(40分)``
+    → the standard name; other texts stay normalised (a leading number is dropped only when what follows is a standard name:
     ``一般性支出`` stays)."""
     s = normalize_label(text)
+    found = _level1_named(s)
+    if found is None and "/" in s:
+        # 项目绩效(85分)/产出指标(40分) (广水): the block a form groups its 一级指标 under, then the
+        # standard one; only the part after the last slash names it
+        found = _level1_named(normalize_label(s.rsplit("/", 1)[1]))
+    return s if found is None else found
+
+
+def _level1_named(s: str) -> str | None:
+    """The standard name of a normalised 一级指标 text, numbered or not; None for any other."""
     found = _standard_level1(s)
     if found is None and (m := _ENUMERATED.match(s)) is not None:
         found = _standard_level1(s[m.end() :])
-    return s if found is None else found
+    return found
 
 
 # 一、 二、 / （一） / 1. 2、 — what a numbered list of 一级指标 starts with (normalize_label has taken 、)
