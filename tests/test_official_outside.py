@@ -144,6 +144,50 @@ def f11(p):  # 一、产出指标（50分）… numbered 一级 with their point
     return build_official(p, rows, FULL, budget_score=(10, 10), total=100, agency="单位11")
 
 
+def f12(p):  # 执行率 printed as a plain 95 (no %): 95 ÷ 100 = 95%, agrees → 9.5; 9.5 + 90 = 99.5
+    lines = [PrintedLine("年度资金总额", (100, 100, 95), 95)]
+    return build_official(p, [OUT, EFF, SAT], lines, budget_score=(10, 9.5), total=99.5, agency="单位12")
+
+
+def f13(p):  # 12月底前 with no year: the title's (2023年度) → 2023-12-31; 2023年12月28日 on time: 10 + 40 + 50
+    rows = [
+        _row("产出指标", "时效指标", "完成时间", "12月底前", "2023年12月28日", 10, 10),
+        {**OUT, "points": 40, "score": 40},
+    ]
+    return build_official(p, [*rows, EFF, SAT], FULL, budget_score=(10, 10), total=100, year=2023, agency="单位13")
+
+
+def f14(p):  # 总额 100 over 其中：财政拨款 80 + 其他资金 10 = 90: the three amounts of the total line (D6, E6,
+    # F6) disagree with the parts (warnings); the rate is 100 ÷ 100 → 10, total 100
+    lines = [
+        PrintedLine("年度资金总额", (100, 100, 100)),
+        PrintedLine("其中：财政拨款", (80, 80, 80)),
+        PrintedLine("其他资金", (10, 10, 10)),
+    ]
+    return build_official(p, [OUT, EFF, SAT], lines, budget_score=(10, 10), total=100, agency="单位14")
+
+
+def f15(p):  # 元 amounts typed as text with full-width thousands commas (1，000，000.00): 950,000 ÷
+    # 1,000,000 = 95% → 9.5, 总分 typed as text 99.5
+    amounts = ("1，000，000.00", "1，000，000.00", "950，000.00")
+    lines = [PrintedLine("年度资金总额", amounts, "95.00%")]
+    return build_official(
+        p, [OUT, EFF, SAT], lines, budget_score=("10分", "9.5分"), total="99.5", unit="元", agency="单位15"
+    )
+
+
+def f16(p):  # 一级 typed on the first row of its group only, nothing merged (a form copied from a web
+    # page): the blank 一级 of 合格率 is read as 产出 (产出 30 + 20 = 50: no 一级 warning); 满意度 actual
+    # typed ≥95% → 95 ≥ 90 full; 100
+    rows = [
+        _row("产出指标", "数量指标", "培训人数", "≥100人", "100人", 30, 30),
+        _row(None, "质量指标", "合格率", "≥95%", "98%", 20, 20),
+        EFF,
+        {**SAT, "actual": "≥95%"},
+    ]
+    return build_official(p, rows, FULL, budget_score=(10, 10), total=100, merge=False, agency="单位16")
+
+
 CASES = [  # (builder, status, total, grade, claimed total, year, problems as (code, cell))
     (f1, "final", 95, "优", 95, 2022, []),
     (f2, "final", 99.5, "优", 99.5, 2022, []),
@@ -170,6 +214,11 @@ CASES = [  # (builder, status, total, grade, claimed total, year, problems as (c
     (f9, "final", 100, "优", None, 2022, []),
     (f10, "final", 95, "优", 98, 2022, [("claimed-total-mismatch", "H16"), ("claimed-total-sum", "H16")]),
     (f11, "final", 100, "优", 100, 2022, []),
+    (f12, "final", 99.5, "优", 99.5, 2022, []),
+    (f13, "final", 100, "优", 100, 2023, []),
+    (f14, "final", 100, "优", 100, 2022, [("budget-total-mismatch", c) for c in ("D6", "E6", "F6")]),
+    (f15, "final", 99.5, "优", 99.5, 2022, []),
+    (f16, "final", 100, "优", 100, 2022, []),
 ]
 
 
