@@ -267,3 +267,19 @@ def test_level1_printed_under_its_block_with_a_slash(tmp_path):
     assert (d["status"], d["total"], d["grade"]) == ("needs-review", 100, "优")
     problems = [(p["code"], p["cell"]) for p in d["problems"]]
     assert problems == [("unknown-level1", "B13"), ("needs-review", "F13"), ("level1-points", "B14")]
+
+
+@pytest.mark.parametrize(("label", "value"), [("评价年度", 2023), ("评价年度：", "2023"), ("年度：2023", None)])
+def test_year_stated_on_its_own_line(tmp_path, label, value):
+    # a form whose title carries no year but a line under it states it: 评价年度 | 2023 (a number
+    # cell), 评价年度： | "2023", 年度：2023 in one cell. 2023 is the year, as the template's 评价年度
+    # cell takes 2023; before, no "2023年" being written, the form was "评价年度未填写" (an error:
+    # 待更正, no grade). All rows full: 10 + 50 + 30 + 10 = 100 → 优
+    path = build_official(tmp_path / "f.xlsx", [OUT, EFF, SAT], FULL, budget_score=(10, 10), total=100, agency="单位")
+
+    def fn(ws):
+        ws.unmerge_cells("A2:I2")
+        ws["A2"], ws["C2"] = label, value
+
+    d = _score(tmp_path, _edit(path, fn))
+    assert (d["status"], d["total"], d["grade"], d["year"], d["problems"]) == ("final", 100, "优", 2023, [])

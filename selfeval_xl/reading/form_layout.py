@@ -298,6 +298,24 @@ def _year_in(text: str) -> int | None:
     return None
 
 
+# a line of the form that states the year by label: 评价年度 | 2023, 年度：2023 (the value as the
+# template's 评价年度 cell takes it: 2023, "2023", 2023年度)
+_YEAR_LABELS = frozenset({L.INFO_YEAR, "年度", "自评年度", "所属年度", "预算年度", "项目年度"})
+
+
+def _labelled_year(row: dict[int, object], col: int, text: str) -> tuple[int, int] | None:
+    """The year a cell labels (``评价年度`` with 2023 right of it, or ``评价年度：2023`` in one
+    cell) and the column it is in; None for any other cell or a value that is no year."""
+    if _label(text) in _YEAR_LABELS:
+        hit = _right_of(row, col)
+        year = None if hit is None else parse_year(hit[1])
+        return None if hit is None or year is None else (hit[0], year)
+    m = _INLINE_INFO.fullmatch(text) if text and len(text) <= _INLINE_LONGEST else None
+    if m is not None and _label(m.group(1)) in _YEAR_LABELS and (year := parse_year(m.group(2))) is not None:
+        return col, year
+    return None
+
+
 def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
     """The facts above and beside the blocks; the 评价年度 from the first plausible year in a
     row above ``top`` (the first header row: 项目资金 or 绩效指标), wherever blank rows or an
@@ -311,6 +329,8 @@ def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
                     title = L.cell_name(r, c)
                 if L.INFO_YEAR not in data.info and (year := _year_in(text)) is not None:
                     data.info[L.INFO_YEAR] = year
+            if r < top and L.INFO_YEAR not in data.info and (stated := _labelled_year(rows[r], c, text)):
+                data.info[L.INFO_YEAR], data.info_cells[L.INFO_YEAR] = stated[1], L.cell_name(r, stated[0])
             label = L.FORM_INFO_LABELS.get(_label(v))
             if label is None and (inline := _inline_info(text)):
                 for fact, value in inline:
