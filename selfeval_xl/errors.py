@@ -85,6 +85,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad-kind": (ERROR, "评价类型“{value}”无法识别，应为：{accepted}"),
     "kind-mismatch": (ERROR, "评价类型“{value}”与规则集“{ruleset}”（{expected}）不符"),
     "bad-year": (ERROR, "评价年度“{value}”不是有效年份"),
+    # ``first``: where the year kept was read (标题（A1）, A3)
+    "year-conflict": (
+        WARNING,
+        "{first}写的是 {kept} 年度，此处写的是 {year} 年，按 {kept} 年度评分；请核对评价年度，改正写错的一处",
+    ),
     "bad-amount-unit": (WARNING, "金额单位“{value}”无法识别，按万元处理"),
     # numbers and formulas
     "not-a-number": (ERROR, "{field}“{value}”无法识别为数值"),
@@ -260,6 +265,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # 复核 (SPEC §4.4): cells of the 评分结果 sheet a reviewer filled in
     "review-not-a-number": (ERROR, "复核得分“{value}”不是数字，请填写 0 到分值之间的数字"),
     "review-out-of-range": (ERROR, "复核得分 {value} 不在 0 到分值 {points} 之间"),
+    "review-column-unread": (
+        WARNING,
+        "自评表上“{header}”一列填写的分数没有读取，不计入核定总分或复核总分；复核人员的评分请"
+        "在本工具写入的“评分结果”表的“复核得分”列填写",
+    ),
     "review-orphan": (
         WARNING,
         "复核内容所属的指标“{indicator}”已不在绩效指标表中，未计入复核总分；核对后可删除此行",
@@ -329,6 +339,7 @@ TITLES = {
     "bad-kind": "评价类型无法识别",
     "kind-mismatch": "评价类型与规则集不符",
     "bad-year": "评价年度无效",
+    "year-conflict": "自评表上写了两个不同的评价年度",
     "bad-amount-unit": "金额单位无法识别",
     "not-a-number": "数值无法识别",
     "out-of-range": "数值超出范围",
@@ -385,6 +396,7 @@ TITLES = {
     "claimed-grade-mismatch": "自评等级与核定等级不一致",
     "review-not-a-number": "复核得分不是数字",
     "review-out-of-range": "复核得分超出分值",
+    "review-column-unread": "自评表上的复核分一列未读取",
     "review-orphan": "复核内容的指标已不存在",
     "review-unreadable": "已有的评分结果无法读取",
     "review-other-year": "上一年度的复核内容未沿用",

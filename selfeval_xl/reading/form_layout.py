@@ -122,6 +122,7 @@ def read_form(book: Book, data: WorkbookData, found: Found) -> None:
     data.cell_overrides.update(placed)  # (besides a merged 偏差原因's, set by the table reader)
     _read_total(data, grid, rows, cols)
     _read_grade(data, rows, end_row)
+    _review_column_unread(data, rows, header_row, end_row, budget_header)
     if found.others:
         data.add(L.SHEET_INDICATORS, None, "more-forms", count=len(found.others), sheets="、".join(found.others))
 
@@ -155,6 +156,41 @@ def _weak_left_unread(data: WorkbookData, grid: Grid, header_row: int, cols: dic
                 header=cell.value.strip(),
                 plain=plain,
             )
+
+
+# a reviewer's column some forms print beside the unit's score (广水: 自评分 | 复核分)
+_REVIEW_HEADERS = frozenset({"复核分", "复核得分", "复核评分", "复核分数"})
+
+
+def _figure(v: object) -> bool:
+    return (isinstance(v, int | float) and not isinstance(v, bool)) or (
+        isinstance(v, str) and any(ch.isdigit() for ch in unicodedata.normalize("NFKC", v))
+    )
+
+
+def _review_column_unread(
+    data: WorkbookData, rows: Rows, header_row: int, end_row: int | None, budget_header: Header | None
+) -> None:
+    """A 复核分 column of the form (in the indicator or the 项目资金 header) with a figure under
+    it: not read (a reviewer's scores go on our 评分结果 sheet's 复核得分, SPEC §4.4), and said so
+    once, at its header, rather than the figures being lost without a word. An empty one is not."""
+    last = end_row if end_row is not None else max(rows)
+    # (header cells' rows, figures' rows): a header split over two rows may print 复核分 merged
+    # down both, its text in the upper row
+    spans: list[tuple[tuple[int, ...], range]] = [((header_row - 1, header_row), range(header_row + 1, last + 1))]
+    if budget_header is not None:
+        b = budget_header[0]
+        below = [r for r in (header_row, last) if r > b]
+        spans.insert(0, ((b,), range(b + 1, min(below) if below else last + 1)))
+    told: set[int] = set()  # one warning a column, though both blocks print it
+    for heads, under in spans:
+        for hr in heads:
+            for c, v in sorted(rows.get(hr, {}).items()):
+                if c in told or _label(v) not in _REVIEW_HEADERS:
+                    continue
+                if any(_figure(rows.get(r, {}).get(c)) for r in under):
+                    told.add(c)
+                    data.add(L.SHEET_INDICATORS, L.cell_name(hr, c), "review-column-unread", header=str(v).strip())
 
 
 def _missing_header(data: WorkbookData, grid: Grid) -> UnreadableWorkbook:
@@ -316,21 +352,55 @@ def _labelled_year(row: dict[int, object], col: int, text: str) -> tuple[int, in
     return None
 
 
+# a year stated inside a line by its label: （评价年度：2022年）, 评价年度:2022年度 (what the whole-cell
+# ``_labelled_year`` does not take, with brackets or words around it)
+_STATED_YEAR = re.compile(
+    rf"(?:{'|'.join(sorted(_YEAR_LABELS, key=len, reverse=True))})\s*[:：]?\s*(\d{{4}})\s*年?(?!\s*\d)"
+)
+# a cell that is a year alone, bracketed or not: （2022年度）, (2022年)
+_YEAR_ALONE = re.compile(r"[\s(（\[【]*(\d{4})\s*年度?[\s)）\]】]*")
+
+
+def _stated_year(row: dict[int, object], col: int, text: str) -> tuple[int, int] | None:
+    """The 评价年度 a cell states, and the column of the cell it is in: the title's year
+    (…自评表（2023年度）), a labelled year (``_labelled_year``, （评价年度：2022年）) or a year alone
+    (（2022年度）). Not a year that is only mentioned (项目名称：2022年农村公路建设项目, a date):
+    what a second, different year is checked against (``year-conflict``)."""
+    if (stated := _labelled_year(row, col, text)) is not None:
+        return stated
+    norm = unicodedata.normalize("NFKC", text)
+    if _is_title(text) and (year := _year_in(text)) is not None:
+        return col, year
+    m = _STATED_YEAR.search(norm) or _YEAR_ALONE.fullmatch(norm)
+    return None if m is None or (year := parse_year(m.group(1))) is None else (col, year)
+
+
 def _read_info(data: WorkbookData, rows: Rows, top: int) -> None:
     """The facts above and beside the blocks; the 评价年度 from the first plausible year in a
     row above ``top`` (the first header row: 项目资金 or 绩效指标), wherever blank rows or an
-    附件 line pushed the title."""
+    附件 line pushed the title. A later line stating another year (标题 2023年度, （评价年度：2022年）)
+    keeps the first and is told (``year-conflict``)."""
     title: str | None = None  # the form's title cell (…自评表), where a missing year is reported
+    first: str | None = None  # the cell the 评价年度 was read from
+    told = set()  # the cells a conflicting year was reported at (a label's value is met twice)
     for r in sorted(rows)[: L.FORM_SEARCH_ROWS]:
         for c, v in sorted(rows[r].items()):
             text = v if isinstance(v, str) else ""
             if r < top and text:
                 if title is None and _is_title(text):
                     title = L.cell_name(r, c)
+                kept = data.info.get(L.INFO_YEAR)
+                if kept is not None and (stated := _stated_year(rows[r], c, text)) and stated[1] != kept:
+                    cell = L.cell_name(r, stated[0])
+                    if cell != first and cell not in told:
+                        told.add(cell)
+                        where = f"标题（{first}）" if first == title else first
+                        data.add(L.SHEET_INFO, cell, "year-conflict", first=where, kept=kept, year=stated[1])
                 if L.INFO_YEAR not in data.info and (year := _year_in(text)) is not None:
-                    data.info[L.INFO_YEAR] = year
+                    data.info[L.INFO_YEAR], first = year, L.cell_name(r, c)
             if r < top and L.INFO_YEAR not in data.info and (stated := _labelled_year(rows[r], c, text)):
                 data.info[L.INFO_YEAR], data.info_cells[L.INFO_YEAR] = stated[1], L.cell_name(r, stated[0])
+                first = data.info_cells[L.INFO_YEAR]
             label = L.FORM_INFO_LABELS.get(_label(v))
             if label is None and (inline := _inline_info(text)):
                 for fact, value in inline:
