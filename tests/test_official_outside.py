@@ -283,3 +283,77 @@ def test_year_stated_on_its_own_line(tmp_path, label, value):
 
     d = _score(tmp_path, _edit(path, fn))
     assert (d["status"], d["total"], d["grade"], d["year"], d["problems"]) == ("final", 100, "优", 2023, [])
+
+
+def _full_form(tmp_path: Path, name: str, fn) -> dict:
+    path = build_official(tmp_path / name, [OUT, EFF, SAT], FULL, budget_score=(10, 10), total=100, agency="单位")
+    return _score(tmp_path, _edit(path, fn))
+
+
+def _title_and_line(title: str, line: str | None = None, **cells):
+    def fn(ws):
+        ws["A1"], ws["A2"] = title, line
+        if cells:
+            ws.unmerge_cells("A2:I2")
+        for ref, v in cells.items():
+            ws[ref] = v
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    ("fn", "year", "problems"),
+    [
+        # title 2023, the line under it 2022: 2023 kept (the first), told at the line A2
+        (_title_and_line("2023年度项目支出绩效自评表", "（评价年度：2022年）"), 2023, [("year-conflict", "A2")]),
+        # the same with the year labelled on a split line (评价年度 | 2022 as a number): told at its value C2
+        (_title_and_line("2023年度项目支出绩效自评表", A2="评价年度", C2=2022), 2023, [("year-conflict", "C2")]),
+        # both say 2023: nothing to tell
+        (_title_and_line("2023年度项目支出绩效自评表", "（评价年度：2023年）"), 2023, []),
+        # a date line is no 评价年度 (2024 is when it was filled in)
+        (_title_and_line("2023年度项目支出绩效自评表", "填报日期：2024年3月5日"), 2023, []),
+        # a project named after the year its money came from merely mentions 2022
+        (_title_and_line("项目支出绩效自评表", "（2023年度）", C3="2022年农村公路建设项目"), 2023, []),
+    ],
+    ids=["title-vs-line", "title-vs-labelled-cell", "same-year", "date-line", "project-name"],
+)
+def test_two_years_stated_on_one_form(tmp_path, fn, year, problems):
+    # all rows full: 10 + 50 + 30 + 10 = 100 → 优; a warning leaves the status final
+    d = _full_form(tmp_path, "f.xlsx", fn)
+    assert (d["status"], d["total"], d["grade"], d["claimed_total"], d["year"]) == ("final", 100, "优", 100, year)
+    assert [(p["code"], p["cell"]) for p in d["problems"]] == problems
+    if problems:
+        assert "2023" in d["problems"][0]["message"] and "2022" in d["problems"][0]["message"]
+
+
+def _cells(**cells):
+    def fn(ws):
+        for ref, v in cells.items():
+            ws[ref] = v
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    ("fn", "problems"),
+    [
+        # 广水's 复核分 beside the 得分 column (I), a reviewer's 45 on the 产出 row: not read, told once at J12
+        (_cells(J12="复核分", J13=45), [("review-column-unread", "J12")]),
+        # the column printed but empty: nothing lost, nothing to tell
+        (_cells(J12="复核分"), []),
+        # a dash is no figure
+        (_cells(J12="复核得分", J13="—"), []),
+        # printed in both blocks' headers (项目资金 J5, 绩效指标 J12), figures under both: one warning, at the first
+        (_cells(J5="复核得分", J6=9, J12="复核分", J14="30分"), [("review-column-unread", "J5")]),
+    ],
+    ids=["figure", "empty", "dash", "both-blocks"],
+)
+def test_review_column_on_the_form_is_not_read(tmp_path, fn, problems):
+    # the reviewer's figures change nothing: 10 + 50 + 30 + 10 = 100 → 优, final (a warning keeps it so);
+    # 复核总分 stays unset (复核得分 is read from the 评分结果 sheet only)
+    d = _full_form(tmp_path, "f.xlsx", fn)
+    assert (d["status"], d["total"], d["grade"], d["claimed_total"]) == ("final", 100, "优", 100)
+    assert d["reviewed_total"] is None and all(i["reviewed"] is None for i in d["indicators"])
+    assert [(p["code"], p["cell"]) for p in d["problems"]] == problems
+    if problems:
+        assert "评分结果" in d["problems"][0]["message"] and "复核得分" in d["problems"][0]["message"]
