@@ -47,6 +47,15 @@ def _unread(data: WorkbookData) -> tuple[dict[str, Any], set[str]]:
     return typed, formulas
 
 
+def _formula_lost(where: str, what: str, sheet: str, place: str) -> str:
+    """What ``convert`` says of a form's cell (``where``, holding ``what``) that is a formula with
+    no result: not carried, and where in the template (``sheet``, ``place``) to type it instead."""
+    return (
+        f"{where}（{what}）是公式但没有计算结果，未转入模板："
+        f"请在 Excel/WPS 中打开并保存自评表后重新转换，或在模板“{sheet}”表{place}填写"
+    )
+
+
 def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, list[str]]:
     """Write ``out`` (a filled template) from the form in ``form``; returns it, the number of
     indicator rows carried over and what could not be carried (in Chinese, for the person
@@ -82,9 +91,9 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
                 value = typed[cell]
             elif value is None and cell in formulas:
                 lost.append(
-                    f"{data.sheet(L.SHEET_BUDGET)}!{cell}（{cat}{header}）是公式但没有计算结果，未转入模板："
-                    f"请在 Excel/WPS 中打开并保存自评表后重新转换，或在模板“{L.SHEET_BUDGET}”表{cat}一行的"
-                    f"{header}填写"
+                    _formula_lost(
+                        f"{data.sheet(L.SHEET_BUDGET)}!{cell}", f"{cat}{header}", L.SHEET_BUDGET, f"{cat}一行的{header}"
+                    )
                 )
             amounts.append(value)
         budget[cat] = tuple(amounts)
@@ -107,9 +116,9 @@ def form_to_template(form: Path, out: Path, rules: RuleSet) -> tuple[Path, int, 
             if value is None and cell in formulas:
                 which = f"三级指标“{name}”" if name else f"第{row}行"
                 lost.append(
-                    f"{indicators}!{cell}（{which}的{header}）是公式但没有计算结果，未转入模板："
-                    f"请在 Excel/WPS 中打开并保存自评表后重新转换，或在模板“{L.SHEET_INDICATORS}”表"
-                    f"{which}一行的{header}填写"
+                    _formula_lost(
+                        f"{indicators}!{cell}", f"{which}的{header}", L.SHEET_INDICATORS, f"{which}一行的{header}"
+                    )
                 )
             return value
 
