@@ -172,13 +172,12 @@ class QualitativeRules(ScoringContext):
         return 0.0, f"{read}时效：晚于 {deadline.isoformat()}，计 0 分"
 
 
+# the words of a delay: they speak of time whatever clause they stand in (因疫情延期，2023年12月20日完成)
+_DELAYED = ("延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
 # what says a date was not kept (未能在2023年12月31日前完成, 延期至…, 没有按时): beside a date on
 # time, the sentence does not say it was done by then
-_NOT_KEPT = ("未", "没", "不能", "不及", "不按", "无法", "难以", "延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
-
+_NOT_KEPT = ("未", "没", "不能", "不及", "不按", "无法", "难以", *_DELAYED)
 _NOT_KEPT_WHY = "含日期，又有“未”“延期”等字样"
-# of those, the ones that speak of time whatever clause they stand in (因疫情延期，2023年12月20日完成)
-_DELAYED = ("延期", "逾期", "推迟", "延迟", "延后", "滞后", "超期")
 # what makes a negation in a clause without the date one about the date kept (未按期完成，2023年
 # 12月20日完成初验), where 未发生安全事故 beside 2023年12月20日完成 is another matter
 _TIMELY = ("完成", "完工", "竣工", "按时", "按期", "如期", "及时", "准时", "期限", "工期", "进度", "时间")
