@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from selfeval_xl.ooxml.grid import col_index, split_cell
 
 ERROR = "error"
 WARNING = "warning"
@@ -413,14 +414,6 @@ def problem_title(code: str) -> str:
     return TITLES.get(code, code)
 
 
-def _column_number(letters: str) -> int:
-    """A=1 … Z=26, AA=27 …: so that AB sorts before BA."""
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 @dataclass(frozen=True)
 class CellRef:
     """Where a finding is: file display name, sheet and optionally a cell such as ``H7``."""
@@ -493,8 +486,8 @@ class Problem:
         person fixes them in."""
         sheet = self.where.sheet or ""
         rank = list(sheet_order).index(sheet) if sheet in sheet_order else len(sheet_order)
-        m = re.fullmatch(r"([A-Z]+)(\d+)", self.where.cell or "")
-        row, col = (int(m.group(2)), _column_number(m.group(1))) if m else (0, 0)
+        at = split_cell(self.where.cell)
+        row, col = (at[1], col_index(at[0]) + 1) if at else (0, 0)
         return (0 if self.is_error else 1, rank, row, col, self.code)
 
     def flat(self) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ opened workbook that parses its sheets on demand."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,3 +130,12 @@ def col_letter(index: int) -> str:
 def cell_name(row: int, col: int) -> str:
     """1-based Excel row and 0-based column → ``H7``."""
     return f"{col_letter(col)}{row}"
+
+
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def split_cell(ref: str | None) -> tuple[str, int] | None:
+    """``H7`` → (``H``, 7), the inverse of ``cell_name``; None for anything else (a range, blank)."""
+    m = _CELL_REF.fullmatch(ref or "")
+    return None if m is None else (m.group(1), int(m.group(2)))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from selfeval_xl.ooxml.grid import split_cell
 from selfeval_xl.reading import contract as L
 from selfeval_xl.rounding import fmt_num, fmt_pct, fmt_score, round_half_up
 from selfeval_xl.rules.common_indicators import budget_item
@@ -758,9 +759,8 @@ def _cell_span(cells: Sequence[str]) -> str | None:
     项目资金 block: ``I6、H13:H22``)."""
     rows: dict[str, list[int]] = {}
     for cell in cells:
-        m = re.fullmatch(r"([A-Z]+)(\d+)", cell)
-        if m:
-            rows.setdefault(m.group(1), []).append(int(m.group(2)))
+        if (at := split_cell(cell)) is not None:
+            rows.setdefault(at[0], []).append(at[1])
     spans = sorted(
         ((min(rs), f"{c}{min(rs)}" + (f":{c}{max(rs)}" if max(rs) > min(rs) else "")) for c, rs in rows.items())
     )

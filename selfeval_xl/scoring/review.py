@@ -6,11 +6,11 @@ reported and kept on a row of its own, never dropped silently."""
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from selfeval_xl.errors import Problem
+from selfeval_xl.ooxml.grid import split_cell
 from selfeval_xl.ooxml.sheet_xml import clean_text
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Key, Review, ReviewEntry, row_key
@@ -22,8 +22,6 @@ from selfeval_xl.scoring.verdict import AWAITING_NOTE, NEEDS_REVIEW, REVIEW_CODE
 
 if TYPE_CHECKING:  # scorecard imports the scorer's modules
     from selfeval_xl.scoring.scorecard import Scorecard, ScoredRow
-
-_CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 
 def parse_review_score(value: object) -> float | None:
@@ -189,8 +187,8 @@ def settle_review(card: Scorecard) -> None:
     sheet = card.data.sheet(L.SHEET_INDICATORS)
 
     def judged_now(p: Problem) -> bool:
-        m = _CELL_ROW.fullmatch(p.where.cell or "")
-        return p.code == REVIEW_CODE and p.where.sheet == sheet and m is not None and int(m.group(1)) in judged
+        at = split_cell(p.where.cell)
+        return p.code == REVIEW_CODE and p.where.sheet == sheet and at is not None and at[1] in judged
 
     card.problems = [p for p in card.problems if not judged_now(p)]
     for r in card.records:

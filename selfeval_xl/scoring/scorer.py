@@ -8,9 +8,9 @@ Every finding is a ``Problem`` with its cell."""
 from __future__ import annotations
 
 import math
-import re
 
 from selfeval_xl.errors import Problem, problem_title
+from selfeval_xl.ooxml.grid import split_cell
 from selfeval_xl.reading import contract as L
 from selfeval_xl.reading.review_columns import Review
 from selfeval_xl.reading.rows import IndicatorRow
@@ -60,9 +60,6 @@ def short_cause(p: Problem) -> str:
     field, value = str(p.fields.get("field") or ""), str(p.fields.get("value") or "")
     typed = f"“{value if len(value) <= _QUOTED else value[: _QUOTED - 1] + '…'}”" if value else ""
     return template.format(field=field, typed=typed)
-
-
-_CELL_ROW = re.compile(r"[A-Z]+(\d+)")
 
 
 class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
@@ -118,8 +115,8 @@ class _Scorer(BudgetFigures, Resolver, QualitativeRules, AuditChecks):
         """Indicator rows with an error: reported at one of their cells, or unscorable."""
         bad = {r.row for r in rows if r.method == M_INVALID or math.isnan(r.points)}
         for p in self.problems:
-            if p.is_error and p.where.sheet == self.sheet and (m := _CELL_ROW.fullmatch(p.where.cell or "")):
-                bad.add(int(m.group(1)))
+            if p.is_error and p.where.sheet == self.sheet and (at := split_cell(p.where.cell)) is not None:
+                bad.add(at[1])
         return bad
 
     def total(self, rows: list[ScoredRow]) -> float:
